@@ -1,0 +1,89 @@
+/**
+ * The one table of key specs: which key usages each spec allows and which algorithms it
+ * offers under each usage (reference §2.2). Validation, providers and KeyMetadata all read it.
+ */
+import type {
+  EncapsulationAlgorithmSpec,
+  EncryptionAlgorithmSpec,
+  KeyAgreementAlgorithmSpec,
+  KeySpec,
+  KeyUsageType,
+  MacAlgorithmSpec,
+  SigningAlgorithmSpec,
+} from './enums.js';
+
+export interface UsageAlgorithms {
+  ENCRYPT_DECRYPT?: readonly EncryptionAlgorithmSpec[];
+  SIGN_VERIFY?: readonly SigningAlgorithmSpec[];
+  GENERATE_VERIFY_MAC?: readonly MacAlgorithmSpec[];
+  KEY_AGREEMENT?: readonly KeyAgreementAlgorithmSpec[];
+  ENCAPSULATE_DECAPSULATE?: readonly EncapsulationAlgorithmSpec[];
+}
+
+export interface KeySpecInfo {
+  /** Algorithms by usage; the keys are the usages this spec allows. */
+  readonly algorithms: UsageAlgorithms;
+  /** AWS still reports the deprecated CustomerMasterKeySpec for the older specs. */
+  readonly legacySpec: boolean;
+  /** Automatic and on-demand rotation apply only to symmetric encryption keys. */
+  readonly rotatable: boolean;
+}
+
+const RSA_SIGNING = [
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+] as const;
+const RSA_ENCRYPTION = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] as const;
+const ML_DSA = { algorithms: { SIGN_VERIFY: ['ML_DSA_SHAKE_256'] }, legacySpec: false, rotatable: false } as const;
+const ML_KEM = { algorithms: { ENCAPSULATE_DECAPSULATE: ['ML_KEM'] }, legacySpec: false, rotatable: false } as const;
+const rsa = { algorithms: { ENCRYPT_DECRYPT: RSA_ENCRYPTION, SIGN_VERIFY: RSA_SIGNING }, legacySpec: true, rotatable: false } as const;
+const ecc = (sig: SigningAlgorithmSpec): KeySpecInfo => ({
+  algorithms: { SIGN_VERIFY: [sig], KEY_AGREEMENT: ['ECDH'] },
+  legacySpec: true,
+  rotatable: false,
+});
+const hmac = (mac: MacAlgorithmSpec): KeySpecInfo => ({
+  algorithms: { GENERATE_VERIFY_MAC: [mac] },
+  legacySpec: true,
+  rotatable: false,
+});
+
+export const KEY_SPECS: { readonly [K in KeySpec]: KeySpecInfo } = {
+  SYMMETRIC_DEFAULT: { algorithms: { ENCRYPT_DECRYPT: ['SYMMETRIC_DEFAULT'] }, legacySpec: true, rotatable: true },
+  RSA_2048: rsa,
+  RSA_3072: rsa,
+  RSA_4096: rsa,
+  ECC_NIST_P256: ecc('ECDSA_SHA_256'),
+  ECC_NIST_P384: ecc('ECDSA_SHA_384'),
+  ECC_NIST_P521: ecc('ECDSA_SHA_512'),
+  // secp256k1 is SIGN_VERIFY only (AWS docs).
+  ECC_SECG_P256K1: { algorithms: { SIGN_VERIFY: ['ECDSA_SHA_256'] }, legacySpec: true, rotatable: false },
+  ECC_NIST_EDWARDS25519: {
+    algorithms: { SIGN_VERIFY: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'] },
+    legacySpec: false,
+    rotatable: false,
+  },
+  HMAC_224: hmac('HMAC_SHA_224'),
+  HMAC_256: hmac('HMAC_SHA_256'),
+  HMAC_384: hmac('HMAC_SHA_384'),
+  HMAC_512: hmac('HMAC_SHA_512'),
+  ML_DSA_44: ML_DSA,
+  ML_DSA_65: ML_DSA,
+  ML_DSA_87: ML_DSA,
+  ML_KEM_512: ML_KEM,
+  ML_KEM_768: ML_KEM,
+  ML_KEM_1024: ML_KEM,
+  SM2: {
+    algorithms: { ENCRYPT_DECRYPT: ['SM2PKE'], SIGN_VERIFY: ['SM2DSA'], KEY_AGREEMENT: ['ECDH'] },
+    legacySpec: true,
+    rotatable: false,
+  },
+};
+
+export function allowsUsage(spec: KeySpec, usage: KeyUsageType): boolean {
+  return KEY_SPECS[spec].algorithms[usage] !== undefined;
+}

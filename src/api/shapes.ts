@@ -1,0 +1,353 @@
+/**
+ * Request and response shapes of the AWS KMS operations kmsbox implements, field for field as
+ * in the AWS SDK v3 (`@aws-sdk/client-kms`): PascalCase members, `Uint8Array` blobs, `Date`
+ * timestamps, required members typed `T | undefined` (the SDK's spelling, so its inputs
+ * assign to ours). Every output also carries `$metadata`, as the SDK's do.
+ */
+import type {
+  CustomerMasterKeySpec,
+  DataKeySpec,
+  DryRunModifierType,
+  EncapsulationAlgorithmSpec,
+  EncryptionAlgorithmSpec,
+  ExpirationModelType,
+  ImportState,
+  IncludeKeyMaterial,
+  KeyAgreementAlgorithmSpec,
+  KeyEncryptionMechanism,
+  KeyManagerType,
+  KeyMaterialState,
+  KeySpec,
+  KeyState,
+  KeyUsageType,
+  MacAlgorithmSpec,
+  MultiRegionKeyType,
+  OriginType,
+  RotationType,
+  SigningAlgorithmSpec,
+} from './enums.js';
+import type { ResponseMetadata } from '../errors.js';
+
+export interface MetadataBearer {
+  $metadata: ResponseMetadata;
+}
+
+export interface AliasListEntry {
+  AliasName?: string | undefined;
+  AliasArn?: string | undefined;
+  TargetKeyId?: string | undefined;
+  CreationDate?: Date | undefined;
+  LastUpdatedDate?: Date | undefined;
+}
+export interface CancelKeyDeletionRequest {
+  KeyId: string | undefined;
+}
+export interface CancelKeyDeletionResponse {
+  KeyId?: string | undefined;
+}
+export interface CreateAliasRequest {
+  AliasName: string | undefined;
+  TargetKeyId: string | undefined;
+}
+export interface Tag {
+  TagKey: string | undefined;
+  TagValue: string | undefined;
+}
+export interface CreateKeyRequest {
+  Policy?: string | undefined;
+  Description?: string | undefined;
+  KeyUsage?: KeyUsageType | undefined;
+  CustomerMasterKeySpec?: CustomerMasterKeySpec | undefined;
+  KeySpec?: KeySpec | undefined;
+  Origin?: OriginType | undefined;
+  CustomKeyStoreId?: string | undefined;
+  BypassPolicyLockoutSafetyCheck?: boolean | undefined;
+  Tags?: Tag[] | undefined;
+  MultiRegion?: boolean | undefined;
+  XksKeyId?: string | undefined;
+}
+export interface MultiRegionKey {
+  Arn?: string | undefined;
+  Region?: string | undefined;
+}
+export interface MultiRegionConfiguration {
+  MultiRegionKeyType?: MultiRegionKeyType | undefined;
+  PrimaryKey?: MultiRegionKey | undefined;
+  ReplicaKeys?: MultiRegionKey[] | undefined;
+}
+export interface XksKeyConfigurationType {
+  Id?: string | undefined;
+}
+export interface KeyMetadata {
+  AWSAccountId?: string | undefined;
+  KeyId: string | undefined;
+  Arn?: string | undefined;
+  CreationDate?: Date | undefined;
+  Enabled?: boolean | undefined;
+  Description?: string | undefined;
+  KeyUsage?: KeyUsageType | undefined;
+  KeyState?: KeyState | undefined;
+  DeletionDate?: Date | undefined;
+  ValidTo?: Date | undefined;
+  Origin?: OriginType | undefined;
+  CustomKeyStoreId?: string | undefined;
+  CloudHsmClusterId?: string | undefined;
+  ExpirationModel?: ExpirationModelType | undefined;
+  KeyManager?: KeyManagerType | undefined;
+  CustomerMasterKeySpec?: CustomerMasterKeySpec | undefined;
+  KeySpec?: KeySpec | undefined;
+  EncryptionAlgorithms?: EncryptionAlgorithmSpec[] | undefined;
+  SigningAlgorithms?: SigningAlgorithmSpec[] | undefined;
+  KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[] | undefined;
+  EncapsulationAlgorithms?: EncapsulationAlgorithmSpec[] | undefined;
+  MultiRegion?: boolean | undefined;
+  MultiRegionConfiguration?: MultiRegionConfiguration | undefined;
+  PendingDeletionWindowInDays?: number | undefined;
+  MacAlgorithms?: MacAlgorithmSpec[] | undefined;
+  XksKeyConfiguration?: XksKeyConfigurationType | undefined;
+  CurrentKeyMaterialId?: string | undefined;
+}
+export interface CreateKeyResponse {
+  KeyMetadata?: KeyMetadata | undefined;
+}
+export interface DecryptRequest {
+  CiphertextBlob?: Uint8Array | undefined;
+  EncryptionContext?: Record<string, string> | undefined;
+  GrantTokens?: string[] | undefined;
+  KeyId?: string | undefined;
+  EncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  Recipient?: RecipientInfo | undefined;
+  DryRun?: boolean | undefined;
+  DryRunModifiers?: DryRunModifierType[] | undefined;
+}
+export interface RecipientInfo {
+  KeyEncryptionAlgorithm?: KeyEncryptionMechanism | undefined;
+  AttestationDocument?: Uint8Array | undefined;
+}
+export interface DecryptResponse {
+  KeyId?: string | undefined;
+  Plaintext?: Uint8Array | undefined;
+  EncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  CiphertextForRecipient?: Uint8Array | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface DeleteAliasRequest {
+  AliasName: string | undefined;
+}
+export interface DescribeKeyRequest {
+  KeyId: string | undefined;
+  GrantTokens?: string[] | undefined;
+}
+export interface DescribeKeyResponse {
+  KeyMetadata?: KeyMetadata | undefined;
+}
+export interface DisableKeyRequest {
+  KeyId: string | undefined;
+}
+export interface DisableKeyRotationRequest {
+  KeyId: string | undefined;
+}
+export interface EnableKeyRequest {
+  KeyId: string | undefined;
+}
+export interface EnableKeyRotationRequest {
+  KeyId: string | undefined;
+  RotationPeriodInDays?: number | undefined;
+}
+export interface EncryptRequest {
+  KeyId: string | undefined;
+  Plaintext: Uint8Array | undefined;
+  EncryptionContext?: Record<string, string> | undefined;
+  GrantTokens?: string[] | undefined;
+  EncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface EncryptResponse {
+  CiphertextBlob?: Uint8Array | undefined;
+  KeyId?: string | undefined;
+  EncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+}
+export interface GenerateDataKeyRequest {
+  KeyId: string | undefined;
+  EncryptionContext?: Record<string, string> | undefined;
+  NumberOfBytes?: number | undefined;
+  KeySpec?: DataKeySpec | undefined;
+  GrantTokens?: string[] | undefined;
+  Recipient?: RecipientInfo | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface GenerateDataKeyResponse {
+  CiphertextBlob?: Uint8Array | undefined;
+  Plaintext?: Uint8Array | undefined;
+  KeyId?: string | undefined;
+  CiphertextForRecipient?: Uint8Array | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface GenerateDataKeyWithoutPlaintextRequest {
+  KeyId: string | undefined;
+  EncryptionContext?: Record<string, string> | undefined;
+  KeySpec?: DataKeySpec | undefined;
+  NumberOfBytes?: number | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface GenerateDataKeyWithoutPlaintextResponse {
+  CiphertextBlob?: Uint8Array | undefined;
+  KeyId?: string | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface GenerateRandomRequest {
+  NumberOfBytes?: number | undefined;
+  CustomKeyStoreId?: string | undefined;
+  Recipient?: RecipientInfo | undefined;
+}
+export interface GenerateRandomResponse {
+  Plaintext?: Uint8Array | undefined;
+  CiphertextForRecipient?: Uint8Array | undefined;
+}
+export interface GetKeyRotationStatusRequest {
+  KeyId: string | undefined;
+}
+export interface GetKeyRotationStatusResponse {
+  KeyRotationEnabled?: boolean | undefined;
+  KeyId?: string | undefined;
+  RotationPeriodInDays?: number | undefined;
+  NextRotationDate?: Date | undefined;
+  OnDemandRotationStartDate?: Date | undefined;
+}
+export interface KeyListEntry {
+  KeyId?: string | undefined;
+  KeyArn?: string | undefined;
+}
+export interface ListAliasesRequest {
+  KeyId?: string | undefined;
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+}
+export interface ListAliasesResponse {
+  Aliases?: AliasListEntry[] | undefined;
+  NextMarker?: string | undefined;
+  Truncated?: boolean | undefined;
+}
+export interface ListKeyRotationsRequest {
+  KeyId: string | undefined;
+  IncludeKeyMaterial?: IncludeKeyMaterial | undefined;
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+}
+export interface RotationsListEntry {
+  KeyId?: string | undefined;
+  KeyMaterialId?: string | undefined;
+  KeyMaterialDescription?: string | undefined;
+  ImportState?: ImportState | undefined;
+  KeyMaterialState?: KeyMaterialState | undefined;
+  ExpirationModel?: ExpirationModelType | undefined;
+  ValidTo?: Date | undefined;
+  RotationDate?: Date | undefined;
+  RotationType?: RotationType | undefined;
+}
+export interface ListKeyRotationsResponse {
+  Rotations?: RotationsListEntry[] | undefined;
+  NextMarker?: string | undefined;
+  Truncated?: boolean | undefined;
+}
+export interface ListKeysRequest {
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+}
+export interface ListKeysResponse {
+  Keys?: KeyListEntry[] | undefined;
+  NextMarker?: string | undefined;
+  Truncated?: boolean | undefined;
+}
+export interface ListResourceTagsRequest {
+  KeyId: string | undefined;
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+}
+export interface ListResourceTagsResponse {
+  Tags?: Tag[] | undefined;
+  NextMarker?: string | undefined;
+  Truncated?: boolean | undefined;
+}
+export interface ReEncryptRequest {
+  CiphertextBlob?: Uint8Array | undefined;
+  SourceEncryptionContext?: Record<string, string> | undefined;
+  SourceKeyId?: string | undefined;
+  DestinationKeyId: string | undefined;
+  DestinationEncryptionContext?: Record<string, string> | undefined;
+  SourceEncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  DestinationEncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+  DryRunModifiers?: DryRunModifierType[] | undefined;
+}
+export interface ReEncryptResponse {
+  CiphertextBlob?: Uint8Array | undefined;
+  SourceKeyId?: string | undefined;
+  KeyId?: string | undefined;
+  SourceEncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  DestinationEncryptionAlgorithm?: EncryptionAlgorithmSpec | undefined;
+  SourceKeyMaterialId?: string | undefined;
+  DestinationKeyMaterialId?: string | undefined;
+}
+export interface RotateKeyOnDemandRequest {
+  KeyId: string | undefined;
+}
+export interface RotateKeyOnDemandResponse {
+  KeyId?: string | undefined;
+}
+export interface ScheduleKeyDeletionRequest {
+  KeyId: string | undefined;
+  PendingWindowInDays?: number | undefined;
+}
+export interface ScheduleKeyDeletionResponse {
+  KeyId?: string | undefined;
+  DeletionDate?: Date | undefined;
+  KeyState?: KeyState | undefined;
+  PendingWindowInDays?: number | undefined;
+}
+export interface TagResourceRequest {
+  KeyId: string | undefined;
+  Tags: Tag[] | undefined;
+}
+export interface UntagResourceRequest {
+  KeyId: string | undefined;
+  TagKeys: string[] | undefined;
+}
+export interface UpdateAliasRequest {
+  AliasName: string | undefined;
+  TargetKeyId: string | undefined;
+}
+export interface UpdateKeyDescriptionRequest {
+  KeyId: string | undefined;
+  Description: string | undefined;
+}
+
+// Operation outputs: the response plus $metadata. Operations AWS answers with no fields return only $metadata.
+export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & MetadataBearer;
+export type CreateAliasCommandOutput = MetadataBearer;
+export type CreateKeyCommandOutput = CreateKeyResponse & MetadataBearer;
+export type DecryptCommandOutput = DecryptResponse & MetadataBearer;
+export type DeleteAliasCommandOutput = MetadataBearer;
+export type DescribeKeyCommandOutput = DescribeKeyResponse & MetadataBearer;
+export type DisableKeyCommandOutput = MetadataBearer;
+export type DisableKeyRotationCommandOutput = MetadataBearer;
+export type EnableKeyCommandOutput = MetadataBearer;
+export type EnableKeyRotationCommandOutput = MetadataBearer;
+export type EncryptCommandOutput = EncryptResponse & MetadataBearer;
+export type GenerateDataKeyCommandOutput = GenerateDataKeyResponse & MetadataBearer;
+export type GenerateDataKeyWithoutPlaintextCommandOutput = GenerateDataKeyWithoutPlaintextResponse & MetadataBearer;
+export type GenerateRandomCommandOutput = GenerateRandomResponse & MetadataBearer;
+export type GetKeyRotationStatusCommandOutput = GetKeyRotationStatusResponse & MetadataBearer;
+export type ListAliasesCommandOutput = ListAliasesResponse & MetadataBearer;
+export type ListKeyRotationsCommandOutput = ListKeyRotationsResponse & MetadataBearer;
+export type ListKeysCommandOutput = ListKeysResponse & MetadataBearer;
+export type ListResourceTagsCommandOutput = ListResourceTagsResponse & MetadataBearer;
+export type ReEncryptCommandOutput = ReEncryptResponse & MetadataBearer;
+export type RotateKeyOnDemandCommandOutput = RotateKeyOnDemandResponse & MetadataBearer;
+export type ScheduleKeyDeletionCommandOutput = ScheduleKeyDeletionResponse & MetadataBearer;
+export type TagResourceCommandOutput = MetadataBearer;
+export type UntagResourceCommandOutput = MetadataBearer;
+export type UpdateAliasCommandOutput = MetadataBearer;
+export type UpdateKeyDescriptionCommandOutput = MetadataBearer;

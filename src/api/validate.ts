@@ -1,0 +1,192 @@
+/**
+ * Input validation in AWS's words. Every public operation reads its input through a `Checks`
+ * object, which collects every constraint violation and then throws one ValidationException:
+ * `N validation error(s) detected: Value '<v>' at '<path>' failed to satisfy constraint: ...`.
+ * Blob values (plaintext, ciphertext) are never echoed, as AWS does for `plaintext`.
+ */
+import { ValidationException } from '../errors.js';
+
+export type Input = Record<string, unknown>;
+
+/** `KeyId` → `keyId`: AWS reports member paths in lower camel case. */
+function path(field: string): string {
+  return field.charAt(0).toLowerCase() + field.slice(1);
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `'${String(value)}'`;
+  if (value instanceof Uint8Array) return '';
+  return `'${Object.prototype.toString.call(value)}'`;
+}
+
+export function validationError(problems: readonly string[]): ValidationException {
+  const n = problems.length;
+  return new ValidationException({
+    message: `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
+  });
+}
+
+/** A ValidationException whose message is AWS's own sentence rather than the constraint form. */
+export function plainValidation(message: string): ValidationException {
+  return new ValidationException({ message });
+}
+
+/** The operation's input as an object; `undefined` counts as `{}` (operations with no required member). */
+export function readInput(input: unknown): Input {
+  if (input === undefined) return {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || input instanceof Uint8Array) {
+    throw new ValidationException({
+      message: `1 validation error detected: Value ${describe(input)} at 'input' failed to satisfy constraint: Member must be an object`,
+    });
+  }
+  return input as Input;
+}
+
+interface StringRule {
+  required?: boolean;
+  min?: number;
+  max?: number;
+  pattern?: RegExp;
+}
+interface IntRule {
+  required?: boolean;
+  min?: number;
+  max?: number;
+}
+interface BytesRule {
+  required?: boolean;
+  min: number;
+  max: number;
+}
+
+export class Checks {
+  constructor(
+    private readonly input: Input,
+    private readonly prefix = '',
+    /** Shared with nested checks so one ValidationException reports everything. */
+    readonly problems: string[] = [],
+  ) {}
+
+  private fail(field: string, value: unknown, constraint: string): undefined {
+    const shown = describe(value);
+    this.problems.push(
+      `Value${shown ? ' ' + shown : ''} at '${this.prefix}${path(field)}' failed to satisfy constraint: Member must ${constraint}`,
+    );
+    return undefined;
+  }
+
+  /** The member's value, `undefined` when absent or null (recording a problem if it is required). */
+  present(field: string, required = false): unknown {
+    const value = this.input[field];
+    if (value === undefined || value === null) {
+      if (required) this.fail(field, null, 'not be null');
+      return undefined;
+    }
+    return value;
+  }
+
+  string(field: string, rule: StringRule = {}): string | undefined {
+    const value = this.present(field, rule.required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') return this.fail(field, value, 'be of type string');
+    if (rule.min !== undefined && value.length < rule.min)
+      return this.fail(field, value, `have length greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value.length > rule.max)
+      return this.fail(field, value, `have length less than or equal to ${rule.max}`);
+    if (rule.pattern !== undefined && !rule.pattern.test(value))
+      return this.fail(field, value, `satisfy regular expression pattern: ${rule.pattern.source}`);
+    return value;
+  }
+
+  int(field: string, rule: IntRule = {}): number | undefined {
+    const value = this.present(field, rule.required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(field, value, 'be of type integer');
+    if (rule.min !== undefined && value < rule.min)
+      return this.fail(field, value, `have value greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value > rule.max)
+      return this.fail(field, value, `have value less than or equal to ${rule.max}`);
+    return value;
+  }
+
+  bool(field: string): boolean | undefined {
+    const value = this.present(field, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') return this.fail(field, value, 'be of type boolean');
+    return value;
+  }
+
+  bytes(field: string, rule: BytesRule): Uint8Array | undefined {
+    const value = this.present(field, rule.required);
+    if (value === undefined) return undefined;
+    if (!(value instanceof Uint8Array)) return this.fail(field, value, 'be of type Uint8Array');
+    if (value.length < rule.min) return this.fail(field, value, `have length greater than or equal to ${rule.min}`);
+    if (value.length > rule.max) return this.fail(field, value, `have length less than or equal to ${rule.max}`);
+    return value;
+  }
+
+  oneOf<T extends string>(field: string, allowed: { readonly [K in T]: K }, required = false): T | undefined {
+    const value = this.present(field, required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !Object.hasOwn(allowed, value))
+      return this.fail(field, value, `satisfy enum value set: [${Object.keys(allowed).join(', ')}]`);
+    return value as T;
+  }
+
+  /** A string→string map such as EncryptionContext. Strings must be well-formed UTF-16 so their UTF-8 is unambiguous. */
+  stringMap(field: string): Record<string, string> | undefined {
+    const value = this.present(field, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array)
+      return this.fail(field, value, 'be a map of string to string');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof v !== 'string') return this.fail(`${field}.${k}`, v, 'be of type string');
+      if (!k.isWellFormed() || !v.isWellFormed())
+        return this.fail(field, undefined, 'contain only well-formed Unicode strings');
+      out[k] = v;
+    }
+    return out;
+  }
+
+  /** A list, checked for type and size; items are checked by `each`. */
+  list<T>(field: string, rule: { required?: boolean; min?: number; max?: number }, each: (item: unknown, index: number) => T | undefined): T[] | undefined {
+    const value = this.present(field, rule.required);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) return this.fail(field, value, 'be a list');
+    if (rule.min !== undefined && value.length < rule.min)
+      return this.fail(field, undefined, `have length greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value.length > rule.max)
+      return this.fail(field, undefined, `have length less than or equal to ${rule.max}`);
+    const before = this.problems.length;
+    const out = value.map((item, i) => each(item, i));
+    return this.problems.length === before ? (out as T[]) : undefined;
+  }
+
+  /** A nested structure at `field.<i>.member.`, AWS's path form for list members. */
+  member(field: string, index: number, item: unknown): Checks | undefined {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      this.fail(`${field}.${index + 1}.member`, item, 'be a structure');
+      return undefined;
+    }
+    return new Checks(item as Input, `${this.prefix}${path(field)}.${index + 1}.member.`, this.problems);
+  }
+
+  /** List of plain strings (`field.<i>.member`). */
+  stringItem(field: string, index: number, item: unknown, rule: StringRule): string | undefined {
+    const key = `${field}.${index + 1}.member`;
+    return new Checks({ [key]: item }, this.prefix, this.problems).string(key, rule);
+  }
+
+  /** Adds a problem phrased by the caller (for rules that span fields). */
+  add(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Throws the collected problems, if any. */
+  done(): void {
+    if (this.problems.length > 0) throw validationError(this.problems);
+  }
+}

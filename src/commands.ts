@@ -1,0 +1,38 @@
+/**
+ * Command objects, as in the AWS SDK v3: `kms.send(new EncryptCommand(input))`. `send` also
+ * accepts the SDK's own command objects (it dispatches on the class name and `input`).
+ */
+import type * as S from './api/shapes.js';
+
+export abstract class KmsCommand<Input, Output> {
+  /** Phantom member so the output type travels with the command; never set. */
+  declare readonly __output?: Output;
+  constructor(readonly input: Input) {}
+}
+
+export class CancelKeyDeletionCommand extends KmsCommand<S.CancelKeyDeletionRequest, S.CancelKeyDeletionCommandOutput> {}
+export class CreateAliasCommand extends KmsCommand<S.CreateAliasRequest, S.CreateAliasCommandOutput> {}
+export class CreateKeyCommand extends KmsCommand<S.CreateKeyRequest, S.CreateKeyCommandOutput> {}
+export class DecryptCommand extends KmsCommand<S.DecryptRequest, S.DecryptCommandOutput> {}
+export class DeleteAliasCommand extends KmsCommand<S.DeleteAliasRequest, S.DeleteAliasCommandOutput> {}
+export class DescribeKeyCommand extends KmsCommand<S.DescribeKeyRequest, S.DescribeKeyCommandOutput> {}
+export class DisableKeyCommand extends KmsCommand<S.DisableKeyRequest, S.DisableKeyCommandOutput> {}
+export class DisableKeyRotationCommand extends KmsCommand<S.DisableKeyRotationRequest, S.DisableKeyRotationCommandOutput> {}
+export class EnableKeyCommand extends KmsCommand<S.EnableKeyRequest, S.EnableKeyCommandOutput> {}
+export class EnableKeyRotationCommand extends KmsCommand<S.EnableKeyRotationRequest, S.EnableKeyRotationCommandOutput> {}
+export class EncryptCommand extends KmsCommand<S.EncryptRequest, S.EncryptCommandOutput> {}
+export class GenerateDataKeyCommand extends KmsCommand<S.GenerateDataKeyRequest, S.GenerateDataKeyCommandOutput> {}
+export class GenerateDataKeyWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyWithoutPlaintextRequest, S.GenerateDataKeyWithoutPlaintextCommandOutput> {}
+export class GenerateRandomCommand extends KmsCommand<S.GenerateRandomRequest, S.GenerateRandomCommandOutput> {}
+export class GetKeyRotationStatusCommand extends KmsCommand<S.GetKeyRotationStatusRequest, S.GetKeyRotationStatusCommandOutput> {}
+export class ListAliasesCommand extends KmsCommand<S.ListAliasesRequest, S.ListAliasesCommandOutput> {}
+export class ListKeyRotationsCommand extends KmsCommand<S.ListKeyRotationsRequest, S.ListKeyRotationsCommandOutput> {}
+export class ListKeysCommand extends KmsCommand<S.ListKeysRequest, S.ListKeysCommandOutput> {}
+export class ListResourceTagsCommand extends KmsCommand<S.ListResourceTagsRequest, S.ListResourceTagsCommandOutput> {}
+export class ReEncryptCommand extends KmsCommand<S.ReEncryptRequest, S.ReEncryptCommandOutput> {}
+export class RotateKeyOnDemandCommand extends KmsCommand<S.RotateKeyOnDemandRequest, S.RotateKeyOnDemandCommandOutput> {}
+export class ScheduleKeyDeletionCommand extends KmsCommand<S.ScheduleKeyDeletionRequest, S.ScheduleKeyDeletionCommandOutput> {}
+export class TagResourceCommand extends KmsCommand<S.TagResourceRequest, S.TagResourceCommandOutput> {}
+export class UntagResourceCommand extends KmsCommand<S.UntagResourceRequest, S.UntagResourceCommandOutput> {}
+export class UpdateAliasCommand extends KmsCommand<S.UpdateAliasRequest, S.UpdateAliasCommandOutput> {}
+export class UpdateKeyDescriptionCommand extends KmsCommand<S.UpdateKeyDescriptionRequest, S.UpdateKeyDescriptionCommandOutput> {}

@@ -1,0 +1,41 @@
+/** Small byte helpers shared by the formats and the crypto layer. */
+
+const encoder = new TextEncoder();
+// fatal: invalid UTF-8 is an error, never silently replaced.
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8Encode(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function utf8Decode(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+
+/** Constant-time equality: no early exit on the first difference. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  return s;
+}

@@ -1,0 +1,65 @@
+/**
+ * What the store keeps per key and per alias: plain JSON-safe data (times are epoch
+ * milliseconds), so any provider can persist it as it is. Secrets are not here: a record names
+ * its material versions by KeyMaterialId and the provider holds the material.
+ */
+import type { KeySpec, KeyState, KeyUsageType, OriginType, RotationType } from '../api/enums.js';
+
+export interface MaterialVersion {
+  /** KeyMaterialId: 64 lowercase hex characters. */
+  readonly id: string;
+  readonly createdAt: number;
+  /** How this version came to be; absent for the key's first material. */
+  readonly rotationType?: RotationType;
+}
+
+export interface RotationSettings {
+  enabled: boolean;
+  periodInDays?: number;
+  nextRotationDate?: number;
+  onDemandCount: number;
+}
+
+export interface TagRecord {
+  readonly TagKey: string;
+  readonly TagValue: string;
+}
+
+export interface KeyRecord {
+  readonly keyId: string;
+  readonly arn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly createdAt: number;
+  readonly keySpec: KeySpec;
+  readonly keyUsage: KeyUsageType;
+  readonly origin: OriginType;
+  readonly multiRegion: boolean;
+  description: string;
+  state: KeyState;
+  deletionDate?: number;
+  pendingWindowInDays?: number;
+  policy: string;
+  tags: TagRecord[];
+  /** Every material version; a blob names its version by index here. The last one is current. */
+  materials: MaterialVersion[];
+  rotation: RotationSettings;
+}
+
+export interface AliasRecord {
+  readonly aliasName: string;
+  readonly arn: string;
+  targetKeyId: string;
+  readonly createdAt: number;
+  updatedAt: number;
+}
+
+/** Everything a provider persists for the Kms: keys by key ARN, aliases by alias ARN. */
+export interface StoreState {
+  keys: Record<string, KeyRecord>;
+  aliases: Record<string, AliasRecord>;
+}
+
+export function emptyState(): StoreState {
+  return { keys: {}, aliases: {} };
+}

@@ -1,0 +1,80 @@
+/**
+ * Which key states each operation refuses, and with what (reference §2.6, the developer
+ * guide's key-state table). One table: every operation checks its key through `checkState`.
+ */
+import type { KeyState } from '../api/enums.js';
+import { DisabledException, KMSInvalidStateException, type KMSServiceException } from '../errors.js';
+import type { KeyRecord } from './record.js';
+
+type Refusal = (arn: string) => KMSServiceException;
+
+const disabled: Refusal = (arn) => new DisabledException({ message: `${arn} is disabled.` });
+const invalid =
+  (what: string): Refusal =>
+  (arn) =>
+    new KMSInvalidStateException({ message: `${arn} is ${what}.` });
+const pendingDeletion = invalid('pending deletion');
+const pendingImport = invalid('pending import');
+const unavailable = invalid('unavailable');
+const creating = invalid('creating');
+const updating = invalid('updating');
+const notPendingDeletion = invalid('not pending deletion');
+
+type Rule = Partial<Record<KeyState, Refusal>>;
+
+/** Cryptographic use: Encrypt, Decrypt, ReEncrypt, GenerateDataKey*. */
+const USE: Rule = {
+  Disabled: disabled,
+  PendingDeletion: pendingDeletion,
+  PendingReplicaDeletion: pendingDeletion,
+  PendingImport: pendingImport,
+  Unavailable: unavailable,
+  Creating: creating,
+};
+/** Changes to a key's attributes: tags, description, new aliases. */
+const MODIFY: Rule = { PendingDeletion: pendingDeletion, PendingReplicaDeletion: pendingDeletion };
+const ENABLE_DISABLE: Rule = { ...MODIFY, PendingImport: pendingImport, Creating: creating, Updating: updating };
+const ROTATION: Rule = { ...USE };
+const SCHEDULE_DELETION: Rule = { ...MODIFY, Updating: updating };
+const CANCEL_DELETION: Rule = {
+  Enabled: notPendingDeletion,
+  Disabled: notPendingDeletion,
+  PendingImport: notPendingDeletion,
+  Unavailable: notPendingDeletion,
+  Creating: notPendingDeletion,
+  Updating: notPendingDeletion,
+};
+const ANY: Rule = {};
+
+export const STATE_RULES = {
+  Encrypt: USE,
+  Decrypt: USE,
+  ReEncrypt: USE,
+  GenerateDataKey: USE,
+  GenerateDataKeyWithoutPlaintext: USE,
+  CreateAlias: MODIFY,
+  UpdateAlias: MODIFY,
+  TagResource: MODIFY,
+  UntagResource: MODIFY,
+  UpdateKeyDescription: MODIFY,
+  EnableKey: ENABLE_DISABLE,
+  DisableKey: ENABLE_DISABLE,
+  EnableKeyRotation: ROTATION,
+  DisableKeyRotation: ROTATION,
+  RotateKeyOnDemand: ROTATION,
+  GetKeyRotationStatus: ANY,
+  ListKeyRotations: ANY,
+  ScheduleKeyDeletion: SCHEDULE_DELETION,
+  CancelKeyDeletion: CANCEL_DELETION,
+  DescribeKey: ANY,
+  ListResourceTags: ANY,
+  ListAliases: ANY,
+  DeleteAlias: ANY,
+} as const satisfies Record<string, Rule>;
+
+export type KeyOperation = keyof typeof STATE_RULES;
+
+export function checkState(operation: KeyOperation, key: KeyRecord): void {
+  const refuse = (STATE_RULES[operation] as Rule)[key.state];
+  if (refuse) throw refuse(key.arn);
+}

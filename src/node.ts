@@ -1,0 +1,5 @@
+/**
+ * kmsbox/node: the Node-only entry point. It re-exports everything from `kmsbox`; Node-only
+ * pieces (the file provider, the HTTP server, the file audit sink) join it as they land.
+ */
+export * from './index.js';

@@ -1,0 +1,124 @@
+/** Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (reference §2.8). */
+import { byString, paginate } from '../api/pagination.js';
+import type { AliasListEntry, ListAliasesResponse } from '../api/shapes.js';
+import { Checks, type Input, plainValidation } from '../api/validate.js';
+import { AlreadyExistsException, InvalidAliasNameException, LimitExceededException } from '../errors.js';
+import { aliasArn, keyArn } from '../keys/arn.js';
+import type { AliasRecord } from '../keys/record.js';
+import { checkState } from '../keys/states.js';
+import type { Env } from './env.js';
+import { keyIdMember, paging } from './fields.js';
+import { aliasNotFound, findKey, sweepDeletions } from './lookup.js';
+
+const MAX_ALIASES_PER_KEY = 50;
+const ALIAS_PATTERN = /^[a-zA-Z0-9:/_-]+$/;
+
+function aliasName(c: Checks): string | undefined {
+  return c.string('AliasName', { required: true, min: 1, max: 256, pattern: ALIAS_PATTERN });
+}
+
+/** AWS's own rules beyond the model pattern (AWS-recorded message for the prefix). */
+function checkAliasName(name: string): void {
+  if (!name.startsWith('alias/')) {
+    throw plainValidation(
+      'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
+    );
+  }
+  if (name.startsWith('alias/aws/')) {
+    throw new InvalidAliasNameException({ message: 'Alias names that begin with alias/aws/ are reserved for AWS managed keys.' });
+  }
+}
+
+export async function createAlias(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const name = aliasName(c);
+  const target = keyIdMember(c, 'TargetKeyId');
+  c.done();
+  checkAliasName(name!);
+  const key = await findKey(env, target!, { aliases: false });
+  checkState('CreateAlias', key);
+  const arn = aliasArn(env.region, env.accountId, name!);
+  const now = env.now();
+  await env.provider.update((s) => {
+    if (s.aliases[arn] !== undefined) throw new AlreadyExistsException({ message: `An alias with the name ${arn} already exists` });
+    const count = Object.values(s.aliases).filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(arnPrefix(env))).length;
+    if (count >= MAX_ALIASES_PER_KEY) {
+      throw new LimitExceededException({ message: `The key ${key.arn} already has ${MAX_ALIASES_PER_KEY} aliases.` });
+    }
+    const record: AliasRecord = { aliasName: name!, arn, targetKeyId: key.keyId, createdAt: now, updatedAt: now };
+    s.aliases[arn] = record;
+  });
+  return {};
+}
+
+export async function updateAlias(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const name = aliasName(c);
+  const target = keyIdMember(c, 'TargetKeyId');
+  c.done();
+  checkAliasName(name!);
+  const arn = aliasArn(env.region, env.accountId, name!);
+  const alias = await env.provider.read((s) => s.aliases[arn]);
+  if (alias === undefined) throw aliasNotFound(arn);
+  const key = await findKey(env, target!, { aliases: false });
+  // Only the new target's state matters (footnote 10 of the key-state table).
+  checkState('UpdateAlias', key);
+  const old = await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]);
+  if (old !== undefined && (old.keyUsage !== key.keyUsage || old.keySpec !== key.keySpec)) {
+    throw plainValidation(
+      `Alias ${arn} cannot be changed from a key with spec ${old.keySpec} and usage ${old.keyUsage} to one with spec ${key.keySpec} and usage ${key.keyUsage}.`,
+    );
+  }
+  const now = env.now();
+  await env.provider.update((s) => {
+    const a = s.aliases[arn];
+    if (a === undefined) throw aliasNotFound(arn);
+    a.targetKeyId = key.keyId;
+    a.updatedAt = now;
+  });
+  return {};
+}
+
+export async function deleteAlias(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const name = aliasName(c);
+  c.done();
+  checkAliasName(name!);
+  const arn = aliasArn(env.region, env.accountId, name!);
+  await env.provider.update((s) => {
+    if (s.aliases[arn] === undefined) throw aliasNotFound(arn);
+    delete s.aliases[arn];
+  });
+  return {};
+}
+
+export async function listAliases(env: Env, input: Input): Promise<ListAliasesResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c, 'KeyId', false);
+  const { limit, marker } = paging(c);
+  c.done();
+  await sweepDeletions(env);
+  const only = keyId === undefined ? undefined : (await findKey(env, keyId, { aliases: false })).keyId;
+  const prefix = arnPrefix(env);
+  const entries = await env.provider.read((s) =>
+    Object.values(s.aliases)
+      .filter((a) => a.arn.startsWith(prefix) && (only === undefined || a.targetKeyId === only))
+      .sort((a, b) => byString(a.aliasName, b.aliasName))
+      .map(
+        (a): AliasListEntry => ({
+          AliasName: a.aliasName,
+          AliasArn: a.arn,
+          TargetKeyId: a.targetKeyId,
+          CreationDate: new Date(a.createdAt),
+          LastUpdatedDate: new Date(a.updatedAt),
+        }),
+      ),
+  );
+  const page = paginate('aliases', entries, (a) => a.AliasName!, limit, marker);
+  return { Aliases: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+}
+
+/** `arn:aws:kms:<region>:<account>:alias/`: the aliases of this region and account. */
+function arnPrefix(env: Env): string {
+  return aliasArn(env.region, env.accountId, 'alias/');
+}

@@ -1,0 +1,278 @@
+/**
+ * Symmetric cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+ * GenerateDataKeyWithoutPlaintext, GenerateRandom. Blobs are sealed and opened here
+ * (format in blob/ciphertext-blob.ts); the provider does the keyed work.
+ */
+import { DataKeySpec, DryRunModifierType, EncryptionAlgorithmSpec, type KeyUsageType } from '../api/enums.js';
+import type {
+  DecryptResponse,
+  EncryptResponse,
+  GenerateDataKeyResponse,
+  GenerateDataKeyWithoutPlaintextResponse,
+  GenerateRandomResponse,
+  ReEncryptResponse,
+} from '../api/shapes.js';
+import { Checks, type Input, plainValidation } from '../api/validate.js';
+import { decodeBlob, encodeBlob, encodeHeader, MAX_MATERIAL_VERSIONS, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
+import { canonicalContext } from '../blob/encryption-context.js';
+import { concatBytes } from '../crypto/bytes.js';
+import { randomBytes } from '../crypto/random.js';
+import {
+  DryRunOperationException,
+  IncorrectKeyException,
+  InvalidCiphertextException,
+  InvalidKeyUsageException,
+  NotFoundException,
+  UnsupportedOperationException,
+} from '../errors.js';
+import { keyArn } from '../keys/arn.js';
+import type { KeyRecord } from '../keys/record.js';
+import { checkState, type KeyOperation } from '../keys/states.js';
+import type { Env } from './env.js';
+import { grantTokens, keyIdMember } from './fields.js';
+import { findKey, reloadKey } from './lookup.js';
+
+const MAX_PLAINTEXT = 4096;
+const MAX_CIPHERTEXT = 6144;
+
+export function checkUsage(key: KeyRecord, usage: KeyUsageType, operation: string): void {
+  if (key.keyUsage !== usage) {
+    throw new InvalidKeyUsageException({
+      message: `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`,
+    });
+  }
+}
+
+/** Symmetric keys take only SYMMETRIC_DEFAULT (the MAC-mismatch wording AWS uses, reference §2.5). */
+function checkAlgorithm(key: KeyRecord, algorithm: EncryptionAlgorithmSpec | undefined): void {
+  if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
+    throw new InvalidKeyUsageException({ message: `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.` });
+  }
+}
+
+function dryRun(flag: boolean | undefined): void {
+  if (flag) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
+}
+
+/** Nitro Enclaves attestation needs AWS's attestation chain; kmsbox cannot produce CiphertextForRecipient. */
+function refuseRecipient(c: Checks): void {
+  if (c.present('Recipient')) {
+    throw new UnsupportedOperationException({ message: 'Recipient (Nitro Enclaves attestation) is not supported by kmsbox.' });
+  }
+}
+
+interface Sealed {
+  blob: Uint8Array;
+  materialId: string;
+}
+
+/** Encrypts under the key's current material version. */
+async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Record<string, string> | undefined): Promise<Sealed> {
+  const version = key.materials.length - 1;
+  const material = key.materials[version];
+  if (material === undefined || version >= MAX_MATERIAL_VERSIONS) throw new Error(`key ${key.arn} has no usable material version`);
+  const random = randomBytes(SALT_BYTES + NONCE_BYTES);
+  const salt = random.subarray(0, SALT_BYTES);
+  const nonce = random.subarray(SALT_BYTES);
+  const header = encodeHeader({ keyId: key.keyId, version, salt, nonce });
+  const aad = concatBytes(header, canonicalContext(context));
+  const sealed = await env.provider.seal(material.id, { salt, nonce, plaintext, aad });
+  return { blob: encodeBlob(header, sealed), materialId: material.id };
+}
+
+interface Opened {
+  key: KeyRecord;
+  plaintext: Uint8Array;
+  materialId: string;
+}
+
+interface OpenOptions {
+  operation: KeyOperation;
+  context: Record<string, string> | undefined;
+  keyId: string | undefined;
+  algorithm: EncryptionAlgorithmSpec | undefined;
+  /** Checks that must pass before any decryption (DryRun, the destination key of ReEncrypt). */
+  beforeDecrypt?: (key: KeyRecord) => Promise<void> | void;
+}
+
+/**
+ * Opens a blob: parse, find its key (an unknown key means the blob is not ours:
+ * InvalidCiphertextException), check the requested KeyId, state and usage, then authenticate.
+ */
+async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened> {
+  const decoded = decodeBlob(blob);
+  if (o.keyId !== undefined) {
+    const requested = await findKey(env, o.keyId);
+    if (requested.keyId !== decoded.keyId) {
+      throw new IncorrectKeyException({
+        message: 'The key ID in the request does not identify a CMK that can perform this operation.',
+      });
+    }
+  }
+  let key: KeyRecord;
+  try {
+    key = await reloadKey(env, keyArn(env.region, env.accountId, decoded.keyId));
+  } catch (error) {
+    if (error instanceof NotFoundException) throw new InvalidCiphertextException();
+    throw error;
+  }
+  checkState(o.operation, key);
+  checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
+  checkAlgorithm(key, o.algorithm);
+  await o.beforeDecrypt?.(key);
+  const version = key.materials[decoded.version];
+  if (version === undefined) throw new InvalidCiphertextException();
+  const aad = concatBytes(decoded.header, canonicalContext(o.context));
+  const plaintext = await env.provider.open(version.id, { salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad });
+  if (plaintext === undefined) throw new InvalidCiphertextException();
+  return { key, plaintext, materialId: version.id };
+}
+
+/** The key for a new ciphertext: found, usable, symmetric encryption. */
+async function encryptionKey(env: Env, keyId: string, operation: KeyOperation, algorithm?: EncryptionAlgorithmSpec): Promise<KeyRecord> {
+  const key = await findKey(env, keyId);
+  checkState(operation, key);
+  checkUsage(key, 'ENCRYPT_DECRYPT', operation);
+  checkAlgorithm(key, algorithm);
+  return key;
+}
+
+export async function encrypt(env: Env, input: Input): Promise<EncryptResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const plaintext = c.bytes('Plaintext', { required: true, min: 1, max: MAX_PLAINTEXT });
+  const context = c.stringMap('EncryptionContext');
+  grantTokens(c);
+  const algorithm = c.oneOf('EncryptionAlgorithm', EncryptionAlgorithmSpec);
+  const isDryRun = c.bool('DryRun');
+  c.done();
+  const key = await encryptionKey(env, keyId!, 'Encrypt', algorithm);
+  dryRun(isDryRun);
+  const { blob } = await seal(env, key, plaintext!, context);
+  return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+}
+
+/** CiphertextBlob is optional in the model only for DryRun with IGNORE_CIPHERTEXT. */
+function ciphertextAndModifiers(c: Checks): { blob: Uint8Array | undefined; ignoreCiphertext: boolean } {
+  const modifiers = c.list('DryRunModifiers', {}, (item, i) => {
+    const m = new Checks({ [`DryRunModifiers.${i + 1}.member`]: item }, '', c.problems);
+    return m.oneOf(`DryRunModifiers.${i + 1}.member`, DryRunModifierType, true);
+  });
+  const ignoreCiphertext = c.bool('DryRun') === true && (modifiers ?? []).includes('IGNORE_CIPHERTEXT');
+  const blob = c.bytes('CiphertextBlob', { required: !ignoreCiphertext, min: 1, max: MAX_CIPHERTEXT });
+  return { blob, ignoreCiphertext };
+}
+
+export async function decrypt(env: Env, input: Input): Promise<DecryptResponse> {
+  const c = new Checks(input);
+  const { blob, ignoreCiphertext } = ciphertextAndModifiers(c);
+  const context = c.stringMap('EncryptionContext');
+  grantTokens(c);
+  const keyId = keyIdMember(c, 'KeyId', false);
+  const algorithm = c.oneOf('EncryptionAlgorithm', EncryptionAlgorithmSpec);
+  const isDryRun = c.bool('DryRun');
+  refuseRecipient(c);
+  c.done();
+  if (ignoreCiphertext || blob === undefined) {
+    if (keyId !== undefined) await encryptionKey(env, keyId, 'Decrypt', algorithm);
+    dryRun(true);
+  }
+  const opened = await open(env, blob!, {
+    operation: 'Decrypt',
+    context,
+    keyId,
+    algorithm,
+    beforeDecrypt: () => dryRun(isDryRun),
+  });
+  return {
+    KeyId: opened.key.arn,
+    Plaintext: opened.plaintext,
+    EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    KeyMaterialId: opened.materialId,
+  };
+}
+
+export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptResponse> {
+  const c = new Checks(input);
+  const { blob, ignoreCiphertext } = ciphertextAndModifiers(c);
+  const sourceContext = c.stringMap('SourceEncryptionContext');
+  const sourceKeyId = keyIdMember(c, 'SourceKeyId', false);
+  const destinationKeyId = keyIdMember(c, 'DestinationKeyId');
+  const destinationContext = c.stringMap('DestinationEncryptionContext');
+  const sourceAlgorithm = c.oneOf('SourceEncryptionAlgorithm', EncryptionAlgorithmSpec);
+  const destinationAlgorithm = c.oneOf('DestinationEncryptionAlgorithm', EncryptionAlgorithmSpec);
+  grantTokens(c);
+  const isDryRun = c.bool('DryRun');
+  c.done();
+  let destination: KeyRecord | undefined;
+  const findDestination = async (): Promise<void> => {
+    destination = await encryptionKey(env, destinationKeyId!, 'ReEncrypt', destinationAlgorithm);
+    dryRun(isDryRun);
+  };
+  if (ignoreCiphertext || blob === undefined) {
+    await findDestination();
+    dryRun(true);
+  }
+  const opened = await open(env, blob!, {
+    operation: 'ReEncrypt',
+    context: sourceContext,
+    keyId: sourceKeyId,
+    algorithm: sourceAlgorithm,
+    beforeDecrypt: findDestination,
+  });
+  const sealed = await seal(env, destination!, opened.plaintext, destinationContext);
+  opened.plaintext.fill(0);
+  return {
+    CiphertextBlob: sealed.blob,
+    SourceKeyId: opened.key.arn,
+    KeyId: destination!.arn,
+    SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    SourceKeyMaterialId: opened.materialId,
+    DestinationKeyMaterialId: sealed.materialId,
+  };
+}
+
+/** Shared by both GenerateDataKey operations: exactly one of KeySpec and NumberOfBytes. */
+async function newDataKey(env: Env, c: Checks, operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext') {
+  const keyId = keyIdMember(c);
+  const context = c.stringMap('EncryptionContext');
+  const numberOfBytes = c.int('NumberOfBytes', { min: 1, max: 1024 });
+  const spec = c.oneOf('KeySpec', DataKeySpec);
+  grantTokens(c);
+  const isDryRun = c.bool('DryRun');
+  if (operation === 'GenerateDataKey') refuseRecipient(c);
+  c.done();
+  if ((numberOfBytes === undefined) === (spec === undefined)) {
+    throw plainValidation('Please specify either number of bytes or key spec.');
+  }
+  const key = await encryptionKey(env, keyId!, operation);
+  dryRun(isDryRun);
+  const plaintext = randomBytes(numberOfBytes ?? (spec === 'AES_128' ? 16 : 32));
+  const sealed = await seal(env, key, plaintext, context);
+  return { key, plaintext, sealed };
+}
+
+export async function generateDataKey(env: Env, input: Input): Promise<GenerateDataKeyResponse> {
+  const { key, plaintext, sealed } = await newDataKey(env, new Checks(input), 'GenerateDataKey');
+  return { CiphertextBlob: sealed.blob, Plaintext: plaintext, KeyId: key.arn, KeyMaterialId: sealed.materialId };
+}
+
+export async function generateDataKeyWithoutPlaintext(env: Env, input: Input): Promise<GenerateDataKeyWithoutPlaintextResponse> {
+  const { key, plaintext, sealed } = await newDataKey(env, new Checks(input), 'GenerateDataKeyWithoutPlaintext');
+  plaintext.fill(0);
+  return { CiphertextBlob: sealed.blob, KeyId: key.arn, KeyMaterialId: sealed.materialId };
+}
+
+export async function generateRandom(_env: Env, input: Input): Promise<GenerateRandomResponse> {
+  const c = new Checks(input);
+  if (c.present('NumberOfBytes') === undefined) throw plainValidation('NumberOfBytes is required.');
+  const n = c.int('NumberOfBytes', { min: 1, max: 1024 });
+  const store = c.string('CustomKeyStoreId', { min: 1, max: 64 });
+  refuseRecipient(c);
+  c.done();
+  if (store !== undefined) {
+    throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
+  }
+  return { Plaintext: randomBytes(n!) };
+}

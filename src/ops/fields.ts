@@ -1,0 +1,43 @@
+/** Members that many operations share, read with AWS's constraints (reference §2.1). */
+import { TagException } from '../errors.js';
+import type { Checks } from '../api/validate.js';
+import type { TagRecord } from '../keys/record.js';
+
+export const MAX_TAGS = 50;
+
+export function keyIdMember(c: Checks, field = 'KeyId', required = true): string | undefined {
+  return c.string(field, { required, min: 1, max: 2048 });
+}
+
+/** Grant tokens are accepted and checked for shape; grants themselves come with key policies. */
+export function grantTokens(c: Checks): void {
+  c.list('GrantTokens', { max: 10 }, (item, i) => c.stringItem('GrantTokens', i, item, { min: 1, max: 8192 }));
+}
+
+export function paging(c: Checks): { limit: number | undefined; marker: string | undefined } {
+  return {
+    limit: c.int('Limit', { min: 1, max: 1000 }),
+    marker: c.string('Marker', { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ }),
+  };
+}
+
+export function tagList(c: Checks, field = 'Tags', required = false): TagRecord[] | undefined {
+  return c.list(field, { required }, (item, i) => {
+    const m = c.member(field, i, item);
+    if (m === undefined) return undefined;
+    const TagKey = m.string('TagKey', { required: true, min: 1, max: 128 });
+    const TagValue = m.string('TagValue', { required: true, min: 0, max: 256 });
+    return TagKey === undefined || TagValue === undefined ? undefined : { TagKey, TagValue };
+  });
+}
+
+/** AWS's TagException rules, checked after the shapes are valid (AWS-recorded messages). */
+export function checkTagRules(tags: readonly TagRecord[], existing: readonly TagRecord[] = []): void {
+  const keys = tags.map((t) => t.TagKey);
+  if (keys.some((k) => k.toLowerCase().startsWith('aws:'))) {
+    throw new TagException({ message: 'Tags beginning with aws: are reserved' });
+  }
+  if (new Set(keys).size !== keys.length) throw new TagException({ message: 'Duplicate tag keys' });
+  const total = new Set([...existing.map((t) => t.TagKey), ...keys]).size;
+  if (total > MAX_TAGS) throw new TagException({ message: 'Too many tags' });
+}

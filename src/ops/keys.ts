@@ -1,0 +1,282 @@
+/** Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, Enable/DisableKey, Schedule/CancelKeyDeletion. */
+import { CustomerMasterKeySpec, KeySpec, KeyUsageType, OriginType } from '../api/enums.js';
+import { KEY_SPECS, allowsUsage } from '../api/key-specs.js';
+import { byString, paginate } from '../api/pagination.js';
+import type {
+  CancelKeyDeletionResponse,
+  CreateKeyResponse,
+  DescribeKeyResponse,
+  KeyMetadata,
+  ListKeysResponse,
+  ScheduleKeyDeletionResponse,
+} from '../api/shapes.js';
+import { Checks, type Input, plainValidation } from '../api/validate.js';
+import { LimitExceededException, MalformedPolicyDocumentException, UnsupportedOperationException } from '../errors.js';
+import { keyArn, newKeyId } from '../keys/arn.js';
+import type { KeyRecord } from '../keys/record.js';
+import { checkState } from '../keys/states.js';
+import { utf8Encode } from '../crypto/bytes.js';
+import { DAY_MS, type Env } from './env.js';
+import { checkTagRules, grantTokens, keyIdMember, paging, tagList } from './fields.js';
+import { findKey, rotate, sweepDeletions } from './lookup.js';
+
+const MAX_POLICY_BYTES = 32_768;
+
+/** The policy AWS attaches when CreateKey has none (reference §0.11). */
+export function defaultKeyPolicy(accountId: string): string {
+  const policy = {
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  };
+  return JSON.stringify(policy, null, 2);
+}
+
+function checkPolicy(policy: string): void {
+  if (utf8Encode(policy).length > MAX_POLICY_BYTES) {
+    throw new LimitExceededException({ message: `The key policy exceeds the ${MAX_POLICY_BYTES} byte size quota.` });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch {
+    throw new MalformedPolicyDocumentException({ message: 'The key policy is not a valid JSON document.' });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new MalformedPolicyDocumentException({ message: 'The key policy must be a JSON object.' });
+  }
+}
+
+/** KeyMetadata as AWS reports it for this key's spec, usage and state (reference §1.1). */
+export function keyMetadata(k: KeyRecord): KeyMetadata {
+  const info = KEY_SPECS[k.keySpec];
+  const md: KeyMetadata = {
+    AWSAccountId: k.accountId,
+    KeyId: k.keyId,
+    Arn: k.arn,
+    CreationDate: new Date(k.createdAt),
+    Enabled: k.state === 'Enabled',
+    Description: k.description,
+    KeyUsage: k.keyUsage,
+    KeyState: k.state,
+    Origin: k.origin,
+    KeyManager: 'CUSTOMER',
+    KeySpec: k.keySpec,
+    MultiRegion: k.multiRegion,
+  };
+  if (info.legacySpec) md.CustomerMasterKeySpec = k.keySpec as CustomerMasterKeySpec;
+  const algorithms = info.algorithms;
+  switch (k.keyUsage) {
+    case 'ENCRYPT_DECRYPT':
+      md.EncryptionAlgorithms = [...(algorithms.ENCRYPT_DECRYPT ?? [])];
+      break;
+    case 'SIGN_VERIFY':
+      md.SigningAlgorithms = [...(algorithms.SIGN_VERIFY ?? [])];
+      break;
+    case 'GENERATE_VERIFY_MAC':
+      md.MacAlgorithms = [...(algorithms.GENERATE_VERIFY_MAC ?? [])];
+      break;
+    case 'KEY_AGREEMENT':
+      md.KeyAgreementAlgorithms = [...(algorithms.KEY_AGREEMENT ?? [])];
+      break;
+    case 'ENCAPSULATE_DECAPSULATE':
+      md.EncapsulationAlgorithms = [...(algorithms.ENCAPSULATE_DECAPSULATE ?? [])];
+      break;
+  }
+  if (k.deletionDate !== undefined) {
+    md.DeletionDate = new Date(k.deletionDate);
+    if (k.pendingWindowInDays !== undefined) md.PendingDeletionWindowInDays = k.pendingWindowInDays;
+  }
+  if (k.multiRegion) {
+    md.MultiRegionConfiguration = {
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Arn: k.arn, Region: k.region },
+      ReplicaKeys: [],
+    };
+  }
+  // AWS reports a current material id for symmetric encryption keys only (AWS-recorded 2025-11).
+  const current = k.materials[k.materials.length - 1];
+  if (k.keySpec === 'SYMMETRIC_DEFAULT' && current !== undefined) md.CurrentKeyMaterialId = current.id;
+  return md;
+}
+
+export async function createKey(env: Env, input: Input): Promise<CreateKeyResponse> {
+  const c = new Checks(input);
+  const policy = c.string('Policy', { min: 1, max: 131_072, pattern: /^[\u0009\u000A\u000D\u0020-\u00FF]+$/ });
+  const description = c.string('Description', { min: 0, max: 8192 });
+  const usage = c.oneOf('KeyUsage', KeyUsageType);
+  const legacySpec = c.oneOf('CustomerMasterKeySpec', CustomerMasterKeySpec);
+  const keySpec = c.oneOf('KeySpec', KeySpec);
+  const origin = c.oneOf('Origin', OriginType) ?? 'AWS_KMS';
+  const customKeyStoreId = c.string('CustomKeyStoreId', { min: 1, max: 64 });
+  c.bool('BypassPolicyLockoutSafetyCheck');
+  const tags = tagList(c) ?? [];
+  const multiRegion = c.bool('MultiRegion') ?? false;
+  const xksKeyId = c.string('XksKeyId', { min: 1, max: 128 });
+  c.done();
+
+  if (keySpec !== undefined && legacySpec !== undefined) {
+    throw plainValidation(
+      'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.',
+    );
+  }
+  const spec = keySpec ?? legacySpec ?? 'SYMMETRIC_DEFAULT';
+  if (usage === undefined && spec !== 'SYMMETRIC_DEFAULT') {
+    throw plainValidation('You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
+  }
+  const keyUsage = usage ?? 'ENCRYPT_DECRYPT';
+  if (!allowsUsage(spec, keyUsage)) throw plainValidation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${spec}`);
+  checkTagRules(tags);
+  if (policy !== undefined) checkPolicy(policy);
+  if (origin !== 'AWS_KMS') {
+    throw new UnsupportedOperationException({ message: `Origin ${origin} is not supported by kmsbox yet.` });
+  }
+  if (customKeyStoreId !== undefined || xksKeyId !== undefined) {
+    throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
+  }
+  if (!env.provider.supportsKeySpec(spec)) {
+    throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${env.provider.name} provider.` });
+  }
+
+  const now = env.now();
+  const keyId = newKeyId(multiRegion);
+  const arn = keyArn(env.region, env.accountId, keyId);
+  const materialId = await env.provider.createMaterial(spec);
+  const record: KeyRecord = {
+    keyId,
+    arn,
+    accountId: env.accountId,
+    region: env.region,
+    createdAt: now,
+    keySpec: spec,
+    keyUsage,
+    origin,
+    multiRegion,
+    description: description ?? '',
+    state: 'Enabled',
+    policy: policy ?? defaultKeyPolicy(env.accountId),
+    tags,
+    materials: [{ id: materialId, createdAt: now }],
+    rotation: { enabled: false, onDemandCount: 0 },
+  };
+  await env.provider.update((s) => {
+    s.keys[arn] = record;
+  });
+  return { KeyMetadata: keyMetadata(record) };
+}
+
+export async function describeKey(env: Env, input: Input): Promise<DescribeKeyResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  grantTokens(c);
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('DescribeKey', key);
+  return { KeyMetadata: keyMetadata(key) };
+}
+
+export async function listKeys(env: Env, input: Input): Promise<ListKeysResponse> {
+  const c = new Checks(input);
+  const { limit, marker } = paging(c);
+  c.done();
+  await sweepDeletions(env);
+  const keys = await env.provider.read((s) =>
+    Object.values(s.keys)
+      .filter((k) => k.region === env.region && k.accountId === env.accountId)
+      .map((k) => ({ KeyId: k.keyId, KeyArn: k.arn }))
+      .sort((a, b) => byString(a.KeyId, b.KeyId)),
+  );
+  const page = paginate('keys', keys, (k) => k.KeyId, limit, marker);
+  return { Keys: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+}
+
+export async function updateKeyDescription(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const description = c.string('Description', { required: true, min: 0, max: 8192 });
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('UpdateKeyDescription', key);
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (k) k.description = description!;
+  });
+  return {};
+}
+
+export async function enableKey(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('EnableKey', key);
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (k) k.state = 'Enabled';
+  });
+  // A key re-enabled after its rotation date passed while disabled rotates at once (AWS docs).
+  const next = key.rotation.nextRotationDate;
+  const now = env.now();
+  if (key.rotation.enabled && next !== undefined && next <= now) {
+    await rotate(env, key.arn, [{ at: now, type: 'AUTOMATIC' }], (k) => {
+      k.rotation.nextRotationDate = now + (k.rotation.periodInDays ?? 365) * DAY_MS;
+    });
+  }
+  return {};
+}
+
+export async function disableKey(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('DisableKey', key);
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (k) k.state = 'Disabled';
+  });
+  return {};
+}
+
+export async function scheduleKeyDeletion(env: Env, input: Input): Promise<ScheduleKeyDeletionResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  // The model allows 1–365; AWS enforces 7–30 (reference §0.7).
+  const days = c.int('PendingWindowInDays', { min: 7, max: 30 }) ?? 30;
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('ScheduleKeyDeletion', key);
+  const deletionDate = env.now() + days * DAY_MS;
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (!k) return;
+    k.state = 'PendingDeletion';
+    k.deletionDate = deletionDate;
+    k.pendingWindowInDays = days;
+  });
+  return { KeyId: key.arn, DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
+}
+
+export async function cancelKeyDeletion(env: Env, input: Input): Promise<CancelKeyDeletionResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('CancelKeyDeletion', key);
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (!k) return;
+    k.state = 'Disabled';
+    delete k.deletionDate;
+    delete k.pendingWindowInDays;
+  });
+  return { KeyId: key.arn };
+}

@@ -1,0 +1,57 @@
+/** Tags: TagResource, UntagResource, ListResourceTags (reference §2.10). */
+import { byString, paginate } from '../api/pagination.js';
+import type { ListResourceTagsResponse } from '../api/shapes.js';
+import { Checks, type Input } from '../api/validate.js';
+import { TagException } from '../errors.js';
+import { checkState } from '../keys/states.js';
+import type { Env } from './env.js';
+import { checkTagRules, keyIdMember, tagList } from './fields.js';
+import { findKey } from './lookup.js';
+
+export async function tagResource(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const tags = tagList(c, 'Tags', true);
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('TagResource', key);
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (k === undefined) return;
+    checkTagRules(tags!, k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)));
+    // TagResource overwrites the value of a key it already has.
+    k.tags = [...k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)), ...tags!];
+  });
+  return {};
+}
+
+export async function untagResource(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const tagKeys = c.list('TagKeys', { required: true }, (item, i) => c.stringItem('TagKeys', i, item, { min: 1, max: 128 }));
+  c.done();
+  if (tagKeys!.some((k) => k.toLowerCase().startsWith('aws:'))) {
+    throw new TagException({ message: 'Tags beginning with aws: are reserved' });
+  }
+  const key = await findKey(env, keyId!);
+  checkState('UntagResource', key);
+  await env.provider.update((s) => {
+    const k = s.keys[key.arn];
+    if (k !== undefined) k.tags = k.tags.filter((t) => !tagKeys!.includes(t.TagKey));
+  });
+  return {};
+}
+
+export async function listResourceTags(env: Env, input: Input): Promise<ListResourceTagsResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  // ListResourceTags pages by at most 50 (its default and maximum in the model).
+  const limit = c.int('Limit', { min: 1, max: 50 }) ?? 50;
+  const marker = c.string('Marker', { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ });
+  c.done();
+  const key = await findKey(env, keyId!);
+  checkState('ListResourceTags', key);
+  const tags = [...key.tags].sort((a, b) => byString(a.TagKey, b.TagKey)).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue }));
+  const page = paginate('tags', tags, (t) => t.TagKey, limit, marker);
+  return { Tags: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+}

@@ -1,0 +1,48 @@
+/**
+ * The contract between the Kms (policy, state machine, formats) and a key material provider
+ * (the key's HSM: it creates, keeps and uses material, and persists the records). Material never
+ * crosses this interface; the Kms sees only KeyMaterialIds and the results of operations.
+ */
+import type { KeySpec } from '../api/enums.js';
+import type { StoreState } from '../keys/record.js';
+
+export interface SealRequest {
+  /** Random per-call salt: the provider derives a one-call key from the material and it. */
+  readonly salt: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly plaintext: Uint8Array;
+  readonly aad: Uint8Array;
+}
+
+export interface OpenRequest {
+  readonly salt: Uint8Array;
+  readonly nonce: Uint8Array;
+  /** ciphertext || 16-byte tag */
+  readonly sealed: Uint8Array;
+  readonly aad: Uint8Array;
+}
+
+export interface KeyMaterialProvider {
+  /** A short name for messages and benchmarks: `memory`, `file`, `webcrypto`. */
+  readonly name: string;
+
+  /** Runs `fn` over the current records. The state must be treated as read-only. */
+  read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T>;
+  /**
+   * Runs `fn` as one atomic read-modify-write of the records. `fn` is synchronous and must
+   * throw (to abort with no change kept) before it mutates anything.
+   */
+  update<T>(fn: (state: StoreState) => T): Promise<T>;
+
+  /** Whether this provider can create material for the spec. */
+  supportsKeySpec(spec: KeySpec): boolean;
+  /** Creates and keeps new material; returns its KeyMaterialId. */
+  createMaterial(spec: KeySpec): Promise<string>;
+  /** Forgets material (key deletion). Unknown ids are ignored. */
+  destroyMaterial(materialIds: readonly string[]): Promise<void>;
+
+  /** Symmetric: AES-256-GCM under a key derived from the material and `salt`; returns ciphertext || tag. */
+  seal(materialId: string, request: SealRequest): Promise<Uint8Array>;
+  /** Symmetric: the plaintext, or `undefined` when authentication fails (no plaintext is ever released then). */
+  open(materialId: string, request: OpenRequest): Promise<Uint8Array | undefined>;
+}
