@@ -8,6 +8,9 @@ import { ValidationException } from '../errors.js';
 
 export type Input = Record<string, unknown>;
 
+/** Marks a value that must not appear in a message. */
+const HIDDEN: unique symbol = Symbol('hidden');
+
 /** `KeyId` → `keyId`: AWS reports member paths in lower camel case. */
 function path(field: string): string {
   return field.charAt(0).toLowerCase() + field.slice(1);
@@ -17,7 +20,6 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `'${String(value)}'`;
-  if (value instanceof Uint8Array) return '';
   return `'${Object.prototype.toString.call(value)}'`;
 }
 
@@ -69,8 +71,9 @@ export class Checks {
     readonly problems: string[] = [],
   ) {}
 
+  /** `value` is echoed as AWS does; pass HIDDEN for members that may hold secrets. */
   private fail(field: string, value: unknown, constraint: string): undefined {
-    const shown = describe(value);
+    const shown = value === HIDDEN ? '' : describe(value);
     this.problems.push(
       `Value${shown ? ' ' + shown : ''} at '${this.prefix}${path(field)}' failed to satisfy constraint: Member must ${constraint}`,
     );
@@ -121,9 +124,10 @@ export class Checks {
   bytes(field: string, rule: BytesRule): Uint8Array | undefined {
     const value = this.present(field, rule.required);
     if (value === undefined) return undefined;
-    if (!(value instanceof Uint8Array)) return this.fail(field, value, 'be of type Uint8Array');
-    if (value.length < rule.min) return this.fail(field, value, `have length greater than or equal to ${rule.min}`);
-    if (value.length > rule.max) return this.fail(field, value, `have length less than or equal to ${rule.max}`);
+    // Blob members may hold secrets (Plaintext): their value is never echoed, whatever its type.
+    if (!(value instanceof Uint8Array)) return this.fail(field, HIDDEN, 'be of type Uint8Array');
+    if (value.length < rule.min) return this.fail(field, HIDDEN, `have length greater than or equal to ${rule.min}`);
+    if (value.length > rule.max) return this.fail(field, HIDDEN, `have length less than or equal to ${rule.max}`);
     return value;
   }
 
@@ -145,7 +149,7 @@ export class Checks {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (typeof v !== 'string') return this.fail(`${field}.${k}`, v, 'be of type string');
       if (!k.isWellFormed() || !v.isWellFormed())
-        return this.fail(field, undefined, 'contain only well-formed Unicode strings');
+        return this.fail(field, HIDDEN, 'contain only well-formed Unicode strings');
       out[k] = v;
     }
     return out;
@@ -157,9 +161,9 @@ export class Checks {
     if (value === undefined) return undefined;
     if (!Array.isArray(value)) return this.fail(field, value, 'be a list');
     if (rule.min !== undefined && value.length < rule.min)
-      return this.fail(field, undefined, `have length greater than or equal to ${rule.min}`);
+      return this.fail(field, HIDDEN, `have length greater than or equal to ${rule.min}`);
     if (rule.max !== undefined && value.length > rule.max)
-      return this.fail(field, undefined, `have length less than or equal to ${rule.max}`);
+      return this.fail(field, HIDDEN, `have length less than or equal to ${rule.max}`);
     const before = this.problems.length;
     const out = value.map((item, i) => each(item, i));
     return this.problems.length === before ? (out as T[]) : undefined;

@@ -16,10 +16,16 @@ interface NodeDecipher {
   final(): Uint8Array;
 }
 
+interface NodeHmac {
+  update(data: Uint8Array): NodeHmac;
+  digest(): Uint8Array;
+}
+
 /** The parts of node:crypto kmsbox uses. */
 export interface NodeCryptoLike {
   createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options?: { authTagLength: number }): NodeCipher;
   createDecipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options?: { authTagLength: number }): NodeDecipher;
+  createHmac(algorithm: string, key: Uint8Array): NodeHmac;
   hkdfSync(digest: string, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, keylen: number): ArrayBuffer;
 }
 
