@@ -77,13 +77,22 @@ export class Kms {
   send<I, O>(command: KmsCommand<I, O>): Promise<O>;
   send(command: { input?: unknown }): Promise<S.MetadataBearer & Record<string, unknown>>;
   async send(command: unknown): Promise<unknown> {
-    const { name, input } = operationOf(command);
-    if (!Object.hasOwn(OPERATIONS, name)) {
-      throw new UnsupportedOperationException({
-        message: name ? `kmsbox does not implement ${name} yet.` : 'send() takes a command object such as new EncryptCommand(input).',
-      });
+    let operation: { name: string; input: unknown };
+    try {
+      operation = operationOf(command);
+      if (!Object.hasOwn(OPERATIONS, operation.name)) {
+        throw new UnsupportedOperationException({
+          message: operation.name
+            ? `kmsbox does not implement ${operation.name} yet.`
+            : 'send() takes a command object such as new EncryptCommand(input).',
+        });
+      }
+    } catch (error) {
+      // Every error carries a request id, as AWS's do (these never reach #call).
+      if (error instanceof KMSServiceException) error.$metadata.requestId = globalThis.crypto.randomUUID();
+      throw error;
     }
-    return this.#call(name as OperationName, input);
+    return this.#call(operation.name as OperationName, operation.input);
   }
 
   async #call(operation: OperationName, input: unknown): Promise<any> {

@@ -8,6 +8,9 @@ import { ValidationException } from '../errors.js';
 
 export type Input = Record<string, unknown>;
 
+/** kmsbox's bound for list members the model leaves unbounded (Tags, TagKeys, DryRunModifiers). */
+export const MAX_LIST_ITEMS = 1000;
+
 /** Marks a value that must not appear in a message. */
 const HIDDEN: unique symbol = Symbol('hidden');
 
@@ -145,27 +148,37 @@ export class Checks {
     if (value === undefined) return undefined;
     if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array)
       return this.fail(field, value, 'be a map of string to string');
-    const out: Record<string, string> = {};
+    const entries: Array<[string, string]> = [];
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (typeof v !== 'string') return this.fail(`${field}.${k}`, v, 'be of type string');
       if (!k.isWellFormed() || !v.isWellFormed())
         return this.fail(field, HIDDEN, 'contain only well-formed Unicode strings');
-      out[k] = v;
+      entries.push([k, v]);
     }
-    return out;
+    // fromEntries defines own properties: `out['__proto__'] = v` would silently drop that key.
+    return Object.fromEntries(entries);
   }
 
-  /** A list, checked for type and size; items are checked by `each`. */
+  /**
+   * A list, checked for type and size; items are checked by `each`. A list the model leaves
+   * unbounded is still capped at MAX_LIST_ITEMS (a length is never trusted before iterating), and
+   * null, undefined and missing (sparse) items are problems, as null list members are in AWS.
+   */
   list<T>(field: string, rule: { required?: boolean; min?: number; max?: number }, each: (item: unknown, index: number) => T | undefined): T[] | undefined {
     const value = this.present(field, rule.required);
     if (value === undefined) return undefined;
     if (!Array.isArray(value)) return this.fail(field, value, 'be a list');
     if (rule.min !== undefined && value.length < rule.min)
       return this.fail(field, HIDDEN, `have length greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && value.length > rule.max)
-      return this.fail(field, HIDDEN, `have length less than or equal to ${rule.max}`);
+    const max = rule.max ?? MAX_LIST_ITEMS;
+    if (value.length > max) return this.fail(field, HIDDEN, `have length less than or equal to ${max}`);
     const before = this.problems.length;
-    const out = value.map((item, i) => each(item, i));
+    const out: Array<T | undefined> = [];
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === undefined || item === null) this.fail(`${field}.${i + 1}.member`, null, 'not be null');
+      else out.push(each(item, i));
+    }
     return this.problems.length === before ? (out as T[]) : undefined;
   }
 

@@ -5,7 +5,8 @@
  */
 import { utf8Encode } from '../crypto/bytes.js';
 
-const EMPTY = new Uint8Array(4);
+/** A fresh zero count each call: a shared buffer would let one caller's wipe corrupt every later AAD. */
+const empty = (): Uint8Array => new Uint8Array(4);
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -17,9 +18,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 export function canonicalContext(context: Readonly<Record<string, string>> | undefined): Uint8Array {
-  if (context === undefined) return EMPTY;
+  if (context === undefined) return empty();
   const entries = Object.entries(context).map(([k, v]) => [utf8Encode(k), utf8Encode(v)] as const);
-  if (entries.length === 0) return EMPTY;
+  if (entries.length === 0) return empty();
   entries.sort((x, y) => compareBytes(x[0], y[0]));
   let size = 4;
   for (const [k, v] of entries) size += 8 + k.length + v.length;

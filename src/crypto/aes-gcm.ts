@@ -36,11 +36,12 @@ function nodeBackend(): AesGcmBackend | undefined {
     },
     async open(key, nonce, sealed, aad) {
       if (sealed.length < TAG) return undefined;
-      const decipher = c.createDecipheriv(algorithm(key), key, nonce, { authTagLength: TAG });
-      decipher.setAAD(aad);
-      decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-      const head = decipher.update(sealed.subarray(0, sealed.length - TAG));
+      let head: Uint8Array | undefined;
       try {
+        const decipher = c.createDecipheriv(algorithm(key), key, nonce, { authTagLength: TAG });
+        decipher.setAAD(aad);
+        decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+        head = decipher.update(sealed.subarray(0, sealed.length - TAG));
         const tail = decipher.final();
         if (tail.length === 0) return new Uint8Array(head.buffer, head.byteOffset, head.length);
         const out = new Uint8Array(head.length + tail.length);
@@ -48,7 +49,7 @@ function nodeBackend(): AesGcmBackend | undefined {
         out.set(tail, head.length);
         return out;
       } catch {
-        head.fill(0); // unauthenticated: never released
+        head?.fill(0); // unauthenticated: never released
         return undefined;
       }
     },
@@ -69,9 +70,9 @@ function webCryptoBackend(): AesGcmBackend | undefined {
     },
     async open(key, nonce, sealed, aad) {
       if (sealed.length < TAG) return undefined;
-      const k = await importKey(key, 'decrypt');
-      const params: AesGcmParams = { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 };
       try {
+        const k = await importKey(key, 'decrypt');
+        const params: AesGcmParams = { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 };
         return new Uint8Array(await s.decrypt(params, k, sealed as BufferSource));
       } catch {
         return undefined;

@@ -29,8 +29,9 @@ export interface KeyMaterialProvider {
   /** Runs `fn` over the current records. The state must be treated as read-only. */
   read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T>;
   /**
-   * Runs `fn` as one atomic read-modify-write of the records. `fn` is synchronous and must
-   * throw (to abort with no change kept) before it mutates anything.
+   * Runs `fn` as one atomic read-modify-write of the records and returns its value. `fn` is
+   * synchronous; if it throws, the update rejects with that error and keeps no change, even
+   * one `fn` made before throwing.
    */
   update<T>(fn: (state: StoreState) => T): Promise<T>;
 
