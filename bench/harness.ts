@@ -1,0 +1,63 @@
+/**
+ * A tiny benchmark harness: every case runs in alternating timed rounds (so drift and noise hit
+ * all cases alike), after a warm-up, and reports the median round. Cases of one section are
+ * compared by ratio. No framework: performance.now() and a loop.
+ */
+import { cpus } from 'node:os';
+
+export interface Case {
+  name: string;
+  /** One operation (may be async). */
+  run: () => unknown;
+}
+
+export interface Result {
+  name: string;
+  opsPerSecond: number;
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+async function timed(run: () => unknown, ms: number): Promise<number> {
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 50; i++) await run();
+    n += 50;
+    now = performance.now();
+  }
+  return (n * 1000) / (now - start);
+}
+
+export async function compare(cases: Case[], opts: { rounds?: number; roundMs?: number } = {}): Promise<Result[]> {
+  const rounds = opts.rounds ?? 7;
+  const roundMs = opts.roundMs ?? 400;
+  for (const c of cases) await timed(c.run, 300); // warm-up: JIT, pools, caches
+  const samples: number[][] = cases.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of cases.entries()) samples[i]!.push(await timed(c.run, roundMs));
+  }
+  return cases.map((c, i) => {
+    const sorted = samples[i]!.sort((a, b) => a - b);
+    return { name: c.name, opsPerSecond: sorted[Math.floor(sorted.length / 2)]! };
+  });
+}
+
+export function section(title: string): void {
+  console.log(`\n## ${title}\n`);
+}
+
+export function table(results: Result[], baseline: string): void {
+  const base = results.find((r) => r.name === baseline)!.opsPerSecond;
+  console.log('| case | ops/s | vs ' + baseline + ' |');
+  console.log('|---|---:|---:|');
+  for (const r of results) console.log(`| ${r.name} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} | ${((r.opsPerSecond / base) * 100).toFixed(0)}% |`);
+}
+
+export function target(label: string, ratio: number, min: number): void {
+  console.log(`\ntarget: ${label} ≥ ${(min * 100).toFixed(0)}% — measured ${(ratio * 100).toFixed(0)}% — ${ratio >= min ? 'PASS' : 'FAIL'}`);
+}
