@@ -91,7 +91,7 @@ interface OpenOptions {
   context: Record<string, string> | undefined;
   keyId: string | undefined;
   algorithm: EncryptionAlgorithmSpec | undefined;
-  /** Checks that must pass before any decryption (DryRun, the destination key of ReEncrypt). */
+  /** Checks that must pass before any decryption (the destination key of ReEncrypt). */
   beforeDecrypt?: (key: KeyRecord) => Promise<void> | void;
 }
 
@@ -177,13 +177,12 @@ export async function decrypt(env: Env, input: Input): Promise<DecryptResponse> 
     if (keyId !== undefined) await encryptionKey(env, keyId, 'Decrypt', algorithm);
     dryRun(true);
   }
-  const opened = await open(env, blob!, {
-    operation: 'Decrypt',
-    context,
-    keyId,
-    algorithm,
-    beforeDecrypt: () => dryRun(isDryRun),
-  });
+  const opened = await open(env, blob!, { operation: 'Decrypt', context, keyId, algorithm });
+  // DryRun is answered last: AWS validates the ciphertext first (hence IGNORE_CIPHERTEXT).
+  if (isDryRun) {
+    opened.plaintext.fill(0);
+    dryRun(true);
+  }
   return {
     KeyId: opened.key.arn,
     Plaintext: opened.plaintext,
@@ -207,7 +206,6 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
   let destination: KeyRecord | undefined;
   const findDestination = async (): Promise<void> => {
     destination = await encryptionKey(env, destinationKeyId!, 'ReEncrypt', destinationAlgorithm);
-    dryRun(isDryRun);
   };
   if (ignoreCiphertext || blob === undefined) {
     await findDestination();
@@ -220,6 +218,10 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
     algorithm: sourceAlgorithm,
     beforeDecrypt: findDestination,
   });
+  if (isDryRun) {
+    opened.plaintext.fill(0);
+    dryRun(true);
+  }
   const sealed = await seal(env, destination!, opened.plaintext, destinationContext);
   opened.plaintext.fill(0);
   return {
