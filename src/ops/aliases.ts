@@ -5,10 +5,9 @@ import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { AlreadyExistsException, InvalidAliasNameException, LimitExceededException } from '../errors.js';
 import { aliasArn, keyArn } from '../keys/arn.js';
 import type { AliasRecord } from '../keys/record.js';
-import { checkState } from '../keys/states.js';
 import type { Env } from './env.js';
 import { keyIdMember, paging } from './fields.js';
-import { aliasNotFound, findKey, sweepDeletions } from './lookup.js';
+import { aliasNotFound, findKey, findKeyFor, sweepDeletions } from './lookup.js';
 
 const MAX_ALIASES_PER_KEY = 50;
 const ALIAS_PATTERN = /^[a-zA-Z0-9:/_-]+$/;
@@ -35,8 +34,7 @@ export async function createAlias(env: Env, input: Input): Promise<object> {
   const target = keyIdMember(c, 'TargetKeyId');
   c.done();
   checkAliasName(name!);
-  const key = await findKey(env, target!, { aliases: false });
-  checkState('CreateAlias', key);
+  const key = await findKeyFor(env, target!, 'CreateAlias', { aliases: false });
   const arn = aliasArn(env.region, env.accountId, name!);
   const now = env.now();
   await env.provider.update((s) => {
@@ -60,9 +58,8 @@ export async function updateAlias(env: Env, input: Input): Promise<object> {
   const arn = aliasArn(env.region, env.accountId, name!);
   const alias = await env.provider.read((s) => s.aliases[arn]);
   if (alias === undefined) throw aliasNotFound(arn);
-  const key = await findKey(env, target!, { aliases: false });
   // Only the new target's state matters (footnote 10 of the key-state table).
-  checkState('UpdateAlias', key);
+  const key = await findKeyFor(env, target!, 'UpdateAlias', { aliases: false });
   const old = await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]);
   if (old !== undefined && (old.keyUsage !== key.keyUsage || old.keySpec !== key.keySpec)) {
     throw plainValidation(

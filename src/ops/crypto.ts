@@ -30,7 +30,7 @@ import type { KeyRecord } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
-import { findKey, reloadKey } from './lookup.js';
+import { findKey, findKeyFor, reloadKey } from './lookup.js';
 
 const MAX_PLAINTEXT = 4096;
 const MAX_CIPHERTEXT = 6144;
@@ -130,8 +130,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
 async function encryptionKey(env: Env, keyId: string, operation: KeyOperation, algorithm?: EncryptionAlgorithmSpec): Promise<KeyRecord> {
-  const key = await findKey(env, keyId);
-  checkState(operation, key);
+  const key = await findKeyFor(env, keyId, operation);
   checkUsage(key, 'ENCRYPT_DECRYPT', operation);
   checkAlgorithm(key, algorithm);
   return key;

@@ -14,11 +14,10 @@ import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { LimitExceededException, MalformedPolicyDocumentException, UnsupportedOperationException } from '../errors.js';
 import { keyArn, newKeyId } from '../keys/arn.js';
 import type { KeyRecord } from '../keys/record.js';
-import { checkState } from '../keys/states.js';
 import { utf8Encode } from '../crypto/bytes.js';
 import { DAY_MS, type Env } from './env.js';
 import { checkTagRules, grantTokens, keyIdMember, paging, tagList } from './fields.js';
-import { findKey, rotate, sweepDeletions } from './lookup.js';
+import { findKeyFor, rotate, sweepDeletions, updateKey } from './lookup.js';
 
 const MAX_POLICY_BYTES = 32_768;
 
@@ -178,8 +177,7 @@ export async function describeKey(env: Env, input: Input): Promise<DescribeKeyRe
   const keyId = keyIdMember(c);
   grantTokens(c);
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('DescribeKey', key);
+  const key = await findKeyFor(env, keyId!, 'DescribeKey');
   return { KeyMetadata: keyMetadata(key) };
 }
 
@@ -203,11 +201,9 @@ export async function updateKeyDescription(env: Env, input: Input): Promise<obje
   const keyId = keyIdMember(c);
   const description = c.string('Description', { required: true, min: 0, max: 8192 });
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('UpdateKeyDescription', key);
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k) k.description = description!;
+  const key = await findKeyFor(env, keyId!, 'UpdateKeyDescription');
+  await updateKey(env, key.arn, 'UpdateKeyDescription', (k) => {
+    k.description = description!;
   });
   return {};
 }
@@ -216,11 +212,9 @@ export async function enableKey(env: Env, input: Input): Promise<object> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('EnableKey', key);
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k) k.state = 'Enabled';
+  const key = await findKeyFor(env, keyId!, 'EnableKey');
+  await updateKey(env, key.arn, 'EnableKey', (k) => {
+    k.state = 'Enabled';
   });
   // A key re-enabled after its rotation date passed while disabled rotates at once (AWS docs).
   const next = key.rotation.nextRotationDate;
@@ -237,11 +231,9 @@ export async function disableKey(env: Env, input: Input): Promise<object> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('DisableKey', key);
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k) k.state = 'Disabled';
+  const key = await findKeyFor(env, keyId!, 'DisableKey');
+  await updateKey(env, key.arn, 'DisableKey', (k) => {
+    k.state = 'Disabled';
   });
   return {};
 }
@@ -252,12 +244,9 @@ export async function scheduleKeyDeletion(env: Env, input: Input): Promise<Sched
   // The model allows 1–365; AWS enforces 7–30 (reference §0.7).
   const days = c.int('PendingWindowInDays', { min: 7, max: 30 }) ?? 30;
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('ScheduleKeyDeletion', key);
+  const key = await findKeyFor(env, keyId!, 'ScheduleKeyDeletion');
   const deletionDate = env.now() + days * DAY_MS;
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (!k) return;
+  await updateKey(env, key.arn, 'ScheduleKeyDeletion', (k) => {
     k.state = 'PendingDeletion';
     k.deletionDate = deletionDate;
     k.pendingWindowInDays = days;
@@ -269,11 +258,8 @@ export async function cancelKeyDeletion(env: Env, input: Input): Promise<CancelK
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('CancelKeyDeletion', key);
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (!k) return;
+  const key = await findKeyFor(env, keyId!, 'CancelKeyDeletion');
+  await updateKey(env, key.arn, 'CancelKeyDeletion', (k) => {
     k.state = 'Disabled';
     delete k.deletionDate;
     delete k.pendingWindowInDays;

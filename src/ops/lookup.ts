@@ -6,6 +6,7 @@
 import { NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyRef } from '../keys/arn.js';
 import type { KeyRecord, MaterialVersion, StoreState } from '../keys/record.js';
+import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 
 export function invalidKeyId(value: string): NotFoundException {
@@ -45,6 +46,26 @@ export async function findKey(env: Env, value: string, opts: { aliases?: boolean
   }
   if (record === undefined) throw missing!;
   return settle(env, record);
+}
+
+/** `findKey`, then the operation's key-state rule. */
+export async function findKeyFor(env: Env, value: string, operation: KeyOperation, opts: { aliases?: boolean } = {}): Promise<KeyRecord> {
+  const key = await findKey(env, value, opts);
+  checkState(operation, key);
+  return key;
+}
+
+/**
+ * One atomic change to a key's record. The state rule is checked again on the record as it is
+ * inside the update, so a concurrent change (another process on a shared store) cannot slip by.
+ */
+export function updateKey<T>(env: Env, arn: string, operation: KeyOperation, change: (key: KeyRecord) => T): Promise<T> {
+  return env.provider.update((s) => {
+    const key = s.keys[arn];
+    if (key === undefined) throw keyNotFound(arn);
+    checkState(operation, key);
+    return change(key);
+  });
 }
 
 /** The key by ARN as it is now (after due deletions and rotations), or NotFound. */

@@ -17,7 +17,7 @@ import type { KeyRecord } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 import { keyIdMember, paging } from './fields.js';
-import { findKey, rotate } from './lookup.js';
+import { findKey, rotate, updateKey } from './lookup.js';
 
 export const MAX_ON_DEMAND_ROTATIONS = 25;
 const DEFAULT_PERIOD_DAYS = 365;
@@ -40,9 +40,7 @@ export async function enableKeyRotation(env: Env, input: Input): Promise<object>
   c.done();
   const key = await rotatableKey(env, keyId!, 'EnableKeyRotation');
   const now = env.now();
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k === undefined) return;
+  await updateKey(env, key.arn, 'EnableKeyRotation', (k) => {
     // Newly enabled: one period from now. Already on with a new period: one period from the
     // last rotation (or creation); a date already passed rotates at the next use.
     const base = k.rotation.enabled ? k.materials[k.materials.length - 1]!.createdAt : now;
@@ -56,9 +54,8 @@ export async function disableKeyRotation(env: Env, input: Input): Promise<object
   const keyId = keyIdMember(c);
   c.done();
   const key = await rotatableKey(env, keyId!, 'DisableKeyRotation');
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k !== undefined) k.rotation = { enabled: false, onDemandCount: k.rotation.onDemandCount };
+  await updateKey(env, key.arn, 'DisableKeyRotation', (k) => {
+    k.rotation = { enabled: false, onDemandCount: k.rotation.onDemandCount };
   });
   return {};
 }

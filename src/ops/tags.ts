@@ -3,21 +3,17 @@ import { byString, paginate } from '../api/pagination.js';
 import type { ListResourceTagsResponse } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { TagException } from '../errors.js';
-import { checkState } from '../keys/states.js';
 import type { Env } from './env.js';
 import { checkTagRules, keyIdMember, tagList } from './fields.js';
-import { findKey } from './lookup.js';
+import { findKeyFor, updateKey } from './lookup.js';
 
 export async function tagResource(env: Env, input: Input): Promise<object> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const tags = tagList(c, 'Tags', true);
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('TagResource', key);
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k === undefined) return;
+  const key = await findKeyFor(env, keyId!, 'TagResource');
+  await updateKey(env, key.arn, 'TagResource', (k) => {
     checkTagRules(tags!, k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)));
     // TagResource overwrites the value of a key it already has.
     k.tags = [...k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)), ...tags!];
@@ -33,11 +29,9 @@ export async function untagResource(env: Env, input: Input): Promise<object> {
   if (tagKeys!.some((k) => k.toLowerCase().startsWith('aws:'))) {
     throw new TagException({ message: 'Tags beginning with aws: are reserved' });
   }
-  const key = await findKey(env, keyId!);
-  checkState('UntagResource', key);
-  await env.provider.update((s) => {
-    const k = s.keys[key.arn];
-    if (k !== undefined) k.tags = k.tags.filter((t) => !tagKeys!.includes(t.TagKey));
+  const key = await findKeyFor(env, keyId!, 'UntagResource');
+  await updateKey(env, key.arn, 'UntagResource', (k) => {
+    k.tags = k.tags.filter((t) => !tagKeys!.includes(t.TagKey));
   });
   return {};
 }
@@ -49,8 +43,7 @@ export async function listResourceTags(env: Env, input: Input): Promise<ListReso
   const limit = c.int('Limit', { min: 1, max: 50 }) ?? 50;
   const marker = c.string('Marker', { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ });
   c.done();
-  const key = await findKey(env, keyId!);
-  checkState('ListResourceTags', key);
+  const key = await findKeyFor(env, keyId!, 'ListResourceTags');
   const tags = [...key.tags].sort((a, b) => byString(a.TagKey, b.TagKey)).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue }));
   const page = paginate('tags', tags, (t) => t.TagKey, limit, marker);
   return { Tags: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
