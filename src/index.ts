@@ -9,3 +9,5 @@ export { ManualClock, systemClock, type Clock, type ClockOption } from './clock.
 export { MemoryProvider } from './providers/memory.js';
 export type { KeyMaterialProvider, SealRequest, OpenRequest } from './providers/types.js';
 export type { KeyRecord, AliasRecord, StoreState, MaterialVersion, TagRecord, RotationSettings } from './keys/record.js';
+export { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from './protocol/request-handler.js';
+export { handleWireRequest, requestScope, type WireRequest, type WireResponse, type WireOptions, type KmsTarget, type RequestScope } from './protocol/handler.js';

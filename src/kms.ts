@@ -70,6 +70,27 @@ export class Kms {
     return new Kms({ ...this.#options, principal });
   }
 
+  /** The same service (same provider, account, clock, caller) in another region. */
+  withRegion(region: string): Kms {
+    return region === this.region ? this : new Kms({ ...this.#options, region });
+  }
+
+  /**
+   * Runs an operation by its AWS name (`'Encrypt'`) with an input of its request shape, as
+   * `send` and the wire protocol do. An operation kmsbox lacks is UnsupportedOperationException.
+   */
+  async invoke(operation: string, input: unknown): Promise<S.MetadataBearer & Record<string, unknown>> {
+    if (!Object.hasOwn(OPERATIONS, operation)) {
+      const error = new UnsupportedOperationException({
+        message: operation ? `kmsbox does not implement ${operation} yet.` : 'send() takes a command object such as new EncryptCommand(input).',
+      });
+      // Every error carries a request id, as AWS's do.
+      error.$metadata.requestId = globalThis.crypto.randomUUID();
+      throw error;
+    }
+    return this.#call(operation as OperationName, input);
+  }
+
   /**
    * Runs a command object: ours (`new EncryptCommand(input)`) or the AWS SDK v3's, so code
    * written against `KMSClient.send` runs unchanged.
@@ -80,19 +101,11 @@ export class Kms {
     let operation: { name: string; input: unknown };
     try {
       operation = operationOf(command);
-      if (!Object.hasOwn(OPERATIONS, operation.name)) {
-        throw new UnsupportedOperationException({
-          message: operation.name
-            ? `kmsbox does not implement ${operation.name} yet.`
-            : 'send() takes a command object such as new EncryptCommand(input).',
-        });
-      }
     } catch (error) {
-      // Every error carries a request id, as AWS's do (these never reach #call).
       if (error instanceof KMSServiceException) error.$metadata.requestId = globalThis.crypto.randomUUID();
       throw error;
     }
-    return this.#call(operation.name as OperationName, operation.input);
+    return this.invoke(operation.name, operation.input);
   }
 
   async #call(operation: OperationName, input: unknown): Promise<any> {

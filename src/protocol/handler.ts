@@ -1,0 +1,106 @@
+/**
+ * The AWS KMS wire protocol (awsJson1_1, reference §3): one function from an HTTP-shaped
+ * request to an HTTP-shaped response. It runs in any runtime (no Node built-ins); the in-process
+ * SDK request handler and the HTTP server are thin shells around it.
+ */
+import { KMSServiceException } from '../errors.js';
+import type { Kms } from '../kms.js';
+import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
+import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
+import { KMS_OPERATIONS } from './wire-shapes.js';
+
+export interface WireRequest {
+  method?: string | undefined;
+  /** Header names in any case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  body?: Uint8Array | string | undefined;
+}
+
+export interface WireResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** Who the request is from, read off its SigV4 credential scope when it has one. */
+export interface RequestScope {
+  region?: string;
+  accessKeyId?: string;
+}
+
+/** A Kms (requests naming another region go to `kms.withRegion(region)`), or a function choosing one. */
+export type KmsTarget = Kms | ((scope: RequestScope) => Kms);
+
+export interface WireOptions {
+  /** Largest request body accepted, in bytes. Default 1 MiB (KMS requests are at most a few hundred KiB). */
+  maxBodyBytes?: number;
+}
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+const TARGET_PREFIX = 'TrentService.';
+const DEFAULT_MAX_BODY = 1 << 20;
+const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/kms\/aws4_request/;
+
+function header(headers: WireRequest['headers'], name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+export function requestScope(headers: WireRequest['headers']): RequestScope {
+  const m = CREDENTIAL.exec(header(headers, 'authorization') ?? '');
+  return m ? { accessKeyId: m[1]!, region: m[2]! } : {};
+}
+
+function respond(statusCode: number, requestId: string, body: unknown, errorType?: string): WireResponse {
+  const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
+  if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
+  return { statusCode, headers, body: utf8Encode(JSON.stringify(body)) };
+}
+
+/** An error AWS's front end sends before any operation runs (not a KMS exception class). */
+function wireError(statusCode: number, type: string, message: string): WireResponse {
+  return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
+}
+
+function resolve(target: KmsTarget, scope: RequestScope): Kms {
+  if (typeof target === 'function') return target(scope);
+  return scope.region !== undefined && /^([a-z]+-){2,3}\d+$/.test(scope.region) ? target.withRegion(scope.region) : target;
+}
+
+export async function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
+  if ((request.method ?? 'POST').toUpperCase() !== 'POST') {
+    return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
+  }
+  const operation = header(request.headers, 'x-amz-target')?.startsWith(TARGET_PREFIX)
+    ? header(request.headers, 'x-amz-target')!.slice(TARGET_PREFIX.length)
+    : undefined;
+  if (operation === undefined || !KMS_OPERATIONS.has(operation)) {
+    return wireError(400, 'UnknownOperationException', `Unknown operation ${header(request.headers, 'x-amz-target') ?? '(no X-Amz-Target)'}.`);
+  }
+  const raw = request.body ?? '';
+  const size = typeof raw === 'string' ? raw.length * 3 : raw.length; // a string's UTF-8 is at most 3 bytes a unit
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) {
+    return wireError(413, 'SerializationException', `The request body is larger than ${maxBody} bytes.`);
+  }
+  let input: unknown;
+  try {
+    const text = typeof raw === 'string' ? raw : utf8Decode(raw);
+    const json: unknown = text.trim() === '' ? {} : JSON.parse(text);
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new WireFormatError('The request body must be a JSON object.');
+    input = decodeInput(json);
+  } catch (error) {
+    const message = error instanceof WireFormatError ? error.message : 'The request body is not valid JSON.';
+    return wireError(400, 'SerializationException', message);
+  }
+  try {
+    const output = await resolve(target, requestScope(request.headers)).invoke(operation, input);
+    return respond(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));
+  } catch (error) {
+    if (error instanceof KMSServiceException) {
+      const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
+      return respond(status, error.$metadata.requestId ?? globalThis.crypto.randomUUID(), { __type: error.name, message: error.message }, error.name);
+    }
+    return wireError(500, 'KMSInternalException', 'kmsbox could not complete the request because of an internal error.');
+  }
+}
