@@ -3,3 +3,4 @@
  * pieces (the file provider, the HTTP server, the file audit sink) join it as they land.
  */
 export * from './index.js';
+export { startServer, type ServeOptions, type RunningServer } from './server/http-server.js';

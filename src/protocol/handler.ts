@@ -62,6 +62,11 @@ function wireError(statusCode: number, type: string, message: string): WireRespo
   return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
 }
 
+/** The answer to a body over the limit (also sent by the HTTP server, which stops reading early). */
+export function bodyTooLarge(maxBodyBytes: number): WireResponse {
+  return wireError(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
+}
+
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
   return scope.region !== undefined && /^([a-z]+-){2,3}\d+$/.test(scope.region) ? target.withRegion(scope.region) : target;
@@ -80,9 +85,7 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   const raw = request.body ?? '';
   const size = typeof raw === 'string' ? raw.length * 3 : raw.length; // a string's UTF-8 is at most 3 bytes a unit
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) {
-    return wireError(413, 'SerializationException', `The request body is larger than ${maxBody} bytes.`);
-  }
+  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLarge(maxBody);
   let input: unknown;
   try {
     const text = typeof raw === 'string' ? raw : utf8Decode(raw);

@@ -1,0 +1,71 @@
+/// <reference types="node" />
+/**
+ * The `kmsbox` command. `kmsbox serve [--port N] [--host H]`: a local KMS endpoint for the AWS
+ * CLI and SDKs. Keys live in memory until the file provider lands (`--store` is refused until then).
+ */
+import { Kms } from '../kms.js';
+import { startServer } from '../server/http-server.js';
+
+const USAGE = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
+
+  serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
+          --endpoint-url http://127.0.0.1:PORT (any credentials, any signature)`;
+
+function flags(args: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
+    const eq = a.indexOf('=');
+    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
+    else {
+      const v = args[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value`);
+      out.set(a.slice(2), v);
+      i++;
+    }
+  }
+  return out;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const f = flags(args);
+  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store'].includes(k)) throw new Error(`unknown option --${k}`);
+  if (f.has('store')) throw new Error('--store needs the file provider, which kmsbox does not have yet');
+  const port = Number(f.get('port') ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535`);
+  const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id') });
+  const server = await startServer(kms, { port, host: f.get('host') ?? '127.0.0.1' });
+  console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`kmsbox: ${signal}, finishing in-flight requests`);
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve(rest);
+        return 0;
+      case undefined:
+      case '--help':
+      case 'help':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new Error(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    const e = error as Error;
+    console.error(`kmsbox: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+    return 1;
+  }
+}
