@@ -47,3 +47,29 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   table(results, 'node:crypto AES-256-GCM encrypt+decrypt (raw)');
   target('kms.encrypt + kms.decrypt vs raw node:crypto', results[1]!.opsPerSecond / results[0]!.opsPerSecond, 0.4);
 }
+
+// --- Encrypt 4 KiB through the real AWS SDK v3 client: in-process (createRequestHandler) and over loopback HTTP (kmsbox serve).
+{
+  section('Encrypt 4 KiB through @aws-sdk/client-kms');
+  const { KMSClient, EncryptCommand } = await import('@aws-sdk/client-kms');
+  const { createRequestHandler } = await import('../src/index.js');
+  const { startServer } = await import('../src/node.js');
+  const kms = new Kms();
+  const { KeyMetadata } = await kms.createKey({ Description: 'bench' });
+  const input = { KeyId: KeyMetadata!.KeyId!, Plaintext: randomBytes(4096) };
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+  const inProcess = new KMSClient({ region: 'us-east-1', credentials, requestHandler: createRequestHandler(kms) });
+  const server = await startServer(kms);
+  const overHttp = new KMSClient({ region: 'us-east-1', credentials, endpoint: server.url, maxAttempts: 1 });
+  const results = await compare(
+    [
+      { name: 'kms.encrypt (direct)', run: () => kms.encrypt(input) },
+      { name: 'SDK KMSClient + createRequestHandler (in-process)', run: () => inProcess.send(new EncryptCommand(input)) },
+      { name: 'SDK KMSClient → kmsbox serve (loopback HTTP, 1 client)', run: () => overHttp.send(new EncryptCommand(input)) },
+    ],
+    { rounds: 3, roundMs: 500 },
+  );
+  table(results, 'kms.encrypt (direct)');
+  overHttp.destroy();
+  await server.close();
+}

@@ -2,39 +2,50 @@
  * Canonical bytes of an encryption context, bound into every ciphertext as AAD. Entries are
  * sorted by the UTF-8 bytes of their keys (so every runtime agrees) and length-delimited
  * (so `{ab:'c'}` and `{a:'bc'}` differ): u32 count, then per entry u32 len, key, u32 len, value.
+ * All big-endian. Encoded in one pass into one buffer: this runs twice per Encrypt/Decrypt.
  */
-import { utf8Encode } from '../crypto/bytes.js';
 
-/** A fresh zero count each call: a shared buffer would let one caller's wipe corrupt every later AAD. */
-const empty = (): Uint8Array => new Uint8Array(4);
+const encoder = new TextEncoder();
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+/**
+ * Orders strings as their UTF-8 bytes order (= code point order) without encoding them. UTF-16
+ * code units order the same way except that surrogates (D800–DFFF, astral code points) must
+ * sort after E000–FFFF: lift them above it at the first difference.
+ */
+export function compareUtf8(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return lift(x) - lift(y);
   }
   return a.length - b.length;
 }
 
-export function canonicalContext(context: Readonly<Record<string, string>> | undefined): Uint8Array {
-  if (context === undefined) return empty();
-  const entries = Object.entries(context).map(([k, v]) => [utf8Encode(k), utf8Encode(v)] as const);
-  if (entries.length === 0) return empty();
-  entries.sort((x, y) => compareBytes(x[0], y[0]));
-  let size = 4;
-  for (const [k, v] of entries) size += 8 + k.length + v.length;
-  const out = new Uint8Array(size);
+function lift(unit: number): number {
+  return unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit;
+}
+
+/**
+ * The canonical context bytes, written after `prefix` (the blob header, so the AAD is built
+ * without a second copy). A fresh buffer every call: callers may wipe what they get.
+ */
+export function canonicalContext(context: Readonly<Record<string, string>> | undefined, prefix?: Uint8Array): Uint8Array {
+  const keys = context === undefined ? [] : Object.keys(context).sort(compareUtf8);
+  const start = prefix?.length ?? 0;
+  let max = start + 4;
+  for (const k of keys) max += 8 + 3 * (k.length + context![k]!.length); // UTF-8 is at most 3 bytes per UTF-16 unit
+  const out = new Uint8Array(max);
+  if (prefix !== undefined) out.set(prefix, 0);
   const view = new DataView(out.buffer);
-  view.setUint32(0, entries.length);
-  let at = 4;
-  for (const [k, v] of entries) {
-    view.setUint32(at, k.length);
-    out.set(k, at + 4);
-    at += 4 + k.length;
-    view.setUint32(at, v.length);
-    out.set(v, at + 4);
-    at += 4 + v.length;
+  view.setUint32(start, keys.length);
+  let at = start + 4;
+  for (const k of keys) {
+    for (const s of [k, context![k]!]) {
+      const { written } = encoder.encodeInto(s, out.subarray(at + 4));
+      view.setUint32(at, written);
+      at += 4 + written;
+    }
   }
-  return out;
+  return at === max ? out : out.slice(0, at);
 }

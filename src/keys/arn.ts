@@ -58,7 +58,12 @@ export const KEY_ID_BYTES = 17;
 export function encodeKeyId(keyId: string, out: Uint8Array, offset: number): void {
   const hex = keyId.startsWith('mrk-') ? keyId.slice(4) : keyId.replaceAll('-', '');
   out[offset] = keyId.startsWith('mrk-') ? 1 : 0;
-  for (let i = 0; i < 16; i++) out[offset + 1 + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < 16; i++) out[offset + 1 + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+}
+
+/** A lowercase hex digit's value (key ids are validated lowercase hex before they get here). */
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
 }
 
 /** The key id written at `offset`, or `undefined` for an unknown form byte. */

@@ -15,7 +15,6 @@ import type {
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { decodeBlob, encodeBlob, encodeHeader, MAX_MATERIAL_VERSIONS, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
 import { canonicalContext } from '../blob/encryption-context.js';
-import { concatBytes } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   DryRunOperationException,
@@ -75,7 +74,7 @@ async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Re
   const salt = random.subarray(0, SALT_BYTES);
   const nonce = random.subarray(SALT_BYTES);
   const header = encodeHeader({ keyId: key.keyId, version, salt, nonce });
-  const aad = concatBytes(header, canonicalContext(context));
+  const aad = canonicalContext(context, header);
   const sealed = await env.provider.seal(material.id, { salt, nonce, plaintext, aad });
   return { blob: encodeBlob(header, sealed), materialId: material.id };
 }
@@ -122,7 +121,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   await o.beforeDecrypt?.(key);
   const version = key.materials[decoded.version];
   if (version === undefined) throw new InvalidCiphertextException();
-  const aad = concatBytes(decoded.header, canonicalContext(o.context));
+  const aad = canonicalContext(o.context, decoded.header);
   const plaintext = await env.provider.open(version.id, { salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad });
   if (plaintext === undefined) throw new InvalidCiphertextException();
   return { key, plaintext, materialId: version.id };
