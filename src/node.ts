@@ -4,3 +4,4 @@
  */
 export * from './index.js';
 export { startServer, type ServeOptions, type RunningServer } from './server/http-server.js';
+export { FileProvider, type FileProviderOptions } from './providers/file.js';

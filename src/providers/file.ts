@@ -1,0 +1,356 @@
+/// <reference types="node" />
+/**
+ * FileProvider (Node): every key record and all material in one key-store file, encrypted and
+ * authenticated as a whole under a root key (from a passphrase via scrypt, or a 32-byte root key
+ * file). Writes are atomic and durable (temp file, fsync, rename, fsync the directory) and keep
+ * the previous generation as `<file>.bak`; read-modify-write runs under an inter-process lock
+ * file, and every call reloads the store when another process has changed it.
+ *
+ * File format (JSON): { format: "kmsbox-store", version: 1, kdf, check, generation, nonce,
+ * payload }. `payload` is AES-256-GCM over JSON { state, materials } with the other fields as
+ * AAD; `check` = HMAC-SHA256(rootKey, "kmsbox-store check") tells a wrong passphrase from a
+ * damaged file.
+ */
+import { createCipheriv, createDecipheriv, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import type { KeySpec } from '../api/enums.js';
+import { AccessDeniedException, KMSInternalException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import { aesGcm } from '../crypto/aes-gcm.js';
+import { deriveCallKey } from '../crypto/call-key.js';
+import { randomBytes } from '../crypto/random.js';
+import { newMaterialId } from '../keys/arn.js';
+import { emptyState, type StoreState } from '../keys/record.js';
+import type { KeyMaterialProvider, OpenRequest, SealRequest } from './types.js';
+
+export interface FileProviderOptions {
+  /** The key-store file; created (with its directory) on first use. */
+  path: string;
+  /** Derive the root key from this passphrase with scrypt. */
+  passphrase?: string;
+  /** Or read the root key from this file: 32 raw bytes, or 64 hex characters. */
+  rootKeyFile?: string;
+  /** scrypt cost for a new store (stored in the file). Default N = 2^17, r = 8, p = 1 (OWASP's minimum). */
+  scrypt?: { N?: number; r?: number; p?: number };
+  /** How long to wait for another process's lock before giving up. Default 10 s. */
+  lockTimeoutMs?: number;
+}
+
+interface ScryptParams {
+  name: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+}
+type KdfParams = ScryptParams | { name: 'root-key-file' };
+
+interface StoreFile {
+  format: 'kmsbox-store';
+  version: 1;
+  kdf: KdfParams;
+  check: string;
+  generation: number;
+  nonce: string;
+  payload: string;
+}
+
+const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = { SYMMETRIC_DEFAULT: 32 };
+const STALE_LOCK_MS = 30_000;
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
+
+function aadOf(f: Pick<StoreFile, 'format' | 'version' | 'kdf' | 'check' | 'generation'>): Buffer {
+  return Buffer.from(JSON.stringify([f.format, f.version, f.kdf, f.check, f.generation]));
+}
+
+function checkValue(rootKey: Uint8Array): string {
+  return createHmac('sha256', rootKey).update('kmsbox-store check').digest('base64');
+}
+
+/** Writes `bytes` to `path` atomically and durably: temp file in the same directory, fsync, rename, fsync dir. */
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${b64(randomBytes(6)).replace(/[+/=]/g, '_')}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class FileProvider implements KeyMaterialProvider {
+  readonly name = 'file';
+  readonly path: string;
+  readonly #options: FileProviderOptions;
+  #rootKey: Uint8Array | undefined;
+  #kdf: KdfParams | undefined;
+  #state: StoreState = emptyState();
+  #material = new Map<string, Uint8Array>();
+  #generation = -1;
+  /** What the file looked like when we last loaded it, to notice other processes' writes. */
+  #seen = '';
+  /** Serializes this process's own read-modify-writes (the lock file serializes processes). */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: FileProviderOptions) {
+    if (typeof options?.path !== 'string' || options.path === '') {
+      throw new ValidationException({ message: 'FileProvider needs a path.' });
+    }
+    if ((options.passphrase === undefined) === (options.rootKeyFile === undefined)) {
+      throw new ValidationException({ message: 'FileProvider needs exactly one of passphrase and rootKeyFile.' });
+    }
+    if (options.passphrase !== undefined && (typeof options.passphrase !== 'string' || options.passphrase.length === 0)) {
+      throw new ValidationException({ message: 'FileProvider passphrase must be a non-empty string.' });
+    }
+    this.path = options.path;
+    this.#options = options;
+  }
+
+  async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
+    this.#refresh();
+    return fn(this.#state);
+  }
+
+  update<T>(fn: (state: StoreState) => T): Promise<T> {
+    return this.#transact((state) => fn(state));
+  }
+
+  supportsKeySpec(spec: KeySpec): boolean {
+    return Object.hasOwn(MATERIAL_BYTES, spec);
+  }
+
+  async createMaterial(spec: KeySpec): Promise<string> {
+    const size = this.supportsKeySpec(spec) ? MATERIAL_BYTES[spec] : undefined;
+    if (size === undefined) {
+      throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${this.name} provider.` });
+    }
+    const id = newMaterialId();
+    const bytes = randomBytes(size);
+    await this.#transact(() => undefined, (materials) => materials.set(id, bytes));
+    return id;
+  }
+
+  async destroyMaterial(materialIds: readonly string[]): Promise<void> {
+    if (materialIds.length === 0) return;
+    await this.#transact(() => undefined, (materials) => {
+      for (const id of materialIds) materials.delete(id);
+    });
+  }
+
+  async seal(materialId: string, r: SealRequest): Promise<Uint8Array> {
+    const material = this.#materialFor(materialId);
+    if (material === undefined) throw new Error(`key material ${materialId} is missing from ${this.path}`);
+    return aesGcm.seal(await deriveCallKey(material, r.salt), r.nonce, r.plaintext, r.aad);
+  }
+
+  async open(materialId: string, r: OpenRequest): Promise<Uint8Array | undefined> {
+    const material = this.#materialFor(materialId);
+    if (material === undefined) return undefined;
+    return aesGcm.open(await deriveCallKey(material, r.salt), r.nonce, r.sealed, r.aad);
+  }
+
+  #materialFor(id: string): Uint8Array | undefined {
+    let m = this.#material.get(id);
+    if (m === undefined) {
+      this.#refresh(); // created by another process since we last looked
+      m = this.#material.get(id);
+    }
+    return m;
+  }
+
+  /** Loads the file if it changed since we last saw it (or creates it on first use). */
+  #refresh(): void {
+    let stamp: string;
+    try {
+      const st = statSync(this.path);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.#corrupt(`cannot stat it (${(error as Error).message})`);
+      if (this.#generation < 0) {
+        this.#ensureRootKey(undefined); // a new store: nothing to load yet, but a wrong root key file fails now
+        return;
+      }
+      throw this.#corrupt('the file has disappeared');
+    }
+    if (stamp === this.#seen) return;
+    this.#load(stamp);
+  }
+
+  #load(stamp: string): void {
+    let file: StoreFile;
+    try {
+      file = JSON.parse(readFileSync(this.path, 'utf8')) as StoreFile;
+    } catch (error) {
+      throw this.#corrupt(`it is not a readable key-store file (${(error as Error).message.slice(0, 80)}); the previous generation is in ${this.path}.bak`);
+    }
+    if (file === null || typeof file !== 'object' || file.format !== 'kmsbox-store' || file.version !== 1 || typeof file.payload !== 'string' || typeof file.nonce !== 'string' || typeof file.check !== 'string' || typeof file.generation !== 'number') {
+      throw this.#corrupt(`it is not a kmsbox key store (format/version fields missing or unknown); the previous generation is in ${this.path}.bak`);
+    }
+    const rootKey = this.#ensureRootKey(file.kdf);
+    const expected = Buffer.from(checkValue(rootKey));
+    const actual = Buffer.from(file.check);
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+      throw new AccessDeniedException({ message: `Cannot open key store ${this.path}: wrong passphrase or root key.` });
+    }
+    let payload: { state: StoreState; materials: Record<string, string> };
+    try {
+      const sealed = unb64(file.payload);
+      const d = createDecipheriv('aes-256-gcm', rootKey, unb64(file.nonce), { authTagLength: 16 });
+      d.setAAD(aadOf(file));
+      d.setAuthTag(sealed.subarray(sealed.length - 16));
+      const text = Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]).toString('utf8');
+      payload = JSON.parse(text) as typeof payload;
+    } catch {
+      throw this.#corrupt(`its contents fail authentication (damaged or edited); the previous generation is in ${this.path}.bak`);
+    }
+    this.#state = payload.state;
+    this.#material = new Map(Object.entries(payload.materials).map(([id, m]) => [id, unb64(m)]));
+    this.#generation = file.generation;
+    this.#seen = stamp;
+  }
+
+  /** The root key: derived once per process (scrypt is deliberately slow). */
+  #ensureRootKey(kdf: KdfParams | undefined): Uint8Array {
+    if (this.#rootKey !== undefined && (kdf === undefined || JSON.stringify(kdf) === JSON.stringify(this.#kdf))) return this.#rootKey;
+    const o = this.#options;
+    if (o.rootKeyFile !== undefined) {
+      if (kdf !== undefined && kdf.name !== 'root-key-file') {
+        throw new AccessDeniedException({ message: `Key store ${this.path} is protected by a passphrase, not a root key file.` });
+      }
+      this.#kdf = { name: 'root-key-file' };
+      this.#rootKey = readRootKeyFile(o.rootKeyFile);
+      return this.#rootKey;
+    }
+    if (kdf !== undefined && kdf.name !== 'scrypt') {
+      throw new AccessDeniedException({ message: `Key store ${this.path} is protected by a root key file, not a passphrase.` });
+    }
+    const params: ScryptParams = kdf ?? {
+      name: 'scrypt',
+      N: o.scrypt?.N ?? 2 ** 17,
+      r: o.scrypt?.r ?? 8,
+      p: o.scrypt?.p ?? 1,
+      salt: b64(randomBytes(16)),
+    };
+    this.#kdf = params;
+    this.#rootKey = new Uint8Array(
+      scryptSync(o.passphrase!, unb64(params.salt), 32, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + (1 << 20) }),
+    );
+    return this.#rootKey;
+  }
+
+  /** One read-modify-write: lock, reload, apply to a copy, write, swap in. */
+  #transact<T>(fn: (state: StoreState) => T, changeMaterial?: (m: Map<string, Uint8Array>) => void): Promise<T> {
+    const run = async (): Promise<T> => {
+      const unlock = await this.#lock();
+      try {
+        this.#refresh();
+        const state = structuredClone(this.#state);
+        const result = fn(state); // a throw here leaves file and memory untouched
+        const materials = new Map(this.#material);
+        changeMaterial?.(materials);
+        this.#write(state, materials);
+        this.#state = state;
+        this.#material = materials;
+        return result;
+      } finally {
+        unlock();
+      }
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #write(state: StoreState, materials: Map<string, Uint8Array>): void {
+    const rootKey = this.#ensureRootKey(this.#generation < 0 ? undefined : this.#kdf);
+    const header = { format: 'kmsbox-store' as const, version: 1 as const, kdf: this.#kdf!, check: checkValue(rootKey), generation: this.#generation + 1 };
+    const nonce = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: 16 });
+    c.setAAD(aadOf(header));
+    const plain = Buffer.from(JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, b64(m)])) }));
+    const sealed = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+    plain.fill(0);
+    const file: StoreFile = { ...header, nonce: b64(nonce), payload: sealed.toString('base64') };
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    try {
+      writeAtomic(`${this.path}.bak`, readFileSync(this.path));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    writeAtomic(this.path, Buffer.from(JSON.stringify(file)));
+    const st = statSync(this.path);
+    this.#seen = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    this.#generation = header.generation;
+  }
+
+  /** The inter-process lock: `<file>.lock` created exclusively; a lock whose owner died, or older than 30 s, is stale. */
+  async #lock(): Promise<() => void> {
+    const lockPath = `${this.path}.lock`;
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + (this.#options.lockTimeoutMs ?? 10_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(lockPath, 'wx', 0o600);
+        writeSync(fd, `${process.pid} ${Date.now()}`);
+        closeSync(fd);
+        return () => rmSync(lockPath, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if (lockIsStale(lockPath)) {
+        rmSync(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new KMSInternalException({ message: `Key store ${this.path} is locked by another process (${lockPath}).` });
+      }
+      await sleep(Math.min(50, 1 + attempt));
+    }
+  }
+
+  #corrupt(what: string): KMSInternalException {
+    return new KMSInternalException({ message: `Key store ${this.path} cannot be used: ${what}.` });
+  }
+}
+
+function lockIsStale(lockPath: string): boolean {
+  try {
+    const [pid, at] = readFileSync(lockPath, 'utf8').split(' ').map(Number);
+    if (at !== undefined && Date.now() - at > STALE_LOCK_MS) return true;
+    if (pid !== undefined && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    }
+    return false;
+  } catch {
+    // Vanished meanwhile (free now) or half-written by an owner that just created it (not stale).
+    return false;
+  }
+}
+
+function readRootKeyFile(path: string): Uint8Array {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (error) {
+    throw new AccessDeniedException({ message: `Cannot read root key file ${path}: ${(error as Error).message}` });
+  }
+  if (raw.length === 32) return new Uint8Array(raw);
+  const text = raw.toString('utf8').trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
+  throw new AccessDeniedException({ message: `Root key file ${path} must hold 32 bytes, raw or as 64 hex characters.` });
+}

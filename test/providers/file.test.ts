@@ -1,0 +1,140 @@
+// FileProvider: the conformance suite, plus what only a file store has to show.
+import { createDecipheriv } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Kms } from 'kmsbox';
+import { FileProvider } from 'kmsbox/node';
+import { describeProviderConformance } from '../conformance/suite.js';
+import { newStore, tempDir } from './file-fixtures.js';
+import { rejects } from '../api/helpers.js';
+
+describeProviderConformance('FileProvider', () => newStore().open());
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** Opens the store file with its root key, as only the key's holder can: the decrypted payload. */
+function decryptStore(path: string, rootKey: Buffer): string {
+  const f = JSON.parse(readFileSync(path, 'utf8'));
+  const sealed = Buffer.from(f.payload, 'base64');
+  const d = createDecipheriv('aes-256-gcm', rootKey, Buffer.from(f.nonce, 'base64'));
+  d.setAAD(Buffer.from(JSON.stringify([f.format, f.version, f.kdf, f.check, f.generation])));
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]).toString('utf8');
+}
+
+describe('FileProvider', () => {
+  it('persists: a new provider on the same file decrypts old ciphertexts, sees aliases, rotations and state', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    const { KeyMetadata } = await kms.createKey({ Description: 'lasting', Tags: [{ TagKey: 'k', TagValue: 'v' }] });
+    await kms.createAlias({ AliasName: 'alias/lasting', TargetKeyId: KeyMetadata!.KeyId });
+    const before = await kms.encrypt({ KeyId: 'alias/lasting', Plaintext: utf8('v1'), EncryptionContext: { a: 'b' } });
+    await kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId });
+    const after = await kms.encrypt({ KeyId: 'alias/lasting', Plaintext: utf8('v2') });
+    await kms.disableKey({ KeyId: KeyMetadata!.KeyId });
+
+    const reopened = new Kms({ provider: store.open() });
+    const md = (await reopened.describeKey({ KeyId: 'alias/lasting' })).KeyMetadata!;
+    expect([md.Description, md.KeyState]).toEqual(['lasting', 'Disabled']);
+    await reopened.enableKey({ KeyId: md.KeyId });
+    expect(new TextDecoder().decode((await reopened.decrypt({ CiphertextBlob: before.CiphertextBlob, EncryptionContext: { a: 'b' } })).Plaintext)).toBe('v1');
+    expect(new TextDecoder().decode((await reopened.decrypt({ CiphertextBlob: after.CiphertextBlob })).Plaintext)).toBe('v2');
+    expect((await reopened.listResourceTags({ KeyId: md.KeyId })).Tags).toEqual([{ TagKey: 'k', TagValue: 'v' }]);
+    // and the first provider sees the second one's change without reopening
+    expect((await kms.describeKey({ KeyId: md.KeyId })).KeyMetadata!.KeyState).toBe('Enabled');
+  });
+
+  it('creates the file 0600 in a 0700 directory, keeps a .bak of the previous generation', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    await kms.createKey();
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(store.dir, 'store')).mode & 0o777).toBe(0o700);
+    const generation = JSON.parse(readFileSync(store.path, 'utf8')).generation;
+    await kms.createKey();
+    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(generation + 1);
+    expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(generation + 2);
+    expect(existsSync(`${store.path}.lock`)).toBe(false);
+  });
+
+  it('holds no key material, data key or plaintext in the clear', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    const { KeyMetadata } = await kms.createKey();
+    const dk = await kms.generateDataKey({ KeyId: KeyMetadata!.KeyId, KeySpec: 'AES_256' });
+    const raw = readFileSync(store.path);
+    const text = raw.toString('latin1');
+    // The material is in the encrypted payload (the root key's holder can see it) ...
+    const payload = JSON.parse(decryptStore(store.path, store.rootKey)) as { materials: Record<string, string> };
+    const materials = Object.values(payload.materials).map((m) => Buffer.from(m, 'base64'));
+    expect(materials.length).toBe(1);
+    expect(materials[0]!.length).toBe(32);
+    // ... and in no form in the file itself; nor is the data key (never stored) or the key's record.
+    for (const secret of [...materials, Buffer.from(dk.Plaintext!)]) {
+      expect(raw.includes(secret)).toBe(false);
+      for (const form of [secret.toString('hex'), secret.toString('base64'), secret.toString('base64url')]) expect(text).not.toContain(form);
+    }
+    expect(text).not.toContain(KeyMetadata!.KeyId!);
+  });
+
+  it('a passphrase store: the right passphrase opens it; a wrong one is AccessDeniedException and changes nothing', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'p.kmsbox');
+    const kms = new Kms({ provider: new FileProvider({ path, passphrase: 'correct horse', scrypt: { N: 2 ** 12 } }) });
+    const { KeyMetadata } = await kms.createKey();
+    const kdf = JSON.parse(readFileSync(path, 'utf8')).kdf;
+    expect(kdf).toMatchObject({ name: 'scrypt', N: 4096, r: 8, p: 1 });
+    const bytes = readFileSync(path);
+    const wrong = new Kms({ provider: new FileProvider({ path, passphrase: 'wrong horse' }) });
+    await rejects(() => wrong.describeKey({ KeyId: KeyMetadata!.KeyId }), 'AccessDeniedException', `Cannot open key store ${path}: wrong passphrase or root key.`);
+    await rejects(() => wrong.createKey(), 'AccessDeniedException');
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    const right = new Kms({ provider: new FileProvider({ path, passphrase: 'correct horse' }) });
+    expect((await right.describeKey({ KeyId: KeyMetadata!.KeyId })).KeyMetadata!.KeyState).toBe('Enabled');
+    // The default cost is OWASP's minimum for scrypt.
+    const fresh = join(dir, 'default.kmsbox');
+    await new Kms({ provider: new FileProvider({ path: fresh, passphrase: 'x' }) }).listKeys();
+    expect(existsSync(fresh)).toBe(false); // reads create nothing
+    await new Kms({ provider: new FileProvider({ path: fresh, passphrase: 'x' }) }).createKey();
+    expect(JSON.parse(readFileSync(fresh, 'utf8')).kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
+  }, 30_000);
+
+  it('a damaged, truncated or foreign file is a typed error naming the file, never an empty store', async () => {
+    const store = newStore();
+    await new Kms({ provider: store.open() }).createKey();
+    const good = readFileSync(store.path);
+    const damage: Record<string, Buffer> = {
+      truncated: good.subarray(0, good.length >> 1),
+      empty: Buffer.alloc(0),
+      'flipped payload byte': (() => {
+        const f = JSON.parse(good.toString());
+        const p = Buffer.from(f.payload, 'base64');
+        p[10]! ^= 1;
+        return Buffer.from(JSON.stringify({ ...f, payload: p.toString('base64') }));
+      })(),
+      'edited generation': Buffer.from(good.toString().replace(/"generation":(\d+)/, (_, n) => `"generation":${Number(n) + 5}`)),
+      foreign: Buffer.from('{"hello": "world"}'),
+    };
+    for (const [what, bytes] of Object.entries(damage)) {
+      writeFileSync(store.path, bytes);
+      const e = await rejects(() => new Kms({ provider: store.open() }).listKeys(), 'KMSInternalException');
+      expect(e.message, what).toContain(store.path);
+    }
+    writeFileSync(store.path, good);
+    expect((await new Kms({ provider: store.open() }).listKeys()).Keys!.length).toBe(1);
+  });
+
+  it('refuses bad options with ValidationException, and a bad root key file with AccessDeniedException', async () => {
+    expect(() => new FileProvider({ path: '' } as never)).toThrow(/path/);
+    expect(() => new FileProvider({ path: '/tmp/x' } as never)).toThrow(/exactly one of passphrase and rootKeyFile/);
+    expect(() => new FileProvider({ path: '/tmp/x', passphrase: 'a', rootKeyFile: 'b' })).toThrow(/exactly one/);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'short.key'), 'abc');
+    const kms = new Kms({ provider: new FileProvider({ path: join(dir, 's'), rootKeyFile: join(dir, 'short.key') }) });
+    await rejects(() => kms.createKey(), 'AccessDeniedException', /must hold 32 bytes/);
+    const hexKey = join(dir, 'hex.key');
+    writeFileSync(hexKey, `${'ab'.repeat(32)}\n`);
+    await new Kms({ provider: new FileProvider({ path: join(dir, 'h'), rootKeyFile: hexKey }) }).createKey();
+  });
+});
