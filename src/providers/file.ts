@@ -12,7 +12,7 @@
  * damaged file.
  */
 import { createCipheriv, createDecipheriv, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException, UnsupportedOperationException, ValidationException } from '../errors.js';
@@ -57,6 +57,7 @@ interface StoreFile {
 
 const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = { SYMMETRIC_DEFAULT: 32 };
 const STALE_LOCK_MS = 30_000;
+const EMPTY_LOCK_GRACE_MS = 1000;
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
@@ -304,6 +305,7 @@ export class FileProvider implements KeyMaterialProvider {
         const fd = openSync(lockPath, 'wx', 0o600);
         writeSync(fd, `${process.pid} ${Date.now()}`);
         closeSync(fd);
+        removeOrphanTempFiles(this.path);
         return () => rmSync(lockPath, { force: true });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -324,21 +326,39 @@ export class FileProvider implements KeyMaterialProvider {
   }
 }
 
+function pidIsDead(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Temp files of writers killed mid-write (`.<name>[.bak].<pid>.<rand>.tmp`): removed under the lock. */
+function removeOrphanTempFiles(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  for (const name of readdirSync(dirname(path))) {
+    const pid = name.startsWith(prefix) ? /\.(\d+)\.[\w-]+\.tmp$/.exec(name)?.[1] : undefined; // the file's or its .bak's
+    if (pid !== undefined && Number(pid) !== process.pid && pidIsDead(Number(pid))) rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+/**
+ * A lock is stale when its owner is dead, when it is older than 30 s, or when it is still
+ * empty a second after its creation (the owner died between creating and writing it).
+ */
 function lockIsStale(lockPath: string): boolean {
   try {
-    const [pid, at] = readFileSync(lockPath, 'utf8').split(' ').map(Number);
-    if (at !== undefined && Date.now() - at > STALE_LOCK_MS) return true;
-    if (pid !== undefined && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === 'ESRCH';
-      }
-    }
-    return false;
+    const content = readFileSync(lockPath, 'utf8');
+    const age = Date.now() - statSync(lockPath).mtimeMs;
+    const m = /^(\d+) (\d+)$/.exec(content);
+    if (m === null) return age > EMPTY_LOCK_GRACE_MS;
+    const pid = Number(m[1]);
+    if (Date.now() - Number(m[2]) > STALE_LOCK_MS) return true;
+    return pid > 0 && pid !== process.pid && pidIsDead(pid);
   } catch {
-    // Vanished meanwhile (free now) or half-written by an owner that just created it (not stale).
-    return false;
+    return false; // vanished meanwhile: free now, the next attempt takes it
   }
 }
 
