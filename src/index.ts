@@ -11,3 +11,4 @@ export type { KeyMaterialProvider, SealRequest, OpenRequest } from './providers/
 export type { KeyRecord, AliasRecord, StoreState, MaterialVersion, TagRecord, RotationSettings } from './keys/record.js';
 export { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from './protocol/request-handler.js';
 export { handleWireRequest, requestScope, type WireRequest, type WireResponse, type WireOptions, type KmsTarget, type RequestScope } from './protocol/handler.js';
+export { WebCryptoProvider, type WebCryptoProviderOptions } from './providers/webcrypto.js';

@@ -1,0 +1,96 @@
+/** All-or-nothing updates for providers that keep their records as live objects in memory. */
+
+/**
+ * Runs `fn` over `root` through a write-tracking view and undoes, in reverse order, every
+ * write, definition and deletion it made on plain objects and arrays reachable from `root` if
+ * it throws. The cost is proportional to what `fn` touches, not to the size of the store.
+ * Values written into the state are stored unwrapped, so the state never holds a view.
+ */
+export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
+  const undo: Array<() => void> = [];
+  const views = new WeakMap<object, object>();
+  const targets = new WeakMap<object, object>();
+  let live = true;
+
+  const plain = (v: unknown): v is object => {
+    if (typeof v !== 'object' || v === null) return false;
+    if (Array.isArray(v)) return true;
+    const proto: unknown = Object.getPrototypeOf(v);
+    return proto === Object.prototype || proto === null;
+  };
+  const view = (v: unknown): unknown => {
+    if (!live || !plain(v)) return v;
+    let p = views.get(v);
+    if (p === undefined) {
+      p = new Proxy(v, handler);
+      views.set(v, p);
+      targets.set(p, v);
+    }
+    return p;
+  };
+  // Replaces views by their targets in a value about to be stored (it may be a new object built from views).
+  const unwrap = (v: unknown, seen = new Set<object>()): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const target = targets.get(v) ?? v;
+    if (!plain(target) || seen.has(target)) return target;
+    seen.add(target);
+    for (const k of Reflect.ownKeys(target)) {
+      const d = Reflect.getOwnPropertyDescriptor(target, k);
+      if (d === undefined || !('value' in d) || typeof d.value !== 'object' || d.value === null) continue;
+      const inner = unwrap(d.value, seen);
+      if (inner !== d.value) Reflect.defineProperty(target, k, { ...d, value: inner });
+    }
+    return target;
+  };
+  const remember = (t: object, k: PropertyKey): void => {
+    if (!live) return;
+    const before = Reflect.getOwnPropertyDescriptor(t, k);
+    undo.push(() => (before === undefined ? Reflect.deleteProperty(t, k) : Reflect.defineProperty(t, k, before)));
+  };
+  // Arrays change as a side effect: an index past the end grows `length`, a shorter `length` drops items.
+  const beforeWrite = (t: object, k: PropertyKey, value?: unknown): void => {
+    if (Array.isArray(t) && k === 'length') {
+      const n = Number(value);
+      if (Number.isInteger(n)) for (let i = t.length - 1; i >= Math.max(n, 0); i--) remember(t, String(i));
+    } else if (Array.isArray(t)) {
+      remember(t, 'length');
+    }
+    remember(t, k);
+  };
+  const handler: ProxyHandler<object> = {
+    get(t, k) {
+      const v: unknown = Reflect.get(t, k);
+      const d = Reflect.getOwnPropertyDescriptor(t, k);
+      // A proxy must report non-configurable, read-only properties as they are.
+      return d !== undefined && !d.configurable && !d.writable ? v : view(v);
+    },
+    getOwnPropertyDescriptor(t, k) {
+      const d = Reflect.getOwnPropertyDescriptor(t, k);
+      if (d !== undefined && d.configurable && 'value' in d) d.value = view(d.value);
+      return d;
+    },
+    set(t, k, v) {
+      beforeWrite(t, k, v);
+      return Reflect.set(t, k, unwrap(v));
+    },
+    defineProperty(t, k, d) {
+      beforeWrite(t, k, d.value);
+      return Reflect.defineProperty(t, k, 'value' in d ? { ...d, value: unwrap(d.value) } : d);
+    },
+    deleteProperty(t, k) {
+      remember(t, k);
+      return Reflect.deleteProperty(t, k);
+    },
+    setPrototypeOf: () => false,
+  };
+
+  try {
+    const result = fn(view(root) as S);
+    return (typeof result === 'object' && result !== null ? (targets.get(result) ?? result) : result) as T;
+  } catch (error) {
+    for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+    throw error;
+  } finally {
+    live = false;
+  }
+}
