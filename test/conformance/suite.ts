@@ -7,7 +7,8 @@
  *
  * `makeProvider` is called once per test and must return a fresh, empty provider.
  */
-import util from 'node:util';
+import { toHex } from '../../src/crypto/bytes.js';
+import { toBase64 } from '../../src/protocol/base64.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -54,9 +55,11 @@ function flipBit(b: Uint8Array, bit: number): Uint8Array {
   return out;
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
+// The suite runs in Node and in a browser: no Buffer, and util.inspect only where Node has it.
+const hex = toHex;
+const nodeUtil = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node
+  ? ((await import('node:util')) as typeof import('node:util'))
+  : undefined;
 
 function sealRequest(seed: number, plaintext: Uint8Array = bytes(37, seed + 7)): SealRequest {
   return { salt: bytes(16, seed), nonce: bytes(12, seed + 1), plaintext, aad: bytes(20, seed + 2) };
@@ -107,7 +110,7 @@ function binariesIn(root: unknown, maxDepth = 24): Found[] {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
     if (seen.has(value) || depth > maxDepth) return;
     seen.add(value);
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
       found.push({ path, view: value as ArrayBufferView | ArrayBuffer });
       return;
     }
@@ -128,7 +131,7 @@ function binariesIn(root: unknown, maxDepth = 24): Found[] {
 }
 
 function asBytes(v: ArrayBufferView | ArrayBuffer): Uint8Array {
-  return v instanceof ArrayBuffer || v instanceof SharedArrayBuffer
+  return !ArrayBuffer.isView(v)
     ? new Uint8Array(v)
     : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
@@ -145,11 +148,11 @@ function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
 /** Text forms a byte string takes when printed: hex, base64(url), Buffer and Uint8Array inspect forms. */
 function textForms(b: Uint8Array): string[] {
   const head = b.subarray(0, 16);
-  const buf = Buffer.from(head);
+  const b64 = toBase64(head);
   return [
     hex(head),
-    buf.toString('base64').slice(0, 20),
-    buf.toString('base64url').slice(0, 20),
+    b64.slice(0, 20),
+    b64.replaceAll('+', '-').replaceAll('/', '_').slice(0, 20),
     Array.from(head, (x) => x.toString(16).padStart(2, '0')).join(' '),
     Array.from(head, String).join(','),
   ];
@@ -175,7 +178,11 @@ function expectNoBinaryLeak(label: string, root: unknown, needles: Record<string
   }
 }
 
-const inspect = (v: unknown): string => util.inspect(v, { showHidden: true, depth: 10, maxArrayLength: Infinity, maxStringLength: Infinity });
+/** util.inspect in Node; in a browser, the nearest thing a developer console would print. */
+const inspect = (v: unknown): string =>
+  nodeUtil
+    ? nodeUtil.inspect(v, { showHidden: true, depth: 10, maxArrayLength: Infinity, maxStringLength: Infinity })
+    : JSON.stringify(v, (_, x: unknown) => (x instanceof Uint8Array ? `Uint8Array(${x.length}) [${Array.from(x).join(', ')}]` : x)) ?? '';
 
 // ---------------------------------------------------------------------------------------------
 // the suite
@@ -588,7 +595,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         const { CiphertextBlob } = await kms.encrypt({ KeyId: a.id, Plaintext: bytes(40) });
         // Rewrite the key id in the header to b's: the header is authenticated, and b's material differs.
         const forged = CiphertextBlob!.slice();
-        forged.set(Buffer.from(b.id.replaceAll('-', ''), 'hex'), 2);
+        forged.set(Uint8Array.from(b.id.replaceAll('-', '').match(/../g)!, (h) => parseInt(h, 16)), 2);
         await expect(kms.decrypt({ CiphertextBlob: forged })).rejects.toBeInstanceOf(InvalidCiphertextException);
       });
 
