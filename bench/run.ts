@@ -73,3 +73,67 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   overHttp.destroy();
   await server.close();
 }
+
+// --- Providers: Encrypt + Decrypt 4 KiB per provider; FileProvider at 10,000 keys.
+{
+  section('Encrypt + Decrypt 4 KiB by provider');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { FileProvider } = await import('../src/node.js');
+  const { MemoryProvider, WebCryptoProvider } = await import('../src/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'kmsbox-bench-'));
+  const rootKeyFile = join(dir, 'root.key');
+  writeFileSync(rootKeyFile, randomBytes(32));
+  const payload = randomBytes(4096);
+  const context = { tenant: 't-0042' };
+  const roundTrip = async (provider: import('../src/index.js').KeyMaterialProvider) => {
+    const kms = new Kms({ provider });
+    const KeyId = (await kms.createKey()).KeyMetadata!.KeyId!;
+    return async () => {
+      const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: payload, EncryptionContext: context });
+      await kms.decrypt({ CiphertextBlob, EncryptionContext: context });
+    };
+  };
+  const results = await compare(
+    [
+      { name: 'MemoryProvider', run: await roundTrip(new MemoryProvider()) },
+      { name: 'FileProvider', run: await roundTrip(new FileProvider({ path: join(dir, 'rt.kmsbox'), rootKeyFile })) },
+      { name: 'WebCryptoProvider (crypto.subtle)', run: await roundTrip(new WebCryptoProvider()) },
+    ],
+    { rounds: 3, roundMs: 500 },
+  );
+  table(results, 'MemoryProvider');
+
+  section('FileProvider with 10,000 keys');
+  const path = join(dir, 'big.kmsbox');
+  const seed = new Kms({ provider: new FileProvider({ path, rootKeyFile }) });
+  await seed.createKey();
+  const one = await seed.provider.read((s) => Object.values(s.keys)[0]!);
+  // Fill the store in one update (10,000 records sharing one material): the size is what matters here.
+  await seed.provider.update((s) => {
+    for (let i = 0; i < 9_999; i++) {
+      const keyId = crypto.randomUUID();
+      const arn = one.arn.replace(one.keyId, keyId);
+      s.keys[arn] = { ...structuredClone(one), keyId, arn };
+    }
+  });
+  const { statSync } = await import('node:fs');
+  const t0 = performance.now();
+  const reopened = new Kms({ provider: new FileProvider({ path, rootKeyFile }) });
+  await reopened.listKeys({ Limit: 1 });
+  const reopenMs = performance.now() - t0;
+  const latencies: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    await reopened.createKey();
+    latencies.push(performance.now() - t);
+  }
+  latencies.sort((a, b) => a - b);
+  console.log('| measure | value |');
+  console.log('|---|---:|');
+  console.log(`| store file size | ${(statSync(path).size / 1e6).toFixed(1)} MB |`);
+  console.log(`| reopen (first call on a new provider: read, decrypt, parse) | ${reopenMs.toFixed(0)} ms |`);
+  console.log(`| CreateKey latency, median of 10 | ${latencies[5]!.toFixed(0)} ms |`);
+  rmSync(dir, { recursive: true, force: true });
+}
