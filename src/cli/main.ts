@@ -1,15 +1,19 @@
 /// <reference types="node" />
 /**
- * The `kmsbox` command. `kmsbox serve [--port N] [--host H]`: a local KMS endpoint for the AWS
- * CLI and SDKs. Keys live in memory until the file provider lands (`--store` is refused until then).
+ * The `kmsbox` command. `kmsbox serve [--port N] [--host H] [--store FILE]`: a local KMS endpoint
+ * for the AWS CLI and SDKs, its keys in memory or in a FileProvider store.
  */
 import { Kms } from '../kms.js';
+import { FileProvider } from '../providers/file.js';
 import { startServer } from '../server/http-server.js';
 
 const USAGE = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
+                    [--store FILE [--root-key-file FILE]]
 
   serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
-          --endpoint-url http://127.0.0.1:PORT (any credentials, any signature)`;
+          --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
+          Keys live in memory, or with --store in an encrypted key-store file whose root key
+          comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.`;
 
 function flags(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -28,13 +32,29 @@ function flags(args: string[]): Map<string, string> {
   return out;
 }
 
+/**
+ * `--store FILE`: keys persist in a FileProvider store, its root key from `--root-key-file` or
+ * the KMSBOX_PASSPHRASE environment variable (never a flag: flags show in `ps`).
+ */
+function storeProvider(f: Map<string, string>): FileProvider | undefined {
+  const path = f.get('store');
+  if (path === undefined) {
+    if (f.has('root-key-file')) throw new Error('--root-key-file goes with --store');
+    return undefined;
+  }
+  const rootKeyFile = f.get('root-key-file');
+  const passphrase = process.env.KMSBOX_PASSPHRASE;
+  if (rootKeyFile === undefined && !passphrase) throw new Error('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
+  return rootKeyFile !== undefined ? new FileProvider({ path, rootKeyFile }) : new FileProvider({ path, passphrase: passphrase! });
+}
+
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store'].includes(k)) throw new Error(`unknown option --${k}`);
-  if (f.has('store')) throw new Error('--store needs the file provider, which kmsbox does not have yet');
+  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store', 'root-key-file'].includes(k)) throw new Error(`unknown option --${k}`);
+  const provider = storeProvider(f);
   const port = Number(f.get('port') ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535`);
-  const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id') });
+  const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id'), provider });
   const server = await startServer(kms, { port, host: f.get('host') ?? '127.0.0.1' });
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
   let stopping = false;
