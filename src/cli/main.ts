@@ -3,11 +3,15 @@
  * The `kmsbox` command. `kmsbox serve [--port N] [--host H] [--store FILE]`: a local KMS endpoint
  * for the AWS CLI and SDKs, its keys in memory or in a FileProvider store.
  */
+import { KMSServiceException } from '../errors.js';
 import { Kms } from '../kms.js';
+import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './verbs.js';
 import { FileProvider } from '../providers/file.js';
 import { startServer } from '../server/http-server.js';
 
-const USAGE = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
+const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
+                                  (kmsbox <verb> --help lists a verb's options)
+       kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
                     [--store FILE [--root-key-file FILE]]
 
   serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
@@ -68,9 +72,52 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** One `aws kms`-style verb, on a key-store file or a server. */
+async function verb(operation: string, args: string[]): Promise<number> {
+  if (args.includes('--help')) {
+    console.log(verbHelp(operation));
+    return 0;
+  }
+  const { request, globals } = parseArguments(operation, args);
+  const endpoint = globals.get('endpoint-url') ?? process.env.KMSBOX_ENDPOINT_URL;
+  let output: unknown;
+  try {
+    if (endpoint !== undefined) {
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}` },
+        body: JSON.stringify(request),
+      });
+      const body = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) {
+        const name = String(body.__type ?? `HTTP${res.status}`).split('#').pop()!;
+        throw Object.assign(new KMSServiceException({ message: String(body.message ?? body.Message ?? '') }), { name });
+      }
+      output = toInput(body);
+    } else {
+      const store = globals.get('store') ?? process.env.KMSBOX_STORE;
+      if (store === undefined) throw new UsageError('give --store FILE (or KMSBOX_STORE) for a key-store file, or --endpoint-url URL for a server');
+      const flags = new Map([['store', store], ...(globals.has('root-key-file') ? [['root-key-file', globals.get('root-key-file')!] as [string, string]] : [])]);
+      const kms = new Kms({ region: globals.get('region') ?? process.env.AWS_REGION, provider: storeProvider(flags) });
+      output = await kms.invoke(operation, toInput(request));
+    }
+  } catch (error) {
+    if (error instanceof KMSServiceException) {
+      console.error(`\nAn error occurred (${error.name}) when calling the ${operation} operation: ${error.message}`);
+      return 254;
+    }
+    throw error;
+  }
+  const rendered = render(output, globals);
+  if (rendered !== '{}') console.log(rendered);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const operation = command === undefined ? undefined : VERBS.get(command);
+    if (operation !== undefined) return await verb(operation, rest);
     switch (command) {
       case 'serve':
         await serve(rest);
@@ -81,11 +128,16 @@ export async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new Error(`unknown command '${command}'`);
+        throw new UsageError(`unknown command '${command}' (kmsbox --help lists the commands)`);
     }
   } catch (error) {
     const e = error as Error;
     console.error(`kmsbox: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+    if (e instanceof UsageError) {
+      const op = command === undefined ? undefined : VERBS.get(command);
+      if (op !== undefined) console.error(verbHelp(op));
+      return 252;
+    }
     return 1;
   }
 }

@@ -1,0 +1,205 @@
+/// <reference types="node" />
+/**
+ * The `aws kms` verbs: `kmsbox create-key`, `kmsbox encrypt --key-id K --plaintext fileb://F`, …
+ * with the AWS CLI's flag names (kebab-case members), blob arguments as base64 or `fileb://`,
+ * its shorthand for maps and structure lists, `--output json|text` and `--query A.B`. Requests
+ * go to a key-store file (`--store`) or to a server (`--endpoint-url`).
+ */
+import { readFileSync } from 'node:fs';
+import { toBase64 } from '../protocol/base64.js';
+import { decodeInput, encodeOutput } from '../protocol/codec.js';
+
+type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags';
+
+/** What each request member is on the command line (one table; names are shared across operations). */
+const MEMBER_KINDS: Record<string, Kind> = {
+  KeyId: 'string', AliasName: 'string', TargetKeyId: 'string', Description: 'string', Policy: 'string',
+  KeyUsage: 'string', KeySpec: 'string', CustomerMasterKeySpec: 'string', Origin: 'string', CustomKeyStoreId: 'string',
+  XksKeyId: 'string', Marker: 'string', EncryptionAlgorithm: 'string', SourceKeyId: 'string', DestinationKeyId: 'string',
+  SourceEncryptionAlgorithm: 'string', DestinationEncryptionAlgorithm: 'string', IncludeKeyMaterial: 'string',
+  Limit: 'integer', NumberOfBytes: 'integer', PendingWindowInDays: 'integer', RotationPeriodInDays: 'integer',
+  DryRun: 'boolean', MultiRegion: 'boolean', BypassPolicyLockoutSafetyCheck: 'boolean',
+  Plaintext: 'blob', CiphertextBlob: 'blob',
+  EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
+  GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
+  Tags: 'tags',
+};
+
+const OPERATION_MEMBERS: Record<string, string[]> = {
+  CancelKeyDeletion: ['KeyId'],
+  CreateAlias: ['AliasName', 'TargetKeyId'],
+  CreateKey: ['Policy', 'Description', 'KeyUsage', 'CustomerMasterKeySpec', 'KeySpec', 'Origin', 'CustomKeyStoreId', 'BypassPolicyLockoutSafetyCheck', 'Tags', 'MultiRegion', 'XksKeyId'],
+  Decrypt: ['CiphertextBlob', 'EncryptionContext', 'GrantTokens', 'KeyId', 'EncryptionAlgorithm', 'DryRun', 'DryRunModifiers'],
+  DeleteAlias: ['AliasName'],
+  DescribeKey: ['KeyId', 'GrantTokens'],
+  DisableKey: ['KeyId'],
+  DisableKeyRotation: ['KeyId'],
+  EnableKey: ['KeyId'],
+  EnableKeyRotation: ['KeyId', 'RotationPeriodInDays'],
+  Encrypt: ['KeyId', 'Plaintext', 'EncryptionContext', 'GrantTokens', 'EncryptionAlgorithm', 'DryRun'],
+  GenerateDataKey: ['KeyId', 'EncryptionContext', 'NumberOfBytes', 'KeySpec', 'GrantTokens', 'DryRun'],
+  GenerateDataKeyWithoutPlaintext: ['KeyId', 'EncryptionContext', 'KeySpec', 'NumberOfBytes', 'GrantTokens', 'DryRun'],
+  GenerateRandom: ['NumberOfBytes', 'CustomKeyStoreId'],
+  GetKeyRotationStatus: ['KeyId'],
+  ListAliases: ['KeyId', 'Limit', 'Marker'],
+  ListKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
+  ListKeys: ['Limit', 'Marker'],
+  ListResourceTags: ['KeyId', 'Limit', 'Marker'],
+  ReEncrypt: ['CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId', 'DestinationKeyId', 'DestinationEncryptionContext', 'SourceEncryptionAlgorithm', 'DestinationEncryptionAlgorithm', 'GrantTokens', 'DryRun', 'DryRunModifiers'],
+  RotateKeyOnDemand: ['KeyId'],
+  ScheduleKeyDeletion: ['KeyId', 'PendingWindowInDays'],
+  TagResource: ['KeyId', 'Tags'],
+  UntagResource: ['KeyId', 'TagKeys'],
+  UpdateAlias: ['AliasName', 'TargetKeyId'],
+  UpdateKeyDescription: ['KeyId', 'Description'],
+};
+
+/** Members AWS requires (the CLI checks them before sending, as botocore does). */
+const REQUIRED: Record<string, string[]> = {
+  CancelKeyDeletion: ['KeyId'], CreateAlias: ['AliasName', 'TargetKeyId'], Decrypt: ['CiphertextBlob'], DeleteAlias: ['AliasName'],
+  DescribeKey: ['KeyId'], DisableKey: ['KeyId'], DisableKeyRotation: ['KeyId'], EnableKey: ['KeyId'], EnableKeyRotation: ['KeyId'],
+  Encrypt: ['KeyId', 'Plaintext'], GenerateDataKey: ['KeyId'], GenerateDataKeyWithoutPlaintext: ['KeyId'], GetKeyRotationStatus: ['KeyId'],
+  ListKeyRotations: ['KeyId'], ListResourceTags: ['KeyId'], ReEncrypt: ['CiphertextBlob', 'DestinationKeyId'], RotateKeyOnDemand: ['KeyId'],
+  ScheduleKeyDeletion: ['KeyId'], TagResource: ['KeyId', 'Tags'], UntagResource: ['KeyId', 'TagKeys'], UpdateAlias: ['AliasName', 'TargetKeyId'],
+  UpdateKeyDescription: ['KeyId', 'Description'],
+};
+
+export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
+export const VERBS: ReadonlyMap<string, string> = new Map(Object.keys(OPERATION_MEMBERS).map((op) => [kebab(op), op]));
+
+/** A command-line mistake: printed with the verb's usage, exit code 252 as the AWS CLI does. */
+export class UsageError extends Error {}
+
+export function verbHelp(op: string): string {
+  const lines = OPERATION_MEMBERS[op]!.map((m) => {
+    const kind = MEMBER_KINDS[m]!;
+    const value = { string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>' }[kind];
+    const flag = kind === 'boolean' ? `[--${kebab(m)} | --no-${kebab(m)}]` : `--${kebab(m)} ${value}`;
+    return `  ${REQUIRED[op]?.includes(m) ? flag : `[${flag}]`}`;
+  });
+  return [`usage: kmsbox ${kebab(op)}`, ...lines, '  (--store FILE [--root-key-file FILE] | --endpoint-url URL) [--region R] [--output json|text] [--query PATH]'].join('\n');
+}
+
+/** `k1=v1,k2=v2` (AWS CLI shorthand) or JSON. */
+function parseMap(text: string): Record<string, string> {
+  if (text.trimStart().startsWith('{')) return JSON.parse(text) as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`expected key=value in '${pair}'`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function blob(text: string): string {
+  if (text.startsWith('fileb://')) return toBase64(new Uint8Array(readFileSync(text.slice('fileb://'.length))));
+  return text; // already base64, as the AWS CLI v2 takes blobs
+}
+
+/**
+ * The request, as its wire JSON (blobs base64), from the verb's arguments. Global options
+ * (`--store`, `--endpoint-url`, `--output`, …) are returned separately.
+ */
+export function parseArguments(op: string, args: string[]): { request: Record<string, unknown>; globals: Map<string, string> } {
+  const members = new Map(OPERATION_MEMBERS[op]!.map((m) => [kebab(m), m]));
+  const globals = new Map<string, string>();
+  const request: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
+    const name = arg.slice(2);
+    if (['store', 'root-key-file', 'endpoint-url', 'region', 'output', 'query'].includes(name)) {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      globals.set(name, v);
+      continue;
+    }
+    const negated = name.startsWith('no-') && MEMBER_KINDS[members.get(name.slice(3)) ?? ''] === 'boolean';
+    const member = members.get(negated ? name.slice(3) : name);
+    if (member === undefined) throw new UsageError(`unknown option ${arg} for ${kebab(op)}`);
+    const kind = MEMBER_KINDS[member]!;
+    if (kind === 'boolean') {
+      request[member] = !negated;
+      continue;
+    }
+    const values: string[] = [];
+    while (i + 1 < args.length && !args[i + 1]!.startsWith('--')) values.push(args[++i]!);
+    if (values.length === 0) throw new UsageError(`${arg} needs a value`);
+    const one = values[0]!;
+    if (kind !== 'strings' && kind !== 'tags' && values.length > 1) throw new UsageError(`${arg} takes one value`);
+    switch (kind) {
+      case 'string':
+        request[member] = one;
+        break;
+      case 'integer':
+        if (!/^-?\d+$/.test(one)) throw new UsageError(`${arg} must be an integer`);
+        request[member] = Number(one);
+        break;
+      case 'blob':
+        request[member] = blob(one);
+        break;
+      case 'map':
+        request[member] = parseMap(one);
+        break;
+      case 'strings':
+        request[member] = one.trimStart().startsWith('[') ? JSON.parse(one) : values;
+        break;
+      case 'tags':
+        request[member] = one.trimStart().startsWith('[') ? JSON.parse(one) : values.map(parseMap);
+        break;
+    }
+  }
+  const missing = (REQUIRED[op] ?? []).filter((m) => request[m] === undefined);
+  if (missing.length > 0) throw new UsageError(`the following arguments are required: ${missing.map((m) => `--${kebab(m)}`).join(', ')}`);
+  return { request, globals };
+}
+
+/** The request in the shape `Kms.invoke` takes (Uint8Array blobs), from its wire JSON. */
+export function toInput(request: Record<string, unknown>): unknown {
+  return decodeInput(request);
+}
+
+/** Output as the AWS CLI prints it: blobs base64, timestamps ISO 8601. */
+function cliValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace('Z', '+00:00');
+  if (value instanceof Uint8Array) return encodeOutput(value);
+  if (Array.isArray(value)) return value.map(cliValue);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).filter(([k, v]) => k !== '$metadata' && v !== undefined).map(([k, v]) => [k, cliValue(v)]));
+  }
+  return value;
+}
+
+/** `--query A.B` (the simple JMESPath field paths), then `--output json|text`. */
+export function render(output: unknown, globals: Map<string, string>): string {
+  let value = cliValue(output);
+  const query = globals.get('query');
+  if (query !== undefined) {
+    for (const part of query.split('.')) {
+      value = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[part] : undefined;
+    }
+  }
+  const format = globals.get('output') ?? 'json';
+  if (format === 'json') return JSON.stringify(value ?? null, null, 4);
+  if (format !== 'text') throw new UsageError(`--output must be json or text`);
+  return text(value);
+}
+
+/** The AWS CLI's text output: scalars tab-separated, nested structures on rows headed by their KEY. */
+function text(value: unknown, key?: string): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v !== 'object' || v === null)) return [...(key ? [key] : []), ...value.map((v) => text(v))].join('\t');
+    return value.map((v) => text(v, key)).join('\n');
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    const scalars = entries.filter(([, v]) => typeof v !== 'object' || v === null).map(([, v]) => text(v));
+    const head = key ? [key, ...scalars] : scalars;
+    const nested = entries.filter(([, v]) => typeof v === 'object' && v !== null).map(([k, v]) => text(v, k.toUpperCase()));
+    return [head.join('\t'), ...nested].filter(Boolean).join('\n');
+  }
+  return String(value);
+}

@@ -1,0 +1,90 @@
+// The `kmsbox` CLI's aws-kms verbs, on a key-store file and against a server, run as a user
+// runs them (a shell, pipes through base64 --decode, fileb:// files).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kms } from 'kmsbox';
+import { startServer, type RunningServer } from 'kmsbox/node';
+import { tempDir } from '../providers/file-fixtures.js';
+
+const run = promisify(execFile);
+const root = new URL('../..', import.meta.url).pathname;
+// tsx by absolute path: the commands run in a temp directory, outside this package.
+const KMSBOX = `node --import ${pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href} ${join(root, 'src/cli.ts')}`;
+
+let dir: string;
+let server: RunningServer;
+const sh = (script: string, env: Record<string, string> = {}) =>
+  run('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, KMSBOX: KMSBOX, NODE_OPTIONS: '', ...env } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+beforeAll(async () => {
+  dir = tempDir();
+  writeFileSync(join(dir, 'root.key'), randomBytes(32));
+  writeFileSync(join(dir, 'secret.txt'), 'MySecretPassword123');
+  server = await startServer(new Kms());
+});
+afterAll(() => server.close());
+
+const SEED = `
+  set -euo pipefail
+  id=$($KMSBOX create-key --description "seed key" --query KeyMetadata.KeyId --output text)
+  $KMSBOX create-alias --alias-name alias/myapp-key --target-key-id "$id"
+  $KMSBOX encrypt --key-id alias/myapp-key --plaintext fileb://secret.txt --encryption-context app=myapp,env=test --output text --query CiphertextBlob | base64 --decode > secret.txt.encrypted
+  $KMSBOX decrypt --ciphertext-blob fileb://secret.txt.encrypted --encryption-context '{"env":"test","app":"myapp"}' --output text --query Plaintext | base64 --decode
+`;
+
+describe('kmsbox <verb>', () => {
+  it('runs the seed flow on a key-store file', async () => {
+    const r = await sh(SEED, { KMSBOX_STORE: join(dir, 'cli.kmsbox'), KMSBOX_PASSPHRASE: 'pp' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('MySecretPassword123');
+    // the store keeps it: a later command sees the alias
+    const aliases = await sh('$KMSBOX list-aliases --store cli.kmsbox --root-key-file root.key', { KMSBOX_PASSPHRASE: 'pp' });
+    expect(aliases.code).not.toBe(0); // wrong root key for a passphrase store: refused
+    expect(aliases.stderr).toContain('AccessDeniedException');
+    const ok = await sh('$KMSBOX list-aliases --store cli.kmsbox --query Aliases --output json', { KMSBOX_PASSPHRASE: 'pp' });
+    expect(JSON.parse(ok.stdout).map((a: { AliasName: string }) => a.AliasName)).toEqual(['alias/myapp-key']);
+  }, 60_000);
+
+  it('runs the seed flow against a server with --endpoint-url', async () => {
+    const r = await sh(SEED, { KMSBOX_ENDPOINT_URL: server.url });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'MySecretPassword123', '']);
+    const keys = await sh(`$KMSBOX list-keys --endpoint-url ${server.url} --output text`);
+    expect(keys.stdout).toMatch(/^False\nKEYS\t[0-9a-f-]{36}\tarn:aws:kms:us-east-1:111122223333:key\//);
+  }, 60_000);
+
+  it('prints AWS errors as the AWS CLI does, with its exit codes', async () => {
+    const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+    const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
+    await sh(`$KMSBOX disable-key --key-id ${id}`, env);
+    const disabled = await sh(`$KMSBOX encrypt --key-id ${id} --plaintext aGVsbG8=`, env);
+    expect(disabled.code).toBe(254);
+    expect(disabled.stderr).toMatch(/An error occurred \(DisabledException\) when calling the Encrypt operation: arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36} is disabled\./);
+    const missing = await sh('$KMSBOX encrypt --key-id alias/x', env);
+    expect(missing.code).toBe(252);
+    expect(missing.stderr).toContain('the following arguments are required: --plaintext');
+    const unknown = await sh('$KMSBOX encrypt --key-id alias/x --plaintext aGk= --colour red', env);
+    expect([unknown.code, unknown.stderr.includes('unknown option --colour')]).toEqual([252, true]);
+    const dry = await sh(`$KMSBOX enable-key --key-id ${id} && $KMSBOX generate-data-key --key-id ${id} --key-spec AES_256 --dry-run`, env);
+    expect(dry.stderr).toContain('(DryRunOperationException)');
+  }, 60_000);
+
+  it('takes the AWS CLI shorthand for tags, lists them as text, and explains each verb', async () => {
+    const env = { KMSBOX_STORE: join(dir, 'tags.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+    const id = (await sh('$KMSBOX create-key --tags TagKey=team,TagValue=core --query KeyMetadata.KeyId --output text', env)).stdout.trim();
+    await sh(`$KMSBOX tag-resource --key-id ${id} --tags TagKey=env,TagValue=prod '{"TagKey":"x","TagValue":"y"}'`, env);
+    const tags = await sh(`$KMSBOX tag-resource --key-id ${id} --tags '[{"TagKey":"json","TagValue":"list"}]' && $KMSBOX list-resource-tags --key-id ${id} --output text`, env);
+    expect(tags.stdout).toBe('False\nTAGS\tenv\tprod\nTAGS\tjson\tlist\nTAGS\tteam\tcore\nTAGS\tx\ty\n');
+    const help = await sh('$KMSBOX encrypt --help && $KMSBOX --help');
+    expect(help.stdout).toContain('--key-id <value>');
+    expect(help.stdout).toContain('--plaintext <base64 | fileb://FILE>');
+    expect(help.stdout).toContain('create-key, decrypt');
+  }, 60_000);
+});
