@@ -23,6 +23,7 @@ export class EnableKeyRotationCommand extends KmsCommand<S.EnableKeyRotationRequ
 export class EncryptCommand extends KmsCommand<S.EncryptRequest, S.EncryptCommandOutput> {}
 export class GenerateDataKeyCommand extends KmsCommand<S.GenerateDataKeyRequest, S.GenerateDataKeyCommandOutput> {}
 export class GenerateDataKeyWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyWithoutPlaintextRequest, S.GenerateDataKeyWithoutPlaintextCommandOutput> {}
+export class GenerateMacCommand extends KmsCommand<S.GenerateMacRequest, S.GenerateMacCommandOutput> {}
 export class GenerateRandomCommand extends KmsCommand<S.GenerateRandomRequest, S.GenerateRandomCommandOutput> {}
 export class GetKeyRotationStatusCommand extends KmsCommand<S.GetKeyRotationStatusRequest, S.GetKeyRotationStatusCommandOutput> {}
 export class ListAliasesCommand extends KmsCommand<S.ListAliasesRequest, S.ListAliasesCommandOutput> {}
@@ -36,3 +37,4 @@ export class TagResourceCommand extends KmsCommand<S.TagResourceRequest, S.TagRe
 export class UntagResourceCommand extends KmsCommand<S.UntagResourceRequest, S.UntagResourceCommandOutput> {}
 export class UpdateAliasCommand extends KmsCommand<S.UpdateAliasRequest, S.UpdateAliasCommandOutput> {}
 export class UpdateKeyDescriptionCommand extends KmsCommand<S.UpdateKeyDescriptionRequest, S.UpdateKeyDescriptionCommandOutput> {}
+export class VerifyMacCommand extends KmsCommand<S.VerifyMacRequest, S.VerifyMacCommandOutput> {}

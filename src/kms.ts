@@ -169,6 +169,9 @@ export class Kms {
   ): Promise<S.GenerateDataKeyWithoutPlaintextCommandOutput> {
     return this.#call('GenerateDataKeyWithoutPlaintext', input);
   }
+  generateMac(input: S.GenerateMacRequest): Promise<S.GenerateMacCommandOutput> {
+    return this.#call('GenerateMac', input);
+  }
   generateRandom(input: S.GenerateRandomRequest = {}): Promise<S.GenerateRandomCommandOutput> {
     return this.#call('GenerateRandom', input);
   }
@@ -207,5 +210,8 @@ export class Kms {
   }
   updateKeyDescription(input: S.UpdateKeyDescriptionRequest): Promise<S.UpdateKeyDescriptionCommandOutput> {
     return this.#call('UpdateKeyDescription', input);
+  }
+  verifyMac(input: S.VerifyMacRequest): Promise<S.VerifyMacCommandOutput> {
+    return this.#call('VerifyMac', input);
   }
 }

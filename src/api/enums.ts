@@ -103,7 +103,8 @@ export const SigningAlgorithmSpec = values(
 );
 export type SigningAlgorithmSpec = (typeof SigningAlgorithmSpec)[keyof typeof SigningAlgorithmSpec];
 
-export const MacAlgorithmSpec = values('HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512');
+// In the order AWS lists them in its enum validation message (AWS-recorded).
+export const MacAlgorithmSpec = values('HMAC_SHA_384', 'HMAC_SHA_256', 'HMAC_SHA_224', 'HMAC_SHA_512');
 export type MacAlgorithmSpec = (typeof MacAlgorithmSpec)[keyof typeof MacAlgorithmSpec];
 
 export const KeyAgreementAlgorithmSpec = values('ECDH');

@@ -87,3 +87,17 @@ export const KEY_SPECS: { readonly [K in KeySpec]: KeySpecInfo } = {
 export function allowsUsage(spec: KeySpec, usage: KeyUsageType): boolean {
   return KEY_SPECS[spec].algorithms[usage] !== undefined;
 }
+
+/** HMAC key specs: their algorithm, hash and key length (the key is as long as the digest). */
+export const HMAC_SPECS = {
+  HMAC_224: { algorithm: 'HMAC_SHA_224', hash: 'SHA-224', bytes: 28 },
+  HMAC_256: { algorithm: 'HMAC_SHA_256', hash: 'SHA-256', bytes: 32 },
+  HMAC_384: { algorithm: 'HMAC_SHA_384', hash: 'SHA-384', bytes: 48 },
+  HMAC_512: { algorithm: 'HMAC_SHA_512', hash: 'SHA-512', bytes: 64 },
+} as const;
+
+export type HmacKeySpec = keyof typeof HMAC_SPECS;
+
+export function isHmacSpec(spec: KeySpec): spec is HmacKeySpec {
+  return Object.hasOwn(HMAC_SPECS, spec);
+}

@@ -324,6 +324,32 @@ export interface UpdateKeyDescriptionRequest {
   Description: string | undefined;
 }
 
+export interface GenerateMacRequest {
+  Message: Uint8Array | undefined;
+  KeyId: string | undefined;
+  MacAlgorithm: MacAlgorithmSpec | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface GenerateMacResponse {
+  Mac?: Uint8Array | undefined;
+  MacAlgorithm?: MacAlgorithmSpec | undefined;
+  KeyId?: string | undefined;
+}
+export interface VerifyMacRequest {
+  Message: Uint8Array | undefined;
+  KeyId: string | undefined;
+  MacAlgorithm: MacAlgorithmSpec | undefined;
+  Mac: Uint8Array | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface VerifyMacResponse {
+  KeyId?: string | undefined;
+  MacValid?: boolean | undefined;
+  MacAlgorithm?: MacAlgorithmSpec | undefined;
+}
+
 // Operation outputs: the response plus $metadata. Operations AWS answers with no fields return only $metadata.
 export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & MetadataBearer;
 export type CreateAliasCommandOutput = MetadataBearer;
@@ -351,3 +377,5 @@ export type TagResourceCommandOutput = MetadataBearer;
 export type UntagResourceCommandOutput = MetadataBearer;
 export type UpdateAliasCommandOutput = MetadataBearer;
 export type UpdateKeyDescriptionCommandOutput = MetadataBearer;
+export type GenerateMacCommandOutput = GenerateMacResponse & MetadataBearer;
+export type VerifyMacCommandOutput = VerifyMacResponse & MetadataBearer;

@@ -19,7 +19,7 @@ const MEMBER_KINDS: Record<string, Kind> = {
   SourceEncryptionAlgorithm: 'string', DestinationEncryptionAlgorithm: 'string', IncludeKeyMaterial: 'string',
   Limit: 'integer', NumberOfBytes: 'integer', PendingWindowInDays: 'integer', RotationPeriodInDays: 'integer',
   DryRun: 'boolean', MultiRegion: 'boolean', BypassPolicyLockoutSafetyCheck: 'boolean',
-  Plaintext: 'blob', CiphertextBlob: 'blob',
+  Plaintext: 'blob', CiphertextBlob: 'blob', Message: 'blob', Mac: 'blob', MacAlgorithm: 'string',
   EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
@@ -39,6 +39,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   Encrypt: ['KeyId', 'Plaintext', 'EncryptionContext', 'GrantTokens', 'EncryptionAlgorithm', 'DryRun'],
   GenerateDataKey: ['KeyId', 'EncryptionContext', 'NumberOfBytes', 'KeySpec', 'GrantTokens', 'DryRun'],
   GenerateDataKeyWithoutPlaintext: ['KeyId', 'EncryptionContext', 'KeySpec', 'NumberOfBytes', 'GrantTokens', 'DryRun'],
+  GenerateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
   GenerateRandom: ['NumberOfBytes', 'CustomKeyStoreId'],
   GetKeyRotationStatus: ['KeyId'],
   ListAliases: ['KeyId', 'Limit', 'Marker'],
@@ -52,6 +53,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   UntagResource: ['KeyId', 'TagKeys'],
   UpdateAlias: ['AliasName', 'TargetKeyId'],
   UpdateKeyDescription: ['KeyId', 'Description'],
+  VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
 };
 
 /** Members AWS requires (the CLI checks them before sending, as botocore does). */
@@ -61,7 +63,8 @@ const REQUIRED: Record<string, string[]> = {
   Encrypt: ['KeyId', 'Plaintext'], GenerateDataKey: ['KeyId'], GenerateDataKeyWithoutPlaintext: ['KeyId'], GetKeyRotationStatus: ['KeyId'],
   ListKeyRotations: ['KeyId'], ListResourceTags: ['KeyId'], ReEncrypt: ['CiphertextBlob', 'DestinationKeyId'], RotateKeyOnDemand: ['KeyId'],
   ScheduleKeyDeletion: ['KeyId'], TagResource: ['KeyId', 'Tags'], UntagResource: ['KeyId', 'TagKeys'], UpdateAlias: ['AliasName', 'TargetKeyId'],
-  UpdateKeyDescription: ['KeyId', 'Description'],
+  UpdateKeyDescription: ['KeyId', 'Description'], GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
+  VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac'],
 };
 
 export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();

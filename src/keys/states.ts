@@ -52,6 +52,8 @@ export const STATE_RULES = {
   ReEncrypt: USE,
   GenerateDataKey: USE,
   GenerateDataKeyWithoutPlaintext: USE,
+  GenerateMac: USE,
+  VerifyMac: USE,
   CreateAlias: MODIFY,
   UpdateAlias: MODIFY,
   TagResource: MODIFY,

@@ -4,6 +4,7 @@ import type { Env } from './env.js';
 import * as aliases from './aliases.js';
 import * as crypto from './crypto.js';
 import * as keys from './keys.js';
+import * as mac from './mac.js';
 import * as rotation from './rotation.js';
 import * as tags from './tags.js';
 
@@ -23,6 +24,7 @@ export const OPERATIONS = {
   Encrypt: crypto.encrypt,
   GenerateDataKey: crypto.generateDataKey,
   GenerateDataKeyWithoutPlaintext: crypto.generateDataKeyWithoutPlaintext,
+  GenerateMac: mac.generateMac,
   GenerateRandom: crypto.generateRandom,
   GetKeyRotationStatus: rotation.getKeyRotationStatus,
   ListAliases: aliases.listAliases,
@@ -36,6 +38,7 @@ export const OPERATIONS = {
   UntagResource: tags.untagResource,
   UpdateAlias: aliases.updateAlias,
   UpdateKeyDescription: keys.updateKeyDescription,
+  VerifyMac: mac.verifyMac,
 } as const satisfies Record<string, Operation>;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -15,12 +15,11 @@ import { createCipheriv, createDecipheriv, createHmac, scryptSync, timingSafeEqu
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
-import { AccessDeniedException, KMSInternalException, UnsupportedOperationException, ValidationException } from '../errors.js';
-import { aesGcm } from '../crypto/aes-gcm.js';
-import { deriveCallKey } from '../crypto/call-key.js';
+import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
+import { macWith, newMaterial, openWith, sealWith, supportsSpec, type Material } from './software.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest } from './types.js';
 
 export interface FileProviderOptions {
@@ -55,7 +54,6 @@ interface StoreFile {
   payload: string;
 }
 
-const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = { SYMMETRIC_DEFAULT: 32 };
 const STALE_LOCK_MS = 30_000;
 const EMPTY_LOCK_GRACE_MS = 1000;
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -97,7 +95,7 @@ export class FileProvider implements KeyMaterialProvider {
   #rootKey: Uint8Array | undefined;
   #kdf: KdfParams | undefined;
   #state: StoreState = emptyState();
-  #material = new Map<string, Uint8Array>();
+  #material = new Map<string, Material>();
   #generation = -1;
   /** What the file looked like when we last loaded it, to notice other processes' writes. */
   #seen = '';
@@ -128,17 +126,13 @@ export class FileProvider implements KeyMaterialProvider {
   }
 
   supportsKeySpec(spec: KeySpec): boolean {
-    return Object.hasOwn(MATERIAL_BYTES, spec);
+    return supportsSpec(spec);
   }
 
   async createMaterial(spec: KeySpec): Promise<string> {
-    const size = this.supportsKeySpec(spec) ? MATERIAL_BYTES[spec] : undefined;
-    if (size === undefined) {
-      throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${this.name} provider.` });
-    }
+    const material = newMaterial(spec, this.name);
     const id = newMaterialId();
-    const bytes = randomBytes(size);
-    await this.#transact(() => undefined, (materials) => materials.set(id, bytes));
+    await this.#transact(() => undefined, (materials) => materials.set(id, material));
     return id;
   }
 
@@ -150,18 +144,25 @@ export class FileProvider implements KeyMaterialProvider {
   }
 
   async seal(materialId: string, r: SealRequest): Promise<Uint8Array> {
-    const material = this.#materialFor(materialId);
-    if (material === undefined) throw new Error(`key material ${materialId} is missing from ${this.path}`);
-    return aesGcm.seal(await deriveCallKey(material, r.salt), r.nonce, r.plaintext, r.aad);
+    return sealWith(this.#required(materialId), r);
   }
 
   async open(materialId: string, r: OpenRequest): Promise<Uint8Array | undefined> {
     const material = this.#materialFor(materialId);
-    if (material === undefined) return undefined;
-    return aesGcm.open(await deriveCallKey(material, r.salt), r.nonce, r.sealed, r.aad);
+    return material === undefined ? undefined : openWith(material, r);
   }
 
-  #materialFor(id: string): Uint8Array | undefined {
+  async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
+    return macWith(this.#required(materialId), message);
+  }
+
+  #required(id: string): Material {
+    const material = this.#materialFor(id);
+    if (material === undefined) throw new Error(`key material ${id} is missing from ${this.path}`);
+    return material;
+  }
+
+  #materialFor(id: string): Material | undefined {
     let m = this.#material.get(id);
     if (m === undefined) {
       this.#refresh(); // created by another process since we last looked
@@ -204,7 +205,7 @@ export class FileProvider implements KeyMaterialProvider {
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
       throw new AccessDeniedException({ message: `Cannot open key store ${this.path}: wrong passphrase or root key.` });
     }
-    let payload: { state: StoreState; materials: Record<string, string> };
+    let payload: { state: StoreState; materials: Record<string, { spec: KeySpec; key: string }> };
     try {
       const sealed = unb64(file.payload);
       const d = createDecipheriv('aes-256-gcm', rootKey, unb64(file.nonce), { authTagLength: 16 });
@@ -216,7 +217,7 @@ export class FileProvider implements KeyMaterialProvider {
       throw this.#corrupt(`its contents fail authentication (damaged or edited); the previous generation is in ${this.path}.bak`);
     }
     this.#state = payload.state;
-    this.#material = new Map(Object.entries(payload.materials).map(([id, m]) => [id, unb64(m)]));
+    this.#material = new Map(Object.entries(payload.materials).map(([id, m]) => [id, { spec: m.spec, bytes: unb64(m.key) }]));
     this.#generation = file.generation;
     this.#seen = stamp;
   }
@@ -251,7 +252,7 @@ export class FileProvider implements KeyMaterialProvider {
   }
 
   /** One read-modify-write: lock, reload, apply to a copy, write, swap in. */
-  #transact<T>(fn: (state: StoreState) => T, changeMaterial?: (m: Map<string, Uint8Array>) => void): Promise<T> {
+  #transact<T>(fn: (state: StoreState) => T, changeMaterial?: (m: Map<string, Material>) => void): Promise<T> {
     const run = async (): Promise<T> => {
       const unlock = await this.#lock();
       try {
@@ -273,13 +274,13 @@ export class FileProvider implements KeyMaterialProvider {
     return next;
   }
 
-  #write(state: StoreState, materials: Map<string, Uint8Array>): void {
+  #write(state: StoreState, materials: Map<string, Material>): void {
     const rootKey = this.#ensureRootKey(this.#generation < 0 ? undefined : this.#kdf);
     const header = { format: 'kmsbox-store' as const, version: 1 as const, kdf: this.#kdf!, check: checkValue(rootKey), generation: this.#generation + 1 };
     const nonce = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: 16 });
     c.setAAD(aadOf(header));
-    const plain = Buffer.from(JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, b64(m)])) }));
+    const plain = Buffer.from(JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, { spec: m.spec, key: b64(m.bytes) }])) }));
     const sealed = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
     plain.fill(0);
     const file: StoreFile = { ...header, nonce: b64(nonce), payload: sealed.toString('base64') };

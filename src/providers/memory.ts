@@ -4,23 +4,17 @@
  * else WebCrypto) with @noble as the fallback.
  */
 import type { KeySpec } from '../api/enums.js';
-import { UnsupportedOperationException } from '../errors.js';
-import { aesGcm } from '../crypto/aes-gcm.js';
-import { deriveCallKey } from '../crypto/call-key.js';
-import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
+import { macWith, newMaterial, openWith, sealWith, supportsSpec, type Material } from './software.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest } from './types.js';
-
-/** The specs each software provider can make material for, and how many bytes it is. */
-const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = { SYMMETRIC_DEFAULT: 32 };
 
 export class MemoryProvider implements KeyMaterialProvider {
   readonly name = 'memory';
   // Private fields: invisible to JSON.stringify and util.inspect.
   readonly #state: StoreState = emptyState();
-  readonly #material = new Map<string, Uint8Array>();
+  readonly #material = new Map<string, Material>();
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
     return fn(this.#state);
@@ -33,40 +27,37 @@ export class MemoryProvider implements KeyMaterialProvider {
   }
 
   supportsKeySpec(spec: KeySpec): boolean {
-    // Own keys only: 'toString' or '__proto__' are not specs.
-    return Object.hasOwn(MATERIAL_BYTES, spec);
+    return supportsSpec(spec);
   }
 
   async createMaterial(spec: KeySpec): Promise<string> {
-    const size = this.supportsKeySpec(spec) ? MATERIAL_BYTES[spec] : undefined;
-    if (size === undefined) {
-      throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${this.name} provider.` });
-    }
+    const material = newMaterial(spec, this.name);
     const id = newMaterialId();
-    this.#material.set(id, randomBytes(size));
+    this.#material.set(id, material);
     return id;
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {
     for (const id of materialIds) {
-      this.#material.get(id)?.fill(0);
+      this.#material.get(id)?.bytes.fill(0);
       this.#material.delete(id);
     }
   }
 
   async seal(materialId: string, r: SealRequest): Promise<Uint8Array> {
-    const key = await deriveCallKey(this.#get(materialId), r.salt);
-    return aesGcm.seal(key, r.nonce, r.plaintext, r.aad);
+    return sealWith(this.#get(materialId), r);
   }
 
   async open(materialId: string, r: OpenRequest): Promise<Uint8Array | undefined> {
     const material = this.#material.get(materialId);
-    if (material === undefined) return undefined;
-    const key = await deriveCallKey(material, r.salt);
-    return aesGcm.open(key, r.nonce, r.sealed, r.aad);
+    return material === undefined ? undefined : openWith(material, r);
   }
 
-  #get(materialId: string): Uint8Array {
+  async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
+    return macWith(this.#get(materialId), message);
+  }
+
+  #get(materialId: string): Material {
     const material = this.#material.get(materialId);
     // A record names material the provider does not have: a broken store, not bad input.
     if (material === undefined) throw new Error(`key material ${materialId} is missing from the ${this.name} provider`);

@@ -46,4 +46,7 @@ export interface KeyMaterialProvider {
   seal(materialId: string, request: SealRequest): Promise<Uint8Array>;
   /** Symmetric: the plaintext, or `undefined` when authentication fails (no plaintext is ever released then). */
   open(materialId: string, request: OpenRequest): Promise<Uint8Array | undefined>;
+
+  /** HMAC keys: the MAC of `message` under the material (the hash follows from the key spec). */
+  mac(materialId: string, message: Uint8Array): Promise<Uint8Array>;
 }

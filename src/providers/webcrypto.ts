@@ -26,11 +26,16 @@ export interface WebCryptoProviderOptions {
 }
 
 /**
- * The specs WebCrypto can hold, and how. Symmetric keys are HMAC-SHA256 keys from which each
- * call's AES-256-GCM key is derived. Specs WebCrypto lacks (secp256k1, ML-DSA, HMAC-SHA224) are
- * refused here with UnsupportedOperationException when asymmetric keys arrive.
+ * The specs WebCrypto can hold, as HMAC keys: symmetric encryption keys are HMAC-SHA256 keys from
+ * which each call's AES-256-GCM key is derived; HMAC keys are themselves. WebCrypto has no
+ * SHA-224, so HMAC_224 (like secp256k1 and ML-DSA later) is refused at CreateKey.
  */
-const SPECS: Partial<Record<KeySpec, { bytes: number }>> = { SYMMETRIC_DEFAULT: { bytes: 32 } };
+const SPECS: Partial<Record<KeySpec, { bytes: number; hash: string }>> = {
+  SYMMETRIC_DEFAULT: { bytes: 32, hash: 'SHA-256' },
+  HMAC_256: { bytes: 32, hash: 'SHA-256' },
+  HMAC_384: { bytes: 48, hash: 'SHA-384' },
+  HMAC_512: { bytes: 64, hash: 'SHA-512' },
+};
 const BLOCK_ONE = new Uint8Array([1]);
 const RECORDS = 'records';
 const KEYS = 'keys';
@@ -40,7 +45,7 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   readonly #subtle: SubtleCrypto;
   readonly #dbName: string | undefined;
   #state: StoreState = emptyState();
-  readonly #keys = new Map<string, CryptoKey>();
+  readonly #keys = new Map<string, { spec: KeySpec; key: CryptoKey }>();
   #ready: Promise<void> | undefined;
 
   constructor(options: WebCryptoProviderOptions = {}) {
@@ -77,10 +82,10 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     await this.#load();
     const bytes = randomBytes(info.bytes);
     // Imported non-extractable: from here on the material exists only inside the CryptoKey.
-    const key = await this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const key = await this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash: info.hash }, false, ['sign']);
     bytes.fill(0);
     const id = newMaterialId();
-    this.#keys.set(id, key);
+    this.#keys.set(id, { spec, key });
     await this.#persist();
     return id;
   }
@@ -110,12 +115,19 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     }
   }
 
+  async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
+    await this.#load();
+    const material = this.#keys.get(materialId);
+    if (material === undefined || material.spec === 'SYMMETRIC_DEFAULT') throw new Error(`no HMAC key ${materialId} in the ${this.name} provider`);
+    return new Uint8Array(await this.#subtle.sign('HMAC', material.key, message as BufferSource));
+  }
+
   /** This call's AES-256-GCM key: HMAC-SHA256(material, label || salt || 1), imported non-extractable. */
   async #callKey(materialId: string, salt: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey | undefined> {
     await this.#load();
     const material = this.#keys.get(materialId);
-    if (material === undefined) return undefined;
-    const raw = new Uint8Array(await this.#subtle.sign('HMAC', material, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE) as BufferSource));
+    if (material === undefined || material.spec !== 'SYMMETRIC_DEFAULT') return undefined;
+    const raw = new Uint8Array(await this.#subtle.sign('HMAC', material.key, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE) as BufferSource));
     try {
       return await this.#subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [usage]);
     } finally {
@@ -135,9 +147,9 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     try {
       const tx = db.transaction([RECORDS, KEYS], 'readonly');
       const state = await request<StoreState | undefined>(tx.objectStore(RECORDS).get('state'));
-      const keys = await request<Array<{ id: string; key: CryptoKey }>>(tx.objectStore(KEYS).getAll());
+      const keys = await request<Array<{ id: string; spec: KeySpec; key: CryptoKey }>>(tx.objectStore(KEYS).getAll());
       if (state !== undefined) this.#state = state;
-      for (const { id, key } of keys) this.#keys.set(id, key);
+      for (const { id, spec, key } of keys) this.#keys.set(id, { spec, key });
     } finally {
       db.close();
     }
@@ -151,7 +163,7 @@ export class WebCryptoProvider implements KeyMaterialProvider {
       tx.objectStore(RECORDS).put(structuredClone(this.#state), 'state');
       const keys = tx.objectStore(KEYS);
       keys.clear();
-      for (const [id, key] of this.#keys) keys.put({ id, key });
+      for (const [id, { spec, key }] of this.#keys) keys.put({ id, spec, key });
       await new Promise<void>((resolve, reject) => {
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error);

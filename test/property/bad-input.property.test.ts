@@ -41,6 +41,8 @@ const FIELDS: Record<string, readonly string[]> = {
   generateDataKey: ['KeyId', 'EncryptionContext', 'NumberOfBytes', 'KeySpec', 'GrantTokens', 'Recipient', 'DryRun'],
   generateDataKeyWithoutPlaintext: ['KeyId', 'EncryptionContext', 'KeySpec', 'NumberOfBytes', 'GrantTokens', 'DryRun'],
   generateRandom: ['NumberOfBytes', 'CustomKeyStoreId', 'Recipient'],
+  generateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
+  verifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
   getKeyRotationStatus: ['KeyId'],
   listAliases: ['KeyId', 'Limit', 'Marker'],
   listKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
@@ -65,6 +67,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   aliases: ['createAlias', 'updateAlias', 'deleteAlias', 'listAliases'],
   rotation: ['enableKeyRotation', 'disableKeyRotation', 'getKeyRotationStatus', 'rotateKeyOnDemand', 'listKeyRotations'],
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
+  mac: ['generateMac', 'verifyMac'],
 };
 const FAMILY_BUDGET = 300;
 

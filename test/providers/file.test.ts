@@ -66,8 +66,8 @@ describe('FileProvider', () => {
     const raw = readFileSync(store.path);
     const text = raw.toString('latin1');
     // The material is in the encrypted payload (the root key's holder can see it) ...
-    const payload = JSON.parse(decryptStore(store.path, store.rootKey)) as { materials: Record<string, string> };
-    const materials = Object.values(payload.materials).map((m) => Buffer.from(m, 'base64'));
+    const payload = JSON.parse(decryptStore(store.path, store.rootKey)) as { materials: Record<string, { spec: string; key: string }> };
+    const materials = Object.values(payload.materials).map((m) => Buffer.from(m.key, 'base64'));
     expect(materials.length).toBe(1);
     expect(materials[0]!.length).toBe(32);
     // ... and in no form in the file itself; nor is the data key (never stored) or the key's record.

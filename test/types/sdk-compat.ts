@@ -20,6 +20,7 @@ type Implemented =
   | 'encrypt'
   | 'generateDataKey'
   | 'generateDataKeyWithoutPlaintext'
+  | 'generateMac'
   | 'generateRandom'
   | 'getKeyRotationStatus'
   | 'listAliases'
@@ -32,7 +33,8 @@ type Implemented =
   | 'tagResource'
   | 'untagResource'
   | 'updateAlias'
-  | 'updateKeyDescription';
+  | 'updateKeyDescription'
+  | 'verifyMac';
 
 /** The promise-returning form of each SDK method (its first overload): what application code calls. */
 type PromiseForm<F> = F extends {

@@ -1,0 +1,46 @@
+/**
+ * Key material as bytes (MemoryProvider, FileProvider): which specs it can be, and the keyed
+ * operations on it. One place, so both providers compute exactly the same thing.
+ */
+import type { KeySpec } from '../api/enums.js';
+import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
+import { UnsupportedOperationException } from '../errors.js';
+import { aesGcm } from '../crypto/aes-gcm.js';
+import { deriveCallKey } from '../crypto/call-key.js';
+import { hmac } from '../crypto/hmac.js';
+import { randomBytes } from '../crypto/random.js';
+import type { OpenRequest, SealRequest } from './types.js';
+
+export interface Material {
+  readonly spec: KeySpec;
+  readonly bytes: Uint8Array;
+}
+
+/** The specs software providers hold, and their material length in bytes. */
+const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = {
+  SYMMETRIC_DEFAULT: 32,
+  ...Object.fromEntries(Object.entries(HMAC_SPECS).map(([spec, s]) => [spec, s.bytes])),
+};
+
+export function supportsSpec(spec: KeySpec): boolean {
+  return Object.hasOwn(MATERIAL_BYTES, spec);
+}
+
+export function newMaterial(spec: KeySpec, provider: string): Material {
+  const size = supportsSpec(spec) ? MATERIAL_BYTES[spec] : undefined;
+  if (size === undefined) throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${provider} provider.` });
+  return { spec, bytes: randomBytes(size) };
+}
+
+export async function sealWith(m: Material, r: SealRequest): Promise<Uint8Array> {
+  return aesGcm.seal(await deriveCallKey(m.bytes, r.salt), r.nonce, r.plaintext, r.aad);
+}
+
+export async function openWith(m: Material, r: OpenRequest): Promise<Uint8Array | undefined> {
+  return aesGcm.open(await deriveCallKey(m.bytes, r.salt), r.nonce, r.sealed, r.aad);
+}
+
+export async function macWith(m: Material, message: Uint8Array): Promise<Uint8Array> {
+  if (!isHmacSpec(m.spec)) throw new Error(`material of spec ${m.spec} is not an HMAC key`);
+  return hmac.hmac(HMAC_SPECS[m.spec].hash, m.bytes, message);
+}
