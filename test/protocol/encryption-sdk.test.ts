@@ -18,7 +18,7 @@ let keyC: string;
 
 // The ESDK bundles its own copy of the SDK's types, which differ in detail from the installed
 // client's; at run time it only calls encrypt/decrypt/generateDataKey on what it is given.
-type Supplier = NonNullable<ConstructorParameters<typeof KmsKeyringNode>[0]>['clientProvider'];
+type Supplier = NonNullable<NonNullable<ConstructorParameters<typeof KmsKeyringNode>[0]>['clientProvider']>;
 const supplier = (make: (region: string) => KMS): Supplier => make as unknown as Supplier;
 
 /** The ESDK asks for a client per region; it gets the real SDK client, its transport kmsbox. */
