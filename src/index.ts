@@ -12,3 +12,4 @@ export type { KeyRecord, AliasRecord, StoreState, MaterialVersion, TagRecord, Ro
 export { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from './protocol/request-handler.js';
 export { handleWireRequest, requestScope, type WireRequest, type WireResponse, type WireOptions, type KmsTarget, type RequestScope } from './protocol/handler.js';
 export { WebCryptoProvider, type WebCryptoProviderOptions } from './providers/webcrypto.js';
+export { verifySigV4, type SigV4Credential, type SigV4Request, type SigV4Result } from './protocol/sigv4.js';

@@ -70,6 +70,11 @@ export class Kms {
     return new Kms({ ...this.#options, principal });
   }
 
+  /** The same service (same provider, region, clock) for another account; the caller becomes that account's root. */
+  withAccount(accountId: string): Kms {
+    return accountId === this.accountId ? this : new Kms({ ...this.#options, accountId, principal: undefined });
+  }
+
   /** The same service (same provider, account, clock, caller) in another region. */
   withRegion(region: string): Kms {
     return region === this.region ? this : new Kms({ ...this.#options, region });

@@ -6,18 +6,22 @@
 import { KMSServiceException } from '../errors.js';
 import { Kms } from '../kms.js';
 import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './verbs.js';
+import { readFileSync } from 'node:fs';
 import { FileProvider } from '../providers/file.js';
+import type { SigV4Credential } from '../protocol/sigv4.js';
 import { startServer } from '../server/http-server.js';
 
 const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
                                   (kmsbox <verb> --help lists a verb's options)
        kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
-                    [--store FILE [--root-key-file FILE]]
+                    [--store FILE [--root-key-file FILE]] [--credentials FILE]
 
   serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
           --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
           Keys live in memory, or with --store in an encrypted key-store file whose root key
-          comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.`;
+          comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
+          --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
+          { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }`;
 
 function flags(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -52,14 +56,42 @@ function storeProvider(f: Map<string, string>): FileProvider | undefined {
   return rootKeyFile !== undefined ? new FileProvider({ path, rootKeyFile }) : new FileProvider({ path, passphrase: passphrase! });
 }
 
+/**
+ * `--credentials FILE`: signatures are verified against these keys. JSON:
+ * `{ "<access key id>": { "secretAccessKey": "…", "principal": "arn:aws:iam::111122223333:role/app" } }`.
+ */
+function readCredentials(path: string): Map<string, SigV4Credential> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`--credentials ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--credentials ${path}: expected a JSON object of access keys`);
+  const out = new Map<string, SigV4Credential>();
+  for (const [id, v] of Object.entries(parsed)) {
+    const c = v as { secretAccessKey?: unknown; principal?: unknown };
+    if (typeof c?.secretAccessKey !== 'string' || (c.principal !== undefined && typeof c.principal !== 'string')) {
+      throw new Error(`--credentials ${path}: ${id} needs a string secretAccessKey (and optionally a string principal)`);
+    }
+    out.set(id, c.principal === undefined ? { secretAccessKey: c.secretAccessKey } : { secretAccessKey: c.secretAccessKey, principal: c.principal as string });
+  }
+  return out;
+}
+
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store', 'root-key-file'].includes(k)) throw new Error(`unknown option --${k}`);
+  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials'].includes(k)) throw new Error(`unknown option --${k}`);
   const provider = storeProvider(f);
+  const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;
   const port = Number(f.get('port') ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535`);
   const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id'), provider });
-  const server = await startServer(kms, { port, host: f.get('host') ?? '127.0.0.1' });
+  const server = await startServer(kms, {
+    port,
+    host: f.get('host') ?? '127.0.0.1',
+    ...(credentials ? { verify: { credentials: (id: string) => credentials.get(id) } } : {}),
+  });
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
   let stopping = false;
   const stop = (signal: string): void => {

@@ -7,10 +7,13 @@ import { KMSServiceException } from '../errors.js';
 import type { Kms } from '../kms.js';
 import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
 import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
+import { verifySigV4, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 
 export interface WireRequest {
   method?: string | undefined;
+  /** Path and query as on the request line (for SigV4 verification). Default `/`. */
+  path?: string | undefined;
   /** Header names in any case. */
   headers: Readonly<Record<string, string | undefined>>;
   body?: Uint8Array | string | undefined;
@@ -26,6 +29,8 @@ export interface WireResponse {
 export interface RequestScope {
   region?: string;
   accessKeyId?: string;
+  /** The verified caller, when signatures are verified and the credential names one. */
+  principal?: string;
 }
 
 /** A Kms (requests naming another region go to `kms.withRegion(region)`), or a function choosing one. */
@@ -34,6 +39,11 @@ export type KmsTarget = Kms | ((scope: RequestScope) => Kms);
 export interface WireOptions {
   /** Largest request body accepted, in bytes. Default 1 MiB (KMS requests are at most a few hundred KiB). */
   maxBodyBytes?: number;
+  /**
+   * Verify SigV4 signatures against these credentials (off by default: any signature passes, as
+   * with local-kms and LocalStack). A credential's `principal` becomes the caller.
+   */
+  verify?: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now?: () => number };
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -67,9 +77,16 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
   return wireError(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
 }
 
+/**
+ * The Kms for a request: the credential scope's region; the access key as the account when it is
+ * 12 digits (LocalStack's convention for several accounts on one endpoint); the verified principal.
+ */
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
-  return scope.region !== undefined && /^([a-z]+-){2,3}\d+$/.test(scope.region) ? target.withRegion(scope.region) : target;
+  let kms = scope.region !== undefined && /^([a-z]+-){2,3}\d+$/.test(scope.region) ? target.withRegion(scope.region) : target;
+  if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
+  if (scope.principal !== undefined) kms = kms.withPrincipal(scope.principal);
+  return kms;
 }
 
 export async function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
@@ -96,8 +113,16 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
     const message = error instanceof WireFormatError ? error.message : 'The request body is not valid JSON.';
     return wireError(400, 'SerializationException', message);
   }
+  const scope = requestScope(request.headers);
+  if (options.verify !== undefined) {
+    const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
+    const now = options.verify.now?.() ?? Date.now();
+    const checked = verifySigV4({ method: request.method ?? 'POST', path: request.path ?? '/', headers: request.headers, body }, options.verify.credentials, now);
+    if (!checked.ok) return wireError(400, checked.type, checked.message);
+    if (checked.principal !== undefined) scope.principal = checked.principal;
+  }
   try {
-    const output = await resolve(target, requestScope(request.headers)).invoke(operation, input);
+    const output = await resolve(target, scope).invoke(operation, input);
     return respond(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));
   } catch (error) {
     if (error instanceof KMSServiceException) {

@@ -8,6 +8,8 @@ import { handleWireRequest, type KmsTarget, type WireOptions } from './handler.j
 /** The parts of the SDK's HttpRequest the protocol reads. */
 export interface SdkHttpRequest {
   method: string;
+  path?: string;
+  query?: Record<string, string | string[] | null>;
   headers: Record<string, string>;
   body?: unknown;
 }
@@ -25,7 +27,11 @@ export function createRequestHandler(target: KmsTarget, options: WireOptions = {
     metadata: { handlerProtocol: 'kmsbox/in-process' },
     async handle(request) {
       const body = typeof request.body === 'string' || request.body instanceof Uint8Array ? request.body : undefined;
-      const response = await handleWireRequest(target, { method: request.method, headers: request.headers, body }, options);
+      const query = Object.entries(request.query ?? {})
+        .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => (x === null ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(x)}`)))
+        .join('&');
+      const path = `${request.path ?? '/'}${query ? `?${query}` : ''}`;
+      const response = await handleWireRequest(target, { method: request.method, path, headers: request.headers, body }, options);
       return { response };
     },
     updateHttpClientConfig() {},

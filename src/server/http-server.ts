@@ -6,9 +6,9 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyTooLarge, handleWireRequest, type KmsTarget } from '../protocol/handler.js';
+import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends Pick<WireOptions, 'verify'> {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1: a local KMS is not for the network. */
@@ -41,6 +41,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | und
 
 export async function startServer(target: KmsTarget, options: ServeOptions = {}): Promise<RunningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const wire: WireOptions = options.verify === undefined ? {} : { verify: options.verify };
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -48,7 +49,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
         const response =
           body === undefined
             ? bodyTooLarge(maxBodyBytes)
-            : await handleWireRequest(target, { method: req.method, headers: flatten(req.headers), body }, { maxBodyBytes });
+            : await handleWireRequest(target, { method: req.method, path: req.url, headers: flatten(req.headers), body }, { ...wire, maxBodyBytes });
         res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
         res.end(response.body);
       } catch {
