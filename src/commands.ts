@@ -38,3 +38,6 @@ export class UntagResourceCommand extends KmsCommand<S.UntagResourceRequest, S.U
 export class UpdateAliasCommand extends KmsCommand<S.UpdateAliasRequest, S.UpdateAliasCommandOutput> {}
 export class UpdateKeyDescriptionCommand extends KmsCommand<S.UpdateKeyDescriptionRequest, S.UpdateKeyDescriptionCommandOutput> {}
 export class VerifyMacCommand extends KmsCommand<S.VerifyMacRequest, S.VerifyMacCommandOutput> {}
+export class SignCommand extends KmsCommand<S.SignRequest, S.SignCommandOutput> {}
+export class VerifyCommand extends KmsCommand<S.VerifyRequest, S.VerifyCommandOutput> {}
+export class GetPublicKeyCommand extends KmsCommand<S.GetPublicKeyRequest, S.GetPublicKeyCommandOutput> {}

@@ -180,6 +180,9 @@ export class Kms {
   generateRandom(input: S.GenerateRandomRequest = {}): Promise<S.GenerateRandomCommandOutput> {
     return this.#call('GenerateRandom', input);
   }
+  getPublicKey(input: S.GetPublicKeyRequest): Promise<S.GetPublicKeyCommandOutput> {
+    return this.#call('GetPublicKey', input);
+  }
   getKeyRotationStatus(input: S.GetKeyRotationStatusRequest): Promise<S.GetKeyRotationStatusCommandOutput> {
     return this.#call('GetKeyRotationStatus', input);
   }
@@ -204,6 +207,9 @@ export class Kms {
   scheduleKeyDeletion(input: S.ScheduleKeyDeletionRequest): Promise<S.ScheduleKeyDeletionCommandOutput> {
     return this.#call('ScheduleKeyDeletion', input);
   }
+  sign(input: S.SignRequest): Promise<S.SignCommandOutput> {
+    return this.#call('Sign', input);
+  }
   tagResource(input: S.TagResourceRequest): Promise<S.TagResourceCommandOutput> {
     return this.#call('TagResource', input);
   }
@@ -215,6 +221,9 @@ export class Kms {
   }
   updateKeyDescription(input: S.UpdateKeyDescriptionRequest): Promise<S.UpdateKeyDescriptionCommandOutput> {
     return this.#call('UpdateKeyDescription', input);
+  }
+  verify(input: S.VerifyRequest): Promise<S.VerifyCommandOutput> {
+    return this.#call('Verify', input);
   }
   verifyMac(input: S.VerifyMacRequest): Promise<S.VerifyMacCommandOutput> {
     return this.#call('VerifyMac', input);

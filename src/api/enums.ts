@@ -144,3 +144,6 @@ export type DryRunModifierType = (typeof DryRunModifierType)[keyof typeof DryRun
 
 export const KeyEncryptionMechanism = values('RSAES_OAEP_SHA_256');
 export type KeyEncryptionMechanism = (typeof KeyEncryptionMechanism)[keyof typeof KeyEncryptionMechanism];
+
+export const MessageType = values('RAW', 'DIGEST', 'EXTERNAL_MU');
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];

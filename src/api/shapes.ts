@@ -21,6 +21,7 @@ import type {
   KeyState,
   KeyUsageType,
   MacAlgorithmSpec,
+  MessageType,
   MultiRegionKeyType,
   OriginType,
   RotationType,
@@ -350,6 +351,49 @@ export interface VerifyMacResponse {
   MacAlgorithm?: MacAlgorithmSpec | undefined;
 }
 
+export interface SignRequest {
+  KeyId: string | undefined;
+  Message: Uint8Array | undefined;
+  MessageType?: MessageType | undefined;
+  GrantTokens?: string[] | undefined;
+  SigningAlgorithm: SigningAlgorithmSpec | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface SignResponse {
+  KeyId?: string | undefined;
+  Signature?: Uint8Array | undefined;
+  SigningAlgorithm?: SigningAlgorithmSpec | undefined;
+}
+export interface VerifyRequest {
+  KeyId: string | undefined;
+  Message: Uint8Array | undefined;
+  MessageType?: MessageType | undefined;
+  Signature: Uint8Array | undefined;
+  SigningAlgorithm: SigningAlgorithmSpec | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface VerifyResponse {
+  KeyId?: string | undefined;
+  SignatureValid?: boolean | undefined;
+  SigningAlgorithm?: SigningAlgorithmSpec | undefined;
+}
+export interface GetPublicKeyRequest {
+  KeyId: string | undefined;
+  GrantTokens?: string[] | undefined;
+}
+export interface GetPublicKeyResponse {
+  KeyId?: string | undefined;
+  PublicKey?: Uint8Array | undefined;
+  CustomerMasterKeySpec?: CustomerMasterKeySpec | undefined;
+  KeySpec?: KeySpec | undefined;
+  KeyUsage?: KeyUsageType | undefined;
+  EncryptionAlgorithms?: EncryptionAlgorithmSpec[] | undefined;
+  SigningAlgorithms?: SigningAlgorithmSpec[] | undefined;
+  KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[] | undefined;
+  EncapsulationAlgorithms?: EncapsulationAlgorithmSpec[] | undefined;
+}
+
 // Operation outputs: the response plus $metadata. Operations AWS answers with no fields return only $metadata.
 export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & MetadataBearer;
 export type CreateAliasCommandOutput = MetadataBearer;
@@ -379,3 +423,6 @@ export type UpdateAliasCommandOutput = MetadataBearer;
 export type UpdateKeyDescriptionCommandOutput = MetadataBearer;
 export type GenerateMacCommandOutput = GenerateMacResponse & MetadataBearer;
 export type VerifyMacCommandOutput = VerifyMacResponse & MetadataBearer;
+export type SignCommandOutput = SignResponse & MetadataBearer;
+export type VerifyCommandOutput = VerifyResponse & MetadataBearer;
+export type GetPublicKeyCommandOutput = GetPublicKeyResponse & MetadataBearer;

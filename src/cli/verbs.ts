@@ -20,6 +20,7 @@ const MEMBER_KINDS: Record<string, Kind> = {
   Limit: 'integer', NumberOfBytes: 'integer', PendingWindowInDays: 'integer', RotationPeriodInDays: 'integer',
   DryRun: 'boolean', MultiRegion: 'boolean', BypassPolicyLockoutSafetyCheck: 'boolean',
   Plaintext: 'blob', CiphertextBlob: 'blob', Message: 'blob', Mac: 'blob', MacAlgorithm: 'string',
+  Signature: 'blob', SigningAlgorithm: 'string', MessageType: 'string',
   EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
@@ -42,6 +43,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   GenerateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
   GenerateRandom: ['NumberOfBytes', 'CustomKeyStoreId'],
   GetKeyRotationStatus: ['KeyId'],
+  GetPublicKey: ['KeyId', 'GrantTokens'],
   ListAliases: ['KeyId', 'Limit', 'Marker'],
   ListKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
   ListKeys: ['Limit', 'Marker'],
@@ -49,10 +51,12 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   ReEncrypt: ['CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId', 'DestinationKeyId', 'DestinationEncryptionContext', 'SourceEncryptionAlgorithm', 'DestinationEncryptionAlgorithm', 'GrantTokens', 'DryRun', 'DryRunModifiers'],
   RotateKeyOnDemand: ['KeyId'],
   ScheduleKeyDeletion: ['KeyId', 'PendingWindowInDays'],
+  Sign: ['KeyId', 'Message', 'MessageType', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   TagResource: ['KeyId', 'Tags'],
   UntagResource: ['KeyId', 'TagKeys'],
   UpdateAlias: ['AliasName', 'TargetKeyId'],
   UpdateKeyDescription: ['KeyId', 'Description'],
+  Verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
 };
 
@@ -65,6 +69,7 @@ const REQUIRED: Record<string, string[]> = {
   ScheduleKeyDeletion: ['KeyId'], TagResource: ['KeyId', 'Tags'], UntagResource: ['KeyId', 'TagKeys'], UpdateAlias: ['AliasName', 'TargetKeyId'],
   UpdateKeyDescription: ['KeyId', 'Description'], GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac'],
+  GetPublicKey: ['KeyId'], Sign: ['KeyId', 'Message', 'SigningAlgorithm'], Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
 };
 
 export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();

@@ -6,6 +6,7 @@ import * as crypto from './crypto.js';
 import * as keys from './keys.js';
 import * as mac from './mac.js';
 import * as rotation from './rotation.js';
+import * as signing from './sign.js';
 import * as tags from './tags.js';
 
 type Operation = (env: Env, input: Input) => Promise<object>;
@@ -27,6 +28,7 @@ export const OPERATIONS = {
   GenerateMac: mac.generateMac,
   GenerateRandom: crypto.generateRandom,
   GetKeyRotationStatus: rotation.getKeyRotationStatus,
+  GetPublicKey: signing.getPublicKey,
   ListAliases: aliases.listAliases,
   ListKeyRotations: rotation.listKeyRotations,
   ListKeys: keys.listKeys,
@@ -34,10 +36,12 @@ export const OPERATIONS = {
   ReEncrypt: crypto.reEncrypt,
   RotateKeyOnDemand: rotation.rotateKeyOnDemand,
   ScheduleKeyDeletion: keys.scheduleKeyDeletion,
+  Sign: signing.sign,
   TagResource: tags.tagResource,
   UntagResource: tags.untagResource,
   UpdateAlias: aliases.updateAlias,
   UpdateKeyDescription: keys.updateKeyDescription,
+  Verify: signing.verify,
   VerifyMac: mac.verifyMac,
 } as const satisfies Record<string, Operation>;
 

@@ -141,6 +141,10 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   if (customKeyStoreId !== undefined || xksKeyId !== undefined) {
     throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
   }
+  // Asymmetric keys sign and verify so far; RSA encryption, ECDH and ML-KEM come later.
+  if (spec !== 'SYMMETRIC_DEFAULT' && keyUsage !== 'SIGN_VERIFY' && keyUsage !== 'GENERATE_VERIFY_MAC') {
+    throw new UnsupportedOperationException({ message: `KeyUsage ${keyUsage} for KeySpec ${spec} is not supported by kmsbox yet.` });
+  }
   if (!env.provider.supportsKeySpec(spec)) {
     throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${env.provider.name} provider.` });
   }

@@ -19,8 +19,8 @@ import { AccessDeniedException, KMSInternalException, ValidationException } from
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { macWith, newMaterial, openWith, sealWith, supportsSpec, type Material } from './software.js';
-import type { KeyMaterialProvider, OpenRequest, SealRequest } from './types.js';
+import { macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
+import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface FileProviderOptions {
   /** The key-store file; created (with its directory) on first use. */
@@ -154,6 +154,18 @@ export class FileProvider implements KeyMaterialProvider {
 
   async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
     return macWith(this.#required(materialId), message);
+  }
+
+  async publicKey(materialId: string): Promise<Uint8Array> {
+    return publicKeyWith(this.#required(materialId));
+  }
+
+  async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
+    return signWith(this.#required(materialId), r);
+  }
+
+  async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    return verifyWith(this.#required(materialId), r);
   }
 
   #required(id: string): Material {

@@ -6,9 +6,9 @@
 import type { KeySpec } from '../api/enums.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { macWith, newMaterial, openWith, sealWith, supportsSpec, type Material } from './software.js';
+import { macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
 import { transact } from './transact.js';
-import type { KeyMaterialProvider, OpenRequest, SealRequest } from './types.js';
+import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export class MemoryProvider implements KeyMaterialProvider {
   readonly name = 'memory';
@@ -55,6 +55,18 @@ export class MemoryProvider implements KeyMaterialProvider {
 
   async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
     return macWith(this.#get(materialId), message);
+  }
+
+  async publicKey(materialId: string): Promise<Uint8Array> {
+    return publicKeyWith(this.#get(materialId));
+  }
+
+  async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
+    return signWith(this.#get(materialId), r);
+  }
+
+  async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    return verifyWith(this.#get(materialId), r);
   }
 
   #get(materialId: string): Material {

@@ -9,7 +9,8 @@ import { aesGcm } from '../crypto/aes-gcm.js';
 import { deriveCallKey } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
 import { randomBytes } from '../crypto/random.js';
-import type { OpenRequest, SealRequest } from './types.js';
+import { canGenerate, generatePrivateKey, publicKeyOf, sign, verify } from '../crypto/signatures.js';
+import type { OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface Material {
   readonly spec: KeySpec;
@@ -23,13 +24,27 @@ const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = {
 };
 
 export function supportsSpec(spec: KeySpec): boolean {
-  return Object.hasOwn(MATERIAL_BYTES, spec);
+  return Object.hasOwn(MATERIAL_BYTES, spec) || canGenerate(spec);
 }
 
+/** New material: random bytes for symmetric and HMAC keys, a PKCS#8 private key for asymmetric ones. */
 export function newMaterial(spec: KeySpec, provider: string): Material {
-  const size = supportsSpec(spec) ? MATERIAL_BYTES[spec] : undefined;
+  if (canGenerate(spec)) return { spec, bytes: generatePrivateKey(spec) };
+  const size = Object.hasOwn(MATERIAL_BYTES, spec) ? MATERIAL_BYTES[spec] : undefined;
   if (size === undefined) throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${provider} provider.` });
   return { spec, bytes: randomBytes(size) };
+}
+
+export async function publicKeyWith(m: Material): Promise<Uint8Array> {
+  return publicKeyOf(m.bytes);
+}
+
+export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array> {
+  return sign(m.bytes, r.algorithm, r.message, r.messageType);
+}
+
+export async function verifyWith(m: Material, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+  return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType, r.signature);
 }
 
 export async function sealWith(m: Material, r: SealRequest): Promise<Uint8Array> {

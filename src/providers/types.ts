@@ -3,7 +3,7 @@
  * (the key's HSM: it creates, keeps and uses material, and persists the records). Material never
  * crosses this interface; the Kms sees only KeyMaterialIds and the results of operations.
  */
-import type { KeySpec } from '../api/enums.js';
+import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
 import type { StoreState } from '../keys/record.js';
 
 export interface SealRequest {
@@ -20,6 +20,12 @@ export interface OpenRequest {
   /** ciphertext || 16-byte tag */
   readonly sealed: Uint8Array;
   readonly aad: Uint8Array;
+}
+
+export interface SignRequest {
+  readonly algorithm: SigningAlgorithmSpec;
+  readonly message: Uint8Array;
+  readonly messageType: 'RAW' | 'DIGEST';
 }
 
 export interface KeyMaterialProvider {
@@ -49,4 +55,11 @@ export interface KeyMaterialProvider {
 
   /** HMAC keys: the MAC of `message` under the material (the hash follows from the key spec). */
   mac(materialId: string, message: Uint8Array): Promise<Uint8Array>;
+
+  /** Asymmetric keys: the DER SubjectPublicKeyInfo. */
+  publicKey(materialId: string): Promise<Uint8Array>;
+  /** Asymmetric signing keys: a signature of the message (RAW) or of the given digest (DIGEST). */
+  sign(materialId: string, request: SignRequest): Promise<Uint8Array>;
+  /** Whether `signature` is valid; never throws for a malformed signature. */
+  verify(materialId: string, request: SignRequest & { readonly signature: Uint8Array }): Promise<boolean>;
 }

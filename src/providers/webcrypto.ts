@@ -122,6 +122,19 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return new Uint8Array(await this.#subtle.sign('HMAC', material.key, message as BufferSource));
   }
 
+  // Asymmetric keys are not held by this provider yet (supportsKeySpec refuses them at CreateKey).
+  async publicKey(): Promise<Uint8Array> {
+    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  }
+
+  async sign(): Promise<Uint8Array> {
+    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  }
+
+  async verify(): Promise<boolean> {
+    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  }
+
   /** This call's AES-256-GCM key: HMAC-SHA256(material, label || salt || 1), imported non-extractable. */
   async #callKey(materialId: string, salt: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey | undefined> {
     await this.#load();

@@ -402,7 +402,8 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         const sealed = await p.seal(m, r);
         expect(sealed).toBeInstanceOf(Uint8Array);
         expect(sealed.length).toBe(n + TAG_BYTES);
-        if (n > 0) expect(hex(sealed.subarray(0, n))).not.toBe(hex(r.plaintext));
+        // (from 4 bytes on: a 1-byte ciphertext equals its plaintext 1 time in 256)
+        if (n >= 4) expect(hex(sealed.subarray(0, n))).not.toBe(hex(r.plaintext));
         const opened = await p.open(m, openRequest(r, sealed));
         expect(opened).toBeInstanceOf(Uint8Array);
         expect(hex(opened!)).toBe(hex(r.plaintext));

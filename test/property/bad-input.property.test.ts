@@ -19,7 +19,7 @@ const CALL_TIMEOUT_MS = 5_000;
 /** Every public async method of Kms (the AWS operations), found on the prototype. */
 const METHODS = Object.getOwnPropertyNames(Kms.prototype).filter((name) => {
   const d = Object.getOwnPropertyDescriptor(Kms.prototype, name);
-  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion'].includes(name) && typeof d?.value === 'function';
+  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount'].includes(name) && typeof d?.value === 'function';
 });
 
 /** The request members of each operation (AWS SDK v3 field names). */
@@ -43,6 +43,9 @@ const FIELDS: Record<string, readonly string[]> = {
   generateRandom: ['NumberOfBytes', 'CustomKeyStoreId', 'Recipient'],
   generateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
   verifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
+  sign: ['KeyId', 'Message', 'MessageType', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
+  verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
+  getPublicKey: ['KeyId', 'GrantTokens'],
   getKeyRotationStatus: ['KeyId'],
   listAliases: ['KeyId', 'Limit', 'Marker'],
   listKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
@@ -68,6 +71,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   rotation: ['enableKeyRotation', 'disableKeyRotation', 'getKeyRotationStatus', 'rotateKeyOnDemand', 'listKeyRotations'],
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
   mac: ['generateMac', 'verifyMac'],
+  signing: ['sign', 'verify', 'getPublicKey'],
 };
 const FAMILY_BUDGET = 300;
 

@@ -23,6 +23,7 @@ type Implemented =
   | 'generateMac'
   | 'generateRandom'
   | 'getKeyRotationStatus'
+  | 'getPublicKey'
   | 'listAliases'
   | 'listKeyRotations'
   | 'listKeys'
@@ -30,10 +31,12 @@ type Implemented =
   | 'reEncrypt'
   | 'rotateKeyOnDemand'
   | 'scheduleKeyDeletion'
+  | 'sign'
   | 'tagResource'
   | 'untagResource'
   | 'updateAlias'
   | 'updateKeyDescription'
+  | 'verify'
   | 'verifyMac';
 
 /** The promise-returning form of each SDK method (its first overload): what application code calls. */

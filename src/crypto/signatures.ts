@@ -1,0 +1,238 @@
+/// <reference types="node" />
+/**
+ * Asymmetric signing for software-held keys (PKCS#8 DER private keys, SPKI DER public keys):
+ * node:crypto (OpenSSL) signs and verifies messages (MessageType RAW); where OpenSSL has no
+ * "sign this digest" call, DIGEST goes through @noble/curves (ECDSA, Ed25519ph) or an
+ * EMSA-PSS / PKCS#1 v1.5 encoding over node's raw RSA operation.
+ */
+import { ed25519ph } from '@noble/curves/ed25519.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { KeyObject } from 'node:crypto';
+import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
+import { concatBytes, equalBytes } from './bytes.js';
+import { randomBytes } from './random.js';
+import { nodeCrypto } from './runtime.js';
+
+type NodeCrypto = typeof import('node:crypto');
+const node = (): NodeCrypto => {
+  if (nodeCrypto === undefined) throw new Error('asymmetric keys need node:crypto in this provider');
+  return nodeCrypto as unknown as NodeCrypto;
+};
+
+export type MessageType = 'RAW' | 'DIGEST';
+type Hash = 'sha256' | 'sha384' | 'sha512';
+
+/** Per signing algorithm: its hash, digest length, and how it signs. One table. */
+export const SIGNING: Partial<Record<SigningAlgorithmSpec, { hash: Hash; digestBytes: number; scheme: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' }>> = {
+  RSASSA_PSS_SHA_256: { hash: 'sha256', digestBytes: 32, scheme: 'pss' },
+  RSASSA_PSS_SHA_384: { hash: 'sha384', digestBytes: 48, scheme: 'pss' },
+  RSASSA_PSS_SHA_512: { hash: 'sha512', digestBytes: 64, scheme: 'pss' },
+  RSASSA_PKCS1_V1_5_SHA_256: { hash: 'sha256', digestBytes: 32, scheme: 'pkcs1' },
+  RSASSA_PKCS1_V1_5_SHA_384: { hash: 'sha384', digestBytes: 48, scheme: 'pkcs1' },
+  RSASSA_PKCS1_V1_5_SHA_512: { hash: 'sha512', digestBytes: 64, scheme: 'pkcs1' },
+  ECDSA_SHA_256: { hash: 'sha256', digestBytes: 32, scheme: 'ecdsa' },
+  ECDSA_SHA_384: { hash: 'sha384', digestBytes: 48, scheme: 'ecdsa' },
+  ECDSA_SHA_512: { hash: 'sha512', digestBytes: 64, scheme: 'ecdsa' },
+  ED25519_SHA_512: { hash: 'sha512', digestBytes: 64, scheme: 'ed25519' },
+  ED25519_PH_SHA_512: { hash: 'sha512', digestBytes: 64, scheme: 'ed25519ph' },
+};
+
+/** How node:crypto makes each asymmetric spec's key pair. */
+const GENERATE: Partial<Record<KeySpec, [string, object]>> = {
+  RSA_2048: ['rsa', { modulusLength: 2048 }],
+  RSA_3072: ['rsa', { modulusLength: 3072 }],
+  RSA_4096: ['rsa', { modulusLength: 4096 }],
+  ECC_NIST_P256: ['ec', { namedCurve: 'prime256v1' }],
+  ECC_NIST_P384: ['ec', { namedCurve: 'secp384r1' }],
+  ECC_NIST_P521: ['ec', { namedCurve: 'secp521r1' }],
+  ECC_SECG_P256K1: ['ec', { namedCurve: 'secp256k1' }],
+  ECC_NIST_EDWARDS25519: ['ed25519', {}],
+};
+
+const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521, secp256k1 } as const;
+
+export function canGenerate(spec: KeySpec): boolean {
+  return nodeCrypto !== undefined && Object.hasOwn(GENERATE, spec);
+}
+
+/** A new private key as PKCS#8 DER. */
+export function generatePrivateKey(spec: KeySpec): Uint8Array {
+  const [type, options] = GENERATE[spec]!;
+  const { privateKey } = node().generateKeyPairSync(type as 'rsa', { ...(options as { modulusLength: number }), privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } });
+  return new Uint8Array(privateKey);
+}
+
+const privateKey = (pkcs8: Uint8Array): KeyObject => node().createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+const publicKey = (spki: Uint8Array): KeyObject => node().createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+
+/** The SPKI DER public key of a PKCS#8 private key. */
+export function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
+  return new Uint8Array(node().createPublicKey(privateKey(pkcs8)).export({ type: 'spki', format: 'der' }));
+}
+
+function curveOf(key: KeyObject) {
+  const crv = (key.export({ format: 'jwk' }) as { crv?: string }).crv as keyof typeof CURVES;
+  return CURVES[crv];
+}
+
+function b64u(s: string | undefined): Uint8Array {
+  return new Uint8Array(Buffer.from(s ?? '', 'base64url'));
+}
+
+function ecPoint(key: KeyObject): Uint8Array {
+  const jwk = key.export({ format: 'jwk' }) as { x: string; y: string };
+  return concatBytes(new Uint8Array([4]), b64u(jwk.x), b64u(jwk.y));
+}
+
+function edPublic(key: KeyObject): Uint8Array {
+  return b64u((key.export({ format: 'jwk' }) as { x: string }).x);
+}
+
+// --- RSA over a given digest: the encodings of RFC 8017, then node's raw RSA operation -------
+
+const fromHex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16));
+
+/** The DER DigestInfo prefixes of RFC 8017 §9.2 (this module loads in browsers too: no Buffer here). */
+const DIGEST_INFO: Record<Hash, Uint8Array> = {
+  sha256: fromHex('3031300d060960864801650304020105000420'),
+  sha384: fromHex('3041300d060960864801650304020205000430'),
+  sha512: fromHex('3051300d060960864801650304020305000440'),
+};
+
+function mgf1(hash: Hash, seed: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0, at = 0; at < length; i++) {
+    const block = node().createHash(hash).update(seed).update(new Uint8Array([i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255])).digest();
+    out.set(block.subarray(0, Math.min(block.length, length - at)), at);
+    at += block.length;
+  }
+  return out;
+}
+
+function modulusBits(key: KeyObject): number {
+  return key.asymmetricKeyDetails!.modulusLength!;
+}
+
+/** EMSA-PSS-ENCODE (RFC 8017 §9.1.1) with salt length = hash length, as AWS KMS uses. */
+function pssEncode(hash: Hash, mHash: Uint8Array, emBits: number): Uint8Array {
+  const hLen = mHash.length;
+  const emLen = Math.ceil(emBits / 8);
+  const salt = randomBytes(hLen);
+  const h = node().createHash(hash).update(new Uint8Array(8)).update(mHash).update(salt).digest();
+  const db = new Uint8Array(emLen - hLen - 1);
+  db[emLen - 2 * hLen - 2] = 1;
+  db.set(salt, emLen - 2 * hLen - 1);
+  const mask = mgf1(hash, h, db.length);
+  for (let i = 0; i < db.length; i++) db[i]! ^= mask[i]!;
+  db[0]! &= 0xff >>> (8 * emLen - emBits);
+  return concatBytes(db, h, new Uint8Array([0xbc]));
+}
+
+/** EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with salt length = hash length. */
+function pssVerify(hash: Hash, mHash: Uint8Array, em: Uint8Array, emBits: number): boolean {
+  const hLen = mHash.length;
+  const emLen = Math.ceil(emBits / 8);
+  if (em.length !== emLen || emLen < 2 * hLen + 2 || em[emLen - 1] !== 0xbc) return false;
+  const db = em.slice(0, emLen - hLen - 1);
+  const h = em.subarray(emLen - hLen - 1, emLen - 1);
+  if ((db[0]! & ~(0xff >>> (8 * emLen - emBits)) & 0xff) !== 0) return false;
+  const mask = mgf1(hash, h, db.length);
+  for (let i = 0; i < db.length; i++) db[i]! ^= mask[i]!;
+  db[0]! &= 0xff >>> (8 * emLen - emBits);
+  for (let i = 0; i < emLen - 2 * hLen - 2; i++) if (db[i] !== 0) return false;
+  if (db[emLen - 2 * hLen - 2] !== 1) return false;
+  const salt = db.subarray(db.length - hLen);
+  return equalBytes(node().createHash(hash).update(new Uint8Array(8)).update(mHash).update(salt).digest(), h);
+}
+
+function rsaRaw(key: KeyObject, em: Uint8Array, bytes: number): Uint8Array {
+  const padded = new Uint8Array(bytes);
+  padded.set(em, bytes - em.length);
+  return new Uint8Array(node().privateEncrypt({ key, padding: node().constants.RSA_NO_PADDING }, padded));
+}
+
+// --- sign and verify ------------------------------------------------------------------------
+
+export function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Uint8Array {
+  const a = SIGNING[algorithm]!;
+  const key = privateKey(pkcs8);
+  const c = node();
+  if (type === 'RAW') {
+    switch (a.scheme) {
+      case 'pss':
+        return new Uint8Array(c.sign(a.hash, message, { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: a.digestBytes }));
+      case 'pkcs1':
+        return new Uint8Array(c.sign(a.hash, message, { key, padding: c.constants.RSA_PKCS1_PADDING }));
+      case 'ecdsa':
+        return new Uint8Array(c.sign(a.hash, message, { key, dsaEncoding: 'der' }));
+      case 'ed25519':
+        return new Uint8Array(c.sign(null, message, key));
+      case 'ed25519ph':
+        return ed25519ph.sign(message, b64u((key.export({ format: 'jwk' }) as { d: string }).d));
+    }
+  }
+  // DIGEST: `message` is the hash of the message.
+  switch (a.scheme) {
+    case 'pss': {
+      const bits = modulusBits(key);
+      return rsaRaw(key, pssEncode(a.hash, message, bits - 1), Math.ceil(bits / 8));
+    }
+    case 'pkcs1':
+      return new Uint8Array(c.privateEncrypt({ key, padding: c.constants.RSA_PKCS1_PADDING }, concatBytes(DIGEST_INFO[a.hash], message)));
+    case 'ecdsa': {
+      const d = b64u((key.export({ format: 'jwk' }) as { d: string }).d);
+      return curveOf(key).sign(message, d, { prehash: false, lowS: false, format: 'der' });
+    }
+    case 'ed25519ph':
+      // KMS applies the Ed25519ph SHA-512 prehash to the digest it is given (reference §2.4).
+      return ed25519ph.sign(message, b64u((key.export({ format: 'jwk' }) as { d: string }).d));
+    case 'ed25519':
+      throw new Error('ED25519_SHA_512 signs RAW messages only');
+  }
+}
+
+export function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean {
+  const a = SIGNING[algorithm]!;
+  const key = publicKey(spki);
+  const c = node();
+  try {
+    if (type === 'RAW') {
+      switch (a.scheme) {
+        case 'pss':
+          return c.verify(a.hash, message, { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: a.digestBytes }, signature);
+        case 'pkcs1':
+          return c.verify(a.hash, message, { key, padding: c.constants.RSA_PKCS1_PADDING }, signature);
+        case 'ecdsa':
+          return c.verify(a.hash, message, { key, dsaEncoding: 'der' }, signature);
+        case 'ed25519':
+          return c.verify(null, message, key, signature);
+        case 'ed25519ph':
+          return ed25519ph.verify(signature, message, edPublic(key));
+      }
+    }
+    switch (a.scheme) {
+      case 'pss': {
+        const bits = modulusBits(key);
+        if (signature.length !== Math.ceil(bits / 8)) return false;
+        const em = new Uint8Array(c.publicDecrypt({ key, padding: c.constants.RSA_NO_PADDING }, signature));
+        const emLen = Math.ceil((bits - 1) / 8);
+        return pssVerify(a.hash, message, em.subarray(em.length - emLen), bits - 1);
+      }
+      case 'pkcs1': {
+        const out = new Uint8Array(c.publicDecrypt({ key, padding: c.constants.RSA_PKCS1_PADDING }, signature));
+        return equalBytes(out, concatBytes(DIGEST_INFO[a.hash], message));
+      }
+      case 'ecdsa':
+        return curveOf(key).verify(signature, message, ecPoint(key), { prehash: false, lowS: false, format: 'der' });
+      case 'ed25519ph':
+        return ed25519ph.verify(signature, message, edPublic(key));
+      case 'ed25519':
+        return false;
+    }
+  } catch {
+    return false; // malformed signatures and keys are simply not valid
+  }
+}
+
+
