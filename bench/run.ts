@@ -137,3 +137,33 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   console.log(`| CreateKey latency, median of 10 | ${latencies[5]!.toFixed(0)} ms |`);
   rmSync(dir, { recursive: true, force: true });
 }
+
+// --- Sign + Verify through Kms beside node:crypto doing the same directly.
+{
+  section('Sign + Verify (RAW message) through Kms vs node:crypto');
+  const { sign: nodeSign, verify: nodeVerify, generateKeyPairSync, constants } = await import('node:crypto');
+  const kms = new Kms();
+  const message = randomBytes(100);
+  const cases: Array<[string, import('../src/index.js').KeySpec, import('../src/index.js').SigningAlgorithmSpec, () => unknown]> = [];
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const ed = generateKeyPairSync('ed25519');
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  cases.push(['ECDSA P-256', 'ECC_NIST_P256', 'ECDSA_SHA_256', () => nodeVerify('sha256', message, { key: ec.publicKey, dsaEncoding: 'der' }, nodeSign('sha256', message, { key: ec.privateKey, dsaEncoding: 'der' }))]);
+  cases.push(['Ed25519', 'ECC_NIST_EDWARDS25519', 'ED25519_SHA_512', () => nodeVerify(null, message, ed.publicKey, nodeSign(null, message, ed.privateKey))]);
+  const pss = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+  cases.push(['RSA-2048 PSS SHA-256', 'RSA_2048', 'RSASSA_PSS_SHA_256', () => nodeVerify('sha256', message, { key: rsa.publicKey, ...pss }, nodeSign('sha256', message, { key: rsa.privateKey, ...pss }))]);
+  const rows: Array<{ name: string; ratio: number; kms: number; raw: number }> = [];
+  for (const [name, KeySpec, SigningAlgorithm, raw] of cases) {
+    const KeyId = (await kms.createKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.KeyId!;
+    const viaKms = async () => {
+      const { Signature } = await kms.sign({ KeyId, Message: message, SigningAlgorithm });
+      await kms.verify({ KeyId, Message: message, Signature, SigningAlgorithm });
+    };
+    const [r, k] = await compare([{ name: 'raw', run: raw }, { name: 'kms', run: viaKms }], { rounds: 3, roundMs: 400 });
+    rows.push({ name, raw: r!.opsPerSecond, kms: k!.opsPerSecond, ratio: k!.opsPerSecond / r!.opsPerSecond });
+  }
+  console.log('| algorithm | node:crypto sign+verify/s | kms.sign + kms.verify/s | ratio |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.raw).toLocaleString('en-US')} | ${Math.round(r.kms).toLocaleString('en-US')} | ${(r.ratio * 100).toFixed(0)}% |`);
+  for (const r of rows.slice(0, 2)) target(`${r.name} through Kms vs node:crypto`, r.ratio, 0.8);
+}

@@ -63,12 +63,37 @@ export function generatePrivateKey(spec: KeySpec): Uint8Array {
   return new Uint8Array(privateKey);
 }
 
-const privateKey = (pkcs8: Uint8Array): KeyObject => node().createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-const publicKey = (spki: Uint8Array): KeyObject => node().createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+// Parsed keys, per material buffer: parsing DER on every Sign would cost more than signing.
+const parsedPrivate = new WeakMap<Uint8Array, KeyObject>();
+const parsedPublic = new WeakMap<Uint8Array, KeyObject>();
+const spkiOf = new WeakMap<Uint8Array, Uint8Array>();
 
-/** The SPKI DER public key of a PKCS#8 private key. */
+function privateKey(pkcs8: Uint8Array): KeyObject {
+  let key = parsedPrivate.get(pkcs8);
+  if (key === undefined) {
+    key = node().createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+    parsedPrivate.set(pkcs8, key);
+  }
+  return key;
+}
+
+function publicKey(spki: Uint8Array): KeyObject {
+  let key = parsedPublic.get(spki);
+  if (key === undefined) {
+    key = node().createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    parsedPublic.set(spki, key);
+  }
+  return key;
+}
+
+/** The SPKI DER public key of a PKCS#8 private key (the same buffer each time for one key). */
 export function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
-  return new Uint8Array(node().createPublicKey(privateKey(pkcs8)).export({ type: 'spki', format: 'der' }));
+  let spki = spkiOf.get(pkcs8);
+  if (spki === undefined) {
+    spki = new Uint8Array(node().createPublicKey(privateKey(pkcs8)).export({ type: 'spki', format: 'der' }));
+    spkiOf.set(pkcs8, spki);
+  }
+  return spki;
 }
 
 function curveOf(key: KeyObject) {

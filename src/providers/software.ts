@@ -36,7 +36,7 @@ export function newMaterial(spec: KeySpec, provider: string): Material {
 }
 
 export async function publicKeyWith(m: Material): Promise<Uint8Array> {
-  return publicKeyOf(m.bytes);
+  return publicKeyOf(m.bytes).slice(); // a copy: callers own what they get
 }
 
 export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array> {
