@@ -41,3 +41,5 @@ export class VerifyMacCommand extends KmsCommand<S.VerifyMacRequest, S.VerifyMac
 export class SignCommand extends KmsCommand<S.SignRequest, S.SignCommandOutput> {}
 export class VerifyCommand extends KmsCommand<S.VerifyRequest, S.VerifyCommandOutput> {}
 export class GetPublicKeyCommand extends KmsCommand<S.GetPublicKeyRequest, S.GetPublicKeyCommandOutput> {}
+export class GenerateDataKeyPairCommand extends KmsCommand<S.GenerateDataKeyPairRequest, S.GenerateDataKeyPairCommandOutput> {}
+export class GenerateDataKeyPairWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyPairWithoutPlaintextRequest, S.GenerateDataKeyPairWithoutPlaintextCommandOutput> {}

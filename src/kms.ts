@@ -169,6 +169,14 @@ export class Kms {
   generateDataKey(input: S.GenerateDataKeyRequest): Promise<S.GenerateDataKeyCommandOutput> {
     return this.#call('GenerateDataKey', input);
   }
+  generateDataKeyPair(input: S.GenerateDataKeyPairRequest): Promise<S.GenerateDataKeyPairCommandOutput> {
+    return this.#call('GenerateDataKeyPair', input);
+  }
+  generateDataKeyPairWithoutPlaintext(
+    input: S.GenerateDataKeyPairWithoutPlaintextRequest,
+  ): Promise<S.GenerateDataKeyPairWithoutPlaintextCommandOutput> {
+    return this.#call('GenerateDataKeyPairWithoutPlaintext', input);
+  }
   generateDataKeyWithoutPlaintext(
     input: S.GenerateDataKeyWithoutPlaintextRequest,
   ): Promise<S.GenerateDataKeyWithoutPlaintextCommandOutput> {

@@ -147,3 +147,19 @@ export type KeyEncryptionMechanism = (typeof KeyEncryptionMechanism)[keyof typeo
 
 export const MessageType = values('RAW', 'DIGEST', 'EXTERNAL_MU');
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+export const DataKeyPairSpec = values(
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'ECC_NIST_EDWARDS25519',
+  'SM2',
+  'ML_KEM_512',
+  'ML_KEM_768',
+  'ML_KEM_1024',
+);
+export type DataKeyPairSpec = (typeof DataKeyPairSpec)[keyof typeof DataKeyPairSpec];

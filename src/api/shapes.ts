@@ -7,6 +7,7 @@
 import type {
   CustomerMasterKeySpec,
   DataKeySpec,
+  DataKeyPairSpec,
   DryRunModifierType,
   EncapsulationAlgorithmSpec,
   EncryptionAlgorithmSpec,
@@ -394,6 +395,38 @@ export interface GetPublicKeyResponse {
   EncapsulationAlgorithms?: EncapsulationAlgorithmSpec[] | undefined;
 }
 
+export interface GenerateDataKeyPairRequest {
+  EncryptionContext?: Record<string, string> | undefined;
+  KeyId: string | undefined;
+  KeyPairSpec: DataKeyPairSpec | undefined;
+  GrantTokens?: string[] | undefined;
+  Recipient?: RecipientInfo | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface GenerateDataKeyPairResponse {
+  PrivateKeyCiphertextBlob?: Uint8Array | undefined;
+  PrivateKeyPlaintext?: Uint8Array | undefined;
+  PublicKey?: Uint8Array | undefined;
+  KeyId?: string | undefined;
+  KeyPairSpec?: DataKeyPairSpec | undefined;
+  CiphertextForRecipient?: Uint8Array | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface GenerateDataKeyPairWithoutPlaintextRequest {
+  EncryptionContext?: Record<string, string> | undefined;
+  KeyId: string | undefined;
+  KeyPairSpec: DataKeyPairSpec | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface GenerateDataKeyPairWithoutPlaintextResponse {
+  PrivateKeyCiphertextBlob?: Uint8Array | undefined;
+  PublicKey?: Uint8Array | undefined;
+  KeyId?: string | undefined;
+  KeyPairSpec?: DataKeyPairSpec | undefined;
+  KeyMaterialId?: string | undefined;
+}
+
 // Operation outputs: the response plus $metadata. Operations AWS answers with no fields return only $metadata.
 export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & MetadataBearer;
 export type CreateAliasCommandOutput = MetadataBearer;
@@ -426,3 +459,5 @@ export type VerifyMacCommandOutput = VerifyMacResponse & MetadataBearer;
 export type SignCommandOutput = SignResponse & MetadataBearer;
 export type VerifyCommandOutput = VerifyResponse & MetadataBearer;
 export type GetPublicKeyCommandOutput = GetPublicKeyResponse & MetadataBearer;
+export type GenerateDataKeyPairCommandOutput = GenerateDataKeyPairResponse & MetadataBearer;
+export type GenerateDataKeyPairWithoutPlaintextCommandOutput = GenerateDataKeyPairWithoutPlaintextResponse & MetadataBearer;

@@ -20,7 +20,7 @@ const MEMBER_KINDS: Record<string, Kind> = {
   Limit: 'integer', NumberOfBytes: 'integer', PendingWindowInDays: 'integer', RotationPeriodInDays: 'integer',
   DryRun: 'boolean', MultiRegion: 'boolean', BypassPolicyLockoutSafetyCheck: 'boolean',
   Plaintext: 'blob', CiphertextBlob: 'blob', Message: 'blob', Mac: 'blob', MacAlgorithm: 'string',
-  Signature: 'blob', SigningAlgorithm: 'string', MessageType: 'string',
+  Signature: 'blob', SigningAlgorithm: 'string', MessageType: 'string', KeyPairSpec: 'string',
   EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
@@ -40,6 +40,8 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   Encrypt: ['KeyId', 'Plaintext', 'EncryptionContext', 'GrantTokens', 'EncryptionAlgorithm', 'DryRun'],
   GenerateDataKey: ['KeyId', 'EncryptionContext', 'NumberOfBytes', 'KeySpec', 'GrantTokens', 'DryRun'],
   GenerateDataKeyWithoutPlaintext: ['KeyId', 'EncryptionContext', 'KeySpec', 'NumberOfBytes', 'GrantTokens', 'DryRun'],
+  GenerateDataKeyPair: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'DryRun'],
+  GenerateDataKeyPairWithoutPlaintext: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'DryRun'],
   GenerateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
   GenerateRandom: ['NumberOfBytes', 'CustomKeyStoreId'],
   GetKeyRotationStatus: ['KeyId'],
@@ -69,6 +71,7 @@ const REQUIRED: Record<string, string[]> = {
   ScheduleKeyDeletion: ['KeyId'], TagResource: ['KeyId', 'Tags'], UntagResource: ['KeyId', 'TagKeys'], UpdateAlias: ['AliasName', 'TargetKeyId'],
   UpdateKeyDescription: ['KeyId', 'Description'], GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac'],
+  GenerateDataKeyPair: ['KeyId', 'KeyPairSpec'], GenerateDataKeyPairWithoutPlaintext: ['KeyId', 'KeyPairSpec'],
   GetPublicKey: ['KeyId'], Sign: ['KeyId', 'Message', 'SigningAlgorithm'], Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
 };
 

@@ -53,6 +53,8 @@ export const STATE_RULES = {
   GenerateDataKey: USE,
   GenerateDataKeyWithoutPlaintext: USE,
   GenerateMac: USE,
+  GenerateDataKeyPair: USE,
+  GenerateDataKeyPairWithoutPlaintext: USE,
   Sign: USE,
   Verify: USE,
   GetPublicKey: USE,

@@ -3,10 +3,13 @@
  * GenerateDataKeyWithoutPlaintext, GenerateRandom. Blobs are sealed and opened here
  * (format in blob/ciphertext-blob.ts); the provider does the keyed work.
  */
-import { DataKeySpec, DryRunModifierType, EncryptionAlgorithmSpec, type KeyUsageType } from '../api/enums.js';
+import { DataKeyPairSpec, DataKeySpec, DryRunModifierType, EncryptionAlgorithmSpec, type KeyUsageType } from '../api/enums.js';
+import { canGenerate, generatePrivateKey, publicKeyOf } from '../crypto/signatures.js';
 import type {
   DecryptResponse,
   EncryptResponse,
+  GenerateDataKeyPairResponse,
+  GenerateDataKeyPairWithoutPlaintextResponse,
   GenerateDataKeyResponse,
   GenerateDataKeyWithoutPlaintextResponse,
   GenerateRandomResponse,
@@ -262,6 +265,43 @@ export async function generateDataKeyWithoutPlaintext(env: Env, input: Input): P
   const { key, plaintext, sealed } = await newDataKey(env, new Checks(input), 'GenerateDataKeyWithoutPlaintext');
   plaintext.fill(0);
   return { CiphertextBlob: sealed.blob, KeyId: key.arn, KeyMaterialId: sealed.materialId };
+}
+
+/** Both GenerateDataKeyPair operations: a fresh key pair, its PKCS#8 private key sealed under the KMS key. */
+async function newDataKeyPair(env: Env, c: Checks, operation: 'GenerateDataKeyPair' | 'GenerateDataKeyPairWithoutPlaintext') {
+  const context = c.stringMap('EncryptionContext');
+  const keyId = keyIdMember(c);
+  const spec = c.oneOf('KeyPairSpec', DataKeyPairSpec, true);
+  grantTokens(c);
+  const isDryRun = c.bool('DryRun');
+  if (operation === 'GenerateDataKeyPair') refuseRecipient(c);
+  c.done();
+  const key = await encryptionKey(env, keyId!, operation);
+  if (!canGenerate(spec!)) {
+    throw new UnsupportedOperationException({ message: `KeyPairSpec ${spec!} is not supported by kmsbox${spec === 'SM2' ? ' (China Regions only)' : ' yet'}.` });
+  }
+  dryRun(isDryRun);
+  const privateKey = generatePrivateKey(spec!);
+  const sealed = await seal(env, key, privateKey, context);
+  return { key, spec: spec!, privateKey, publicKey: publicKeyOf(privateKey).slice(), sealed };
+}
+
+export async function generateDataKeyPair(env: Env, input: Input): Promise<GenerateDataKeyPairResponse> {
+  const p = await newDataKeyPair(env, new Checks(input), 'GenerateDataKeyPair');
+  return {
+    PrivateKeyCiphertextBlob: p.sealed.blob,
+    PrivateKeyPlaintext: p.privateKey,
+    PublicKey: p.publicKey,
+    KeyId: p.key.arn,
+    KeyPairSpec: p.spec,
+    KeyMaterialId: p.sealed.materialId,
+  };
+}
+
+export async function generateDataKeyPairWithoutPlaintext(env: Env, input: Input): Promise<GenerateDataKeyPairWithoutPlaintextResponse> {
+  const p = await newDataKeyPair(env, new Checks(input), 'GenerateDataKeyPairWithoutPlaintext');
+  p.privateKey.fill(0);
+  return { PrivateKeyCiphertextBlob: p.sealed.blob, PublicKey: p.publicKey, KeyId: p.key.arn, KeyPairSpec: p.spec, KeyMaterialId: p.sealed.materialId };
 }
 
 export async function generateRandom(_env: Env, input: Input): Promise<GenerateRandomResponse> {

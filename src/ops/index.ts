@@ -24,6 +24,8 @@ export const OPERATIONS = {
   EnableKeyRotation: rotation.enableKeyRotation,
   Encrypt: crypto.encrypt,
   GenerateDataKey: crypto.generateDataKey,
+  GenerateDataKeyPair: crypto.generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: crypto.generateDataKeyPairWithoutPlaintext,
   GenerateDataKeyWithoutPlaintext: crypto.generateDataKeyWithoutPlaintext,
   GenerateMac: mac.generateMac,
   GenerateRandom: crypto.generateRandom,

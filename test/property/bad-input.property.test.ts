@@ -46,6 +46,8 @@ const FIELDS: Record<string, readonly string[]> = {
   sign: ['KeyId', 'Message', 'MessageType', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   getPublicKey: ['KeyId', 'GrantTokens'],
+  generateDataKeyPair: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'Recipient', 'DryRun'],
+  generateDataKeyPairWithoutPlaintext: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'DryRun'],
   getKeyRotationStatus: ['KeyId'],
   listAliases: ['KeyId', 'Limit', 'Marker'],
   listKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
@@ -71,7 +73,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   rotation: ['enableKeyRotation', 'disableKeyRotation', 'getKeyRotationStatus', 'rotateKeyOnDemand', 'listKeyRotations'],
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
   mac: ['generateMac', 'verifyMac'],
-  signing: ['sign', 'verify', 'getPublicKey'],
+  signing: ['sign', 'verify', 'getPublicKey', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
 };
 const FAMILY_BUDGET = 300;
 

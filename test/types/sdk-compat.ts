@@ -19,6 +19,8 @@ type Implemented =
   | 'enableKeyRotation'
   | 'encrypt'
   | 'generateDataKey'
+  | 'generateDataKeyPair'
+  | 'generateDataKeyPairWithoutPlaintext'
   | 'generateDataKeyWithoutPlaintext'
   | 'generateMac'
   | 'generateRandom'
