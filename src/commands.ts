@@ -43,3 +43,4 @@ export class VerifyCommand extends KmsCommand<S.VerifyRequest, S.VerifyCommandOu
 export class GetPublicKeyCommand extends KmsCommand<S.GetPublicKeyRequest, S.GetPublicKeyCommandOutput> {}
 export class GenerateDataKeyPairCommand extends KmsCommand<S.GenerateDataKeyPairRequest, S.GenerateDataKeyPairCommandOutput> {}
 export class GenerateDataKeyPairWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyPairWithoutPlaintextRequest, S.GenerateDataKeyPairWithoutPlaintextCommandOutput> {}
+export class DeriveSharedSecretCommand extends KmsCommand<S.DeriveSharedSecretRequest, S.DeriveSharedSecretCommandOutput> {}

@@ -148,6 +148,9 @@ export class Kms {
   deleteAlias(input: S.DeleteAliasRequest): Promise<S.DeleteAliasCommandOutput> {
     return this.#call('DeleteAlias', input);
   }
+  deriveSharedSecret(input: S.DeriveSharedSecretRequest): Promise<S.DeriveSharedSecretCommandOutput> {
+    return this.#call('DeriveSharedSecret', input);
+  }
   describeKey(input: S.DescribeKeyRequest): Promise<S.DescribeKeyCommandOutput> {
     return this.#call('DescribeKey', input);
   }

@@ -427,6 +427,22 @@ export interface GenerateDataKeyPairWithoutPlaintextResponse {
   KeyMaterialId?: string | undefined;
 }
 
+export interface DeriveSharedSecretRequest {
+  KeyId: string | undefined;
+  KeyAgreementAlgorithm: KeyAgreementAlgorithmSpec | undefined;
+  PublicKey: Uint8Array | undefined;
+  GrantTokens?: string[] | undefined;
+  DryRun?: boolean | undefined;
+  Recipient?: RecipientInfo | undefined;
+}
+export interface DeriveSharedSecretResponse {
+  KeyId?: string | undefined;
+  SharedSecret?: Uint8Array | undefined;
+  CiphertextForRecipient?: Uint8Array | undefined;
+  KeyAgreementAlgorithm?: KeyAgreementAlgorithmSpec | undefined;
+  KeyOrigin?: OriginType | undefined;
+}
+
 // Operation outputs: the response plus $metadata. Operations AWS answers with no fields return only $metadata.
 export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & MetadataBearer;
 export type CreateAliasCommandOutput = MetadataBearer;
@@ -461,3 +477,4 @@ export type VerifyCommandOutput = VerifyResponse & MetadataBearer;
 export type GetPublicKeyCommandOutput = GetPublicKeyResponse & MetadataBearer;
 export type GenerateDataKeyPairCommandOutput = GenerateDataKeyPairResponse & MetadataBearer;
 export type GenerateDataKeyPairWithoutPlaintextCommandOutput = GenerateDataKeyPairWithoutPlaintextResponse & MetadataBearer;
+export type DeriveSharedSecretCommandOutput = DeriveSharedSecretResponse & MetadataBearer;

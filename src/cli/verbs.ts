@@ -20,7 +20,7 @@ const MEMBER_KINDS: Record<string, Kind> = {
   Limit: 'integer', NumberOfBytes: 'integer', PendingWindowInDays: 'integer', RotationPeriodInDays: 'integer',
   DryRun: 'boolean', MultiRegion: 'boolean', BypassPolicyLockoutSafetyCheck: 'boolean',
   Plaintext: 'blob', CiphertextBlob: 'blob', Message: 'blob', Mac: 'blob', MacAlgorithm: 'string',
-  Signature: 'blob', SigningAlgorithm: 'string', MessageType: 'string', KeyPairSpec: 'string',
+  Signature: 'blob', SigningAlgorithm: 'string', MessageType: 'string', KeyPairSpec: 'string', KeyAgreementAlgorithm: 'string', PublicKey: 'blob',
   EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
@@ -32,6 +32,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   CreateKey: ['Policy', 'Description', 'KeyUsage', 'CustomerMasterKeySpec', 'KeySpec', 'Origin', 'CustomKeyStoreId', 'BypassPolicyLockoutSafetyCheck', 'Tags', 'MultiRegion', 'XksKeyId'],
   Decrypt: ['CiphertextBlob', 'EncryptionContext', 'GrantTokens', 'KeyId', 'EncryptionAlgorithm', 'DryRun', 'DryRunModifiers'],
   DeleteAlias: ['AliasName'],
+  DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey', 'GrantTokens', 'DryRun'],
   DescribeKey: ['KeyId', 'GrantTokens'],
   DisableKey: ['KeyId'],
   DisableKeyRotation: ['KeyId'],
@@ -72,6 +73,7 @@ const REQUIRED: Record<string, string[]> = {
   UpdateKeyDescription: ['KeyId', 'Description'], GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac'],
   GenerateDataKeyPair: ['KeyId', 'KeyPairSpec'], GenerateDataKeyPairWithoutPlaintext: ['KeyId', 'KeyPairSpec'],
+  DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey'],
   GetPublicKey: ['KeyId'], Sign: ['KeyId', 'Message', 'SigningAlgorithm'], Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
 };
 

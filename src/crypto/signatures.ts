@@ -177,6 +177,21 @@ function rsaRaw(key: KeyObject, em: Uint8Array, bytes: number): Uint8Array {
   return new Uint8Array(node().privateEncrypt({ key, padding: node().constants.RSA_NO_PADDING }, padded));
 }
 
+/**
+ * ECDH: the raw shared X coordinate, as OpenSSL and AWS KMS give it; `undefined` when the peer
+ * key is not a valid SPKI public key on the same curve.
+ */
+export function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Uint8Array | undefined {
+  try {
+    const privateKeyObject = privateKey(pkcs8);
+    const peer = node().createPublicKey({ key: Buffer.from(peerSpki), format: 'der', type: 'spki' });
+    if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== privateKeyObject.asymmetricKeyDetails?.namedCurve) return undefined;
+    return new Uint8Array(node().diffieHellman({ privateKey: privateKeyObject, publicKey: peer }));
+  } catch {
+    return undefined;
+  }
+}
+
 // --- sign and verify ------------------------------------------------------------------------
 
 export function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Uint8Array {

@@ -58,6 +58,7 @@ export const STATE_RULES = {
   Sign: USE,
   Verify: USE,
   GetPublicKey: USE,
+  DeriveSharedSecret: USE,
   VerifyMac: USE,
   CreateAlias: MODIFY,
   UpdateAlias: MODIFY,

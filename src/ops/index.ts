@@ -17,6 +17,7 @@ export const OPERATIONS = {
   CreateKey: keys.createKey,
   Decrypt: crypto.decrypt,
   DeleteAlias: aliases.deleteAlias,
+  DeriveSharedSecret: signing.deriveSharedSecret,
   DescribeKey: keys.describeKey,
   DisableKey: keys.disableKey,
   DisableKeyRotation: rotation.disableKeyRotation,

@@ -1,7 +1,7 @@
 /** Asymmetric signing keys: Sign, Verify, GetPublicKey (reference §2.4). */
-import { MessageType, SigningAlgorithmSpec, type CustomerMasterKeySpec } from '../api/enums.js';
+import { KeyAgreementAlgorithmSpec, MessageType, SigningAlgorithmSpec, type CustomerMasterKeySpec } from '../api/enums.js';
 import { KEY_SPECS } from '../api/key-specs.js';
-import type { GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
+import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { SIGNING } from '../crypto/signatures.js';
 import { DryRunOperationException, InvalidKeyUsageException, KMSInvalidSignatureException, UnsupportedOperationException } from '../errors.js';
@@ -48,6 +48,24 @@ export async function verify(env: Env, input: Input): Promise<VerifyResponse> {
   const { key, materialId, request, signature } = await signRequest(env, new Checks(input), 'Verify');
   if (!(await env.provider.verify(materialId, { ...request, signature: signature! }))) throw new KMSInvalidSignatureException();
   return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
+}
+
+export async function deriveSharedSecret(env: Env, input: Input): Promise<DeriveSharedSecretResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const algorithm = c.oneOf('KeyAgreementAlgorithm', KeyAgreementAlgorithmSpec, true);
+  const peer = c.bytes('PublicKey', { required: true, min: 1, max: 8192 });
+  grantTokens(c);
+  const isDryRun = c.bool('DryRun');
+  if (c.present('Recipient')) throw new UnsupportedOperationException({ message: 'Recipient (Nitro Enclaves attestation) is not supported by kmsbox.' });
+  c.done();
+  const key = await findKeyFor(env, keyId!, 'DeriveSharedSecret');
+  checkUsage(key, 'KEY_AGREEMENT', 'DeriveSharedSecret');
+  if (isDryRun) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
+  const secret = await env.provider.deriveSharedSecret(key.materials[key.materials.length - 1]!.id, peer!);
+  // AWS answers an unusable public key with an empty-message ValidationException (AWS-recorded).
+  if (secret === undefined) throw plainValidation('');
+  return { KeyId: key.arn, SharedSecret: secret, KeyAgreementAlgorithm: algorithm!, KeyOrigin: key.origin };
 }
 
 export async function getPublicKey(env: Env, input: Input): Promise<GetPublicKeyResponse> {

@@ -19,7 +19,7 @@ import { AccessDeniedException, KMSInternalException, ValidationException } from
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
+import { deriveWith, macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface FileProviderOptions {
@@ -162,6 +162,10 @@ export class FileProvider implements KeyMaterialProvider {
 
   async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
     return signWith(this.#required(materialId), r);
+  }
+
+  async deriveSharedSecret(materialId: string, peer: Uint8Array): Promise<Uint8Array | undefined> {
+    return deriveWith(this.#required(materialId), peer);
   }
 
   async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {

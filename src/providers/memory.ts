@@ -6,7 +6,7 @@
 import type { KeySpec } from '../api/enums.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
+import { deriveWith, macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
 
@@ -63,6 +63,10 @@ export class MemoryProvider implements KeyMaterialProvider {
 
   async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
     return signWith(this.#get(materialId), r);
+  }
+
+  async deriveSharedSecret(materialId: string, peer: Uint8Array): Promise<Uint8Array | undefined> {
+    return deriveWith(this.#get(materialId), peer);
   }
 
   async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {

@@ -9,7 +9,7 @@ import { aesGcm } from '../crypto/aes-gcm.js';
 import { deriveCallKey } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
 import { randomBytes } from '../crypto/random.js';
-import { canGenerate, generatePrivateKey, publicKeyOf, sign, verify } from '../crypto/signatures.js';
+import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, sign, verify } from '../crypto/signatures.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface Material {
@@ -41,6 +41,10 @@ export async function publicKeyWith(m: Material): Promise<Uint8Array> {
 
 export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array> {
   return sign(m.bytes, r.algorithm, r.message, r.messageType);
+}
+
+export async function deriveWith(m: Material, peer: Uint8Array): Promise<Uint8Array | undefined> {
+  return deriveSharedSecret(m.bytes, peer);
 }
 
 export async function verifyWith(m: Material, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {

@@ -60,6 +60,8 @@ export interface KeyMaterialProvider {
   publicKey(materialId: string): Promise<Uint8Array>;
   /** Asymmetric signing keys: a signature of the message (RAW) or of the given digest (DIGEST). */
   sign(materialId: string, request: SignRequest): Promise<Uint8Array>;
+  /** Key agreement keys: the ECDH shared secret with a DER SPKI peer key, or `undefined` for an unusable peer key. */
+  deriveSharedSecret(materialId: string, peerPublicKey: Uint8Array): Promise<Uint8Array | undefined>;
   /** Whether `signature` is valid; never throws for a malformed signature. */
   verify(materialId: string, request: SignRequest & { readonly signature: Uint8Array }): Promise<boolean>;
 }

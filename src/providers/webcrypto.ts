@@ -131,6 +131,10 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
   }
 
+  async deriveSharedSecret(): Promise<Uint8Array | undefined> {
+    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  }
+
   async verify(): Promise<boolean> {
     throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
   }

@@ -46,6 +46,7 @@ const FIELDS: Record<string, readonly string[]> = {
   sign: ['KeyId', 'Message', 'MessageType', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   getPublicKey: ['KeyId', 'GrantTokens'],
+  deriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey', 'GrantTokens', 'DryRun', 'Recipient'],
   generateDataKeyPair: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'Recipient', 'DryRun'],
   generateDataKeyPairWithoutPlaintext: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'DryRun'],
   getKeyRotationStatus: ['KeyId'],
@@ -73,7 +74,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   rotation: ['enableKeyRotation', 'disableKeyRotation', 'getKeyRotationStatus', 'rotateKeyOnDemand', 'listKeyRotations'],
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
   mac: ['generateMac', 'verifyMac'],
-  signing: ['sign', 'verify', 'getPublicKey', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
+ signing: ['sign', 'verify', 'getPublicKey', 'deriveSharedSecret', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
 };
 const FAMILY_BUDGET = 300;
 

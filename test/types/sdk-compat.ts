@@ -12,6 +12,7 @@ type Implemented =
   | 'createKey'
   | 'decrypt'
   | 'deleteAlias'
+  | 'deriveSharedSecret'
   | 'describeKey'
   | 'disableKey'
   | 'disableKeyRotation'
