@@ -88,6 +88,13 @@ export function allowsUsage(spec: KeySpec, usage: KeyUsageType): boolean {
   return KEY_SPECS[spec].algorithms[usage] !== undefined;
 }
 
+/** RSA encryption: the largest plaintext per key spec and algorithm (reference §0.5, AWS-recorded). */
+export const RSA_OAEP_LIMITS: Partial<Record<KeySpec, { RSAES_OAEP_SHA_1: number; RSAES_OAEP_SHA_256: number }>> = {
+  RSA_2048: { RSAES_OAEP_SHA_1: 214, RSAES_OAEP_SHA_256: 190 },
+  RSA_3072: { RSAES_OAEP_SHA_1: 342, RSAES_OAEP_SHA_256: 318 },
+  RSA_4096: { RSAES_OAEP_SHA_1: 470, RSAES_OAEP_SHA_256: 446 },
+};
+
 /** HMAC key specs: their algorithm, hash and key length (the key is as long as the digest). */
 export const HMAC_SPECS = {
   HMAC_224: { algorithm: 'HMAC_SHA_224', hash: 'SHA-224', bytes: 28 },

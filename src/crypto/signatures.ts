@@ -192,6 +192,24 @@ export function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Uin
   }
 }
 
+/** RSAES-OAEP with MGF1 over the same hash (RSAES_OAEP_SHA_1 / RSAES_OAEP_SHA_256). */
+export function rsaEncrypt(pkcs8: Uint8Array, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Uint8Array {
+  const c = node();
+  const oaepHash = algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256';
+  return new Uint8Array(c.publicEncrypt({ key: publicKey(publicKeyOf(pkcs8)), padding: c.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, plaintext));
+}
+
+/** The plaintext, or `undefined` when the ciphertext does not decrypt under this key and algorithm. */
+export function rsaDecrypt(pkcs8: Uint8Array, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Uint8Array | undefined {
+  const c = node();
+  try {
+    const oaepHash = algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256';
+    return new Uint8Array(c.privateDecrypt({ key: privateKey(pkcs8), padding: c.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, ciphertext));
+  } catch {
+    return undefined;
+  }
+}
+
 // --- sign and verify ------------------------------------------------------------------------
 
 export function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Uint8Array {

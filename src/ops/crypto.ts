@@ -5,6 +5,7 @@
  */
 import { DataKeyPairSpec, DataKeySpec, DryRunModifierType, EncryptionAlgorithmSpec, type KeyUsageType } from '../api/enums.js';
 import { canGenerate, generatePrivateKey, publicKeyOf } from '../crypto/signatures.js';
+import { KEY_SPECS, RSA_OAEP_LIMITS } from '../api/key-specs.js';
 import type {
   DecryptResponse,
   EncryptResponse,
@@ -45,11 +46,47 @@ export function checkUsage(key: KeyRecord, usage: KeyUsageType, operation: strin
   }
 }
 
-/** Symmetric keys take only SYMMETRIC_DEFAULT (the MAC-mismatch wording AWS uses, reference §2.5). */
-function checkAlgorithm(key: KeyRecord, algorithm: EncryptionAlgorithmSpec | undefined): void {
-  if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
-    throw new InvalidKeyUsageException({ message: `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.` });
+/**
+ * The encryption algorithm, which must be one the key spec offers (SYMMETRIC_DEFAULT when none is
+ * given); otherwise the MAC-mismatch wording AWS uses (reference §2.5).
+ */
+function checkAlgorithm(key: KeyRecord, algorithm: EncryptionAlgorithmSpec | undefined): EncryptionAlgorithmSpec {
+  const chosen = algorithm ?? 'SYMMETRIC_DEFAULT';
+  if (!(KEY_SPECS[key.keySpec].algorithms.ENCRYPT_DECRYPT ?? []).includes(chosen)) {
+    throw new InvalidKeyUsageException({ message: `Algorithm ${chosen} is incompatible with key spec ${key.keySpec}.` });
   }
+  return chosen;
+}
+
+type RsaAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';
+const isAsymmetric = (key: KeyRecord): boolean => key.keySpec !== 'SYMMETRIC_DEFAULT';
+
+/** Asymmetric keys take no encryption context: only symmetric ciphertexts can bind one (reference §2.3). */
+function refuseContext(context: Record<string, string> | undefined): void {
+  if (context !== undefined && Object.keys(context).length > 0) {
+    throw plainValidation('EncryptionContext is not supported for asymmetric KMS keys.');
+  }
+}
+
+interface Encrypted {
+  blob: Uint8Array;
+  algorithm: EncryptionAlgorithmSpec;
+  materialId?: string;
+}
+
+/** Encrypts under any ENCRYPT_DECRYPT key: a kmsbox blob for symmetric keys, raw RSAES-OAEP for RSA keys. */
+async function encryptTo(env: Env, key: KeyRecord, plaintext: Uint8Array, algorithm: EncryptionAlgorithmSpec, context: Record<string, string> | undefined): Promise<Encrypted> {
+  if (!isAsymmetric(key)) {
+    const sealed = await seal(env, key, plaintext, context);
+    return { blob: sealed.blob, algorithm: 'SYMMETRIC_DEFAULT', materialId: sealed.materialId };
+  }
+  refuseContext(context);
+  const rsa = algorithm as RsaAlgorithm;
+  const limit = RSA_OAEP_LIMITS[key.keySpec]?.[rsa];
+  if (limit !== undefined && plaintext.length > limit) {
+    throw plainValidation(`Algorithm ${rsa} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
+  }
+  return { blob: await env.provider.asymmetricEncrypt(key.materials[key.materials.length - 1]!.id, rsa, plaintext), algorithm: rsa };
 }
 
 function dryRun(flag: boolean | undefined): void {
@@ -85,7 +122,8 @@ async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Re
 interface Opened {
   key: KeyRecord;
   plaintext: Uint8Array;
-  materialId: string;
+  algorithm: EncryptionAlgorithmSpec;
+  materialId?: string;
 }
 
 interface OpenOptions {
@@ -102,6 +140,19 @@ interface OpenOptions {
  * InvalidCiphertextException), check the requested KeyId, state and usage, then authenticate.
  */
 async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened> {
+  // An RSA ciphertext carries no key id: the request names its key (AWS requires KeyId and the algorithm then).
+  if (o.keyId !== undefined) {
+    const requested = await findKey(env, o.keyId);
+    if (isAsymmetric(requested) && requested.keyUsage === 'ENCRYPT_DECRYPT') {
+      checkState(o.operation, requested);
+      const algorithm = checkAlgorithm(requested, o.algorithm) as RsaAlgorithm;
+      refuseContext(o.context);
+      await o.beforeDecrypt?.(requested);
+      const plaintext = await env.provider.asymmetricDecrypt(requested.materials[requested.materials.length - 1]!.id, algorithm, blob);
+      if (plaintext === undefined) throw new InvalidCiphertextException();
+      return { key: requested, plaintext, algorithm };
+    }
+  }
   const decoded = decodeBlob(blob);
   if (o.keyId !== undefined) {
     const requested = await findKey(env, o.keyId);
@@ -127,7 +178,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   const aad = canonicalContext(o.context, decoded.header);
   const plaintext = await env.provider.open(version.id, { salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad });
   if (plaintext === undefined) throw new InvalidCiphertextException();
-  return { key, plaintext, materialId: version.id };
+  return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
 }
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
@@ -148,9 +199,11 @@ export async function encrypt(env: Env, input: Input): Promise<EncryptResponse> 
   const isDryRun = c.bool('DryRun');
   c.done();
   const key = await encryptionKey(env, keyId!, 'Encrypt', algorithm);
+  const chosen = checkAlgorithm(key, algorithm);
+  if (isAsymmetric(key)) refuseContext(context);
   dryRun(isDryRun);
-  const { blob } = await seal(env, key, plaintext!, context);
-  return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+  const out = await encryptTo(env, key, plaintext!, chosen, context);
+  return { CiphertextBlob: out.blob, KeyId: key.arn, EncryptionAlgorithm: out.algorithm };
 }
 
 /** CiphertextBlob is optional in the model only for DryRun with IGNORE_CIPHERTEXT. */
@@ -187,8 +240,8 @@ export async function decrypt(env: Env, input: Input): Promise<DecryptResponse> 
   return {
     KeyId: opened.key.arn,
     Plaintext: opened.plaintext,
-    EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-    KeyMaterialId: opened.materialId,
+    EncryptionAlgorithm: opened.algorithm,
+    ...(opened.materialId !== undefined ? { KeyMaterialId: opened.materialId } : {}),
   };
 }
 
@@ -223,16 +276,16 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
     opened.plaintext.fill(0);
     dryRun(true);
   }
-  const sealed = await seal(env, destination!, opened.plaintext, destinationContext);
+  const sealed = await encryptTo(env, destination!, opened.plaintext, checkAlgorithm(destination!, destinationAlgorithm), destinationContext);
   opened.plaintext.fill(0);
   return {
     CiphertextBlob: sealed.blob,
     SourceKeyId: opened.key.arn,
     KeyId: destination!.arn,
-    SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-    DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-    SourceKeyMaterialId: opened.materialId,
-    DestinationKeyMaterialId: sealed.materialId,
+    SourceEncryptionAlgorithm: opened.algorithm,
+    DestinationEncryptionAlgorithm: sealed.algorithm,
+    ...(opened.materialId !== undefined ? { SourceKeyMaterialId: opened.materialId } : {}),
+    ...(sealed.materialId !== undefined ? { DestinationKeyMaterialId: sealed.materialId } : {}),
   };
 }
 

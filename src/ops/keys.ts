@@ -142,7 +142,7 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
     throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
   }
   // Asymmetric keys sign and verify so far; RSA encryption, ECDH and ML-KEM come later.
-  if (spec !== 'SYMMETRIC_DEFAULT' && keyUsage !== 'SIGN_VERIFY' && keyUsage !== 'GENERATE_VERIFY_MAC' && keyUsage !== 'KEY_AGREEMENT') {
+  if (keyUsage === 'ENCAPSULATE_DECAPSULATE' || spec === 'SM2') {
     throw new UnsupportedOperationException({ message: `KeyUsage ${keyUsage} for KeySpec ${spec} is not supported by kmsbox yet.` });
   }
   if (!env.provider.supportsKeySpec(spec)) {

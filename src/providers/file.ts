@@ -19,7 +19,7 @@ import { AccessDeniedException, KMSInternalException, ValidationException } from
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { deriveWith, macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
+import { deriveWith, macWith, rsaDecryptWith, rsaEncryptWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface FileProviderOptions {
@@ -162,6 +162,14 @@ export class FileProvider implements KeyMaterialProvider {
 
   async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
     return signWith(this.#required(materialId), r);
+  }
+
+  async asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+    return rsaEncryptWith(this.#required(materialId), algorithm, plaintext);
+  }
+
+  async asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    return rsaDecryptWith(this.#required(materialId), algorithm, ciphertext);
   }
 
   async deriveSharedSecret(materialId: string, peer: Uint8Array): Promise<Uint8Array | undefined> {

@@ -6,7 +6,7 @@
 import type { KeySpec } from '../api/enums.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { deriveWith, macWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
+import { deriveWith, macWith, rsaDecryptWith, rsaEncryptWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
 
@@ -63,6 +63,14 @@ export class MemoryProvider implements KeyMaterialProvider {
 
   async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
     return signWith(this.#get(materialId), r);
+  }
+
+  async asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+    return rsaEncryptWith(this.#get(materialId), algorithm, plaintext);
+  }
+
+  async asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    return rsaDecryptWith(this.#get(materialId), algorithm, ciphertext);
   }
 
   async deriveSharedSecret(materialId: string, peer: Uint8Array): Promise<Uint8Array | undefined> {

@@ -9,7 +9,7 @@ import { aesGcm } from '../crypto/aes-gcm.js';
 import { deriveCallKey } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
 import { randomBytes } from '../crypto/random.js';
-import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, sign, verify } from '../crypto/signatures.js';
+import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, rsaDecrypt, rsaEncrypt, sign, verify } from '../crypto/signatures.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface Material {
@@ -41,6 +41,14 @@ export async function publicKeyWith(m: Material): Promise<Uint8Array> {
 
 export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array> {
   return sign(m.bytes, r.algorithm, r.message, r.messageType);
+}
+
+export async function rsaEncryptWith(m: Material, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+  return rsaEncrypt(m.bytes, algorithm, plaintext);
+}
+
+export async function rsaDecryptWith(m: Material, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+  return rsaDecrypt(m.bytes, algorithm, ciphertext);
 }
 
 export async function deriveWith(m: Material, peer: Uint8Array): Promise<Uint8Array | undefined> {

@@ -60,6 +60,10 @@ export interface KeyMaterialProvider {
   publicKey(materialId: string): Promise<Uint8Array>;
   /** Asymmetric signing keys: a signature of the message (RAW) or of the given digest (DIGEST). */
   sign(materialId: string, request: SignRequest): Promise<Uint8Array>;
+  /** RSA encryption keys: RSAES-OAEP encryption of a small plaintext. */
+  asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array>;
+  /** RSA encryption keys: the plaintext, or `undefined` when the ciphertext does not decrypt. */
+  asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined>;
   /** Key agreement keys: the ECDH shared secret with a DER SPKI peer key, or `undefined` for an unusable peer key. */
   deriveSharedSecret(materialId: string, peerPublicKey: Uint8Array): Promise<Uint8Array | undefined>;
   /** Whether `signature` is valid; never throws for a malformed signature. */

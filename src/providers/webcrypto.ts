@@ -131,6 +131,14 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
   }
 
+  async asymmetricEncrypt(): Promise<Uint8Array> {
+    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  }
+
+  async asymmetricDecrypt(): Promise<Uint8Array | undefined> {
+    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  }
+
   async deriveSharedSecret(): Promise<Uint8Array | undefined> {
     throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
   }

@@ -74,7 +74,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   rotation: ['enableKeyRotation', 'disableKeyRotation', 'getKeyRotationStatus', 'rotateKeyOnDemand', 'listKeyRotations'],
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
   mac: ['generateMac', 'verifyMac'],
- signing: ['sign', 'verify', 'getPublicKey', 'deriveSharedSecret', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
+  signing: ['sign', 'verify', 'getPublicKey', 'deriveSharedSecret', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
 };
 const FAMILY_BUDGET = 300;
 
