@@ -3,6 +3,7 @@ import { KeyAgreementAlgorithmSpec, MessageType, SigningAlgorithmSpec, type Cust
 import { KEY_SPECS } from '../api/key-specs.js';
 import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
+import { MU_BYTES } from '../crypto/ml-dsa.js';
 import { SIGNING } from '../crypto/signatures.js';
 import { DryRunOperationException, InvalidKeyUsageException, KMSInvalidSignatureException, UnsupportedOperationException } from '../errors.js';
 import { checkUsage } from './crypto.js';
@@ -23,15 +24,22 @@ async function signRequest(env: Env, c: Checks, operation: 'Sign' | 'Verify') {
   c.done();
   const key = await findKeyFor(env, keyId!, operation);
   checkUsage(key, 'SIGN_VERIFY', operation);
+  const mlDsa = algorithm === 'ML_DSA_SHAKE_256';
   const info = SIGNING[algorithm!];
-  if (!(KEY_SPECS[key.keySpec].algorithms.SIGN_VERIFY ?? []).includes(algorithm!) || info === undefined) {
+  if (!(KEY_SPECS[key.keySpec].algorithms.SIGN_VERIFY ?? []).includes(algorithm!) || (info === undefined && !mlDsa)) {
     throw new InvalidKeyUsageException({ message: `Algorithm ${algorithm!} is incompatible with key spec ${key.keySpec}.` });
   }
-  if (messageType === 'EXTERNAL_MU') throw plainValidation(`MessageType EXTERNAL_MU is only valid for ML-DSA keys, not for algorithm ${algorithm!}.`);
-  // Ed25519 pairs each algorithm with one message type (reference §2.4).
-  if (algorithm === 'ED25519_SHA_512' && messageType !== 'RAW') throw plainValidation('ED25519_SHA_512 requires MessageType RAW.');
-  if (algorithm === 'ED25519_PH_SHA_512' && messageType !== 'DIGEST') throw plainValidation('ED25519_PH_SHA_512 requires MessageType DIGEST.');
-  if (messageType === 'DIGEST' && message!.length !== info.digestBytes) throw plainValidation(`Digest is invalid length for algorithm ${algorithm!}.`);
+  if (mlDsa) {
+    // ML-DSA signs RAW messages, or a caller-computed 64-byte μ (EXTERNAL_MU); no DIGEST (reference §2.4).
+    if (messageType === 'DIGEST') throw plainValidation('MessageType DIGEST is not valid for algorithm ML_DSA_SHAKE_256: use RAW or EXTERNAL_MU.');
+    if (messageType === 'EXTERNAL_MU' && message!.length !== MU_BYTES) throw plainValidation(`External mu must be ${MU_BYTES} bytes for algorithm ML_DSA_SHAKE_256.`);
+  } else {
+    if (messageType === 'EXTERNAL_MU') throw plainValidation(`MessageType EXTERNAL_MU is only valid for ML-DSA keys, not for algorithm ${algorithm!}.`);
+    // Ed25519 pairs each algorithm with one message type (reference §2.4).
+    if (algorithm === 'ED25519_SHA_512' && messageType !== 'RAW') throw plainValidation('ED25519_SHA_512 requires MessageType RAW.');
+    if (algorithm === 'ED25519_PH_SHA_512' && messageType !== 'DIGEST') throw plainValidation('ED25519_PH_SHA_512 requires MessageType DIGEST.');
+    if (messageType === 'DIGEST' && message!.length !== info!.digestBytes) throw plainValidation(`Digest is invalid length for algorithm ${algorithm!}.`);
+  }
   if (isDryRun) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
   const materialId = key.materials[key.materials.length - 1]!.id;
   return { key, materialId, request: { algorithm: algorithm!, message: message!, messageType }, signature };

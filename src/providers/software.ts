@@ -8,6 +8,7 @@ import { UnsupportedOperationException } from '../errors.js';
 import { aesGcm } from '../crypto/aes-gcm.js';
 import { deriveCallKey } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
+import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
 import { randomBytes } from '../crypto/random.js';
 import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, rsaDecrypt, rsaEncrypt, sign, verify } from '../crypto/signatures.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
@@ -24,11 +25,12 @@ const MATERIAL_BYTES: Partial<Record<KeySpec, number>> = {
 };
 
 export function supportsSpec(spec: KeySpec): boolean {
-  return Object.hasOwn(MATERIAL_BYTES, spec) || canGenerate(spec);
+  return Object.hasOwn(MATERIAL_BYTES, spec) || canGenerate(spec) || isMlDsa(spec);
 }
 
 /** New material: random bytes for symmetric and HMAC keys, a PKCS#8 private key for asymmetric ones. */
 export function newMaterial(spec: KeySpec, provider: string): Material {
+  if (isMlDsa(spec)) return { spec, bytes: randomBytes(ML_DSA_SEED_BYTES) }; // the key-generation seed
   if (canGenerate(spec)) return { spec, bytes: generatePrivateKey(spec) };
   const size = Object.hasOwn(MATERIAL_BYTES, spec) ? MATERIAL_BYTES[spec] : undefined;
   if (size === undefined) throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${provider} provider.` });
@@ -36,11 +38,13 @@ export function newMaterial(spec: KeySpec, provider: string): Material {
 }
 
 export async function publicKeyWith(m: Material): Promise<Uint8Array> {
+  if (isMlDsa(m.spec)) return mlDsaPublicKey(m.spec, m.bytes);
   return publicKeyOf(m.bytes).slice(); // a copy: callers own what they get
 }
 
 export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array> {
-  return sign(m.bytes, r.algorithm, r.message, r.messageType);
+  if (isMlDsa(m.spec)) return mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
+  return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
 }
 
 export async function rsaEncryptWith(m: Material, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
@@ -56,7 +60,8 @@ export async function deriveWith(m: Material, peer: Uint8Array): Promise<Uint8Ar
 }
 
 export async function verifyWith(m: Material, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-  return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType, r.signature);
+  if (isMlDsa(m.spec)) return mlDsaVerify(m.spec, mlDsaPublicKey(m.spec, m.bytes), r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW', r.signature);
+  return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
 }
 
 export async function sealWith(m: Material, r: SealRequest): Promise<Uint8Array> {

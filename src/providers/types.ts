@@ -25,7 +25,7 @@ export interface OpenRequest {
 export interface SignRequest {
   readonly algorithm: SigningAlgorithmSpec;
   readonly message: Uint8Array;
-  readonly messageType: 'RAW' | 'DIGEST';
+  readonly messageType: 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
 }
 
 export interface KeyMaterialProvider {

@@ -98,7 +98,7 @@ describe('CreateKey', () => {
       /at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192$/,
     );
     // Specs of later work answer UnsupportedOperationException until their provider support lands.
-    await rejects(() => kms.createKey({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException', /ML_DSA_65/);
+    await rejects(() => kms.createKey({ KeySpec: 'ML_KEM_768', KeyUsage: 'ENCAPSULATE_DECAPSULATE' }), 'UnsupportedOperationException', /ENCAPSULATE_DECAPSULATE/);
     await rejects(() => kms.createKey({ Origin: 'EXTERNAL' }), 'UnsupportedOperationException');
     expect((await kms.listKeys()).Keys).toEqual([]); // nothing half-made
   });
