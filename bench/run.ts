@@ -167,3 +167,27 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.raw).toLocaleString('en-US')} | ${Math.round(r.kms).toLocaleString('en-US')} | ${(r.ratio * 100).toFixed(0)}% |`);
   for (const r of rows.slice(0, 2)) target(`${r.name} through Kms vs node:crypto`, r.ratio, 0.8);
 }
+
+// --- ML-DSA-65 through Kms beside @noble/post-quantum directly (no runtime has it natively).
+{
+  section('ML-DSA-65 Sign + Verify through Kms vs @noble/post-quantum');
+  const { ml_dsa65 } = await import('@noble/post-quantum/ml-dsa.js');
+  const kms = new Kms();
+  const message = randomBytes(100);
+  const KeyId = (await kms.createKey({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.KeyId!;
+  const { secretKey, publicKey } = ml_dsa65.keygen(randomBytes(32));
+  const [raw, viaKms] = await compare(
+    [
+      { name: '@noble/post-quantum ml_dsa65 sign+verify', run: () => ml_dsa65.verify(ml_dsa65.sign(message, secretKey), message, publicKey) },
+      {
+        name: 'kms.sign + kms.verify (ML_DSA_65)',
+        run: async () => {
+          const { Signature } = await kms.sign({ KeyId, Message: message, SigningAlgorithm: 'ML_DSA_SHAKE_256' });
+          await kms.verify({ KeyId, Message: message, Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' });
+        },
+      },
+    ],
+    { rounds: 3, roundMs: 600 },
+  );
+  table([raw!, viaKms!], raw!.name);
+}
