@@ -138,3 +138,16 @@ describe('FileProvider', () => {
     await new Kms({ provider: new FileProvider({ path: join(dir, 'h'), rootKeyFile: hexKey }) }).createKey();
   });
 });
+
+describe('FileProvider root key derivation', () => {
+  it('is standard scrypt: the store opens with a root key @noble/hashes derives from the same passphrase and parameters', async () => {
+    const { scrypt } = await import('@noble/hashes/scrypt.js');
+    const dir = tempDir();
+    const path = join(dir, 's.kmsbox');
+    await new Kms({ provider: new FileProvider({ path, passphrase: 'pass phrase', scrypt: { N: 2 ** 12 } }) }).createKey();
+    const kdf = JSON.parse(readFileSync(path, 'utf8')).kdf as { N: number; r: number; p: number; salt: string };
+    const rootKey = Buffer.from(scrypt('pass phrase', Buffer.from(kdf.salt, 'base64'), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32 }));
+    // Decrypting the store with noble's key proves node's scrypt derived the same one.
+    expect(JSON.parse(decryptStore(path, rootKey)).state).toBeDefined();
+  });
+});
