@@ -19,8 +19,8 @@ import { AccessDeniedException, KMSInternalException, ValidationException } from
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { deriveWith, macWith, rsaDecryptWith, rsaEncryptWith, newMaterial, openWith, publicKeyWith, sealWith, signWith, supportsSpec, verifyWith, type Material } from './software.js';
-import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
+import { newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
+import type { KeyMaterialProvider } from './types.js';
 
 export interface FileProviderOptions {
   /** The key-store file; created (with its directory) on first use. */
@@ -88,7 +88,7 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export class FileProvider implements KeyMaterialProvider {
+export class FileProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
   readonly name = 'file';
   readonly path: string;
   readonly #options: FileProviderOptions;
@@ -103,6 +103,7 @@ export class FileProvider implements KeyMaterialProvider {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: FileProviderOptions) {
+    super();
     if (typeof options?.path !== 'string' || options.path === '') {
       throw new ValidationException({ message: 'FileProvider needs a path.' });
     }
@@ -125,10 +126,6 @@ export class FileProvider implements KeyMaterialProvider {
     return this.#transact((state) => fn(state));
   }
 
-  supportsKeySpec(spec: KeySpec): boolean {
-    return supportsSpec(spec);
-  }
-
   async createMaterial(spec: KeySpec): Promise<string> {
     const material = newMaterial(spec, this.name);
     const id = newMaterialId();
@@ -143,47 +140,8 @@ export class FileProvider implements KeyMaterialProvider {
     });
   }
 
-  async seal(materialId: string, r: SealRequest): Promise<Uint8Array> {
-    return sealWith(this.#required(materialId), r);
-  }
-
-  async open(materialId: string, r: OpenRequest): Promise<Uint8Array | undefined> {
-    const material = this.#materialFor(materialId);
-    return material === undefined ? undefined : openWith(material, r);
-  }
-
-  async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
-    return macWith(this.#required(materialId), message);
-  }
-
-  async publicKey(materialId: string): Promise<Uint8Array> {
-    return publicKeyWith(this.#required(materialId));
-  }
-
-  async sign(materialId: string, r: SignRequest): Promise<Uint8Array> {
-    return signWith(this.#required(materialId), r);
-  }
-
-  async asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
-    return rsaEncryptWith(this.#required(materialId), algorithm, plaintext);
-  }
-
-  async asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
-    return rsaDecryptWith(this.#required(materialId), algorithm, ciphertext);
-  }
-
-  async deriveSharedSecret(materialId: string, peer: Uint8Array): Promise<Uint8Array | undefined> {
-    return deriveWith(this.#required(materialId), peer);
-  }
-
-  async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-    return verifyWith(this.#required(materialId), r);
-  }
-
-  #required(id: string): Material {
-    const material = this.#materialFor(id);
-    if (material === undefined) throw new Error(`key material ${id} is missing from ${this.path}`);
-    return material;
+  protected findMaterial(id: string): Material | undefined {
+    return this.#materialFor(id);
   }
 
   #materialFor(id: string): Material | undefined {

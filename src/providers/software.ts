@@ -1,6 +1,6 @@
 /**
- * Key material as bytes (MemoryProvider, FileProvider): which specs it can be, and the keyed
- * operations on it. One place, so both providers compute exactly the same thing.
+ * Key material as bytes (MemoryProvider, FileProvider): which specs it can be, how it is made,
+ * and the keyed operations on it.
  */
 import type { KeySpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
@@ -64,15 +64,69 @@ export async function verifyWith(m: Material, r: SignRequest & { readonly signat
   return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
 }
 
-export async function sealWith(m: Material, r: SealRequest): Promise<Uint8Array> {
-  return aesGcm.seal(await deriveCallKey(m.bytes, r.salt), r.nonce, r.plaintext, r.aad);
-}
+/**
+ * The keyed operations of a provider that holds material as bytes (MemoryProvider, FileProvider):
+ * one implementation, so both compute exactly the same thing. A subclass says where material lives.
+ */
+export abstract class SoftwareMaterialProvider {
+  abstract readonly name: string;
 
-export async function openWith(m: Material, r: OpenRequest): Promise<Uint8Array | undefined> {
-  return aesGcm.open(await deriveCallKey(m.bytes, r.salt), r.nonce, r.sealed, r.aad);
-}
+  /** The material, or `undefined` when this provider does not hold it. */
+  protected abstract findMaterial(id: string): Material | undefined;
 
-export async function macWith(m: Material, message: Uint8Array): Promise<Uint8Array> {
-  if (!isHmacSpec(m.spec)) throw new Error(`material of spec ${m.spec} is not an HMAC key`);
-  return hmac.hmac(HMAC_SPECS[m.spec].hash, m.bytes, message);
+  /** The material a record names; its absence means a broken store, not bad input. */
+  protected material(id: string): Material {
+    const m = this.findMaterial(id);
+    if (m === undefined) throw new Error(`key material ${id} is missing from the ${this.name} provider`);
+    return m;
+  }
+
+  supportsKeySpec(spec: KeySpec): boolean {
+    return supportsSpec(spec);
+  }
+
+  async seal(id: string, r: SealRequest): Promise<Uint8Array> {
+    return aesGcm.seal(await deriveCallKey(this.material(id).bytes, r.salt), r.nonce, r.plaintext, r.aad);
+  }
+
+  async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
+    const m = this.findMaterial(id);
+    return m === undefined ? undefined : aesGcm.open(await deriveCallKey(m.bytes, r.salt), r.nonce, r.sealed, r.aad);
+  }
+
+  async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
+    const m = this.material(id);
+    if (!isHmacSpec(m.spec)) throw new Error(`material of spec ${m.spec} is not an HMAC key`);
+    return hmac.hmac(HMAC_SPECS[m.spec].hash, m.bytes, message);
+  }
+
+  async publicKey(id: string): Promise<Uint8Array> {
+    const m = this.material(id);
+    if (isMlDsa(m.spec)) return mlDsaPublicKey(m.spec, m.bytes);
+    return publicKeyOf(m.bytes).slice(); // a copy: callers own what they get
+  }
+
+  async sign(id: string, r: SignRequest): Promise<Uint8Array> {
+    const m = this.material(id);
+    if (isMlDsa(m.spec)) return mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
+    return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
+  }
+
+  async verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    const m = this.material(id);
+    if (isMlDsa(m.spec)) return mlDsaVerify(m.spec, mlDsaPublicKey(m.spec, m.bytes), r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW', r.signature);
+    return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
+  }
+
+  async asymmetricEncrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+    return rsaEncrypt(this.material(id).bytes, algorithm, plaintext);
+  }
+
+  async asymmetricDecrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    return rsaDecrypt(this.material(id).bytes, algorithm, ciphertext);
+  }
+
+  async deriveSharedSecret(id: string, peer: Uint8Array): Promise<Uint8Array | undefined> {
+    return deriveSharedSecret(this.material(id).bytes, peer);
+  }
 }
