@@ -92,7 +92,6 @@ async function serve(args: string[]): Promise<void> {
     host: f.get('host') ?? '127.0.0.1',
     ...(credentials ? { verify: { credentials: (id: string) => credentials.get(id) } } : {}),
   });
-  console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -102,6 +101,9 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announce only once the handlers are in place: a supervisor that signals as soon as it reads this line
+  // must get a clean shutdown, not the default kill.
+  console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
 }
 
 /** One `aws kms`-style verb, on a key-store file or a server. */
