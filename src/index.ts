@@ -13,3 +13,4 @@ export { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } fro
 export { handleWireRequest, requestScope, type WireRequest, type WireResponse, type WireOptions, type KmsTarget, type RequestScope } from './protocol/handler.js';
 export { WebCryptoProvider, type WebCryptoProviderOptions } from './providers/webcrypto.js';
 export { verifySigV4, type SigV4Credential, type SigV4Request, type SigV4Result } from './protocol/sigv4.js';
+export * from './envelope/index.js';

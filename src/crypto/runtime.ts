@@ -26,6 +26,7 @@ export interface NodeCryptoLike {
   createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options?: { authTagLength: number }): NodeCipher;
   createDecipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options?: { authTagLength: number }): NodeDecipher;
   createHmac(algorithm: string, key: Uint8Array): NodeHmac;
+  createHash(algorithm: string): NodeHmac;
   hkdfSync(digest: string, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, keylen: number): ArrayBuffer;
 }
 

@@ -1,0 +1,101 @@
+/** Reading envelopes: one buffer (`decryptEnvelope`), a WHATWG stream (`createDecryptStream`), or just the header (`inspectEnvelope`). */
+import { ValidationException } from '../errors.js';
+import { NeedMore } from './cbor.js';
+import { LIMITS, SIGNERS, SUITES } from './format.js';
+import type { Recipient } from './header.js';
+import { invalidEnvelope, typed } from './invalid.js';
+import type { DecryptOptions, EnvelopeResult } from './options.js';
+import { EnvelopeReader, parsePrefix } from './reader.js';
+import { blobKeyId } from './wrap.js';
+
+/** Decrypts a whole envelope. No plaintext is returned unless every segment (and the signature) verified. */
+export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions): Promise<EnvelopeResult> {
+  const reader = new EnvelopeReader(opts);
+  if (!(envelope instanceof Uint8Array)) throw new ValidationException({ message: 'envelope must be a Uint8Array.' });
+  const parts: Uint8Array[] = [];
+  const collect = (p: Uint8Array) => parts.push(p);
+  try {
+    await reader.push(envelope, collect);
+    await reader.end(collect);
+  } catch (error) {
+    for (const p of parts) p.fill(0);
+    throw error;
+  }
+  const session = reader.session!;
+  return {
+    plaintext: parts.length === 1 ? parts[0]! : concat(parts),
+    encryptionContext: session.encryptionContext,
+    keyId: session.keyId,
+    ...(reader.signerKeyId === undefined ? {} : { signerKeyId: reader.signerKeyId }),
+  };
+}
+
+/**
+ * A TransformStream from envelope bytes to plaintext. A segment's plaintext is enqueued only after
+ * its tag verified; a truncated, extended or tampered envelope errors the stream instead of closing
+ * it. Act on the output only once the stream has closed without error.
+ */
+export function createDecryptStream(opts: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
+  const reader = new EnvelopeReader(opts);
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, controller) => reader.push(chunk, (p) => controller.enqueue(p)),
+    flush: (controller) => reader.end((p) => controller.enqueue(p)),
+  });
+}
+
+export interface EnvelopeInfo {
+  readonly version: 1;
+  readonly suite: { readonly id: number; readonly name: string };
+  readonly messageId: Uint8Array;
+  readonly segmentSize: number;
+  /** Recipients in order; keyId is the stored ARN or the key id a kmsbox blob names. */
+  readonly recipients: ReadonlyArray<{ readonly type: number; readonly keyId?: string; readonly wrappedBytes: number }>;
+  /** The stored encryption context ({} when empty or withheld). */
+  readonly encryptionContext: Record<string, string>;
+  readonly contextStored: boolean;
+  readonly signer?: { readonly keyId: string; readonly signingAlgorithm: string };
+  /** Bytes of the header and MAC items: segment 0 starts here. */
+  readonly headerLength: number;
+  /** Always false: nothing here is authenticated until a decrypt verifies the header MAC. */
+  readonly verified: false;
+}
+
+/** Header facts without any key. `bytes` must hold at least the header and MAC items (more is fine). */
+export function inspectEnvelope(bytes: Uint8Array): EnvelopeInfo {
+  try {
+    if (!(bytes instanceof Uint8Array)) throw new ValidationException({ message: 'inspectEnvelope takes a Uint8Array.' });
+    const { header, headerEnd } = parsePrefix(bytes, { maxRecipients: LIMITS.recipientsHardCap, maxHeaderBytes: LIMITS.headerBytesHardCap });
+    const describe = (r: Recipient) => {
+      const keyId = r.keyRef ?? (r.type === 1 ? blobKeyId(r.wrapped) : undefined);
+      return { type: r.type, ...(keyId === undefined ? {} : { keyId }), wrappedBytes: r.wrapped.length };
+    };
+    return {
+      version: 1,
+      suite: { id: header.suite, name: SUITES[header.suite].name },
+      messageId: header.messageId.slice(),
+      segmentSize: 2 ** header.segmentSizeLog2,
+      recipients: header.recipients.map(describe),
+      encryptionContext: { ...(header.context ?? {}) },
+      contextStored: !header.contextNotStored,
+      ...(header.signer ? { signer: { keyId: header.signer.keyRef, signingAlgorithm: SIGNERS[header.signer.alg].algorithm } } : {}),
+      headerLength: headerEnd + 34,
+      verified: false,
+    };
+  } catch (error) {
+    if (error instanceof NeedMore) throw invalidEnvelope('fewer bytes than the header', false);
+    throw typed(error, false);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+    p.fill(0);
+  }
+  return out;
+}

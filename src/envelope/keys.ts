@@ -1,0 +1,64 @@
+/**
+ * The per-message key schedule and the header MAC.
+ *
+ *   OKM   = HKDF-SHA-512(ikm = DEK, salt = messageId, info = "kmsbox-envelope-v1" ‖ 0x00 ‖ suite, L = 64)
+ *   K_enc = OKM[0..32)   K_mac = OKM[32..64)
+ *   MAC   = HMAC-SHA-256(K_mac, header bytes [‖ canonical context when withheld])
+ *
+ * With L = 64 and SHA-512, HKDF is exactly two HMAC calls, written out here: node:crypto's
+ * hkdfSync costs ~4x two createHmac calls for inputs this small, and the inputs are too small for
+ * WebCrypto's per-call cost to pay off, so browsers use @noble/hashes synchronously.
+ */
+import { equalBytes, utf8Encode } from '../crypto/bytes.js';
+import { hmac } from '../crypto/hmac.js';
+import { DEK_BYTES, KDF_LABEL, type SuiteId } from './format.js';
+
+const LABEL = utf8Encode(KDF_LABEL);
+
+export interface MessageKeys {
+  readonly encKey: Uint8Array;
+  readonly macKey: Uint8Array;
+}
+
+export function kdfInfo(suite: SuiteId): Uint8Array {
+  const info = new Uint8Array(LABEL.length + 2);
+  info.set(LABEL, 0);
+  info[LABEL.length + 1] = suite;
+  return info;
+}
+
+export function deriveMessageKeys(dek: Uint8Array, messageId: Uint8Array, suite: SuiteId): MessageKeys {
+  if (dek.length !== DEK_BYTES) throw new RangeError('the data key must be 32 bytes');
+  const prk = hmac.hmac('SHA-512', messageId, dek);
+  const info = kdfInfo(suite);
+  const t1 = new Uint8Array(info.length + 1);
+  t1.set(info, 0);
+  t1[info.length] = 1;
+  const okm = hmac.hmac('SHA-512', prk, t1);
+  prk.fill(0);
+  const keys = { encKey: new Uint8Array(okm.subarray(0, 32)), macKey: new Uint8Array(okm.subarray(32, 64)) };
+  okm.fill(0);
+  return keys;
+}
+
+export function headerMac(keys: MessageKeys, headerBytes: Uint8Array, withheldContext?: Uint8Array): Uint8Array {
+  const input = withheldContext === undefined ? headerBytes : concat(headerBytes, withheldContext);
+  return hmac.hmac('SHA-256', keys.macKey, input);
+}
+
+/** Constant-time check of a received MAC. */
+export function macMatches(keys: MessageKeys, headerBytes: Uint8Array, withheldContext: Uint8Array | undefined, received: Uint8Array): boolean {
+  return equalBytes(headerMac(keys, headerBytes, withheldContext), received);
+}
+
+export function wipeKeys(keys: MessageKeys): void {
+  keys.encKey.fill(0);
+  keys.macKey.fill(0);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

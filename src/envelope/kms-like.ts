@@ -1,0 +1,43 @@
+/**
+ * What the envelope needs from a KMS: the AWS operation shapes, so a kmsbox `Kms` and an AWS SDK
+ * v3 `KMS` client (real AWS KMS wrapping the data keys) both fit.
+ */
+
+type Context = Record<string, string>;
+type Bytes = Uint8Array | undefined;
+
+export interface KmsLike {
+  generateDataKey(input: { KeyId: string; KeySpec: 'AES_256'; EncryptionContext?: Context }): Promise<{ Plaintext?: Bytes; CiphertextBlob?: Bytes; KeyId?: string | undefined }>;
+  encrypt(input: { KeyId: string; Plaintext: Uint8Array; EncryptionContext?: Context }): Promise<{ CiphertextBlob?: Bytes; KeyId?: string | undefined }>;
+  decrypt(input: { CiphertextBlob: Uint8Array; EncryptionContext?: Context; KeyId?: string }): Promise<{ Plaintext?: Bytes; KeyId?: string | undefined }>;
+  /** Needed only to sign (`signingKeyId`): tells the key's ARN and spec. */
+  getPublicKey?(input: { KeyId: string }): Promise<{ KeyId?: string | undefined; KeySpec?: string | undefined }>;
+  sign?(input: { KeyId: string; Message: Uint8Array; MessageType: 'RAW'; SigningAlgorithm: 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ED25519_SHA_512' }): Promise<{ Signature?: Bytes; KeyId?: string | undefined }>;
+  /** Needed only to read signed messages. */
+  verify?(input: {
+    KeyId: string;
+    Message: Uint8Array;
+    MessageType: 'RAW';
+    Signature: Uint8Array;
+    SigningAlgorithm: 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ED25519_SHA_512';
+  }): Promise<{ SignatureValid?: boolean | undefined }>;
+}
+
+/** The key id part of a key ARN (`arn:…:key/<id>`), or the reference itself. */
+export function keyIdPart(ref: string): string {
+  const at = ref.startsWith('arn:') ? ref.lastIndexOf(':key/') : -1;
+  return at < 0 ? ref : ref.slice(at + 5);
+}
+
+/**
+ * Whether `actual` (an ARN, or a key id) is the key `wanted` names. Both ARNs: equal. Otherwise
+ * the key ids must be equal (aliases are not resolved: allow-lists name keys).
+ */
+export function sameKey(wanted: string, actual: string): boolean {
+  if (wanted.startsWith('arn:') && actual.startsWith('arn:')) return wanted === actual;
+  return keyIdPart(wanted) === keyIdPart(actual);
+}
+
+export function allowed(list: readonly string[] | undefined, actual: string): boolean {
+  return list === undefined || list.some((w) => sameKey(w, actual));
+}

@@ -1,0 +1,132 @@
+/** The public option shapes and their validation (ValidationException in AWS's style). */
+import { ValidationException } from '../errors.js';
+import type { DataKeyCache } from './cache.js';
+import { encodeContext } from './header.js';
+import type { KmsLike } from './kms-like.js';
+import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
+
+export interface EncryptOptions {
+  readonly kms: KmsLike;
+  /** The KMS key (id, ARN, alias) that makes the data key; further keys each wrap it too (any one decrypts). */
+  readonly keyId: string | readonly string[];
+  readonly encryptionContext?: Readonly<Record<string, string>>;
+  /** Plaintext bytes per segment: a power of two from 4 KiB to 16 MiB (default 256 KiB). */
+  readonly segmentSize?: number;
+  readonly cache?: DataKeyCache;
+  /** false: keep the context off the wire (decrypt must then supply all of it). Default true. */
+  readonly storeContext?: boolean;
+  /** A KMS SIGN_VERIFY key (ECC_NIST_P256, ECC_NIST_P384 or ECC_NIST_EDWARDS25519) that signs the message. */
+  readonly signingKeyId?: string;
+}
+
+export interface DecryptOptions {
+  readonly kms: KmsLike;
+  /** Pairs the message must have been encrypted with (all of the context when it was not stored). */
+  readonly encryptionContext?: Readonly<Record<string, string>>;
+  readonly cache?: DataKeyCache;
+  /** Recipients accepted (default 16, at most 255). */
+  readonly maxRecipients?: number;
+  /** Header bytes accepted (default 64 KiB, at most 1 MiB). */
+  readonly maxHeaderBytes?: number;
+  /** Only these KMS keys (ARNs or key ids) may unwrap the data key. */
+  readonly keyIds?: readonly string[];
+  /** A signature by one of these keys (ARNs or key ids) is required. */
+  readonly signerKeyIds?: readonly string[];
+  /** Keep the internal reason for an InvalidCiphertextException on its `cause`. */
+  readonly debug?: boolean;
+}
+
+export interface EnvelopeResult {
+  readonly plaintext: Uint8Array;
+  readonly encryptionContext: Record<string, string>;
+  /** The ARN of the KMS key that unwrapped the data key. */
+  readonly keyId: string;
+  /** The ARN of the key whose signature verified, when the message was signed. */
+  readonly signerKeyId?: string;
+}
+
+const invalid = (message: string) => new ValidationException({ message });
+
+export function checkKms(kms: unknown): KmsLike {
+  const k = kms as Partial<KmsLike> | undefined;
+  if (typeof k?.generateDataKey !== 'function' || typeof k.encrypt !== 'function' || typeof k.decrypt !== 'function') {
+    throw invalid('kms must be a Kms or an AWS SDK KMS client (generateDataKey, encrypt and decrypt).');
+  }
+  return k as KmsLike;
+}
+
+export function checkKeyIds(keyId: unknown): string[] {
+  const ids = typeof keyId === 'string' ? [keyId] : Array.isArray(keyId) ? [...(keyId as unknown[])] : undefined;
+  if (ids === undefined || ids.length === 0 || ids.some((k) => typeof k !== 'string' || k.length === 0)) {
+    throw invalid('keyId must be a key id, ARN or alias, or a non-empty list of them.');
+  }
+  if (ids.length > LIMITS.recipientsHardCap) throw invalid(`An envelope can have at most ${LIMITS.recipientsHardCap} recipients.`);
+  return ids as string[];
+}
+
+export function checkSegmentSize(size: unknown): number {
+  if (size === undefined) return LIMITS.segmentSizeLog2.default;
+  const log2 = typeof size === 'number' ? Math.log2(size) : Number.NaN;
+  if (!Number.isInteger(log2) || log2 < LIMITS.segmentSizeLog2.min || log2 > LIMITS.segmentSizeLog2.max) {
+    throw invalid(`segmentSize must be a power of two from ${2 ** LIMITS.segmentSizeLog2.min} to ${2 ** LIMITS.segmentSizeLog2.max}.`);
+  }
+  return log2;
+}
+
+/** Validates a context for writing; returns a plain copy. */
+export function checkContext(context: unknown, forWrite: boolean): Record<string, string> {
+  if (context === undefined) return {};
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) throw invalid('encryptionContext must be an object of string values.');
+  const out: Record<string, string> = {};
+  const entries = Object.entries(context);
+  if (entries.length > LIMITS.contextPairs) throw invalid(`encryptionContext can have at most ${LIMITS.contextPairs} pairs.`);
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string' || k.length === 0 || !k.isWellFormed() || !v.isWellFormed()) {
+      throw invalid('encryptionContext keys must be non-empty strings and its values strings, all well-formed Unicode.');
+    }
+    if (forWrite && k.startsWith(RESERVED_CONTEXT_PREFIX)) throw invalid(`encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved.`);
+    out[k] = v;
+  }
+  if (forWrite && entries.length > 0 && encodeContext(out).length > LIMITS.contextEncodedBytes) {
+    throw invalid(`encryptionContext is too large: at most ${LIMITS.contextEncodedBytes} bytes encoded.`);
+  }
+  return out;
+}
+
+export function checkPlaintext(plaintext: unknown): Uint8Array {
+  if (!(plaintext instanceof Uint8Array)) throw invalid('plaintext must be a Uint8Array.');
+  return plaintext;
+}
+
+export interface ReadPolicy {
+  readonly maxRecipients: number;
+  readonly maxHeaderBytes: number;
+  readonly keyIds?: readonly string[] | undefined;
+  readonly signerKeyIds?: readonly string[] | undefined;
+  readonly required: Record<string, string>;
+}
+
+export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
+  if (typeof opts !== 'object' || opts === null) throw invalid('Decrypt options are required.');
+  checkKms(opts.kms);
+  const maxRecipients = opts.maxRecipients ?? LIMITS.recipientsDefault;
+  if (!Number.isInteger(maxRecipients) || maxRecipients < 1 || maxRecipients > LIMITS.recipientsHardCap) {
+    throw invalid(`maxRecipients must be an integer from 1 to ${LIMITS.recipientsHardCap}.`);
+  }
+  const maxHeaderBytes = opts.maxHeaderBytes ?? LIMITS.headerBytesDefault;
+  if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < 64 || maxHeaderBytes > LIMITS.headerBytesHardCap) {
+    throw invalid(`maxHeaderBytes must be an integer from 64 to ${LIMITS.headerBytesHardCap}.`);
+  }
+  const list = (v: unknown, name: string): readonly string[] | undefined => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0)) throw invalid(`${name} must be a list of key ids or ARNs.`);
+    return v as string[];
+  };
+  return {
+    maxRecipients,
+    maxHeaderBytes,
+    keyIds: list(opts.keyIds, 'keyIds'),
+    signerKeyIds: list(opts.signerKeyIds, 'signerKeyIds'),
+    required: checkContext(opts.encryptionContext, false),
+  };
+}

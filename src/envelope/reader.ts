@@ -1,0 +1,318 @@
+/**
+ * Reading an envelope incrementally: HEADER → MAC → SEGMENTS → (SIGNATURE) → DONE. The buffer
+ * API feeds it one chunk, the stream API many; both get the same checks. A segment's plaintext
+ * is handed out only after its tag verified; the reader is done only after the final segment
+ * (and the signature, if any) verified, so `end()` throws on truncation.
+ */
+import { IncorrectKeyException, LimitExceededException } from '../errors.js';
+import { CborError, MAJOR, NeedMore, Reader } from './cbor.js';
+import { LIMITS, MAC_BYTES, MAC_ITEM_BYTES, SIGNATURE_ITEM_HEAD, SIGNERS, TAG_BYTES } from './format.js';
+import { encodeContext, parseHeader, type Header } from './header.js';
+import { deriveMessageKeys, macMatches, wipeKeys, type MessageKeys } from './keys.js';
+import { allowed } from './kms-like.js';
+import { invalidEnvelope, typed } from './invalid.js';
+import { checkDecryptOptions, type DecryptOptions, type ReadPolicy } from './options.js';
+import { segmentCipher, type SegmentCipher } from './segments.js';
+import { Transcript, signatureItemBytes, verifySignature } from './signature.js';
+import { unwrapDataKey } from './wrap.js';
+
+type Emit = (plaintext: Uint8Array) => void;
+
+/** What an authenticated header yields. */
+export interface Session {
+  readonly header: Header;
+  readonly headerLength: number;
+  readonly encryptionContext: Record<string, string>;
+  readonly keyId: string;
+  readonly cipher: SegmentCipher;
+  readonly segmentSize: number;
+  readonly transcript: Transcript | undefined;
+  readonly keys: MessageKeys;
+}
+
+/** Parses the header item and the MAC item at the start of `bytes`; NeedMore when they are not all there. */
+export function parsePrefix(bytes: Uint8Array, policy: Pick<ReadPolicy, 'maxRecipients' | 'maxHeaderBytes'>): { header: Header; headerEnd: number; mac: Uint8Array } {
+  const reader = new Reader(bytes);
+  let header: Header;
+  try {
+    header = parseHeader(reader, policy);
+  } catch (error) {
+    if (error instanceof NeedMore && error.needed > policy.maxHeaderBytes) throw headerTooLarge(policy.maxHeaderBytes);
+    throw error;
+  }
+  const headerEnd = reader.pos;
+  if (headerEnd > policy.maxHeaderBytes) throw headerTooLarge(policy.maxHeaderBytes);
+  const mac = reader.bytesOf(MAC_BYTES, MAC_BYTES);
+  return { header, headerEnd, mac };
+}
+
+const headerTooLarge = (max: number) => new LimitExceededException({ message: `The envelope header is larger than ${max} bytes (maxHeaderBytes).` });
+
+/** Checks the context and signer policy, unwraps the data key and verifies the header MAC. */
+export async function openSession(opts: DecryptOptions, policy: ReadPolicy, prefix: Uint8Array, header: Header, headerEnd: number, mac: Uint8Array): Promise<Session> {
+  const debug = opts.debug === true;
+  let context: Record<string, string>;
+  if (header.contextNotStored) {
+    context = policy.required;
+    if (Object.keys(context).length === 0) throw invalidEnvelope('the context was not stored; supply all of it as encryptionContext', debug);
+  } else {
+    context = { ...(header.context ?? {}) };
+    for (const [k, v] of Object.entries(policy.required)) {
+      if (!Object.hasOwn(context, k) || context[k] !== v) throw invalidEnvelope('a required encryption context pair is missing or different', debug);
+    }
+  }
+  if (policy.signerKeyIds !== undefined) {
+    if (header.signer === undefined) throw new IncorrectKeyException({ message: 'A signature is required (signerKeyIds) but the envelope is not signed.' });
+    if (!allowed(policy.signerKeyIds, header.signer.keyRef)) throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
+  }
+  const unwrapped = await unwrapDataKey(opts.kms, header.recipients, context, policy.keyIds, opts.cache, debug);
+  const keys = deriveMessageKeys(unwrapped.dek, header.messageId, header.suite);
+  unwrapped.done();
+  const headerBytes = prefix.subarray(0, headerEnd);
+  if (!macMatches(keys, headerBytes, header.contextNotStored ? encodeContext(context) : undefined, mac)) {
+    wipeKeys(keys);
+    throw invalidEnvelope('header MAC mismatch', debug);
+  }
+  keys.macKey.fill(0);
+  let transcript: Transcript | undefined;
+  if (header.signer) {
+    transcript = new Transcript();
+    transcript.add(prefix.subarray(0, headerEnd + MAC_ITEM_BYTES));
+  }
+  return {
+    header,
+    headerLength: headerEnd + MAC_ITEM_BYTES,
+    encryptionContext: context,
+    keyId: unwrapped.keyId,
+    cipher: segmentCipher(keys.encKey, new Uint8Array(mac)),
+    segmentSize: 2 ** header.segmentSizeLog2,
+    transcript,
+    keys,
+  };
+}
+
+const isBstrHead = (b: number) => b >> 5 === MAJOR.bytes;
+
+export class EnvelopeReader {
+  readonly #opts: DecryptOptions;
+  readonly #policy: ReadPolicy;
+  readonly #debug: boolean;
+  #state: 'header' | 'segments' | 'signature' | 'done' = 'header';
+  #failed = false;
+  // header phase
+  #acc = new Uint8Array(0);
+  #accLen = 0;
+  #need = 1;
+  // segment phase
+  #session: Session | undefined;
+  #index = 0;
+  readonly #head = new Uint8Array(9);
+  #headLen = 0;
+  #bodyLen = -1;
+  #bodyFill = 0;
+  #segBuf: Uint8Array | undefined;
+  #pending: { head: Uint8Array; body: Uint8Array } | undefined;
+  #sig: Uint8Array | undefined;
+  #sigFill = 0;
+  #signerKeyId: string | undefined;
+
+  constructor(opts: DecryptOptions) {
+    this.#policy = checkDecryptOptions(opts);
+    this.#opts = opts;
+    this.#debug = opts.debug === true;
+  }
+
+  get session(): Session | undefined {
+    return this.#session;
+  }
+  get signerKeyId(): string | undefined {
+    return this.#signerKeyId;
+  }
+
+  async push(chunk: Uint8Array, emit: Emit): Promise<void> {
+    await this.#guard(async () => {
+      if (!(chunk instanceof Uint8Array)) throw new CborError('input chunks must be Uint8Array');
+      if (this.#state !== 'header') return this.#data(chunk, emit, false);
+      const rest = this.#headerBytes(chunk);
+      if (rest === undefined) return;
+      const { bytes, offset, headerEnd, header, mac } = rest;
+      this.#session = await openSession(this.#opts, this.#policy, bytes, header, headerEnd, mac);
+      this.#state = 'segments';
+      await this.#data(bytes.subarray(offset), emit, bytes !== chunk);
+    });
+  }
+
+  async end(emit: Emit): Promise<void> {
+    await this.#guard(async () => {
+      if (this.#pending) await this.#finishPending(true, emit);
+      if (this.#state !== 'done') throw new NeedMore(0);
+      this.#wipe();
+    });
+  }
+
+  /** Maps failures to typed errors and makes the reader unusable after one. */
+  async #guard(step: () => Promise<void>): Promise<void> {
+    if (this.#failed) throw invalidEnvelope('the reader already failed', this.#debug);
+    try {
+      await step();
+    } catch (error) {
+      this.#failed = true;
+      this.#wipe();
+      throw typed(error, this.#debug);
+    }
+  }
+
+  #wipe(): void {
+    if (this.#session) wipeKeys(this.#session.keys);
+    this.#segBuf?.fill(0);
+  }
+
+  /** Collects header bytes; returns the complete prefix once header and MAC are there. */
+  #headerBytes(chunk: Uint8Array): { bytes: Uint8Array; offset: number; headerEnd: number; header: Header; mac: Uint8Array } | undefined {
+    let bytes: Uint8Array;
+    if (this.#accLen === 0) {
+      bytes = chunk;
+    } else {
+      const limit = this.#policy.maxHeaderBytes + MAC_ITEM_BYTES;
+      const take = Math.min(chunk.length, Math.max(0, limit - this.#accLen));
+      this.#append(chunk.subarray(0, take));
+      if (take < chunk.length) {
+        // Everything past the limit is segment data, or the header is too large: parse decides.
+        bytes = new Uint8Array(this.#accLen + chunk.length - take);
+        bytes.set(this.#acc.subarray(0, this.#accLen), 0);
+        bytes.set(chunk.subarray(take), this.#accLen);
+      } else {
+        bytes = this.#acc.subarray(0, this.#accLen);
+      }
+    }
+    if (bytes.length < this.#need) {
+      if (bytes === chunk) this.#append(chunk);
+      return undefined;
+    }
+    try {
+      const { header, headerEnd, mac } = parsePrefix(bytes, this.#policy);
+      return { bytes, offset: headerEnd + MAC_ITEM_BYTES, headerEnd, header, mac };
+    } catch (error) {
+      if (!(error instanceof NeedMore)) throw error;
+      this.#need = error.needed;
+      if (bytes === chunk) this.#append(chunk);
+      return undefined;
+    }
+  }
+
+  #append(part: Uint8Array): void {
+    if (this.#accLen + part.length > this.#acc.length) {
+      const grown = new Uint8Array(Math.max(this.#accLen + part.length, this.#acc.length * 2, 1024));
+      grown.set(this.#acc.subarray(0, this.#accLen), 0);
+      this.#acc = grown;
+    }
+    this.#acc.set(part, this.#accLen);
+    this.#accLen += part.length;
+  }
+
+  async #data(buf: Uint8Array, emit: Emit, owned: boolean): Promise<void> {
+    const s = this.#session!;
+    const full = s.segmentSize + TAG_BYTES;
+    let off = 0;
+    while (off < buf.length) {
+      if (this.#state === 'done') throw new CborError('data after the end of the envelope');
+      if (this.#state === 'signature') {
+        off = await this.#signatureBytes(buf, off);
+        continue;
+      }
+      if (this.#pending) {
+        const b = buf[off]!;
+        const final = b === SIGNATURE_ITEM_HEAD && s.header.signer !== undefined;
+        if (!final && !isBstrHead(b)) throw new CborError('unexpected item after a segment');
+        await this.#finishPending(final, emit);
+        continue;
+      }
+      if (this.#bodyLen < 0) {
+        off = this.#segmentHead(buf, off, full);
+        continue;
+      }
+      const avail = buf.length - off;
+      let body: Uint8Array;
+      if (this.#bodyFill === 0 && avail >= this.#bodyLen) {
+        body = buf.subarray(off, off + this.#bodyLen);
+        off += this.#bodyLen;
+      } else {
+        this.#segBuf ??= new Uint8Array(full);
+        const take = Math.min(avail, this.#bodyLen - this.#bodyFill);
+        this.#segBuf.set(buf.subarray(off, off + take), this.#bodyFill);
+        this.#bodyFill += take;
+        off += take;
+        if (this.#bodyFill < this.#bodyLen) continue;
+        body = this.#segBuf.subarray(0, this.#bodyLen);
+      }
+      const head = this.#head.slice(0, this.#headLen);
+      const length = this.#bodyLen;
+      this.#headLen = 0;
+      this.#bodyLen = -1;
+      this.#bodyFill = 0;
+      if (length < full) await this.#openSegment(head, body, true, emit);
+      else this.#pending = { head, body }; // full length: the next byte (or the end) tells whether it is final
+    }
+    // A pending segment may not keep a view into a buffer the caller owns.
+    if (this.#pending && !owned && this.#pending.body.buffer === buf.buffer) {
+      this.#segBuf ??= new Uint8Array(full);
+      this.#segBuf.set(this.#pending.body, 0);
+      this.#pending = { head: this.#pending.head, body: this.#segBuf.subarray(0, this.#pending.body.length) };
+    }
+  }
+
+  /** Reads a segment's byte-string head (possibly split across chunks); checks its length before any body byte is read. */
+  #segmentHead(buf: Uint8Array, off: number, full: number): number {
+    if (this.#headLen === 0 && !isBstrHead(buf[off]!)) throw new CborError('expected a segment');
+    const info = (this.#headLen === 0 ? buf[off]! : this.#head[0]!) & 0x1f;
+    const size = info < 24 ? 1 : info <= 27 ? 1 + (1 << (info - 24)) : 0;
+    if (size === 0) throw new CborError('indefinite or reserved segment length');
+    const take = Math.min(size - this.#headLen, buf.length - off);
+    this.#head.set(buf.subarray(off, off + take), this.#headLen);
+    this.#headLen += take;
+    if (this.#headLen < size) return off + take;
+    const length = new Reader(this.#head.subarray(0, size)).expectHead(MAJOR.bytes);
+    if (length > full) throw new CborError('segment longer than the segment size');
+    if (length < TAG_BYTES || (length === TAG_BYTES && this.#index > 0)) throw new CborError('segment too short');
+    this.#bodyLen = length;
+    this.#bodyFill = 0;
+    return off + take;
+  }
+
+  async #finishPending(final: boolean, emit: Emit): Promise<void> {
+    const p = this.#pending!;
+    this.#pending = undefined;
+    await this.#openSegment(p.head, p.body, final, emit);
+  }
+
+  async #openSegment(head: Uint8Array, body: Uint8Array, final: boolean, emit: Emit): Promise<void> {
+    const s = this.#session!;
+    if (this.#index >= LIMITS.maxSegments) throw new CborError('too many segments');
+    const plaintext = await s.cipher.open(this.#index, final, body);
+    if (plaintext === undefined) throw invalidEnvelope(`segment ${this.#index}: authentication failed`, this.#debug);
+    s.transcript?.add(head, body);
+    this.#index += 1;
+    if (final) this.#state = s.header.signer ? 'signature' : 'done';
+    if (plaintext.length > 0) emit(plaintext);
+  }
+
+  async #signatureBytes(buf: Uint8Array, off: number): Promise<number> {
+    const s = this.#session!;
+    const signer = s.header.signer!;
+    const size = signatureItemBytes(signer.alg);
+    this.#sig ??= new Uint8Array(size);
+    const take = Math.min(size - this.#sigFill, buf.length - off);
+    this.#sig.set(buf.subarray(off, off + take), this.#sigFill);
+    this.#sigFill += take;
+    if (this.#sigFill < size) return off + take;
+    const r = new Reader(this.#sig);
+    if (r.arrayOf(1, 1) !== 1) throw new CborError('signature item');
+    const n = SIGNERS[signer.alg].signatureBytes;
+    const raw = r.bytesOf(n, n);
+    if (r.pos !== size) throw new CborError('signature item has the wrong length');
+    this.#signerKeyId = await verifySignature(this.#opts.kms, signer, s.transcript!, raw, this.#policy.signerKeyIds, this.#debug);
+    this.#state = 'done';
+    return off + take;
+  }
+}
+

@@ -1,0 +1,78 @@
+/**
+ * Segment encryption: AES-256-GCM under the message key, nonce = 7 zero bytes ‖ uint32be(index)
+ * ‖ final flag, AAD = the header MAC. node:crypto where present, else WebCrypto (the key imported
+ * once per message), else @noble/ciphers. `open` releases nothing unless the tag verifies.
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import { nodeAesGcm } from '../crypto/aes-gcm.js';
+import { subtle } from '../crypto/runtime.js';
+import { MAJOR, headSize, writeHead } from './cbor.js';
+import { TAG_BYTES, segmentNonce } from './format.js';
+
+export interface SegmentCipher {
+  /** ciphertext ‖ tag */
+  seal(index: number, final: boolean, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** The plaintext, or undefined when the tag does not verify. */
+  open(index: number, final: boolean, sealed: Uint8Array): Promise<Uint8Array | undefined>;
+}
+
+export type SegmentBackend = 'node' | 'webcrypto' | 'noble';
+
+export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: SegmentBackend = defaultBackend()): SegmentCipher {
+  if (backend === 'node' && nodeAesGcm) {
+    const n = nodeAesGcm;
+    return {
+      seal: (i, f, p) => n.seal(encKey, segmentNonce(i, f), p, aad),
+      open: (i, f, s) => n.open(encKey, segmentNonce(i, f), s, aad),
+    };
+  }
+  if (backend === 'webcrypto' && subtle) {
+    const s = subtle;
+    let key: Promise<CryptoKey> | undefined;
+    const k = () => (key ??= s.importKey('raw', encKey as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']));
+    const params = (i: number, f: boolean): AesGcmParams => ({ name: 'AES-GCM', iv: segmentNonce(i, f) as BufferSource, additionalData: aad as BufferSource, tagLength: 128 });
+    return {
+      seal: async (i, f, p) => new Uint8Array(await s.encrypt(params(i, f), await k(), p as BufferSource)),
+      open: async (i, f, sealed) => {
+        if (sealed.length < TAG_BYTES) return undefined;
+        try {
+          return new Uint8Array(await s.decrypt(params(i, f), await k(), sealed as BufferSource));
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+  return {
+    seal: async (i, f, p) => gcm(encKey, segmentNonce(i, f), aad).encrypt(p),
+    open: async (i, f, sealed) => {
+      if (sealed.length < TAG_BYTES) return undefined;
+      try {
+        return gcm(encKey, segmentNonce(i, f), aad).decrypt(sealed);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+export function defaultBackend(): SegmentBackend {
+  return nodeAesGcm ? 'node' : subtle ? 'webcrypto' : 'noble';
+}
+
+/** The segment item for `sealed`: a byte-string head followed by the bytes. */
+export function segmentItem(sealed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(headSize(sealed.length) + sealed.length);
+  out.set(sealed, writeHead(out, 0, MAJOR.bytes, sealed.length));
+  return out;
+}
+
+/** Bytes of a full (non-final) segment item for segment size S. */
+export function fullItemBytes(segmentSize: number): number {
+  return headSize(segmentSize + TAG_BYTES) + segmentSize + TAG_BYTES;
+}
+
+/** Segments for a plaintext of `length` bytes: at least one (an empty message has one empty final segment). */
+export function segmentCount(length: number, segmentSize: number): number {
+  return Math.max(1, Math.ceil(length / segmentSize));
+}

@@ -1,0 +1,148 @@
+/**
+ * The KMS side of an envelope: getting a data key wrapped for every recipient (encrypt) and
+ * getting it back from one of them (decrypt), through the DataKeyCache when there is one.
+ */
+import { decodeBlob } from '../blob/ciphertext-blob.js';
+import { toHex } from '../crypto/bytes.js';
+import { IncorrectKeyException, InvalidCiphertextException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import type { CacheUse, DataKeyCache } from './cache.js';
+import { DEK_BYTES, RECIPIENT_TYPE } from './format.js';
+import { encodeContext, type Recipient } from './header.js';
+import { allowed, keyIdPart, sameKey, type KmsLike } from './kms-like.js';
+import { invalidEnvelope } from './invalid.js';
+
+export interface WrappedKey {
+  /** The DEK. The caller derives its message keys and then calls `done`. */
+  readonly dek: Uint8Array;
+  readonly recipients: readonly Recipient[];
+  /** Counts plaintext bytes against the cache entry (no-op without a cache). */
+  addBytes(n: number): void;
+  /** Wipes the DEK unless the cache owns it. */
+  done(): void;
+}
+
+/** The kmsbox blob's own key id, if `blob` is a kmsbox ciphertext blob; undefined for anything else (e.g. AWS's opaque blobs). */
+export function blobKeyId(blob: Uint8Array): string | undefined {
+  try {
+    return decodeBlob(blob).keyId;
+  } catch {
+    return undefined;
+  }
+}
+
+const contextKey = (context: Record<string, string>) => (Object.keys(context).length === 0 ? '' : toHex(encodeContext(context)));
+
+export async function wrapDataKey(
+  kms: KmsLike,
+  keyIds: readonly string[],
+  context: Record<string, string>,
+  cache: DataKeyCache | undefined,
+  plaintextBytes: number,
+): Promise<WrappedKey> {
+  const cacheKey = cache && JSON.stringify([keyIds, contextKey(context)]);
+  const hit = cache && cache.takeForEncrypt(cacheKey!, plaintextBytes);
+  if (hit) return fromCache(hit);
+
+  const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
+  const first = await kms.generateDataKey({ KeyId: keyIds[0]!, KeySpec: 'AES_256', ...ctx });
+  const dek = first.Plaintext;
+  if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES || !(first.CiphertextBlob instanceof Uint8Array)) {
+    throw new ValidationException({ message: 'GenerateDataKey did not return a 32-byte data key and its ciphertext.' });
+  }
+  try {
+    const recipients: Recipient[] = [recipient(first.CiphertextBlob, first.KeyId ?? keyIds[0]!)];
+    for (const keyId of keyIds.slice(1)) {
+      const out = await kms.encrypt({ KeyId: keyId, Plaintext: dek, ...ctx });
+      if (!(out.CiphertextBlob instanceof Uint8Array)) throw new ValidationException({ message: 'Encrypt did not return a ciphertext.' });
+      recipients.push(recipient(out.CiphertextBlob, out.KeyId ?? keyId));
+    }
+    if (cache) {
+      const use = cache.putForEncrypt(cacheKey!, dek, recipients, plaintextBytes);
+      dek.fill(0);
+      return fromCache(use);
+    }
+    return { dek, recipients, addBytes() {}, done: () => dek.fill(0) };
+  } catch (error) {
+    dek.fill(0);
+    throw error;
+  }
+}
+
+function fromCache(use: CacheUse): WrappedKey {
+  return { dek: use.dek, recipients: use.recipients, addBytes: (n) => use.addBytes(n), done() {} };
+}
+
+/** keyRef is null when the blob names its own key (a kmsbox blob): the ARN would add ~77 bytes. */
+function recipient(blob: Uint8Array, arn: string): Recipient {
+  const own = blobKeyId(blob);
+  return { type: RECIPIENT_TYPE.kms, keyRef: own !== undefined && own === keyIdPart(arn) ? null : arn, wrapped: blob };
+}
+
+export interface Unwrapped {
+  readonly dek: Uint8Array;
+  /** The ARN KMS reported. */
+  readonly keyId: string;
+  /** Wipes the DEK unless the cache owns it. */
+  done(): void;
+}
+
+const errorName = (e: unknown) => (e as { name?: unknown })?.name;
+
+/**
+ * Tries the recipients in order: only those the allow-list admits, at most one KMS call each,
+ * stopping at the first that yields a 32-byte key. The first KMS error that is not about the
+ * ciphertext (AccessDenied, NotFound, Disabled…) is what a total failure reports.
+ */
+export async function unwrapDataKey(
+  kms: KmsLike,
+  recipients: readonly Recipient[],
+  context: Record<string, string>,
+  keyIds: readonly string[] | undefined,
+  cache: DataKeyCache | undefined,
+  debug: boolean,
+): Promise<Unwrapped> {
+  const known = recipients.filter((r) => r.type === RECIPIENT_TYPE.kms);
+  if (known.length === 0) throw new UnsupportedOperationException({ message: 'None of the envelope recipients is of a type this reader supports.' });
+  const candidates: Array<{ r: Recipient; ref: string }> = [];
+  for (const r of known) {
+    const ref = r.keyRef ?? blobKeyId(r.wrapped);
+    if (ref !== undefined && allowed(keyIds, ref)) candidates.push({ r, ref });
+  }
+  if (candidates.length === 0) {
+    if (keyIds !== undefined) throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in keyIds.' });
+    throw invalidEnvelope('no recipient names its key', debug);
+  }
+  const ctxKey = contextKey(context);
+  const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
+  let firstError: unknown;
+  for (const { r, ref } of candidates) {
+    const cacheKey = cache && `${toHex(r.wrapped)}|${ref}|${ctxKey}`;
+    const hit = cache?.getForDecrypt(cacheKey!);
+    if (hit && allowed(keyIds, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done() {} };
+    let out: Awaited<ReturnType<KmsLike['decrypt']>>;
+    try {
+      out = await kms.decrypt({ CiphertextBlob: r.wrapped, KeyId: ref, ...ctx });
+    } catch (error) {
+      if (errorName(error) !== 'InvalidCiphertextException' && firstError === undefined) firstError = error;
+      continue;
+    }
+    const dek = out.Plaintext;
+    const keyId = out.KeyId ?? ref;
+    if (!sameKey(ref, keyId) || !allowed(keyIds, keyId)) {
+      dek?.fill(0);
+      throw new IncorrectKeyException({ message: 'KMS unwrapped the data key with a key other than the one the envelope names.' });
+    }
+    if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES) {
+      dek?.fill(0);
+      throw invalidEnvelope('the unwrapped data key is not 32 bytes', debug);
+    }
+    if (cache) {
+      cache.putForDecrypt(cacheKey!, dek, keyId);
+    }
+    return { dek, keyId, done: () => dek.fill(0) };
+  }
+  if (firstError !== undefined) throw firstError;
+  throw invalidEnvelope('no recipient could be unwrapped', debug);
+}
+
+export { InvalidCiphertextException };
