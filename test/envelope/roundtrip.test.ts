@@ -1,0 +1,103 @@
+// Round trips: every size around the segment boundaries, every segment size at its bounds, the
+// buffer and stream writers agreeing byte for byte, any chunking of stream input, and range reads.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDecryptStream, createEncryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope } from 'kmsbox';
+import { createEncryptStream as encryptStreamWith, encryptEnvelope as encryptWith } from '../../src/envelope/encrypt.js';
+import { bytes, expectBytes, pipe, setup } from './helpers.js';
+
+const S = 4096;
+
+describe('envelope round trips', () => {
+  it('sizes 0 … several segments, at and around every boundary', async () => {
+    const { kms, keyIds } = await setup();
+    for (const n of [0, 1, S - 1, S, S + 1, 2 * S, 3 * S - 1, 3 * S + 17]) {
+      const plaintext = bytes(n, n + 1);
+      const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S, encryptionContext: { n: String(n) } });
+      const out = await decryptEnvelope(envelope, { kms, encryptionContext: { n: String(n) } });
+      expectBytes(out.plaintext, plaintext);
+      expect(out.encryptionContext).toEqual({ n: String(n) });
+      const streamed = await pipe(createDecryptStream({ kms }), envelope, [1000]);
+      expectBytes(streamed, plaintext);
+    }
+  });
+
+  it('segment sizes at both bounds (4 KiB and 16 MiB) and a random one between', async () => {
+    const { kms, keyIds } = await setup();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 12, max: 24 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: -1, max: 1 }), async (log2, segments, delta) => {
+        const size = 2 ** log2;
+        const n = Math.max(0, Math.min(segments * size + delta, 40_000));
+        const plaintext = bytes(n, log2);
+        const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: size });
+        expect(inspectEnvelope(envelope).segmentSize).toBe(size);
+        expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, plaintext);
+      }),
+      { numRuns: 30 },
+    );
+    const big = bytes(2 ** 24 + 5);
+    const envelope = await encryptEnvelope(big, { kms, keyId: keyIds[0]!, segmentSize: 2 ** 24 });
+    expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, big);
+  });
+
+  it('the stream writer produces exactly the buffer writer bytes, whatever the chunking', async () => {
+    const { kms, keyIds } = await setup();
+    const messageId = bytes(32, 99);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 5 * S }), fc.array(fc.integer({ min: 1, max: 3 * S }), { minLength: 1, maxLength: 6 }), async (n, chunks) => {
+        const plaintext = bytes(n, n);
+        const opts = { kms, keyId: keyIds[0]!, segmentSize: S, encryptionContext: { k: 'v' } };
+        // With a fixed message id and the same wrapped key (cache), the bytes must match exactly.
+        const { DataKeyCache } = await import('kmsbox');
+        const cache = new DataKeyCache({ maxAgeMs: 60_000 });
+        const a = await encryptWith(plaintext, { ...opts, cache }, { messageId });
+        const b = await pipe(encryptStreamWith({ ...opts, cache }, { messageId }), plaintext, chunks);
+        expectBytes(b, a);
+        expectBytes(await pipe(createDecryptStream({ kms }), b, chunks), plaintext);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('decryptRange returns exactly the slice, with or without the total size', async () => {
+    const { kms, keyIds } = await setup();
+    const plaintext = bytes(5 * S + 123, 7);
+    const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S });
+    const read = async (o: number, l: number) => envelope.subarray(o, o + l);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: plaintext.length - 1 }), fc.integer({ min: 1, max: 3 * S }), fc.boolean(), async (start, length, withSize) => {
+        const end = start + length;
+        const out = await decryptRange(read, { kms }, { start, end, ...(withSize ? { size: envelope.length } : {}) });
+        expectBytes(out, plaintext.subarray(start, Math.min(end, plaintext.length)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a 1-byte range near the end of a large message reads at most two segments', async () => {
+    const { kms, keyIds } = await setup();
+    const plaintext = bytes(64 * S + 10, 3);
+    const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S });
+    const headerLength = inspectEnvelope(envelope).headerLength;
+    for (const [start, size] of [[plaintext.length - 1, envelope.length], [plaintext.length - 20, undefined], [plaintext.length - 20, envelope.length]] as const) {
+      const reads: number[] = [];
+      const read = async (o: number, l: number) => {
+        if (o >= headerLength) reads.push(o);
+        return envelope.subarray(o, o + l);
+      };
+      const out = await decryptRange(read, { kms }, { start, end: start + 1, ...(size ? { size } : {}) });
+      expectBytes(out, plaintext.subarray(start, start + 1));
+      expect(reads.length).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('large streams: many segments through Blob streams', async () => {
+    const { kms, keyIds } = await setup();
+    const plaintext = bytes(3 * 262144 + 77, 5);
+    const encrypted = new Blob([plaintext as BlobPart]).stream().pipeThrough(createEncryptStream({ kms, keyId: keyIds[0]! }));
+    const envelope = new Uint8Array(await new Response(encrypted).arrayBuffer());
+    expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, plaintext);
+    const decrypted = new Blob([envelope as BlobPart]).stream().pipeThrough(createDecryptStream({ kms }));
+    expectBytes(new Uint8Array(await new Response(decrypted).arrayBuffer()), plaintext);
+  });
+});
