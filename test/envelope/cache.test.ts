@@ -1,0 +1,94 @@
+// DataKeyCache: hits make no KMS calls; age, message and byte limits evict; streams of unknown
+// length count their bytes as they go; the decrypt side keys on the exact wrapped blob and context.
+import { describe, expect, it } from 'vitest';
+import { DataKeyCache, createEncryptStream, decryptEnvelope, encryptEnvelope, inspectEnvelope } from 'kmsbox';
+import { bytes, counting, expectError, pipe, setup } from './helpers.js';
+
+const wrappedOf = (e: Uint8Array) => Buffer.from(e.subarray(40, inspectEnvelope(e).headerLength - 34)).toString('hex');
+
+describe('DataKeyCache', () => {
+  it('encrypt: a hit makes zero KMS calls, yet every message has its own message id', async () => {
+    const { kms, keyIds } = await setup();
+    const counted = counting(kms);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000 });
+    const a = await encryptEnvelope(bytes(10), { kms: counted, keyId: keyIds[0]!, cache });
+    expect(counted.calls).toEqual({ generateDataKey: 1 });
+    const b = await encryptEnvelope(bytes(10), { kms: counted, keyId: keyIds[0]!, cache });
+    expect(counted.calls).toEqual({ generateDataKey: 1 });
+    expect(wrappedOf(a)).toBe(wrappedOf(b));
+    expect(inspectEnvelope(a).messageId).not.toEqual(inspectEnvelope(b).messageId);
+    // A different context or key list is a different entry.
+    await encryptEnvelope(bytes(10), { kms: counted, keyId: keyIds[0]!, cache, encryptionContext: { a: 'b' } });
+    expect(counted.calls.generateDataKey).toBe(2);
+  });
+
+  it('encrypt: age, message count and byte limits evict', async () => {
+    const { kms, keyIds } = await setup();
+    let now = 1_000;
+    const counted = counting(kms);
+    const opts = (cache: DataKeyCache, n = 10) => [bytes(n), { kms: counted, keyId: keyIds[0]!, cache }] as const;
+    const aged = new DataKeyCache({ maxAgeMs: 100, now: () => now });
+    await encryptEnvelope(...opts(aged));
+    now += 99;
+    await encryptEnvelope(...opts(aged));
+    expect(counted.calls.generateDataKey).toBe(1);
+    now += 1;
+    await encryptEnvelope(...opts(aged));
+    expect(counted.calls.generateDataKey).toBe(2);
+
+    const byMessages = new DataKeyCache({ maxAgeMs: 60_000, maxMessages: 2 });
+    for (let i = 0; i < 5; i++) await encryptEnvelope(...opts(byMessages));
+    expect(counted.calls.generateDataKey).toBe(2 + 3); // messages 1-2, 3-4, 5
+
+    const byBytes = new DataKeyCache({ maxAgeMs: 60_000, maxBytes: 100 });
+    const before = counted.calls.generateDataKey!;
+    await encryptEnvelope(...opts(byBytes, 60));
+    await encryptEnvelope(...opts(byBytes, 40)); // 100: still allowed
+    await encryptEnvelope(...opts(byBytes, 1)); // 101: new key
+    expect(counted.calls.generateDataKey! - before).toBe(2);
+  });
+
+  it('encrypt: a stream of unknown length counts its bytes and retires the entry once past maxBytes', async () => {
+    const { kms, keyIds } = await setup();
+    const counted = counting(kms);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000, maxBytes: 10_000 });
+    const first = await pipe(createEncryptStream({ kms: counted, keyId: keyIds[0]!, cache, segmentSize: 4096 }), bytes(6000), [1000]);
+    const second = await pipe(createEncryptStream({ kms: counted, keyId: keyIds[0]!, cache, segmentSize: 4096 }), bytes(6000), [1000]);
+    expect(counted.calls.generateDataKey).toBe(1); // the second stream started under the first's key
+    expect(wrappedOf(first)).toBe(wrappedOf(second));
+    await pipe(createEncryptStream({ kms: counted, keyId: keyIds[0]!, cache }), bytes(10), [10]);
+    expect(counted.calls.generateDataKey).toBe(2); // 12,000 bytes > 10,000: retired
+    for (const e of [first, second]) expect((await decryptEnvelope(e, { kms })).plaintext.length).toBe(6000);
+  });
+
+  it('decrypt: a hit skips KMS; the allow-list still applies; another context is another entry', async () => {
+    const { kms, keyIds, arns } = await setup(2);
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { a: 'b' } });
+    const counted = counting(kms);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000 });
+    await decryptEnvelope(envelope, { kms: counted, cache });
+    await decryptEnvelope(envelope, { kms: counted, cache });
+    expect(counted.calls.decrypt).toBe(1);
+    await expectError(() => decryptEnvelope(envelope, { kms: counted, cache, keyIds: [arns[1]!] }), 'IncorrectKeyException');
+    expect((await decryptEnvelope(envelope, { kms: counted, cache, keyIds: [arns[0]!] })).keyId).toBe(arns[0]);
+    expect(counted.calls.decrypt).toBe(1);
+    // A tampered envelope that carries the same wrapped key still fails its MAC with a cached key.
+    const tampered = envelope.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    await expectError(() => decryptEnvelope(tampered, { kms: counted, cache }), 'InvalidCiphertextException');
+  });
+
+  it('capacity evicts the least recently used entry; clear() forgets everything; bad options are ValidationException', async () => {
+    const { kms, keyIds } = await setup();
+    const counted = counting(kms);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000, capacity: 2 });
+    for (const t of ['1', '2', '1', '3', '1', '2']) await encryptEnvelope(bytes(1), { kms: counted, keyId: keyIds[0]!, cache, encryptionContext: { t } });
+    expect(counted.calls.generateDataKey).toBe(4); // 1, 2, (1 hit), 3 evicts 2, (1 hit), 2 again
+    expect(cache.size).toBe(2);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    for (const bad of [{ maxAgeMs: 0 }, { maxAgeMs: 10, maxMessages: 0 }, { maxAgeMs: 10, maxMessages: 2 ** 32 + 1 }, { maxAgeMs: 10, capacity: 0 }, { maxAgeMs: 10, maxBytes: -1 }]) {
+      await expectError(async () => new DataKeyCache(bad), 'ValidationException');
+    }
+  });
+});
