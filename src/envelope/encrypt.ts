@@ -104,13 +104,16 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
   let index = 0;
   const emit = async (controller: TransformStreamDefaultController<Uint8Array>, part: Uint8Array, final: boolean): Promise<void> => {
     if (index >= LIMITS.maxSegments - 1 && !final) throw new RangeError('too many segments');
-    const sealed = await o.cipher.seal(index, final, part);
+    const parts = await o.cipher.sealParts(index, final, part);
     index += 1;
     o.wrapped.addBytes(part.length);
-    const item = new Uint8Array(headSize(sealed.length) + sealed.length);
-    item.set(sealed, writeHead(item, 0, MAJOR.bytes, sealed.length));
-    o.signer?.transcript.add(item);
-    controller.enqueue(item);
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    const head = new Uint8Array(headSize(length));
+    writeHead(head, 0, MAJOR.bytes, length);
+    o.signer?.transcript.add(head, ...parts);
+    // The item goes out as its pieces: no copy of the segment to join them.
+    controller.enqueue(head);
+    for (const p of parts) controller.enqueue(p);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {

@@ -5,13 +5,15 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { nodeAesGcm } from '../crypto/aes-gcm.js';
-import { subtle } from '../crypto/runtime.js';
+import { nodeCrypto, subtle } from '../crypto/runtime.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { TAG_BYTES, segmentNonce } from './format.js';
 
 export interface SegmentCipher {
   /** ciphertext ‖ tag */
   seal(index: number, final: boolean, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** ciphertext ‖ tag as the pieces the backend made (no copy to join them): streams enqueue these. */
+  sealParts(index: number, final: boolean, plaintext: Uint8Array): Promise<Uint8Array[]>;
   /** The plaintext, or undefined when the tag does not verify. */
   open(index: number, final: boolean, sealed: Uint8Array): Promise<Uint8Array | undefined>;
 }
@@ -19,10 +21,18 @@ export interface SegmentCipher {
 export type SegmentBackend = 'node' | 'webcrypto' | 'noble';
 
 export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: SegmentBackend = defaultBackend()): SegmentCipher {
-  if (backend === 'node' && nodeAesGcm) {
+  if (backend === 'node' && nodeAesGcm && nodeCrypto) {
     const n = nodeAesGcm;
+    const c = nodeCrypto;
     return {
       seal: (i, f, p) => n.seal(encKey, segmentNonce(i, f), p, aad),
+      async sealParts(i, f, p) {
+        const cipher = c.createCipheriv('aes-256-gcm', encKey, segmentNonce(i, f), { authTagLength: TAG_BYTES });
+        cipher.setAAD(aad);
+        const body = cipher.update(p);
+        const tail = cipher.final();
+        return tail.length === 0 ? [body, cipher.getAuthTag()] : [body, tail, cipher.getAuthTag()];
+      },
       open: (i, f, s) => n.open(encKey, segmentNonce(i, f), s, aad),
     };
   }
@@ -31,8 +41,10 @@ export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: Segm
     let key: Promise<CryptoKey> | undefined;
     const k = () => (key ??= s.importKey('raw', encKey as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']));
     const params = (i: number, f: boolean): AesGcmParams => ({ name: 'AES-GCM', iv: segmentNonce(i, f) as BufferSource, additionalData: aad as BufferSource, tagLength: 128 });
+    const seal = async (i: number, f: boolean, p: Uint8Array) => new Uint8Array(await s.encrypt(params(i, f), await k(), p as BufferSource));
     return {
-      seal: async (i, f, p) => new Uint8Array(await s.encrypt(params(i, f), await k(), p as BufferSource)),
+      seal,
+      sealParts: async (i, f, p) => [await seal(i, f, p)],
       open: async (i, f, sealed) => {
         if (sealed.length < TAG_BYTES) return undefined;
         try {
@@ -43,8 +55,10 @@ export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: Segm
       },
     };
   }
+  const seal = async (i: number, f: boolean, p: Uint8Array) => gcm(encKey, segmentNonce(i, f), aad).encrypt(p);
   return {
-    seal: async (i, f, p) => gcm(encKey, segmentNonce(i, f), aad).encrypt(p),
+    seal,
+    sealParts: async (i, f, p) => [await seal(i, f, p)],
     open: async (i, f, sealed) => {
       if (sealed.length < TAG_BYTES) return undefined;
       try {
