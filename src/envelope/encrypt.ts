@@ -2,7 +2,7 @@
 import { randomBytes } from '../crypto/random.js';
 import { ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
-import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES } from './format.js';
+import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
 import { deriveMessageKeys, headerMac, wipeKeys } from './keys.js';
 import { checkContext, checkKeyIds, checkKms, checkPlaintext, checkSegmentSize, type EncryptOptions } from './options.js';
@@ -66,25 +66,26 @@ export async function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOption
   const o = await open(opts, plaintext.length, internals);
   const S = o.segmentSize;
   const n = segmentCount(plaintext.length, S);
-  const sealed: Uint8Array[] = [];
   let size = o.prefix.length;
   for (let i = 0; i < n; i++) {
-    const part = plaintext.subarray(i * S, Math.min(plaintext.length, (i + 1) * S));
-    const s = await o.cipher.seal(i, i === n - 1, part);
-    sealed.push(s);
-    size += headSize(s.length) + s.length;
+    const sealedLength = Math.min(S, plaintext.length - i * S) + TAG_BYTES;
+    size += headSize(sealedLength) + sealedLength;
   }
-  o.wipe();
+  // One output buffer sized up front; the cipher's pieces are copied straight into it.
   const out = new Uint8Array(size);
   out.set(o.prefix, 0);
   let at = o.prefix.length;
-  for (const s of sealed) {
+  for (let i = 0; i < n; i++) {
+    const part = plaintext.subarray(i * S, Math.min(plaintext.length, (i + 1) * S));
     const start = at;
-    at = writeHead(out, at, MAJOR.bytes, s.length);
-    out.set(s, at);
-    at += s.length;
+    at = writeHead(out, at, MAJOR.bytes, part.length + TAG_BYTES);
+    for (const piece of await o.cipher.sealParts(i, i === n - 1, part)) {
+      out.set(piece, at);
+      at += piece.length;
+    }
     o.signer?.transcript.add(out.subarray(start, at));
   }
+  o.wipe();
   if (!o.signer) return out;
   const signature = await o.signer.finish();
   const signed = new Uint8Array(out.length + signature.length);

@@ -3,7 +3,8 @@
  * every length against its bound before touching the bytes.
  */
 import { LimitExceededException, UnsupportedOperationException } from '../errors.js';
-import { CborError, CborMap, MAJOR, Reader, encode, type CborValue } from './cbor.js';
+import { compareUtf8 } from '../blob/encryption-context.js';
+import { CborError, MAJOR, NULL, Reader, TRUE, headSize, writeHead } from './cbor.js';
 import {
   ENVELOPE_VERSION,
   HEADER_KEY,
@@ -40,27 +41,123 @@ export interface Header {
   readonly signer?: Signer | undefined;
 }
 
+/** UTF-8 length of a well-formed string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdbff ? 0 : 2; // a surrogate pair is 4 bytes for 2 units
+  }
+  return n;
+}
+
+/** Context keys in deterministic CBOR order: by encoded bytes, i.e. shorter UTF-8 first, then bytewise. */
+function sortedKeys(context: Readonly<Record<string, string>>): string[] {
+  return Object.keys(context).sort((a, b) => utf8Length(a) - utf8Length(b) || compareUtf8(a, b));
+}
+
+/** Bytes of the context map as deterministic CBOR. */
+export function encodedContextLength(context: Readonly<Record<string, string>>): number {
+  let n = headSize(Object.keys(context).length);
+  for (const [k, v] of Object.entries(context)) {
+    const kl = utf8Length(k);
+    const vl = utf8Length(v);
+    n += headSize(kl) + kl + headSize(vl) + vl;
+  }
+  return n;
+}
+
+const utf8 = new TextEncoder();
+
+/** A writer into one buffer sized up front: no intermediate parts. */
+class Writer {
+  readonly out: Uint8Array;
+  at = 0;
+  constructor(size: number) {
+    this.out = new Uint8Array(size);
+  }
+  head(major: number, arg: number): void {
+    this.at = writeHead(this.out, this.at, major, arg);
+  }
+  bytes(b: Uint8Array): void {
+    this.head(MAJOR.bytes, b.length);
+    this.out.set(b, this.at);
+    this.at += b.length;
+  }
+  text(s: string, length: number): void {
+    this.head(MAJOR.text, length);
+    this.at += utf8.encodeInto(s, this.out.subarray(this.at, this.at + length)).written;
+  }
+  byte(b: number): void {
+    this.out[this.at++] = b;
+  }
+}
+
+function writeContext(w: Writer, context: Readonly<Record<string, string>>): void {
+  const keys = sortedKeys(context);
+  w.head(MAJOR.map, keys.length);
+  for (const k of keys) {
+    w.text(k, utf8Length(k));
+    const v = context[k]!;
+    w.text(v, utf8Length(v));
+  }
+}
+
 /** The encryption context as deterministic CBOR (sorted keys): stored in the header or fed to the MAC when withheld. */
 export function encodeContext(context: Readonly<Record<string, string>>): Uint8Array {
-  return encode(contextMap(context));
+  const w = new Writer(encodedContextLength(context));
+  writeContext(w, context);
+  return w.out;
 }
 
-function contextMap(context: Readonly<Record<string, string>>): CborMap {
-  return new CborMap(Object.entries(context));
-}
+const textSize = (s: string) => {
+  const n = utf8Length(s);
+  return headSize(n) + n;
+};
 
 export function encodeHeader(h: Header): Uint8Array {
-  const entries: Array<[number, CborValue]> = [
-    [HEADER_KEY.version, ENVELOPE_VERSION],
-    [HEADER_KEY.suite, h.suite],
-    [HEADER_KEY.messageId, h.messageId],
-    [HEADER_KEY.segmentSizeLog2, h.segmentSizeLog2],
-    [HEADER_KEY.recipients, h.recipients.map((r) => [r.type, r.keyRef, r.wrapped])],
-  ];
-  if (h.context !== undefined && Object.keys(h.context).length > 0) entries.push([HEADER_KEY.context, contextMap(h.context)]);
-  if (h.contextNotStored) entries.push([HEADER_KEY.contextNotStored, true]);
-  if (h.signer) entries.push([HEADER_KEY.signer, [h.signer.alg, h.signer.keyRef]]);
-  return encode(new CborMap(entries));
+  const withContext = h.context !== undefined && Object.keys(h.context).length > 0;
+  // map head, version, suite, message id, segment size, recipients key and array head
+  let size = 1 + 2 + 1 + headSize(h.suite) + 1 + 2 + 32 + 1 + headSize(h.segmentSizeLog2) + 1 + headSize(h.recipients.length);
+  for (const r of h.recipients) size += 1 + headSize(r.type) + (r.keyRef === null ? 1 : textSize(r.keyRef)) + headSize(r.wrapped.length) + r.wrapped.length;
+  if (withContext) size += 1 + encodedContextLength(h.context!);
+  if (h.contextNotStored) size += 2;
+  if (h.signer) size += 1 + 1 + 1 + textSize(h.signer.keyRef);
+  const w = new Writer(size);
+  w.head(MAJOR.map, 5 + (withContext ? 1 : 0) + (h.contextNotStored ? 1 : 0) + (h.signer ? 1 : 0));
+  w.head(MAJOR.uint, HEADER_KEY.version);
+  w.head(MAJOR.uint, ENVELOPE_VERSION);
+  w.head(MAJOR.uint, HEADER_KEY.suite);
+  w.head(MAJOR.uint, h.suite);
+  w.head(MAJOR.uint, HEADER_KEY.messageId);
+  w.bytes(h.messageId);
+  w.head(MAJOR.uint, HEADER_KEY.segmentSizeLog2);
+  w.head(MAJOR.uint, h.segmentSizeLog2);
+  w.head(MAJOR.uint, HEADER_KEY.recipients);
+  w.head(MAJOR.array, h.recipients.length);
+  for (const r of h.recipients) {
+    w.head(MAJOR.array, 3);
+    w.head(MAJOR.uint, r.type);
+    if (r.keyRef === null) w.byte(NULL);
+    else w.text(r.keyRef, utf8Length(r.keyRef));
+    w.bytes(r.wrapped);
+  }
+  if (withContext) {
+    w.head(MAJOR.uint, HEADER_KEY.context);
+    writeContext(w, h.context!);
+  }
+  if (h.contextNotStored) {
+    w.head(MAJOR.uint, HEADER_KEY.contextNotStored);
+    w.byte(TRUE);
+  }
+  if (h.signer) {
+    w.head(MAJOR.uint, HEADER_KEY.signer);
+    w.head(MAJOR.array, 2);
+    w.head(MAJOR.uint, h.signer.alg);
+    w.text(h.signer.keyRef, utf8Length(h.signer.keyRef));
+  }
+  if (w.at !== size) throw new RangeError('header size mismatch'); // a bug, never input
+  return w.out;
 }
 
 export interface ParseOptions {

@@ -1,7 +1,7 @@
 /** The public option shapes and their validation (ValidationException in AWS's style). */
 import { ValidationException } from '../errors.js';
 import type { DataKeyCache } from './cache.js';
-import { encodeContext } from './header.js';
+import { encodedContextLength } from './header.js';
 import type { KmsLike } from './kms-like.js';
 import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
 
@@ -87,7 +87,7 @@ export function checkContext(context: unknown, forWrite: boolean): Record<string
     if (forWrite && k.startsWith(RESERVED_CONTEXT_PREFIX)) throw invalid(`encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved.`);
     out[k] = v;
   }
-  if (forWrite && entries.length > 0 && encodeContext(out).length > LIMITS.contextEncodedBytes) {
+  if (forWrite && entries.length > 0 && encodedContextLength(out) > LIMITS.contextEncodedBytes) {
     throw invalid(`encryptionContext is too large: at most ${LIMITS.contextEncodedBytes} bytes encoded.`);
   }
   return out;
