@@ -95,31 +95,33 @@ export async function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOption
 }
 
 /**
- * A TransformStream from plaintext chunks to envelope bytes. Memory: one segment of plaintext
- * held back (only the end of input tells whether it is the final one) plus the segment in flight.
+ * A TransformStream from plaintext chunks to envelope bytes. It holds back up to one segment of
+ * plaintext (only the end of input tells whether it is the final one) as views into the chunks
+ * written, so chunks must not be modified after they are written (as with any stream).
  */
 export function createEncryptStream(opts: EncryptOptions, internals: EncryptInternals = {}): TransformStream<Uint8Array, Uint8Array> {
   let o: Opening;
-  let held: Uint8Array;
-  let fill = 0;
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
   let index = 0;
-  const emit = async (controller: TransformStreamDefaultController<Uint8Array>, part: Uint8Array, final: boolean): Promise<void> => {
+  const emit = async (controller: TransformStreamDefaultController<Uint8Array>, final: boolean): Promise<void> => {
     if (index >= LIMITS.maxSegments - 1 && !final) throw new RangeError('too many segments');
-    const parts = await o.cipher.sealParts(index, final, part);
+    const sealing = o.cipher.sealPieces(index, final, held);
+    const pieces = sealing instanceof Promise ? await sealing : sealing;
     index += 1;
-    o.wrapped.addBytes(part.length);
-    const length = parts.reduce((n, p) => n + p.length, 0);
-    const head = new Uint8Array(headSize(length));
-    writeHead(head, 0, MAJOR.bytes, length);
-    o.signer?.transcript.add(head, ...parts);
+    o.wrapped.addBytes(heldBytes);
+    const head = new Uint8Array(headSize(heldBytes + TAG_BYTES));
+    writeHead(head, 0, MAJOR.bytes, heldBytes + TAG_BYTES);
+    o.signer?.transcript.add(head, ...pieces);
     // The item goes out as its pieces: no copy of the segment to join them.
     controller.enqueue(head);
-    for (const p of parts) controller.enqueue(p);
+    for (const p of pieces) controller.enqueue(p);
+    held = [];
+    heldBytes = 0;
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {
       o = await open(opts, 0, internals);
-      held = new Uint8Array(o.segmentSize);
       controller.enqueue(o.prefix);
     },
     async transform(chunk, controller) {
@@ -127,27 +129,17 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
       const S = o.segmentSize;
       let off = 0;
       while (off < chunk.length) {
-        if (fill === S) {
-          await emit(controller, held, false); // more input follows: not the final segment
-          fill = 0;
-        }
-        // Whole segments straight from the chunk when more follows them: no copy.
-        while (fill === 0 && chunk.length - off > S) {
-          await emit(controller, chunk.subarray(off, off + S), false);
-          off += S;
-        }
-        const take = Math.min(S - fill, chunk.length - off);
-        held.set(chunk.subarray(off, off + take), fill);
-        fill += take;
+        if (heldBytes === S) await emit(controller, false); // more input follows: not the final segment
+        const take = Math.min(S - heldBytes, chunk.length - off);
+        held.push(chunk.subarray(off, off + take));
+        heldBytes += take;
         off += take;
       }
     },
     async flush(controller) {
-      await emit(controller, held.subarray(0, fill), true);
-      held.fill(0);
+      await emit(controller, true);
       o.wipe();
       if (o.signer) controller.enqueue(await o.signer.finish());
     },
   });
 }
-

@@ -93,6 +93,27 @@ export async function openSession(opts: DecryptOptions, policy: ReadPolicy, pref
 
 const isBstrHead = (b: number) => b >> 5 === MAJOR.bytes;
 
+/** Separates the 16-byte tag at the end of a segment body given in pieces (it may span pieces). */
+function splitTag(body: Uint8Array[]): { pieces: Uint8Array[]; tag: Uint8Array } {
+  const last = body[body.length - 1]!;
+  if (last.length >= TAG_BYTES) {
+    const pieces = body.slice(0, -1);
+    if (last.length > TAG_BYTES) pieces.push(last.subarray(0, last.length - TAG_BYTES));
+    return { pieces, tag: last.subarray(last.length - TAG_BYTES) };
+  }
+  const tag = new Uint8Array(TAG_BYTES);
+  const pieces = body.slice();
+  let need = TAG_BYTES;
+  while (need > 0) {
+    const p = pieces.pop()!;
+    const n = Math.min(need, p.length);
+    tag.set(p.subarray(p.length - n), need - n);
+    need -= n;
+    if (n < p.length) pieces.push(p.subarray(0, p.length - n));
+  }
+  return { pieces, tag };
+}
+
 export class EnvelopeReader {
   readonly #opts: DecryptOptions;
   readonly #policy: ReadPolicy;
@@ -110,8 +131,9 @@ export class EnvelopeReader {
   #headLen = 0;
   #bodyLen = -1;
   #bodyFill = 0;
-  #segBuf: Uint8Array | undefined;
-  #pending: { head: Uint8Array; body: Uint8Array } | undefined;
+  /** The segment body so far, as views into the chunks written (no copy to join them). */
+  #pieces: Uint8Array[] = [];
+  #pending: { head: Uint8Array; pieces: Uint8Array[]; tag: Uint8Array } | undefined;
   #sig: Uint8Array | undefined;
   #sigFill = 0;
   #signerKeyId: string | undefined;
@@ -132,13 +154,13 @@ export class EnvelopeReader {
   async push(chunk: Uint8Array, emit: Emit): Promise<void> {
     await this.#guard(async () => {
       if (!(chunk instanceof Uint8Array)) throw new CborError('input chunks must be Uint8Array');
-      if (this.#state !== 'header') return this.#data(chunk, emit, false);
+      if (this.#state !== 'header') return this.#data(chunk, emit);
       const rest = this.#headerBytes(chunk);
       if (rest === undefined) return;
       const { bytes, offset, headerEnd, header, mac } = rest;
       this.#session = await openSession(this.#opts, this.#policy, bytes, header, headerEnd, mac);
       this.#state = 'segments';
-      await this.#data(bytes.subarray(offset), emit, bytes !== chunk);
+      await this.#data(bytes.subarray(offset), emit);
     });
   }
 
@@ -164,7 +186,6 @@ export class EnvelopeReader {
 
   #wipe(): void {
     if (this.#session) wipeKeys(this.#session.keys);
-    this.#segBuf?.fill(0);
   }
 
   /** Collects header bytes; returns the complete prefix once header and MAC are there. */
@@ -210,7 +231,7 @@ export class EnvelopeReader {
     this.#accLen += part.length;
   }
 
-  async #data(buf: Uint8Array, emit: Emit, owned: boolean): Promise<void> {
+  async #data(buf: Uint8Array, emit: Emit): Promise<void> {
     const s = this.#session!;
     const full = s.segmentSize + TAG_BYTES;
     let off = 0;
@@ -231,33 +252,20 @@ export class EnvelopeReader {
         off = this.#segmentHead(buf, off, full);
         continue;
       }
-      const avail = buf.length - off;
-      let body: Uint8Array;
-      if (this.#bodyFill === 0 && avail >= this.#bodyLen) {
-        body = buf.subarray(off, off + this.#bodyLen);
-        off += this.#bodyLen;
-      } else {
-        this.#segBuf ??= new Uint8Array(full);
-        const take = Math.min(avail, this.#bodyLen - this.#bodyFill);
-        this.#segBuf.set(buf.subarray(off, off + take), this.#bodyFill);
-        this.#bodyFill += take;
-        off += take;
-        if (this.#bodyFill < this.#bodyLen) continue;
-        body = this.#segBuf.subarray(0, this.#bodyLen);
-      }
+      const take = Math.min(buf.length - off, this.#bodyLen - this.#bodyFill);
+      this.#pieces.push(buf.subarray(off, off + take));
+      this.#bodyFill += take;
+      off += take;
+      if (this.#bodyFill < this.#bodyLen) continue;
       const head = this.#head.slice(0, this.#headLen);
       const length = this.#bodyLen;
+      const { pieces, tag } = splitTag(this.#pieces);
+      this.#pieces = [];
       this.#headLen = 0;
       this.#bodyLen = -1;
       this.#bodyFill = 0;
-      if (length < full) await this.#openSegment(head, body, true, emit);
-      else this.#pending = { head, body }; // full length: the next byte (or the end) tells whether it is final
-    }
-    // A pending segment may not keep a view into a buffer the caller owns.
-    if (this.#pending && !owned && this.#pending.body.buffer === buf.buffer) {
-      this.#segBuf ??= new Uint8Array(full);
-      this.#segBuf.set(this.#pending.body, 0);
-      this.#pending = { head: this.#pending.head, body: this.#segBuf.subarray(0, this.#pending.body.length) };
+      if (length < full) await this.#openSegment(head, pieces, tag, true, emit);
+      else this.#pending = { head, pieces, tag }; // full length: the next byte (or the end) tells whether it is final
     }
   }
 
@@ -282,18 +290,19 @@ export class EnvelopeReader {
   async #finishPending(final: boolean, emit: Emit): Promise<void> {
     const p = this.#pending!;
     this.#pending = undefined;
-    await this.#openSegment(p.head, p.body, final, emit);
+    await this.#openSegment(p.head, p.pieces, p.tag, final, emit);
   }
 
-  async #openSegment(head: Uint8Array, body: Uint8Array, final: boolean, emit: Emit): Promise<void> {
+  async #openSegment(head: Uint8Array, pieces: Uint8Array[], tag: Uint8Array, final: boolean, emit: Emit): Promise<void> {
     const s = this.#session!;
     if (this.#index >= LIMITS.maxSegments) throw new CborError('too many segments');
-    const plaintext = await s.cipher.open(this.#index, final, body);
+    const opening = s.cipher.openPieces(this.#index, final, pieces, tag);
+    const plaintext = opening instanceof Promise ? await opening : opening;
     if (plaintext === undefined) throw invalidEnvelope(`segment ${this.#index}: authentication failed`, this.#debug);
-    s.transcript?.add(head, body);
+    s.transcript?.add(head, ...pieces, tag);
     this.#index += 1;
     if (final) this.#state = s.header.signer ? 'signature' : 'done';
-    if (plaintext.length > 0) emit(plaintext);
+    for (const p of plaintext) if (p.length > 0) emit(p);
   }
 
   async #signatureBytes(buf: Uint8Array, off: number): Promise<number> {

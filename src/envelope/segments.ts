@@ -16,6 +16,35 @@ export interface SegmentCipher {
   sealParts(index: number, final: boolean, plaintext: Uint8Array): Promise<Uint8Array[]>;
   /** The plaintext, or undefined when the tag does not verify. */
   open(index: number, final: boolean, sealed: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Seals a plaintext given in pieces (views into the caller's chunks: no copy to join them). */
+  sealPieces(index: number, final: boolean, pieces: readonly Uint8Array[]): Uint8Array[] | Promise<Uint8Array[]>;
+  /** Opens a ciphertext given in pieces; the plaintext pieces are returned only after the tag verified. */
+  openPieces(index: number, final: boolean, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined | Promise<Uint8Array[] | undefined>;
+}
+
+function join(pieces: readonly Uint8Array[], extra?: Uint8Array): Uint8Array {
+  if (pieces.length === 1 && extra === undefined) return pieces[0]!;
+  let n = extra?.length ?? 0;
+  for (const p of pieces) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of pieces) {
+    out.set(p, o);
+    o += p.length;
+  }
+  if (extra) out.set(extra, o);
+  return out;
+}
+
+/** Piece-wise operations for backends that take one buffer: join, then seal or open. */
+function joined(seal: SegmentCipher['seal'], open: SegmentCipher['open']): Pick<SegmentCipher, 'sealPieces' | 'openPieces'> {
+  return {
+    sealPieces: async (i, f, pieces) => [await seal(i, f, join(pieces))],
+    openPieces: async (i, f, pieces, tag) => {
+      const p = await open(i, f, join(pieces, tag));
+      return p && [p];
+    },
+  };
 }
 
 export type SegmentBackend = 'node' | 'webcrypto' | 'noble';
@@ -34,6 +63,31 @@ export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: Segm
         return tail.length === 0 ? [body, cipher.getAuthTag()] : [body, tail, cipher.getAuthTag()];
       },
       open: (i, f, s) => n.open(encKey, segmentNonce(i, f), s, aad),
+      // Synchronous on node:crypto: a stream then pays no promise hop per segment.
+      sealPieces(i, f, pieces) {
+        const cipher = c.createCipheriv('aes-256-gcm', encKey, segmentNonce(i, f), { authTagLength: TAG_BYTES });
+        cipher.setAAD(aad);
+        const out = pieces.map((p) => cipher.update(p));
+        const tail = cipher.final();
+        if (tail.length > 0) out.push(tail);
+        out.push(cipher.getAuthTag());
+        return out;
+      },
+      openPieces(i, f, pieces, tag) {
+        const out: Uint8Array[] = [];
+        try {
+          const decipher = c.createDecipheriv('aes-256-gcm', encKey, segmentNonce(i, f), { authTagLength: TAG_BYTES });
+          decipher.setAAD(aad);
+          decipher.setAuthTag(tag);
+          for (const p of pieces) out.push(decipher.update(p));
+          const tail = decipher.final();
+          if (tail.length > 0) out.push(tail);
+          return out;
+        } catch {
+          for (const p of out) p.fill(0); // unauthenticated: never released
+          return undefined;
+        }
+      },
     };
   }
   if (backend === 'webcrypto' && subtle) {
@@ -42,32 +96,26 @@ export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: Segm
     const k = () => (key ??= s.importKey('raw', encKey as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']));
     const params = (i: number, f: boolean): AesGcmParams => ({ name: 'AES-GCM', iv: segmentNonce(i, f) as BufferSource, additionalData: aad as BufferSource, tagLength: 128 });
     const seal = async (i: number, f: boolean, p: Uint8Array) => new Uint8Array(await s.encrypt(params(i, f), await k(), p as BufferSource));
-    return {
-      seal,
-      sealParts: async (i, f, p) => [await seal(i, f, p)],
-      open: async (i, f, sealed) => {
-        if (sealed.length < TAG_BYTES) return undefined;
-        try {
-          return new Uint8Array(await s.decrypt(params(i, f), await k(), sealed as BufferSource));
-        } catch {
-          return undefined;
-        }
-      },
-    };
-  }
-  const seal = async (i: number, f: boolean, p: Uint8Array) => gcm(encKey, segmentNonce(i, f), aad).encrypt(p);
-  return {
-    seal,
-    sealParts: async (i, f, p) => [await seal(i, f, p)],
-    open: async (i, f, sealed) => {
+    const open = async (i: number, f: boolean, sealed: Uint8Array) => {
       if (sealed.length < TAG_BYTES) return undefined;
       try {
-        return gcm(encKey, segmentNonce(i, f), aad).decrypt(sealed);
+        return new Uint8Array(await s.decrypt(params(i, f), await k(), sealed as BufferSource));
       } catch {
         return undefined;
       }
-    },
+    };
+    return { seal, open, sealParts: async (i, f, p) => [await seal(i, f, p)], ...joined(seal, open) };
+  }
+  const seal = async (i: number, f: boolean, p: Uint8Array) => gcm(encKey, segmentNonce(i, f), aad).encrypt(p);
+  const open = async (i: number, f: boolean, sealed: Uint8Array) => {
+    if (sealed.length < TAG_BYTES) return undefined;
+    try {
+      return gcm(encKey, segmentNonce(i, f), aad).decrypt(sealed);
+    } catch {
+      return undefined;
+    }
   };
+  return { seal, open, sealParts: async (i, f, p) => [await seal(i, f, p)], ...joined(seal, open) };
 }
 
 export function defaultBackend(): SegmentBackend {
