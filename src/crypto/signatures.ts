@@ -12,6 +12,7 @@ import type { KeyObject } from 'node:crypto';
 import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
 import { concatBytes, equalBytes } from './bytes.js';
 import { DIGEST_INFO, pssEncode, pssVerify, type Digest, type HashName } from './emsa.js';
+import { parseSpki } from './key-der.js';
 import { nodeCrypto } from './runtime.js';
 
 type NodeCrypto = typeof import('node:crypto');
@@ -135,10 +136,12 @@ function rsaRaw(key: KeyObject, em: Uint8Array, bytes: number): Uint8Array {
 
 /**
  * ECDH: the raw shared X coordinate, as OpenSSL and AWS KMS give it; `undefined` when the peer
- * key is not a valid SPKI public key on the same curve.
+ * key is not a valid SPKI public key on the same curve. The peer key must name its curve: OpenSSL
+ * would match explicit curve parameters with a wrong cofactor to the named curve (Wycheproof).
  */
 export function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Uint8Array | undefined {
   try {
+    if (parseSpki(peerSpki).type !== 'ec') return undefined;
     const privateKeyObject = privateKey(pkcs8);
     const peer = node().createPublicKey({ key: Buffer.from(peerSpki), format: 'der', type: 'spki' });
     if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== privateKeyObject.asymmetricKeyDetails?.namedCurve) return undefined;
