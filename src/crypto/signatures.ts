@@ -11,7 +11,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { KeyObject } from 'node:crypto';
 import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
 import { concatBytes, equalBytes } from './bytes.js';
-import { randomBytes } from './random.js';
+import { DIGEST_INFO, pssEncode, pssVerify, type Digest, type HashName } from './emsa.js';
+import { parseSpki } from './key-der.js';
 import { nodeCrypto } from './runtime.js';
 
 type NodeCrypto = typeof import('node:crypto');
@@ -21,7 +22,7 @@ const node = (): NodeCrypto => {
 };
 
 export type MessageType = 'RAW' | 'DIGEST';
-type Hash = 'sha256' | 'sha384' | 'sha512';
+type Hash = HashName;
 
 /** Per signing algorithm: its hash, digest length, and how it signs. One table. */
 export const SIGNING: Partial<Record<SigningAlgorithmSpec, { hash: Hash; digestBytes: number; scheme: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' }>> = {
@@ -114,61 +115,17 @@ function edPublic(key: KeyObject): Uint8Array {
   return b64u((key.export({ format: 'jwk' }) as { x: string }).x);
 }
 
-// --- RSA over a given digest: the encodings of RFC 8017, then node's raw RSA operation -------
+// --- RSA over a given digest: the encodings of RFC 8017 (emsa.ts), then node's raw RSA operation ---
 
-const fromHex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16));
-
-/** The DER DigestInfo prefixes of RFC 8017 §9.2 (this module loads in browsers too: no Buffer here). */
-const DIGEST_INFO: Record<Hash, Uint8Array> = {
-  sha256: fromHex('3031300d060960864801650304020105000420'),
-  sha384: fromHex('3041300d060960864801650304020205000430'),
-  sha512: fromHex('3051300d060960864801650304020305000440'),
+/** node's hash of the concatenation, for the EMSA encodings. */
+const digestOf = (hash: Hash): Digest => (...parts) => {
+  const h = node().createHash(hash);
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
 };
-
-function mgf1(hash: Hash, seed: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0, at = 0; at < length; i++) {
-    const block = node().createHash(hash).update(seed).update(new Uint8Array([i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255])).digest();
-    out.set(block.subarray(0, Math.min(block.length, length - at)), at);
-    at += block.length;
-  }
-  return out;
-}
 
 function modulusBits(key: KeyObject): number {
   return key.asymmetricKeyDetails!.modulusLength!;
-}
-
-/** EMSA-PSS-ENCODE (RFC 8017 §9.1.1) with salt length = hash length, as AWS KMS uses. */
-function pssEncode(hash: Hash, mHash: Uint8Array, emBits: number): Uint8Array {
-  const hLen = mHash.length;
-  const emLen = Math.ceil(emBits / 8);
-  const salt = randomBytes(hLen);
-  const h = node().createHash(hash).update(new Uint8Array(8)).update(mHash).update(salt).digest();
-  const db = new Uint8Array(emLen - hLen - 1);
-  db[emLen - 2 * hLen - 2] = 1;
-  db.set(salt, emLen - 2 * hLen - 1);
-  const mask = mgf1(hash, h, db.length);
-  for (let i = 0; i < db.length; i++) db[i]! ^= mask[i]!;
-  db[0]! &= 0xff >>> (8 * emLen - emBits);
-  return concatBytes(db, h, new Uint8Array([0xbc]));
-}
-
-/** EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with salt length = hash length. */
-function pssVerify(hash: Hash, mHash: Uint8Array, em: Uint8Array, emBits: number): boolean {
-  const hLen = mHash.length;
-  const emLen = Math.ceil(emBits / 8);
-  if (em.length !== emLen || emLen < 2 * hLen + 2 || em[emLen - 1] !== 0xbc) return false;
-  const db = em.slice(0, emLen - hLen - 1);
-  const h = em.subarray(emLen - hLen - 1, emLen - 1);
-  if ((db[0]! & ~(0xff >>> (8 * emLen - emBits)) & 0xff) !== 0) return false;
-  const mask = mgf1(hash, h, db.length);
-  for (let i = 0; i < db.length; i++) db[i]! ^= mask[i]!;
-  db[0]! &= 0xff >>> (8 * emLen - emBits);
-  for (let i = 0; i < emLen - 2 * hLen - 2; i++) if (db[i] !== 0) return false;
-  if (db[emLen - 2 * hLen - 2] !== 1) return false;
-  const salt = db.subarray(db.length - hLen);
-  return equalBytes(node().createHash(hash).update(new Uint8Array(8)).update(mHash).update(salt).digest(), h);
 }
 
 function rsaRaw(key: KeyObject, em: Uint8Array, bytes: number): Uint8Array {
@@ -179,10 +136,12 @@ function rsaRaw(key: KeyObject, em: Uint8Array, bytes: number): Uint8Array {
 
 /**
  * ECDH: the raw shared X coordinate, as OpenSSL and AWS KMS give it; `undefined` when the peer
- * key is not a valid SPKI public key on the same curve.
+ * key is not a valid SPKI public key on the same curve. The peer key must name its curve: OpenSSL
+ * would match explicit curve parameters with a wrong cofactor to the named curve (Wycheproof).
  */
 export function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Uint8Array | undefined {
   try {
+    if (parseSpki(peerSpki).type !== 'ec') return undefined;
     const privateKeyObject = privateKey(pkcs8);
     const peer = node().createPublicKey({ key: Buffer.from(peerSpki), format: 'der', type: 'spki' });
     if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== privateKeyObject.asymmetricKeyDetails?.namedCurve) return undefined;
@@ -234,7 +193,7 @@ export function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message
   switch (a.scheme) {
     case 'pss': {
       const bits = modulusBits(key);
-      return rsaRaw(key, pssEncode(a.hash, message, bits - 1), Math.ceil(bits / 8));
+      return rsaRaw(key, pssEncode(digestOf(a.hash), message, bits - 1), Math.ceil(bits / 8));
     }
     case 'pkcs1':
       return new Uint8Array(c.privateEncrypt({ key, padding: c.constants.RSA_PKCS1_PADDING }, concatBytes(DIGEST_INFO[a.hash], message)));
@@ -275,7 +234,7 @@ export function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, messag
         if (signature.length !== Math.ceil(bits / 8)) return false;
         const em = new Uint8Array(c.publicDecrypt({ key, padding: c.constants.RSA_NO_PADDING }, signature));
         const emLen = Math.ceil((bits - 1) / 8);
-        return pssVerify(a.hash, message, em.subarray(em.length - emLen), bits - 1);
+        return pssVerify(digestOf(a.hash), message, em.subarray(em.length - emLen), bits - 1);
       }
       case 'pkcs1': {
         const out = new Uint8Array(c.publicDecrypt({ key, padding: c.constants.RSA_PKCS1_PADDING }, signature));

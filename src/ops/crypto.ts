@@ -4,7 +4,7 @@
  * (format in blob/ciphertext-blob.ts); the provider does the keyed work.
  */
 import { DataKeyPairSpec, DataKeySpec, DryRunModifierType, EncryptionAlgorithmSpec, type KeyUsageType } from '../api/enums.js';
-import { canGenerate, generatePrivateKey, publicKeyOf } from '../crypto/signatures.js';
+import { canGenerate, generatePrivateKey, publicKeyOf } from '../crypto/asymmetric.js';
 import { KEY_SPECS, RSA_OAEP_LIMITS } from '../api/key-specs.js';
 import type {
   DecryptResponse,
@@ -334,7 +334,7 @@ async function newDataKeyPair(env: Env, c: Checks, operation: 'GenerateDataKeyPa
     throw new UnsupportedOperationException({ message: `KeyPairSpec ${spec!} is not supported by kmsbox${spec === 'SM2' ? ' (China Regions only)' : ' yet'}.` });
   }
   dryRun(isDryRun);
-  const privateKey = generatePrivateKey(spec!);
+  const privateKey = await generatePrivateKey(spec!);
   const sealed = await seal(env, key, privateKey, context);
   return { key, spec: spec!, privateKey, publicKey: publicKeyOf(privateKey).slice(), sealed };
 }

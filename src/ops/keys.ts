@@ -152,7 +152,7 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const now = env.now();
   const keyId = newKeyId(multiRegion);
   const arn = keyArn(env.region, env.accountId, keyId);
-  const materialId = await env.provider.createMaterial(spec);
+  const materialId = await env.provider.createMaterial(spec, keyUsage);
   const record: KeyRecord = {
     keyId,
     arn,

@@ -112,7 +112,7 @@ export async function rotate(
   if (key === undefined) throw keyNotFound(arn);
   const ids: string[] = [];
   try {
-    for (const _ of versions) ids.push(await env.provider.createMaterial(key.keySpec));
+    for (const _ of versions) ids.push(await env.provider.createMaterial(key.keySpec, key.keyUsage));
     return await env.provider.update((s) => {
       const current = s.keys[arn];
       if (current === undefined) throw keyNotFound(arn);

@@ -127,7 +127,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
   }
 
   async createMaterial(spec: KeySpec): Promise<string> {
-    const material = newMaterial(spec, this.name);
+    const material = await newMaterial(spec, this.name);
     const id = newMaterialId();
     await this.#transact(() => undefined, (materials) => materials.set(id, material));
     return id;

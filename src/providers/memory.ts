@@ -27,7 +27,7 @@ export class MemoryProvider extends SoftwareMaterialProvider implements KeyMater
   }
 
   async createMaterial(spec: KeySpec): Promise<string> {
-    const material = newMaterial(spec, this.name);
+    const material = await newMaterial(spec, this.name);
     const id = newMaterialId();
     this.#material.set(id, material);
     return id;

@@ -10,7 +10,7 @@ import { deriveCallKey } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
 import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
 import { randomBytes } from '../crypto/random.js';
-import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, rsaDecrypt, rsaEncrypt, sign, verify } from '../crypto/signatures.js';
+import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, rsaDecrypt, rsaEncrypt, sign, verify } from '../crypto/asymmetric.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface Material {
@@ -29,9 +29,9 @@ export function supportsSpec(spec: KeySpec): boolean {
 }
 
 /** New material: random bytes for symmetric and HMAC keys, a PKCS#8 private key for asymmetric ones. */
-export function newMaterial(spec: KeySpec, provider: string): Material {
+export async function newMaterial(spec: KeySpec, provider: string): Promise<Material> {
   if (isMlDsa(spec)) return { spec, bytes: randomBytes(ML_DSA_SEED_BYTES) }; // the key-generation seed
-  if (canGenerate(spec)) return { spec, bytes: generatePrivateKey(spec) };
+  if (canGenerate(spec)) return { spec, bytes: await generatePrivateKey(spec) };
   const size = Object.hasOwn(MATERIAL_BYTES, spec) ? MATERIAL_BYTES[spec] : undefined;
   if (size === undefined) throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${provider} provider.` });
   return { spec, bytes: randomBytes(size) };

@@ -3,7 +3,7 @@
  * (the key's HSM: it creates, keeps and uses material, and persists the records). Material never
  * crosses this interface; the Kms sees only KeyMaterialIds and the results of operations.
  */
-import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
+import type { KeySpec, KeyUsageType, SigningAlgorithmSpec } from '../api/enums.js';
 import type { StoreState } from '../keys/record.js';
 
 export interface SealRequest {
@@ -43,8 +43,11 @@ export interface KeyMaterialProvider {
 
   /** Whether this provider can create material for the spec. */
   supportsKeySpec(spec: KeySpec): boolean;
-  /** Creates and keeps new material; returns its KeyMaterialId. */
-  createMaterial(spec: KeySpec): Promise<string>;
+  /**
+   * Creates and keeps new material; returns its KeyMaterialId. `usage`, when given, is the key's
+   * KeyUsage: a provider may prepare the material for that usage only (WebCryptoProvider does).
+   */
+  createMaterial(spec: KeySpec, usage?: KeyUsageType): Promise<string>;
   /** Forgets material (key deletion). Unknown ids are ignored. */
   destroyMaterial(materialIds: readonly string[]): Promise<void>;
 

@@ -7,16 +7,24 @@
  * Ciphertexts use the same blob format and one-call key derivation as the other providers
  * (HMAC-SHA256 under the material, see crypto/call-key.ts); the one-call AES key is imported
  * non-extractable for that single call.
+ *
+ * Asymmetric keys (RSA, ECC_NIST_P256/384/521, Ed25519 where the runtime's WebCrypto has it) are
+ * non-extractable CryptoKeys too, with limits WebCrypto sets: see webcrypto-asymmetric.ts. Not held:
+ * HMAC_224, ECC_SECG_P256K1 and ML-DSA (WebCrypto has no SHA-224, secp256k1 or ML-DSA; holding
+ * their material as bytes would break this provider's promise), nor ML-KEM and SM2.
  */
-import type { KeySpec } from '../api/enums.js';
+import type { KeySpec, KeyUsageType } from '../api/enums.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
+import { rsaOaepEncrypt } from '../crypto/rsa-portable.js';
+import { verify as verifySignature } from '../crypto/signatures-portable.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { transact } from './transact.js';
-import type { KeyMaterialProvider, OpenRequest, SealRequest } from './types.js';
+import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
+import { decryptWith, deriveWith, generateKeyPair, isAsymmetricSpec, signWith, type HeldKeyPair } from './webcrypto-asymmetric.js';
 
 export interface WebCryptoProviderOptions {
   /** Persist keys and records in this IndexedDB database (browsers). Default: memory only. */
@@ -26,9 +34,9 @@ export interface WebCryptoProviderOptions {
 }
 
 /**
- * The specs WebCrypto can hold, as HMAC keys: symmetric encryption keys are HMAC-SHA256 keys from
- * which each call's AES-256-GCM key is derived; HMAC keys are themselves. WebCrypto has no
- * SHA-224, so HMAC_224 (like secp256k1 and ML-DSA later) is refused at CreateKey.
+ * The secret-key specs WebCrypto can hold, as HMAC keys: symmetric encryption keys are HMAC-SHA256
+ * keys from which each call's AES-256-GCM key is derived; HMAC keys are themselves. WebCrypto has
+ * no SHA-224, so HMAC_224 is refused at CreateKey.
  */
 const SPECS: Partial<Record<KeySpec, { bytes: number; hash: string }>> = {
   SYMMETRIC_DEFAULT: { bytes: 32, hash: 'SHA-256' },
@@ -40,12 +48,15 @@ const BLOCK_ONE = new Uint8Array([1]);
 const RECORDS = 'records';
 const KEYS = 'keys';
 
+/** What the provider holds per material: a secret CryptoKey, or an asymmetric key pair. */
+type Held = { spec: KeySpec; key: CryptoKey } | ({ spec: KeySpec } & HeldKeyPair);
+
 export class WebCryptoProvider implements KeyMaterialProvider {
   readonly name = 'webcrypto';
   readonly #subtle: SubtleCrypto;
   readonly #dbName: string | undefined;
   #state: StoreState = emptyState();
-  readonly #keys = new Map<string, { spec: KeySpec; key: CryptoKey }>();
+  readonly #keys = new Map<string, Held>();
   #ready: Promise<void> | undefined;
 
   constructor(options: WebCryptoProviderOptions = {}) {
@@ -70,24 +81,34 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return result;
   }
 
+  /**
+   * Ed25519 is reported as supported; a runtime whose WebCrypto lacks it (older browsers) refuses
+   * it at createMaterial with UnsupportedOperationException (only trying tells, asynchronously).
+   */
   supportsKeySpec(spec: KeySpec): boolean {
-    return Object.hasOwn(SPECS, spec);
+    return Object.hasOwn(SPECS, spec) || isAsymmetricSpec(spec);
   }
 
-  async createMaterial(spec: KeySpec): Promise<string> {
-    const info = this.supportsKeySpec(spec) ? SPECS[spec] : undefined;
-    if (info === undefined) {
+  async createMaterial(spec: KeySpec, usage?: KeyUsageType): Promise<string> {
+    if (!this.supportsKeySpec(spec)) {
       throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${this.name} provider.` });
     }
     await this.#load();
-    const bytes = randomBytes(info.bytes);
-    // Imported non-extractable: from here on the material exists only inside the CryptoKey.
-    const key = await this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash: info.hash }, false, ['sign']);
-    bytes.fill(0);
+    const held = Object.hasOwn(SPECS, spec) ? { spec, key: await this.#secretKey(SPECS[spec]!) } : { spec, ...(await generateKeyPair(this.#subtle, spec, usage)) };
     const id = newMaterialId();
-    this.#keys.set(id, { spec, key });
+    this.#keys.set(id, held);
     await this.#persist();
     return id;
+  }
+
+  async #secretKey(info: { bytes: number; hash: string }): Promise<CryptoKey> {
+    const bytes = randomBytes(info.bytes);
+    try {
+      // Imported non-extractable: from here on the material exists only inside the CryptoKey.
+      return await this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash: info.hash }, false, ['sign']);
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {
@@ -118,40 +139,48 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
     await this.#load();
     const material = this.#keys.get(materialId);
-    if (material === undefined || material.spec === 'SYMMETRIC_DEFAULT') throw new Error(`no HMAC key ${materialId} in the ${this.name} provider`);
+    if (material === undefined || material.spec === 'SYMMETRIC_DEFAULT' || !('key' in material)) throw new Error(`no HMAC key ${materialId} in the ${this.name} provider`);
     return new Uint8Array(await this.#subtle.sign('HMAC', material.key, message as BufferSource));
   }
 
-  // Asymmetric keys are not held by this provider yet (supportsKeySpec refuses them at CreateKey).
-  async publicKey(): Promise<Uint8Array> {
-    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  async publicKey(materialId: string): Promise<Uint8Array> {
+    return (await this.#pair(materialId)).spki.slice(); // a copy: callers own what they get
   }
 
-  async sign(): Promise<Uint8Array> {
-    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  async sign(materialId: string, request: SignRequest): Promise<Uint8Array> {
+    return signWith(this.#subtle, await this.#pair(materialId), request);
   }
 
-  async asymmetricEncrypt(): Promise<Uint8Array> {
-    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  /** Public-key work: software over the SPKI (signatures-portable.ts), for every message type. */
+  async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    if (r.messageType === 'EXTERNAL_MU') return false;
+    return verifySignature((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
   }
 
-  async asymmetricDecrypt(): Promise<Uint8Array | undefined> {
-    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  async asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+    return rsaOaepEncrypt((await this.#pair(materialId)).spki, algorithm, plaintext);
   }
 
-  async deriveSharedSecret(): Promise<Uint8Array | undefined> {
-    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  async asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    return decryptWith(this.#subtle, await this.#pair(materialId), algorithm, ciphertext);
   }
 
-  async verify(): Promise<boolean> {
-    throw new UnsupportedOperationException({ message: `The ${this.name} provider holds no asymmetric keys yet.` });
+  async deriveSharedSecret(materialId: string, peerPublicKey: Uint8Array): Promise<Uint8Array | undefined> {
+    return deriveWith(this.#subtle, await this.#pair(materialId), peerPublicKey);
+  }
+
+  async #pair(materialId: string): Promise<HeldKeyPair> {
+    await this.#load();
+    const material = this.#keys.get(materialId);
+    if (material === undefined || !('spki' in material)) throw new Error(`no key pair ${materialId} in the ${this.name} provider`);
+    return material;
   }
 
   /** This call's AES-256-GCM key: HMAC-SHA256(material, label || salt || 1), imported non-extractable. */
   async #callKey(materialId: string, salt: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey | undefined> {
     await this.#load();
     const material = this.#keys.get(materialId);
-    if (material === undefined || material.spec !== 'SYMMETRIC_DEFAULT') return undefined;
+    if (material === undefined || material.spec !== 'SYMMETRIC_DEFAULT' || !('key' in material)) return undefined;
     const raw = new Uint8Array(await this.#subtle.sign('HMAC', material.key, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE) as BufferSource));
     try {
       return await this.#subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [usage]);
@@ -172,9 +201,9 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     try {
       const tx = db.transaction([RECORDS, KEYS], 'readonly');
       const state = await request<StoreState | undefined>(tx.objectStore(RECORDS).get('state'));
-      const keys = await request<Array<{ id: string; spec: KeySpec; key: CryptoKey }>>(tx.objectStore(KEYS).getAll());
+      const keys = await request<Array<{ id: string } & Held>>(tx.objectStore(KEYS).getAll());
       if (state !== undefined) this.#state = state;
-      for (const { id, spec, key } of keys) this.#keys.set(id, { spec, key });
+      for (const { id, ...held } of keys) this.#keys.set(id, held);
     } finally {
       db.close();
     }
@@ -188,7 +217,7 @@ export class WebCryptoProvider implements KeyMaterialProvider {
       tx.objectStore(RECORDS).put(structuredClone(this.#state), 'state');
       const keys = tx.objectStore(KEYS);
       keys.clear();
-      for (const [id, { spec, key }] of this.#keys) keys.put({ id, spec, key });
+      for (const [id, held] of this.#keys) keys.put({ id, ...held });
       await new Promise<void>((resolve, reject) => {
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error);

@@ -1,9 +1,12 @@
-// Signature verification on both paths, against Wycheproof: RAW through OpenSSL (node:crypto), and
-// DIGEST (the message pre-hashed) through @noble/curves or the RSA encodings over raw RSA.
+// Signature verification against Wycheproof, on both implementations. The node path: RAW through
+// OpenSSL (node:crypto), DIGEST (the message pre-hashed) through @noble/curves or the RSA encodings
+// over raw RSA. The portable path (browsers): ECDSA and EdDSA through @noble/curves for both message
+// types, RSA RAW through WebCrypto and RSA DIGEST through the encodings over bigint RSA.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SigningAlgorithmSpec } from 'kmsbox';
 import { verify } from '../../src/crypto/signatures.js';
+import { verify as portableVerify } from '../../src/crypto/signatures-portable.js';
 import { hex, loadVectors } from './wycheproof.js';
 
 interface SigTest { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
@@ -23,8 +26,9 @@ const FILES: Array<[string, SigningAlgorithmSpec, 'sha256' | 'sha384' | 'sha512'
 
 describe.each(FILES)('Wycheproof %s', (file, algorithm, hash) => {
   const vectors = loadVectors<SigGroup>(file);
-  const paths = algorithm === 'ED25519_SHA_512' ? (['RAW'] as const) : (['RAW', 'DIGEST'] as const);
-  it.each(paths)('%s path: valid signatures verify, invalid ones do not', (path) => {
+  const types = algorithm === 'ED25519_SHA_512' ? (['RAW'] as const) : (['RAW', 'DIGEST'] as const);
+  const paths = (['node', 'portable'] as const).flatMap((impl) => types.map((type) => [impl, type] as const));
+  it.each(paths)('%s implementation, %s messages: valid signatures verify, invalid ones do not', async (impl, path) => {
     let valid = 0;
     let invalid = 0;
     for (const group of vectors.testGroups) {
@@ -32,7 +36,7 @@ describe.each(FILES)('Wycheproof %s', (file, algorithm, hash) => {
       for (const t of group.tests) {
         const msg = hex(t.msg);
         const input = path === 'RAW' ? msg : new Uint8Array(createHash(hash).update(msg).digest());
-        const ok = verify(spki, algorithm, input, path, hex(t.sig));
+        const ok = impl === 'node' ? verify(spki, algorithm, input, path, hex(t.sig)) : await portableVerify(spki, algorithm, input, path, hex(t.sig));
         if (t.result === 'valid') {
           expect(ok, `tcId ${t.tcId} ${t.flags.join(',')}`).toBe(true);
           valid++;
