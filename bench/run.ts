@@ -3,7 +3,9 @@
  * `npm test`. Results and the machine go to BENCHMARKS.md.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { Kms } from '../src/index.js';
+import { kmsbox, kmsboxNode } from './lib.js';
+
+const { Kms } = kmsbox;
 import { compare, machine, section, table, target } from './harness.js';
 
 console.log(`# kmsbox benchmarks\n\n${machine()}`);
@@ -52,8 +54,8 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
 {
   section('Encrypt 4 KiB through @aws-sdk/client-kms');
   const { KMSClient, EncryptCommand } = await import('@aws-sdk/client-kms');
-  const { createRequestHandler } = await import('../src/index.js');
-  const { startServer } = await import('../src/node.js');
+  const { createRequestHandler } = kmsbox;
+  const { startServer } = kmsboxNode;
   const kms = new Kms();
   const { KeyMetadata } = await kms.createKey({ Description: 'bench' });
   const input = { KeyId: KeyMetadata!.KeyId!, Plaintext: randomBytes(4096) };
@@ -80,8 +82,8 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { FileProvider } = await import('../src/node.js');
-  const { MemoryProvider, WebCryptoProvider } = await import('../src/index.js');
+  const { FileProvider } = kmsboxNode;
+  const { MemoryProvider, WebCryptoProvider } = kmsbox;
   const dir = mkdtempSync(join(tmpdir(), 'kmsbox-bench-'));
   const rootKeyFile = join(dir, 'root.key');
   writeFileSync(rootKeyFile, randomBytes(32));
@@ -191,3 +193,4 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   );
   table([raw!, viaKms!], raw!.name);
 }
+await import('./envelope.js');
