@@ -20,9 +20,11 @@ export const nobleHmac: HmacBackend = {
   hmac: (hash, key, message) => nobleHmacFn(NOBLE[hash], key, message),
 };
 
+const NODE_NAMES = { 'SHA-224': 'sha224', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+
 export const nodeHmac: HmacBackend | undefined = nodeCrypto && {
   name: 'node',
-  hmac: (hash, key, message) => nodeCrypto!.createHmac(hash.replace('-', '').toLowerCase(), key).update(message).digest(),
+  hmac: (hash, key, message) => nodeCrypto!.createHmac(NODE_NAMES[hash], key).update(message).digest(),
 };
 
 export const hmac: HmacBackend = nodeHmac ?? nobleHmac;

@@ -152,13 +152,14 @@ export class Reader {
     if (info > 27) throw new CborError(info === 31 ? 'indefinite length' : 'reserved additional information');
     const size = 1 << (info - 24);
     this.need(1 + size);
-    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos + 1, size);
+    const b = this.bytes;
+    const p = this.pos + 1;
     let arg: number;
-    if (size === 1) arg = view.getUint8(0);
-    else if (size === 2) arg = view.getUint16(0);
-    else if (size === 4) arg = view.getUint32(0);
+    if (size === 1) arg = b[p]!;
+    else if (size === 2) arg = (b[p]! << 8) | b[p + 1]!;
+    else if (size === 4) arg = ((b[p]! << 24) >>> 0) + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
     else {
-      const big = view.getBigUint64(0);
+      const big = new DataView(b.buffer, b.byteOffset + p, 8).getBigUint64(0);
       // Nothing in the profile comes near 2^53; such an argument is only ever an attack.
       if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new CborError('argument out of range');
       arg = Number(big);

@@ -82,7 +82,10 @@ export const INVALID_ENVELOPE_MESSAGE = 'The envelope is malformed, was modified
 /** Segment i's nonce: 7 zero bytes ‖ uint32be(i) ‖ final flag. */
 export function segmentNonce(index: number, final: boolean): Uint8Array {
   const nonce = new Uint8Array(NONCE_BYTES);
-  new DataView(nonce.buffer).setUint32(7, index);
+  nonce[7] = index >>> 24;
+  nonce[8] = (index >>> 16) & 0xff;
+  nonce[9] = (index >>> 8) & 0xff;
+  nonce[10] = index & 0xff;
   nonce[11] = final ? 1 : 0;
   return nonce;
 }

@@ -20,6 +20,9 @@ export interface MessageKeys {
   readonly macKey: Uint8Array;
 }
 
+/** HKDF info ‖ 0x01: the whole input of the single expand block, per suite. */
+const EXPAND_INPUT = new Map<SuiteId, Uint8Array>();
+
 export function kdfInfo(suite: SuiteId): Uint8Array {
   const info = new Uint8Array(LABEL.length + 2);
   info.set(LABEL, 0);
@@ -27,14 +30,22 @@ export function kdfInfo(suite: SuiteId): Uint8Array {
   return info;
 }
 
+function expandInput(suite: SuiteId): Uint8Array {
+  let t1 = EXPAND_INPUT.get(suite);
+  if (t1 === undefined) {
+    const info = kdfInfo(suite);
+    t1 = new Uint8Array(info.length + 1);
+    t1.set(info, 0);
+    t1[info.length] = 1;
+    EXPAND_INPUT.set(suite, t1);
+  }
+  return t1;
+}
+
 export function deriveMessageKeys(dek: Uint8Array, messageId: Uint8Array, suite: SuiteId): MessageKeys {
   if (dek.length !== DEK_BYTES) throw new RangeError('the data key must be 32 bytes');
   const prk = hmac.hmac('SHA-512', messageId, dek);
-  const info = kdfInfo(suite);
-  const t1 = new Uint8Array(info.length + 1);
-  t1.set(info, 0);
-  t1[info.length] = 1;
-  const okm = hmac.hmac('SHA-512', prk, t1);
+  const okm = hmac.hmac('SHA-512', prk, expandInput(suite));
   prk.fill(0);
   const keys = { encKey: new Uint8Array(okm.subarray(0, 32)), macKey: new Uint8Array(okm.subarray(32, 64)) };
   okm.fill(0);
