@@ -44,3 +44,11 @@ export class GetPublicKeyCommand extends KmsCommand<S.GetPublicKeyRequest, S.Get
 export class GenerateDataKeyPairCommand extends KmsCommand<S.GenerateDataKeyPairRequest, S.GenerateDataKeyPairCommandOutput> {}
 export class GenerateDataKeyPairWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyPairWithoutPlaintextRequest, S.GenerateDataKeyPairWithoutPlaintextCommandOutput> {}
 export class DeriveSharedSecretCommand extends KmsCommand<S.DeriveSharedSecretRequest, S.DeriveSharedSecretCommandOutput> {}
+export class GetKeyPolicyCommand extends KmsCommand<S.GetKeyPolicyRequest, S.GetKeyPolicyCommandOutput> {}
+export class PutKeyPolicyCommand extends KmsCommand<S.PutKeyPolicyRequest, S.PutKeyPolicyCommandOutput> {}
+export class ListKeyPoliciesCommand extends KmsCommand<S.ListKeyPoliciesRequest, S.ListKeyPoliciesCommandOutput> {}
+export class CreateGrantCommand extends KmsCommand<S.CreateGrantRequest, S.CreateGrantCommandOutput> {}
+export class ListGrantsCommand extends KmsCommand<S.ListGrantsRequest, S.ListGrantsCommandOutput> {}
+export class ListRetirableGrantsCommand extends KmsCommand<S.ListRetirableGrantsRequest, S.ListRetirableGrantsCommandOutput> {}
+export class RetireGrantCommand extends KmsCommand<S.RetireGrantRequest, S.RetireGrantCommandOutput> {}
+export class RevokeGrantCommand extends KmsCommand<S.RevokeGrantRequest, S.RevokeGrantCommandOutput> {}

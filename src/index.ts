@@ -14,3 +14,4 @@ export { handleWireRequest, requestScope, type WireRequest, type WireResponse, t
 export { WebCryptoProvider, type WebCryptoProviderOptions } from './providers/webcrypto.js';
 export { verifySigV4, type SigV4Credential, type SigV4Request, type SigV4Result } from './protocol/sigv4.js';
 export * from './envelope/index.js';
+export { MemoryAuditSink, type AuditEvent, type AuditSink, type AuditOption } from './audit/event.js';

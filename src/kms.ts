@@ -8,7 +8,12 @@ import { plainValidation } from './api/validate.js';
 import { toNow, type ClockOption } from './clock.js';
 import type { KmsCommand } from './commands.js';
 import { KMSInternalException, KMSServiceException, UnsupportedOperationException } from './errors.js';
-import { OPERATIONS, type OperationName } from './ops/index.js';
+import { KEYLESS_OPERATIONS, OPERATIONS, WRITE_OPERATIONS, type OperationName } from './ops/index.js';
+import { authorizeWithoutKey, type Caller } from './ops/authorize.js';
+import { checkGrantTokens } from './ops/grants.js';
+import { auditEvent, toSink, type AuditOption, type AuditSink } from './audit/event.js';
+import { accountOf, roleOf } from './policy/evaluate.js';
+import { parsePolicy } from './policy/document.js';
 import type { Env } from './ops/env.js';
 import { readInput } from './api/validate.js';
 import { MemoryProvider } from './providers/memory.js';
@@ -23,11 +28,32 @@ export interface KmsOptions {
   accountId?: string | undefined;
   /** A Clock (`{ now(): Date }`) or a function returning a Date or epoch ms. Default: the system clock. */
   clock?: ClockOption | undefined;
-  /** The caller's ARN, for key policies. Default: the account root. */
+  /** The caller's ARN: key policies, identity policies and grants decide what it may do. Default: the account root. */
   principal?: string | undefined;
+  /** IAM identity policies (JSON documents) by principal ARN; a role's policies also apply to its sessions. */
+  identityPolicies?: Readonly<Record<string, readonly string[]>> | undefined;
+  /** Where audit events go: a sink, a callback, or several. Default: none. */
+  audit?: AuditOption | readonly AuditOption[] | undefined;
+  /** For the audit trail: the caller's address and user agent (the HTTP server sets these). */
+  sourceIp?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+/** State every view of one service shares (withPrincipal, withRegion, withAccount). */
+interface Shared {
+  readonly identityPolicies: Map<string, readonly string[]>;
+  readonly sinks: readonly AuditSink[];
 }
 
 const REGION = /^([a-z]+-){2,3}\d+$/;
+/** Carries the shared state from a Kms to the views it makes. */
+const SHARED = Symbol('kmsbox.shared');
+
+function checkIdentityPolicies(principal: string, docs: readonly string[]): readonly string[] {
+  if (!Array.isArray(docs) || docs.some((d) => typeof d !== 'string')) throw plainValidation(`Identity policies for ${principal} must be a list of JSON policy documents.`);
+  for (const d of docs) parsePolicy(d, 'identity');
+  return [...docs];
+}
 const ACCOUNT = /^\d{12}$/;
 
 /** The command-name → operation mapping `send` uses: `EncryptCommand` → `Encrypt`. */
@@ -46,6 +72,7 @@ export class Kms {
   readonly principal: string;
   readonly #env: Env;
   readonly #options: KmsOptions;
+  readonly #shared: Shared;
 
   constructor(options: KmsOptions = {}) {
     const region = options.region ?? 'us-east-1';
@@ -58,6 +85,28 @@ export class Kms {
     const provider = options.provider ?? new MemoryProvider();
     this.#options = { ...options, provider };
     this.#env = { provider, region, accountId, now: toNow(options.clock) };
+    const inherited = (options as { [SHARED]?: Shared })[SHARED];
+    if (inherited) {
+      this.#shared = inherited;
+    } else {
+      const identityPolicies = new Map<string, readonly string[]>();
+      for (const [principal, docs] of Object.entries(options.identityPolicies ?? {})) identityPolicies.set(principal, checkIdentityPolicies(principal, docs));
+      const audit = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditOption];
+      this.#shared = { identityPolicies, sinks: audit.map(toSink) };
+    }
+    (this.#options as { [SHARED]?: Shared })[SHARED] = this.#shared;
+  }
+
+  /** Replaces the IAM identity policies of a principal (an empty list removes them). Shared by every view of this service. */
+  putIdentityPolicies(principal: string, policies: readonly string[]): void {
+    const docs = checkIdentityPolicies(principal, policies);
+    if (docs.length === 0) this.#shared.identityPolicies.delete(principal);
+    else this.#shared.identityPolicies.set(principal, docs);
+  }
+
+  /** The identity policies attached to a principal. */
+  getIdentityPolicies(principal: string): readonly string[] {
+    return this.#shared.identityPolicies.get(principal) ?? [];
   }
 
   /** The provider keys live in. */
@@ -65,9 +114,9 @@ export class Kms {
     return this.#env.provider;
   }
 
-  /** The same service (same provider, region, clock) acting as another caller. */
-  withPrincipal(principal: string): Kms {
-    return new Kms({ ...this.#options, principal });
+  /** The same service (same provider, region, clock, policies, audit) acting as another caller. */
+  withPrincipal(principal: string, call: { sourceIp?: string; userAgent?: string } = {}): Kms {
+    return new Kms({ ...this.#options, principal, ...call });
   }
 
   /** The same service (same provider, region, clock) for another account; the caller becomes that account's root. */
@@ -91,6 +140,7 @@ export class Kms {
       });
       // Every error carries a request id, as AWS's do.
       error.$metadata.requestId = globalThis.crypto.randomUUID();
+      await this.#audit({ operation: operation || 'Unknown', input, error, requestId: error.$metadata.requestId, resources: new Map() });
       throw error;
     }
     return this.#call(operation as OperationName, input);
@@ -115,21 +165,73 @@ export class Kms {
 
   async #call(operation: OperationName, input: unknown): Promise<any> {
     const requestId = globalThis.crypto.randomUUID();
+    const resources = new Map<string, string>();
+    let output: Record<string, unknown> | undefined;
+    let failure: KMSServiceException | undefined;
     try {
-      const output = (await OPERATIONS[operation](this.#env, readInput(input))) as Record<string, unknown>;
+      const parsed = readInput(input);
+      const caller: Caller = {
+        principal: this.principal,
+        operation,
+        input: parsed,
+        identityPolicies: this.#identityPoliciesOf(this.principal),
+        resources,
+        authorized: new Set(),
+        ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
+      };
+      const env: Env = { ...this.#env, caller };
+      checkGrantTokens(parsed);
+      if (KEYLESS_OPERATIONS.has(operation)) authorizeWithoutKey(env);
+      output = (await OPERATIONS[operation](env, parsed)) as Record<string, unknown>;
       output.$metadata = { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
-      return output;
     } catch (error) {
       if (error instanceof KMSServiceException) {
         error.$metadata.requestId = requestId;
-        throw error;
+        failure = error;
+      } else {
+        // Anything else is our bug or a broken provider: never let a raw error out of the API.
+        failure = new KMSInternalException({
+          message: 'kmsbox could not complete the request because of an internal error.',
+          cause: error,
+          $metadata: { requestId },
+        });
       }
-      // Anything else is our bug or a broken provider: never let a raw error out of the API.
-      throw new KMSInternalException({
-        message: 'kmsbox could not complete the request because of an internal error.',
-        cause: error,
-        $metadata: { requestId },
-      });
+    }
+    await this.#audit({ operation, input, requestId, resources, ...(output ? { output } : {}), ...(failure ? { error: failure } : {}) });
+    if (failure) throw failure;
+    return output;
+  }
+
+  #identityPoliciesOf(principal: string): readonly string[] {
+    const own = this.#shared.identityPolicies.get(principal) ?? [];
+    const role = roleOf(principal);
+    const ofRole = role === undefined ? [] : (this.#shared.identityPolicies.get(role) ?? []);
+    return ofRole.length === 0 ? own : [...own, ...ofRole];
+  }
+
+  /** Records one call in every audit sink. A sink that fails makes the call fail: no unrecorded results. */
+  async #audit(call: { operation: string; input: unknown; requestId: string; resources: Map<string, string>; output?: Record<string, unknown>; error?: KMSServiceException }): Promise<void> {
+    if (this.#shared.sinks.length === 0) return;
+    const event = auditEvent({
+      operation: call.operation,
+      principal: this.principal,
+      principalAccount: accountOf(this.principal) ?? this.accountId,
+      region: this.region,
+      accountId: this.accountId,
+      time: this.#env.now(),
+      requestId: call.requestId,
+      readOnly: !WRITE_OPERATIONS.has(call.operation as OperationName),
+      input: call.input,
+      ...(call.output ? { output: call.output } : {}),
+      ...(call.error ? { error: { name: call.error.name, message: call.error.message } } : {}),
+      resources: call.resources,
+      ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
+      ...(this.#options.userAgent !== undefined ? { userAgent: this.#options.userAgent } : {}),
+    });
+    try {
+      for (const sink of this.#shared.sinks) await sink.write(event);
+    } catch (error) {
+      throw new KMSInternalException({ message: 'kmsbox could not record the audit event for this request.', cause: error, $metadata: { requestId: call.requestId } });
     }
   }
 
@@ -238,5 +340,29 @@ export class Kms {
   }
   verifyMac(input: S.VerifyMacRequest): Promise<S.VerifyMacCommandOutput> {
     return this.#call('VerifyMac', input);
+  }
+  getKeyPolicy(input: S.GetKeyPolicyRequest): Promise<S.GetKeyPolicyCommandOutput> {
+    return this.#call('GetKeyPolicy', input);
+  }
+  putKeyPolicy(input: S.PutKeyPolicyRequest): Promise<S.PutKeyPolicyCommandOutput> {
+    return this.#call('PutKeyPolicy', input);
+  }
+  listKeyPolicies(input: S.ListKeyPoliciesRequest): Promise<S.ListKeyPoliciesCommandOutput> {
+    return this.#call('ListKeyPolicies', input);
+  }
+  createGrant(input: S.CreateGrantRequest): Promise<S.CreateGrantCommandOutput> {
+    return this.#call('CreateGrant', input);
+  }
+  listGrants(input: S.ListGrantsRequest): Promise<S.ListGrantsCommandOutput> {
+    return this.#call('ListGrants', input);
+  }
+  listRetirableGrants(input: S.ListRetirableGrantsRequest): Promise<S.ListRetirableGrantsCommandOutput> {
+    return this.#call('ListRetirableGrants', input);
+  }
+  retireGrant(input: S.RetireGrantRequest = {}): Promise<S.RetireGrantCommandOutput> {
+    return this.#call('RetireGrant', input);
+  }
+  revokeGrant(input: S.RevokeGrantRequest): Promise<S.RevokeGrantCommandOutput> {
+    return this.#call('RevokeGrant', input);
   }
 }

@@ -27,6 +27,7 @@ import type {
   OriginType,
   RotationType,
   SigningAlgorithmSpec,
+  GrantOperation,
 } from './enums.js';
 import type { ResponseMetadata } from '../errors.js';
 
@@ -478,3 +479,95 @@ export type GetPublicKeyCommandOutput = GetPublicKeyResponse & MetadataBearer;
 export type GenerateDataKeyPairCommandOutput = GenerateDataKeyPairResponse & MetadataBearer;
 export type GenerateDataKeyPairWithoutPlaintextCommandOutput = GenerateDataKeyPairWithoutPlaintextResponse & MetadataBearer;
 export type DeriveSharedSecretCommandOutput = DeriveSharedSecretResponse & MetadataBearer;
+
+// Key policies and grants.
+
+export interface GetKeyPolicyRequest {
+  KeyId: string | undefined;
+  PolicyName?: string | undefined;
+}
+export interface GetKeyPolicyResponse {
+  Policy?: string | undefined;
+  PolicyName?: string | undefined;
+}
+export interface PutKeyPolicyRequest {
+  KeyId: string | undefined;
+  PolicyName?: string | undefined;
+  Policy: string | undefined;
+  BypassPolicyLockoutSafetyCheck?: boolean | undefined;
+}
+export interface ListKeyPoliciesRequest {
+  KeyId: string | undefined;
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+}
+export interface ListKeyPoliciesResponse {
+  PolicyNames?: string[] | undefined;
+  NextMarker?: string | undefined;
+  Truncated?: boolean | undefined;
+}
+export interface GrantConstraints {
+  EncryptionContextSubset?: Record<string, string> | undefined;
+  EncryptionContextEquals?: Record<string, string> | undefined;
+}
+export interface CreateGrantRequest {
+  KeyId: string | undefined;
+  GranteePrincipal?: string | undefined;
+  RetiringPrincipal?: string | undefined;
+  Operations: GrantOperation[] | undefined;
+  Constraints?: GrantConstraints | undefined;
+  GrantTokens?: string[] | undefined;
+  Name?: string | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface CreateGrantResponse {
+  GrantToken?: string | undefined;
+  GrantId?: string | undefined;
+}
+export interface GrantListEntry {
+  KeyId?: string | undefined;
+  GrantId?: string | undefined;
+  Name?: string | undefined;
+  CreationDate?: Date | undefined;
+  GranteePrincipal?: string | undefined;
+  RetiringPrincipal?: string | undefined;
+  IssuingAccount?: string | undefined;
+  Operations?: GrantOperation[] | undefined;
+  Constraints?: GrantConstraints | undefined;
+}
+export interface ListGrantsRequest {
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+  KeyId: string | undefined;
+  GrantId?: string | undefined;
+  GranteePrincipal?: string | undefined;
+}
+export interface ListGrantsResponse {
+  Grants?: GrantListEntry[] | undefined;
+  NextMarker?: string | undefined;
+  Truncated?: boolean | undefined;
+}
+export interface ListRetirableGrantsRequest {
+  Limit?: number | undefined;
+  Marker?: string | undefined;
+  RetiringPrincipal: string | undefined;
+}
+export interface RetireGrantRequest {
+  GrantToken?: string | undefined;
+  KeyId?: string | undefined;
+  GrantId?: string | undefined;
+  DryRun?: boolean | undefined;
+}
+export interface RevokeGrantRequest {
+  KeyId: string | undefined;
+  GrantId: string | undefined;
+  DryRun?: boolean | undefined;
+}
+export type GetKeyPolicyCommandOutput = GetKeyPolicyResponse & MetadataBearer;
+export type PutKeyPolicyCommandOutput = MetadataBearer;
+export type ListKeyPoliciesCommandOutput = ListKeyPoliciesResponse & MetadataBearer;
+export type CreateGrantCommandOutput = CreateGrantResponse & MetadataBearer;
+export type ListGrantsCommandOutput = ListGrantsResponse & MetadataBearer;
+export type ListRetirableGrantsCommandOutput = ListGrantsResponse & MetadataBearer;
+export type RetireGrantCommandOutput = MetadataBearer;
+export type RevokeGrantCommandOutput = MetadataBearer;

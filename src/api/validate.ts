@@ -191,6 +191,17 @@ export class Checks {
     return new Checks(item as Input, `${this.prefix}${path(field)}.${index + 1}.member.`, this.problems);
   }
 
+  /** A nested structure member (`field.`). */
+  structure(field: string): Checks | undefined {
+    const value = this.present(field, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+      this.fail(field, value, 'be a structure');
+      return undefined;
+    }
+    return new Checks(value as Input, `${this.prefix}${path(field)}.`, this.problems);
+  }
+
   /** List of plain strings (`field.<i>.member`). */
   stringItem(field: string, index: number, item: unknown, rule: StringRule): string | undefined {
     const key = `${field}.${index + 1}.member`;

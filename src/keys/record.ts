@@ -54,12 +54,33 @@ export interface AliasRecord {
   updatedAt: number;
 }
 
-/** Everything a provider persists for the Kms: keys by key ARN, aliases by alias ARN. */
+export interface GrantConstraintsRecord {
+  EncryptionContextSubset?: Record<string, string>;
+  EncryptionContextEquals?: Record<string, string>;
+}
+
+export interface GrantRecord {
+  /** 64 lowercase hex characters. */
+  readonly grantId: string;
+  readonly keyArn: string;
+  readonly name?: string;
+  readonly granteePrincipal: string;
+  readonly retiringPrincipal?: string;
+  /** The account root ARN of the account that created the grant. */
+  readonly issuingAccount: string;
+  readonly operations: string[];
+  readonly constraints?: GrantConstraintsRecord;
+  readonly createdAt: number;
+}
+
+/** Everything a provider persists for the Kms: keys by key ARN, aliases by alias ARN, grants by grant id. */
 export interface StoreState {
   keys: Record<string, KeyRecord>;
   aliases: Record<string, AliasRecord>;
+  /** Absent in stores written before grants existed. */
+  grants?: Record<string, GrantRecord>;
 }
 
 export function emptyState(): StoreState {
-  return { keys: {}, aliases: {} };
+  return { keys: {}, aliases: {}, grants: {} };
 }

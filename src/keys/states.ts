@@ -78,6 +78,13 @@ export const STATE_RULES = {
   ListResourceTags: ANY,
   ListAliases: ANY,
   DeleteAlias: ANY,
+  GetKeyPolicy: ANY,
+  PutKeyPolicy: ANY,
+  ListKeyPolicies: ANY,
+  ListGrants: ANY,
+  RetireGrant: ANY,
+  RevokeGrant: ANY,
+  CreateGrant: USE,
 } as const satisfies Record<string, Rule>;
 
 export type KeyOperation = keyof typeof STATE_RULES;

@@ -7,6 +7,7 @@ import { aliasArn, keyArn } from '../keys/arn.js';
 import type { AliasRecord } from '../keys/record.js';
 import type { Env } from './env.js';
 import { keyIdMember, paging } from './fields.js';
+import { authorizeKey, authorizeWithoutKey } from './authorize.js';
 import { aliasNotFound, findKey, findKeyFor, sweepDeletions } from './lookup.js';
 
 const MAX_ALIASES_PER_KEY = 50;
@@ -34,8 +35,10 @@ export async function createAlias(env: Env, input: Input): Promise<object> {
   const target = keyIdMember(c, 'TargetKeyId');
   c.done();
   checkAliasName(name!);
-  const key = await findKeyFor(env, target!, 'CreateAlias', { aliases: false });
   const arn = aliasArn(env.region, env.accountId, name!);
+  // Alias operations need the permission on the alias (IAM) and on the key (reference §5.2).
+  authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
+  const key = await findKeyFor(env, target!, 'CreateAlias', { aliases: false });
   const now = env.now();
   await env.provider.update((s) => {
     if (s.aliases[arn] !== undefined) throw new AlreadyExistsException({ message: `An alias with the name ${arn} already exists` });
@@ -56,11 +59,13 @@ export async function updateAlias(env: Env, input: Input): Promise<object> {
   c.done();
   checkAliasName(name!);
   const arn = aliasArn(env.region, env.accountId, name!);
+  authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
   const alias = await env.provider.read((s) => s.aliases[arn]);
   if (alias === undefined) throw aliasNotFound(arn);
   // Only the new target's state matters (footnote 10 of the key-state table).
   const key = await findKeyFor(env, target!, 'UpdateAlias', { aliases: false });
   const old = await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]);
+  if (old !== undefined) await authorizeKey(env, old);
   if (old !== undefined && (old.keyUsage !== key.keyUsage || old.keySpec !== key.keySpec)) {
     throw plainValidation(
       `Alias ${arn} cannot be changed from a key with spec ${old.keySpec} and usage ${old.keyUsage} to one with spec ${key.keySpec} and usage ${key.keyUsage}.`,
@@ -82,6 +87,10 @@ export async function deleteAlias(env: Env, input: Input): Promise<object> {
   c.done();
   checkAliasName(name!);
   const arn = aliasArn(env.region, env.accountId, name!);
+  authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
+  const alias = await env.provider.read((s) => s.aliases[arn]);
+  const target = alias && (await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]));
+  if (target !== undefined) await authorizeKey(env, target);
   await env.provider.update((s) => {
     if (s.aliases[arn] === undefined) throw aliasNotFound(arn);
     delete s.aliases[arn];
@@ -95,7 +104,7 @@ export async function listAliases(env: Env, input: Input): Promise<ListAliasesRe
   const { limit, marker } = paging(c);
   c.done();
   await sweepDeletions(env);
-  const only = keyId === undefined ? undefined : (await findKey(env, keyId, { aliases: false })).keyId;
+  const only = keyId === undefined ? undefined : (await findKey(env, keyId, { aliases: false, action: null })).keyId;
   const prefix = arnPrefix(env);
   const entries = await env.provider.read((s) =>
     Object.values(s.aliases)

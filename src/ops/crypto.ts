@@ -33,6 +33,7 @@ import type { KeyRecord } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
+import { authorizeKey } from './authorize.js';
 import { findKey, findKeyFor, reloadKey } from './lookup.js';
 
 const MAX_PLAINTEXT = 4096;
@@ -133,6 +134,8 @@ interface OpenOptions {
   algorithm: EncryptionAlgorithmSpec | undefined;
   /** Checks that must pass before any decryption (the destination key of ReEncrypt). */
   beforeDecrypt?: (key: KeyRecord) => Promise<void> | void;
+  /** The permission needed on the key: default kms:<Operation> (ReEncrypt: kms:ReEncryptFrom). */
+  action?: string;
 }
 
 /**
@@ -141,8 +144,9 @@ interface OpenOptions {
  */
 async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened> {
   // An RSA ciphertext carries no key id: the request names its key (AWS requires KeyId and the algorithm then).
+  const find = o.action ? { action: o.action } : {};
   if (o.keyId !== undefined) {
-    const requested = await findKey(env, o.keyId);
+    const requested = await findKey(env, o.keyId, find);
     if (isAsymmetric(requested) && requested.keyUsage === 'ENCRYPT_DECRYPT') {
       checkState(o.operation, requested);
       const algorithm = checkAlgorithm(requested, o.algorithm) as RsaAlgorithm;
@@ -155,7 +159,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   }
   const decoded = decodeBlob(blob);
   if (o.keyId !== undefined) {
-    const requested = await findKey(env, o.keyId);
+    const requested = await findKey(env, o.keyId, find);
     if (requested.keyId !== decoded.keyId) {
       throw new IncorrectKeyException({
         message: 'The key ID in the request does not identify a CMK that can perform this operation.',
@@ -169,6 +173,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
     if (error instanceof NotFoundException) throw new InvalidCiphertextException();
     throw error;
   }
+  await authorizeKey(env, key, find);
   checkState(o.operation, key);
   checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
   checkAlgorithm(key, o.algorithm);
@@ -182,8 +187,8 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
 }
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
-async function encryptionKey(env: Env, keyId: string, operation: KeyOperation, algorithm?: EncryptionAlgorithmSpec): Promise<KeyRecord> {
-  const key = await findKeyFor(env, keyId, operation);
+async function encryptionKey(env: Env, keyId: string, operation: KeyOperation, algorithm?: EncryptionAlgorithmSpec, action?: string): Promise<KeyRecord> {
+  const key = await findKeyFor(env, keyId, operation, action ? { action } : {});
   checkUsage(key, 'ENCRYPT_DECRYPT', operation);
   checkAlgorithm(key, algorithm);
   return key;
@@ -259,7 +264,7 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
   c.done();
   let destination: KeyRecord | undefined;
   const findDestination = async (): Promise<void> => {
-    destination = await encryptionKey(env, destinationKeyId!, 'ReEncrypt', destinationAlgorithm);
+    destination = await encryptionKey(env, destinationKeyId!, 'ReEncrypt', destinationAlgorithm, 'kms:ReEncryptTo');
   };
   if (ignoreCiphertext || blob === undefined) {
     await findDestination();
@@ -267,6 +272,7 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
   }
   const opened = await open(env, blob!, {
     operation: 'ReEncrypt',
+    action: 'kms:ReEncryptFrom',
     context: sourceContext,
     keyId: sourceKeyId,
     algorithm: sourceAlgorithm,

@@ -3,6 +3,8 @@ import type { Input } from '../api/validate.js';
 import type { Env } from './env.js';
 import * as aliases from './aliases.js';
 import * as crypto from './crypto.js';
+import * as grants from './grants.js';
+import * as policies from './policies.js';
 import * as keys from './keys.js';
 import * as mac from './mac.js';
 import * as rotation from './rotation.js';
@@ -14,6 +16,7 @@ type Operation = (env: Env, input: Input) => Promise<object>;
 export const OPERATIONS = {
   CancelKeyDeletion: keys.cancelKeyDeletion,
   CreateAlias: aliases.createAlias,
+  CreateGrant: grants.createGrant,
   CreateKey: keys.createKey,
   Decrypt: crypto.decrypt,
   DeleteAlias: aliases.deleteAlias,
@@ -30,13 +33,20 @@ export const OPERATIONS = {
   GenerateDataKeyWithoutPlaintext: crypto.generateDataKeyWithoutPlaintext,
   GenerateMac: mac.generateMac,
   GenerateRandom: crypto.generateRandom,
+  GetKeyPolicy: policies.getKeyPolicy,
   GetKeyRotationStatus: rotation.getKeyRotationStatus,
   GetPublicKey: signing.getPublicKey,
   ListAliases: aliases.listAliases,
+  ListGrants: grants.listGrants,
+  ListKeyPolicies: policies.listKeyPolicies,
   ListKeyRotations: rotation.listKeyRotations,
   ListKeys: keys.listKeys,
   ListResourceTags: tags.listResourceTags,
+  ListRetirableGrants: grants.listRetirableGrants,
+  PutKeyPolicy: policies.putKeyPolicy,
   ReEncrypt: crypto.reEncrypt,
+  RetireGrant: grants.retireGrant,
+  RevokeGrant: grants.revokeGrant,
   RotateKeyOnDemand: rotation.rotateKeyOnDemand,
   ScheduleKeyDeletion: keys.scheduleKeyDeletion,
   Sign: signing.sign,
@@ -49,3 +59,13 @@ export const OPERATIONS = {
 } as const satisfies Record<string, Operation>;
 
 export type OperationName = keyof typeof OPERATIONS;
+
+/** Operations that act on no key (or on many): only identity policies authorize them (reference §5.2). */
+export const KEYLESS_OPERATIONS: ReadonlySet<OperationName> = new Set(['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants']);
+
+/** Operations that change state (CloudTrail `readOnly: false`); everything else reads or uses keys. */
+export const WRITE_OPERATIONS: ReadonlySet<OperationName> = new Set([
+  'CancelKeyDeletion', 'CreateAlias', 'CreateGrant', 'CreateKey', 'DeleteAlias', 'DisableKey', 'DisableKeyRotation', 'EnableKey',
+  'EnableKeyRotation', 'PutKeyPolicy', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion', 'TagResource',
+  'UntagResource', 'UpdateAlias', 'UpdateKeyDescription',
+]);

@@ -11,15 +11,14 @@ import type {
   ScheduleKeyDeletionResponse,
 } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
-import { LimitExceededException, MalformedPolicyDocumentException, UnsupportedOperationException } from '../errors.js';
+import { MalformedPolicyDocumentException, UnsupportedOperationException } from '../errors.js';
+import { parsePolicy } from '../policy/document.js';
+import { canManagePolicy } from './authorize.js';
 import { keyArn, newKeyId } from '../keys/arn.js';
 import type { KeyRecord } from '../keys/record.js';
-import { utf8Encode } from '../crypto/bytes.js';
 import { DAY_MS, type Env } from './env.js';
 import { checkTagRules, grantTokens, keyIdMember, paging, tagList } from './fields.js';
 import { findKeyFor, rotate, sweepDeletions, updateKey } from './lookup.js';
-
-const MAX_POLICY_BYTES = 32_768;
 
 /** The policy AWS attaches when CreateKey has none (reference §0.11). */
 export function defaultKeyPolicy(accountId: string): string {
@@ -39,18 +38,11 @@ export function defaultKeyPolicy(accountId: string): string {
   return JSON.stringify(policy, null, 2);
 }
 
-function checkPolicy(policy: string): void {
-  if (utf8Encode(policy).length > MAX_POLICY_BYTES) {
-    throw new LimitExceededException({ message: `The key policy exceeds the ${MAX_POLICY_BYTES} byte size quota.` });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch {
-    throw new MalformedPolicyDocumentException({ message: 'The key policy is not a valid JSON document.' });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new MalformedPolicyDocumentException({ message: 'The key policy must be a JSON object.' });
+/** A key policy as CreateKey and PutKeyPolicy accept it: valid, and (unless bypassed) not locking the caller out. */
+export function checkKeyPolicy(env: Env, keyArn: string, policy: string, bypassLockoutCheck: boolean): void {
+  parsePolicy(policy, 'key');
+  if (!bypassLockoutCheck && !canManagePolicy(env, keyArn, policy)) {
+    throw new MalformedPolicyDocumentException({ message: 'The new key policy will not allow you to update the key policy in the future.' });
   }
 }
 
@@ -116,7 +108,7 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const keySpec = c.oneOf('KeySpec', KeySpec);
   const origin = c.oneOf('Origin', OriginType) ?? 'AWS_KMS';
   const customKeyStoreId = c.string('CustomKeyStoreId', { min: 1, max: 64 });
-  c.bool('BypassPolicyLockoutSafetyCheck');
+  const bypass = c.bool('BypassPolicyLockoutSafetyCheck') ?? false;
   const tags = tagList(c) ?? [];
   const multiRegion = c.bool('MultiRegion') ?? false;
   const xksKeyId = c.string('XksKeyId', { min: 1, max: 128 });
@@ -134,7 +126,6 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const keyUsage = usage ?? 'ENCRYPT_DECRYPT';
   if (!allowsUsage(spec, keyUsage)) throw plainValidation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${spec}`);
   checkTagRules(tags);
-  if (policy !== undefined) checkPolicy(policy);
   if (origin !== 'AWS_KMS') {
     throw new UnsupportedOperationException({ message: `Origin ${origin} is not supported by kmsbox yet.` });
   }
@@ -152,6 +143,7 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const now = env.now();
   const keyId = newKeyId(multiRegion);
   const arn = keyArn(env.region, env.accountId, keyId);
+  if (policy !== undefined) checkKeyPolicy(env, arn, policy, bypass);
   const materialId = await env.provider.createMaterial(spec, keyUsage);
   const record: KeyRecord = {
     keyId,

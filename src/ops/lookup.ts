@@ -7,6 +7,7 @@ import { NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyRef } from '../keys/arn.js';
 import type { KeyRecord, MaterialVersion, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
+import { authorizeKey } from './authorize.js';
 import { DAY_MS, type Env } from './env.js';
 
 export function invalidKeyId(value: string): NotFoundException {
@@ -25,7 +26,7 @@ export function aliasNotFound(arn: string): NotFoundException {
  * The key a KeyId names. `aliases: false` is for the members AWS documents as "key ID or key
  * ARN" only (CreateAlias/UpdateAlias TargetKeyId, ListAliases KeyId).
  */
-export async function findKey(env: Env, value: string, opts: { aliases?: boolean } = {}): Promise<KeyRecord> {
+export async function findKey(env: Env, value: string, opts: FindOptions = {}): Promise<KeyRecord> {
   const ref = parseKeyRef(value);
   if (ref === undefined || (ref.kind === 'alias' && opts.aliases === false)) throw invalidKeyId(value);
   if (ref.region !== undefined && ref.region !== env.region) throw new NotFoundException({ message: `Invalid arn ${ref.region}` });
@@ -45,11 +46,20 @@ export async function findKey(env: Env, value: string, opts: { aliases?: boolean
     if (record === undefined) missing = aliasNotFound(arn);
   }
   if (record === undefined) throw missing!;
-  return settle(env, record);
+  const key = await settle(env, record);
+  if (opts.action !== null) await authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
+  return key;
+}
+
+export interface FindOptions {
+  /** false: the member takes a key id or key ARN only (no aliases). */
+  readonly aliases?: boolean;
+  /** The permission the request needs on the key: default `kms:<Operation>`; null for no check (a filter, not a use). */
+  readonly action?: string | null;
 }
 
 /** `findKey`, then the operation's key-state rule. */
-export async function findKeyFor(env: Env, value: string, operation: KeyOperation, opts: { aliases?: boolean } = {}): Promise<KeyRecord> {
+export async function findKeyFor(env: Env, value: string, operation: KeyOperation, opts: FindOptions = {}): Promise<KeyRecord> {
   const key = await findKey(env, value, opts);
   checkState(operation, key);
   return key;
@@ -143,6 +153,7 @@ export async function deleteKeys(env: Env, arns: readonly string[]): Promise<voi
       for (const [aliasKey, alias] of Object.entries(s.aliases)) {
         if (alias.targetKeyId === key.keyId && alias.arn.startsWith(sameAccount)) delete s.aliases[aliasKey];
       }
+      for (const [grantId, grant] of Object.entries(s.grants ?? {})) if (grant.keyArn === arn) delete s.grants![grantId];
     }
     return ids;
   });

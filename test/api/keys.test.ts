@@ -65,7 +65,7 @@ describe('CreateKey', () => {
         { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
       ],
     });
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'kms:*', Resource: '*' }] });
     const { KeyMetadata: md2 } = await kms.createKey({ Policy: policy });
     expect((await kms.provider.read((s) => s.keys[md2!.Arn!]!)).policy).toBe(policy);
     await rejects(() => kms.createKey({ Policy: '{not json' }), 'MalformedPolicyDocumentException');

@@ -46,7 +46,7 @@ describe('send(command)', () => {
 
   it('answers an operation kmsbox does not have yet with UnsupportedOperationException, and junk with ValidationException', async () => {
     const kms = new Kms();
-    const e = await rejects(() => kms.send(new sdk.CreateGrantCommand({ KeyId: 'x', Operations: ['Encrypt'], GranteePrincipal: 'p' })), 'UnsupportedOperationException', 'kmsbox does not implement CreateGrant yet.');
+    const e = await rejects(() => kms.send(new sdk.ReplicateKeyCommand({ KeyId: 'x', ReplicaRegion: 'eu-west-1' })), 'UnsupportedOperationException', 'kmsbox does not implement ReplicateKey yet.');
     expect(e.$metadata.requestId).toBeDefined();
     await rejects(() => kms.send(null as never), 'ValidationException');
     await rejects(() => kms.send({ input: {} } as never), 'UnsupportedOperationException');

@@ -211,7 +211,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
       test('a new provider has an empty state', async () => {
         const p = await makeProvider();
         const s = await p.read((state) => snapshot(state));
-        expect(s).toEqual({ keys: {}, aliases: {} });
+        expect(s).toEqual({ keys: {}, aliases: {}, grants: {} });
       });
 
       test('read runs fn over the state and returns its value', async () => {
@@ -657,7 +657,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         await expect(kms.describeKey({ KeyId: 'alias/doomed' })).rejects.toBeInstanceOf(NotFoundException);
         await expectRefused(provider.open(current, request));
         for (const id of materialIds) await expectRefused(provider.open(id, request));
-        await expect(provider.read((s) => snapshot(s))).resolves.toEqual({ keys: {}, aliases: {} });
+        await expect(provider.read((s) => snapshot(s))).resolves.toEqual({ keys: {}, aliases: {}, grants: {} });
       });
 
       test('a cancelled deletion keeps the key and its material', async () => {

@@ -19,7 +19,7 @@ const CALL_TIMEOUT_MS = 5_000;
 /** Every public async method of Kms (the AWS operations), found on the prototype. */
 const METHODS = Object.getOwnPropertyNames(Kms.prototype).filter((name) => {
   const d = Object.getOwnPropertyDescriptor(Kms.prototype, name);
-  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount'].includes(name) && typeof d?.value === 'function';
+  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'putIdentityPolicies', 'getIdentityPolicies'].includes(name) && typeof d?.value === 'function';
 });
 
 /** The request members of each operation (AWS SDK v3 field names). */
@@ -64,6 +64,14 @@ const FIELDS: Record<string, readonly string[]> = {
   untagResource: ['KeyId', 'TagKeys'],
   updateAlias: ['AliasName', 'TargetKeyId'],
   updateKeyDescription: ['KeyId', 'Description'],
+  getKeyPolicy: ['KeyId', 'PolicyName'],
+  putKeyPolicy: ['KeyId', 'PolicyName', 'Policy', 'BypassPolicyLockoutSafetyCheck'],
+  listKeyPolicies: ['KeyId', 'Limit', 'Marker'],
+  createGrant: ['KeyId', 'GranteePrincipal', 'RetiringPrincipal', 'Operations', 'Constraints', 'GrantTokens', 'Name', 'DryRun'],
+  listGrants: ['Limit', 'Marker', 'KeyId', 'GrantId', 'GranteePrincipal'],
+  listRetirableGrants: ['Limit', 'Marker', 'RetiringPrincipal'],
+  retireGrant: ['GrantToken', 'KeyId', 'GrantId', 'DryRun'],
+  revokeGrant: ['KeyId', 'GrantId', 'DryRun'],
 };
 
 /** Method families: each gets its share of the run budget (≤ 300 runs per family). */
@@ -75,6 +83,8 @@ const FAMILIES: Record<string, readonly string[]> = {
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
   mac: ['generateMac', 'verifyMac'],
   signing: ['sign', 'verify', 'getPublicKey', 'deriveSharedSecret', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
+  policies: ['getKeyPolicy', 'putKeyPolicy', 'listKeyPolicies'],
+  grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
 };
 const FAMILY_BUDGET = 300;
 

@@ -21,7 +21,7 @@ import {
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
   ListResourceTagsCommand,
-  CreateGrantCommand,
+  ReplicateKeyCommand,
 } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
 import { createRequestHandler, Kms, ManualClock } from 'kmsbox';
@@ -73,7 +73,7 @@ describe('@aws-sdk/client-kms over createRequestHandler', () => {
     const validation = await client.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId, NumberOfBytes: 0 })).catch((e: unknown) => e);
     expect((validation as Error).name).toBe('ValidationException');
     expect((validation as KMSServiceException).$metadata.httpStatusCode).toBe(400);
-    const unsupported = await client.send(new CreateGrantCommand({ KeyId: KeyMetadata!.KeyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/x', Operations: ['Encrypt'] })).catch((e: unknown) => e);
+    const unsupported = await client.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' })).catch((e: unknown) => e);
     expect((unsupported as Error).name).toBe('UnsupportedOperationException');
   });
 

@@ -47,7 +47,8 @@ describe('kmsbox serve with signature verification', () => {
     new KMSClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1, ...extra });
 
   beforeAll(async () => {
-    kms = new Kms();
+    // The app role gets what IAM would give it: the default key policy hands the decision to IAM.
+    kms = new Kms({ identityPolicies: { 'arn:aws:iam::111122223333:role/app': [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] })] } });
     server = await startServer(
       (scope) => {
         seen.push(scope.principal ?? '(account root)');

@@ -1,0 +1,153 @@
+/**
+ * The audit trail: one CloudTrail-shaped event per call, allowed or denied, succeeded or failed.
+ * Request parameters are logged without any byte field (plaintext, ciphertext, keys, messages,
+ * signatures, MACs) and without grant tokens; responses are logged only for the management
+ * operations whose results CloudTrail records (never a data key or ciphertext).
+ */
+
+export interface AuditEvent {
+  readonly eventVersion: '1.08';
+  readonly userIdentity: {
+    readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'FederatedUser' | 'AWSAccount';
+    readonly arn: string;
+    readonly accountId: string;
+  };
+  readonly eventTime: string;
+  readonly eventSource: 'kms.amazonaws.com';
+  readonly eventName: string;
+  readonly awsRegion: string;
+  readonly sourceIPAddress: string;
+  readonly userAgent: string;
+  readonly requestParameters: Record<string, unknown> | null;
+  readonly responseElements: Record<string, unknown> | null;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly requestID: string;
+  readonly eventID: string;
+  readonly readOnly: boolean;
+  readonly resources?: ReadonlyArray<{ readonly accountId: string; readonly type: string; readonly ARN: string }>;
+  readonly eventType: 'AwsApiCall';
+  readonly managementEvent: true;
+  readonly recipientAccountId: string;
+  readonly eventCategory: 'Management';
+}
+
+/** Where events go. A sink that throws makes the call fail (KMSInternalException): no unrecorded results. */
+export interface AuditSink {
+  write(event: AuditEvent): void | Promise<void>;
+}
+
+export type AuditOption = AuditSink | ((event: AuditEvent) => void | Promise<void>);
+
+/** Keeps events in memory (tests, the in-process fake). */
+export class MemoryAuditSink implements AuditSink {
+  readonly events: AuditEvent[] = [];
+  write(event: AuditEvent): void {
+    this.events.push(event);
+  }
+  clear(): void {
+    this.events.length = 0;
+  }
+}
+
+export function toSink(option: AuditOption): AuditSink {
+  return typeof option === 'function' ? { write: option } : option;
+}
+
+/** Members never logged: secrets, ciphertexts, messages and their authenticators, grant tokens. */
+const NEVER_LOGGED = new Set([
+  'Plaintext', 'CiphertextBlob', 'Message', 'Signature', 'Mac', 'PublicKey', 'GrantTokens', 'GrantToken', 'Recipient',
+  'PrivateKeyPlaintext', 'PrivateKeyCiphertextBlob', 'SharedSecret', 'CiphertextForRecipient', 'ImportToken', 'EncryptedKeyMaterial',
+]);
+
+const camel = (k: string) => k.charAt(0).toLowerCase() + k.slice(1);
+
+/** Members that are string maps: their keys are data (logged verbatim), not member names. */
+const MAPS = new Set(['EncryptionContext', 'SourceEncryptionContext', 'DestinationEncryptionContext', 'EncryptionContextSubset', 'EncryptionContextEquals']);
+
+/** A JSON-safe copy without byte fields or never-logged members, member names in CloudTrail's camelCase. */
+function redact(value: unknown, depth = 0, verbatim = false): unknown {
+  if (value instanceof Uint8Array || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint' || depth > 6) return undefined;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1)).filter((v) => v !== undefined);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (verbatim) {
+        if (typeof v === 'string') out[k] = v;
+        continue;
+      }
+      if (NEVER_LOGGED.has(k) || k === '$metadata') continue;
+      const r = redact(v, depth + 1, MAPS.has(k));
+      if (r !== undefined) out[camel(k)] = r;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** What CloudTrail records of each management response (everything else: null). */
+const RESPONSE_MEMBERS: Record<string, readonly string[]> = {
+  CreateKey: ['KeyMetadata'],
+  CreateGrant: ['GrantId'],
+  ScheduleKeyDeletion: ['KeyId', 'DeletionDate', 'KeyState', 'PendingWindowInDays'],
+  CancelKeyDeletion: ['KeyId'],
+};
+
+function identityType(arn: string): AuditEvent['userIdentity']['type'] {
+  if (/:root$/.test(arn)) return 'Root';
+  if (/:assumed-role\//.test(arn) || /:role\//.test(arn)) return 'AssumedRole';
+  if (/:federated-user\//.test(arn)) return 'FederatedUser';
+  if (/:user\//.test(arn)) return 'IAMUser';
+  return 'AWSAccount';
+}
+
+export interface CallRecord {
+  readonly operation: string;
+  readonly principal: string;
+  readonly principalAccount: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly time: number;
+  readonly requestId: string;
+  readonly readOnly: boolean;
+  readonly input: unknown;
+  readonly output?: Record<string, unknown>;
+  readonly error?: { name: string; message: string };
+  readonly resources: ReadonlyMap<string, string>;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+export function auditEvent(c: CallRecord): AuditEvent {
+  const requestParameters = typeof c.input === 'object' && c.input !== null ? (redact(c.input) as Record<string, unknown>) : null;
+  const members = RESPONSE_MEMBERS[c.operation];
+  let responseElements: Record<string, unknown> | null = null;
+  if (members && c.output) {
+    const picked: Record<string, unknown> = {};
+    for (const m of members) if (c.output[m] !== undefined) picked[m] = c.output[m];
+    responseElements = redact(picked) as Record<string, unknown>;
+  }
+  const resources = [...c.resources].map(([ARN, type]) => ({ accountId: /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(ARN)?.[1] ?? c.accountId, type, ARN }));
+  return {
+    eventVersion: '1.08',
+    userIdentity: { type: identityType(c.principal), arn: c.principal, accountId: c.principalAccount },
+    eventTime: new Date(c.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: 'kms.amazonaws.com',
+    eventName: c.operation,
+    awsRegion: c.region,
+    sourceIPAddress: c.sourceIp ?? 'kmsbox',
+    userAgent: c.userAgent ?? 'kmsbox',
+    requestParameters: requestParameters && Object.keys(requestParameters).length ? requestParameters : null,
+    responseElements,
+    ...(c.error ? { errorCode: c.error.name, errorMessage: c.error.message } : {}),
+    requestID: c.requestId,
+    eventID: globalThis.crypto.randomUUID(),
+    readOnly: c.readOnly,
+    ...(resources.length ? { resources } : {}),
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: c.accountId,
+    eventCategory: 'Management',
+  };
+}

@@ -1,0 +1,124 @@
+/// <reference types="node" />
+/**
+ * An append-only JSON Lines audit log in which every line carries the SHA-256 of the line before
+ * it, so an edited, removed, inserted or reordered event breaks the chain. A head file beside it
+ * (`<log>.head`: the last sequence number and line hash, replaced atomically after every append)
+ * makes truncation at the end detectable too.
+ *
+ * Durability: each event is appended with a synchronous write before the call returns, so a crash
+ * of the writing process loses nothing it reported; with `fsync: 'always'` (the default) the log
+ * and head are also flushed to disk before the call returns, so an OS crash or power loss does not
+ * lose them either. One writer per log: two processes appending to one file break the chain.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { AuditEvent, AuditSink } from './event.js';
+
+const GENESIS = '0'.repeat(64);
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+export interface FileAuditSinkOptions {
+  /** `always` (default): fsync log and head after every event. `never`: leave flushing to the OS. */
+  readonly fsync?: 'always' | 'never';
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export class FileAuditSink implements AuditSink {
+  readonly path: string;
+  readonly #fsync: boolean;
+  #head: Head;
+
+  constructor(path: string, options: FileAuditSinkOptions = {}) {
+    this.path = path;
+    this.#fsync = (options.fsync ?? 'always') === 'always';
+    this.#head = readHead(path) ?? lastLine(path) ?? { seq: 0, hash: GENESIS };
+  }
+
+  write(event: AuditEvent): void {
+    const line = JSON.stringify({ seq: this.#head.seq + 1, prev: this.#head.hash, event });
+    const fd = openSync(this.path, 'a');
+    try {
+      writeSync(fd, line + '\n');
+      if (this.#fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.#head = { seq: this.#head.seq + 1, hash: sha256(line) };
+    writeAtomic(this.path + '.head', JSON.stringify(this.#head), this.#fsync);
+  }
+}
+
+function writeAtomic(path: string, text: string, sync: boolean): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    if (sync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function readHead(path: string): Head | undefined {
+  if (!existsSync(path + '.head')) return undefined;
+  try {
+    const h = JSON.parse(readFileSync(path + '.head', 'utf8')) as Head;
+    return Number.isInteger(h.seq) && typeof h.hash === 'string' ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLine(path: string): Head | undefined {
+  if (!existsSync(path)) return undefined;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  const last = lines[lines.length - 1];
+  if (last === undefined) return undefined;
+  return { seq: (JSON.parse(last) as { seq: number }).seq, hash: sha256(last) };
+}
+
+export interface AuditLogReport {
+  /** True when the chain is intact from the first event to the head. */
+  readonly ok: boolean;
+  readonly events: number;
+  /** What is wrong, by line number (1-based). */
+  readonly problems: string[];
+}
+
+/** Checks an audit log: every line parses, sequence numbers run 1, 2, 3…, each line names the hash of the one before, and the last matches the head file. */
+export function verifyAuditLog(path: string): AuditLogReport {
+  const problems: string[] = [];
+  if (!existsSync(path)) return { ok: false, events: 0, problems: [`${path} does not exist`] };
+  const text = readFileSync(path, 'utf8');
+  if (text.length > 0 && !text.endsWith('\n')) problems.push('the last line is incomplete (a torn write)');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let prev = GENESIS;
+  let seq = 0;
+  lines.forEach((line, i) => {
+    let parsed: { seq?: unknown; prev?: unknown; event?: unknown };
+    try {
+      parsed = JSON.parse(line) as typeof parsed;
+    } catch {
+      problems.push(`line ${i + 1}: not JSON`);
+      prev = sha256(line);
+      seq += 1;
+      return;
+    }
+    seq += 1;
+    if (parsed.seq !== seq) problems.push(`line ${i + 1}: sequence number ${String(parsed.seq)}, expected ${seq} (an event was removed, inserted or moved)`);
+    if (parsed.prev !== prev) problems.push(`line ${i + 1}: does not follow the line before it (an event was edited, removed or reordered)`);
+    if (typeof parsed.event !== 'object' || parsed.event === null) problems.push(`line ${i + 1}: no event`);
+    prev = sha256(line);
+  });
+  const head = readHead(path);
+  if (head === undefined) problems.push('no head file: truncation at the end cannot be ruled out');
+  else if (head.seq !== seq || head.hash !== prev) problems.push(`the log ends at event ${seq} but the head records event ${head.seq} (events were removed from the end, or the last one was changed)`);
+  return { ok: problems.length === 0, events: lines.length, problems };
+}

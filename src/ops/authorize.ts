@@ -1,0 +1,237 @@
+/**
+ * Authorization in the request path (validate → resolve key → authorize → provider): the caller
+ * of this request, the condition keys its input and key give, grants, and the decision. Every
+ * key a request touches is authorized once per action, and remembered for the audit event.
+ */
+import type { Input } from '../api/validate.js';
+import type { GrantRecord, KeyRecord } from '../keys/record.js';
+import { accessDenied, accountOf, decide, samePrincipal, type ConditionValues } from '../policy/evaluate.js';
+import type { Env } from './env.js';
+
+/** Who is calling and what they asked: set on the Env of each public call. */
+export interface Caller {
+  readonly principal: string;
+  readonly operation: string;
+  readonly input: Input;
+  readonly identityPolicies: readonly string[];
+  /** Resources this request touched (ARN → CloudTrail resource type), for the audit event. */
+  readonly resources: Map<string, string>;
+  readonly authorized: Set<string>;
+  readonly sourceIp?: string;
+}
+
+/** The grant operation a request needs for an action (`kms:ReEncryptFrom` → ReEncryptFrom). */
+const GRANT_OPERATIONS = new Set([
+  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify',
+  'GetPublicKey', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
+]);
+export const GRANT_OPERATION_NAMES: readonly string[] = [...GRANT_OPERATIONS];
+
+/** Operations whose grants carry encryption-context constraints. */
+const CONTEXT_OPERATIONS = new Set(['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext']);
+
+function lowerKeys(context: Record<string, string>): Map<string, string> {
+  return new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** Grant constraints: context keys compare case-insensitively, values exactly (reference §2.11). */
+export function constraintsHold(g: Pick<GrantRecord, 'constraints'>, context: Record<string, string> | undefined): boolean {
+  const c = g.constraints;
+  if (!c) return true;
+  const request = lowerKeys(context ?? {});
+  if (c.EncryptionContextEquals) {
+    const wanted = lowerKeys(c.EncryptionContextEquals);
+    if (wanted.size !== request.size) return false;
+    for (const [k, v] of wanted) if (request.get(k) !== v) return false;
+  }
+  if (c.EncryptionContextSubset) {
+    for (const [k, v] of lowerKeys(c.EncryptionContextSubset)) if (request.get(k) !== v) return false;
+  }
+  return true;
+}
+
+/** The encryption context an action is about (ReEncrypt has two; CreateGrant's is its constraint). */
+function contextFor(action: string, input: Input): Record<string, string> | undefined {
+  const pick = (name: string) => input[name] as Record<string, string> | undefined;
+  if (action === 'kms:ReEncryptFrom') return pick('SourceEncryptionContext');
+  if (action === 'kms:ReEncryptTo') return pick('DestinationEncryptionContext');
+  if (action === 'kms:CreateGrant') {
+    const c = input.Constraints as { EncryptionContextEquals?: Record<string, string>; EncryptionContextSubset?: Record<string, string> } | undefined;
+    return c?.EncryptionContextEquals ?? c?.EncryptionContextSubset;
+  }
+  return pick('EncryptionContext');
+}
+
+const str = (v: unknown): readonly string[] | undefined => (v === undefined || v === null ? undefined : [String(v)]);
+
+/** The request's condition keys (lower-case names), computed on demand. */
+function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecord | undefined, extra: { aliases?: readonly string[]; requestAlias?: string }): ConditionValues {
+  const input = caller.input;
+  const op = caller.operation;
+  const context = contextFor(action, input);
+  const tags = (input.Tags as Array<{ TagKey: string; TagValue: string }> | undefined) ?? [];
+  const symmetric = key?.keySpec === 'SYMMETRIC_DEFAULT';
+  return (name) => {
+    if (name.startsWith('kms:encryptioncontext:')) {
+      const wanted = name.slice('kms:encryptioncontext:'.length);
+      for (const [k, v] of Object.entries(context ?? {})) if (k.toLowerCase() === wanted) return [v];
+      return undefined;
+    }
+    if (name.startsWith('aws:resourcetag/')) {
+      const t = key?.tags.find((x) => x.TagKey.toLowerCase() === name.slice('aws:resourcetag/'.length));
+      return t && [t.TagValue];
+    }
+    if (name.startsWith('aws:requesttag/')) {
+      const t = tags.find((x) => x.TagKey.toLowerCase() === name.slice('aws:requesttag/'.length));
+      return t && [t.TagValue];
+    }
+    switch (name) {
+      case 'kms:encryptioncontextkeys':
+        return context && Object.keys(context);
+      case 'kms:calleraccount':
+      case 'aws:principalaccount':
+        return str(accountOf(caller.principal));
+      case 'aws:principalarn':
+        return [caller.principal];
+      case 'aws:currenttime':
+        return [new Date(env.now()).toISOString()];
+      case 'aws:epochtime':
+        return [String(Math.floor(env.now() / 1000))];
+      case 'aws:sourceip':
+        return str(caller.sourceIp);
+      case 'aws:tagkeys':
+        return op === 'UntagResource' ? (input.TagKeys as string[] | undefined) : tags.length ? tags.map((t) => t.TagKey) : undefined;
+      case 'kms:requestalias':
+        return str(extra.requestAlias);
+      case 'kms:resourcealiases':
+        return extra.aliases && extra.aliases.length ? extra.aliases : undefined;
+      case 'kms:keyspec':
+        return str(key?.keySpec ?? (op === 'CreateKey' ? (input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') : undefined));
+      case 'kms:keyusage':
+        return str(key?.keyUsage ?? (op === 'CreateKey' ? (input.KeyUsage ?? 'ENCRYPT_DECRYPT') : undefined));
+      case 'kms:keyorigin':
+        return str(key?.origin ?? (op === 'CreateKey' ? (input.Origin ?? 'AWS_KMS') : undefined));
+      case 'kms:multiregion':
+        return str(key?.multiRegion ?? (op === 'CreateKey' ? (input.MultiRegion ?? false) : undefined));
+      case 'kms:multiregionkeytype':
+        return key?.multiRegion ? ['PRIMARY'] : undefined;
+      case 'kms:encryptionalgorithm': {
+        const given = action === 'kms:ReEncryptFrom' ? input.SourceEncryptionAlgorithm : action === 'kms:ReEncryptTo' ? input.DestinationEncryptionAlgorithm : input.EncryptionAlgorithm;
+        const crypto = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/.test(action);
+        return str(given ?? (crypto && symmetric ? 'SYMMETRIC_DEFAULT' : undefined));
+      }
+      case 'kms:signingalgorithm':
+        return str(input.SigningAlgorithm);
+      case 'kms:macalgorithm':
+        return str(input.MacAlgorithm);
+      case 'kms:keyagreementalgorithm':
+        return str(input.KeyAgreementAlgorithm);
+      case 'kms:messagetype':
+        return str(input.MessageType ?? (op === 'Sign' || op === 'Verify' ? 'RAW' : undefined));
+      case 'kms:grantoperations':
+        return input.Operations as string[] | undefined;
+      case 'kms:granteeprincipal':
+        return str(input.GranteePrincipal);
+      case 'kms:retiringprincipal':
+        return str(input.RetiringPrincipal);
+      case 'kms:grantisforawsresource':
+        return op === 'CreateGrant' ? ['false'] : undefined;
+      case 'kms:grantconstrainttype': {
+        const c = input.Constraints as Record<string, unknown> | undefined;
+        return c && Object.keys(c).filter((k) => k.startsWith('EncryptionContext'));
+      }
+      case 'kms:schedulekeydeletionpendingwindowindays':
+        return op === 'ScheduleKeyDeletion' ? [String(input.PendingWindowInDays ?? 30)] : undefined;
+      case 'kms:rotationperiodindays':
+        return str(input.RotationPeriodInDays);
+      case 'kms:bypasspolicylockoutsafetycheck':
+        return op === 'CreateKey' || op === 'PutKeyPolicy' ? [String(input.BypassPolicyLockoutSafetyCheck === true)] : undefined;
+      default:
+        return undefined;
+    }
+  };
+}
+
+function requestAliasOf(keyIdInput: string | undefined): string | undefined {
+  if (keyIdInput === undefined) return undefined;
+  const m = /^(?:arn:[^:]+:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyIdInput);
+  return m?.[1];
+}
+
+export interface KeyAuthOptions {
+  /** Default `kms:<Operation>`. */
+  readonly action?: string;
+  /** The KeyId the request used (for kms:RequestAlias). */
+  readonly keyIdInput?: string;
+}
+
+/** Authorizes the caller for `action` on `key` (key policy, identity policies, grants). */
+export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): Promise<void> {
+  const caller = env.caller;
+  if (caller === undefined) return;
+  const action = opts.action ?? `kms:${caller.operation}`;
+  caller.resources.set(key.arn, 'AWS::KMS::Key');
+  const memo = action + ' ' + key.arn;
+  if (caller.authorized.has(memo)) return;
+  const texts = key.policy + caller.identityPolicies.join('');
+  const aliases = /resourcealiases/i.test(texts)
+    ? await env.provider.read((s) => Object.values(s.aliases).filter((a) => a.targetKeyId === key.keyId).map((a) => a.aliasName))
+    : undefined;
+  const requestAlias = requestAliasOf(opts.keyIdInput);
+  const values = conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...(requestAlias ? { requestAlias } : {}) });
+  const request = { principal: caller.principal, action, resource: key.arn, keyPolicy: key.policy, identityPolicies: caller.identityPolicies, values };
+  let decision = decide(request);
+  if (!decision.allowed && !decision.reason.startsWith('explicit')) {
+    const grantOperation = action.slice(4);
+    if (GRANT_OPERATIONS.has(grantOperation)) {
+      const grants = await env.provider.read((s) => Object.values(s.grants ?? {}).filter((g) => g.keyArn === key.arn && samePrincipal(g.granteePrincipal, caller.principal)));
+      const context = contextFor(action, caller.input);
+      const allows = (g: GrantRecord) =>
+        g.operations.includes(grantOperation) && (!CONTEXT_OPERATIONS.has(grantOperation) || constraintsHold(g, context)) && grantCovers(g, caller);
+      if (grants.some(allows)) decision = { allowed: true, reason: 'grant' };
+    }
+  }
+  if (!decision.allowed) throw accessDenied(request, decision.reason);
+  caller.authorized.add(memo);
+}
+
+/** A grant that allows CreateGrant allows only equal or narrower grants (reference §5.3). */
+function grantCovers(parent: GrantRecord, caller: Caller): boolean {
+  if (caller.operation !== 'CreateGrant') return true;
+  const ops = (caller.input.Operations as string[] | undefined) ?? [];
+  if (!ops.every((o) => parent.operations.includes(o))) return false;
+  const pc = parent.constraints;
+  if (!pc) return true;
+  const child = (caller.input.Constraints as GrantRecord['constraints']) ?? {};
+  const within = (wanted: Record<string, string>, have: Record<string, string> | undefined) => {
+    if (!have) return false;
+    const h = lowerKeys(have);
+    return Object.entries(wanted).every(([k, v]) => h.get(k.toLowerCase()) === v);
+  };
+  if (pc.EncryptionContextEquals) {
+    const e = child.EncryptionContextEquals;
+    return e !== undefined && within(pc.EncryptionContextEquals, e) && within(e, pc.EncryptionContextEquals);
+  }
+  if (pc.EncryptionContextSubset) return within(pc.EncryptionContextSubset, child.EncryptionContextSubset ?? child.EncryptionContextEquals);
+  return true;
+}
+
+/** Authorizes an operation that has no key (CreateKey, ListKeys, …) or an alias: identity policies only. */
+export function authorizeWithoutKey(env: Env, resource = '*', resourceType?: string): void {
+  const caller = env.caller;
+  if (caller === undefined) return;
+  const action = `kms:${caller.operation}`;
+  if (resourceType) caller.resources.set(resource, resourceType);
+  const request = { principal: caller.principal, action, resource, identityPolicies: caller.identityPolicies, values: conditionValues(env, caller, action, undefined, {}) };
+  const decision = decide(request);
+  if (!decision.allowed) throw accessDenied(request, decision.reason);
+}
+
+/** Whether `principal` could call PutKeyPolicy on a key with this policy (the lockout safety check). */
+export function canManagePolicy(env: Env, keyArn: string, policy: string): boolean {
+  const caller = env.caller;
+  if (caller === undefined) return true;
+  const values: ConditionValues = (name) => (name === 'aws:principalarn' ? [caller.principal] : name === 'kms:calleraccount' ? [accountOf(caller.principal) ?? ''] : undefined);
+  return decide({ principal: caller.principal, action: 'kms:PutKeyPolicy', resource: keyArn, keyPolicy: policy, identityPolicies: caller.identityPolicies, values }).allowed;
+}

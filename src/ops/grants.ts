@@ -1,0 +1,262 @@
+/** Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant (reference §2.11, §5.3). */
+import { GrantOperation } from '../api/enums.js';
+import { byString, paginate } from '../api/pagination.js';
+import type { CreateGrantResponse, GrantListEntry, ListGrantsResponse } from '../api/shapes.js';
+import { Checks, plainValidation, type Input } from '../api/validate.js';
+import { toHex, utf8Decode } from '../crypto/bytes.js';
+import { randomBytes } from '../crypto/random.js';
+import { AccessDeniedException, DryRunOperationException, InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException } from '../errors.js';
+import type { GrantConstraintsRecord, GrantRecord, KeyRecord } from '../keys/record.js';
+import { accountOf, isRoot, samePrincipal } from '../policy/evaluate.js';
+import type { Env } from './env.js';
+import { keyIdMember, paging } from './fields.js';
+import { findKeyFor } from './lookup.js';
+
+export const MAX_GRANTS_PER_KEY = 50_000;
+const PRINCIPAL = /^[\w+=,.@:/-]+$/;
+const GRANT_ID = /^[0-9a-f]{64}$/;
+const TOKEN_PREFIX = 'kmsbox-grant-token:v1:';
+
+/** Grant operations each kind of key supports. */
+function supportedOperations(key: KeyRecord): Set<string> {
+  const always = ['DescribeKey', 'CreateGrant', 'RetireGrant'];
+  const symmetric = key.keySpec === 'SYMMETRIC_DEFAULT';
+  switch (key.keyUsage) {
+    case 'ENCRYPT_DECRYPT':
+      return new Set([
+        ...always,
+        'Encrypt',
+        'Decrypt',
+        'ReEncryptFrom',
+        'ReEncryptTo',
+        ...(symmetric ? ['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'] : ['GetPublicKey']),
+      ]);
+    case 'SIGN_VERIFY':
+      return new Set([...always, 'Sign', 'Verify', 'GetPublicKey']);
+    case 'GENERATE_VERIFY_MAC':
+      return new Set([...always, 'GenerateMac', 'VerifyMac']);
+    case 'KEY_AGREEMENT':
+      return new Set([...always, 'DeriveSharedSecret', 'GetPublicKey']);
+    default:
+      return new Set(always);
+  }
+}
+
+/** Grant tokens: opaque, non-secret base64 naming the grant; a new one for every CreateGrant. */
+function newToken(grantId: string): string {
+  return btoa(TOKEN_PREFIX + grantId + ':' + toHex(randomBytes(16)));
+}
+
+export function grantIdOfToken(token: string): string {
+  let text: string;
+  try {
+    text = utf8Decode(Uint8Array.from(atob(token), (ch) => ch.charCodeAt(0)));
+  } catch {
+    throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
+  }
+  const id = text.startsWith(TOKEN_PREFIX) ? text.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + 64) : '';
+  if (!GRANT_ID.test(id) || !/^:[0-9a-f]{32}$/.test(text.slice(TOKEN_PREFIX.length + 64))) throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
+  return id;
+}
+
+/** GrantTokens on any request: each must be a token kmsbox issued (grants apply at once, so they add nothing else). */
+export function checkGrantTokens(input: Input): void {
+  const tokens = input.GrantTokens;
+  // A list of the wrong shape is the operation's ValidationException, reported by its own checks.
+  if (!Array.isArray(tokens) || tokens.length > 10 || tokens.some((t) => typeof t !== 'string' || t.length < 1 || t.length > 8192)) return;
+  for (const t of tokens as string[]) grantIdOfToken(t);
+}
+
+function constraints(c: Checks): GrantConstraintsRecord | undefined {
+  const s = c.structure('Constraints');
+  if (s === undefined) return undefined;
+  const out: GrantConstraintsRecord = {};
+  for (const kind of ['EncryptionContextSubset', 'EncryptionContextEquals'] as const) {
+    const map = s.stringMap(kind);
+    if (map === undefined) continue;
+    const entries = Object.entries(map);
+    if (entries.length > 8) s.add(`Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member must have at most 8 entries`);
+    if (entries.some(([, v]) => v.length > 384)) s.add(`Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member values must have length less than or equal to 384`);
+    out[kind] = map;
+  }
+  s.string('SourceArn', { min: 20, max: 512 });
+  return Object.keys(out).length ? out : undefined;
+}
+
+function sameGrant(g: GrantRecord, want: Omit<GrantRecord, 'grantId' | 'createdAt'>): boolean {
+  const norm = (o: unknown) => JSON.stringify(o ?? null);
+  return (
+    g.granteePrincipal === want.granteePrincipal &&
+    g.retiringPrincipal === want.retiringPrincipal &&
+    norm([...g.operations].sort()) === norm([...want.operations].sort()) &&
+    norm(g.constraints) === norm(want.constraints)
+  );
+}
+
+function dryRun(flag: boolean | undefined): void {
+  if (flag) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
+}
+
+export async function createGrant(env: Env, input: Input): Promise<CreateGrantResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const grantee = c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
+  const retiring = c.string('RetiringPrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
+  const operations = c.list('Operations', { required: true }, (item, i) => {
+    const s = c.stringItem('Operations', i, item, {});
+    if (s !== undefined && !Object.hasOwn(GrantOperation, s)) {
+      c.add(`Value '${s}' at 'operations.${i + 1}.member' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(GrantOperation).join(', ')}]`);
+    }
+    return s;
+  });
+  const constraint = constraints(c);
+  c.list('GrantTokens', { max: 10 }, (item, i) => c.stringItem('GrantTokens', i, item, { min: 1, max: 8192 }));
+  const name = c.string('Name', { min: 1, max: 256, pattern: /^[a-zA-Z0-9:/_-]+$/ });
+  const isDryRun = c.bool('DryRun');
+  if (input.GranteeServicePrincipal !== undefined || input.RetiringServicePrincipal !== undefined) {
+    c.add('Service principals are not supported by kmsbox: use GranteePrincipal and RetiringPrincipal.');
+  }
+  c.done();
+  if (grantee === undefined) throw plainValidation('GranteePrincipal is required.');
+  if (operations!.length === 0) throw plainValidation('Operations must name at least one grant operation.');
+  checkGrantTokens(input);
+  const key = await findKeyFor(env, keyId!, 'CreateGrant', { aliases: false });
+  const supported = supportedOperations(key);
+  const unsupported = operations!.filter((o) => !supported.has(o));
+  if (unsupported.length > 0) {
+    throw plainValidation(`Grant operations ${unsupported.join(', ')} are not valid for a key with KeySpec ${key.keySpec} and KeyUsage ${key.keyUsage}.`);
+  }
+  if (constraint !== undefined && !(key.keySpec === 'SYMMETRIC_DEFAULT' && key.keyUsage === 'ENCRYPT_DECRYPT')) {
+    throw plainValidation('Grant constraints are valid only for symmetric encryption keys.');
+  }
+  dryRun(isDryRun);
+  const want: Omit<GrantRecord, 'grantId' | 'createdAt'> = {
+    keyArn: key.arn,
+    granteePrincipal: grantee,
+    ...(retiring !== undefined ? { retiringPrincipal: retiring } : {}),
+    ...(name !== undefined ? { name } : {}),
+    issuingAccount: `arn:aws:iam::${env.accountId}:root`,
+    operations: [...new Set(operations!)],
+    ...(constraint !== undefined ? { constraints: constraint } : {}),
+  };
+  const now = env.now();
+  const grantId = await env.provider.update((s) => {
+    const grants = (s.grants ??= {});
+    const onKey = Object.values(grants).filter((g) => g.keyArn === key.arn);
+    // Name makes CreateGrant idempotent per key: the same parameters give the same grant.
+    const existing = name !== undefined ? onKey.find((g) => g.name === name && sameGrant(g, want)) : undefined;
+    if (existing) return existing.grantId;
+    if (onKey.length >= MAX_GRANTS_PER_KEY) throw new LimitExceededException({ message: `The key ${key.arn} has the maximum number of grants (${MAX_GRANTS_PER_KEY}).` });
+    const id = toHex(randomBytes(32));
+    grants[id] = { ...want, grantId: id, createdAt: now };
+    return id;
+  });
+  return { GrantId: grantId, GrantToken: newToken(grantId) };
+}
+
+function entry(g: GrantRecord): GrantListEntry {
+  return {
+    KeyId: g.keyArn,
+    GrantId: g.grantId,
+    ...(g.name !== undefined ? { Name: g.name } : {}),
+    CreationDate: new Date(g.createdAt),
+    GranteePrincipal: g.granteePrincipal,
+    ...(g.retiringPrincipal !== undefined ? { RetiringPrincipal: g.retiringPrincipal } : {}),
+    IssuingAccount: g.issuingAccount,
+    Operations: [...g.operations] as GrantOperation[],
+    ...(g.constraints ? { Constraints: structuredClone(g.constraints) } : {}),
+  };
+}
+
+function page(sorted: GrantRecord[], limit: number | undefined, marker: string | undefined): ListGrantsResponse {
+  const p = paginate('grants', sorted, (g) => g.grantId, limit, marker);
+  return { Grants: p.items.map(entry), Truncated: p.Truncated, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+}
+
+export async function listGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const { limit, marker } = paging(c);
+  const grantId = c.string('GrantId', { min: 1, max: 128 });
+  const grantee = c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
+  c.done();
+  const key = await findKeyFor(env, keyId!, 'ListGrants', { aliases: false });
+  if (grantId !== undefined && !GRANT_ID.test(grantId)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
+  const grants = await env.provider.read((s) =>
+    Object.values(s.grants ?? {})
+      .filter((g) => g.keyArn === key.arn && (grantId === undefined || g.grantId === grantId) && (grantee === undefined || g.granteePrincipal === grantee))
+      .sort((a, b) => byString(a.grantId, b.grantId)),
+  );
+  return page(grants, limit, marker);
+}
+
+export async function listRetirableGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
+  const c = new Checks(input);
+  const { limit, marker } = paging(c);
+  const retiring = c.string('RetiringPrincipal', { required: true, min: 1, max: 256, pattern: PRINCIPAL });
+  c.done();
+  const prefix = `arn:aws:kms:${env.region}:`;
+  const grants = await env.provider.read((s) =>
+    Object.values(s.grants ?? {})
+      .filter((g) => g.retiringPrincipal === retiring && g.keyArn.startsWith(prefix))
+      .sort((a, b) => byString(a.grantId, b.grantId)),
+  );
+  return page(grants, limit, marker);
+}
+
+/** Who may retire a grant: its retiring principal, its grantee when it allows RetireGrant, or the issuing account. */
+function mayRetire(g: GrantRecord, principal: string): boolean {
+  if (g.retiringPrincipal !== undefined && samePrincipal(g.retiringPrincipal, principal)) return true;
+  if (samePrincipal(g.granteePrincipal, principal) && g.operations.includes('RetireGrant')) return true;
+  return isRoot(principal) && accountOf(principal) === accountOf(g.issuingAccount);
+}
+
+export async function retireGrant(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const token = c.string('GrantToken', { min: 1, max: 8192 });
+  const keyId = keyIdMember(c, 'KeyId', false);
+  const grantIdInput = c.string('GrantId', { min: 1, max: 128 });
+  const isDryRun = c.bool('DryRun');
+  c.done();
+  let grantId: string;
+  let keyArn: string | undefined;
+  if (token !== undefined) {
+    grantId = grantIdOfToken(token);
+  } else {
+    if (keyId === undefined || grantIdInput === undefined) throw plainValidation('Either GrantToken, or KeyId and GrantId, are required.');
+    if (!GRANT_ID.test(grantIdInput)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
+    keyArn = (await findKeyFor(env, keyId, 'RetireGrant', { aliases: false, action: null })).arn;
+    grantId = grantIdInput;
+  }
+  const grant = await env.provider.read((s) => s.grants?.[grantId]);
+  if (grant === undefined || (keyArn !== undefined && grant.keyArn !== keyArn)) throw new NotFoundException({ message: `Grant ${grantId} does not exist` });
+  env.caller?.resources.set(grant.keyArn, 'AWS::KMS::Key');
+  const principal = env.caller?.principal;
+  if (principal !== undefined && !mayRetire(grant, principal)) {
+    throw new AccessDeniedException({ message: `User: ${principal} is not authorized to perform: kms:RetireGrant on resource: ${grant.keyArn} because it is neither the grant's retiring principal, nor its grantee with RetireGrant, nor the issuing account` });
+  }
+  dryRun(isDryRun);
+  await env.provider.update((s) => {
+    if (s.grants) delete s.grants[grantId];
+  });
+  return {};
+}
+
+export async function revokeGrant(env: Env, input: Input): Promise<object> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const grantId = c.string('GrantId', { required: true, min: 1, max: 128 });
+  const isDryRun = c.bool('DryRun');
+  c.done();
+  const key = await findKeyFor(env, keyId!, 'RevokeGrant', { aliases: false });
+  if (!GRANT_ID.test(grantId!)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
+  const grant = await env.provider.read((s) => s.grants?.[grantId!]);
+  if (grant === undefined || grant.keyArn !== key.arn) throw new NotFoundException({ message: `Grant ${grantId} does not exist` });
+  dryRun(isDryRun);
+  await env.provider.update((s) => {
+    if (s.grants) delete s.grants[grantId!];
+  });
+  return {};
+}
+
+
