@@ -10,18 +10,36 @@ import { readFileSync } from 'node:fs';
 import { FileProvider } from '../providers/file.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
 import { startServer } from '../server/http-server.js';
+import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
+
+/** `kmsbox audit verify FILE` */
+function audit(args: string[]): number {
+  const [sub, file, ...extra] = args;
+  if (sub !== 'verify' || file === undefined || extra.length > 0) throw new UsageError('usage: kmsbox audit verify FILE');
+  const report = verifyAuditLog(file);
+  if (report.ok) {
+    console.log(`ok: ${report.events} events, the hash chain is intact from the first to the head`);
+    return 0;
+  }
+  console.log(`TAMPERED or incomplete: ${file} (${report.events} lines)`);
+  for (const p of report.problems) console.log(`  ${p}`);
+  return 1;
+}
 
 const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
                                   (kmsbox <verb> --help lists a verb's options)
        kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
-                    [--store FILE [--root-key-file FILE]] [--credentials FILE]
+                    [--store FILE [--root-key-file FILE]] [--credentials FILE] [--audit-log FILE]
+       kmsbox audit verify FILE          check an audit log's hash chain (exit 1 if it was tampered with)
 
   serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
           --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
           Keys live in memory, or with --store in an encrypted key-store file whose root key
           comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
           --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
-          { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }`;
+          { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }
+          --audit-log FILE appends every call as a CloudTrail-shaped event to a hash-chained
+          JSON Lines file (fsync per event).`;
 
 function flags(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -81,12 +99,13 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
 
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials'].includes(k)) throw new Error(`unknown option --${k}`);
+  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log'].includes(k)) throw new Error(`unknown option --${k}`);
   const provider = storeProvider(f);
   const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;
   const port = Number(f.get('port') ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535`);
-  const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id'), provider });
+  const auditLog = f.get('audit-log');
+  const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id'), provider, ...(auditLog ? { audit: new FileAuditSink(auditLog) } : {}) });
   const server = await startServer(kms, {
     port,
     host: f.get('host') ?? '127.0.0.1',
@@ -156,6 +175,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         await serve(rest);
         return 0;
+      case 'audit':
+        return audit(rest);
       case undefined:
       case '--help':
       case 'help':

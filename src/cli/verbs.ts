@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { toBase64 } from '../protocol/base64.js';
 import { decodeInput, encodeOutput } from '../protocol/codec.js';
 
-type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags';
+type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'json';
 
 /** What each request member is on the command line (one table; names are shared across operations). */
 const MEMBER_KINDS: Record<string, Kind> = {
@@ -24,6 +24,8 @@ const MEMBER_KINDS: Record<string, Kind> = {
   EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
+  PolicyName: 'string', GranteePrincipal: 'string', RetiringPrincipal: 'string', Name: 'string', GrantId: 'string', GrantToken: 'string',
+  Operations: 'strings', Constraints: 'json',
 };
 
 const OPERATION_MEMBERS: Record<string, string[]> = {
@@ -61,6 +63,14 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   UpdateKeyDescription: ['KeyId', 'Description'],
   Verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
+  GetKeyPolicy: ['KeyId', 'PolicyName'],
+  PutKeyPolicy: ['KeyId', 'PolicyName', 'Policy', 'BypassPolicyLockoutSafetyCheck'],
+  ListKeyPolicies: ['KeyId', 'Limit', 'Marker'],
+  CreateGrant: ['KeyId', 'GranteePrincipal', 'RetiringPrincipal', 'Operations', 'Constraints', 'GrantTokens', 'Name', 'DryRun'],
+  ListGrants: ['KeyId', 'Limit', 'Marker', 'GrantId', 'GranteePrincipal'],
+  ListRetirableGrants: ['RetiringPrincipal', 'Limit', 'Marker'],
+  RetireGrant: ['GrantToken', 'KeyId', 'GrantId', 'DryRun'],
+  RevokeGrant: ['KeyId', 'GrantId', 'DryRun'],
 };
 
 /** Members AWS requires (the CLI checks them before sending, as botocore does). */
@@ -75,6 +85,8 @@ const REQUIRED: Record<string, string[]> = {
   GenerateDataKeyPair: ['KeyId', 'KeyPairSpec'], GenerateDataKeyPairWithoutPlaintext: ['KeyId', 'KeyPairSpec'],
   DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey'],
   GetPublicKey: ['KeyId'], Sign: ['KeyId', 'Message', 'SigningAlgorithm'], Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
+  GetKeyPolicy: ['KeyId'], PutKeyPolicy: ['KeyId', 'Policy'], ListKeyPolicies: ['KeyId'], CreateGrant: ['KeyId', 'GranteePrincipal', 'Operations'],
+  ListGrants: ['KeyId'], ListRetirableGrants: ['RetiringPrincipal'], RevokeGrant: ['KeyId', 'GrantId'],
 };
 
 export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
@@ -86,7 +98,7 @@ export class UsageError extends Error {}
 export function verbHelp(op: string): string {
   const lines = OPERATION_MEMBERS[op]!.map((m) => {
     const kind = MEMBER_KINDS[m]!;
-    const value = { string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>' }[kind];
+    const value = { string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>', json: '<JSON>' }[kind];
     const flag = kind === 'boolean' ? `[--${kebab(m)} | --no-${kebab(m)}]` : `--${kebab(m)} ${value}`;
     return `  ${REQUIRED[op]?.includes(m) ? flag : `[${flag}]`}`;
   });
@@ -160,6 +172,13 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
         break;
       case 'tags':
         request[member] = one.trimStart().startsWith('[') ? JSON.parse(one) : values.map(parseMap);
+        break;
+      case 'json':
+        try {
+          request[member] = JSON.parse(one);
+        } catch {
+          throw new UsageError(`--${kebab(member)} takes a JSON value`);
+        }
         break;
     }
   }
