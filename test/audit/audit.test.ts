@@ -76,7 +76,7 @@ describe('audit events', () => {
     const sink = new MemoryAuditSink();
     const kms = new Kms({ audit: sink });
     const secrets: Uint8Array[] = [];
-    const keep = <T extends Record<string, unknown>>(o: T): T => {
+    const keep = <T extends object>(o: T): T => {
       for (const v of Object.values(o)) if (v instanceof Uint8Array && v.length >= 8) secrets.push(v);
       return o;
     };
