@@ -47,7 +47,7 @@ describe('key policy and identity policies', () => {
     expect(await outcome(as(APP_SESSION).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('allow'); // a session of the role
     expect(await outcome(as(APP).describeKey({ KeyId: key.KeyId }))).toBe(NO_IDENTITY('DescribeKey'));
     expect(await outcome(as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
-    const e = await as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }).catch((x: Error) => x);
+    const e = await as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }).catch((x: Error) => x) as Error;
     expect(e.message).toBe(`User: ${OTHER} is not authorized to perform: kms:Encrypt on resource: ${key.Arn} because no identity-based policy allows the kms:Encrypt action`);
   });
 
@@ -91,7 +91,7 @@ describe('key policy and identity policies', () => {
     const { as } = await setup(undefined, { [APP]: [doc(idAllow(['kms:ListKeys', 'kms:GenerateRandom']))] });
     expect(await outcome(as(APP).listKeys())).toBe('allow');
     expect(await outcome(as(APP).generateRandom({ NumberOfBytes: 8 }))).toBe('allow');
-    const e = await as(APP).createKey({}).catch((x: Error) => x);
+    const e = await as(APP).createKey({}).catch((x: Error) => x) as Error;
     expect(e.message).toBe(`User: ${APP} is not authorized to perform: kms:CreateKey on resource: * because no identity-based policy allows the kms:CreateKey action`);
     expect(await outcome(as(ROOT).createKey({}))).toBe('allow');
   });
@@ -200,10 +200,10 @@ describe('policy documents', () => {
       doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Extra: 1 }),
     ];
     for (const Policy of bad) {
-      const e = await kms.createKey({ Policy }).catch((x: Error) => x);
+      const e = await kms.createKey({ Policy }).catch((x: Error) => x) as Error;
       expect(e.name, Policy).toBe('MalformedPolicyDocumentException');
     }
-    const e = await kms.createKey({ Policy: doc(allowAccount(), { Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }) }).catch((x: Error) => x);
+    const e = await kms.createKey({ Policy: doc(allowAccount(), { Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }) }).catch((x: Error) => x) as Error;
     expect(e.name).toBe('LimitExceededException');
     expect(() => kms.putIdentityPolicies(APP, [doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })])).toThrow(/Principal/);
     expect(() => kms.putIdentityPolicies(APP, ['{'])).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
@@ -213,7 +213,7 @@ describe('policy documents', () => {
     const kms = new Kms({ identityPolicies: { [ADMIN]: [doc(idAllow('kms:*'))] } });
     const { KeyMetadata } = await kms.createKey({});
     const onlyApp = doc({ Effect: 'Allow', Principal: { AWS: APP }, Action: 'kms:*', Resource: '*' });
-    const e = await kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId, Policy: onlyApp }).catch((x: Error) => x);
+    const e = await kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId, Policy: onlyApp }).catch((x: Error) => x) as Error;
     expect([e.name, e.message]).toEqual(['MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.']);
     await expect(kms.createKey({ Policy: onlyApp })).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
     // A policy that still lets the caller manage it is fine; the admin keeps access through IAM.
@@ -222,7 +222,7 @@ describe('policy documents', () => {
     expect(await outcome(kms.getKeyPolicy({ KeyId: KeyMetadata!.KeyId }))).toBe(NO_RESOURCE('GetKeyPolicy'));
     expect(JSON.parse((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId })).Policy!)).toEqual(JSON.parse(onlyApp));
     expect((await kms.withPrincipal(APP).listKeyPolicies({ KeyId: KeyMetadata!.KeyId })).PolicyNames).toEqual(['default']);
-    expect((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId, PolicyName: 'other' }).catch((x: Error) => x)).name).toBe('NotFoundException');
+    expect((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId, PolicyName: 'other' }).catch((x: Error) => x) as Error).name).toBe('NotFoundException');
   });
 
   it('DryRun answers DryRunOperationException only when the call would be allowed', async () => {

@@ -56,7 +56,7 @@ describe('grants', () => {
     await root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt', 'Decrypt'] });
     const app = root.withPrincipal(APP);
     const { CiphertextBlob } = await app.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
-    const e = await app.decrypt({ CiphertextBlob }).catch((x: Error) => x);
+    const e = await app.decrypt({ CiphertextBlob }).catch((x: Error) => x) as Error;
     expect(e.message).toMatch(/with an explicit deny in a resource-based policy$/);
   });
 
