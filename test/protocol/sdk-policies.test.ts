@@ -31,7 +31,7 @@ describe('policies and grants through the AWS SDK', () => {
     expect((await client.send(new ListKeyPoliciesCommand({ KeyId }))).PolicyNames).toEqual(['default']);
     await expect(client.send(new PutKeyPolicyCommand({ KeyId, Policy: '{"Statement": 5}' }))).rejects.toBeInstanceOf(MalformedPolicyDocumentException);
 
-    const denied = await appClient.send(new EncryptCommand({ KeyId, Plaintext: new Uint8Array([1]) })).catch((e: Error) => e);
+    const denied = await appClient.send(new EncryptCommand({ KeyId, Plaintext: new Uint8Array([1]) })).catch((e: Error) => e) as Error;
     expect(denied.name).toBe('AccessDeniedException');
     expect(denied.message).toMatch(/^User: arn:aws:iam::111122223333:role\/app is not authorized to perform: kms:Encrypt/);
 
