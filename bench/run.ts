@@ -193,4 +193,5 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   );
   table([raw!, viaKms!], raw!.name);
 }
+await import('./audit.js');
 await import('./envelope.js');

@@ -73,6 +73,7 @@ export class Kms {
   readonly #env: Env;
   readonly #options: KmsOptions;
   readonly #shared: Shared;
+  readonly #principalAccount: string;
 
   constructor(options: KmsOptions = {}) {
     const region = options.region ?? 'us-east-1';
@@ -82,6 +83,7 @@ export class Kms {
     this.region = region;
     this.accountId = accountId;
     this.principal = options.principal ?? `arn:aws:iam::${accountId}:root`;
+    this.#principalAccount = accountOf(this.principal) ?? accountId;
     const provider = options.provider ?? new MemoryProvider();
     this.#options = { ...options, provider };
     this.#env = { provider, region, accountId, now: toNow(options.clock) };
@@ -215,7 +217,7 @@ export class Kms {
     const event = auditEvent({
       operation: call.operation,
       principal: this.principal,
-      principalAccount: accountOf(this.principal) ?? this.accountId,
+      principalAccount: this.#principalAccount,
       region: this.region,
       accountId: this.accountId,
       time: this.#env.now(),

@@ -94,7 +94,18 @@ const RESPONSE_MEMBERS: Record<string, readonly string[]> = {
   CancelKeyDeletion: ['KeyId'],
 };
 
+const identityTypes = new Map<string, AuditEvent['userIdentity']['type']>();
 function identityType(arn: string): AuditEvent['userIdentity']['type'] {
+  let t = identityTypes.get(arn);
+  if (t === undefined) {
+    t = computeIdentityType(arn);
+    if (identityTypes.size > 1000) identityTypes.clear();
+    identityTypes.set(arn, t);
+  }
+  return t;
+}
+
+function computeIdentityType(arn: string): AuditEvent['userIdentity']['type'] {
   if (/:root$/.test(arn)) return 'Root';
   if (/:assumed-role\//.test(arn) || /:role\//.test(arn)) return 'AssumedRole';
   if (/:federated-user\//.test(arn)) return 'FederatedUser';
@@ -119,8 +130,20 @@ export interface CallRecord {
   readonly userAgent?: string;
 }
 
+let lastSecond = -1;
+let lastTime = '';
+/** CloudTrail's time format (whole seconds), cached per second: many events share one. */
+function eventTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastTime = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
+  }
+  return lastTime;
+}
+
 export function auditEvent(c: CallRecord): AuditEvent {
-  const requestParameters = typeof c.input === 'object' && c.input !== null ? (redact(c.input) as Record<string, unknown>) : null;
+  const params = typeof c.input === 'object' && c.input !== null ? (redact(c.input) as Record<string, unknown>) : null;
   const members = RESPONSE_MEMBERS[c.operation];
   let responseElements: Record<string, unknown> | null = null;
   if (members && c.output) {
@@ -128,26 +151,34 @@ export function auditEvent(c: CallRecord): AuditEvent {
     for (const m of members) if (c.output[m] !== undefined) picked[m] = c.output[m];
     responseElements = redact(picked) as Record<string, unknown>;
   }
-  const resources = [...c.resources].map(([ARN, type]) => ({ accountId: /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(ARN)?.[1] ?? c.accountId, type, ARN }));
-  return {
+  const event: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {
     eventVersion: '1.08',
     userIdentity: { type: identityType(c.principal), arn: c.principal, accountId: c.principalAccount },
-    eventTime: new Date(c.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventTime: eventTime(c.time),
     eventSource: 'kms.amazonaws.com',
     eventName: c.operation,
     awsRegion: c.region,
     sourceIPAddress: c.sourceIp ?? 'kmsbox',
     userAgent: c.userAgent ?? 'kmsbox',
-    requestParameters: requestParameters && Object.keys(requestParameters).length ? requestParameters : null,
+    requestParameters: params && Object.keys(params).length ? params : null,
     responseElements,
-    ...(c.error ? { errorCode: c.error.name, errorMessage: c.error.message } : {}),
     requestID: c.requestId,
     eventID: globalThis.crypto.randomUUID(),
     readOnly: c.readOnly,
-    ...(resources.length ? { resources } : {}),
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: c.accountId,
     eventCategory: 'Management',
   };
+  if (c.error) {
+    event.errorCode = c.error.name;
+    event.errorMessage = c.error.message;
+  }
+  if (c.resources.size > 0) {
+    const resources: Array<{ accountId: string; type: string; ARN: string }> = [];
+    // arn:aws:kms:<region>:<account>:key/<id>: the account is the fifth field.
+    for (const [ARN, type] of c.resources) resources.push({ accountId: ARN.split(':')[4] ?? c.accountId, type, ARN });
+    event.resources = resources;
+  }
+  return event;
 }

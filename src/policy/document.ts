@@ -50,13 +50,14 @@ const STATEMENT_MEMBERS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal',
 const ACCOUNT = /^\d{12}$/;
 const AWS_PRINCIPAL = /^arn:aws[\w-]*:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+|federated-user\/[\w+=,.@-]+)|sts::\d{12}:(assumed-role\/[\w+=,.@/-]+|federated-user\/[\w+=,.@-]+))$/;
 
-const cache = new Map<string, PolicyDocument>();
+/** Parsed documents by kind and text (the record's own string: its hash is computed once). */
+const cache = { key: new Map<string, PolicyDocument>(), identity: new Map<string, PolicyDocument>() };
 const CACHE_SIZE = 512;
 
 /** Parses and validates a policy document (cached: the same text is parsed once). */
 export function parsePolicy(text: string, kind: PolicyKind): PolicyDocument {
-  const cacheKey = kind + '\u0000' + text;
-  const hit = cache.get(cacheKey);
+  const byText = cache[kind];
+  const hit = byText.get(text);
   if (hit) return hit;
   if (kind === 'key' && utf8Encode(text).length > MAX_KEY_POLICY_BYTES) {
     throw new LimitExceededException({ message: `The key policy exceeds the ${MAX_KEY_POLICY_BYTES} byte size quota.` });
@@ -68,8 +69,8 @@ export function parsePolicy(text: string, kind: PolicyKind): PolicyDocument {
     throw malformed('The policy is not a valid JSON document.');
   }
   const doc = normalize(json, kind);
-  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(cacheKey, doc);
+  if (byText.size >= CACHE_SIZE) byText.delete(byText.keys().next().value!);
+  byText.set(text, doc);
   return doc;
 }
 
