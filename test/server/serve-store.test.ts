@@ -59,3 +59,22 @@ describe('kmsbox serve --store', () => {
     await expect(serve(['--store', join(dir, 'q.kmsbox')], { KMSBOX_PASSPHRASE: '' })).rejects.toThrow(/KMSBOX_PASSPHRASE/);
   }, 60_000);
 });
+
+describe('kmsbox serve --audit-log', () => {
+  it('records every request, denied ones too, in a hash-chained log that verifies', async () => {
+    const { verifyAuditLog } = await import('kmsbox/node');
+    const { readFileSync } = await import('node:fs');
+    const dir = tempDir();
+    const log = join(dir, 'audit.jsonl');
+    const s = await serve(['--audit-log', log]);
+    const client = new KMSClient({ region: 'us-east-1', endpoint: s.url, credentials, maxAttempts: 1 });
+    const { KeyMetadata } = await client.send(new CreateKeyCommand({}));
+    await client.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: new TextEncoder().encode('logged?') }));
+    await client.send(new DecryptCommand({ CiphertextBlob: new Uint8Array(80) })).catch(() => undefined);
+    client.destroy();
+    expect(await stop(s.child)).toBe(0);
+    expect(verifyAuditLog(log)).toMatchObject({ ok: true, events: 3 });
+    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    expect(events.map((e: { eventName: string; errorCode?: string }) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual(['CreateKey:ok', 'Encrypt:ok', 'Decrypt:InvalidCiphertextException']);
+  }, 60_000);
+});
