@@ -199,7 +199,10 @@ export class Kms {
         });
       }
     }
-    await this.#audit({ operation, input, requestId, resources, ...(output ? { output } : {}), ...(failure ? { error: failure } : {}) });
+    if (this.#shared.sinks.length > 0) {
+      const recorded = this.#audit({ operation, input, requestId, resources, ...(output ? { output } : {}), ...(failure ? { error: failure } : {}) });
+      if (recorded instanceof Promise) await recorded;
+    }
     if (failure) throw failure;
     return output;
   }
@@ -212,8 +215,9 @@ export class Kms {
   }
 
   /** Records one call in every audit sink. A sink that fails makes the call fail: no unrecorded results. */
-  async #audit(call: { operation: string; input: unknown; requestId: string; resources: Map<string, string>; output?: Record<string, unknown>; error?: KMSServiceException }): Promise<void> {
-    if (this.#shared.sinks.length === 0) return;
+  #audit(call: { operation: string; input: unknown; requestId: string; resources: Map<string, string>; output?: Record<string, unknown>; error?: KMSServiceException }): void | Promise<void> {
+    const sinks = this.#shared.sinks;
+    if (sinks.length === 0) return;
     const event = auditEvent({
       operation: call.operation,
       principal: this.principal,
@@ -224,16 +228,32 @@ export class Kms {
       requestId: call.requestId,
       readOnly: !WRITE_OPERATIONS.has(call.operation as OperationName),
       input: call.input,
-      ...(call.output ? { output: call.output } : {}),
-      ...(call.error ? { error: { name: call.error.name, message: call.error.message } } : {}),
+      output: call.output,
+      error: call.error,
       resources: call.resources,
-      ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
-      ...(this.#options.userAgent !== undefined ? { userAgent: this.#options.userAgent } : {}),
+      sourceIp: this.#options.sourceIp,
+      userAgent: this.#options.userAgent,
     });
-    try {
-      for (const sink of this.#shared.sinks) await sink.write(event);
-    } catch (error) {
-      throw new KMSInternalException({ message: 'kmsbox could not record the audit event for this request.', cause: error, $metadata: { requestId: call.requestId } });
+    const failed = (error: unknown) =>
+      new KMSInternalException({ message: 'kmsbox could not record the audit event for this request.', cause: error, $metadata: { requestId: call.requestId } });
+    // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
+    for (let i = 0; i < sinks.length; i++) {
+      let pending: void | Promise<void>;
+      try {
+        pending = sinks[i]!.write(event);
+      } catch (error) {
+        throw failed(error);
+      }
+      if (pending instanceof Promise) {
+        return (async () => {
+          try {
+            await pending;
+            for (const sink of sinks.slice(i + 1)) await sink.write(event);
+          } catch (error) {
+            throw failed(error);
+          }
+        })();
+      }
     }
   }
 

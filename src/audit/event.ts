@@ -123,11 +123,23 @@ export interface CallRecord {
   readonly requestId: string;
   readonly readOnly: boolean;
   readonly input: unknown;
-  readonly output?: Record<string, unknown>;
-  readonly error?: { name: string; message: string };
+  readonly output: Record<string, unknown> | undefined;
+  readonly error: { readonly name: string; readonly message: string } | undefined;
   readonly resources: ReadonlyMap<string, string>;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
+  readonly sourceIp: string | undefined;
+  readonly userAgent: string | undefined;
+}
+
+const identities = new Map<string, AuditEvent['userIdentity']>();
+/** One frozen identity object per principal, shared by its events (they are read-only records). */
+function userIdentity(arn: string, accountId: string): AuditEvent['userIdentity'] {
+  let id = identities.get(arn);
+  if (id === undefined || id.accountId !== accountId) {
+    id = Object.freeze({ type: identityType(arn), arn, accountId });
+    if (identities.size > 1000) identities.clear();
+    identities.set(arn, id);
+  }
+  return id;
 }
 
 let lastSecond = -1;
@@ -153,7 +165,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
   }
   const event: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {
     eventVersion: '1.08',
-    userIdentity: { type: identityType(c.principal), arn: c.principal, accountId: c.principalAccount },
+    userIdentity: userIdentity(c.principal, c.principalAccount),
     eventTime: eventTime(c.time),
     eventSource: 'kms.amazonaws.com',
     eventName: c.operation,
