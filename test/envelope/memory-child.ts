@@ -49,4 +49,4 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().r
 const started = performance.now();
 const { received, mismatch } = await run(total, (rss) => (peak = Math.max(peak, rss)));
 clearInterval(sampler);
-console.log(JSON.stringify({ total, received, mismatch, growthMiB: (peak - baseline) / 2 ** 20, seconds: (performance.now() - started) / 1000 }));
+console.log(JSON.stringify({ total, received, mismatch, growthMiB: (peak - baseline) / 2 ** 20, baselineMiB: baseline / 2 ** 20, peakMiB: peak / 2 ** 20, seconds: (performance.now() - started) / 1000 }));
