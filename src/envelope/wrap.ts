@@ -121,7 +121,8 @@ export async function unwrapDataKey(
     if (hit && allowed(keyIds, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done() {} };
     let out: Awaited<ReturnType<KmsLike['decrypt']>>;
     try {
-      out = await kms.decrypt({ CiphertextBlob: r.wrapped, KeyId: ref, ...ctx });
+      // A stored ARN pins the key KMS may use; a kmsbox blob's own key id would pin nothing more.
+      out = await kms.decrypt(r.keyRef === null ? { CiphertextBlob: r.wrapped, ...ctx } : { CiphertextBlob: r.wrapped, KeyId: r.keyRef, ...ctx });
     } catch (error) {
       if (errorName(error) !== 'InvalidCiphertextException' && firstError === undefined) firstError = error;
       continue;
