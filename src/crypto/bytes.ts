@@ -32,6 +32,14 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Joins plaintext pieces into one buffer and zeroes the pieces (one copy of a secret, not two). */
+export function joinAndWipe(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = concatBytes(...parts);
+  for (const p of parts) p.fill(0);
+  return out;
+}
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function toHex(b: Uint8Array): string {

@@ -5,6 +5,8 @@
  * length against the bytes present first and hands out `subarray` views.
  */
 
+import { concatBytes } from '../crypto/bytes.js';
+
 /** Thrown by the reader for anything outside the profile; the envelope turns it into InvalidCiphertextException. */
 export class CborError extends Error {
   override readonly name = 'CborError';
@@ -105,15 +107,7 @@ export function encode(value: CborValue): Uint8Array {
     }
   };
   put(value);
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

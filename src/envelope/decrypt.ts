@@ -1,4 +1,5 @@
 /** Reading envelopes: one buffer (`decryptEnvelope`), a WHATWG stream (`createDecryptStream`), or just the header (`inspectEnvelope`). */
+import { joinAndWipe } from '../crypto/bytes.js';
 import { ValidationException } from '../errors.js';
 import { NeedMore } from './cbor.js';
 import { LIMITS, SIGNERS, SUITES } from './format.js';
@@ -23,7 +24,7 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
   }
   const session = reader.session!;
   return {
-    plaintext: parts.length === 1 ? parts[0]! : concat(parts),
+    plaintext: parts.length === 0 ? new Uint8Array(0) : joinAndWipe(parts),
     encryptionContext: session.encryptionContext,
     keyId: session.keyId,
     ...(reader.signerKeyId === undefined ? {} : { signerKeyId: reader.signerKeyId }),
@@ -85,17 +86,4 @@ export function inspectEnvelope(bytes: Uint8Array): EnvelopeInfo {
     if (error instanceof NeedMore) throw invalidEnvelope('fewer bytes than the header', false);
     throw typed(error, false);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-    p.fill(0);
-  }
-  return out;
 }

@@ -6,6 +6,7 @@
  * the end, the final segment is read and verified before anything derived from the end is trusted,
  * so a truncated envelope fails instead of looking shorter.
  */
+import { joinAndWipe } from '../crypto/bytes.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { MAJOR, NeedMore, Reader } from './cbor.js';
 import { LIMITS, MAC_ITEM_BYTES, SIGNATURE_ITEM_HEAD, TAG_BYTES } from './format.js';
@@ -121,25 +122,11 @@ export async function decryptRange(read: RangeRead, opts: DecryptOptions, range:
       plaintext.fill(0);
       if (final) break;
     }
-    return concat(parts);
+    return joinAndWipe(parts);
   } catch (error) {
     for (const p of parts) p.fill(0);
     throw error instanceof NeedMore ? invalidEnvelope('the envelope ends early', debug) : typed(error, debug);
   } finally {
     if (session) wipeKeys(session.keys);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-    p.fill(0);
-  }
-  return out;
 }

@@ -5,6 +5,7 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { nodeAesGcm } from '../crypto/aes-gcm.js';
+import { concatBytes } from '../crypto/bytes.js';
 import { nodeCrypto, subtle } from '../crypto/runtime.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { TAG_BYTES, segmentNonce } from './format.js';
@@ -24,16 +25,7 @@ export interface SegmentCipher {
 
 function join(pieces: readonly Uint8Array[], extra?: Uint8Array): Uint8Array {
   if (pieces.length === 1 && extra === undefined) return pieces[0]!;
-  let n = extra?.length ?? 0;
-  for (const p of pieces) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of pieces) {
-    out.set(p, o);
-    o += p.length;
-  }
-  if (extra) out.set(extra, o);
-  return out;
+  return concatBytes(...pieces, ...(extra ? [extra] : []));
 }
 
 /** Piece-wise operations for backends that take one buffer: join, then seal or open. */
