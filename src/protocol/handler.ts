@@ -17,6 +17,8 @@ export interface WireRequest {
   /** Header names in any case. */
   headers: Readonly<Record<string, string | undefined>>;
   body?: Uint8Array | string | undefined;
+  /** The client's address, for the audit trail (the HTTP server sets it). */
+  sourceIp?: string | undefined;
 }
 
 export interface WireResponse {
@@ -31,6 +33,9 @@ export interface RequestScope {
   accessKeyId?: string;
   /** The verified caller, when signatures are verified and the credential names one. */
   principal?: string;
+  /** For the audit trail: the client's address and User-Agent. */
+  sourceIp?: string;
+  userAgent?: string;
 }
 
 /** A Kms (requests naming another region go to `kms.withRegion(region)`), or a function choosing one. */
@@ -85,7 +90,12 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
   let kms = scope.region !== undefined && /^([a-z]+-){2,3}\d+$/.test(scope.region) ? target.withRegion(scope.region) : target;
   if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
-  if (scope.principal !== undefined) kms = kms.withPrincipal(scope.principal);
+  if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined) {
+    kms = kms.withPrincipal(scope.principal ?? kms.principal, {
+      ...(scope.sourceIp !== undefined ? { sourceIp: scope.sourceIp } : {}),
+      ...(scope.userAgent !== undefined ? { userAgent: scope.userAgent } : {}),
+    });
+  }
   return kms;
 }
 
@@ -114,6 +124,9 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
     return wireError(400, 'SerializationException', message);
   }
   const scope = requestScope(request.headers);
+  if (request.sourceIp !== undefined) scope.sourceIp = request.sourceIp;
+  const userAgent = header(request.headers, 'user-agent');
+  if (userAgent !== undefined) scope.userAgent = userAgent.slice(0, 256);
   if (options.verify !== undefined) {
     const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
     const now = options.verify.now?.() ?? Date.now();

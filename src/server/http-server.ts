@@ -49,7 +49,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
         const response =
           body === undefined
             ? bodyTooLarge(maxBodyBytes)
-            : await handleWireRequest(target, { method: req.method, path: req.url, headers: flatten(req.headers), body }, { ...wire, maxBodyBytes });
+            : await handleWireRequest(target, { method: req.method, path: req.url, headers: flatten(req.headers), body, sourceIp: req.socket.remoteAddress }, { ...wire, maxBodyBytes });
         res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
         res.end(response.body);
       } catch {

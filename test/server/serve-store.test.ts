@@ -76,5 +76,7 @@ describe('kmsbox serve --audit-log', () => {
     expect(verifyAuditLog(log)).toMatchObject({ ok: true, events: 3 });
     const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
     expect(events.map((e: { eventName: string; errorCode?: string }) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual(['CreateKey:ok', 'Encrypt:ok', 'Decrypt:InvalidCiphertextException']);
+    expect(events[0].sourceIPAddress).toMatch(/127\.0\.0\.1/);
+    expect(events[0].userAgent).toMatch(/aws-sdk-js/);
   }, 60_000);
 });
