@@ -76,6 +76,19 @@ describe('kmsbox <verb>', () => {
     expect(dry.stderr).toContain('(DryRunOperationException)');
   }, 60_000);
 
+  it('grants and key policies on a key-store file: they persist between commands', async () => {
+    const env = { KMSBOX_STORE: join(dir, 'grants.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+    const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
+    const grant = await sh(`$KMSBOX create-grant --key-id ${id} --grantee-principal arn:aws:iam::111122223333:role/app --operations Encrypt Decrypt --constraints '{"EncryptionContextEquals":{"tenant":"t1"}}' --name app`, env);
+    expect(grant.stderr).toBe('');
+    const listed = JSON.parse((await sh(`$KMSBOX list-grants --key-id ${id}`, env)).stdout) as { Grants: Array<{ Name: string; Constraints: unknown }> };
+    expect(listed.Grants).toEqual([expect.objectContaining({ Name: 'app', Constraints: { EncryptionContextEquals: { tenant: 't1' } } })]);
+    const policy = JSON.parse((await sh(`$KMSBOX get-key-policy --key-id ${id} --query Policy --output text`, env)).stdout) as { Id: string };
+    expect(policy.Id).toBe('key-default-1');
+    const locked = await sh(`$KMSBOX put-key-policy --key-id ${id} --policy '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:*","Resource":"*"}]}'`, env);
+    expect([locked.code, locked.stderr]).toEqual([254, expect.stringContaining('The new key policy will not allow you to update the key policy in the future.')]);
+  }, 60_000);
+
   it('takes the AWS CLI shorthand for tags, lists them as text, and explains each verb', async () => {
     const env = { KMSBOX_STORE: join(dir, 'tags.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
     const id = (await sh('$KMSBOX create-key --tags TagKey=team,TagValue=core --query KeyMetadata.KeyId --output text', env)).stdout.trim();

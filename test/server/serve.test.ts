@@ -109,6 +109,23 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
     expect(aliases.Aliases.map((a) => a.AliasName)).toEqual(['alias/myapp-key']);
   }, 60_000);
 
+  it('key policies and grants: put-key-policy, get-key-policy, create-grant, list-grants, retire-grant', async () => {
+    const { KeyMetadata } = JSON.parse((await aws(['create-key'])).stdout) as { KeyMetadata: { KeyId: string; Arn: string } };
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] });
+    writeFileSync(join(dir, 'policy.json'), policy);
+    await aws(['put-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--policy', 'file://policy.json']);
+    const got = JSON.parse((await aws(['get-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--output', 'json'])).stdout) as { Policy: string };
+    expect(JSON.parse(got.Policy).Statement[0].Sid).toBe('root');
+    const grant = JSON.parse((await aws(['create-grant', '--key-id', KeyMetadata.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'Encrypt', 'Decrypt', '--constraints', 'EncryptionContextSubset={tenant=t1}'])).stdout) as { GrantId: string; GrantToken: string };
+    expect(grant.GrantId).toMatch(/^[0-9a-f]{64}$/);
+    const listed = JSON.parse((await aws(['list-grants', '--key-id', KeyMetadata.KeyId])).stdout) as { Grants: Array<{ GrantId: string; Operations: string[]; Constraints: unknown }> };
+    expect(listed.Grants).toEqual([expect.objectContaining({ GrantId: grant.GrantId, Operations: ['Encrypt', 'Decrypt'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } })]);
+    await aws(['retire-grant', '--grant-token', grant.GrantToken]);
+    expect((JSON.parse((await aws(['list-grants', '--key-id', KeyMetadata.KeyId])).stdout) as { Grants: unknown[] }).Grants).toEqual([]);
+    const bad = await aws(['put-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--policy', '{"Statement": []}']).then(() => undefined, (e: { stderr: string }) => e);
+    expect(bad?.stderr).toContain('An error occurred (MalformedPolicyDocumentException) when calling the PutKeyPolicy operation');
+  }, 60_000);
+
   it('prints AWS\'s error for a disabled key and exits non-zero', async () => {
     const { KeyMetadata } = JSON.parse((await aws(['create-key'])).stdout) as { KeyMetadata: { KeyId: string; Arn: string } };
     await aws(['disable-key', '--key-id', KeyMetadata.KeyId]);
