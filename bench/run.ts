@@ -193,5 +193,9 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   );
   table([raw!, viaKms!], raw!.name);
 }
-await import('./audit.js');
-await import('./envelope.js');
+// These sections run in their own processes: each compares peers inside one process, and a fresh
+// heap keeps the earlier sections' garbage (10,000-key stores, SDK clients) out of their numbers.
+const { execFileSync } = await import('node:child_process');
+for (const section of ['audit.ts', 'envelope.ts']) {
+  execFileSync(process.execPath, ['--import', 'tsx', new URL(section, import.meta.url).pathname], { stdio: 'inherit' });
+}
