@@ -43,7 +43,7 @@ await kms.createAlias({ AliasName: 'alias/myapp-key', TargetKeyId: KeyMetadata!.
 console.log(`key ${keyArn} (alias/myapp-key)\n`);
 
 // "Step 2 — Add IAM Policy": the app role may encrypt, decrypt and make data keys with this key, nothing else.
-kms.putIdentityPolicies(appRole, [
+kms.setIdentityPolicies(appRole, [
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn }],

@@ -100,7 +100,7 @@ export class Kms {
   }
 
   /** Replaces the IAM identity policies of a principal (an empty list removes them). Shared by every view of this service. */
-  putIdentityPolicies(principal: string, policies: readonly string[]): void {
+  setIdentityPolicies(principal: string, policies: readonly string[]): void {
     const docs = checkIdentityPolicies(principal, policies);
     if (docs.length === 0) this.#shared.identityPolicies.delete(principal);
     else this.#shared.identityPolicies.set(principal, docs);
@@ -181,7 +181,8 @@ export class Kms {
         authorized: new Set(),
         ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
       };
-      const env: Env = { ...this.#env, caller };
+      const base = this.#env;
+      const env: Env = { provider: base.provider, region: base.region, accountId: base.accountId, now: base.now, caller };
       checkGrantTokens(parsed);
       if (KEYLESS_OPERATIONS.has(operation)) authorizeWithoutKey(env);
       output = (await OPERATIONS[operation](env, parsed)) as Record<string, unknown>;

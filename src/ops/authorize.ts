@@ -5,6 +5,7 @@
  */
 import type { Input } from '../api/validate.js';
 import type { GrantRecord, KeyRecord } from '../keys/record.js';
+import { parsePolicy } from '../policy/document.js';
 import { accessDenied, accountOf, decide, samePrincipal, type ConditionValues } from '../policy/evaluate.js';
 import type { Env } from './env.js';
 
@@ -174,8 +175,8 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   caller.resources.set(key.arn, 'AWS::KMS::Key');
   const memo = action + ' ' + key.arn;
   if (caller.authorized.has(memo)) return;
-  const texts = key.policy + caller.identityPolicies.join('');
-  const aliases = /resourcealiases/i.test(texts)
+  const needsAliases = parsePolicy(key.policy, 'key').usesResourceAliases || caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
+  const aliases = needsAliases
     ? await env.provider.read((s) => Object.values(s.aliases).filter((a) => a.targetKeyId === key.keyId).map((a) => a.aliasName))
     : undefined;
   const requestAlias = requestAliasOf(opts.keyIdInput);

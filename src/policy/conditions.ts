@@ -6,18 +6,18 @@
  */
 import { MalformedPolicyDocumentException } from '../errors.js';
 
-const globCache = new Map<string, RegExp>();
+const globCache = { s: new Map<string, RegExp>(), i: new Map<string, RegExp>() };
 
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 export function glob(pattern: string, value: string, ignoreCase = false): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  const cacheKey = (ignoreCase ? 'i' : 's') + pattern;
-  let re = globCache.get(cacheKey);
+  const cache = ignoreCase ? globCache.i : globCache.s;
+  let re = cache.get(pattern);
   if (re === undefined) {
     const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    if (globCache.size > 2048) globCache.clear();
-    globCache.set(cacheKey, re);
+    if (cache.size > 2048) cache.clear();
+    cache.set(pattern, re);
   }
   return re.test(value);
 }

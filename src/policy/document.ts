@@ -41,6 +41,8 @@ export interface Statement {
 
 export interface PolicyDocument {
   readonly statements: readonly Statement[];
+  /** Whether a condition reads kms:ResourceAliases (the only key whose value needs a store read). */
+  readonly usesResourceAliases: boolean;
 }
 
 export type PolicyKind = 'key' | 'identity';
@@ -85,7 +87,8 @@ function normalize(json: unknown, kind: PolicyKind): PolicyDocument {
   if (raw === undefined) throw malformed('The policy must contain a Statement.');
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw malformed('The policy must contain at least one statement.');
-  return { statements: list.map((s) => statement(s, kind)) };
+  const statements = list.map((s) => statement(s, kind));
+  return { statements, usesResourceAliases: statements.some((s) => s.conditions.some((c) => c.key === 'kms:resourcealiases')) };
 }
 
 function statement(s: unknown, kind: PolicyKind): Statement {

@@ -10,9 +10,14 @@ import { parsePolicy, type PrincipalSpec, type Statement } from './document.js';
 
 const PRINCIPAL = /^arn:aws[\w-]*:(iam|sts)::(\d{12}):(.*)$/;
 
+const accounts = new Map<string, string | undefined>();
+/** The account id of a principal ARN or account id (memoized: the same few principals recur). */
 export function accountOf(principal: string): string | undefined {
-  if (/^\d{12}$/.test(principal)) return principal;
-  return PRINCIPAL.exec(principal)?.[2];
+  if (accounts.has(principal)) return accounts.get(principal);
+  const account = /^\d{12}$/.test(principal) ? principal : PRINCIPAL.exec(principal)?.[2];
+  if (accounts.size > 4096) accounts.clear();
+  accounts.set(principal, account);
+  return account;
 }
 
 export function isRoot(principal: string): boolean {

@@ -14,7 +14,7 @@ const root = new URL('../..', import.meta.url).pathname;
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 const OPERATION_METHODS = Object.getOwnPropertyNames(Kms.prototype).filter(
-  (n) => !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'putIdentityPolicies', 'getIdentityPolicies'].includes(n) && typeof Object.getOwnPropertyDescriptor(Kms.prototype, n)?.value === 'function',
+  (n) => !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'setIdentityPolicies', 'getIdentityPolicies'].includes(n) && typeof Object.getOwnPropertyDescriptor(Kms.prototype, n)?.value === 'function',
 );
 
 describe('audit events', () => {

@@ -100,10 +100,10 @@ describe('key policy and identity policies', () => {
     const { key, as, root } = await setup(undefined, {});
     const dest = (await root.createKey({})).KeyMetadata!;
     const { CiphertextBlob } = await root.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
-    root.putIdentityPolicies(APP, [doc(idAllow('kms:ReEncryptFrom', key.Arn!), idAllow('kms:ReEncryptTo', dest.Arn!))]);
+    root.setIdentityPolicies(APP, [doc(idAllow('kms:ReEncryptFrom', key.Arn!), idAllow('kms:ReEncryptTo', dest.Arn!))]);
     expect(await outcome(as(APP).reEncrypt({ CiphertextBlob, DestinationKeyId: dest.KeyId }))).toBe('allow');
     expect(await outcome(as(APP).reEncrypt({ CiphertextBlob, DestinationKeyId: key.KeyId }))).toBe(NO_IDENTITY('ReEncryptTo'));
-    root.putIdentityPolicies(APP, [doc(idAllow('kms:ReEncryptTo', dest.Arn!))]);
+    root.setIdentityPolicies(APP, [doc(idAllow('kms:ReEncryptTo', dest.Arn!))]);
     expect(await outcome(as(APP).reEncrypt({ CiphertextBlob, DestinationKeyId: dest.KeyId }))).toBe(NO_IDENTITY('ReEncryptFrom'));
   });
 
@@ -112,7 +112,7 @@ describe('key policy and identity policies', () => {
     const { key, root } = await setup(policy);
     const partner = root.withAccount(B).withPrincipal(B_ROLE);
     expect(await outcome(partner.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
-    partner.putIdentityPolicies(B_ROLE, [doc(idAllow('kms:Encrypt', key.Arn!))]);
+    partner.setIdentityPolicies(B_ROLE, [doc(idAllow('kms:Encrypt', key.Arn!))]);
     expect(await outcome(partner.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe('allow');
     expect(await outcome(partner.disableKey({ KeyId: key.Arn }))).toBe(NO_RESOURCE('DisableKey'));
   });
@@ -205,8 +205,8 @@ describe('policy documents', () => {
     }
     const e = await kms.createKey({ Policy: doc(allowAccount(), { Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }) }).catch((x: Error) => x) as Error;
     expect(e.name).toBe('LimitExceededException');
-    expect(() => kms.putIdentityPolicies(APP, [doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })])).toThrow(/Principal/);
-    expect(() => kms.putIdentityPolicies(APP, ['{'])).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
+    expect(() => kms.setIdentityPolicies(APP, [doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })])).toThrow(/Principal/);
+    expect(() => kms.setIdentityPolicies(APP, ['{'])).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
   });
 
   it('the lockout safety check: a policy that would stop the caller from PutKeyPolicy is refused unless bypassed', async () => {

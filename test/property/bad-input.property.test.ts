@@ -19,7 +19,7 @@ const CALL_TIMEOUT_MS = 5_000;
 /** Every public async method of Kms (the AWS operations), found on the prototype. */
 const METHODS = Object.getOwnPropertyNames(Kms.prototype).filter((name) => {
   const d = Object.getOwnPropertyDescriptor(Kms.prototype, name);
-  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'putIdentityPolicies', 'getIdentityPolicies'].includes(name) && typeof d?.value === 'function';
+  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'setIdentityPolicies', 'getIdentityPolicies'].includes(name) && typeof d?.value === 'function';
 });
 
 /** The request members of each operation (AWS SDK v3 field names). */
