@@ -1,28 +1,17 @@
 /**
- * The page's script: a data key from kmsbox (WebCryptoProvider, keys in IndexedDB) encrypts the
- * chosen file with AES-256-GCM; only the wrapped data key, the IV and the ciphertext are uploaded.
- * (Once the envelope format lands, this becomes one call to encryptEnvelope.)
+ * The page's script: the chosen file is streamed through kmsbox's envelope encryption before it
+ * leaves the browser. A data key from kmsbox (WebCryptoProvider: the KMS key is a non-extractable
+ * CryptoKey kept in IndexedDB) encrypts the file in 256 KiB authenticated segments; what is
+ * uploaded is one self-describing envelope: the wrapped data key, the encryption context, the
+ * segments. Nothing but that envelope reaches the server.
  */
-import { Kms, WebCryptoProvider } from 'kmsbox';
+import { Kms, WebCryptoProvider, createEncryptStream, decryptEnvelope } from 'kmsbox';
 
 const ALIAS = 'alias/uploads';
 const kms = new Kms({ provider: new WebCryptoProvider({ indexedDbName: 'kmsbox-example' }) });
-const b64 = (b: Uint8Array): string => {
-  let binary = '';
-  for (let i = 0; i < b.length; i += 0x8000) binary += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(binary);
-};
-const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const status = (text: string): void => {
   document.querySelector('#status')!.textContent = text;
 };
-
-export interface Upload {
-  name: string;
-  wrappedKey: string;
-  iv: string;
-  ciphertext: string;
-}
 
 async function uploadKey(): Promise<void> {
   try {
@@ -33,29 +22,16 @@ async function uploadKey(): Promise<void> {
   }
 }
 
-async function aesKey(raw: Uint8Array, usage: KeyUsage): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [usage]);
-}
-
-export async function encryptFile(file: File): Promise<Upload> {
+/** The file as an envelope, encrypted as it is read (memory: about two segments, whatever the size). */
+export async function encryptFile(file: File): Promise<Blob> {
   await uploadKey();
-  const context = { file: file.name };
-  const { Plaintext: dataKey, CiphertextBlob } = await kms.generateDataKey({ KeyId: ALIAS, KeySpec: 'AES_256', EncryptionContext: context });
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const key = await aesKey(dataKey!, 'encrypt');
-  dataKey!.fill(0);
-  const aad = new TextEncoder().encode(file.name);
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, await file.arrayBuffer()));
-  return { name: file.name, wrappedKey: b64(CiphertextBlob!), iv: b64(iv), ciphertext: b64(ciphertext) };
+  const encrypted = file.stream().pipeThrough(createEncryptStream({ kms, keyId: ALIAS, encryptionContext: { file: file.name } }));
+  return new Response(encrypted).blob();
 }
 
 /** Reverses encryptFile with the key in this browser (used by the end-to-end test). */
-export async function decryptUpload(u: Upload): Promise<Uint8Array> {
-  const { Plaintext } = await kms.decrypt({ CiphertextBlob: unb64(u.wrappedKey), EncryptionContext: { file: u.name } });
-  const key = await aesKey(Plaintext!, 'decrypt');
-  Plaintext!.fill(0);
-  const aad = new TextEncoder().encode(u.name);
-  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64(u.iv) as BufferSource, additionalData: aad }, key, unb64(u.ciphertext) as BufferSource));
+export async function decryptUpload(envelope: Uint8Array, name: string): Promise<Uint8Array> {
+  return (await decryptEnvelope(envelope, { kms, encryptionContext: { file: name } })).plaintext;
 }
 
 document.querySelector('#upload')!.addEventListener('click', () => {
@@ -63,9 +39,13 @@ document.querySelector('#upload')!.addEventListener('click', () => {
     const file = (document.querySelector('#file') as HTMLInputElement).files?.[0];
     if (!file) return status('choose a file first');
     status(`encrypting ${file.name} (${file.size} bytes)…`);
-    const upload = await encryptFile(file);
-    const res = await fetch('/upload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(upload) });
-    status(res.ok ? `uploaded ${file.name}: ${upload.ciphertext.length} base64 characters of ciphertext` : `upload failed: ${res.status}`);
+    const envelope = await encryptFile(file);
+    const res = await fetch('/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) },
+      body: envelope,
+    });
+    status(res.ok ? `uploaded ${file.name}: a ${envelope.size}-byte envelope` : `upload failed: ${res.status}`);
   })().catch((e: unknown) => status(`error: ${(e as Error).name}: ${(e as Error).message}`));
 });
 

@@ -1,9 +1,11 @@
-// End to end: the browser example in Chromium (Debian's, through playwright) encrypts a chosen
-// file with a WebCrypto-held kmsbox key and uploads it; the bytes the endpoint received hold no
-// plaintext and decrypt, with the browser's key, to the original file.
+// End to end: the browser example in Chromium (Debian's, through playwright) streams a chosen file
+// through envelope encryption under a WebCrypto-held kmsbox key and uploads the envelope; the bytes
+// the endpoint received hold no plaintext, show their header to inspectEnvelope, and decrypt, with
+// the browser's key, to the original file.
 import { randomBytes } from 'node:crypto';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectEnvelope } from 'kmsbox';
 import { startExampleServer, type ExampleServer } from '../../examples/browser/server.js';
 
 let browser: Browser;
@@ -37,17 +39,18 @@ describe('examples/browser', () => {
 
     expect(server.uploads.length).toBe(1);
     const received = server.uploads[0]!;
-    const upload = JSON.parse(received.toString()) as { name: string; wrappedKey: string; iv: string; ciphertext: string };
-    expect(upload.name).toBe('report.bin');
-    const ciphertext = Buffer.from(upload.ciphertext, 'base64');
-    expect(ciphertext.length).toBe(original.length + 16);
+    // The server holds an envelope: it can read the header (no key needed), never the content.
+    const info = inspectEnvelope(received);
+    expect(info.encryptionContext).toEqual({ file: 'report.bin' });
+    expect(info.recipients).toHaveLength(1);
+    expect(received.length - original.length).toBeLessThan(300);
     expect(received.includes(Buffer.from('A confidential report.'))).toBe(false);
-    expect(ciphertext.includes(original.subarray(100, 132))).toBe(false);
+    expect(received.includes(original.subarray(100, 132))).toBe(false);
 
-    const decrypted = await page.evaluate(async (u) => {
-      const example = (globalThis as unknown as { kmsboxExample: { decryptUpload(x: unknown): Promise<Uint8Array> } }).kmsboxExample;
-      return Array.from(await example.decryptUpload(u));
-    }, upload);
+    const decrypted = await page.evaluate(async (bytes) => {
+      const example = (globalThis as unknown as { kmsboxExample: { decryptUpload(e: Uint8Array, name: string): Promise<Uint8Array> } }).kmsboxExample;
+      return Array.from(await example.decryptUpload(new Uint8Array(bytes), 'report.bin'));
+    }, Array.from(received));
     expect(Buffer.from(decrypted).equals(original)).toBe(true);
     await page.close();
   }, 60_000);
