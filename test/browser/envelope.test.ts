@@ -1,7 +1,7 @@
 // The envelope format in Chromium: WebCrypto segments, @noble key schedule, WHATWG streams; golden
 // vectors written in Node decrypt here, and messages written here decrypt with the frozen reader.
 import { describe, expect, it } from 'vitest';
-import { DataKeyCache, Kms, WebCryptoProvider, createDecryptStream, createEncryptStream, decryptEnvelope, decryptRange, encryptEnvelope, type KmsLike } from 'kmsbox';
+import { DataKeyCache, Kms, MemoryAuditSink, WebCryptoProvider, createDecryptStream, createEncryptStream, decryptEnvelope, decryptRange, encryptEnvelope, type KmsLike } from 'kmsbox';
 import golden from '../vectors/envelope/golden.json' with { type: 'json' };
 
 const unhex = (h: string) => new Uint8Array(h.match(/../g)?.map((x) => parseInt(x, 16)) ?? []);
@@ -35,5 +35,30 @@ describe('envelopes in the browser', () => {
       const out = await decryptEnvelope(unhex(v.envelope), { kms, ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }) });
       expect(same(out.plaintext, Uint8Array.from({ length: v.plaintextLength }, (_, i) => (i * 31 + 7) & 0xff)), v.name).toBe(true);
     }
+  });
+
+  it('signs with a browser-held Ed25519 key and verifies before success', async () => {
+    const kms = new Kms();
+    const { KeyMetadata } = await kms.createKey({});
+    const signer = (await kms.createKey({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.Arn!;
+    const plaintext = crypto.getRandomValues(new Uint8Array(9000));
+    const envelope = await encryptEnvelope(plaintext, { kms, keyId: KeyMetadata!.KeyId!, signingKeyId: signer, segmentSize: 4096 });
+    const out = await decryptEnvelope(envelope, { kms, signerKeyIds: [signer] });
+    expect([same(out.plaintext, plaintext), out.signerKeyId]).toEqual([true, signer]);
+    const forged = envelope.slice();
+    forged[forged.length - 3]! ^= 1;
+    await expect(decryptEnvelope(forged, { kms })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+  });
+});
+
+describe('policies and the audit trail in the browser', () => {
+  it('evaluates key and identity policies and records every call', async () => {
+    const audit = new MemoryAuditSink();
+    const app = 'arn:aws:iam::111122223333:role/app';
+    const kms = new Kms({ audit, identityPolicies: { [app]: [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] })] } });
+    const { KeyMetadata } = await kms.createKey({});
+    await kms.withPrincipal(app).encrypt({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1, 2, 3]) });
+    await expect(kms.withPrincipal(app).disableKey({ KeyId: KeyMetadata!.KeyId })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(audit.events.map((e) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual(['CreateKey:ok', 'Encrypt:ok', 'DisableKey:AccessDeniedException']);
   });
 });
