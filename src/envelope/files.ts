@@ -1,0 +1,33 @@
+/// <reference types="node" />
+/**
+ * Files in and out of envelopes (Node): streamed, so memory stays at about two segments whatever
+ * the size, and written to a temporary file renamed into place only when the stream closed without
+ * error, so a failed or tampered decryption leaves no partial plaintext behind.
+ */
+import { createReadStream, createWriteStream, rmSync, renameSync } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import { createDecryptStream } from './decrypt.js';
+import { createEncryptStream } from './encrypt.js';
+import type { DecryptOptions, EncryptOptions } from './options.js';
+
+async function pipeFile(from: string, to: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
+  const tmp = `${to}.${process.pid}.${Date.now()}.partial`;
+  try {
+    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>).pipeThrough(transform).pipeTo(Writable.toWeb(createWriteStream(tmp, { flags: 'wx' })));
+    renameSync(tmp, to);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Encrypts the file at `from` into an envelope at `to`. */
+export function encryptFile(from: string, to: string, opts: EncryptOptions): Promise<void> {
+  return pipeFile(from, to, createEncryptStream(opts));
+}
+
+/** Decrypts the envelope at `from` into `to`; `to` appears only once every segment (and any signature) verified. */
+export async function decryptFile(from: string, to: string, opts: DecryptOptions): Promise<void> {
+  await pipeFile(from, to, createDecryptStream(opts));
+}
+
