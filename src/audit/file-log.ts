@@ -10,8 +10,9 @@
  * and head are also flushed to disk before the call returns, so an OS crash or power loss does not
  * lose them either. One writer per log: two processes appending to one file break the chain.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { writeAtomic } from '../providers/atomic-write.js';
 import type { AuditEvent, AuditSink } from './event.js';
 
 const GENESIS = '0'.repeat(64);
@@ -49,20 +50,8 @@ export class FileAuditSink implements AuditSink {
       closeSync(fd);
     }
     this.#head = { seq: this.#head.seq + 1, hash: sha256(line) };
-    writeAtomic(this.path + '.head', JSON.stringify(this.#head), this.#fsync);
+    writeAtomic(this.path + '.head', JSON.stringify(this.#head), { durable: this.#fsync });
   }
-}
-
-function writeAtomic(path: string, text: string, sync: boolean): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 function readHead(path: string): Head | undefined {

@@ -256,16 +256,17 @@ function parseRecipients(reader: Reader, maxRecipients: number): Recipient[] {
 function parseContext(reader: Reader): Record<string, string> {
   const start = reader.pos;
   const pairs = reader.mapOf(1, LIMITS.contextPairs);
-  const context: Record<string, string> = Object.create(null);
+  const context: Record<string, string> = {};
   let previous: Uint8Array | undefined;
   for (let i = 0; i < pairs; i++) {
     const key = reader.text(1, LIMITS.contextEncodedBytes);
     if (previous !== undefined && !ascending(previous, key.raw)) throw new CborError('context keys must be unique and sorted');
     previous = key.raw;
-    context[key.value] = reader.text(0, LIMITS.contextEncodedBytes).value;
+    // defineProperty: a key named __proto__ is data here, not the prototype.
+    Object.defineProperty(context, key.value, { value: reader.text(0, LIMITS.contextEncodedBytes).value, enumerable: true, writable: true, configurable: true });
     if (reader.pos - start > LIMITS.contextEncodedBytes) throw new CborError('context too large');
   }
-  return { ...context };
+  return context;
 }
 
 function ascending(a: Uint8Array, b: Uint8Array): boolean {

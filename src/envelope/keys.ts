@@ -9,7 +9,7 @@
  * hkdfSync costs ~4x two createHmac calls for inputs this small, and the inputs are too small for
  * WebCrypto's per-call cost to pay off, so browsers use @noble/hashes synchronously.
  */
-import { equalBytes, utf8Encode } from '../crypto/bytes.js';
+import { concatBytes, equalBytes, utf8Encode } from '../crypto/bytes.js';
 import { hmac } from '../crypto/hmac.js';
 import { DEK_BYTES, KDF_LABEL, type SuiteId } from './format.js';
 
@@ -53,7 +53,7 @@ export function deriveMessageKeys(dek: Uint8Array, messageId: Uint8Array, suite:
 }
 
 export function headerMac(keys: MessageKeys, headerBytes: Uint8Array, withheldContext?: Uint8Array): Uint8Array {
-  const input = withheldContext === undefined ? headerBytes : concat(headerBytes, withheldContext);
+  const input = withheldContext === undefined ? headerBytes : concatBytes(headerBytes, withheldContext);
   return hmac.hmac('SHA-256', keys.macKey, input);
 }
 
@@ -67,9 +67,3 @@ export function wipeKeys(keys: MessageKeys): void {
   keys.macKey.fill(0);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

@@ -114,8 +114,8 @@ export async function decryptRange(read: RangeRead, opts: DecryptOptions, range:
       const from = Math.max(start, base) - base;
       const to = Math.min(end, base + plaintext.length) - base;
       if (from >= plaintext.length) {
+        // Only the final segment can be shorter than the range start (a non-final one holds S bytes).
         plaintext.fill(0);
-        if (!final) throw invalidEnvelope('unreachable: empty non-final segment', debug);
         throw new ValidationException({ message: `range.start (${start}) is at or beyond the plaintext length (${base + plaintext.length}).` });
       }
       parts.push(plaintext.slice(from, to));

@@ -8,8 +8,10 @@
  * normalised to low S; Ed25519 as is) in a trailing `[bstr]` item; readers reject high S, so no
  * second valid encoding of a signed envelope exists.
  */
+import { p256, p384 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8Encode } from '../crypto/bytes.js';
+import { concatBytes, utf8Encode } from '../crypto/bytes.js';
+import { DerError, TAG, bigintToBytes, bytesToBigint, ecdsaRawToDer, readAll, readOnly, readUint } from '../crypto/der.js';
 import { nodeCrypto } from '../crypto/runtime.js';
 import { IncorrectKeyException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
@@ -120,73 +122,35 @@ export async function verifySignature(kms: KmsLike, signer: Signer, transcript: 
   return signer.keyRef;
 }
 
-// ECDSA: DER <-> fixed-size r‖s, low S.
+// ECDSA: DER (as KMS returns it) <-> fixed-size r‖s with low S, on the project's DER helpers.
 
-const ORDER: Record<1 | 2, bigint> = {
-  1: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-  2: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-};
-
-const toBig = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')));
-function toFixed(v: bigint, size: number): Uint8Array {
-  const hex = v.toString(16).padStart(size * 2, '0');
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+const ORDER: Record<1 | 2, bigint> = { 1: p256.Point.CURVE().n, 2: p384.Point.CURVE().n };
 
 function derToLowSRaw(der: Uint8Array, alg: 1 | 2): Uint8Array {
   const half = SIGNERS[alg].signatureBytes / 2;
   const n = ORDER[alg];
-  let p = 0;
-  const read = (tag: number): Uint8Array => {
-    if (der[p++] !== tag) throw new ValidationException({ message: 'Sign returned a malformed ECDSA signature.' });
-    let len = der[p++]!;
-    if (len === 0x81) len = der[p++]!;
-    const v = der.subarray(p, p + len);
-    p += len;
-    return v;
-  };
-  const seq = read(0x30);
-  p = der.length - seq.length;
-  const r = toBig(read(0x02));
-  let s = toBig(read(0x02));
-  if (s > n / 2n) s = n - s;
-  const out = new Uint8Array(2 * half);
-  out.set(toFixed(r, half), 0);
-  out.set(toFixed(s, half), half);
-  return out;
-}
-
-function derInt(v: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < v.length - 1 && v[i] === 0) i++;
-  const body = v.subarray(i);
-  const pad = body[0]! & 0x80 ? 1 : 0;
-  const out = new Uint8Array(2 + pad + body.length);
-  out[0] = 0x02;
-  out[1] = pad + body.length;
-  out.set(body, 2 + pad);
-  return out;
+  let r: bigint;
+  let s: bigint;
+  try {
+    const [rt, st, extra] = readAll(readOnly(der, TAG.SEQUENCE));
+    if (extra !== undefined) throw new DerError('trailing DER');
+    r = readUint(rt);
+    s = readUint(st);
+    if (s > n / 2n) s = n - s;
+    return concatBytes(bigintToBytes(r, half), bigintToBytes(s, half));
+  } catch {
+    throw new ValidationException({ message: 'Sign returned a malformed ECDSA signature.' });
+  }
 }
 
 /** DER for a raw r‖s, or undefined when r or s is out of range or s is high. */
 function rawToDerIfLowS(raw: Uint8Array, alg: 1 | 2): Uint8Array | undefined {
   const half = raw.length / 2;
   const n = ORDER[alg];
-  const r = toBig(raw.subarray(0, half));
-  const s = toBig(raw.subarray(half));
+  const r = bytesToBigint(raw.subarray(0, half));
+  const s = bytesToBigint(raw.subarray(half));
   if (r === 0n || r >= n || s === 0n || s > n / 2n) return undefined;
-  const ri = derInt(raw.subarray(0, half));
-  const si = derInt(raw.subarray(half));
-  const body = ri.length + si.length;
-  const lenBytes = body < 0x80 ? [body] : [0x81, body];
-  const out = new Uint8Array(1 + lenBytes.length + body);
-  out[0] = 0x30;
-  out.set(lenBytes, 1);
-  out.set(ri, 1 + lenBytes.length);
-  out.set(si, 1 + lenBytes.length + ri.length);
-  return out;
+  return ecdsaRawToDer(raw);
 }
 
 export const ecdsaForTests = { derToLowSRaw, rawToDerIfLowS, ORDER };

@@ -4,7 +4,7 @@
  */
 import { decodeBlob } from '../blob/ciphertext-blob.js';
 import { toHex } from '../crypto/bytes.js';
-import { IncorrectKeyException, InvalidCiphertextException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import { IncorrectKeyException, UnsupportedOperationException, ValidationException } from '../errors.js';
 import type { CacheUse, DataKeyCache } from './cache.js';
 import { DEK_BYTES, RECIPIENT_TYPE } from './format.js';
 import { encodeContext, type Recipient } from './header.js';
@@ -146,4 +146,3 @@ export async function unwrapDataKey(
   throw invalidEnvelope('no recipient could be unwrapped', debug);
 }
 
-export { InvalidCiphertextException };

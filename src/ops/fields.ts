@@ -9,7 +9,7 @@ export function keyIdMember(c: Checks, field = 'KeyId', required = true): string
   return c.string(field, { required, min: 1, max: 2048 });
 }
 
-/** Grant tokens are accepted and checked for shape; grants themselves come with key policies. */
+/** The GrantTokens member's shape; the Kms checks that each token is one kmsbox issued before the operation runs. */
 export function grantTokens(c: Checks): void {
   c.list('GrantTokens', { max: 10 }, (item, i) => c.stringItem('GrantTokens', i, item, { min: 1, max: 8192 }));
 }

@@ -9,7 +9,7 @@ import { AccessDeniedException, DryRunOperationException, InvalidGrantIdExceptio
 import type { GrantConstraintsRecord, GrantRecord, KeyRecord } from '../keys/record.js';
 import { accountOf, isRoot, samePrincipal } from '../policy/evaluate.js';
 import type { Env } from './env.js';
-import { keyIdMember, paging } from './fields.js';
+import { grantTokens, keyIdMember, paging } from './fields.js';
 import { findKeyFor } from './lookup.js';
 
 export const MAX_GRANTS_PER_KEY = 50_000;
@@ -110,7 +110,7 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
     return s;
   });
   const constraint = constraints(c);
-  c.list('GrantTokens', { max: 10 }, (item, i) => c.stringItem('GrantTokens', i, item, { min: 1, max: 8192 }));
+  grantTokens(c);
   const name = c.string('Name', { min: 1, max: 256, pattern: /^[a-zA-Z0-9:/_-]+$/ });
   const isDryRun = c.bool('DryRun');
   if (input.GranteeServicePrincipal !== undefined || input.RetiringServicePrincipal !== undefined) {
@@ -119,7 +119,6 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
   c.done();
   if (grantee === undefined) throw plainValidation('GranteePrincipal is required.');
   if (operations!.length === 0) throw plainValidation('Operations must name at least one grant operation.');
-  checkGrantTokens(input);
   const key = await findKeyFor(env, keyId!, 'CreateGrant', { aliases: false });
   const supported = supportedOperations(key);
   const unsupported = operations!.filter((o) => !supported.has(o));

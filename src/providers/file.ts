@@ -12,13 +12,14 @@
  * damaged file.
  */
 import { createCipheriv, createDecipheriv, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
+import { writeAtomic } from './atomic-write.js';
 import { newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import type { KeyMaterialProvider } from './types.js';
 
@@ -65,25 +66,6 @@ function aadOf(f: Pick<StoreFile, 'format' | 'version' | 'kdf' | 'check' | 'gene
 
 function checkValue(rootKey: Uint8Array): string {
   return createHmac('sha256', rootKey).update('kmsbox-store check').digest('base64');
-}
-
-/** Writes `bytes` to `path` atomically and durably: temp file in the same directory, fsync, rename, fsync dir. */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${b64(randomBytes(6)).replace(/[+/=]/g, '_')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
