@@ -1,6 +1,7 @@
 /** Writing envelopes: one buffer (`encryptEnvelope`) or a WHATWG stream (`createEncryptStream`), same bytes. */
 import { randomBytes } from '../crypto/random.js';
-import { ValidationException } from '../errors.js';
+import { typed } from './invalid.js';
+import { LimitExceededException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
@@ -62,6 +63,14 @@ async function open(opts: EncryptOptions, plaintextBytes: number, internals: Enc
 
 /** Encrypts `plaintext` into one envelope. */
 export async function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOptions, internals: EncryptInternals = {}): Promise<Uint8Array> {
+  try {
+    return await sealWhole(plaintext, opts, internals);
+  } catch (error) {
+    throw typed(error, false);
+  }
+}
+
+async function sealWhole(plaintext: Uint8Array, opts: EncryptOptions, internals: EncryptInternals): Promise<Uint8Array> {
   checkPlaintext(plaintext);
   const o = await open(opts, plaintext.length, internals);
   const S = o.segmentSize;
@@ -105,7 +114,7 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
   let heldBytes = 0;
   let index = 0;
   const emit = async (controller: TransformStreamDefaultController<Uint8Array>, final: boolean): Promise<void> => {
-    if (index >= LIMITS.maxSegments - 1 && !final) throw new RangeError('too many segments');
+    if (index >= LIMITS.maxSegments - 1 && !final) throw new LimitExceededException({ message: `An envelope holds at most ${LIMITS.maxSegments} segments; use a larger segmentSize.` });
     const sealing = o.cipher.sealPieces(index, final, held);
     const pieces = sealing instanceof Promise ? await sealing : sealing;
     index += 1;
@@ -120,26 +129,38 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
     heldBytes = 0;
   };
   return new TransformStream<Uint8Array, Uint8Array>({
-    async start(controller) {
-      o = await open(opts, 0, internals);
-      controller.enqueue(o.prefix);
-    },
-    async transform(chunk, controller) {
-      checkPlaintext(chunk);
-      const S = o.segmentSize;
-      let off = 0;
-      while (off < chunk.length) {
-        if (heldBytes === S) await emit(controller, false); // more input follows: not the final segment
-        const take = Math.min(S - heldBytes, chunk.length - off);
-        held.push(chunk.subarray(off, off + take));
-        heldBytes += take;
-        off += take;
-      }
-    },
-    async flush(controller) {
-      await emit(controller, true);
-      o.wipe();
-      if (o.signer) controller.enqueue(await o.signer.finish());
-    },
+    start: (controller) =>
+      typedStep(async () => {
+        o = await open(opts, 0, internals);
+        controller.enqueue(o.prefix);
+      }),
+    transform: (chunk, controller) =>
+      typedStep(async () => {
+        checkPlaintext(chunk);
+        const S = o.segmentSize;
+        let off = 0;
+        while (off < chunk.length) {
+          if (heldBytes === S) await emit(controller, false); // more input follows: not the final segment
+          const take = Math.min(S - heldBytes, chunk.length - off);
+          held.push(chunk.subarray(off, off + take));
+          heldBytes += take;
+          off += take;
+        }
+      }),
+    flush: (controller) =>
+      typedStep(async () => {
+        await emit(controller, true);
+        o.wipe();
+        if (o.signer) controller.enqueue(await o.signer.finish());
+      }),
   });
+}
+
+/** Runs one stream step; whatever fails comes out typed (the stream errors with it). */
+async function typedStep(step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    throw typed(error, false);
+  }
 }

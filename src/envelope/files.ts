@@ -9,6 +9,8 @@ import { Readable, Writable } from 'node:stream';
 import { createDecryptStream } from './decrypt.js';
 import { createEncryptStream } from './encrypt.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { ValidationException } from '../errors.js';
+import { typed } from './invalid.js';
 
 async function pipeFile(from: string, to: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
   const tmp = `${to}.${process.pid}.${Date.now()}.partial`;
@@ -17,7 +19,10 @@ async function pipeFile(from: string, to: string, transform: TransformStream<Uin
     renameSync(tmp, to);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw error;
+    const code = (error as { code?: unknown })?.code;
+    // File-system failures are the caller's paths; everything else is typed as the streams type it.
+    if (typeof code === 'string' && code.startsWith('E')) throw new ValidationException({ message: `Cannot read ${from} or write ${to}: ${code}.` });
+    throw typed(error, false);
   }
 }
 

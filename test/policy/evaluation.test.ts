@@ -207,6 +207,9 @@ describe('policy documents', () => {
     expect(e.name).toBe('LimitExceededException');
     expect(() => kms.setIdentityPolicies(APP, [doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })])).toThrow(/Principal/);
     expect(() => kms.setIdentityPolicies(APP, ['{'])).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
+    expect(() => kms.setIdentityPolicies(APP, '{}' as never)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    expect(() => kms.setIdentityPolicies(APP, [5 as never])).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    expect(() => new Kms({ identityPolicies: { [APP]: [doc({ Effect: 'Allow', Action: 'kms:*' })] } })).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
   });
 
   it('the lockout safety check: a policy that would stop the caller from PutKeyPolicy is refused unless bypassed', async () => {

@@ -1,0 +1,109 @@
+// Bad input to every public envelope entry point: typed errors in AWS's style, never a raw
+// TypeError/RangeError, and no plaintext or key bytes in any message.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataKeyCache, KMSServiceException, Kms, createDecryptStream, createEncryptStream, decryptEnvelope, decryptFile, decryptRange, encryptEnvelope, encryptFile, inspectEnvelope, type KmsLike } from 'kmsbox/node';
+import { tempDir } from '../providers/file-fixtures.js';
+import { bytes, expectError, pipe, setup } from './helpers.js';
+
+const SECRET = new TextEncoder().encode('the-plaintext-that-must-not-leak');
+
+/** Writes one chunk and closes; returns what the readable side errors with (the stream must error). */
+async function feed(stream: TransformStream<Uint8Array, Uint8Array>, chunk: unknown): Promise<void> {
+  const writer = stream.writable.getWriter();
+  const reading = new Response(stream.readable).arrayBuffer();
+  writer.write(chunk as Uint8Array).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  await reading;
+}
+
+async function typedName(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    expect(e, String(e)).toBeInstanceOf(KMSServiceException);
+    expect((e as Error).message).not.toContain('the-plaintext-that-must-not-leak');
+    return (e as Error).name;
+  }
+  return 'no error';
+}
+
+describe('bad input to the envelope API', () => {
+  it('encryptEnvelope and createEncryptStream: options, plaintext and chunks', async () => {
+    const { kms, keyIds } = await setup();
+    const keyId = keyIds[0]!;
+    const cases: Array<[string, () => unknown]> = [
+      ['no options', () => encryptEnvelope(SECRET, undefined as never)],
+      ['no kms', () => encryptEnvelope(SECRET, { keyId } as never)],
+      ['kms without methods', () => encryptEnvelope(SECRET, { kms: {} as KmsLike, keyId })],
+      ['empty key list', () => encryptEnvelope(SECRET, { kms, keyId: [] })],
+      ['256 keys', () => encryptEnvelope(SECRET, { kms, keyId: Array(256).fill(keyId) })],
+      ['key id not a string', () => encryptEnvelope(SECRET, { kms, keyId: 5 as never })],
+      ['segment size not a power of two', () => encryptEnvelope(SECRET, { kms, keyId, segmentSize: 5000 })],
+      ['segment size too small', () => encryptEnvelope(SECRET, { kms, keyId, segmentSize: 2048 })],
+      ['segment size too large', () => encryptEnvelope(SECRET, { kms, keyId, segmentSize: 2 ** 25 })],
+      ['context value not a string', () => encryptEnvelope(SECRET, { kms, keyId, encryptionContext: { a: 1 as never } })],
+      ['reserved context key', () => encryptEnvelope(SECRET, { kms, keyId, encryptionContext: { 'kmsbox:x': 'y' } })],
+      ['lone surrogate in context', () => encryptEnvelope(SECRET, { kms, keyId, encryptionContext: { a: '\uD800' } })],
+      ['context too large', () => encryptEnvelope(SECRET, { kms, keyId, encryptionContext: { a: 'x'.repeat(9000) } })],
+      ['plaintext not bytes', () => encryptEnvelope('text' as never, { kms, keyId })],
+      ['signing key of the wrong spec', () => encryptEnvelope(SECRET, { kms, keyId, signingKeyId: keyId })],
+      ['unknown key', () => encryptEnvelope(SECRET, { kms, keyId: 'alias/nope' })],
+      ['a stream chunk that is not bytes', () => feed(createEncryptStream({ kms, keyId }), 'abc')],
+    ];
+    for (const [what, run] of cases) expect([what, await typedName(run)]).toEqual([what, expect.stringMatching(/Exception$/)]);
+    expect(await typedName(() => encryptEnvelope(SECRET, { kms, keyId: 'alias/nope' }))).toBe('NotFoundException');
+    expect(await typedName(() => encryptEnvelope(SECRET, { kms, keyId, segmentSize: 5000 }))).toBe('ValidationException');
+  });
+
+  it('decryptEnvelope, createDecryptStream, decryptRange and inspectEnvelope: options and ranges', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(100), { kms, keyId: keyIds[0]! });
+    const read = async (o: number, l: number) => envelope.subarray(o, o + l);
+    const cases: Array<[string, () => unknown, string]> = [
+      ['no options', () => decryptEnvelope(envelope, undefined as never), 'ValidationException'],
+      ['envelope not bytes', () => decryptEnvelope('x' as never, { kms }), 'ValidationException'],
+      ['maxRecipients 0', () => decryptEnvelope(envelope, { kms, maxRecipients: 0 }), 'ValidationException'],
+      ['maxRecipients 256', () => decryptEnvelope(envelope, { kms, maxRecipients: 256 }), 'ValidationException'],
+      ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
+      ['keyIds not a list', () => decryptEnvelope(envelope, { kms, keyIds: 'k' as never }), 'ValidationException'],
+      ['context not an object', () => decryptEnvelope(envelope, { kms, encryptionContext: 'x' as never }), 'ValidationException'],
+      ['stream options', () => createDecryptStream({ kms, maxRecipients: -1 }), 'ValidationException'],
+      ['stream chunk not bytes', () => feed(createDecryptStream({ kms }), 'abc'), 'InvalidCiphertextException'],
+      ['range end before start', () => decryptRange(read, { kms }, { start: 10, end: 5 }), 'ValidationException'],
+      ['range not integers', () => decryptRange(read, { kms }, { start: 0.5, end: 5 }), 'ValidationException'],
+      ['range start past the end', () => decryptRange(read, { kms }, { start: 1000, end: 1001, size: envelope.length }), 'ValidationException'],
+      ['negative size', () => decryptRange(read, { kms }, { start: 0, end: 1, size: -1 }), 'ValidationException'],
+      ['read not a function', () => decryptRange(5 as never, { kms }, { start: 0, end: 1 }), 'ValidationException'],
+      ['read returns junk', () => decryptRange(async () => 'x' as never, { kms }, { start: 0, end: 1 }), 'ValidationException'],
+      ['read throws', () => decryptRange(async () => { throw new TypeError('disk on fire'); }, { kms }, { start: 0, end: 1 }), 'KMSInternalException'],
+      ['inspect junk', () => inspectEnvelope('x' as never), 'ValidationException'],
+      ['inspect a cut header', () => inspectEnvelope(envelope.subarray(0, 20)), 'InvalidCiphertextException'],
+    ];
+    for (const [what, run, name] of cases) expect([what, await typedName(run)]).toEqual([what, name]);
+  });
+
+  it('a KmsLike that fails with a raw error gives KMSInternalException (the cause kept), not a raw error', async () => {
+    const broken: KmsLike = {
+      generateDataKey: async () => { throw new TypeError('fetch failed'); },
+      encrypt: async () => ({}),
+      decrypt: async () => { throw new RangeError('socket hang up'); },
+    };
+    const e = await encryptEnvelope(SECRET, { kms: broken, keyId: 'k' }).catch((x: Error) => x);
+    expect([(e as KMSServiceException).name, ((e as Error).cause as Error).message]).toEqual(['KMSInternalException', 'fetch failed']);
+    expect(await typedName(() => pipe(createEncryptStream({ kms: broken, keyId: 'k' }), SECRET, [8]))).toBe('KMSInternalException');
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(SECRET, { kms, keyId: keyIds[0]! });
+    expect(await typedName(() => decryptEnvelope(envelope, { kms: broken }))).toBe('KMSInternalException');
+  });
+
+  it('DataKeyCache, encryptFile and decryptFile', async () => {
+    const kms = new Kms();
+    const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
+    expect(await typedName(() => new DataKeyCache(undefined as never))).toBe('ValidationException');
+    const dir = tempDir();
+    expect(await typedName(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId }))).toBe('ValidationException');
+    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms }))).toBe('ValidationException');
+    await expectError(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId: [] }), 'ValidationException');
+  });
+});
