@@ -5,6 +5,8 @@
  * operations whose results CloudTrail records (never a data key or ciphertext).
  */
 
+import { setOwn } from '../api/records.js';
+
 export interface AuditEvent {
   readonly eventVersion: '1.08';
   readonly userIdentity: {
@@ -74,12 +76,12 @@ function redact(value: unknown, depth = 0, verbatim = false): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (verbatim) {
-        if (typeof v === 'string') out[k] = v;
+        if (typeof v === 'string') setOwn(out, k, v);
         continue;
       }
       if (NEVER_LOGGED.has(k) || k === '$metadata') continue;
       const r = redact(v, depth + 1, MAPS.has(k));
-      if (r !== undefined) out[camel(k)] = r;
+      if (r !== undefined) setOwn(out, camel(k), r);
     }
     return out;
   }

@@ -4,6 +4,7 @@ import type { DataKeyCache } from './cache.js';
 import { encodedContextLength } from './header.js';
 import type { KmsLike } from './kms-like.js';
 import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
+import { setOwn } from '../api/records.js';
 
 export interface EncryptOptions {
   readonly kms: KmsLike;
@@ -85,7 +86,7 @@ export function checkContext(context: unknown, forWrite: boolean): Record<string
       throw invalid('encryptionContext keys must be non-empty strings and its values strings, all well-formed Unicode.');
     }
     if (forWrite && k.startsWith(RESERVED_CONTEXT_PREFIX)) throw invalid(`encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved.`);
-    out[k] = v;
+    setOwn(out, k, v);
   }
   if (forWrite && entries.length > 0 && encodedContextLength(out) > LIMITS.contextEncodedBytes) {
     throw invalid(`encryptionContext is too large: at most ${LIMITS.contextEncodedBytes} bytes encoded.`);

@@ -1,6 +1,7 @@
 /** JSON values ↔ operation inputs/outputs, by the member tables in wire-shapes.ts. */
 import { fromBase64, toBase64 } from './base64.js';
 import { BLOB_MEMBERS, MAP_MEMBERS, TIMESTAMP_MEMBERS } from './wire-shapes.js';
+import { setOwn } from '../api/records.js';
 
 /** A request body that is not what the wire format says: AWS answers SerializationException. */
 export class WireFormatError extends Error {}
@@ -24,7 +25,7 @@ export function decodeInput(value: unknown, member?: string): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const decoded = decodeInput(v, k);
-      if (decoded !== undefined) Object.defineProperty(out, k, { value: decoded, enumerable: true, writable: true, configurable: true });
+      if (decoded !== undefined) setOwn(out, k, decoded);
     }
     return out;
   }
@@ -40,7 +41,7 @@ export function encodeOutput(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (k === '$metadata' || v === undefined) continue;
-      out[k] = encodeOutput(v);
+      setOwn(out, k, encodeOutput(v));
     }
     return out;
   }

@@ -111,6 +111,16 @@ describe('audit events', () => {
     expect(log).not.toMatch(/"0":\d+,"1":\d+/); // no typed array serialized as an object
   });
 
+  it('an encryption context key named "__proto__" is logged like any other', async () => {
+    const sink = new MemoryAuditSink();
+    const kms = new Kms({ audit: sink });
+    const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
+    await kms.encrypt({ KeyId: keyId, Plaintext: utf8('x'), EncryptionContext: JSON.parse('{"__proto__":"p","a":"b"}') });
+    const context = (sink.events.at(-1)!.requestParameters as Record<string, unknown>).encryptionContext as Record<string, string>;
+    expect(Object.keys(context).sort()).toEqual(['__proto__', 'a']);
+    expect(context['__proto__']).toBe('p');
+  });
+
   it('a sink that fails makes the call fail: no unrecorded result', async () => {
     const kms = new Kms({ audit: () => { throw new Error('disk full'); } });
     await expect(kms.listKeys()).rejects.toMatchObject({ name: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request.' });

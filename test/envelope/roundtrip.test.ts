@@ -100,4 +100,23 @@ describe('envelope round trips', () => {
     const decrypted = new Blob([envelope as BlobPart]).stream().pipeThrough(createDecryptStream({ kms }));
     expectBytes(new Uint8Array(await new Response(decrypted).arrayBuffer()), plaintext);
   });
+
+  it('a context key named "__proto__" is data: stored, reported, and required on decrypt', async () => {
+    const { kms, keyIds } = await setup();
+    const context = JSON.parse('{"__proto__":"x","a":"b"}') as Record<string, string>;
+    for (const storeContext of [true, false]) {
+      const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: context, storeContext });
+      if (storeContext) expect(Object.keys(inspectEnvelope(envelope).encryptionContext).sort()).toEqual(['__proto__', 'a']);
+      const out = await decryptEnvelope(envelope, { kms, encryptionContext: context });
+      expect(Object.keys(out.encryptionContext).sort()).toEqual(['__proto__', 'a']);
+      await expect(decryptEnvelope(envelope, { kms, encryptionContext: JSON.parse('{"__proto__":"y","a":"b"}') })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+      // A subset is enough when the context is stored; a withheld context must be given whole.
+      const subset = decryptEnvelope(envelope, { kms, encryptionContext: { a: 'b' } });
+      if (storeContext) await expect(subset).resolves.toBeDefined();
+      else await expect(subset).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    }
+    // Encrypting without the pair gives a different envelope context: the pair was not dropped.
+    const without = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { a: 'b' } });
+    await expect(decryptEnvelope(without, { kms, encryptionContext: context })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+  });
 });

@@ -60,6 +60,15 @@ describe('wire protocol', () => {
     expect(await type(handleWireRequest(kms, { method: 'GET', headers: headers('ListKeys') }))).toEqual([405, 'UnknownOperationException']);
   });
 
+  it('map keys named "__proto__" survive the wire both ways (grant constraints)', async () => {
+    const kms = new Kms();
+    const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
+    const body = `{"KeyId":"${keyId}","GranteePrincipal":"arn:aws:iam::111122223333:role/app","Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":{"__proto__":"x"}}}`;
+    expect((await call(kms, 'CreateGrant', body)).statusCode).toBe(200);
+    const grants = json(await call(kms, 'ListGrants', { KeyId: keyId })).Grants as Array<{ Constraints: { EncryptionContextSubset: Record<string, string> } }>;
+    expect(Object.keys(grants[0]!.Constraints.EncryptionContextSubset)).toEqual(['__proto__']);
+  });
+
   it('the SigV4 credential scope picks the region', async () => {
     const kms = new Kms();
     const auth = { Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260501/ap-southeast-2/kms/aws4_request, SignedHeaders=host, Signature=00' };
