@@ -5,7 +5,7 @@
  * All big-endian. Encoded in one pass into one buffer: this runs twice per Encrypt/Decrypt.
  */
 
-const encoder = new TextEncoder();
+import { utf8EncodeInto } from '../crypto/bytes.js';
 
 /**
  * Orders strings as their UTF-8 bytes order (= code point order) without encoding them. UTF-16
@@ -31,21 +31,32 @@ function lift(unit: number): number {
  * without a second copy). A fresh buffer every call: callers may wipe what they get.
  */
 export function canonicalContext(context: Readonly<Record<string, string>> | undefined, prefix?: Uint8Array): Uint8Array {
-  const keys = context === undefined ? [] : Object.keys(context).sort(compareUtf8);
+  const keys = context === undefined ? [] : Object.keys(context);
+  if (keys.length > 1) keys.sort(compareUtf8);
   const start = prefix?.length ?? 0;
   let max = start + 4;
   for (const k of keys) max += 8 + 3 * (k.length + context![k]!.length); // UTF-8 is at most 3 bytes per UTF-16 unit
   const out = new Uint8Array(max);
   if (prefix !== undefined) out.set(prefix, 0);
-  const view = new DataView(out.buffer);
-  view.setUint32(start, keys.length);
-  let at = start + 4;
+  let at = writeU32(out, start, keys.length);
   for (const k of keys) {
-    for (const s of [k, context![k]!]) {
-      const { written } = encoder.encodeInto(s, out.subarray(at + 4));
-      view.setUint32(at, written);
-      at += 4 + written;
-    }
+    at = writeString(out, at, k);
+    at = writeString(out, at, context![k]!);
   }
   return at === max ? out : out.slice(0, at);
+}
+
+/** u32 length ‖ UTF-8 of `s` at `at`; returns the end. */
+function writeString(out: Uint8Array, at: number, s: string): number {
+  const written = utf8EncodeInto(s, out, at + 4);
+  writeU32(out, at, written);
+  return at + 4 + written;
+}
+
+function writeU32(out: Uint8Array, at: number, n: number): number {
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
+  return at + 4;
 }

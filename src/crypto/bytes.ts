@@ -12,6 +12,33 @@ export function utf8Decode(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
+/**
+ * Writes the UTF-8 of `s` at `out[at]` (room must be there); returns the bytes written. ASCII,
+ * which encryption contexts and ARNs nearly always are, is copied unit by unit: for strings this
+ * short TextEncoder's per-call cost is most of the work.
+ */
+export function utf8EncodeInto(s: string, out: Uint8Array, at: number): number {
+  let i = 0;
+  for (; i < s.length; i++) {
+    const unit = s.charCodeAt(i);
+    if (unit >= 0x80) break;
+    out[at + i] = unit;
+  }
+  return i === s.length ? i : i + encoder.encodeInto(i === 0 ? s : s.slice(i), out.subarray(at + i)).written;
+}
+
+/** utf8Decode with the same ASCII shortcut for short strings; invalid UTF-8 still throws. */
+export function utf8DecodeShort(b: Uint8Array): string {
+  if (b.length > 64) return decoder.decode(b);
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    const byte = b[i]!;
+    if (byte >= 0x80) return decoder.decode(b);
+    s += String.fromCharCode(byte);
+  }
+  return s;
+}
+
 /** Constant-time equality: no early exit on the first difference. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -5,7 +5,7 @@
  * length against the bytes present first and hands out `subarray` views.
  */
 
-import { concatBytes } from '../crypto/bytes.js';
+import { concatBytes, utf8DecodeShort } from '../crypto/bytes.js';
 
 /** Thrown by the reader for anything outside the profile; the envelope turns it into InvalidCiphertextException. */
 export class CborError extends Error {
@@ -201,7 +201,7 @@ export class Reader {
     const body = this.bytes.subarray(this.pos, this.pos + n);
     let value: string;
     try {
-      value = fatalUtf8.decode(body);
+      value = utf8DecodeShort(body);
     } catch {
       throw new CborError('invalid UTF-8');
     }

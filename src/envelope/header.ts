@@ -4,6 +4,7 @@
  */
 import { LimitExceededException, UnsupportedOperationException } from '../errors.js';
 import { compareUtf8 } from '../blob/encryption-context.js';
+import { utf8EncodeInto } from '../crypto/bytes.js';
 import { CborError, MAJOR, NULL, Reader, TRUE, headSize, writeHead } from './cbor.js';
 import {
   ENVELOPE_VERSION,
@@ -16,6 +17,7 @@ import {
   type SignerAlgId,
   type SuiteId,
 } from './format.js';
+import { setOwn } from '../api/records.js';
 
 export interface Recipient {
   readonly type: number;
@@ -67,8 +69,6 @@ export function encodedContextLength(context: Readonly<Record<string, string>>):
   return n;
 }
 
-const utf8 = new TextEncoder();
-
 /** A writer into one buffer sized up front: no intermediate parts. */
 class Writer {
   readonly out: Uint8Array;
@@ -86,7 +86,7 @@ class Writer {
   }
   text(s: string, length: number): void {
     this.head(MAJOR.text, length);
-    this.at += utf8.encodeInto(s, this.out.subarray(this.at, this.at + length)).written;
+    this.at += utf8EncodeInto(s, this.out, this.at);
   }
   byte(b: number): void {
     this.out[this.at++] = b;
@@ -262,8 +262,8 @@ function parseContext(reader: Reader): Record<string, string> {
     const key = reader.text(1, LIMITS.contextEncodedBytes);
     if (previous !== undefined && !ascending(previous, key.raw)) throw new CborError('context keys must be unique and sorted');
     previous = key.raw;
-    // defineProperty: a key named __proto__ is data here, not the prototype.
-    Object.defineProperty(context, key.value, { value: reader.text(0, LIMITS.contextEncodedBytes).value, enumerable: true, writable: true, configurable: true });
+    const value = reader.text(0, LIMITS.contextEncodedBytes).value;
+    setOwn(context, key.value, value);
     if (reader.pos - start > LIMITS.contextEncodedBytes) throw new CborError('context too large');
   }
   return context;

@@ -11,6 +11,15 @@ const globCache = { s: new Map<string, RegExp>(), i: new Map<string, RegExp>() }
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 export function glob(pattern: string, value: string, ignoreCase = false): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  if (pattern === '*') return true;
+  // "kms:*", "arn:aws:kms:*": a prefix, the common shape in key policies, without a RegExp.
+  const star = pattern.indexOf('*');
+  if (star === pattern.length - 1 && !pattern.includes('?')) {
+    const prefix = pattern.slice(0, -1);
+    if (!ignoreCase) return value.startsWith(prefix);
+    // Lower-casing is exact only for ASCII; anything else takes the RegExp below.
+    if (isAscii(prefix) && isAscii(value)) return value.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase();
+  }
   const cache = ignoreCase ? globCache.i : globCache.s;
   let re = cache.get(pattern);
   if (re === undefined) {
@@ -20,6 +29,11 @@ export function glob(pattern: string, value: string, ignoreCase = false): boolea
     cache.set(pattern, re);
   }
   return re.test(value);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 const num = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
