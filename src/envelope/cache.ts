@@ -7,6 +7,11 @@
  * entry when it starts and adds its bytes as it goes; once an entry's byte count passes
  * `maxBytes` it is retired (the stream in flight finishes under it; the next message gets a new
  * DEK).
+ *
+ * Every use gets its own copy of the DEK (its caller wipes it when done), so evicting or
+ * replacing an entry never zeroes a key a message in flight is about to use. Entries belong to
+ * the KmsLike object that made them (`scopeOf`): a cache shared by several clients or callers
+ * never hands one of them a key that another's permissions obtained.
  */
 import { ValidationException } from '../errors.js';
 import { LIMITS } from './format.js';
@@ -40,8 +45,15 @@ interface DecryptEntry {
   readonly created: number;
 }
 
+/** A decrypt hit: a copy of the DEK, the caller's to wipe. */
+export interface CacheHit {
+  readonly dek: Uint8Array;
+  readonly keyId: string;
+}
+
 /** A handle a message keeps on the encrypt entry it used, to count its bytes. */
 export interface CacheUse {
+  /** A copy of the DEK, the caller's to wipe. */
   readonly dek: Uint8Array;
   readonly recipients: readonly Recipient[];
   addBytes(n: number): void;
@@ -55,6 +67,7 @@ export class DataKeyCache {
   readonly #now: () => number;
   readonly #encrypt = new Map<string, EncryptEntry>();
   readonly #decrypt = new Map<string, DecryptEntry>();
+  readonly #scopes = new WeakMap<object, number>();
 
   constructor(options: DataKeyCacheOptions) {
     const { maxAgeMs, maxMessages = LIMITS.cacheMaxMessages, maxBytes = Number.POSITIVE_INFINITY, capacity = 100 } = options ?? ({} as DataKeyCacheOptions);
@@ -71,6 +84,17 @@ export class DataKeyCache {
     this.#now = options.now ?? Date.now;
   }
 
+  /** A number for the KmsLike object `kms`, part of every cache key made for it. */
+  scopeOf(kms: object): number {
+    let id = this.#scopes.get(kms);
+    if (id === undefined) {
+      id = this.#nextScope++;
+      this.#scopes.set(kms, id);
+    }
+    return id;
+  }
+  #nextScope = 0;
+
   /** Entries held (both directions). */
   get size(): number {
     return this.#encrypt.size + this.#decrypt.size;
@@ -80,7 +104,7 @@ export class DataKeyCache {
   takeForEncrypt(key: string, plaintextBytes: number): CacheUse | undefined {
     const entry = this.#encrypt.get(key);
     if (entry === undefined) return undefined;
-    if (entry.retired || this.#expired(entry.created) || entry.messages >= this.maxMessages || entry.bytes + plaintextBytes > this.maxBytes) {
+    if (entry.retired || this.#expired(entry.created) || entry.messages >= this.maxMessages || entry.bytes + plaintextBytes > this.maxBytes || entry.bytes >= this.maxBytes) {
       this.#drop(this.#encrypt, key);
       return undefined;
     }
@@ -98,7 +122,7 @@ export class DataKeyCache {
     return this.#use(entry, plaintextBytes);
   }
 
-  getForDecrypt(key: string): DecryptEntry | undefined {
+  getForDecrypt(key: string): CacheHit | undefined {
     const entry = this.#decrypt.get(key);
     if (entry === undefined) return undefined;
     if (this.#expired(entry.created)) {
@@ -106,7 +130,7 @@ export class DataKeyCache {
       return undefined;
     }
     this.#touch(this.#decrypt, key, entry);
-    return entry;
+    return { dek: new Uint8Array(entry.dek), keyId: entry.keyId };
   }
 
   putForDecrypt(key: string, dek: Uint8Array, keyId: string): void {
@@ -124,8 +148,9 @@ export class DataKeyCache {
   #use(entry: EncryptEntry, plaintextBytes: number): CacheUse {
     const max = this.maxBytes;
     entry.bytes += plaintextBytes;
+    if (entry.bytes >= max) entry.retired = true; // a message that filled it: the next one gets a new DEK
     return {
-      dek: entry.dek,
+      dek: new Uint8Array(entry.dek),
       recipients: entry.recipients,
       addBytes(n: number) {
         entry.bytes += n;
@@ -147,8 +172,7 @@ export class DataKeyCache {
     const entry = map.get(key);
     if (entry === undefined) return;
     map.delete(key);
-    // A message in flight may still hold an encrypt entry's DEK; it keeps its own derived keys, not this buffer.
-    entry.dek.fill(0);
+    entry.dek.fill(0); // messages in flight hold copies, not this buffer
   }
 
   #evict(map: Map<string, { dek: Uint8Array }>): void {

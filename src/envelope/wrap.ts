@@ -17,7 +17,7 @@ export interface WrappedKey {
   readonly recipients: readonly Recipient[];
   /** Counts plaintext bytes against the cache entry (no-op without a cache). */
   addBytes(n: number): void;
-  /** Wipes the DEK unless the cache owns it. */
+  /** Wipes this message's DEK (a cache hands out copies). */
   done(): void;
 }
 
@@ -39,7 +39,7 @@ export async function wrapDataKey(
   cache: DataKeyCache | undefined,
   plaintextBytes: number,
 ): Promise<WrappedKey> {
-  const cacheKey = cache && JSON.stringify([keyIds, contextKey(context)]);
+  const cacheKey = cache && JSON.stringify([cache.scopeOf(kms), keyIds, contextKey(context)]);
   const hit = cache && cache.takeForEncrypt(cacheKey!, plaintextBytes);
   if (hit) return fromCache(hit);
 
@@ -68,8 +68,9 @@ export async function wrapDataKey(
   }
 }
 
+/** The use's DEK is a copy made for this message: wiped when the message is done with it. */
 function fromCache(use: CacheUse): WrappedKey {
-  return { dek: use.dek, recipients: use.recipients, addBytes: (n) => use.addBytes(n), done() {} };
+  return { dek: use.dek, recipients: use.recipients, addBytes: (n) => use.addBytes(n), done: () => use.dek.fill(0) };
 }
 
 /** keyRef is null when the blob names its own key (a kmsbox blob): the ARN would add ~77 bytes. */
@@ -82,7 +83,7 @@ export interface Unwrapped {
   readonly dek: Uint8Array;
   /** The ARN KMS reported. */
   readonly keyId: string;
-  /** Wipes the DEK unless the cache owns it. */
+  /** Wipes this message's DEK (a cache hands out copies). */
   done(): void;
 }
 
@@ -116,9 +117,10 @@ export async function unwrapDataKey(
   const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
   let firstError: unknown;
   for (const { r, ref } of candidates) {
-    const cacheKey = cache && `${toHex(r.wrapped)}|${ref}|${ctxKey}`;
+    const cacheKey = cache && `${cache.scopeOf(kms)}|${toHex(r.wrapped)}|${ref}|${ctxKey}`;
     const hit = cache?.getForDecrypt(cacheKey!);
-    if (hit && allowed(keyIds, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done() {} };
+    if (hit && allowed(keyIds, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done: () => hit.dek.fill(0) };
+    hit?.dek.fill(0);
     let out: Awaited<ReturnType<KmsLike['decrypt']>>;
     try {
       // A stored ARN pins the key KMS may use; a kmsbox blob's own key id would pin nothing more.

@@ -2,7 +2,7 @@
 // length count their bytes as they go; the decrypt side keys on the exact wrapped blob and context.
 import { describe, expect, it } from 'vitest';
 import { DataKeyCache, createEncryptStream, decryptEnvelope, encryptEnvelope, inspectEnvelope } from 'kmsbox';
-import { bytes, counting, expectError, pipe, setup } from './helpers.js';
+import { bytes, counting, expectBytes, expectError, pipe, setup } from './helpers.js';
 
 const wrappedOf = (e: Uint8Array) => Buffer.from(e.subarray(40, inspectEnvelope(e).headerLength - 34)).toString('hex');
 
@@ -90,5 +90,52 @@ describe('DataKeyCache', () => {
     for (const bad of [{ maxAgeMs: 0 }, { maxAgeMs: 10, maxMessages: 0 }, { maxAgeMs: 10, maxMessages: 2 ** 32 + 1 }, { maxAgeMs: 10, capacity: 0 }, { maxAgeMs: 10, maxBytes: -1 }]) {
       await expectError(async () => new DataKeyCache(bad), 'ValidationException');
     }
+  });
+
+  it('concurrent messages sharing a cache: replacing or evicting an entry never zeroes a key a message is about to use', async () => {
+    const { kms, keyIds } = await setup(2);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000, capacity: 1 });
+    const plaintext = bytes(100);
+    // Three encryptions that all miss: each put replaces the entry the one before is still deriving from.
+    const envelopes = await Promise.all([0, 1, 2].map(() => encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, cache })));
+    for (const e of envelopes) expectBytes((await decryptEnvelope(e, { kms })).plaintext, plaintext);
+    // Decrypts of two envelopes at once through a one-entry cache: each put evicts the other's hit.
+    const other = await encryptEnvelope(plaintext, { kms, keyId: keyIds[1]! });
+    const results = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        for (let t = 0; t < i; t++) await null;
+        return (await decryptEnvelope(i % 2 ? other : envelopes[0]!, { kms, cache })).plaintext;
+      }),
+    );
+    for (const r of results) expectBytes(r, plaintext);
+  });
+
+  it('entries belong to the client that made them: another caller or region never gets a cached key', async () => {
+    const { kms, keyIds } = await setup();
+    const mallory = kms.withPrincipal('arn:aws:iam::111122223333:user/mallory'); // no permission on the key
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { app: 'payroll' } });
+    const cache = new DataKeyCache({ maxAgeMs: 60_000 });
+    await decryptEnvelope(envelope, { kms, cache }); // warms the cache
+    await expectError(() => decryptEnvelope(envelope, { kms: mallory, cache }), 'AccessDeniedException');
+    // Encrypt: the same alias in two regions names two keys; each region's messages use its own.
+    const west = kms.withRegion('us-west-2');
+    await west.createAlias({ AliasName: 'alias/app', TargetKeyId: (await west.createKey({})).KeyMetadata!.KeyId! });
+    await kms.createAlias({ AliasName: 'alias/app', TargetKeyId: keyIds[0]! });
+    await encryptEnvelope(bytes(10), { kms, keyId: 'alias/app', cache });
+    const fromWest = await encryptEnvelope(bytes(10), { kms: west, keyId: 'alias/app', cache });
+    expectBytes((await decryptEnvelope(fromWest, { kms: west })).plaintext, bytes(10));
+  });
+
+  it('an entry a message filled to maxBytes exactly is not used again, by a buffer or a stream', async () => {
+    const { kms, keyIds } = await setup();
+    const counted = counting(kms);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000, maxBytes: 100 });
+    await encryptEnvelope(bytes(100), { kms: counted, keyId: keyIds[0]!, cache });
+    await encryptEnvelope(bytes(1), { kms: counted, keyId: keyIds[0]!, cache });
+    expect(counted.calls.generateDataKey).toBe(2);
+    const streamed = new DataKeyCache({ maxAgeMs: 60_000, maxBytes: 100 });
+    await encryptEnvelope(bytes(100), { kms: counted, keyId: keyIds[0]!, cache: streamed });
+    await pipe(createEncryptStream({ kms: counted, keyId: keyIds[0]!, cache: streamed }), bytes(5000), [1000]);
+    expect(counted.calls.generateDataKey).toBe(4);
   });
 });
