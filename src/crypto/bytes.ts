@@ -27,13 +27,19 @@ export function utf8EncodeInto(s: string, out: Uint8Array, at: number): number {
   return i === s.length ? i : i + encoder.encodeInto(i === 0 ? s : s.slice(i), out.subarray(at + i)).written;
 }
 
-/** utf8Decode with the same ASCII shortcut for short strings; invalid UTF-8 still throws. */
-export function utf8DecodeShort(b: Uint8Array): string {
-  if (b.length > 64) return decoder.decode(b);
+// ignoreBOM: a leading U+FEFF is data, kept, not stripped: a format's strings read the same in every reader.
+const exactDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The string UTF-8 bytes encode, every byte of it (a leading byte-order mark included); invalid
+ * UTF-8 throws. Short ASCII strings skip TextDecoder's per-call cost.
+ */
+export function utf8DecodeExact(b: Uint8Array): string {
+  if (b.length > 64) return exactDecoder.decode(b);
   let s = '';
   for (let i = 0; i < b.length; i++) {
     const byte = b[i]!;
-    if (byte >= 0x80) return decoder.decode(b);
+    if (byte >= 0x80) return exactDecoder.decode(b);
     s += String.fromCharCode(byte);
   }
   return s;

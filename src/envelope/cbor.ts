@@ -5,7 +5,7 @@
  * length against the bytes present first and hands out `subarray` views.
  */
 
-import { concatBytes, utf8DecodeShort } from '../crypto/bytes.js';
+import { concatBytes, utf8DecodeExact } from '../crypto/bytes.js';
 
 /** Thrown by the reader for anything outside the profile; the envelope turns it into InvalidCiphertextException. */
 export class CborError extends Error {
@@ -110,8 +110,6 @@ export function encode(value: CborValue): Uint8Array {
   return concatBytes(...parts);
 }
 
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * A strict cursor over bytes. Every read checks the bytes present; running out throws NeedMore
  * (a stream may wait for more), anything outside the profile throws CborError.
@@ -201,7 +199,7 @@ export class Reader {
     const body = this.bytes.subarray(this.pos, this.pos + n);
     let value: string;
     try {
-      value = utf8DecodeShort(body);
+      value = utf8DecodeExact(body);
     } catch {
       throw new CborError('invalid UTF-8');
     }
@@ -233,10 +231,10 @@ export class Reader {
     return n;
   }
 
-  /** Skips one scalar (uint, byte/text string of ≤ `maxLength`, null, true, false); nothing nested. */
+  /** Skips one scalar (uint, byte/text string of ≤ `maxLength`, null, true: the only simple values the format has); nothing nested. */
   skipScalar(maxLength: number): void {
     const b = this.peek();
-    if (b === NULL || b === TRUE || b === 0xf4) {
+    if (b === NULL || b === TRUE) {
       this.pos += 1;
       return;
     }
@@ -247,7 +245,7 @@ export class Reader {
     this.need(arg);
     if (major === MAJOR.text) {
       try {
-        fatalUtf8.decode(this.bytes.subarray(this.pos, this.pos + arg));
+        utf8DecodeExact(this.bytes.subarray(this.pos, this.pos + arg));
       } catch {
         throw new CborError('invalid UTF-8');
       }

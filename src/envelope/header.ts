@@ -171,13 +171,15 @@ export interface ParseOptions {
  * (the version is checked before anything else), LimitExceededException past `maxRecipients`.
  */
 export function parseHeader(reader: Reader, options: ParseOptions): Header {
-  const entries = reader.mapOf(5, 8);
-  // The version is always the first key; check it before reading anything else.
+  // The version is always the first key; check it before anything else, even the key count
+  // (another version may have more or fewer keys).
+  const entries = reader.mapOf(1, Number.MAX_SAFE_INTEGER);
   if (reader.uint(255) !== HEADER_KEY.version) throw new CborError('header must start with the version');
   const version = reader.expectHead(MAJOR.uint);
   if (version !== ENVELOPE_VERSION) {
     throw new UnsupportedOperationException({ message: `Envelope version ${version} is not supported; this reader understands version ${ENVELOPE_VERSION}.` });
   }
+  if (entries < 5 || entries > 8) throw new CborError('map size out of range');
   let suite: SuiteId | undefined;
   let messageId: Uint8Array | undefined;
   let segmentSizeLog2: number | undefined;

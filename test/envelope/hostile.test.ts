@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { KMSServiceException, createDecryptStream, decryptEnvelope, encryptEnvelope, inspectEnvelope } from 'kmsbox';
 import { CborMap } from '../../src/envelope/cbor.js';
 import { build, rawHeader } from './build.js';
-import { bytes, concat, expectError, pipe, setup } from './helpers.js';
+import { bytes, concat, expectBytes, expectError, pipe, setup } from './helpers.js';
 
 const FUZZ_RUNS = Number(process.env.KMSBOX_FUZZ_RUNS ?? 300);
 
@@ -86,6 +86,42 @@ describe('hostile CBOR', () => {
     expect(swapped[5]).toBe(0x03); // the encoder sorts; rebuild by hand
     const manual = concat(Uint8Array.of(0xa5, 0x01, 0x01, 0x02, 0x01, 0x04, 0x0c, 0x03, 0x58, 0x20), id, swapped.subarray(41 + 2));
     await fails(concat(manual, new Uint8Array(60)), kms);
+  });
+
+  it('strings are read byte for byte (a leading BOM is data), false is not a value of the format, and the version comes before the key count', async () => {
+    const { kms, keyIds } = await setup();
+    const dek = bytes(32);
+    const id = bytes(32);
+    const context = { '\uFEFFtenant': 't1' };
+    const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek, EncryptionContext: context });
+    const recipient = { type: 1, keyRef: null, wrapped: CiphertextBlob! };
+    const withBom = await build({ dek, messageId: id, recipients: [recipient], segments: [bytes(3)], context });
+    expect(Object.keys(inspectEnvelope(withBom).encryptionContext)).toEqual(['\uFEFFtenant']);
+    expect((await decryptEnvelope(withBom, { kms })).encryptionContext).toEqual(context);
+    await expectError(() => decryptEnvelope(withBom, { kms, encryptionContext: { tenant: 't1' } }), 'InvalidCiphertextException');
+    // "a" and "\uFEFFa" are two keys, both kept.
+    const two = { a: 'x', '\uFEFFa': 'y' };
+    const { CiphertextBlob: blob2 } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek, EncryptionContext: two });
+    const both = await build({ dek, messageId: id, recipients: [{ ...recipient, wrapped: blob2! }], segments: [bytes(3)], context: two });
+    expect((await decryptEnvelope(both, { kms })).encryptionContext).toEqual(two);
+
+    // A recipient of unknown type may hold true or null, not false (0xf4).
+    const { CiphertextBlob: plainBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
+    const withTrue = rawHeader([[1, 1], [2, 1], [3, id], [4, 12], [5, [[9, true], [1, null, plainBlob!]]]]);
+    const ok = await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withTrue });
+    expectBytes((await decryptEnvelope(ok, { kms })).plaintext, bytes(3));
+    const withFalse = withTrue.slice();
+    withFalse[withFalse.indexOf(0xf5)] = 0xf4;
+    await fails(await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withFalse }), kms);
+
+    // Another version is UnsupportedOperation whatever its key count (a map of 4 or 9 keys).
+    for (const head of [0xa4, 0xa9]) {
+      const future = concat(Uint8Array.of(head, 0x01, 0x02), new Uint8Array(80));
+      await expectError(async () => inspectEnvelope(future), 'UnsupportedOperationException');
+      await fails(future, kms, 'UnsupportedOperationException');
+    }
+    // Version 1 with a wrong key count is still malformed.
+    await expectError(async () => inspectEnvelope(concat(Uint8Array.of(0xa9, 0x01, 0x01), new Uint8Array(80))), 'InvalidCiphertextException');
   });
 
   it('a header over the limit is LimitExceeded before it is all read; a segment head over the segment size fails at once', async () => {
