@@ -80,11 +80,8 @@ export async function decryptRange(read: RangeRead, opts: DecryptOptions, range:
       finalIndex = Math.ceil(body / F) - 1;
     }
 
-    const first = Math.floor(start / S);
-    let last = Math.floor((end - 1) / S);
-    if (finalIndex !== undefined) last = Math.min(last, finalIndex);
-    if (first >= LIMITS.maxSegments) throw new ValidationException({ message: 'range.start is beyond the envelope.' });
-    for (let i = first; i <= last; i++) {
+    /** Reads, checks and opens segment i; `known` is whether it is final when the size says so. */
+    const openSegment = async (i: number): Promise<{ plaintext: Uint8Array; final: boolean }> => {
       const offset = H + i * F;
       const known = finalIndex === undefined ? undefined : i === finalIndex;
       const bytes = await fetch(offset, known === undefined ? F + 1 : known ? size! - offset - sigLen : F);
@@ -108,17 +105,47 @@ export async function decryptRange(read: RangeRead, opts: DecryptOptions, range:
         else throw invalidEnvelope('unexpected item after a segment', debug);
       }
       if (!final && length !== S + TAG_BYTES) throw invalidEnvelope('short segment before the end', debug);
-      const plaintext = await session.cipher.open(i, final, bytes.subarray(hd, hd + length));
+      const plaintext = await session!.cipher.open(i, final, bytes.subarray(hd, hd + length));
       if (plaintext === undefined) throw invalidEnvelope(`segment ${i}: authentication failed`, debug);
+      return { plaintext, final };
+    };
+
+    /** The highest segment index below `n` at which the envelope has a byte (binary search: ≤ 32 one-byte reads). */
+    const lastSegmentBefore = async (n: number): Promise<number> => {
+      let lo = 0; // segment 0 always exists in a complete envelope; if it does not, opening it fails
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if ((await fetch(H + mid * F, 1)).length > 0) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+
+    const first = Math.floor(start / S);
+    let last = Math.floor((end - 1) / S);
+    if (first >= LIMITS.maxSegments) throw new ValidationException({ message: 'range.start is beyond the envelope.' });
+    // A start past the last segment is answered only after the real final segment verified: a
+    // truncated envelope must fail, not look shorter.
+    let from = first;
+    if (finalIndex !== undefined) {
+      last = Math.min(last, finalIndex);
+      from = Math.min(first, finalIndex);
+    } else if (first > 0 && (await fetch(H + first * F, 1)).length === 0) {
+      from = last = await lastSegmentBefore(first);
+    }
+    for (let i = from; i <= last; i++) {
+      const { plaintext, final } = await openSegment(i);
       const base = i * S;
-      const from = Math.max(start, base) - base;
-      const to = Math.min(end, base + plaintext.length) - base;
-      if (from >= plaintext.length) {
+      const lo = Math.max(start, base) - base;
+      const hi = Math.min(end, base + plaintext.length) - base;
+      if (lo >= plaintext.length) {
         // Only the final segment can be shorter than the range start (a non-final one holds S bytes).
         plaintext.fill(0);
+        if (!final) throw invalidEnvelope('the envelope ends early', debug);
         throw new ValidationException({ message: `range.start (${start}) is at or beyond the plaintext length (${base + plaintext.length}).` });
       }
-      parts.push(plaintext.slice(from, to));
+      parts.push(plaintext.slice(lo, hi));
       plaintext.fill(0);
       if (final) break;
     }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDecryptStream, createEncryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope } from 'kmsbox';
 import { createEncryptStream as encryptStreamWith, encryptEnvelope as encryptWith } from '../../src/envelope/encrypt.js';
-import { bytes, expectBytes, pipe, setup } from './helpers.js';
+import { bytes, expectBytes, expectError, pipe, setup } from './helpers.js';
 
 const S = 4096;
 
@@ -72,6 +72,27 @@ describe('envelope round trips', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('decryptRange past the end: ValidationException after the final segment verified, with or without the size; a truncated envelope fails', async () => {
+    const { kms, keyIds } = await setup();
+    const plaintext = bytes(3 * S, 5); // three full segments: the envelope ends on a segment boundary
+    const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S });
+    const reads = (bytes: Uint8Array) => async (o: number, l: number) => bytes.subarray(o, o + l);
+    const P = plaintext.length;
+    for (const start of [P, P + 1, 5 * P, 2 ** 40]) {
+      for (const size of [undefined, envelope.length]) {
+        await expectError(() => decryptRange(reads(envelope), { kms }, { start, end: start + 10, ...(size ? { size } : {}) }), 'ValidationException');
+      }
+    }
+    // Truncated after the second segment: whatever is asked past it, the envelope does not just look shorter.
+    const headerLength = inspectEnvelope(envelope).headerLength;
+    const truncated = envelope.subarray(0, headerLength + 2 * (envelope.length - headerLength) / 3);
+    for (const [start, end] of [[2 * S, 3 * S], [0, P], [P, P + 1], [4 * P, 4 * P + 1]]) {
+      for (const size of [undefined, truncated.length]) {
+        await expectError(() => decryptRange(reads(truncated), { kms }, { start: start!, end: end!, ...(size ? { size } : {}) }), 'InvalidCiphertextException');
+      }
+    }
   });
 
   it('a 1-byte range near the end of a large message reads at most two segments', async () => {
