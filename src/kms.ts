@@ -215,7 +215,11 @@ export class Kms {
     return ofRole.length === 0 ? own : [...own, ...ofRole];
   }
 
-  /** Records one call in every audit sink. A sink that fails makes the call fail: no unrecorded results. */
+  /**
+   * Records one call in every audit sink. A sink that fails makes the call fail: no unrecorded
+   * results. A write has already been applied by then (as behind any InternalException from AWS,
+   * the outcome of a write is then not what the error suggests), so the message says it stays.
+   */
   #audit(call: { operation: string; input: unknown; requestId: string; resources: Map<string, string>; output?: Record<string, unknown>; error?: KMSServiceException }): void | Promise<void> {
     const sinks = this.#shared.sinks;
     if (sinks.length === 0) return;
@@ -235,8 +239,9 @@ export class Kms {
       sourceIp: this.#options.sourceIp,
       userAgent: this.#options.userAgent,
     });
-    const failed = (error: unknown) =>
-      new KMSInternalException({ message: 'kmsbox could not record the audit event for this request.', cause: error, $metadata: { requestId: call.requestId } });
+    const applied = call.output !== undefined && WRITE_OPERATIONS.has(call.operation as OperationName);
+    const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
+    const failed = (error: unknown) => new KMSInternalException({ message, cause: error, $metadata: { requestId: call.requestId } });
     // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
     for (let i = 0; i < sinks.length; i++) {
       let pending: void | Promise<void>;

@@ -5,8 +5,6 @@
  */
 import { InvalidMarkerException } from '../errors.js';
 
-export const DEFAULT_LIMIT = 100;
-
 export interface Page<T> {
   items: T[];
   NextMarker?: string;
@@ -17,7 +15,7 @@ export function paginate<T>(
   kind: string,
   sorted: readonly T[],
   keyOf: (item: T) => string,
-  limit: number | undefined,
+  limit: number,
   marker: string | undefined,
 ): Page<T> {
   let start = 0;
@@ -26,7 +24,7 @@ export function paginate<T>(
     start = sorted.findIndex((item) => keyOf(item) > after);
     if (start < 0) start = sorted.length;
   }
-  const items = sorted.slice(start, start + (limit ?? DEFAULT_LIMIT));
+  const items = sorted.slice(start, start + limit);
   const truncated = start + items.length < sorted.length;
   const last = items[items.length - 1];
   return truncated && last !== undefined

@@ -10,8 +10,8 @@ const MRK = /^mrk-[0-9a-f]{32}$/;
 const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(.+)$/;
 
 export type KeyRef =
-  | { readonly kind: 'key'; readonly keyId: string; readonly region?: string; readonly accountId?: string }
-  | { readonly kind: 'alias'; readonly aliasName: string; readonly region?: string; readonly accountId?: string };
+  | { readonly kind: 'key'; readonly keyId: string; readonly partition?: string; readonly region?: string; readonly accountId?: string }
+  | { readonly kind: 'alias'; readonly aliasName: string; readonly partition?: string; readonly region?: string; readonly accountId?: string };
 
 export function isKeyId(value: string): boolean {
   return UUID.test(value) || MRK.test(value);
@@ -23,9 +23,9 @@ export function parseKeyRef(value: string): KeyRef | undefined {
   if (value.startsWith('alias/')) return value.length > 6 ? { kind: 'alias', aliasName: value } : undefined;
   const m = ARN.exec(value);
   if (!m) return undefined;
-  const [, , region, accountId, type, rest] = m as unknown as [string, string, string, string, string, string];
-  if (type === 'alias') return { kind: 'alias', aliasName: `alias/${rest}`, region, accountId };
-  return isKeyId(rest) ? { kind: 'key', keyId: rest, region, accountId } : undefined;
+  const [, partition, region, accountId, type, rest] = m as unknown as [string, string, string, string, string, string];
+  if (type === 'alias') return { kind: 'alias', aliasName: `alias/${rest}`, partition, region, accountId };
+  return isKeyId(rest) ? { kind: 'key', keyId: rest, partition, region, accountId } : undefined;
 }
 
 export function partitionOf(region: string): string {

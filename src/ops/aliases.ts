@@ -6,7 +6,7 @@ import { AlreadyExistsException, InvalidAliasNameException, LimitExceededExcepti
 import { aliasArn, keyArn } from '../keys/arn.js';
 import type { AliasRecord } from '../keys/record.js';
 import type { Env } from './env.js';
-import { keyIdMember, paging } from './fields.js';
+import { keyIdMember, LIST_LIMITS, paging } from './fields.js';
 import { authorizeKey, authorizeWithoutKey } from './authorize.js';
 import { aliasNotFound, findKey, findKeyFor, sweepDeletions } from './lookup.js';
 
@@ -24,6 +24,7 @@ function checkAliasName(name: string): void {
       'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
     );
   }
+  if (name === 'alias/') throw plainValidation('Alias must have a name after the prefix "alias/", such as alias/ExampleAlias.');
   if (name.startsWith('alias/aws/')) {
     throw new InvalidAliasNameException({ message: 'Alias names that begin with alias/aws/ are reserved for AWS managed keys.' });
   }
@@ -66,9 +67,10 @@ export async function updateAlias(env: Env, input: Input): Promise<object> {
   const key = await findKeyFor(env, target!, 'UpdateAlias', { aliases: false });
   const old = await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]);
   if (old !== undefined) await authorizeKey(env, old);
-  if (old !== undefined && (old.keyUsage !== key.keyUsage || old.keySpec !== key.keySpec)) {
+  // AWS: the same type (symmetric, asymmetric or HMAC) and the same key usage; the spec may differ (RSA_2048 → ECC_NIST_P256).
+  if (old !== undefined && (old.keyUsage !== key.keyUsage || keyType(old.keySpec) !== keyType(key.keySpec))) {
     throw plainValidation(
-      `Alias ${arn} cannot be changed from a key with spec ${old.keySpec} and usage ${old.keyUsage} to one with spec ${key.keySpec} and usage ${key.keyUsage}.`,
+      `Alias ${arn} cannot be changed from a ${keyType(old.keySpec)} key with usage ${old.keyUsage} to a ${keyType(key.keySpec)} key with usage ${key.keyUsage}.`,
     );
   }
   const now = env.now();
@@ -101,7 +103,7 @@ export async function deleteAlias(env: Env, input: Input): Promise<object> {
 export async function listAliases(env: Env, input: Input): Promise<ListAliasesResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c, 'KeyId', false);
-  const { limit, marker } = paging(c);
+  const { limit, marker } = paging(c, LIST_LIMITS.aliases);
   c.done();
   await sweepDeletions(env);
   const only = keyId === undefined ? undefined : (await findKey(env, keyId, { aliases: false, action: null })).keyId;
@@ -122,6 +124,10 @@ export async function listAliases(env: Env, input: Input): Promise<ListAliasesRe
   );
   const page = paginate('aliases', entries, (a) => a.AliasName!, limit, marker);
   return { Aliases: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+}
+
+function keyType(spec: string): 'symmetric' | 'HMAC' | 'asymmetric' {
+  return spec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : spec.startsWith('HMAC_') ? 'HMAC' : 'asymmetric';
 }
 
 /** `arn:aws:kms:<region>:<account>:alias/`: the aliases of this region and account. */

@@ -14,9 +14,21 @@ export function grantTokens(c: Checks): void {
   c.list('GrantTokens', { max: 10 }, (item, i) => c.stringItem('GrantTokens', i, item, { min: 1, max: 8192 }));
 }
 
-export function paging(c: Checks): { limit: number | undefined; marker: string | undefined } {
+/**
+ * Limit's range and default per List operation, as each operation's API reference states them:
+ * ListKeys, ListKeyPolicies and ListKeyRotations 1–1000 (default 100); ListAliases, ListGrants
+ * and ListRetirableGrants 1–100 (default 50); ListResourceTags 1–50 (default 50).
+ */
+export const LIST_LIMITS = {
+  keys: { max: 1000, byDefault: 100 },
+  aliases: { max: 100, byDefault: 50 },
+  grants: { max: 100, byDefault: 50 },
+  tags: { max: 50, byDefault: 50 },
+} as const;
+
+export function paging(c: Checks, limits: { max: number; byDefault: number } = LIST_LIMITS.keys): { limit: number; marker: string | undefined } {
   return {
-    limit: c.int('Limit', { min: 1, max: 1000 }),
+    limit: c.int('Limit', { min: 1, max: limits.max }) ?? limits.byDefault,
     marker: c.string('Marker', { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ }),
   };
 }

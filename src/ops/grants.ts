@@ -9,8 +9,9 @@ import { AccessDeniedException, DryRunOperationException, InvalidGrantIdExceptio
 import type { GrantConstraintsRecord, GrantRecord, KeyRecord } from '../keys/record.js';
 import { accountOf, isRoot, samePrincipal } from '../policy/evaluate.js';
 import type { Env } from './env.js';
-import { grantTokens, keyIdMember, paging } from './fields.js';
-import { findKeyFor } from './lookup.js';
+import { grantTokens, keyIdMember, LIST_LIMITS, paging } from './fields.js';
+import { findKeyFor, sweepDeletions } from './lookup.js';
+import { partitionOf } from '../keys/arn.js';
 
 export const MAX_GRANTS_PER_KEY = 50_000;
 const PRINCIPAL = /^[\w+=,.@:/-]+$/;
@@ -167,7 +168,7 @@ function entry(g: GrantRecord): GrantListEntry {
   };
 }
 
-function page(sorted: GrantRecord[], limit: number | undefined, marker: string | undefined): ListGrantsResponse {
+function page(sorted: GrantRecord[], limit: number, marker: string | undefined): ListGrantsResponse {
   const p = paginate('grants', sorted, (g) => g.grantId, limit, marker);
   return { Grants: p.items.map(entry), Truncated: p.Truncated, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
 }
@@ -175,7 +176,7 @@ function page(sorted: GrantRecord[], limit: number | undefined, marker: string |
 export async function listGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
-  const { limit, marker } = paging(c);
+  const { limit, marker } = paging(c, LIST_LIMITS.grants);
   const grantId = c.string('GrantId', { min: 1, max: 128 });
   const grantee = c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
   c.done();
@@ -191,10 +192,11 @@ export async function listGrants(env: Env, input: Input): Promise<ListGrantsResp
 
 export async function listRetirableGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
   const c = new Checks(input);
-  const { limit, marker } = paging(c);
+  const { limit, marker } = paging(c, LIST_LIMITS.grants);
   const retiring = c.string('RetiringPrincipal', { required: true, min: 1, max: 256, pattern: PRINCIPAL });
   c.done();
-  const prefix = `arn:aws:kms:${env.region}:`;
+  await sweepDeletions(env); // a deleted key's grants are gone
+  const prefix = `arn:${partitionOf(env.region)}:kms:${env.region}:`;
   const grants = await env.provider.read((s) =>
     Object.values(s.grants ?? {})
       .filter((g) => g.retiringPrincipal === retiring && g.keyArn.startsWith(prefix))
@@ -219,6 +221,7 @@ export async function retireGrant(env: Env, input: Input): Promise<object> {
   c.done();
   let grantId: string;
   let keyArn: string | undefined;
+  await sweepDeletions(env); // a deleted key's grants are gone
   if (token !== undefined) {
     grantId = grantIdOfToken(token);
   } else {

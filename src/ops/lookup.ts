@@ -4,7 +4,7 @@
  * touches the key after the clock has passed the date, so a test clock moves them exactly.
  */
 import { NotFoundException } from '../errors.js';
-import { aliasArn, keyArn, parseKeyRef } from '../keys/arn.js';
+import { aliasArn, keyArn, parseKeyRef, partitionOf } from '../keys/arn.js';
 import type { KeyRecord, MaterialVersion, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { authorizeKey } from './authorize.js';
@@ -30,6 +30,8 @@ export async function findKey(env: Env, value: string, opts: FindOptions = {}): 
   const ref = parseKeyRef(value);
   if (ref === undefined || (ref.kind === 'alias' && opts.aliases === false)) throw invalidKeyId(value);
   if (ref.region !== undefined && ref.region !== env.region) throw new NotFoundException({ message: `Invalid arn ${ref.region}` });
+  // An ARN names its partition too: arn:aws-cn:… is not a key of the aws partition.
+  if (ref.partition !== undefined && ref.partition !== partitionOf(env.region)) throw invalidKeyId(value);
   const accountId = ref.accountId ?? env.accountId;
   let record: KeyRecord | undefined;
   let missing: NotFoundException | undefined;

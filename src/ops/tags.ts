@@ -4,7 +4,7 @@ import type { ListResourceTagsResponse } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { TagException } from '../errors.js';
 import type { Env } from './env.js';
-import { checkTagRules, keyIdMember, tagList } from './fields.js';
+import { checkTagRules, keyIdMember, LIST_LIMITS, tagList } from './fields.js';
 import { findKeyFor, updateKey } from './lookup.js';
 
 export async function tagResource(env: Env, input: Input): Promise<object> {
@@ -40,7 +40,7 @@ export async function listResourceTags(env: Env, input: Input): Promise<ListReso
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   // ListResourceTags pages by at most 50 (its default and maximum in the model).
-  const limit = c.int('Limit', { min: 1, max: 50 }) ?? 50;
+  const limit = c.int('Limit', { min: 1, max: LIST_LIMITS.tags.max }) ?? LIST_LIMITS.tags.byDefault;
   const marker = c.string('Marker', { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ });
   c.done();
   const key = await findKeyFor(env, keyId!, 'ListResourceTags');

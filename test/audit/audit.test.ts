@@ -125,6 +125,19 @@ describe('audit events', () => {
     const kms = new Kms({ audit: () => { throw new Error('disk full'); } });
     await expect(kms.listKeys()).rejects.toMatchObject({ name: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request.' });
   });
+
+  it('a write whose event cannot be recorded says that its change stays', async () => {
+    let broken = false;
+    const kms = new Kms({ audit: () => { if (broken) throw new Error('disk full'); } });
+    const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
+    broken = true;
+    const stays = 'kmsbox could not record the audit event for this request. The change the request made has been applied and stays in effect.';
+    await expect(kms.createAlias({ AliasName: 'alias/app', TargetKeyId: keyId })).rejects.toMatchObject({ name: 'KMSInternalException', message: stays });
+    // A write that failed on its own changed nothing, and is not said to have.
+    await expect(kms.createAlias({ AliasName: 'alias/app', TargetKeyId: keyId })).rejects.toMatchObject({ name: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request.' });
+    broken = false;
+    expect((await kms.listAliases({})).Aliases!.map((a) => a.AliasName)).toEqual(['alias/app']);
+  });
 });
 
 describe('the hash-chained audit log', () => {

@@ -99,8 +99,16 @@ describe('FileProvider with concurrent processes', () => {
     await Promise.all(runs);
     const kms = new Kms({ provider: store.open() });
     expect((await kms.listKeys({ Limit: 1000 })).Keys!.length).toBe(400);
-    const aliases = (await kms.listAliases({ Limit: 1000 })).Aliases!;
+    // ListAliases pages by at most 100: follow NextMarker to the end.
+    const aliases: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await kms.listAliases({ Limit: 100, ...(marker ? { Marker: marker } : {}) });
+      aliases.push(...page.Aliases!.map((a) => a.AliasName!));
+      marker = page.Truncated ? page.NextMarker : undefined;
+    } while (marker !== undefined);
     expect(aliases.length).toBe(400);
+    expect(new Set(aliases).size).toBe(400);
     for (const tag of ['p0', 'p1', 'p2', 'p3']) {
       for (const i of [0, 57, 99]) {
         const md = (await kms.describeKey({ KeyId: `alias/${tag}-${i}` })).KeyMetadata!;
