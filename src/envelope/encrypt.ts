@@ -6,7 +6,7 @@ import { MAJOR, headSize, writeHead } from './cbor.js';
 import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
 import { deriveMessageKeys, headerMac, wipeKeys } from './keys.js';
-import { checkContext, checkKeyIds, checkKms, checkPlaintext, checkSegmentSize, type EncryptOptions } from './options.js';
+import { checkCache, checkContext, checkKeyIds, checkKms, checkPlaintext, checkSegmentSize, checkStoreContext, type EncryptOptions } from './options.js';
 import { segmentCipher, segmentCount, type SegmentCipher } from './segments.js';
 import { prepareSigner, type MessageSigner } from './signature.js';
 import { wrapDataKey, type WrappedKey } from './wrap.js';
@@ -34,9 +34,10 @@ async function open(opts: EncryptOptions, plaintextBytes: number, internals: Enc
   const keyIds = checkKeyIds(opts.keyId);
   const context = checkContext(opts.encryptionContext, true);
   const segmentSizeLog2 = checkSegmentSize(opts.segmentSize);
-  const storeContext = opts.storeContext !== false;
+  const storeContext = checkStoreContext(opts.storeContext);
+  const cache = checkCache(opts.cache);
   const signer = opts.signingKeyId === undefined ? undefined : await prepareSigner(kms, opts.signingKeyId);
-  const wrapped = await wrapDataKey(kms, keyIds, context, opts.cache, plaintextBytes);
+  const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
   const messageId = internals.messageId ?? randomBytes(MESSAGE_ID_BYTES);
   const hasContext = Object.keys(context).length > 0;
   const headerBytes = encodeHeader({

@@ -67,7 +67,8 @@ export function checkKeyIds(keyId: unknown): string[] {
 
 export function checkSegmentSize(size: unknown): number {
   if (size === undefined) return LIMITS.segmentSizeLog2.default;
-  const log2 = typeof size === 'number' ? Math.log2(size) : Number.NaN;
+  // An exact power of two: Math.log2 alone rounds 4096.000000000001 to 12.
+  const log2 = Number.isSafeInteger(size) && (size as number) > 0 && ((size as number) & ((size as number) - 1)) === 0 ? Math.log2(size as number) : Number.NaN;
   if (!Number.isInteger(log2) || log2 < LIMITS.segmentSizeLog2.min || log2 > LIMITS.segmentSizeLog2.max) {
     throw invalid(`segmentSize must be a power of two from ${2 ** LIMITS.segmentSizeLog2.min} to ${2 ** LIMITS.segmentSizeLog2.max}.`);
   }
@@ -99,6 +100,24 @@ export function checkPlaintext(plaintext: unknown): Uint8Array {
   return plaintext;
 }
 
+const CACHE_METHODS = ['scopeOf', 'takeForEncrypt', 'putForEncrypt', 'getForDecrypt', 'putForDecrypt'] as const;
+
+/** The cache option: absent, or a DataKeyCache (anything else is the caller's mistake, not an internal error). */
+export function checkCache(cache: unknown): DataKeyCache | undefined {
+  if (cache === undefined) return undefined;
+  // By its methods, not instanceof: the ESM and CommonJS builds each have their own class.
+  const c = cache as Partial<Record<(typeof CACHE_METHODS)[number], unknown>> | null;
+  if (typeof c === 'object' && c !== null && CACHE_METHODS.every((m) => typeof c[m] === 'function')) return cache as DataKeyCache;
+  throw invalid('cache must be a DataKeyCache.');
+}
+
+/** storeContext: absent (true) or a boolean; "false" as a string must not quietly store the context. */
+export function checkStoreContext(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw invalid('storeContext must be a boolean.');
+  return value;
+}
+
 export interface ReadPolicy {
   readonly maxRecipients: number;
   readonly maxHeaderBytes: number;
@@ -110,6 +129,7 @@ export interface ReadPolicy {
 export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
   if (typeof opts !== 'object' || opts === null) throw invalid('Decrypt options are required.');
   checkKms(opts.kms);
+  checkCache(opts.cache);
   const maxRecipients = opts.maxRecipients ?? LIMITS.recipientsDefault;
   if (!Number.isInteger(maxRecipients) || maxRecipients < 1 || maxRecipients > LIMITS.recipientsHardCap) {
     throw invalid(`maxRecipients must be an integer from 1 to ${LIMITS.recipientsHardCap}.`);

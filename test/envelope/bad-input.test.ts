@@ -54,6 +54,11 @@ describe('bad input to the envelope API', () => {
     for (const [what, run] of cases) expect([what, await typedName(run)]).toEqual([what, expect.stringMatching(/Exception$/)]);
     expect(await typedName(() => encryptEnvelope(SECRET, { kms, keyId: 'alias/nope' }))).toBe('NotFoundException');
     expect(await typedName(() => encryptEnvelope(SECRET, { kms, keyId, segmentSize: 5000 }))).toBe('ValidationException');
+    // Near misses Math.log2 would round to a power of two; a cache that is not one; a storeContext that is not a boolean.
+    for (const opts of [{ segmentSize: 4096.000000000001 }, { segmentSize: 2 ** 24 + 2 ** -28 }, { cache: {} as never }, { storeContext: 'false' as never }]) {
+      expect([opts, await typedName(() => encryptEnvelope(SECRET, { kms, keyId, ...opts }))]).toEqual([opts, 'ValidationException']);
+      expect([opts, await typedName(() => feed(createEncryptStream({ kms, keyId, ...opts }), SECRET))]).toEqual([opts, 'ValidationException']);
+    }
   });
 
   it('decryptEnvelope, createDecryptStream, decryptRange and inspectEnvelope: options and ranges', async () => {
@@ -67,6 +72,7 @@ describe('bad input to the envelope API', () => {
       ['maxRecipients 256', () => decryptEnvelope(envelope, { kms, maxRecipients: 256 }), 'ValidationException'],
       ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
       ['keyIds not a list', () => decryptEnvelope(envelope, { kms, keyIds: 'k' as never }), 'ValidationException'],
+      ['cache not a DataKeyCache', () => decryptEnvelope(envelope, { kms, cache: {} as never }), 'ValidationException'],
       ['context not an object', () => decryptEnvelope(envelope, { kms, encryptionContext: 'x' as never }), 'ValidationException'],
       ['stream options', () => createDecryptStream({ kms, maxRecipients: -1 }), 'ValidationException'],
       ['stream chunk not bytes', () => feed(createDecryptStream({ kms }), 'abc'), 'InvalidCiphertextException'],
