@@ -6,7 +6,8 @@
 import type { Input } from '../api/validate.js';
 import type { GrantRecord, KeyRecord } from '../keys/record.js';
 import { parsePolicy } from '../policy/document.js';
-import { accessDenied, accountOf, decide, samePrincipal, type ConditionValues } from '../policy/evaluate.js';
+import { AccessDeniedException } from '../errors.js';
+import { accessDenied, accountOf, decide, roleOf, samePrincipal, type ConditionValues } from '../policy/evaluate.js';
 import type { Env } from './env.js';
 
 /** Who is calling and what they asked: set on the Env of each public call. */
@@ -28,6 +29,17 @@ const GRANT_OPERATIONS = new Set([
   'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
 ]);
 export const GRANT_OPERATION_NAMES: readonly string[] = [...GRANT_OPERATIONS];
+
+/**
+ * The actions another account's principal can use on a key ("Cross-account use: Yes" in the API
+ * reference); for every other operation the key policy cannot grant it.
+ */
+const CROSS_ACCOUNT_ACTIONS = new Set([
+  'kms:CreateGrant', 'kms:Decrypt', 'kms:DeriveSharedSecret', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+  'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateMac',
+  'kms:GetKeyRotationStatus', 'kms:GetPublicKey', 'kms:ListGrants', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:RetireGrant',
+  'kms:RevokeGrant', 'kms:Sign', 'kms:Verify', 'kms:VerifyMac',
+]);
 
 /** Operations whose grants carry encryption-context constraints. */
 const CONTEXT_OPERATIONS = new Set(['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext']);
@@ -94,7 +106,8 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
       case 'aws:principalaccount':
         return str(accountOf(caller.principal));
       case 'aws:principalarn':
-        return [caller.principal];
+        // A role session's is its role's ARN (IAM: "do not specify the assumed role session ARN").
+        return [roleOf(caller.principal) ?? caller.principal];
       case 'aws:currenttime':
         return [new Date(env.now()).toISOString()];
       case 'aws:epochtime':
@@ -194,6 +207,10 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
     }
   }
   if (!decision.allowed) throw accessDenied(request, decision.reason);
+  // What the policies allow another account's caller, only the cross-account operations can use.
+  if (accountOf(caller.principal) !== key.accountId && !CROSS_ACCOUNT_ACTIONS.has(action)) {
+    throw new AccessDeniedException({ message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${key.arn} because ${action} cannot be used on a key in another account` });
+  }
   caller.authorized.add(memo);
 }
 
@@ -229,10 +246,21 @@ export function authorizeWithoutKey(env: Env, resource = '*', resourceType?: str
   if (!decision.allowed) throw accessDenied(request, decision.reason);
 }
 
-/** Whether `principal` could call PutKeyPolicy on a key with this policy (the lockout safety check). */
-export function canManagePolicy(env: Env, keyArn: string, policy: string): boolean {
+/**
+ * Whether the caller could call PutKeyPolicy on `key` once it has this policy (the lockout safety
+ * check): the decision a later, ordinary PutKeyPolicy by the same caller would get, with every
+ * condition key that request would carry (BypassPolicyLockoutSafetyCheck false).
+ */
+export function canManagePolicy(env: Env, key: KeyRecord, policy: string): boolean {
   const caller = env.caller;
   if (caller === undefined) return true;
-  const values: ConditionValues = (name) => (name === 'aws:principalarn' ? [caller.principal] : name === 'kms:calleraccount' ? [accountOf(caller.principal) ?? ''] : undefined);
-  return decide({ principal: caller.principal, action: 'kms:PutKeyPolicy', resource: keyArn, keyPolicy: policy, identityPolicies: caller.identityPolicies, values }).allowed;
+  const later: Caller = {
+    ...caller,
+    operation: 'PutKeyPolicy',
+    input: { KeyId: key.arn, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: false },
+    resources: new Map(),
+    authorized: new Set(),
+  };
+  const values = conditionValues(env, later, 'kms:PutKeyPolicy', key, {});
+  return decide({ principal: caller.principal, action: 'kms:PutKeyPolicy', resource: key.arn, keyPolicy: policy, identityPolicies: caller.identityPolicies, values }).allowed;
 }

@@ -28,13 +28,12 @@ import {
   NotFoundException,
   UnsupportedOperationException,
 } from '../errors.js';
-import { keyArn } from '../keys/arn.js';
 import type { KeyRecord } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { authorizeKey } from './authorize.js';
-import { findKey, findKeyFor, reloadKey } from './lookup.js';
+import { arnOfBlobKey, findKey, findKeyFor, reloadKey } from './lookup.js';
 
 const MAX_PLAINTEXT = 4096;
 const MAX_CIPHERTEXT = 6144;
@@ -168,7 +167,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   }
   let key: KeyRecord;
   try {
-    key = await reloadKey(env, keyArn(env.region, env.accountId, decoded.keyId));
+    key = await reloadKey(env, await arnOfBlobKey(env, decoded.keyId));
   } catch (error) {
     if (error instanceof NotFoundException) throw new InvalidCiphertextException();
     throw error;

@@ -39,9 +39,9 @@ export function defaultKeyPolicy(accountId: string): string {
 }
 
 /** A key policy as CreateKey and PutKeyPolicy accept it: valid, and (unless bypassed) not locking the caller out. */
-export function checkKeyPolicy(env: Env, keyArn: string, policy: string, bypassLockoutCheck: boolean): void {
+export function checkKeyPolicy(env: Env, key: KeyRecord, policy: string, bypassLockoutCheck: boolean): void {
   parsePolicy(policy, 'key');
-  if (!bypassLockoutCheck && !canManagePolicy(env, keyArn, policy)) {
+  if (!bypassLockoutCheck && !canManagePolicy(env, key, policy)) {
     throw new MalformedPolicyDocumentException({ message: 'The new key policy will not allow you to update the key policy in the future.' });
   }
 }
@@ -143,8 +143,6 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const now = env.now();
   const keyId = newKeyId(multiRegion);
   const arn = keyArn(env.region, env.accountId, keyId);
-  if (policy !== undefined) checkKeyPolicy(env, arn, policy, bypass);
-  const materialId = await env.provider.createMaterial(spec, keyUsage);
   const record: KeyRecord = {
     keyId,
     arn,
@@ -159,9 +157,12 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
     state: 'Enabled',
     policy: policy ?? defaultKeyPolicy(env.accountId),
     tags,
-    materials: [{ id: materialId, createdAt: now }],
+    materials: [],
     rotation: { enabled: false, onDemandCount: 0 },
   };
+  // Checked on the key as it will be (its spec, usage and tags are condition keys), before any material exists.
+  if (policy !== undefined) checkKeyPolicy(env, record, policy, bypass);
+  record.materials.push({ id: await env.provider.createMaterial(spec, keyUsage), createdAt: now });
   await env.provider.update((s) => {
     s.keys[arn] = record;
   });

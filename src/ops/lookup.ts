@@ -87,6 +87,19 @@ export async function reloadKey(env: Env, arn: string): Promise<KeyRecord> {
   return settle(env, record);
 }
 
+/**
+ * The ARN of the key a ciphertext blob names by id: in this account, else in any account of this
+ * region (key ids are unique; another account's caller decrypts with the owner's key).
+ */
+export async function arnOfBlobKey(env: Env, keyId: string): Promise<string> {
+  const own = keyArn(env.region, env.accountId, keyId);
+  return env.provider.read((s) => {
+    if (s.keys[own] !== undefined) return own;
+    for (const k of Object.values(s.keys)) if (k.keyId === keyId && k.region === env.region) return k.arn;
+    return own;
+  });
+}
+
 /** Applies what the clock says is due. Cheap when nothing is: two comparisons. */
 async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
   const now = env.now();

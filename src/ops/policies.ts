@@ -39,7 +39,7 @@ export async function putKeyPolicy(env: Env, input: Input): Promise<object> {
   c.done();
   const key = await findKeyFor(env, keyId!, 'PutKeyPolicy', { aliases: false });
   onlyDefault(name);
-  checkKeyPolicy(env, key.arn, policy!, bypass);
+  checkKeyPolicy(env, key, policy!, bypass);
   await updateKey(env, key.arn, 'PutKeyPolicy', (k) => {
     k.policy = policy!;
   });

@@ -138,7 +138,10 @@ export function conditionHolds(
   const absent = requestValues === undefined || requestValues.length === 0;
   if (c.operator === 'Null') return c.values.some((v) => (v === 'true') === absent);
   const def: OperatorDef = OPERATORS[c.operator];
-  if (absent) return c.set === 'ForAllValues' || c.ifExists || def.negated === true;
+  // An absent key: ForAllValues holds (vacuously) and ForAnyValue does not (IAM: "for no matching
+  // context key or a null dataset, the condition returns false"); otherwise only IfExists and the
+  // negated operators hold.
+  if (absent) return c.set === 'ForAllValues' || (c.set !== 'ForAnyValue' && (c.ifExists || def.negated === true));
   const matchesOne = (r: string) => {
     const any = c.values.some((p) => def.test(r, p));
     return def.negated ? !any : any;

@@ -20,6 +20,11 @@ export function accountOf(principal: string): string | undefined {
   return account;
 }
 
+/** The account that owns a KMS key or alias ARN (`arn:aws:kms:<region>:<account>:key/…`). */
+export function resourceAccountOf(resource: string): string | undefined {
+  return /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(resource)?.[1];
+}
+
 export function isRoot(principal: string): boolean {
   return /^arn:aws[\w-]*:iam::\d{12}:root$/.test(principal);
 }
@@ -117,10 +122,13 @@ export function decide(r: AuthRequest): Decision {
     }
   }
   if (r.keyPolicy === undefined) return identityAllows ? { allowed: true, reason: 'identity-policy' } : { allowed: false, reason: 'no-identity-based-policy-allows' };
-  if (direct) return { allowed: true, reason: 'key-policy' };
-  if (delegated && identityAllows) return { allowed: true, reason: 'identity-policy' };
+  // Another account's caller needs both: the key policy (naming it or its account) and an IAM
+  // policy in its own account ("neither the key policy nor the IAM policy is sufficient").
+  const crossAccount = accountOf(r.principal) !== resourceAccountOf(r.resource);
+  if (direct && !crossAccount) return { allowed: true, reason: 'key-policy' };
+  if ((delegated || direct) && identityAllows) return { allowed: true, reason: 'identity-policy' };
   if (r.grantAllows?.()) return { allowed: true, reason: 'grant' };
-  return { allowed: false, reason: delegated ? 'no-identity-based-policy-allows' : 'no-resource-based-policy-allows' };
+  return { allowed: false, reason: delegated || direct ? 'no-identity-based-policy-allows' : 'no-resource-based-policy-allows' };
 }
 
 /** AWS's AccessDeniedException for a denied request. */

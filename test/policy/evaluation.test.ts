@@ -116,6 +116,40 @@ describe('key policy and identity policies', () => {
     expect(await outcome(partner.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe('allow');
     expect(await outcome(partner.disableKey({ KeyId: key.Arn }))).toBe(NO_RESOURCE('DisableKey'));
   });
+
+  it('cross-account: a principal of the other account named directly (or "*") still needs its own IAM policy', async () => {
+    const B_USER = `arn:aws:iam::${B}:user/anyone`;
+    const named = await setup(doc(allowAccount(), { Effect: 'Allow', Principal: { AWS: B_ROLE }, Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' }));
+    const star = await setup(doc(allowAccount(), { Effect: 'Allow', Principal: '*', Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' }));
+    for (const { key, root } of [named, star]) {
+      const caller = root.withAccount(B).withPrincipal(key === named.key ? B_ROLE : B_USER);
+      expect(await outcome(caller.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
+      caller.setIdentityPolicies(caller.principal, [doc(idAllow('kms:Encrypt', key.Arn!))]);
+      expect(await outcome(caller.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe('allow');
+      expect(await outcome(caller.describeKey({ KeyId: key.Arn }))).toBe(NO_IDENTITY('DescribeKey'));
+    }
+    // The other account's root needs no IAM policy (it is its account); principals of the key's own account named directly need none either.
+    expect(await outcome(star.root.withAccount(B).encrypt({ KeyId: star.key.Arn, Plaintext: utf8('x') }))).toBe('allow');
+    expect(await outcome(star.as(APP).encrypt({ KeyId: star.key.KeyId, Plaintext: utf8('x') }))).toBe('allow');
+  });
+
+  it('cross-account: only the operations AWS allows across accounts, whatever the policies say; Decrypt finds the owner key', async () => {
+    const policy = doc(allowAccount(), { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'kms:*', Resource: '*' });
+    const { key, root } = await setup(policy);
+    const partner = root.withAccount(B).withPrincipal(B_ROLE);
+    partner.setIdentityPolicies(B_ROLE, [doc(idAllow('kms:*'))]);
+    const other = (a: string) => `because kms:${a} cannot be used on a key in another account`;
+    expect(await outcome(partner.disableKey({ KeyId: key.Arn }))).toBe(other('DisableKey'));
+    expect(await outcome(partner.putKeyPolicy({ KeyId: key.Arn, Policy: doc({ Effect: 'Allow', Principal: { AWS: B_ROLE }, Action: 'kms:*', Resource: '*' }) }))).toBe(other('PutKeyPolicy'));
+    expect(await outcome(partner.scheduleKeyDeletion({ KeyId: key.Arn, PendingWindowInDays: 7 }))).toBe(other('ScheduleKeyDeletion'));
+    expect(await outcome(partner.tagResource({ KeyId: key.Arn, Tags: [{ TagKey: 'k', TagValue: 'v' }] }))).toBe(other('TagResource'));
+    expect((await root.describeKey({ KeyId: key.KeyId })).KeyMetadata!.KeyState).toBe('Enabled');
+    // The cross-account operations work, Decrypt included (the blob names the key by id only).
+    const { CiphertextBlob } = await partner.encrypt({ KeyId: key.Arn, Plaintext: utf8('shared') });
+    expect(new TextDecoder().decode((await partner.decrypt({ CiphertextBlob })).Plaintext)).toBe('shared');
+    expect(await outcome(partner.describeKey({ KeyId: key.Arn }))).toBe('allow');
+    expect(await outcome(partner.getKeyRotationStatus({ KeyId: key.Arn }))).toBe('allow');
+  });
 });
 
 describe('conditions', () => {
@@ -226,6 +260,47 @@ describe('policy documents', () => {
     expect(JSON.parse((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId })).Policy!)).toEqual(JSON.parse(onlyApp));
     expect((await kms.withPrincipal(APP).listKeyPolicies({ KeyId: KeyMetadata!.KeyId })).PolicyNames).toEqual(['default']);
     expect((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId, PolicyName: 'other' }).catch((x: Error) => x) as Error).name).toBe('NotFoundException');
+  });
+
+  it('the lockout safety check sees every condition key a later PutKeyPolicy would carry', async () => {
+    const kms = new Kms();
+    const { KeyMetadata } = await kms.createKey({});
+    const KeyId = KeyMetadata!.KeyId!;
+    // A Deny on the caller's own account locks it out: refused (it used to pass, the condition key being unknown to the check).
+    const lockout = doc(allowAccount(), { Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } });
+    expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: lockout }))).toBe('MalformedPolicyDocumentException');
+    expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: doc(allowAccount()) }))).toBe('allow');
+    // An Allow conditioned on the caller's account, key spec or tags is usable: accepted (it used to be refused).
+    const byAccount = doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } });
+    expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: byAccount }))).toBe('allow');
+    expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: byAccount }))).toBe('allow');
+    const byTag = doc({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'core' } } });
+    expect(await outcome(kms.createKey({ Policy: byTag, Tags: [{ TagKey: 'team', TagValue: 'core' }] }))).toBe('allow');
+    expect(await outcome(kms.createKey({ Policy: byTag }))).toBe('MalformedPolicyDocumentException');
+    // A later call is not a bypassing one.
+    const onlyBypass = doc({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*', Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } } });
+    expect(await outcome(kms.createKey({ Policy: onlyBypass }))).toBe('MalformedPolicyDocumentException');
+  });
+
+  it("aws:PrincipalArn of a role session is its role's ARN, so a Deny on the role covers its sessions", async () => {
+    const policy = doc(allowAccount(), { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': APP } } });
+    const { key, root, as } = await setup(policy, { [APP]: [doc(idAllow(['kms:Encrypt', 'kms:Decrypt']))] });
+    const { CiphertextBlob } = await root.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
+    expect(await outcome(as(APP).decrypt({ CiphertextBlob }))).toBe(DENY_RESOURCE);
+    expect(await outcome(as(APP_SESSION).decrypt({ CiphertextBlob }))).toBe(DENY_RESOURCE);
+    root.setIdentityPolicies(APP, [doc(idAllow('kms:Encrypt', '*', { ArnLike: { 'aws:PrincipalArn': APP } }))]);
+    expect(await outcome(as(APP_SESSION).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('allow');
+  });
+
+  it('ForAnyValue with a negated operator is false when the key is absent (IAM: a null dataset matches nothing)', async () => {
+    const allow = doc(idAllow('kms:Encrypt', '*', { 'ForAnyValue:StringNotEquals': { 'kms:EncryptionContextKeys': 'forbidden' } }));
+    const { key, root, as } = await setup(undefined, { [APP]: [allow] });
+    const enc = (EncryptionContext?: Record<string, string>) => as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
+    expect(await outcome(enc())).toBe(NO_IDENTITY('Encrypt'));
+    expect(await outcome(enc({ ok: '1' }))).toBe('allow');
+    root.setIdentityPolicies(APP, [doc(idAllow('kms:Encrypt'), { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { 'ForAnyValue:StringNotEquals': { 'kms:EncryptionContextKeys': ['tenant'] } } })]);
+    expect(await outcome(enc())).toBe('allow');
+    expect(await outcome(enc({ other: '1' }))).toBe(DENY_IDENTITY);
   });
 
   it('DryRun answers DryRunOperationException only when the call would be allowed', async () => {
