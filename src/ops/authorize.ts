@@ -48,19 +48,33 @@ function lowerKeys(context: Record<string, string>): Map<string, string> {
   return new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/** Grant constraints: context keys compare case-insensitively, values exactly (reference §2.11). */
+/** The context's values by lower-cased key: pairs whose keys differ only in case are all kept. */
+function valuesByLowerKey(context: Record<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(context)) {
+    const key = k.toLowerCase();
+    const values = out.get(key);
+    if (values) values.push(v);
+    else out.set(key, [v]);
+  }
+  return out;
+}
+
+/**
+ * Grant constraints: context keys compare case-insensitively, values exactly (reference §2.11).
+ * Every request pair whose key matches a constrained key must carry its value, so pairs that
+ * differ only in case cannot smuggle a second value past it, whatever their order.
+ */
 export function constraintsHold(g: Pick<GrantRecord, 'constraints'>, context: Record<string, string> | undefined): boolean {
   const c = g.constraints;
   if (!c) return true;
-  const request = lowerKeys(context ?? {});
+  const request = valuesByLowerKey(context ?? {});
+  const carries = (wanted: Record<string, string>) => [...lowerKeys(wanted)].every(([k, v]) => request.get(k)?.every((x) => x === v) === true);
   if (c.EncryptionContextEquals) {
-    const wanted = lowerKeys(c.EncryptionContextEquals);
-    if (wanted.size !== request.size) return false;
-    for (const [k, v] of wanted) if (request.get(k) !== v) return false;
+    const pairs = Object.keys(context ?? {}).length;
+    if (pairs !== Object.keys(c.EncryptionContextEquals).length || !carries(c.EncryptionContextEquals)) return false;
   }
-  if (c.EncryptionContextSubset) {
-    for (const [k, v] of lowerKeys(c.EncryptionContextSubset)) if (request.get(k) !== v) return false;
-  }
+  if (c.EncryptionContextSubset && !carries(c.EncryptionContextSubset)) return false;
   return true;
 }
 
@@ -87,9 +101,10 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
   const symmetric = key?.keySpec === 'SYMMETRIC_DEFAULT';
   return (name) => {
     if (name.startsWith('kms:encryptioncontext:')) {
+      // Every value whose key matches: pairs differing only in case cannot hide one from a Deny.
       const wanted = name.slice('kms:encryptioncontext:'.length);
-      for (const [k, v] of Object.entries(context ?? {})) if (k.toLowerCase() === wanted) return [v];
-      return undefined;
+      const values = Object.entries(context ?? {}).filter(([k]) => k.toLowerCase() === wanted).map(([, v]) => v);
+      return values.length > 0 ? values : undefined;
     }
     if (name.startsWith('aws:resourcetag/')) {
       const t = key?.tags.find((x) => x.TagKey.toLowerCase() === name.slice('aws:resourcetag/'.length));

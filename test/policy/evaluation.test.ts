@@ -303,6 +303,25 @@ describe('policy documents', () => {
     expect(await outcome(enc({ other: '1' }))).toBe(DENY_IDENTITY);
   });
 
+  it('context pairs whose keys differ only in case: a Deny sees every value and a grant constraint every pair, whatever their order', async () => {
+    const policy = doc(allowAccount(), { Effect: 'Deny', Principal: { AWS: APP }, Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:env': 'prod' } } });
+    const { key, root, as } = await setup(policy, { [APP]: [doc(idAllow('kms:Encrypt'))] });
+    const enc = (k: Kms, KeyId: string, EncryptionContext: Record<string, string>) => k.encrypt({ KeyId, Plaintext: utf8('x'), EncryptionContext });
+    expect(await outcome(enc(as(APP), key.KeyId!, { env: 'prod', Env: 'dev' }))).toBe(DENY_RESOURCE);
+    expect(await outcome(enc(as(APP), key.KeyId!, { Env: 'dev', env: 'prod' }))).toBe(DENY_RESOURCE);
+    expect(await outcome(enc(as(APP), key.KeyId!, { Env: 'dev' }))).toBe('allow');
+    const other = (await root.createKey({})).KeyMetadata!;
+    await root.createGrant({ KeyId: other.KeyId!, GranteePrincipal: OTHER, Operations: ['Encrypt'], Constraints: { EncryptionContextEquals: { tenant: 't1' } } });
+    await root.createGrant({ KeyId: other.KeyId!, GranteePrincipal: ADMIN, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } });
+    for (const who of [OTHER, ADMIN]) {
+      expect(await outcome(enc(as(who), other.KeyId!, { TENANT: 't1' }))).toBe('allow');
+      expect(await outcome(enc(as(who), other.KeyId!, { Tenant: 't2', tenant: 't1' }))).toBe(NO_IDENTITY('Encrypt'));
+      expect(await outcome(enc(as(who), other.KeyId!, { tenant: 't1', Tenant: 't2' }))).toBe(NO_IDENTITY('Encrypt'));
+    }
+    expect(await outcome(enc(as(ADMIN), other.KeyId!, { tenant: 't1', x: 'y' }))).toBe('allow');
+    expect(await outcome(enc(as(OTHER), other.KeyId!, { tenant: 't1', x: 'y' }))).toBe(NO_IDENTITY('Encrypt'));
+  });
+
   it('DryRun answers DryRunOperationException only when the call would be allowed', async () => {
     const { key, as } = await setup(undefined, { [APP]: [doc(idAllow('kms:Encrypt'))] });
     expect(await outcome(as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), DryRun: true }))).toBe('DryRunOperationException');
