@@ -12,14 +12,14 @@
  * damaged file.
  */
 import { createCipheriv, createDecipheriv, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
 import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { writeAtomic } from './atomic-write.js';
+import { tempFilePid, tempPath, tempPrefix, writeAll, writeAtomic } from './atomic-write.js';
 import { newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import type { KeyMaterialProvider } from './types.js';
 
@@ -57,6 +57,14 @@ interface StoreFile {
 
 const STALE_LOCK_MS = 30_000;
 const EMPTY_LOCK_GRACE_MS = 1000;
+/** A break lock is held for a few system calls only: one this old was left by a dead process. */
+const STALE_BREAK_LOCK_MS = 5000;
+/**
+ * The lock files this process holds now (resolved paths), shared by every FileProvider in the
+ * process (and every copy of this module): a lock carrying our own pid that is not in here was
+ * left by an earlier process with the same pid (a restarted container) and is stale.
+ */
+const HELD_LOCKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('kmsbox.file-provider.held-locks')] ??= new Set<string>()) as Set<string>;
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
@@ -154,14 +162,21 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
   }
 
   #load(stamp: string): void {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      throw this.#corrupt(`cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
     let file: StoreFile;
     try {
-      file = JSON.parse(readFileSync(this.path, 'utf8')) as StoreFile;
-    } catch (error) {
-      throw this.#corrupt(`it is not a readable key-store file (${(error as Error).message.slice(0, 80)}); the previous generation is in ${this.path}.bak`);
+      file = JSON.parse(text) as StoreFile;
+    } catch {
+      // Never the parser's message: it quotes the file (a root key or an .env given as the store path).
+      throw this.#corrupt(`it is not a readable key-store file (not JSON)${this.#bakHint()}`);
     }
     if (file === null || typeof file !== 'object' || file.format !== 'kmsbox-store' || file.version !== 1 || typeof file.payload !== 'string' || typeof file.nonce !== 'string' || typeof file.check !== 'string' || typeof file.generation !== 'number') {
-      throw this.#corrupt(`it is not a kmsbox key store (format/version fields missing or unknown); the previous generation is in ${this.path}.bak`);
+      throw this.#corrupt(`it is not a kmsbox key store (format/version fields missing or unknown)${this.#bakHint()}`);
     }
     const rootKey = this.#ensureRootKey(file.kdf);
     const expected = Buffer.from(checkValue(rootKey));
@@ -178,7 +193,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       const text = Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]).toString('utf8');
       payload = JSON.parse(text) as typeof payload;
     } catch {
-      throw this.#corrupt(`its contents fail authentication (damaged or edited); the previous generation is in ${this.path}.bak`);
+      throw this.#corrupt(`its contents fail authentication (damaged or edited)${this.#bakHint()}`);
     }
     this.#state = payload.state;
     this.#material = new Map(Object.entries(payload.materials).map(([id, m]) => [id, { spec: m.spec, bytes: unb64(m.key) }]));
@@ -260,30 +275,37 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     this.#generation = header.generation;
   }
 
-  /** The inter-process lock: `<file>.lock` created exclusively; a lock whose owner died, or older than 30 s, is stale. */
+  /**
+   * The inter-process lock: `<file>.lock` created exclusively, holding `<pid> <ms>`. A lock whose
+   * owner died, older than 30 s, or carrying our pid but not held by this process, is stale and
+   * taken over atomically (see breakStaleLock).
+   */
   async #lock(): Promise<() => void> {
     const lockPath = `${this.path}.lock`;
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const deadline = Date.now() + (this.#options.lockTimeoutMs ?? 10_000);
     for (let attempt = 0; ; attempt++) {
-      try {
-        const fd = openSync(lockPath, 'wx', 0o600);
-        writeSync(fd, `${process.pid} ${Date.now()}`);
-        closeSync(fd);
-        removeOrphanTempFiles(this.path);
-        return () => rmSync(lockPath, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const mine = createLockFile(lockPath);
+      if (mine !== undefined) {
+        HELD_LOCKS.add(resolve(lockPath));
+        try {
+          removeOrphanTempFiles(this.path);
+        } catch {
+          // housekeeping only
+        }
+        return () => releaseLockFile(lockPath, mine);
       }
-      if (lockIsStale(lockPath)) {
-        rmSync(lockPath, { force: true });
-        continue;
-      }
+      if (breakStaleLock(lockPath)) continue;
       if (Date.now() > deadline) {
         throw new KMSInternalException({ message: `Key store ${this.path} is locked by another process (${lockPath}).` });
       }
       await sleep(Math.min(50, 1 + attempt));
     }
+  }
+
+  /** Where the previous generation is, when there is one. */
+  #bakHint(): string {
+    return existsSync(`${this.path}.bak`) ? `; the previous generation is in ${this.path}.bak` : '';
   }
 
   #corrupt(what: string): KMSInternalException {
@@ -300,31 +322,137 @@ function pidIsDead(pid: number): boolean {
   }
 }
 
-/** Temp files of writers killed mid-write (`.<name>[.bak].<pid>.<rand>.tmp`): removed under the lock. */
+/**
+ * Temp files of writers killed mid-write, for the store, its `.bak` and its lock: removed under
+ * the lock when their writer is dead, or is this process (holding the lock, it writes none now).
+ * Also the names of earlier versions (`.<name>[.bak].<pid>.<rand>.tmp`).
+ */
 function removeOrphanTempFiles(path: string): void {
-  const prefix = `.${basename(path)}.`;
-  for (const name of readdirSync(dirname(path))) {
-    const pid = name.startsWith(prefix) ? /\.(\d+)\.[\w-]+\.tmp$/.exec(name)?.[1] : undefined; // the file's or its .bak's
-    if (pid !== undefined && Number(pid) !== process.pid && pidIsDead(Number(pid))) rmSync(join(dirname(path), name), { force: true });
+  const dir = dirname(path);
+  const prefixes = [path, `${path}.bak`, `${path}.lock`].map(tempPrefix);
+  const legacy = `.${basename(path)}.`;
+  for (const name of readdirSync(dir)) {
+    let pid: number | undefined;
+    for (const prefix of prefixes) pid ??= tempFilePid(prefix, name);
+    if (pid !== undefined) {
+      if (pid === process.pid || pidIsDead(pid)) rmSync(join(dir, name), { force: true });
+      continue;
+    }
+    const old = name.startsWith(legacy) ? /\.(\d+)\.[\w-]+\.tmp$/.exec(name)?.[1] : undefined;
+    if (old !== undefined && Number(old) !== process.pid && pidIsDead(Number(old))) rmSync(join(dir, name), { force: true });
   }
 }
 
 /**
- * A lock is stale when its owner is dead, when it is older than 30 s, or when it is still
- * empty a second after its creation (the owner died between creating and writing it).
+ * Creates `lockPath` exclusively with `<pid> <ms>`: that content, or undefined if it exists. If
+ * writing the content fails the file is removed again (an empty lock would stall everyone).
  */
-function lockIsStale(lockPath: string): boolean {
+function createLockFile(lockPath: string): string | undefined {
+  const content = `${process.pid} ${Date.now()}`;
+  let fd: number;
   try {
-    const content = readFileSync(lockPath, 'utf8');
-    const age = Date.now() - statSync(lockPath).mtimeMs;
-    const m = /^(\d+) (\d+)$/.exec(content);
-    if (m === null) return age > EMPTY_LOCK_GRACE_MS;
-    const pid = Number(m[1]);
-    if (Date.now() - Number(m[2]) > STALE_LOCK_MS) return true;
-    return pid > 0 && pid !== process.pid && pidIsDead(pid);
-  } catch {
-    return false; // vanished meanwhile: free now, the next attempt takes it
+    fd = openSync(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
   }
+  try {
+    try {
+      writeAll(fd, Buffer.from(content));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    rmSync(lockPath, { force: true });
+    throw error;
+  }
+  return content;
+}
+
+/** Removes our lock, unless it was taken over (we were too slow) and is now someone else's. */
+function releaseLockFile(lockPath: string, mine: string): void {
+  HELD_LOCKS.delete(resolve(lockPath));
+  try {
+    if (readFileSync(lockPath, 'utf8') === mine) rmSync(lockPath, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Takes a stale lock away, so that the next attempt can create a fresh one; true if the lock was
+ * stale (or gone), false to keep waiting. Takeovers are serialized by a break lock: each one
+ * re-checks the lock under it, so a late waiter that judged the old lock stale finds the fresh
+ * one and leaves it alone. The stale lock is renamed aside and removed only if it is still what
+ * was judged stale; anything else (a fresh lock created meanwhile) is put back.
+ */
+function breakStaleLock(lockPath: string): boolean {
+  if (staleLockContent(lockPath, STALE_LOCK_MS) === undefined) return false;
+  const breakPath = join(dirname(lockPath), `${tempPrefix(lockPath)}break`);
+  const mine = createLockFile(breakPath);
+  if (mine === undefined) {
+    // another process is taking over right now, or died doing so
+    const stale = staleLockContent(breakPath, STALE_BREAK_LOCK_MS);
+    if (stale !== undefined) removeIfUnchanged(breakPath, stale);
+    return false;
+  }
+  try {
+    const stale = staleLockContent(lockPath, STALE_LOCK_MS);
+    if (stale !== undefined) removeIfUnchanged(lockPath, stale);
+    return true;
+  } finally {
+    rmSync(breakPath, { force: true });
+  }
+}
+
+/** Removes `path` if it still holds `expected`: renamed aside first, checked, put back if not. */
+function removeIfUnchanged(path: string, expected: string): void {
+  const aside = tempPath(path);
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let now: string | undefined;
+    try {
+      now = readFileSync(aside, 'utf8');
+    } catch {
+      now = undefined;
+    }
+    if (now !== expected) {
+      try {
+        linkSync(aside, path); // back in place, unless yet another lock exists by now
+      } catch {
+        // EEXIST: that one stands
+      }
+    }
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/**
+ * The content of a lock that is stale, or undefined if it is live (or gone). Stale: its owner is
+ * dead; it is older than `maxAgeMs`; it carries this process's pid but this process does not hold
+ * it; or it is still empty (or garbled) a second after its creation.
+ */
+function staleLockContent(lockPath: string, maxAgeMs: number): string | undefined {
+  let content: string;
+  let mtimeMs: number;
+  try {
+    content = readFileSync(lockPath, 'utf8');
+    mtimeMs = statSync(lockPath).mtimeMs;
+  } catch {
+    return undefined; // vanished meanwhile: free now, the next attempt takes it
+  }
+  const m = /^(\d+) (\d+)$/.exec(content);
+  if (m === null) return Date.now() - mtimeMs > EMPTY_LOCK_GRACE_MS ? content : undefined;
+  const pid = Number(m[1]);
+  if (Date.now() - Number(m[2]) > maxAgeMs) return content;
+  if (pid === process.pid) return HELD_LOCKS.has(resolve(lockPath)) ? undefined : content;
+  return pid > 0 && pidIsDead(pid) ? content : undefined;
 }
 
 function readRootKeyFile(path: string): Uint8Array {

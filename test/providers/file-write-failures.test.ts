@@ -1,0 +1,135 @@
+// FileProvider and writeAtomic when the disk fills up: writeSync returning short counts (as it
+// does on ENOSPC or at a file-size limit, without throwing), or failing outright. node:fs is
+// mocked: every call goes to the real one unless a test switches a fault on for some files.
+import * as realFs from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Kms } from 'kmsbox';
+import { writeAtomic } from '../../src/providers/atomic-write.js';
+import { newStore, tempDir } from './file-fixtures.js';
+
+/** The fault: for fds opened on a path `match` accepts, what writeSync does instead. */
+const fault: { match?: (path: string) => boolean; write?: (wanted: number, soFar: number) => number } = {};
+const faulty = new Map<number, number>(); // fd -> bytes written so far
+const closed: number[] = [];
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const openSync = (path: realFs.PathLike, ...rest: unknown[]): number => {
+    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+    if (fault.match?.(String(path))) faulty.set(fd, 0);
+    return fd;
+  };
+  const writeSync = (fd: number, buffer: Uint8Array | string, offset?: number, length?: number, ...rest: unknown[]): number => {
+    const soFar = faulty.get(fd);
+    if (soFar !== undefined && fault.write !== undefined && typeof buffer !== 'string') {
+      const wanted = length ?? buffer.length - (offset ?? 0);
+      const n = Math.min(wanted, fault.write(wanted, soFar));
+      faulty.set(fd, soFar + n);
+      return n === 0 ? 0 : (fs.writeSync as (...a: unknown[]) => number)(fd, buffer, offset ?? 0, n);
+    }
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, buffer, offset, length, ...rest);
+  };
+  const closeSync = (fd: number): void => {
+    if (faulty.delete(fd)) closed.push(fd);
+    fs.closeSync(fd);
+  };
+  const mocked = { ...fs, openSync, writeSync, closeSync };
+  return { ...mocked, default: mocked };
+});
+
+afterEach(() => {
+  delete fault.match;
+  delete fault.write;
+  faulty.clear();
+  closed.length = 0;
+});
+
+const tmpFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+
+describe('writeAtomic with short writes', () => {
+  it('keeps writing when writeSync writes only part of the buffer: the file is complete', () => {
+    const dir = tempDir();
+    const path = join(dir, 'target');
+    const bytes = Buffer.from('x'.repeat(1000) + 'END');
+    fault.match = (p) => p.endsWith('.tmp');
+    fault.write = () => 7; // at most 7 bytes per call
+    writeAtomic(path, bytes);
+    expect(readFileSync(path)).toEqual(bytes);
+    expect(tmpFiles(dir)).toEqual([]);
+  });
+
+  it('fails when a write makes no progress (disk full): the target keeps its old content, no temp file is left', () => {
+    const dir = tempDir();
+    const path = join(dir, 'target');
+    realFs.writeFileSync(path, 'old generation');
+    fault.match = (p) => p.endsWith('.tmp');
+    fault.write = (_wanted, soFar) => Math.max(0, 100 - soFar); // 100 bytes fit, then nothing
+    expect(() => writeAtomic(path, Buffer.alloc(5000, 1))).toThrow(/short write/);
+    expect(readFileSync(path, 'utf8')).toBe('old generation');
+    expect(tmpFiles(dir)).toEqual([]);
+  });
+
+  it('removes the temp file when the rename fails', () => {
+    const dir = tempDir();
+    const path = join(dir, 'target');
+    realFs.mkdirSync(join(path, 'inside'), { recursive: true }); // a non-empty directory: rename fails
+    expect(() => writeAtomic(path, 'data')).toThrow();
+    expect(tmpFiles(dir)).toEqual([]);
+  });
+});
+
+describe('FileProvider on a full disk', () => {
+  it('a failed write of the new generation leaves store, .bak and memory at the previous generation', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    await kms.createKey({ Description: 'one' });
+    const g1 = JSON.parse(readFileSync(store.path, 'utf8')).generation;
+    await kms.createKey({ Description: 'two' });
+    const before = readFileSync(store.path);
+    const bakBefore = readFileSync(`${store.path}.bak`);
+
+    // the store's temp file gets 200 bytes, then the disk is full (the .bak copy still fits)
+    fault.match = (p) => p.endsWith('.tmp') && !p.includes('.bak');
+    fault.write = (_wanted, soFar) => Math.max(0, 200 - soFar);
+    await expect(kms.createKey({ Description: 'three' })).rejects.toThrow();
+    expect(readFileSync(store.path)).toEqual(before);
+    expect(tmpFiles(join(store.dir, 'store'))).toEqual([]);
+    expect(existsSync(`${store.path}.lock`)).toBe(false);
+
+    // the disk is full for the .bak copy too: the store is untouched, and so is its .bak
+    fault.match = (p) => p.endsWith('.tmp');
+    fault.write = () => 0;
+    await expect(kms.createKey({ Description: 'four' })).rejects.toThrow();
+    expect(readFileSync(store.path)).toEqual(before);
+    expect(readFileSync(`${store.path}.bak`).length).toBeGreaterThanOrEqual(bakBefore.length);
+    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).format).toBe('kmsbox-store');
+
+    // space again: the same provider (memory not advanced) and a fresh one see two keys, then three
+    delete fault.match;
+    expect((await kms.listKeys()).Keys!.length).toBe(2);
+    const g2 = JSON.parse(before.toString()).generation;
+    await kms.createKey({ Description: 'five' });
+    expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(g2 + (g2 - g1)); // the failed writes left no trace
+    const fresh = new Kms({ provider: store.open() });
+    const descriptions = await Promise.all((await fresh.listKeys()).Keys!.map(async (k) => (await fresh.describeKey({ KeyId: k.KeyId })).KeyMetadata!.Description));
+    expect(descriptions.sort()).toEqual(['five', 'one', 'two']);
+  });
+
+  it('a lock file whose content cannot be written is closed and removed, not left empty', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    await kms.createKey();
+    fault.match = (p) => p.endsWith('.lock');
+    fault.write = () => 0;
+    await expect(kms.createKey()).rejects.toThrow();
+    expect(closed.length).toBe(1);
+    expect(existsSync(`${store.path}.lock`)).toBe(false);
+    delete fault.match;
+    const t = Date.now();
+    await kms.createKey();
+    expect(Date.now() - t).toBeLessThan(500); // no wait for an empty lock to go stale
+    expect((await kms.listKeys()).Keys!.length).toBe(2);
+  });
+});
