@@ -114,6 +114,9 @@ export function parseSpki(der: Uint8Array): PublicKeyInfo {
       return { type: 'rsa', key: { n: readUint(n), e: readUint(e) } };
     }
     case 'ec':
+      // SEC1 compressed (02/03) or uncompressed (04) only: RFC 5480 forbids the hybrid form
+      // (06/07), which OpenSSL would accept and noble would not.
+      if (key[0] !== 0x02 && key[0] !== 0x03 && key[0] !== 0x04) throw new DerError('EC point must be compressed or uncompressed');
       return { type: 'ec', curve: a.curve, point: key };
     case 'ed25519':
       if (key.length !== 32) throw new DerError('bad Ed25519 public key length');

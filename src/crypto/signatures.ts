@@ -52,6 +52,8 @@ const GENERATE: Partial<Record<KeySpec, [string, object]>> = {
 };
 
 const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521, secp256k1 } as const;
+/** RFC 8032 verification, as OpenSSL does for Ed25519 and the portable path for both: noble defaults to ZIP-215's lenient rules. */
+const STRICT_ED25519 = { zip215: false } as const;
 
 export function canGenerate(spec: KeySpec): boolean {
   return nodeCrypto !== undefined && Object.hasOwn(GENERATE, spec);
@@ -225,7 +227,7 @@ export function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, messag
         case 'ed25519':
           return c.verify(null, message, key, signature);
         case 'ed25519ph':
-          return ed25519ph.verify(signature, message, edPublic(key));
+          return ed25519ph.verify(signature, message, edPublic(key), STRICT_ED25519);
       }
     }
     switch (a.scheme) {
@@ -237,13 +239,15 @@ export function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, messag
         return pssVerify(digestOf(a.hash), message, em.subarray(em.length - emLen), bits - 1);
       }
       case 'pkcs1': {
+        // Exactly the modulus length (RFC 8017 §8.2.2): OpenSSL's raw decrypt also takes shorter input.
+        if (signature.length !== Math.ceil(modulusBits(key) / 8)) return false;
         const out = new Uint8Array(c.publicDecrypt({ key, padding: c.constants.RSA_PKCS1_PADDING }, signature));
         return equalBytes(out, concatBytes(DIGEST_INFO[a.hash], message));
       }
       case 'ecdsa':
         return curveOf(key).verify(signature, message, ecPoint(key), { prehash: false, lowS: false, format: 'der' });
       case 'ed25519ph':
-        return ed25519ph.verify(signature, message, edPublic(key));
+        return ed25519ph.verify(signature, message, edPublic(key), STRICT_ED25519);
       case 'ed25519':
         return false;
     }
