@@ -125,33 +125,93 @@ async function serve(args: string[]): Promise<void> {
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
 }
 
+const REGION = /^([a-z]+-){2,3}\d+$/;
+
+/**
+ * The region for a verb, as the AWS CLI picks it: `--region`, else AWS_REGION, else
+ * AWS_DEFAULT_REGION, else us-east-1. The same for `--store` and `--endpoint-url`.
+ */
+function cliRegion(globals: Map<string, string>): string {
+  const region = globals.get('region') ?? (process.env.AWS_REGION || undefined) ?? (process.env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
+  if (!REGION.test(region)) throw new UsageError(`the region '${region}' is not a region name such as us-east-1`);
+  return region;
+}
+
+/** The AWS CLI's exit code when it cannot reach the endpoint (or make sense of its answer). */
+const EXIT_CONNECTION = 255;
+
+/** Access key id in the credential scope: a fixed placeholder (no real credential is ever sent). */
+const CLI_ACCESS_KEY_ID = 'KMSBOXCLI';
+
+/**
+ * Headers shaped as a SigV4-signed request's: the server reads the region (and account) from the
+ * credential scope, as LocalStack does. The signature is a placeholder; no secret is involved.
+ */
+function scopeHeaders(region: string, now = new Date()): Record<string, string> {
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // 20250101T000000Z
+  const day = amzDate.slice(0, 8);
+  return {
+    'x-amz-date': amzDate,
+    authorization: `AWS4-HMAC-SHA256 Credential=${CLI_ACCESS_KEY_ID}/${day}/${region}/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
+  };
+}
+
+/** A request to `--endpoint-url`: the output, or the exit code after printing why there is none. */
+async function callEndpoint(endpoint: string, operation: string, request: Record<string, unknown>, region: string): Promise<{ output: unknown } | { code: number }> {
+  let res: Response;
+  try {
+    res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}`, ...scopeHeaders(region) },
+      body: JSON.stringify(request),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    console.error(`kmsbox: Could not connect to the endpoint URL: "${endpoint}" (${why})`);
+    return { code: EXIT_CONNECTION };
+  }
+  let body: Record<string, unknown>;
+  try {
+    const text = await res.text();
+    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    body = parsed as Record<string, unknown>;
+  } catch (error) {
+    console.error(`kmsbox: the endpoint "${endpoint}" answered HTTP ${res.status} with a body that is not AWS JSON (${(error as Error).message}); is it a KMS endpoint?`);
+    return { code: EXIT_CONNECTION };
+  }
+  if (!res.ok) {
+    const name = String(body.__type ?? `HTTP${res.status}`).split('#').pop()!;
+    throw Object.assign(new KMSServiceException({ message: String(body.message ?? body.Message ?? '') }), { name });
+  }
+  return { output: toInput(body) };
+}
+
 /** One `aws kms`-style verb, on a key-store file or a server. */
 async function verb(operation: string, args: string[]): Promise<number> {
   if (args.includes('--help')) {
     console.log(verbHelp(operation));
     return 0;
   }
+  // Everything about the command line is checked here, before any request is sent.
   const { request, globals } = parseArguments(operation, args);
-  const endpoint = globals.get('endpoint-url') ?? process.env.KMSBOX_ENDPOINT_URL;
+  const endpoint = globals.get('endpoint-url') ?? (process.env.KMSBOX_ENDPOINT_URL || undefined);
+  if (endpoint !== undefined && !globals.has('endpoint-url')) {
+    if (!/^https?:\/\/./.test(endpoint) || !URL.canParse(endpoint)) throw new UsageError(`KMSBOX_ENDPOINT_URL '${endpoint}' is not an http:// or https:// URL`);
+  }
+  const region = cliRegion(globals);
   let output: unknown;
   try {
     if (endpoint !== undefined) {
-      const res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}` },
-        body: JSON.stringify(request),
-      });
-      const body = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) {
-        const name = String(body.__type ?? `HTTP${res.status}`).split('#').pop()!;
-        throw Object.assign(new KMSServiceException({ message: String(body.message ?? body.Message ?? '') }), { name });
-      }
-      output = toInput(body);
+      const answer = await callEndpoint(endpoint, operation, request, region);
+      if ('code' in answer) return answer.code;
+      output = answer.output;
     } else {
       const store = globals.get('store') ?? process.env.KMSBOX_STORE;
       if (store === undefined) throw new UsageError('give --store FILE (or KMSBOX_STORE) for a key-store file, or --endpoint-url URL for a server');
       const flags = new Map([['store', store], ...(globals.has('root-key-file') ? [['root-key-file', globals.get('root-key-file')!] as [string, string]] : [])]);
-      const kms = new Kms({ region: globals.get('region') ?? process.env.AWS_REGION, provider: storeProvider(flags) });
+      const kms = new Kms({ region, provider: storeProvider(flags) });
       output = await kms.invoke(operation, toInput(request));
     }
   } catch (error) {

@@ -106,20 +106,62 @@ export function verbHelp(op: string): string {
 }
 
 /** `k1=v1,k2=v2` (AWS CLI shorthand) or JSON. */
-function parseMap(text: string): Record<string, string> {
-  if (text.trimStart().startsWith('{')) return JSON.parse(text) as Record<string, string>;
+function parseMap(text: string, flag: string): Record<string, string> {
+  if (text.trimStart().startsWith('{')) {
+    const parsed = parseJson(text, flag);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`Error parsing parameter '${flag}': expected a JSON object or k1=v1,k2=v2`);
+    return parsed as Record<string, string>;
+  }
   const out: Record<string, string> = {};
   for (const pair of text.split(',')) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`expected key=value in '${pair}'`);
+    if (eq <= 0) throw new UsageError(`Error parsing parameter '${flag}': expected key=value in '${pair}'`);
     out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
 }
 
-function blob(text: string): string {
-  if (text.startsWith('fileb://')) return toBase64(new Uint8Array(readFileSync(text.slice('fileb://'.length))));
+/** JSON from the command line; a syntax error is a usage mistake (exit 252), as in the AWS CLI. */
+function parseJson(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Error parsing parameter '${flag}': Invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+function blob(text: string, flag: string): string {
+  if (text.startsWith('fileb://')) {
+    const path = text.slice('fileb://'.length);
+    try {
+      return toBase64(new Uint8Array(readFileSync(path)));
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      const reason = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EACCES' ? 'Permission denied' : e.code === 'EISDIR' ? 'Is a directory' : e.message;
+      throw new UsageError(`Error parsing parameter '${flag}': Unable to load paramfile ${text}: ${reason}: '${path}'`);
+    }
+  }
   return text; // already base64, as the AWS CLI v2 takes blobs
+}
+
+const OUTPUTS = ['json', 'text'];
+/** The `--query` this CLI evaluates: a JMESPath field path (`A.B`), no indexes, filters or projections. */
+const QUERY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** `--output`, `--query`, `--endpoint-url` and `--region` are checked before any request is sent. */
+function checkGlobal(name: string, value: string): void {
+  if (name === 'output' && !OUTPUTS.includes(value)) throw new UsageError(`--output must be json or text (got '${value}')`);
+  if (name === 'query' && !QUERY.test(value)) throw new UsageError(`Bad value for --query ${value}: kmsbox supports field paths such as KeyMetadata.KeyId`);
+  if (name === 'region' && !/^([a-z]+-){2,3}\d+$/.test(value)) throw new UsageError(`--region '${value}' is not a region name such as us-east-1`);
+  if (name === 'endpoint-url') {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`Bad value for --endpoint-url ${value}: expected an http:// or https:// URL`);
+  }
 }
 
 /**
@@ -137,6 +179,7 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
     if (['store', 'root-key-file', 'endpoint-url', 'region', 'output', 'query'].includes(name)) {
       const v = args[++i];
       if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      checkGlobal(name, v);
       globals.set(name, v);
       continue;
     }
@@ -162,16 +205,16 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
         request[member] = Number(one);
         break;
       case 'blob':
-        request[member] = blob(one);
+        request[member] = blob(one, arg);
         break;
       case 'map':
-        request[member] = parseMap(one);
+        request[member] = parseMap(one, arg);
         break;
       case 'strings':
-        request[member] = one.trimStart().startsWith('[') ? JSON.parse(one) : values;
+        request[member] = one.trimStart().startsWith('[') ? parseJson(one, arg) : values;
         break;
       case 'tags':
-        request[member] = one.trimStart().startsWith('[') ? JSON.parse(one) : values.map(parseMap);
+        request[member] = one.trimStart().startsWith('[') ? parseJson(one, arg) : values.map((v) => parseMap(v, arg));
         break;
       case 'json':
         try {
@@ -214,7 +257,7 @@ export function render(output: unknown, globals: Map<string, string>): string {
   }
   const format = globals.get('output') ?? 'json';
   if (format === 'json') return JSON.stringify(value ?? null, null, 4);
-  if (format !== 'text') throw new UsageError(`--output must be json or text`);
+  if (format !== 'text') throw new UsageError(`--output must be json or text`); // parseArguments already refused it
   return text(value);
 }
 
