@@ -162,10 +162,17 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   };
   // Checked on the key as it will be (its spec, usage and tags are condition keys), before any material exists.
   if (policy !== undefined) checkKeyPolicy(env, record, policy, bypass);
-  record.materials.push({ id: await env.provider.createMaterial(spec, keyUsage), createdAt: now });
-  await env.provider.update((s) => {
-    s.keys[arn] = record;
-  });
+  const materialId = await env.provider.createMaterial(spec, keyUsage);
+  record.materials.push({ id: materialId, createdAt: now });
+  try {
+    await env.provider.update((s) => {
+      s.keys[arn] = record;
+    });
+  } catch (error) {
+    // The record was not stored: its material must not stay behind, unreachable (as rotate does).
+    await env.provider.destroyMaterial([materialId]).catch(() => undefined);
+    throw error;
+  }
   return { KeyMetadata: keyMetadata(record) };
 }
 

@@ -1,6 +1,6 @@
 // Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, Enable/Disable, deletion.
 import { describe, expect, it } from 'vitest';
-import { Kms, ManualClock } from 'kmsbox';
+import { Kms, ManualClock, MemoryProvider } from 'kmsbox';
 import { rejects, utf8 } from './helpers.js';
 
 const ARN = /^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -257,5 +257,39 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
     await rejects(() => kms.describeKey({ KeyId: 'alias/doomed' }), 'NotFoundException');
     // Its ciphertexts are unreadable for good.
     await rejects(() => kms.decrypt({ CiphertextBlob }), 'InvalidCiphertextException', '');
+  });
+});
+
+describe('CreateKey when the store fails', () => {
+  it('a record that cannot be stored leaves no material behind, and the call fails typed', async () => {
+    class FailingStore extends MemoryProvider {
+      created: string[] = [];
+      failNext = false;
+      override async createMaterial(...args: Parameters<MemoryProvider['createMaterial']>): Promise<string> {
+        const id = await super.createMaterial(...args);
+        this.created.push(id);
+        return id;
+      }
+      override update<T>(fn: Parameters<MemoryProvider['update']>[0]): Promise<T> {
+        if (this.failNext) {
+          this.failNext = false;
+          return Promise.reject(new Error('disk full'));
+        }
+        return super.update(fn) as Promise<T>;
+      }
+      has(id: string): boolean {
+        return (this as unknown as { findMaterial(id: string): unknown }).findMaterial(id) !== undefined;
+      }
+    }
+    const provider = new FailingStore();
+    const kms = new Kms({ provider });
+    provider.failNext = true;
+    await rejects(() => kms.createKey({}), 'KMSInternalException');
+    expect(provider.created).toHaveLength(1);
+    expect(provider.has(provider.created[0]!)).toBe(false);
+    expect((await kms.listKeys({})).Keys).toEqual([]);
+    const { KeyMetadata } = await kms.createKey({});
+    expect(provider.has(provider.created[1]!)).toBe(true);
+    expect((await kms.listKeys({})).Keys!.map((k) => k.KeyId)).toEqual([KeyMetadata!.KeyId]);
   });
 });
