@@ -31,6 +31,8 @@ export class ListKeyRotationsCommand extends KmsCommand<S.ListKeyRotationsReques
 export class ListKeysCommand extends KmsCommand<S.ListKeysRequest, S.ListKeysCommandOutput> {}
 export class ListResourceTagsCommand extends KmsCommand<S.ListResourceTagsRequest, S.ListResourceTagsCommandOutput> {}
 export class ReEncryptCommand extends KmsCommand<S.ReEncryptRequest, S.ReEncryptCommandOutput> {}
+export class ReplicateKeyCommand extends KmsCommand<S.ReplicateKeyRequest, S.ReplicateKeyCommandOutput> {}
+export class UpdatePrimaryRegionCommand extends KmsCommand<S.UpdatePrimaryRegionRequest, S.UpdatePrimaryRegionCommandOutput> {}
 export class RotateKeyOnDemandCommand extends KmsCommand<S.RotateKeyOnDemandRequest, S.RotateKeyOnDemandCommandOutput> {}
 export class ScheduleKeyDeletionCommand extends KmsCommand<S.ScheduleKeyDeletionRequest, S.ScheduleKeyDeletionCommandOutput> {}
 export class TagResourceCommand extends KmsCommand<S.TagResourceRequest, S.TagResourceCommandOutput> {}

@@ -342,6 +342,9 @@ export class Kms {
   reEncrypt(input: S.ReEncryptRequest): Promise<S.ReEncryptCommandOutput> {
     return this.#call('ReEncrypt', input);
   }
+  replicateKey(input: S.ReplicateKeyRequest): Promise<S.ReplicateKeyCommandOutput> {
+    return this.#call('ReplicateKey', input);
+  }
   rotateKeyOnDemand(input: S.RotateKeyOnDemandRequest): Promise<S.RotateKeyOnDemandCommandOutput> {
     return this.#call('RotateKeyOnDemand', input);
   }
@@ -362,6 +365,9 @@ export class Kms {
   }
   updateKeyDescription(input: S.UpdateKeyDescriptionRequest): Promise<S.UpdateKeyDescriptionCommandOutput> {
     return this.#call('UpdateKeyDescription', input);
+  }
+  updatePrimaryRegion(input: S.UpdatePrimaryRegionRequest): Promise<S.UpdatePrimaryRegionCommandOutput> {
+    return this.#call('UpdatePrimaryRegion', input);
   }
   verify(input: S.VerifyRequest): Promise<S.VerifyCommandOutput> {
     return this.#call('Verify', input);

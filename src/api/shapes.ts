@@ -300,6 +300,24 @@ export interface RotateKeyOnDemandRequest {
 export interface RotateKeyOnDemandResponse {
   KeyId?: string | undefined;
 }
+export interface ReplicateKeyRequest {
+  KeyId: string | undefined;
+  ReplicaRegion: string | undefined;
+  Policy?: string | undefined;
+  BypassPolicyLockoutSafetyCheck?: boolean | undefined;
+  Description?: string | undefined;
+  Tags?: Tag[] | undefined;
+}
+export interface ReplicateKeyResponse {
+  ReplicaKeyMetadata?: KeyMetadata | undefined;
+  /** The replica's key policy, a JSON document as a string. */
+  ReplicaPolicy?: string | undefined;
+  ReplicaTags?: Tag[] | undefined;
+}
+export interface UpdatePrimaryRegionRequest {
+  KeyId: string | undefined;
+  PrimaryRegion: string | undefined;
+}
 export interface ScheduleKeyDeletionRequest {
   KeyId: string | undefined;
   PendingWindowInDays?: number | undefined;
@@ -466,6 +484,8 @@ export type ListKeysCommandOutput = ListKeysResponse & MetadataBearer;
 export type ListResourceTagsCommandOutput = ListResourceTagsResponse & MetadataBearer;
 export type ReEncryptCommandOutput = ReEncryptResponse & MetadataBearer;
 export type RotateKeyOnDemandCommandOutput = RotateKeyOnDemandResponse & MetadataBearer;
+export type ReplicateKeyCommandOutput = ReplicateKeyResponse & MetadataBearer;
+export type UpdatePrimaryRegionCommandOutput = MetadataBearer;
 export type ScheduleKeyDeletionCommandOutput = ScheduleKeyDeletionResponse & MetadataBearer;
 export type TagResourceCommandOutput = MetadataBearer;
 export type UntagResourceCommandOutput = MetadataBearer;

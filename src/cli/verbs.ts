@@ -25,7 +25,7 @@ const MEMBER_KINDS: Record<string, Kind> = {
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
   PolicyName: 'string', GranteePrincipal: 'string', RetiringPrincipal: 'string', Name: 'string', GrantId: 'string', GrantToken: 'string',
-  Operations: 'strings', Constraints: 'json',
+  Operations: 'strings', Constraints: 'json', ReplicaRegion: 'string', PrimaryRegion: 'string',
 };
 
 const OPERATION_MEMBERS: Record<string, string[]> = {
@@ -54,6 +54,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   ListKeys: ['Limit', 'Marker'],
   ListResourceTags: ['KeyId', 'Limit', 'Marker'],
   ReEncrypt: ['CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId', 'DestinationKeyId', 'DestinationEncryptionContext', 'SourceEncryptionAlgorithm', 'DestinationEncryptionAlgorithm', 'GrantTokens', 'DryRun', 'DryRunModifiers'],
+  ReplicateKey: ['KeyId', 'ReplicaRegion', 'Policy', 'BypassPolicyLockoutSafetyCheck', 'Description', 'Tags'],
   RotateKeyOnDemand: ['KeyId'],
   ScheduleKeyDeletion: ['KeyId', 'PendingWindowInDays'],
   Sign: ['KeyId', 'Message', 'MessageType', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
@@ -61,6 +62,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   UntagResource: ['KeyId', 'TagKeys'],
   UpdateAlias: ['AliasName', 'TargetKeyId'],
   UpdateKeyDescription: ['KeyId', 'Description'],
+  UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
   Verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
   GetKeyPolicy: ['KeyId', 'PolicyName'],
@@ -87,6 +89,7 @@ const REQUIRED: Record<string, string[]> = {
   GetPublicKey: ['KeyId'], Sign: ['KeyId', 'Message', 'SigningAlgorithm'], Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
   GetKeyPolicy: ['KeyId'], PutKeyPolicy: ['KeyId', 'Policy'], ListKeyPolicies: ['KeyId'], CreateGrant: ['KeyId', 'GranteePrincipal', 'Operations'],
   ListGrants: ['KeyId'], ListRetirableGrants: ['RetiringPrincipal'], RevokeGrant: ['KeyId', 'GrantId'],
+  ReplicateKey: ['KeyId', 'ReplicaRegion'], UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
 };
 
 export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();

@@ -35,6 +35,13 @@ export interface KeyRecord {
   readonly keyUsage: KeyUsageType;
   readonly origin: OriginType;
   readonly multiRegion: boolean;
+  /**
+   * A multi-Region key's role in its set of related keys (same key id and account, one per
+   * region): absent means PRIMARY (keys stored before replication existed). Key material and
+   * rotation settings are shared: every change to them is made to all related records in one
+   * update.
+   */
+  multiRegionKeyType?: 'PRIMARY' | 'REPLICA';
   description: string;
   state: KeyState;
   deletionDate?: number;

@@ -45,6 +45,9 @@ const CANCEL_DELETION: Rule = {
   Updating: notPendingDeletion,
 };
 const ANY: Rule = {};
+/** ReplicateKey and UpdatePrimaryRegion (the key-state table's row; UpdatePrimaryRegion accepts Updating). */
+const UPDATE_PRIMARY: Rule = { ...USE };
+const REPLICATE: Rule = { ...UPDATE_PRIMARY, Updating: updating };
 
 export const STATE_RULES = {
   Encrypt: USE,
@@ -85,6 +88,8 @@ export const STATE_RULES = {
   RetireGrant: ANY,
   RevokeGrant: ANY,
   CreateGrant: USE,
+  ReplicateKey: REPLICATE,
+  UpdatePrimaryRegion: UPDATE_PRIMARY,
 } as const satisfies Record<string, Rule>;
 
 export type KeyOperation = keyof typeof STATE_RULES;

@@ -144,7 +144,11 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
       case 'kms:multiregion':
         return str(key?.multiRegion ?? (op === 'CreateKey' ? (input.MultiRegion ?? false) : undefined));
       case 'kms:multiregionkeytype':
-        return key?.multiRegion ? ['PRIMARY'] : undefined;
+        return key?.multiRegion ? [key.multiRegionKeyType ?? 'PRIMARY'] : undefined;
+      case 'kms:replicaregion':
+        return op === 'ReplicateKey' ? str(input.ReplicaRegion) : undefined;
+      case 'kms:primaryregion':
+        return op === 'UpdatePrimaryRegion' ? str(input.PrimaryRegion) : undefined;
       case 'kms:encryptionalgorithm': {
         const given = action === 'kms:ReEncryptFrom' ? input.SourceEncryptionAlgorithm : action === 'kms:ReEncryptTo' ? input.DestinationEncryptionAlgorithm : input.EncryptionAlgorithm;
         const crypto = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/.test(action);
@@ -175,7 +179,7 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
       case 'kms:rotationperiodindays':
         return str(input.RotationPeriodInDays);
       case 'kms:bypasspolicylockoutsafetycheck':
-        return op === 'CreateKey' || op === 'PutKeyPolicy' ? [String(input.BypassPolicyLockoutSafetyCheck === true)] : undefined;
+        return op === 'CreateKey' || op === 'PutKeyPolicy' || op === 'ReplicateKey' ? [String(input.BypassPolicyLockoutSafetyCheck === true)] : undefined;
       default:
         return undefined;
     }
@@ -251,10 +255,9 @@ function grantCovers(parent: GrantRecord, caller: Caller): boolean {
 }
 
 /** Authorizes an operation that has no key (CreateKey, ListKeys, …) or an alias: identity policies only. */
-export function authorizeWithoutKey(env: Env, resource = '*', resourceType?: string): void {
+export function authorizeWithoutKey(env: Env, resource = '*', resourceType?: string, action = `kms:${env.caller?.operation}`): void {
   const caller = env.caller;
   if (caller === undefined) return;
-  const action = `kms:${caller.operation}`;
   if (resourceType) caller.resources.set(resource, resourceType);
   const request = { principal: caller.principal, action, resource, identityPolicies: caller.identityPolicies, values: conditionValues(env, caller, action, undefined, {}) };
   const decision = decide(request);

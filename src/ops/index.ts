@@ -7,6 +7,7 @@ import * as grants from './grants.js';
 import * as policies from './policies.js';
 import * as keys from './keys.js';
 import * as mac from './mac.js';
+import * as multiRegion from './multi-region.js';
 import * as rotation from './rotation.js';
 import * as signing from './sign.js';
 import * as tags from './tags.js';
@@ -45,6 +46,7 @@ export const OPERATIONS = {
   ListRetirableGrants: grants.listRetirableGrants,
   PutKeyPolicy: policies.putKeyPolicy,
   ReEncrypt: crypto.reEncrypt,
+  ReplicateKey: multiRegion.replicateKey,
   RetireGrant: grants.retireGrant,
   RevokeGrant: grants.revokeGrant,
   RotateKeyOnDemand: rotation.rotateKeyOnDemand,
@@ -54,6 +56,7 @@ export const OPERATIONS = {
   UntagResource: tags.untagResource,
   UpdateAlias: aliases.updateAlias,
   UpdateKeyDescription: keys.updateKeyDescription,
+  UpdatePrimaryRegion: multiRegion.updatePrimaryRegion,
   Verify: signing.verify,
   VerifyMac: mac.verifyMac,
 } as const satisfies Record<string, Operation>;
@@ -66,6 +69,6 @@ export const KEYLESS_OPERATIONS: ReadonlySet<OperationName> = new Set(['CreateKe
 /** Operations that change state (CloudTrail `readOnly: false`); everything else reads or uses keys. */
 export const WRITE_OPERATIONS: ReadonlySet<OperationName> = new Set([
   'CancelKeyDeletion', 'CreateAlias', 'CreateGrant', 'CreateKey', 'DeleteAlias', 'DisableKey', 'DisableKeyRotation', 'EnableKey',
-  'EnableKeyRotation', 'PutKeyPolicy', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion', 'TagResource',
-  'UntagResource', 'UpdateAlias', 'UpdateKeyDescription',
+  'EnableKeyRotation', 'PutKeyPolicy', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion',
+  'TagResource', 'UntagResource', 'UpdateAlias', 'UpdateKeyDescription', 'UpdatePrimaryRegion',
 ]);

@@ -18,7 +18,7 @@ import { keyArn, newKeyId } from '../keys/arn.js';
 import type { KeyRecord } from '../keys/record.js';
 import { DAY_MS, type Env } from './env.js';
 import { checkTagRules, grantTokens, keyIdMember, paging, tagList } from './fields.js';
-import { findKeyFor, rotate, sweepDeletions, updateKey } from './lookup.js';
+import { familyOf, findKeyFor, isReplica, rotate, sweepDeletions, updateKey } from './lookup.js';
 
 /** The policy AWS attaches when CreateKey has none (reference §0.11). */
 export function defaultKeyPolicy(accountId: string): string {
@@ -46,8 +46,11 @@ export function checkKeyPolicy(env: Env, key: KeyRecord, policy: string, bypassL
   }
 }
 
-/** KeyMetadata as AWS reports it for this key's spec, usage and state (reference §1.1). */
-export function keyMetadata(k: KeyRecord): KeyMetadata {
+/**
+ * KeyMetadata as AWS reports it for this key's spec, usage and state (reference §1.1). `related`
+ * is the key's set of related multi-Region keys (itself included; see `familyOf`).
+ */
+export function keyMetadata(k: KeyRecord, related: readonly KeyRecord[] = [k]): KeyMetadata {
   const info = KEY_SPECS[k.keySpec];
   const md: KeyMetadata = {
     AWSAccountId: k.accountId,
@@ -85,12 +88,22 @@ export function keyMetadata(k: KeyRecord): KeyMetadata {
   if (k.deletionDate !== undefined) {
     md.DeletionDate = new Date(k.deletionDate);
     if (k.pendingWindowInDays !== undefined) md.PendingDeletionWindowInDays = k.pendingWindowInDays;
+  } else if (k.state === 'PendingReplicaDeletion' && k.pendingWindowInDays !== undefined) {
+    // A primary waiting for its replicas: its deletion date is not known yet, only the window (API reference).
+    md.PendingDeletionWindowInDays = k.pendingWindowInDays;
   }
   if (k.multiRegion) {
+    // The same picture from every related key: the primary, and every replica (this key too, if
+    // it is one), as the API reference describes ReplicaKeys.
+    const family = related.some((r) => r.arn === k.arn) ? related : [k, ...related];
+    const primary = family.find((r) => !isReplica(r)) ?? k;
     md.MultiRegionConfiguration = {
-      MultiRegionKeyType: 'PRIMARY',
-      PrimaryKey: { Arn: k.arn, Region: k.region },
-      ReplicaKeys: [],
+      MultiRegionKeyType: isReplica(k) ? 'REPLICA' : 'PRIMARY',
+      PrimaryKey: { Arn: primary.arn, Region: primary.region },
+      ReplicaKeys: family
+        .filter((r) => isReplica(r))
+        .sort((a, b) => byString(a.region, b.region))
+        .map((r) => ({ Arn: r.arn, Region: r.region })),
     };
   }
   // AWS reports a current material id for symmetric encryption keys only (AWS-recorded 2025-11).
@@ -153,6 +166,7 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
     keyUsage,
     origin,
     multiRegion,
+    ...(multiRegion ? { multiRegionKeyType: 'PRIMARY' as const } : {}),
     description: description ?? '',
     state: 'Enabled',
     policy: policy ?? defaultKeyPolicy(env.accountId),
@@ -182,7 +196,10 @@ export async function describeKey(env: Env, input: Input): Promise<DescribeKeyRe
   grantTokens(c);
   c.done();
   const key = await findKeyFor(env, keyId!, 'DescribeKey');
-  return { KeyMetadata: keyMetadata(key) };
+  // Related keys whose deletion date has passed are gone (deletion is lazy: sweep them first).
+  if (key.multiRegion) await sweepDeletions(env);
+  const related = key.multiRegion ? await env.provider.read((s) => familyOf(s, key)) : [key];
+  return { KeyMetadata: keyMetadata(key, related) };
 }
 
 export async function listKeys(env: Env, input: Input): Promise<ListKeysResponse> {
@@ -250,11 +267,22 @@ export async function scheduleKeyDeletion(env: Env, input: Input): Promise<Sched
   c.done();
   const key = await findKeyFor(env, keyId!, 'ScheduleKeyDeletion');
   const deletionDate = env.now() + days * DAY_MS;
-  await updateKey(env, key.arn, 'ScheduleKeyDeletion', (k) => {
+  if (key.multiRegion) await sweepDeletions(env);
+  const waitsForReplicas = await updateKey(env, key.arn, 'ScheduleKeyDeletion', (k, s) => {
+    k.pendingWindowInDays = days;
+    // AWS never deletes a multi-Region primary that still has replicas: it waits, in
+    // PendingReplicaDeletion (unusable, no deletion date), until the last replica is deleted;
+    // its waiting period starts then (see deleteKeys).
+    if (k.multiRegion && !isReplica(k) && familyOf(s, k).length > 1) {
+      k.state = 'PendingReplicaDeletion';
+      delete k.deletionDate;
+      return true;
+    }
     k.state = 'PendingDeletion';
     k.deletionDate = deletionDate;
-    k.pendingWindowInDays = days;
+    return false;
   });
+  if (waitsForReplicas) return { KeyId: key.arn, KeyState: 'PendingReplicaDeletion', PendingWindowInDays: days };
   return { KeyId: key.arn, DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
 }
 

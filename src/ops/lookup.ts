@@ -71,13 +71,30 @@ export async function findKeyFor(env: Env, value: string, operation: KeyOperatio
  * One atomic change to a key's record. The state rule is checked again on the record as it is
  * inside the update, so a concurrent change (another process on a shared store) cannot slip by.
  */
-export function updateKey<T>(env: Env, arn: string, operation: KeyOperation, change: (key: KeyRecord) => T): Promise<T> {
+export function updateKey<T>(env: Env, arn: string, operation: KeyOperation, change: (key: KeyRecord, state: StoreState) => T): Promise<T> {
   return env.provider.update((s) => {
     const key = s.keys[arn];
     if (key === undefined) throw keyNotFound(arn);
     checkState(operation, key);
-    return change(key);
+    return change(key, s);
   });
+}
+
+/**
+ * A multi-Region key and its related keys (same key id and account, one per region), the key
+ * itself included; just the key for a single-Region key.
+ */
+export function familyOf<K extends KeyRecord>(state: { readonly keys: Readonly<Record<string, K>> }, key: KeyRecord): K[] {
+  if (!key.multiRegion) {
+    const self = state.keys[key.arn];
+    return self ? [self] : [];
+  }
+  return Object.values(state.keys).filter((k) => k.multiRegion && k.keyId === key.keyId && k.accountId === key.accountId);
+}
+
+/** Whether the key is a multi-Region replica. */
+export function isReplica(key: KeyRecord): boolean {
+  return key.multiRegion && key.multiRegionKeyType === 'REPLICA';
 }
 
 /** The key by ARN as it is now (after due deletions and rotations), or NotFound. */
@@ -142,11 +159,13 @@ export async function rotate(
       const current = s.keys[arn];
       if (current === undefined) throw keyNotFound(arn);
       guard?.(current);
-      versions.forEach((v, i) => {
-        const version: MaterialVersion = { id: ids[i]!, createdAt: v.at, rotationType: v.type };
-        current.materials.push(version);
-      });
-      after(current);
+      const added = versions.map((v, i): MaterialVersion => ({ id: ids[i]!, createdAt: v.at, rotationType: v.type }));
+      // Related multi-Region keys share their material versions and rotation settings (AWS
+      // synchronizes them): every one of them gets the new versions in this same update.
+      for (const k of familyOf(s, current)) {
+        k.materials.push(...added);
+        after(k);
+      }
       return current;
     });
   } catch (error) {
@@ -155,7 +174,11 @@ export async function rotate(
   }
 }
 
-/** Removes keys, the aliases that point at them, and their material. */
+/**
+ * Removes keys, the aliases that point at them, and their material (unless related multi-Region
+ * keys still share it). A primary in PendingReplicaDeletion whose last replica goes starts its
+ * own waiting period (PendingDeletion) then.
+ */
 export async function deleteKeys(env: Env, arns: readonly string[]): Promise<void> {
   const materialIds = await env.provider.update((s: StoreState) => {
     const ids: string[] = [];
@@ -164,13 +187,22 @@ export async function deleteKeys(env: Env, arns: readonly string[]): Promise<voi
       if (key === undefined) continue;
       ids.push(...key.materials.map((m) => m.id));
       delete s.keys[arn];
+      if (key.multiRegion) {
+        const rest = familyOf(s, key);
+        const primary = rest.find((k) => !isReplica(k));
+        if (primary && rest.length === 1 && primary.state === 'PendingReplicaDeletion') {
+          primary.state = 'PendingDeletion';
+          primary.deletionDate = env.now() + (primary.pendingWindowInDays ?? 30) * DAY_MS;
+        }
+      }
       const sameAccount = aliasArn(key.region, key.accountId, 'alias/');
       for (const [aliasKey, alias] of Object.entries(s.aliases)) {
         if (alias.targetKeyId === key.keyId && alias.arn.startsWith(sameAccount)) delete s.aliases[aliasKey];
       }
       for (const [grantId, grant] of Object.entries(s.grants ?? {})) if (grant.keyArn === arn) delete s.grants![grantId];
     }
-    return ids;
+    const inUse = new Set(Object.values(s.keys).flatMap((k) => k.materials.map((m) => m.id)));
+    return ids.filter((id) => !inUse.has(id));
   });
   await env.provider.destroyMaterial(materialIds);
 }

@@ -13,11 +13,11 @@ import type {
 } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { LimitExceededException, UnsupportedOperationException } from '../errors.js';
-import type { KeyRecord } from '../keys/record.js';
+import type { KeyRecord, RotationSettings, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 import { keyIdMember, paging } from './fields.js';
-import { findKey, rotate, updateKey } from './lookup.js';
+import { familyOf, findKey, isReplica, rotate, updateKey } from './lookup.js';
 
 export const MAX_ON_DEMAND_ROTATIONS = 25;
 const DEFAULT_PERIOD_DAYS = 365;
@@ -29,8 +29,23 @@ async function rotatableKey(env: Env, keyId: string, operation: KeyOperation): P
     throw new UnsupportedOperationException({ message: `${key.arn} origin is ${key.origin} which is not valid for this operation.` });
   }
   if (!KEY_SPECS[key.keySpec].rotatable) throw new UnsupportedOperationException();
+  // A multi-Region key's rotation is managed on its primary and shared with its replicas (AWS:
+  // rotation status and material are synchronized from the primary); a replica only reports it.
+  // AWS's exact message for rotating a replica is not recorded.
+  if (isReplica(key) && CHANGES_ROTATION.has(operation)) {
+    throw new UnsupportedOperationException({
+      message: `${key.arn} is a multi-Region replica key. Rotation is managed on its primary key, and the rotated key material is shared with its replicas.`,
+    });
+  }
   checkState(operation, key);
   return key;
+}
+
+const CHANGES_ROTATION: ReadonlySet<KeyOperation> = new Set(['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand']);
+
+/** Sets the rotation settings of a key and of its related multi-Region keys, which share them. */
+function setRotation(key: KeyRecord, state: StoreState, settings: RotationSettings): void {
+  for (const k of familyOf(state, key)) k.rotation = { ...settings };
 }
 
 export async function enableKeyRotation(env: Env, input: Input): Promise<object> {
@@ -40,11 +55,11 @@ export async function enableKeyRotation(env: Env, input: Input): Promise<object>
   c.done();
   const key = await rotatableKey(env, keyId!, 'EnableKeyRotation');
   const now = env.now();
-  await updateKey(env, key.arn, 'EnableKeyRotation', (k) => {
+  await updateKey(env, key.arn, 'EnableKeyRotation', (k, s) => {
     // Newly enabled: one period from now. Already on with a new period: one period from the
     // last rotation (or creation); a date already passed rotates at the next use.
     const base = k.rotation.enabled ? k.materials[k.materials.length - 1]!.createdAt : now;
-    k.rotation = { ...k.rotation, enabled: true, periodInDays: period, nextRotationDate: base + period * DAY_MS };
+    setRotation(k, s, { ...k.rotation, enabled: true, periodInDays: period, nextRotationDate: base + period * DAY_MS });
   });
   return {};
 }
@@ -54,8 +69,8 @@ export async function disableKeyRotation(env: Env, input: Input): Promise<object
   const keyId = keyIdMember(c);
   c.done();
   const key = await rotatableKey(env, keyId!, 'DisableKeyRotation');
-  await updateKey(env, key.arn, 'DisableKeyRotation', (k) => {
-    k.rotation = { enabled: false, onDemandCount: k.rotation.onDemandCount };
+  await updateKey(env, key.arn, 'DisableKeyRotation', (k, s) => {
+    setRotation(k, s, { enabled: false, onDemandCount: k.rotation.onDemandCount });
   });
   return {};
 }

@@ -60,6 +60,29 @@ describe('kmsbox <verb>', () => {
     expect(keys.stdout).toMatch(/^False\nKEYS\t[0-9a-f-]{36}\tarn:aws:kms:us-east-1:111122223333:key\//);
   }, 60_000);
 
+  it('replicate-key and update-primary-region, on a key-store file and against a server', async () => {
+    const script = `
+      set -euo pipefail
+      id=$($KMSBOX create-key --multi-region --query KeyMetadata.KeyId --output text)
+      $KMSBOX replicate-key --key-id "$id" --replica-region eu-west-1 --description replica --tags TagKey=t,TagValue=v --query ReplicaKeyMetadata.Arn --output text
+      $KMSBOX describe-key --region eu-west-1 --key-id "$id" --query KeyMetadata.Description --output text
+      $KMSBOX encrypt --key-id "$id" --plaintext fileb://secret.txt --output text --query CiphertextBlob | base64 --decode > mrk.encrypted
+      $KMSBOX decrypt --region eu-west-1 --ciphertext-blob fileb://mrk.encrypted --output text --query Plaintext | base64 --decode; echo
+      $KMSBOX update-primary-region --key-id "$id" --primary-region eu-west-1
+      $KMSBOX describe-key --region eu-west-1 --key-id "$id" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text
+      $KMSBOX describe-key --key-id "$id" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text
+    `;
+    for (const env of [{ KMSBOX_STORE: join(dir, 'mrk.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+      const r = await sh(script, env);
+      expect(r.stderr).toBe('');
+      const [replica, description, plaintext, newPrimary, oldPrimary] = r.stdout.trim().split('\n');
+      expect(replica).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\/mrk-[0-9a-f]{32}$/);
+      expect([description, plaintext, newPrimary, oldPrimary]).toEqual(['replica', 'MySecretPassword123', 'PRIMARY', 'REPLICA']);
+    }
+    const missing = await sh('$KMSBOX replicate-key --key-id mrk-00000000000000000000000000000000', { KMSBOX_ENDPOINT_URL: server.url });
+    expect([missing.code, missing.stderr.includes('--replica-region')]).toEqual([252, true]);
+  }, 60_000);
+
   it('prints AWS errors as the AWS CLI does, with its exit codes', async () => {
     const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
     const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();

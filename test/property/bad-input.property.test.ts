@@ -72,6 +72,8 @@ const FIELDS: Record<string, readonly string[]> = {
   listRetirableGrants: ['Limit', 'Marker', 'RetiringPrincipal'],
   retireGrant: ['GrantToken', 'KeyId', 'GrantId', 'DryRun'],
   revokeGrant: ['KeyId', 'GrantId', 'DryRun'],
+  replicateKey: ['KeyId', 'ReplicaRegion', 'Policy', 'BypassPolicyLockoutSafetyCheck', 'Description', 'Tags'],
+  updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
 };
 
 /** Method families: each gets its share of the run budget (≤ 300 runs per family). */
@@ -85,6 +87,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   signing: ['sign', 'verify', 'getPublicKey', 'deriveSharedSecret', 'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext'],
   policies: ['getKeyPolicy', 'putKeyPolicy', 'listKeyPolicies'],
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
+  multiRegion: ['replicateKey', 'updatePrimaryRegion'],
 };
 const FAMILY_BUDGET = 300;
 
@@ -222,6 +225,8 @@ function goodValues(w: World): Record<string, readonly unknown[]> {
     XksKeyId: ['xks-key'],
     BypassPolicyLockoutSafetyCheck: [true],
     MultiRegion: [true, false],
+    ReplicaRegion: ['eu-west-1', 'us-east-1', 'cn-north-1', 'Mars'],
+    PrimaryRegion: ['eu-west-1', 'us-east-1'],
     Tags: [[{ TagKey: 'k', TagValue: 'v' }], []],
     TagKeys: [['k'], ['aws:k'], []],
     Limit: [1, 50, 1000],
@@ -280,7 +285,8 @@ function buildInput(plan: InputPlan, w: World): unknown {
 async function world(): Promise<World> {
   const kms = new Kms();
   const { KeyMetadata } = await kms.createKey({ Description: 'bad-input', Tags: [{ TagKey: 'k', TagValue: 'v' }] });
-  const other = await kms.createKey({});
+  // A multi-Region key, so ReplicateKey and UpdatePrimaryRegion get past the key checks too.
+  const other = await kms.createKey({ MultiRegion: true });
   await kms.createAlias({ AliasName: 'alias/bad-input', TargetKeyId: KeyMetadata!.KeyId! });
   const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: new Uint8Array([1, 2, 3]), EncryptionContext: { a: 'b' } });
   return { kms, keyId: KeyMetadata!.KeyId!, keyArn: KeyMetadata!.Arn!, otherKeyId: other.KeyMetadata!.KeyId!, blob: CiphertextBlob! };

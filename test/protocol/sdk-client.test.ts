@@ -73,8 +73,10 @@ describe('@aws-sdk/client-kms over createRequestHandler', () => {
     const validation = await client.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId, NumberOfBytes: 0 })).catch((e: unknown) => e);
     expect((validation as Error).name).toBe('ValidationException');
     expect((validation as KMSServiceException).$metadata.httpStatusCode).toBe(400);
+    // A single-Region key cannot be replicated (AWS: UnsupportedOperationException).
     const unsupported = await client.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' })).catch((e: unknown) => e);
     expect((unsupported as Error).name).toBe('UnsupportedOperationException');
+    expect((unsupported as Error).message).toBe(`${KeyMetadata!.Arn} is not a multi-region primary key.`);
   });
 
   it('timestamps, lists and paging survive the wire', async () => {

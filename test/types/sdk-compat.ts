@@ -32,6 +32,7 @@ type Implemented =
   | 'listKeys'
   | 'listResourceTags'
   | 'reEncrypt'
+  | 'replicateKey'
   | 'rotateKeyOnDemand'
   | 'scheduleKeyDeletion'
   | 'sign'
@@ -39,6 +40,7 @@ type Implemented =
   | 'untagResource'
   | 'updateAlias'
   | 'updateKeyDescription'
+  | 'updatePrimaryRegion'
   | 'verify'
   | 'verifyMac';
 
