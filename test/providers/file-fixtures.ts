@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { build } from 'esbuild';
 import { afterAll } from 'vitest';
 import { FileProvider } from 'kmsbox/node';
 
@@ -33,4 +34,11 @@ export function newStore(): Store {
   writeFileSync(rootKeyFile, rootKey, { mode: 0o600 });
   const path = join(dir, 'store', 'keys.kmsbox');
   return { dir, path, rootKeyFile, rootKey, open: () => new FileProvider({ path, rootKeyFile }) };
+}
+
+/** Bundles a worker script (TypeScript importing kmsbox) into one runnable .mjs file in a temp dir. */
+export async function bundleWorker(source: URL): Promise<string> {
+  const outfile = join(tempDir(), source.pathname.split('/').pop()!.replace(/\.ts$/, '.mjs'));
+  await build({ entryPoints: [source.pathname], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent' });
+  return outfile;
 }

@@ -3,23 +3,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
-import { newStore, tempDir, type Store } from './file-fixtures.js';
+import { bundleWorker, newStore, tempDir, type Store } from './file-fixtures.js';
 
 let worker: string;
 beforeAll(async () => {
-  worker = join(tempDir(), 'file-worker.mjs');
-  await build({
-    entryPoints: [new URL('./file-worker.ts', import.meta.url).pathname],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: worker,
-    logLevel: 'silent',
-  });
+  worker = await bundleWorker(new URL('./file-worker.ts', import.meta.url));
 });
 
 const CYCLES = Number(process.env.KMSBOX_CRASH_CYCLES ?? 200);

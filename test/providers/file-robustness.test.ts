@@ -4,12 +4,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
 import { tempPath, tempPrefix } from '../../src/providers/atomic-write.js';
-import { newStore, tempDir } from './file-fixtures.js';
+import { bundleWorker, newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
 
 /** Above the largest pid_max Linux allows (2^22): never a live process. */
@@ -82,16 +81,7 @@ describe('FileProvider lock', () => {
 describe('FileProvider stale-lock takeover across processes', () => {
   let worker: string;
   beforeAll(async () => {
-    worker = join(tempDir(), 'file-race-worker.mjs');
-    await build({
-      entryPoints: [new URL('./file-race-worker.ts', import.meta.url).pathname],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: worker,
-      logLevel: 'silent',
-    });
+    worker = await bundleWorker(new URL('./file-race-worker.ts', import.meta.url));
   });
 
   it('8 processes meeting a dead process\'s lock at the same moment, 12 times: one takes it over, no update is lost', async () => {
