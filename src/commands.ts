@@ -32,6 +32,9 @@ export class ListKeysCommand extends KmsCommand<S.ListKeysRequest, S.ListKeysCom
 export class ListResourceTagsCommand extends KmsCommand<S.ListResourceTagsRequest, S.ListResourceTagsCommandOutput> {}
 export class ReEncryptCommand extends KmsCommand<S.ReEncryptRequest, S.ReEncryptCommandOutput> {}
 export class ReplicateKeyCommand extends KmsCommand<S.ReplicateKeyRequest, S.ReplicateKeyCommandOutput> {}
+export class GetParametersForImportCommand extends KmsCommand<S.GetParametersForImportRequest, S.GetParametersForImportCommandOutput> {}
+export class ImportKeyMaterialCommand extends KmsCommand<S.ImportKeyMaterialRequest, S.ImportKeyMaterialCommandOutput> {}
+export class DeleteImportedKeyMaterialCommand extends KmsCommand<S.DeleteImportedKeyMaterialRequest, S.DeleteImportedKeyMaterialCommandOutput> {}
 export class UpdatePrimaryRegionCommand extends KmsCommand<S.UpdatePrimaryRegionRequest, S.UpdatePrimaryRegionCommandOutput> {}
 export class RotateKeyOnDemandCommand extends KmsCommand<S.RotateKeyOnDemandRequest, S.RotateKeyOnDemandCommandOutput> {}
 export class ScheduleKeyDeletionCommand extends KmsCommand<S.ScheduleKeyDeletionRequest, S.ScheduleKeyDeletionCommandOutput> {}

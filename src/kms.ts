@@ -366,6 +366,15 @@ export class Kms {
   updateKeyDescription(input: S.UpdateKeyDescriptionRequest): Promise<S.UpdateKeyDescriptionCommandOutput> {
     return this.#call('UpdateKeyDescription', input);
   }
+  getParametersForImport(input: S.GetParametersForImportRequest): Promise<S.GetParametersForImportCommandOutput> {
+    return this.#call('GetParametersForImport', input);
+  }
+  importKeyMaterial(input: S.ImportKeyMaterialRequest): Promise<S.ImportKeyMaterialCommandOutput> {
+    return this.#call('ImportKeyMaterial', input);
+  }
+  deleteImportedKeyMaterial(input: S.DeleteImportedKeyMaterialRequest): Promise<S.DeleteImportedKeyMaterialCommandOutput> {
+    return this.#call('DeleteImportedKeyMaterial', input);
+  }
   updatePrimaryRegion(input: S.UpdatePrimaryRegionRequest): Promise<S.UpdatePrimaryRegionCommandOutput> {
     return this.#call('UpdatePrimaryRegion', input);
   }

@@ -119,6 +119,23 @@ export type DataKeySpec = (typeof DataKeySpec)[keyof typeof DataKeySpec];
 export const ExpirationModelType = values('KEY_MATERIAL_EXPIRES', 'KEY_MATERIAL_DOES_NOT_EXPIRE');
 export type ExpirationModelType = (typeof ExpirationModelType)[keyof typeof ExpirationModelType];
 
+/** GetParametersForImport WrappingAlgorithm (the model's AlgorithmSpec). */
+export const AlgorithmSpec = values(
+  'RSAES_PKCS1_V1_5',
+  'RSAES_OAEP_SHA_1',
+  'RSAES_OAEP_SHA_256',
+  'RSA_AES_KEY_WRAP_SHA_1',
+  'RSA_AES_KEY_WRAP_SHA_256',
+  'SM2PKE',
+);
+export type AlgorithmSpec = (typeof AlgorithmSpec)[keyof typeof AlgorithmSpec];
+
+export const WrappingKeySpec = values('RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2');
+export type WrappingKeySpec = (typeof WrappingKeySpec)[keyof typeof WrappingKeySpec];
+
+export const ImportType = values('NEW_KEY_MATERIAL', 'EXISTING_KEY_MATERIAL');
+export type ImportType = (typeof ImportType)[keyof typeof ImportType];
+
 export const MultiRegionKeyType = values('PRIMARY', 'REPLICA');
 export type MultiRegionKeyType = (typeof MultiRegionKeyType)[keyof typeof MultiRegionKeyType];
 

@@ -5,6 +5,7 @@
  * assign to ours). Every output also carries `$metadata`, as the SDK's do.
  */
 import type {
+  AlgorithmSpec,
   CustomerMasterKeySpec,
   DataKeySpec,
   DataKeyPairSpec,
@@ -28,6 +29,8 @@ import type {
   RotationType,
   SigningAlgorithmSpec,
   GrantOperation,
+  ImportType,
+  WrappingKeySpec,
 } from './enums.js';
 import type { ResponseMetadata } from '../errors.js';
 
@@ -318,6 +321,40 @@ export interface UpdatePrimaryRegionRequest {
   KeyId: string | undefined;
   PrimaryRegion: string | undefined;
 }
+export interface GetParametersForImportRequest {
+  KeyId: string | undefined;
+  WrappingAlgorithm: AlgorithmSpec | undefined;
+  WrappingKeySpec: WrappingKeySpec | undefined;
+}
+export interface GetParametersForImportResponse {
+  KeyId?: string | undefined;
+  ImportToken?: Uint8Array | undefined;
+  /** DER SubjectPublicKeyInfo of the RSA wrapping key. */
+  PublicKey?: Uint8Array | undefined;
+  ParametersValidTo?: Date | undefined;
+}
+export interface ImportKeyMaterialRequest {
+  KeyId: string | undefined;
+  ImportToken: Uint8Array | undefined;
+  EncryptedKeyMaterial: Uint8Array | undefined;
+  ValidTo?: Date | undefined;
+  ExpirationModel?: ExpirationModelType | undefined;
+  ImportType?: ImportType | undefined;
+  KeyMaterialDescription?: string | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface ImportKeyMaterialResponse {
+  KeyId?: string | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface DeleteImportedKeyMaterialRequest {
+  KeyId: string | undefined;
+  KeyMaterialId?: string | undefined;
+}
+export interface DeleteImportedKeyMaterialResponse {
+  KeyId?: string | undefined;
+  KeyMaterialId?: string | undefined;
+}
 export interface ScheduleKeyDeletionRequest {
   KeyId: string | undefined;
   PendingWindowInDays?: number | undefined;
@@ -486,6 +523,9 @@ export type ReEncryptCommandOutput = ReEncryptResponse & MetadataBearer;
 export type RotateKeyOnDemandCommandOutput = RotateKeyOnDemandResponse & MetadataBearer;
 export type ReplicateKeyCommandOutput = ReplicateKeyResponse & MetadataBearer;
 export type UpdatePrimaryRegionCommandOutput = MetadataBearer;
+export type GetParametersForImportCommandOutput = GetParametersForImportResponse & MetadataBearer;
+export type ImportKeyMaterialCommandOutput = ImportKeyMaterialResponse & MetadataBearer;
+export type DeleteImportedKeyMaterialCommandOutput = DeleteImportedKeyMaterialResponse & MetadataBearer;
 export type ScheduleKeyDeletionCommandOutput = ScheduleKeyDeletionResponse & MetadataBearer;
 export type TagResourceCommandOutput = MetadataBearer;
 export type UntagResourceCommandOutput = MetadataBearer;

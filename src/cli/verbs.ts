@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { toBase64 } from '../protocol/base64.js';
 import { decodeInput, encodeOutput } from '../protocol/codec.js';
 
-type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'json';
+type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'json' | 'timestamp';
 
 /** What each request member is on the command line (one table; names are shared across operations). */
 const MEMBER_KINDS: Record<string, Kind> = {
@@ -26,6 +26,8 @@ const MEMBER_KINDS: Record<string, Kind> = {
   Tags: 'tags',
   PolicyName: 'string', GranteePrincipal: 'string', RetiringPrincipal: 'string', Name: 'string', GrantId: 'string', GrantToken: 'string',
   Operations: 'strings', Constraints: 'json', ReplicaRegion: 'string', PrimaryRegion: 'string',
+  WrappingAlgorithm: 'string', WrappingKeySpec: 'string', ImportToken: 'blob', EncryptedKeyMaterial: 'blob', ValidTo: 'timestamp',
+  ExpirationModel: 'string', ImportType: 'string', KeyMaterialDescription: 'string', KeyMaterialId: 'string',
 };
 
 const OPERATION_MEMBERS: Record<string, string[]> = {
@@ -34,6 +36,7 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   CreateKey: ['Policy', 'Description', 'KeyUsage', 'CustomerMasterKeySpec', 'KeySpec', 'Origin', 'CustomKeyStoreId', 'BypassPolicyLockoutSafetyCheck', 'Tags', 'MultiRegion', 'XksKeyId'],
   Decrypt: ['CiphertextBlob', 'EncryptionContext', 'GrantTokens', 'KeyId', 'EncryptionAlgorithm', 'DryRun', 'DryRunModifiers'],
   DeleteAlias: ['AliasName'],
+  DeleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey', 'GrantTokens', 'DryRun'],
   DescribeKey: ['KeyId', 'GrantTokens'],
   DisableKey: ['KeyId'],
@@ -48,7 +51,9 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   GenerateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
   GenerateRandom: ['NumberOfBytes', 'CustomKeyStoreId'],
   GetKeyRotationStatus: ['KeyId'],
+  GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
   GetPublicKey: ['KeyId', 'GrantTokens'],
+  ImportKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial', 'ValidTo', 'ExpirationModel', 'ImportType', 'KeyMaterialDescription', 'KeyMaterialId'],
   ListAliases: ['KeyId', 'Limit', 'Marker'],
   ListKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
   ListKeys: ['Limit', 'Marker'],
@@ -90,6 +95,8 @@ const REQUIRED: Record<string, string[]> = {
   GetKeyPolicy: ['KeyId'], PutKeyPolicy: ['KeyId', 'Policy'], ListKeyPolicies: ['KeyId'], CreateGrant: ['KeyId', 'GranteePrincipal', 'Operations'],
   ListGrants: ['KeyId'], ListRetirableGrants: ['RetiringPrincipal'], RevokeGrant: ['KeyId', 'GrantId'],
   ReplicateKey: ['KeyId', 'ReplicaRegion'], UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
+  GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'], ImportKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial'],
+  DeleteImportedKeyMaterial: ['KeyId'],
 };
 
 export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
@@ -101,7 +108,7 @@ export class UsageError extends Error {}
 export function verbHelp(op: string): string {
   const lines = OPERATION_MEMBERS[op]!.map((m) => {
     const kind = MEMBER_KINDS[m]!;
-    const value = { string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>', json: '<JSON>' }[kind];
+    const value = { timestamp: '<timestamp: ISO 8601 or epoch seconds>', string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>', json: '<JSON>' }[kind];
     const flag = kind === 'boolean' ? `[--${kebab(m)} | --no-${kebab(m)}]` : `--${kebab(m)} ${value}`;
     return `  ${REQUIRED[op]?.includes(m) ? flag : `[${flag}]`}`;
   });
@@ -219,6 +226,13 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
       case 'tags':
         request[member] = one.trimStart().startsWith('[') ? parseJson(one, arg) : values.map((v) => parseMap(v, arg));
         break;
+      case 'timestamp': {
+        // As the AWS CLI takes timestamps: epoch seconds or ISO 8601; on the wire, epoch seconds.
+        const ms = /^\d+(\.\d+)?$/.test(one) ? Number(one) * 1000 : Date.parse(one);
+        if (!Number.isFinite(ms)) throw new UsageError(`${arg} must be a timestamp (ISO 8601 or epoch seconds)`);
+        request[member] = ms / 1000;
+        break;
+      }
       case 'json':
         try {
           request[member] = JSON.parse(one);

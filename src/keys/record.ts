@@ -3,7 +3,7 @@
  * milliseconds), so any provider can persist it as it is. Secrets are not here: a record names
  * its material versions by KeyMaterialId and the provider holds the material.
  */
-import type { KeySpec, KeyState, KeyUsageType, OriginType, RotationType } from '../api/enums.js';
+import type { AlgorithmSpec, ExpirationModelType, KeySpec, KeyState, KeyUsageType, OriginType, RotationType, WrappingKeySpec } from '../api/enums.js';
 
 export interface MaterialVersion {
   /** KeyMaterialId: 64 lowercase hex characters. */
@@ -51,6 +51,32 @@ export interface KeyRecord {
   /** Every material version; a blob names its version by index here. The last one is current. */
   materials: MaterialVersion[];
   rotation: RotationSettings;
+  /**
+   * Origin EXTERNAL: present while imported material is in the provider (the key is usable);
+   * absent before the first import and after the material was deleted or expired. The material
+   * version(s) stay listed in `materials` meanwhile, so the same material imported again makes
+   * every old ciphertext decrypt.
+   */
+  imported?: ImportedMaterial;
+}
+
+export interface ImportedMaterial {
+  readonly expirationModel: ExpirationModelType;
+  /** Epoch ms; only with KEY_MATERIAL_EXPIRES. */
+  readonly validTo?: number;
+}
+
+/**
+ * What an import token stands for (GetParametersForImport): the token itself is random bytes
+ * naming this record; the RSA wrapping key's private half is provider material.
+ */
+export interface ImportTokenRecord {
+  readonly keyArn: string;
+  readonly wrappingMaterialId: string;
+  readonly wrappingAlgorithm: AlgorithmSpec;
+  readonly wrappingKeySpec: WrappingKeySpec;
+  /** Epoch ms: ParametersValidTo. */
+  readonly validTo: number;
 }
 
 export interface AliasRecord {
@@ -86,6 +112,8 @@ export interface StoreState {
   aliases: Record<string, AliasRecord>;
   /** Absent in stores written before grants existed. */
   grants?: Record<string, GrantRecord>;
+  /** Import tokens by their hex form; absent in stores written before imports existed. */
+  importTokens?: Record<string, ImportTokenRecord>;
 }
 
 export function emptyState(): StoreState {

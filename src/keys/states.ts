@@ -49,6 +49,11 @@ const ANY: Rule = {};
 const UPDATE_PRIMARY: Rule = { ...USE };
 const REPLICATE: Rule = { ...UPDATE_PRIMARY, Updating: updating };
 
+/** GetParametersForImport, ImportKeyMaterial (reference §2.6 footnote 8), DeleteImportedKeyMaterial. */
+const IMPORT: Rule = { PendingDeletion: pendingDeletion, PendingReplicaDeletion: pendingDeletion, Unavailable: unavailable, Creating: creating };
+const GET_IMPORT_PARAMETERS: Rule = { ...IMPORT, Updating: updating };
+const DELETE_IMPORTED: Rule = { Creating: creating, Updating: updating };
+
 export const STATE_RULES = {
   Encrypt: USE,
   Decrypt: USE,
@@ -90,6 +95,9 @@ export const STATE_RULES = {
   CreateGrant: USE,
   ReplicateKey: REPLICATE,
   UpdatePrimaryRegion: UPDATE_PRIMARY,
+  GetParametersForImport: GET_IMPORT_PARAMETERS,
+  ImportKeyMaterial: IMPORT,
+  DeleteImportedKeyMaterial: DELETE_IMPORTED,
 } as const satisfies Record<string, Rule>;
 
 export type KeyOperation = keyof typeof STATE_RULES;

@@ -147,6 +147,14 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
         return key?.multiRegion ? [key.multiRegionKeyType ?? 'PRIMARY'] : undefined;
       case 'kms:replicaregion':
         return op === 'ReplicateKey' ? str(input.ReplicaRegion) : undefined;
+      case 'kms:wrappingalgorithm':
+        return op === 'GetParametersForImport' ? str(input.WrappingAlgorithm) : undefined;
+      case 'kms:wrappingkeyspec':
+        return op === 'GetParametersForImport' ? str(input.WrappingKeySpec) : undefined;
+      case 'kms:expirationmodel':
+        return op === 'ImportKeyMaterial' ? [String(input.ExpirationModel ?? (input.ValidTo instanceof Date ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE'))] : undefined;
+      case 'kms:validto':
+        return op === 'ImportKeyMaterial' && input.ValidTo instanceof Date ? [String(Math.floor(input.ValidTo.getTime() / 1000))] : undefined;
       case 'kms:primaryregion':
         return op === 'UpdatePrimaryRegion' ? str(input.PrimaryRegion) : undefined;
       case 'kms:encryptionalgorithm': {

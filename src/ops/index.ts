@@ -4,6 +4,7 @@ import type { Env } from './env.js';
 import * as aliases from './aliases.js';
 import * as crypto from './crypto.js';
 import * as grants from './grants.js';
+import * as imports from './import.js';
 import * as policies from './policies.js';
 import * as keys from './keys.js';
 import * as mac from './mac.js';
@@ -21,6 +22,7 @@ export const OPERATIONS = {
   CreateKey: keys.createKey,
   Decrypt: crypto.decrypt,
   DeleteAlias: aliases.deleteAlias,
+  DeleteImportedKeyMaterial: imports.deleteImportedKeyMaterial,
   DeriveSharedSecret: signing.deriveSharedSecret,
   DescribeKey: keys.describeKey,
   DisableKey: keys.disableKey,
@@ -36,7 +38,9 @@ export const OPERATIONS = {
   GenerateRandom: crypto.generateRandom,
   GetKeyPolicy: policies.getKeyPolicy,
   GetKeyRotationStatus: rotation.getKeyRotationStatus,
+  GetParametersForImport: imports.getParametersForImport,
   GetPublicKey: signing.getPublicKey,
+  ImportKeyMaterial: imports.importKeyMaterial,
   ListAliases: aliases.listAliases,
   ListGrants: grants.listGrants,
   ListKeyPolicies: policies.listKeyPolicies,
@@ -68,7 +72,7 @@ export const KEYLESS_OPERATIONS: ReadonlySet<OperationName> = new Set(['CreateKe
 
 /** Operations that change state (CloudTrail `readOnly: false`); everything else reads or uses keys. */
 export const WRITE_OPERATIONS: ReadonlySet<OperationName> = new Set([
-  'CancelKeyDeletion', 'CreateAlias', 'CreateGrant', 'CreateKey', 'DeleteAlias', 'DisableKey', 'DisableKeyRotation', 'EnableKey',
-  'EnableKeyRotation', 'PutKeyPolicy', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion',
+  'CancelKeyDeletion', 'CreateAlias', 'CreateGrant', 'CreateKey', 'DeleteAlias', 'DeleteImportedKeyMaterial', 'DisableKey', 'DisableKeyRotation', 'EnableKey',
+  'EnableKeyRotation', 'ImportKeyMaterial', 'PutKeyPolicy', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion',
   'TagResource', 'UntagResource', 'UpdateAlias', 'UpdateKeyDescription', 'UpdatePrimaryRegion',
 ]);

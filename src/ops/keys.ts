@@ -1,6 +1,6 @@
 /** Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, Enable/DisableKey, Schedule/CancelKeyDeletion. */
 import { CustomerMasterKeySpec, KeySpec, KeyUsageType, OriginType } from '../api/enums.js';
-import { KEY_SPECS, allowsUsage } from '../api/key-specs.js';
+import { KEY_SPECS, allowsUsage, isHmacSpec } from '../api/key-specs.js';
 import { byString, paginate } from '../api/pagination.js';
 import type {
   CancelKeyDeletionResponse,
@@ -106,9 +106,15 @@ export function keyMetadata(k: KeyRecord, related: readonly KeyRecord[] = [k]): 
         .map((r) => ({ Arn: r.arn, Region: r.region })),
     };
   }
-  // AWS reports a current material id for symmetric encryption keys only (AWS-recorded 2025-11).
+  // AWS reports a current material id for symmetric encryption keys only (AWS-recorded 2025-11),
+  // and for imported material only while it is imported.
   const current = k.materials[k.materials.length - 1];
-  if (k.keySpec === 'SYMMETRIC_DEFAULT' && current !== undefined) md.CurrentKeyMaterialId = current.id;
+  const hasMaterial = k.origin !== 'EXTERNAL' || k.imported !== undefined;
+  if (k.keySpec === 'SYMMETRIC_DEFAULT' && current !== undefined && hasMaterial) md.CurrentKeyMaterialId = current.id;
+  if (k.imported !== undefined) {
+    md.ExpirationModel = k.imported.expirationModel;
+    if (k.imported.validTo !== undefined) md.ValidTo = new Date(k.imported.validTo);
+  }
   return md;
 }
 
@@ -139,8 +145,17 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const keyUsage = usage ?? 'ENCRYPT_DECRYPT';
   if (!allowsUsage(spec, keyUsage)) throw plainValidation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${spec}`);
   checkTagRules(tags);
-  if (origin !== 'AWS_KMS') {
-    throw new UnsupportedOperationException({ message: `Origin ${origin} is not supported by kmsbox yet.` });
+  if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
+    throw new UnsupportedOperationException({ message: `Origin ${origin} needs a custom key store, which kmsbox does not support.` });
+  }
+  if (origin === 'EXTERNAL') {
+    // Imported material: symmetric encryption and HMAC keys (see ops/import.ts).
+    if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
+      throw new UnsupportedOperationException({ message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec} yet; SYMMETRIC_DEFAULT and HMAC keys are.` });
+    }
+    if (multiRegion) {
+      throw new UnsupportedOperationException({ message: 'Multi-Region keys with Origin EXTERNAL (imported key material) are not supported by kmsbox yet.' });
+    }
   }
   if (customKeyStoreId !== undefined || xksKeyId !== undefined) {
     throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
@@ -168,7 +183,8 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
     multiRegion,
     ...(multiRegion ? { multiRegionKeyType: 'PRIMARY' as const } : {}),
     description: description ?? '',
-    state: 'Enabled',
+    // Origin EXTERNAL: no material until ImportKeyMaterial.
+    state: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
     policy: policy ?? defaultKeyPolicy(env.accountId),
     tags,
     materials: [],
@@ -176,6 +192,12 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   };
   // Checked on the key as it will be (its spec, usage and tags are condition keys), before any material exists.
   if (policy !== undefined) checkKeyPolicy(env, record, policy, bypass);
+  if (origin === 'EXTERNAL') {
+    await env.provider.update((s) => {
+      s.keys[arn] = record;
+    });
+    return { KeyMetadata: keyMetadata(record) };
+  }
   const materialId = await env.provider.createMaterial(spec, keyUsage);
   record.materials.push({ id: materialId, createdAt: now });
   try {
@@ -292,7 +314,8 @@ export async function cancelKeyDeletion(env: Env, input: Input): Promise<CancelK
   c.done();
   const key = await findKeyFor(env, keyId!, 'CancelKeyDeletion');
   await updateKey(env, key.arn, 'CancelKeyDeletion', (k) => {
-    k.state = 'Disabled';
+    // A key whose imported material was deleted (or expired) while pending deletion has none to use.
+    k.state = k.origin === 'EXTERNAL' && k.imported === undefined ? 'PendingImport' : 'Disabled';
     delete k.deletionDate;
     delete k.pendingWindowInDays;
   });

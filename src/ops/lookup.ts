@@ -124,6 +124,9 @@ async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
     await deleteKeys(env, [key.arn]);
     throw keyNotFound(key.arn);
   }
+  // Imported material past its ValidTo is deleted by KMS: the key goes back to PendingImport.
+  const validTo = key.imported?.validTo;
+  if (validTo !== undefined && validTo <= now) return removeImportedMaterial(env, key.arn, undefined, now);
   const next = key.rotation.nextRotationDate;
   if (key.rotation.enabled && next !== undefined && next <= now && key.state === 'Enabled') {
     const period = (key.rotation.periodInDays ?? 365) * DAY_MS;
@@ -133,6 +136,27 @@ async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
       k.rotation.nextRotationDate = due[due.length - 1]! + period;
     });
   }
+  return key;
+}
+
+/**
+ * Deletes a key's imported material (DeleteImportedKeyMaterial, or expiry when `expiredAt` is
+ * given: then only if its ValidTo is not after it). The material versions stay listed, so the
+ * same material imported again decrypts every old ciphertext; an Enabled or Disabled key goes
+ * to PendingImport, a key pending deletion stays so. No effect on a key without material.
+ */
+export async function removeImportedMaterial(env: Env, arn: string, operation?: KeyOperation, expiredAt?: number): Promise<KeyRecord> {
+  const { key, ids } = await env.provider.update((s) => {
+    const k = s.keys[arn];
+    if (k === undefined) throw keyNotFound(arn);
+    if (operation !== undefined) checkState(operation, k);
+    const validTo = k.imported?.validTo;
+    if (k.imported === undefined || (expiredAt !== undefined && (validTo === undefined || validTo > expiredAt))) return { key: k, ids: [] };
+    delete k.imported;
+    if (k.state === 'Enabled' || k.state === 'Disabled') k.state = 'PendingImport';
+    return { key: k, ids: k.materials.map((m) => m.id) };
+  });
+  if (ids.length > 0) await env.provider.destroyMaterial(ids);
   return key;
 }
 
@@ -200,6 +224,11 @@ export async function deleteKeys(env: Env, arns: readonly string[]): Promise<voi
         if (alias.targetKeyId === key.keyId && alias.arn.startsWith(sameAccount)) delete s.aliases[aliasKey];
       }
       for (const [grantId, grant] of Object.entries(s.grants ?? {})) if (grant.keyArn === arn) delete s.grants![grantId];
+      for (const [tokenId, token] of Object.entries(s.importTokens ?? {})) {
+        if (token.keyArn !== arn) continue;
+        ids.push(token.wrappingMaterialId);
+        delete s.importTokens![tokenId];
+      }
     }
     const inUse = new Set(Object.values(s.keys).flatMap((k) => k.materials.map((m) => m.id)));
     return ids.filter((id) => !inUse.has(id));

@@ -20,7 +20,7 @@ import { randomBytes } from '../crypto/random.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { tempFilePid, tempPath, tempPrefix, writeAll, writeAtomic } from './atomic-write.js';
-import { newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
+import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import type { KeyMaterialProvider } from './types.js';
 
 export interface FileProviderOptions {
@@ -121,6 +121,12 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     const id = newMaterialId();
     await this.#transact(() => undefined, (materials) => materials.set(id, material));
     return id;
+  }
+
+  async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
+    const material = importedMaterial(spec, bytes, this.name);
+    // Stored like generated material: in the store file, encrypted under the root key.
+    await this.#transact(() => undefined, (materials) => materials.set(materialId, material));
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {

@@ -6,7 +6,7 @@
 import type { KeySpec } from '../api/enums.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
+import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider } from './types.js';
 
@@ -31,6 +31,12 @@ export class MemoryProvider extends SoftwareMaterialProvider implements KeyMater
     const id = newMaterialId();
     this.#material.set(id, material);
     return id;
+  }
+
+  async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
+    const material = importedMaterial(spec, bytes, this.name);
+    this.#material.get(materialId)?.bytes.fill(0);
+    this.#material.set(materialId, material);
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {

@@ -37,6 +37,14 @@ export async function newMaterial(spec: KeySpec, provider: string): Promise<Mate
   return { spec, bytes: randomBytes(size) };
 }
 
+/** Given material (ImportKeyMaterial): symmetric and HMAC bytes only. */
+export function importedMaterial(spec: KeySpec, bytes: Uint8Array, provider: string): Material {
+  if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
+    throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the ${provider} provider.` });
+  }
+  return { spec, bytes: bytes.slice() };
+}
+
 export async function publicKeyWith(m: Material): Promise<Uint8Array> {
   if (isMlDsa(m.spec)) return mlDsaPublicKey(m.spec, m.bytes);
   return publicKeyOf(m.bytes).slice(); // a copy: callers own what they get

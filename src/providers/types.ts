@@ -48,6 +48,13 @@ export interface KeyMaterialProvider {
    * KeyUsage: a provider may prepare the material for that usage only (WebCryptoProvider does).
    */
   createMaterial(spec: KeySpec, usage?: KeyUsageType): Promise<string>;
+  /**
+   * Keeps given material (ImportKeyMaterial) under the given KeyMaterialId, replacing what that id
+   * held: for SYMMETRIC_DEFAULT 32 bytes, for HMAC keys the HMAC key bytes. The caller has
+   * checked the length; the provider may refuse a spec it cannot hold (UnsupportedOperationException).
+   * The provider keeps its own copy: the caller wipes `bytes` afterwards.
+   */
+  importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void>;
   /** Forgets material (key deletion). Unknown ids are ignored. */
   destroyMaterial(materialIds: readonly string[]): Promise<void>;
 

@@ -101,6 +101,23 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return id;
   }
 
+  async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
+    if (!Object.hasOwn(SPECS, spec)) {
+      throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the ${this.name} provider.` });
+    }
+    await this.#load();
+    // Imported non-extractable, as generated material is: the bytes are not kept.
+    const copy = bytes.slice();
+    let key: CryptoKey;
+    try {
+      key = await this.#subtle.importKey('raw', copy as BufferSource, { name: 'HMAC', hash: SPECS[spec]!.hash }, false, ['sign']);
+    } finally {
+      copy.fill(0);
+    }
+    this.#keys.set(materialId, { spec, key });
+    await this.#persist();
+  }
+
   async #secretKey(info: { bytes: number; hash: string }): Promise<CryptoKey> {
     const bytes = randomBytes(info.bytes);
     try {

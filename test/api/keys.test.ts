@@ -99,7 +99,8 @@ describe('CreateKey', () => {
     );
     // Specs of later work answer UnsupportedOperationException until their provider support lands.
     await rejects(() => kms.createKey({ KeySpec: 'ML_KEM_768', KeyUsage: 'ENCAPSULATE_DECAPSULATE' }), 'UnsupportedOperationException', /ENCAPSULATE_DECAPSULATE/);
-    await rejects(() => kms.createKey({ Origin: 'EXTERNAL' }), 'UnsupportedOperationException');
+    await rejects(() => kms.createKey({ Origin: 'EXTERNAL_KEY_STORE' }), 'UnsupportedOperationException');
+    await rejects(() => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException');
     expect((await kms.listKeys()).Keys).toEqual([]); // nothing half-made
   });
 });

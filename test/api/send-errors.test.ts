@@ -46,7 +46,7 @@ describe('send(command)', () => {
 
   it('answers an operation kmsbox does not have yet with UnsupportedOperationException, and junk with ValidationException', async () => {
     const kms = new Kms();
-    const e = await rejects(() => kms.send(new sdk.GetParametersForImportCommand({ KeyId: 'x', WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' })), 'UnsupportedOperationException', 'kmsbox does not implement GetParametersForImport yet.');
+    const e = await rejects(() => kms.send(new sdk.CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'x' })), 'UnsupportedOperationException', 'kmsbox does not implement CreateCustomKeyStore yet.');
     expect(e.$metadata.requestId).toBeDefined();
     await rejects(() => kms.send(null as never), 'ValidationException');
     await rejects(() => kms.send({ input: {} } as never), 'UnsupportedOperationException');

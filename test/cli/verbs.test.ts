@@ -83,6 +83,33 @@ describe('kmsbox <verb>', () => {
     expect([missing.code, missing.stderr.includes('--replica-region')]).toEqual([252, true]);
   }, 60_000);
 
+  it('get-parameters-for-import, import-key-material (OpenSSL-wrapped, as AWS documents) and delete-imported-key-material', async () => {
+    const script = `
+      set -euo pipefail
+      head -c 32 /dev/urandom > material.bin
+      id=$($KMSBOX create-key --origin EXTERNAL --query KeyMetadata.KeyId --output text)
+      $KMSBOX describe-key --key-id "$id" --query KeyMetadata.KeyState --output text
+      $KMSBOX get-parameters-for-import --key-id "$id" --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_2048 > params.json
+      node -e 'const p = JSON.parse(require("fs").readFileSync("params.json", "utf8")); require("fs").writeFileSync("pub.der", Buffer.from(p.PublicKey, "base64")); require("fs").writeFileSync("token.bin", Buffer.from(p.ImportToken, "base64"))'
+      openssl pkeyutl -encrypt -pubin -keyform DER -inkey pub.der -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256 -in material.bin -out wrapped.bin
+      $KMSBOX import-key-material --key-id "$id" --import-token fileb://token.bin --encrypted-key-material fileb://wrapped.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to "$VALID_TO" --query KeyMaterialId --output text > /dev/null
+      $KMSBOX describe-key --key-id "$id" --query KeyMetadata.ValidTo --output text
+      $KMSBOX encrypt --key-id "$id" --plaintext fileb://secret.txt --output text --query CiphertextBlob | base64 --decode > byok.encrypted
+      $KMSBOX delete-imported-key-material --key-id "$id" --query KeyId --output text > /dev/null
+      $KMSBOX describe-key --key-id "$id" --query KeyMetadata.KeyState --output text
+      $KMSBOX import-key-material --key-id "$id" --import-token fileb://token.bin --encrypted-key-material fileb://wrapped.bin > /dev/null
+      $KMSBOX decrypt --ciphertext-blob fileb://byok.encrypted --output text --query Plaintext | base64 --decode; echo
+    `;
+    const validTo = new Date(Math.floor(Date.now() / 1000 + 30 * 86_400) * 1000);
+    for (const env of [{ KMSBOX_STORE: join(dir, 'byok.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+      const r = await sh(script, { ...env, VALID_TO: validTo.toISOString() });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim().split('\n')).toEqual(['PendingImport', validTo.toISOString().replace('Z', '+00:00'), 'PendingImport', 'MySecretPassword123']);
+    }
+    const bad = await sh('$KMSBOX import-key-material --key-id k --import-token AA== --encrypted-key-material AA== --valid-to someday', { KMSBOX_ENDPOINT_URL: server.url });
+    expect([bad.code, bad.stderr.includes('--valid-to')]).toEqual([252, true]);
+  }, 60_000);
+
   it('prints AWS errors as the AWS CLI does, with its exit codes', async () => {
     const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
     const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();

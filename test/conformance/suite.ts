@@ -387,6 +387,55 @@ export function describeProviderConformance(name: string, makeProvider: Provider
       });
     });
 
+    describe('imported material (importMaterial, and BYOK through the Kms)', () => {
+      const sealRequest = (): SealRequest => ({ salt: rand(32), nonce: rand(12), plaintext: rand(40), aad: rand(7) });
+      function rand(n: number): Uint8Array {
+        return globalThis.crypto.getRandomValues(new Uint8Array(n));
+      }
+
+      test('importMaterial keeps the given bytes: the same bytes under two ids open each other\'s seals, other bytes do not', async () => {
+        const p = await makeProvider();
+        const bytes = rand(32);
+        const [a, b, other] = [rand(32), rand(32), rand(32)].map(toHex);
+        await p.importMaterial('SYMMETRIC_DEFAULT', bytes, a!);
+        await p.importMaterial('SYMMETRIC_DEFAULT', bytes.slice(), b!);
+        await p.importMaterial('SYMMETRIC_DEFAULT', rand(32), other!);
+        const r = sealRequest();
+        const sealed = await p.seal(a!, r);
+        const open = { salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
+        expect(await p.open(b!, open)).toEqual(r.plaintext);
+        expect(await p.open(other!, open)).toBeUndefined();
+        // The provider keeps its own copy: wiping the caller's buffer changes nothing.
+        bytes.fill(0);
+        expect(await p.open(a!, open)).toEqual(r.plaintext);
+        await p.destroyMaterial([a!]);
+        expect(await p.open(a!, open)).toBeUndefined();
+        expect(await p.open(b!, open)).toEqual(r.plaintext);
+      });
+
+      test('Origin EXTERNAL end to end: wrap with the RSA-OAEP public key, import, encrypt, delete, re-import, decrypt', async () => {
+        const { kms } = await setup();
+        const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL' });
+        const keyId = KeyMetadata!.KeyId!;
+        expect(KeyMetadata!.KeyState).toBe('PendingImport');
+        const material = rand(32);
+        const importOnce = async () => {
+          const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+          const pub = await globalThis.crypto.subtle.importKey('spki', params.PublicKey as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
+          const wrapped = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
+          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped });
+        };
+        const first = await importOnce();
+        const plaintext = rand(20);
+        const { CiphertextBlob } = await kms.encrypt({ KeyId: keyId, Plaintext: plaintext });
+        await kms.deleteImportedKeyMaterial({ KeyId: keyId });
+        await expect(kms.decrypt({ CiphertextBlob })).rejects.toBeInstanceOf(KMSInvalidStateException);
+        const again = await importOnce();
+        expect(again.KeyMaterialId).toBe(first.KeyMaterialId);
+        expect((await kms.decrypt({ CiphertextBlob })).Plaintext).toEqual(plaintext);
+      });
+    });
+
     describe('material: create, seal, open, destroy', () => {
       test('createMaterial returns a fresh KeyMaterialId (64 lowercase hex) each time', async () => {
         const p = await makeProvider();

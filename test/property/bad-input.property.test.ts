@@ -73,6 +73,9 @@ const FIELDS: Record<string, readonly string[]> = {
   retireGrant: ['GrantToken', 'KeyId', 'GrantId', 'DryRun'],
   revokeGrant: ['KeyId', 'GrantId', 'DryRun'],
   replicateKey: ['KeyId', 'ReplicaRegion', 'Policy', 'BypassPolicyLockoutSafetyCheck', 'Description', 'Tags'],
+  getParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
+  importKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial', 'ValidTo', 'ExpirationModel', 'ImportType', 'KeyMaterialDescription', 'KeyMaterialId'],
+  deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
 };
 
@@ -88,6 +91,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   policies: ['getKeyPolicy', 'putKeyPolicy', 'listKeyPolicies'],
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
   multiRegion: ['replicateKey', 'updatePrimaryRegion'],
+  imports: ['getParametersForImport', 'importKeyMaterial', 'deleteImportedKeyMaterial'],
 };
 const FAMILY_BUDGET = 300;
 
@@ -191,12 +195,13 @@ interface World {
   keyId: string;
   keyArn: string;
   otherKeyId: string;
+  externalKeyId: string;
   blob: Uint8Array;
 }
 
 /** Valid (or nearly valid) values per member, so calls also get past validation into the operation. */
 function goodValues(w: World): Record<string, readonly unknown[]> {
-  const keyRefs = [w.keyId, w.keyArn, 'alias/bad-input', w.keyArn.replace(`key/${w.keyId}`, 'alias/bad-input'), w.otherKeyId, `mrk-${'0'.repeat(32)}`];
+  const keyRefs = [w.keyId, w.keyArn, 'alias/bad-input', w.keyArn.replace(`key/${w.keyId}`, 'alias/bad-input'), w.otherKeyId, w.externalKeyId, `mrk-${'0'.repeat(32)}`];
   return {
     KeyId: keyRefs,
     TargetKeyId: keyRefs,
@@ -221,6 +226,15 @@ function goodValues(w: World): Record<string, readonly unknown[]> {
     Policy: ['{}', '[]', 'not json', '{"Version":"2012-10-17","Statement":[]}', `{"a":"${'x'.repeat(33_000)}"}`],
     Description: ['a description', ''],
     Origin: ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM'],
+    WrappingAlgorithm: ['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSAES_PKCS1_V1_5', 'SM2PKE'],
+    WrappingKeySpec: ['RSA_2048', 'SM2'],
+    ImportToken: [new Uint8Array(33), new Uint8Array(1)],
+    EncryptedKeyMaterial: [new Uint8Array(256), new Uint8Array(6144)],
+    ValidTo: [new Date(Date.now() + 86_400_000), new Date(0), new Date(Number.NaN)],
+    ExpirationModel: ['KEY_MATERIAL_EXPIRES', 'KEY_MATERIAL_DOES_NOT_EXPIRE'],
+    ImportType: ['NEW_KEY_MATERIAL', 'EXISTING_KEY_MATERIAL'],
+    KeyMaterialDescription: ['desc', ''],
+    KeyMaterialId: ['a'.repeat(64), 'xyz'],
     CustomKeyStoreId: ['cks-1234567890abcdef0'],
     XksKeyId: ['xks-key'],
     BypassPolicyLockoutSafetyCheck: [true],
@@ -288,8 +302,10 @@ async function world(): Promise<World> {
   // A multi-Region key, so ReplicateKey and UpdatePrimaryRegion get past the key checks too.
   const other = await kms.createKey({ MultiRegion: true });
   await kms.createAlias({ AliasName: 'alias/bad-input', TargetKeyId: KeyMetadata!.KeyId! });
+  // A key for imported material (PendingImport), so the import operations get past the key checks too.
+  const external = await kms.createKey({ Origin: 'EXTERNAL' });
   const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: new Uint8Array([1, 2, 3]), EncryptionContext: { a: 'b' } });
-  return { kms, keyId: KeyMetadata!.KeyId!, keyArn: KeyMetadata!.Arn!, otherKeyId: other.KeyMetadata!.KeyId!, blob: CiphertextBlob! };
+  return { kms, keyId: KeyMetadata!.KeyId!, keyArn: KeyMetadata!.Arn!, otherKeyId: other.KeyMetadata!.KeyId!, externalKeyId: external.KeyMetadata!.KeyId!, blob: CiphertextBlob! };
 }
 
 function show(value: unknown): string {

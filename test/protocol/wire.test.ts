@@ -50,7 +50,7 @@ describe('wire protocol', () => {
     };
     expect(await type(call(kms, 'NoSuchThing', {}))).toEqual([400, 'UnknownOperationException']);
     expect(await type(handleWireRequest(kms, { method: 'POST', headers: {}, body: '{}' }))).toEqual([400, 'UnknownOperationException']);
-    expect(await type(call(kms, 'GetParametersForImport', {}))).toEqual([400, 'UnsupportedOperationException']);
+    expect(await type(call(kms, 'CreateCustomKeyStore', {}))).toEqual([400, 'UnsupportedOperationException']);
     expect(await type(call(kms, 'ListKeys', '{"Limit": '))).toEqual([400, 'SerializationException']);
     expect(await type(call(kms, 'ListKeys', '[1,2]'))).toEqual([400, 'SerializationException']);
     expect(await type(call(kms, 'Encrypt', { KeyId: 'k', Plaintext: 12 }))).toEqual([400, 'SerializationException']);

@@ -1,0 +1,261 @@
+/**
+ * Imported key material (BYOK): GetParametersForImport, ImportKeyMaterial,
+ * DeleteImportedKeyMaterial, for keys created with Origin EXTERNAL (SYMMETRIC_DEFAULT and HMAC).
+ *
+ * GetParametersForImport makes a fresh RSA wrapping key pair as provider material (its private
+ * half never leaves the provider) and an import token: random bytes naming a record in the store
+ * (key ARN, wrapping key, algorithm, expiry), so a token works across processes sharing a store.
+ * ImportKeyMaterial unwraps with the provider's RSA-OAEP (and, for RSA_AES_KEY_WRAP_*, AES key
+ * wrap with padding, RFC 5649) and hands the material to the provider under a KeyMaterialId
+ * derived from the material and the key: the same material always gets the same id, which is how
+ * a re-import is recognised as the same material (different material is
+ * IncorrectKeyMaterialException), and why ciphertexts made before a delete + re-import decrypt.
+ */
+import { aeskwp } from '@noble/ciphers/aes.js';
+import { AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec } from '../api/enums.js';
+import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
+import type { DeleteImportedKeyMaterialResponse, GetParametersForImportResponse, ImportKeyMaterialResponse } from '../api/shapes.js';
+import { Checks, type Input, plainValidation } from '../api/validate.js';
+import { concatBytes, toHex, utf8Encode } from '../crypto/bytes.js';
+import { hmac } from '../crypto/hmac.js';
+import { randomBytes } from '../crypto/random.js';
+import {
+  ExpiredImportTokenException,
+  IncorrectKeyMaterialException,
+  InvalidCiphertextException,
+  InvalidImportTokenException,
+  NotFoundException,
+  UnsupportedOperationException,
+} from '../errors.js';
+import type { ImportTokenRecord, KeyRecord } from '../keys/record.js';
+import { checkState, type KeyOperation } from '../keys/states.js';
+import { DAY_MS, type Env } from './env.js';
+import { keyIdMember } from './fields.js';
+import { findKey, keyNotFound, removeImportedMaterial } from './lookup.js';
+
+/** Import tokens and wrapping keys are valid for 24 hours (API reference). */
+const TOKEN_LIFETIME_MS = DAY_MS;
+/** Expired tokens are still recognised (ExpiredImportTokenException) for this long, then forgotten. */
+const EXPIRED_TOKEN_RETENTION_MS = 7 * DAY_MS;
+/** ValidTo may be at most 365 days after the request (API reference). */
+const MAX_VALID_TO_MS = 365 * DAY_MS;
+const TOKEN_VERSION = 1;
+const TOKEN_BYTES = 1 + 32;
+const MODULUS_BYTES = { RSA_2048: 256, RSA_3072: 384, RSA_4096: 512 } as const;
+type RsaWrappingKeySpec = keyof typeof MODULUS_BYTES;
+const MATERIAL_ID_LABEL = utf8Encode('kmsbox imported key material id\0');
+const KEY_MATERIAL_ID = /^[a-f0-9]{64}$/;
+const KEY_MATERIAL_DESCRIPTION = /^[a-zA-Z0-9:/_\s.-]+$/;
+
+/** The material sizes AWS accepts per key spec, in bytes (developer guide, "importing key material"). */
+const HMAC_IMPORT_BYTES = { HMAC_224: [28, 64], HMAC_256: [32, 64], HMAC_384: [48, 128], HMAC_512: [64, 128] } as const;
+
+/** AWS-recorded: the import operations on a key whose origin is not EXTERNAL. */
+function checkExternal(key: KeyRecord): void {
+  if (key.origin !== 'EXTERNAL') {
+    throw new UnsupportedOperationException({ message: `${key.arn} origin is ${key.origin} which is not valid for this operation.` });
+  }
+}
+
+async function importableKey(env: Env, keyId: string, operation: KeyOperation): Promise<KeyRecord> {
+  const key = await findKey(env, keyId);
+  checkExternal(key);
+  checkState(operation, key);
+  return key;
+}
+
+export async function getParametersForImport(env: Env, input: Input): Promise<GetParametersForImportResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const algorithm = c.oneOf('WrappingAlgorithm', AlgorithmSpec, true);
+  const wrappingKeySpec = c.oneOf('WrappingKeySpec', WrappingKeySpec, true);
+  c.done();
+  if (algorithm === 'RSAES_PKCS1_V1_5') {
+    // AWS stopped supporting it on 2023-10-10 (API reference); its exact answer is not recorded.
+    throw plainValidation('The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 or RSA_AES_KEY_WRAP_SHA_1.');
+  }
+  if (algorithm === 'SM2PKE' || wrappingKeySpec === 'SM2') {
+    if (algorithm === 'SM2PKE' && wrappingKeySpec === 'SM2') {
+      throw new UnsupportedOperationException({ message: 'The SM2PKE wrapping algorithm and SM2 wrapping keys are supported in China Regions only.' });
+    }
+    throw plainValidation(`WrappingAlgorithm ${algorithm!} is not compatible with WrappingKeySpec ${wrappingKeySpec!}.`);
+  }
+  const spec = wrappingKeySpec as RsaWrappingKeySpec;
+  const key = await importableKey(env, keyId!, 'GetParametersForImport');
+  await sweepTokens(env);
+
+  const now = env.now();
+  const wrappingMaterialId = await env.provider.createMaterial(spec, 'ENCRYPT_DECRYPT');
+  const token = concatBytes(new Uint8Array([TOKEN_VERSION]), randomBytes(TOKEN_BYTES - 1));
+  const record: ImportTokenRecord = { keyArn: key.arn, wrappingMaterialId, wrappingAlgorithm: algorithm!, wrappingKeySpec: spec, validTo: now + TOKEN_LIFETIME_MS };
+  let publicKey: Uint8Array;
+  try {
+    publicKey = await env.provider.publicKey(wrappingMaterialId);
+    await env.provider.update((s) => {
+      const current = s.keys[key.arn];
+      if (current === undefined) throw keyNotFound(key.arn);
+      checkState('GetParametersForImport', current);
+      (s.importTokens ??= {})[toHex(token)] = record;
+    });
+  } catch (error) {
+    await env.provider.destroyMaterial([wrappingMaterialId]).catch(() => undefined);
+    throw error;
+  }
+  return { KeyId: key.arn, ImportToken: token, PublicKey: publicKey, ParametersValidTo: new Date(record.validTo) };
+}
+
+export async function importKeyMaterial(env: Env, input: Input): Promise<ImportKeyMaterialResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const token = c.bytes('ImportToken', { required: true, min: 1, max: 6144 });
+  const encrypted = c.bytes('EncryptedKeyMaterial', { required: true, min: 1, max: 6144 });
+  const validToValue = c.present('ValidTo');
+  if (validToValue !== undefined && !(validToValue instanceof Date && Number.isFinite(validToValue.getTime()))) {
+    c.add(`Value at 'validTo' failed to satisfy constraint: Member must be of type timestamp`);
+  }
+  const model = c.oneOf('ExpirationModel', ExpirationModelType);
+  const importType = c.oneOf('ImportType', ImportType);
+  c.string('KeyMaterialDescription', { min: 0, max: 256, pattern: KEY_MATERIAL_DESCRIPTION });
+  const materialIdInput = c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID });
+  c.done();
+  const validTo = validToValue instanceof Date ? validToValue.getTime() : undefined;
+  // Without ExpirationModel: expiring when ValidTo is given (the model's documented default),
+  // else not expiring (what AWS reports after such an import, AWS-recorded).
+  const expirationModel = model ?? (validTo !== undefined ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE');
+  if (expirationModel === 'KEY_MATERIAL_EXPIRES' && validTo === undefined) {
+    throw plainValidation('A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES'); // AWS-recorded
+  }
+  if (expirationModel === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && validTo !== undefined) {
+    throw plainValidation('A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
+  }
+  const now = env.now();
+  if (validTo !== undefined && validTo <= now) throw plainValidation('The validTo date must be in the future.');
+  if (validTo !== undefined && validTo > now + MAX_VALID_TO_MS) throw plainValidation('The validTo date must be no more than 365 days in the future.');
+
+  const key = await importableKey(env, keyId!, 'ImportKeyMaterial');
+  const previous = key.materials[key.materials.length - 1];
+  if (importType === 'NEW_KEY_MATERIAL' && previous !== undefined) {
+    throw new UnsupportedOperationException({
+      message: `kmsbox does not support importing new key material into ${key.arn} (ImportType NEW_KEY_MATERIAL, for on-demand rotation); re-import its existing key material instead.`,
+    });
+  }
+
+  const tokenRecord = await env.provider.read((s) => (token!.length === TOKEN_BYTES && token![0] === TOKEN_VERSION ? s.importTokens?.[toHex(token!)] : undefined));
+  if (tokenRecord === undefined || tokenRecord.keyArn !== key.arn) {
+    throw new InvalidImportTokenException({ message: 'The import token is invalid or is associated with a different KMS key.' });
+  }
+  if (tokenRecord.validTo <= now) {
+    throw new ExpiredImportTokenException({ message: 'The import token has expired. Use GetParametersForImport to get a new import token and public key.' });
+  }
+
+  const material = await unwrap(env, tokenRecord, encrypted!);
+  try {
+    checkMaterialSize(key, material);
+    const materialId = toHex(hmac.hmac('SHA-256', material, concatBytes(MATERIAL_ID_LABEL, utf8Encode(key.arn))));
+    if (previous !== undefined && previous.id !== materialId) {
+      throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
+    }
+    if (materialIdInput !== undefined && materialIdInput !== materialId) {
+      throw new IncorrectKeyMaterialException({ message: `The key material does not have KeyMaterialId ${materialIdInput}.` });
+    }
+    const hadMaterial = key.imported !== undefined;
+    await env.provider.importMaterial(key.keySpec, material, materialId);
+    try {
+      await env.provider.update((s) => {
+        const k = s.keys[key.arn];
+        if (k === undefined) throw keyNotFound(key.arn);
+        checkState('ImportKeyMaterial', k);
+        const last = k.materials[k.materials.length - 1];
+        if (last !== undefined && last.id !== materialId) {
+          throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
+        }
+        if (last === undefined) k.materials.push({ id: materialId, createdAt: now });
+        k.imported = { expirationModel, ...(validTo !== undefined ? { validTo } : {}) };
+        if (k.state === 'PendingImport') k.state = 'Enabled';
+      });
+    } catch (error) {
+      // The material was not in use before this call: it must not stay behind.
+      if (!hadMaterial) await env.provider.destroyMaterial([materialId]).catch(() => undefined);
+      throw error;
+    }
+    return { KeyId: key.arn, KeyMaterialId: materialId };
+  } finally {
+    material.fill(0);
+  }
+}
+
+export async function deleteImportedKeyMaterial(env: Env, input: Input): Promise<DeleteImportedKeyMaterialResponse> {
+  const c = new Checks(input);
+  const keyId = keyIdMember(c);
+  const materialIdInput = c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID });
+  c.done();
+  const key = await importableKey(env, keyId!, 'DeleteImportedKeyMaterial');
+  const current = key.materials[key.materials.length - 1];
+  if (materialIdInput !== undefined && materialIdInput !== current?.id) {
+    throw new NotFoundException({ message: `Key material ${materialIdInput} is not associated with ${key.arn}.` });
+  }
+  // A key without material (PendingImport): no effect, as the key-state table says.
+  await removeImportedMaterial(env, key.arn, 'DeleteImportedKeyMaterial');
+  return { KeyId: key.arn, ...(current !== undefined ? { KeyMaterialId: current.id } : {}) };
+}
+
+/** The key material from EncryptedKeyMaterial, or InvalidCiphertextException. */
+async function unwrap(env: Env, token: ImportTokenRecord, encrypted: Uint8Array): Promise<Uint8Array> {
+  const invalid = () => new InvalidCiphertextException({ message: `The EncryptedKeyMaterial cannot be decrypted with the wrapping key of this import token and ${token.wrappingAlgorithm}.` });
+  const oaep = token.wrappingAlgorithm.endsWith('SHA_256') ? 'RSAES_OAEP_SHA_256' : 'RSAES_OAEP_SHA_1';
+  const modulus = MODULUS_BYTES[token.wrappingKeySpec as RsaWrappingKeySpec];
+  if (token.wrappingAlgorithm === 'RSAES_OAEP_SHA_1' || token.wrappingAlgorithm === 'RSAES_OAEP_SHA_256') {
+    if (encrypted.length !== modulus) throw invalid();
+    const material = await env.provider.asymmetricDecrypt(token.wrappingMaterialId, oaep, encrypted);
+    if (material === undefined) throw invalid();
+    return material;
+  }
+  // RSA_AES_KEY_WRAP_SHA_*: RSA-OAEP of an ephemeral AES key, then that key's AES-KWP (RFC 5649) of the material.
+  if (encrypted.length < modulus + 16) throw invalid();
+  const aesKey = await env.provider.asymmetricDecrypt(token.wrappingMaterialId, oaep, encrypted.subarray(0, modulus));
+  if (aesKey === undefined || ![16, 24, 32].includes(aesKey.length)) throw invalid();
+  try {
+    return aeskwp(aesKey).decrypt(encrypted.subarray(modulus));
+  } catch {
+    throw invalid();
+  } finally {
+    aesKey.fill(0);
+  }
+}
+
+function checkMaterialSize(key: KeyRecord, material: Uint8Array): void {
+  if (key.keySpec === 'SYMMETRIC_DEFAULT') {
+    if (material.length !== 32) {
+      throw new IncorrectKeyMaterialException({ message: `Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes); this is ${material.length} bytes.` });
+    }
+    return;
+  }
+  if (isHmacSpec(key.keySpec)) {
+    const [min, max] = HMAC_IMPORT_BYTES[key.keySpec];
+    if (material.length < min || material.length > max) {
+      throw new IncorrectKeyMaterialException({
+        message: `Key material for a ${key.keySpec} key (${HMAC_SPECS[key.keySpec].algorithm}) must be ${min} to ${max} bytes; this is ${material.length} bytes.`,
+      });
+    }
+    return;
+  }
+  throw new UnsupportedOperationException({ message: `Importing ${key.keySpec} key material is not supported by kmsbox yet.` });
+}
+
+/** Forgets import tokens that expired more than a week ago, with their wrapping keys. */
+async function sweepTokens(env: Env): Promise<void> {
+  const cutoff = env.now() - EXPIRED_TOKEN_RETENTION_MS;
+  const stale = await env.provider.read((s) => Object.entries(s.importTokens ?? {}).filter(([, t]) => t.validTo <= cutoff).map(([id]) => id));
+  if (stale.length === 0) return;
+  const ids = await env.provider.update((s) => {
+    const out: string[] = [];
+    for (const id of stale) {
+      const t = s.importTokens?.[id];
+      if (t === undefined) continue;
+      out.push(t.wrappingMaterialId);
+      delete s.importTokens![id];
+    }
+    return out;
+  });
+  await env.provider.destroyMaterial(ids);
+}
