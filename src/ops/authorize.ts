@@ -7,6 +7,7 @@ import type { Input } from '../api/validate.js';
 import type { GrantRecord, KeyRecord } from '../keys/record.js';
 import { parsePolicy } from '../policy/document.js';
 import { AccessDeniedException } from '../errors.js';
+import { aliasArn } from '../keys/arn.js';
 import { accessDenied, accountOf, decide, roleOf, samePrincipal, type ConditionValues } from '../policy/evaluate.js';
 import type { Env } from './env.js';
 
@@ -217,7 +218,11 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   if (caller.authorized.has(memo)) return;
   const needsAliases = parsePolicy(key.policy, 'key').usesResourceAliases || caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
   const aliases = needsAliases
-    ? await env.provider.read((s) => Object.values(s.aliases).filter((a) => a.targetKeyId === key.keyId).map((a) => a.aliasName))
+    ? await env.provider.read((s) => {
+        // This key's own aliases: a multi-Region replica shares the key id, not the aliases.
+        const own = aliasArn(key.region, key.accountId, 'alias/');
+        return Object.values(s.aliases).filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own)).map((a) => a.aliasName);
+      })
     : undefined;
   const requestAlias = requestAliasOf(opts.keyIdInput);
   const values = conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...(requestAlias ? { requestAlias } : {}) });

@@ -17,7 +17,7 @@ import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
 import type { DeleteImportedKeyMaterialResponse, GetParametersForImportResponse, ImportKeyMaterialResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { concatBytes, toHex, utf8Encode } from '../crypto/bytes.js';
-import { hmac } from '../crypto/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   ExpiredImportTokenException,
@@ -134,6 +134,14 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
 
   const key = await importableKey(env, keyId!, 'ImportKeyMaterial');
   const previous = key.materials[key.materials.length - 1];
+  // AWS: ImportType and KeyMaterialId are for symmetric encryption keys only; a KeyMaterialId names
+  // material already associated with the key, so never with NEW_KEY_MATERIAL.
+  if ((importType !== undefined || materialIdInput !== undefined) && key.keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw plainValidation('ImportType and KeyMaterialId are only valid for symmetric encryption keys.');
+  }
+  if (materialIdInput !== undefined && (importType === 'NEW_KEY_MATERIAL' || previous === undefined)) {
+    throw plainValidation('KeyMaterialId must name key material already associated with the key, and cannot be used with ImportType NEW_KEY_MATERIAL.');
+  }
   if (importType === 'NEW_KEY_MATERIAL' && previous !== undefined) {
     throw new UnsupportedOperationException({
       message: `kmsbox does not support importing new key material into ${key.arn} (ImportType NEW_KEY_MATERIAL, for on-demand rotation); re-import its existing key material instead.`,
@@ -151,7 +159,9 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   const material = await unwrap(env, tokenRecord, encrypted!);
   try {
     checkMaterialSize(key, material);
-    const materialId = toHex(hmac.hmac('SHA-256', material, concatBytes(MATERIAL_ID_LABEL, utf8Encode(key.arn))));
+    // A fingerprint, not a MAC under the material: an HMAC keyed with it would be a valid
+    // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
+    const materialId = toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(key.arn), sha256(material))));
     if (previous !== undefined && previous.id !== materialId) {
       throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
     }

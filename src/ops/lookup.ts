@@ -216,7 +216,8 @@ export async function deleteKeys(env: Env, arns: readonly string[]): Promise<voi
         const primary = rest.find((k) => !isReplica(k));
         if (primary && rest.length === 1 && primary.state === 'PendingReplicaDeletion') {
           primary.state = 'PendingDeletion';
-          primary.deletionDate = env.now() + (primary.pendingWindowInDays ?? 30) * DAY_MS;
+          // The window starts when the last replica was due, not when a lazy sweep noticed it.
+          primary.deletionDate = (key.deletionDate ?? env.now()) + (primary.pendingWindowInDays ?? 30) * DAY_MS;
         }
       }
       const sameAccount = aliasArn(key.region, key.accountId, 'alias/');

@@ -417,3 +417,32 @@ describe('BYOK through the real @aws-sdk/client-kms', () => {
     expect(wrong).toBeInstanceOf(IncorrectKeyMaterialException);
   });
 });
+
+describe('KeyMaterialId and ImportType', () => {
+  it('the KeyMaterialId of an imported HMAC_256 key is not a MAC of anything under that key', async () => {
+    const { kms } = setup();
+    const { keyId, arn } = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    const { KeyMaterialId } = await importMaterial(kms, keyId, randomBytes(32));
+    // Were the id HMAC(material, label ‖ arn), it would verify as a MAC of label ‖ arn.
+    const label = utf8(`kmsbox imported key material id\0${arn}`);
+    await rejects(() => kms.verifyMac({ KeyId: keyId, Message: label, MacAlgorithm: 'HMAC_SHA_256', Mac: new Uint8Array(Buffer.from(KeyMaterialId!, 'hex')) }), 'KMSInvalidMacException');
+  });
+
+  it('ImportType and KeyMaterialId: symmetric keys only; a KeyMaterialId names material already on the key, never with NEW_KEY_MATERIAL', async () => {
+    const { kms } = setup();
+    const material = randomBytes(32);
+    const call = async (keyId: string, extra: object) => {
+      const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+      return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', material), ...extra });
+    };
+    const someId = 'a'.repeat(64);
+    const symmetric = await externalKey(kms);
+    await rejects(() => call(symmetric.keyId, { KeyMaterialId: someId }), 'ValidationException'); // nothing imported yet
+    const { KeyMaterialId } = await call(symmetric.keyId, {});
+    await rejects(() => call(symmetric.keyId, { KeyMaterialId, ImportType: 'NEW_KEY_MATERIAL' }), 'ValidationException');
+    expect((await call(symmetric.keyId, { KeyMaterialId, ImportType: 'EXISTING_KEY_MATERIAL' })).KeyMaterialId).toBe(KeyMaterialId);
+    const hmacKey = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await rejects(() => call(hmacKey.keyId, { ImportType: 'EXISTING_KEY_MATERIAL' }), 'ValidationException');
+    await rejects(() => call(hmacKey.keyId, { KeyMaterialId: someId }), 'ValidationException');
+  });
+});

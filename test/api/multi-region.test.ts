@@ -222,13 +222,13 @@ describe('deletion of multi-Region keys', () => {
     expect((await us.listKeys()).Keys!.map((k) => k.KeyId)).toContain(primary.KeyId);
     expect(text((await eu.decrypt({ CiphertextBlob: c.CiphertextBlob })).Plaintext)).toBe('survives in eu');
     // A replica is deleted independently; when the last one goes, the primary's window starts.
-    await eu.scheduleKeyDeletion({ KeyId: replica.KeyId, PendingWindowInDays: 7 });
+    const replicaDue = (await eu.scheduleKeyDeletion({ KeyId: replica.KeyId, PendingWindowInDays: 7 })).DeletionDate!;
     expect((await eu.describeKey({ KeyId: replica.KeyId })).KeyMetadata!.KeyState).toBe('PendingDeletion');
     clock.advance(7 * DAY + 1);
     await rejects(() => eu.describeKey({ KeyId: replica.KeyId }), 'NotFoundException');
     const waiting = (await us.describeKey({ KeyId: primary.KeyId })).KeyMetadata!;
     expect(waiting.KeyState).toBe('PendingDeletion');
-    expect(waiting.DeletionDate!.getTime()).toBe(clock.now().getTime() + 7 * DAY);
+    expect(waiting.DeletionDate!.getTime()).toBe(replicaDue.getTime() + 7 * DAY);
     expect(waiting.MultiRegionConfiguration!.ReplicaKeys).toEqual([]);
     clock.advance(7 * DAY + 1);
     await rejects(() => us.describeKey({ KeyId: primary.KeyId }), 'NotFoundException');
@@ -313,5 +313,35 @@ describe('under the AWS SDK v3 client', () => {
     expect(dec.KeyId).toBe(out.ReplicaKeyMetadata!.Arn);
     const again = await usClient.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' })).catch((e: unknown) => e);
     expect((again as Error).name).toBe('AlreadyExistsException');
+  });
+});
+
+describe('multi-Region keys: what is not shared', () => {
+  it("a primary's alias is not an alias of its replica (kms:ResourceAliases)", async () => {
+    const policy = doc({ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/us-prod' } } });
+    const us = new Kms({ identityPolicies: { [APP]: [policy] } });
+    const eu = us.withRegion('eu-west-1');
+    const id = (await us.createKey({ MultiRegion: true })).KeyMetadata!.KeyId!;
+    await us.replicateKey({ KeyId: id, ReplicaRegion: 'eu-west-1' });
+    await us.createAlias({ AliasName: 'alias/us-prod', TargetKeyId: id });
+    expect((await us.withPrincipal(APP).encrypt({ KeyId: id, Plaintext: utf8('x') })).KeyId).toMatch(/us-east-1/);
+    expect((await eu.listAliases({ KeyId: id })).Aliases).toEqual([]);
+    await rejects(() => eu.withPrincipal(APP).encrypt({ KeyId: id, Plaintext: utf8('x') }), 'AccessDeniedException');
+  });
+
+  it("a primary waiting for its replicas starts its own window when the last replica was due, not when a request noticed", async () => {
+    const clock = new ManualClock(new Date('2026-05-01T00:00:00Z'));
+    const us = new Kms({ clock });
+    const eu = us.withRegion('eu-west-1');
+    const id = (await us.createKey({ MultiRegion: true })).KeyMetadata!.KeyId!;
+    await us.replicateKey({ KeyId: id, ReplicaRegion: 'eu-west-1' });
+    await us.scheduleKeyDeletion({ KeyId: id, PendingWindowInDays: 7 });
+    const { DeletionDate } = await eu.scheduleKeyDeletion({ KeyId: id, PendingWindowInDays: 7 });
+    clock.advance(8 * DAY); // the replica was due a day ago; nothing has looked since
+    const md = (await us.describeKey({ KeyId: id })).KeyMetadata!;
+    expect(md.KeyState).toBe('PendingDeletion');
+    expect(md.DeletionDate!.getTime()).toBe(DeletionDate!.getTime() + 7 * DAY);
+    clock.advance(60 * DAY); // long past both windows: the primary is gone too
+    await rejects(() => us.describeKey({ KeyId: id }), 'NotFoundException');
   });
 });
