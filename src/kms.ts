@@ -17,6 +17,7 @@ import { parsePolicy } from './policy/document.js';
 import type { Env } from './ops/env.js';
 import { readInput } from './api/validate.js';
 import { MemoryProvider } from './providers/memory.js';
+import { REGION_NAME } from './keys/arn.js';
 import type { KeyMaterialProvider } from './providers/types.js';
 
 export interface KmsOptions {
@@ -45,7 +46,6 @@ interface Shared {
   readonly sinks: readonly AuditSink[];
 }
 
-const REGION = /^([a-z]+-){2,3}\d+$/;
 /** Carries the shared state from a Kms to the views it makes. */
 const SHARED = Symbol('kmsbox.shared');
 
@@ -78,7 +78,7 @@ export class Kms {
   constructor(options: KmsOptions = {}) {
     const region = options.region ?? 'us-east-1';
     const accountId = options.accountId ?? '111122223333';
-    if (!REGION.test(region)) throw plainValidation(`Invalid region '${region}'.`);
+    if (!REGION_NAME.test(region)) throw plainValidation(`Invalid region '${region}'.`);
     if (!ACCOUNT.test(accountId)) throw plainValidation(`Invalid account id '${accountId}': it must be 12 digits.`);
     this.region = region;
     this.accountId = accountId;

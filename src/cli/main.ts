@@ -11,6 +11,7 @@ import { FileProvider } from '../providers/file.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
 import { startServer } from '../server/http-server.js';
 import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
+import { REGION_NAME } from '../keys/arn.js';
 
 /** `kmsbox audit verify FILE` */
 function audit(args: string[]): number {
@@ -125,15 +126,13 @@ async function serve(args: string[]): Promise<void> {
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
 }
 
-const REGION = /^([a-z]+-){2,3}\d+$/;
-
 /**
  * The region for a verb, as the AWS CLI picks it: `--region`, else AWS_REGION, else
  * AWS_DEFAULT_REGION, else us-east-1. The same for `--store` and `--endpoint-url`.
  */
 function cliRegion(globals: Map<string, string>): string {
   const region = globals.get('region') ?? (process.env.AWS_REGION || undefined) ?? (process.env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
-  if (!REGION.test(region)) throw new UsageError(`the region '${region}' is not a region name such as us-east-1`);
+  if (!REGION_NAME.test(region)) throw new UsageError(`the region '${region}' is not a region name such as us-east-1`);
   return region;
 }
 

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { toBase64 } from '../protocol/base64.js';
 import { decodeInput, encodeOutput } from '../protocol/codec.js';
+import { REGION_NAME } from '../keys/arn.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'json' | 'timestamp';
 
@@ -162,7 +163,7 @@ const QUERY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 function checkGlobal(name: string, value: string): void {
   if (name === 'output' && !OUTPUTS.includes(value)) throw new UsageError(`--output must be json or text (got '${value}')`);
   if (name === 'query' && !QUERY.test(value)) throw new UsageError(`Bad value for --query ${value}: kmsbox supports field paths such as KeyMetadata.KeyId`);
-  if (name === 'region' && !/^([a-z]+-){2,3}\d+$/.test(value)) throw new UsageError(`--region '${value}' is not a region name such as us-east-1`);
+  if (name === 'region' && !REGION_NAME.test(value)) throw new UsageError(`--region '${value}' is not a region name such as us-east-1`);
   if (name === 'endpoint-url') {
     let url: URL | undefined;
     try {

@@ -28,6 +28,9 @@ export function parseKeyRef(value: string): KeyRef | undefined {
   return isKeyId(rest) ? { kind: 'key', keyId: rest, partition, region, accountId } : undefined;
 }
 
+/** A region name as AWS writes them: us-east-1, us-gov-west-1, cn-north-1… */
+export const REGION_NAME = /^([a-z]+-){2,3}\d+$/;
+
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';

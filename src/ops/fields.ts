@@ -5,6 +5,11 @@ import type { TagRecord } from '../keys/record.js';
 
 export const MAX_TAGS = 50;
 
+/** The Policy member (CreateKey, PutKeyPolicy, ReplicateKey): the model's length and character set. */
+export function policyMember(c: Checks, required = false): string | undefined {
+  return c.string('Policy', { required, min: 1, max: 131_072, pattern: /^[\u0009\u000A\u000D\u0020-\u00FF]+$/ });
+}
+
 export function keyIdMember(c: Checks, field = 'KeyId', required = true): string | undefined {
   return c.string(field, { required, min: 1, max: 2048 });
 }

@@ -12,12 +12,12 @@
  * IncorrectKeyMaterialException), and why ciphertexts made before a delete + re-import decrypt.
  */
 import { aeskwp } from '@noble/ciphers/aes.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
 import type { DeleteImportedKeyMaterialResponse, GetParametersForImportResponse, ImportKeyMaterialResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { concatBytes, toHex, utf8Encode } from '../crypto/bytes.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   ExpiredImportTokenException,

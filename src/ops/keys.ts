@@ -17,7 +17,7 @@ import { canManagePolicy } from './authorize.js';
 import { keyArn, newKeyId } from '../keys/arn.js';
 import type { KeyRecord } from '../keys/record.js';
 import { DAY_MS, type Env } from './env.js';
-import { checkTagRules, grantTokens, keyIdMember, paging, tagList } from './fields.js';
+import { checkTagRules, grantTokens, keyIdMember, paging, policyMember, tagList } from './fields.js';
 import { familyOf, findKeyFor, isReplica, rotate, sweepDeletions, updateKey } from './lookup.js';
 
 /** The policy AWS attaches when CreateKey has none (reference §0.11). */
@@ -120,7 +120,7 @@ export function keyMetadata(k: KeyRecord, related: readonly KeyRecord[] = [k]): 
 
 export async function createKey(env: Env, input: Input): Promise<CreateKeyResponse> {
   const c = new Checks(input);
-  const policy = c.string('Policy', { min: 1, max: 131_072, pattern: /^[\u0009\u000A\u000D\u0020-\u00FF]+$/ });
+  const policy = policyMember(c);
   const description = c.string('Description', { min: 0, max: 8192 });
   const usage = c.oneOf('KeyUsage', KeyUsageType);
   const legacySpec = c.oneOf('CustomerMasterKeySpec', CustomerMasterKeySpec);
@@ -192,21 +192,15 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   };
   // Checked on the key as it will be (its spec, usage and tags are condition keys), before any material exists.
   if (policy !== undefined) checkKeyPolicy(env, record, policy, bypass);
-  if (origin === 'EXTERNAL') {
-    await env.provider.update((s) => {
-      s.keys[arn] = record;
-    });
-    return { KeyMetadata: keyMetadata(record) };
-  }
-  const materialId = await env.provider.createMaterial(spec, keyUsage);
-  record.materials.push({ id: materialId, createdAt: now });
+  // Origin EXTERNAL has no material until ImportKeyMaterial.
+  if (origin !== 'EXTERNAL') record.materials.push({ id: await env.provider.createMaterial(spec, keyUsage), createdAt: now });
   try {
     await env.provider.update((s) => {
       s.keys[arn] = record;
     });
   } catch (error) {
     // The record was not stored: its material must not stay behind, unreachable (as rotate does).
-    await env.provider.destroyMaterial([materialId]).catch(() => undefined);
+    await env.provider.destroyMaterial(record.materials.map((m) => m.id)).catch(() => undefined);
     throw error;
   }
   return { KeyMetadata: keyMetadata(record) };

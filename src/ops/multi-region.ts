@@ -8,18 +8,17 @@
 import type { ReplicateKeyResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { AlreadyExistsException, UnsupportedOperationException } from '../errors.js';
-import { keyArn, partitionOf } from '../keys/arn.js';
+import { keyArn, partitionOf, REGION_NAME } from '../keys/arn.js';
 import type { KeyRecord } from '../keys/record.js';
 import { checkState } from '../keys/states.js';
 import { authorizeKey, authorizeWithoutKey } from './authorize.js';
 import type { Env } from './env.js';
-import { checkTagRules, keyIdMember, tagList } from './fields.js';
+import { checkTagRules, keyIdMember, policyMember, tagList } from './fields.js';
 import { checkKeyPolicy, defaultKeyPolicy, keyMetadata } from './keys.js';
 import { familyOf, findKey, isReplica, keyNotFound, reloadKey, sweepDeletions } from './lookup.js';
 
 /** ReplicaRegion and PrimaryRegion (reference §2.1). */
-const REGION = { required: true, min: 1, max: 32, pattern: /^([a-z]+-){2,3}\d+$/ } as const;
-const POLICY_TEXT = /^[\u0009\u000A\u000D\u0020-\u00FF]+$/;
+const REGION = { required: true, min: 1, max: 32, pattern: REGION_NAME } as const;
 
 /** AWS-recorded for ReplicateKey of a replica; kmsbox uses it for every key that is not a multi-Region primary. */
 function notPrimary(key: KeyRecord): UnsupportedOperationException {
@@ -34,7 +33,7 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const replicaRegion = c.string('ReplicaRegion', REGION);
-  const policy = c.string('Policy', { min: 1, max: 131_072, pattern: POLICY_TEXT });
+  const policy = policyMember(c);
   const bypass = c.bool('BypassPolicyLockoutSafetyCheck') ?? false;
   const description = c.string('Description', { min: 0, max: 8192 });
   const tags = tagList(c) ?? [];

@@ -3,13 +3,12 @@ import type { GetKeyPolicyResponse, ListKeyPoliciesResponse } from '../api/shape
 import { Checks, type Input } from '../api/validate.js';
 import { NotFoundException } from '../errors.js';
 import type { Env } from './env.js';
-import { keyIdMember, paging } from './fields.js';
+import { keyIdMember, paging, policyMember } from './fields.js';
 import { checkKeyPolicy } from './keys.js';
 import { findKeyFor, updateKey } from './lookup.js';
 import { paginate } from '../api/pagination.js';
 
 const POLICY_NAME = 'default';
-const POLICY_TEXT = /^[\u0009\u000A\u000D\u0020-\u00FF]+$/;
 
 function policyName(c: Checks): string {
   const name = c.string('PolicyName', { min: 1, max: 128, pattern: /^[\w]+$/ }) ?? POLICY_NAME;
@@ -34,7 +33,7 @@ export async function putKeyPolicy(env: Env, input: Input): Promise<object> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const name = policyName(c);
-  const policy = c.string('Policy', { required: true, min: 1, max: 131_072, pattern: POLICY_TEXT });
+  const policy = policyMember(c, true);
   const bypass = c.bool('BypassPolicyLockoutSafetyCheck') ?? false;
   c.done();
   const key = await findKeyFor(env, keyId!, 'PutKeyPolicy', { aliases: false });

@@ -124,8 +124,7 @@ export function decide(r: AuthRequest): Decision {
   if (r.keyPolicy === undefined) return identityAllows ? { allowed: true, reason: 'identity-policy' } : { allowed: false, reason: 'no-identity-based-policy-allows' };
   // Another account's caller needs both: the key policy (naming it or its account) and an IAM
   // policy in its own account ("neither the key policy nor the IAM policy is sufficient").
-  const crossAccount = accountOf(r.principal) !== resourceAccountOf(r.resource);
-  if (direct && !crossAccount) return { allowed: true, reason: 'key-policy' };
+  if (direct && accountOf(r.principal) === resourceAccountOf(r.resource)) return { allowed: true, reason: 'key-policy' };
   if ((delegated || direct) && identityAllows) return { allowed: true, reason: 'identity-policy' };
   if (r.grantAllows?.()) return { allowed: true, reason: 'grant' };
   return { allowed: false, reason: delegated || direct ? 'no-identity-based-policy-allows' : 'no-resource-based-policy-allows' };

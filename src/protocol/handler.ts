@@ -9,6 +9,7 @@ import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
 import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
 import { verifySigV4, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
+import { REGION_NAME } from '../keys/arn.js';
 
 export interface WireRequest {
   method?: string | undefined;
@@ -88,7 +89,7 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
  */
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
-  let kms = scope.region !== undefined && /^([a-z]+-){2,3}\d+$/.test(scope.region) ? target.withRegion(scope.region) : target;
+  let kms = scope.region !== undefined && REGION_NAME.test(scope.region) ? target.withRegion(scope.region) : target;
   if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
   if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined) {
     kms = kms.withPrincipal(scope.principal ?? kms.principal, {
