@@ -67,22 +67,22 @@ describe('bad input to the envelope API', () => {
     const read = async (o: number, l: number) => envelope.subarray(o, o + l);
     const cases: Array<[string, () => unknown, string]> = [
       ['no options', () => decryptEnvelope(envelope, undefined as never), 'ValidationException'],
-      ['envelope not bytes', () => decryptEnvelope('x' as never, { kms }), 'ValidationException'],
-      ['maxRecipients 0', () => decryptEnvelope(envelope, { kms, maxRecipients: 0 }), 'ValidationException'],
-      ['maxRecipients 256', () => decryptEnvelope(envelope, { kms, maxRecipients: 256 }), 'ValidationException'],
-      ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
+      ['envelope not bytes', () => decryptEnvelope('x' as never, { kms, discovery: true }), 'ValidationException'],
+      ['maxRecipients 0', () => decryptEnvelope(envelope, { kms, discovery: true, maxRecipients: 0 }), 'ValidationException'],
+      ['maxRecipients 256', () => decryptEnvelope(envelope, { kms, discovery: true, maxRecipients: 256 }), 'ValidationException'],
+      ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, discovery: true, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
       ['keyIds not a list', () => decryptEnvelope(envelope, { kms, keyIds: 'k' as never }), 'ValidationException'],
-      ['cache not a DataKeyCache', () => decryptEnvelope(envelope, { kms, cache: {} as never }), 'ValidationException'],
-      ['context not an object', () => decryptEnvelope(envelope, { kms, encryptionContext: 'x' as never }), 'ValidationException'],
-      ['stream options', () => createDecryptStream({ kms, maxRecipients: -1 }), 'ValidationException'],
-      ['stream chunk not bytes', () => feed(createDecryptStream({ kms }), 'abc'), 'InvalidCiphertextException'],
-      ['range end before start', () => decryptRange(read, { kms }, { start: 10, end: 5 }), 'ValidationException'],
-      ['range not integers', () => decryptRange(read, { kms }, { start: 0.5, end: 5 }), 'ValidationException'],
-      ['range start past the end', () => decryptRange(read, { kms }, { start: 1000, end: 1001, size: envelope.length }), 'ValidationException'],
-      ['negative size', () => decryptRange(read, { kms }, { start: 0, end: 1, size: -1 }), 'ValidationException'],
-      ['read not a function', () => decryptRange(5 as never, { kms }, { start: 0, end: 1 }), 'ValidationException'],
-      ['read returns junk', () => decryptRange(async () => 'x' as never, { kms }, { start: 0, end: 1 }), 'ValidationException'],
-      ['read throws', () => decryptRange(async () => { throw new TypeError('disk on fire'); }, { kms }, { start: 0, end: 1 }), 'KMSInternalException'],
+      ['cache not a DataKeyCache', () => decryptEnvelope(envelope, { kms, discovery: true, cache: {} as never }), 'ValidationException'],
+      ['context not an object', () => decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: 'x' as never }), 'ValidationException'],
+      ['stream options', () => createDecryptStream({ kms, discovery: true, maxRecipients: -1 }), 'ValidationException'],
+      ['stream chunk not bytes', () => feed(createDecryptStream({ kms, discovery: true }), 'abc'), 'InvalidCiphertextException'],
+      ['range end before start', () => decryptRange(read, { kms, discovery: true }, { start: 10, end: 5 }), 'ValidationException'],
+      ['range not integers', () => decryptRange(read, { kms, discovery: true }, { start: 0.5, end: 5 }), 'ValidationException'],
+      ['range start past the end', () => decryptRange(read, { kms, discovery: true }, { start: 1000, end: 1001, size: envelope.length }), 'ValidationException'],
+      ['negative size', () => decryptRange(read, { kms, discovery: true }, { start: 0, end: 1, size: -1 }), 'ValidationException'],
+      ['read not a function', () => decryptRange(5 as never, { kms, discovery: true }, { start: 0, end: 1 }), 'ValidationException'],
+      ['read returns junk', () => decryptRange(async () => 'x' as never, { kms, discovery: true }, { start: 0, end: 1 }), 'ValidationException'],
+      ['read throws', () => decryptRange(async () => { throw new TypeError('disk on fire'); }, { kms, discovery: true }, { start: 0, end: 1 }), 'KMSInternalException'],
       ['inspect junk', () => inspectEnvelope('x' as never), 'ValidationException'],
       ['inspect a cut header', () => inspectEnvelope(envelope.subarray(0, 20)), 'InvalidCiphertextException'],
     ];
@@ -100,7 +100,7 @@ describe('bad input to the envelope API', () => {
     expect(await typedName(() => pipe(createEncryptStream({ kms: broken, keyId: 'k' }), SECRET, [8]))).toBe('KMSInternalException');
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(SECRET, { kms, keyId: keyIds[0]! });
-    expect(await typedName(() => decryptEnvelope(envelope, { kms: broken }))).toBe('KMSInternalException');
+    expect(await typedName(() => decryptEnvelope(envelope, { kms: broken, discovery: true }))).toBe('KMSInternalException');
   });
 
   it('DataKeyCache, encryptFile and decryptFile', async () => {
@@ -109,7 +109,7 @@ describe('bad input to the envelope API', () => {
     expect(await typedName(() => new DataKeyCache(undefined as never))).toBe('ValidationException');
     const dir = tempDir();
     expect(await typedName(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId }))).toBe('ValidationException');
-    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms }))).toBe('ValidationException');
+    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, discovery: true }))).toBe('ValidationException');
     await expectError(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId: [] }), 'ValidationException');
   });
 });
