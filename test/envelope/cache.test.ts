@@ -138,4 +138,28 @@ describe('DataKeyCache', () => {
     await pipe(createEncryptStream({ kms: counted, keyId: keyIds[0]!, cache: streamed }), bytes(5000), [1000]);
     expect(counted.calls.generateDataKey).toBe(4);
   });
+
+  it('what the README says: a disabled key still serves cached entries until maxAgeMs after the KMS call that made them, and an alias entry keeps the old key after the alias moves', async () => {
+    const { kms, keyIds, arns } = await setup(2);
+    let now = 1_000;
+    const cache = new DataKeyCache({ maxAgeMs: 100, now: () => now });
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, cache });
+    await decryptEnvelope(envelope, { kms, keyIds, cache });
+    await kms.disableKey({ KeyId: keyIds[0]! });
+    now += 99; // a use does not extend an entry: age counts from the KMS call
+    expectBytes((await decryptEnvelope(envelope, { kms, keyIds, cache })).plaintext, bytes(10));
+    expect(inspectEnvelope(await encryptEnvelope(bytes(1), { kms, keyId: keyIds[0]!, cache })).recipients[0]!.keyId).toBe(keyIds[0]);
+    now += 1;
+    await expectError(() => decryptEnvelope(envelope, { kms, keyIds, cache }), 'DisabledException');
+    await expectError(() => encryptEnvelope(bytes(1), { kms, keyId: keyIds[0]!, cache }), 'DisabledException');
+    // Encrypt entries are keyed by the key reference as given: an alias keeps its old target until the entry expires.
+    await kms.createAlias({ AliasName: 'alias/app', TargetKeyId: keyIds[1]! });
+    await encryptEnvelope(bytes(1), { kms, keyId: 'alias/app', cache });
+    const third = (await kms.createKey({})).KeyMetadata!.KeyId!;
+    await kms.updateAlias({ AliasName: 'alias/app', TargetKeyId: third });
+    const stale = await encryptEnvelope(bytes(1), { kms, keyId: 'alias/app', cache });
+    expect((await decryptEnvelope(stale, { kms, discovery: true })).keyId).toBe(arns[1]);
+    now += 100;
+    expect(inspectEnvelope(await encryptEnvelope(bytes(1), { kms, keyId: 'alias/app', cache })).recipients[0]!.keyId).toBe(third);
+  });
 });
