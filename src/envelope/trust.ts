@@ -15,7 +15,7 @@
  * refuses a blob of any other key (IncorrectKeyException) before it sees the context.
  */
 import { ValidationException } from '../errors.js';
-import { isKeyId, parseKeyRef } from '../keys/arn.js';
+import { parseKeyRef } from '../keys/arn.js';
 import { sameKey } from './kms-like.js';
 
 export type KeyTrust =
@@ -87,9 +87,9 @@ export function admit(trust: KeyTrust, keyRef: string | null, blobKeyId: string 
   }
   if (trust.filter === undefined) return keyRef === null ? {} : { keyId: keyRef };
   if (keyRef !== null) return inFilter(trust.filter, keyRef) ? { keyId: keyRef } : undefined;
-  // A kmsbox blob names no account: ask for it as the caller's own key, which is the only key
-  // KMS then uses, and check the ARN KMS reports against the filter afterwards.
-  return isKeyId(ref) ? { keyId: ref } : undefined;
+  // A kmsbox blob names no account: ask for it as the caller's own key (a bare key id), the only
+  // key KMS then uses, and check the ARN KMS reports against the filter afterwards.
+  return { keyId: ref };
 }
 
 /** Whether the key ARN KMS reported is one this trust accepts. */

@@ -131,9 +131,18 @@ describe("an attacker's message under a key in another account", () => {
       const e = await expectError(() => decryptEnvelope(victims, { kms: spy, discovery: filter }), 'IncorrectKeyException');
       expect(e.message).toBe('None of the keys that wrapped this envelope is in the discovery filter.');
     }
-    // The attacker's ARN in front of the victim's blob: not in the filter, never tried.
-    await expectError(async () => decryptEnvelope(await withArn(attackerKey.Arn!), { kms: spy, discovery: inVictim }), 'IncorrectKeyException');
+    // The attacker's ARN in front of the victim's blob: not in the filter, never tried. Nor is a
+    // keyRef that is an alias ARN, a bare key id or junk: the filter needs a key ARN to read.
+    for (const keyRef of [attackerKey.Arn!, `arn:aws:kms:us-east-1:${VICTIM}:alias/app`, victimKey.KeyId!, 'not an arn']) {
+      const e = await expectError(async () => decryptEnvelope(await withArn(keyRef), { kms: spy, discovery: inVictim }), 'IncorrectKeyException');
+      expect([keyRef, e.message]).toEqual([keyRef, 'None of the keys that wrapped this envelope is in the discovery filter.']);
+    }
     expect(spy.decrypts.length).toBe(1);
+    // Strict mode compares a stored ARN exactly, and a key id with the ARN's key id.
+    await expectError(() => decryptEnvelope(victims, { kms: spy, keyIds: [victimKey.Arn!.replace(VICTIM, ATTACKER)] }), 'IncorrectKeyException');
+    expect(spy.decrypts.length).toBe(1);
+    expectBytes((await decryptEnvelope(victims, { kms: spy, keyIds: [victimKey.KeyId!] })).plaintext, bytes(5));
+    expect(spy.decrypts.map((d) => d.KeyId)).toEqual([victimKey.Arn, victimKey.KeyId]);
   });
 
   it("the ARN KMS reports must pass the filter too: a kmsbox blob of the caller's own key outside the filter is refused", async () => {
