@@ -15,7 +15,7 @@
  * refuses a blob of any other key (IncorrectKeyException) before it sees the context.
  */
 import { ValidationException } from '../errors.js';
-import { parseKeyRef } from '../keys/arn.js';
+import { REGION_NAME, parseKeyRef, partitionOf } from '../keys/arn.js';
 import { sameKey } from './kms-like.js';
 
 export type KeyTrust =
@@ -76,7 +76,7 @@ export type Admission = { readonly keyId?: string } | undefined;
  * Whether a recipient may be tried, and with which KeyId. `keyRef` is the stored ARN, or null
  * when the wrapped blob is a kmsbox blob that names its key id `blobKeyId` (but no account).
  */
-export function admit(trust: KeyTrust, keyRef: string | null, blobKeyId: string | undefined): Admission {
+export function admit(trust: KeyTrust, keyRef: string | null, blobKeyId: string | undefined, caller?: CallerAccount): Admission {
   const ref = keyRef ?? blobKeyId;
   if (ref === undefined) return undefined;
   if (trust.mode === 'keys') {
@@ -88,8 +88,22 @@ export function admit(trust: KeyTrust, keyRef: string | null, blobKeyId: string 
   if (trust.filter === undefined) return keyRef === null ? {} : { keyId: keyRef };
   if (keyRef !== null) return inFilter(trust.filter, keyRef) ? { keyId: keyRef } : undefined;
   // A kmsbox blob names no account: ask for it as the caller's own key (a bare key id), the only
-  // key KMS then uses, and check the ARN KMS reports against the filter afterwards.
+  // key KMS then uses. When the client tells its account (a kmsbox Kms), the filter is checked
+  // before the call; the ARN KMS reports is checked against it afterwards in any case.
+  if (caller !== undefined && (caller.partition !== trust.filter.partition || !trust.filter.accountIds.includes(caller.accountId))) return undefined;
   return { keyId: ref };
+}
+
+export interface CallerAccount {
+  readonly accountId: string;
+  readonly partition: string;
+}
+
+/** The account and partition a KmsLike acts in, when it says (a kmsbox Kms does; an AWS SDK client does not). */
+export function callerAccount(kms: object): CallerAccount | undefined {
+  const { accountId, region } = kms as { accountId?: unknown; region?: unknown };
+  if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId) || typeof region !== 'string' || !REGION_NAME.test(region)) return undefined;
+  return { accountId, partition: partitionOf(region) };
 }
 
 /** Whether the key ARN KMS reported is one this trust accepts. */

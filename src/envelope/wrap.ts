@@ -9,7 +9,7 @@ import type { CacheUse, DataKeyCache } from './cache.js';
 import { DEK_BYTES, RECIPIENT_TYPE } from './format.js';
 import { encodeContext, type Recipient } from './header.js';
 import { keyIdPart, sameKey, type KmsLike } from './kms-like.js';
-import { admit, trusts, type KeyTrust } from './trust.js';
+import { admit, callerAccount, trusts, type KeyTrust } from './trust.js';
 import { invalidEnvelope } from './invalid.js';
 
 export interface WrappedKey {
@@ -108,9 +108,10 @@ export async function unwrapDataKey(
   const known = recipients.filter((r) => r.type === RECIPIENT_TYPE.kms);
   if (known.length === 0) throw new UnsupportedOperationException({ message: 'None of the envelope recipients is of a type this reader supports.' });
   const candidates: Array<{ r: Recipient; ref: string; keyId: string | undefined }> = [];
+  const caller = trust.mode === 'discovery' && trust.filter !== undefined ? callerAccount(kms) : undefined;
   for (const r of known) {
     const own = r.keyRef === null ? blobKeyId(r.wrapped) : undefined;
-    const admitted = admit(trust, r.keyRef, own);
+    const admitted = admit(trust, r.keyRef, own, caller);
     if (admitted !== undefined) candidates.push({ r, ref: (r.keyRef ?? own)!, keyId: admitted.keyId });
   }
   if (candidates.length === 0) {

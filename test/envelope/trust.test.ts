@@ -145,11 +145,24 @@ describe("an attacker's message under a key in another account", () => {
     expect(spy.decrypts.map((d) => d.KeyId)).toEqual([victimKey.Arn, victimKey.KeyId]);
   });
 
-  it("the ARN KMS reports must pass the filter too: a kmsbox blob of the caller's own key outside the filter is refused", async () => {
+  it("a kmsbox blob of the caller's own key outside the filter: refused before KMS when the client tells its account, else by the ARN KMS reports", async () => {
     const { victim, victimKey } = await accounts();
     const envelope = await encryptEnvelope(bytes(10), { kms: victim, keyId: victimKey.KeyId! });
-    const e = await expectError(() => decryptEnvelope(envelope, { kms: victim, discovery: { accountIds: [ATTACKER], partition: 'aws' } }), 'IncorrectKeyException');
-    expect(e.message).toBe('KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.');
+    const elsewhere = [
+      { accountIds: [ATTACKER], partition: 'aws' },
+      { accountIds: [VICTIM], partition: 'aws-cn' },
+    ];
+    // A kmsbox Kms knows its account and region: no call at all.
+    for (const filter of elsewhere) {
+      const e = await expectError(() => decryptEnvelope(envelope, { kms: victim, discovery: filter }), 'IncorrectKeyException');
+      expect(e.message).toBe('None of the keys that wrapped this envelope is in the discovery filter.');
+    }
+    // Any other KmsLike (an AWS SDK client on kmsbox serve): the call goes to the caller's own key only, then the reported ARN fails the filter.
+    for (const filter of elsewhere) {
+      const spy = spying(victim);
+      const e = await expectError(() => decryptEnvelope(envelope, { kms: spy, discovery: filter }), 'IncorrectKeyException');
+      expect([e.message, spy.decrypts.map((d) => d.KeyId)]).toEqual(['KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.', [victimKey.KeyId]]);
+    }
     // A KmsLike that does not report KeyId leaves the account unknown: refused too.
     const silent: KmsLike = { ...spying(victim), decrypt: async (i) => ({ Plaintext: (await victim.decrypt(i)).Plaintext }) };
     await expectError(() => decryptEnvelope(envelope, { kms: silent, discovery: { accountIds: [VICTIM], partition: 'aws' } }), 'IncorrectKeyException');
