@@ -92,7 +92,7 @@ function cryptoFloor(payload: Uint8Array): () => void {
         name: 'kmsbox envelope',
         run: async () => {
           const envelope = await encryptEnvelope(payload, { kms, keyId, encryptionContext: context });
-          await decryptEnvelope(envelope, { kms });
+          await decryptEnvelope(envelope, { kms, keyIds: [keyId] });
         },
       },
       { name: 'the floor: the same node:crypto calls with no JavaScript around them', run: cryptoFloor(payload) },
@@ -151,7 +151,7 @@ function cryptoFloor(payload: Uint8Array): () => void {
       },
     })
       .pipeThrough(createEncryptStream({ kms, keyId, encryptionContext: context }))
-      .pipeThrough(createDecryptStream({ kms }))
+      .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }))
       .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
     if (n !== TOTAL) throw new Error('kmsbox: lost bytes');
   };

@@ -53,9 +53,11 @@ await (Readable.toWeb(createReadStream(input)) as ReadableStream<Uint8Array>)
 const header = inspectEnvelope(new Uint8Array(await new Response(Readable.toWeb(createReadStream(encrypted, { end: 4095 })) as ReadableStream).arrayBuffer()));
 console.log(`wrote ${encrypted}: ${statSync(encrypted).size - size} bytes of overhead, ${header.segmentSize / 1024} KiB segments, wrapped by ${header.recipients[0]!.keyId}`);
 
-// Decrypting: act on the output only once the stream has finished without error.
+// Decrypting: name the key you trust (a key ARN or key id; the envelope's header is not
+// authenticated until a trusted key has unwrapped the data key), and act on the output only once
+// the stream has finished without error.
 await (Readable.toWeb(createReadStream(encrypted)) as ReadableStream<Uint8Array>)
-  .pipeThrough(createDecryptStream({ kms, encryptionContext }))
+  .pipeThrough(createDecryptStream({ kms, keyIds: [KeyMetadata!.Arn!], encryptionContext }))
   .pipeThrough(progress('decrypting', size))
   .pipeTo(Writable.toWeb(createWriteStream(decrypted)));
 

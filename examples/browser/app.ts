@@ -31,7 +31,9 @@ export async function encryptFile(file: File): Promise<Blob> {
 
 /** Reverses encryptFile with the key in this browser (used by the end-to-end test). */
 export async function decryptUpload(envelope: Uint8Array, name: string): Promise<Uint8Array> {
-  return (await decryptEnvelope(envelope, { kms, encryptionContext: { file: name } })).plaintext;
+  // Trust exactly the upload key: the alias is resolved to its key ARN here, not taken from the envelope.
+  const { KeyMetadata } = await kms.describeKey({ KeyId: ALIAS });
+  return (await decryptEnvelope(envelope, { kms, keyIds: [KeyMetadata!.Arn!], encryptionContext: { file: name } })).plaintext;
 }
 
 document.querySelector('#upload')!.addEventListener('click', () => {

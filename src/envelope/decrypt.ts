@@ -27,7 +27,7 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
     plaintext: parts.length === 0 ? new Uint8Array(0) : joinAndWipe(parts),
     encryptionContext: session.encryptionContext,
     keyId: session.keyId,
-    ...(reader.signerKeyId === undefined ? {} : { signerKeyId: reader.signerKeyId }),
+    ...(reader.signerKeyId === undefined ? { signature: 'none' as const } : { signerKeyId: reader.signerKeyId, signature: 'verified' as const }),
   };
 }
 

@@ -4,4 +4,5 @@ export { decryptEnvelope, createDecryptStream, inspectEnvelope, type EnvelopeInf
 export { decryptRange, type RangeRead, type ByteRange } from './range.js';
 export { DataKeyCache, type DataKeyCacheOptions } from './cache.js';
 export type { KmsLike } from './kms-like.js';
-export type { EncryptOptions, DecryptOptions, EnvelopeResult } from './options.js';
+export type { EncryptOptions, DecryptOptions, EnvelopeResult, RangeOptions, RangeResult } from './options.js';
+export type { DiscoveryFilter } from './trust.js';

@@ -5,6 +5,7 @@ import { encodedContextLength } from './header.js';
 import type { KmsLike } from './kms-like.js';
 import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
 import { setOwn } from '../api/records.js';
+import { checkTrust, type DiscoveryFilter, type KeyTrust } from './trust.js';
 
 export interface EncryptOptions {
   readonly kms: KmsLike;
@@ -29,8 +30,17 @@ export interface DecryptOptions {
   readonly maxRecipients?: number;
   /** Header bytes accepted (default 64 KiB, at most 1 MiB). */
   readonly maxHeaderBytes?: number;
-  /** Only these KMS keys (ARNs or key ids) may unwrap the data key. */
+  /**
+   * Strict mode: only these KMS keys (key ARNs or key ids, not aliases) may unwrap the data key.
+   * Decrypting needs this or `discovery`.
+   */
   readonly keyIds?: readonly string[];
+  /**
+   * Instead of `keyIds`: `true` lets any key the envelope names unwrap the data key (the header is
+   * not authenticated until then, so the message's author chooses the key); `{ accountIds,
+   * partition }` limits that to keys in those accounts (the AWS Encryption SDK's discovery filter).
+   */
+  readonly discovery?: boolean | DiscoveryFilter;
   /** A signature by one of these keys (ARNs or key ids) is required. */
   readonly signerKeyIds?: readonly string[];
   /** Keep the internal reason for an InvalidCiphertextException on its `cause`. */
@@ -44,6 +54,25 @@ export interface EnvelopeResult {
   readonly keyId: string;
   /** The ARN of the key whose signature verified, when the message was signed. */
   readonly signerKeyId?: string;
+  /** 'verified': the message was signed and the signature verified; 'none': it was not signed. */
+  readonly signature: 'verified' | 'none';
+}
+
+export interface RangeOptions extends DecryptOptions {
+  /**
+   * A range read cannot check a signature (it covers every byte). A signed envelope is refused
+   * unless this is 'allow'; the result then says `signature: 'unverified'`.
+   */
+  readonly unverifiedSignature?: 'allow';
+}
+
+export interface RangeResult {
+  readonly plaintext: Uint8Array;
+  readonly encryptionContext: Record<string, string>;
+  /** The ARN of the KMS key that unwrapped the data key. */
+  readonly keyId: string;
+  /** 'unverified': the envelope is signed and nothing here checked it; 'none': it is not signed. */
+  readonly signature: 'unverified' | 'none';
 }
 
 const invalid = (message: string) => new ValidationException({ message });
@@ -121,7 +150,7 @@ export function checkStoreContext(value: unknown): boolean {
 export interface ReadPolicy {
   readonly maxRecipients: number;
   readonly maxHeaderBytes: number;
-  readonly keyIds?: readonly string[] | undefined;
+  readonly trust: KeyTrust;
   readonly signerKeyIds?: readonly string[] | undefined;
   readonly required: Record<string, string>;
 }
@@ -146,7 +175,7 @@ export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
   return {
     maxRecipients,
     maxHeaderBytes,
-    keyIds: list(opts.keyIds, 'keyIds'),
+    trust: checkTrust(opts.keyIds, opts.discovery),
     signerKeyIds: list(opts.signerKeyIds, 'signerKeyIds'),
     required: checkContext(opts.encryptionContext, false),
   };

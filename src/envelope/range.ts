@@ -11,7 +11,7 @@ import { UnsupportedOperationException, ValidationException } from '../errors.js
 import { MAJOR, NeedMore, Reader } from './cbor.js';
 import { LIMITS, MAC_ITEM_BYTES, SIGNATURE_ITEM_HEAD, TAG_BYTES } from './format.js';
 import { invalidEnvelope, typed } from './invalid.js';
-import { checkDecryptOptions, type DecryptOptions } from './options.js';
+import { checkDecryptOptions, type RangeOptions, type RangeResult } from './options.js';
 import { openSession, parsePrefix, type Session } from './reader.js';
 import { fullItemBytes } from './segments.js';
 import { signatureItemBytes } from './signature.js';
@@ -30,8 +30,15 @@ export interface ByteRange {
 
 const FIRST_HEADER_READ = 4096;
 
-export async function decryptRange(read: RangeRead, opts: DecryptOptions, range: ByteRange): Promise<Uint8Array> {
+/**
+ * A range read cannot check a signature, which covers every byte: a signed envelope is refused
+ * unless the caller accepts that (`unverifiedSignature: 'allow'`), and always when it requires a
+ * signer (`signerKeyIds`). Any recipient knows the segment key, so without the signature check
+ * an insider's forged segment reads as genuine; the result says `signature: 'unverified'`.
+ */
+export async function decryptRange(read: RangeRead, opts: RangeOptions, range: ByteRange): Promise<RangeResult> {
   const policy = checkDecryptOptions(opts);
+  const allowUnverified = checkUnverifiedSignature(opts.unverifiedSignature, policy.signerKeyIds);
   if (typeof read !== 'function') throw new ValidationException({ message: 'read must be a function (offset, length) => Promise<Uint8Array>.' });
   const { start, end, size } = range ?? ({} as ByteRange);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) {
@@ -66,6 +73,11 @@ export async function decryptRange(read: RangeRead, opts: DecryptOptions, range:
     const signer = parsed.header.signer;
     if (signer && policy.signerKeyIds !== undefined) {
       throw new UnsupportedOperationException({ message: 'A range read cannot verify the envelope signature; decrypt the whole envelope when signerKeyIds is set.' });
+    }
+    if (signer && !allowUnverified) {
+      throw new UnsupportedOperationException({
+        message: "The envelope is signed and a range read cannot verify the signature: decrypt the whole envelope, or pass unverifiedSignature: 'allow' to read it unverified.",
+      });
     }
     session = await openSession(opts, policy, prefix, parsed.header, parsed.headerEnd, parsed.mac);
     const S = session.segmentSize;
@@ -149,11 +161,23 @@ export async function decryptRange(read: RangeRead, opts: DecryptOptions, range:
       plaintext.fill(0);
       if (final) break;
     }
-    return joinAndWipe(parts);
+    return {
+      plaintext: joinAndWipe(parts),
+      encryptionContext: session.encryptionContext,
+      keyId: session.keyId,
+      signature: signer ? 'unverified' : 'none',
+    };
   } catch (error) {
     for (const p of parts) p.fill(0);
     throw error instanceof NeedMore ? invalidEnvelope('the envelope ends early', debug) : typed(error, debug);
   } finally {
     if (session) wipeKeys(session.keys);
   }
+}
+
+function checkUnverifiedSignature(value: unknown, signerKeyIds: readonly string[] | undefined): boolean {
+  if (value === undefined) return false;
+  if (value !== 'allow') throw new ValidationException({ message: "unverifiedSignature must be 'allow' when given." });
+  if (signerKeyIds !== undefined) throw new ValidationException({ message: "unverifiedSignature: 'allow' contradicts signerKeyIds, which requires a verified signature." });
+  return true;
 }

@@ -65,7 +65,7 @@ export async function openSession(opts: DecryptOptions, policy: ReadPolicy, pref
     if (header.signer === undefined) throw new IncorrectKeyException({ message: 'A signature is required (signerKeyIds) but the envelope is not signed.' });
     if (!allowed(policy.signerKeyIds, header.signer.keyRef)) throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
   }
-  const unwrapped = await unwrapDataKey(opts.kms, header.recipients, context, policy.keyIds, opts.cache, debug);
+  const unwrapped = await unwrapDataKey(opts.kms, header.recipients, context, policy.trust, opts.cache, debug);
   const keys = deriveMessageKeys(unwrapped.dek, header.messageId, header.suite);
   unwrapped.done();
   const headerBytes = prefix.subarray(0, headerEnd);

@@ -8,7 +8,8 @@ import { IncorrectKeyException, UnsupportedOperationException, ValidationExcepti
 import type { CacheUse, DataKeyCache } from './cache.js';
 import { DEK_BYTES, RECIPIENT_TYPE } from './format.js';
 import { encodeContext, type Recipient } from './header.js';
-import { allowed, keyIdPart, sameKey, type KmsLike } from './kms-like.js';
+import { keyIdPart, sameKey, type KmsLike } from './kms-like.js';
+import { admit, callerAccount, trusts, type KeyTrust } from './trust.js';
 import { invalidEnvelope } from './invalid.js';
 
 export interface WrappedKey {
@@ -90,50 +91,55 @@ export interface Unwrapped {
 const errorName = (e: unknown) => (e as { name?: unknown })?.name;
 
 /**
- * Tries the recipients in order: only those the allow-list admits, at most one KMS call each,
- * stopping at the first that yields a 32-byte key. The first KMS error that is not about the
- * ciphertext (AccessDenied, NotFound, Disabled…) is what a total failure reports.
+ * Tries the recipients in order: only those `trust` admits (src/envelope/trust.ts), at most one
+ * KMS call each, with the KeyId the trust gives, stopping at the first that yields a 32-byte key.
+ * A recipient that is not admitted never reaches KMS, so neither does the context for it. The
+ * first KMS error that is not about the ciphertext (AccessDenied, NotFound, Disabled…) is what a
+ * total failure reports.
  */
 export async function unwrapDataKey(
   kms: KmsLike,
   recipients: readonly Recipient[],
   context: Record<string, string>,
-  keyIds: readonly string[] | undefined,
+  trust: KeyTrust,
   cache: DataKeyCache | undefined,
   debug: boolean,
 ): Promise<Unwrapped> {
   const known = recipients.filter((r) => r.type === RECIPIENT_TYPE.kms);
   if (known.length === 0) throw new UnsupportedOperationException({ message: 'None of the envelope recipients is of a type this reader supports.' });
-  const candidates: Array<{ r: Recipient; ref: string }> = [];
+  const candidates: Array<{ r: Recipient; ref: string; keyId: string | undefined }> = [];
+  const caller = trust.mode === 'discovery' && trust.filter !== undefined ? callerAccount(kms) : undefined;
   for (const r of known) {
-    const ref = r.keyRef ?? blobKeyId(r.wrapped);
-    if (ref !== undefined && allowed(keyIds, ref)) candidates.push({ r, ref });
+    const own = r.keyRef === null ? blobKeyId(r.wrapped) : undefined;
+    const admitted = admit(trust, r.keyRef, own, caller);
+    if (admitted !== undefined) candidates.push({ r, ref: (r.keyRef ?? own)!, keyId: admitted.keyId });
   }
   if (candidates.length === 0) {
-    if (keyIds !== undefined) throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in keyIds.' });
+    if (trust.mode === 'keys') throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in keyIds.' });
+    if (trust.filter !== undefined) throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in the discovery filter.' });
     throw invalidEnvelope('no recipient names its key', debug);
   }
   const ctxKey = contextKey(context);
   const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
   let firstError: unknown;
-  for (const { r, ref } of candidates) {
+  for (const { r, ref, keyId: pinned } of candidates) {
     const cacheKey = cache && `${cache.scopeOf(kms)}|${toHex(r.wrapped)}|${ref}|${ctxKey}`;
     const hit = cache?.getForDecrypt(cacheKey!);
-    if (hit && allowed(keyIds, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done: () => hit.dek.fill(0) };
+    if (hit && trusts(trust, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done: () => hit.dek.fill(0) };
     hit?.dek.fill(0);
     let out: Awaited<ReturnType<KmsLike['decrypt']>>;
     try {
-      // A stored ARN pins the key KMS may use; a kmsbox blob's own key id would pin nothing more.
-      out = await kms.decrypt(r.keyRef === null ? { CiphertextBlob: r.wrapped, ...ctx } : { CiphertextBlob: r.wrapped, KeyId: r.keyRef, ...ctx });
+      // KeyId pins the key KMS may use: it refuses a blob of any other key (IncorrectKeyException).
+      out = await kms.decrypt(pinned === undefined ? { CiphertextBlob: r.wrapped, ...ctx } : { CiphertextBlob: r.wrapped, KeyId: pinned, ...ctx });
     } catch (error) {
       if (errorName(error) !== 'InvalidCiphertextException' && firstError === undefined) firstError = error;
       continue;
     }
     const dek = out.Plaintext;
     const keyId = out.KeyId ?? ref;
-    if (!sameKey(ref, keyId) || !allowed(keyIds, keyId)) {
+    if (!sameKey(ref, keyId) || !trusts(trust, keyId)) {
       dek?.fill(0);
-      throw new IncorrectKeyException({ message: 'KMS unwrapped the data key with a key other than the one the envelope names.' });
+      throw new IncorrectKeyException({ message: 'KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.' });
     }
     if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES) {
       dek?.fill(0);
@@ -147,4 +153,3 @@ export async function unwrapDataKey(
   if (firstError !== undefined) throw firstError;
   throw invalidEnvelope('no recipient could be unwrapped', debug);
 }
-

@@ -13,14 +13,17 @@ describe('envelopes in the browser', () => {
     const { KeyMetadata } = await kms.createKey({});
     const plaintext = crypto.getRandomValues(new Uint8Array(60_000));
     const envelope = await encryptEnvelope(plaintext, { kms, keyId: KeyMetadata!.KeyId!, segmentSize: 4096, encryptionContext: { page: 'x' } });
-    expect(same((await decryptEnvelope(envelope, { kms, encryptionContext: { page: 'x' } })).plaintext, plaintext)).toBe(true);
-    const streamed = new Blob([plaintext]).stream().pipeThrough(createEncryptStream({ kms, keyId: KeyMetadata!.KeyId!, cache: new DataKeyCache({ maxAgeMs: 1000 }) })).pipeThrough(createDecryptStream({ kms }));
+    const keyIds = [KeyMetadata!.Arn!];
+    expect(same((await decryptEnvelope(envelope, { kms, keyIds, encryptionContext: { page: 'x' } })).plaintext, plaintext)).toBe(true);
+    const streamed = new Blob([plaintext]).stream().pipeThrough(createEncryptStream({ kms, keyId: KeyMetadata!.KeyId!, cache: new DataKeyCache({ maxAgeMs: 1000 }) })).pipeThrough(createDecryptStream({ kms, keyIds }));
     expect(same(new Uint8Array(await new Response(streamed).arrayBuffer()), plaintext)).toBe(true);
-    const range = await decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms }, { start: 50_000, end: 50_010 });
-    expect(same(range, plaintext.subarray(50_000, 50_010))).toBe(true);
+    const range = await decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, keyIds }, { start: 50_000, end: 50_010 });
+    expect([same(range.plaintext, plaintext.subarray(50_000, 50_010)), range.signature]).toEqual([true, 'none']);
     const tampered = envelope.slice();
     tampered[tampered.length - 1]! ^= 1;
-    await expect(decryptEnvelope(tampered, { kms })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptEnvelope(tampered, { kms, keyIds })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    // Strict by default: no keyIds and no discovery is refused before anything is read.
+    await expect(decryptEnvelope(envelope, { kms })).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('decrypts the golden vectors written in Node', async () => {
@@ -32,7 +35,7 @@ describe('envelopes in the browser', () => {
         encrypt: async () => ({}),
         decrypt: async ({ CiphertextBlob }) => ({ Plaintext: dek.slice(), KeyId: blobs.find((b) => same(b.blob, CiphertextBlob))!.arn }),
       };
-      const out = await decryptEnvelope(unhex(v.envelope), { kms, ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }) });
+      const out = await decryptEnvelope(unhex(v.envelope), { kms, discovery: true, ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }) });
       expect(same(out.plaintext, Uint8Array.from({ length: v.plaintextLength }, (_, i) => (i * 31 + 7) & 0xff)), v.name).toBe(true);
     }
   });
@@ -43,11 +46,11 @@ describe('envelopes in the browser', () => {
     const signer = (await kms.createKey({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.Arn!;
     const plaintext = crypto.getRandomValues(new Uint8Array(9000));
     const envelope = await encryptEnvelope(plaintext, { kms, keyId: KeyMetadata!.KeyId!, signingKeyId: signer, segmentSize: 4096 });
-    const out = await decryptEnvelope(envelope, { kms, signerKeyIds: [signer] });
+    const out = await decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [signer] });
     expect([same(out.plaintext, plaintext), out.signerKeyId]).toEqual([true, signer]);
     const forged = envelope.slice();
     forged[forged.length - 3]! ^= 1;
-    await expect(decryptEnvelope(forged, { kms })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptEnvelope(forged, { kms, discovery: true })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
   });
 });
 

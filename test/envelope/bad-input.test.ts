@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataKeyCache, KMSServiceException, Kms, createDecryptStream, createEncryptStream, decryptEnvelope, decryptFile, decryptRange, encryptEnvelope, encryptFile, inspectEnvelope, type KmsLike } from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
-import { bytes, expectError, pipe, setup } from './helpers.js';
+import { bytes, expectBytes, expectError, pipe, setup } from './helpers.js';
 
 const SECRET = new TextEncoder().encode('the-plaintext-that-must-not-leak');
 
@@ -67,26 +67,85 @@ describe('bad input to the envelope API', () => {
     const read = async (o: number, l: number) => envelope.subarray(o, o + l);
     const cases: Array<[string, () => unknown, string]> = [
       ['no options', () => decryptEnvelope(envelope, undefined as never), 'ValidationException'],
-      ['envelope not bytes', () => decryptEnvelope('x' as never, { kms }), 'ValidationException'],
-      ['maxRecipients 0', () => decryptEnvelope(envelope, { kms, maxRecipients: 0 }), 'ValidationException'],
-      ['maxRecipients 256', () => decryptEnvelope(envelope, { kms, maxRecipients: 256 }), 'ValidationException'],
-      ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
+      ['envelope not bytes', () => decryptEnvelope('x' as never, { kms, discovery: true }), 'ValidationException'],
+      ['maxRecipients 0', () => decryptEnvelope(envelope, { kms, discovery: true, maxRecipients: 0 }), 'ValidationException'],
+      ['maxRecipients 256', () => decryptEnvelope(envelope, { kms, discovery: true, maxRecipients: 256 }), 'ValidationException'],
+      ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, discovery: true, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
       ['keyIds not a list', () => decryptEnvelope(envelope, { kms, keyIds: 'k' as never }), 'ValidationException'],
-      ['cache not a DataKeyCache', () => decryptEnvelope(envelope, { kms, cache: {} as never }), 'ValidationException'],
-      ['context not an object', () => decryptEnvelope(envelope, { kms, encryptionContext: 'x' as never }), 'ValidationException'],
-      ['stream options', () => createDecryptStream({ kms, maxRecipients: -1 }), 'ValidationException'],
-      ['stream chunk not bytes', () => feed(createDecryptStream({ kms }), 'abc'), 'InvalidCiphertextException'],
-      ['range end before start', () => decryptRange(read, { kms }, { start: 10, end: 5 }), 'ValidationException'],
-      ['range not integers', () => decryptRange(read, { kms }, { start: 0.5, end: 5 }), 'ValidationException'],
-      ['range start past the end', () => decryptRange(read, { kms }, { start: 1000, end: 1001, size: envelope.length }), 'ValidationException'],
-      ['negative size', () => decryptRange(read, { kms }, { start: 0, end: 1, size: -1 }), 'ValidationException'],
-      ['read not a function', () => decryptRange(5 as never, { kms }, { start: 0, end: 1 }), 'ValidationException'],
-      ['read returns junk', () => decryptRange(async () => 'x' as never, { kms }, { start: 0, end: 1 }), 'ValidationException'],
-      ['read throws', () => decryptRange(async () => { throw new TypeError('disk on fire'); }, { kms }, { start: 0, end: 1 }), 'KMSInternalException'],
+      ['cache not a DataKeyCache', () => decryptEnvelope(envelope, { kms, discovery: true, cache: {} as never }), 'ValidationException'],
+      ['context not an object', () => decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: 'x' as never }), 'ValidationException'],
+      ['stream options', () => createDecryptStream({ kms, discovery: true, maxRecipients: -1 }), 'ValidationException'],
+      ['stream chunk not bytes', () => feed(createDecryptStream({ kms, discovery: true }), 'abc'), 'InvalidCiphertextException'],
+      ['range end before start', () => decryptRange(read, { kms, discovery: true }, { start: 10, end: 5 }), 'ValidationException'],
+      ['range not integers', () => decryptRange(read, { kms, discovery: true }, { start: 0.5, end: 5 }), 'ValidationException'],
+      ['range start past the end', () => decryptRange(read, { kms, discovery: true }, { start: 1000, end: 1001, size: envelope.length }), 'ValidationException'],
+      ['negative size', () => decryptRange(read, { kms, discovery: true }, { start: 0, end: 1, size: -1 }), 'ValidationException'],
+      ['read not a function', () => decryptRange(5 as never, { kms, discovery: true }, { start: 0, end: 1 }), 'ValidationException'],
+      ['read returns junk', () => decryptRange(async () => 'x' as never, { kms, discovery: true }, { start: 0, end: 1 }), 'ValidationException'],
+      ['read throws', () => decryptRange(async () => { throw new TypeError('disk on fire'); }, { kms, discovery: true }, { start: 0, end: 1 }), 'KMSInternalException'],
       ['inspect junk', () => inspectEnvelope('x' as never), 'ValidationException'],
       ['inspect a cut header', () => inspectEnvelope(envelope.subarray(0, 20)), 'InvalidCiphertextException'],
     ];
     for (const [what, run, name] of cases) expect([what, await typedName(run)]).toEqual([what, name]);
+  });
+
+  it('keyIds, discovery and unverifiedSignature: each bad value is ValidationException with a message that says what to pass', async () => {
+    const { kms, keyIds, arns } = await setup();
+    const envelope = await encryptEnvelope(bytes(100), { kms, keyId: keyIds[0]! });
+    const read = async (o: number, l: number) => envelope.subarray(o, o + l);
+    const filterMessage = "discovery must be true or { accountIds: ['111122223333'], partition: 'aws' }.";
+    const accountsMessage = 'discovery.accountIds must be a non-empty list of 12-digit account ids.';
+    const partitionMessage = "discovery.partition must be an ARN partition such as 'aws'.";
+    const keyIdsMessage = 'keyIds must list key ARNs or key ids (not aliases).';
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['both', { keyIds, discovery: true }, 'Pass keyIds or discovery, not both.'],
+      ['both, with a filter', { keyIds, discovery: { accountIds: ['111122223333'], partition: 'aws' } }, 'Pass keyIds or discovery, not both.'],
+      ["discovery 'yes'", { discovery: 'yes' }, filterMessage],
+      ['discovery 1', { discovery: 1 }, filterMessage],
+      ['discovery null', { discovery: null }, filterMessage],
+      ['discovery a list', { discovery: ['111122223333'] }, filterMessage],
+      ['empty filter', { discovery: {} }, accountsMessage],
+      ['accountIDs (the ESDK for JavaScript spelling)', { discovery: { accountIDs: ['111122223333'], partition: 'aws' } }, 'discovery takes accountIds and partition only, not accountIDs.'],
+      ['accountIds not a list', { discovery: { accountIds: '111122223333', partition: 'aws' } }, accountsMessage],
+      ['no accountIds', { discovery: { accountIds: [], partition: 'aws' } }, accountsMessage],
+      ['11 digits', { discovery: { accountIds: ['11112222333'], partition: 'aws' } }, accountsMessage],
+      ['13 digits', { discovery: { accountIds: ['1111222233334'], partition: 'aws' } }, accountsMessage],
+      ['a number', { discovery: { accountIds: [111122223333], partition: 'aws' } }, accountsMessage],
+      ['digits with a newline', { discovery: { accountIds: ['111122223333\n'], partition: 'aws' } }, accountsMessage],
+      ['no partition', { discovery: { accountIds: ['111122223333'] } }, partitionMessage],
+      ['AWS', { discovery: { accountIds: ['111122223333'], partition: 'AWS' } }, partitionMessage],
+      ['partition with a space', { discovery: { accountIds: ['111122223333'], partition: 'aws ' } }, partitionMessage],
+      ['empty keyIds', { keyIds: [] }, 'keyIds must be a non-empty list of key ARNs or key ids.'],
+      ['keyIds a string', { keyIds: arns[0] }, 'keyIds must be a non-empty list of key ARNs or key ids.'],
+      ['an alias', { keyIds: ['alias/app'] }, keyIdsMessage],
+      ['an alias ARN', { keyIds: ['arn:aws:kms:us-east-1:111122223333:alias/app'] }, keyIdsMessage],
+      ['an empty key id', { keyIds: [''] }, keyIdsMessage],
+      ['not a key id', { keyIds: ['k'] }, keyIdsMessage],
+      ['a number', { keyIds: [5] }, keyIdsMessage],
+    ];
+    for (const [what, opts, message] of cases) {
+      for (const run of [
+        () => decryptEnvelope(envelope, { kms, ...opts }),
+        () => pipe(createDecryptStream({ kms, ...opts } as never), envelope),
+        () => decryptRange(read, { kms, ...opts }, { start: 0, end: 1 }),
+      ]) {
+        const e = await expectError(run, 'ValidationException');
+        expect([what, e.message]).toEqual([what, message]);
+      }
+    }
+    for (const [opts, message] of [
+      [{ unverifiedSignature: 'yes' }, "unverifiedSignature must be 'allow' when given."],
+      [{ unverifiedSignature: true }, "unverifiedSignature must be 'allow' when given."],
+      [{ unverifiedSignature: 'allow', signerKeyIds: arns }, "unverifiedSignature: 'allow' contradicts signerKeyIds, which requires a verified signature."],
+    ] as const) {
+      const e = await expectError(() => decryptRange(read, { kms, keyIds, ...(opts as object) }, { start: 0, end: 1 }), 'ValidationException');
+      expect(e.message).toBe(message);
+    }
+    // The good forms, for contrast.
+    for (const trust of [{ keyIds: arns }, { keyIds }, { discovery: true }, { discovery: { accountIds: ['111122223333'], partition: 'aws' } }, { keyIds, discovery: false }]) {
+      expectBytes((await decryptEnvelope(envelope, { kms, ...trust })).plaintext, bytes(100));
+    }
+    expect((await decryptRange(read, { kms, keyIds, unverifiedSignature: 'allow' }, { start: 0, end: 1 })).signature).toBe('none');
   });
 
   it('a KmsLike that fails with a raw error gives KMSInternalException (the cause kept), not a raw error', async () => {
@@ -100,7 +159,7 @@ describe('bad input to the envelope API', () => {
     expect(await typedName(() => pipe(createEncryptStream({ kms: broken, keyId: 'k' }), SECRET, [8]))).toBe('KMSInternalException');
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(SECRET, { kms, keyId: keyIds[0]! });
-    expect(await typedName(() => decryptEnvelope(envelope, { kms: broken }))).toBe('KMSInternalException');
+    expect(await typedName(() => decryptEnvelope(envelope, { kms: broken, discovery: true }))).toBe('KMSInternalException');
   });
 
   it('DataKeyCache, encryptFile and decryptFile', async () => {
@@ -109,7 +168,7 @@ describe('bad input to the envelope API', () => {
     expect(await typedName(() => new DataKeyCache(undefined as never))).toBe('ValidationException');
     const dir = tempDir();
     expect(await typedName(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId }))).toBe('ValidationException');
-    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms }))).toBe('ValidationException');
+    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, discovery: true }))).toBe('ValidationException');
     await expectError(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId: [] }), 'ValidationException');
   });
 });

@@ -18,15 +18,15 @@ describe('encryptFile / decryptFile', () => {
     await encryptFile(join(dir, 'in.bin'), join(dir, 'in.bin.kmsbox'), { kms, keyId, encryptionContext: { file: 'in.bin' } });
     const envelope = readFileSync(join(dir, 'in.bin.kmsbox'));
     expect(inspectEnvelope(envelope).encryptionContext).toEqual({ file: 'in.bin' });
-    await decryptFile(join(dir, 'in.bin.kmsbox'), join(dir, 'out.bin'), { kms, encryptionContext: { file: 'in.bin' } });
+    await decryptFile(join(dir, 'in.bin.kmsbox'), join(dir, 'out.bin'), { kms, discovery: true, encryptionContext: { file: 'in.bin' } });
     expect(readFileSync(join(dir, 'out.bin')).equals(original)).toBe(true);
 
     const tampered = Buffer.from(envelope);
     tampered[tampered.length - 100]! ^= 1;
     writeFileSync(join(dir, 'bad.kmsbox'), tampered);
-    await expect(decryptFile(join(dir, 'bad.kmsbox'), join(dir, 'bad.out'), { kms })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptFile(join(dir, 'bad.kmsbox'), join(dir, 'bad.out'), { kms, discovery: true })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     writeFileSync(join(dir, 'short.kmsbox'), envelope.subarray(0, envelope.length - 262165));
-    await expect(decryptFile(join(dir, 'short.kmsbox'), join(dir, 'short.out'), { kms })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptFile(join(dir, 'short.kmsbox'), join(dir, 'short.out'), { kms, discovery: true })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     expect(existsSync(join(dir, 'bad.out'))).toBe(false);
     expect(existsSync(join(dir, 'short.out'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);

@@ -10,8 +10,8 @@ import { bytes, concat, expectBytes, expectError, pipe, setup } from './helpers.
 const FUZZ_RUNS = Number(process.env.KMSBOX_FUZZ_RUNS ?? 300);
 
 async function fails(envelope: Uint8Array, kms: Parameters<typeof decryptEnvelope>[1]['kms'], name = 'InvalidCiphertextException'): Promise<void> {
-  await expectError(() => decryptEnvelope(envelope, { kms }), name);
-  await expectError(() => pipe(createDecryptStream({ kms }), envelope, [3]), name);
+  await expectError(() => decryptEnvelope(envelope, { kms, discovery: true }), name);
+  await expectError(() => pipe(createDecryptStream({ kms, discovery: true }), envelope, [3]), name);
 }
 
 describe('hostile CBOR', () => {
@@ -97,19 +97,19 @@ describe('hostile CBOR', () => {
     const recipient = { type: 1, keyRef: null, wrapped: CiphertextBlob! };
     const withBom = await build({ dek, messageId: id, recipients: [recipient], segments: [bytes(3)], context });
     expect(Object.keys(inspectEnvelope(withBom).encryptionContext)).toEqual(['\uFEFFtenant']);
-    expect((await decryptEnvelope(withBom, { kms })).encryptionContext).toEqual(context);
-    await expectError(() => decryptEnvelope(withBom, { kms, encryptionContext: { tenant: 't1' } }), 'InvalidCiphertextException');
+    expect((await decryptEnvelope(withBom, { kms, discovery: true })).encryptionContext).toEqual(context);
+    await expectError(() => decryptEnvelope(withBom, { kms, discovery: true, encryptionContext: { tenant: 't1' } }), 'InvalidCiphertextException');
     // "a" and "\uFEFFa" are two keys, both kept.
     const two = { a: 'x', '\uFEFFa': 'y' };
     const { CiphertextBlob: blob2 } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek, EncryptionContext: two });
     const both = await build({ dek, messageId: id, recipients: [{ ...recipient, wrapped: blob2! }], segments: [bytes(3)], context: two });
-    expect((await decryptEnvelope(both, { kms })).encryptionContext).toEqual(two);
+    expect((await decryptEnvelope(both, { kms, discovery: true })).encryptionContext).toEqual(two);
 
     // A recipient of unknown type may hold true or null, not false (0xf4).
     const { CiphertextBlob: plainBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
     const withTrue = rawHeader([[1, 1], [2, 1], [3, id], [4, 12], [5, [[9, true], [1, null, plainBlob!]]]]);
     const ok = await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withTrue });
-    expectBytes((await decryptEnvelope(ok, { kms })).plaintext, bytes(3));
+    expectBytes((await decryptEnvelope(ok, { kms, discovery: true })).plaintext, bytes(3));
     const withFalse = withTrue.slice();
     withFalse[withFalse.indexOf(0xf5)] = 0xf4;
     await fails(await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withFalse }), kms);
@@ -127,8 +127,8 @@ describe('hostile CBOR', () => {
   it('a header over the limit is LimitExceeded before it is all read; a segment head over the segment size fails at once', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { pad: 'x'.repeat(4000) } });
-    await expectError(() => decryptEnvelope(envelope, { kms, maxHeaderBytes: 1024 }), 'LimitExceededException');
-    await expectError(() => pipe(createDecryptStream({ kms, maxHeaderBytes: 1024 }), envelope, [100]), 'LimitExceededException');
+    await expectError(() => decryptEnvelope(envelope, { kms, discovery: true, maxHeaderBytes: 1024 }), 'LimitExceededException');
+    await expectError(() => pipe(createDecryptStream({ kms, discovery: true, maxHeaderBytes: 1024 }), envelope, [100]), 'LimitExceededException');
     const small = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
     const h = inspectEnvelope(small).headerLength;
     const oversize = concat(small.subarray(0, h), Uint8Array.of(0x59, 0x10, 0x11)); // 4113 = S + 17 declared, no body
@@ -139,7 +139,7 @@ describe('hostile CBOR', () => {
     const { kms, keyIds } = await setup();
     const valid = await encryptEnvelope(bytes(5000), { kms, keyId: keyIds[0]!, segmentSize: 4096, encryptionContext: { a: 'b' } });
     const check = async (input: Uint8Array) => {
-      for (const run of [() => decryptEnvelope(input, { kms }), () => pipe(createDecryptStream({ kms }), input, [251])]) {
+      for (const run of [() => decryptEnvelope(input, { kms, discovery: true }), () => pipe(createDecryptStream({ kms, discovery: true }), input, [251])]) {
         try {
           await run();
         } catch (e) {

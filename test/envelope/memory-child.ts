@@ -27,7 +27,7 @@ async function run(total: number, sample: (rss: number) => void): Promise<{ rece
   let mismatch = -1;
   await source
     .pipeThrough(createEncryptStream({ kms, keyId: KeyMetadata!.KeyId! }))
-    .pipeThrough(createDecryptStream({ kms }))
+    .pipeThrough(createDecryptStream({ kms, discovery: true }))
     .pipeTo(
       new WritableStream({
         write(chunk) {

@@ -14,10 +14,10 @@ describe('envelope round trips', () => {
     for (const n of [0, 1, S - 1, S, S + 1, 2 * S, 3 * S - 1, 3 * S + 17]) {
       const plaintext = bytes(n, n + 1);
       const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S, encryptionContext: { n: String(n) } });
-      const out = await decryptEnvelope(envelope, { kms, encryptionContext: { n: String(n) } });
+      const out = await decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: { n: String(n) } });
       expectBytes(out.plaintext, plaintext);
       expect(out.encryptionContext).toEqual({ n: String(n) });
-      const streamed = await pipe(createDecryptStream({ kms }), envelope, [1000]);
+      const streamed = await pipe(createDecryptStream({ kms, discovery: true }), envelope, [1000]);
       expectBytes(streamed, plaintext);
     }
   });
@@ -31,13 +31,13 @@ describe('envelope round trips', () => {
         const plaintext = bytes(n, log2);
         const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: size });
         expect(inspectEnvelope(envelope).segmentSize).toBe(size);
-        expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, plaintext);
+        expectBytes((await decryptEnvelope(envelope, { kms, discovery: true })).plaintext, plaintext);
       }),
       { numRuns: 30 },
     );
     const big = bytes(2 ** 24 + 5);
     const envelope = await encryptEnvelope(big, { kms, keyId: keyIds[0]!, segmentSize: 2 ** 24 });
-    expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, big);
+    expectBytes((await decryptEnvelope(envelope, { kms, discovery: true })).plaintext, big);
   });
 
   it('the stream writer produces exactly the buffer writer bytes, whatever the chunking', async () => {
@@ -53,7 +53,7 @@ describe('envelope round trips', () => {
         const a = await encryptWith(plaintext, { ...opts, cache }, { messageId });
         const b = await pipe(encryptStreamWith({ ...opts, cache }, { messageId }), plaintext, chunks);
         expectBytes(b, a);
-        expectBytes(await pipe(createDecryptStream({ kms }), b, chunks), plaintext);
+        expectBytes(await pipe(createDecryptStream({ kms, discovery: true }), b, chunks), plaintext);
       }),
       { numRuns: 40 },
     );
@@ -67,7 +67,7 @@ describe('envelope round trips', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: plaintext.length - 1 }), fc.integer({ min: 1, max: 3 * S }), fc.boolean(), async (start, length, withSize) => {
         const end = start + length;
-        const out = await decryptRange(read, { kms }, { start, end, ...(withSize ? { size: envelope.length } : {}) });
+        const { plaintext: out } = await decryptRange(read, { kms, keyIds }, { start, end, ...(withSize ? { size: envelope.length } : {}) });
         expectBytes(out, plaintext.subarray(start, Math.min(end, plaintext.length)));
       }),
       { numRuns: 60 },
@@ -82,7 +82,7 @@ describe('envelope round trips', () => {
     const P = plaintext.length;
     for (const start of [P, P + 1, 5 * P, 2 ** 40]) {
       for (const size of [undefined, envelope.length]) {
-        await expectError(() => decryptRange(reads(envelope), { kms }, { start, end: start + 10, ...(size ? { size } : {}) }), 'ValidationException');
+        await expectError(() => decryptRange(reads(envelope), { kms, discovery: true }, { start, end: start + 10, ...(size ? { size } : {}) }), 'ValidationException');
       }
     }
     // Truncated after the second segment: whatever is asked past it, the envelope does not just look shorter.
@@ -90,7 +90,7 @@ describe('envelope round trips', () => {
     const truncated = envelope.subarray(0, headerLength + 2 * (envelope.length - headerLength) / 3);
     for (const [start, end] of [[2 * S, 3 * S], [0, P], [P, P + 1], [4 * P, 4 * P + 1]]) {
       for (const size of [undefined, truncated.length]) {
-        await expectError(() => decryptRange(reads(truncated), { kms }, { start: start!, end: end!, ...(size ? { size } : {}) }), 'InvalidCiphertextException');
+        await expectError(() => decryptRange(reads(truncated), { kms, discovery: true }, { start: start!, end: end!, ...(size ? { size } : {}) }), 'InvalidCiphertextException');
       }
     }
   });
@@ -106,7 +106,7 @@ describe('envelope round trips', () => {
         if (o >= headerLength) reads.push(o);
         return envelope.subarray(o, o + l);
       };
-      const out = await decryptRange(read, { kms }, { start, end: start + 1, ...(size ? { size } : {}) });
+      const { plaintext: out } = await decryptRange(read, { kms, keyIds }, { start, end: start + 1, ...(size ? { size } : {}) });
       expectBytes(out, plaintext.subarray(start, start + 1));
       expect(reads.length).toBeLessThanOrEqual(2);
     }
@@ -117,8 +117,8 @@ describe('envelope round trips', () => {
     const plaintext = bytes(3 * 262144 + 77, 5);
     const encrypted = new Blob([plaintext as BlobPart]).stream().pipeThrough(createEncryptStream({ kms, keyId: keyIds[0]! }));
     const envelope = new Uint8Array(await new Response(encrypted).arrayBuffer());
-    expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, plaintext);
-    const decrypted = new Blob([envelope as BlobPart]).stream().pipeThrough(createDecryptStream({ kms }));
+    expectBytes((await decryptEnvelope(envelope, { kms, discovery: true })).plaintext, plaintext);
+    const decrypted = new Blob([envelope as BlobPart]).stream().pipeThrough(createDecryptStream({ kms, discovery: true }));
     expectBytes(new Uint8Array(await new Response(decrypted).arrayBuffer()), plaintext);
   });
 
@@ -128,16 +128,16 @@ describe('envelope round trips', () => {
     for (const storeContext of [true, false]) {
       const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: context, storeContext });
       if (storeContext) expect(Object.keys(inspectEnvelope(envelope).encryptionContext).sort()).toEqual(['__proto__', 'a']);
-      const out = await decryptEnvelope(envelope, { kms, encryptionContext: context });
+      const out = await decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: context });
       expect(Object.keys(out.encryptionContext).sort()).toEqual(['__proto__', 'a']);
-      await expect(decryptEnvelope(envelope, { kms, encryptionContext: JSON.parse('{"__proto__":"y","a":"b"}') })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+      await expect(decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: JSON.parse('{"__proto__":"y","a":"b"}') })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
       // A subset is enough when the context is stored; a withheld context must be given whole.
-      const subset = decryptEnvelope(envelope, { kms, encryptionContext: { a: 'b' } });
+      const subset = decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: { a: 'b' } });
       if (storeContext) await expect(subset).resolves.toBeDefined();
       else await expect(subset).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     }
     // Encrypting without the pair gives a different envelope context: the pair was not dropped.
     const without = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { a: 'b' } });
-    await expect(decryptEnvelope(without, { kms, encryptionContext: context })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptEnvelope(without, { kms, discovery: true, encryptionContext: context })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
   });
 });

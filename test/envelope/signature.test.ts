@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createDecryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope, type Kms } from 'kmsbox';
 import { deriveMessageKeys } from '../../src/envelope/keys.js';
 import { ecdsaForTests } from '../../src/envelope/signature.js';
-import { bytes, concat, expectBytes, expectError, pipe, setup, splitItems } from './helpers.js';
+import { bytes, concat, counting, expectBytes, expectError, pipe, setup, splitItems } from './helpers.js';
 
 async function signingKey(kms: Kms, spec: 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_EDWARDS25519'): Promise<string> {
   return (await kms.createKey({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.Arn!;
@@ -33,26 +33,29 @@ describe('signed envelopes', () => {
     const plaintext = bytes(10_000);
     const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, signingKeyId: signer, segmentSize: 4096 });
     expect(inspectEnvelope(envelope).signer?.keyId).toBe(signer);
-    const out = await decryptEnvelope(envelope, { kms, signerKeyIds: [signer] });
+    const out = await decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [signer] });
     expectBytes(out.plaintext, plaintext);
     expect(out.signerKeyId).toBe(signer);
-    expect((await decryptEnvelope(envelope, { kms })).signerKeyId).toBe(signer); // unrequested, still checked
-    expectBytes(await pipe(createDecryptStream({ kms, signerKeyIds: [signer] }), envelope, [999]), plaintext);
+    expect((await decryptEnvelope(envelope, { kms, discovery: true })).signerKeyId).toBe(signer); // unrequested, still checked
+    expectBytes(await pipe(createDecryptStream({ kms, discovery: true, signerKeyIds: [signer] }), envelope, [999]), plaintext);
     const other = await signingKey(kms, spec);
-    await expectError(() => decryptEnvelope(envelope, { kms, signerKeyIds: [other] }), 'IncorrectKeyException');
+    await expectError(() => decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [other] }), 'IncorrectKeyException');
     // An unsigned message when a signature is required.
     const unsigned = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]! });
-    await expectError(() => decryptEnvelope(unsigned, { kms, signerKeyIds: [signer] }), 'IncorrectKeyException');
+    await expectError(() => decryptEnvelope(unsigned, { kms, discovery: true, signerKeyIds: [signer] }), 'IncorrectKeyException');
     // Removed or damaged signature item.
     const sigLen = spec === 'ECC_NIST_P384' ? 1 + 2 + 96 : 1 + 2 + 64;
-    await expectError(() => decryptEnvelope(envelope.subarray(0, envelope.length - sigLen), { kms }), 'InvalidCiphertextException');
-    await expectError(() => pipe(createDecryptStream({ kms }), envelope.subarray(0, envelope.length - 1), [100]), 'InvalidCiphertextException');
+    await expectError(() => decryptEnvelope(envelope.subarray(0, envelope.length - sigLen), { kms, discovery: true }), 'InvalidCiphertextException');
+    await expectError(() => pipe(createDecryptStream({ kms, discovery: true }), envelope.subarray(0, envelope.length - 1), [100]), 'InvalidCiphertextException');
     const bad = envelope.slice();
     bad[bad.length - 5]! ^= 1;
-    await expectError(() => decryptEnvelope(bad, { kms }), 'InvalidCiphertextException');
+    await expectError(() => decryptEnvelope(bad, { kms, discovery: true }), 'InvalidCiphertextException');
     // Range reads cannot check the signature: refused when one is required.
-    await expectError(() => decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, signerKeyIds: [signer] }, { start: 0, end: 10 }), 'UnsupportedOperationException');
-    expectBytes(await decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms }, { start: 9990, end: 20000 }), plaintext.subarray(9990));
+    await expectError(() => decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, discovery: true, signerKeyIds: [signer] }, { start: 0, end: 10 }), 'UnsupportedOperationException');
+    const unverified = await decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, keyIds, unverifiedSignature: 'allow' }, { start: 9990, end: 20000 });
+    expectBytes(unverified.plaintext, plaintext.subarray(9990));
+    expect(unverified.signature).toBe('unverified');
+    expect((await decryptEnvelope(envelope, { kms, keyIds })).signature).toBe('verified');
   });
 
   it('the high-S twin of a valid ECDSA signature is rejected; writers only emit low S', async () => {
@@ -67,7 +70,7 @@ describe('signed envelopes', () => {
       const twin = envelope.slice();
       twin.set(toBlock(n - s), envelope.length - 32);
       // The twin is a valid ECDSA signature (KMS verifies it) but not the one encoding we accept.
-      await expectError(() => decryptEnvelope(twin, { kms }), 'InvalidCiphertextException');
+      await expectError(() => decryptEnvelope(twin, { kms, discovery: true }), 'InvalidCiphertextException');
     }
   });
 
@@ -114,8 +117,18 @@ describe('signed envelopes', () => {
     expect(Buffer.from(changed).equals(Buffer.from(plaintext))).toBe(false);
     // Under the signature, the reader refuses it.
     const forgedEnvelope = concat(prefix, item.subarray(0, headLen), forged, tail);
-    await expectError(() => decryptEnvelope(forgedEnvelope, { kms }), 'InvalidCiphertextException');
-    await expectError(() => decryptEnvelope(forgedEnvelope, { kms, signerKeyIds: [signer] }), 'InvalidCiphertextException');
+    await expectError(() => decryptEnvelope(forgedEnvelope, { kms, discovery: true }), 'InvalidCiphertextException');
+    await expectError(() => decryptEnvelope(forgedEnvelope, { kms, discovery: true, signerKeyIds: [signer] }), 'InvalidCiphertextException');
+    // A range read cannot check the signature: it refuses the signed envelope, before any KMS
+    // call, rather than return the insider's segment as genuine…
+    const counted = counting(kms);
+    const read = async (o: number, l: number) => forgedEnvelope.subarray(o, o + l);
+    const refused = await expectError(() => decryptRange(read, { kms: counted, keyIds }, { start: 0, end: 200 }), 'UnsupportedOperationException');
+    expect(refused.message).toBe("The envelope is signed and a range read cannot verify the signature: decrypt the whole envelope, or pass unverifiedSignature: 'allow' to read it unverified.");
+    expect(counted.calls).toEqual({});
+    // …and with the opt-in it says the signature went unchecked.
+    const opted = await decryptRange(read, { kms, keyIds, unverifiedSignature: 'allow' }, { start: 0, end: 200 });
+    expect([Buffer.from(opted.plaintext).equals(changed), opted.signature]).toEqual([true, 'unverified']);
   });
 
   it('signing needs a supported key spec', async () => {

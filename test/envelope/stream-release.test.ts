@@ -35,17 +35,17 @@ describe('decrypt stream release', () => {
     const { prefix, segments } = splitItems(envelope, inspectEnvelope(envelope).headerLength);
     // Cut after two whole segments: both are released (verified, non-final), then the stream errors.
     const cut = concat(prefix, segments[0]!, segments[1]!);
-    const r = await drive(cut, { kms });
+    const r = await drive(cut, { kms, discovery: true });
     expect(r.outcome).toBe('InvalidCiphertextException');
     expect(r.released.length % S).toBe(0);
     expect(r.released.length).toBeLessThanOrEqual(2 * S);
     expectBytes(r.released, plaintext.subarray(0, r.released.length));
     // Cut inside the third segment: nothing of it is released.
-    const mid = await drive(envelope.subarray(0, prefix.length + segments[0]!.length + segments[1]!.length + 500), { kms });
+    const mid = await drive(envelope.subarray(0, prefix.length + segments[0]!.length + segments[1]!.length + 500), { kms, discovery: true });
     expect(mid.outcome).toBe('InvalidCiphertextException');
     expect(mid.released.length).toBeLessThanOrEqual(2 * S);
     // The intact envelope closes cleanly with everything.
-    const ok = await drive(envelope, { kms });
+    const ok = await drive(envelope, { kms, discovery: true });
     expect(ok.outcome).toBe('closed');
     expectBytes(ok.released, plaintext);
   });
@@ -57,7 +57,7 @@ describe('decrypt stream release', () => {
     const h = inspectEnvelope(envelope).headerLength;
     const bad = envelope.slice();
     bad[h + 2 * (S + 19) + 100]! ^= 1; // inside segment 2
-    const r = await drive(bad, { kms }, 333);
+    const r = await drive(bad, { kms, discovery: true }, 333);
     expect(r.outcome).toBe('InvalidCiphertextException');
     expect(r.released.length).toBeLessThanOrEqual(2 * S);
     expectBytes(r.released, plaintext.subarray(0, r.released.length));

@@ -22,7 +22,7 @@ describe('tampering', () => {
     const info = inspectEnvelope(envelope);
     const counts: Record<string, number> = {};
     for (let bit = 0; bit < envelope.length * 8; bit++) {
-      const e = await typedError(() => decryptEnvelope(flip(envelope, bit), { kms }));
+      const e = await typedError(() => decryptEnvelope(flip(envelope, bit), { kms, discovery: true }));
       counts[e.name] = (counts[e.name] ?? 0) + 1;
       expect(['InvalidCiphertextException', 'NotFoundException', 'UnsupportedOperationException', 'LimitExceededException'], `bit ${bit}: ${e.name}`).toContain(e.name);
     }
@@ -39,7 +39,7 @@ describe('tampering', () => {
     const positions = new Set<number>();
     for (let i = 0; i < headerLength; i++) positions.add(i * 8 + (i % 8));
     for (let i = headerLength; i < envelope.length; i += 97) positions.add(i * 8 + (i % 8));
-    for (const bit of positions) await bothFail(flip(envelope, bit), { kms }, ['InvalidCiphertextException', 'NotFoundException', 'UnsupportedOperationException', 'LimitExceededException']);
+    for (const bit of positions) await bothFail(flip(envelope, bit), { kms, discovery: true }, ['InvalidCiphertextException', 'NotFoundException', 'UnsupportedOperationException', 'LimitExceededException']);
   });
 
   it('truncation anywhere: at and around every segment boundary, inside header, MAC and segments', async () => {
@@ -55,7 +55,7 @@ describe('tampering', () => {
       cuts.add(boundary - Math.floor(s.length / 2));
     }
     cuts.delete(envelope.length);
-    for (const cut of cuts) if (cut >= 0 && cut < envelope.length) await bothFail(envelope.subarray(0, cut), { kms });
+    for (const cut of cuts) if (cut >= 0 && cut < envelope.length) await bothFail(envelope.subarray(0, cut), { kms, discovery: true });
   });
 
   it('reordered, duplicated and dropped segments fail, including the halves of an exact multiple and a duplicated final segment', async () => {
@@ -64,7 +64,7 @@ describe('tampering', () => {
     const { prefix, segments } = splitItems(envelope, inspectEnvelope(envelope).headerLength);
     const [a, b, c] = segments as [Uint8Array, Uint8Array, Uint8Array];
     for (const order of [[b, a, c], [a, c, b], [a, a, c], [a, b, c, c], [a, b], [a, c], [b, c], [c]]) {
-      await bothFail(concat(prefix, ...order), { kms });
+      await bothFail(concat(prefix, ...order), { kms, discovery: true });
     }
   });
 
@@ -77,43 +77,43 @@ describe('tampering', () => {
     const y = splitItems(two, inspectEnvelope(two).headerLength);
     // Same header but for the message id: the cache handed both the same wrapped data key.
     expectBytes(x.prefix.subarray(40, x.prefix.length - 34), y.prefix.subarray(40, y.prefix.length - 34));
-    await bothFail(concat(x.prefix, y.segments[0]!, x.segments[1]!), { kms });
-    await bothFail(concat(y.prefix, ...x.segments), { kms });
-    expectBytes((await decryptEnvelope(one, { kms })).plaintext, bytes(2 * S, 1));
-    expectBytes((await decryptEnvelope(two, { kms })).plaintext, bytes(2 * S, 2));
+    await bothFail(concat(x.prefix, y.segments[0]!, x.segments[1]!), { kms, discovery: true });
+    await bothFail(concat(y.prefix, ...x.segments), { kms, discovery: true });
+    expectBytes((await decryptEnvelope(one, { kms, discovery: true })).plaintext, bytes(2 * S, 1));
+    expectBytes((await decryptEnvelope(two, { kms, discovery: true })).plaintext, bytes(2 * S, 2));
   });
 
   it('trailing bytes, an extra segment, a signature item on an unsigned message, and an empty final segment after a full one fail', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(S), { kms, keyId: keyIds[0]!, segmentSize: S });
-    await bothFail(concat(envelope, Uint8Array.of(0)), { kms });
-    await bothFail(concat(envelope, Uint8Array.of(0x40)), { kms });
-    await bothFail(concat(envelope, Uint8Array.of(0x81, 0x40)), { kms });
-    await bothFail(concat(envelope, envelope), { kms });
+    await bothFail(concat(envelope, Uint8Array.of(0)), { kms, discovery: true });
+    await bothFail(concat(envelope, Uint8Array.of(0x40)), { kms, discovery: true });
+    await bothFail(concat(envelope, Uint8Array.of(0x81, 0x40)), { kms, discovery: true });
+    await bothFail(concat(envelope, envelope), { kms, discovery: true });
     // An empty final segment after a full one is never written: the full one is final.
     const dek = bytes(32, 5);
     const messageId = bytes(32, 6);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
     const recipients = [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }];
     const good = await build({ dek, messageId, recipients, segments: [bytes(S), bytes(1)] });
-    expect((await decryptEnvelope(good, { kms })).plaintext.length).toBe(S + 1);
-    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), new Uint8Array(0)] }), { kms });
+    expect((await decryptEnvelope(good, { kms, discovery: true })).plaintext.length).toBe(S + 1);
+    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), new Uint8Array(0)] }), { kms, discovery: true });
     // A non-final flag on the last segment, or a final flag before the end.
-    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [false, false] }), { kms });
-    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [true, true] }), { kms });
+    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [false, false] }), { kms, discovery: true });
+    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [true, true] }), { kms, discovery: true });
   });
 
   it('wrong or missing context fails before any KMS call when the context is stored', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { tenant: 't1', app: 'x' } });
     const counted = counting(kms);
-    await bothFail(envelope, { kms: counted, encryptionContext: { tenant: 't2' } });
-    await bothFail(envelope, { kms: counted, encryptionContext: { other: 'x' } });
+    await bothFail(envelope, { kms: counted, discovery: true, encryptionContext: { tenant: 't2' } });
+    await bothFail(envelope, { kms: counted, discovery: true, encryptionContext: { other: 'x' } });
     // NFC vs NFD look-alikes are different strings.
     const nfc = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { name: 'caf\u00e9' } });
-    await bothFail(nfc, { kms: counted, encryptionContext: { name: 'cafe\u0301' } });
+    await bothFail(nfc, { kms: counted, discovery: true, encryptionContext: { name: 'cafe\u0301' } });
     expect(counted.calls.decrypt ?? 0).toBe(0);
-    const ok = await decryptEnvelope(envelope, { kms, encryptionContext: { app: 'x' } });
+    const ok = await decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: { app: 'x' } });
     expect(ok.encryptionContext).toEqual({ tenant: 't1', app: 'x' });
   });
 
@@ -123,10 +123,10 @@ describe('tampering', () => {
     const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: context, storeContext: false });
     const info = inspectEnvelope(envelope);
     expect([info.contextStored, info.encryptionContext]).toEqual([false, {}]);
-    await bothFail(envelope, { kms });
-    await bothFail(envelope, { kms, encryptionContext: { tenant: 't1' } });
-    await bothFail(envelope, { kms, encryptionContext: { ...context, extra: '1' } });
-    const out = await decryptEnvelope(envelope, { kms, encryptionContext: { app: 'x', tenant: 't1' } });
+    await bothFail(envelope, { kms, discovery: true });
+    await bothFail(envelope, { kms, discovery: true, encryptionContext: { tenant: 't1' } });
+    await bothFail(envelope, { kms, discovery: true, encryptionContext: { ...context, extra: '1' } });
+    const out = await decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: { app: 'x', tenant: 't1' } });
     expect(out.encryptionContext).toEqual(context);
   });
 
@@ -140,17 +140,17 @@ describe('tampering', () => {
     for (const log2 of [13, 18, 24]) {
       const changed = envelope.slice();
       changed[at] = log2;
-      await bothFail(changed, { kms });
+      await bothFail(changed, { kms, discovery: true });
     }
     const id = envelope.slice();
     id[10]! ^= 0x80;
-    await bothFail(id, { kms });
+    await bothFail(id, { kms, discovery: true });
     const suite = envelope.slice();
     suite[4] = 2;
-    await bothFail(suite, { kms }, ['UnsupportedOperationException']);
+    await bothFail(suite, { kms, discovery: true }, ['UnsupportedOperationException']);
     const version = envelope.slice();
     version[2] = 2;
-    await bothFail(version, { kms }, ['UnsupportedOperationException']);
+    await bothFail(version, { kms, discovery: true }, ['UnsupportedOperationException']);
   });
 });
 
@@ -160,14 +160,14 @@ describe('recipients', () => {
     const envelope = await encryptEnvelope(bytes(100), { kms, keyId: keyIds, encryptionContext: { a: 'b' } });
     expect(inspectEnvelope(envelope).recipients.map((r) => r.keyId)).toEqual(keyIds);
     await kms.disableKey({ KeyId: keyIds[0]! });
-    const out = await decryptEnvelope(envelope, { kms });
+    const out = await decryptEnvelope(envelope, { kms, discovery: true });
     expect(out.keyId).toBe(arns[1]);
     const only3 = await decryptEnvelope(envelope, { kms, keyIds: [arns[2]!] });
     expect(only3.keyId).toBe(arns[2]);
     // The first KMS error that is not about the ciphertext is what a total failure reports.
     await kms.disableKey({ KeyId: keyIds[1]! });
     await kms.disableKey({ KeyId: keyIds[2]! });
-    await expectError(() => decryptEnvelope(envelope, { kms }), 'DisabledException');
+    await expectError(() => decryptEnvelope(envelope, { kms, discovery: true }), 'DisabledException');
   });
 
   it('no allowed recipient: IncorrectKeyException with zero KMS calls, even for 255 recipients', async () => {
@@ -180,7 +180,7 @@ describe('recipients', () => {
     const many = await build({ dek, messageId: bytes(32, 2), recipients: Array.from({ length: 255 }, () => ({ type: 1, keyRef: null, wrapped: CiphertextBlob! })), segments: [bytes(3)] });
     await expectError(() => decryptEnvelope(many, { kms: counted, keyIds: [keyIds[1]!], maxRecipients: 255 }), 'IncorrectKeyException');
     expect(counted.calls.decrypt ?? 0).toBe(0);
-    expectBytes((await decryptEnvelope(many, { kms, maxRecipients: 255 })).plaintext, bytes(3));
+    expectBytes((await decryptEnvelope(many, { kms, discovery: true, maxRecipients: 255 })).plaintext, bytes(3));
   });
 
   it('17 recipients exceed the default policy; 256 are malformed; a type nobody knows is skipped', async () => {
@@ -189,14 +189,14 @@ describe('recipients', () => {
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
     const r = { type: 1, keyRef: null, wrapped: CiphertextBlob! };
     const seventeen = await build({ dek, messageId: bytes(32), recipients: Array(17).fill(r), segments: [bytes(3)] });
-    await bothFail(seventeen, { kms }, ['LimitExceededException']);
+    await bothFail(seventeen, { kms, discovery: true }, ['LimitExceededException']);
     const over = await build({ dek, messageId: bytes(32), recipients: Array(256).fill(r), segments: [bytes(3)] });
-    await bothFail(over, { kms, maxRecipients: 255 });
+    await bothFail(over, { kms, discovery: true, maxRecipients: 255 });
     const unknownFirst = await build({ dek, messageId: bytes(32), recipients: [{ type: 9, keyRef: null, wrapped: new Uint8Array(0) }, r], segments: [bytes(3)] });
     // (the builder writes the unknown entry as [9, null, h''], three scalars)
-    expectBytes((await decryptEnvelope(unknownFirst, { kms })).plaintext, bytes(3));
+    expectBytes((await decryptEnvelope(unknownFirst, { kms, discovery: true })).plaintext, bytes(3));
     const onlyUnknown = await build({ dek, messageId: bytes(32), recipients: [{ type: 9, keyRef: null, wrapped: new Uint8Array(0) }], segments: [bytes(3)] });
-    await bothFail(onlyUnknown, { kms }, ['UnsupportedOperationException']);
+    await bothFail(onlyUnknown, { kms, discovery: true }, ['UnsupportedOperationException']);
   });
 
   it('swapped recipients fail the MAC', async () => {
@@ -211,7 +211,7 @@ describe('recipients', () => {
     const swapped = envelope.slice();
     swapped.set(envelope.subarray(second, second + 101), first);
     swapped.set(envelope.subarray(first, first + 101), second);
-    await bothFail(swapped, { kms });
+    await bothFail(swapped, { kms, discovery: true });
   });
 
   it('a malicious sender who wraps a different data key for the second recipient gets nothing past the MAC', async () => {
@@ -230,11 +230,11 @@ describe('recipients', () => {
     for (const n of [16, 33]) {
       const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: bytes(n) });
       const envelope = await build({ dek: bytes(32), messageId: bytes(32), recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }], segments: [bytes(3)] });
-      await bothFail(envelope, { kms });
+      await bothFail(envelope, { kms, discovery: true });
     }
     const dek = bytes(32);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
     const lying = await build({ dek, messageId: bytes(32), recipients: [{ type: 1, keyRef: arns[1]!, wrapped: CiphertextBlob! }], segments: [bytes(3)] });
-    await bothFail(lying, { kms }, ['IncorrectKeyException']);
+    await bothFail(lying, { kms, discovery: true }, ['IncorrectKeyException']);
   });
 });

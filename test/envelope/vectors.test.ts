@@ -96,7 +96,7 @@ describe('golden vectors', () => {
 
   it.each(vectors.map((v) => [v.name, v] as const))('%s: kmsbox and the independent reader decrypt it', async (_, v) => {
     const envelope = unhex(v.envelope);
-    const out = await decryptEnvelope(envelope, { kms: kmsFor(v), ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }), ...(v.signer ? { signerKeyIds: [v.signer.arn] } : {}) });
+    const out = await decryptEnvelope(envelope, { kms: kmsFor(v), discovery: true, ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }), ...(v.signer ? { signerKeyIds: [v.signer.arn] } : {}) });
     expectBytes(out.plaintext, plaintextOf(v.plaintextLength));
     expect(out.encryptionContext).toEqual(v.encryptionContext);
     expectBytes(referenceDecrypt(envelope, dek, v.encryptionContext), plaintextOf(v.plaintextLength));
