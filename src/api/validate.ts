@@ -8,8 +8,28 @@ import { ValidationException } from '../errors.js';
 
 export type Input = Record<string, unknown>;
 
-/** kmsbox's bound for list members the model leaves unbounded (Tags, TagKeys, DryRunModifiers). */
+/** kmsbox's bound for list members the model leaves unbounded (Tags, TagKeys, DryRunModifiers, Operations). */
 export const MAX_LIST_ITEMS = 1000;
+
+/**
+ * kmsbox's bound for a string map (EncryptionContext and the like), which AWS leaves unbounded:
+ * its size as the AWS Encryption SDK serializes it (2-byte count, then a 2-byte length before each
+ * key and each value, all UTF-8) at most 2^16 − 1 bytes, the largest context an Encryption SDK
+ * message header can carry. So every context an Encryption SDK sends to KMS fits, and a request
+ * cannot make kmsbox sort, hash and audit hundreds of thousands of pairs (at most 13,107 fit).
+ */
+export const MAX_MAP_SERIALIZED_BYTES = 0xffff;
+
+/** UTF-8 length of a well-formed string, without encoding it. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const unit = s.charCodeAt(i);
+    // 2 bytes below U+0800, 3 above; a surrogate pair (2 units) is 4 bytes.
+    if (unit >= 0x80) n += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
 
 /** Marks a value that must not appear in a message. */
 const HIDDEN: unique symbol = Symbol('hidden');
@@ -142,17 +162,27 @@ export class Checks {
     return value as T;
   }
 
-  /** A string→string map such as EncryptionContext. Strings must be well-formed UTF-16 so their UTF-8 is unambiguous. */
+  /**
+   * A string→string map such as EncryptionContext. Strings must be well-formed UTF-16 so their
+   * UTF-8 is unambiguous; the whole is bounded by MAX_MAP_SERIALIZED_BYTES, checked as the entries
+   * are read (an oversized map is refused without reading the rest, and never echoed).
+   */
   stringMap(field: string): Record<string, string> | undefined {
     const value = this.present(field, false);
     if (value === undefined) return undefined;
     if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array)
       return this.fail(field, value, 'be a map of string to string');
     const entries: Array<[string, string]> = [];
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    let serialized = 2;
+    // Object.keys, not Object.entries: on a map of many thousand keys it is several times faster.
+    for (const k of Object.keys(value as object)) {
+      const v = (value as Record<string, unknown>)[k];
       if (typeof v !== 'string') return this.fail(`${field}.${k}`, v, 'be of type string');
       if (!k.isWellFormed() || !v.isWellFormed())
         return this.fail(field, HIDDEN, 'contain only well-formed Unicode strings');
+      serialized += 4 + utf8Length(k) + utf8Length(v);
+      if (serialized > MAX_MAP_SERIALIZED_BYTES)
+        return this.fail(field, HIDDEN, `have length less than or equal to ${MAX_MAP_SERIALIZED_BYTES} bytes when serialized`);
       entries.push([k, v]);
     }
     // fromEntries defines own properties: `out['__proto__'] = v` would silently drop that key.

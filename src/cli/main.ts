@@ -9,7 +9,7 @@ import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './
 import { readFileSync } from 'node:fs';
 import { FileProvider } from '../providers/file.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
-import { startServer } from '../server/http-server.js';
+import { SERVE_DEFAULTS, startServer } from '../server/http-server.js';
 import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
 import { REGION_NAME } from '../keys/arn.js';
 
@@ -31,6 +31,8 @@ const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERB
                                   (kmsbox <verb> --help lists a verb's options)
        kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
                     [--store FILE [--root-key-file FILE]] [--credentials FILE] [--audit-log FILE]
+                    [--max-connections N] [--headers-timeout-ms MS] [--request-timeout-ms MS]
+                    [--keep-alive-timeout-ms MS] [--max-requests-per-connection N] [--idle-timeout-ms MS]
        kmsbox audit verify FILE          check an audit log's hash chain (exit 1 if it was tampered with)
 
   serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
@@ -40,18 +42,21 @@ const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERB
           --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
           { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }
           --audit-log FILE appends every call as a CloudTrail-shaped event to a hash-chained
-          JSON Lines file (fsync per event).`;
+          JSON Lines file (fsync per event).
+          The connection limits (defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers within
+          ${SERVE_DEFAULTS.headersTimeoutMs} ms, a whole request within ${SERVE_DEFAULTS.requestTimeoutMs} ms, keep-alive ${SERVE_DEFAULTS.keepAliveTimeoutMs} ms,
+          ${SERVE_DEFAULTS.maxRequestsPerConnection} requests per connection, idle ${SERVE_DEFAULTS.idleTimeoutMs} ms) take positive integers.`;
 
 function flags(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
     const eq = a.indexOf('=');
     if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
     else {
       const v = args[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value`);
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
       out.set(a.slice(2), v);
       i++;
     }
@@ -98,18 +103,47 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
   return out;
 }
 
+/** `kmsbox serve`'s flags for startServer's connection limits (README: "Limits of kmsbox serve"). */
+const LIMIT_FLAGS = {
+  'max-connections': 'maxConnections',
+  'headers-timeout-ms': 'headersTimeoutMs',
+  'request-timeout-ms': 'requestTimeoutMs',
+  'keep-alive-timeout-ms': 'keepAliveTimeoutMs',
+  'max-requests-per-connection': 'maxRequestsPerConnection',
+  'idle-timeout-ms': 'idleTimeoutMs',
+} as const satisfies Record<string, keyof typeof SERVE_DEFAULTS>;
+
+/** The limits given on the command line: each a positive integer, the headers timeout no longer than the request timeout. */
+function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_DEFAULTS, number>> {
+  const out: Partial<Record<keyof typeof SERVE_DEFAULTS, number>> = {};
+  for (const [flag, option] of Object.entries(LIMIT_FLAGS)) {
+    const text = f.get(flag);
+    if (text === undefined) continue;
+    const value = /^\d{1,15}$/.test(text) ? Number(text) : 0;
+    if (value < 1) throw new UsageError(`--${flag} must be a positive integer, not '${text}'`);
+    out[option] = value;
+  }
+  const headers = out.headersTimeoutMs ?? SERVE_DEFAULTS.headersTimeoutMs;
+  const request = out.requestTimeoutMs ?? SERVE_DEFAULTS.requestTimeoutMs;
+  if (headers > request) throw new UsageError(`--headers-timeout-ms (${headers}) must not exceed --request-timeout-ms (${request})`);
+  return out;
+}
+
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  for (const k of f.keys()) if (!['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log'].includes(k)) throw new Error(`unknown option --${k}`);
+  const known = ['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log', ...Object.keys(LIMIT_FLAGS)];
+  for (const k of f.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
+  const limits = serveLimits(f);
   const provider = storeProvider(f);
   const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;
   const port = Number(f.get('port') ?? 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535`);
+  if (!/^\d{1,5}$/.test(f.get('port') ?? '0') || port > 65535) throw new UsageError(`--port must be 0..65535`);
   const auditLog = f.get('audit-log');
   const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id'), provider, ...(auditLog ? { audit: new FileAuditSink(auditLog) } : {}) });
   const server = await startServer(kms, {
     port,
     host: f.get('host') ?? '127.0.0.1',
+    ...limits,
     ...(credentials ? { verify: { credentials: (id: string) => credentials.get(id) } } : {}),
   });
   let stopping = false;

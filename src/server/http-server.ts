@@ -2,11 +2,12 @@
 /**
  * `kmsbox serve`: the wire protocol over node:http on loopback, for the AWS CLI and any AWS SDK
  * (`--endpoint-url http://127.0.0.1:PORT`). Bodies are bounded while they stream in (an
- * oversized one is answered at once and its connection closed); shutdown
- * stops accepting, lets in-flight requests finish, then resolves.
+ * oversized one is answered at once and its connection closed); slow and idle clients are cut
+ * by the limits in SERVE_DEFAULTS; shutdown stops accepting, lets in-flight requests finish,
+ * then resolves.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify'> {
@@ -15,42 +16,107 @@ export interface ServeOptions extends Pick<WireOptions, 'verify'> {
   /** Default 127.0.0.1: a local KMS is not for the network. */
   host?: string;
   maxBodyBytes?: number;
+  /** Connections open at once; more are closed as soon as they are accepted. */
+  maxConnections?: number;
+  /** Time allowed for a request's headers to arrive, from its first byte (answered 408 after). */
+  headersTimeoutMs?: number;
+  /** Time allowed for a whole request, headers and body, to arrive (answered 408 after). */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept after a response. */
+  keepAliveTimeoutMs?: number;
+  /** Requests served on one connection before it is closed (the last answer says `Connection: close`). */
+  maxRequestsPerConnection?: number;
+  /** A connection on which nothing moves for this long is closed (not while a request is being handled). */
+  idleTimeoutMs?: number;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** Connections open now (for monitoring, and for tests that check abusive ones were closed). */
+  connections(): Promise<number>;
   /** Stops accepting connections and resolves once in-flight requests have been answered. */
   close(): Promise<void>;
 }
 
+/**
+ * The limits `startServer` applies unless told otherwise, chosen for a local endpoint: a client on
+ * the same host sends a whole request (at most `maxBodyBytes`, 1 MiB) in milliseconds, so
+ * seconds are generous even on a loaded machine, while a client that trickles headers
+ * (slowloris) or stops mid-body holds a connection and its buffered bytes only that long. Node's
+ * own defaults (60 s for headers, 300 s for a request, no cap on connections) suit the open
+ * internet, not a loopback KMS. At most `maxConnections` × `maxBodyBytes` (128 MiB) of request
+ * bodies are buffered at once.
+ */
+export const SERVE_DEFAULTS = {
+  /** The AWS SDK for JavaScript opens at most 50 sockets per client: room for two busy clients and a CLI. */
+  maxConnections: 128,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  /** Node's default: SDK clients reuse a connection between calls. */
+  keepAliveTimeoutMs: 5_000,
+  /** A keep-alive connection is recycled now and then; a client just opens the next one. */
+  maxRequestsPerConnection: 1000,
+  /** Longer than the other timeouts: it catches a connection they do not (one that never sends a byte). */
+  idleTimeoutMs: 30_000,
+} as const;
+
+type Limits = { -readonly [K in keyof typeof SERVE_DEFAULTS]: number };
+
+/** The options' limits, or a RangeError naming the first that is not a positive integer or is inconsistent. */
+function limitsOf(options: ServeOptions): Limits {
+  const limits = { ...SERVE_DEFAULTS } as Limits;
+  for (const name of Object.keys(SERVE_DEFAULTS) as Array<keyof Limits>) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, not ${String(value)}`);
+    limits[name] = value;
+  }
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new RangeError(`headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs})`);
+  }
+  return limits;
+}
+
 const DEFAULT_MAX_BODY = 1 << 20;
 
+type BodyResult = { body: Uint8Array } | { tooLarge: true } | { aborted: true };
+
 /**
- * The request body, or `undefined` as soon as it is known to pass `limit`: at once when the
- * Content-Length says so, else when the bytes read pass it. Reading stops then (the request is
- * paused, nothing more is buffered); the caller answers and closes the connection.
+ * The request body; `tooLarge` as soon as it is known to pass `limit` (at once when the
+ * Content-Length says so, else when the bytes read pass it: reading stops, nothing more is
+ * buffered, and the caller answers and closes the connection); `aborted` when the connection
+ * closes first (a request timeout, a client gone), with every buffered chunk released.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+  if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > limit) return Promise.resolve({ tooLarge: true });
+  return new Promise((resolve) => {
+    let chunks: Buffer[] = [];
     let size = 0;
+    const settle = (result: BodyResult): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onGone);
+      req.off('error', onGone);
+      chunks = [];
+      resolve(result);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size <= limit) {
         chunks.push(chunk);
         return;
       }
-      req.off('data', onData);
       req.pause();
-      chunks.length = 0;
-      resolve(undefined);
+      settle({ tooLarge: true });
     };
+    const onEnd = (): void => settle({ body: Buffer.concat(chunks, size) });
+    const onGone = (): void => settle({ aborted: true });
     req.on('data', onData);
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', onEnd);
+    req.on('close', onGone);
+    req.on('error', onGone);
   });
 }
 
@@ -70,24 +136,50 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: num
 
 export async function startServer(target: KmsTarget, options: ServeOptions = {}): Promise<RunningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const limits = limitsOf(options);
   const wire: WireOptions = options.verify === undefined ? {} : { verify: options.verify };
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      try {
-        const body = await readBody(req, maxBodyBytes);
-        if (body === undefined) {
-          refuseBody(req, res, maxBodyBytes);
-          return;
+  const servedOn = new WeakMap<Socket, number>();
+  const server: Server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two request timeouts only this often (30 s by default): a fraction of the
+      // shorter one, so a slow request is cut within about 1.5 times its timeout.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
+    },
+    (req, res) => {
+      void (async () => {
+        try {
+          const read = await readBody(req, maxBodyBytes);
+          if ('aborted' in read) return;
+          if ('tooLarge' in read) {
+            refuseBody(req, res, maxBodyBytes);
+            return;
+          }
+          // The idle timeout is for a silent client, not for a slow operation (an RSA key pair):
+          // off while the request is handled; after the answer, Node's keep-alive timeout applies.
+          req.socket.setTimeout(0);
+          // Node 20 says `Connection: close` on the last allowed request but keeps the socket open
+          // until the keep-alive timeout; not keeping it alive closes it once the answer is sent.
+          const served = (servedOn.get(req.socket) ?? 0) + 1;
+          servedOn.set(req.socket, served);
+          if (served >= limits.maxRequestsPerConnection) res.shouldKeepAlive = false;
+          const response = await handleWireRequest(target, { method: req.method, path: req.url, headers: flatten(req.headers), body: read.body, sourceIp: req.socket.remoteAddress }, { ...wire, maxBodyBytes });
+          res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
+          res.end(response.body);
+        } catch {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: 'KMSInternalException', message: 'kmsbox could not complete the request.' }));
         }
-        const response = await handleWireRequest(target, { method: req.method, path: req.url, headers: flatten(req.headers), body, sourceIp: req.socket.remoteAddress }, { ...wire, maxBodyBytes });
-        res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
-        res.end(response.body);
-      } catch {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ __type: 'KMSInternalException', message: 'kmsbox could not complete the request.' }));
-      }
-    })();
-  });
+      })();
+    },
+  );
+  // Past the cap, Node closes a new connection as soon as it is accepted (before any byte is read).
+  server.maxConnections = limits.maxConnections;
+  server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
+  // With no 'timeout' listener, Node destroys a socket that stays silent this long.
+  server.setTimeout(limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -96,6 +188,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   return {
     url: `http://${address}:${port}`,
     port,
+    connections: () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
