@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { ValidationException } from '../errors.js';
 import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify'> {
@@ -63,17 +64,17 @@ export const SERVE_DEFAULTS = {
 
 type Limits = { -readonly [K in keyof typeof SERVE_DEFAULTS]: number };
 
-/** The options' limits, or a RangeError naming the first that is not a positive integer or is inconsistent. */
+/** The options' limits, or a ValidationException naming the first that is not a positive integer or is inconsistent. */
 function limitsOf(options: ServeOptions): Limits {
   const limits = { ...SERVE_DEFAULTS } as Limits;
   for (const name of Object.keys(SERVE_DEFAULTS) as Array<keyof Limits>) {
     const value = options[name];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, not ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1) throw new ValidationException({ message: `${name} must be a positive integer, not ${String(value)}.` });
     limits[name] = value;
   }
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new RangeError(`headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs})`);
+    throw new ValidationException({ message: `headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs}).` });
   }
   return limits;
 }

@@ -3,7 +3,7 @@
 // test waits for outcomes with generous bounds, never asserting how fast.
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { Kms } from 'kmsbox';
+import { Kms, ValidationException } from 'kmsbox';
 import { startServer, type ServeOptions } from 'kmsbox/node';
 import { SERVE_DEFAULTS } from '../../src/server/http-server.js';
 
@@ -39,7 +39,9 @@ describe('startServer limits', () => {
     [{ idleTimeoutMs: '5' as unknown as number }, 'idleTimeoutMs must be a positive integer, not 5'],
     [{ headersTimeoutMs: 2001, requestTimeoutMs: 2000 }, 'headersTimeoutMs (2001) must not exceed requestTimeoutMs (2000)'],
   ] as Array<[ServeOptions, string]>)('refuses %j', async (options, message) => {
-    await expect(startServer(new Kms(), options)).rejects.toThrow(new RangeError(message));
+    const refused = startServer(new Kms(), options);
+    await expect(refused).rejects.toBeInstanceOf(ValidationException);
+    await expect(refused).rejects.toThrow(`${message}.`);
   });
 
   it('takes equal headers and request timeouts, and 1 for every limit', async () => {
