@@ -77,6 +77,14 @@ describe('the AWS SigV4 test suite (service "service", us-east-1, 20150830T12360
     expect(pathOf('//example//', 's3')).toBe('//example//');
     expect(pathOf('/a%20b', 's3')).toBe('/a%20b');
   });
+
+  it('trims and folds header values as the SDKs do, and keeps a query it cannot decode as it came', () => {
+    const req: SigV4Request = { method: 'post', path: '/?b=%zz&a=1+2&c', headers: { 'My-Header': ' a \t b\r\n  c ', Host: 'h' }, body: 'x' };
+    expect(canonicalRequest(req, ['host', 'my-header'], 'kms').split('\n').slice(0, 4)).toEqual(['POST', '/', 'a=1%202&b=%25zz&c=', 'host:h']);
+    expect(canonicalRequest(req, ['host', 'my-header'], 'kms').split('\n')[4]).toBe('my-header:a b c');
+    expect(canonicalRequest({ ...req, headers: { Host: 'h', host: 'i' } }, ['host'], 'kms').split('\n')[3]).toBe('host:h,i');
+    expect(canonicalRequest({ ...req, headers: { Host: 'h', 'X-Amz-Content-Sha256': 'claimed' } }, ['host'], 'kms').split('\n').at(-1)).toBe('claimed');
+  });
 });
 
 describe('botocore\'s 2011 vectors: a Date header and a wire path encoded once already', () => {
