@@ -7,7 +7,7 @@ import { KMSServiceException } from '../errors.js';
 import type { Kms } from '../kms.js';
 import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
 import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
-import { verifySigV4, type SigV4Credential } from './sigv4.js';
+import { authenticate, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
 
@@ -28,7 +28,10 @@ export interface WireResponse {
   body: Uint8Array;
 }
 
-/** Who the request is from, read off its SigV4 credential scope when it has one. */
+/**
+ * Who the request is from: the access key and region of its SigV4 credential scope (verified when
+ * signatures are), the verified principal, and for the audit trail where it came from.
+ */
 export interface RequestScope {
   region?: string;
   accessKeyId?: string;
@@ -55,17 +58,6 @@ export interface WireOptions {
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'TrentService.';
 const DEFAULT_MAX_BODY = 1 << 20;
-const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/kms\/aws4_request/;
-
-function header(headers: WireRequest['headers'], name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
-  return undefined;
-}
-
-export function requestScope(headers: WireRequest['headers']): RequestScope {
-  const m = CREDENTIAL.exec(header(headers, 'authorization') ?? '');
-  return m ? { accessKeyId: m[1]!, region: m[2]! } : {};
-}
 
 function respond(statusCode: number, requestId: string, body: unknown, errorType?: string): WireResponse {
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
@@ -100,20 +92,28 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
   return kms;
 }
 
+/**
+ * The order matters: the body is bounded first (a server must bound what it reads), then the request
+ * is authenticated (with `verify`, nothing but an authentication error is answered before the
+ * signature verified), and only then are the method, the operation and the body looked at.
+ */
 export async function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
-  if ((request.method ?? 'POST').toUpperCase() !== 'POST') {
-    return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
-  }
-  const operation = header(request.headers, 'x-amz-target')?.startsWith(TARGET_PREFIX)
-    ? header(request.headers, 'x-amz-target')!.slice(TARGET_PREFIX.length)
-    : undefined;
-  if (operation === undefined || !KMS_OPERATIONS.has(operation)) {
-    return wireError(400, 'UnknownOperationException', `Unknown operation ${header(request.headers, 'x-amz-target') ?? '(no X-Amz-Target)'}.`);
-  }
+  const headers = lowerCaseHeaders(request.headers);
   const raw = request.body ?? '';
   const size = typeof raw === 'string' ? raw.length * 3 : raw.length; // a string's UTF-8 is at most 3 bytes a unit
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLarge(maxBody);
+  const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
+  const method = request.method ?? 'POST';
+  const verify = options.verify === undefined ? undefined : { credentials: options.verify.credentials, now: options.verify.now?.() ?? Date.now() };
+  const identity = authenticate({ method, path: request.path ?? '/', headers: Object.fromEntries(headers), body }, verify);
+  if (!identity.ok) return wireError(400, identity.type, identity.message);
+  if (method.toUpperCase() !== 'POST') return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
+  const targetHeader = headers.get('x-amz-target');
+  const operation = targetHeader?.startsWith(TARGET_PREFIX) ? targetHeader.slice(TARGET_PREFIX.length) : undefined;
+  if (operation === undefined || !KMS_OPERATIONS.has(operation)) {
+    return wireError(400, 'UnknownOperationException', `Unknown operation ${targetHeader ?? '(no X-Amz-Target)'}.`);
+  }
   let input: unknown;
   try {
     const text = typeof raw === 'string' ? raw : utf8Decode(raw);
@@ -124,17 +124,13 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
     const message = error instanceof WireFormatError ? error.message : 'The request body is not valid JSON.';
     return wireError(400, 'SerializationException', message);
   }
-  const scope = requestScope(request.headers);
+  const scope: RequestScope = {};
+  if (identity.region !== undefined) scope.region = identity.region;
+  if (identity.accessKeyId !== undefined) scope.accessKeyId = identity.accessKeyId;
+  if (identity.principal !== undefined) scope.principal = identity.principal;
   if (request.sourceIp !== undefined) scope.sourceIp = request.sourceIp;
-  const userAgent = header(request.headers, 'user-agent');
+  const userAgent = headers.get('user-agent');
   if (userAgent !== undefined) scope.userAgent = userAgent.slice(0, 256);
-  if (options.verify !== undefined) {
-    const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
-    const now = options.verify.now?.() ?? Date.now();
-    const checked = verifySigV4({ method: request.method ?? 'POST', path: request.path ?? '/', headers: request.headers, body }, options.verify.credentials, now);
-    if (!checked.ok) return wireError(400, checked.type, checked.message);
-    if (checked.principal !== undefined) scope.principal = checked.principal;
-  }
   try {
     const output = await resolve(target, scope).invoke(operation, input);
     return respond(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));

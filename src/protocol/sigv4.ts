@@ -2,10 +2,17 @@
  * AWS Signature Version 4 verification (for `kmsbox serve --credentials`): rebuilds the canonical
  * request and the string to sign exactly as the AWS SDKs and CLI sign them, and compares the
  * signature in constant time. Browser-safe (@noble/hashes), since the protocol layer is.
+ *
+ * The checks run in AWS's order (dacut/scratchstack-aws-signature, "AWS Auth Error Ordering"):
+ * the Authorization header's syntax, the request date, the signed headers, the credential scope,
+ * the access key, then the signature. Everything the caller learns (access key, region,
+ * principal) comes from the one parse in ./sigv4-authorization.ts.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, toHex, utf8Encode } from '../crypto/bytes.js';
+import { REGION_NAME } from '../keys/arn.js';
+import { parseAuthorization, SIGV4_ALGORITHM, type SigV4Authorization } from './sigv4-authorization.js';
 
 export interface SigV4Request {
   method: string;
@@ -21,29 +28,56 @@ export interface SigV4Credential {
   principal?: string;
 }
 
-export type SigV4Result =
-  | { ok: true; accessKeyId: string; region: string; principal?: string }
-  | { ok: false; type: 'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'UnrecognizedClientException' | 'InvalidSignatureException'; message: string };
+export type SigV4ErrorType = 'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'UnrecognizedClientException' | 'InvalidSignatureException';
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
+export type SigV4Failure = { ok: false; type: SigV4ErrorType; message: string };
+
+export type SigV4Result = { ok: true; accessKeyId: string; region: string; principal?: string } | SigV4Failure;
+
+/** Who a request says it is from: verified when `principal`/`accessKeyId` came through verifySigV4. */
+export type RequestIdentity = { ok: true; accessKeyId?: string; region?: string; principal?: string } | SigV4Failure;
+
 const MAX_SKEW_MS = 15 * 60_000;
 
 const hex = (b: Uint8Array | string): string => toHex(sha256(typeof b === 'string' ? utf8Encode(b) : b));
 const mac = (key: Uint8Array, data: string): Uint8Array => hmac(sha256, key, utf8Encode(data));
 
-/** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters. */
+/**
+ * Header names lowercased, once. Names differing only in case are joined with `,` (SigV4's form for a
+ * repeated header), so the signature check and the dispatcher can never read different values.
+ */
+export function lowerCaseHeaders(headers: Readonly<Record<string, string | undefined>>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const name = k.toLowerCase();
+    const seen = out.get(name);
+    out.set(name, seen === undefined ? v : `${seen},${v}`);
+  }
+  return out;
+}
+
+/** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters (the SDKs' escapeUri). */
 function uriEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/**
+ * The canonical URI. For every service but S3 the SDKs normalize the path (no empty, `.` or `..`
+ * segments) and URI-encode it once more (smithy SignatureV4Base.getCanonicalPath). Applied to the path
+ * as it arrives on the wire (already encoded once by the client) this is AWS's "double encoding";
+ * applied to the test suite's `.req` paths, which are not encoded, it gives the suite's `.creq`.
+ */
 function canonicalPath(path: string, service: string): string {
-  if (path === '' || path === '/') return '/';
-  // Non-S3 services sign each path segment URI-encoded twice (the first time by the client).
-  const encodeTwice = service !== 's3';
-  return path
-    .split('/')
-    .map((seg) => (encodeTwice ? uriEncode(uriEncode(safeDecode(seg))) : uriEncode(safeDecode(seg))))
-    .join('/');
+  if (service === 's3') return path;
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return uriEncode(normalized).replace(/%2F/g, '/');
 }
 
 function safeDecode(s: string): string {
@@ -70,35 +104,107 @@ function canonicalQuery(query: string): string {
     .join('&');
 }
 
-/** `YYYYMMDDTHHMMSSZ` → epoch ms, or NaN. */
-function parseAmzDate(s: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : Number.NaN;
-}
-
-const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-
-/** The signature SigV4 gives this request under this secret (exported for known-answer tests). */
-export function signatureFor(
-  req: SigV4Request,
-  o: { secretAccessKey: string; amzDate: string; region: string; service: string; signedHeaders: string[] },
-): string {
-  const headers = new Map(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v ?? '']));
-  const [path = '/', query = ''] = splitOnce(req.path, '?');
-  const canonicalHeaders = o.signedHeaders.map((h) => `${h}:${(headers.get(h) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-  const payloadHash = headers.get('x-amz-content-sha256') ?? hex(req.body);
-  const canonicalRequest = [req.method.toUpperCase(), canonicalPath(path, o.service), canonicalQuery(query), canonicalHeaders, o.signedHeaders.join(';'), payloadHash].join('\n');
-  const date = o.amzDate.slice(0, 8);
-  const scope = `${date}/${o.region}/${o.service}/aws4_request`;
-  const stringToSign = [ALGORITHM, o.amzDate, scope, hex(canonicalRequest)].join('\n');
-  let key = mac(utf8Encode(`AWS4${o.secretAccessKey}`), date);
-  for (const part of [o.region, o.service, 'aws4_request']) key = mac(key, part);
-  return toHex(mac(key, stringToSign));
-}
+/** A header value as SigV4 signs it: runs of spaces and tabs become one space, none at either end. */
+const canonicalValue = (v: string): string => v.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
 
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** The canonical request (SigV4 task 1), exported for the AWS test-suite vectors. */
+export function canonicalRequest(req: SigV4Request, signedHeaders: readonly string[], service: string): string {
+  const headers = lowerCaseHeaders(req.headers);
+  const [path, query] = splitOnce(req.path === '' ? '/' : req.path, '?');
+  const canonicalHeaders = signedHeaders.map((h) => `${h}:${canonicalValue(headers.get(h) ?? '')}\n`).join('');
+  const payloadHash = headers.get('x-amz-content-sha256') ?? hex(req.body);
+  return [req.method.toUpperCase(), canonicalPath(path, service), canonicalQuery(query), canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
+}
+
+/** The string to sign (SigV4 task 2), exported for the AWS test-suite vectors. */
+export function stringToSign(amzDate: string, scope: string, canonical: string): string {
+  return [SIGV4_ALGORITHM, amzDate, scope, hex(canonical)].join('\n');
+}
+
+/** The signature SigV4 gives this request under this secret (exported for known-answer tests). */
+export function signatureFor(
+  req: SigV4Request,
+  o: { secretAccessKey: string; amzDate: string; region: string; service: string; signedHeaders: readonly string[] },
+): string {
+  const date = o.amzDate.slice(0, 8);
+  const sts = stringToSign(o.amzDate, `${date}/${o.region}/${o.service}/aws4_request`, canonicalRequest(req, o.signedHeaders, o.service));
+  let key = mac(utf8Encode(`AWS4${o.secretAccessKey}`), date);
+  for (const part of [o.region, o.service, 'aws4_request']) key = mac(key, part);
+  return toHex(mac(key, sts));
+}
+
+const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/** `YYYYMMDDTHHMMSSZ` → epoch ms; undefined unless it names a real instant in exactly that form. */
+function parseIsoBasic(s: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  return amzDate(ms) === s ? ms : undefined; // refuses month 13, 30 February, 24:00, years before 100
+}
+
+/** An HTTP date in IMF-fixdate form (RFC 9110 §5.6.7: `Sun, 06 Nov 1994 08:49:37 GMT`), exactly. */
+function parseHttpDate(s: string): number | undefined {
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) || new Date(ms).toUTCString() !== s ? undefined : ms;
+}
+
+const failure = (type: SigV4ErrorType, message: string): SigV4Failure => ({ ok: false, type, message });
+
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+/**
+ * The request's time. AWS reads `X-Amz-Date` first and `Date` only without it ("Handling dates in
+ * Signature Version 4"); `X-Amz-Date` is ISO 8601 basic, `Date` may also be an HTTP date.
+ */
+function requestTime(headers: Map<string, string>, authorization: string): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string } | SigV4Failure {
+  const header = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
+  if (header === undefined) {
+    return failure('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
+  }
+  const value = headers.get(header)!;
+  const at = parseIsoBasic(value) ?? (header === 'date' ? parseHttpDate(value) : undefined);
+  if (at === undefined) return failure('IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${value}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+  return { ok: true, at, header, value };
+}
+
+/** How AWS names a header it requires to be signed. */
+const REQUIRED_NAME: Readonly<Record<string, string>> = { host: "'Host' or ':authority'", 'x-amz-date': "'X-Amz-Date'", date: "'Date'", 'x-amz-target': "'X-Amz-Target'" };
+
+/**
+ * The headers a signature must cover: `host` (AWS requires it), the date header the request uses, and
+ * for KMS `x-amz-target`, which names the operation — kmsbox's own rule: unsigned, a DescribeKey
+ * signature could be replayed as DisableKey.
+ */
+function requiredSignedHeaders(service: string, dateHeader: string): string[] {
+  return ['host', dateHeader, ...(service === 'kms' ? ['x-amz-target'] : [])];
+}
+
+/** What is wrong with a credential scope, in AWS's words (empty when nothing is). */
+function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { at: number; value: string }): string[] {
+  const problems: string[] = [];
+  if (!REGION_NAME.test(a.region)) problems.push(`Credential should be scoped to a valid region, not '${a.region}'.`);
+  if (a.service !== service) problems.push(`Credential should be scoped to correct service: '${service}'.`);
+  if (a.terminator !== 'aws4_request') problems.push(`Credential should be scoped with a valid terminator: 'aws4_request', not '${a.terminator}'.`);
+  if (requestDate !== undefined && a.date !== amzDate(requestDate.at).slice(0, 8)) {
+    problems.push(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${a.date}' != '${amzDate(requestDate.at).slice(0, 8)}', from '${requestDate.value}'.`,
+    );
+  }
+  return problems;
+}
+
+function parsedAuthorization(headers: Map<string, string>): { ok: true; header: string; authorization: SigV4Authorization } | SigV4Failure | undefined {
+  const header = headers.get('authorization');
+  if (header === undefined || header === '') return undefined;
+  const parsed = parseAuthorization(header);
+  return parsed.ok ? { ok: true, header, authorization: parsed.authorization } : parsed;
 }
 
 export function verifySigV4(
@@ -107,53 +213,54 @@ export function verifySigV4(
   now: number,
   service = 'kms',
 ): SigV4Result {
-  const headers = new Map(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v ?? '']));
-  const authorization = headers.get('authorization');
-  if (!authorization) return { ok: false, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
-  const incomplete = (missing: string): SigV4Result => ({
-    ok: false,
-    type: 'IncompleteSignatureException',
-    message: `Authorization header requires ${missing}. Authorization=${authorization}`,
-  });
-  if (!authorization.startsWith(`${ALGORITHM} `)) return incomplete(`the '${ALGORITHM}' algorithm`);
-  const fields = new Map(
-    authorization
-      .slice(ALGORITHM.length + 1)
-      .split(',')
-      .map((p) => splitOnce(p.trim(), '=')),
-  );
-  const credential = fields.get('Credential');
-  const signedHeaders = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
-  if (!credential) return incomplete("'Credential' parameter");
-  if (!signedHeaders) return incomplete("'SignedHeaders' parameter");
-  if (!signature) return incomplete("'Signature' parameter");
-  const [accessKeyId, date, region, svc, terminator] = credential.split('/');
-  if (!accessKeyId || !date || !region || svc !== service || terminator !== 'aws4_request') {
-    return incomplete(`a well-formed 'Credential' parameter (<key>/<date>/<region>/${service}/aws4_request)`);
+  const headers = lowerCaseHeaders(req.headers);
+  const parsed = parsedAuthorization(headers);
+  if (parsed === undefined) return failure('MissingAuthenticationTokenException', 'Request is missing Authentication Token');
+  if (!parsed.ok) return parsed;
+  const auth = parsed.authorization;
+  const when = requestTime(headers, parsed.header);
+  if (!when.ok) return when;
+  const second = now - (now % 1000); // AWS's messages and window are in whole seconds
+  if (when.at < second - MAX_SKEW_MS) {
+    return failure('InvalidSignatureException', `Signature expired: ${amzDate(when.at)} is now earlier than ${amzDate(second - MAX_SKEW_MS)} (${amzDate(second)} - 15 min.)`);
   }
-  const stamp = headers.get('x-amz-date') ?? '';
-  const at = parseAmzDate(stamp);
-  if (Number.isNaN(at)) return incomplete("existence of either a 'X-Amz-Date' or a 'Date' header");
-  const cred = lookup(accessKeyId);
-  if (cred === undefined) return { ok: false, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-  if (now - at > MAX_SKEW_MS) {
-    return { ok: false, type: 'InvalidSignatureException', message: `Signature expired: ${stamp} is now earlier than ${amzDate(now - MAX_SKEW_MS)} (${amzDate(now)} - 15 min.)` };
+  if (when.at > second + MAX_SKEW_MS) {
+    return failure('InvalidSignatureException', `Signature not yet current: ${amzDate(when.at)} is still later than ${amzDate(second + MAX_SKEW_MS)} (${amzDate(second)} + 15 min.)`);
   }
-  if (at - now > MAX_SKEW_MS) {
-    return { ok: false, type: 'InvalidSignatureException', message: `Signature not yet current: ${stamp} is still later than ${amzDate(now + MAX_SKEW_MS)} (${amzDate(now)} + 15 min.)` };
+  const unsigned = requiredSignedHeaders(service, when.header).find((h) => !auth.signedHeaders.includes(h));
+  if (unsigned !== undefined) return failure('InvalidSignatureException', `${REQUIRED_NAME[unsigned]!} must be a 'SignedHeader' in the AWS Authorization.`);
+  const problems = scopeProblems(auth, service, when);
+  if (problems.length > 0) return failure('InvalidSignatureException', problems.join(' '));
+  const cred = lookup(auth.accessKeyId);
+  // A lookup backed by a plain object answers inherited names ("constructor") with a non-credential.
+  if (typeof cred?.secretAccessKey !== 'string' || (cred.principal !== undefined && typeof cred.principal !== 'string')) {
+    return failure('UnrecognizedClientException', 'The security token included in the request is invalid.');
   }
-  const expected = signatureFor(req, { secretAccessKey: cred.secretAccessKey, amzDate: stamp, region, service, signedHeaders: signedHeaders.split(';') });
-  // A signed x-amz-content-sha256 stands in for the body in the signature: it must be the body's hash.
+  // A claimed x-amz-content-sha256 stands in for the body in the canonical request: it must be the body's hash.
   const claimedHash = headers.get('x-amz-content-sha256');
-  const bodyMatches = claimedHash === undefined || claimedHash === hex(req.body);
-  if (date !== stamp.slice(0, 8) || !bodyMatches || !equalBytes(utf8Encode(expected), utf8Encode(signature))) {
-    return {
-      ok: false,
-      type: 'InvalidSignatureException',
-      message:
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-    };
+  const expected = signatureFor(req, { secretAccessKey: cred.secretAccessKey, amzDate: amzDate(when.at), region: auth.region, service, signedHeaders: auth.signedHeaders });
+  if ((claimedHash !== undefined && claimedHash !== hex(req.body)) || !equalBytes(utf8Encode(expected), utf8Encode(auth.signature))) {
+    return failure('InvalidSignatureException', SIGNATURE_MISMATCH);
   }
-  return cred.principal === undefined ? { ok: true, accessKeyId, region } : { ok: true, accessKeyId, region, principal: cred.principal };
+  return cred.principal === undefined ? { ok: true, accessKeyId: auth.accessKeyId, region: auth.region } : { ok: true, accessKeyId: auth.accessKeyId, region: auth.region, principal: cred.principal };
+}
+
+/**
+ * Who a request is from, by the same parse whether or not signatures are verified. Without `verify`
+ * (kmsbox serve without --credentials, the in-process handler) any signature passes, as with
+ * LocalStack, but the header must still be well-formed and its scope valid: a request with no
+ * Authorization header is anonymous (the default account and region), a malformed one is refused.
+ */
+export function authenticate(
+  req: SigV4Request,
+  verify: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now: number } | undefined,
+  service = 'kms',
+): RequestIdentity {
+  if (verify !== undefined) return verifySigV4(req, verify.credentials, verify.now, service);
+  const parsed = parsedAuthorization(lowerCaseHeaders(req.headers));
+  if (parsed === undefined) return { ok: true };
+  if (!parsed.ok) return parsed;
+  const problems = scopeProblems(parsed.authorization, service);
+  if (problems.length > 0) return failure('InvalidSignatureException', problems.join(' '));
+  return { ok: true, accessKeyId: parsed.authorization.accessKeyId, region: parsed.authorization.region };
 }
