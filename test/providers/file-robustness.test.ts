@@ -74,7 +74,7 @@ describe('FileProvider lock', () => {
     const t = Date.now();
     await new Kms({ provider: store.open() }).createKey();
     expect(Date.now() - t).toBeLessThan(1500);
-    expect(readdirSync(join(store.dir, 'store')).sort()).toEqual(['keys.kmsbox', 'keys.kmsbox.bak']);
+    expect(readdirSync(join(store.dir, 'store')).sort()).toEqual(['keys.kmsbox', 'keys.kmsbox.bak', 'keys.kmsbox.hwm']);
   });
 });
 
