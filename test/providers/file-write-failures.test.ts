@@ -117,6 +117,32 @@ describe('FileProvider on a full disk', () => {
     expect(descriptions.sort()).toEqual(['five', 'one', 'two']);
   });
 
+  it('a write that destroys material and fails after .bak got the new generation: the call fails, the store and memory keep the material; retried, it is gone', async () => {
+    const store = newStore();
+    const provider = store.open();
+    const id = await provider.createMaterial('SYMMETRIC_DEFAULT');
+    await provider.createMaterial('SYMMETRIC_DEFAULT');
+    const before = readFileSync(store.path);
+    const generation = JSON.parse(before.toString()).generation;
+    const request = { salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+
+    fault.match = (p) => p.endsWith('.tmp') && !p.includes('.bak'); // the store's temp file cannot be written; .bak's can
+    fault.write = () => 0;
+    await expect(provider.destroyMaterial([id])).rejects.toThrow(/short write/);
+    expect(readFileSync(store.path)).toEqual(before); // not acknowledged: the material stays where it was ...
+    const bak = JSON.parse(readFileSync(`${store.path}.bak`, 'utf8'));
+    expect(bak.generation).toBe(generation + 1); // ... and .bak already holds the generation without it
+    expect(tmpFiles(join(store.dir, 'store'))).toEqual([]);
+    await provider.seal(id, request); // memory was not advanced either
+
+    delete fault.match;
+    await provider.destroyMaterial([id]);
+    expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(generation + 1);
+    expect(readFileSync(`${store.path}.bak`)).toEqual(readFileSync(store.path));
+    await expect(provider.seal(id, request)).rejects.toThrow(/missing/);
+    await expect(store.open().seal(id, request)).rejects.toThrow(/missing/);
+  });
+
   it('a lock file whose content cannot be written is closed and removed, not left empty', async () => {
     const store = newStore();
     const kms = new Kms({ provider: store.open() });
