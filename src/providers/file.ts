@@ -433,7 +433,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
 
   #rolledBack(what: string): KMSInternalException {
     return new KMSInternalException({
-      message: `Key store ${this.path} refused: ${what}. Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+      message: `Key store ${this.path} refused: ${what}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
     });
   }
 }

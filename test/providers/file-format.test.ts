@@ -57,8 +57,8 @@ describe('FileProvider: version-1 stores (before store ids)', () => {
 
     // the version-1 copy put back: refused by the running process and, through the mark, by a new one
     writeFileSync(path, original);
-    await rejects(() => kms.listKeys(), 'KMSInternalException', `Key store ${path} refused: it was replaced by an older copy from before it had a store id. Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
-    await rejects(() => new Kms({ provider: open() }).listKeys(), 'KMSInternalException', `Key store ${path} refused: it was replaced by an older copy from before it had a store id (see ${path}.hwm). Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    await rejects(() => kms.listKeys(), 'KMSInternalException', `Key store ${path} refused: it was replaced by an older copy from before it had a store id. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    await rejects(() => new Kms({ provider: open() }).listKeys(), 'KMSInternalException', `Key store ${path} refused: it was replaced by an older copy from before it had a store id (see ${path}.hwm). Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
     expect(readFileSync(path).equals(original)).toBe(true);
     // without a mark a new process cannot tell (the README's threat model says so)
     expect((await new Kms({ provider: open({ highWaterMark: false }) }).listKeys()).Keys!.length).toBe(1);

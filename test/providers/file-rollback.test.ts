@@ -12,7 +12,7 @@ import { newStore, tempDir, type Store } from './file-fixtures.js';
 import { rejects, utf8 } from '../api/helpers.js';
 
 const DAY = 86_400_000;
-const ROLLED_BACK = /refused: it was rolled back: generation \d+ after generation \d+\. Nothing was read from it or written to it\. If you restored an older copy on purpose, call resetHighWaterMark\(\)/;
+const ROLLED_BACK = /refused: it was rolled back: generation \d+ after generation \d+\. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark\(\)/;
 
 const open = (store: Store, extra: Partial<FileProviderOptions> = {}) => new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, ...extra });
 const generationOf = (path: string): number => JSON.parse(readFileSync(path, 'utf8')).generation;
@@ -131,7 +131,7 @@ describe('FileProvider store id: another store in its place', () => {
     for (let i = 0; i < 3; i++) await kmsB.createKey({ Description: 'B' });
     const before = readFileSync(pathB);
     copyFileSync(pathB, pathA);
-    const e = await rejects(() => kmsA.describeKey({ KeyId: keyA }), 'KMSInternalException', `Key store ${pathA} refused: it was replaced by a different store (other key-derivation parameters). Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    const e = await rejects(() => kmsA.describeKey({ KeyId: keyA }), 'KMSInternalException', `Key store ${pathA} refused: it was replaced by a different store (other key-derivation parameters). Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
     expect(e.message).not.toContain('shared passphrase');
     await rejects(() => kmsA.createKey(), 'KMSInternalException', /replaced by a different store/);
     expect(readFileSync(pathA).equals(before)).toBe(true);
@@ -157,7 +157,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     expect(hwm).toMatchObject({ format: 'kmsbox-hwm', version: 1, generation: generationOf(store.path), storeId: JSON.parse(readFileSync(store.path, 'utf8')).storeId });
     writeFileSync(store.path, older);
     const g = generationOf(store.path);
-    await refused(store, () => new Kms({ provider: open(store) }).decrypt({ CiphertextBlob }), `Key store ${store.path} refused: it was rolled back: generation ${g}, but its high-water mark ${store.path}.hwm records generation ${hwm.generation}. Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    await refused(store, () => new Kms({ provider: open(store) }).decrypt({ CiphertextBlob }), `Key store ${store.path} refused: it was rolled back: generation ${g}, but its high-water mark ${store.path}.hwm records generation ${hwm.generation}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
   });
 
   it('the mark can live elsewhere (a directory the store\'s writers cannot write); without one a new process cannot tell', async () => {
@@ -176,7 +176,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     const { store, older } = await storeWithHistory();
     const mark = readFileSync(`${store.path}.hwm`, 'utf8');
     rmSync(`${store.path}.hwm`);
-    await refused(store, () => new Kms({ provider: open(store) }).listKeys(), `Key store ${store.path} refused: its high-water mark ${store.path}.hwm is missing, though the store says it was written. Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    await refused(store, () => new Kms({ provider: open(store) }).listKeys(), `Key store ${store.path} refused: its high-water mark ${store.path}.hwm is missing, though the store says it was written. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
     writeFileSync(store.path, older);
     await refused(store, () => new Kms({ provider: open(store) }).listKeys(), /high-water mark .* is missing/);
 
@@ -192,7 +192,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     const { store } = await storeWithHistory();
     rmSync(store.path);
     rmSync(`${store.path}.bak`);
-    const e = await rejects(() => new Kms({ provider: open(store) }).createKey(), 'KMSInternalException', `Key store ${store.path} refused: the file is missing, but its high-water mark ${store.path}.hwm says it existed. Nothing was read from it or written to it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    const e = await rejects(() => new Kms({ provider: open(store) }).createKey(), 'KMSInternalException', `Key store ${store.path} refused: the file is missing, but its high-water mark ${store.path}.hwm says it existed. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
     expect(e.message).toContain(store.path);
     expect(existsSync(store.path)).toBe(false);
     await rejects(() => new Kms({ provider: open(store) }).listKeys(), 'KMSInternalException', /file is missing/);
