@@ -79,8 +79,10 @@ const BOUNDS = 'scrypt N = 2^10 … 2^18 (a power of two), r = 8, p = 1';
 
 describe('FileProvider: the KDF cost a file asks for is bounded', () => {
   it('a file asking for more memory or time than kmsbox writes is KMSInternalException before scrypt runs', async () => {
-    // First the parameters today's code hands to scrypt and fails on (128 GiB), then ones it would run for hours.
+    // First parameters that kmsbox before the bound handed to scrypt, which failed fast on them (a raw
+    // error); after them ones it would have spent 128 GiB or hours on.
     const cases: Array<[unknown, string]> = [
+      [{ name: 'scrypt', N: 2 ** 20, r: 1, p: 1, salt: SALT }, `its key-derivation cost is refused (N is outside ${BOUNDS})`],
       [{ name: 'scrypt', N: 2 ** 30, r: 8, p: 1, salt: SALT }, `its key-derivation cost is refused (N is outside ${BOUNDS})`],
       [{ name: 'scrypt', N: 2 ** 10, r: 8, p: 2 ** 24, salt: SALT }, `its key-derivation cost is refused (p is outside ${BOUNDS})`],
       [{ name: 'scrypt', N: 2 ** 10, r: 2 ** 16, p: 1, salt: SALT }, `its key-derivation cost is refused (r is outside ${BOUNDS})`],

@@ -5,12 +5,13 @@
 import { constants, createPublicKey, publicEncrypt, randomBytes, scryptSync } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Kms, ManualClock } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
 import { tempPath } from '../../src/providers/atomic-write.js';
 import { openStoreFile, parseStoreFile } from '../../src/providers/store-file.js';
-import { newStore, tempDir } from './file-fixtures.js';
+import { bundleWorker, newStore, tempDir, type Store } from './file-fixtures.js';
 
 const DAY = 86_400_000;
 /** Above the largest pid_max Linux allows (2^22): never a live process. */
@@ -132,4 +133,71 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     expect(holders(store.path, store.rootKey, id!, material)).toEqual([]);
     expect((await kms.describeKey({ KeyId })).KeyMetadata!.KeyState).toBe('PendingImport');
   });
+});
+
+/** Runs the shredding worker until it has printed `lines` complete lines (after `ready`), then SIGKILLs it at once or a moment later. */
+function runUntil(worker: string, store: Store, lines: number, delayMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [worker, store.path, store.rootKeyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let killing = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!killing && out.split('\n').length - 2 >= lines) {
+        killing = true;
+        setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (_code, signal) => {
+      if (signal !== 'SIGKILL') return reject(new Error(`worker ended by itself: ${err}`));
+      const complete = out.split('\n');
+      complete.pop(); // the last piece is incomplete (or empty): never trusted
+      resolve(complete.filter((l) => l !== 'ready'));
+    });
+  });
+}
+
+describe('FileProvider shredding under SIGKILL', () => {
+  let worker: string;
+  beforeAll(async () => {
+    worker = await bundleWorker(new URL('./file-shred-worker.ts', import.meta.url));
+  });
+
+  it('killed at random moments among creating and destroying writes: a new process always opens the store, reported material is there, reported destruction holds in every file', async () => {
+    const CYCLES = 24;
+    let store = newStore();
+    const alive = new Map<string, Buffer>();
+    const destroyed = new Map<string, Buffer>();
+    const request = { salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      if (cycle % 8 === 0) {
+        store = newStore();
+        alive.clear();
+        destroyed.clear();
+      }
+      const lines = await runUntil(worker, store, 1 + Math.floor(Math.random() * 4), Math.floor(Math.random() * 20));
+      // Once the worker reports its k-th creation (k > 1), it is destroying the previous one:
+      // that material is neither promised present nor promised gone until `destroyed` is reported.
+      let previous: string | undefined;
+      const pending = new Map<string, Buffer>();
+      for (const line of lines) {
+        const [what, id, key] = line.split(' ');
+        if (what === 'created') {
+          if (previous !== undefined) {
+            pending.set(previous, alive.get(previous)!);
+            alive.delete(previous);
+          }
+          alive.set(id!, Buffer.from(key!, 'base64'));
+          previous = id;
+        }
+        if (what === 'destroyed') destroyed.set(id!, pending.get(id!)!);
+      }
+      // a new process: no rollback refusal (store and mark stay consistent), nothing reported lost
+      const fresh = new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile });
+      for (const id of alive.keys()) await fresh.seal(id, request);
+      for (const [id, bytes] of destroyed) expect(holders(store.path, store.rootKey, id, bytes), id).toEqual([]);
+    }
+  }, 300_000);
 });
