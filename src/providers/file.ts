@@ -424,6 +424,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
 
   /** Where the previous generation is, when there is one. */
   #bakHint(): string {
+    // Put back by hand it is an older generation: resetHighWaterMark() accepts it (see #rolledBack).
     return isFile(`${this.path}.bak`) ? `; the previous generation is in ${this.path}.bak` : '';
   }
 

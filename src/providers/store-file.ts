@@ -17,6 +17,12 @@
  * High-water mark (JSON): { format: "kmsbox-hwm", version: 1, storeId, generation, nonce, mac }:
  * the highest generation of store `storeId` written so far and that generation's nonce, MAC'd
  * (HMAC-SHA256) under the root key, so that nobody without it can forge or raise one.
+ *
+ * The rules any store that replaces this whole-file format keeps (issue 17): a generation that
+ * only grows and a random store id, both inside what the root key authenticates; an opener
+ * remembers the highest generation and the id it saw and refuses less; a mark kept apart from
+ * the data carries them to new processes; the KDF cost is bounded before it is paid; destroying
+ * material rewrites every copy the store made.
  */
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { randomBytes } from '../crypto/random.js';
