@@ -415,7 +415,9 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     if (path === undefined) return;
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      writeAtomic(path, encodeHighWaterMark(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation, nonce: this.#nonce }));
+      // Its content is synced (a mark must never be half-written), its rename need not be: a lost
+      // rename leaves the previous mark, one generation behind, which only weakens it.
+      writeAtomic(path, encodeHighWaterMark(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation, nonce: this.#nonce }), { syncDirectory: false });
     } catch (error) {
       throw new KMSInternalException({ message: `Key store ${this.path}: the change was saved, but its high-water mark ${path} could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).` });
     }

@@ -121,7 +121,7 @@ describe('FileProvider stale-lock takeover across processes', () => {
     const listed = (await new Kms({ provider: store.open() }).listKeys({ Limit: 1000 })).Keys!.map((k) => k.KeyId);
     expect(reported.filter((id) => !listed.includes(id))).toEqual([]);
     expect(listed.length).toBe(P * ROUNDS + 1);
-  }, 20_000);
+  }, 60_000);
 });
 
 describe('FileProvider file names', () => {

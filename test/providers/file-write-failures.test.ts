@@ -13,6 +13,7 @@ import { newStore, tempDir } from './file-fixtures.js';
 const fault: { match?: (path: string) => boolean; write?: (wanted: number, soFar: number) => number } = {};
 const faulty = new Map<number, number>(); // fd -> bytes written so far
 const closed: number[] = [];
+const fsyncs: number[] = [];
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
@@ -35,7 +36,11 @@ vi.mock('node:fs', async (importOriginal) => {
     if (faulty.delete(fd)) closed.push(fd);
     fs.closeSync(fd);
   };
-  const mocked = { ...fs, openSync, writeSync, closeSync };
+  const fsyncSync = (fd: number): void => {
+    fsyncs.push(fd);
+    fs.fsyncSync(fd);
+  };
+  const mocked = { ...fs, openSync, writeSync, closeSync, fsyncSync };
   return { ...mocked, default: mocked };
 });
 
@@ -44,6 +49,7 @@ afterEach(() => {
   delete fault.write;
   faulty.clear();
   closed.length = 0;
+  fsyncs.length = 0;
 });
 
 const tmpFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
@@ -69,6 +75,16 @@ describe('writeAtomic with short writes', () => {
     expect(() => writeAtomic(path, Buffer.alloc(5000, 1))).toThrow(/short write/);
     expect(readFileSync(path, 'utf8')).toBe('old generation');
     expect(tmpFiles(dir)).toEqual([]);
+  });
+
+  it('fsyncs the file and its directory by default; the file only with syncDirectory: false; nothing when not durable', () => {
+    const path = join(tempDir(), 'target');
+    for (const [options, count] of [[{}, 2], [{ syncDirectory: false }, 1], [{ durable: false }, 0], [{ durable: false, syncDirectory: true }, 1]] as const) {
+      fsyncs.length = 0;
+      writeAtomic(path, `with ${JSON.stringify(options)}`, options);
+      expect(fsyncs.length, JSON.stringify(options)).toBe(count);
+      expect(readFileSync(path, 'utf8')).toBe(`with ${JSON.stringify(options)}`);
+    }
   });
 
   it('removes the temp file when the rename fails', () => {
