@@ -13,11 +13,11 @@
  * processes. A write that destroys material leaves no copy of it: `.bak` then holds the new
  * generation too.
  */
+import { scryptSync } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
-import { scryptSync } from 'node:crypto';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { newMaterialId } from '../keys/arn.js';
 import { writeAtomic } from './atomic-write.js';
@@ -27,6 +27,7 @@ import {
   checkMatches,
   checkValue,
   decodeHighWaterMark,
+  DEFAULT_SCRYPT_N,
   encodeHighWaterMark,
   newScryptParams,
   newStoreId,
@@ -128,7 +129,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       throw new ValidationException({ message: 'FileProvider passphrase must be a non-empty string.' });
     }
     if (options.scrypt !== undefined) {
-      const problem = scryptParamsProblem(options.scrypt.N ?? 2 ** 17, options.scrypt.r ?? SCRYPT_LIMITS.r, options.scrypt.p ?? SCRYPT_LIMITS.p);
+      const problem = scryptParamsProblem(options.scrypt.N ?? DEFAULT_SCRYPT_N, options.scrypt.r ?? SCRYPT_LIMITS.r, options.scrypt.p ?? SCRYPT_LIMITS.p);
       if (problem !== undefined) throw new ValidationException({ message: `FileProvider scrypt: ${problem}.` });
     }
     const hwm = options.highWaterMark;
