@@ -2,14 +2,14 @@
 // fixtures/v1 by the FileProvider of commit 7ee7fc7) still open and migrate on the next write;
 // the scrypt cost a file asks for is bounded and checked before scrypt runs; the parser accepts
 // exactly the fields kmsbox writes (property-tested).
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider, type FileProviderOptions } from 'kmsbox/node';
-import { parseStoreFile, scryptParamsProblem, StoreFileError } from '../../src/providers/store-file.js';
-import { tempDir } from './file-fixtures.js';
+import { decodeHighWaterMark, encodeHighWaterMark, parseStoreFile, scryptParamsProblem, StoreFileError } from '../../src/providers/store-file.js';
+import { newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
 
 const FIXTURES = new URL('./fixtures/v1/', import.meta.url).pathname;
@@ -164,5 +164,69 @@ describe('parseStoreFile', () => {
       delete file[field];
       expect(() => parseStoreFile(JSON.stringify(file)), field).toThrow(StoreFileError);
     }
+  });
+});
+
+describe('what the root key authenticates in a version-2 header', () => {
+  async function v2Store() {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    await kms.createKey();
+    await kms.createKey();
+    const file = JSON.parse(readFileSync(store.path, 'utf8')) as Record<string, unknown>;
+    expect(file).toMatchObject({ version: 2, hwm: true });
+    return { store, file };
+  }
+
+  it.each([
+    ['the mark flag cleared (to dodge the missing-mark refusal)', (f: Record<string, unknown>) => ({ ...f, hwm: false })],
+    ['another store id', (f: Record<string, unknown>) => ({ ...f, storeId: 'BBBBBBBBBBBBBBBBBBBBBB' })],
+    ['relabelled as version 1 (no id, no flag)', (f: Record<string, unknown>) => {
+      const { storeId: _id, hwm: _hwm, ...rest } = f;
+      return { ...rest, version: 1 };
+    }],
+  ])('%s: fails authentication, with or without the mark', async (_, edit) => {
+    const { store, file } = await v2Store();
+    const edited = JSON.stringify(edit(file));
+    for (const withMark of [true, false]) {
+      writeFileSync(store.path, edited);
+      if (!withMark) rmSync(`${store.path}.hwm`, { force: true });
+      await rejects(() => new Kms({ provider: store.open() }).listKeys(), 'KMSInternalException', `Key store ${store.path} cannot be used: its contents fail authentication (damaged or edited); the previous generation is in ${store.path}.bak.`);
+    }
+  });
+});
+
+describe('high-water mark encoding', () => {
+  const key = Buffer.alloc(32, 1);
+  const mark = { storeId: 'AAAAAAAAAAAAAAAAAAAAAA', generation: 7, nonce: Buffer.alloc(12, 2).toString('base64') };
+
+  it('round-trips under the root key; another key, or any edited field, fails authentication', () => {
+    const text = encodeHighWaterMark(key, mark);
+    expect(decodeHighWaterMark(key, text)).toEqual(mark);
+    expect(() => decodeHighWaterMark(Buffer.alloc(32, 3), text)).toThrow("it fails authentication under this store's root key (edited, or another store's)");
+    const o = JSON.parse(text) as Record<string, unknown>;
+    for (const edited of [{ generation: 8 }, { generation: 6 }, { storeId: 'BAAAAAAAAAAAAAAAAAAAAA' }, { nonce: Buffer.alloc(12, 9).toString('base64') }]) {
+      expect(() => decodeHighWaterMark(key, JSON.stringify({ ...o, ...edited })), JSON.stringify(edited)).toThrow('fails authentication');
+    }
+  });
+
+  it('anything but the exact fields is not a mark', () => {
+    const o = JSON.parse(encodeHighWaterMark(key, mark)) as Record<string, unknown>;
+    const notAMark = 'it is not a kmsbox high-water mark';
+    for (const bad of [
+      { ...o, extra: 1 },
+      { ...o, format: 'kmsbox-store' },
+      { ...o, version: 2 },
+      { ...o, storeId: 'short' },
+      { ...o, generation: -1 },
+      { ...o, generation: '7' },
+      { ...o, nonce: 'AAAA' },
+      { ...o, mac: 'AAAA' },
+      [o],
+      null,
+    ]) {
+      expect(() => decodeHighWaterMark(key, JSON.stringify(bad)), JSON.stringify(bad)).toThrow(notAMark);
+    }
+    expect(() => decodeHighWaterMark(key, '{not json')).toThrow(notAMark);
   });
 });
