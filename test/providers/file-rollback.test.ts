@@ -200,6 +200,13 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     expect(e.message).toContain(store.path);
     expect(existsSync(store.path)).toBe(false);
     await rejects(() => new Kms({ provider: open(store) }).listKeys(), 'KMSInternalException', /file is missing/);
+    // started afresh on purpose: a new, empty store with a new id, and its own mark
+    const oldId = JSON.parse(readFileSync(`${store.path}.hwm`, 'utf8')).storeId;
+    await open(store).resetHighWaterMark();
+    expect((await new Kms({ provider: open(store) }).listKeys()).Keys).toEqual([]);
+    const newId = JSON.parse(readFileSync(store.path, 'utf8')).storeId;
+    expect(newId).not.toBe(oldId);
+    expect(JSON.parse(readFileSync(`${store.path}.hwm`, 'utf8')).storeId).toBe(newId);
   });
 
   it('what it cannot prove: store and mark rolled back together (someone who can write both) are accepted', async () => {
