@@ -9,9 +9,11 @@ import { randomBytes } from '../crypto/random.js';
 /**
  * Writes `bytes` to `path` atomically: readers see the old file or the new one, never a mix.
  * `durable` (default) also fsyncs the file and its directory, so the new file survives a power loss.
+ * `syncDirectory: false` skips the directory's fsync: after a power loss the target is then the
+ * old file or the complete new one (never a partial one), but the rename may be lost.
  * On any failure before the rename the temporary file is removed and `path` is left as it was.
  */
-export function writeAtomic(path: string, bytes: Uint8Array | string, { durable = true }: { durable?: boolean } = {}): void {
+export function writeAtomic(path: string, bytes: Uint8Array | string, { durable = true, syncDirectory = durable }: { durable?: boolean; syncDirectory?: boolean } = {}): void {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   const tmp = tempPath(path);
   const fd = openSync(tmp, 'wx', 0o600);
@@ -34,7 +36,7 @@ export function writeAtomic(path: string, bytes: Uint8Array | string, { durable 
       }
     }
   }
-  if (!durable) return;
+  if (!syncDirectory) return;
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);
