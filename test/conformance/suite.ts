@@ -62,11 +62,11 @@ const nodeUtil = (globalThis as { process?: { versions?: { node?: string } } }).
   : undefined;
 
 function sealRequest(seed: number, plaintext: Uint8Array = bytes(37, seed + 7)): SealRequest {
-  return { salt: bytes(16, seed), nonce: bytes(12, seed + 1), plaintext, aad: bytes(20, seed + 2) };
+  return { blobVersion: 2, salt: bytes(16, seed), nonce: bytes(12, seed + 1), plaintext, aad: bytes(20, seed + 2) };
 }
 
 function openRequest(r: SealRequest, sealed: Uint8Array): OpenRequest {
-  return { salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
+  return { blobVersion: r.blobVersion, salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
 }
 
 /** `open` must resolve `undefined`: it neither throws nor releases bytes. */
@@ -81,7 +81,7 @@ function blobOpenRequest(blob: Uint8Array, context?: Record<string, string>): Op
   const aad = new Uint8Array(d.header.length + ctx.length);
   aad.set(d.header, 0);
   aad.set(ctx, d.header.length);
-  return { salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad };
+  return { blobVersion: d.blobVersion, salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad };
 }
 
 function snapshot(state: Readonly<StoreState>): unknown {
@@ -388,7 +388,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
     });
 
     describe('imported material (importMaterial, and BYOK through the Kms)', () => {
-      const sealRequest = (): SealRequest => ({ salt: rand(32), nonce: rand(12), plaintext: rand(40), aad: rand(7) });
+      const sealRequest = (): SealRequest => ({ blobVersion: 2, salt: rand(32), nonce: rand(12), plaintext: rand(40), aad: rand(7) });
       function rand(n: number): Uint8Array {
         return globalThis.crypto.getRandomValues(new Uint8Array(n));
       }
@@ -402,7 +402,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         await p.importMaterial('SYMMETRIC_DEFAULT', rand(32), other!);
         const r = sealRequest();
         const sealed = await p.seal(a!, r);
-        const open = { salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
+        const open = { blobVersion: r.blobVersion, salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
         expect(await p.open(b!, open)).toEqual(r.plaintext);
         expect(await p.open(other!, open)).toBeUndefined();
         // The provider keeps its own copy: wiping the caller's buffer changes nothing.
