@@ -6,7 +6,7 @@ import type { KeySpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException } from '../errors.js';
 import { aesGcm } from '../crypto/aes-gcm.js';
-import { deriveCallKey, expandCallKey, extractPrk } from '../crypto/call-key.js';
+import { deriveCallKey, expandCallKey, extractPrkSync } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
 import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
 import { randomBytes } from '../crypto/random.js';
@@ -76,15 +76,21 @@ export async function verifyWith(m: Material, r: SignRequest & { readonly signat
  * Blob v2's PRK per material object (crypto/call-key.ts), so a call costs one HMAC as in v1. Weak:
  * it goes when the provider drops the material (destroyed, or a FileProvider reload).
  */
-const prks = new WeakMap<Material, Promise<Uint8Array>>();
+const prks = new WeakMap<Material, Uint8Array>();
+
+/** Wipes what was derived from `m` (with its bytes, when a provider destroys material). */
+export function forgetDerived(m: Material): void {
+  prks.get(m)?.fill(0);
+  prks.delete(m);
+}
 
 /** The one-call AES key of a blob of format `blobVersion` (crypto/call-key.ts). */
 function callKey(m: Material, blobVersion: 1 | 2, salt: Uint8Array): Promise<Uint8Array> {
   if (m.spec !== 'SYMMETRIC_DEFAULT') throw new Error(`material of spec ${m.spec} is not a symmetric encryption key`);
   if (blobVersion === 1) return deriveCallKey(m.bytes, salt);
   let prk = prks.get(m);
-  if (prk === undefined) prks.set(m, (prk = extractPrk(m.bytes)));
-  return prk.then((p) => expandCallKey(p, salt));
+  if (prk === undefined) prks.set(m, (prk = extractPrkSync(m.bytes)));
+  return expandCallKey(prk, salt);
 }
 
 /**

@@ -10,7 +10,7 @@ import { InvalidCiphertextException, Kms, ManualClock, MemoryProvider, WebCrypto
 import golden from '../vectors/blob/golden.json' with { type: 'json' };
 import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader } from '../../src/blob/ciphertext-blob.js';
 import { canonicalContext } from '../../src/blob/encryption-context.js';
-import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL, nobleCallKey, nodeCallKey, webCryptoCallKey, type CallKeyBackend } from '../../src/crypto/call-key.js';
+import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL, extractPrkSync, nobleCallKey, nodeCallKey, webCryptoCallKey, type CallKeyBackend } from '../../src/crypto/call-key.js';
 import { newStore } from '../providers/file-fixtures.js';
 import { decodeBlob as decodeV1Only } from './v1-reader.js';
 
@@ -78,7 +78,9 @@ describe('golden vectors (test/vectors/blob/golden.json)', () => {
     ];
     for (const m of candidates) expect(createHmac('sha256', material).update(m).digest('hex')).not.toBe(v2.callKey);
     // The PRK is HMAC keyed by the public extract salt, with the material as the message.
-    expect(hex(await nobleCallKey.extractPrk(material))).toBe(createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest('hex'));
+    const prk = createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest('hex');
+    for (const b of backends) expect(hex(await b.extractPrk(material)), b.name).toBe(prk);
+    expect(hex(extractPrkSync(material))).toBe(prk);
   });
 });
 
