@@ -161,7 +161,8 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   async seal(materialId: string, r: SealRequest): Promise<Uint8Array> {
     const key = await this.#callKey(materialId, r.blobVersion, r.salt, 'encrypt');
     if (key === undefined) {
-      if (this.#keys.has(materialId)) {
+      const held = this.#keys.get(materialId);
+      if (held?.spec === 'SYMMETRIC_DEFAULT' && !('key' in held) && !('spki' in held)) {
         throw new UnsupportedOperationException({
           message: 'This key material was stored before ciphertext blob format v2 and can only decrypt: import the same key material again, or ReEncrypt under another key.',
         });
