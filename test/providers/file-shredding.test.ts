@@ -86,7 +86,7 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     // .bak is the new generation itself (the write destroyed material) ...
     expect(readFileSync(`${store.path}.bak`).equals(readFileSync(store.path))).toBe(true);
     // ... and a new process opens the store, without the material
-    const request = { salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    const request = { blobVersion: 2 as const, salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
     await expect(store.open().seal(id, request)).rejects.toThrow(`key material ${id} is missing from the file provider`);
     // a write that destroys nothing keeps the previous generation in .bak again
     await provider.createMaterial('SYMMETRIC_DEFAULT');
@@ -170,7 +170,7 @@ describe('FileProvider shredding under SIGKILL', () => {
     let store = newStore();
     const alive = new Map<string, Buffer>();
     const destroyed = new Map<string, Buffer>();
-    const request = { salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    const request = { blobVersion: 2 as const, salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       if (cycle % 8 === 0) {
         store = newStore();

@@ -140,7 +140,7 @@ describe('FileProvider on a full disk', () => {
     await provider.createMaterial('SYMMETRIC_DEFAULT');
     const before = readFileSync(store.path);
     const generation = JSON.parse(before.toString()).generation;
-    const request = { salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    const request = { blobVersion: 2 as const, salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
 
     fault.match = (p) => p.endsWith('.tmp') && !p.includes('.bak'); // the store's temp file cannot be written; .bak's can
     fault.write = () => 0;
