@@ -212,18 +212,19 @@ export interface ConditionShape {
 /**
  * Evaluates one condition against the request's values for its key (undefined: the key is
  * absent). `resolved`: the policy values after substituting variables, when they have any;
- * undefined in it is a value whose variable did not resolve, which makes the condition false.
+ * undefined in it is a value whose variable did not resolve, which makes the condition false
+ * whenever values are compared (not for an absent key under IfExists or a negated operator).
  */
 export function conditionHolds(c: ConditionShape, requestValues: readonly string[] | undefined, resolved?: readonly (Resolved | undefined)[]): boolean {
   const absent = requestValues === undefined || requestValues.length === 0;
   if (c.operator === 'Null') return c.values.some((v) => (v === 'true') === absent);
-  if (resolved !== undefined && resolved.includes(undefined)) return false;
-  const policy: readonly (string | Resolved)[] = (resolved as readonly Resolved[] | undefined) ?? c.values;
   const def: OperatorDef = OPERATORS[c.operator];
   // An absent key: ForAllValues holds (vacuously) and ForAnyValue does not (IAM: "for no matching
   // context key or a null dataset, the condition returns false"); otherwise only IfExists and the
-  // negated operators hold.
+  // negated operators hold. No value is compared, so a variable in them is not resolved either.
   if (absent) return c.set === 'ForAllValues' || (c.set !== 'ForAnyValue' && (c.ifExists || def.negated === true));
+  if (resolved !== undefined && resolved.includes(undefined)) return false;
+  const policy: readonly (string | Resolved)[] = (resolved as readonly Resolved[] | undefined) ?? c.values;
   // A multivalued key needs ForAnyValue/ForAllValues ("Single-valued vs. multivalued context
   // keys"); without one the condition does not match, for any operator, as in AWS (README:
   // "Multivalued keys without a set operator").

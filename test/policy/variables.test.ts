@@ -103,6 +103,18 @@ describe('policy variables in condition values', () => {
     expect(await outcome(allowOnly.enc(ALICE, { owner: 'bob' }))).toBe('allow');
   });
 
+  it('an absent request key under a negated operator or IfExists holds before any variable is resolved', async () => {
+    // No value is compared, so aws:username missing for a session does not matter (as the
+    // differential test's simulator reads it).
+    const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })])]);
+    expect(await outcome(enc(SESSION))).toBe('allow');
+    expect(await outcome(enc(SESSION, { other: 'x' }))).toBe('allow');
+    expect(await outcome(enc(SESSION, { owner: 'x' }))).toBe('denied');
+    const ifExists = await world([doc([allow('kms:Encrypt', '*', { StringEqualsIfExists: { 'kms:EncryptionContext:owner': '${aws:username}' } })])]);
+    expect(await outcome(ifExists.enc(SESSION))).toBe('allow');
+    expect(await outcome(ifExists.enc(SESSION, { owner: '' }))).toBe('denied');
+  });
+
   it('multivalued keys are never variables', async () => {
     const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:k': '${kms:EncryptionContextKeys}' } })])]);
     expect(await outcome(enc(ALICE, { k: 'k' }))).toBe('denied');
