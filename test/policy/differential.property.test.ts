@@ -96,7 +96,8 @@ const request = fc.record({
 });
 
 /** The request context both evaluators see (values as kmsbox's authorize.ts would give them). */
-function contextOf(r: fc.RecordValue<typeof request extends fc.Arbitrary<infer T> ? T : never>): Record<string, string | string[]> {
+type Request = typeof request extends fc.Arbitrary<infer T> ? T : never;
+function contextOf(r: Request): Record<string, string | string[]> {
   const facts = FACTS[r.principal]!;
   const context: Record<string, string> = {};
   if (r.owner !== undefined) context.owner = r.owner;
