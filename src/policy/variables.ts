@@ -20,9 +20,11 @@ export type Template = readonly TemplatePiece[];
 /** Context keys with several values: never a variable ("Single-valued vs. multivalued context keys"). */
 export const MULTI_VALUED_KEYS: ReadonlySet<string> = new Set(['aws:tagkeys', 'kms:encryptioncontextkeys', 'kms:grantoperations', 'kms:resourcealiases']);
 
-const ESCAPES: Record<string, string> = { '*': '*', '?': '?', $: '$' };
-/** `key` or `key, 'default'` inside `${…}` (spaces around either part ignored). */
-const VARIABLE = /^\s*([^\s,'{}]+)\s*(?:,\s*'([^']*)'\s*)?$/;
+/**
+ * At a `${`: an escape, or a condition key (`service:name…`, no wildcards) with an optional
+ * quoted default (`''` in it is one quote); spaces around either part are ignored.
+ */
+const TOKEN = /\$\{(?:([*?$])|\s*([A-Za-z0-9.-]+:[^\s,'{}*?$]+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?)\}/y;
 
 /** Whether a policy string contains anything `parseTemplate` would substitute. */
 export const hasVariables = (text: string): boolean => text.includes('${');
@@ -38,25 +40,24 @@ export function parseTemplate(text: string): Template {
   let i = 0;
   while (i < text.length) {
     const start = text.indexOf('${', i);
-    const end = start < 0 ? -1 : text.indexOf('}', start + 2);
-    if (start < 0 || end < 0) {
+    if (start < 0) {
       glob += text.slice(i);
       break;
     }
     glob += text.slice(i, start);
-    const inner = text.slice(start + 2, end);
-    const escape = ESCAPES[inner];
-    const variable = VARIABLE.exec(inner);
-    if (escape === undefined && variable === null) {
-      // Not a variable (`${}`, `${a b}`): the text stays as written.
-      glob += text.slice(start, end + 1);
-    } else {
-      if (glob) out.push({ glob });
-      glob = '';
-      if (escape !== undefined) out.push({ literal: escape });
-      else out.push(variable![2] === undefined ? { key: variable![1]!.toLowerCase() } : { key: variable![1]!.toLowerCase(), fallback: variable![2] });
+    TOKEN.lastIndex = start;
+    const m = TOKEN.exec(text);
+    if (m === null) {
+      // Not a variable (`${}`, `${**}`, never closed): the text stays as written.
+      glob += '${';
+      i = start + 2;
+      continue;
     }
-    i = end + 1;
+    if (glob) out.push({ glob });
+    glob = '';
+    if (m[1] !== undefined) out.push({ literal: m[1] });
+    else out.push(m[3] === undefined ? { key: m[2]!.toLowerCase() } : { key: m[2]!.toLowerCase(), fallback: m[3].replaceAll("''", "'") });
+    i = TOKEN.lastIndex;
   }
   if (glob) out.push({ glob });
   if (templates.size > 2048) templates.clear();

@@ -256,3 +256,31 @@ describe('multivalued keys without ForAnyValue/ForAllValues', () => {
     expect(await outcome(alice.createGrant({ KeyId: key.KeyId, GranteePrincipal: BOB, Operations: ['Encrypt', 'Decrypt'] }))).toBe('denied');
   });
 });
+
+describe('over a real socket (kmsbox serve on 127.0.0.1)', () => {
+  it('aws:SourceIp is the client’s address, aws:SecureTransport false, aws:UserAgent the SDK’s', async () => {
+    const { startServer } = await import('kmsbox/node');
+    const { KMSClient, DescribeKeyCommand } = await import('@aws-sdk/client-kms');
+    const root = new Kms();
+    const key = (await root.createKey({})).KeyMetadata!;
+    const server = await startServer(root);
+    try {
+      const client = new KMSClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1 });
+      const describe = () => client.send(new DescribeKeyCommand({ KeyId: key.KeyId })).then(() => 'allow', (e: Error) => e.name);
+      const deny = (Condition: object) => root.setIdentityPolicies(ROOT, [doc([{ Effect: 'Deny', Action: 'kms:DescribeKey', Resource: '*', Condition }])]);
+      deny({ NotIpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1'] } });
+      expect(await describe()).toBe('allow');
+      deny({ IpAddress: { 'aws:SourceIp': '127.0.0.1' } });
+      expect(await describe()).toBe('AccessDeniedException');
+      deny({ Bool: { 'aws:SecureTransport': 'false' } });
+      expect(await describe()).toBe('AccessDeniedException');
+      deny({ StringLike: { 'aws:UserAgent': '*aws-sdk-js*' } });
+      expect(await describe()).toBe('AccessDeniedException');
+      deny({ StringNotLike: { 'aws:UserAgent': '*aws-sdk-js*' } });
+      expect(await describe()).toBe('allow');
+      client.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+});
