@@ -93,16 +93,17 @@ export interface Decision {
  * component by component (IAM JSON policy elements: Resource, "Using wildcards in resource
  * ARNs"); one with fewer than six components and a wildcard is padded with `:*` components
  * (`arn:aws:kms:*` is every KMS resource); `*` and anything not an ARN use the plain wildcards.
+ * 'unknown': a short ARN that does not match — kmsbox cannot tell that the request is outside it.
  */
-function resourceMatches(pattern: string | Resolved, resource: string): boolean {
+function resourceMatches(pattern: string | Resolved, resource: string): boolean | 'unknown' {
   const text = typeof pattern === 'string' ? pattern : textOf(pattern);
   if (text === '*') return true;
   if (resource === '*' || !text.startsWith('arn:')) return likeMatches(pattern, resource);
   const colons = text.split(':').length - 1;
   if (colons >= 5) return arnMatches(pattern, resource);
-  if (!text.includes('*') && !text.includes('?')) return false;
+  if (!text.includes('*') && !text.includes('?')) return 'unknown';
   const pad = ':*'.repeat(5 - colons);
-  return arnMatches(typeof pattern === 'string' ? pattern + pad : [...pattern, { glob: pad }], resource);
+  return arnMatches(typeof pattern === 'string' ? pattern + pad : [...pattern, { glob: pad }], resource) || 'unknown';
 }
 
 /**
@@ -125,14 +126,16 @@ function resolveResource(entry: string, r: AuthRequest): Resolved | undefined {
   return resolveTemplate(template, r.values);
 }
 
+/** true: an entry matches; false: none does; undefined: none does, but one could not be read (a variable that did not resolve, a short ARN). */
 function resourcesMatch(s: Statement, list: readonly string[], r: AuthRequest): boolean | undefined {
-  let unresolved = false;
+  let unknown = false;
   for (const entry of list) {
     const pattern = s.resourceVariables ? resolveResource(entry, r) : entry;
-    if (pattern === undefined) unresolved = true;
-    else if (resourceMatches(pattern, r.resource)) return true;
+    const match = pattern === undefined ? 'unknown' : resourceMatches(pattern, r.resource);
+    if (match === true) return true;
+    if (match === 'unknown') unknown = true;
   }
-  return unresolved ? undefined : false;
+  return unknown ? undefined : false;
 }
 
 function conditionApplies(c: Condition, r: AuthRequest): boolean {
@@ -145,7 +148,7 @@ function applies(s: Statement, r: AuthRequest): boolean {
   if (s.resource) {
     if (resourcesMatch(s, s.resource, r) !== true) return false;
   } else if (s.notResource) {
-    // An entry that does not resolve makes the statement not apply (never "outside NotResource").
+    // An entry that could not be read never puts the request outside NotResource: the statement does not apply.
     if (resourcesMatch(s, s.notResource, r) !== false) return false;
   }
   return s.conditions.every((c) => conditionApplies(c, r));

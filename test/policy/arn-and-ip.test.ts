@@ -73,6 +73,16 @@ describe('ArnLike/ArnEquals', () => {
     expect(await run(`arn:aws:kms:us-east-1:${A}`)).toBe(false); // short, no wildcard
     expect(await run(`arn:aws:kms:*:key/${key.KeyId}`)).toBe(false); // `*` would have to span region and account
     expect(await run(`arn:aws:kms:us-east-1:${A}:key/${key.KeyId}`)).toBe(true);
+    // NotResource: a short ARN that does not match cannot put the request outside it — the
+    // statement does not apply (it used to allow everything but `arn:aws:kms:*:key/*:*`).
+    const notResource = async (NotResource: string) => {
+      kms.setIdentityPolicies(U, [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', NotResource }] })]);
+      return kms.withPrincipal(U).describeKey({ KeyId: key.KeyId }).then(() => true, () => false);
+    };
+    expect(await notResource('arn:aws:kms:*:key/*')).toBe(false);
+    expect(await notResource(`arn:aws:kms:us-east-1:${A}`)).toBe(false);
+    expect(await notResource('arn:aws:kms:*')).toBe(false); // matches: inside NotResource
+    expect(await notResource(`arn:aws:kms:*:${A}:alias/*`)).toBe(true); // a full ARN that does not match: outside
   });
 });
 
