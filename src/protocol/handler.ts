@@ -39,6 +39,7 @@ export interface RequestScope {
   /** For the audit trail: the client's address and User-Agent. */
   sourceIp?: string;
   userAgent?: string;
+  /** aws:SecureTransport: false for a request that came over plain HTTP. */
   secureTransport?: boolean;
 }
 

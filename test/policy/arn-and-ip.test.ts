@@ -49,6 +49,20 @@ describe('ArnLike/ArnEquals', () => {
     expect(arnMatches('arn:aws:iam::111122223333:role/App', 'arn:aws:iam::111122223333:role/app')).toBe(false); // case-sensitive
   });
 
+  it('substituted pieces: their colons separate components, their wildcards are characters', () => {
+    const acct = (literal: string) => [{ glob: 'arn:aws:iam::' }, { literal }, { glob: ':user/*' }];
+    expect(arnMatches(acct('111122223333'), 'arn:aws:iam::111122223333:user/a')).toBe(true);
+    expect(arnMatches(acct('*'), 'arn:aws:iam::111122223333:user/a')).toBe(false);
+    expect(arnMatches(acct('*'), 'arn:aws:iam::*:user/a')).toBe(true);
+    // A colon from a variable separates components like any other: `1` is the account, `2:user/*` the resource.
+    expect(arnMatches(acct('1:2'), 'arn:aws:iam::1:2:user/a')).toBe(true);
+    expect(arnMatches([{ glob: 'arn:aws:iam::*' }, { literal: ':x' }, { glob: ':*' }], 'arn:aws:iam::1:2:x:y')).toBe(false); // `*` cannot take `1:2`
+    expect(arnMatches([{ literal: 'arn:aws:iam::111122223333:user/a' }], 'arn:aws:iam::111122223333:user/a')).toBe(true);
+    expect(arnMatches([{ literal: 'arn:aws:iam::111122223333:user/a' }], 'arn:aws:iam::111122223333:user/ab')).toBe(false);
+    expect(arnMatches([{ literal: 'arn:aws:iam::111122223333' }], 'arn:aws:iam::111122223333:')).toBe(false); // four colons: no ARN
+    expect(arnMatches([{ glob: 'arn:aws:iam::111122223333:user/' }, { literal: 'a.b' }], 'arn:aws:iam::111122223333:user/aXb')).toBe(false);
+  });
+
   it('through a policy: the issue’s ArnLike no longer admits the role', async () => {
     const A = '111122223333';
     const APP = `arn:aws:iam::${A}:role/app`;
