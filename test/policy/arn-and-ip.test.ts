@@ -128,6 +128,10 @@ describe('IpAddress / NotIpAddress', () => {
     expect(holds('IpAddress', ['10.0.0.0/8'], '::ffff:127.0.0.1')).toBe(false);
     expect(holds('IpAddress', ['::ffff:10.0.0.0/104'], '10.1.2.3')).toBe(true); // a mapped range is its IPv4 range
     expect(holds('IpAddress', ['::ffff:10.0.0.0/104'], '11.1.2.3')).toBe(false);
+    expect(holds('IpAddress', ['::ffff:0.0.0.0/96'], '11.1.2.3')).toBe(true); // /96: every IPv4 address
+    expect(holds('IpAddress', ['::ffff:0.0.0.0/95'], '11.1.2.3')).toBe(false); // wider than the mapped block: an IPv6 range
+    expect(holds('IpAddress', ['::ffff:0.0.0.0/95'], '::1:ffff:0:0')).toBe(false);
+    expect(holds('IpAddress', ['::fffe:0:0/95'], '::ffff:0:1')).toBe(false); // a mapped request is IPv4 now
   });
 
   it('an absent or unparsable address: IpAddress false, NotIpAddress true when absent, false when garbage', () => {
