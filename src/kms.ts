@@ -38,6 +38,11 @@ export interface KmsOptions {
   /** For the audit trail: the caller's address and user agent (the HTTP server sets these). */
   sourceIp?: string | undefined;
   userAgent?: string | undefined;
+  /**
+   * aws:SecureTransport for this caller's requests. Default true: an in-process call crosses no
+   * network. The wire protocol sets false for requests that came over plain HTTP.
+   */
+  secureTransport?: boolean | undefined;
 }
 
 /** State every view of one service shares (withPrincipal, withRegion, withAccount). */
@@ -117,7 +122,7 @@ export class Kms {
   }
 
   /** The same service (same provider, region, clock, policies, audit) acting as another caller. */
-  withPrincipal(principal: string, call: { sourceIp?: string; userAgent?: string } = {}): Kms {
+  withPrincipal(principal: string, call: { sourceIp?: string; userAgent?: string; secureTransport?: boolean } = {}): Kms {
     return new Kms({ ...this.#options, principal, ...call });
   }
 
@@ -180,6 +185,8 @@ export class Kms {
         resources,
         authorized: new Set(),
         ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
+        ...(this.#options.userAgent !== undefined ? { userAgent: this.#options.userAgent } : {}),
+        ...(this.#options.secureTransport !== undefined ? { secureTransport: this.#options.secureTransport } : {}),
       };
       const base = this.#env;
       const env: Env = { provider: base.provider, region: base.region, accountId: base.accountId, now: base.now, caller };
