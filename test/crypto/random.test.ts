@@ -14,10 +14,10 @@ beforeEach(() => {
   fills = [];
   const real = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
   vi.spyOn(globalThis.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    const out = real(array as ArrayBufferView & Uint8Array) as unknown as T;
-    const view = array as unknown as Uint8Array;
+    const view = array as unknown as Uint8Array<ArrayBuffer>;
+    real(view);
     fills.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice());
-    return out;
+    return array;
   });
 });
 afterEach(() => {
