@@ -1,9 +1,15 @@
 /**
- * Random bytes from the runtime's CSPRNG (crypto.getRandomValues). Small requests (salts,
- * nonces: every Encrypt takes 28 bytes) are served from a pool refilled 4 KiB at a time,
- * since each getRandomValues call costs ~2 µs on Node; bytes are handed out once, never reused.
+ * Random bytes from the runtime's CSPRNG (crypto.getRandomValues), in two kinds:
+ *
+ * - `randomBytes`: drawn directly into a fresh buffer, never pooled. Every secret (data keys,
+ *   key material, seeds, GenerateRandom output, RSA blinding, import tokens) and the default for
+ *   anything else: a future key must not sit in the heap before it is issued.
+ * - `publicRandomBytes`: served from a pool refilled 4 KiB at a time, for values that are public
+ *   once used (salts and nonces written into ciphertexts, message and key ids, PSS salts). Measured
+ *   on Node 20 for 16-32 bytes: ~3.5 µs per direct getRandomValues call, ~0.2 µs from the pool;
+ *   every Encrypt draws its salt and nonce here.
  */
-const CHUNK = 65_536;
+const CHUNK = 65_536; // getRandomValues refuses more than 64 KiB per call
 const POOL_SIZE = 4096;
 const POOLED_MAX = 64;
 
@@ -17,7 +23,13 @@ function fill(out: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** `n` fresh random bytes, drawn directly (never from the pool): for secrets. */
 export function randomBytes(n: number): Uint8Array {
+  return fill(new Uint8Array(n));
+}
+
+/** `n` random bytes for a value that is public once used (salt, nonce, id); never for a secret. */
+export function publicRandomBytes(n: number): Uint8Array {
   if (n > POOLED_MAX) return fill(new Uint8Array(n));
   if (offset + n > pool.length) {
     pool = fill(new Uint8Array(POOL_SIZE));

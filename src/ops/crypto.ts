@@ -19,7 +19,7 @@ import type {
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader, MAX_MATERIAL_VERSIONS, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
 import { canonicalContext } from '../blob/encryption-context.js';
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes, randomBytes } from '../crypto/random.js';
 import {
   DryRunOperationException,
   IncorrectKeyException,
@@ -110,7 +110,7 @@ async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Re
   const version = key.materials.length - 1;
   const material = key.materials[version];
   if (material === undefined || version >= MAX_MATERIAL_VERSIONS) throw new Error(`key ${key.arn} has no usable material version`);
-  const random = randomBytes(SALT_BYTES + NONCE_BYTES);
+  const random = publicRandomBytes(SALT_BYTES + NONCE_BYTES); // written into the blob
   const salt = random.subarray(0, SALT_BYTES);
   const nonce = random.subarray(SALT_BYTES);
   const header = encodeHeader({ keyId: key.keyId, version, salt, nonce });

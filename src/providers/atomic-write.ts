@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes } from '../crypto/random.js';
 
 /**
  * Writes `bytes` to `path` atomically: readers see the old file or the new one, never a mix.
@@ -71,7 +71,7 @@ export function tempPrefix(path: string): string {
 
 /** A fresh temporary name for `path`, in its directory: `<tempPrefix><pid>.<8 hex random>.tmp`. */
 export function tempPath(path: string): string {
-  return join(dirname(path), `${tempPrefix(path)}${process.pid}.${toHex(randomBytes(4))}.tmp`);
+  return join(dirname(path), `${tempPrefix(path)}${process.pid}.${toHex(publicRandomBytes(4))}.tmp`);
 }
 
 /** The pid in a name made by tempPath for a target with this prefix, or undefined if it is not one. */

@@ -9,6 +9,8 @@
  * SYMMETRIC_DEFAULT key is held as blob v2's PRK, an HMAC-SHA256 CryptoKey (generated material is
  * a random PRK: nothing else is ever derived from it), plus, for imported material, the material
  * itself as an HMAC key for v1 blobs made before v2.
+ * New symmetric and HMAC material is made by `subtle.generateKey`, so only imported
+ * material (BYOK) ever passes through script memory.
  *
  * Asymmetric keys (RSA, ECC_NIST_P256/384/521, Ed25519 where the runtime's WebCrypto has it) are
  * non-extractable CryptoKeys too, with limits WebCrypto sets: see webcrypto-asymmetric.ts. Not held:
@@ -19,7 +21,6 @@ import type { KeySpec, KeyUsageType } from '../api/enums.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
-import { randomBytes } from '../crypto/random.js';
 import { rsaOaepEncrypt } from '../crypto/rsa-portable.js';
 import { verify as verifySignature } from '../crypto/signatures-portable.js';
 import { newMaterialId } from '../keys/arn.js';
@@ -142,14 +143,14 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     }
   }
 
-  async #secretKey(info: { bytes: number; hash: string }): Promise<CryptoKey> {
-    const bytes = randomBytes(info.bytes);
-    try {
-      // Imported non-extractable: from here on the material exists only inside the CryptoKey.
-      return await this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash: info.hash }, false, ['sign']);
-    } finally {
-      bytes.fill(0);
-    }
+  /**
+   * New secret material, generated inside WebCrypto and non-extractable, so it never exists in
+   * script memory (imported material, above, is the only secret that ever passes through script).
+   * The length is given: HMAC generateKey defaults to the hash's block size (64 or 128 bytes),
+   * while AWS's specs fix it (SYMMETRIC_DEFAULT and HMAC_256: 32, HMAC_384: 48, HMAC_512: 64).
+   */
+  #secretKey(info: { bytes: number; hash: string }): Promise<CryptoKey> {
+    return this.#subtle.generateKey({ name: 'HMAC', hash: info.hash, length: info.bytes * 8 }, false, ['sign']);
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {
