@@ -82,7 +82,7 @@ describe('file modes: the temporary and the final file are 0600 whatever the uma
     writeFileSync(join(dir, 'in.bin'), randomBytes(2 * 262144 + 5));
     await encryptFile(join(dir, 'in.bin'), join(dir, 'in.kmsbox'), { kms, keyId });
     const gated = gatedKms(kms);
-    const done = decryptFile(join(dir, 'in.kmsbox'), join(dir, 'out.bin'), { kms: gated.kms });
+    const done = decryptFile(join(dir, 'in.kmsbox'), join(dir, 'out.bin'), { kms: gated.kms, keyIds: [keyId] });
     await gated.entered;
     const partial = await partialIn(dir);
     expect(mode(partial)).toBe(0o600);
