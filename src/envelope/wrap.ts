@@ -136,7 +136,8 @@ export async function unwrapDataKey(
       continue;
     }
     const dek = out.Plaintext;
-    const keyId = out.KeyId ?? ref;
+    // Without a reported KeyId, the key KMS was told to use (never the header's own claim when pinned).
+    const keyId = out.KeyId ?? pinned ?? ref;
     if (!sameKey(ref, keyId) || !trusts(trust, keyId)) {
       dek?.fill(0);
       throw new IncorrectKeyException({ message: 'KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.' });
