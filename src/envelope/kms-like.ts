@@ -20,7 +20,7 @@ export interface KmsLike {
     MessageType: 'RAW';
     Signature: Uint8Array;
     SigningAlgorithm: 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ED25519_SHA_512';
-  }): Promise<{ SignatureValid?: boolean | undefined }>;
+  }): Promise<{ SignatureValid?: boolean | undefined; KeyId?: string | undefined }>;
 }
 
 /** The key id part of a key ARN (`arn:…:key/<id>`), or the reference itself. */

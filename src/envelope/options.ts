@@ -5,6 +5,7 @@ import { encodedContextLength } from './header.js';
 import type { KmsLike } from './kms-like.js';
 import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
 import { setOwn } from '../api/records.js';
+import { parseKeyRef } from '../keys/arn.js';
 import { checkTrust, type DiscoveryFilter, type KeyTrust } from './trust.js';
 
 export interface EncryptOptions {
@@ -170,7 +171,9 @@ export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
   const list = (v: unknown, name: string): readonly string[] | undefined => {
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0)) throw invalid(`${name} must be a list of key ids or ARNs.`);
-    return v as string[];
+    // As keyIds (src/envelope/trust.ts): a trusted signer must not move when an alias does.
+    if (v.some((s) => parseKeyRef(s as string)?.kind !== 'key')) throw invalid(`${name} must list key ARNs or key ids (not aliases).`);
+    return [...(v as string[])];
   };
   return {
     maxRecipients,
