@@ -15,6 +15,7 @@ export default defineConfig([
   { ...common, entry: { ...entry, cli: 'src/cli.ts' }, format: ['esm'], external: [/^@noble\//, ...external] },
   // @noble is ESM-only: a CJS build that require()s it fails under jest (and wherever require(esm)
   // is missing). The CJS build carries its own copy of the @noble code it uses instead.
-  { ...common, format: ['cjs'], noExternal: [/^@noble\//], external },
+  // import.meta.url is undefined there: src/testing/sdk.ts then uses the module's own require (jest's, under jest).
+  { ...common, format: ['cjs'], noExternal: [/^@noble\//], external, define: { 'import.meta.url': 'undefined' } },
   { entry, format: ['esm', 'cjs'], dts: { only: true }, external: [/^@noble\//, ...external] },
 ]);
