@@ -103,6 +103,44 @@ describe('installKmsFake', () => {
   });
 });
 
+describe('installKmsFake options', () => {
+  it('redacts Message (Sign, GenerateMac) as well as Plaintext', async () => {
+    fake = installKmsFake();
+    const { KeyMetadata } = await fake.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await new KMS({}).generateMac({ KeyId: KeyMetadata!.KeyId!, Message: bytes('m'), MacAlgorithm: 'HMAC_SHA_256' });
+    expect(fake.callsOf('GenerateMac')[0]!.input).toEqual({ KeyId: KeyMetadata!.KeyId, Message: '[redacted]', MacAlgorithm: 'HMAC_SHA_256' });
+  });
+
+  it('keepCredentials keeps what the client resolves (a 12-digit access key picks the account)', async () => {
+    const credentials = { accessKeyId: '444455556666', secretAccessKey: 's' };
+    fake = installKmsFake({ keepCredentials: true });
+    const kept = await new KMSClient({ credentials }).send(new CreateKeyCommand({}));
+    expect(kept.KeyMetadata!.AWSAccountId).toBe('444455556666');
+    fake.restore();
+    fake = installKmsFake();
+    const replaced = await new KMSClient({ credentials }).send(new CreateKeyCommand({}));
+    expect(replaced.KeyMetadata!.AWSAccountId).toBe('111122223333');
+  });
+
+  it('patches the classes given, and puts back a send the class defined itself', async () => {
+    class AppClient extends KMSClient {
+      override send(...args: Parameters<KMSClient['send']>): ReturnType<KMSClient['send']> {
+        return super.send(...(args as [never]));
+      }
+    }
+    const own = AppClient.prototype.send;
+    fake = installKmsFake({ client: [AppClient] });
+    expect(KMSClient.prototype.send).toBe(originalSend);
+    await new AppClient({}).send(new CreateKeyCommand({}));
+    expect(fake.calls).toHaveLength(1);
+    fake.restore();
+    expect(AppClient.prototype.send).toBe(own);
+    expect(() => installKmsFake('nope' as never)).toThrow('installKmsFake takes a Kms or an options object.');
+    expect(() => installKmsFake({ seed: {} as never })).toThrow('seed must be a string, a number or a Uint8Array.');
+    expect(KMSClient.prototype.send).toBe(originalSend);
+  });
+});
+
 describe('fault injection, as the SDK sees AWS errors', () => {
   it('a ThrottlingException is retried by the SDK as throttling, then the call succeeds', async () => {
     fake = installKmsFake();
