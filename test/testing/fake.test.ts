@@ -1,4 +1,4 @@
-import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, KMS, KMSClient, KMSServiceException, NotFoundException } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, ListKeysCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, KMS, KMSClient, KMSServiceException, NotFoundException } from '@aws-sdk/client-kms';
 import { Kms } from 'kmsbox';
 import { installKmsFake, type KmsFake } from 'kmsbox/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -196,6 +196,31 @@ describe('fault injection, as the SDK sees AWS errors', () => {
     const client = new KMSClient({});
     await expect(client.send(new EncryptCommand({ KeyId: a, Plaintext: bytes('x') }))).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
     await expect(client.send(new EncryptCommand({ KeyId: b, Plaintext: bytes('x') }))).resolves.toBeDefined();
+  });
+
+  it('keyId matches KeyId, SourceKeyId or DestinationKeyId as sent; an alias rule matches only that alias', async () => {
+    fake = installKmsFake();
+    const [a, b] = [await newKey(fake), await newKey(fake)];
+    await fake.kms.createAlias({ AliasName: 'alias/a', TargetKeyId: a });
+    const client = new KMS({});
+    const { CiphertextBlob } = await client.encrypt({ KeyId: b, Plaintext: bytes('x') });
+    fake.fail('*', { error: 'KMSInvalidStateException', keyId: a });
+    await expect(client.reEncrypt({ CiphertextBlob, DestinationKeyId: a })).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+    await expect(client.reEncrypt({ CiphertextBlob, DestinationKeyId: b })).resolves.toBeDefined();
+    await expect(client.encrypt({ KeyId: 'alias/a', Plaintext: bytes('x') })).resolves.toBeDefined(); // an id rule does not resolve aliases
+    fake.reset();
+    fake.fail('Encrypt', { error: 'KMSInvalidStateException', keyId: 'alias/a' });
+    await expect(client.encrypt({ KeyId: 'alias/a', Plaintext: bytes('x') })).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+    await expect(client.encrypt({ KeyId: a, Plaintext: bytes('x') })).resolves.toBeDefined();
+    await expect(client.decrypt({ CiphertextBlob: CiphertextBlob! })).resolves.toBeDefined(); // another operation
+  });
+
+  it('a custom status and message reach the SDK error', async () => {
+    fake = installKmsFake();
+    fake.fail('ListKeys', { error: 'LimitExceededException', status: 429, message: 'slow down', times: 1 });
+    const error = (await new KMSClient({ maxAttempts: 1 }).send(new ListKeysCommand({})).catch((e: unknown) => e)) as KMSServiceException;
+    expect([error.name, error.message, error.$metadata.httpStatusCode]).toEqual(['LimitExceededException', 'slow down', 429]);
+    await expect(new KMSClient({}).send(new ListKeysCommand({}))).resolves.toBeDefined(); // times: 1 is used up
   });
 
   it('rate fails a fraction of calls, the same ones for the same seed', async () => {
