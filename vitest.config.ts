@@ -11,6 +11,7 @@ export default defineConfig({
     alias: [
       { find: /^kmsbox$/, replacement: src('index.ts') },
       { find: /^kmsbox\/node$/, replacement: src('node.ts') },
+      { find: /^kmsbox\/testing$/, replacement: src('testing/index.ts') },
     ],
   },
   // The browser project's dependencies, pre-bundled up front: one found mid-run makes Vite reload the page.

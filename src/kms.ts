@@ -18,6 +18,7 @@ import type { Env } from './ops/env.js';
 import { readInput } from './api/validate.js';
 import { MemoryProvider } from './providers/memory.js';
 import { REGION_NAME } from './keys/arn.js';
+import { randomUuid } from './crypto/random.js';
 import type { KeyMaterialProvider } from './providers/types.js';
 
 export interface KmsOptions {
@@ -146,7 +147,7 @@ export class Kms {
         message: operation ? `kmsbox does not implement ${operation} yet.` : 'send() takes a command object such as new EncryptCommand(input).',
       });
       // Every error carries a request id, as AWS's do.
-      error.$metadata.requestId = globalThis.crypto.randomUUID();
+      error.$metadata.requestId = randomUuid();
       await this.#audit({ operation: operation || 'Unknown', input, error, requestId: error.$metadata.requestId, resources: new Map() });
       throw error;
     }
@@ -164,14 +165,14 @@ export class Kms {
     try {
       operation = operationOf(command);
     } catch (error) {
-      if (error instanceof KMSServiceException) error.$metadata.requestId = globalThis.crypto.randomUUID();
+      if (error instanceof KMSServiceException) error.$metadata.requestId = randomUuid();
       throw error;
     }
     return this.invoke(operation.name, operation.input);
   }
 
   async #call(operation: OperationName, input: unknown): Promise<any> {
-    const requestId = globalThis.crypto.randomUUID();
+    const requestId = randomUuid();
     const resources = new Map<string, string>();
     let output: Record<string, unknown> | undefined;
     let failure: KMSServiceException | undefined;

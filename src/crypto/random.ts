@@ -9,6 +9,8 @@
  *   on Node 20 for 16-32 bytes: ~3.5 µs per direct getRandomValues call, ~0.2 µs from the pool;
  *   every Encrypt draws its salt and nonce here.
  */
+import { toHex } from './bytes.js';
+
 const CHUNK = 65_536; // getRandomValues refuses more than 64 KiB per call
 const POOL_SIZE = 4096;
 const POOLED_MAX = 64;
@@ -16,7 +18,35 @@ const POOLED_MAX = 64;
 let pool: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 let offset = 0;
 
+/** Fills a buffer with random bytes (the CSPRNG's shape). */
+export type RandomSource = (out: Uint8Array) => void;
+
+/** Set only by kmsbox/testing's seeded fake (src/testing/seeded.ts): tests that need the same keys every run. */
+let testSource: RandomSource | undefined;
+
+/** Tests only: draw every random byte from `source` until called again with `undefined`. Drops the pool either way. */
+export function setTestRandomSource(source: RandomSource | undefined): void {
+  testSource = source;
+  pool.fill(0);
+  pool = new Uint8Array(0);
+  offset = 0;
+}
+
+/** A version 4 UUID (key ids, request ids): crypto.randomUUID, or from the test source when one is set. */
+export function randomUuid(): string {
+  if (testSource === undefined) return globalThis.crypto.randomUUID();
+  const b = publicRandomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = toHex(b);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function fill(out: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (testSource !== undefined) {
+    testSource(out);
+    return out;
+  }
   for (let at = 0; at < out.length; at += CHUNK) {
     globalThis.crypto.getRandomValues(out.subarray(at, Math.min(out.length, at + CHUNK)));
   }
