@@ -100,7 +100,7 @@ describe('the packed package', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('ships the builds and their types, and no sources, tests, sourcemaps or dead files', () => {
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/node.js', 'dist/node.cjs', 'dist/testing.js', 'dist/testing.cjs', 'dist/cli.js', 'package.json', 'README.md', 'LICENSE']) {
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/node.js', 'dist/node.cjs', 'dist/testing.js', 'dist/testing.cjs', 'dist/cli.js', 'package.json', 'README.md', 'LICENSE', 'docs/envelope-format.md']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
