@@ -129,9 +129,11 @@ function runGroup(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.
         // already gone
       }
     };
+    // When the block's shell exits, kill what it left running in the background (a server started with
+    // `&` keeps the stderr pipe open, so 'close' would not come before that).
+    child.on('exit', kill);
     child.on('close', (code) => {
       clearTimeout(timer);
-      kill(); // whatever the block left running in the background
       resolve({ code, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');
