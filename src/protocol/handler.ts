@@ -10,6 +10,7 @@ import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
 import { authenticate, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
+import { accountOf } from '../policy/evaluate.js';
 
 export interface WireRequest {
   method?: string | undefined;
@@ -76,13 +77,17 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
 }
 
 /**
- * The Kms for a request: the credential scope's region; the access key as the account when it is
- * 12 digits (LocalStack's convention for several accounts on one endpoint); the verified principal.
+ * The Kms for a request: the credential scope's region; the verified principal, acting in its own
+ * account as in AWS (a caller's ListKeys, aliases and CreateKey are always its own account's);
+ * without a principal, the access key as the account when it is 12 digits (LocalStack's convention
+ * for several accounts on one endpoint).
  */
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
   let kms = scope.region !== undefined && REGION_NAME.test(scope.region) ? target.withRegion(scope.region) : target;
-  if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
+  const principalAccount = scope.principal === undefined ? undefined : accountOf(scope.principal);
+  if (principalAccount !== undefined) kms = kms.withAccount(principalAccount);
+  else if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
   if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined) {
     kms = kms.withPrincipal(scope.principal ?? kms.principal, {
       ...(scope.sourceIp !== undefined ? { sourceIp: scope.sourceIp } : {}),
