@@ -121,7 +121,8 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   }
   let input: unknown;
   try {
-    const text = typeof raw === 'string' ? raw : utf8Decode(raw);
+    // The bytes the signature covered, decoded once: a string body's lone surrogate (signed as U+FFFD) runs as U+FFFD.
+    const text = utf8Decode(body);
     const json: unknown = text.trim() === '' ? {} : JSON.parse(text);
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new WireFormatError('The request body must be a JSON object.');
     input = decodeInput(json);
