@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
 import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
@@ -135,6 +136,38 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: num
   });
 }
 
+/** How a request Node's HTTP parser refused is answered: its status, the AWS error type, a message. */
+function clientErrorAnswer(code: string | undefined): [status: number, reason: string, type: string, message: string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'RequestTimeoutException', 'The request did not arrive in time.'];
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'SerializationException', 'The request headers are too large.'];
+  const reason = code !== undefined && /^HPE_[A-Z_]+$/.test(code) ? ` (${code})` : '';
+  return [400, 'Bad Request', 'SerializationException', `The request is not valid HTTP/1.1${reason}.`];
+}
+
+/**
+ * Node answers a request its parser refuses (bad framing, a header too large, a timeout) with a
+ * bare status line; here it gets what every other error of this endpoint has, a typed AWS error
+ * (RequestTimeoutException is one the AWS SDKs retry). As in Node's own handler, only a connection
+ * that has sent nothing yet is answered, and the connection is closed either way.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as Socket).bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, type, message] = clientErrorAnswer(error.code);
+  const body = JSON.stringify({ __type: type, message });
+  const head = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Content-Type: application/x-amz-json-1.1',
+    `x-amzn-RequestId: ${globalThis.crypto.randomUUID()}`,
+    `x-amzn-ErrorType: ${type}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
+
 export async function startServer(target: KmsTarget, options: ServeOptions = {}): Promise<RunningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const limits = limitsOf(options);
@@ -176,6 +209,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
       })();
     },
   );
+  server.on('clientError', answerClientError);
   // Past the cap, Node closes a new connection as soon as it is accepted (before any byte is read).
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
