@@ -54,6 +54,11 @@ export interface WireOptions {
    * with local-kms and LocalStack). A credential's `principal` becomes the caller.
    */
   verify?: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now?: () => number };
+  /**
+   * Told the detail of a server fault whose message the caller does not get (see wireMessage),
+   * with the request id the caller got. kmsbox serve writes it to stderr.
+   */
+  onInternalError?: (requestId: string, error: KMSServiceException) => void;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -64,6 +69,19 @@ function respond(statusCode: number, requestId: string, body: unknown, errorType
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
   return { statusCode, headers, body: utf8Encode(JSON.stringify(body)) };
+}
+
+const INTERNAL_ERROR = 'kmsbox could not complete the request because of an internal error.';
+
+/**
+ * The message a caller gets for an exception. kmsbox's own server-fault messages are written for
+ * callers ("kmsbox could not …", e.g. whether a change stays after an audit sink failed); another
+ * server fault's (a provider's: `Key store /srv/keys.kmsbox cannot be used: …`) may name the
+ * operator's files and state, which a caller on the wire has no business reading: it gets the
+ * generic message, as AWS's KMSInternalException is, and the detail goes to onInternalError.
+ */
+function wireMessage(error: KMSServiceException): string | undefined {
+  return error.$fault !== 'server' || error.message.startsWith('kmsbox ') ? error.message : undefined;
 }
 
 /** An error AWS's front end sends before any operation runs (not a KMS exception class). */
@@ -143,8 +161,14 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   } catch (error) {
     if (error instanceof KMSServiceException) {
       const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
-      return respond(status, error.$metadata.requestId ?? globalThis.crypto.randomUUID(), { __type: error.name, message: error.message }, error.name);
+      const requestId = error.$metadata.requestId ?? globalThis.crypto.randomUUID();
+      let message = wireMessage(error);
+      if (message === undefined) {
+        message = INTERNAL_ERROR;
+        options.onInternalError?.(requestId, error);
+      }
+      return respond(status, requestId, { __type: error.name, message }, error.name);
     }
-    return wireError(500, 'KMSInternalException', 'kmsbox could not complete the request because of an internal error.');
+    return wireError(500, 'KMSInternalException', INTERNAL_ERROR);
   }
 }

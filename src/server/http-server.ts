@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
 import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
-export interface ServeOptions extends Pick<WireOptions, 'verify'> {
+export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1: a local KMS is not for the network. */
@@ -171,7 +171,11 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
 export async function startServer(target: KmsTarget, options: ServeOptions = {}): Promise<RunningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const limits = limitsOf(options);
-  const wire: WireOptions = options.verify === undefined ? {} : { verify: options.verify };
+  const wire: WireOptions = {
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
+    // The detail of a server fault the caller is not shown: for the operator, by request id.
+    onInternalError: options.onInternalError ?? ((requestId, error) => console.error(`kmsbox: request ${requestId}: ${error.name}: ${error.message}`)),
+  };
   const servedOn = new WeakMap<Socket, number>();
   const server: Server = createServer(
     {
