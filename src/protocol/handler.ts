@@ -55,8 +55,8 @@ export interface WireOptions {
    */
   verify?: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now?: () => number };
   /**
-   * Told the detail of a server fault whose message the caller does not get (see wireMessage),
-   * with the request id the caller got. kmsbox serve writes it to stderr.
+   * Told every server fault, with the request id the caller got: its detail (and `cause`), which the
+   * caller may not get (see wireMessage), is for the operator. kmsbox serve writes it to stderr.
    */
   onInternalError?: (requestId: string, error: KMSServiceException) => void;
 }
@@ -78,7 +78,7 @@ const INTERNAL_ERROR = 'kmsbox could not complete the request because of an inte
  * callers ("kmsbox could not …", e.g. whether a change stays after an audit sink failed); another
  * server fault's (a provider's: `Key store /srv/keys.kmsbox cannot be used: …`) may name the
  * operator's files and state, which a caller on the wire has no business reading: it gets the
- * generic message, as AWS's KMSInternalException is, and the detail goes to onInternalError.
+ * generic message, as AWS's KMSInternalException is; the operator has onInternalError.
  */
 function wireMessage(error: KMSServiceException): string | undefined {
   return error.$fault !== 'server' || error.message.startsWith('kmsbox ') ? error.message : undefined;
@@ -162,12 +162,8 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
     if (error instanceof KMSServiceException) {
       const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
       const requestId = error.$metadata.requestId ?? globalThis.crypto.randomUUID();
-      let message = wireMessage(error);
-      if (message === undefined) {
-        message = INTERNAL_ERROR;
-        options.onInternalError?.(requestId, error);
-      }
-      return respond(status, requestId, { __type: error.name, message }, error.name);
+      if (error.$fault === 'server') options.onInternalError?.(requestId, error);
+      return respond(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
     }
     return wireError(500, 'KMSInternalException', INTERNAL_ERROR);
   }

@@ -136,6 +136,12 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: num
   });
 }
 
+/** A server fault, for the operator: the request id the caller got, the message, and its cause's. */
+function logInternalError(requestId: string, error: Error): void {
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  console.error(`kmsbox: request ${requestId}: ${error.name}: ${error.message}${cause}`);
+}
+
 /** How a request Node's HTTP parser refused is answered: its status, the AWS error type, a message. */
 function clientErrorAnswer(code: string | undefined): [status: number, reason: string, type: string, message: string] {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'RequestTimeoutException', 'The request did not arrive in time.'];
@@ -174,7 +180,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   const wire: WireOptions = {
     ...(options.verify === undefined ? {} : { verify: options.verify }),
     // The detail of a server fault the caller is not shown: for the operator, by request id.
-    onInternalError: options.onInternalError ?? ((requestId, error) => console.error(`kmsbox: request ${requestId}: ${error.name}: ${error.message}`)),
+    onInternalError: options.onInternalError ?? logInternalError,
   };
   const servedOn = new WeakMap<Socket, number>();
   const server: Server = createServer(

@@ -55,7 +55,10 @@ describe('a server fault over the wire', () => {
 describe('kmsbox\'s own server-fault messages are written for callers and kept', () => {
   it('a failed audit sink: the message says whether the change stays', async () => {
     const kms = new Kms({ audit: () => { throw new Error('disk full at /var/log/kms-audit.jsonl'); } });
-    const r = await handleWireRequest(kms, { headers: { 'x-amz-target': 'TrentService.CreateKey' }, body: '{}' });
+    const seen: Array<[string, unknown]> = [];
+    const r = await handleWireRequest(kms, { headers: { 'x-amz-target': 'TrentService.CreateKey' }, body: '{}' }, { onInternalError: (id, e) => seen.push([id, (e.cause as Error).message]) });
+    // The operator is told the cause, under the caller's request id.
+    expect(seen).toEqual([[r.headers['x-amzn-requestid'], 'disk full at /var/log/kms-audit.jsonl']]);
     expect(r.statusCode).toBe(500);
     const body = JSON.parse(utf8Decode(r.body)) as { __type: string; message: string };
     expect(body).toEqual({ __type: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request. The change the request made has been applied and stays in effect.' });
@@ -70,4 +73,36 @@ describe('kmsbox\'s own server-fault messages are written for callers and kept',
     expect(JSON.parse(utf8Decode(r.body))).toEqual({ __type: 'KMSInternalException', message: GENERIC });
     expect(seen).toEqual([`${r.headers['x-amzn-requestid']} HSM slot 3 at /dev/hsm0 is gone`]);
   });
+});
+
+describe('kmsbox serve reports server faults on stderr', () => {
+  it('an audit log that cannot be written: the caller is told the call failed, the operator why, under its request id', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdirSync, rmSync } = await import('node:fs');
+    const dir = tempDir();
+    const log = join(dir, 'audit.jsonl');
+    const root = new URL('../..', import.meta.url).pathname;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--audit-log', log], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        });
+        void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      rmSync(log, { force: true });
+      mkdirSync(log); // appending to it now fails with EISDIR
+      const r = await rawRequest(port, 'POST', '/', [['host', '127.0.0.1'], ['x-amz-target', 'TrentService.ListKeys']], '{}');
+      expect(JSON.parse(r.body)).toEqual({ __type: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request.' });
+      await expect.poll(() => stderr, { timeout: 10_000 }).toContain(`kmsbox: request ${r.headers['x-amzn-requestid']}: KMSInternalException: kmsbox could not record the audit event for this request. (EISDIR`);
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 30_000);
 });
