@@ -89,6 +89,11 @@ function wireError(statusCode: number, type: string, message: string): WireRespo
   return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
 }
 
+/** The answer to a failure that is no KMS exception (a bug, a callback that threw): nothing of it is shown. */
+export function internalError(): WireResponse {
+  return wireError(500, 'KMSInternalException', INTERNAL_ERROR);
+}
+
 /** The answer to a body over the limit (also sent by the HTTP server, which stops reading early). */
 export function bodyTooLarge(maxBodyBytes: number): WireResponse {
   return wireError(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
@@ -165,6 +170,6 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
       if (error.$fault === 'server') options.onInternalError?.(requestId, error);
       return respond(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
     }
-    return wireError(500, 'KMSInternalException', INTERNAL_ERROR);
+    return internalError();
   }
 }

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
-import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
+import { bodyTooLarge, handleWireRequest, internalError, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
@@ -213,8 +213,14 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
           res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
           res.end(response.body);
         } catch {
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-          res.end(JSON.stringify({ __type: 'KMSInternalException', message: 'kmsbox could not complete the request.' }));
+          // A half-sent answer cannot be mended: the connection goes.
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          const response = internalError();
+          res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
+          res.end(response.body);
         }
       })();
     },

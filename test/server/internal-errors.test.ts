@@ -106,3 +106,25 @@ describe('kmsbox serve reports server faults on stderr', () => {
     }
   }, 30_000);
 });
+
+describe('a request whose handling throws outside the KMS API', () => {
+  it('is still a typed KMSInternalException (x-amzn-errortype, request id), with nothing of the error in it', async () => {
+    const failing = (() => {
+      throw new KMSInternalException({ message: 'provider down' });
+    }) as unknown as () => Kms;
+    // The operator's logger throws: the handler's own answer cannot be made, the server's catch-all answers.
+    const server = await startServer(failing, {
+      onInternalError: () => {
+        throw new TypeError('logger is down at /opt/logger/index.js');
+      },
+    });
+    try {
+      const r = await rawRequest(server.port, 'POST', '/', [['host', '127.0.0.1'], ['x-amz-target', 'TrentService.ListKeys']], '{}');
+      expect([r.status, r.headers['x-amzn-errortype'], r.headers['content-type']]).toEqual([500, 'KMSInternalException', 'application/x-amz-json-1.1']);
+      expect(r.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(r.body)).toEqual({ __type: 'KMSInternalException', message: GENERIC });
+    } finally {
+      await server.close();
+    }
+  });
+});
