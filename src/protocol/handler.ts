@@ -85,7 +85,7 @@ function wireMessage(error: KMSServiceException): string | undefined {
 }
 
 /** An error AWS's front end sends before any operation runs (not a KMS exception class). */
-function wireError(statusCode: number, type: string, message: string): WireResponse {
+export function wireError(statusCode: number, type: string, message: string): WireResponse {
   return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
 }
 

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
-import { bodyTooLarge, handleWireRequest, internalError, type KmsTarget, type WireOptions } from '../protocol/handler.js';
+import { bodyTooLarge, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions } from '../protocol/handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
@@ -30,6 +30,11 @@ export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalEr
   maxRequestsPerConnection?: number;
   /** A connection on which nothing moves for this long is closed (not while a request is being handled). */
   idleTimeoutMs?: number;
+  /**
+   * Host names, besides the loopback ones, that a server listening on a loopback address answers
+   * for (see hostAllowed). Default none.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningServer {
@@ -136,6 +141,53 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: num
   });
 }
 
+const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** A name or address only this machine answers to: 127.0.0.0/8, ::1, localhost and *.localhost (RFC 6761 §6.3). */
+function isLoopbackName(hostname: string): boolean {
+  return LOOPBACK_IPV4.test(hostname) || hostname === '[::1]' || hostname === 'localhost' || hostname.endsWith('.localhost');
+}
+
+/**
+ * Whether a request's Host names this server. A web page can re-resolve its own name to 127.0.0.1
+ * (DNS rebinding) and, same-origin with it then, call a loopback server from the user's browser
+ * and read the answers; its requests still say `Host: evil.example`. So a server listening on a
+ * loopback address answers only a loopback Host or one of `allowedHosts` (as webpack-dev-server's
+ * allowedHosts and Jupyter's local_hostnames do). Listening elsewhere, it is on the network
+ * by the operator's choice, and any Host is answered.
+ */
+function hostAllowed(host: string | undefined, listenHost: string, allowed: ReadonlySet<string>): boolean {
+  const listening = hostnameOf(listenHost);
+  if (listening === undefined || !isLoopbackName(listening)) return true;
+  const hostname = host === undefined ? undefined : hostnameOf(host);
+  return hostname !== undefined && (isLoopbackName(hostname) || allowed.has(hostname));
+}
+
+/** The host name of a Host header or listen address, lowercased and normalized (`[::1]` for IPv6); undefined if it is not one. */
+function hostnameOf(host: string): string | undefined {
+  const authority = host.includes(':') && !host.startsWith('[') && host.indexOf(':') !== host.lastIndexOf(':') ? `[${host}]` : host;
+  if (!/^[\w.\-[\]:]+$/.test(authority)) return undefined;
+  try {
+    const url = new URL(`http://${authority}`);
+    return url.username === '' && url.pathname === '/' ? url.hostname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer to a request for another host: refused, its body unread, the connection closed. */
+function refuseHost(req: IncomingMessage, res: ServerResponse): void {
+  const host = req.headers.host ?? '';
+  const response = wireError(
+    400,
+    'AccessDeniedException',
+    `kmsbox serve answers only requests for a loopback host (127.0.0.1, [::1], localhost) or one of its allowedHosts, not '${host}' (a web page must not reach it by DNS rebinding).`,
+  );
+  res.shouldKeepAlive = false;
+  res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length), connection: 'close' });
+  res.end(response.body, () => req.destroy());
+}
+
 /** A server fault, for the operator: the request id the caller got, the message, and its cause's. */
 function logInternalError(requestId: string, error: Error): void {
   const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
@@ -183,6 +235,8 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
     onInternalError: options.onInternalError ?? logInternalError,
   };
   const servedOn = new WeakMap<Socket, number>();
+  const listenHost = options.host ?? '127.0.0.1';
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => hostnameOf(h) ?? h.toLowerCase()));
   const server: Server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -195,6 +249,10 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
     (req, res) => {
       void (async () => {
         try {
+          if (!hostAllowed(req.headers.host, listenHost, allowedHosts)) {
+            refuseHost(req, res);
+            return;
+          }
           const read = await readBody(req, maxBodyBytes);
           if ('aborted' in read) return;
           if ('tooLarge' in read) {
@@ -233,7 +291,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   server.setTimeout(limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, listenHost, () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
   return {

@@ -56,7 +56,7 @@ function stream(port: number, head: string, chunk: Buffer | undefined, seconds: 
   });
 }
 
-const head = (framing: string) => `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\n${framing}\r\n\r\n`;
+const head = (framing: string) => `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\n${framing}\r\n\r\n`;
 
 function parse(raw: string): { status: number; headers: Record<string, string>; body: string } {
   const [top, ...rest] = raw.split('\r\n\r\n');
