@@ -31,7 +31,7 @@ function audit(args: string[]): number {
 
 const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
                                   (kmsbox <verb> --help lists a verb's options)
-       kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
+       kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,…] [--region us-east-1] [--account-id 111122223333]
                     [--store FILE [--root-key-file FILE]] [--credentials FILE] [--audit-log FILE]
                     [--max-connections N] [--headers-timeout-ms MS] [--request-timeout-ms MS]
                     [--keep-alive-timeout-ms MS] [--max-requests-per-connection N] [--idle-timeout-ms MS]
@@ -43,6 +43,8 @@ const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERB
           comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
           --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
           { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }
+          On a loopback address only requests for a loopback Host (127.0.0.1, [::1], localhost,
+          *.localhost) or a name in --allowed-hosts are answered (no DNS rebinding from a web page).
           --audit-log FILE appends every call as a CloudTrail-shaped event to a hash-chained
           JSON Lines file (fsync per event).
           The connection limits (defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers within
@@ -156,7 +158,7 @@ function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_
 
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  const known = ['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log', ...Object.keys(LIMIT_FLAGS)];
+  const known = ['port', 'host', 'allowed-hosts', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log', ...Object.keys(LIMIT_FLAGS)];
   for (const k of f.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const limits = serveLimits(f);
   const provider = storeProvider(f);
@@ -169,6 +171,7 @@ async function serve(args: string[]): Promise<void> {
     port,
     host: f.get('host') ?? '127.0.0.1',
     ...limits,
+    ...(f.has('allowed-hosts') ? { allowedHosts: f.get('allowed-hosts')!.split(',').filter((h) => h !== '') } : {}),
     ...(credentials ? { verify: { credentials: (id: string) => credentials.get(id) } } : {}),
   });
   let stopping = false;

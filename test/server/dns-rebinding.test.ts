@@ -50,3 +50,31 @@ describe('kmsbox serve refuses requests for a host that is not loopback', () => 
     },
   );
 });
+
+describe('kmsbox serve --allowed-hosts', () => {
+  it('answers the names it is given, and still refuses others', async () => {
+    const { spawn } = await import('node:child_process');
+    const root = new URL('../..', import.meta.url).pathname;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--allowed-hosts', 'kms.test,kms.internal'], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        });
+        void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      const list = (host: string) => rawRequest(port, 'POST', '/', [['host', host], ['x-amz-target', 'TrentService.ListKeys']], '{}');
+      expect((await list(`kms.internal:${port}`)).status).toBe(200);
+      expect((await list('kms.test')).status).toBe(200);
+      expect((await list(`localhost:${port}`)).status).toBe(200);
+      expect((await list(`evil.example:${port}`)).headers['x-amzn-errortype']).toBe('AccessDeniedException');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 30_000);
+});
