@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
-import { bodyTooLarge, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions } from '../protocol/handler.js';
+import { bodyTooLarge, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions, type WireResponse } from '../protocol/handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
@@ -128,11 +128,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
 }
 
 /**
- * Answer a body over the limit without reading the rest: `Connection: close`, and once the answer
- * is flushed to the socket the connection is closed, whatever the client is still sending.
+ * Answer a request without reading (the rest of) its body — one over the limit, for another host,
+ * with an unknown Expect: `Connection: close`, and once the answer is flushed to the socket the
+ * connection is closed, whatever the client is still sending.
  */
-function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): void {
-  const response = bodyTooLarge(maxBodyBytes);
+function refuse(req: IncomingMessage, res: ServerResponse, response: WireResponse): void {
   res.shouldKeepAlive = false;
   res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length), connection: 'close' });
   res.end(response.body, () => {
@@ -175,18 +175,13 @@ function hostnameOf(host: string): string | undefined {
   }
 }
 
-/** The answer to a request for another host: refused, its body unread, the connection closed. */
-function refuseHost(req: IncomingMessage, res: ServerResponse): void {
-  const host = req.headers.host ?? '';
-  const response = wireError(
+/** The answer to a request for another host (its body is not read). */
+const otherHost = (host: string | undefined): WireResponse =>
+  wireError(
     400,
     'AccessDeniedException',
-    `kmsbox serve answers only requests for a loopback host (127.0.0.1, [::1], localhost) or one of its allowedHosts, not '${host}' (a web page must not reach it by DNS rebinding).`,
+    `kmsbox serve answers only requests for a loopback host (127.0.0.1, [::1], localhost) or one of its allowedHosts, not '${host ?? ''}' (a web page must not reach it by DNS rebinding).`,
   );
-  res.shouldKeepAlive = false;
-  res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length), connection: 'close' });
-  res.end(response.body, () => req.destroy());
-}
 
 /** A server fault, for the operator: the request id the caller got, the message, and its cause's. */
 function logInternalError(requestId: string, error: Error): void {
@@ -250,13 +245,13 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
       void (async () => {
         try {
           if (!hostAllowed(req.headers.host, listenHost, allowedHosts)) {
-            refuseHost(req, res);
+            refuse(req, res, otherHost(req.headers.host));
             return;
           }
           const read = await readBody(req, maxBodyBytes);
           if ('aborted' in read) return;
           if ('tooLarge' in read) {
-            refuseBody(req, res, maxBodyBytes);
+            refuse(req, res, bodyTooLarge(maxBodyBytes));
             return;
           }
           // The idle timeout is for a silent client, not for a slow operation (an RSA key pair):
@@ -284,6 +279,10 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
     },
   );
   server.on('clientError', answerClientError);
+  // Node answers any Expect but 100-continue with a bare 417: typed here, the request not run.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    refuse(req, res, wireError(417, 'SerializationException', "The request's Expect header is not 100-continue.")),
+  );
   // Past the cap, Node closes a new connection as soon as it is accepted (before any byte is read).
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.maxRequestsPerConnection;

@@ -95,6 +95,18 @@ describe('requests the HTTP parser refuses get typed AWS errors', () => {
     expectTyped(await exchange(server.port, `${good}GARBAGE\r\n\r\n`), 'HTTP/1.1 400 Bad Request', 'SerializationException');
   });
 
+  it('an Expect other than 100-continue: 417 SerializationException, the request not run', async () => {
+    const bytes = `POST / HTTP/1.1\r\n${TARGET}Expect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`;
+    const message = expectTyped(await exchange(server.port, bytes), 'HTTP/1.1 417 Expectation Failed', 'SerializationException');
+    expect(message).toBe("The request's Expect header is not 100-continue.");
+  });
+
+  it('Expect: 100-continue is honoured', async () => {
+    const a = await exchange(server.port, `POST / HTTP/1.1\r\n${TARGET}Expect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    expect(a.statusLine).toBe('HTTP/1.1 100 Continue');
+    expect(a.body).toContain('HTTP/1.1 200 OK');
+  });
+
   it('leaves no connection open', async () => {
     await expect.poll(() => server.connections(), { timeout: 10_000 }).toBe(0);
   });
