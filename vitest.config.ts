@@ -11,11 +11,12 @@ export default defineConfig({
     alias: [
       { find: /^kmsbox$/, replacement: src('index.ts') },
       { find: /^kmsbox\/node$/, replacement: src('node.ts') },
+      { find: /^kmsbox\/testing$/, replacement: src('testing/index.ts') },
     ],
   },
   // The browser project's dependencies, pre-bundled up front: one found mid-run makes Vite reload the page.
   optimizeDeps: {
-    include: ['@noble/curves/abstract/modular.js', '@noble/curves/ed25519.js', '@noble/curves/nist.js', '@noble/curves/secp256k1.js', '@noble/hashes/sha2.js', '@noble/post-quantum/ml-dsa.js'],
+    include: ['@noble/curves/abstract/modular.js', '@noble/curves/ed25519.js', '@noble/curves/nist.js', '@noble/curves/secp256k1.js', '@noble/hashes/sha2.js', '@noble/post-quantum/ml-dsa.js', 'ipaddr.js', '@scure/base'],
   },
   test: {
     // Timeouts only catch hangs: CI shares its 2 cores, and a CPU-heavy vector test took over 30 s under load.

@@ -18,6 +18,7 @@ import type { Env } from './ops/env.js';
 import { readInput } from './api/validate.js';
 import { MemoryProvider } from './providers/memory.js';
 import { REGION_NAME } from './keys/arn.js';
+import { randomUuid } from './crypto/random.js';
 import type { KeyMaterialProvider } from './providers/types.js';
 
 export interface KmsOptions {
@@ -38,6 +39,11 @@ export interface KmsOptions {
   /** For the audit trail: the caller's address and user agent (the HTTP server sets these). */
   sourceIp?: string | undefined;
   userAgent?: string | undefined;
+  /**
+   * aws:SecureTransport for this caller's requests. Default true: an in-process call crosses no
+   * network. The wire protocol sets false for requests that came over plain HTTP.
+   */
+  secureTransport?: boolean | undefined;
 }
 
 /** State every view of one service shares (withPrincipal, withRegion, withAccount). */
@@ -117,7 +123,7 @@ export class Kms {
   }
 
   /** The same service (same provider, region, clock, policies, audit) acting as another caller. */
-  withPrincipal(principal: string, call: { sourceIp?: string; userAgent?: string } = {}): Kms {
+  withPrincipal(principal: string, call: { sourceIp?: string; userAgent?: string; secureTransport?: boolean } = {}): Kms {
     return new Kms({ ...this.#options, principal, ...call });
   }
 
@@ -141,7 +147,7 @@ export class Kms {
         message: operation ? `kmsbox does not implement ${operation} yet.` : 'send() takes a command object such as new EncryptCommand(input).',
       });
       // Every error carries a request id, as AWS's do.
-      error.$metadata.requestId = globalThis.crypto.randomUUID();
+      error.$metadata.requestId = randomUuid();
       await this.#audit({ operation: operation || 'Unknown', input, error, requestId: error.$metadata.requestId, resources: new Map() });
       throw error;
     }
@@ -159,14 +165,14 @@ export class Kms {
     try {
       operation = operationOf(command);
     } catch (error) {
-      if (error instanceof KMSServiceException) error.$metadata.requestId = globalThis.crypto.randomUUID();
+      if (error instanceof KMSServiceException) error.$metadata.requestId = randomUuid();
       throw error;
     }
     return this.invoke(operation.name, operation.input);
   }
 
   async #call(operation: OperationName, input: unknown): Promise<any> {
-    const requestId = globalThis.crypto.randomUUID();
+    const requestId = randomUuid();
     const resources = new Map<string, string>();
     let output: Record<string, unknown> | undefined;
     let failure: KMSServiceException | undefined;
@@ -180,6 +186,8 @@ export class Kms {
         resources,
         authorized: new Set(),
         ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
+        ...(this.#options.userAgent !== undefined ? { userAgent: this.#options.userAgent } : {}),
+        ...(this.#options.secureTransport !== undefined ? { secureTransport: this.#options.secureTransport } : {}),
       };
       const base = this.#env;
       const env: Env = { provider: base.provider, region: base.region, accountId: base.accountId, now: base.now, caller };

@@ -1,8 +1,8 @@
 /**
- * The KMS ciphertext blob, format v1 (64 bytes of overhead; 96 bytes for a 32-byte data key):
+ * The KMS ciphertext blob, format v2 (64 bytes of overhead; 96 bytes for a 32-byte data key):
  *
  *   offset  size  field
- *   0       1     format version (0x01)
+ *   0       1     format version (0x02; 0x01 is still read)
  *   1       17    key id: form byte (0 = UUID, 1 = mrk-) + 16 bytes
  *   18      2     material version: index into the key's material versions (u16, big-endian)
  *   20      16    salt: the provider derives this call's AES-256 key from the material and it
@@ -13,11 +13,19 @@
  * The AAD is the 48 header bytes followed by the canonical encryption context, so every
  * header bit and the context are authenticated. Decoding never trusts a length: the only
  * variable part is the ciphertext, whose length is what is left.
+ *
+ * v1 and v2 have the same layout and differ only in how the provider derives the per-call key from
+ * the material and the salt (crypto/call-key.ts: v2 separates it from GenerateMac, issue 18). New
+ * blobs are v2; v1 blobs still decrypt. A reader of v1 only (kmsbox before v2) refuses a v2 blob as
+ * it refuses any unknown version, with InvalidCiphertextException — and since the version byte is
+ * in the AAD, rewriting it to 0x01 only makes authentication fail.
  */
 import { InvalidCiphertextException } from '../errors.js';
 import { KEY_ID_BYTES, decodeKeyId, encodeKeyId } from '../keys/arn.js';
 
-export const BLOB_VERSION = 1;
+/** The format new blobs are written in. */
+export const BLOB_VERSION = 2;
+export type BlobVersion = 1 | 2;
 export const SALT_BYTES = 16;
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -25,6 +33,8 @@ export const HEADER_BYTES = 1 + KEY_ID_BYTES + 2 + SALT_BYTES + NONCE_BYTES;
 export const MAX_MATERIAL_VERSIONS = 0xffff + 1;
 
 export interface BlobHeader {
+  /** The format; default BLOB_VERSION (kmsbox writes nothing else: v1 is for tests of old blobs). */
+  readonly blobVersion?: BlobVersion;
   readonly keyId: string;
   readonly version: number;
   readonly salt: Uint8Array;
@@ -32,6 +42,7 @@ export interface BlobHeader {
 }
 
 export interface DecodedBlob extends BlobHeader {
+  readonly blobVersion: BlobVersion;
   /** The header bytes as they stand in the blob: the first part of the AAD. */
   readonly header: Uint8Array;
   /** ciphertext || tag */
@@ -41,7 +52,7 @@ export interface DecodedBlob extends BlobHeader {
 /** Header bytes for a new blob (they go into the AAD before sealing). */
 export function encodeHeader(h: BlobHeader): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES);
-  out[0] = BLOB_VERSION;
+  out[0] = h.blobVersion ?? BLOB_VERSION;
   encodeKeyId(h.keyId, out, 1);
   out[18] = h.version >>> 8;
   out[19] = h.version & 0xff;
@@ -59,10 +70,12 @@ export function encodeBlob(header: Uint8Array, sealed: Uint8Array): Uint8Array {
 
 /** Parses a blob; anything malformed is InvalidCiphertextException with AWS's empty message. */
 export function decodeBlob(blob: Uint8Array): DecodedBlob {
-  if (blob.length < HEADER_BYTES + TAG_BYTES || blob[0] !== BLOB_VERSION) throw new InvalidCiphertextException();
+  const blobVersion = blob[0];
+  if (blob.length < HEADER_BYTES + TAG_BYTES || (blobVersion !== 1 && blobVersion !== 2)) throw new InvalidCiphertextException();
   const keyId = decodeKeyId(blob, 1);
   if (keyId === undefined) throw new InvalidCiphertextException();
   return {
+    blobVersion,
     keyId,
     version: (blob[18]! << 8) | blob[19]!,
     salt: blob.subarray(20, 36),

@@ -75,12 +75,12 @@ function flags(args: string[]): Map<string, string> {
 function storeProvider(f: Map<string, string>): FileProvider | undefined {
   const path = f.get('store');
   if (path === undefined) {
-    if (f.has('root-key-file')) throw new Error('--root-key-file goes with --store');
+    if (f.has('root-key-file')) throw new UsageError('--root-key-file goes with --store');
     return undefined;
   }
   const rootKeyFile = f.get('root-key-file');
   const passphrase = process.env.KMSBOX_PASSPHRASE;
-  if (rootKeyFile === undefined && !passphrase) throw new Error('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
+  if (rootKeyFile === undefined && !passphrase) throw new UsageError('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
   return rootKeyFile !== undefined ? new FileProvider({ path, rootKeyFile }) : new FileProvider({ path, passphrase: passphrase! });
 }
 
@@ -93,14 +93,14 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`--credentials ${path}: ${(error as Error).message}`);
+    throw new UsageError(`--credentials ${path}: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--credentials ${path}: expected a JSON object of access keys`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--credentials ${path}: expected a JSON object of access keys`);
   const out = new Map<string, SigV4Credential>();
   for (const [id, v] of Object.entries(parsed)) {
     const c = v as { secretAccessKey?: unknown; principal?: unknown };
     if (typeof c?.secretAccessKey !== 'string' || (c.principal !== undefined && typeof c.principal !== 'string')) {
-      throw new Error(`--credentials ${path}: ${id} needs a string secretAccessKey (and optionally a string principal)`);
+      throw new UsageError(`--credentials ${path}: ${id} needs a string secretAccessKey (and optionally a string principal)`);
     }
     const problem = credentialProblem(id, c.secretAccessKey, c.principal as string | undefined);
     if (problem !== undefined) throw new Error(`--credentials ${path}: ${problem}`);
@@ -301,8 +301,13 @@ export async function main(argv: string[]): Promise<number> {
       case undefined:
       case '--help':
       case 'help':
+        if (command === undefined) {
+          // No command is a usage mistake, as `aws` alone is: the usage on stderr, exit 252.
+          console.error(USAGE);
+          return 252;
+        }
         console.log(USAGE);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         throw new UsageError(`unknown command '${command}' (kmsbox --help lists the commands)`);
     }

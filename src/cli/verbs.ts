@@ -6,11 +6,12 @@
  * go to a key-store file (`--store`) or to a server (`--endpoint-url`).
  */
 import { readFileSync } from 'node:fs';
-import { toBase64 } from '../protocol/base64.js';
+import { fromBase64, toBase64 } from '../protocol/base64.js';
+import { setOwn } from '../api/records.js';
 import { decodeInput, encodeOutput } from '../protocol/codec.js';
 import { REGION_NAME } from '../keys/arn.js';
 
-type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'json' | 'timestamp';
+type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'constraints' | 'timestamp';
 
 /** What each request member is on the command line (one table; names are shared across operations). */
 const MEMBER_KINDS: Record<string, Kind> = {
@@ -26,7 +27,7 @@ const MEMBER_KINDS: Record<string, Kind> = {
   GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
   Tags: 'tags',
   PolicyName: 'string', GranteePrincipal: 'string', RetiringPrincipal: 'string', Name: 'string', GrantId: 'string', GrantToken: 'string',
-  Operations: 'strings', Constraints: 'json', ReplicaRegion: 'string', PrimaryRegion: 'string',
+  Operations: 'strings', Constraints: 'constraints', ReplicaRegion: 'string', PrimaryRegion: 'string',
   WrappingAlgorithm: 'string', WrappingKeySpec: 'string', ImportToken: 'blob', EncryptedKeyMaterial: 'blob', ValidTo: 'timestamp',
   ExpirationModel: 'string', ImportType: 'string', KeyMaterialDescription: 'string', KeyMaterialId: 'string',
 };
@@ -109,27 +110,69 @@ export class UsageError extends Error {}
 export function verbHelp(op: string): string {
   const lines = OPERATION_MEMBERS[op]!.map((m) => {
     const kind = MEMBER_KINDS[m]!;
-    const value = { timestamp: '<timestamp: ISO 8601 or epoch seconds>', string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>', json: '<JSON>' }[kind];
+    const value = { timestamp: '<timestamp: ISO 8601 or epoch seconds>', string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>', constraints: '<JSON: {"EncryptionContextSubset"|"EncryptionContextEquals": {...}}>' }[kind];
     const flag = kind === 'boolean' ? `[--${kebab(m)} | --no-${kebab(m)}]` : `--${kebab(m)} ${value}`;
     return `  ${REQUIRED[op]?.includes(m) ? flag : `[${flag}]`}`;
   });
   return [`usage: kmsbox ${kebab(op)}`, ...lines, '  (--store FILE [--root-key-file FILE] | --endpoint-url URL) [--region R] [--output json|text] [--query PATH]'].join('\n');
 }
 
-/** `k1=v1,k2=v2` (AWS CLI shorthand) or JSON. */
+/** `k1=v1,k2=v2` (AWS CLI shorthand) or a JSON object of strings. */
 function parseMap(text: string, flag: string): Record<string, string> {
-  if (text.trimStart().startsWith('{')) {
-    const parsed = parseJson(text, flag);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`Error parsing parameter '${flag}': expected a JSON object or k1=v1,k2=v2`);
-    return parsed as Record<string, string>;
-  }
+  if (text.trimStart().startsWith('{')) return stringMap(parseJson(text, flag), flag);
   const out: Record<string, string> = {};
   for (const pair of text.split(',')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`Error parsing parameter '${flag}': expected key=value in '${pair}'`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    setOwn(out, pair.slice(0, eq), pair.slice(eq + 1));
   }
   return out;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A JSON value that must be a map of strings (an encryption context). Types are checked here, as
+ * botocore checks them before sending: a wrong type is a usage mistake (252), not a service error.
+ */
+function stringMap(value: unknown, flag: string, where = ''): Record<string, string> {
+  if (!isObject(value)) throw new UsageError(`Error parsing parameter '${flag}': ${where}expected a JSON object of strings or k1=v1,k2=v2`);
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new UsageError(`Error parsing parameter '${flag}': ${where}the value of '${k}' must be a string`);
+  }
+  return value as Record<string, string>;
+}
+
+/** A JSON list of strings (`["a","b"]`), as a `strings` member takes it. */
+function stringList(value: unknown, flag: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new UsageError(`Error parsing parameter '${flag}': expected a JSON list of strings`);
+  return value as string[];
+}
+
+/** Tags, from the shorthand or JSON: each exactly a string TagKey and a string TagValue. */
+function tagList(entries: unknown[], flag: string): Array<{ TagKey: string; TagValue: string }> {
+  return entries.map((entry, i) => {
+    const where = `tag ${i + 1}: `;
+    if (!isObject(entry)) throw new UsageError(`Error parsing parameter '${flag}': ${where}expected TagKey=k,TagValue=v or {"TagKey":"k","TagValue":"v"}`);
+    const unknown = Object.keys(entry).filter((k) => k !== 'TagKey' && k !== 'TagValue');
+    if (unknown.length > 0) throw new UsageError(`Error parsing parameter '${flag}': ${where}unknown member '${unknown[0]!}', must be one of: TagKey, TagValue`);
+    for (const k of ['TagKey', 'TagValue']) {
+      if (typeof entry[k] !== 'string') throw new UsageError(`Error parsing parameter '${flag}': ${where}${k} is required and must be a string`);
+    }
+    return entry as { TagKey: string; TagValue: string };
+  });
+}
+
+/** The members of a grant's Constraints, each an encryption context. */
+const CONSTRAINT_MEMBERS = ['EncryptionContextSubset', 'EncryptionContextEquals'];
+
+function constraints(value: unknown, flag: string): Record<string, Record<string, string>> {
+  if (!isObject(value)) throw new UsageError(`Error parsing parameter '${flag}': expected a JSON object with ${CONSTRAINT_MEMBERS.join(' or ')}`);
+  for (const [k, v] of Object.entries(value)) {
+    if (!CONSTRAINT_MEMBERS.includes(k)) throw new UsageError(`Error parsing parameter '${flag}': unknown member '${k}', must be one of: ${CONSTRAINT_MEMBERS.join(', ')}`);
+    stringMap(v, flag, `${k}: `);
+  }
+  return value as Record<string, Record<string, string>>;
 }
 
 /** JSON from the command line; a syntax error is a usage mistake (exit 252), as in the AWS CLI. */
@@ -141,6 +184,11 @@ function parseJson(text: string, flag: string): unknown {
   }
 }
 
+/**
+ * A blob: `fileb://FILE`, or base64 as the AWS CLI v2 takes blobs, checked here (strict, as the wire
+ * protocol takes it: protocol/base64.ts) so a bad one is a usage mistake before anything is sent.
+ * The value is not echoed: it may be a secret.
+ */
 function blob(text: string, flag: string): string {
   if (text.startsWith('fileb://')) {
     const path = text.slice('fileb://'.length);
@@ -152,7 +200,10 @@ function blob(text: string, flag: string): string {
       throw new UsageError(`Error parsing parameter '${flag}': Unable to load paramfile ${text}: ${reason}: '${path}'`);
     }
   }
-  return text; // already base64, as the AWS CLI v2 takes blobs
+  if (fromBase64(text) === undefined) {
+    throw new UsageError(`Error parsing parameter '${flag}': Invalid base64: expected standard padded base64 (RFC 4648 §4) or fileb://FILE`);
+  }
+  return text;
 }
 
 const OUTPUTS = ['json', 'text'];
@@ -222,11 +273,14 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
         request[member] = parseMap(one, arg);
         break;
       case 'strings':
-        request[member] = one.trimStart().startsWith('[') ? parseJson(one, arg) : values;
+        request[member] = one.trimStart().startsWith('[') ? stringList(parseJson(one, arg), arg) : values;
         break;
-      case 'tags':
-        request[member] = one.trimStart().startsWith('[') ? parseJson(one, arg) : values.map((v) => parseMap(v, arg));
+      case 'tags': {
+        const json = one.trimStart().startsWith('[') ? parseJson(one, arg) : undefined;
+        if (json !== undefined && !Array.isArray(json)) throw new UsageError(`Error parsing parameter '${arg}': expected a JSON list of tags`);
+        request[member] = tagList(json ?? values.map((v) => parseMap(v, arg)), arg);
         break;
+      }
       case 'timestamp': {
         // As the AWS CLI takes timestamps: epoch seconds or ISO 8601; on the wire, epoch seconds.
         const ms = /^\d+(\.\d+)?$/.test(one) ? Number(one) * 1000 : Date.parse(one);
@@ -234,12 +288,8 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
         request[member] = ms / 1000;
         break;
       }
-      case 'json':
-        try {
-          request[member] = JSON.parse(one);
-        } catch {
-          throw new UsageError(`--${kebab(member)} takes a JSON value`);
-        }
+      case 'constraints':
+        request[member] = constraints(parseJson(one, arg), arg);
         break;
     }
   }

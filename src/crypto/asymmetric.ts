@@ -1,8 +1,9 @@
 /**
  * Asymmetric keys held as PKCS#8 bytes (MemoryProvider, FileProvider, GenerateDataKeyPair): one
  * async interface over two implementations of the same thing. node:crypto (signatures.ts) where the
- * runtime has it, the fast path; otherwise signatures-portable.ts (@noble/curves, WebCrypto and
- * bigint RSA), so the same keys work in browsers.
+ * runtime has it, the fast path; otherwise signatures-portable.ts (@noble/curves, WebCrypto, and
+ * bigint RSA for DIGEST verification only), so the same keys work in browsers; there RSA DIGEST
+ * signing is refused (UnsupportedOperationException: bigint RSA is not constant-time).
  */
 import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
 import { nodeCrypto } from './runtime.js';

@@ -4,29 +4,59 @@
  * 2^32-message bound of random GCM nonces never applies to a KMS key however many data keys
  * it wraps.
  *
- *   callKey = HKDF-Expand-SHA256(PRK = material, info = CALL_KEY_LABEL || salt, L = 32)
- *           = HMAC-SHA256(material, CALL_KEY_LABEL || salt || 0x01)
+ * Blob format v2 (written since issue 18), HKDF-SHA256 (RFC 5869) in full:
  *
- * The material is already a uniformly random 32-byte key, so HKDF's extract step adds nothing
- * (RFC 5869 §3.3) and skipping it halves the cost on the hot path (one HMAC per call).
+ *   PRK     = HKDF-Extract(salt = BLOB_V2_EXTRACT_SALT, IKM = material)
+ *           = HMAC-SHA256(key = BLOB_V2_EXTRACT_SALT, message = material)     once per material
+ *   callKey = HKDF-Expand(PRK, info = blob salt, L = 32)
+ *           = HMAC-SHA256(key = PRK, message = salt || 0x01)                   once per call
+ *
+ * Why: GenerateMac computes HMAC(key = material, chosen message). Format v1 (below) was HMAC keyed
+ * by the material too, so GenerateMac on an HMAC_256 key holding the same bytes returned v1's
+ * per-call key for message `label || salt || 0x01`: a label inside the message separates nothing
+ * when the attacker chooses the whole message. v2 never keys HMAC with the material: the material
+ * is the *message* of the extract step (keyed by a public constant) and the per-call HMAC is keyed
+ * by PRK. So no GenerateMac answer, under any HMAC key with these bytes, is a v2 per-call key or
+ * PRK: that would need HMAC(material, x) = HMAC(PRK, ·) or = HMAC(salt, material) — relations a PRF
+ * (HMAC keyed through either input, the "dual PRF" assumption HKDF-Extract and TLS 1.3 rest on,
+ * RFC 5869 §3.3 and Krawczyk, "Cryptographic Extraction and Key Derivation", 2010) does not have.
+ * The per-call cost is v1's (one HMAC); PRK is cached per material (software providers) or held as
+ * its own non-extractable HMAC key (WebCryptoProvider).
+ *
+ * Format v1 (read only): callKey = HKDF-Expand-SHA256(PRK = material, info = CALL_KEY_LABEL || salt, 32)
+ *                                = HMAC-SHA256(material, CALL_KEY_LABEL || salt || 0x01)
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8Encode } from './bytes.js';
 import { nodeCrypto, subtle } from './runtime.js';
 
+/** v1's info prefix (read only: v1 blobs). */
 export const CALL_KEY_LABEL: Uint8Array = utf8Encode('kmsbox/v1 ciphertext blob key');
+/** v2's HKDF-Extract salt: a public domain-separation constant (RFC 5869 §3.1 allows a fixed salt). */
+export const BLOB_V2_EXTRACT_SALT: Uint8Array = utf8Encode('kmsbox/v2 ciphertext blob key extract');
 const BLOCK_ONE = new Uint8Array([1]);
 
 export interface CallKeyBackend {
   readonly name: 'node' | 'webcrypto' | 'noble';
+  /** v1: HMAC-SHA256(material, CALL_KEY_LABEL || salt || 0x01). */
   deriveCallKey(material: Uint8Array, salt: Uint8Array): Promise<Uint8Array>;
+  /** v2, per call: HKDF-Expand(PRK, info = salt, 32) = HMAC-SHA256(PRK, salt || 0x01). */
+  expandCallKey(prk: Uint8Array, salt: Uint8Array): Promise<Uint8Array>;
+  /** v2, per material: HKDF-Extract(BLOB_V2_EXTRACT_SALT, material). */
+  extractPrk(material: Uint8Array): Promise<Uint8Array>;
 }
 
 export const nobleCallKey: CallKeyBackend = {
   name: 'noble',
   async deriveCallKey(material, salt) {
     return hmac(sha256, material, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE));
+  },
+  async expandCallKey(prk, salt) {
+    return hmac(sha256, prk, concatBytes(salt, BLOCK_ONE));
+  },
+  async extractPrk(material) {
+    return hmac(sha256, BLOB_V2_EXTRACT_SALT, material);
   },
 };
 
@@ -35,18 +65,50 @@ export const nodeCallKey: CallKeyBackend | undefined = nodeCrypto && {
   async deriveCallKey(material, salt) {
     return nodeCrypto!.createHmac('sha256', material).update(CALL_KEY_LABEL).update(salt).update(BLOCK_ONE).digest();
   },
+  async expandCallKey(prk, salt) {
+    return nodeCrypto!.createHmac('sha256', prk).update(salt).update(BLOCK_ONE).digest();
+  },
+  async extractPrk(material) {
+    return nodeCrypto!.createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest();
+  },
 };
+
+async function subtleHmac(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  const k = await subtle!.importKey('raw', key as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await subtle!.sign('HMAC', k, message as BufferSource));
+}
 
 export const webCryptoCallKey: CallKeyBackend | undefined = subtle && {
   name: 'webcrypto',
   async deriveCallKey(material, salt) {
-    const key = await subtle!.importKey('raw', material as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return new Uint8Array(await subtle!.sign('HMAC', key, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE) as BufferSource));
+    return subtleHmac(material, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE));
+  },
+  async expandCallKey(prk, salt) {
+    return subtleHmac(prk, concatBytes(salt, BLOCK_ONE));
+  },
+  async extractPrk(material) {
+    return subtleHmac(BLOB_V2_EXTRACT_SALT, material);
   },
 };
 
 const fastest: CallKeyBackend = nodeCallKey ?? webCryptoCallKey ?? nobleCallKey;
 
+/** v1 blobs' per-call key. */
 export function deriveCallKey(material: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
   return fastest.deriveCallKey(material, salt);
+}
+
+/** v2 blobs' per-material PRK, synchronously (OpenSSL's HMAC, else noble's), for providers that cache it. */
+export function extractPrkSync(material: Uint8Array): Uint8Array {
+  return nodeCrypto ? nodeCrypto.createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest() : hmac(sha256, BLOB_V2_EXTRACT_SALT, material);
+}
+
+/** v2 blobs' per-call key from the material's PRK. */
+export function expandCallKey(prk: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
+  return fastest.expandCallKey(prk, salt);
+}
+
+/** The v2 per-call expand message (HKDF-Expand's first block input): salt || 0x01. */
+export function expandMessage(salt: Uint8Array): Uint8Array {
+  return concatBytes(salt, BLOCK_ONE);
 }

@@ -4,7 +4,7 @@
  * node:crypto path and the portable path share one implementation.
  */
 import { concatBytes, equalBytes } from './bytes.js';
-import { randomBytes } from './random.js';
+import { publicRandomBytes } from './random.js';
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 /** The hash of the concatenation of `parts`. */
@@ -33,7 +33,7 @@ function mgf1(digest: Digest, seed: Uint8Array, length: number): Uint8Array {
 export function pssEncode(digest: Digest, mHash: Uint8Array, emBits: number): Uint8Array {
   const hLen = mHash.length;
   const emLen = Math.ceil(emBits / 8);
-  const salt = randomBytes(hLen);
+  const salt = publicRandomBytes(hLen); // recoverable from the signature by anyone
   const h = digest(new Uint8Array(8), mHash, salt);
   const db = new Uint8Array(emLen - hLen - 1);
   db[emLen - 2 * hLen - 2] = 1;

@@ -1,23 +1,65 @@
 /**
- * Random bytes from the runtime's CSPRNG (crypto.getRandomValues). Small requests (salts,
- * nonces: every Encrypt takes 28 bytes) are served from a pool refilled 4 KiB at a time,
- * since each getRandomValues call costs ~2 µs on Node; bytes are handed out once, never reused.
+ * Random bytes from the runtime's CSPRNG (crypto.getRandomValues), in two kinds:
+ *
+ * - `randomBytes`: drawn directly into a fresh buffer, never pooled. Every secret (data keys,
+ *   key material, seeds, GenerateRandom output, RSA blinding, import tokens) and the default for
+ *   anything else: a future key must not sit in the heap before it is issued.
+ * - `publicRandomBytes`: served from a pool refilled 4 KiB at a time, for values that are public
+ *   once used (salts and nonces written into ciphertexts, message and key ids, PSS salts). Measured
+ *   on Node 20 for 16-32 bytes: ~3.5 µs per direct getRandomValues call, ~0.2 µs from the pool;
+ *   every Encrypt draws its salt and nonce here.
  */
-const CHUNK = 65_536;
+import { toHex } from './bytes.js';
+
+const CHUNK = 65_536; // getRandomValues refuses more than 64 KiB per call
 const POOL_SIZE = 4096;
 const POOLED_MAX = 64;
 
 let pool: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 let offset = 0;
 
+/** Fills a buffer with random bytes (the CSPRNG's shape). */
+export type RandomSource = (out: Uint8Array) => void;
+
+/** Set only by kmsbox/testing's seeded fake (src/testing/seeded.ts): tests that need the same keys every run. */
+let testSource: RandomSource | undefined;
+
+/** Tests only: draw every random byte from `source` until called again with `undefined`. Drops the pool either way. */
+export function setTestRandomSource(source: RandomSource | undefined): void {
+  testSource = source;
+  pool.fill(0);
+  pool = new Uint8Array(0);
+  offset = 0;
+}
+
+/** A version 4 UUID (key ids, request ids): crypto.randomUUID, or from the test source when one is set. */
+export function randomUuid(): string {
+  if (testSource === undefined) return globalThis.crypto.randomUUID();
+  const b = publicRandomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = toHex(b);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function fill(out: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (testSource !== undefined) {
+    testSource(out);
+    return out;
+  }
   for (let at = 0; at < out.length; at += CHUNK) {
     globalThis.crypto.getRandomValues(out.subarray(at, Math.min(out.length, at + CHUNK)));
   }
   return out;
 }
 
+/** `n` fresh random bytes, drawn directly (never from the pool): for secrets. */
 export function randomBytes(n: number): Uint8Array {
+  return fill(new Uint8Array(n));
+}
+
+/** `n` random bytes for a value that is public once used (salt, nonce, id); never for a secret. */
+export function publicRandomBytes(n: number): Uint8Array {
   if (n > POOLED_MAX) return fill(new Uint8Array(n));
   if (offset + n > pool.length) {
     pool = fill(new Uint8Array(POOL_SIZE));

@@ -1,17 +1,16 @@
 /**
  * RSA without node:crypto. Key generation, RAW signing and verification, and RSAES-OAEP run in
  * WebCrypto (crypto.subtle), which takes the PKCS#8 / SPKI DER kmsbox keeps. WebCrypto always
- * hashes the message itself, so MessageType DIGEST is done here: the RFC 8017 encodings (emsa.ts)
- * and the RSA operation in bigint arithmetic, signing with CRT, base blinding and a check of the
- * result against the public key.
+ * hashes the message itself, so MessageType DIGEST verification is done here: RSAVP1 in bigint
+ * arithmetic (public values only) and the RFC 8017 encodings (emsa.ts). DIGEST signing is refused
+ * (signatures-portable.ts): a private-key operation in bigint arithmetic is not constant-time.
  */
-import { invert, pow } from '@noble/curves/abstract/modular.js';
+import { pow } from '@noble/curves/abstract/modular.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes } from './bytes.js';
 import { bigintToBytes, bytesToBigint } from './der.js';
-import { pkcs1Encode, pssEncode, pssVerify, type Digest, type HashName } from './emsa.js';
+import { pkcs1Encode, pssVerify, type Digest, type HashName } from './emsa.js';
 import { parsePkcs8, rsaSpki, type RsaPrivate, type RsaPublic } from './key-der.js';
-import { randomBytes } from './random.js';
 
 export type RsaScheme = 'pss' | 'pkcs1';
 export type OaepAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';
@@ -35,7 +34,6 @@ function subtle(): SubtleCrypto {
 export const hasWebCrypto = (): boolean => globalThis.crypto?.subtle !== undefined;
 
 const bitLength = (n: bigint): number => n.toString(2).length;
-const byteLength = (n: bigint): number => Math.ceil(bitLength(n) / 8);
 
 /** A new RSA private key (public exponent 65537) as PKCS#8 DER, made by WebCrypto. */
 export async function generateRsa(modulusLength: number): Promise<Uint8Array> {
@@ -88,30 +86,6 @@ export async function rsaSignMessage(pkcs8: Uint8Array, scheme: RsaScheme, hash:
 export async function rsaVerifyMessage(spki: Uint8Array, scheme: RsaScheme, hash: HashName, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
   const key = await importOnce(spki, 'spki', { name: WEB_NAME[scheme], hash: WEB_HASH[hash] }, 'verify');
   return subtle().verify(webParams(scheme, hash), key, signature as BufferSource, message as BufferSource);
-}
-
-/** RSASP1 (RFC 8017 §5.2.1): m^d mod n by CRT on a blinded m, checked against the public key. */
-function privateOp(k: RsaPrivate, m: bigint): bigint {
-  let r: bigint;
-  do r = bytesToBigint(randomBytes(byteLength(k.n) + 8)) % k.n;
-  while (r < 2n);
-  const blinded = (m * pow(r, k.e, k.n)) % k.n;
-  const s1 = pow(blinded % k.p, k.dp, k.p);
-  const s2 = pow(blinded % k.q, k.dq, k.q);
-  const h = (k.qi * (((s1 - s2) % k.p) + k.p)) % k.p;
-  const s = ((s2 + h * k.q) * invert(r, k.n)) % k.n;
-  // A fault in the arithmetic would leak the key through the signature (Bellcore): never release one that does not verify.
-  if (pow(s, k.e, k.n) !== m) throw new Error('RSA signature failed its check');
-  return s;
-}
-
-/** DIGEST: the signature of a digest the caller computed. */
-export function rsaSignDigest(pkcs8: Uint8Array, scheme: RsaScheme, hash: HashName, digest: Uint8Array): Uint8Array {
-  const k = rsaPrivate(pkcs8);
-  const bits = bitLength(k.n);
-  const size = Math.ceil(bits / 8);
-  const em = scheme === 'pss' ? pssEncode(digestOf(hash), digest, bits - 1) : pkcs1Encode(hash, digest, size);
-  return bigintToBytes(privateOp(k, bytesToBigint(em)), size);
 }
 
 /** DIGEST: whether `signature` is valid for the digest under the public key (RSAVP1, then the encoding). */

@@ -1,14 +1,15 @@
 /**
  * Asymmetric keys without node:crypto (browsers, workers): the same PKCS#8 / SPKI DER material and
  * the same results as signatures.ts, from @noble/curves for EC and Ed25519 and from WebCrypto plus
- * bigint arithmetic for RSA (rsa-portable.ts). crypto/asymmetric.ts picks this module when the
- * runtime has no node:crypto; tests call it directly to check it against OpenSSL.
+ * bigint arithmetic for RSA DIGEST verification (rsa-portable.ts). crypto/asymmetric.ts picks this
+ * module when the runtime has no node:crypto; tests call it directly to check it against OpenSSL.
  */
 import { ed25519, ed25519ph } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
+import { UnsupportedOperationException } from '../errors.js';
 import { CURVE_INFO, ecPkcs8, ecSpki, ed25519Pkcs8, ed25519Spki, parsePkcs8, parseSpki, type CurveName, type PrivateKeyInfo } from './key-der.js';
 import { randomBytes } from './random.js';
 import {
@@ -17,7 +18,6 @@ import {
   rsaOaepDecrypt,
   rsaOaepEncrypt,
   rsaPublicKeyOf,
-  rsaSignDigest,
   rsaSignMessage,
   rsaVerifyDigest,
   rsaVerifyMessage,
@@ -92,6 +92,18 @@ export function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
 // ECDSA as KMS does it: DER signatures, no low-S normalisation (OpenSSL neither makes nor requires it).
 const ECDSA_OPTIONS = { prehash: false, lowS: false, format: 'der' } as const;
 
+/**
+ * WebCrypto signs only messages it hashes itself, and the RSA private operation in bigint
+ * arithmetic (the only other way without node:crypto) is not constant-time: its timing depends on
+ * the private exponent. So, without node:crypto, RSA signs RAW messages only; verification of
+ * DIGEST signatures (public-key work) is unaffected.
+ */
+function rsaDigestRefused(algorithm: SigningAlgorithmSpec, type: MessageType): UnsupportedOperationException {
+  return new UnsupportedOperationException({
+    message: `Without node:crypto, kmsbox signs RSA RAW messages only (WebCrypto cannot sign a precomputed digest, and bigint RSA is not constant-time), so not ${algorithm} with MessageType ${type}. Use MessageType RAW.`,
+  });
+}
+
 export async function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Promise<Uint8Array> {
   const a = SIGNING[algorithm]!;
   const key = privateKey(pkcs8);
@@ -99,7 +111,8 @@ export async function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, m
     case 'pss':
     case 'pkcs1':
       if (key.type !== 'rsa') break;
-      return type === 'RAW' ? rsaSignMessage(pkcs8, a.scheme, a.hash, message) : rsaSignDigest(pkcs8, a.scheme, a.hash, message);
+      if (type !== 'RAW') throw rsaDigestRefused(algorithm, type);
+      return rsaSignMessage(pkcs8, a.scheme, a.hash, message);
     case 'ecdsa': {
       if (key.type !== 'ec') break;
       const digest = type === 'RAW' ? HASHES[a.hash](message) : message;

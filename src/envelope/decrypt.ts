@@ -34,7 +34,8 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
 /**
  * A TransformStream from envelope bytes to plaintext. A segment's plaintext is enqueued only after
  * its tag verified; a truncated, extended or tampered envelope errors the stream instead of closing
- * it. Act on the output only once the stream has closed without error.
+ * it. Act on the output only once the stream has closed without error: a signature is verified
+ * only after the last segment, so until then a signed message's output may be an insider's forgery.
  */
 export function createDecryptStream(opts: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
   const reader = new EnvelopeReader(opts);

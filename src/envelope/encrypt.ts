@@ -1,5 +1,5 @@
 /** Writing envelopes: one buffer (`encryptEnvelope`) or a WHATWG stream (`createEncryptStream`), same bytes. */
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes } from '../crypto/random.js';
 import { typed } from './invalid.js';
 import { LimitExceededException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
@@ -38,7 +38,7 @@ async function open(opts: EncryptOptions, plaintextBytes: number, internals: Enc
   const cache = checkCache(opts.cache);
   const signer = opts.signingKeyId === undefined ? undefined : await prepareSigner(kms, opts.signingKeyId);
   const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
-  const messageId = internals.messageId ?? randomBytes(MESSAGE_ID_BYTES);
+  const messageId = internals.messageId ?? publicRandomBytes(MESSAGE_ID_BYTES);
   const hasContext = Object.keys(context).length > 0;
   const headerBytes = encodeHeader({
     suite: DEFAULT_SUITE,

@@ -2,7 +2,10 @@
 /**
  * Files in and out of envelopes (Node): streamed, so memory stays at about two segments whatever
  * the size, and written to a temporary file renamed into place only when the stream closed without
- * error, so a failed or tampered decryption leaves no partial plaintext behind.
+ * error, so a failed or tampered decryption leaves no partial plaintext behind. Both files are
+ * created 0600 (owner only, as the FileProvider's store): the temporary one holds verified plaintext
+ * while streaming, and the rename keeps its mode. The mode is given to open(2), not set afterwards
+ * by chmod, so there is no moment at which another user could open the file.
  */
 import { createReadStream, createWriteStream, rmSync, renameSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
@@ -12,10 +15,13 @@ import type { DecryptOptions, EncryptOptions } from './options.js';
 import { ValidationException } from '../errors.js';
 import { typed } from './invalid.js';
 
+/** Owner read/write only; the umask can only take bits away from it. */
+const OWNER_ONLY = 0o600;
+
 async function pipeFile(from: string, to: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
   const tmp = `${to}.${process.pid}.${Date.now()}.partial`;
   try {
-    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>).pipeThrough(transform).pipeTo(Writable.toWeb(createWriteStream(tmp, { flags: 'wx' })));
+    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>).pipeThrough(transform).pipeTo(Writable.toWeb(createWriteStream(tmp, { flags: 'wx', mode: OWNER_ONLY })));
     renameSync(tmp, to);
   } catch (error) {
     rmSync(tmp, { force: true });

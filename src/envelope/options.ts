@@ -2,13 +2,14 @@
 import { ValidationException } from '../errors.js';
 import type { DataKeyCache } from './cache.js';
 import { encodedContextLength } from './header.js';
-import type { KmsLike } from './kms-like.js';
+import { asKmsLike, type KmsClientLike, type KmsLike } from './kms-like.js';
 import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
 import { setOwn } from '../api/records.js';
+import { parseKeyRef } from '../keys/arn.js';
 import { checkTrust, type DiscoveryFilter, type KeyTrust } from './trust.js';
 
 export interface EncryptOptions {
-  readonly kms: KmsLike;
+  readonly kms: KmsLike | KmsClientLike;
   /** The KMS key (id, ARN, alias) that makes the data key; further keys each wrap it too (any one decrypts). */
   readonly keyId: string | readonly string[];
   readonly encryptionContext?: Readonly<Record<string, string>>;
@@ -22,7 +23,7 @@ export interface EncryptOptions {
 }
 
 export interface DecryptOptions {
-  readonly kms: KmsLike;
+  readonly kms: KmsLike | KmsClientLike;
   /** Pairs the message must have been encrypted with (all of the context when it was not stored). */
   readonly encryptionContext?: Readonly<Record<string, string>>;
   readonly cache?: DataKeyCache;
@@ -78,11 +79,9 @@ export interface RangeResult {
 const invalid = (message: string) => new ValidationException({ message });
 
 export function checkKms(kms: unknown): KmsLike {
-  const k = kms as Partial<KmsLike> | undefined;
-  if (typeof k?.generateDataKey !== 'function' || typeof k.encrypt !== 'function' || typeof k.decrypt !== 'function') {
-    throw invalid('kms must be a Kms or an AWS SDK KMS client (generateDataKey, encrypt and decrypt).');
-  }
-  return k as KmsLike;
+  const k = asKmsLike(kms);
+  if (k === undefined) throw invalid('kms must be a Kms or an AWS SDK KMS client (KMS or KMSClient).');
+  return k;
 }
 
 export function checkKeyIds(keyId: unknown): string[] {
@@ -170,7 +169,9 @@ export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
   const list = (v: unknown, name: string): readonly string[] | undefined => {
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0)) throw invalid(`${name} must be a list of key ids or ARNs.`);
-    return v as string[];
+    // As keyIds (src/envelope/trust.ts): a trusted signer must not move when an alias does.
+    if (v.some((s) => parseKeyRef(s as string)?.kind !== 'key')) throw invalid(`${name} must list key ARNs or key ids (not aliases).`);
+    return [...(v as string[])];
   };
   return {
     maxRecipients,

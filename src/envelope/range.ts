@@ -94,6 +94,8 @@ export async function decryptRange(read: RangeRead, opts: RangeOptions, range: B
 
     /** Reads, checks and opens segment i; `known` is whether it is final when the size says so. */
     const openSegment = async (i: number): Promise<{ plaintext: Uint8Array; final: boolean }> => {
+      // The nonce holds the index as a uint32: index 2^32 would reuse segment 0's nonce (the stream reader stops there too).
+      if (i >= LIMITS.maxSegments) throw invalidEnvelope('too many segments', debug);
       const offset = H + i * F;
       const known = finalIndex === undefined ? undefined : i === finalIndex;
       const bytes = await fetch(offset, known === undefined ? F + 1 : known ? size! - offset - sigLen : F);

@@ -11,7 +11,7 @@ import { encodeContext, parseHeader, type Header } from './header.js';
 import { deriveMessageKeys, macMatches, wipeKeys, type MessageKeys } from './keys.js';
 import { allowed } from './kms-like.js';
 import { invalidEnvelope, typed } from './invalid.js';
-import { checkDecryptOptions, type DecryptOptions, type ReadPolicy } from './options.js';
+import { checkDecryptOptions, checkKms, type DecryptOptions, type ReadPolicy } from './options.js';
 import { segmentCipher, type SegmentCipher } from './segments.js';
 import { Transcript, signatureItemBytes, verifySignature } from './signature.js';
 import { unwrapDataKey } from './wrap.js';
@@ -65,7 +65,7 @@ export async function openSession(opts: DecryptOptions, policy: ReadPolicy, pref
     if (header.signer === undefined) throw new IncorrectKeyException({ message: 'A signature is required (signerKeyIds) but the envelope is not signed.' });
     if (!allowed(policy.signerKeyIds, header.signer.keyRef)) throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
   }
-  const unwrapped = await unwrapDataKey(opts.kms, header.recipients, context, policy.trust, opts.cache, debug);
+  const unwrapped = await unwrapDataKey(checkKms(opts.kms), header.recipients, context, policy.trust, opts.cache, debug);
   const keys = deriveMessageKeys(unwrapped.dek, header.messageId, header.suite);
   unwrapped.done();
   const headerBytes = prefix.subarray(0, headerEnd);
@@ -319,7 +319,7 @@ export class EnvelopeReader {
     const n = SIGNERS[signer.alg].signatureBytes;
     const raw = r.bytesOf(n, n);
     if (r.pos !== size) throw new CborError('signature item has the wrong length');
-    this.#signerKeyId = await verifySignature(this.#opts.kms, signer, s.transcript!, raw, this.#policy.signerKeyIds, this.#debug);
+    this.#signerKeyId = await verifySignature(checkKms(this.#opts.kms), signer, s.transcript!, raw, this.#policy.signerKeyIds, this.#debug);
     this.#state = 'done';
     return off + take;
   }

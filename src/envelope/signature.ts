@@ -17,7 +17,7 @@ import { IncorrectKeyException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { SIGNATURE_ITEM_HEAD, SIGNATURE_LABEL, SIGNERS, type SignerAlgId } from './format.js';
 import type { Signer } from './header.js';
-import { allowed, type KmsLike } from './kms-like.js';
+import { allowed, sameKey, type KmsLike } from './kms-like.js';
 import { invalidEnvelope } from './invalid.js';
 
 interface Hasher {
@@ -96,11 +96,14 @@ export function signatureItemBytes(alg: SignerAlgId): number {
 }
 
 /**
- * Checks a message's signature against the reader's policy and KMS. Returns the signer's ARN.
- * A bad signature is InvalidCiphertextException; a signer outside `signerKeyIds` is IncorrectKeyException.
+ * Checks a message's signature against the reader's policy and KMS. Returns the ARN of the key KMS
+ * verified with. With `signerKeyIds`, Verify is called with the matching entry, as decrypt is with
+ * its keyIds entry (src/envelope/trust.ts): the header's keyRef only selects an entry. A bad
+ * signature is InvalidCiphertextException; a signer outside `signerKeyIds` is IncorrectKeyException.
  */
 export async function verifySignature(kms: KmsLike, signer: Signer, transcript: Transcript, raw: Uint8Array, signerKeyIds: readonly string[] | undefined, debug: boolean): Promise<string> {
-  if (!allowed(signerKeyIds, signer.keyRef)) throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
+  const pinned = signerKeyIds?.find((k) => sameKey(k, signer.keyRef));
+  if (signerKeyIds !== undefined && pinned === undefined) throw notListed();
   const { verify } = kms;
   if (typeof verify !== 'function') throw new ValidationException({ message: 'The envelope is signed: reading it needs a kms with verify.' });
   const spec = SIGNERS[signer.alg];
@@ -111,16 +114,22 @@ export async function verifySignature(kms: KmsLike, signer: Signer, transcript: 
     signature = der;
   }
   let valid: boolean | undefined;
+  let verifiedBy: string | undefined;
   try {
-    const out = await verify.call(kms, { KeyId: signer.keyRef, Message: transcript.message(), MessageType: 'RAW', Signature: signature, SigningAlgorithm: spec.algorithm });
+    const out = await verify.call(kms, { KeyId: pinned ?? signer.keyRef, Message: transcript.message(), MessageType: 'RAW', Signature: signature, SigningAlgorithm: spec.algorithm });
     valid = out.SignatureValid;
+    verifiedBy = out.KeyId;
   } catch (error) {
     if ((error as { name?: unknown })?.name !== 'KMSInvalidSignatureException') throw error;
     valid = false;
   }
   if (valid !== true) throw invalidEnvelope('signature does not verify', debug);
-  return signer.keyRef;
+  const arn = verifiedBy ?? pinned ?? signer.keyRef;
+  if (!allowed(signerKeyIds, arn)) throw notListed();
+  return arn;
 }
+
+const notListed = () => new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
 
 // ECDSA: DER (as KMS returns it) <-> fixed-size r‖s with low S, on the project's DER helpers.
 

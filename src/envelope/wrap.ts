@@ -123,7 +123,10 @@ export async function unwrapDataKey(
   const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
   let firstError: unknown;
   for (const { r, ref, keyId: pinned } of candidates) {
-    const cacheKey = cache && `${cache.scopeOf(kms)}|${toHex(r.wrapped)}|${ref}|${ctxKey}`;
+    // A bare key id as KeyId means the caller's own account, whatever account a cached ARN names:
+    // such a call is answered only by an entry that the same call made (an ARN is compared exactly by `trusts`).
+    const barePin = pinned !== undefined && !pinned.startsWith('arn:') ? pinned : null;
+    const cacheKey = cache && JSON.stringify([cache.scopeOf(kms), toHex(r.wrapped), ref, ctxKey, barePin]);
     const hit = cache?.getForDecrypt(cacheKey!);
     if (hit && trusts(trust, hit.keyId)) return { dek: hit.dek, keyId: hit.keyId, done: () => hit.dek.fill(0) };
     hit?.dek.fill(0);
@@ -136,7 +139,8 @@ export async function unwrapDataKey(
       continue;
     }
     const dek = out.Plaintext;
-    const keyId = out.KeyId ?? ref;
+    // Without a reported KeyId, the key KMS was told to use (never the header's own claim when pinned).
+    const keyId = out.KeyId ?? pinned ?? ref;
     if (!sameKey(ref, keyId) || !trusts(trust, keyId)) {
       dek?.fill(0);
       throw new IncorrectKeyException({ message: 'KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.' });

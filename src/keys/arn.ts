@@ -2,7 +2,7 @@
  * Key ids, key ARNs, alias names and alias ARNs (reference §2.9): parsing the four forms a
  * `KeyId` may take, building ARNs, and the 16-byte binary form blobs carry.
  */
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes, randomUuid } from '../crypto/random.js';
 import { toHex } from '../crypto/bytes.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -47,12 +47,12 @@ export function aliasArn(region: string, accountId: string, aliasName: string): 
 }
 
 export function newKeyId(multiRegion: boolean): string {
-  return multiRegion ? `mrk-${toHex(randomBytes(16))}` : globalThis.crypto.randomUUID();
+  return multiRegion ? `mrk-${toHex(publicRandomBytes(16))}` : randomUuid();
 }
 
 /** A new KeyMaterialId: 64 lowercase hex characters, as AWS reports them. */
 export function newMaterialId(): string {
-  return toHex(randomBytes(32));
+  return toHex(publicRandomBytes(32));
 }
 
 // Binary form for blobs: one byte for the form (0 = UUID, 1 = mrk-), then 16 bytes.

@@ -21,6 +21,9 @@ export interface Caller {
   readonly resources: Map<string, string>;
   readonly authorized: Set<string>;
   readonly sourceIp?: string;
+  readonly userAgent?: string;
+  /** How the call arrived: false over plain HTTP; true in-process (no network) and when a TLS server says so. */
+  readonly secureTransport?: boolean;
 }
 
 /** The grant operation a request needs for an action (`kms:ReEncryptFrom` → ReEncryptFrom). */
@@ -93,6 +96,43 @@ function contextFor(action: string, input: Input): Record<string, string> | unde
 
 const str = (v: unknown): readonly string[] | undefined => (v === undefined || v === null ? undefined : [String(v)]);
 
+export interface PrincipalFacts {
+  /** aws:PrincipalType */
+  readonly type: 'Account' | 'User' | 'AssumedRole' | 'FederatedUser';
+  /** aws:userid: AWS's unique id; kmsbox has none, so the names stand in (README). */
+  readonly userid?: string;
+  /** aws:username: IAM users only. */
+  readonly username?: string;
+}
+
+/**
+ * aws:PrincipalType, aws:userid and aws:username by kind of caller, as the table "Principal key
+ * values" in "IAM policy elements: Variables and tags" gives them. Where AWS has a unique id
+ * (AIDA… for users, AROA… for roles), kmsbox uses the name: user `alice` → `alice`, session `s` of
+ * role `app` → `app:s`. A role's own ARN (kmsbox lets it call, AWS only lets its sessions) is an
+ * AssumedRole without a session: no aws:userid.
+ */
+export function principalFacts(principal: string): PrincipalFacts {
+  const m = /^arn:aws[\w-]*:(iam|sts)::(\d{12}):(root|user|role|assumed-role|federated-user)(?:\/(.*))?$/.exec(principal);
+  if (m === null) return /^\d{12}$/.test(principal) ? { type: 'Account', userid: principal } : { type: 'Account' };
+  const [, , account, kind, rest = ''] = m;
+  const last = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  switch (kind) {
+    case 'root':
+      return { type: 'Account', userid: account! };
+    case 'user':
+      return { type: 'User', userid: last(rest), username: last(rest) };
+    case 'assumed-role': {
+      const [role, session] = rest.split('/');
+      return { type: 'AssumedRole', userid: `${role}:${session}` };
+    }
+    case 'federated-user':
+      return { type: 'FederatedUser', userid: `${account}:${rest}` };
+    default:
+      return { type: 'AssumedRole' };
+  }
+}
+
 /** The request's condition keys (lower-case names), computed on demand. */
 function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecord | undefined, extra: { aliases?: readonly string[]; requestAlias?: string }): ConditionValues {
   const input = caller.input;
@@ -130,6 +170,24 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
         return [String(Math.floor(env.now() / 1000))];
       case 'aws:sourceip':
         return str(caller.sourceIp);
+      case 'aws:useragent':
+        return str(caller.userAgent);
+      case 'aws:principaltype':
+        return [principalFacts(caller.principal).type];
+      case 'aws:userid':
+        return str(principalFacts(caller.principal).userid);
+      case 'aws:username':
+        return str(principalFacts(caller.principal).username);
+      case 'aws:requestedregion':
+        return [env.region];
+      case 'aws:securetransport':
+        return [String(caller.secureTransport ?? true)];
+      case 'aws:viaawsservice':
+      case 'aws:principalisawsservice':
+        // A direct call by an IAM principal: never made by or through an AWS service.
+        return ['false'];
+      case 'aws:resourceaccount':
+        return str(key?.accountId);
       case 'aws:tagkeys':
         return op === 'UntagResource' ? (input.TagKeys as string[] | undefined) : tags.length ? tags.map((t) => t.TagKey) : undefined;
       case 'kms:requestalias':

@@ -17,9 +17,9 @@ import type {
   ReEncryptResponse,
 } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
-import { decodeBlob, encodeBlob, encodeHeader, MAX_MATERIAL_VERSIONS, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
+import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader, MAX_MATERIAL_VERSIONS, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
 import { canonicalContext } from '../blob/encryption-context.js';
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes, randomBytes } from '../crypto/random.js';
 import {
   DryRunOperationException,
   IncorrectKeyException,
@@ -110,12 +110,12 @@ async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Re
   const version = key.materials.length - 1;
   const material = key.materials[version];
   if (material === undefined || version >= MAX_MATERIAL_VERSIONS) throw new Error(`key ${key.arn} has no usable material version`);
-  const random = randomBytes(SALT_BYTES + NONCE_BYTES);
+  const random = publicRandomBytes(SALT_BYTES + NONCE_BYTES); // written into the blob
   const salt = random.subarray(0, SALT_BYTES);
   const nonce = random.subarray(SALT_BYTES);
   const header = encodeHeader({ keyId: key.keyId, version, salt, nonce });
   const aad = canonicalContext(context, header);
-  const sealed = await env.provider.seal(material.id, { salt, nonce, plaintext, aad });
+  const sealed = await env.provider.seal(material.id, { blobVersion: BLOB_VERSION, salt, nonce, plaintext, aad });
   return { blob: encodeBlob(header, sealed), materialId: material.id };
 }
 
@@ -180,7 +180,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   const version = key.materials[decoded.version];
   if (version === undefined) throw new InvalidCiphertextException();
   const aad = canonicalContext(o.context, decoded.header);
-  const plaintext = await env.provider.open(version.id, { salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad });
+  const plaintext = await env.provider.open(version.id, { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad });
   if (plaintext === undefined) throw new InvalidCiphertextException();
   return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
 }

@@ -4,7 +4,7 @@ import { byString, paginate } from '../api/pagination.js';
 import type { CreateGrantResponse, GrantListEntry, ListGrantsResponse } from '../api/shapes.js';
 import { Checks, plainValidation, type Input } from '../api/validate.js';
 import { toHex, utf8Decode } from '../crypto/bytes.js';
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes } from '../crypto/random.js';
 import { AccessDeniedException, DryRunOperationException, InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException } from '../errors.js';
 import type { GrantConstraintsRecord, GrantRecord, KeyRecord } from '../keys/record.js';
 import { accountOf, isRoot, samePrincipal } from '../policy/evaluate.js';
@@ -45,7 +45,7 @@ function supportedOperations(key: KeyRecord): Set<string> {
 
 /** Grant tokens: opaque, non-secret base64 naming the grant; a new one for every CreateGrant. */
 function newToken(grantId: string): string {
-  return btoa(TOKEN_PREFIX + grantId + ':' + toHex(randomBytes(16)));
+  return btoa(TOKEN_PREFIX + grantId + ':' + toHex(publicRandomBytes(16)));
 }
 
 export function grantIdOfToken(token: string): string {
@@ -147,7 +147,7 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
     const existing = name !== undefined ? onKey.find((g) => g.name === name && sameGrant(g, want)) : undefined;
     if (existing) return existing.grantId;
     if (onKey.length >= MAX_GRANTS_PER_KEY) throw new LimitExceededException({ message: `The key ${key.arn} has the maximum number of grants (${MAX_GRANTS_PER_KEY}).` });
-    const id = toHex(randomBytes(32));
+    const id = toHex(publicRandomBytes(32));
     grants[id] = { ...want, grantId: id, createdAt: now };
     return id;
   });

@@ -13,7 +13,7 @@
  */
 import { aeskwp } from '@noble/ciphers/aes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec } from '../api/enums.js';
+import { AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec, type KeySpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
 import type { DeleteImportedKeyMaterialResponse, GetParametersForImportResponse, ImportKeyMaterialResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
@@ -27,7 +27,7 @@ import {
   NotFoundException,
   UnsupportedOperationException,
 } from '../errors.js';
-import type { ImportTokenRecord, KeyRecord } from '../keys/record.js';
+import type { ImportTokenRecord, KeyRecord, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 import { keyIdMember } from './fields.js';
@@ -161,13 +161,15 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     checkMaterialSize(key, material);
     // A fingerprint, not a MAC under the material: an HMAC keyed with it would be a valid
     // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
-    const materialId = toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(key.arn), sha256(material))));
+    const materialId = materialIdFor(key.arn, material);
     if (previous !== undefined && previous.id !== materialId) {
       throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
     }
     if (materialIdInput !== undefined && materialIdInput !== materialId) {
       throw new IncorrectKeyMaterialException({ message: `The key material does not have KeyMaterialId ${materialIdInput}.` });
     }
+    const otherKind = heldByAnotherKind(key, material);
+    await env.provider.read(otherKind);
     const hadMaterial = key.imported !== undefined;
     await env.provider.importMaterial(key.keySpec, material, materialId);
     try {
@@ -175,6 +177,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
         const k = s.keys[key.arn];
         if (k === undefined) throw keyNotFound(key.arn);
         checkState('ImportKeyMaterial', k);
+        otherKind(s); // again inside the update: two imports racing into two keys
         const last = k.materials[k.materials.length - 1];
         if (last !== undefined && last.id !== materialId) {
           throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
@@ -231,6 +234,61 @@ async function unwrap(env: Env, token: ImportTokenRecord, encrypted: Uint8Array)
   } finally {
     aesKey.fill(0);
   }
+}
+
+/** The KeyMaterialId of `material` imported into the key `arn`: a fingerprint bound to the key. */
+function materialIdFor(arn: string, material: Uint8Array): string {
+  return toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(arn), sha256(material))));
+}
+
+/**
+ * One key material, one kind of key (issue 18): a check that throws when a key of another key spec,
+ * in any account or region of this provider, holds material equal to `material` as HMAC sees it.
+ * Blobs of format v1 derive their AES key as HMAC-SHA256(material, label ‖ salt ‖ 1), so an HMAC_256
+ * key with the same material would hand that key to anyone allowed GenerateMac (v2 blobs separate the
+ * two, crypto/call-key.ts; this keeps v1 blobs and any other cross-use safe too).
+ *
+ * HMAC pads a key shorter than the hash block with zero bytes (RFC 2104 §2), so material with
+ * trailing zero bytes added is the same HMAC key: every length the other key's spec accepts is
+ * tried. Each other key's KeyMaterialId binds its ARN, so the ids are recomputed per key: a scan of
+ * the records, which ImportKeyMaterial reads anyway; imports are rare and only Origin EXTERNAL keys
+ * of another spec are hashed (a few dozen SHA-256 each). Related multi-Region keys share one spec, so
+ * they never meet this check; nor does the same material in keys of the same spec, which AWS allows.
+ */
+function heldByAnotherKind(key: KeyRecord, material: Uint8Array): (s: Readonly<StoreState>) => void {
+  let end = material.length;
+  while (end > 0 && material[end - 1] === 0) end--;
+  const core = material.subarray(0, end);
+  const inner = new Map<number, Uint8Array>(); // sha256 of the core padded to each length
+  const innerHash = (length: number): Uint8Array => {
+    let h = inner.get(length);
+    if (h === undefined) {
+      const padded = new Uint8Array(length);
+      padded.set(core);
+      inner.set(length, (h = sha256(padded)));
+      padded.fill(0);
+    }
+    return h;
+  };
+  return (s) => {
+    for (const other of Object.values(s.keys)) {
+      if (other.origin !== 'EXTERNAL' || other.keySpec === key.keySpec || other.materials.length === 0) continue;
+      const ids = new Set(other.materials.map((m) => m.id));
+      const [min, max] = importBytes(other.keySpec);
+      for (let length = Math.max(min, core.length); length <= max; length++) {
+        if (ids.has(toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(other.arn), innerHash(length)))))) {
+          throw new IncorrectKeyMaterialException({
+            message: 'This key material is already imported into a KMS key of another key spec; kmsbox does not let the same key material serve two kinds of key.',
+          });
+        }
+      }
+    }
+  };
+}
+
+/** The material lengths ImportKeyMaterial accepts for an importable key spec. */
+function importBytes(spec: KeySpec): readonly [number, number] {
+  return isHmacSpec(spec) ? HMAC_IMPORT_BYTES[spec] : spec === 'SYMMETRIC_DEFAULT' ? [32, 32] : [1, 0];
 }
 
 function checkMaterialSize(key: KeyRecord, material: Uint8Array): void {

@@ -4,7 +4,9 @@
  * absent keys (a negated operator is true when the key is absent; `…IfExists` and `ForAllValues`
  * are true; everything else is false).
  */
+import ipaddr from 'ipaddr.js';
 import { MalformedPolicyDocumentException } from '../errors.js';
+import { textOf, type Resolved } from './variables.js';
 
 const globCache = { s: new Map<string, RegExp>(), i: new Map<string, RegExp>() };
 
@@ -39,30 +41,91 @@ function isAscii(s: string): boolean {
 const num = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
 const date = (s: string) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) * 1000 : Date.parse(s));
 
-function ipv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-function inCidr(ip: string, cidr: string): boolean {
-  const [base, bits = '32'] = cidr.split('/');
-  const a = ipv4(ip);
-  const b = ipv4(base!);
-  const n = Number(bits);
-  if (a === undefined || b === undefined || !(n >= 0 && n <= 32)) return false;
-  const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+const ranges = new Map<string, Range | null>();
+/**
+ * A policy's IpAddress value: an IPv4 or IPv6 address or CIDR (an address alone is /32 or /128).
+ * IPv4 only in four-part decimal (ipaddr.js would also take `127.1`); no IPv6 zone ids. An
+ * IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) is the IPv4 range it maps.
+ */
+function cidr(value: string): Range | null {
+  if (ranges.has(value)) return ranges.get(value)!;
+  let range: Range | null = null;
+  const [address, bits, extra] = value.split('/');
+  if (extra === undefined && !value.includes('%') && (bits === undefined || /^\d{1,3}$/.test(bits))) {
+    const v4 = ipaddr.IPv4.isValidFourPartDecimal(address!);
+    const v6 = !v4 && ipaddr.IPv6.isValid(address!);
+    if (v4 || v6) {
+      const ip = ipaddr.parse(address!);
+      const max = ip.kind() === 'ipv4' ? 32 : 128;
+      const n = bits === undefined ? max : Number(bits);
+      if (n <= max) range = ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() && n >= 96 ? [(ip as ipaddr.IPv6).toIPv4Address(), n - 96] : [ip, n];
+    }
+  }
+  if (ranges.size > 2048) ranges.clear();
+  ranges.set(value, range);
+  return range;
 }
 
+/** Whether the request's address (`::ffff:a.b.c.d` as IPv4, as a dual-stack listener reports it) is in the range. */
+function inCidr(ip: string, policy: string): boolean {
+  const range = cidr(policy);
+  if (range === null || !ipaddr.isValid(ip)) return false;
+  const address = ipaddr.process(ip);
+  return address.kind() === range[0].kind() && address.match(range);
+}
+
+/**
+ * ArnEquals/ArnLike: "each of the six colon-delimited components of the ARN is checked
+ * separately" (IAM JSON policy elements: Condition operators), so a wildcard never spans a `:` in
+ * the first five; the sixth (the resource) may hold colons. A value with fewer than five colons
+ * is no ARN and matches nothing.
+ */
+const arnCache = new Map<string, RegExp | null>();
+export function arnRegExp(pattern: string | Resolved): RegExp | null {
+  const key = typeof pattern === 'string' ? pattern : undefined;
+  if (key !== undefined && arnCache.has(key)) return arnCache.get(key)!;
+  let colons = 0;
+  let body = '';
+  for (const piece of typeof pattern === 'string' ? [{ glob: pattern }] : pattern) {
+    const wild = 'glob' in piece;
+    for (const ch of wild ? piece.glob : piece.literal) {
+      if (ch === ':') colons++;
+      if (wild && ch === '*') body += colons < 5 ? '[^:]*' : '.*';
+      else if (wild && ch === '?') body += colons < 5 ? '[^:]' : '.';
+      else body += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  const re = colons < 5 ? null : new RegExp(`^${body}$`, 's');
+  if (key !== undefined) {
+    if (arnCache.size > 2048) arnCache.clear();
+    arnCache.set(key, re);
+  }
+  return re;
+}
+export const arnMatches = (pattern: string | Resolved, value: string): boolean => arnRegExp(pattern)?.test(value) === true;
+
+/** StringLike with substituted values: the author's wildcards, everything substituted literal. */
+export function likeMatches(pattern: string | Resolved, value: string): boolean {
+  if (typeof pattern === 'string') return glob(pattern, value);
+  if (pattern.length === 1 && 'glob' in pattern[0]!) return glob(pattern[0].glob, value);
+  const body = pattern
+    .map((p) => ('glob' in p ? p.glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') : p.literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`, 's').test(value);
+}
+
+const text = (p: string | Resolved): string => (typeof p === 'string' ? p : textOf(p));
+
 export interface OperatorDef {
-  /** Whether the request value satisfies this policy value. */
-  readonly test: (request: string, policy: string) => boolean;
+  /** Whether the request value satisfies this policy value (a string, or one with variables substituted). */
+  readonly test: (request: string, policy: string | Resolved) => boolean;
   /** Not-operators: true when no policy value matches (and when the key is absent). */
   readonly negated?: boolean;
   /** Validates the policy's values (MalformedPolicyDocumentException). */
   readonly check?: (values: readonly string[], name: string) => void;
+  /** String and Arn operators: the ones whose values may hold policy variables. */
+  readonly variables?: boolean;
 }
 
 const numbers = (values: readonly string[], name: string) => {
@@ -74,21 +137,28 @@ const dates = (values: readonly string[], name: string) => {
 const bools = (values: readonly string[], name: string) => {
   if (values.some((v) => v !== 'true' && v !== 'false')) throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs true or false.` });
 };
-const cmpNum = (f: (a: number, b: number) => boolean) => (r: string, p: string) => f(num(r), num(p));
-const cmpDate = (f: (a: number, b: number) => boolean) => (r: string, p: string) => f(date(r), date(p));
+const cidrs = (values: readonly string[], name: string) => {
+  const bad = values.find((v) => cidr(v) === null);
+  if (bad !== undefined) throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs IPv4 or IPv6 addresses or CIDR blocks: ${JSON.stringify(bad.slice(0, 64))} is neither.` });
+};
+const cmpNum = (f: (a: number, b: number) => boolean) => (r: string, p: string | Resolved) => f(num(r), num(text(p)));
+const cmpDate = (f: (a: number, b: number) => boolean) => (r: string, p: string | Resolved) => f(date(r), date(text(p)));
+const equals = (r: string, p: string | Resolved) => r === text(p);
+const equalsIgnoreCase = (r: string, p: string | Resolved) => r.toLowerCase() === text(p).toLowerCase();
+const ip = (r: string, p: string | Resolved) => inCidr(r, text(p));
 
 export const OPERATORS = {
-  StringEquals: { test: (r, p) => r === p },
-  StringNotEquals: { test: (r, p) => r === p, negated: true },
-  StringEqualsIgnoreCase: { test: (r, p) => r.toLowerCase() === p.toLowerCase() },
-  StringNotEqualsIgnoreCase: { test: (r, p) => r.toLowerCase() === p.toLowerCase(), negated: true },
-  StringLike: { test: (r, p) => glob(p, r) },
-  StringNotLike: { test: (r, p) => glob(p, r), negated: true },
-  ArnEquals: { test: (r, p) => glob(p, r) },
-  ArnNotEquals: { test: (r, p) => glob(p, r), negated: true },
-  ArnLike: { test: (r, p) => glob(p, r) },
-  ArnNotLike: { test: (r, p) => glob(p, r), negated: true },
-  Bool: { test: (r, p) => r.toLowerCase() === p, check: bools },
+  StringEquals: { test: equals, variables: true },
+  StringNotEquals: { test: equals, negated: true, variables: true },
+  StringEqualsIgnoreCase: { test: equalsIgnoreCase, variables: true },
+  StringNotEqualsIgnoreCase: { test: equalsIgnoreCase, negated: true, variables: true },
+  StringLike: { test: (r, p) => likeMatches(p, r), variables: true },
+  StringNotLike: { test: (r, p) => likeMatches(p, r), negated: true, variables: true },
+  ArnEquals: { test: (r, p) => arnMatches(p, r), variables: true },
+  ArnNotEquals: { test: (r, p) => arnMatches(p, r), negated: true, variables: true },
+  ArnLike: { test: (r, p) => arnMatches(p, r), variables: true },
+  ArnNotLike: { test: (r, p) => arnMatches(p, r), negated: true, variables: true },
+  Bool: { test: (r, p) => r.toLowerCase() === text(p), check: bools },
   Null: { test: () => false, check: bools },
   NumericEquals: { test: cmpNum((a, b) => a === b), check: numbers },
   NumericNotEquals: { test: cmpNum((a, b) => a === b), negated: true, check: numbers },
@@ -102,8 +172,8 @@ export const OPERATORS = {
   DateLessThanEquals: { test: cmpDate((a, b) => a <= b), check: dates },
   DateGreaterThan: { test: cmpDate((a, b) => a > b), check: dates },
   DateGreaterThanEquals: { test: cmpDate((a, b) => a >= b), check: dates },
-  IpAddress: { test: (r, p) => inCidr(r, p) },
-  NotIpAddress: { test: (r, p) => inCidr(r, p), negated: true },
+  IpAddress: { test: ip, check: cidrs },
+  NotIpAddress: { test: ip, negated: true, check: cidrs },
 } as const satisfies Record<string, OperatorDef>;
 
 export type Operator = keyof typeof OPERATORS;
@@ -130,20 +200,37 @@ export function parseOperator(name: string): { operator: Operator; ifExists: boo
   return { operator: rest as Operator, ifExists, ...(set ? { set } : {}) };
 }
 
-/** Evaluates one condition against the request's values for its key (undefined: the key is absent). */
-export function conditionHolds(
-  c: { operator: Operator; ifExists: boolean; set?: 'ForAnyValue' | 'ForAllValues'; values: readonly string[] },
-  requestValues: readonly string[] | undefined,
-): boolean {
+export interface ConditionShape {
+  readonly operator: Operator;
+  readonly ifExists: boolean;
+  readonly set?: 'ForAnyValue' | 'ForAllValues';
+  readonly values: readonly string[];
+  /** Whether the key is multivalued (kms:EncryptionContextKeys, aws:TagKeys, …). */
+  readonly multiValued?: boolean;
+}
+
+/**
+ * Evaluates one condition against the request's values for its key (undefined: the key is
+ * absent). `resolved`: the policy values after substituting variables, when they have any;
+ * undefined in it is a value whose variable did not resolve, which makes the condition false
+ * whenever values are compared (not for an absent key under IfExists or a negated operator).
+ */
+export function conditionHolds(c: ConditionShape, requestValues: readonly string[] | undefined, resolved?: readonly (Resolved | undefined)[]): boolean {
   const absent = requestValues === undefined || requestValues.length === 0;
   if (c.operator === 'Null') return c.values.some((v) => (v === 'true') === absent);
   const def: OperatorDef = OPERATORS[c.operator];
   // An absent key: ForAllValues holds (vacuously) and ForAnyValue does not (IAM: "for no matching
   // context key or a null dataset, the condition returns false"); otherwise only IfExists and the
-  // negated operators hold.
+  // negated operators hold. No value is compared, so a variable in them is not resolved either.
   if (absent) return c.set === 'ForAllValues' || (c.set !== 'ForAnyValue' && (c.ifExists || def.negated === true));
+  if (resolved !== undefined && resolved.includes(undefined)) return false;
+  const policy: readonly (string | Resolved)[] = (resolved as readonly Resolved[] | undefined) ?? c.values;
+  // A multivalued key needs ForAnyValue/ForAllValues ("Single-valued vs. multivalued context
+  // keys"); without one the condition does not match, for any operator, as in AWS (README:
+  // "Multivalued keys without a set operator").
+  if (c.set === undefined && c.multiValued === true) return false;
   const matchesOne = (r: string) => {
-    const any = c.values.some((p) => def.test(r, p));
+    const any = policy.some((p) => def.test(r, p));
     return def.negated ? !any : any;
   };
   return c.set === 'ForAllValues' ? requestValues.every(matchesOne) : requestValues.some(matchesOne);

@@ -6,6 +6,7 @@
 import { LimitExceededException, MalformedPolicyDocumentException } from '../errors.js';
 import { utf8Encode } from '../crypto/bytes.js';
 import { operatorDef, parseOperator, type Operator } from './conditions.js';
+import { hasVariables, MULTI_VALUED_KEYS } from './variables.js';
 
 export const MAX_KEY_POLICY_BYTES = 32_768;
 
@@ -25,6 +26,10 @@ export interface Condition {
   /** Lower-cased condition key (keys are case-insensitive). */
   readonly key: string;
   readonly values: readonly string[];
+  /** Whether a value holds policy variables (Version 2012-10-17, String and Arn operators only). */
+  readonly variables?: boolean;
+  /** Whether the key is multivalued (it then needs ForAnyValue/ForAllValues). */
+  readonly multiValued?: boolean;
 }
 
 export interface Statement {
@@ -37,6 +42,8 @@ export interface Statement {
   readonly resource?: readonly string[];
   readonly notResource?: readonly string[];
   readonly conditions: readonly Condition[];
+  /** Whether a Resource/NotResource entry holds policy variables (Version 2012-10-17 only). */
+  readonly resourceVariables?: boolean;
 }
 
 export interface PolicyDocument {
@@ -87,11 +94,14 @@ function normalize(json: unknown, kind: PolicyKind): PolicyDocument {
   if (raw === undefined) throw malformed('The policy must contain a Statement.');
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw malformed('The policy must contain at least one statement.');
-  const statements = list.map((s) => statement(s, kind));
+  // "Variables were introduced in version 2012-10-17 … variables like ${aws:username} are treated
+  // as literal strings" in 2008-10-17 documents and in those without a Version (which is 2008-10-17).
+  const variables = json.Version === '2012-10-17';
+  const statements = list.map((s) => statement(s, kind, variables));
   return { statements, usesResourceAliases: statements.some((s) => s.conditions.some((c) => c.key === 'kms:resourcealiases')) };
 }
 
-function statement(s: unknown, kind: PolicyKind): Statement {
+function statement(s: unknown, kind: PolicyKind, variables: boolean): Statement {
   if (!isObject(s)) throw malformed('Each policy statement must be a JSON object.');
   for (const k of Object.keys(s)) if (!STATEMENT_MEMBERS.has(k)) throw malformed(`A policy statement has an unknown element: ${k}.`);
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed('A policy statement Effect must be Allow or Deny.');
@@ -106,7 +116,7 @@ function statement(s: unknown, kind: PolicyKind): Statement {
   if (kind === 'identity' && (s.Resource === undefined && s.NotResource === undefined)) throw malformed('An identity policy statement needs a Resource or NotResource.');
   const out: {
     -readonly [K in keyof Statement]: Statement[K];
-  } = { effect: s.Effect, conditions: conditions(s.Condition) };
+  } = { effect: s.Effect, conditions: conditions(s.Condition, variables) };
   if (typeof s.Sid === 'string') out.sid = s.Sid;
   if (s.Principal !== undefined) out.principal = principals(s.Principal);
   if (s.NotPrincipal !== undefined) out.notPrincipal = principals(s.NotPrincipal);
@@ -114,6 +124,7 @@ function statement(s: unknown, kind: PolicyKind): Statement {
   if (s.NotAction !== undefined) out.notAction = strings(s.NotAction, 'NotAction');
   if (s.Resource !== undefined) out.resource = strings(s.Resource, 'Resource');
   if (s.NotResource !== undefined) out.notResource = strings(s.NotResource, 'NotResource');
+  if (variables && (out.resource ?? out.notResource ?? []).some(hasVariables)) out.resourceVariables = true;
   return out;
 }
 
@@ -155,7 +166,7 @@ function principals(v: unknown): PrincipalSpec {
   return { any, aws, service };
 }
 
-function conditions(v: unknown): Condition[] {
+function conditions(v: unknown, variables: boolean): Condition[] {
   if (v === undefined) return [];
   if (!isObject(v)) throw malformed('A policy statement Condition must be a JSON object.');
   const out: Condition[] = [];
@@ -170,7 +181,15 @@ function conditions(v: unknown): Condition[] {
       }
       const values = list.map(String);
       operatorDef(op.operator).check?.(values, name);
-      out.push({ ...op, key: key.toLowerCase(), values });
+      const lower = key.toLowerCase();
+      const def = operatorDef(op.operator);
+      out.push({
+        ...op,
+        key: lower,
+        values,
+        ...(variables && def.variables === true && values.some(hasVariables) ? { variables: true } : {}),
+        ...(MULTI_VALUED_KEYS.has(lower) ? { multiValued: true } : {}),
+      });
     }
   }
   return out;

@@ -5,8 +5,9 @@
  * hands the decision to IAM) and an identity policy allows, or a grant allows.
  */
 import { AccessDeniedException } from '../errors.js';
-import { conditionHolds, glob } from './conditions.js';
-import { parsePolicy, type PrincipalSpec, type Statement } from './document.js';
+import { arnMatches, conditionHolds, glob, likeMatches } from './conditions.js';
+import { parsePolicy, type Condition, type PrincipalSpec, type Statement } from './document.js';
+import { parseTemplate, resolveTemplate, textOf, type Resolved } from './variables.js';
 
 const PRINCIPAL = /^arn:aws[\w-]*:(iam|sts)::(\d{12}):(.*)$/;
 
@@ -87,10 +88,70 @@ export interface Decision {
   readonly reason: Reason;
 }
 
+/**
+ * One Resource/NotResource entry against the request's resource. An ARN pattern is matched
+ * component by component (IAM JSON policy elements: Resource, "Using wildcards in resource
+ * ARNs"); one with fewer than six components and a wildcard is padded with `:*` components
+ * (`arn:aws:kms:*` is every KMS resource); `*` and anything not an ARN use the plain wildcards.
+ * 'unknown': a short ARN that does not match — kmsbox cannot tell that the request is outside it.
+ */
+function resourceMatches(pattern: string | Resolved, resource: string): boolean | 'unknown' {
+  const text = typeof pattern === 'string' ? pattern : textOf(pattern);
+  if (text === '*') return true;
+  if (resource === '*' || !text.startsWith('arn:')) return likeMatches(pattern, resource);
+  const colons = text.split(':').length - 1;
+  if (colons >= 5) return arnMatches(pattern, resource);
+  if (!text.includes('*') && !text.includes('?')) return 'unknown';
+  const pad = ':*'.repeat(5 - colons);
+  return arnMatches(typeof pattern === 'string' ? pattern + pad : [...pattern, { glob: pad }], resource) || 'unknown';
+}
+
+/**
+ * A Resource entry with variables, substituted. In an ARN, variables may stand only in the
+ * resource component ("only in the resource portion of the ARN … after the fifth colon"); one
+ * earlier, like one that does not resolve, makes the entry match nothing (undefined).
+ */
+function resolveResource(entry: string, r: AuthRequest): Resolved | undefined {
+  const template = parseTemplate(entry);
+  if (entry.startsWith('arn:')) {
+    let colons = 0;
+    for (const piece of template) {
+      if ('key' in piece) {
+        if (colons < 5) return undefined;
+        break;
+      }
+      colons += ('glob' in piece ? piece.glob : piece.literal).split(':').length - 1;
+    }
+  }
+  return resolveTemplate(template, r.values);
+}
+
+/** true: an entry matches; false: none does; undefined: none does, but one could not be read (a variable that did not resolve, a short ARN). */
+function resourcesMatch(s: Statement, list: readonly string[], r: AuthRequest): boolean | undefined {
+  let unknown = false;
+  for (const entry of list) {
+    const pattern = s.resourceVariables ? resolveResource(entry, r) : entry;
+    const match = pattern === undefined ? 'unknown' : resourceMatches(pattern, r.resource);
+    if (match === true) return true;
+    if (match === 'unknown') unknown = true;
+  }
+  return unknown ? undefined : false;
+}
+
+function conditionApplies(c: Condition, r: AuthRequest): boolean {
+  const resolved = c.variables ? c.values.map((v) => resolveTemplate(parseTemplate(v), r.values)) : undefined;
+  return conditionHolds(c, r.values(c.key), resolved);
+}
+
 function applies(s: Statement, r: AuthRequest): boolean {
   if (s.action ? !s.action.some((a) => glob(a, r.action, true)) : s.notAction ? s.notAction.some((a) => glob(a, r.action, true)) : true) return false;
-  if (s.resource ? !s.resource.some((p) => glob(p, r.resource)) : s.notResource ? s.notResource.some((p) => glob(p, r.resource)) : true) return false;
-  return s.conditions.every((c) => conditionHolds(c, r.values(c.key)));
+  if (s.resource) {
+    if (resourcesMatch(s, s.resource, r) !== true) return false;
+  } else if (s.notResource) {
+    // An entry that could not be read never puts the request outside NotResource: the statement does not apply.
+    if (resourcesMatch(s, s.notResource, r) !== false) return false;
+  }
+  return s.conditions.every((c) => conditionApplies(c, r));
 }
 
 function principalOf(s: Statement, caller: string): PrincipalMatch {

@@ -21,6 +21,8 @@ export interface WireRequest {
   body?: Uint8Array | string | undefined;
   /** The client's address, for the audit trail (the HTTP server sets it). */
   sourceIp?: string | undefined;
+  /** Whether it arrived over TLS (aws:SecureTransport). Default: false when sourceIp is set (plain node:http), else unset. */
+  secureTransport?: boolean | undefined;
 }
 
 export interface WireResponse {
@@ -41,6 +43,8 @@ export interface RequestScope {
   /** For the audit trail: the client's address and User-Agent. */
   sourceIp?: string;
   userAgent?: string;
+  /** aws:SecureTransport: false for a request that came over plain HTTP. */
+  secureTransport?: boolean;
 }
 
 /** A Kms (requests naming another region go to `kms.withRegion(region)`), or a function choosing one. */
@@ -111,10 +115,11 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
   const principalAccount = scope.principal === undefined ? undefined : accountOf(scope.principal);
   if (principalAccount !== undefined) kms = kms.withAccount(principalAccount);
   else if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
-  if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined) {
+  if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined || scope.secureTransport !== undefined) {
     kms = kms.withPrincipal(scope.principal ?? kms.principal, {
       ...(scope.sourceIp !== undefined ? { sourceIp: scope.sourceIp } : {}),
       ...(scope.userAgent !== undefined ? { userAgent: scope.userAgent } : {}),
+      ...(scope.secureTransport !== undefined ? { secureTransport: scope.secureTransport } : {}),
     });
   }
   return kms;
@@ -158,6 +163,8 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   if (identity.accessKeyId !== undefined) scope.accessKeyId = identity.accessKeyId;
   if (identity.principal !== undefined) scope.principal = identity.principal;
   if (request.sourceIp !== undefined) scope.sourceIp = request.sourceIp;
+  const secure = request.secureTransport ?? (request.sourceIp !== undefined ? false : undefined);
+  if (secure !== undefined) scope.secureTransport = secure;
   const userAgent = headers.get('user-agent');
   if (userAgent !== undefined) scope.userAgent = userAgent.slice(0, 256);
   try {

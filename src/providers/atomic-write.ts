@@ -4,14 +4,16 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
-import { randomBytes } from '../crypto/random.js';
+import { publicRandomBytes } from '../crypto/random.js';
 
 /**
  * Writes `bytes` to `path` atomically: readers see the old file or the new one, never a mix.
  * `durable` (default) also fsyncs the file and its directory, so the new file survives a power loss.
+ * `syncDirectory: false` skips the directory's fsync: after a power loss the target is then the
+ * old file or the complete new one (never a partial one), but the rename may be lost.
  * On any failure before the rename the temporary file is removed and `path` is left as it was.
  */
-export function writeAtomic(path: string, bytes: Uint8Array | string, { durable = true }: { durable?: boolean } = {}): void {
+export function writeAtomic(path: string, bytes: Uint8Array | string, { durable = true, syncDirectory = durable }: { durable?: boolean; syncDirectory?: boolean } = {}): void {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   const tmp = tempPath(path);
   const fd = openSync(tmp, 'wx', 0o600);
@@ -34,7 +36,7 @@ export function writeAtomic(path: string, bytes: Uint8Array | string, { durable 
       }
     }
   }
-  if (!durable) return;
+  if (!syncDirectory) return;
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);
@@ -69,7 +71,7 @@ export function tempPrefix(path: string): string {
 
 /** A fresh temporary name for `path`, in its directory: `<tempPrefix><pid>.<8 hex random>.tmp`. */
 export function tempPath(path: string): string {
-  return join(dirname(path), `${tempPrefix(path)}${process.pid}.${toHex(randomBytes(4))}.tmp`);
+  return join(dirname(path), `${tempPrefix(path)}${process.pid}.${toHex(publicRandomBytes(4))}.tmp`);
 }
 
 /** The pid in a name made by tempPath for a target with this prefix, or undefined if it is not one. */

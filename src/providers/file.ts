@@ -4,23 +4,46 @@
  * authenticated as a whole under a root key (from a passphrase via scrypt, or a 32-byte root key
  * file). Writes are atomic and durable (temp file, fsync, rename, fsync the directory) and keep
  * the previous generation as `<file>.bak`; read-modify-write runs under an inter-process lock
- * file, and every call reloads the store when another process has changed it.
+ * file, and every call reloads the store when another process has changed it. The file format
+ * is in store-file.ts.
  *
- * File format (JSON): { format: "kmsbox-store", version: 1, kdf, check, generation, nonce,
- * payload }. `payload` is AES-256-GCM over JSON { state, materials } with the other fields as
- * AAD; `check` = HMAC-SHA256(rootKey, "kmsbox-store check") tells a wrong passphrase from a
- * damaged file.
+ * Rollback (the README's "Threat model: who can write the store"): a process never accepts a
+ * generation lower than one it has seen, nor a store with another id; a high-water mark file
+ * (`<file>.hwm` by default), MAC'd under the root key, carries the highest generation to fresh
+ * processes. A write that destroys material leaves no copy of it: `.bak` then holds the new
+ * generation too.
  */
-import { createCipheriv, createDecipheriv, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, basename, join, resolve } from 'node:path';
+import { scryptSync } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
-import { randomBytes } from '../crypto/random.js';
-import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { tempFilePid, tempPath, tempPrefix, writeAll, writeAtomic } from './atomic-write.js';
+import { newMaterialId } from '../keys/arn.js';
+import { writeAtomic } from './atomic-write.js';
+import { lockStore } from './file-lock.js';
 import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
+import {
+  checkMatches,
+  checkValue,
+  decodeHighWaterMark,
+  DEFAULT_SCRYPT_N,
+  encodeHighWaterMark,
+  newScryptParams,
+  newStoreId,
+  openStoreFile,
+  parseStoreFile,
+  sameKdf,
+  scryptMaxmem,
+  scryptParamsProblem,
+  sealStoreFile,
+  SCRYPT_LIMITS,
+  StoreFileError,
+  type HighWaterMark,
+  type KdfParams,
+  type StoreFile,
+  type StoreHeader,
+} from './store-file.js';
 import type { KeyMaterialProvider } from './types.js';
 
 export interface FileProviderOptions {
@@ -30,63 +53,65 @@ export interface FileProviderOptions {
   passphrase?: string;
   /** Or read the root key from this file: 32 raw bytes, or 64 hex characters. */
   rootKeyFile?: string;
-  /** scrypt cost for a new store (stored in the file). Default N = 2^17, r = 8, p = 1 (OWASP's minimum). */
+  /**
+   * scrypt cost for a new store (stored in the file). Default N = 2^17, r = 8, p = 1 (OWASP's
+   * minimum); N may be a power of two from 2^10 to 2^18, r and p only these (store-file.ts).
+   */
   scrypt?: { N?: number; r?: number; p?: number };
   /** How long to wait for another process's lock before giving up. Default 10 s. */
   lockTimeoutMs?: number;
+  /**
+   * Where to keep the store's high-water mark (its highest generation, MAC'd under the root key),
+   * which lets a new process refuse an older copy of the store. Default `<path>.hwm`; a path in a
+   * directory that those who can write the store's directory cannot write protects against them
+   * too. `false`: no high-water mark (a new process then accepts any authentic copy).
+   */
+  highWaterMark?: string | false;
 }
 
-interface ScryptParams {
-  name: 'scrypt';
-  N: number;
-  r: number;
-  p: number;
-  salt: string;
-}
-type KdfParams = ScryptParams | { name: 'root-key-file' };
+type Payload = { state: StoreState; materials: Record<string, { spec: KeySpec; key: string }> };
 
-interface StoreFile {
-  format: 'kmsbox-store';
-  version: 1;
-  kdf: KdfParams;
-  check: string;
-  generation: number;
-  nonce: string;
-  payload: string;
-}
-
-const STALE_LOCK_MS = 30_000;
-const EMPTY_LOCK_GRACE_MS = 1000;
-/** A break lock is held for a few system calls only: one this old was left by a dead process. */
-const STALE_BREAK_LOCK_MS = 5000;
-/**
- * The lock files this process holds now (resolved paths), shared by every FileProvider in the
- * process (and every copy of this module): a lock carrying our own pid that is not in here was
- * left by an earlier process with the same pid (a restarted container) and is stale.
- */
-const HELD_LOCKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('kmsbox.file-provider.held-locks')] ??= new Set<string>()) as Set<string>;
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
-
-function aadOf(f: Pick<StoreFile, 'format' | 'version' | 'kdf' | 'check' | 'generation'>): Buffer {
-  return Buffer.from(JSON.stringify([f.format, f.version, f.kdf, f.check, f.generation]));
-}
-
-function checkValue(rootKey: Uint8Array): string {
-  return createHmac('sha256', rootKey).update('kmsbox-store check').digest('base64');
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Thrown by #load when a refusal rested on a store file that has been replaced since: read it again. */
+const STORE_CHANGED = Symbol('store changed while read');
+const MAX_RELOADS = 20;
+const isFile = (path: string): boolean => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+const stampIfAny = (path: string): string | undefined => {
+  try {
+    return stampOf(path);
+  } catch {
+    return undefined;
+  }
+};
+const stampOf = (path: string): string => {
+  const st = statSync(path);
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+};
 
 export class FileProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
   readonly name = 'file';
   readonly path: string;
+  /** The high-water mark file, or undefined when switched off. */
+  readonly highWaterMarkPath: string | undefined;
   readonly #options: FileProviderOptions;
   #rootKey: Uint8Array | undefined;
   #kdf: KdfParams | undefined;
   #state: StoreState = emptyState();
   #material = new Map<string, Material>();
+  /** The highest generation this process has seen (-1: none yet), with its nonce. */
   #generation = -1;
+  #nonce = '';
+  /** The id of the store this process has seen (undefined: none yet, or only a version-1 file). */
+  #storeId: string | undefined;
+  /** Whether the high-water mark for #storeId is known to be on disk (read and verified, or written by us). */
+  #hwmOnDisk = false;
   /** What the file looked like when we last loaded it, to notice other processes' writes. */
   #seen = '';
   /** Serializes this process's own read-modify-writes (the lock file serializes processes). */
@@ -103,7 +128,19 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     if (options.passphrase !== undefined && (typeof options.passphrase !== 'string' || options.passphrase.length === 0)) {
       throw new ValidationException({ message: 'FileProvider passphrase must be a non-empty string.' });
     }
+    if (options.scrypt !== undefined) {
+      const problem = scryptParamsProblem(options.scrypt.N ?? DEFAULT_SCRYPT_N, options.scrypt.r ?? SCRYPT_LIMITS.r, options.scrypt.p ?? SCRYPT_LIMITS.p);
+      if (problem !== undefined) throw new ValidationException({ message: `FileProvider scrypt: ${problem}.` });
+    }
+    const hwm = options.highWaterMark;
+    if (hwm !== undefined && hwm !== false && (typeof hwm !== 'string' || hwm === '')) {
+      throw new ValidationException({ message: 'FileProvider highWaterMark must be a path or false.' });
+    }
     this.path = options.path;
+    this.highWaterMarkPath = hwm === false ? undefined : (hwm ?? `${options.path}.hwm`);
+    if (this.highWaterMarkPath !== undefined && resolve(this.highWaterMarkPath) === resolve(this.path)) {
+      throw new ValidationException({ message: 'FileProvider highWaterMark must not be the store file itself.' });
+    }
     this.#options = options;
   }
 
@@ -136,6 +173,16 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     });
   }
 
+  /**
+   * Accepts the store file as it is now, older or not: after restoring a backup on purpose, or
+   * after losing the high-water mark. Under the lock, loads the file without the rollback checks
+   * (the root key still authenticates it) and writes it again as a generation above every one
+   * seen, with a new high-water mark, so that running processes accept it too.
+   */
+  resetHighWaterMark(): Promise<void> {
+    return this.#transact(() => undefined, undefined, true);
+  }
+
   protected findMaterial(id: string): Material | undefined {
     return this.#materialFor(id);
   }
@@ -149,25 +196,38 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     return m;
   }
 
-  /** Loads the file if it changed since we last saw it (or creates it on first use). */
-  #refresh(): void {
-    let stamp: string;
-    try {
-      const st = statSync(this.path);
-      stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.#corrupt(`cannot stat it (${(error as Error).message})`);
-      if (this.#generation < 0) {
-        this.#ensureRootKey(undefined); // a new store: nothing to load yet, but a wrong root key file fails now
-        return;
+  /**
+   * Loads the file if it changed since we last saw it (or creates it on first use). A writer
+   * replaces the store first and its high-water mark second: a store read just before another
+   * process's write can meet the newer mark, so a refusal that rests on the mark counts only if
+   * the store is still the file that was read (else it is read again).
+   */
+  #refresh(acceptAsIs = false): void {
+    for (let attempt = 0; ; attempt++) {
+      let stamp: string;
+      try {
+        stamp = stampOf(this.path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.#corrupt(`cannot stat it (${(error as Error).message})`);
+        if (this.#generation >= 0) throw this.#corrupt('the file has disappeared');
+        // A new store: nothing to load yet, but a wrong root key file fails now ...
+        this.#ensureRootKey(undefined);
+        // ... unless a high-water mark says this store was written before: then it was deleted.
+        if (acceptAsIs || this.highWaterMarkPath === undefined || !isFile(this.highWaterMarkPath)) return;
+        if (attempt < MAX_RELOADS && isFile(this.path)) continue; // created meanwhile
+        throw this.#rolledBack(`the file is missing, but its high-water mark ${this.highWaterMarkPath} says it existed`);
       }
-      throw this.#corrupt('the file has disappeared');
+      if (stamp === this.#seen && !acceptAsIs) return;
+      try {
+        this.#load(stamp, acceptAsIs);
+        return;
+      } catch (error) {
+        if (error !== STORE_CHANGED || attempt >= MAX_RELOADS) throw error === STORE_CHANGED ? this.#corrupt('it keeps changing while being read') : error;
+      }
     }
-    if (stamp === this.#seen) return;
-    this.#load(stamp);
   }
 
-  #load(stamp: string): void {
+  #load(stamp: string, acceptAsIs: boolean): void {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -176,40 +236,93 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     }
     let file: StoreFile;
     try {
-      file = JSON.parse(text) as StoreFile;
-    } catch {
-      // Never the parser's message: it quotes the file (a root key or an .env given as the store path).
-      throw this.#corrupt(`it is not a readable key-store file (not JSON)${this.#bakHint()}`);
+      file = parseStoreFile(text); // checks the KDF cost before anything is derived
+    } catch (error) {
+      throw this.#corrupt(`${(error as Error).message}${this.#bakHint()}`);
     }
-    if (file === null || typeof file !== 'object' || file.format !== 'kmsbox-store' || file.version !== 1 || typeof file.payload !== 'string' || typeof file.nonce !== 'string' || typeof file.check !== 'string' || typeof file.generation !== 'number') {
-      throw this.#corrupt(`it is not a kmsbox key store (format/version fields missing or unknown)${this.#bakHint()}`);
+    // A store's KDF parameters never change: other ones are another store (and no scrypt is run for it).
+    if (!acceptAsIs && this.#generation >= 0 && this.#kdf !== undefined && !sameKdf(file.kdf, this.#kdf)) {
+      throw this.#rolledBack('it was replaced by a different store (other key-derivation parameters)');
     }
     const rootKey = this.#ensureRootKey(file.kdf);
-    const expected = Buffer.from(checkValue(rootKey));
-    const actual = Buffer.from(file.check);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    if (!checkMatches(rootKey, file)) {
       throw new AccessDeniedException({ message: `Cannot open key store ${this.path}: wrong passphrase or root key.` });
     }
-    let payload: { state: StoreState; materials: Record<string, { spec: KeySpec; key: string }> };
+    let payload: Payload;
     try {
-      const sealed = unb64(file.payload);
-      const d = createDecipheriv('aes-256-gcm', rootKey, unb64(file.nonce), { authTagLength: 16 });
-      d.setAAD(aadOf(file));
-      d.setAuthTag(sealed.subarray(sealed.length - 16));
-      const text = Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]).toString('utf8');
-      payload = JSON.parse(text) as typeof payload;
-    } catch {
-      throw this.#corrupt(`its contents fail authentication (damaged or edited)${this.#bakHint()}`);
+      payload = JSON.parse(openStoreFile(rootKey, file).toString('utf8')) as Payload;
+    } catch (error) {
+      throw this.#corrupt(`${error instanceof StoreFileError ? error.message : 'its contents are not a key store'}${this.#bakHint()}`);
     }
+    if (!acceptAsIs) this.#checkNotRolledBack(file, rootKey, stamp);
     this.#state = payload.state;
     this.#material = new Map(Object.entries(payload.materials).map(([id, m]) => [id, { spec: m.spec, bytes: unb64(m.key) }]));
-    this.#generation = file.generation;
+    if (acceptAsIs) {
+      // Above every generation seen here or in the high-water mark, so that every process accepts the next write.
+      let hwm: HighWaterMark | undefined;
+      try {
+        hwm = this.#readHighWaterMark();
+      } catch {
+        hwm = undefined; // unreadable or another store's: replaced by the next write
+      }
+      this.#generation = Math.max(file.generation, this.#generation, hwm?.generation ?? -1);
+      this.#hwmOnDisk = false;
+    } else {
+      this.#generation = file.generation;
+    }
+    this.#nonce = file.nonce;
+    this.#storeId = file.storeId ?? this.#storeId;
     this.#seen = stamp;
+  }
+
+  /**
+   * Refuses a store file older than what this process has seen or the high-water mark records,
+   * or another store's: never decrypt under a key state (disabled, deleted, revoked grant) that
+   * has since changed.
+   */
+  #checkNotRolledBack(file: StoreFile, rootKey: Uint8Array, stamp: string): void {
+    if (this.#storeId !== undefined && file.storeId !== this.#storeId) {
+      throw this.#rolledBack(file.storeId === undefined ? 'it was replaced by an older copy from before it had a store id' : 'it was replaced by a different store (another store id)');
+    }
+    if (file.generation < this.#generation || (file.generation === this.#generation && file.nonce !== this.#nonce)) {
+      throw this.#rolledBack(`it was rolled back: generation ${file.generation} after generation ${this.#generation}`);
+    }
+    if (this.highWaterMarkPath === undefined) return;
+    const hwm = this.#readHighWaterMark(rootKey);
+    const refuse = (what: string): KMSInternalException | typeof STORE_CHANGED => (stampIfAny(this.path) === stamp ? this.#rolledBack(what) : STORE_CHANGED);
+    if (hwm === undefined) {
+      if (file.hwm === true) throw refuse(`its high-water mark ${this.highWaterMarkPath} is missing, though the store says it was written`);
+      this.#hwmOnDisk = false;
+      return;
+    }
+    if (file.storeId === undefined) throw refuse(`it was replaced by an older copy from before it had a store id (see ${this.highWaterMarkPath})`);
+    if (file.storeId !== hwm.storeId) throw refuse(`it is not the store its high-water mark ${this.highWaterMarkPath} belongs to`);
+    if (file.generation < hwm.generation || (file.generation === hwm.generation && file.nonce !== hwm.nonce)) {
+      throw refuse(`it was rolled back: generation ${file.generation}, but its high-water mark ${this.highWaterMarkPath} records generation ${hwm.generation}`);
+    }
+    this.#hwmOnDisk = true;
+  }
+
+  /** The high-water mark, authenticated; undefined when there is none. */
+  #readHighWaterMark(rootKey: Uint8Array | undefined = this.#rootKey): HighWaterMark | undefined {
+    const path = this.highWaterMarkPath!;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.#corrupt(`its high-water mark ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      return decodeHighWaterMark(rootKey!, text);
+    } catch (error) {
+      throw this.#corrupt(`its high-water mark ${path}: ${(error as Error).message}`);
+    }
   }
 
   /** The root key: derived once per process (scrypt is deliberately slow). */
   #ensureRootKey(kdf: KdfParams | undefined): Uint8Array {
-    if (this.#rootKey !== undefined && (kdf === undefined || JSON.stringify(kdf) === JSON.stringify(this.#kdf))) return this.#rootKey;
+    if (this.#rootKey !== undefined && (kdf === undefined || sameKdf(kdf, this.#kdf!))) return this.#rootKey;
     const o = this.#options;
     if (o.rootKeyFile !== undefined) {
       if (kdf !== undefined && kdf.name !== 'root-key-file') {
@@ -222,33 +335,28 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     if (kdf !== undefined && kdf.name !== 'scrypt') {
       throw new AccessDeniedException({ message: `Key store ${this.path} is protected by a root key file, not a passphrase.` });
     }
-    const params: ScryptParams = kdf ?? {
-      name: 'scrypt',
-      N: o.scrypt?.N ?? 2 ** 17,
-      r: o.scrypt?.r ?? 8,
-      p: o.scrypt?.p ?? 1,
-      salt: b64(randomBytes(16)),
-    };
+    // A file's parameters were bounded by parseStoreFile, the options' by the constructor.
+    const params = kdf ?? newScryptParams(o.scrypt?.N);
     this.#kdf = params;
-    this.#rootKey = new Uint8Array(
-      scryptSync(o.passphrase!, unb64(params.salt), 32, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + (1 << 20) }),
-    );
+    this.#rootKey = new Uint8Array(scryptSync(o.passphrase!, unb64(params.salt), 32, { N: params.N, r: params.r, p: params.p, maxmem: scryptMaxmem(params) }));
     return this.#rootKey;
   }
 
   /** One read-modify-write: lock, reload, apply to a copy, write, swap in. */
-  #transact<T>(fn: (state: StoreState) => T, changeMaterial?: (m: Map<string, Material>) => void): Promise<T> {
+  #transact<T>(fn: (state: StoreState) => T, changeMaterial?: (m: Map<string, Material>) => void, acceptAsIs = false): Promise<T> {
     const run = async (): Promise<T> => {
-      const unlock = await this.#lock();
+      const unlock = await lockStore(this.path, this.#options.lockTimeoutMs ?? 10_000, this.highWaterMarkPath);
       try {
-        this.#refresh();
+        this.#refresh(acceptAsIs);
         const state = structuredClone(this.#state);
         const result = fn(state); // a throw here leaves file and memory untouched
         const materials = new Map(this.#material);
         changeMaterial?.(materials);
-        this.#write(state, materials);
+        const destroyed = [...this.#material.keys()].some((id) => !materials.has(id));
+        this.#write(state, materials, destroyed);
         this.#state = state;
         this.#material = materials;
+        this.#writeHighWaterMark();
         return result;
       } finally {
         unlock();
@@ -259,206 +367,79 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     return next;
   }
 
-  #write(state: StoreState, materials: Map<string, Material>): void {
+  /**
+   * Writes the next generation. Normally the current file becomes `.bak` first. When the write
+   * destroys material, the new generation goes to `.bak` first and then to the store, so no file
+   * of ours holds the material once the call returns, and a crash in between leaves the store at
+   * the generation that still holds it (the destruction was not acknowledged).
+   */
+  #write(state: StoreState, materials: Map<string, Material>, destroysMaterial: boolean): void {
     const rootKey = this.#ensureRootKey(this.#generation < 0 ? undefined : this.#kdf);
-    const header = { format: 'kmsbox-store' as const, version: 1 as const, kdf: this.#kdf!, check: checkValue(rootKey), generation: this.#generation + 1 };
-    const nonce = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: 16 });
-    c.setAAD(aadOf(header));
+    const storeId = this.#storeId ?? newStoreId(); // a version-1 store gets its id with this write
+    const header: StoreHeader = {
+      format: 'kmsbox-store',
+      version: 2,
+      kdf: this.#kdf!,
+      check: checkValue(rootKey),
+      generation: this.#generation + 1,
+      storeId,
+      hwm: this.highWaterMarkPath !== undefined && this.#hwmOnDisk,
+    };
     const plain = Buffer.from(JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, { spec: m.spec, key: b64(m.bytes) }])) }));
-    const sealed = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+    const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
-    const file: StoreFile = { ...header, nonce: b64(nonce), payload: sealed.toString('base64') };
+    const bytes = Buffer.from(JSON.stringify(file));
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    try {
-      writeAtomic(`${this.path}.bak`, readFileSync(this.path));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (destroysMaterial) {
+      writeAtomic(`${this.path}.bak`, bytes);
+    } else {
+      try {
+        writeAtomic(`${this.path}.bak`, readFileSync(this.path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
-    writeAtomic(this.path, Buffer.from(JSON.stringify(file)));
-    const st = statSync(this.path);
-    this.#seen = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    writeAtomic(this.path, bytes);
+    this.#seen = stampOf(this.path);
     this.#generation = header.generation;
+    this.#nonce = file.nonce;
+    this.#storeId = storeId;
   }
 
   /**
-   * The inter-process lock: `<file>.lock` created exclusively, holding `<pid> <ms>`. A lock whose
-   * owner died, older than 30 s, or carrying our pid but not held by this process, is stale and
-   * taken over atomically (see breakStaleLock).
+   * Records the generation just written, after the store (a crash in between leaves the mark one
+   * behind, which only weakens it). The change is saved already: a failure here is reported, and
+   * the next write tries again.
    */
-  async #lock(): Promise<() => void> {
-    const lockPath = `${this.path}.lock`;
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const deadline = Date.now() + (this.#options.lockTimeoutMs ?? 10_000);
-    for (let attempt = 0; ; attempt++) {
-      const mine = createLockFile(lockPath);
-      if (mine !== undefined) {
-        HELD_LOCKS.add(resolve(lockPath));
-        try {
-          removeOrphanTempFiles(this.path);
-        } catch {
-          // housekeeping only
-        }
-        return () => releaseLockFile(lockPath, mine);
-      }
-      if (breakStaleLock(lockPath)) continue;
-      if (Date.now() > deadline) {
-        throw new KMSInternalException({ message: `Key store ${this.path} is locked by another process (${lockPath}).` });
-      }
-      await sleep(Math.min(50, 1 + attempt));
+  #writeHighWaterMark(): void {
+    const path = this.highWaterMarkPath;
+    if (path === undefined) return;
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Its content is synced (a mark must never be half-written), its rename need not be: a lost
+      // rename leaves the previous mark, one generation behind, which only weakens it.
+      writeAtomic(path, encodeHighWaterMark(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation, nonce: this.#nonce }), { syncDirectory: false });
+    } catch (error) {
+      throw new KMSInternalException({ message: `Key store ${this.path}: the change was saved, but its high-water mark ${path} could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).` });
     }
+    this.#hwmOnDisk = true;
   }
 
   /** Where the previous generation is, when there is one. */
   #bakHint(): string {
-    return existsSync(`${this.path}.bak`) ? `; the previous generation is in ${this.path}.bak` : '';
+    // Put back by hand it is an older generation: resetHighWaterMark() accepts it (see #rolledBack).
+    return isFile(`${this.path}.bak`) ? `; the previous generation is in ${this.path}.bak` : '';
   }
 
   #corrupt(what: string): KMSInternalException {
     return new KMSInternalException({ message: `Key store ${this.path} cannot be used: ${what}.` });
   }
-}
 
-function pidIsDead(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  #rolledBack(what: string): KMSInternalException {
+    return new KMSInternalException({
+      message: `Key store ${this.path} refused: ${what}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+    });
   }
-}
-
-/**
- * Temp files of writers killed mid-write, for the store, its `.bak` and its lock: removed under
- * the lock when their writer is dead, or is this process (holding the lock, it writes none now).
- * Also the names of earlier versions (`.<name>[.bak].<pid>.<rand>.tmp`).
- */
-function removeOrphanTempFiles(path: string): void {
-  const dir = dirname(path);
-  const prefixes = [path, `${path}.bak`, `${path}.lock`].map(tempPrefix);
-  const legacy = `.${basename(path)}.`;
-  for (const name of readdirSync(dir)) {
-    let pid: number | undefined;
-    for (const prefix of prefixes) pid ??= tempFilePid(prefix, name);
-    if (pid !== undefined) {
-      if (pid === process.pid || pidIsDead(pid)) rmSync(join(dir, name), { force: true });
-      continue;
-    }
-    const old = name.startsWith(legacy) ? /\.(\d+)\.[\w-]+\.tmp$/.exec(name)?.[1] : undefined;
-    if (old !== undefined && Number(old) !== process.pid && pidIsDead(Number(old))) rmSync(join(dir, name), { force: true });
-  }
-}
-
-/**
- * Creates `lockPath` exclusively with `<pid> <ms>`: that content, or undefined if it exists. If
- * writing the content fails the file is removed again (an empty lock would stall everyone).
- */
-function createLockFile(lockPath: string): string | undefined {
-  const content = `${process.pid} ${Date.now()}`;
-  let fd: number;
-  try {
-    fd = openSync(lockPath, 'wx', 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw error;
-  }
-  try {
-    try {
-      writeAll(fd, Buffer.from(content));
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    rmSync(lockPath, { force: true });
-    throw error;
-  }
-  return content;
-}
-
-/** Removes our lock, unless it was taken over (we were too slow) and is now someone else's. */
-function releaseLockFile(lockPath: string, mine: string): void {
-  HELD_LOCKS.delete(resolve(lockPath));
-  try {
-    if (readFileSync(lockPath, 'utf8') === mine) rmSync(lockPath, { force: true });
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Takes a stale lock away, so that the next attempt can create a fresh one; true if the lock was
- * stale (or gone), false to keep waiting. Takeovers are serialized by a break lock: each one
- * re-checks the lock under it, so a late waiter that judged the old lock stale finds the fresh
- * one and leaves it alone. The stale lock is renamed aside and removed only if it is still what
- * was judged stale; anything else (a fresh lock created meanwhile) is put back.
- */
-function breakStaleLock(lockPath: string): boolean {
-  if (staleLockContent(lockPath, STALE_LOCK_MS) === undefined) return false;
-  const breakPath = join(dirname(lockPath), `${tempPrefix(lockPath)}break`);
-  const mine = createLockFile(breakPath);
-  if (mine === undefined) {
-    // another process is taking over right now, or died doing so
-    const stale = staleLockContent(breakPath, STALE_BREAK_LOCK_MS);
-    if (stale !== undefined) removeIfUnchanged(breakPath, stale);
-    return false;
-  }
-  try {
-    const stale = staleLockContent(lockPath, STALE_LOCK_MS);
-    if (stale !== undefined) removeIfUnchanged(lockPath, stale);
-    return true;
-  } finally {
-    rmSync(breakPath, { force: true });
-  }
-}
-
-/** Removes `path` if it still holds `expected`: renamed aside first, checked, put back if not. */
-function removeIfUnchanged(path: string, expected: string): void {
-  const aside = tempPath(path);
-  try {
-    renameSync(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  try {
-    let now: string | undefined;
-    try {
-      now = readFileSync(aside, 'utf8');
-    } catch {
-      now = undefined;
-    }
-    if (now !== expected) {
-      try {
-        linkSync(aside, path); // back in place, unless yet another lock exists by now
-      } catch {
-        // EEXIST: that one stands
-      }
-    }
-  } finally {
-    rmSync(aside, { force: true });
-  }
-}
-
-/**
- * The content of a lock that is stale, or undefined if it is live (or gone). Stale: its owner is
- * dead; it is older than `maxAgeMs`; it carries this process's pid but this process does not hold
- * it; or it is still empty (or garbled) a second after its creation.
- */
-function staleLockContent(lockPath: string, maxAgeMs: number): string | undefined {
-  let content: string;
-  let mtimeMs: number;
-  try {
-    content = readFileSync(lockPath, 'utf8');
-    mtimeMs = statSync(lockPath).mtimeMs;
-  } catch {
-    return undefined; // vanished meanwhile: free now, the next attempt takes it
-  }
-  const m = /^(\d+) (\d+)$/.exec(content);
-  if (m === null) return Date.now() - mtimeMs > EMPTY_LOCK_GRACE_MS ? content : undefined;
-  const pid = Number(m[1]);
-  if (Date.now() - Number(m[2]) > maxAgeMs) return content;
-  if (pid === process.pid) return HELD_LOCKS.has(resolve(lockPath)) ? undefined : content;
-  return pid > 0 && pidIsDead(pid) ? content : undefined;
 }
 
 function readRootKeyFile(path: string): Uint8Array {

@@ -6,7 +6,7 @@
 import type { KeySpec } from '../api/enums.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
-import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
+import { forgetDerived, importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider } from './types.js';
 
@@ -35,15 +35,22 @@ export class MemoryProvider extends SoftwareMaterialProvider implements KeyMater
 
   async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
     const material = importedMaterial(spec, bytes, this.name);
-    this.#material.get(materialId)?.bytes.fill(0);
+    this.#wipe(materialId);
     this.#material.set(materialId, material);
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {
     for (const id of materialIds) {
-      this.#material.get(id)?.bytes.fill(0);
+      this.#wipe(id);
       this.#material.delete(id);
     }
+  }
+
+  #wipe(id: string): void {
+    const m = this.#material.get(id);
+    if (m === undefined) return;
+    m.bytes.fill(0);
+    forgetDerived(m);
   }
 
   protected findMaterial(id: string): Material | undefined {

@@ -6,7 +6,7 @@ import type { KeySpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException } from '../errors.js';
 import { aesGcm } from '../crypto/aes-gcm.js';
-import { deriveCallKey } from '../crypto/call-key.js';
+import { deriveCallKey, expandCallKey, extractPrkSync } from '../crypto/call-key.js';
 import { hmac } from '../crypto/hmac.js';
 import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
 import { randomBytes } from '../crypto/random.js';
@@ -73,6 +73,27 @@ export async function verifyWith(m: Material, r: SignRequest & { readonly signat
 }
 
 /**
+ * Blob v2's PRK per material object (crypto/call-key.ts), so a call costs one HMAC as in v1. Weak:
+ * it goes when the provider drops the material (destroyed, or a FileProvider reload).
+ */
+const prks = new WeakMap<Material, Uint8Array>();
+
+/** Wipes what was derived from `m` (with its bytes, when a provider destroys material). */
+export function forgetDerived(m: Material): void {
+  prks.get(m)?.fill(0);
+  prks.delete(m);
+}
+
+/** The one-call AES key of a blob of format `blobVersion` (crypto/call-key.ts). */
+function callKey(m: Material, blobVersion: 1 | 2, salt: Uint8Array): Promise<Uint8Array> {
+  if (m.spec !== 'SYMMETRIC_DEFAULT') throw new Error(`material of spec ${m.spec} is not a symmetric encryption key`);
+  if (blobVersion === 1) return deriveCallKey(m.bytes, salt);
+  let prk = prks.get(m);
+  if (prk === undefined) prks.set(m, (prk = extractPrkSync(m.bytes)));
+  return expandCallKey(prk, salt);
+}
+
+/**
  * The keyed operations of a provider that holds material as bytes (MemoryProvider, FileProvider):
  * one implementation, so both compute exactly the same thing. A subclass says where material lives.
  */
@@ -94,12 +115,12 @@ export abstract class SoftwareMaterialProvider {
   }
 
   async seal(id: string, r: SealRequest): Promise<Uint8Array> {
-    return aesGcm.seal(await deriveCallKey(this.material(id).bytes, r.salt), r.nonce, r.plaintext, r.aad);
+    return aesGcm.seal(await callKey(this.material(id), r.blobVersion, r.salt), r.nonce, r.plaintext, r.aad);
   }
 
   async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
     const m = this.findMaterial(id);
-    return m === undefined ? undefined : aesGcm.open(await deriveCallKey(m.bytes, r.salt), r.nonce, r.sealed, r.aad);
+    return m === undefined || m.spec !== 'SYMMETRIC_DEFAULT' ? undefined : aesGcm.open(await callKey(m, r.blobVersion, r.salt), r.nonce, r.sealed, r.aad);
   }
 
   async mac(id: string, message: Uint8Array): Promise<Uint8Array> {

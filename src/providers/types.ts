@@ -7,6 +7,12 @@ import type { KeySpec, KeyUsageType, SigningAlgorithmSpec } from '../api/enums.j
 import type { StoreState } from '../keys/record.js';
 
 export interface SealRequest {
+  /**
+   * The blob format, which says how the one-call key is derived from the material and the salt
+   * (crypto/call-key.ts). The Kms seals in the current format (2) only; it is named here so the
+   * header (in the AAD) and the derivation cannot disagree.
+   */
+  readonly blobVersion: 2;
   /** Random per-call salt: the provider derives a one-call key from the material and it. */
   readonly salt: Uint8Array;
   readonly nonce: Uint8Array;
@@ -15,6 +21,8 @@ export interface SealRequest {
 }
 
 export interface OpenRequest {
+  /** The blob's format (1 or 2): which derivation of the one-call key (crypto/call-key.ts). */
+  readonly blobVersion: 1 | 2;
   readonly salt: Uint8Array;
   readonly nonce: Uint8Array;
   /** ciphertext || 16-byte tag */

@@ -5,8 +5,12 @@
  * structured-cloneable, so they persist without ever being exported).
  *
  * Ciphertexts use the same blob format and one-call key derivation as the other providers
- * (HMAC-SHA256 under the material, see crypto/call-key.ts); the one-call AES key is imported
- * non-extractable for that single call.
+ * (crypto/call-key.ts); the one-call AES key is imported non-extractable for that single call. A
+ * SYMMETRIC_DEFAULT key is held as blob v2's PRK, an HMAC-SHA256 CryptoKey (generated material is
+ * a random PRK: nothing else is ever derived from it), plus, for imported material, the material
+ * itself as an HMAC key for v1 blobs made before v2.
+ * New symmetric and HMAC material is made by `subtle.generateKey`, so only imported
+ * material (BYOK) ever passes through script memory.
  *
  * Asymmetric keys (RSA, ECC_NIST_P256/384/521, Ed25519 where the runtime's WebCrypto has it) are
  * non-extractable CryptoKeys too, with limits WebCrypto sets: see webcrypto-asymmetric.ts. Not held:
@@ -15,9 +19,8 @@
  */
 import type { KeySpec, KeyUsageType } from '../api/enums.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
-import { CALL_KEY_LABEL } from '../crypto/call-key.js';
+import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
-import { randomBytes } from '../crypto/random.js';
 import { rsaOaepEncrypt } from '../crypto/rsa-portable.js';
 import { verify as verifySignature } from '../crypto/signatures-portable.js';
 import { newMaterialId } from '../keys/arn.js';
@@ -48,8 +51,14 @@ const BLOCK_ONE = new Uint8Array([1]);
 const RECORDS = 'records';
 const KEYS = 'keys';
 
-/** What the provider holds per material: a secret CryptoKey, or an asymmetric key pair. */
-type Held = { spec: KeySpec; key: CryptoKey } | ({ spec: KeySpec } & HeldKeyPair);
+/**
+ * What the provider holds per material: a secret CryptoKey, or an asymmetric key pair. For
+ * SYMMETRIC_DEFAULT, `key` is blob v2's PRK and `v1` the material itself as an HMAC key (v1 blobs;
+ * imported material only). A store written before blob v2 held the material itself as `key`: it is
+ * migrated to `{ spec, v1 }` when opened (decrypts v1 blobs; encrypting needs the material again).
+ */
+type Held = { spec: KeySpec; key: CryptoKey; v1?: CryptoKey } | { spec: 'SYMMETRIC_DEFAULT'; v1: CryptoKey } | ({ spec: KeySpec } & HeldKeyPair);
+const DB_VERSION = 2;
 
 export class WebCryptoProvider implements KeyMaterialProvider {
   readonly name = 'webcrypto';
@@ -108,24 +117,40 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     await this.#load();
     // Imported non-extractable, as generated material is: the bytes are not kept.
     const copy = bytes.slice();
-    let key: CryptoKey;
+    let held: Held;
     try {
-      key = await this.#subtle.importKey('raw', copy as BufferSource, { name: 'HMAC', hash: SPECS[spec]!.hash }, false, ['sign']);
+      const key = await this.#hmacKey(copy, SPECS[spec]!.hash);
+      held = spec === 'SYMMETRIC_DEFAULT' ? { spec, key: await this.#blobPrk(copy), v1: key } : { spec, key };
     } finally {
       copy.fill(0);
     }
-    this.#keys.set(materialId, { spec, key });
+    this.#keys.set(materialId, held);
     await this.#persist();
   }
 
-  async #secretKey(info: { bytes: number; hash: string }): Promise<CryptoKey> {
-    const bytes = randomBytes(info.bytes);
+  #hmacKey(bytes: Uint8Array, hash: string): Promise<CryptoKey> {
+    return this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash }, false, ['sign']);
+  }
+
+  /** Blob v2's PRK of `material` (HKDF-Extract, crypto/call-key.ts), as a non-extractable HMAC key. */
+  async #blobPrk(material: Uint8Array): Promise<CryptoKey> {
+    const extract = await this.#hmacKey(BLOB_V2_EXTRACT_SALT, 'SHA-256');
+    const prk = new Uint8Array(await this.#subtle.sign('HMAC', extract, material as BufferSource));
     try {
-      // Imported non-extractable: from here on the material exists only inside the CryptoKey.
-      return await this.#subtle.importKey('raw', bytes as BufferSource, { name: 'HMAC', hash: info.hash }, false, ['sign']);
+      return await this.#hmacKey(prk, 'SHA-256');
     } finally {
-      bytes.fill(0);
+      prk.fill(0);
     }
+  }
+
+  /**
+   * New secret material, generated inside WebCrypto and non-extractable, so it never exists in
+   * script memory (imported material, above, is the only secret that ever passes through script).
+   * The length is given: HMAC generateKey defaults to the hash's block size (64 or 128 bytes),
+   * while AWS's specs fix it (SYMMETRIC_DEFAULT and HMAC_256: 32, HMAC_384: 48, HMAC_512: 64).
+   */
+  #secretKey(info: { bytes: number; hash: string }): Promise<CryptoKey> {
+    return this.#subtle.generateKey({ name: 'HMAC', hash: info.hash, length: info.bytes * 8 }, false, ['sign']);
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {
@@ -135,15 +160,23 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   }
 
   async seal(materialId: string, r: SealRequest): Promise<Uint8Array> {
-    const key = await this.#callKey(materialId, r.salt, 'encrypt');
-    if (key === undefined) throw new Error(`key material ${materialId} is missing from the ${this.name} provider`);
+    const key = await this.#callKey(materialId, r.blobVersion, r.salt, 'encrypt');
+    if (key === undefined) {
+      const held = this.#keys.get(materialId);
+      if (held?.spec === 'SYMMETRIC_DEFAULT' && !('key' in held) && !('spki' in held)) {
+        throw new UnsupportedOperationException({
+          message: 'This key material was stored before ciphertext blob format v2 and can only decrypt: import the same key material again, or ReEncrypt under another key.',
+        });
+      }
+      throw new Error(`key material ${materialId} is missing from the ${this.name} provider`);
+    }
     const params: AesGcmParams = { name: 'AES-GCM', iv: r.nonce as BufferSource, additionalData: r.aad as BufferSource, tagLength: 128 };
     return new Uint8Array(await this.#subtle.encrypt(params, key, r.plaintext as BufferSource));
   }
 
   async open(materialId: string, r: OpenRequest): Promise<Uint8Array | undefined> {
     if (r.sealed.length < 16) return undefined;
-    const key = await this.#callKey(materialId, r.salt, 'decrypt');
+    const key = await this.#callKey(materialId, r.blobVersion, r.salt, 'decrypt');
     if (key === undefined) return undefined;
     const params: AesGcmParams = { name: 'AES-GCM', iv: r.nonce as BufferSource, additionalData: r.aad as BufferSource, tagLength: 128 };
     try {
@@ -193,12 +226,18 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return material;
   }
 
-  /** This call's AES-256-GCM key: HMAC-SHA256(material, label || salt || 1), imported non-extractable. */
-  async #callKey(materialId: string, salt: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey | undefined> {
+  /**
+   * This call's AES-256-GCM key, imported non-extractable (crypto/call-key.ts): v2 HMAC-SHA256(PRK,
+   * salt || 1), v1 HMAC-SHA256(material, label || salt || 1). `undefined` when this material cannot.
+   */
+  async #callKey(materialId: string, blobVersion: 1 | 2, salt: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey | undefined> {
     await this.#load();
     const material = this.#keys.get(materialId);
-    if (material === undefined || material.spec !== 'SYMMETRIC_DEFAULT' || !('key' in material)) return undefined;
-    const raw = new Uint8Array(await this.#subtle.sign('HMAC', material.key, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE) as BufferSource));
+    if (material === undefined || material.spec !== 'SYMMETRIC_DEFAULT' || 'spki' in material) return undefined;
+    const hmacKey = blobVersion === 2 ? ('key' in material ? material.key : undefined) : material.v1;
+    if (hmacKey === undefined) return undefined;
+    const message = blobVersion === 2 ? concatBytes(salt, BLOCK_ONE) : concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE);
+    const raw = new Uint8Array(await this.#subtle.sign('HMAC', hmacKey, message as BufferSource));
     try {
       return await this.#subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [usage]);
     } finally {
@@ -254,10 +293,23 @@ function request<T>(r: IDBRequest): Promise<T> {
 }
 
 function openDb(name: string): Promise<IDBDatabase> {
-  const open = indexedDB.open(name, 1);
-  open.onupgradeneeded = () => {
-    open.result.createObjectStore(RECORDS);
-    open.result.createObjectStore(KEYS, { keyPath: 'id' });
+  const open = indexedDB.open(name, DB_VERSION);
+  open.onupgradeneeded = (event) => {
+    if (event.oldVersion < 1) {
+      open.result.createObjectStore(RECORDS);
+      open.result.createObjectStore(KEYS, { keyPath: 'id' });
+      return;
+    }
+    // Version 1 (before blob v2) held SYMMETRIC_DEFAULT material itself as `key`: it is v1's key.
+    if (event.oldVersion === 1) {
+      open.transaction!.objectStore(KEYS).openCursor().onsuccess = (e) => {
+        const cursor = (e.target as IDBRequest<IDBCursorWithValue | null>).result;
+        if (cursor === null) return;
+        const held = cursor.value as { id: string; spec: KeySpec; key?: CryptoKey };
+        if (held.spec === 'SYMMETRIC_DEFAULT' && held.key !== undefined) cursor.update({ id: held.id, spec: held.spec, v1: held.key });
+        cursor.continue();
+      };
+    }
   };
   return request<IDBDatabase>(open);
 }

@@ -1,7 +1,7 @@
 // Imported key material (BYOK): CreateKey Origin EXTERNAL, GetParametersForImport,
 // ImportKeyMaterial, DeleteImportedKeyMaterial — material wrapped as a user wraps it, with
 // node:crypto (RSA-OAEP, and RSA-OAEP of an AES key + AES key wrap with padding, RFC 5649).
-import { constants, createCipheriv, createHmac, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createHmac, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import {
   CreateKeyCommand,
   DecryptCommand,
@@ -444,5 +444,135 @@ describe('KeyMaterialId and ImportType', () => {
     const hmacKey = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     await rejects(() => call(hmacKey.keyId, { ImportType: 'EXISTING_KEY_MATERIAL' }), 'ValidationException');
     await rejects(() => call(hmacKey.keyId, { KeyMaterialId: someId }), 'ValidationException');
+  });
+});
+
+/**
+ * Issue 18 §3, "the same bytes in two key types": a blob's per-call AES key was
+ * HMAC-SHA256(material, label ‖ salt ‖ 0x01), exactly GenerateMac's answer for that message under an
+ * HMAC_256 key holding the same material. These tests run that attack end to end.
+ */
+describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
+  const V1_LABEL = utf8('kmsbox/v1 ciphertext blob key');
+  const plaintext = utf8('only for holders of kms:Decrypt');
+  const context = { purpose: 'payroll' };
+
+  /** The attack: GenerateMac on the HMAC key with the message a derivation feeds to HMAC(material, ·), then AES-GCM offline. */
+  async function offlineDecrypt(kms: Kms, hmacKeyId: string, blob: Uint8Array): Promise<Array<string | undefined>> {
+    const header = blob.subarray(0, 48);
+    const salt = blob.subarray(20, 36);
+    const aad = Buffer.concat([header, Buffer.from([0, 0, 0, 1, 0, 0, 0, 7]), Buffer.from('purpose'), Buffer.from([0, 0, 0, 7]), Buffer.from('payroll')]);
+    // v1's message (label ‖ salt ‖ 1), and what a derivation keyed by the material without the label would use.
+    const messages = [Buffer.concat([V1_LABEL, salt, Buffer.from([1])]), Buffer.concat([salt, Buffer.from([1])])];
+    const out: Array<string | undefined> = [];
+    for (const message of messages) {
+      const { Mac } = await kms.generateMac({ KeyId: hmacKeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' });
+      const d = createDecipheriv('aes-256-gcm', Mac!, blob.subarray(36, 48));
+      d.setAAD(aad);
+      d.setAuthTag(blob.subarray(blob.length - 16));
+      try {
+        out.push(Buffer.concat([d.update(blob.subarray(48, blob.length - 16)), d.final()]).toString());
+      } catch {
+        out.push(undefined);
+      }
+    }
+    return out;
+  }
+
+  it.each([
+    ['SYMMETRIC_DEFAULT first', false],
+    ['HMAC_256 first', true],
+  ])('%s: the second import is IncorrectKeyMaterialException, in another account and region too', async (_, hmacFirst) => {
+    const { kms } = setup();
+    const material = randomBytes(32);
+    const other = kms.withAccount('444455556666').withRegion('eu-west-1');
+    const symmetric = { kms, ...(await externalKey(kms)) };
+    const mac = { kms: other, ...(await externalKey(other, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })) };
+    const [first, second] = hmacFirst ? [mac, symmetric] : [symmetric, mac];
+    await importMaterial(first.kms, first.keyId, material);
+    await rejects(() => importMaterial(second.kms, second.keyId, material), 'IncorrectKeyMaterialException', 'This key material is already imported into a KMS key of another key spec; kmsbox does not let the same key material serve two kinds of key.');
+    expect((await second.kms.describeKey({ KeyId: second.keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
+    // Other material is accepted, and the same material in a second key of the same spec still is.
+    await importMaterial(second.kms, second.keyId, randomBytes(32));
+    const third = await externalKey(first.kms, hmacFirst ? { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' } : {});
+    await importMaterial(first.kms, third.keyId, material);
+  });
+
+  it('material that differs only by trailing zero bytes is the same HMAC key (RFC 2104 pads with zeros): refused too', async () => {
+    const { kms } = setup();
+    const material = randomBytes(32);
+    material[31] = 0x5a; // non-zero last byte: all 32 bytes count
+    const symmetric = await externalKey(kms);
+    await importMaterial(kms, symmetric.keyId, material);
+    const refusal = /already imported into a KMS key of another key spec/;
+    for (const [spec, padded] of [
+      ['HMAC_256', Buffer.concat([material, Buffer.alloc(1)])],
+      ['HMAC_256', Buffer.concat([material, Buffer.alloc(32)])],
+      ['HMAC_224', Buffer.concat([material, Buffer.alloc(20)])],
+      ['HMAC_384', Buffer.concat([material, Buffer.alloc(16)])],
+      ['HMAC_512', Buffer.concat([material, Buffer.alloc(96)])],
+    ] as const) {
+      const k = await externalKey(kms, { KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' });
+      await rejects(() => importMaterial(kms, k.keyId, padded, { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }), 'IncorrectKeyMaterialException', refusal);
+    }
+    // A non-zero byte after it, or a byte less, is other material.
+    const ok = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await importMaterial(kms, ok.keyId, Buffer.concat([material, Buffer.from([1])]));
+    const shorter = await externalKey(kms, { KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await importMaterial(kms, shorter.keyId, material.subarray(0, 31));
+  });
+
+  it('a SYMMETRIC_DEFAULT import is refused when an HMAC key holds the material with zero bytes added, and when its own material ends in zeros', async () => {
+    const { kms } = setup();
+    const material = Buffer.concat([randomBytes(28), Buffer.from([7, 0, 0, 0])]);
+    const mac = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await importMaterial(kms, mac.keyId, Buffer.concat([material, Buffer.alloc(9)]));
+    const symmetric = await externalKey(kms);
+    await rejects(() => importMaterial(kms, symmetric.keyId, material), 'IncorrectKeyMaterialException', /another key spec/);
+    // An HMAC_224 key holding the 29-byte core (zeros dropped) is the same key too, for another key spec.
+    const kms2 = setup().kms;
+    const m224 = await externalKey(kms2, { KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await importMaterial(kms2, m224.keyId, material.subarray(0, 29));
+    const s2 = await externalKey(kms2);
+    await rejects(() => importMaterial(kms2, s2.keyId, material), 'IncorrectKeyMaterialException', /another key spec/);
+  });
+
+  it('two imports of the same material into keys of two specs at once: exactly one succeeds', async () => {
+    const { kms } = setup();
+    const material = randomBytes(32);
+    const symmetric = await externalKey(kms);
+    const mac = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    const wrapped = await Promise.all(
+      [symmetric, mac].map(async (k) => {
+        const p = await kms.getParametersForImport({ KeyId: k.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+        return { KeyId: k.keyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, 'RSAES_OAEP_SHA_256', material) };
+      }),
+    );
+    const results = await Promise.allSettled(wrapped.map((w) => kms.importKeyMaterial(w)));
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((failed.reason as Error).name).toBe('IncorrectKeyMaterialException');
+    const states = await Promise.all([symmetric, mac].map(async (k) => (await kms.describeKey({ KeyId: k.keyId })).KeyMetadata!.KeyState));
+    expect(states.sort()).toEqual(['Enabled', 'PendingImport']);
+  });
+
+  it('GenerateMac on the HMAC key does not give the per-call key of a blob (forced pairing, as a store from before the check holds)', async () => {
+    const { kms } = setup();
+    const material = randomBytes(32);
+    const symmetric = await externalKey(kms);
+    await importMaterial(kms, symmetric.keyId, material);
+    const mac = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    // The check refuses this pairing; a store written before it existed may hold one anyway.
+    const id = 'f'.repeat(64);
+    await kms.provider.importMaterial('HMAC_256', material, id);
+    await kms.provider.update((s) => {
+      const k = s.keys[mac.arn]!;
+      k.materials.push({ id, createdAt: START.getTime() });
+      k.imported = { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
+      k.state = 'Enabled';
+    });
+    const { CiphertextBlob } = await kms.encrypt({ KeyId: symmetric.keyId, Plaintext: plaintext, EncryptionContext: context });
+    expect(await offlineDecrypt(kms, mac.keyId, CiphertextBlob!)).toEqual([undefined, undefined]);
+    expect(new TextDecoder().decode((await kms.decrypt({ CiphertextBlob, EncryptionContext: context })).Plaintext)).toBe('only for holders of kms:Decrypt');
   });
 });

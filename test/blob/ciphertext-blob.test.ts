@@ -1,6 +1,7 @@
 /**
- * The KMS ciphertext blob, format v1 (src/blob/ciphertext-blob.ts, DESIGN §7): exact header
- * layout, round trips, sizes, and every malformed input → InvalidCiphertextException.
+ * The KMS ciphertext blob, format v2 (src/blob/ciphertext-blob.ts, DESIGN §7): exact header
+ * layout, round trips, sizes, and every malformed input → InvalidCiphertextException. v1 blobs
+ * and the v2 derivation: blob-v2.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -32,6 +33,7 @@ const keyIdArb = fc
   .map(([mrk, b]) => (mrk ? `mrk-${hex(b)}` : uuidFromBytes(b)));
 
 const headerArb: fc.Arbitrary<BlobHeader> = fc.record({
+  blobVersion: fc.constantFrom(1 as const, 2 as const),
   keyId: keyIdArb,
   version: fc.integer({ min: 0, max: 0xffff }),
   salt: fc.uint8Array({ minLength: SALT_BYTES, maxLength: SALT_BYTES }),
@@ -54,8 +56,8 @@ function expectInvalid(f: () => unknown): void {
 }
 
 describe('constants', () => {
-  test('v1: 48-byte header, 16-byte salt, 12-byte nonce, 16-byte tag', () => {
-    expect(BLOB_VERSION).toBe(1);
+  test('v2: 48-byte header, 16-byte salt, 12-byte nonce, 16-byte tag', () => {
+    expect(BLOB_VERSION).toBe(2);
     expect(SALT_BYTES).toBe(16);
     expect(NONCE_BYTES).toBe(12);
     expect(TAG_BYTES).toBe(16);
@@ -65,7 +67,7 @@ describe('constants', () => {
 });
 
 describe('header layout', () => {
-  test('UUID key id: version 0x01, form 0x00, 16 id bytes, u16 BE material version, salt, nonce', () => {
+  test('UUID key id: version 0x02, form 0x00, 16 id bytes, u16 BE material version, salt, nonce', () => {
     const header = encodeHeader({
       keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
       version: 0x0102,
@@ -74,7 +76,7 @@ describe('header layout', () => {
     });
     expect(header.length).toBe(48);
     expect(hex(header)).toBe(
-      '01' + // format version
+      '02' + // format version
         '00' + // key id form: UUID
         '1234abcd12ab34cd56ef1234567890ab' + // the 16 bytes of the UUID
         '0102' + // material version 258, big-endian
@@ -91,7 +93,7 @@ describe('header layout', () => {
       nonce: new Uint8Array(12).fill(0xff),
     });
     expect(hex(header)).toBe(
-      '01' + '01' + '0123456789abcdef0123456789abcdef' + 'fffe' + '00'.repeat(16) + 'ff'.repeat(12),
+      '02' + '01' + '0123456789abcdef0123456789abcdef' + 'fffe' + '00'.repeat(16) + 'ff'.repeat(12),
     );
   });
 
@@ -115,7 +117,7 @@ describe('header layout', () => {
     const { KeyMetadata } = await kms.createKey({});
     const id = KeyMetadata!.KeyId!;
     const first = (await kms.encrypt({ KeyId: id, Plaintext: seq(0, 10) })).CiphertextBlob!;
-    expect(first[0]).toBe(0x01);
+    expect(first[0]).toBe(0x02);
     expect(first[1]).toBe(0x00);
     expect(hex(first.subarray(2, 18))).toBe(id.replaceAll('-', ''));
     expect(hex(first.subarray(18, 20))).toBe('0000');
@@ -158,6 +160,7 @@ describe('round trip', () => {
       fc.property(headerArb, fc.uint8Array({ minLength: TAG_BYTES, maxLength: 300 }), (h, sealed) => {
         const header = encodeHeader(h);
         const d = decodeBlob(encodeBlob(header, sealed));
+        expect(d.blobVersion).toBe(h.blobVersion);
         expect(d.keyId).toBe(h.keyId);
         expect(d.version).toBe(h.version);
         expect(hex(d.salt)).toBe(hex(h.salt));
@@ -171,8 +174,8 @@ describe('round trip', () => {
 
   test('encode(decode(blob)) = blob for every well-formed blob (property)', () => {
     const wellFormed = fc
-      .tuple(fc.constantFrom(0, 1), fc.uint8Array({ minLength: HEADER_BYTES - 2 + TAG_BYTES, maxLength: 400 }))
-      .map(([form, rest]) => Uint8Array.from([BLOB_VERSION, form, ...rest]));
+      .tuple(fc.constantFrom(1, 2), fc.constantFrom(0, 1), fc.uint8Array({ minLength: HEADER_BYTES - 2 + TAG_BYTES, maxLength: 400 }))
+      .map(([version, form, rest]) => Uint8Array.from([version, form, ...rest]));
     fc.assert(
       fc.property(wellFormed, (blob) => {
         const d = decodeBlob(blob);
@@ -236,9 +239,9 @@ describe('malformed input → InvalidCiphertextException', () => {
     for (let n = 0; n < HEADER_BYTES + TAG_BYTES; n++) expectInvalid(() => decodeBlob(good.subarray(0, n)));
   });
 
-  test('every version byte other than 0x01', () => {
+  test('every version byte other than 0x01 and 0x02', () => {
     for (let v = 0; v < 256; v++) {
-      if (v === BLOB_VERSION) continue;
+      if (v === 1 || v === 2) continue;
       const blob = good.slice();
       blob[0] = v;
       expectInvalid(() => decodeBlob(blob));
@@ -260,7 +263,7 @@ describe('malformed input → InvalidCiphertextException', () => {
     );
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 255 }).filter((v) => v !== 1),
+        fc.integer({ min: 0, max: 255 }).filter((v) => v !== 1 && v !== 2),
         fc.uint8Array({ minLength: 63, maxLength: 200 }),
         (v, rest) => expectInvalid(() => decodeBlob(Uint8Array.from([v, ...rest]))),
       ),

@@ -13,6 +13,10 @@ import { Kms } from 'kmsbox';
 import { startServer, type RunningServer } from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
 
+// Each CLI spawn takes seconds on a loaded machine (and a passphrase store runs scrypt on each): a
+// bound for a hang, never a measure of speed.
+const CLI_TEST_TIMEOUT = 600_000;
+
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 const KMSBOX = `node --import ${pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href} ${join(root, 'src/cli.ts')}`;
@@ -53,7 +57,7 @@ describe('kmsbox <verb>: --output and --query are checked before the request is 
     const store = await sh('$KMSBOX create-key --store s.kmsbox --root-key-file root.key --output table');
     expect(store.code).toBe(252);
     expect(existsSync(join(dir, 's.kmsbox'))).toBe(false);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('refuses a --query it cannot evaluate before sending, and still takes field paths', async () => {
     const before = await keyCount();
@@ -64,7 +68,7 @@ describe('kmsbox <verb>: --output and --query are checked before the request is 
     const ok = await sh(`$KMSBOX create-key --endpoint-url ${server.url} --query KeyMetadata.KeyState --output text`);
     expect([ok.code, ok.stdout]).toEqual([0, 'Enabled\n']);
     expect(await keyCount()).toBe(before + 1);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 });
 
 describe('kmsbox <verb> --endpoint-url: the region', () => {
@@ -81,13 +85,13 @@ describe('kmsbox <verb> --endpoint-url: the region', () => {
     expect(await arn('--region us-west-2', { AWS_REGION: 'ap-south-1' })).toMatch(/^arn:aws:kms:us-west-2:/);
     expect(await arn('')).toMatch(/^arn:aws:kms:us-east-1:/);
     expect((await kms.withRegion('eu-west-1').listKeys({})).Keys!.length).toBe(1);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('the same precedence on a key-store file', async () => {
     const env = { KMSBOX_STORE: join(dir, 'region.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
     const r = await sh('$KMSBOX create-key --query KeyMetadata.Arn --output text', { ...env, AWS_DEFAULT_REGION: 'eu-central-1' });
     expect(r.stdout).toMatch(/^arn:aws:kms:eu-central-1:/);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('sends a SigV4-shaped Authorization header whose scope is the region, with nothing secret', async () => {
     const seen: IncomingHttpHeaders[] = [];
@@ -108,7 +112,7 @@ describe('kmsbox <verb> --endpoint-url: the region', () => {
     } finally {
       capture.close();
     }
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 });
 
 describe('kmsbox <verb>: clear errors and exit codes', () => {
@@ -117,7 +121,7 @@ describe('kmsbox <verb>: clear errors and exit codes', () => {
     expect(r.code).toBe(252);
     expect(r.stderr).toMatch(/^kmsbox: Error parsing parameter '--plaintext': Unable to load paramfile fileb:\/\/nope\.txt: No such file or directory/);
     expect(r.stderr).not.toMatch(/ENOENT|SyntaxError|TypeError/);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('bad JSON in --encryption-context (and other JSON arguments) is a usage error (252)', async () => {
     const r = await sh(`$KMSBOX encrypt --endpoint-url ${server.url} --key-id alias/x --plaintext aGk= --encryption-context '{"app":'`);
@@ -128,7 +132,7 @@ describe('kmsbox <verb>: clear errors and exit codes', () => {
     expect([pair.code, pair.stderr]).toEqual([252, expect.stringContaining("Error parsing parameter '--encryption-context': expected key=value in 'app'")]);
     const tags = await sh(`$KMSBOX create-key --endpoint-url ${server.url} --tags '[{"TagKey":'`);
     expect([tags.code, tags.stderr]).toEqual([252, expect.stringContaining("Error parsing parameter '--tags': Invalid JSON")]);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('an unreachable endpoint exits 255 with "Could not connect"; a malformed one is a usage error', async () => {
     const gone = await startServer(new Kms());
@@ -140,5 +144,5 @@ describe('kmsbox <verb>: clear errors and exit codes', () => {
     expect(r.stderr).not.toMatch(/TypeError|fetch failed/);
     const bad = await sh('$KMSBOX list-keys --endpoint-url localhost:4000');
     expect([bad.code, bad.stderr]).toEqual([252, expect.stringContaining('Bad value for --endpoint-url')]);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 });

@@ -11,6 +11,10 @@ import { Kms } from 'kmsbox';
 import { startServer, type RunningServer } from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
 
+// Each CLI spawn takes seconds on a loaded machine (and a passphrase store runs scrypt on each): a
+// bound for a hang, never a measure of speed.
+const CLI_TEST_TIMEOUT = 600_000;
+
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 // tsx by absolute path: the commands run in a temp directory, outside this package.
@@ -51,14 +55,14 @@ describe('kmsbox <verb>', () => {
     expect(aliases.stderr).toContain('AccessDeniedException');
     const ok = await sh('$KMSBOX list-aliases --store cli.kmsbox --query Aliases --output json', { KMSBOX_PASSPHRASE: 'pp' });
     expect(JSON.parse(ok.stdout).map((a: { AliasName: string }) => a.AliasName)).toEqual(['alias/myapp-key']);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('runs the seed flow against a server with --endpoint-url', async () => {
     const r = await sh(SEED, { KMSBOX_ENDPOINT_URL: server.url });
     expect([r.code, r.stdout, r.stderr]).toEqual([0, 'MySecretPassword123', '']);
     const keys = await sh(`$KMSBOX list-keys --endpoint-url ${server.url} --output text`);
     expect(keys.stdout).toMatch(/^False\nKEYS\t[0-9a-f-]{36}\tarn:aws:kms:us-east-1:111122223333:key\//);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('replicate-key and update-primary-region, on a key-store file and against a server', async () => {
     const script = `
@@ -81,7 +85,7 @@ describe('kmsbox <verb>', () => {
     }
     const missing = await sh('$KMSBOX replicate-key --key-id mrk-00000000000000000000000000000000', { KMSBOX_ENDPOINT_URL: server.url });
     expect([missing.code, missing.stderr.includes('--replica-region')]).toEqual([252, true]);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('get-parameters-for-import, import-key-material (OpenSSL-wrapped, as AWS documents) and delete-imported-key-material', async () => {
     const script = `
@@ -108,7 +112,7 @@ describe('kmsbox <verb>', () => {
     }
     const bad = await sh('$KMSBOX import-key-material --key-id k --import-token AA== --encrypted-key-material AA== --valid-to someday', { KMSBOX_ENDPOINT_URL: server.url });
     expect([bad.code, bad.stderr.includes('--valid-to')]).toEqual([252, true]);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('prints AWS errors as the AWS CLI does, with its exit codes', async () => {
     const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
@@ -124,7 +128,7 @@ describe('kmsbox <verb>', () => {
     expect([unknown.code, unknown.stderr.includes('unknown option --colour')]).toEqual([252, true]);
     const dry = await sh(`$KMSBOX enable-key --key-id ${id} && $KMSBOX generate-data-key --key-id ${id} --key-spec AES_256 --dry-run`, env);
     expect(dry.stderr).toContain('(DryRunOperationException)');
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('grants and key policies on a key-store file: they persist between commands', async () => {
     const env = { KMSBOX_STORE: join(dir, 'grants.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
@@ -137,7 +141,7 @@ describe('kmsbox <verb>', () => {
     expect(policy.Id).toBe('key-default-1');
     const locked = await sh(`$KMSBOX put-key-policy --key-id ${id} --policy '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:*","Resource":"*"}]}'`, env);
     expect([locked.code, locked.stderr]).toEqual([254, expect.stringContaining('The new key policy will not allow you to update the key policy in the future.')]);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 
   it('takes the AWS CLI shorthand for tags, lists them as text, and explains each verb', async () => {
     const env = { KMSBOX_STORE: join(dir, 'tags.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
@@ -149,5 +153,5 @@ describe('kmsbox <verb>', () => {
     expect(help.stdout).toContain('--key-id <value>');
     expect(help.stdout).toContain('--plaintext <base64 | fileb://FILE>');
     expect(help.stdout).toContain('create-key, decrypt');
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT);
 });

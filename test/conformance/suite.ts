@@ -29,6 +29,10 @@ import {
   type SealRequest,
   type StoreState,
 } from 'kmsbox';
+import { gcm as nobleGcm } from '@noble/ciphers/aes.js';
+import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import blobGolden from '../vectors/blob/golden.json' with { type: 'json' };
 import { decodeBlob } from '../../src/blob/ciphertext-blob.js';
 import { canonicalContext } from '../../src/blob/encryption-context.js';
 
@@ -57,16 +61,17 @@ function flipBit(b: Uint8Array, bit: number): Uint8Array {
 
 // The suite runs in Node and in a browser: no Buffer, and util.inspect only where Node has it.
 const hex = toHex;
+const fromHex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (byte) => parseInt(byte, 16));
 const nodeUtil = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node
   ? ((await import('node:util')) as typeof import('node:util'))
   : undefined;
 
 function sealRequest(seed: number, plaintext: Uint8Array = bytes(37, seed + 7)): SealRequest {
-  return { salt: bytes(16, seed), nonce: bytes(12, seed + 1), plaintext, aad: bytes(20, seed + 2) };
+  return { blobVersion: 2, salt: bytes(16, seed), nonce: bytes(12, seed + 1), plaintext, aad: bytes(20, seed + 2) };
 }
 
 function openRequest(r: SealRequest, sealed: Uint8Array): OpenRequest {
-  return { salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
+  return { blobVersion: r.blobVersion, salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
 }
 
 /** `open` must resolve `undefined`: it neither throws nor releases bytes. */
@@ -81,7 +86,7 @@ function blobOpenRequest(blob: Uint8Array, context?: Record<string, string>): Op
   const aad = new Uint8Array(d.header.length + ctx.length);
   aad.set(d.header, 0);
   aad.set(ctx, d.header.length);
-  return { salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad };
+  return { blobVersion: d.blobVersion, salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad };
 }
 
 function snapshot(state: Readonly<StoreState>): unknown {
@@ -388,7 +393,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
     });
 
     describe('imported material (importMaterial, and BYOK through the Kms)', () => {
-      const sealRequest = (): SealRequest => ({ salt: rand(32), nonce: rand(12), plaintext: rand(40), aad: rand(7) });
+      const sealRequest = (): SealRequest => ({ blobVersion: 2, salt: rand(32), nonce: rand(12), plaintext: rand(40), aad: rand(7) });
       function rand(n: number): Uint8Array {
         return globalThis.crypto.getRandomValues(new Uint8Array(n));
       }
@@ -402,7 +407,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         await p.importMaterial('SYMMETRIC_DEFAULT', rand(32), other!);
         const r = sealRequest();
         const sealed = await p.seal(a!, r);
-        const open = { salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
+        const open = { blobVersion: r.blobVersion, salt: r.salt, nonce: r.nonce, sealed, aad: r.aad };
         expect(await p.open(b!, open)).toEqual(r.plaintext);
         expect(await p.open(other!, open)).toBeUndefined();
         // The provider keeps its own copy: wiping the caller's buffer changes nothing.
@@ -411,6 +416,26 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         await p.destroyMaterial([a!]);
         expect(await p.open(a!, open)).toBeUndefined();
         expect(await p.open(b!, open)).toEqual(r.plaintext);
+      });
+
+      test('blob formats: opens the golden v1 and v2 blobs (test/vectors/blob); seals v2 as HKDF-SHA256 of the material computes it', async () => {
+        const p = await makeProvider();
+        for (const v of blobGolden.vectors) {
+          const id = toHex(rand(32));
+          await p.importMaterial('SYMMETRIC_DEFAULT', fromHex(v.material), id);
+          const d = decodeBlob(fromHex(v.blob));
+          const aad = canonicalContext(v.context as Record<string, string>, d.header);
+          const request = { blobVersion: d.blobVersion, salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad };
+          expect(toHex((await p.open(id, request))!), v.name).toBe(v.plaintext);
+          expect(await p.open(id, { ...request, blobVersion: d.blobVersion === 1 ? 2 : 1 }), v.name).toBeUndefined();
+        }
+        // An independent v2 (noble's HKDF and AES-GCM) of what the provider seals.
+        const material = rand(32);
+        const id = toHex(rand(32));
+        await p.importMaterial('SYMMETRIC_DEFAULT', material, id);
+        const r = sealRequest();
+        const key = nobleHkdf(nobleSha256, material, new TextEncoder().encode('kmsbox/v2 ciphertext blob key extract'), r.salt, 32);
+        expect(toHex(await p.seal(id, r))).toBe(toHex(nobleGcm(key, r.nonce, r.aad).encrypt(r.plaintext)));
       });
 
       test('Origin EXTERNAL end to end: wrap with the RSA-OAEP public key, import, encrypt, delete, re-import, decrypt', async () => {

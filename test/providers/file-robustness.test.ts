@@ -50,9 +50,9 @@ describe('FileProvider lock', () => {
     const store = newStore();
     mkdirSync(join(store.dir, 'store'), { recursive: true });
     writeFileSync(`${store.path}.lock`, `${process.pid} ${Date.now()}`);
-    const t = Date.now();
-    await new Kms({ provider: new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, lockTimeoutMs: 3000 }) }).createKey();
-    expect(Date.now() - t).toBeLessThan(1500);
+    // The lock is fresh (stale by age only after 30 s) and the provider gives up after 10 s: success
+    // means it was taken over for its owner, not waited out (no assertion on elapsed time).
+    await new Kms({ provider: new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, lockTimeoutMs: 10_000 }) }).createKey();
     expect(existsSync(`${store.path}.lock`)).toBe(false);
   });
 
@@ -71,10 +71,9 @@ describe('FileProvider lock', () => {
     const store = newStore();
     mkdirSync(join(store.dir, 'store'), { recursive: true });
     writeFileSync(`${store.path}.lock`, `${DEAD_PID} ${Date.now()}`);
-    const t = Date.now();
+    // Fresh by age (30 s) and the default lock timeout is 10 s: success means the dead owner was seen.
     await new Kms({ provider: store.open() }).createKey();
-    expect(Date.now() - t).toBeLessThan(1500);
-    expect(readdirSync(join(store.dir, 'store')).sort()).toEqual(['keys.kmsbox', 'keys.kmsbox.bak']);
+    expect(readdirSync(join(store.dir, 'store')).sort()).toEqual(['keys.kmsbox', 'keys.kmsbox.bak', 'keys.kmsbox.hwm']);
   });
 });
 
@@ -121,7 +120,7 @@ describe('FileProvider stale-lock takeover across processes', () => {
     const listed = (await new Kms({ provider: store.open() }).listKeys({ Limit: 1000 })).Keys!.map((k) => k.KeyId);
     expect(reported.filter((id) => !listed.includes(id))).toEqual([]);
     expect(listed.length).toBe(P * ROUNDS + 1);
-  }, 20_000);
+  }, 120_000); // the outcome does not depend on the rounds' timing; on a loaded machine they just run late
 });
 
 describe('FileProvider file names', () => {

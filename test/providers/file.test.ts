@@ -1,5 +1,4 @@
 // FileProvider: the conformance suite, plus what only a file store has to show.
-import { createDecipheriv } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { FileProvider } from 'kmsbox/node';
 import { describeProviderConformance } from '../conformance/suite.js';
 import { newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
+import { openStoreFile, parseStoreFile } from '../../src/providers/store-file.js';
 
 describeProviderConformance('FileProvider', () => newStore().open());
 
@@ -15,12 +15,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** Opens the store file with its root key, as only the key's holder can: the decrypted payload. */
 function decryptStore(path: string, rootKey: Buffer): string {
-  const f = JSON.parse(readFileSync(path, 'utf8'));
-  const sealed = Buffer.from(f.payload, 'base64');
-  const d = createDecipheriv('aes-256-gcm', rootKey, Buffer.from(f.nonce, 'base64'));
-  d.setAAD(Buffer.from(JSON.stringify([f.format, f.version, f.kdf, f.check, f.generation])));
-  d.setAuthTag(sealed.subarray(sealed.length - 16));
-  return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]).toString('utf8');
+  return openStoreFile(rootKey, parseStoreFile(readFileSync(path, 'utf8'))).toString('utf8');
 }
 
 describe('FileProvider', () => {

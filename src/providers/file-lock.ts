@@ -1,0 +1,196 @@
+/// <reference types="node" />
+/**
+ * The FileProvider's inter-process lock (Node): `<file>.lock` created exclusively, holding
+ * `<pid> <ms>`. A lock whose owner died, older than 30 s, or carrying our pid but not held by
+ * this process, is stale and taken over atomically (see breakStaleLock). Whoever takes the lock
+ * also removes temp files that killed writers left (removeOrphanTempFiles).
+ */
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { KMSInternalException } from '../errors.js';
+import { tempFilePid, tempPath, tempPrefix, writeAll } from './atomic-write.js';
+
+const STALE_LOCK_MS = 30_000;
+const EMPTY_LOCK_GRACE_MS = 1000;
+/** A break lock is held for a few system calls only: one this old was left by a dead process. */
+const STALE_BREAK_LOCK_MS = 5000;
+/**
+ * The lock files this process holds now (resolved paths), shared by every FileProvider in the
+ * process (and every copy of this module): a lock carrying our own pid that is not in here was
+ * left by an earlier process with the same pid (a restarted container) and is stale.
+ */
+export const HELD_LOCKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('kmsbox.file-provider.held-locks')] ??= new Set<string>()) as Set<string>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Takes the lock of the store at `path`, waiting up to `timeoutMs` for another process; returns
+ * the function that releases it. `alsoClean`: another file of the store (its high-water mark)
+ * whose orphan temp files are removed with the store's.
+ */
+export async function lockStore(path: string, timeoutMs: number, alsoClean?: string): Promise<() => void> {
+  const lockPath = `${path}.lock`;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const mine = createLockFile(lockPath);
+    if (mine !== undefined) {
+      HELD_LOCKS.add(resolve(lockPath));
+      try {
+        removeOrphanTempFiles(path);
+        if (alsoClean !== undefined) removeOrphanTempFiles(alsoClean, ['']);
+      } catch {
+        // housekeeping only
+      }
+      return () => releaseLockFile(lockPath, mine);
+    }
+    if (breakStaleLock(lockPath)) continue;
+    if (Date.now() > deadline) {
+      throw new KMSInternalException({ message: `Key store ${path} is locked by another process (${lockPath}).` });
+    }
+    await sleep(Math.min(50, 1 + attempt));
+  }
+}
+
+function pidIsDead(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Temp files of writers killed mid-write, for `path` + each suffix (the store, its `.bak` and its
+ * lock; or the high-water mark): removed under the lock when their writer is dead, or is this
+ * process (holding the lock, it writes none now). With the store, also the names of earlier
+ * versions (`.<name>[.bak].<pid>.<rand>.tmp`).
+ */
+function removeOrphanTempFiles(path: string, suffixes: readonly string[] = ['', '.bak', '.lock']): void {
+  const dir = dirname(path);
+  const prefixes = suffixes.map((suffix) => tempPrefix(`${path}${suffix}`));
+  const legacy = suffixes.includes('.bak') ? `.${basename(path)}.` : undefined;
+  for (const name of readdirSync(dir)) {
+    let pid: number | undefined;
+    for (const prefix of prefixes) pid ??= tempFilePid(prefix, name);
+    if (pid !== undefined) {
+      if (pid === process.pid || pidIsDead(pid)) rmSync(join(dir, name), { force: true });
+      continue;
+    }
+    const old = legacy !== undefined && name.startsWith(legacy) ? /\.(\d+)\.[\w-]+\.tmp$/.exec(name)?.[1] : undefined;
+    if (old !== undefined && Number(old) !== process.pid && pidIsDead(Number(old))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Creates `lockPath` exclusively with `<pid> <ms>`: that content, or undefined if it exists. If
+ * writing the content fails the file is removed again (an empty lock would stall everyone).
+ */
+function createLockFile(lockPath: string): string | undefined {
+  const content = `${process.pid} ${Date.now()}`;
+  let fd: number;
+  try {
+    fd = openSync(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+  try {
+    try {
+      writeAll(fd, Buffer.from(content));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    rmSync(lockPath, { force: true });
+    throw error;
+  }
+  return content;
+}
+
+/** Removes our lock, unless it was taken over (we were too slow) and is now someone else's. */
+function releaseLockFile(lockPath: string, mine: string): void {
+  HELD_LOCKS.delete(resolve(lockPath));
+  try {
+    if (readFileSync(lockPath, 'utf8') === mine) rmSync(lockPath, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Takes a stale lock away, so that the next attempt can create a fresh one; true if the lock was
+ * stale (or gone), false to keep waiting. Takeovers are serialized by a break lock: each one
+ * re-checks the lock under it, so a late waiter that judged the old lock stale finds the fresh
+ * one and leaves it alone. The stale lock is renamed aside and removed only if it is still what
+ * was judged stale; anything else (a fresh lock created meanwhile) is put back.
+ */
+function breakStaleLock(lockPath: string): boolean {
+  if (staleLockContent(lockPath, STALE_LOCK_MS) === undefined) return false;
+  const breakPath = join(dirname(lockPath), `${tempPrefix(lockPath)}break`);
+  const mine = createLockFile(breakPath);
+  if (mine === undefined) {
+    // another process is taking over right now, or died doing so
+    const stale = staleLockContent(breakPath, STALE_BREAK_LOCK_MS);
+    if (stale !== undefined) removeIfUnchanged(breakPath, stale);
+    return false;
+  }
+  try {
+    const stale = staleLockContent(lockPath, STALE_LOCK_MS);
+    if (stale !== undefined) removeIfUnchanged(lockPath, stale);
+    return true;
+  } finally {
+    rmSync(breakPath, { force: true });
+  }
+}
+
+/** Removes `path` if it still holds `expected`: renamed aside first, checked, put back if not. */
+function removeIfUnchanged(path: string, expected: string): void {
+  const aside = tempPath(path);
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let now: string | undefined;
+    try {
+      now = readFileSync(aside, 'utf8');
+    } catch {
+      now = undefined;
+    }
+    if (now !== expected) {
+      try {
+        linkSync(aside, path); // back in place, unless yet another lock exists by now
+      } catch {
+        // EEXIST: that one stands
+      }
+    }
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/**
+ * The content of a lock that is stale, or undefined if it is live (or gone). Stale: its owner is
+ * dead; it is older than `maxAgeMs`; it carries this process's pid but this process does not hold
+ * it; or it is still empty (or garbled) a second after its creation.
+ */
+function staleLockContent(lockPath: string, maxAgeMs: number): string | undefined {
+  let content: string;
+  let mtimeMs: number;
+  try {
+    content = readFileSync(lockPath, 'utf8');
+    mtimeMs = statSync(lockPath).mtimeMs;
+  } catch {
+    return undefined; // vanished meanwhile: free now, the next attempt takes it
+  }
+  const m = /^(\d+) (\d+)$/.exec(content);
+  if (m === null) return Date.now() - mtimeMs > EMPTY_LOCK_GRACE_MS ? content : undefined;
+  const pid = Number(m[1]);
+  if (Date.now() - Number(m[2]) > maxAgeMs) return content;
+  if (pid === process.pid) return HELD_LOCKS.has(resolve(lockPath)) ? undefined : content;
+  return pid > 0 && pidIsDead(pid) ? content : undefined;
+}

@@ -1,0 +1,212 @@
+/// <reference types="node" />
+/**
+ * The key-store file format (FileProvider) and its high-water mark, parsed and checked here so
+ * that file.ts only decides what to accept. Everything read from disk is hostile until the
+ * root key has authenticated it; the only thing used before that is the KDF cost, and that is
+ * bounded first (whoever can write the file must not choose how long every opener computes).
+ *
+ * Store (JSON): { format: "kmsbox-store", version, kdf, check, generation, [storeId, hwm], nonce,
+ * payload }. `payload` is AES-256-GCM over JSON { state, materials } with the header fields as AAD.
+ * - version 1 (written until 2026-12): no store id; AAD = [format, version, kdf, check, generation].
+ * - version 2: `storeId` (16 random bytes, base64url, made with the store, never changed) and
+ *   `hwm` (a high-water mark of this store existed when this generation was written); AAD =
+ *   [format, version, kdf, check, generation, storeId, hwm]. A version-2 payload cannot be
+ *   relabelled as version 1: the AAD differs.
+ * `check` = HMAC-SHA256(rootKey, "kmsbox-store check") tells a wrong passphrase from a damaged file.
+ *
+ * High-water mark (JSON): { format: "kmsbox-hwm", version: 1, storeId, generation, nonce, mac }:
+ * the highest generation of store `storeId` written so far and that generation's nonce, MAC'd
+ * (HMAC-SHA256) under the root key, so that nobody without it can forge or raise one.
+ *
+ * The rules any store that replaces this whole-file format keeps (issue 17): a generation that
+ * only grows and a random store id, both inside what the root key authenticates; an opener
+ * remembers the highest generation and the id it saw and refuses less; a mark kept apart from
+ * the data carries them to new processes; the KDF cost is bounded before it is paid; destroying
+ * material rewrites every copy the store made.
+ */
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from '../crypto/random.js';
+
+export interface ScryptParams {
+  name: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+}
+export type KdfParams = ScryptParams | { name: 'root-key-file' };
+
+export interface StoreHeader {
+  format: 'kmsbox-store';
+  version: 1 | 2;
+  kdf: KdfParams;
+  check: string;
+  generation: number;
+  /** Version 2 only. */
+  storeId?: string;
+  /** Version 2 only: a high-water mark of this store was on disk before this generation was written. */
+  hwm?: boolean;
+}
+
+export interface StoreFile extends StoreHeader {
+  nonce: string;
+  payload: string;
+}
+
+export interface HighWaterMark {
+  storeId: string;
+  generation: number;
+  nonce: string;
+}
+
+/** What a malformed or unauthentic file is: the caller names the file and adds its own advice. */
+export class StoreFileError extends Error {}
+
+/**
+ * The scrypt costs kmsbox writes and reads: N a power of two from 2^10 to 2^18, r = 8, p = 1, so
+ * a file can make an opener spend at most 128·N·r = 256 MiB and one default-cost derivation ×2.
+ * (Default N = 2^17: OWASP's minimum, "Password Storage Cheat Sheet", scrypt.)
+ */
+export const SCRYPT_LIMITS = { minLogN: 10, maxLogN: 18, r: 8, p: 1 } as const;
+export const DEFAULT_SCRYPT_N = 2 ** 17;
+const SCRYPT_SALT_BYTES = 16;
+
+/** Why these scrypt parameters are refused, or undefined when kmsbox accepts them. */
+export function scryptParamsProblem(N: unknown, r: unknown, p: unknown): string | undefined {
+  const { minLogN, maxLogN } = SCRYPT_LIMITS;
+  const allowed = `scrypt N = 2^${minLogN} … 2^${maxLogN} (a power of two), r = ${SCRYPT_LIMITS.r}, p = ${SCRYPT_LIMITS.p}`;
+  if (typeof N !== 'number' || !Number.isInteger(N) || N < 2 ** minLogN || N > 2 ** maxLogN || (N & (N - 1)) !== 0) return `N is outside ${allowed}`;
+  if (r !== SCRYPT_LIMITS.r) return `r is outside ${allowed}`;
+  if (p !== SCRYPT_LIMITS.p) return `p is outside ${allowed}`;
+  return undefined;
+}
+
+/** The memory bound handed to scrypt: what the bounded parameters need, with room for its bookkeeping. */
+export function scryptMaxmem(params: Pick<ScryptParams, 'N' | 'r'>): number {
+  return 128 * params.N * params.r + (1 << 20);
+}
+
+export function newScryptParams(N: number = DEFAULT_SCRYPT_N): ScryptParams {
+  return { name: 'scrypt', N, r: SCRYPT_LIMITS.r, p: SCRYPT_LIMITS.p, salt: b64(randomBytes(SCRYPT_SALT_BYTES)) };
+}
+
+export function newStoreId(): string {
+  return Buffer.from(randomBytes(16)).toString('base64url');
+}
+
+export function sameKdf(a: KdfParams, b: KdfParams): boolean {
+  if (a.name === 'root-key-file' || b.name === 'root-key-file') return a.name === b.name;
+  return a.N === b.N && a.r === b.r && a.p === b.p && a.salt === b.salt;
+}
+
+export function checkValue(rootKey: Uint8Array): string {
+  return createHmac('sha256', rootKey).update('kmsbox-store check').digest('base64');
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const hasExactly = (o: Record<string, unknown>, keys: readonly string[]): boolean => Object.keys(o).length === keys.length && keys.every((k) => Object.hasOwn(o, k));
+/** Canonical base64 of exactly `bytes` bytes (what Buffer writes), so no two spellings of one value pass. */
+const isB64 = (v: unknown, bytes?: number): v is string =>
+  typeof v === 'string' && Buffer.from(v, 'base64').toString('base64') === v && (bytes === undefined || Buffer.from(v, 'base64').length === bytes);
+const STORE_ID = /^[A-Za-z0-9_-]{22}$/;
+const isGeneration = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The KDF parameters of a file, checked before anything is derived from them. */
+function parseKdf(kdf: unknown): KdfParams {
+  if (!isObject(kdf)) throw new StoreFileError('its key-derivation parameters are missing');
+  if (kdf.name === 'root-key-file' && hasExactly(kdf, ['name'])) return kdf as KdfParams;
+  if (kdf.name !== 'scrypt' || !hasExactly(kdf, ['name', 'N', 'r', 'p', 'salt'])) throw new StoreFileError('its key-derivation parameters are not ones kmsbox writes');
+  const problem = scryptParamsProblem(kdf.N, kdf.r, kdf.p);
+  if (problem !== undefined) throw new StoreFileError(`its key-derivation cost is refused (${problem})`);
+  if (!isB64(kdf.salt, SCRYPT_SALT_BYTES)) throw new StoreFileError(`its scrypt salt is not ${SCRYPT_SALT_BYTES} bytes of base64`);
+  return kdf as KdfParams;
+}
+
+/**
+ * Parses and checks the shape of a store file, without any key: every field kmsbox writes,
+ * nothing else, the KDF cost within bounds. Authentication comes after (openStoreFile).
+ */
+export function parseStoreFile(text: string): StoreFile {
+  let file: unknown;
+  try {
+    file = JSON.parse(text);
+  } catch {
+    // Never the parser's message: it quotes the file (a root key or an .env given as the store path).
+    throw new StoreFileError('it is not a readable key-store file (not JSON)');
+  }
+  if (!isObject(file) || file.format !== 'kmsbox-store' || (file.version !== 1 && file.version !== 2)) {
+    throw new StoreFileError('it is not a kmsbox key store (format/version fields missing or unknown)');
+  }
+  const fields = file.version === 1 ? ['format', 'version', 'kdf', 'check', 'generation', 'nonce', 'payload'] : ['format', 'version', 'kdf', 'check', 'generation', 'storeId', 'hwm', 'nonce', 'payload'];
+  if (!hasExactly(file, fields) || !isB64(file.check, 32) || !isGeneration(file.generation) || !isB64(file.nonce, 12) || !isB64(file.payload) || (file.version === 2 && (typeof file.storeId !== 'string' || !STORE_ID.test(file.storeId) || typeof file.hwm !== 'boolean'))) {
+    throw new StoreFileError(`it is not a kmsbox key store (fields of version ${file.version} missing or malformed)`);
+  }
+  parseKdf(file.kdf);
+  return file as unknown as StoreFile;
+}
+
+/** The AAD of a store file: its header as written (the kdf object in the file's own key order). */
+function aadOf(h: StoreHeader): Buffer {
+  const fields: unknown[] = [h.format, h.version, h.kdf, h.check, h.generation];
+  if (h.version === 2) fields.push(h.storeId, h.hwm);
+  return Buffer.from(JSON.stringify(fields));
+}
+
+/** Encrypts `plaintext` (the JSON payload) under the root key with the header as AAD. */
+export function sealStoreFile(rootKey: Uint8Array, header: StoreHeader, plaintext: Uint8Array): StoreFile {
+  const nonce = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: 16 });
+  c.setAAD(aadOf(header));
+  const sealed = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+  return { ...header, nonce: b64(nonce), payload: sealed.toString('base64') };
+}
+
+/** Whether the file's check value is this root key's (false: a wrong passphrase or root key). */
+export function checkMatches(rootKey: Uint8Array, file: StoreFile): boolean {
+  const expected = Buffer.from(checkValue(rootKey));
+  const actual = Buffer.from(file.check);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** The authenticated payload (JSON text bytes); throws StoreFileError if it fails authentication. */
+export function openStoreFile(rootKey: Uint8Array, file: StoreFile): Buffer {
+  try {
+    const sealed = Buffer.from(file.payload, 'base64');
+    if (sealed.length < 16) throw new Error('short');
+    const d = createDecipheriv('aes-256-gcm', rootKey, Buffer.from(file.nonce, 'base64'), { authTagLength: 16 });
+    d.setAAD(aadOf(file));
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]);
+  } catch {
+    throw new StoreFileError('its contents fail authentication (damaged or edited)');
+  }
+}
+
+const HWM_LABEL = 'kmsbox-store high-water mark\n';
+
+function hwmMac(rootKey: Uint8Array, m: HighWaterMark): string {
+  // A label distinct from the check value's, over the canonical fields.
+  return createHmac('sha256', rootKey).update(HWM_LABEL).update(JSON.stringify(['kmsbox-hwm', 1, m.storeId, m.generation, m.nonce])).digest('base64');
+}
+
+export function encodeHighWaterMark(rootKey: Uint8Array, m: HighWaterMark): string {
+  return JSON.stringify({ format: 'kmsbox-hwm', version: 1, storeId: m.storeId, generation: m.generation, nonce: m.nonce, mac: hwmMac(rootKey, m) });
+}
+
+/** The high-water mark in `text`, authenticated under the root key; throws StoreFileError otherwise. */
+export function decodeHighWaterMark(rootKey: Uint8Array, text: string): HighWaterMark {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    o = undefined;
+  }
+  if (!isObject(o) || o.format !== 'kmsbox-hwm' || o.version !== 1 || !hasExactly(o, ['format', 'version', 'storeId', 'generation', 'nonce', 'mac']) || typeof o.storeId !== 'string' || !STORE_ID.test(o.storeId) || !isGeneration(o.generation) || !isB64(o.nonce, 12) || !isB64(o.mac, 32)) {
+    throw new StoreFileError('it is not a kmsbox high-water mark');
+  }
+  const m: HighWaterMark = { storeId: o.storeId, generation: o.generation, nonce: o.nonce };
+  const expected = Buffer.from(hwmMac(rootKey, m), 'base64');
+  if (!timingSafeEqual(expected, Buffer.from(o.mac, 'base64'))) throw new StoreFileError('it fails authentication under this store\'s root key (edited, or another store\'s)');
+  return m;
+}
