@@ -448,7 +448,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
           const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
           const pub = await globalThis.crypto.subtle.importKey('spki', params.PublicKey as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
           const wrapped = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
-          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped });
+          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
         };
         const first = await importOnce();
         const plaintext = rand(20);
