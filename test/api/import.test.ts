@@ -81,10 +81,9 @@ describe('CreateKey with Origin EXTERNAL', () => {
     await rejects(() => kms.enableKey({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.disableKey({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.createGrant({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Encrypt'] }), 'KMSInvalidStateException', pending);
-    // Rotation does not apply to imported keys (AWS-recorded message for RotateKeyOnDemand).
-    const origin = `${arn} origin is EXTERNAL which is not valid for this operation.`;
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'UnsupportedOperationException', origin);
-    await rejects(() => kms.enableKeyRotation({ KeyId: keyId }), 'UnsupportedOperationException', origin);
+    // Rotation checks the key state first (AWS-recorded for RotateKeyOnDemand on a key pending import).
+    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'KMSInvalidStateException', pending);
+    await rejects(() => kms.enableKeyRotation({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     // Management works: tags, description, deletion (and cancelling it leaves it PendingImport: it has no material).
     await kms.tagResource({ KeyId: keyId, Tags: [{ TagKey: 'k', TagValue: 'v' }] });
     await kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
@@ -206,7 +205,8 @@ describe('ImportKeyMaterial', () => {
     expect(deleted).toMatchObject({ KeyId: arn, KeyMaterialId: first.KeyMaterialId });
     const md = (await kms.describeKey({ KeyId: keyId })).KeyMetadata!;
     expect(md).toMatchObject({ KeyState: 'PendingImport', Enabled: false });
-    expect(md.CurrentKeyMaterialId).toBeUndefined();
+    // AWS-recorded: the material stays associated, so DescribeKey still names it.
+    expect(md.CurrentKeyMaterialId).toBe(first.KeyMaterialId);
     await rejects(() => kms.decrypt({ CiphertextBlob }), 'KMSInvalidStateException', `${arn} is pending import.`);
     // Deleting again has no effect.
     await kms.deleteImportedKeyMaterial({ KeyId: keyId });
@@ -413,7 +413,7 @@ describe('BYOK through the real @aws-sdk/client-kms', () => {
     expect((pending as Error).message).toBe(`${KeyMetadata!.Arn} is pending import.`);
     const other = await client.send(new GetParametersForImportCommand({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_1', WrappingKeySpec: 'RSA_2048' }));
     const wrong = await client
-      .send(new ImportKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId, ImportToken: other.ImportToken, EncryptedKeyMaterial: wrap(other.PublicKey!, 'RSAES_OAEP_SHA_1', randomBytes(32)) }))
+      .send(new ImportKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId, ImportToken: other.ImportToken, EncryptedKeyMaterial: wrap(other.PublicKey!, 'RSAES_OAEP_SHA_1', randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }))
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(IncorrectKeyMaterialException);
   });
