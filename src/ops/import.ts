@@ -169,7 +169,9 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     }
     const otherKind = heldByAnotherKind(key, material);
     await env.provider.read(otherKind);
-    const wasHeld = key.imported !== undefined && key.materials.some((m) => m.id === materialId);
+    // In the provider already (a re-import): a failed update must not destroy it.
+    const missing = key.imported !== undefined ? [] : (key.missingMaterials ?? key.materials.map((m) => m.id));
+    const wasHeld = (key.materials.some((m) => m.id === materialId) && !missing.includes(materialId)) || key.pendingMaterial?.id === materialId;
     await env.provider.importMaterial(key.keySpec, material, materialId);
     try {
       await env.provider.update((s) => {
