@@ -11,6 +11,8 @@ export interface MaterialVersion {
   readonly createdAt: number;
   /** How this version came to be; absent for the key's first material. */
   readonly rotationType?: RotationType;
+  /** Imported material: the KeyMaterialDescription of its last import that gave one. */
+  readonly description?: string;
 }
 
 export interface RotationSettings {
@@ -75,6 +77,7 @@ export interface KeyRecord {
 export interface PendingMaterial extends ImportedMaterial {
   readonly id: string;
   readonly importedAt: number;
+  readonly description?: string;
 }
 
 export interface ImportedMaterial {

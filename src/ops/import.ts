@@ -116,7 +116,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   }
   const model = c.oneOf('ExpirationModel', ExpirationModelType);
   const importType = c.oneOf('ImportType', ImportType);
-  c.string('KeyMaterialDescription', { min: 0, max: 256, pattern: KEY_MATERIAL_DESCRIPTION });
+  const description = c.string('KeyMaterialDescription', { min: 0, max: 256, pattern: KEY_MATERIAL_DESCRIPTION });
   const materialIdInput = c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID });
   c.done();
   const validTo = validToValue instanceof Date ? validToValue.getTime() : undefined;
@@ -162,7 +162,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
     const materialId = materialIdFor(key.arn, material);
     const imported: ImportedMaterial = { expirationModel, ...(validTo !== undefined ? { validTo } : {}) };
-    const place = stage ? stageNew(key.arn, materialId, imported, now) : associate(key.arn, materialId, imported, now);
+    const place = stage ? stageNew(key.arn, materialId, imported, now, description) : associate(key.arn, materialId, imported, now, description);
     place(key); // before the material reaches the provider: a refusal leaves nothing behind
     if (materialIdInput !== undefined && materialIdInput !== materialId) {
       throw new IncorrectKeyMaterialException({ message: `The key material does not have KeyMaterialId ${materialIdInput}.` });
@@ -199,10 +199,12 @@ type Placement = (key: KeyRecord, apply?: boolean) => void;
  * with it (a re-import: after a delete or expiry, or to change the expiration), or the material
  * pending rotation imported again. Checks `key`; with `apply`, also records the import in it.
  */
-function associate(arn: string, materialId: string, imported: ImportedMaterial, now: number): Placement {
+function associate(arn: string, materialId: string, imported: ImportedMaterial, now: number, description: string | undefined): Placement {
   return (k, apply = false) => {
-    if (k.pendingMaterial?.id === materialId) {
-      if (apply) k.pendingMaterial = { id: materialId, importedAt: k.pendingMaterial.importedAt, ...imported };
+    const pending = k.pendingMaterial;
+    if (pending?.id === materialId) {
+      const kept = description ?? pending.description;
+      if (apply) k.pendingMaterial = { id: materialId, importedAt: pending.importedAt, ...imported, ...(kept !== undefined ? { description: kept } : {}) };
       return;
     }
     if (k.materials.length > 0 && !k.materials.some((m) => m.id === materialId)) {
@@ -210,6 +212,8 @@ function associate(arn: string, materialId: string, imported: ImportedMaterial, 
     }
     if (!apply) return;
     if (k.materials.length === 0) k.materials.push({ id: materialId, createdAt: now });
+    // Without a KeyMaterialDescription, the one given before stays (API reference).
+    if (description !== undefined) k.materials = k.materials.map((m) => (m.id === materialId ? { ...m, description } : m));
     const missing = k.imported !== undefined ? [] : (k.missingMaterials ?? k.materials.map((m) => m.id)).filter((id) => id !== materialId);
     if (missing.length > 0) {
       k.missingMaterials = missing; // still PendingImport: other associated material is missing
@@ -222,7 +226,7 @@ function associate(arn: string, materialId: string, imported: ImportedMaterial, 
 }
 
 /** NEW_KEY_MATERIAL: staged, pending rotation; one at a time (AWS-recorded message). */
-function stageNew(arn: string, materialId: string, imported: ImportedMaterial, now: number): Placement {
+function stageNew(arn: string, materialId: string, imported: ImportedMaterial, now: number, description: string | undefined): Placement {
   return (k, apply = false) => {
     if (k.materials.some((m) => m.id === materialId)) {
       throw new IncorrectKeyMaterialException({
@@ -235,7 +239,10 @@ function stageNew(arn: string, materialId: string, imported: ImportedMaterial, n
         message: `New key material (id: ${materialId}) cannot be imported into KMS key ${arn}, because another key material (id: ${pending.id}) is pending rotation.`,
       });
     }
-    if (apply) k.pendingMaterial = { id: materialId, importedAt: now, ...imported };
+    if (apply) {
+      const kept = description ?? (pending?.id === materialId ? pending.description : undefined);
+      k.pendingMaterial = { id: materialId, importedAt: now, ...imported, ...(kept !== undefined ? { description: kept } : {}) };
+    }
   };
 }
 

@@ -123,7 +123,7 @@ export async function rotateKeyOnDemand(env: Env, input: Input): Promise<RotateK
       if (pending === undefined) {
         throw new KMSInvalidStateException({ message: `No available key material pending rotation for the key: ${k.arn}.` }); // AWS-recorded
       }
-      k.materials.push({ id: pending.id, createdAt: now, rotationType: 'ON_DEMAND' });
+      k.materials.push({ id: pending.id, createdAt: now, rotationType: 'ON_DEMAND', ...(pending.description !== undefined ? { description: pending.description } : {}) });
       delete k.pendingMaterial;
       // One expiration per key in kmsbox: the earlier of the two, so no material outlives its ValidTo.
       const validTos = [k.imported?.validTo, pending.validTo].filter((v): v is number => v !== undefined);
@@ -166,6 +166,7 @@ export async function listKeyRotations(env: Env, input: Input): Promise<ListKeyR
       // Imported material: its import state and expiration (the API reference's fields for
       // EXTERNAL symmetric keys; kmsbox keeps one expiration per key).
       if (external) {
+        if (m.description !== undefined) entry.KeyMaterialDescription = m.description;
         entry.ImportState = missing.has(m.id) ? 'PENDING_IMPORT' : 'IMPORTED';
         if (!missing.has(m.id) && key.imported !== undefined) Object.assign(entry, expirationFields(key.imported));
       }
@@ -178,7 +179,14 @@ export async function listKeyRotations(env: Env, input: Input): Promise<ListKeyR
   const pending = key.pendingMaterial;
   if (pending !== undefined && include === 'ALL_KEY_MATERIAL') {
     entries.push({
-      entry: { KeyId: key.keyId, KeyMaterialId: pending.id, KeyMaterialState: 'PENDING_ROTATION', ImportState: 'IMPORTED', ...expirationFields(pending) },
+      entry: {
+        KeyId: key.keyId,
+        KeyMaterialId: pending.id,
+        ...(pending.description !== undefined ? { KeyMaterialDescription: pending.description } : {}),
+        KeyMaterialState: 'PENDING_ROTATION',
+        ImportState: 'IMPORTED',
+        ...expirationFields(pending),
+      },
       order: String(key.materials.length).padStart(6, '0'),
     });
   }

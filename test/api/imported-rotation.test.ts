@@ -165,6 +165,29 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     expect((await kms.decrypt({ CiphertextBlob: current.CiphertextBlob! })).Plaintext).toEqual(utf8('new'));
   });
 
+  it('KeyMaterialDescription: listed per material; a re-import without one keeps it, with one replaces it', async () => {
+    const clock = new ManualClock(START);
+    const kms = new Kms({ clock });
+    const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL' });
+    const keyId = KeyMetadata!.KeyId!;
+    const m1 = randomBytes(32);
+    const m2 = randomBytes(32);
+    await put(kms, keyId, m1, { KeyMaterialDescription: 'first: from HSM A' });
+    await put(kms, keyId, m2, { ImportType: 'NEW_KEY_MATERIAL', KeyMaterialDescription: 'second' });
+    const descriptions = async () => (await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map((r) => r.KeyMaterialDescription);
+    expect(await descriptions()).toEqual(['first: from HSM A', 'second']);
+    await put(kms, keyId, m2); // the pending material again, no description: kept
+    await put(kms, keyId, m1); // the same for associated material
+    expect(await descriptions()).toEqual(['first: from HSM A', 'second']);
+    await kms.rotateKeyOnDemand({ KeyId: keyId });
+    await put(kms, keyId, m1, { KeyMaterialDescription: 'first renamed' });
+    expect(await descriptions()).toEqual(['first renamed', 'second']);
+    // A key without descriptions lists none.
+    const plain = (await kms.createKey({ Origin: 'EXTERNAL' })).KeyMetadata!.KeyId!;
+    await put(kms, plain, randomBytes(32));
+    expect((await kms.listKeyRotations({ KeyId: plain, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations![0]).not.toHaveProperty('KeyMaterialDescription');
+  });
+
   it('HMAC keys take no ImportType; asymmetric/HMAC rotation keeps its message', async () => {
     const kms = new Kms();
     const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
