@@ -22,7 +22,7 @@ describe('GenerateDataKeyPair', () => {
     expect(verify(hash, Buffer.from('m'), pub, sign(hash, Buffer.from('m'), priv))).toBe(true);
     const { Plaintext } = await kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob, EncryptionContext: ctx });
     expect(Plaintext).toEqual(out.PrivateKeyPlaintext);
-    await rejects(() => kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob }), 'InvalidCiphertextException', '');
+    await rejects(() => kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
   }, 30_000);
 
   it('WithoutPlaintext returns the public key and the sealed private key only; the pair matches', async () => {
