@@ -23,7 +23,7 @@ describe('GenerateDataKeyPair', () => {
     const { Plaintext } = await kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob, EncryptionContext: ctx });
     expect(Plaintext).toEqual(out.PrivateKeyPlaintext);
     await rejects(() => kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
-  }, 30_000);
+  });
 
   it('WithoutPlaintext returns the public key and the sealed private key only; the pair matches', async () => {
     const kms = new Kms({ provider: newStore().open() });

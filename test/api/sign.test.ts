@@ -61,7 +61,7 @@ describe.each(SPECS)('%s signing keys', (spec, algorithms) => {
         await rejects(() => kms.verify({ KeyId: md!.KeyId, Message: otherMessage, MessageType, Signature, SigningAlgorithm: algorithm }), 'KMSInvalidSignatureException', 'The signature is not valid for this message, key and signing algorithm.');
       }
     }
-  }, 60_000);
+  });
 });
 
 describe('signing rules', () => {

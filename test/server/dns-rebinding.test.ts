@@ -76,5 +76,5 @@ describe('kmsbox serve --allowed-hosts', () => {
       child.kill('SIGTERM');
       await exited;
     }
-  }, 30_000);
+  });
 });

@@ -104,7 +104,7 @@ describe('kmsbox serve reports server faults on stderr', () => {
       child.kill('SIGTERM');
       await exited;
     }
-  }, 30_000);
+  });
 });
 
 describe('a request whose handling throws outside the KMS API', () => {

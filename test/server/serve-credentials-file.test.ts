@@ -53,7 +53,7 @@ describe('kmsbox serve --credentials FILE', () => {
     const file = write('bad.json', content);
     const r = await serve(file);
     expect({ code: r.code, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({ code: 1, stderr: `kmsbox: --credentials ${file}: ${message}`, stdout: '' });
-  }, 30_000);
+  });
 
   it('starts with well-formed entries (a role, a root, a 12-digit id of the principal\'s own account, no principal)', async () => {
     const file = write('good.json', {
@@ -66,5 +66,5 @@ describe('kmsbox serve --credentials FILE', () => {
     expect(r.stdout).toMatch(/kmsbox listening on http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-  }, 30_000);
+  });
 });
