@@ -52,9 +52,16 @@ export class KMSServiceException extends Error {
     return this.message;
   }
 
+  /**
+   * The message when none is given. AWS sends some exceptions with an empty message (InvalidCiphertext,
+   * KMSInvalidSignature, KMSInvalidMac: AWS-recorded); kmsbox never does (issue 13): every error says
+   * what went wrong, without saying more than AWS would (one message for every failed decryption).
+   */
+  static readonly defaultMessage: string = 'The request failed.';
+
   constructor(options: KmsErrorOptions = {}) {
-    super(options.message ?? '', options.cause === undefined ? undefined : { cause: options.cause });
     const ctor = new.target as typeof KMSServiceException;
+    super(options.message || ctor.defaultMessage, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = ctor.exceptionName;
     this.$fault = ctor.fault;
     this.$metadata = {
@@ -133,6 +140,7 @@ export class InvalidArnException extends KMSServiceException {
 }
 export class InvalidCiphertextException extends KMSServiceException {
   static override readonly exceptionName = 'InvalidCiphertextException';
+  static override readonly defaultMessage = 'The ciphertext is not valid for this key and encryption context, or it was altered.';
   declare readonly name: 'InvalidCiphertextException';
   declare readonly $fault: 'client';
 }
@@ -175,11 +183,13 @@ export class KMSInternalException extends KMSServiceException {
 }
 export class KMSInvalidMacException extends KMSServiceException {
   static override readonly exceptionName = 'KMSInvalidMacException';
+  static override readonly defaultMessage = 'The MAC is not valid for this message, key and MAC algorithm.';
   declare readonly name: 'KMSInvalidMacException';
   declare readonly $fault: 'client';
 }
 export class KMSInvalidSignatureException extends KMSServiceException {
   static override readonly exceptionName = 'KMSInvalidSignatureException';
+  static override readonly defaultMessage = 'The signature is not valid for this message, key and signing algorithm.';
   declare readonly name: 'KMSInvalidSignatureException';
   declare readonly $fault: 'client';
 }

@@ -56,11 +56,41 @@ export function toSink(option: AuditOption): AuditSink {
   return typeof option === 'function' ? { write: option } : option;
 }
 
-/** Members never logged: secrets, ciphertexts, messages and their authenticators, grant tokens. */
-const NEVER_LOGGED = new Set([
-  'Plaintext', 'CiphertextBlob', 'Message', 'Signature', 'Mac', 'PublicKey', 'GrantTokens', 'GrantToken', 'Recipient',
-  'PrivateKeyPlaintext', 'PrivateKeyCiphertextBlob', 'SharedSecret', 'CiphertextForRecipient', 'ImportToken', 'EncryptedKeyMaterial',
-]);
+/**
+ * Members never logged: secrets, ciphertexts, messages and their authenticators, grant tokens. By
+ * lower-cased name: a client that misspells `Plaintext` as `plaintext` (which AWS ignores, as an
+ * unknown member) must not see its secret in the trail either.
+ */
+const NEVER_LOGGED = new Set(
+  [
+    'Plaintext', 'CiphertextBlob', 'Message', 'Signature', 'Mac', 'PublicKey', 'GrantTokens', 'GrantToken', 'Recipient',
+    'PrivateKeyPlaintext', 'PrivateKeyCiphertextBlob', 'SharedSecret', 'CiphertextForRecipient', 'ImportToken', 'EncryptedKeyMaterial',
+  ].map((name) => name.toLowerCase()),
+);
+
+/**
+ * The largest `requestParameters` or `responseElements` logged, in bytes of JSON: CloudTrail
+ * truncates a field whose contents exceed its maximum field size and records `omitted: true`
+ * ("CloudTrail record contents"); 100 KiB is the size AWS gives for responseElements. Every valid
+ * KMS request fits (the longest member, a key policy, is 32 KiB), while the junk a caller can add
+ * (unknown members, values validation refuses) no longer makes each event as large as its request.
+ */
+export const MAX_AUDIT_FIELD_BYTES = 100 * 1024;
+/** The longest `errorMessage` logged, in characters (longer ones end in `…`); kmsbox's choice. */
+export const MAX_AUDIT_ERROR_MESSAGE = 4096;
+
+const OMITTED: Readonly<Record<string, unknown>> = Object.freeze({ omitted: true });
+
+/** A field as logged: itself when its JSON fits MAX_AUDIT_FIELD_BYTES, else `{ omitted: true }`. */
+function bounded(field: Record<string, unknown>): Record<string, unknown> {
+  const json = JSON.stringify(field);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: measure exactly only when it might not fit.
+  if (json.length * 3 <= MAX_AUDIT_FIELD_BYTES) return field;
+  return json.length > MAX_AUDIT_FIELD_BYTES || new TextEncoder().encode(json).length > MAX_AUDIT_FIELD_BYTES ? OMITTED : field;
+}
+
+const boundedMessage = (message: string): string =>
+  message.length <= MAX_AUDIT_ERROR_MESSAGE ? message : `${message.slice(0, MAX_AUDIT_ERROR_MESSAGE - 1)}…`;
 
 const camel = (k: string) => k.charAt(0).toLowerCase() + k.slice(1);
 
@@ -79,7 +109,7 @@ function redact(value: unknown, depth = 0, verbatim = false): unknown {
         if (typeof v === 'string') setOwn(out, k, v);
         continue;
       }
-      if (NEVER_LOGGED.has(k) || k === '$metadata') continue;
+      if (NEVER_LOGGED.has(k.toLowerCase()) || k === '$metadata') continue;
       const r = redact(v, depth + 1, MAPS.has(k));
       if (r !== undefined) setOwn(out, camel(k), r);
     }
@@ -163,7 +193,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
   if (members && c.output) {
     const picked: Record<string, unknown> = {};
     for (const m of members) if (c.output[m] !== undefined) picked[m] = c.output[m];
-    responseElements = redact(picked) as Record<string, unknown>;
+    responseElements = bounded(redact(picked) as Record<string, unknown>);
   }
   const event: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {
     eventVersion: '1.08',
@@ -174,7 +204,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
     awsRegion: c.region,
     sourceIPAddress: c.sourceIp ?? 'kmsbox',
     userAgent: c.userAgent ?? 'kmsbox',
-    requestParameters: params && Object.keys(params).length ? params : null,
+    requestParameters: params && Object.keys(params).length ? bounded(params) : null,
     responseElements,
     requestID: c.requestId,
     eventID: globalThis.crypto.randomUUID(),
@@ -186,7 +216,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
   };
   if (c.error) {
     event.errorCode = c.error.name;
-    event.errorMessage = c.error.message;
+    event.errorMessage = boundedMessage(c.error.message);
   }
   if (c.resources.size > 0) {
     const resources: Array<{ accountId: string; type: string; ARN: string }> = [];

@@ -9,6 +9,8 @@ import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './
 import { readFileSync } from 'node:fs';
 import { FileProvider } from '../providers/file.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
+import { ACCESS_KEY_ID } from '../protocol/sigv4-authorization.js';
+import { accountOf } from '../policy/evaluate.js';
 import { SERVE_DEFAULTS, startServer } from '../server/http-server.js';
 import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
 import { REGION_NAME } from '../keys/arn.js';
@@ -29,7 +31,7 @@ function audit(args: string[]): number {
 
 const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
                                   (kmsbox <verb> --help lists a verb's options)
-       kmsbox serve [--port N] [--host 127.0.0.1] [--region us-east-1] [--account-id 111122223333]
+       kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,…] [--region us-east-1] [--account-id 111122223333]
                     [--store FILE [--root-key-file FILE]] [--credentials FILE] [--audit-log FILE]
                     [--max-connections N] [--headers-timeout-ms MS] [--request-timeout-ms MS]
                     [--keep-alive-timeout-ms MS] [--max-requests-per-connection N] [--idle-timeout-ms MS]
@@ -41,6 +43,8 @@ const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERB
           comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
           --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
           { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }
+          On a loopback address only requests for a loopback Host (127.0.0.1, [::1], localhost,
+          *.localhost) or a name in --allowed-hosts are answered (no DNS rebinding from a web page).
           --audit-log FILE appends every call as a CloudTrail-shaped event to a hash-chained
           JSON Lines file (fsync per event).
           The connection limits (defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers within
@@ -98,9 +102,32 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
     if (typeof c?.secretAccessKey !== 'string' || (c.principal !== undefined && typeof c.principal !== 'string')) {
       throw new UsageError(`--credentials ${path}: ${id} needs a string secretAccessKey (and optionally a string principal)`);
     }
+    const problem = credentialProblem(id, c.secretAccessKey, c.principal as string | undefined);
+    if (problem !== undefined) throw new Error(`--credentials ${path}: ${problem}`);
     out.set(id, c.principal === undefined ? { secretAccessKey: c.secretAccessKey } : { secretAccessKey: c.secretAccessKey, principal: c.principal as string });
   }
   return out;
+}
+
+/** An IAM or STS principal ARN, which names its account (a bare account id or `*` is not a caller). */
+const PRINCIPAL_ARN = /^arn:aws[\w-]*:(?:iam|sts)::\d{12}:.+$/;
+
+/**
+ * What makes a credentials-file entry mean something other than it seems, if anything: an access
+ * key id no Authorization header can carry, an empty secret (anyone knowing the id could sign), a
+ * principal that is not an IAM or STS ARN, or a 12-digit access key id that names another account
+ * than its principal's (requests act in the principal's account: src/protocol/handler.ts).
+ */
+function credentialProblem(id: string, secret: string, principal: string | undefined): string | undefined {
+  if (!ACCESS_KEY_ID.test(id)) return `'${id}' is not an access key id (1 to 128 letters, digits or _)`;
+  if (secret === '') return `${id} needs a non-empty secretAccessKey`;
+  if (principal === undefined) return undefined;
+  if (!PRINCIPAL_ARN.test(principal)) return `${id}'s principal '${principal}' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app`;
+  const account = accountOf(principal)!;
+  if (/^\d{12}$/.test(id) && id !== account) {
+    return `${id} is an account id, but its principal ${principal} is in account ${account} (the principal's account is the one its requests act in)`;
+  }
+  return undefined;
 }
 
 /** `kmsbox serve`'s flags for startServer's connection limits (README: "Limits of kmsbox serve"). */
@@ -131,7 +158,7 @@ function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_
 
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  const known = ['port', 'host', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log', ...Object.keys(LIMIT_FLAGS)];
+  const known = ['port', 'host', 'allowed-hosts', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log', ...Object.keys(LIMIT_FLAGS)];
   for (const k of f.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const limits = serveLimits(f);
   const provider = storeProvider(f);
@@ -144,6 +171,7 @@ async function serve(args: string[]): Promise<void> {
     port,
     host: f.get('host') ?? '127.0.0.1',
     ...limits,
+    ...(f.has('allowed-hosts') ? { allowedHosts: f.get('allowed-hosts')!.split(',').filter((h) => h !== '') } : {}),
     ...(credentials ? { verify: { credentials: (id: string) => credentials.get(id) } } : {}),
   });
   let stopping = false;

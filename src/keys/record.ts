@@ -11,6 +11,8 @@ export interface MaterialVersion {
   readonly createdAt: number;
   /** How this version came to be; absent for the key's first material. */
   readonly rotationType?: RotationType;
+  /** Imported material: the KeyMaterialDescription of its last import that gave one. */
+  readonly description?: string;
 }
 
 export interface RotationSettings {
@@ -58,6 +60,24 @@ export interface KeyRecord {
    * every old ciphertext decrypt.
    */
   imported?: ImportedMaterial;
+  /**
+   * Origin EXTERNAL, after DeleteImportedKeyMaterial or expiry: the ids in `materials` not imported
+   * again yet. The key is usable again (`imported` set) once every one of them is back. Absent
+   * with `imported` absent and `materials` non-empty (stores written before it existed): all of them.
+   */
+  missingMaterials?: string[];
+  /**
+   * Origin EXTERNAL, SYMMETRIC_DEFAULT: new key material imported with ImportType NEW_KEY_MATERIAL,
+   * pending rotation (KeyMaterialState PENDING_ROTATION): RotateKeyOnDemand makes it current. Not
+   * in `materials` until then (never used to encrypt or decrypt). At most one at a time (AWS).
+   */
+  pendingMaterial?: PendingMaterial;
+}
+
+export interface PendingMaterial extends ImportedMaterial {
+  readonly id: string;
+  readonly importedAt: number;
+  readonly description?: string;
 }
 
 export interface ImportedMaterial {

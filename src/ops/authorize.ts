@@ -333,6 +333,11 @@ export function authorizeWithoutKey(env: Env, resource = '*', resourceType?: str
   const request = { principal: caller.principal, action, resource, identityPolicies: caller.identityPolicies, values: conditionValues(env, caller, action, undefined, {}) };
   const decision = decide(request);
   if (!decision.allowed) throw accessDenied(request, decision.reason);
+  // An operation on no key (CreateKey, ListKeys, aliases…) acts in the caller's own account, as in AWS:
+  // a principal of another account is refused whatever its policies say.
+  if (accountOf(caller.principal) !== env.accountId) {
+    throw new AccessDeniedException({ message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${resource} because ${action} can be called only in the caller's own account` });
+  }
 }
 
 /**

@@ -24,14 +24,15 @@ import {
   IncorrectKeyMaterialException,
   InvalidCiphertextException,
   InvalidImportTokenException,
+  KMSInvalidStateException,
   NotFoundException,
   UnsupportedOperationException,
 } from '../errors.js';
-import type { ImportTokenRecord, KeyRecord, StoreState } from '../keys/record.js';
+import type { ImportedMaterial, ImportTokenRecord, KeyRecord, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 import { keyIdMember } from './fields.js';
-import { findKey, keyNotFound, removeImportedMaterial } from './lookup.js';
+import { findKey, keyNotFound, removeImportedMaterial, removePendingMaterial } from './lookup.js';
 
 /** Import tokens and wrapping keys are valid for 24 hours (API reference). */
 const TOKEN_LIFETIME_MS = DAY_MS;
@@ -115,13 +116,13 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   }
   const model = c.oneOf('ExpirationModel', ExpirationModelType);
   const importType = c.oneOf('ImportType', ImportType);
-  c.string('KeyMaterialDescription', { min: 0, max: 256, pattern: KEY_MATERIAL_DESCRIPTION });
+  const description = c.string('KeyMaterialDescription', { min: 0, max: 256, pattern: KEY_MATERIAL_DESCRIPTION });
   const materialIdInput = c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID });
   c.done();
   const validTo = validToValue instanceof Date ? validToValue.getTime() : undefined;
-  // Without ExpirationModel: expiring when ValidTo is given (the model's documented default),
-  // else not expiring (what AWS reports after such an import, AWS-recorded).
-  const expirationModel = model ?? (validTo !== undefined ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE');
+  // Without ExpirationModel: KEY_MATERIAL_EXPIRES, the documented default, so ValidTo is then
+  // required (AWS-recorded: the same ValidationException as with the model given).
+  const expirationModel = model ?? 'KEY_MATERIAL_EXPIRES';
   if (expirationModel === 'KEY_MATERIAL_EXPIRES' && validTo === undefined) {
     throw plainValidation('A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES'); // AWS-recorded
   }
@@ -142,11 +143,9 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   if (materialIdInput !== undefined && (importType === 'NEW_KEY_MATERIAL' || previous === undefined)) {
     throw plainValidation('KeyMaterialId must name key material already associated with the key, and cannot be used with ImportType NEW_KEY_MATERIAL.');
   }
-  if (importType === 'NEW_KEY_MATERIAL' && previous !== undefined) {
-    throw new UnsupportedOperationException({
-      message: `kmsbox does not support importing new key material into ${key.arn} (ImportType NEW_KEY_MATERIAL, for on-demand rotation); re-import its existing key material instead.`,
-    });
-  }
+  // New material for a key that has some: staged for RotateKeyOnDemand (developer guide, "Import
+  // new key material"). The first material of a key is associated whatever the ImportType.
+  const stage = importType === 'NEW_KEY_MATERIAL' && previous !== undefined;
 
   const tokenRecord = await env.provider.read((s) => (token!.length === TOKEN_BYTES && token![0] === TOKEN_VERSION ? s.importTokens?.[toHex(token!)] : undefined));
   if (tokenRecord === undefined || tokenRecord.keyArn !== key.arn) {
@@ -162,15 +161,17 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     // A fingerprint, not a MAC under the material: an HMAC keyed with it would be a valid
     // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
     const materialId = materialIdFor(key.arn, material);
-    if (previous !== undefined && previous.id !== materialId) {
-      throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
-    }
+    const imported: ImportedMaterial = { expirationModel, ...(validTo !== undefined ? { validTo } : {}) };
+    const place = stage ? stageNew(key.arn, materialId, imported, now, description) : associate(key.arn, materialId, imported, now, description);
+    place(key); // before the material reaches the provider: a refusal leaves nothing behind
     if (materialIdInput !== undefined && materialIdInput !== materialId) {
       throw new IncorrectKeyMaterialException({ message: `The key material does not have KeyMaterialId ${materialIdInput}.` });
     }
     const otherKind = heldByAnotherKind(key, material);
     await env.provider.read(otherKind);
-    const hadMaterial = key.imported !== undefined;
+    // In the provider already (a re-import): a failed update must not destroy it.
+    const missing = key.imported !== undefined ? [] : (key.missingMaterials ?? key.materials.map((m) => m.id));
+    const wasHeld = (key.materials.some((m) => m.id === materialId) && !missing.includes(materialId)) || key.pendingMaterial?.id === materialId;
     await env.provider.importMaterial(key.keySpec, material, materialId);
     try {
       await env.provider.update((s) => {
@@ -178,23 +179,71 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
         if (k === undefined) throw keyNotFound(key.arn);
         checkState('ImportKeyMaterial', k);
         otherKind(s); // again inside the update: two imports racing into two keys
-        const last = k.materials[k.materials.length - 1];
-        if (last !== undefined && last.id !== materialId) {
-          throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${key.arn}.` });
-        }
-        if (last === undefined) k.materials.push({ id: materialId, createdAt: now });
-        k.imported = { expirationModel, ...(validTo !== undefined ? { validTo } : {}) };
-        if (k.state === 'PendingImport') k.state = 'Enabled';
+        place(k, true);
       });
     } catch (error) {
       // The material was not in use before this call: it must not stay behind.
-      if (!hadMaterial) await env.provider.destroyMaterial([materialId]).catch(() => undefined);
+      if (!wasHeld) await env.provider.destroyMaterial([materialId]).catch(() => undefined);
       throw error;
     }
     return { KeyId: key.arn, KeyMaterialId: materialId };
   } finally {
     material.fill(0);
   }
+}
+
+type Placement = (key: KeyRecord, apply?: boolean) => void;
+
+/**
+ * EXISTING_KEY_MATERIAL (the default): the key's first material, or material already associated
+ * with it (a re-import: after a delete or expiry, or to change the expiration), or the material
+ * pending rotation imported again. Checks `key`; with `apply`, also records the import in it.
+ */
+function associate(arn: string, materialId: string, imported: ImportedMaterial, now: number, description: string | undefined): Placement {
+  return (k, apply = false) => {
+    const pending = k.pendingMaterial;
+    if (pending?.id === materialId) {
+      const kept = description ?? pending.description;
+      if (apply) k.pendingMaterial = { id: materialId, importedAt: pending.importedAt, ...imported, ...(kept !== undefined ? { description: kept } : {}) };
+      return;
+    }
+    if (k.materials.length > 0 && !k.materials.some((m) => m.id === materialId)) {
+      throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${arn}.` });
+    }
+    if (!apply) return;
+    if (k.materials.length === 0) k.materials.push({ id: materialId, createdAt: now });
+    // Without a KeyMaterialDescription, the one given before stays (API reference).
+    if (description !== undefined) k.materials = k.materials.map((m) => (m.id === materialId ? { ...m, description } : m));
+    const missing = k.imported !== undefined ? [] : (k.missingMaterials ?? k.materials.map((m) => m.id)).filter((id) => id !== materialId);
+    if (missing.length > 0) {
+      k.missingMaterials = missing; // still PendingImport: other associated material is missing
+      return;
+    }
+    delete k.missingMaterials;
+    k.imported = imported;
+    if (k.state === 'PendingImport') k.state = 'Enabled';
+  };
+}
+
+/** NEW_KEY_MATERIAL: staged, pending rotation; one at a time (AWS-recorded message). */
+function stageNew(arn: string, materialId: string, imported: ImportedMaterial, now: number, description: string | undefined): Placement {
+  return (k, apply = false) => {
+    if (k.materials.some((m) => m.id === materialId)) {
+      throw new IncorrectKeyMaterialException({
+        message: `The key material is already associated with ${arn}; import it again with ImportType EXISTING_KEY_MATERIAL.`,
+      });
+    }
+    const pending = k.pendingMaterial;
+    if (pending !== undefined && pending.id !== materialId) {
+      throw new KMSInvalidStateException({
+        message: `New key material (id: ${materialId}) cannot be imported into KMS key ${arn}, because another key material (id: ${pending.id}) is pending rotation.`,
+      });
+    }
+    if (apply) {
+      const kept = description ?? (pending?.id === materialId ? pending.description : undefined);
+      k.pendingMaterial = { id: materialId, importedAt: now, ...imported, ...(kept !== undefined ? { description: kept } : {}) };
+    }
+  };
 }
 
 export async function deleteImportedKeyMaterial(env: Env, input: Input): Promise<DeleteImportedKeyMaterialResponse> {
@@ -204,12 +253,20 @@ export async function deleteImportedKeyMaterial(env: Env, input: Input): Promise
   c.done();
   const key = await importableKey(env, keyId!, 'DeleteImportedKeyMaterial');
   const current = key.materials[key.materials.length - 1];
-  if (materialIdInput !== undefined && materialIdInput !== current?.id) {
+  // Material pending rotation is deleted alone: the key's state does not change (API reference:
+  // PENDING_ROTATION material is not yet permanently associated with the key).
+  if (materialIdInput !== undefined && materialIdInput === key.pendingMaterial?.id) {
+    await removePendingMaterial(env, key.arn, undefined, 'DeleteImportedKeyMaterial');
+    return { KeyId: key.arn, KeyMaterialId: materialIdInput };
+  }
+  if (materialIdInput !== undefined && !key.materials.some((m) => m.id === materialIdInput)) {
     throw new NotFoundException({ message: `Key material ${materialIdInput} is not associated with ${key.arn}.` });
   }
+  // Any associated material deleted makes the key PendingImport (developer guide); kmsbox deletes
+  // all of it (one expiration per key), and each must be imported again.
   // A key without material (PendingImport): no effect, as the key-state table says.
   await removeImportedMaterial(env, key.arn, 'DeleteImportedKeyMaterial');
-  return { KeyId: key.arn, ...(current !== undefined ? { KeyMaterialId: current.id } : {}) };
+  return { KeyId: key.arn, ...(materialIdInput !== undefined ? { KeyMaterialId: materialIdInput } : current !== undefined ? { KeyMaterialId: current.id } : {}) };
 }
 
 /** The key material from EncryptedKeyMaterial, or InvalidCiphertextException. */
@@ -273,7 +330,7 @@ function heldByAnotherKind(key: KeyRecord, material: Uint8Array): (s: Readonly<S
   return (s) => {
     for (const other of Object.values(s.keys)) {
       if (other.origin !== 'EXTERNAL' || other.keySpec === key.keySpec || other.materials.length === 0) continue;
-      const ids = new Set(other.materials.map((m) => m.id));
+      const ids = new Set([...other.materials.map((m) => m.id), ...(other.pendingMaterial ? [other.pendingMaterial.id] : [])]);
       const [min, max] = importBytes(other.keySpec);
       for (let length = Math.max(min, core.length); length <= max; length++) {
         if (ids.has(toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(other.arn), innerHash(length)))))) {

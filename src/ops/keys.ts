@@ -107,10 +107,9 @@ export function keyMetadata(k: KeyRecord, related: readonly KeyRecord[] = [k]): 
     };
   }
   // AWS reports a current material id for symmetric encryption keys only (AWS-recorded 2025-11),
-  // and for imported material only while it is imported.
+  // and for imported material also after it was deleted (AWS-recorded): the id stays associated.
   const current = k.materials[k.materials.length - 1];
-  const hasMaterial = k.origin !== 'EXTERNAL' || k.imported !== undefined;
-  if (k.keySpec === 'SYMMETRIC_DEFAULT' && current !== undefined && hasMaterial) md.CurrentKeyMaterialId = current.id;
+  if (k.keySpec === 'SYMMETRIC_DEFAULT' && current !== undefined) md.CurrentKeyMaterialId = current.id;
   if (k.imported !== undefined) {
     md.ExpirationModel = k.imported.expirationModel;
     if (k.imported.validTo !== undefined) md.ValidTo = new Date(k.imported.validTo);

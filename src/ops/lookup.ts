@@ -127,6 +127,8 @@ async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
   // Imported material past its ValidTo is deleted by KMS: the key goes back to PendingImport.
   const validTo = key.imported?.validTo;
   if (validTo !== undefined && validTo <= now) return removeImportedMaterial(env, key.arn, undefined, now);
+  const pendingValidTo = key.pendingMaterial?.validTo;
+  if (pendingValidTo !== undefined && pendingValidTo <= now) return removePendingMaterial(env, key.arn, now);
   const next = key.rotation.nextRotationDate;
   if (key.rotation.enabled && next !== undefined && next <= now && key.state === 'Enabled') {
     const period = (key.rotation.periodInDays ?? 365) * DAY_MS;
@@ -154,7 +156,27 @@ export async function removeImportedMaterial(env: Env, arn: string, operation?: 
     if (k.imported === undefined || (expiredAt !== undefined && (validTo === undefined || validTo > expiredAt))) return { key: k, ids: [] };
     delete k.imported;
     if (k.state === 'Enabled' || k.state === 'Disabled') k.state = 'PendingImport';
+    // Every associated material goes (kmsbox keeps one expiration per key); each must come back.
+    k.missingMaterials = k.materials.map((m) => m.id);
     return { key: k, ids: k.materials.map((m) => m.id) };
+  });
+  if (ids.length > 0) await env.provider.destroyMaterial(ids);
+  return key;
+}
+
+/**
+ * Deletes the key material pending rotation (DeleteImportedKeyMaterial naming it, or expiry when
+ * `expiredAt` is given: then only if its ValidTo is not after it). The key's state does not change.
+ */
+export async function removePendingMaterial(env: Env, arn: string, expiredAt?: number, operation?: KeyOperation): Promise<KeyRecord> {
+  const { key, ids } = await env.provider.update((s) => {
+    const k = s.keys[arn];
+    if (k === undefined) throw keyNotFound(arn);
+    if (operation !== undefined) checkState(operation, k);
+    const pending = k.pendingMaterial;
+    if (pending === undefined || (expiredAt !== undefined && (pending.validTo === undefined || pending.validTo > expiredAt))) return { key: k, ids: [] };
+    delete k.pendingMaterial;
+    return { key: k, ids: [pending.id] };
   });
   if (ids.length > 0) await env.provider.destroyMaterial(ids);
   return key;
@@ -210,6 +232,7 @@ export async function deleteKeys(env: Env, arns: readonly string[]): Promise<voi
       const key = s.keys[arn];
       if (key === undefined) continue;
       ids.push(...key.materials.map((m) => m.id));
+      if (key.pendingMaterial !== undefined) ids.push(key.pendingMaterial.id);
       delete s.keys[arn];
       if (key.multiRegion) {
         const rest = familyOf(s, key);

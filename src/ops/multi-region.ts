@@ -38,6 +38,11 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
   const description = c.string('Description', { min: 0, max: 8192 });
   const tags = tagList(c) ?? [];
   c.done();
+  // kms:ReplicateKey on the primary key. Whether it is a primary is checked before the Region
+  // (AWS-recorded: a replica gets "… is not a multi-region primary key." whatever ReplicaRegion).
+  const primary = await findKey(env, keyId!);
+  checkPrimary(primary);
+  checkState('ReplicateKey', primary);
   // AWS's exact errors for these two are not recorded: kmsbox answers ValidationException.
   if (replicaRegion === env.region) {
     throw plainValidation(`ReplicaRegion ${replicaRegion} is the Region of the primary key: a replica must be in another Region.`);
@@ -45,10 +50,6 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
   if (partitionOf(replicaRegion!) !== partitionOf(env.region)) {
     throw plainValidation(`ReplicaRegion ${replicaRegion} is not in the ${partitionOf(env.region)} partition of the primary key.`);
   }
-  // kms:ReplicateKey on the primary key.
-  const primary = await findKey(env, keyId!);
-  checkPrimary(primary);
-  checkState('ReplicateKey', primary);
   checkTagRules(tags);
   // AWS also requires kms:CreateKey in an IAM policy (it creates a key in the replica Region).
   authorizeWithoutKey(env, '*', undefined, 'kms:CreateKey');
@@ -90,10 +91,15 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
     s.keys[arn] = record;
     return { stored: record, related: familyOf(s, record) };
   });
+  // The response reads as AWS's does (AWS-recorded): the replica as it is created — Creating, not
+  // yet enabled, no current material id — and no ReplicaTags without tags. kmsbox's replica is
+  // usable at once; DescribeKey shows it Enabled.
+  const metadata = keyMetadata({ ...stored, state: 'Creating' }, related);
+  delete metadata.CurrentKeyMaterialId;
   return {
-    ReplicaKeyMetadata: keyMetadata(stored, related),
+    ReplicaKeyMetadata: metadata,
     ReplicaPolicy: stored.policy,
-    ReplicaTags: stored.tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue })),
+    ...(stored.tags.length > 0 ? { ReplicaTags: stored.tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue })) } : {}),
   };
 }
 

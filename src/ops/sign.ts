@@ -71,8 +71,9 @@ export async function deriveSharedSecret(env: Env, input: Input): Promise<Derive
   checkUsage(key, 'KEY_AGREEMENT', 'DeriveSharedSecret');
   if (isDryRun) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
   const secret = await env.provider.deriveSharedSecret(key.materials[key.materials.length - 1]!.id, peer!);
-  // AWS answers an unusable public key with an empty-message ValidationException (AWS-recorded).
-  if (secret === undefined) throw plainValidation('');
+  // AWS answers an unusable public key with an empty-message ValidationException (AWS-recorded);
+  // kmsbox says what is wrong (no empty messages, issue 13).
+  if (secret === undefined) throw plainValidation(`PublicKey is not a valid ${key.keySpec} public key (DER-encoded SubjectPublicKeyInfo on the key's curve).`);
   return { KeyId: key.arn, SharedSecret: secret, KeyAgreementAlgorithm: algorithm!, KeyOrigin: key.origin };
 }
 

@@ -10,6 +10,7 @@ import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
 import { authenticate, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
+import { accountOf } from '../policy/evaluate.js';
 
 export interface WireRequest {
   method?: string | undefined;
@@ -57,6 +58,11 @@ export interface WireOptions {
    * with local-kms and LocalStack). A credential's `principal` becomes the caller.
    */
   verify?: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now?: () => number };
+  /**
+   * Told every server fault, with the request id the caller got: its detail (and `cause`), which the
+   * caller may not get (see wireMessage), is for the operator. kmsbox serve writes it to stderr.
+   */
+  onInternalError?: (requestId: string, error: KMSServiceException) => void;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -69,9 +75,27 @@ function respond(statusCode: number, requestId: string, body: unknown, errorType
   return { statusCode, headers, body: utf8Encode(JSON.stringify(body)) };
 }
 
+const INTERNAL_ERROR = 'kmsbox could not complete the request because of an internal error.';
+
+/**
+ * The message a caller gets for an exception. kmsbox's own server-fault messages are written for
+ * callers ("kmsbox could not …", e.g. whether a change stays after an audit sink failed); another
+ * server fault's (a provider's: `Key store /srv/keys.kmsbox cannot be used: …`) may name the
+ * operator's files and state, which a caller on the wire has no business reading: it gets the
+ * generic message, as AWS's KMSInternalException is; the operator has onInternalError.
+ */
+function wireMessage(error: KMSServiceException): string | undefined {
+  return error.$fault !== 'server' || error.message.startsWith('kmsbox ') ? error.message : undefined;
+}
+
 /** An error AWS's front end sends before any operation runs (not a KMS exception class). */
-function wireError(statusCode: number, type: string, message: string): WireResponse {
+export function wireError(statusCode: number, type: string, message: string): WireResponse {
   return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
+}
+
+/** The answer to a failure that is no KMS exception (a bug, a callback that threw): nothing of it is shown. */
+export function internalError(): WireResponse {
+  return wireError(500, 'KMSInternalException', INTERNAL_ERROR);
 }
 
 /** The answer to a body over the limit (also sent by the HTTP server, which stops reading early). */
@@ -80,13 +104,17 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
 }
 
 /**
- * The Kms for a request: the credential scope's region; the access key as the account when it is
- * 12 digits (LocalStack's convention for several accounts on one endpoint); the verified principal.
+ * The Kms for a request: the credential scope's region; the verified principal, acting in its own
+ * account as in AWS (a caller's ListKeys, aliases and CreateKey are always its own account's);
+ * without a principal, the access key as the account when it is 12 digits (LocalStack's convention
+ * for several accounts on one endpoint).
  */
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
   let kms = scope.region !== undefined && REGION_NAME.test(scope.region) ? target.withRegion(scope.region) : target;
-  if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
+  const principalAccount = scope.principal === undefined ? undefined : accountOf(scope.principal);
+  if (principalAccount !== undefined) kms = kms.withAccount(principalAccount);
+  else if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
   if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined || scope.secureTransport !== undefined) {
     kms = kms.withPrincipal(scope.principal ?? kms.principal, {
       ...(scope.sourceIp !== undefined ? { sourceIp: scope.sourceIp } : {}),
@@ -121,7 +149,8 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   }
   let input: unknown;
   try {
-    const text = typeof raw === 'string' ? raw : utf8Decode(raw);
+    // The bytes the signature covered, decoded once: a string body's lone surrogate (signed as U+FFFD) runs as U+FFFD.
+    const text = utf8Decode(body);
     const json: unknown = text.trim() === '' ? {} : JSON.parse(text);
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new WireFormatError('The request body must be a JSON object.');
     input = decodeInput(json);
@@ -144,8 +173,10 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   } catch (error) {
     if (error instanceof KMSServiceException) {
       const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
-      return respond(status, error.$metadata.requestId ?? globalThis.crypto.randomUUID(), { __type: error.name, message: error.message }, error.name);
+      const requestId = error.$metadata.requestId ?? globalThis.crypto.randomUUID();
+      if (error.$fault === 'server') options.onInternalError?.(requestId, error);
+      return respond(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
     }
-    return wireError(500, 'KMSInternalException', 'kmsbox could not complete the request because of an internal error.');
+    return internalError();
   }
 }

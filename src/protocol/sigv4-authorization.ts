@@ -38,7 +38,7 @@ const PARAMETERS = ['Credential', 'Signature', 'SignedHeaders'] as const;
 type Parameter = (typeof PARAMETERS)[number];
 
 /** IAM's AccessKeyId pattern is `[\w]+` (16 to 128 long); local keys such as `test` are shorter. */
-const ACCESS_KEY_ID = /^\w{1,128}$/;
+export const ACCESS_KEY_ID = /^\w{1,128}$/;
 const SCOPE_DATE = /^\d{8}$/;
 /** An HTTP field name (RFC 9110 token) in lowercase. */
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;

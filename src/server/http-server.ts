@@ -8,10 +8,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
-import { bodyTooLarge, handleWireRequest, type KmsTarget, type WireOptions } from '../protocol/handler.js';
+import { bodyTooLarge, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions, type WireResponse } from '../protocol/handler.js';
 
-export interface ServeOptions extends Pick<WireOptions, 'verify'> {
+export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1: a local KMS is not for the network. */
@@ -29,6 +30,11 @@ export interface ServeOptions extends Pick<WireOptions, 'verify'> {
   maxRequestsPerConnection?: number;
   /** A connection on which nothing moves for this long is closed (not while a request is being handled). */
   idleTimeoutMs?: number;
+  /**
+   * Host names, besides the loopback ones, that a server listening on a loopback address answers
+   * for (see hostAllowed). Default none.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningServer {
@@ -122,11 +128,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
 }
 
 /**
- * Answer a body over the limit without reading the rest: `Connection: close`, and once the answer
- * is flushed to the socket the connection is closed, whatever the client is still sending.
+ * Answer a request without reading (the rest of) its body — one over the limit, for another host,
+ * with an unknown Expect: `Connection: close`, and once the answer is flushed to the socket the
+ * connection is closed, whatever the client is still sending.
  */
-function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): void {
-  const response = bodyTooLarge(maxBodyBytes);
+function refuse(req: IncomingMessage, res: ServerResponse, response: WireResponse): void {
   res.shouldKeepAlive = false;
   res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length), connection: 'close' });
   res.end(response.body, () => {
@@ -135,11 +141,97 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: num
   });
 }
 
+const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** A name or address only this machine answers to: 127.0.0.0/8, ::1, localhost and *.localhost (RFC 6761 §6.3). */
+function isLoopbackName(hostname: string): boolean {
+  return LOOPBACK_IPV4.test(hostname) || hostname === '[::1]' || hostname === 'localhost' || hostname.endsWith('.localhost');
+}
+
+/**
+ * Whether a request's Host names this server. A web page can re-resolve its own name to 127.0.0.1
+ * (DNS rebinding) and, same-origin with it then, call a loopback server from the user's browser
+ * and read the answers; its requests still say `Host: evil.example`. So a server listening on a
+ * loopback address answers only a loopback Host or one of `allowedHosts` (as webpack-dev-server's
+ * allowedHosts and Jupyter's local_hostnames do). Listening elsewhere, it is on the network
+ * by the operator's choice, and any Host is answered.
+ */
+function hostAllowed(host: string | undefined, listenHost: string, allowed: ReadonlySet<string>): boolean {
+  const listening = hostnameOf(listenHost);
+  if (listening === undefined || !isLoopbackName(listening)) return true;
+  const hostname = host === undefined ? undefined : hostnameOf(host);
+  return hostname !== undefined && (isLoopbackName(hostname) || allowed.has(hostname));
+}
+
+/** The host name of a Host header or listen address, lowercased and normalized (`[::1]` for IPv6); undefined if it is not one. */
+function hostnameOf(host: string): string | undefined {
+  const authority = host.includes(':') && !host.startsWith('[') && host.indexOf(':') !== host.lastIndexOf(':') ? `[${host}]` : host;
+  if (!/^[\w.\-[\]:]+$/.test(authority)) return undefined;
+  try {
+    const url = new URL(`http://${authority}`);
+    return url.username === '' && url.pathname === '/' ? url.hostname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer to a request for another host (its body is not read). */
+const otherHost = (host: string | undefined): WireResponse =>
+  wireError(
+    400,
+    'AccessDeniedException',
+    `kmsbox serve answers only requests for a loopback host (127.0.0.1, [::1], localhost) or one of its allowedHosts, not '${host ?? ''}' (a web page must not reach it by DNS rebinding).`,
+  );
+
+/** A server fault, for the operator: the request id the caller got, the message, and its cause's. */
+function logInternalError(requestId: string, error: Error): void {
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  console.error(`kmsbox: request ${requestId}: ${error.name}: ${error.message}${cause}`);
+}
+
+/** How a request Node's HTTP parser refused is answered: its status, the AWS error type, a message. */
+function clientErrorAnswer(code: string | undefined): [status: number, reason: string, type: string, message: string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'RequestTimeoutException', 'The request did not arrive in time.'];
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'SerializationException', 'The request headers are too large.'];
+  const reason = code !== undefined && /^HPE_[A-Z_]+$/.test(code) ? ` (${code})` : '';
+  return [400, 'Bad Request', 'SerializationException', `The request is not valid HTTP/1.1${reason}.`];
+}
+
+/**
+ * Node answers a request its parser refuses (bad framing, a header too large, a timeout) with a
+ * bare status line; here it gets what every other error of this endpoint has, a typed AWS error
+ * (RequestTimeoutException is one the AWS SDKs retry). As in Node's own handler, only a connection
+ * that has sent nothing yet is answered, and the connection is closed either way.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as Socket).bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, type, message] = clientErrorAnswer(error.code);
+  const body = JSON.stringify({ __type: type, message });
+  const head = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Content-Type: application/x-amz-json-1.1',
+    `x-amzn-RequestId: ${globalThis.crypto.randomUUID()}`,
+    `x-amzn-ErrorType: ${type}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
+
 export async function startServer(target: KmsTarget, options: ServeOptions = {}): Promise<RunningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const limits = limitsOf(options);
-  const wire: WireOptions = options.verify === undefined ? {} : { verify: options.verify };
+  const wire: WireOptions = {
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
+    // The detail of a server fault the caller is not shown: for the operator, by request id.
+    onInternalError: options.onInternalError ?? logInternalError,
+  };
   const servedOn = new WeakMap<Socket, number>();
+  const listenHost = options.host ?? '127.0.0.1';
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => hostnameOf(h) ?? h.toLowerCase()));
   const server: Server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -152,10 +244,14 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
     (req, res) => {
       void (async () => {
         try {
+          if (!hostAllowed(req.headers.host, listenHost, allowedHosts)) {
+            refuse(req, res, otherHost(req.headers.host));
+            return;
+          }
           const read = await readBody(req, maxBodyBytes);
           if ('aborted' in read) return;
           if ('tooLarge' in read) {
-            refuseBody(req, res, maxBodyBytes);
+            refuse(req, res, bodyTooLarge(maxBodyBytes));
             return;
           }
           // The idle timeout is for a silent client, not for a slow operation (an RSA key pair):
@@ -170,11 +266,22 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
           res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
           res.end(response.body);
         } catch {
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-          res.end(JSON.stringify({ __type: 'KMSInternalException', message: 'kmsbox could not complete the request.' }));
+          // A half-sent answer cannot be mended: the connection goes.
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          const response = internalError();
+          res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
+          res.end(response.body);
         }
       })();
     },
+  );
+  server.on('clientError', answerClientError);
+  // Node answers any Expect but 100-continue with a bare 417: typed here, the request not run.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    refuse(req, res, wireError(417, 'SerializationException', "The request's Expect header is not 100-continue.")),
   );
   // Past the cap, Node closes a new connection as soon as it is accepted (before any byte is read).
   server.maxConnections = limits.maxConnections;
@@ -183,7 +290,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   server.setTimeout(limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, listenHost, () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
   return {

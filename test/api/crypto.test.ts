@@ -39,7 +39,7 @@ describe('Encrypt and Decrypt', () => {
     const reordered = { 'ünï': 'çødé', purpose: 'backup', tenant: 't1' };
     expect(new TextDecoder().decode((await kms.decrypt({ CiphertextBlob, EncryptionContext: reordered })).Plaintext)).toBe('secret');
     for (const wrong of [undefined, {}, { tenant: 't1', purpose: 'backup' }, { ...ctx, extra: '' }, { ...ctx, tenant: 'T1' }, { ...ctx, Tenant: 't1' }]) {
-      await rejects(() => kms.decrypt({ CiphertextBlob, ...(wrong ? { EncryptionContext: wrong } : {}) }), 'InvalidCiphertextException', '');
+      await rejects(() => kms.decrypt({ CiphertextBlob, ...(wrong ? { EncryptionContext: wrong } : {}) }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
     }
     // An empty context and no context are the same thing.
     const plain = await kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('p') });

@@ -36,7 +36,7 @@ describe('DeriveSharedSecret rules', () => {
     const rsa = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }));
     const rawPoint = new Uint8Array(createECDH('prime256v1').generateKeys());
     for (const PublicKey of [otherCurve, rsa, rawPoint, new Uint8Array([0x30, 0x03, 1, 2, 3])]) {
-      await rejects(() => kms.deriveSharedSecret({ KeyId: p256.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey }), 'ValidationException', '');
+      await rejects(() => kms.deriveSharedSecret({ KeyId: p256.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey }), 'ValidationException', "PublicKey is not a valid ECC_NIST_P256 public key (DER-encoded SubjectPublicKeyInfo on the key's curve).");
     }
     const good = new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' }));
     await rejects(() => kms.deriveSharedSecret({ KeyId: signing.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: good }), 'InvalidKeyUsageException', `${signing.Arn} key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret.`);

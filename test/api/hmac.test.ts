@@ -39,9 +39,9 @@ describe.each(providers)('HMAC keys on %s', (_, makeProvider, supported) => {
     expect([ok.KeyId, ok.MacValid, ok.MacAlgorithm]).toEqual([md!.Arn, true, algorithm]);
     const flipped = Uint8Array.from(out.Mac!);
     flipped[0]! ^= 1;
-    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: flipped }), 'KMSInvalidMacException', '');
-    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message: utf8('changed'), MacAlgorithm: algorithm, Mac: out.Mac }), 'KMSInvalidMacException', '');
-    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: out.Mac!.subarray(1) }), 'KMSInvalidMacException', '');
+    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: flipped }), 'KMSInvalidMacException', 'The MAC is not valid for this message, key and MAC algorithm.');
+    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message: utf8('changed'), MacAlgorithm: algorithm, Mac: out.Mac }), 'KMSInvalidMacException', 'The MAC is not valid for this message, key and MAC algorithm.');
+    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: out.Mac!.subarray(1) }), 'KMSInvalidMacException', 'The MAC is not valid for this message, key and MAC algorithm.');
   });
 });
 
@@ -69,7 +69,7 @@ describe('HMAC rules', () => {
   it('rotation does not apply; disabled and pending-deletion keys refuse', async () => {
     const kms = new Kms();
     const mac = (await kms.createKey({ KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: mac.KeyId }), 'UnsupportedOperationException', '');
+    await rejects(() => kms.rotateKeyOnDemand({ KeyId: mac.KeyId }), 'UnsupportedOperationException', `${mac.Arn} has key spec HMAC_512, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`);
     await rejects(() => kms.enableKeyRotation({ KeyId: mac.KeyId }), 'UnsupportedOperationException');
     await kms.disableKey({ KeyId: mac.KeyId });
     await rejects(() => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_512' }), 'DisabledException', `${mac.Arn} is disabled.`);

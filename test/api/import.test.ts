@@ -62,7 +62,8 @@ async function importMaterial(
     ImportToken: params.ImportToken,
     EncryptedKeyMaterial: wrap(params.PublicKey!, algorithm, material),
     ...(opts.ValidTo ? { ValidTo: opts.ValidTo } : {}),
-    ...(opts.ExpirationModel ? { ExpirationModel: opts.ExpirationModel } : {}),
+    // AWS's default model is KEY_MATERIAL_EXPIRES: without ValidTo, say it does not expire.
+    ExpirationModel: opts.ExpirationModel ?? (opts.ValidTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE'),
   });
 }
 
@@ -80,10 +81,9 @@ describe('CreateKey with Origin EXTERNAL', () => {
     await rejects(() => kms.enableKey({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.disableKey({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.createGrant({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Encrypt'] }), 'KMSInvalidStateException', pending);
-    // Rotation does not apply to imported keys (AWS-recorded message for RotateKeyOnDemand).
-    const origin = `${arn} origin is EXTERNAL which is not valid for this operation.`;
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'UnsupportedOperationException', origin);
-    await rejects(() => kms.enableKeyRotation({ KeyId: keyId }), 'UnsupportedOperationException', origin);
+    // Rotation checks the key state first (AWS-recorded for RotateKeyOnDemand on a key pending import).
+    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'KMSInvalidStateException', pending);
+    await rejects(() => kms.enableKeyRotation({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     // Management works: tags, description, deletion (and cancelling it leaves it PendingImport: it has no material).
     await kms.tagResource({ KeyId: keyId, Tags: [{ TagKey: 'k', TagValue: 'v' }] });
     await kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
@@ -128,7 +128,7 @@ describe('GetParametersForImport', () => {
     const { keyId } = await externalKey(kms);
     const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     await rejects(
-      () => kms.importKeyMaterial({ KeyId: KeyMetadata!.KeyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32)) }),
+      () => kms.importKeyMaterial({ KeyId: KeyMetadata!.KeyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
       'UnsupportedOperationException',
       notExternal,
     );
@@ -179,11 +179,11 @@ describe('ImportKeyMaterial', () => {
     // Wrapped with SHA-1 OAEP under a token asking for SHA-256: the unwrap fails.
     const c = await externalKey(kms);
     const params = await kms.getParametersForImport({ KeyId: c.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-    await rejects(() => kms.importKeyMaterial({ KeyId: c.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_1', material) }), 'InvalidCiphertextException');
+    await rejects(() => kms.importKeyMaterial({ KeyId: c.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_1', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidCiphertextException');
     const kw = await kms.getParametersForImport({ KeyId: c.keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const tampered = wrap(kw.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material);
     tampered[tampered.length - 1]! ^= 1;
-    await rejects(() => kms.importKeyMaterial({ KeyId: c.keyId, ImportToken: kw.ImportToken, EncryptedKeyMaterial: tampered }), 'InvalidCiphertextException');
+    await rejects(() => kms.importKeyMaterial({ KeyId: c.keyId, ImportToken: kw.ImportToken, EncryptedKeyMaterial: tampered, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidCiphertextException');
     expect((await kms.describeKey({ KeyId: c.keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
   });
 
@@ -205,7 +205,8 @@ describe('ImportKeyMaterial', () => {
     expect(deleted).toMatchObject({ KeyId: arn, KeyMaterialId: first.KeyMaterialId });
     const md = (await kms.describeKey({ KeyId: keyId })).KeyMetadata!;
     expect(md).toMatchObject({ KeyState: 'PendingImport', Enabled: false });
-    expect(md.CurrentKeyMaterialId).toBeUndefined();
+    // AWS-recorded: the material stays associated, so DescribeKey still names it.
+    expect(md.CurrentKeyMaterialId).toBe(first.KeyMaterialId);
     await rejects(() => kms.decrypt({ CiphertextBlob }), 'KMSInvalidStateException', `${arn} is pending import.`);
     // Deleting again has no effect.
     await kms.deleteImportedKeyMaterial({ KeyId: keyId });
@@ -239,18 +240,18 @@ describe('ImportKeyMaterial', () => {
     const material = randomBytes(32);
     const forA = await kms.getParametersForImport({ KeyId: a.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const wrapped = wrap(forA.PublicKey!, 'RSAES_OAEP_SHA_256', material);
-    await rejects(() => kms.importKeyMaterial({ KeyId: b.keyId, ImportToken: forA.ImportToken, EncryptedKeyMaterial: wrapped }), 'InvalidImportTokenException');
+    await rejects(() => kms.importKeyMaterial({ KeyId: b.keyId, ImportToken: forA.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidImportTokenException');
     const garbage = Uint8Array.from(forA.ImportToken!);
     garbage[5]! ^= 1;
-    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: garbage, EncryptedKeyMaterial: wrapped }), 'InvalidImportTokenException');
-    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: utf8('x'), EncryptedKeyMaterial: wrapped }), 'InvalidImportTokenException');
+    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: garbage, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidImportTokenException');
+    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: utf8('x'), EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidImportTokenException');
     clock.advance(DAY);
-    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: forA.ImportToken, EncryptedKeyMaterial: wrapped }), 'ExpiredImportTokenException');
+    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: forA.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'ExpiredImportTokenException');
     expect((await kms.describeKey({ KeyId: a.keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
     // One millisecond before expiry, the same token works.
     const fresh = await kms.getParametersForImport({ KeyId: a.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     clock.advance(DAY - 1);
-    await kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: fresh.ImportToken, EncryptedKeyMaterial: wrap(fresh.PublicKey!, 'RSAES_OAEP_SHA_256', material) });
+    await kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: fresh.ImportToken, EncryptedKeyMaterial: wrap(fresh.PublicKey!, 'RSAES_OAEP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
     expect((await kms.describeKey({ KeyId: a.keyId })).KeyMetadata!.KeyState).toBe('Enabled');
   });
 
@@ -307,7 +308,7 @@ describe('ImportKeyMaterial', () => {
     const { keyId } = await externalKey(kms);
     const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const wrapped = wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32));
-    await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped });
+    await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
     await kms.deleteImportedKeyMaterial({ KeyId: keyId });
     const names = audit.events.map((e) => e.eventName);
     expect(names).toEqual(['CreateKey', 'GetParametersForImport', 'ImportKeyMaterial', 'DeleteImportedKeyMaterial']);
@@ -355,7 +356,7 @@ describe('imported material in the file and WebCrypto providers', () => {
     const params = await one.kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_3072' });
     // Another FileProvider on the same file (as a second `kmsbox` command would be) imports with that token.
     const two = setup(store.open());
-    await two.kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material) });
+    await two.kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
     const { CiphertextBlob } = await two.kms.encrypt({ KeyId: keyId, Plaintext: utf8('on disk') });
     const three = setup(store.open());
     expect(new TextDecoder().decode((await three.kms.decrypt({ CiphertextBlob })).Plaintext)).toBe('on disk');
@@ -412,7 +413,7 @@ describe('BYOK through the real @aws-sdk/client-kms', () => {
     expect((pending as Error).message).toBe(`${KeyMetadata!.Arn} is pending import.`);
     const other = await client.send(new GetParametersForImportCommand({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_1', WrappingKeySpec: 'RSA_2048' }));
     const wrong = await client
-      .send(new ImportKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId, ImportToken: other.ImportToken, EncryptedKeyMaterial: wrap(other.PublicKey!, 'RSAES_OAEP_SHA_1', randomBytes(32)) }))
+      .send(new ImportKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId, ImportToken: other.ImportToken, EncryptedKeyMaterial: wrap(other.PublicKey!, 'RSAES_OAEP_SHA_1', randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }))
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(IncorrectKeyMaterialException);
   });
@@ -433,7 +434,7 @@ describe('KeyMaterialId and ImportType', () => {
     const material = randomBytes(32);
     const call = async (keyId: string, extra: object) => {
       const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-      return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', material), ...extra });
+      return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...extra });
     };
     const someId = 'a'.repeat(64);
     const symmetric = await externalKey(kms);
@@ -545,7 +546,7 @@ describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
     const wrapped = await Promise.all(
       [symmetric, mac].map(async (k) => {
         const p = await kms.getParametersForImport({ KeyId: k.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-        return { KeyId: k.keyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, 'RSAES_OAEP_SHA_256', material) };
+        return { KeyId: k.keyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, 'RSAES_OAEP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' as const };
       }),
     );
     const results = await Promise.allSettled(wrapped.map((w) => kms.importKeyMaterial(w)));

@@ -257,7 +257,7 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
     await rejects(() => kms.describeKey({ KeyId }), 'NotFoundException', `Key '${md!.Arn}' does not exist`);
     await rejects(() => kms.describeKey({ KeyId: 'alias/doomed' }), 'NotFoundException');
     // Its ciphertexts are unreadable for good.
-    await rejects(() => kms.decrypt({ CiphertextBlob }), 'InvalidCiphertextException', '');
+    await rejects(() => kms.decrypt({ CiphertextBlob }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
   });
 });
 

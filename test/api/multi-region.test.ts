@@ -30,24 +30,27 @@ const config = (md: KeyMetadata | undefined) => md!.MultiRegionConfiguration;
 
 describe('ReplicateKey', () => {
   it('makes a replica with the same mrk- id, its own ARN, and the primary\'s spec, usage, origin and material', async () => {
-    const { us, primary, out, replica } = await replicated();
+    const { us, eu, primary, out, replica } = await replicated();
     expect(primary.KeyId).toMatch(/^mrk-[0-9a-f]{32}$/);
     expect(replica.KeyId).toBe(primary.KeyId);
     expect(replica.Arn).toBe(`arn:aws:kms:eu-west-1:${A}:key/${primary.KeyId}`);
     expect(replica.Arn).not.toBe(primary.Arn);
     expect(replica).toMatchObject({
       KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', MultiRegion: true,
-      KeyState: 'Enabled', Enabled: true,
+      // AWS-recorded: the response shows the replica as it is created, without a current material id.
+      KeyState: 'Creating', Enabled: false,
       // AWS does not copy the description.
       Description: '',
-      CurrentKeyMaterialId: primary.CurrentKeyMaterialId,
     });
+    expect(replica).not.toHaveProperty('CurrentKeyMaterialId');
+    // kmsbox's replica is usable at once: DescribeKey shows it Enabled, with the primary's material.
+    expect((await eu.describeKey({ KeyId: replica.KeyId })).KeyMetadata).toMatchObject({ KeyState: 'Enabled', Enabled: true, CurrentKeyMaterialId: primary.CurrentKeyMaterialId });
     // No Policy given: the default key policy, as a JSON string.
     expect(JSON.parse(out.ReplicaPolicy!)).toEqual({
       Version: '2012-10-17', Id: 'key-default-1',
       Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }],
     });
-    expect(out.ReplicaTags).toEqual([]);
+    expect(out).not.toHaveProperty('ReplicaTags'); // AWS omits it when there are none
     // The primary is untouched, and keeps its own description.
     expect((await us.describeKey({ KeyId: primary.KeyId })).KeyMetadata!.Description).toBe('primary');
   });
@@ -109,6 +112,10 @@ describe('ReplicateKey', () => {
     await rejects(() => us.replicateKey({ KeyId: single.KeyId, ReplicaRegion: 'eu-west-1' }), 'UnsupportedOperationException', `${single.Arn} is not a multi-region primary key.`);
     // AWS-recorded: ReplicateKey of a replica.
     await rejects(() => eu.replicateKey({ KeyId: replica.KeyId, ReplicaRegion: 'us-west-2' }), 'UnsupportedOperationException', `${replica.Arn} is not a multi-region primary key.`);
+    // Whatever ReplicaRegion says: the key is checked first (not a ValidationException about the Region).
+    for (const ReplicaRegion of ['eu-west-1', 'us-east-1', 'cn-north-1']) {
+      await rejects(() => eu.replicateKey({ KeyId: replica.KeyId, ReplicaRegion }), 'UnsupportedOperationException', `${replica.Arn} is not a multi-region primary key.`);
+    }
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-east-1' }), 'ValidationException', /another Region/);
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'cn-north-1' }), 'ValidationException', /partition/);
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'Mars' }), 'ValidationException', /replicaRegion/);

@@ -50,7 +50,7 @@ function expectInvalid(f: () => unknown): void {
   expect(thrown).toBeInstanceOf(InvalidCiphertextException);
   const e = thrown as InvalidCiphertextException;
   expect(e.name).toBe('InvalidCiphertextException');
-  expect(e.message).toBe(''); // AWS sends it with an empty message
+  expect(e.message).toBe('The ciphertext is not valid for this key and encryption context, or it was altered.'); // AWS sends it empty; kmsbox never sends an empty message
   expect(e.$fault).toBe('client');
   expect(e.$metadata.httpStatusCode).toBe(400);
 }

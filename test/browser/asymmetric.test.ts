@@ -163,7 +163,7 @@ describe.each(PROVIDERS)('%s: RSA encryption and ECDH', (_, makeKms) => {
       const other = EncryptionAlgorithm === 'RSAES_OAEP_SHA_1' ? 'RSAES_OAEP_SHA_256' : 'RSAES_OAEP_SHA_1';
       await rejects(() => kms.decrypt({ KeyId, CiphertextBlob: outside, EncryptionAlgorithm: other }), 'InvalidCiphertextException');
     }
-  }, 60_000);
+  });
 
   it.each(['P-256', 'P-384', 'P-521'] as const)('ECDH on %s: DeriveSharedSecret equals WebCrypto deriveBits on the other side', async (curve) => {
     const spec = `ECC_NIST_P${curve.slice(2)}` as KeySpec;
@@ -217,7 +217,7 @@ describe('GenerateDataKeyPair without node:crypto', () => {
       const signature = await subtle.sign(signParams!, privateKey, message as BufferSource);
       expect(await subtle.verify(signParams!, publicKey, signature, message as BufferSource)).toBe(true);
     }
-  }, 60_000);
+  });
 });
 
 describe('WebCryptoProvider key pairs', () => {
@@ -260,5 +260,5 @@ describe('WebCryptoProvider key pairs', () => {
         await expect(subtle.exportKey('pkcs8', key)).rejects.toThrow();
       }
     }
-  }, 60_000);
+  });
 });

@@ -21,7 +21,7 @@ async function importInto(kms: Kms, keyId: string, material: Uint8Array): Promis
   const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
   const pub = await subtle.importKey('spki', params.PublicKey! as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
   const EncryptedKeyMaterial = new Uint8Array(await subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
-  await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial });
+  await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
 }
 
 /** A v1 blob as kmsbox wrote it before v2: AES key = HMAC-SHA256(material, label ‖ salt ‖ 1). */

@@ -101,7 +101,7 @@ describe('kmsbox <verb>', () => {
       $KMSBOX encrypt --key-id "$id" --plaintext fileb://secret.txt --output text --query CiphertextBlob | base64 --decode > byok.encrypted
       $KMSBOX delete-imported-key-material --key-id "$id" --query KeyId --output text > /dev/null
       $KMSBOX describe-key --key-id "$id" --query KeyMetadata.KeyState --output text
-      $KMSBOX import-key-material --key-id "$id" --import-token fileb://token.bin --encrypted-key-material fileb://wrapped.bin > /dev/null
+      $KMSBOX import-key-material --key-id "$id" --import-token fileb://token.bin --encrypted-key-material fileb://wrapped.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE > /dev/null
       $KMSBOX decrypt --ciphertext-blob fileb://byok.encrypted --output text --query Plaintext | base64 --decode; echo
     `;
     const validTo = new Date(Math.floor(Date.now() / 1000 + 30 * 86_400) * 1000);

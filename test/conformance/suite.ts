@@ -448,7 +448,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
           const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
           const pub = await globalThis.crypto.subtle.importKey('spki', params.PublicKey as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
           const wrapped = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
-          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped });
+          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
         };
         const first = await importOnce();
         const plaintext = rand(20);
@@ -458,6 +458,28 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         const again = await importOnce();
         expect(again.KeyMaterialId).toBe(first.KeyMaterialId);
         expect((await kms.decrypt({ CiphertextBlob })).Plaintext).toEqual(plaintext);
+      });
+
+      test('Origin EXTERNAL on-demand rotation: NEW_KEY_MATERIAL staged, RotateKeyOnDemand makes it current, old ciphertexts decrypt', async () => {
+        const { kms } = await setup();
+        const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL' });
+        const keyId = KeyMetadata!.KeyId!;
+        const importOnce = async (material: Uint8Array, ImportType?: 'NEW_KEY_MATERIAL') => {
+          const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+          const pub = await globalThis.crypto.subtle.importKey('spki', params.PublicKey as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
+          const wrapped = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
+          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...(ImportType ? { ImportType } : {}) });
+        };
+        const first = await importOnce(rand(32));
+        const before = await kms.encrypt({ KeyId: keyId, Plaintext: rand(20) });
+        const second = await importOnce(rand(32), 'NEW_KEY_MATERIAL');
+        expect(second.KeyMaterialId).not.toBe(first.KeyMaterialId);
+        expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId).toBe(first.KeyMaterialId);
+        await kms.rotateKeyOnDemand({ KeyId: keyId });
+        expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId).toBe(second.KeyMaterialId);
+        const after = await kms.encrypt({ KeyId: keyId, Plaintext: rand(20) });
+        expect((await kms.decrypt({ CiphertextBlob: before.CiphertextBlob! })).KeyMaterialId).toBe(first.KeyMaterialId);
+        expect((await kms.decrypt({ CiphertextBlob: after.CiphertextBlob! })).KeyMaterialId).toBe(second.KeyMaterialId);
       });
     });
 

@@ -94,7 +94,7 @@ describe.each(CASES)('portable %s', (spec, algorithms) => {
         }
       }
     }
-  }, 60_000);
+  });
 });
 
 describe('portable RSA encryption (RSAES-OAEP by WebCrypto)', () => {

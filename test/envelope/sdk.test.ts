@@ -36,11 +36,11 @@ describe('envelopes through a plain KMSClient (most v3 code)', () => {
       return send(command as never);
     }) as typeof client.send;
     const envelope = await encryptEnvelope(bytes(1000), { kms: client, keyId: keyIds[0]!, encryptionContext: { app: 'client' } });
-    expectBytes((await decryptEnvelope(envelope, { kms: client })).plaintext, bytes(1000));
-    expectBytes((await decryptEnvelope(envelope, { kms })).plaintext, bytes(1000));
+    expectBytes((await decryptEnvelope(envelope, { kms: client, keyIds })).plaintext, bytes(1000));
+    expectBytes((await decryptEnvelope(envelope, { kms, keyIds })).plaintext, bytes(1000));
     expect(sent).toEqual(['GenerateDataKeyCommand', 'DecryptCommand']);
     await kms.disableKey({ KeyId: keyIds[0]! });
-    const e = await expectError(() => decryptEnvelope(envelope, { kms: client }), 'DisabledException');
+    const e = await expectError(() => decryptEnvelope(envelope, { kms: client, keyIds }), 'DisabledException');
     expect(e).toBeInstanceOf(DisabledException); // the SDK's class
   });
 

@@ -53,5 +53,5 @@ describe('examples/browser', () => {
     }, Array.from(received));
     expect(Buffer.from(decrypted).equals(original)).toBe(true);
     await page.close();
-  }, 60_000);
+  });
 });

@@ -21,5 +21,5 @@ describe('examples/envelope-file.ts', () => {
     expect(Buffer.compare(readFileSync(`${file}.out`), content)).toBe(0);
     const envelope = readFileSync(`${file}.kmsbox`);
     expect(inspectEnvelope(envelope).encryptionContext).toEqual({ file: 'photo.jpg' });
-  }, 60_000);
+  });
 });

@@ -15,5 +15,5 @@ describe('examples/least-privilege.ts', () => {
     const trail = out.slice(out.indexOf('audit trail'));
     expect(trail.trim().split('\n').length - 1).toBe(13);
     expect(trail).not.toContain('MySecretPassword123');
-  }, 30_000);
+  });
 });

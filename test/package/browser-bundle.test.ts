@@ -64,7 +64,8 @@ describe('browser bundle size (esbuild, minified)', () => {
     console.log(`envelope page: ${envelope.minified} B minified, ${envelope.gzipped} B gzipped; full page: ${full.minified} B, ${full.gzipped} B gzipped`);
     expect(envelope.gzipped).toBeLessThan(full.gzipped);
     // The issue's target is 50 KB gzipped; today the Kms class's operation table keeps the signing
-    // code (noble curves, ML-DSA) in every page (BENCHMARKS.md). This bound catches growth.
-    expect(envelope.gzipped).toBeLessThanOrEqual(80 * 1024);
+    // code (noble curves, ML-DSA) in every page (BENCHMARKS.md). This bound catches growth: 82 KB
+    // measured after ipaddr.js (aws:SourceIp), @scure/base and policy variables came in.
+    expect(envelope.gzipped).toBeLessThanOrEqual(86 * 1024);
   });
 });

@@ -150,6 +150,24 @@ describe('key policy and identity policies', () => {
     expect(await outcome(partner.describeKey({ KeyId: key.Arn }))).toBe('allow');
     expect(await outcome(partner.getKeyRotationStatus({ KeyId: key.Arn }))).toBe('allow');
   });
+
+  it('cross-account: operations on no key (CreateKey, ListKeys, aliases) act only in the caller\'s own account', async () => {
+    const { root } = await setup();
+    const before = (await root.listKeys({})).Keys!.length;
+    // A view of account A with B's role as the caller (only in-process code can build one; the server
+    // puts a verified principal in its own account): B's policies allow everything, A refuses.
+    const stray = root.withPrincipal(B_ROLE);
+    stray.setIdentityPolicies(B_ROLE, [doc(idAllow('kms:*'))]);
+    const own = (a: string) => `because kms:${a} can be called only in the caller's own account`;
+    expect(await outcome(stray.createKey({}))).toBe(own('CreateKey'));
+    expect(await outcome(stray.listKeys({}))).toBe(own('ListKeys'));
+    const key = (await root.createKey({})).KeyMetadata!;
+    expect(await outcome(stray.createAlias({ AliasName: 'alias/stray', TargetKeyId: key.KeyId! }))).toBe(own('CreateAlias'));
+    expect((await root.listKeys({})).Keys!.length).toBe(before + 1); // only root's key
+    expect(await outcome(stray.listAliases({}))).toBe(own('ListAliases'));
+    // B's role in its own account is unaffected.
+    expect(await outcome(root.withAccount(B).withPrincipal(B_ROLE).listKeys({}))).toBe('allow');
+  });
 });
 
 describe('conditions', () => {

@@ -62,7 +62,7 @@ describe('FileProvider: version-1 stores (before store ids)', () => {
     expect(readFileSync(path).equals(original)).toBe(true);
     // without a mark a new process cannot tell (the README's threat model says so)
     expect((await new Kms({ provider: open({ highWaterMark: false }) }).listKeys()).Keys!.length).toBe(1);
-  }, 30_000);
+  });
 });
 
 /** A real passphrase store (N = 2^10) with its kdf replaced: what an attacker who can write the file can do. */
@@ -100,7 +100,7 @@ describe('FileProvider: the KDF cost a file asks for is bounded', () => {
       const kms = new Kms({ provider: new FileProvider({ path, passphrase: 'fixture passphrase' }) });
       await rejects(() => kms.listKeys(), 'KMSInternalException', `Key store ${path} cannot be used: ${reason}.`);
     }
-  }, 30_000);
+  });
 
   it('the same bound applies to the options of a new store (ValidationException), so kmsbox never writes a store it refuses', () => {
     const path = join(tempDir(), 's');

@@ -120,7 +120,7 @@ describe('FileProvider stale-lock takeover across processes', () => {
     const listed = (await new Kms({ provider: store.open() }).listKeys({ Limit: 1000 })).Keys!.map((k) => k.KeyId);
     expect(reported.filter((id) => !listed.includes(id))).toEqual([]);
     expect(listed.length).toBe(P * ROUNDS + 1);
-  }, 120_000); // the outcome does not depend on the rounds' timing; on a loaded machine they just run late
+  }); // the outcome does not depend on the rounds' timing; on a loaded machine they just run late
 });
 
 describe('FileProvider file names', () => {

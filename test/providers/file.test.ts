@@ -93,7 +93,7 @@ describe('FileProvider', () => {
     expect(existsSync(fresh)).toBe(false); // reads create nothing
     await new Kms({ provider: new FileProvider({ path: fresh, passphrase: 'x' }) }).createKey();
     expect(JSON.parse(readFileSync(fresh, 'utf8')).kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
-  }, 30_000);
+  });
 
   it('a damaged, truncated or foreign file is a typed error naming the file, never an empty store', async () => {
     const store = newStore();

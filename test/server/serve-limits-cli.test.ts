@@ -38,7 +38,7 @@ describe('kmsbox serve limit flags', () => {
   ])('%j is a usage mistake (exit 252)', async (args, message) => {
     const { code, stderr } = await serve(args).exit;
     expect({ code, stderr: stderr.trim() }).toEqual({ code: 252, stderr: `kmsbox: ${message}` });
-  }, 30_000);
+  });
 
   it('passes the limits to the server: a slowloris client gets 408 at --headers-timeout-ms', async () => {
     const s = serve(['--headers-timeout-ms', '300', '--request-timeout-ms', '600', '--max-connections', '4', '--keep-alive-timeout-ms', '1000', '--max-requests-per-connection', '10', '--idle-timeout-ms', '5000']);
@@ -59,5 +59,5 @@ describe('kmsbox serve limit flags', () => {
     expect([closed, answer.split('\r\n')[0]]).toEqual([true, 'HTTP/1.1 408 Request Timeout']);
     s.kill();
     expect((await s.exit).code).toBe(0);
-  }, 60_000);
+  });
 });

@@ -50,14 +50,14 @@ describe('kmsbox serve --store', () => {
     expect([new TextDecoder().decode(Plaintext), KeyId]).toEqual(['survives', KeyMetadata!.Arn]);
     client.destroy();
     expect(await stop(second.child)).toBe(0);
-  }, 60_000);
+  });
 
   it('a passphrase comes from KMSBOX_PASSPHRASE; without one --store is refused', async () => {
     const dir = tempDir();
     const s = await serve(['--store', join(dir, 'p.kmsbox')], { KMSBOX_PASSPHRASE: 'pass phrase' });
     expect(await stop(s.child)).toBe(0);
     await expect(serve(['--store', join(dir, 'q.kmsbox')], { KMSBOX_PASSPHRASE: '' })).rejects.toThrow(/KMSBOX_PASSPHRASE/);
-  }, 60_000);
+  });
 });
 
 describe('kmsbox serve --audit-log', () => {
@@ -78,5 +78,5 @@ describe('kmsbox serve --audit-log', () => {
     expect(events.map((e: { eventName: string; errorCode?: string }) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual(['CreateKey:ok', 'Encrypt:ok', 'Decrypt:InvalidCiphertextException']);
     expect(events[0].sourceIPAddress).toMatch(/127\.0\.0\.1/);
     expect(events[0].userAgent).toMatch(/aws-sdk-js/);
-  }, 60_000);
+  });
 });

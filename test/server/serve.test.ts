@@ -107,7 +107,7 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
     expect(stdout).toBe('MySecretPassword123');
     const aliases = JSON.parse((await aws(['list-aliases'])).stdout) as { Aliases: Array<{ AliasName: string }> };
     expect(aliases.Aliases.map((a) => a.AliasName)).toEqual(['alias/myapp-key']);
-  }, 60_000);
+  });
 
   it('key policies and grants: put-key-policy, get-key-policy, create-grant, list-grants, retire-grant', async () => {
     const { KeyMetadata } = JSON.parse((await aws(['create-key'])).stdout) as { KeyMetadata: { KeyId: string; Arn: string } };
@@ -124,7 +124,7 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
     expect((JSON.parse((await aws(['list-grants', '--key-id', KeyMetadata.KeyId])).stdout) as { Grants: unknown[] }).Grants).toEqual([]);
     const bad = await aws(['put-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--policy', '{"Statement": []}']).then(() => undefined, (e: { stderr: string }) => e);
     expect(bad?.stderr).toContain('An error occurred (MalformedPolicyDocumentException) when calling the PutKeyPolicy operation');
-  }, 60_000);
+  });
 
   it('prints AWS\'s error for a disabled key and exits non-zero', async () => {
     const { KeyMetadata } = JSON.parse((await aws(['create-key'])).stdout) as { KeyMetadata: { KeyId: string; Arn: string } };
@@ -135,7 +135,7 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
     );
     expect(failure?.code).not.toBe(0);
     expect(failure?.stderr).toContain(`An error occurred (DisabledException) when calling the Encrypt operation: ${KeyMetadata.Arn} is disabled.`);
-  }, 60_000);
+  });
 });
 
 describe('the kmsbox serve command', () => {
@@ -154,5 +154,5 @@ describe('the kmsbox serve command', () => {
     const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-  }, 30_000);
+  });
 });

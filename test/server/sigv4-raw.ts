@@ -37,7 +37,7 @@ export interface RawResponse {
 }
 
 /** One request on its own connection (`Connection: close`), header lines exactly as given. */
-export function rawRequest(port: number, method: string, path: string, headers: Array<[string, string]>, body = ''): Promise<RawResponse> {
+export function rawRequest(port: number, method: string, path: string, headers: Array<[string, string]>, body = '', version = '1.1'): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -58,7 +58,7 @@ export function rawRequest(port: number, method: string, path: string, headers: 
     });
     socket.on('connect', () => {
       const bytes = Buffer.from(body, 'utf8');
-      const lines = [`${method} ${path} HTTP/1.1`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${bytes.length}`, 'Connection: close', '', ''];
+      const lines = [`${method} ${path} HTTP/${version}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${bytes.length}`, 'Connection: close', '', ''];
       socket.write(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), bytes]));
     });
   });

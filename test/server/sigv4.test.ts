@@ -105,5 +105,5 @@ describe('kmsbox serve with signature verification', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).not.toBe(0);
     expect(err).toContain('needs a string secretAccessKey');
-  }, 30_000);
+  });
 });
