@@ -1,0 +1,30 @@
+// Node-only vitest config for `npm run mutate` (stryker.config.mjs): the repo's vitest.config.ts also
+// defines a chromium project, which Stryker's vitest runner must not start. Only the test files that
+// exercise the mutated modules run, so a mutation run fits in minutes on a shared 2-core machine.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (file: string): string => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^kmsbox$/, replacement: src('index.ts') },
+      { find: /^kmsbox\/node$/, replacement: src('node.ts') },
+    ],
+  },
+  test: {
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    include: [
+      'test/blob/*.test.ts',
+      'test/protocol/sigv4-*.test.ts',
+      'test/protocol/wire.test.ts',
+      'test/protocol/*.mutation.test.ts',
+      'test/policy/*.test.ts',
+      'test/envelope/*.test.ts',
+      'test/providers/file-format.test.ts',
+      'test/providers/*.mutation.test.ts',
+    ],
+  },
+});
