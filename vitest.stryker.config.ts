@@ -26,5 +26,8 @@ export default defineConfig({
       'test/providers/file-format.test.ts',
       'test/providers/*.mutation.test.ts',
     ],
+    // The policy property suites (thousands of runs each, one against @cloud-copilot/iam-simulate) would
+    // make every policy mutant take ~15 s; the unit tests above pin the same decisions one by one.
+    exclude: ['test/policy/*.property.test.ts'],
   },
 });
