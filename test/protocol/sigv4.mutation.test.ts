@@ -1,7 +1,7 @@
 // SigV4 details the AWS vectors leave open (src/protocol/sigv4.ts): the canonical path, query and
 // header values at their edges, which date header is read, and the exact time-window messages.
 import { describe, expect, it } from 'vitest';
-import { canonicalRequest, lowerCaseHeaders, verifySigV4, type SigV4Request } from '../../src/protocol/sigv4.js';
+import { authenticate, canonicalRequest, lowerCaseHeaders, verifySigV4, type SigV4Request } from '../../src/protocol/sigv4.js';
 import { signedHeaders } from '../server/sigv4-raw.js';
 
 const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -29,6 +29,14 @@ describe('canonicalRequest', () => {
     expect(line({ path: '/?a=x=y' })[2]).toBe('a=x%3Dy');
     expect(line({ path: '/?B=1&a=1' })[2]).toBe('B=1&a=1');
     expect(line({ path: '/?' })[2]).toBe('');
+    expect(line({ path: '/?=x' })[2]).toBe('=x');
+    expect(line({ path: '/?a+b=1' })[2]).toBe('a%20b=1');
+  });
+
+  it('a path without a leading slash stays without one; everything after the first "?" is the query', () => {
+    expect(line({ path: '?a=1' }).slice(1, 3)).toEqual(['', 'a=1']);
+    expect(line({ path: 'a/b/' })[1]).toBe('a/b/');
+    expect(line({ path: '/p?a=1?b' }).slice(1, 3)).toEqual(['/p', 'a=1%3Fb']);
   });
 
   it('header values: runs of spaces and tabs are one space, newlines too, none at the ends; a missing header is empty', () => {
@@ -75,6 +83,22 @@ describe('the request date and window', () => {
     const httpDate = new Date(AT).toUTCString();
     const x = verifySigV4({ ...r, headers: { ...r.headers, 'x-amz-date': httpDate } }, lookup, AT);
     expect(x).toMatchObject({ ok: false, type: 'IncompleteSignatureException', message: `Date must be in ISO-8601 'basic format'. Got '${httpDate}'. See http://en.wikipedia.org/wiki/ISO_8601` });
+  });
+
+  it('a malformed Authorization header is refused by verifySigV4 as by the parser, before the date is read', () => {
+    const r = req(AT);
+    const bad = { ...r, headers: { ...r.headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260102/us-east-1/kms/aws4_request' } };
+    expect(verifySigV4(bad, lookup, AT)).toMatchObject({ ok: false, type: 'IncompleteSignatureException' });
+    expect(verifySigV4(bad, lookup, AT + 3_600_000)).toMatchObject({ ok: false, type: 'IncompleteSignatureException' });
+  });
+
+  it('without verification, every scope problem is named, separated by a space', () => {
+    const scope = `AWS4-HMAC-SHA256 Credential=AKID/20260102/local/s3/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`;
+    expect(authenticate({ method: 'POST', path: '/', headers: { authorization: scope }, body: '' }, undefined)).toEqual({
+      ok: false,
+      type: 'InvalidSignatureException',
+      message: "Credential should be scoped to a valid region, not 'local'. Credential should be scoped to correct service: 'kms'.",
+    });
   });
 
   it('a credential whose principal is not a string is no credential', () => {
