@@ -16,7 +16,8 @@ export default defineConfig({
   test: {
     testTimeout: 300_000,
     hookTimeout: 120_000,
-    include: [
+    // KMSBOX_MUTATE_TESTS (set by stryker.config.mjs from --mutate): the test files of the module under mutation.
+    include: process.env.KMSBOX_MUTATE_TESTS?.split(',') ?? [
       'test/blob/*.test.ts',
       'test/protocol/sigv4-*.test.ts',
       'test/protocol/wire.test.ts',
