@@ -51,6 +51,7 @@ describe('comparisons at their edges', () => {
     }
     expect(holds('NumericEquals', ['5'], [' '])).toBe(false);
     expect(holds('NumericEquals', ['0'], [''])).toBe(false);
+    expect(holds('NumericEquals', ['0'], [' '])).toBe(false);
   });
 
   it('Date operators, at equality and either side; epoch seconds and ISO 8601 are the same instant', () => {
@@ -69,6 +70,8 @@ describe('comparisons at their edges', () => {
     expect(holds('DateEquals', ['1767225600'], [t])).toBe(true);
     expect(holds('DateEquals', ['1767225600.5'], ['2026-01-01T00:00:00.500Z'])).toBe(true);
     expect(holds('DateEquals', ['1767225601'], [t])).toBe(false);
+    expect(holds('DateEquals', ['1767225600.25'], ['2026-01-01T00:00:00.250Z'])).toBe(true);
+    expect(holds('DateEquals', ['2026-01-01'], [t])).toBe(true);
   });
 
   it('Bool compares the request value case-insensitively with the policy\'s "true"/"false"', () => {
@@ -122,6 +125,10 @@ describe('malformed policy values', () => {
     refuses('DateGreaterThan', ['yesterday'], 'The DateGreaterThan condition needs date values.');
     refuses('Bool', ['yes'], 'The Bool condition needs true or false.');
     refuses('Null', ['TRUE'], 'The Null condition needs true or false.');
+    refuses('Bool', ['true', 'yes'], 'The Bool condition needs true or false.');
+    refuses('DateEquals', ['2026-01-01', 'never'], 'The DateEquals condition needs date values.');
+    refuses('IpAddress', ['x'.repeat(100)], `The IpAddress condition needs IPv4 or IPv6 addresses or CIDR blocks: "${'x'.repeat(64)}" is neither.`);
+    expect(() => operatorDef('DateEquals').check!(['2026-01-01'], 'DateEquals')).not.toThrow();
     refuses('IpAddress', ['10.0.0.0/8', '10.1'], 'The IpAddress condition needs IPv4 or IPv6 addresses or CIDR blocks: "10.1" is neither.');
     expect(() => operatorDef('NumericEquals').check!(['1', '-2.5', '0x10'], 'NumericEquals')).not.toThrow();
     expect(() => operatorDef('DateEquals').check!(['1767225600', '2026-01-01T00:00:00Z'], 'DateEquals')).not.toThrow();
@@ -130,7 +137,7 @@ describe('malformed policy values', () => {
   });
 
   it('a CIDR prefix longer than the family allows, a zone id, a second slash or a short IPv4 form is no range', () => {
-    for (const bad of ['10.0.0.0/33', '::/129', 'fe80::1%eth0', '10.0.0.0/8/8', '127.1', '10.0.0.0/', '10.0.0.0/1234', 'x']) {
+    for (const bad of ['10.0.0.0/33', '::/129', 'fe80::1%eth0', '10.0.0.0/8/8', '127.1', '10.0.0.0/', '10.0.0.0/1234', '10.0.0.0/0008', 'x']) {
       expect(() => operatorDef('IpAddress').check!([bad], 'IpAddress'), bad).toThrow();
     }
     for (const good of ['10.0.0.0/32', '::/128', '0.0.0.0/0', '::ffff:10.0.0.0/104']) {
@@ -153,6 +160,7 @@ describe('IP ranges', () => {
     expect(holds('IpAddress', ['::/0'], ['10.0.0.1'])).toBe(false);
     expect(holds('IpAddress', ['0.0.0.0/0'], ['::1'])).toBe(false);
     expect(holds('IpAddress', ['0.0.0.0/0'], ['not an ip'])).toBe(false);
+    expect(holds('IpAddress', ['not a range'], ['10.0.0.1'])).toBe(false);
     expect(holds('NotIpAddress', ['10.0.0.0/8'], ['11.0.0.1'])).toBe(true);
     expect(holds('NotIpAddress', ['10.0.0.0/8'], ['10.0.0.1'])).toBe(false);
   });
@@ -170,6 +178,8 @@ describe('operator names', () => {
     expect(parseOperator('toString')).toBeUndefined();
     expect(parseOperator('ForAnyValue:')).toBeUndefined();
     expect(parseOperator('ForAnyValueStringEquals')).toBeUndefined();
+    expect(parseOperator('ForAnyValueXStringEquals')).toBeUndefined();
+    expect(parseOperator('ForAllValuesXStringEquals')).toBeUndefined();
   });
 });
 
@@ -188,5 +198,19 @@ describe('glob', () => {
     expect(glob('x*', 'y-é', true)).toBe(false);
     expect(glob('*', '')).toBe(true);
     expect(glob('a*c', 'a\nc')).toBe(true);
+    // Non-ASCII takes the RegExp: the Kelvin sign lower-cases to "k" but is not "k" ignoring case.
+    expect(glob('k*', '\u212ax', true)).toBe(false);
+    expect(glob('\u212a*', 'kx', true)).toBe(false);
+  });
+
+  it('ArnLike: ? is one character but never a colon in the first five components; values may hold newlines', () => {
+    expect(holds('ArnLike', ['arn:aws:iam::11112222333?:role/x'], ['arn:aws:iam::111122223333:role/x'])).toBe(true);
+    expect(holds('ArnLike', ['arn:aws:iam:?111122223333:role/x'], ['arn:aws:iam::111122223333:role/x'])).toBe(false);
+    expect(holds('ArnLike', ['arn:aws:iam::111122223333:role/?'], ['arn:aws:iam::111122223333:role/:'])).toBe(true);
+    expect(holds('ArnLike', ['arn:aws:iam::111122223333:role/*'], ['arn:aws:iam::111122223333:role/a\nb'])).toBe(true);
+    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a\nbx'], [[{ glob: 'a*' }, { literal: '.' }, { glob: '?' }]])).toBe(false);
+    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a\nb.x'], [[{ glob: 'a*' }, { literal: '.' }, { glob: '?' }]])).toBe(true);
+    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a*b'], [[{ literal: 'a*' }, { glob: 'b' }]])).toBe(true);
+    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['axb'], [[{ literal: 'a*' }, { glob: 'b' }]])).toBe(false);
   });
 });
