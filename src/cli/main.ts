@@ -103,7 +103,7 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
       throw new UsageError(`--credentials ${path}: ${id} needs a string secretAccessKey (and optionally a string principal)`);
     }
     const problem = credentialProblem(id, c.secretAccessKey, c.principal as string | undefined);
-    if (problem !== undefined) throw new Error(`--credentials ${path}: ${problem}`);
+    if (problem !== undefined) throw new UsageError(`--credentials ${path}: ${problem}`);
     out.set(id, c.principal === undefined ? { secretAccessKey: c.secretAccessKey } : { secretAccessKey: c.secretAccessKey, principal: c.principal as string });
   }
   return out;

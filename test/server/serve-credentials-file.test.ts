@@ -49,10 +49,10 @@ describe('kmsbox serve --credentials FILE', () => {
       { '999988887777': { secretAccessKey: 's', principal: 'arn:aws:iam::444455556666:root' } },
       "999988887777 is an account id, but its principal arn:aws:iam::444455556666:root is in account 444455556666 (the principal's account is the one its requests act in)",
     ],
-  ])('refuses %s (exit 1)', async (_, content, message) => {
+  ])('refuses %s (a usage mistake: exit 252)', async (_, content, message) => {
     const file = write('bad.json', content);
     const r = await serve(file);
-    expect({ code: r.code, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({ code: 1, stderr: `kmsbox: --credentials ${file}: ${message}`, stdout: '' });
+    expect({ code: r.code, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({ code: 252, stderr: `kmsbox: --credentials ${file}: ${message}`, stdout: '' });
   });
 
   it('starts with well-formed entries (a role, a root, a 12-digit id of the principal\'s own account, no principal)', async () => {
