@@ -9,7 +9,7 @@
  */
 const TESTS = {
   'src/blob/': ['test/blob/*.test.ts'],
-  'src/protocol/handler.ts': ['test/protocol/wire.test.ts', 'test/protocol/handler-scope.mutation.test.ts', 'test/protocol/sigv4-verify.test.ts'],
+  'src/protocol/wire-handler.ts': ['test/protocol/wire.test.ts', 'test/protocol/handler-scope.mutation.test.ts', 'test/protocol/sigv4-verify.test.ts'],
   'src/protocol/sigv4': ['test/protocol/sigv4-*.test.ts', 'test/protocol/sigv4.mutation.test.ts'],
   'src/policy/': ['test/policy/*.test.ts'],
   'src/envelope/': ['test/envelope/*.test.ts'],
@@ -33,7 +33,7 @@ export default {
     'src/policy/evaluate.ts',
     'src/policy/variables.ts',
     'src/envelope/reader.ts',
-    'src/protocol/handler.ts',
+    'src/protocol/wire-handler.ts',
     'src/providers/store-file.ts',
   ],
   coverageAnalysis: 'perTest',

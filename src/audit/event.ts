@@ -5,7 +5,7 @@
  * operations whose results CloudTrail records (never a data key or ciphertext).
  */
 
-import { setOwn } from '../api/records.js';
+import { setOwn } from '../api/set-own.js';
 
 export interface AuditEvent {
   readonly eventVersion: '1.08';

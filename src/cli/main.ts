@@ -116,7 +116,7 @@ const PRINCIPAL_ARN = /^arn:aws[\w-]*:(?:iam|sts)::\d{12}:.+$/;
  * What makes a credentials-file entry mean something other than it seems, if anything: an access
  * key id no Authorization header can carry, an empty secret (anyone knowing the id could sign), a
  * principal that is not an IAM or STS ARN, or a 12-digit access key id that names another account
- * than its principal's (requests act in the principal's account: src/protocol/handler.ts).
+ * than its principal's (requests act in the principal's account: src/protocol/wire-handler.ts).
  */
 function credentialProblem(id: string, secret: string, principal: string | undefined): string | undefined {
   if (!ACCESS_KEY_ID.test(id)) return `'${id}' is not an access key id (1 to 128 letters, digits or _)`;

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fromBase64, toBase64 } from '../protocol/base64.js';
-import { setOwn } from '../api/records.js';
+import { setOwn } from '../api/set-own.js';
 import { decodeInput, encodeOutput } from '../protocol/codec.js';
 import { REGION_NAME } from '../keys/arn.js';
 

@@ -5,7 +5,7 @@ import { LimitExceededException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
-import { deriveMessageKeys, headerMac, wipeKeys } from './keys.js';
+import { deriveMessageKeys, headerMac, wipeKeys } from './key-schedule.js';
 import { checkCache, checkContext, checkKeyIds, checkKms, checkPlaintext, checkSegmentSize, checkStoreContext, type EncryptOptions } from './options.js';
 import { segmentCipher, segmentCount, type SegmentCipher } from './segments.js';
 import { prepareSigner, type MessageSigner } from './signature.js';

@@ -17,7 +17,7 @@ import {
   type SignerAlgId,
   type SuiteId,
 } from './format.js';
-import { setOwn } from '../api/records.js';
+import { setOwn } from '../api/set-own.js';
 
 export interface Recipient {
   readonly type: number;

@@ -4,7 +4,7 @@ import type { DataKeyCache } from './cache.js';
 import { encodedContextLength } from './header.js';
 import { asKmsLike, type KmsClientLike, type KmsLike } from './kms-like.js';
 import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
-import { setOwn } from '../api/records.js';
+import { setOwn } from '../api/set-own.js';
 import { parseKeyRef } from '../keys/arn.js';
 import { checkTrust, type DiscoveryFilter, type KeyTrust } from './trust.js';
 

@@ -15,7 +15,7 @@ import { checkDecryptOptions, type RangeOptions, type RangeResult } from './opti
 import { openSession, parsePrefix, type Session } from './reader.js';
 import { fullItemBytes } from './segments.js';
 import { signatureItemBytes } from './signature.js';
-import { wipeKeys } from './keys.js';
+import { wipeKeys } from './key-schedule.js';
 
 export type RangeRead = (offset: number, length: number) => Promise<Uint8Array>;
 

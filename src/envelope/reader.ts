@@ -8,7 +8,7 @@ import { IncorrectKeyException, LimitExceededException } from '../errors.js';
 import { CborError, MAJOR, NeedMore, Reader } from './cbor.js';
 import { LIMITS, MAC_BYTES, MAC_ITEM_BYTES, SIGNATURE_ITEM_HEAD, SIGNERS, TAG_BYTES } from './format.js';
 import { encodeContext, parseHeader, type Header } from './header.js';
-import { deriveMessageKeys, macMatches, wipeKeys, type MessageKeys } from './keys.js';
+import { deriveMessageKeys, macMatches, wipeKeys, type MessageKeys } from './key-schedule.js';
 import { allowed } from './kms-like.js';
 import { invalidEnvelope, typed } from './invalid.js';
 import { checkDecryptOptions, checkKms, type DecryptOptions, type ReadPolicy } from './options.js';

@@ -2,66 +2,66 @@
 import type { Input } from '../api/validate.js';
 import type { Env } from './env.js';
 import * as aliases from './aliases.js';
-import * as crypto from './crypto.js';
+import * as encryption from './encryption.js';
 import * as grants from './grants.js';
 import * as imports from './import.js';
 import * as policies from './policies.js';
-import * as keys from './keys.js';
+import * as keyLifecycle from './key-lifecycle.js';
 import * as mac from './mac.js';
 import * as multiRegion from './multi-region.js';
 import * as rotation from './rotation.js';
-import * as signing from './sign.js';
+import * as asymmetric from './asymmetric.js';
 import * as tags from './tags.js';
 
 type Operation = (env: Env, input: Input) => Promise<object>;
 
 export const OPERATIONS = {
-  CancelKeyDeletion: keys.cancelKeyDeletion,
+  CancelKeyDeletion: keyLifecycle.cancelKeyDeletion,
   CreateAlias: aliases.createAlias,
   CreateGrant: grants.createGrant,
-  CreateKey: keys.createKey,
-  Decrypt: crypto.decrypt,
+  CreateKey: keyLifecycle.createKey,
+  Decrypt: encryption.decrypt,
   DeleteAlias: aliases.deleteAlias,
   DeleteImportedKeyMaterial: imports.deleteImportedKeyMaterial,
-  DeriveSharedSecret: signing.deriveSharedSecret,
-  DescribeKey: keys.describeKey,
-  DisableKey: keys.disableKey,
+  DeriveSharedSecret: asymmetric.deriveSharedSecret,
+  DescribeKey: keyLifecycle.describeKey,
+  DisableKey: keyLifecycle.disableKey,
   DisableKeyRotation: rotation.disableKeyRotation,
-  EnableKey: keys.enableKey,
+  EnableKey: keyLifecycle.enableKey,
   EnableKeyRotation: rotation.enableKeyRotation,
-  Encrypt: crypto.encrypt,
-  GenerateDataKey: crypto.generateDataKey,
-  GenerateDataKeyPair: crypto.generateDataKeyPair,
-  GenerateDataKeyPairWithoutPlaintext: crypto.generateDataKeyPairWithoutPlaintext,
-  GenerateDataKeyWithoutPlaintext: crypto.generateDataKeyWithoutPlaintext,
+  Encrypt: encryption.encrypt,
+  GenerateDataKey: encryption.generateDataKey,
+  GenerateDataKeyPair: encryption.generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: encryption.generateDataKeyPairWithoutPlaintext,
+  GenerateDataKeyWithoutPlaintext: encryption.generateDataKeyWithoutPlaintext,
   GenerateMac: mac.generateMac,
-  GenerateRandom: crypto.generateRandom,
+  GenerateRandom: encryption.generateRandom,
   GetKeyPolicy: policies.getKeyPolicy,
   GetKeyRotationStatus: rotation.getKeyRotationStatus,
   GetParametersForImport: imports.getParametersForImport,
-  GetPublicKey: signing.getPublicKey,
+  GetPublicKey: asymmetric.getPublicKey,
   ImportKeyMaterial: imports.importKeyMaterial,
   ListAliases: aliases.listAliases,
   ListGrants: grants.listGrants,
   ListKeyPolicies: policies.listKeyPolicies,
   ListKeyRotations: rotation.listKeyRotations,
-  ListKeys: keys.listKeys,
+  ListKeys: keyLifecycle.listKeys,
   ListResourceTags: tags.listResourceTags,
   ListRetirableGrants: grants.listRetirableGrants,
   PutKeyPolicy: policies.putKeyPolicy,
-  ReEncrypt: crypto.reEncrypt,
+  ReEncrypt: encryption.reEncrypt,
   ReplicateKey: multiRegion.replicateKey,
   RetireGrant: grants.retireGrant,
   RevokeGrant: grants.revokeGrant,
   RotateKeyOnDemand: rotation.rotateKeyOnDemand,
-  ScheduleKeyDeletion: keys.scheduleKeyDeletion,
-  Sign: signing.sign,
+  ScheduleKeyDeletion: keyLifecycle.scheduleKeyDeletion,
+  Sign: asymmetric.sign,
   TagResource: tags.tagResource,
   UntagResource: tags.untagResource,
   UpdateAlias: aliases.updateAlias,
-  UpdateKeyDescription: keys.updateKeyDescription,
+  UpdateKeyDescription: keyLifecycle.updateKeyDescription,
   UpdatePrimaryRegion: multiRegion.updatePrimaryRegion,
-  Verify: signing.verify,
+  Verify: asymmetric.verify,
   VerifyMac: mac.verifyMac,
 } as const satisfies Record<string, Operation>;
 

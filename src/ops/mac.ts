@@ -6,7 +6,7 @@ import { Checks, type Input } from '../api/validate.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { DryRunOperationException, InvalidKeyUsageException, KMSInvalidMacException } from '../errors.js';
 import type { KeyRecord } from '../keys/record.js';
-import { checkUsage } from './crypto.js';
+import { checkUsage } from './encryption.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { findKeyFor } from './lookup.js';

@@ -14,7 +14,7 @@ import { checkState } from '../keys/states.js';
 import { authorizeKey, authorizeWithoutKey } from './authorize.js';
 import type { Env } from './env.js';
 import { checkTagRules, keyIdMember, policyMember, tagList } from './fields.js';
-import { checkKeyPolicy, defaultKeyPolicy, keyMetadata } from './keys.js';
+import { checkKeyPolicy, defaultKeyPolicy, keyMetadata } from './key-lifecycle.js';
 import { familyOf, findKey, isReplica, keyNotFound, reloadKey, sweepDeletions } from './lookup.js';
 
 /** ReplicaRegion and PrimaryRegion (reference §2.1). */

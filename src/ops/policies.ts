@@ -4,7 +4,7 @@ import { Checks, type Input } from '../api/validate.js';
 import { NotFoundException } from '../errors.js';
 import type { Env } from './env.js';
 import { keyIdMember, paging, policyMember } from './fields.js';
-import { checkKeyPolicy } from './keys.js';
+import { checkKeyPolicy } from './key-lifecycle.js';
 import { findKeyFor, updateKey } from './lookup.js';
 import { paginate } from '../api/pagination.js';
 

@@ -1,7 +1,7 @@
 /** JSON values ↔ operation inputs/outputs, by the member tables in wire-shapes.ts. */
 import { fromBase64, toBase64 } from './base64.js';
 import { BLOB_MEMBERS, MAP_MEMBERS, TIMESTAMP_MEMBERS } from './wire-shapes.js';
-import { setOwn } from '../api/records.js';
+import { setOwn } from '../api/set-own.js';
 
 /** A request body that is not what the wire format says: AWS answers SerializationException. */
 export class WireFormatError extends Error {}

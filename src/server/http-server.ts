@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
-import { bodyTooLarge, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions, type WireResponse } from '../protocol/handler.js';
+import { bodyTooLarge, DEFAULT_MAX_BODY, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions, type WireResponse } from '../protocol/wire-handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
@@ -84,8 +84,6 @@ function limitsOf(options: ServeOptions): Limits {
   }
   return limits;
 }
-
-const DEFAULT_MAX_BODY = 1 << 20;
 
 type BodyResult = { body: Uint8Array } | { tooLarge: true } | { aborted: true };
 

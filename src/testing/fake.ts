@@ -12,7 +12,7 @@ import { ManualClock } from '../clock.js';
 import { ValidationException } from '../errors.js';
 import { utf8Encode } from '../crypto/bytes.js';
 import { randomUuid, setTestRandomSource } from '../crypto/random.js';
-import { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from '../protocol/request-handler.js';
+import { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from '../protocol/sdk-request-handler.js';
 import { defaultClientClass, type SdkClient, type SdkClientClass } from './sdk.js';
 import { requestInput, type KmsCall } from './history.js';
 import { failRule, latencyRule, matches, type FailOptions, type LatencyOptions, type Rule } from './faults.js';

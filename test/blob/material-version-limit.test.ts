@@ -1,6 +1,6 @@
 // The blob's 16-bit material-version field (src/blob/ciphertext-blob.ts): versions 0..65535 are
 // written and read back exactly; 65536 and beyond cannot be named, and Encrypt refuses rather
-// than wrap to version 0 (src/ops/crypto.ts asks materialVersionFits). The limit is lowered
+// than wrap to version 0 (src/ops/encryption.ts asks materialVersionFits). The limit is lowered
 // through materialVersionFits's parameter to check the edge without 65,536 rotations.
 import { describe, expect, test } from 'vitest';
 import { MAX_MATERIAL_VERSIONS, decodeBlob, encodeBlob, encodeHeader, materialVersionFits } from '../../src/blob/ciphertext-blob.js';

@@ -2,7 +2,7 @@
 // library's own header writer, key schedule and segment cipher.
 import { CborMap, encode, type CborValue } from '../../src/envelope/cbor.js';
 import { encodeContext, encodeHeader, type Header, type Recipient } from '../../src/envelope/header.js';
-import { deriveMessageKeys, headerMac } from '../../src/envelope/keys.js';
+import { deriveMessageKeys, headerMac } from '../../src/envelope/key-schedule.js';
 import { segmentCipher, segmentItem } from '../../src/envelope/segments.js';
 import { concat } from './helpers.js';
 

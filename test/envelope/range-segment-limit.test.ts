@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decryptRange } from 'kmsbox';
 import { encode } from '../../src/envelope/cbor.js';
 import { encodeHeader } from '../../src/envelope/header.js';
-import { deriveMessageKeys, headerMac } from '../../src/envelope/keys.js';
+import { deriveMessageKeys, headerMac } from '../../src/envelope/key-schedule.js';
 import { fullItemBytes, segmentCipher, segmentItem } from '../../src/envelope/segments.js';
 import { bytes, concat, expectError, setup } from './helpers.js';
 

@@ -4,7 +4,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createDecryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope, type Kms } from 'kmsbox';
-import { deriveMessageKeys } from '../../src/envelope/keys.js';
+import { deriveMessageKeys } from '../../src/envelope/key-schedule.js';
 import { ecdsaForTests } from '../../src/envelope/signature.js';
 import { bytes, concat, counting, expectBytes, expectError, pipe, setup, splitItems } from './helpers.js';
 

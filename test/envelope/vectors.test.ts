@@ -11,7 +11,7 @@ import { createPublicKey, createPrivateKey, verify as nodeVerify } from 'node:cr
 import { describe, expect, it } from 'vitest';
 import { decryptEnvelope, inspectEnvelope } from 'kmsbox';
 import { encryptEnvelope } from '../../src/envelope/encrypt.js';
-import { deriveMessageKeys } from '../../src/envelope/keys.js';
+import { deriveMessageKeys } from '../../src/envelope/key-schedule.js';
 import { expectBytes } from './helpers.js';
 import { stubKms } from './stub-kms.js';
 

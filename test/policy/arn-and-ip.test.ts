@@ -159,7 +159,7 @@ describe('IpAddress / NotIpAddress', () => {
   });
 
   it('aws:SourceIp from the wire request, both families', async () => {
-    const { handleWireRequest } = await import('../../src/protocol/handler.js');
+    const { handleWireRequest } = await import('../../src/protocol/wire-handler.js');
     const kms = new Kms();
     const key = (await kms.createKey({})).KeyMetadata!;
     kms.setIdentityPolicies('arn:aws:iam::111122223333:root', [

@@ -211,7 +211,7 @@ describe('global condition keys of a direct call', () => {
   });
 
   it('a Deny on aws:SecureTransport false fires for requests that came over plain HTTP', async () => {
-    const { handleWireRequest } = await import('../../src/protocol/handler.js');
+    const { handleWireRequest } = await import('../../src/protocol/wire-handler.js');
     const { root, key } = await world([]);
     root.setIdentityPolicies(ROOT, [doc([{ Effect: 'Deny', Action: 'kms:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }])]);
     const request = (extra: object) => ({ headers: { 'x-amz-target': 'TrentService.DescribeKey', 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ KeyId: key.KeyId }), ...extra });

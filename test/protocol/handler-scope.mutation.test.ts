@@ -1,9 +1,9 @@
-// The wire handler's request scope (src/protocol/handler.ts): what the Kms chosen for a request is
+// The wire handler's request scope (src/protocol/wire-handler.ts): what the Kms chosen for a request is
 // told about it — region and account from the credential scope, the verified principal, source
 // address, User-Agent (bounded), aws:SecureTransport — and the order of the front-end checks.
 import { describe, expect, it } from 'vitest';
 import { handleWireRequest, Kms, type WireResponse } from 'kmsbox';
-import type { RequestScope, WireRequest } from '../../src/protocol/handler.js';
+import type { RequestScope, WireRequest } from '../../src/protocol/wire-handler.js';
 import { signedHeaders } from '../server/sigv4-raw.js';
 
 const json = (r: WireResponse) => JSON.parse(new TextDecoder().decode(r.body)) as Record<string, unknown>;

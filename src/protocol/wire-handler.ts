@@ -67,7 +67,8 @@ export interface WireOptions {
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'TrentService.';
-const DEFAULT_MAX_BODY = 1 << 20;
+/** The largest request body read by default (1 MiB), in process and over HTTP. */
+export const DEFAULT_MAX_BODY = 1 << 20;
 
 function respond(statusCode: number, requestId: string, body: unknown, errorType?: string): WireResponse {
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };

@@ -3,7 +3,7 @@
  * to the wire protocol and parses the answer exactly as it would from AWS, but no socket is
  * opened. `new KMSClient({ region, credentials, requestHandler: createRequestHandler(kms) })`.
  */
-import { handleWireRequest, type KmsTarget, type WireOptions } from './handler.js';
+import { handleWireRequest, type KmsTarget, type WireOptions } from './wire-handler.js';
 
 /** The parts of the SDK's HttpRequest the protocol reads. */
 export interface SdkHttpRequest {

@@ -1,4 +1,4 @@
-/** Asymmetric signing keys: Sign, Verify, GetPublicKey (reference §2.4). */
+/** Asymmetric keys: Sign, Verify, GetPublicKey, DeriveSharedSecret (reference §2.4). */
 import { KeyAgreementAlgorithmSpec, MessageType, SigningAlgorithmSpec, type CustomerMasterKeySpec } from '../api/enums.js';
 import { KEY_SPECS } from '../api/key-specs.js';
 import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
@@ -6,7 +6,7 @@ import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { MU_BYTES } from '../crypto/ml-dsa.js';
 import { SIGNING } from '../crypto/signatures.js';
 import { DryRunOperationException, InvalidKeyUsageException, KMSInvalidSignatureException, UnsupportedOperationException } from '../errors.js';
-import { checkUsage } from './crypto.js';
+import { checkUsage } from './encryption.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { findKeyFor } from './lookup.js';
