@@ -9,7 +9,11 @@
  */
 const TESTS = {
   'src/blob/': ['test/blob/*.test.ts'],
-  'src/protocol/wire-handler.ts': ['test/protocol/wire.test.ts', 'test/protocol/handler-scope.mutation.test.ts', 'test/protocol/sigv4-verify.test.ts'],
+  'src/protocol/wire-handler.ts': [
+    'test/protocol/wire.test.ts',
+    'test/protocol/handler-scope.mutation.test.ts',
+    'test/protocol/sigv4-verify.test.ts',
+  ],
   'src/protocol/sigv4': ['test/protocol/sigv4-*.test.ts', 'test/protocol/sigv4.mutation.test.ts'],
   'src/policy/': ['test/policy/*.test.ts'],
   'src/envelope/': ['test/envelope/*.test.ts'],

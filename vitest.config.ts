@@ -16,7 +16,16 @@ export default defineConfig({
   },
   // The browser project's dependencies, pre-bundled up front: one found mid-run makes Vite reload the page.
   optimizeDeps: {
-    include: ['@noble/curves/abstract/modular.js', '@noble/curves/ed25519.js', '@noble/curves/nist.js', '@noble/curves/secp256k1.js', '@noble/hashes/sha2.js', '@noble/post-quantum/ml-dsa.js', 'ipaddr.js', '@scure/base'],
+    include: [
+      '@noble/curves/abstract/modular.js',
+      '@noble/curves/ed25519.js',
+      '@noble/curves/nist.js',
+      '@noble/curves/secp256k1.js',
+      '@noble/hashes/sha2.js',
+      '@noble/post-quantum/ml-dsa.js',
+      'ipaddr.js',
+      '@scure/base',
+    ],
   },
   test: {
     // Timeouts only catch hangs: CI shares its 2 cores, and a CPU-heavy vector test took over 30 s under load.
@@ -36,7 +45,15 @@ export default defineConfig({
             provider: playwright({
               launchOptions: {
                 executablePath: '/usr/bin/chromium',
-                args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+                args: [
+                  '--no-sandbox',
+                  '--headless',
+                  '--disable-gpu',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                  '--no-first-run',
+                ],
               },
             }),
             instances: [{ browser: 'chromium' }],

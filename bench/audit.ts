@@ -17,14 +17,31 @@ const plain = new Kms();
 const sink = new MemoryAuditSink();
 const audited = new Kms({ audit: sink });
 const iam = new Kms({
-  identityPolicies: { [role]: [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 't1' } } }] })] },
+  identityPolicies: {
+    [role]: [
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['kms:Encrypt', 'kms:Decrypt'],
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 't1' } },
+          },
+        ],
+      }),
+    ],
+  },
 });
 const keyOf = async (k: InstanceType<typeof Kms>) => (await k.createKey({})).KeyMetadata!.KeyId!;
 const [k1, k2, k3] = [await keyOf(plain), await keyOf(audited), await keyOf(iam)];
 const asRole = iam.withPrincipal(role);
 const results = await compare(
   [
-    { name: 'kms.encrypt (no audit sink, account root)', run: () => plain.encrypt({ KeyId: k1, Plaintext: payload, EncryptionContext: context }) },
+    {
+      name: 'kms.encrypt (no audit sink, account root)',
+      run: () => plain.encrypt({ KeyId: k1, Plaintext: payload, EncryptionContext: context }),
+    },
     {
       name: 'kms.encrypt with MemoryAuditSink',
       run: async () => {
@@ -32,7 +49,10 @@ const results = await compare(
         if (sink.events.length >= 1_000) sink.clear(); // a consumer drains the sink; the bench measures emitting, not an ever-growing heap
       },
     },
-    { name: 'kms.encrypt as a role allowed by an IAM policy with a condition', run: () => asRole.encrypt({ KeyId: k3, Plaintext: payload, EncryptionContext: context }) },
+    {
+      name: 'kms.encrypt as a role allowed by an IAM policy with a condition',
+      run: () => asRole.encrypt({ KeyId: k3, Plaintext: payload, EncryptionContext: context }),
+    },
   ],
   { rounds: 7, roundMs: 400 },
 );

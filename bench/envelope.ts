@@ -101,12 +101,16 @@ function cryptoFloor(payload: Uint8Array): () => void {
   );
   table(results, results[0]!.name);
   target('kmsbox 4 KiB messages/s vs the Encryption SDK (x)', results[1]!.opsPerSecond / results[0]!.opsPerSecond / 20, 1);
-  console.log(`\nthe floor alone is ${(results[2]!.opsPerSecond / results[0]!.opsPerSecond).toFixed(1)}x the Encryption SDK: the most any implementation of this format and blob can reach on node:crypto`);
+  console.log(
+    `\nthe floor alone is ${(results[2]!.opsPerSecond / results[0]!.opsPerSecond).toFixed(1)}x the Encryption SDK: the most any implementation of this format and blob can reach on node:crypto`,
+  );
 
   section('Envelope: one-recipient overhead (4 KiB message, no context)');
   const ours = (await encryptEnvelope(payload, { kms, keyId })).length - payload.length;
   const theirs = (await esdk.encrypt(keyring, payload, { suiteId, frameLength: 4096 })).result.length - payload.length;
-  console.log(`| format | overhead bytes |\n|---|---:|\n| AWS Encryption SDK (raw AES keyring) | ${theirs} |\n| kmsbox envelope (kmsbox key) | ${ours} |`);
+  console.log(
+    `| format | overhead bytes |\n|---|---:|\n| AWS Encryption SDK (raw AES keyring) | ${theirs} |\n| kmsbox envelope (kmsbox key) | ${ours} |`,
+  );
   console.log(`\ntarget: overhead ≤ 200 B — measured ${ours} B — ${ours <= 200 ? 'PASS' : 'FAIL'}`);
 }
 
@@ -130,14 +134,33 @@ function cryptoFloor(payload: Uint8Array): () => void {
     dec.final();
     if (n !== TOTAL) throw new Error('raw: lost bytes');
   };
-  const nodeSource = () => Readable.from((function* () { for (let o = 0; o < TOTAL; o += CHUNK) yield chunkAt(o); })(), { objectMode: false });
+  const nodeSource = () =>
+    Readable.from(
+      (function* () {
+        for (let o = 0; o < TOTAL; o += CHUNK) yield chunkAt(o);
+      })(),
+      { objectMode: false },
+    );
   const counter = () => {
     let n = 0;
-    return { sink: new Writable({ write(c, _e, cb) { n += c.length; cb(); } }), count: () => n };
+    return {
+      sink: new Writable({
+        write(c, _e, cb) {
+          n += c.length;
+          cb();
+        },
+      }),
+      count: () => n,
+    };
   };
   const esdkStream = (frameLength: number) => async () => {
     const { sink, count } = counter();
-    await pipeline(nodeSource(), esdk.encryptStream(keyring, { suiteId, encryptionContext: context, frameLength }), esdk.decryptUnsignedMessageStream(keyring), sink);
+    await pipeline(
+      nodeSource(),
+      esdk.encryptStream(keyring, { suiteId, encryptionContext: context, frameLength }),
+      esdk.decryptUnsignedMessageStream(keyring),
+      sink,
+    );
     if (count() !== TOTAL) throw new Error('esdk: lost bytes');
   };
   const ours = async () => {
@@ -158,7 +181,7 @@ function cryptoFloor(payload: Uint8Array): () => void {
   const time = async (fn: () => Promise<void>) => {
     const t = performance.now();
     await fn();
-    return (TOTAL / 2 ** 20) / ((performance.now() - t) / 1000);
+    return TOTAL / 2 ** 20 / ((performance.now() - t) / 1000);
   };
   const cases: Array<[string, () => Promise<void>]> = [
     ['raw node:crypto AES-256-GCM', raw],
@@ -174,11 +197,14 @@ function cryptoFloor(payload: Uint8Array): () => void {
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const mibs = samples.map(median);
   console.log('| case | MiB/s | vs raw |\n|---|---:|---:|');
-  for (const [i, [name]] of cases.entries()) console.log(`| ${name} | ${mibs[i]!.toFixed(0)} | ${((mibs[i]! / mibs[0]!) * 100).toFixed(0)}% |`);
+  for (const [i, [name]] of cases.entries())
+    console.log(`| ${name} | ${mibs[i]!.toFixed(0)} | ${((mibs[i]! / mibs[0]!) * 100).toFixed(0)}% |`);
   const bestEsdk = Math.max(...mibs.slice(1, 5));
   const kmsbox = mibs[5]!;
   target('kmsbox stream vs the best Encryption SDK frame length (3x)', kmsbox / bestEsdk / 3, 1);
-  console.log(`raw node:crypto AES-GCM (one cipher each way, the ceiling of any AES-GCM stream on one thread) is ${(mibs[0]! / bestEsdk).toFixed(2)}x the best Encryption SDK frame length: 3x would be ${((3 * bestEsdk) / mibs[0]! * 100).toFixed(0)}% of the ceiling`);
+  console.log(
+    `raw node:crypto AES-GCM (one cipher each way, the ceiling of any AES-GCM stream on one thread) is ${(mibs[0]! / bestEsdk).toFixed(2)}x the best Encryption SDK frame length: 3x would be ${(((3 * bestEsdk) / mibs[0]!) * 100).toFixed(0)}% of the ceiling`,
+  );
   target('kmsbox stream vs raw node:crypto AES-GCM', kmsbox / mibs[0]!, 0.75);
 }
 
@@ -204,14 +230,19 @@ function cryptoFloor(payload: Uint8Array): () => void {
     { rounds: 3, roundMs: 400 },
   );
   console.log('| backend | MiB/s | vs node:crypto |\n|---|---:|---:|');
-  for (const r of results) console.log(`| ${r.name} | ${(r.opsPerSecond / 4).toFixed(0)} | ${((r.opsPerSecond / results[0]!.opsPerSecond) * 100).toFixed(0)}% |`);
+  for (const r of results)
+    console.log(`| ${r.name} | ${(r.opsPerSecond / 4).toFixed(0)} | ${((r.opsPerSecond / results[0]!.opsPerSecond) * 100).toFixed(0)}% |`);
 }
 
 // --- 1 GiB stream memory (the same child process the test suite runs).
 {
   section('Envelope: 1 GiB stream, encrypt piped into decrypt, peak RSS growth');
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/envelope/memory-child.ts', String(2 ** 30)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/envelope/memory-child.ts', String(2 ** 30)], {
+    encoding: 'utf8',
+  });
   const r = JSON.parse(out.trim().split('\n').pop()!);
-  console.log(`1 GiB in ${r.seconds.toFixed(2)} s; RSS ${r.baselineMiB.toFixed(0)} MiB after a 64 MiB warm-up run, peak ${r.peakMiB.toFixed(0)} MiB during the 1 GiB: growth ${r.growthMiB.toFixed(1)} MiB`);
+  console.log(
+    `1 GiB in ${r.seconds.toFixed(2)} s; RSS ${r.baselineMiB.toFixed(0)} MiB after a 64 MiB warm-up run, peak ${r.peakMiB.toFixed(0)} MiB during the 1 GiB: growth ${r.growthMiB.toFixed(1)} MiB`,
+  );
   console.log(`\ntarget: RSS growth ≤ 64 MiB — measured ${r.growthMiB.toFixed(1)} MiB — ${r.growthMiB <= 64 ? 'PASS' : 'FAIL'}`);
 }

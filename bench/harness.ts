@@ -53,11 +53,14 @@ export function section(title: string): void {
 
 export function table(results: Result[], baseline: string): void {
   const base = results.find((r) => r.name === baseline)!.opsPerSecond;
-  console.log('| case | ops/s | vs ' + baseline + ' |');
+  console.log(`| case | ops/s | vs ${baseline} |`);
   console.log('|---|---:|---:|');
-  for (const r of results) console.log(`| ${r.name} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} | ${((r.opsPerSecond / base) * 100).toFixed(0)}% |`);
+  for (const r of results)
+    console.log(`| ${r.name} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} | ${((r.opsPerSecond / base) * 100).toFixed(0)}% |`);
 }
 
 export function target(label: string, ratio: number, min: number): void {
-  console.log(`\ntarget: ${label} ≥ ${(min * 100).toFixed(0)}% — measured ${(ratio * 100).toFixed(0)}% — ${ratio >= min ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `\ntarget: ${label} ≥ ${(min * 100).toFixed(0)}% — measured ${(ratio * 100).toFixed(0)}% — ${ratio >= min ? 'PASS' : 'FAIL'}`,
+  );
 }

@@ -150,10 +150,31 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ed = generateKeyPairSync('ed25519');
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  cases.push(['ECDSA P-256', 'ECC_NIST_P256', 'ECDSA_SHA_256', () => nodeVerify('sha256', message, { key: ec.publicKey, dsaEncoding: 'der' }, nodeSign('sha256', message, { key: ec.privateKey, dsaEncoding: 'der' }))]);
-  cases.push(['Ed25519', 'ECC_NIST_EDWARDS25519', 'ED25519_SHA_512', () => nodeVerify(null, message, ed.publicKey, nodeSign(null, message, ed.privateKey))]);
+  cases.push([
+    'ECDSA P-256',
+    'ECC_NIST_P256',
+    'ECDSA_SHA_256',
+    () =>
+      nodeVerify(
+        'sha256',
+        message,
+        { key: ec.publicKey, dsaEncoding: 'der' },
+        nodeSign('sha256', message, { key: ec.privateKey, dsaEncoding: 'der' }),
+      ),
+  ]);
+  cases.push([
+    'Ed25519',
+    'ECC_NIST_EDWARDS25519',
+    'ED25519_SHA_512',
+    () => nodeVerify(null, message, ed.publicKey, nodeSign(null, message, ed.privateKey)),
+  ]);
   const pss = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
-  cases.push(['RSA-2048 PSS SHA-256', 'RSA_2048', 'RSASSA_PSS_SHA_256', () => nodeVerify('sha256', message, { key: rsa.publicKey, ...pss }, nodeSign('sha256', message, { key: rsa.privateKey, ...pss }))]);
+  cases.push([
+    'RSA-2048 PSS SHA-256',
+    'RSA_2048',
+    'RSASSA_PSS_SHA_256',
+    () => nodeVerify('sha256', message, { key: rsa.publicKey, ...pss }, nodeSign('sha256', message, { key: rsa.privateKey, ...pss })),
+  ]);
   const rows: Array<{ name: string; ratio: number; kms: number; raw: number }> = [];
   for (const [name, KeySpec, SigningAlgorithm, raw] of cases) {
     const KeyId = (await kms.createKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.KeyId!;
@@ -161,12 +182,21 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
       const { Signature } = await kms.sign({ KeyId, Message: message, SigningAlgorithm });
       await kms.verify({ KeyId, Message: message, Signature, SigningAlgorithm });
     };
-    const [r, k] = await compare([{ name: 'raw', run: raw }, { name: 'kms', run: viaKms }], { rounds: 3, roundMs: 400 });
+    const [r, k] = await compare(
+      [
+        { name: 'raw', run: raw },
+        { name: 'kms', run: viaKms },
+      ],
+      { rounds: 3, roundMs: 400 },
+    );
     rows.push({ name, raw: r!.opsPerSecond, kms: k!.opsPerSecond, ratio: k!.opsPerSecond / r!.opsPerSecond });
   }
   console.log('| algorithm | node:crypto sign+verify/s | kms.sign + kms.verify/s | ratio |');
   console.log('|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.raw).toLocaleString('en-US')} | ${Math.round(r.kms).toLocaleString('en-US')} | ${(r.ratio * 100).toFixed(0)}% |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${Math.round(r.raw).toLocaleString('en-US')} | ${Math.round(r.kms).toLocaleString('en-US')} | ${(r.ratio * 100).toFixed(0)}% |`,
+    );
   for (const r of rows.slice(0, 2)) target(`${r.name} through Kms vs node:crypto`, r.ratio, 0.8);
 }
 
@@ -180,7 +210,10 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
   const { secretKey, publicKey } = ml_dsa65.keygen(randomBytes(32));
   const [raw, viaKms] = await compare(
     [
-      { name: '@noble/post-quantum ml_dsa65 sign+verify', run: () => ml_dsa65.verify(ml_dsa65.sign(message, secretKey), message, publicKey) },
+      {
+        name: '@noble/post-quantum ml_dsa65 sign+verify',
+        run: () => ml_dsa65.verify(ml_dsa65.sign(message, secretKey), message, publicKey),
+      },
       {
         name: 'kms.sign + kms.verify (ML_DSA_65)',
         run: async () => {

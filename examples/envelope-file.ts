@@ -50,8 +50,12 @@ await (Readable.toWeb(createReadStream(input)) as ReadableStream<Uint8Array>)
   .pipeThrough(createEncryptStream({ kms, keyId: 'alias/files', encryptionContext }))
   .pipeTo(Writable.toWeb(createWriteStream(encrypted)));
 
-const header = inspectEnvelope(new Uint8Array(await new Response(Readable.toWeb(createReadStream(encrypted, { end: 4095 })) as ReadableStream).arrayBuffer()));
-console.log(`wrote ${encrypted}: ${statSync(encrypted).size - size} bytes of overhead, ${header.segmentSize / 1024} KiB segments, wrapped by ${header.recipients[0]!.keyId}`);
+const header = inspectEnvelope(
+  new Uint8Array(await new Response(Readable.toWeb(createReadStream(encrypted, { end: 4095 })) as ReadableStream).arrayBuffer()),
+);
+console.log(
+  `wrote ${encrypted}: ${statSync(encrypted).size - size} bytes of overhead, ${header.segmentSize / 1024} KiB segments, wrapped by ${header.recipients[0]!.keyId}`,
+);
 
 // Decrypting: name the key you trust (a key ARN or key id; the envelope's header is not
 // authenticated until a trusted key has unwrapped the data key), and act on the output only once
@@ -61,10 +65,13 @@ await (Readable.toWeb(createReadStream(encrypted)) as ReadableStream<Uint8Array>
   .pipeThrough(progress('decrypting', size))
   .pipeTo(Writable.toWeb(createWriteStream(decrypted)));
 
-const digest = (path: string) => new Promise<string>((resolve) => {
-  const h = createHash('sha256');
-  createReadStream(path).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex')));
-});
+const digest = (path: string) =>
+  new Promise<string>((resolve) => {
+    const h = createHash('sha256');
+    createReadStream(path)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')));
+  });
 const [a, b] = await Promise.all([digest(input), digest(decrypted)]);
 console.log(a === b ? `decrypted ${decrypted}: identical (sha256 ${a.slice(0, 16)}…)` : 'MISMATCH');
 if (a !== b) process.exit(1);

@@ -6,7 +6,12 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 // Debian packages the suite drives: chromium (test/browser, test/examples, through playwright;
 // no browser is ever downloaded) and awscli (test/server: the seed flow as users run it).
 // On a fresh machine they are installed here, so `npm test` alone is the whole story.
-const needed = [['/usr/bin/chromium', 'chromium'], ['/usr/bin/aws', 'awscli']].filter(([bin]) => !existsSync(bin)).map(([, pkg]) => pkg);
+const needed = [
+  ['/usr/bin/chromium', 'chromium'],
+  ['/usr/bin/aws', 'awscli'],
+]
+  .filter(([bin]) => !existsSync(bin))
+  .map(([, pkg]) => pkg);
 if (needed.length > 0) {
   if (process.getuid?.() !== 0) {
     console.error(`The tests need Debian's ${needed.join(' and ')}: run  sudo apt-get install -y ${needed.join(' ')}  first.`);
@@ -14,7 +19,8 @@ if (needed.length > 0) {
     process.exit(1);
   }
   console.log(`installing ${needed.join(', ')} with apt-get (needed by the browser and AWS CLI tests)`);
-  const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  const apt = (args) =>
+    spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
   if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', ...needed])) {
     console.log('tests: 0 passed, 1 failed');
     process.exit(1);
@@ -25,7 +31,14 @@ const report = '.vitest-report.json';
 rmSync(report, { force: true });
 const run = spawnSync(
   process.execPath,
-  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit' },
 );
 

@@ -22,7 +22,10 @@ export class EnableKeyCommand extends KmsCommand<S.EnableKeyRequest, S.EnableKey
 export class EnableKeyRotationCommand extends KmsCommand<S.EnableKeyRotationRequest, S.EnableKeyRotationCommandOutput> {}
 export class EncryptCommand extends KmsCommand<S.EncryptRequest, S.EncryptCommandOutput> {}
 export class GenerateDataKeyCommand extends KmsCommand<S.GenerateDataKeyRequest, S.GenerateDataKeyCommandOutput> {}
-export class GenerateDataKeyWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyWithoutPlaintextRequest, S.GenerateDataKeyWithoutPlaintextCommandOutput> {}
+export class GenerateDataKeyWithoutPlaintextCommand extends KmsCommand<
+  S.GenerateDataKeyWithoutPlaintextRequest,
+  S.GenerateDataKeyWithoutPlaintextCommandOutput
+> {}
 export class GenerateMacCommand extends KmsCommand<S.GenerateMacRequest, S.GenerateMacCommandOutput> {}
 export class GenerateRandomCommand extends KmsCommand<S.GenerateRandomRequest, S.GenerateRandomCommandOutput> {}
 export class GetKeyRotationStatusCommand extends KmsCommand<S.GetKeyRotationStatusRequest, S.GetKeyRotationStatusCommandOutput> {}
@@ -34,7 +37,10 @@ export class ReEncryptCommand extends KmsCommand<S.ReEncryptRequest, S.ReEncrypt
 export class ReplicateKeyCommand extends KmsCommand<S.ReplicateKeyRequest, S.ReplicateKeyCommandOutput> {}
 export class GetParametersForImportCommand extends KmsCommand<S.GetParametersForImportRequest, S.GetParametersForImportCommandOutput> {}
 export class ImportKeyMaterialCommand extends KmsCommand<S.ImportKeyMaterialRequest, S.ImportKeyMaterialCommandOutput> {}
-export class DeleteImportedKeyMaterialCommand extends KmsCommand<S.DeleteImportedKeyMaterialRequest, S.DeleteImportedKeyMaterialCommandOutput> {}
+export class DeleteImportedKeyMaterialCommand extends KmsCommand<
+  S.DeleteImportedKeyMaterialRequest,
+  S.DeleteImportedKeyMaterialCommandOutput
+> {}
 export class UpdatePrimaryRegionCommand extends KmsCommand<S.UpdatePrimaryRegionRequest, S.UpdatePrimaryRegionCommandOutput> {}
 export class RotateKeyOnDemandCommand extends KmsCommand<S.RotateKeyOnDemandRequest, S.RotateKeyOnDemandCommandOutput> {}
 export class ScheduleKeyDeletionCommand extends KmsCommand<S.ScheduleKeyDeletionRequest, S.ScheduleKeyDeletionCommandOutput> {}
@@ -47,7 +53,10 @@ export class SignCommand extends KmsCommand<S.SignRequest, S.SignCommandOutput> 
 export class VerifyCommand extends KmsCommand<S.VerifyRequest, S.VerifyCommandOutput> {}
 export class GetPublicKeyCommand extends KmsCommand<S.GetPublicKeyRequest, S.GetPublicKeyCommandOutput> {}
 export class GenerateDataKeyPairCommand extends KmsCommand<S.GenerateDataKeyPairRequest, S.GenerateDataKeyPairCommandOutput> {}
-export class GenerateDataKeyPairWithoutPlaintextCommand extends KmsCommand<S.GenerateDataKeyPairWithoutPlaintextRequest, S.GenerateDataKeyPairWithoutPlaintextCommandOutput> {}
+export class GenerateDataKeyPairWithoutPlaintextCommand extends KmsCommand<
+  S.GenerateDataKeyPairWithoutPlaintextRequest,
+  S.GenerateDataKeyPairWithoutPlaintextCommandOutput
+> {}
 export class DeriveSharedSecretCommand extends KmsCommand<S.DeriveSharedSecretRequest, S.DeriveSharedSecretCommandOutput> {}
 export class GetKeyPolicyCommand extends KmsCommand<S.GetKeyPolicyRequest, S.GetKeyPolicyCommandOutput> {}
 export class PutKeyPolicyCommand extends KmsCommand<S.PutKeyPolicyRequest, S.PutKeyPolicyCommandOutput> {}

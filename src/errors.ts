@@ -31,11 +31,7 @@ const SERVER_STATUS: Record<string, number> = {
 function looksLikeServiceError(value: unknown): value is { name: string; $fault: Fault } {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { name?: unknown; $fault?: unknown; $metadata?: unknown };
-  return (
-    typeof v.name === 'string' &&
-    (v.$fault === 'client' || v.$fault === 'server') &&
-    typeof v.$metadata === 'object'
-  );
+  return typeof v.name === 'string' && (v.$fault === 'client' || v.$fault === 'server') && typeof v.$metadata === 'object';
 }
 
 /** Base of every error kmsbox throws (the AWS SDK's base name for KMS errors). */

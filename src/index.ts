@@ -10,7 +10,14 @@ export { MemoryProvider } from './providers/memory.js';
 export type { KeyMaterialProvider, SealRequest, OpenRequest } from './providers/types.js';
 export type { KeyRecord, AliasRecord, StoreState, MaterialVersion, TagRecord, RotationSettings } from './keys/record.js';
 export { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from './protocol/sdk-request-handler.js';
-export { handleWireRequest, type WireRequest, type WireResponse, type WireOptions, type KmsTarget, type RequestScope } from './protocol/wire-handler.js';
+export {
+  handleWireRequest,
+  type WireRequest,
+  type WireResponse,
+  type WireOptions,
+  type KmsTarget,
+  type RequestScope,
+} from './protocol/wire-handler.js';
 export { WebCryptoProvider, type WebCryptoProviderOptions } from './providers/webcrypto.js';
 export { verifySigV4, type SigV4Credential, type SigV4Request, type SigV4Result } from './protocol/sigv4.js';
 export * from './envelope/index.js';

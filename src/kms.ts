@@ -56,7 +56,8 @@ interface Shared {
 const SHARED = Symbol('kmsbox.shared');
 
 function checkIdentityPolicies(principal: string, docs: readonly string[]): readonly string[] {
-  if (!Array.isArray(docs) || docs.some((d) => typeof d !== 'string')) throw plainValidation(`Identity policies for ${principal} must be a list of JSON policy documents.`);
+  if (!Array.isArray(docs) || docs.some((d) => typeof d !== 'string'))
+    throw plainValidation(`Identity policies for ${principal} must be a list of JSON policy documents.`);
   for (const d of docs) parsePolicy(d, 'identity');
   return [...docs];
 }
@@ -98,7 +99,8 @@ export class Kms {
       this.#shared = inherited;
     } else {
       const identityPolicies = new Map<string, readonly string[]>();
-      for (const [principal, docs] of Object.entries(options.identityPolicies ?? {})) identityPolicies.set(principal, checkIdentityPolicies(principal, docs));
+      for (const [principal, docs] of Object.entries(options.identityPolicies ?? {}))
+        identityPolicies.set(principal, checkIdentityPolicies(principal, docs));
       const audit = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditOption];
       this.#shared = { identityPolicies, sinks: audit.map(toSink) };
     }
@@ -144,7 +146,9 @@ export class Kms {
   async invoke(operation: string, input: unknown): Promise<S.MetadataBearer & Record<string, unknown>> {
     if (!Object.hasOwn(OPERATIONS, operation)) {
       const error = new UnsupportedOperationException({
-        message: operation ? `kmsbox does not implement ${operation} yet.` : 'send() takes a command object such as new EncryptCommand(input).',
+        message: operation
+          ? `kmsbox does not implement ${operation} yet.`
+          : 'send() takes a command object such as new EncryptCommand(input).',
       });
       // Every error carries a request id, as AWS's do.
       error.$metadata.requestId = randomUuid();
@@ -171,6 +175,7 @@ export class Kms {
     return this.invoke(operation.name, operation.input);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: typed per operation by issue #12's operation table
   async #call(operation: OperationName, input: unknown): Promise<any> {
     const requestId = randomUuid();
     const resources = new Map<string, string>();
@@ -209,7 +214,14 @@ export class Kms {
       }
     }
     if (this.#shared.sinks.length > 0) {
-      const recorded = this.#audit({ operation, input, requestId, resources, ...(output ? { output } : {}), ...(failure ? { error: failure } : {}) });
+      const recorded = this.#audit({
+        operation,
+        input,
+        requestId,
+        resources,
+        ...(output ? { output } : {}),
+        ...(failure ? { error: failure } : {}),
+      });
       if (recorded instanceof Promise) await recorded;
     }
     if (failure) throw failure;
@@ -228,7 +240,14 @@ export class Kms {
    * results. A write has already been applied by then (as behind any InternalException from AWS,
    * the outcome of a write is then not what the error suggests), so the message says it stays.
    */
-  #audit(call: { operation: string; input: unknown; requestId: string; resources: Map<string, string>; output?: Record<string, unknown>; error?: KMSServiceException }): void | Promise<void> {
+  #audit(call: {
+    operation: string;
+    input: unknown;
+    requestId: string;
+    resources: Map<string, string>;
+    output?: Record<string, unknown>;
+    error?: KMSServiceException;
+  }): void | Promise<void> {
     const sinks = this.#shared.sinks;
     if (sinks.length === 0) return;
     const event = auditEvent({

@@ -51,13 +51,7 @@ export const CustomerMasterKeySpec = values(
 );
 export type CustomerMasterKeySpec = (typeof CustomerMasterKeySpec)[keyof typeof CustomerMasterKeySpec];
 
-export const KeyUsageType = values(
-  'ENCRYPT_DECRYPT',
-  'SIGN_VERIFY',
-  'GENERATE_VERIFY_MAC',
-  'KEY_AGREEMENT',
-  'ENCAPSULATE_DECAPSULATE',
-);
+export const KeyUsageType = values('ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'ENCAPSULATE_DECAPSULATE');
 export type KeyUsageType = (typeof KeyUsageType)[keyof typeof KeyUsageType];
 
 export const KeyState = values(
@@ -78,12 +72,7 @@ export type OriginType = (typeof OriginType)[keyof typeof OriginType];
 export const KeyManagerType = values('AWS', 'CUSTOMER');
 export type KeyManagerType = (typeof KeyManagerType)[keyof typeof KeyManagerType];
 
-export const EncryptionAlgorithmSpec = values(
-  'SYMMETRIC_DEFAULT',
-  'RSAES_OAEP_SHA_1',
-  'RSAES_OAEP_SHA_256',
-  'SM2PKE',
-);
+export const EncryptionAlgorithmSpec = values('SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE');
 export type EncryptionAlgorithmSpec = (typeof EncryptionAlgorithmSpec)[keyof typeof EncryptionAlgorithmSpec];
 
 export const SigningAlgorithmSpec = values(
@@ -145,12 +134,7 @@ export type IncludeKeyMaterial = (typeof IncludeKeyMaterial)[keyof typeof Includ
 export const ImportState = values('IMPORTED', 'PENDING_IMPORT');
 export type ImportState = (typeof ImportState)[keyof typeof ImportState];
 
-export const KeyMaterialState = values(
-  'CURRENT',
-  'NON_CURRENT',
-  'PENDING_ROTATION',
-  'PENDING_MULTI_REGION_IMPORT_AND_ROTATION',
-);
+export const KeyMaterialState = values('CURRENT', 'NON_CURRENT', 'PENDING_ROTATION', 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION');
 export type KeyMaterialState = (typeof KeyMaterialState)[keyof typeof KeyMaterialState];
 
 export const RotationType = values('AUTOMATIC', 'ON_DEMAND');

@@ -98,7 +98,7 @@ export class Checks {
   private fail(field: string, value: unknown, constraint: string): undefined {
     const shown = value === HIDDEN ? '' : describe(value);
     this.problems.push(
-      `Value${shown ? ' ' + shown : ''} at '${this.prefix}${path(field)}' failed to satisfy constraint: Member must ${constraint}`,
+      `Value${shown ? ` ${shown}` : ''} at '${this.prefix}${path(field)}' failed to satisfy constraint: Member must ${constraint}`,
     );
     return undefined;
   }
@@ -119,8 +119,7 @@ export class Checks {
     if (typeof value !== 'string') return this.fail(field, value, 'be of type string');
     if (rule.min !== undefined && value.length < rule.min)
       return this.fail(field, value, `have length greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && value.length > rule.max)
-      return this.fail(field, value, `have length less than or equal to ${rule.max}`);
+    if (rule.max !== undefined && value.length > rule.max) return this.fail(field, value, `have length less than or equal to ${rule.max}`);
     if (rule.pattern !== undefined && !rule.pattern.test(value))
       return this.fail(field, value, `satisfy regular expression pattern: ${rule.pattern.source}`);
     return value;
@@ -130,10 +129,8 @@ export class Checks {
     const value = this.present(field, rule.required);
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(field, value, 'be of type integer');
-    if (rule.min !== undefined && value < rule.min)
-      return this.fail(field, value, `have value greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && value > rule.max)
-      return this.fail(field, value, `have value less than or equal to ${rule.max}`);
+    if (rule.min !== undefined && value < rule.min) return this.fail(field, value, `have value greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value > rule.max) return this.fail(field, value, `have value less than or equal to ${rule.max}`);
     return value;
   }
 
@@ -178,8 +175,7 @@ export class Checks {
     for (const k of Object.keys(value as object)) {
       const v = (value as Record<string, unknown>)[k];
       if (typeof v !== 'string') return this.fail(`${field}.${k}`, v, 'be of type string');
-      if (!k.isWellFormed() || !v.isWellFormed())
-        return this.fail(field, HIDDEN, 'contain only well-formed Unicode strings');
+      if (!k.isWellFormed() || !v.isWellFormed()) return this.fail(field, HIDDEN, 'contain only well-formed Unicode strings');
       serialized += 4 + utf8Length(k) + utf8Length(v);
       if (serialized > MAX_MAP_SERIALIZED_BYTES)
         return this.fail(field, HIDDEN, `have length less than or equal to ${MAX_MAP_SERIALIZED_BYTES} bytes when serialized`);
@@ -194,7 +190,11 @@ export class Checks {
    * unbounded is still capped at MAX_LIST_ITEMS (a length is never trusted before iterating), and
    * null, undefined and missing (sparse) items are problems, as null list members are in AWS.
    */
-  list<T>(field: string, rule: { required?: boolean; min?: number; max?: number }, each: (item: unknown, index: number) => T | undefined): T[] | undefined {
+  list<T>(
+    field: string,
+    rule: { required?: boolean; min?: number; max?: number },
+    each: (item: unknown, index: number) => T | undefined,
+  ): T[] | undefined {
     const value = this.present(field, rule.required);
     if (value === undefined) return undefined;
     if (!Array.isArray(value)) return this.fail(field, value, 'be a list');

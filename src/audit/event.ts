@@ -63,8 +63,21 @@ export function toSink(option: AuditOption): AuditSink {
  */
 const NEVER_LOGGED = new Set(
   [
-    'Plaintext', 'CiphertextBlob', 'Message', 'Signature', 'Mac', 'PublicKey', 'GrantTokens', 'GrantToken', 'Recipient',
-    'PrivateKeyPlaintext', 'PrivateKeyCiphertextBlob', 'SharedSecret', 'CiphertextForRecipient', 'ImportToken', 'EncryptedKeyMaterial',
+    'Plaintext',
+    'CiphertextBlob',
+    'Message',
+    'Signature',
+    'Mac',
+    'PublicKey',
+    'GrantTokens',
+    'GrantToken',
+    'Recipient',
+    'PrivateKeyPlaintext',
+    'PrivateKeyCiphertextBlob',
+    'SharedSecret',
+    'CiphertextForRecipient',
+    'ImportToken',
+    'EncryptedKeyMaterial',
   ].map((name) => name.toLowerCase()),
 );
 
@@ -95,11 +108,18 @@ const boundedMessage = (message: string): string =>
 const camel = (k: string) => k.charAt(0).toLowerCase() + k.slice(1);
 
 /** Members that are string maps: their keys are data (logged verbatim), not member names. */
-const MAPS = new Set(['EncryptionContext', 'SourceEncryptionContext', 'DestinationEncryptionContext', 'EncryptionContextSubset', 'EncryptionContextEquals']);
+const MAPS = new Set([
+  'EncryptionContext',
+  'SourceEncryptionContext',
+  'DestinationEncryptionContext',
+  'EncryptionContextSubset',
+  'EncryptionContextEquals',
+]);
 
 /** A JSON-safe copy without byte fields or never-logged members, member names in CloudTrail's camelCase. */
 function redact(value: unknown, depth = 0, verbatim = false): unknown {
-  if (value instanceof Uint8Array || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint' || depth > 6) return undefined;
+  if (value instanceof Uint8Array || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint' || depth > 6)
+    return undefined;
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1)).filter((v) => v !== undefined);
   if (typeof value === 'object' && value !== null) {
@@ -181,7 +201,7 @@ function eventTime(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
-    lastTime = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
+    lastTime = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
   }
   return lastTime;
 }

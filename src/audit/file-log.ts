@@ -44,20 +44,20 @@ export class FileAuditSink implements AuditSink {
     const line = JSON.stringify({ seq: this.#head.seq + 1, prev: this.#head.hash, event });
     const fd = openSync(this.path, 'a');
     try {
-      writeSync(fd, line + '\n');
+      writeSync(fd, `${line}\n`);
       if (this.#fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     this.#head = { seq: this.#head.seq + 1, hash: sha256(line) };
-    writeAtomic(this.path + '.head', JSON.stringify(this.#head), { durable: this.#fsync });
+    writeAtomic(`${this.path}.head`, JSON.stringify(this.#head), { durable: this.#fsync });
   }
 }
 
 function readHead(path: string): Head | undefined {
-  if (!existsSync(path + '.head')) return undefined;
+  if (!existsSync(`${path}.head`)) return undefined;
   try {
-    const h = JSON.parse(readFileSync(path + '.head', 'utf8')) as Head;
+    const h = JSON.parse(readFileSync(`${path}.head`, 'utf8')) as Head;
     return Number.isInteger(h.seq) && typeof h.hash === 'string' ? h : undefined;
   } catch {
     return undefined;
@@ -66,7 +66,9 @@ function readHead(path: string): Head | undefined {
 
 function lastLine(path: string): Head | undefined {
   if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const last = lines[lines.length - 1];
   if (last === undefined) return undefined;
   return { seq: (JSON.parse(last) as { seq: number }).seq, hash: sha256(last) };
@@ -101,13 +103,18 @@ export function verifyAuditLog(path: string): AuditLogReport {
       return;
     }
     seq += 1;
-    if (parsed.seq !== seq) problems.push(`line ${i + 1}: sequence number ${String(parsed.seq)}, expected ${seq} (an event was removed, inserted or moved)`);
-    if (parsed.prev !== prev) problems.push(`line ${i + 1}: does not follow the line before it (an event was edited, removed or reordered)`);
+    if (parsed.seq !== seq)
+      problems.push(`line ${i + 1}: sequence number ${String(parsed.seq)}, expected ${seq} (an event was removed, inserted or moved)`);
+    if (parsed.prev !== prev)
+      problems.push(`line ${i + 1}: does not follow the line before it (an event was edited, removed or reordered)`);
     if (typeof parsed.event !== 'object' || parsed.event === null) problems.push(`line ${i + 1}: no event`);
     prev = sha256(line);
   });
   const head = readHead(path);
   if (head === undefined) problems.push('no head file: truncation at the end cannot be ruled out');
-  else if (head.seq !== seq || head.hash !== prev) problems.push(`the log ends at event ${seq} but the head records event ${head.seq} (events were removed from the end, or the last one was changed)`);
+  else if (head.seq !== seq || head.hash !== prev)
+    problems.push(
+      `the log ends at event ${seq} but the head records event ${head.seq} (events were removed from the end, or the last one was changed)`,
+    );
   return { ok: problems.length === 0, events: lines.length, problems };
 }

@@ -80,7 +80,8 @@ function storeProvider(f: Map<string, string>): FileProvider | undefined {
   }
   const rootKeyFile = f.get('root-key-file');
   const passphrase = process.env.KMSBOX_PASSPHRASE;
-  if (rootKeyFile === undefined && !passphrase) throw new UsageError('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
+  if (rootKeyFile === undefined && !passphrase)
+    throw new UsageError('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
   return rootKeyFile !== undefined ? new FileProvider({ path, rootKeyFile }) : new FileProvider({ path, passphrase: passphrase! });
 }
 
@@ -95,7 +96,8 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
   } catch (error) {
     throw new UsageError(`--credentials ${path}: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--credentials ${path}: expected a JSON object of access keys`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`--credentials ${path}: expected a JSON object of access keys`);
   const out = new Map<string, SigV4Credential>();
   for (const [id, v] of Object.entries(parsed)) {
     const c = v as { secretAccessKey?: unknown; principal?: unknown };
@@ -104,7 +106,12 @@ function readCredentials(path: string): Map<string, SigV4Credential> {
     }
     const problem = credentialProblem(id, c.secretAccessKey, c.principal as string | undefined);
     if (problem !== undefined) throw new UsageError(`--credentials ${path}: ${problem}`);
-    out.set(id, c.principal === undefined ? { secretAccessKey: c.secretAccessKey } : { secretAccessKey: c.secretAccessKey, principal: c.principal as string });
+    out.set(
+      id,
+      c.principal === undefined
+        ? { secretAccessKey: c.secretAccessKey }
+        : { secretAccessKey: c.secretAccessKey, principal: c.principal as string },
+    );
   }
   return out;
 }
@@ -122,7 +129,8 @@ function credentialProblem(id: string, secret: string, principal: string | undef
   if (!ACCESS_KEY_ID.test(id)) return `'${id}' is not an access key id (1 to 128 letters, digits or _)`;
   if (secret === '') return `${id} needs a non-empty secretAccessKey`;
   if (principal === undefined) return undefined;
-  if (!PRINCIPAL_ARN.test(principal)) return `${id}'s principal '${principal}' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app`;
+  if (!PRINCIPAL_ARN.test(principal))
+    return `${id}'s principal '${principal}' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app`;
   const account = accountOf(principal)!;
   if (/^\d{12}$/.test(id) && id !== account) {
     return `${id} is an account id, but its principal ${principal} is in account ${account} (the principal's account is the one its requests act in)`;
@@ -158,7 +166,18 @@ function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_
 
 async function serve(args: string[]): Promise<void> {
   const f = flags(args);
-  const known = ['port', 'host', 'allowed-hosts', 'region', 'account-id', 'store', 'root-key-file', 'credentials', 'audit-log', ...Object.keys(LIMIT_FLAGS)];
+  const known = [
+    'port',
+    'host',
+    'allowed-hosts',
+    'region',
+    'account-id',
+    'store',
+    'root-key-file',
+    'credentials',
+    'audit-log',
+    ...Object.keys(LIMIT_FLAGS),
+  ];
   for (const k of f.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const limits = serveLimits(f);
   const provider = storeProvider(f);
@@ -166,12 +185,24 @@ async function serve(args: string[]): Promise<void> {
   const port = Number(f.get('port') ?? 0);
   if (!/^\d{1,5}$/.test(f.get('port') ?? '0') || port > 65535) throw new UsageError(`--port must be 0..65535`);
   const auditLog = f.get('audit-log');
-  const kms = new Kms({ region: f.get('region'), accountId: f.get('account-id'), provider, ...(auditLog ? { audit: new FileAuditSink(auditLog) } : {}) });
+  const kms = new Kms({
+    region: f.get('region'),
+    accountId: f.get('account-id'),
+    provider,
+    ...(auditLog ? { audit: new FileAuditSink(auditLog) } : {}),
+  });
   const server = await startServer(kms, {
     port,
     host: f.get('host') ?? '127.0.0.1',
     ...limits,
-    ...(f.has('allowed-hosts') ? { allowedHosts: f.get('allowed-hosts')!.split(',').filter((h) => h !== '') } : {}),
+    ...(f.has('allowed-hosts')
+      ? {
+          allowedHosts: f
+            .get('allowed-hosts')!
+            .split(',')
+            .filter((h) => h !== ''),
+        }
+      : {}),
     ...(credentials ? { verify: { credentials: (id: string) => credentials.get(id) } } : {}),
   });
   let stopping = false;
@@ -193,7 +224,8 @@ async function serve(args: string[]): Promise<void> {
  * AWS_DEFAULT_REGION, else us-east-1. The same for `--store` and `--endpoint-url`.
  */
 function cliRegion(globals: Map<string, string>): string {
-  const region = globals.get('region') ?? (process.env.AWS_REGION || undefined) ?? (process.env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
+  const region =
+    globals.get('region') ?? (process.env.AWS_REGION || undefined) ?? (process.env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
   if (!REGION_NAME.test(region)) throw new UsageError(`the region '${region}' is not a region name such as us-east-1`);
   return region;
 }
@@ -209,7 +241,10 @@ const CLI_ACCESS_KEY_ID = 'KMSBOXCLI';
  * credential scope, as LocalStack does. The signature is a placeholder; no secret is involved.
  */
 function scopeHeaders(region: string, now = new Date()): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // 20250101T000000Z
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, ''); // 20250101T000000Z
   const day = amzDate.slice(0, 8);
   return {
     'x-amz-date': amzDate,
@@ -218,7 +253,12 @@ function scopeHeaders(region: string, now = new Date()): Record<string, string> 
 }
 
 /** A request to `--endpoint-url`: the output, or the exit code after printing why there is none. */
-async function callEndpoint(endpoint: string, operation: string, request: Record<string, unknown>, region: string): Promise<{ output: unknown } | { code: number }> {
+async function callEndpoint(
+  endpoint: string,
+  operation: string,
+  request: Record<string, unknown>,
+  region: string,
+): Promise<{ output: unknown } | { code: number }> {
   let res: Response;
   try {
     res = await fetch(endpoint, {
@@ -239,11 +279,15 @@ async function callEndpoint(endpoint: string, operation: string, request: Record
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     body = parsed as Record<string, unknown>;
   } catch (error) {
-    console.error(`kmsbox: the endpoint "${endpoint}" answered HTTP ${res.status} with a body that is not AWS JSON (${(error as Error).message}); is it a KMS endpoint?`);
+    console.error(
+      `kmsbox: the endpoint "${endpoint}" answered HTTP ${res.status} with a body that is not AWS JSON (${(error as Error).message}); is it a KMS endpoint?`,
+    );
     return { code: EXIT_CONNECTION };
   }
   if (!res.ok) {
-    const name = String(body.__type ?? `HTTP${res.status}`).split('#').pop()!;
+    const name = String(body.__type ?? `HTTP${res.status}`)
+      .split('#')
+      .pop()!;
     throw Object.assign(new KMSServiceException({ message: String(body.message ?? body.Message ?? '') }), { name });
   }
   return { output: toInput(body) };
@@ -259,7 +303,8 @@ async function verb(operation: string, args: string[]): Promise<number> {
   const { request, globals } = parseArguments(operation, args);
   const endpoint = globals.get('endpoint-url') ?? (process.env.KMSBOX_ENDPOINT_URL || undefined);
   if (endpoint !== undefined && !globals.has('endpoint-url')) {
-    if (!/^https?:\/\/./.test(endpoint) || !URL.canParse(endpoint)) throw new UsageError(`KMSBOX_ENDPOINT_URL '${endpoint}' is not an http:// or https:// URL`);
+    if (!/^https?:\/\/./.test(endpoint) || !URL.canParse(endpoint))
+      throw new UsageError(`KMSBOX_ENDPOINT_URL '${endpoint}' is not an http:// or https:// URL`);
   }
   const region = cliRegion(globals);
   let output: unknown;
@@ -270,8 +315,12 @@ async function verb(operation: string, args: string[]): Promise<number> {
       output = answer.output;
     } else {
       const store = globals.get('store') ?? process.env.KMSBOX_STORE;
-      if (store === undefined) throw new UsageError('give --store FILE (or KMSBOX_STORE) for a key-store file, or --endpoint-url URL for a server');
-      const flags = new Map([['store', store], ...(globals.has('root-key-file') ? [['root-key-file', globals.get('root-key-file')!] as [string, string]] : [])]);
+      if (store === undefined)
+        throw new UsageError('give --store FILE (or KMSBOX_STORE) for a key-store file, or --endpoint-url URL for a server');
+      const flags = new Map([
+        ['store', store],
+        ...(globals.has('root-key-file') ? [['root-key-file', globals.get('root-key-file')!] as [string, string]] : []),
+      ]);
       const kms = new Kms({ region, provider: storeProvider(flags) });
       output = await kms.invoke(operation, toInput(request));
     }

@@ -15,27 +15,86 @@ type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tag
 
 /** What each request member is on the command line (one table; names are shared across operations). */
 const MEMBER_KINDS: Record<string, Kind> = {
-  KeyId: 'string', AliasName: 'string', TargetKeyId: 'string', Description: 'string', Policy: 'string',
-  KeyUsage: 'string', KeySpec: 'string', CustomerMasterKeySpec: 'string', Origin: 'string', CustomKeyStoreId: 'string',
-  XksKeyId: 'string', Marker: 'string', EncryptionAlgorithm: 'string', SourceKeyId: 'string', DestinationKeyId: 'string',
-  SourceEncryptionAlgorithm: 'string', DestinationEncryptionAlgorithm: 'string', IncludeKeyMaterial: 'string',
-  Limit: 'integer', NumberOfBytes: 'integer', PendingWindowInDays: 'integer', RotationPeriodInDays: 'integer',
-  DryRun: 'boolean', MultiRegion: 'boolean', BypassPolicyLockoutSafetyCheck: 'boolean',
-  Plaintext: 'blob', CiphertextBlob: 'blob', Message: 'blob', Mac: 'blob', MacAlgorithm: 'string',
-  Signature: 'blob', SigningAlgorithm: 'string', MessageType: 'string', KeyPairSpec: 'string', KeyAgreementAlgorithm: 'string', PublicKey: 'blob',
-  EncryptionContext: 'map', SourceEncryptionContext: 'map', DestinationEncryptionContext: 'map',
-  GrantTokens: 'strings', TagKeys: 'strings', DryRunModifiers: 'strings',
+  KeyId: 'string',
+  AliasName: 'string',
+  TargetKeyId: 'string',
+  Description: 'string',
+  Policy: 'string',
+  KeyUsage: 'string',
+  KeySpec: 'string',
+  CustomerMasterKeySpec: 'string',
+  Origin: 'string',
+  CustomKeyStoreId: 'string',
+  XksKeyId: 'string',
+  Marker: 'string',
+  EncryptionAlgorithm: 'string',
+  SourceKeyId: 'string',
+  DestinationKeyId: 'string',
+  SourceEncryptionAlgorithm: 'string',
+  DestinationEncryptionAlgorithm: 'string',
+  IncludeKeyMaterial: 'string',
+  Limit: 'integer',
+  NumberOfBytes: 'integer',
+  PendingWindowInDays: 'integer',
+  RotationPeriodInDays: 'integer',
+  DryRun: 'boolean',
+  MultiRegion: 'boolean',
+  BypassPolicyLockoutSafetyCheck: 'boolean',
+  Plaintext: 'blob',
+  CiphertextBlob: 'blob',
+  Message: 'blob',
+  Mac: 'blob',
+  MacAlgorithm: 'string',
+  Signature: 'blob',
+  SigningAlgorithm: 'string',
+  MessageType: 'string',
+  KeyPairSpec: 'string',
+  KeyAgreementAlgorithm: 'string',
+  PublicKey: 'blob',
+  EncryptionContext: 'map',
+  SourceEncryptionContext: 'map',
+  DestinationEncryptionContext: 'map',
+  GrantTokens: 'strings',
+  TagKeys: 'strings',
+  DryRunModifiers: 'strings',
   Tags: 'tags',
-  PolicyName: 'string', GranteePrincipal: 'string', RetiringPrincipal: 'string', Name: 'string', GrantId: 'string', GrantToken: 'string',
-  Operations: 'strings', Constraints: 'constraints', ReplicaRegion: 'string', PrimaryRegion: 'string',
-  WrappingAlgorithm: 'string', WrappingKeySpec: 'string', ImportToken: 'blob', EncryptedKeyMaterial: 'blob', ValidTo: 'timestamp',
-  ExpirationModel: 'string', ImportType: 'string', KeyMaterialDescription: 'string', KeyMaterialId: 'string',
+  PolicyName: 'string',
+  GranteePrincipal: 'string',
+  RetiringPrincipal: 'string',
+  Name: 'string',
+  GrantId: 'string',
+  GrantToken: 'string',
+  Operations: 'strings',
+  Constraints: 'constraints',
+  ReplicaRegion: 'string',
+  PrimaryRegion: 'string',
+  WrappingAlgorithm: 'string',
+  WrappingKeySpec: 'string',
+  ImportToken: 'blob',
+  EncryptedKeyMaterial: 'blob',
+  ValidTo: 'timestamp',
+  ExpirationModel: 'string',
+  ImportType: 'string',
+  KeyMaterialDescription: 'string',
+  KeyMaterialId: 'string',
 };
 
 const OPERATION_MEMBERS: Record<string, string[]> = {
   CancelKeyDeletion: ['KeyId'],
   CreateAlias: ['AliasName', 'TargetKeyId'],
-  CreateKey: ['Policy', 'Description', 'KeyUsage', 'CustomerMasterKeySpec', 'KeySpec', 'Origin', 'CustomKeyStoreId', 'BypassPolicyLockoutSafetyCheck', 'Tags', 'MultiRegion', 'XksKeyId'],
+  CreateKey: [
+    'Policy',
+    'Description',
+    'KeyUsage',
+    'CustomerMasterKeySpec',
+    'KeySpec',
+    'Origin',
+    'CustomKeyStoreId',
+    'BypassPolicyLockoutSafetyCheck',
+    'Tags',
+    'MultiRegion',
+    'XksKeyId',
+  ],
   Decrypt: ['CiphertextBlob', 'EncryptionContext', 'GrantTokens', 'KeyId', 'EncryptionAlgorithm', 'DryRun', 'DryRunModifiers'],
   DeleteAlias: ['AliasName'],
   DeleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
@@ -55,12 +114,32 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
   GetKeyRotationStatus: ['KeyId'],
   GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
   GetPublicKey: ['KeyId', 'GrantTokens'],
-  ImportKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial', 'ValidTo', 'ExpirationModel', 'ImportType', 'KeyMaterialDescription', 'KeyMaterialId'],
+  ImportKeyMaterial: [
+    'KeyId',
+    'ImportToken',
+    'EncryptedKeyMaterial',
+    'ValidTo',
+    'ExpirationModel',
+    'ImportType',
+    'KeyMaterialDescription',
+    'KeyMaterialId',
+  ],
   ListAliases: ['KeyId', 'Limit', 'Marker'],
   ListKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
   ListKeys: ['Limit', 'Marker'],
   ListResourceTags: ['KeyId', 'Limit', 'Marker'],
-  ReEncrypt: ['CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId', 'DestinationKeyId', 'DestinationEncryptionContext', 'SourceEncryptionAlgorithm', 'DestinationEncryptionAlgorithm', 'GrantTokens', 'DryRun', 'DryRunModifiers'],
+  ReEncrypt: [
+    'CiphertextBlob',
+    'SourceEncryptionContext',
+    'SourceKeyId',
+    'DestinationKeyId',
+    'DestinationEncryptionContext',
+    'SourceEncryptionAlgorithm',
+    'DestinationEncryptionAlgorithm',
+    'GrantTokens',
+    'DryRun',
+    'DryRunModifiers',
+  ],
   ReplicateKey: ['KeyId', 'ReplicaRegion', 'Policy', 'BypassPolicyLockoutSafetyCheck', 'Description', 'Tags'],
   RotateKeyOnDemand: ['KeyId'],
   ScheduleKeyDeletion: ['KeyId', 'PendingWindowInDays'],
@@ -84,20 +163,47 @@ const OPERATION_MEMBERS: Record<string, string[]> = {
 
 /** Members AWS requires (the CLI checks them before sending, as botocore does). */
 const REQUIRED: Record<string, string[]> = {
-  CancelKeyDeletion: ['KeyId'], CreateAlias: ['AliasName', 'TargetKeyId'], Decrypt: ['CiphertextBlob'], DeleteAlias: ['AliasName'],
-  DescribeKey: ['KeyId'], DisableKey: ['KeyId'], DisableKeyRotation: ['KeyId'], EnableKey: ['KeyId'], EnableKeyRotation: ['KeyId'],
-  Encrypt: ['KeyId', 'Plaintext'], GenerateDataKey: ['KeyId'], GenerateDataKeyWithoutPlaintext: ['KeyId'], GetKeyRotationStatus: ['KeyId'],
-  ListKeyRotations: ['KeyId'], ListResourceTags: ['KeyId'], ReEncrypt: ['CiphertextBlob', 'DestinationKeyId'], RotateKeyOnDemand: ['KeyId'],
-  ScheduleKeyDeletion: ['KeyId'], TagResource: ['KeyId', 'Tags'], UntagResource: ['KeyId', 'TagKeys'], UpdateAlias: ['AliasName', 'TargetKeyId'],
-  UpdateKeyDescription: ['KeyId', 'Description'], GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
+  CancelKeyDeletion: ['KeyId'],
+  CreateAlias: ['AliasName', 'TargetKeyId'],
+  Decrypt: ['CiphertextBlob'],
+  DeleteAlias: ['AliasName'],
+  DescribeKey: ['KeyId'],
+  DisableKey: ['KeyId'],
+  DisableKeyRotation: ['KeyId'],
+  EnableKey: ['KeyId'],
+  EnableKeyRotation: ['KeyId'],
+  Encrypt: ['KeyId', 'Plaintext'],
+  GenerateDataKey: ['KeyId'],
+  GenerateDataKeyWithoutPlaintext: ['KeyId'],
+  GetKeyRotationStatus: ['KeyId'],
+  ListKeyRotations: ['KeyId'],
+  ListResourceTags: ['KeyId'],
+  ReEncrypt: ['CiphertextBlob', 'DestinationKeyId'],
+  RotateKeyOnDemand: ['KeyId'],
+  ScheduleKeyDeletion: ['KeyId'],
+  TagResource: ['KeyId', 'Tags'],
+  UntagResource: ['KeyId', 'TagKeys'],
+  UpdateAlias: ['AliasName', 'TargetKeyId'],
+  UpdateKeyDescription: ['KeyId', 'Description'],
+  GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
   VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac'],
-  GenerateDataKeyPair: ['KeyId', 'KeyPairSpec'], GenerateDataKeyPairWithoutPlaintext: ['KeyId', 'KeyPairSpec'],
+  GenerateDataKeyPair: ['KeyId', 'KeyPairSpec'],
+  GenerateDataKeyPairWithoutPlaintext: ['KeyId', 'KeyPairSpec'],
   DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey'],
-  GetPublicKey: ['KeyId'], Sign: ['KeyId', 'Message', 'SigningAlgorithm'], Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
-  GetKeyPolicy: ['KeyId'], PutKeyPolicy: ['KeyId', 'Policy'], ListKeyPolicies: ['KeyId'], CreateGrant: ['KeyId', 'GranteePrincipal', 'Operations'],
-  ListGrants: ['KeyId'], ListRetirableGrants: ['RetiringPrincipal'], RevokeGrant: ['KeyId', 'GrantId'],
-  ReplicateKey: ['KeyId', 'ReplicaRegion'], UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
-  GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'], ImportKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial'],
+  GetPublicKey: ['KeyId'],
+  Sign: ['KeyId', 'Message', 'SigningAlgorithm'],
+  Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
+  GetKeyPolicy: ['KeyId'],
+  PutKeyPolicy: ['KeyId', 'Policy'],
+  ListKeyPolicies: ['KeyId'],
+  CreateGrant: ['KeyId', 'GranteePrincipal', 'Operations'],
+  ListGrants: ['KeyId'],
+  ListRetirableGrants: ['RetiringPrincipal'],
+  RevokeGrant: ['KeyId', 'GrantId'],
+  ReplicateKey: ['KeyId', 'ReplicaRegion'],
+  UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
+  GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
+  ImportKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial'],
   DeleteImportedKeyMaterial: ['KeyId'],
 };
 
@@ -110,11 +216,25 @@ export class UsageError extends Error {}
 export function verbHelp(op: string): string {
   const lines = OPERATION_MEMBERS[op]!.map((m) => {
     const kind = MEMBER_KINDS[m]!;
-    const value = { timestamp: '<timestamp: ISO 8601 or epoch seconds>', string: '<value>', integer: '<integer>', boolean: '', blob: '<base64 | fileb://FILE>', map: 'k1=v1,k2=v2 | <JSON object>', strings: '<value> [<value> ...]', tags: 'TagKey=k,TagValue=v [...] | <JSON list>', constraints: '<JSON: {"EncryptionContextSubset"|"EncryptionContextEquals": {...}}>' }[kind];
+    const value = {
+      timestamp: '<timestamp: ISO 8601 or epoch seconds>',
+      string: '<value>',
+      integer: '<integer>',
+      boolean: '',
+      blob: '<base64 | fileb://FILE>',
+      map: 'k1=v1,k2=v2 | <JSON object>',
+      strings: '<value> [<value> ...]',
+      tags: 'TagKey=k,TagValue=v [...] | <JSON list>',
+      constraints: '<JSON: {"EncryptionContextSubset"|"EncryptionContextEquals": {...}}>',
+    }[kind];
     const flag = kind === 'boolean' ? `[--${kebab(m)} | --no-${kebab(m)}]` : `--${kebab(m)} ${value}`;
     return `  ${REQUIRED[op]?.includes(m) ? flag : `[${flag}]`}`;
   });
-  return [`usage: kmsbox ${kebab(op)}`, ...lines, '  (--store FILE [--root-key-file FILE] | --endpoint-url URL) [--region R] [--output json|text] [--query PATH]'].join('\n');
+  return [
+    `usage: kmsbox ${kebab(op)}`,
+    ...lines,
+    '  (--store FILE [--root-key-file FILE] | --endpoint-url URL) [--region R] [--output json|text] [--query PATH]',
+  ].join('\n');
 }
 
 /** `k1=v1,k2=v2` (AWS CLI shorthand) or a JSON object of strings. */
@@ -145,7 +265,8 @@ function stringMap(value: unknown, flag: string, where = ''): Record<string, str
 
 /** A JSON list of strings (`["a","b"]`), as a `strings` member takes it. */
 function stringList(value: unknown, flag: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new UsageError(`Error parsing parameter '${flag}': expected a JSON list of strings`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new UsageError(`Error parsing parameter '${flag}': expected a JSON list of strings`);
   return value as string[];
 }
 
@@ -153,11 +274,14 @@ function stringList(value: unknown, flag: string): string[] {
 function tagList(entries: unknown[], flag: string): Array<{ TagKey: string; TagValue: string }> {
   return entries.map((entry, i) => {
     const where = `tag ${i + 1}: `;
-    if (!isObject(entry)) throw new UsageError(`Error parsing parameter '${flag}': ${where}expected TagKey=k,TagValue=v or {"TagKey":"k","TagValue":"v"}`);
+    if (!isObject(entry))
+      throw new UsageError(`Error parsing parameter '${flag}': ${where}expected TagKey=k,TagValue=v or {"TagKey":"k","TagValue":"v"}`);
     const unknown = Object.keys(entry).filter((k) => k !== 'TagKey' && k !== 'TagValue');
-    if (unknown.length > 0) throw new UsageError(`Error parsing parameter '${flag}': ${where}unknown member '${unknown[0]!}', must be one of: TagKey, TagValue`);
+    if (unknown.length > 0)
+      throw new UsageError(`Error parsing parameter '${flag}': ${where}unknown member '${unknown[0]!}', must be one of: TagKey, TagValue`);
     for (const k of ['TagKey', 'TagValue']) {
-      if (typeof entry[k] !== 'string') throw new UsageError(`Error parsing parameter '${flag}': ${where}${k} is required and must be a string`);
+      if (typeof entry[k] !== 'string')
+        throw new UsageError(`Error parsing parameter '${flag}': ${where}${k} is required and must be a string`);
     }
     return entry as { TagKey: string; TagValue: string };
   });
@@ -167,9 +291,11 @@ function tagList(entries: unknown[], flag: string): Array<{ TagKey: string; TagV
 const CONSTRAINT_MEMBERS = ['EncryptionContextSubset', 'EncryptionContextEquals'];
 
 function constraints(value: unknown, flag: string): Record<string, Record<string, string>> {
-  if (!isObject(value)) throw new UsageError(`Error parsing parameter '${flag}': expected a JSON object with ${CONSTRAINT_MEMBERS.join(' or ')}`);
+  if (!isObject(value))
+    throw new UsageError(`Error parsing parameter '${flag}': expected a JSON object with ${CONSTRAINT_MEMBERS.join(' or ')}`);
   for (const [k, v] of Object.entries(value)) {
-    if (!CONSTRAINT_MEMBERS.includes(k)) throw new UsageError(`Error parsing parameter '${flag}': unknown member '${k}', must be one of: ${CONSTRAINT_MEMBERS.join(', ')}`);
+    if (!CONSTRAINT_MEMBERS.includes(k))
+      throw new UsageError(`Error parsing parameter '${flag}': unknown member '${k}', must be one of: ${CONSTRAINT_MEMBERS.join(', ')}`);
     stringMap(v, flag, `${k}: `);
   }
   return value as Record<string, Record<string, string>>;
@@ -196,12 +322,21 @@ function blob(text: string, flag: string): string {
       return toBase64(new Uint8Array(readFileSync(path)));
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      const reason = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EACCES' ? 'Permission denied' : e.code === 'EISDIR' ? 'Is a directory' : e.message;
+      const reason =
+        e.code === 'ENOENT'
+          ? 'No such file or directory'
+          : e.code === 'EACCES'
+            ? 'Permission denied'
+            : e.code === 'EISDIR'
+              ? 'Is a directory'
+              : e.message;
       throw new UsageError(`Error parsing parameter '${flag}': Unable to load paramfile ${text}: ${reason}: '${path}'`);
     }
   }
   if (fromBase64(text) === undefined) {
-    throw new UsageError(`Error parsing parameter '${flag}': Invalid base64: expected standard padded base64 (RFC 4648 §4) or fileb://FILE`);
+    throw new UsageError(
+      `Error parsing parameter '${flag}': Invalid base64: expected standard padded base64 (RFC 4648 §4) or fileb://FILE`,
+    );
   }
   return text;
 }
@@ -213,7 +348,8 @@ const QUERY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** `--output`, `--query`, `--endpoint-url` and `--region` are checked before any request is sent. */
 function checkGlobal(name: string, value: string): void {
   if (name === 'output' && !OUTPUTS.includes(value)) throw new UsageError(`--output must be json or text (got '${value}')`);
-  if (name === 'query' && !QUERY.test(value)) throw new UsageError(`Bad value for --query ${value}: kmsbox supports field paths such as KeyMetadata.KeyId`);
+  if (name === 'query' && !QUERY.test(value))
+    throw new UsageError(`Bad value for --query ${value}: kmsbox supports field paths such as KeyMetadata.KeyId`);
   if (name === 'region' && !REGION_NAME.test(value)) throw new UsageError(`--region '${value}' is not a region name such as us-east-1`);
   if (name === 'endpoint-url') {
     let url: URL | undefined;
@@ -222,7 +358,8 @@ function checkGlobal(name: string, value: string): void {
     } catch {
       url = undefined;
     }
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`Bad value for --endpoint-url ${value}: expected an http:// or https:// URL`);
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new UsageError(`Bad value for --endpoint-url ${value}: expected an http:// or https:// URL`);
   }
 }
 
@@ -277,7 +414,8 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
         break;
       case 'tags': {
         const json = one.trimStart().startsWith('[') ? parseJson(one, arg) : undefined;
-        if (json !== undefined && !Array.isArray(json)) throw new UsageError(`Error parsing parameter '${arg}': expected a JSON list of tags`);
+        if (json !== undefined && !Array.isArray(json))
+          throw new UsageError(`Error parsing parameter '${arg}': expected a JSON list of tags`);
         request[member] = tagList(json ?? values.map((v) => parseMap(v, arg)), arg);
         break;
       }
@@ -309,7 +447,11 @@ function cliValue(value: unknown): unknown {
   if (value instanceof Uint8Array) return encodeOutput(value);
   if (Array.isArray(value)) return value.map(cliValue);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).filter(([k, v]) => k !== '$metadata' && v !== undefined).map(([k, v]) => [k, cliValue(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k, v]) => k !== '$metadata' && v !== undefined)
+        .map(([k, v]) => [k, cliValue(v)]),
+    );
   }
   return value;
 }

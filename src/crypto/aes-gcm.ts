@@ -59,8 +59,7 @@ function nodeBackend(): AesGcmBackend | undefined {
 function webCryptoBackend(): AesGcmBackend | undefined {
   const s = subtle;
   if (s === undefined) return undefined;
-  const importKey = (key: Uint8Array, usage: KeyUsage) =>
-    s.importKey('raw', key as BufferSource, 'AES-GCM', false, [usage]);
+  const importKey = (key: Uint8Array, usage: KeyUsage) => s.importKey('raw', key as BufferSource, 'AES-GCM', false, [usage]);
   return {
     name: 'webcrypto',
     async seal(key, nonce, plaintext, aad) {

@@ -31,11 +31,22 @@ export function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
   return useNode ? native.publicKeyOf(pkcs8) : portable.publicKeyOf(pkcs8);
 }
 
-export async function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Promise<Uint8Array> {
+export async function sign(
+  pkcs8: Uint8Array,
+  algorithm: SigningAlgorithmSpec,
+  message: Uint8Array,
+  type: MessageType,
+): Promise<Uint8Array> {
   return useNode ? native.sign(pkcs8, algorithm, message, type) : portable.sign(pkcs8, algorithm, message, type);
 }
 
-export async function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): Promise<boolean> {
+export async function verify(
+  spki: Uint8Array,
+  algorithm: SigningAlgorithmSpec,
+  message: Uint8Array,
+  type: MessageType,
+  signature: Uint8Array,
+): Promise<boolean> {
   return useNode ? native.verify(spki, algorithm, message, type, signature) : portable.verify(spki, algorithm, message, type, signature);
 }
 

@@ -100,7 +100,9 @@ export function deriveCallKey(material: Uint8Array, salt: Uint8Array): Promise<U
 
 /** v2 blobs' per-material PRK, synchronously (OpenSSL's HMAC, else noble's), for providers that cache it. */
 export function extractPrkSync(material: Uint8Array): Uint8Array {
-  return nodeCrypto ? nodeCrypto.createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest() : hmac(sha256, BLOB_V2_EXTRACT_SALT, material);
+  return nodeCrypto
+    ? nodeCrypto.createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest()
+    : hmac(sha256, BLOB_V2_EXTRACT_SALT, material);
 }
 
 /** v2 blobs' per-call key from the material's PRK. */

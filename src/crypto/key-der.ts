@@ -53,7 +53,8 @@ function algorithm(value: Uint8Array): { type: 'rsa' } | { type: 'ec'; curve: Cu
   const [oid, params, ...rest] = readAll(value);
   const id = expectTag(oid, TAG.OID);
   if (equalBytes(id, OID.rsaEncryption)) {
-    if (rest.length > 0 || (params !== undefined && (params.tag !== TAG.NULL || params.value.length !== 0))) throw new DerError('bad RSA parameters');
+    if (rest.length > 0 || (params !== undefined && (params.tag !== TAG.NULL || params.value.length !== 0)))
+      throw new DerError('bad RSA parameters');
     return { type: 'rsa' };
   }
   if (equalBytes(id, OID.ecPublicKey)) {
@@ -130,7 +131,7 @@ function spki(alg: Uint8Array, key: Uint8Array): Uint8Array {
 
 const bigintBytes = (n: bigint): Uint8Array => {
   const hex = n.toString(16);
-  return Uint8Array.from((hex.length % 2 ? '0' + hex : hex).match(/../g)!, (x) => parseInt(x, 16));
+  return Uint8Array.from((hex.length % 2 ? `0${hex}` : hex).match(/../g)!, (x) => parseInt(x, 16));
 };
 
 export function rsaSpki(key: RsaPublic): Uint8Array {
@@ -148,11 +149,26 @@ export function ed25519Spki(key: Uint8Array): Uint8Array {
 
 /** PKCS#8 as OpenSSL writes an EC key: ECPrivateKey v1 with the public key and no repeated parameters. */
 export function ecPkcs8(curve: CurveName, d: Uint8Array, point: Uint8Array): Uint8Array {
-  const ecPrivateKey = tlv(TAG.SEQUENCE, uintTlv(new Uint8Array([1])), tlv(TAG.OCTET_STRING, d), tlv(0xa1, tlv(TAG.BIT_STRING, new Uint8Array([0]), point)));
-  return tlv(TAG.SEQUENCE, uintTlv(new Uint8Array([0])), tlv(TAG.SEQUENCE, concatBytes(oidTlv(OID.ecPublicKey), oidTlv(CURVE_INFO[curve].oid))), tlv(TAG.OCTET_STRING, ecPrivateKey));
+  const ecPrivateKey = tlv(
+    TAG.SEQUENCE,
+    uintTlv(new Uint8Array([1])),
+    tlv(TAG.OCTET_STRING, d),
+    tlv(0xa1, tlv(TAG.BIT_STRING, new Uint8Array([0]), point)),
+  );
+  return tlv(
+    TAG.SEQUENCE,
+    uintTlv(new Uint8Array([0])),
+    tlv(TAG.SEQUENCE, concatBytes(oidTlv(OID.ecPublicKey), oidTlv(CURVE_INFO[curve].oid))),
+    tlv(TAG.OCTET_STRING, ecPrivateKey),
+  );
 }
 
 /** PKCS#8 v1 of an Ed25519 seed (RFC 8410), as OpenSSL writes it. */
 export function ed25519Pkcs8(seed: Uint8Array): Uint8Array {
-  return tlv(TAG.SEQUENCE, uintTlv(new Uint8Array([0])), tlv(TAG.SEQUENCE, oidTlv(OID.ed25519)), tlv(TAG.OCTET_STRING, tlv(TAG.OCTET_STRING, seed)));
+  return tlv(
+    TAG.SEQUENCE,
+    uintTlv(new Uint8Array([0])),
+    tlv(TAG.SEQUENCE, oidTlv(OID.ed25519)),
+    tlv(TAG.OCTET_STRING, tlv(TAG.OCTET_STRING, seed)),
+  );
 }

@@ -51,7 +51,14 @@ export function mlDsaPublicKey(spec: MlDsaSpec, seed: Uint8Array): Uint8Array {
 /** The raw public key inside an SPKI of this parameter set, or `undefined`. */
 function rawPublicKey(spec: MlDsaSpec, spki: Uint8Array): Uint8Array | undefined {
   const size = SCHEMES[spec].lengths.publicKey!;
-  const expected = concatBytes(new Uint8Array([0x30]), derLength(13 + 1 + derLength(size + 1).length + 1 + size), algorithmIdentifier(spec), new Uint8Array([0x03]), derLength(size + 1), new Uint8Array([0]));
+  const expected = concatBytes(
+    new Uint8Array([0x30]),
+    derLength(13 + 1 + derLength(size + 1).length + 1 + size),
+    algorithmIdentifier(spec),
+    new Uint8Array([0x03]),
+    derLength(size + 1),
+    new Uint8Array([0]),
+  );
   if (spki.length !== expected.length + size || !equalBytes(spki.subarray(0, expected.length), expected)) return undefined;
   return spki.subarray(expected.length);
 }
@@ -61,11 +68,19 @@ export function mlDsaSign(spec: MlDsaSpec, seed: Uint8Array, message: Uint8Array
   return type === 'RAW' ? SCHEMES[spec].sign(message, secretKey) : SCHEMES[spec].internal.sign(message, secretKey, { externalMu: true });
 }
 
-export function mlDsaVerify(spec: MlDsaSpec, spki: Uint8Array, message: Uint8Array, type: 'RAW' | 'EXTERNAL_MU', signature: Uint8Array): boolean {
+export function mlDsaVerify(
+  spec: MlDsaSpec,
+  spki: Uint8Array,
+  message: Uint8Array,
+  type: 'RAW' | 'EXTERNAL_MU',
+  signature: Uint8Array,
+): boolean {
   const pk = rawPublicKey(spec, spki);
   if (pk === undefined) return false;
   try {
-    return type === 'RAW' ? SCHEMES[spec].verify(signature, message, pk) : SCHEMES[spec].internal.verify(signature, message, pk, { externalMu: true });
+    return type === 'RAW'
+      ? SCHEMES[spec].verify(signature, message, pk)
+      : SCHEMES[spec].internal.verify(signature, message, pk, { externalMu: true });
   } catch {
     return false;
   }

@@ -19,11 +19,13 @@ const HASHES = { sha256, sha384, sha512 } as const;
 const WEB_HASH: Record<HashName, string> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 const WEB_NAME: Record<RsaScheme, string> = { pss: 'RSA-PSS', pkcs1: 'RSASSA-PKCS1-v1_5' };
 
-export const digestOf = (hash: HashName): Digest => (...parts) => {
-  const h = HASHES[hash].create();
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
+export const digestOf =
+  (hash: HashName): Digest =>
+  (...parts) => {
+    const h = HASHES[hash].create();
+    for (const p of parts) h.update(p);
+    return h.digest();
+  };
 
 function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle;
@@ -83,7 +85,13 @@ export async function rsaSignMessage(pkcs8: Uint8Array, scheme: RsaScheme, hash:
   return new Uint8Array(await subtle().sign(webParams(scheme, hash), key, message as BufferSource));
 }
 
-export async function rsaVerifyMessage(spki: Uint8Array, scheme: RsaScheme, hash: HashName, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function rsaVerifyMessage(
+  spki: Uint8Array,
+  scheme: RsaScheme,
+  hash: HashName,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   const key = await importOnce(spki, 'spki', { name: WEB_NAME[scheme], hash: WEB_HASH[hash] }, 'verify');
   return subtle().verify(webParams(scheme, hash), key, signature as BufferSource, message as BufferSource);
 }
@@ -104,7 +112,10 @@ export function rsaVerifyDigest(key: RsaPublic, scheme: RsaScheme, hash: HashNam
   return pssVerify(digestOf(hash), digest, bigintToBytes(m, emLen), bits - 1);
 }
 
-const oaep = (algorithm: OaepAlgorithm): RsaHashedImportParams => ({ name: 'RSA-OAEP', hash: algorithm === 'RSAES_OAEP_SHA_1' ? 'SHA-1' : 'SHA-256' });
+const oaep = (algorithm: OaepAlgorithm): RsaHashedImportParams => ({
+  name: 'RSA-OAEP',
+  hash: algorithm === 'RSAES_OAEP_SHA_1' ? 'SHA-1' : 'SHA-256',
+});
 
 export async function rsaOaepEncrypt(spki: Uint8Array, algorithm: OaepAlgorithm, plaintext: Uint8Array): Promise<Uint8Array> {
   const key = await importOnce(spki, 'spki', oaep(algorithm), 'encrypt');

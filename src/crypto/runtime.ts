@@ -32,8 +32,6 @@ export interface NodeCryptoLike {
 
 const processLike = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
 
-export const nodeCrypto: NodeCryptoLike | undefined = processLike?.getBuiltinModule?.('node:crypto') as
-  | NodeCryptoLike
-  | undefined;
+export const nodeCrypto: NodeCryptoLike | undefined = processLike?.getBuiltinModule?.('node:crypto') as NodeCryptoLike | undefined;
 
 export const subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle;

@@ -10,7 +10,17 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
 import { UnsupportedOperationException } from '../errors.js';
-import { CURVE_INFO, ecPkcs8, ecSpki, ed25519Pkcs8, ed25519Spki, parsePkcs8, parseSpki, type CurveName, type PrivateKeyInfo } from './key-der.js';
+import {
+  CURVE_INFO,
+  ecPkcs8,
+  ecSpki,
+  ed25519Pkcs8,
+  ed25519Spki,
+  parsePkcs8,
+  parseSpki,
+  type CurveName,
+  type PrivateKeyInfo,
+} from './key-der.js';
 import { randomBytes } from './random.js';
 import {
   generateRsa,
@@ -104,7 +114,12 @@ function rsaDigestRefused(algorithm: SigningAlgorithmSpec, type: MessageType): U
   });
 }
 
-export async function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Promise<Uint8Array> {
+export async function sign(
+  pkcs8: Uint8Array,
+  algorithm: SigningAlgorithmSpec,
+  message: Uint8Array,
+  type: MessageType,
+): Promise<Uint8Array> {
   const a = SIGNING[algorithm]!;
   const key = privateKey(pkcs8);
   switch (a.scheme) {
@@ -132,7 +147,13 @@ export async function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, m
 }
 
 /** Whether `signature` is valid; never throws for a malformed signature or key. */
-export async function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): Promise<boolean> {
+export async function verify(
+  spki: Uint8Array,
+  algorithm: SigningAlgorithmSpec,
+  message: Uint8Array,
+  type: MessageType,
+  signature: Uint8Array,
+): Promise<boolean> {
   const a = SIGNING[algorithm]!;
   try {
     const key = parseSpki(spki);
@@ -140,7 +161,9 @@ export async function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, 
       case 'pss':
       case 'pkcs1':
         if (key.type !== 'rsa') return false;
-        return type === 'RAW' ? await rsaVerifyMessage(spki, a.scheme, a.hash, message, signature) : rsaVerifyDigest(key.key, a.scheme, a.hash, message, signature);
+        return type === 'RAW'
+          ? await rsaVerifyMessage(spki, a.scheme, a.hash, message, signature)
+          : rsaVerifyDigest(key.key, a.scheme, a.hash, message, signature);
       case 'ecdsa': {
         if (key.type !== 'ec') return false;
         const digest = type === 'RAW' ? HASHES[a.hash](message) : message;

@@ -25,7 +25,9 @@ export type MessageType = 'RAW' | 'DIGEST';
 type Hash = HashName;
 
 /** Per signing algorithm: its hash, digest length, and how it signs. One table. */
-export const SIGNING: Partial<Record<SigningAlgorithmSpec, { hash: Hash; digestBytes: number; scheme: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' }>> = {
+export const SIGNING: Partial<
+  Record<SigningAlgorithmSpec, { hash: Hash; digestBytes: number; scheme: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' }>
+> = {
   RSASSA_PSS_SHA_256: { hash: 'sha256', digestBytes: 32, scheme: 'pss' },
   RSASSA_PSS_SHA_384: { hash: 'sha384', digestBytes: 48, scheme: 'pss' },
   RSASSA_PSS_SHA_512: { hash: 'sha512', digestBytes: 64, scheme: 'pss' },
@@ -62,7 +64,11 @@ export function canGenerate(spec: KeySpec): boolean {
 /** A new private key as PKCS#8 DER. */
 export function generatePrivateKey(spec: KeySpec): Uint8Array {
   const [type, options] = GENERATE[spec]!;
-  const { privateKey } = node().generateKeyPairSync(type as 'rsa', { ...(options as { modulusLength: number }), privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } });
+  const { privateKey } = node().generateKeyPairSync(type as 'rsa', {
+    ...(options as { modulusLength: number }),
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
   return new Uint8Array(privateKey);
 }
 
@@ -120,11 +126,13 @@ function edPublic(key: KeyObject): Uint8Array {
 // --- RSA over a given digest: the encodings of RFC 8017 (emsa.ts), then node's raw RSA operation ---
 
 /** node's hash of the concatenation, for the EMSA encodings. */
-const digestOf = (hash: Hash): Digest => (...parts) => {
-  const h = node().createHash(hash);
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-};
+const digestOf =
+  (hash: Hash): Digest =>
+  (...parts) => {
+    const h = node().createHash(hash);
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
+  };
 
 function modulusBits(key: KeyObject): number {
   return key.asymmetricKeyDetails!.modulusLength!;
@@ -146,7 +154,8 @@ export function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Uin
     if (parseSpki(peerSpki).type !== 'ec') return undefined;
     const privateKeyObject = privateKey(pkcs8);
     const peer = node().createPublicKey({ key: Buffer.from(peerSpki), format: 'der', type: 'spki' });
-    if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== privateKeyObject.asymmetricKeyDetails?.namedCurve) return undefined;
+    if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== privateKeyObject.asymmetricKeyDetails?.namedCurve)
+      return undefined;
     return new Uint8Array(node().diffieHellman({ privateKey: privateKeyObject, publicKey: peer }));
   } catch {
     return undefined;
@@ -157,11 +166,17 @@ export function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Uin
 export function rsaEncrypt(pkcs8: Uint8Array, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Uint8Array {
   const c = node();
   const oaepHash = algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256';
-  return new Uint8Array(c.publicEncrypt({ key: publicKey(publicKeyOf(pkcs8)), padding: c.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, plaintext));
+  return new Uint8Array(
+    c.publicEncrypt({ key: publicKey(publicKeyOf(pkcs8)), padding: c.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, plaintext),
+  );
 }
 
 /** The plaintext, or `undefined` when the ciphertext does not decrypt under this key and algorithm. */
-export function rsaDecrypt(pkcs8: Uint8Array, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Uint8Array | undefined {
+export function rsaDecrypt(
+  pkcs8: Uint8Array,
+  algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+  ciphertext: Uint8Array,
+): Uint8Array | undefined {
   const c = node();
   try {
     const oaepHash = algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256';
@@ -211,7 +226,13 @@ export function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message
   }
 }
 
-export function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean {
+export function verify(
+  spki: Uint8Array,
+  algorithm: SigningAlgorithmSpec,
+  message: Uint8Array,
+  type: MessageType,
+  signature: Uint8Array,
+): boolean {
   const a = SIGNING[algorithm]!;
   const key = publicKey(spki);
   const c = node();
@@ -255,5 +276,3 @@ export function verify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, messag
     return false; // malformed signatures and keys are simply not valid
   }
 }
-
-

@@ -70,13 +70,21 @@ export class DataKeyCache {
   readonly #scopes = new WeakMap<object, number>();
 
   constructor(options: DataKeyCacheOptions) {
-    const { maxAgeMs, maxMessages = LIMITS.cacheMaxMessages, maxBytes = Number.POSITIVE_INFINITY, capacity = 100 } = options ?? ({} as DataKeyCacheOptions);
-    if (!(typeof maxAgeMs === 'number' && maxAgeMs > 0)) throw new ValidationException({ message: 'DataKeyCache: maxAgeMs must be a positive number.' });
+    const {
+      maxAgeMs,
+      maxMessages = LIMITS.cacheMaxMessages,
+      maxBytes = Number.POSITIVE_INFINITY,
+      capacity = 100,
+    } = options ?? ({} as DataKeyCacheOptions);
+    if (!(typeof maxAgeMs === 'number' && maxAgeMs > 0))
+      throw new ValidationException({ message: 'DataKeyCache: maxAgeMs must be a positive number.' });
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > LIMITS.cacheMaxMessages) {
       throw new ValidationException({ message: `DataKeyCache: maxMessages must be an integer from 1 to ${LIMITS.cacheMaxMessages}.` });
     }
-    if (!(typeof maxBytes === 'number' && maxBytes > 0)) throw new ValidationException({ message: 'DataKeyCache: maxBytes must be a positive number.' });
-    if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationException({ message: 'DataKeyCache: capacity must be a positive integer.' });
+    if (!(typeof maxBytes === 'number' && maxBytes > 0))
+      throw new ValidationException({ message: 'DataKeyCache: maxBytes must be a positive number.' });
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new ValidationException({ message: 'DataKeyCache: capacity must be a positive integer.' });
     this.maxAgeMs = maxAgeMs;
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
@@ -104,7 +112,13 @@ export class DataKeyCache {
   takeForEncrypt(key: string, plaintextBytes: number): CacheUse | undefined {
     const entry = this.#encrypt.get(key);
     if (entry === undefined) return undefined;
-    if (entry.retired || this.#expired(entry.created) || entry.messages >= this.maxMessages || entry.bytes + plaintextBytes > this.maxBytes || entry.bytes >= this.maxBytes) {
+    if (
+      entry.retired ||
+      this.#expired(entry.created) ||
+      entry.messages >= this.maxMessages ||
+      entry.bytes + plaintextBytes > this.maxBytes ||
+      entry.bytes >= this.maxBytes
+    ) {
       this.#drop(this.#encrypt, key);
       return undefined;
     }

@@ -98,7 +98,8 @@ export function encode(value: CborValue): Uint8Array {
       for (const item of v) put(item);
     } else {
       const sorted = v.entries.map(([k, val]) => [encode(k), val] as const).sort((a, b) => compareBytes(a[0], b[0]));
-      for (let i = 1; i < sorted.length; i++) if (compareBytes(sorted[i - 1]![0], sorted[i]![0]) === 0) throw new CborError('duplicate map key');
+      for (let i = 1; i < sorted.length; i++)
+        if (compareBytes(sorted[i - 1]![0], sorted[i]![0]) === 0) throw new CborError('duplicate map key');
       parts.push(head(MAJOR.map, sorted.length));
       for (const [k, val] of sorted) {
         parts.push(k);

@@ -27,7 +27,9 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
     plaintext: parts.length === 0 ? new Uint8Array(0) : joinAndWipe(parts),
     encryptionContext: session.encryptionContext,
     keyId: session.keyId,
-    ...(reader.signerKeyId === undefined ? { signature: 'none' as const } : { signerKeyId: reader.signerKeyId, signature: 'verified' as const }),
+    ...(reader.signerKeyId === undefined
+      ? { signature: 'none' as const }
+      : { signerKeyId: reader.signerKeyId, signature: 'verified' as const }),
   };
 }
 
@@ -66,7 +68,10 @@ export interface EnvelopeInfo {
 export function inspectEnvelope(bytes: Uint8Array): EnvelopeInfo {
   try {
     if (!(bytes instanceof Uint8Array)) throw new ValidationException({ message: 'inspectEnvelope takes a Uint8Array.' });
-    const { header, headerEnd } = parsePrefix(bytes, { maxRecipients: LIMITS.recipientsHardCap, maxHeaderBytes: LIMITS.headerBytesHardCap });
+    const { header, headerEnd } = parsePrefix(bytes, {
+      maxRecipients: LIMITS.recipientsHardCap,
+      maxHeaderBytes: LIMITS.headerBytesHardCap,
+    });
     const describe = (r: Recipient) => {
       const keyId = r.keyRef ?? (r.type === 1 ? blobKeyId(r.wrapped) : undefined);
       return { type: r.type, ...(keyId === undefined ? {} : { keyId }), wrappedBytes: r.wrapped.length };

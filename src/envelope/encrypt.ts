@@ -6,7 +6,16 @@ import { MAJOR, headSize, writeHead } from './cbor.js';
 import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
 import { deriveMessageKeys, headerMac, wipeKeys } from './key-schedule.js';
-import { checkCache, checkContext, checkKeyIds, checkKms, checkPlaintext, checkSegmentSize, checkStoreContext, type EncryptOptions } from './options.js';
+import {
+  checkCache,
+  checkContext,
+  checkKeyIds,
+  checkKms,
+  checkPlaintext,
+  checkSegmentSize,
+  checkStoreContext,
+  type EncryptOptions,
+} from './options.js';
 import { segmentCipher, segmentCount, type SegmentCipher } from './segments.js';
 import { prepareSigner, type MessageSigner } from './signature.js';
 import { wrapDataKey, type WrappedKey } from './wrap.js';
@@ -115,7 +124,8 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
   let heldBytes = 0;
   let index = 0;
   const emit = async (controller: TransformStreamDefaultController<Uint8Array>, final: boolean): Promise<void> => {
-    if (index >= LIMITS.maxSegments - 1 && !final) throw new LimitExceededException({ message: `An envelope holds at most ${LIMITS.maxSegments} segments; use a larger segmentSize.` });
+    if (index >= LIMITS.maxSegments - 1 && !final)
+      throw new LimitExceededException({ message: `An envelope holds at most ${LIMITS.maxSegments} segments; use a larger segmentSize.` });
     const sealing = o.cipher.sealPieces(index, final, held);
     const pieces = sealing instanceof Promise ? await sealing : sealing;
     index += 1;

@@ -21,13 +21,16 @@ const OWNER_ONLY = 0o600;
 async function pipeFile(from: string, to: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
   const tmp = `${to}.${process.pid}.${Date.now()}.partial`;
   try {
-    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>).pipeThrough(transform).pipeTo(Writable.toWeb(createWriteStream(tmp, { flags: 'wx', mode: OWNER_ONLY })));
+    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>)
+      .pipeThrough(transform)
+      .pipeTo(Writable.toWeb(createWriteStream(tmp, { flags: 'wx', mode: OWNER_ONLY })));
     renameSync(tmp, to);
   } catch (error) {
     rmSync(tmp, { force: true });
     const code = (error as { code?: unknown })?.code;
     // File-system failures are the caller's paths; everything else is typed as the streams type it.
-    if (typeof code === 'string' && code.startsWith('E')) throw new ValidationException({ message: `Cannot read ${from} or write ${to}: ${code}.` });
+    if (typeof code === 'string' && code.startsWith('E'))
+      throw new ValidationException({ message: `Cannot read ${from} or write ${to}: ${code}.` });
     throw typed(error, false);
   }
 }
@@ -41,4 +44,3 @@ export function encryptFile(from: string, to: string, opts: EncryptOptions): Pro
 export async function decryptFile(from: string, to: string, opts: DecryptOptions): Promise<void> {
   await pipeFile(from, to, createDecryptStream(opts));
 }
-

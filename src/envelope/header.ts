@@ -5,7 +5,7 @@
 import { LimitExceededException, UnsupportedOperationException } from '../errors.js';
 import { compareUtf8 } from '../blob/encryption-context.js';
 import { utf8EncodeInto } from '../crypto/bytes.js';
-import { CborError, MAJOR, NULL, Reader, TRUE, headSize, writeHead } from './cbor.js';
+import { CborError, MAJOR, NULL, type Reader, TRUE, headSize, writeHead } from './cbor.js';
 import {
   ENVELOPE_VERSION,
   HEADER_KEY,
@@ -119,7 +119,8 @@ export function encodeHeader(h: Header): Uint8Array {
   const withContext = h.context !== undefined && Object.keys(h.context).length > 0;
   // map head, version, suite, message id, segment size, recipients key and array head
   let size = 1 + 2 + 1 + headSize(h.suite) + 1 + 2 + 32 + 1 + headSize(h.segmentSizeLog2) + 1 + headSize(h.recipients.length);
-  for (const r of h.recipients) size += 1 + headSize(r.type) + (r.keyRef === null ? 1 : textSize(r.keyRef)) + headSize(r.wrapped.length) + r.wrapped.length;
+  for (const r of h.recipients)
+    size += 1 + headSize(r.type) + (r.keyRef === null ? 1 : textSize(r.keyRef)) + headSize(r.wrapped.length) + r.wrapped.length;
   if (withContext) size += 1 + encodedContextLength(h.context!);
   if (h.contextNotStored) size += 2;
   if (h.signer) size += 1 + 1 + 1 + textSize(h.signer.keyRef);
@@ -177,7 +178,9 @@ export function parseHeader(reader: Reader, options: ParseOptions): Header {
   if (reader.uint(255) !== HEADER_KEY.version) throw new CborError('header must start with the version');
   const version = reader.expectHead(MAJOR.uint);
   if (version !== ENVELOPE_VERSION) {
-    throw new UnsupportedOperationException({ message: `Envelope version ${version} is not supported; this reader understands version ${ENVELOPE_VERSION}.` });
+    throw new UnsupportedOperationException({
+      message: `Envelope version ${version} is not supported; this reader understands version ${ENVELOPE_VERSION}.`,
+    });
   }
   if (entries < 5 || entries > 8) throw new CborError('map size out of range');
   let suite: SuiteId | undefined;
@@ -237,7 +240,9 @@ export function parseHeader(reader: Reader, options: ParseOptions): Header {
 function parseRecipients(reader: Reader, maxRecipients: number): Recipient[] {
   const n = reader.arrayOf(1, LIMITS.recipientsHardCap);
   if (n > maxRecipients) {
-    throw new LimitExceededException({ message: `The envelope has ${n} recipients; this reader accepts at most ${maxRecipients} (maxRecipients).` });
+    throw new LimitExceededException({
+      message: `The envelope has ${n} recipients; this reader accepts at most ${maxRecipients} (maxRecipients).`,
+    });
   }
   const out: Recipient[] = [];
   for (let i = 0; i < n; i++) {

@@ -18,5 +18,8 @@ export function typed(error: unknown, debug: boolean): KMSServiceException {
   if (error instanceof CborError) return invalidEnvelope(error.message, debug);
   if (error instanceof NeedMore) return invalidEnvelope('the envelope ends early', debug);
   if (error instanceof KMSServiceException) return error;
-  return new KMSInternalException({ message: 'kmsbox could not complete the envelope operation because of an internal error.', cause: error });
+  return new KMSInternalException({
+    message: 'kmsbox could not complete the envelope operation because of an internal error.',
+    cause: error,
+  });
 }

@@ -58,7 +58,12 @@ export function headerMac(keys: MessageKeys, headerBytes: Uint8Array, withheldCo
 }
 
 /** Constant-time check of a received MAC. */
-export function macMatches(keys: MessageKeys, headerBytes: Uint8Array, withheldContext: Uint8Array | undefined, received: Uint8Array): boolean {
+export function macMatches(
+  keys: MessageKeys,
+  headerBytes: Uint8Array,
+  withheldContext: Uint8Array | undefined,
+  received: Uint8Array,
+): boolean {
   return equalBytes(headerMac(keys, headerBytes, withheldContext), received);
 }
 
@@ -66,4 +71,3 @@ export function wipeKeys(keys: MessageKeys): void {
   keys.encKey.fill(0);
   keys.macKey.fill(0);
 }
-

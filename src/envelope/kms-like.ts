@@ -7,12 +7,29 @@ type Context = Record<string, string>;
 type Bytes = Uint8Array | undefined;
 
 export interface KmsLike {
-  generateDataKey(input: { KeyId: string; KeySpec: 'AES_256'; EncryptionContext?: Context }): Promise<{ Plaintext?: Bytes; CiphertextBlob?: Bytes; KeyId?: string | undefined }>;
-  encrypt(input: { KeyId: string; Plaintext: Uint8Array; EncryptionContext?: Context }): Promise<{ CiphertextBlob?: Bytes; KeyId?: string | undefined }>;
-  decrypt(input: { CiphertextBlob: Uint8Array; EncryptionContext?: Context; KeyId?: string }): Promise<{ Plaintext?: Bytes; KeyId?: string | undefined }>;
+  generateDataKey(input: {
+    KeyId: string;
+    KeySpec: 'AES_256';
+    EncryptionContext?: Context;
+  }): Promise<{ Plaintext?: Bytes; CiphertextBlob?: Bytes; KeyId?: string | undefined }>;
+  encrypt(input: {
+    KeyId: string;
+    Plaintext: Uint8Array;
+    EncryptionContext?: Context;
+  }): Promise<{ CiphertextBlob?: Bytes; KeyId?: string | undefined }>;
+  decrypt(input: {
+    CiphertextBlob: Uint8Array;
+    EncryptionContext?: Context;
+    KeyId?: string;
+  }): Promise<{ Plaintext?: Bytes; KeyId?: string | undefined }>;
   /** Needed only to sign (`signingKeyId`): tells the key's ARN and spec. */
   getPublicKey?(input: { KeyId: string }): Promise<{ KeyId?: string | undefined; KeySpec?: string | undefined }>;
-  sign?(input: { KeyId: string; Message: Uint8Array; MessageType: 'RAW'; SigningAlgorithm: 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ED25519_SHA_512' }): Promise<{ Signature?: Bytes; KeyId?: string | undefined }>;
+  sign?(input: {
+    KeyId: string;
+    Message: Uint8Array;
+    MessageType: 'RAW';
+    SigningAlgorithm: 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ED25519_SHA_512';
+  }): Promise<{ Signature?: Bytes; KeyId?: string | undefined }>;
   /** Needed only to read signed messages. */
   verify?(input: {
     KeyId: string;
@@ -48,6 +65,7 @@ export function allowed(list: readonly string[] | undefined, actual: string): bo
  * kmsbox does not depend on it).
  */
 export interface KmsClientLike {
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's own send() is overloaded on its command types; any is what accepts all of them
   send(command: any, options?: any): Promise<any>;
 }
 
@@ -58,6 +76,7 @@ let sdkCommands: Promise<SdkCommands> | undefined;
 /** One adapter per client, so a data-key cache keyed by the kms object still hits. */
 const adapters = new WeakMap<object, KmsLike>();
 
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's answer is checked member by member by the caller
 async function sendCommand(client: KmsClientLike, name: string, input: unknown): Promise<any> {
   sdkCommands ??= import(/* @vite-ignore */ SDK_MODULE).then((m: SdkCommands) => m);
   const Command = (await sdkCommands)[`${name}Command`]!;

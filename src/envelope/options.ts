@@ -96,7 +96,10 @@ export function checkKeyIds(keyId: unknown): string[] {
 export function checkSegmentSize(size: unknown): number {
   if (size === undefined) return LIMITS.segmentSizeLog2.default;
   // An exact power of two: Math.log2 alone rounds 4096.000000000001 to 12.
-  const log2 = Number.isSafeInteger(size) && (size as number) > 0 && ((size as number) & ((size as number) - 1)) === 0 ? Math.log2(size as number) : Number.NaN;
+  const log2 =
+    Number.isSafeInteger(size) && (size as number) > 0 && ((size as number) & ((size as number) - 1)) === 0
+      ? Math.log2(size as number)
+      : Number.NaN;
   if (!Number.isInteger(log2) || log2 < LIMITS.segmentSizeLog2.min || log2 > LIMITS.segmentSizeLog2.max) {
     throw invalid(`segmentSize must be a power of two from ${2 ** LIMITS.segmentSizeLog2.min} to ${2 ** LIMITS.segmentSizeLog2.max}.`);
   }
@@ -106,7 +109,8 @@ export function checkSegmentSize(size: unknown): number {
 /** Validates a context for writing; returns a plain copy. */
 export function checkContext(context: unknown, forWrite: boolean): Record<string, string> {
   if (context === undefined) return {};
-  if (typeof context !== 'object' || context === null || Array.isArray(context)) throw invalid('encryptionContext must be an object of string values.');
+  if (typeof context !== 'object' || context === null || Array.isArray(context))
+    throw invalid('encryptionContext must be an object of string values.');
   const out: Record<string, string> = {};
   const entries = Object.entries(context);
   if (entries.length > LIMITS.contextPairs) throw invalid(`encryptionContext can have at most ${LIMITS.contextPairs} pairs.`);
@@ -114,7 +118,8 @@ export function checkContext(context: unknown, forWrite: boolean): Record<string
     if (typeof v !== 'string' || k.length === 0 || !k.isWellFormed() || !v.isWellFormed()) {
       throw invalid('encryptionContext keys must be non-empty strings and its values strings, all well-formed Unicode.');
     }
-    if (forWrite && k.startsWith(RESERVED_CONTEXT_PREFIX)) throw invalid(`encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved.`);
+    if (forWrite && k.startsWith(RESERVED_CONTEXT_PREFIX))
+      throw invalid(`encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved.`);
     setOwn(out, k, v);
   }
   if (forWrite && entries.length > 0 && encodedContextLength(out) > LIMITS.contextEncodedBytes) {
@@ -168,7 +173,8 @@ export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
   }
   const list = (v: unknown, name: string): readonly string[] | undefined => {
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0)) throw invalid(`${name} must be a list of key ids or ARNs.`);
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0))
+      throw invalid(`${name} must be a list of key ids or ARNs.`);
     // As keyIds (src/envelope/trust.ts): a trusted signer must not move when an alias does.
     if (v.some((s) => parseKeyRef(s as string)?.kind !== 'key')) throw invalid(`${name} must list key ARNs or key ids (not aliases).`);
     return [...(v as string[])];

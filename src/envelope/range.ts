@@ -39,12 +39,14 @@ const FIRST_HEADER_READ = 4096;
 export async function decryptRange(read: RangeRead, opts: RangeOptions, range: ByteRange): Promise<RangeResult> {
   const policy = checkDecryptOptions(opts);
   const allowUnverified = checkUnverifiedSignature(opts.unverifiedSignature, policy.signerKeyIds);
-  if (typeof read !== 'function') throw new ValidationException({ message: 'read must be a function (offset, length) => Promise<Uint8Array>.' });
+  if (typeof read !== 'function')
+    throw new ValidationException({ message: 'read must be a function (offset, length) => Promise<Uint8Array>.' });
   const { start, end, size } = range ?? ({} as ByteRange);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) {
     throw new ValidationException({ message: 'range must have integers 0 <= start < end.' });
   }
-  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new ValidationException({ message: 'range.size must be a non-negative integer.' });
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0))
+    throw new ValidationException({ message: 'range.size must be a non-negative integer.' });
   const debug = opts.debug === true;
   let session: Session | undefined;
   const parts: Uint8Array[] = [];
@@ -72,11 +74,14 @@ export async function decryptRange(read: RangeRead, opts: RangeOptions, range: B
     }
     const signer = parsed.header.signer;
     if (signer && policy.signerKeyIds !== undefined) {
-      throw new UnsupportedOperationException({ message: 'A range read cannot verify the envelope signature; decrypt the whole envelope when signerKeyIds is set.' });
+      throw new UnsupportedOperationException({
+        message: 'A range read cannot verify the envelope signature; decrypt the whole envelope when signerKeyIds is set.',
+      });
     }
     if (signer && !allowUnverified) {
       throw new UnsupportedOperationException({
-        message: "The envelope is signed and a range read cannot verify the signature: decrypt the whole envelope, or pass unverifiedSignature: 'allow' to read it unverified.",
+        message:
+          "The envelope is signed and a range read cannot verify the signature: decrypt the whole envelope, or pass unverifiedSignature: 'allow' to read it unverified.",
       });
     }
     session = await openSession(opts, policy, prefix, parsed.header, parsed.headerEnd, parsed.mac);
@@ -102,7 +107,8 @@ export async function decryptRange(read: RangeRead, opts: RangeOptions, range: B
       const item = new Reader(bytes);
       const length = item.expectHead(MAJOR.bytes);
       const hd = item.pos;
-      if (length > S + TAG_BYTES || length < TAG_BYTES || (length === TAG_BYTES && i > 0)) throw invalidEnvelope('bad segment length', debug);
+      if (length > S + TAG_BYTES || length < TAG_BYTES || (length === TAG_BYTES && i > 0))
+        throw invalidEnvelope('bad segment length', debug);
       if (bytes.length < hd + length) throw invalidEnvelope('the envelope ends inside a segment', debug);
       let final: boolean;
       if (known !== undefined) {
@@ -157,7 +163,9 @@ export async function decryptRange(read: RangeRead, opts: RangeOptions, range: B
         // Only the final segment can be shorter than the range start (a non-final one holds S bytes).
         plaintext.fill(0);
         if (!final) throw invalidEnvelope('the envelope ends early', debug);
-        throw new ValidationException({ message: `range.start (${start}) is at or beyond the plaintext length (${base + plaintext.length}).` });
+        throw new ValidationException({
+          message: `range.start (${start}) is at or beyond the plaintext length (${base + plaintext.length}).`,
+        });
       }
       parts.push(plaintext.slice(lo, hi));
       plaintext.fill(0);
@@ -180,6 +188,9 @@ export async function decryptRange(read: RangeRead, opts: RangeOptions, range: B
 function checkUnverifiedSignature(value: unknown, signerKeyIds: readonly string[] | undefined): boolean {
   if (value === undefined) return false;
   if (value !== 'allow') throw new ValidationException({ message: "unverifiedSignature must be 'allow' when given." });
-  if (signerKeyIds !== undefined) throw new ValidationException({ message: "unverifiedSignature: 'allow' contradicts signerKeyIds, which requires a verified signature." });
+  if (signerKeyIds !== undefined)
+    throw new ValidationException({
+      message: "unverifiedSignature: 'allow' contradicts signerKeyIds, which requires a verified signature.",
+    });
   return true;
 }

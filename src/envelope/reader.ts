@@ -31,7 +31,10 @@ export interface Session {
 }
 
 /** Parses the header item and the MAC item at the start of `bytes`; NeedMore when they are not all there. */
-export function parsePrefix(bytes: Uint8Array, policy: Pick<ReadPolicy, 'maxRecipients' | 'maxHeaderBytes'>): { header: Header; headerEnd: number; mac: Uint8Array } {
+export function parsePrefix(
+  bytes: Uint8Array,
+  policy: Pick<ReadPolicy, 'maxRecipients' | 'maxHeaderBytes'>,
+): { header: Header; headerEnd: number; mac: Uint8Array } {
   const reader = new Reader(bytes);
   let header: Header;
   try {
@@ -46,24 +49,36 @@ export function parsePrefix(bytes: Uint8Array, policy: Pick<ReadPolicy, 'maxReci
   return { header, headerEnd, mac };
 }
 
-const headerTooLarge = (max: number) => new LimitExceededException({ message: `The envelope header is larger than ${max} bytes (maxHeaderBytes).` });
+const headerTooLarge = (max: number) =>
+  new LimitExceededException({ message: `The envelope header is larger than ${max} bytes (maxHeaderBytes).` });
 
 /** Checks the context and signer policy, unwraps the data key and verifies the header MAC. */
-export async function openSession(opts: DecryptOptions, policy: ReadPolicy, prefix: Uint8Array, header: Header, headerEnd: number, mac: Uint8Array): Promise<Session> {
+export async function openSession(
+  opts: DecryptOptions,
+  policy: ReadPolicy,
+  prefix: Uint8Array,
+  header: Header,
+  headerEnd: number,
+  mac: Uint8Array,
+): Promise<Session> {
   const debug = opts.debug === true;
   let context: Record<string, string>;
   if (header.contextNotStored) {
     context = policy.required;
-    if (Object.keys(context).length === 0) throw invalidEnvelope('the context was not stored; supply all of it as encryptionContext', debug);
+    if (Object.keys(context).length === 0)
+      throw invalidEnvelope('the context was not stored; supply all of it as encryptionContext', debug);
   } else {
     context = { ...(header.context ?? {}) };
     for (const [k, v] of Object.entries(policy.required)) {
-      if (!Object.hasOwn(context, k) || context[k] !== v) throw invalidEnvelope('a required encryption context pair is missing or different', debug);
+      if (!Object.hasOwn(context, k) || context[k] !== v)
+        throw invalidEnvelope('a required encryption context pair is missing or different', debug);
     }
   }
   if (policy.signerKeyIds !== undefined) {
-    if (header.signer === undefined) throw new IncorrectKeyException({ message: 'A signature is required (signerKeyIds) but the envelope is not signed.' });
-    if (!allowed(policy.signerKeyIds, header.signer.keyRef)) throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
+    if (header.signer === undefined)
+      throw new IncorrectKeyException({ message: 'A signature is required (signerKeyIds) but the envelope is not signed.' });
+    if (!allowed(policy.signerKeyIds, header.signer.keyRef))
+      throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
   }
   const unwrapped = await unwrapDataKey(checkKms(opts.kms), header.recipients, context, policy.trust, opts.cache, debug);
   const keys = deriveMessageKeys(unwrapped.dek, header.messageId, header.suite);
@@ -327,4 +342,3 @@ export class EnvelopeReader {
     return off + take;
   }
 }
-

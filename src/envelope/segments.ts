@@ -20,7 +20,12 @@ export interface SegmentCipher {
   /** Seals a plaintext given in pieces (views into the caller's chunks: no copy to join them). */
   sealPieces(index: number, final: boolean, pieces: readonly Uint8Array[]): Uint8Array[] | Promise<Uint8Array[]>;
   /** Opens a ciphertext given in pieces; the plaintext pieces are returned only after the tag verified. */
-  openPieces(index: number, final: boolean, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined | Promise<Uint8Array[] | undefined>;
+  openPieces(
+    index: number,
+    final: boolean,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+  ): Uint8Array[] | undefined | Promise<Uint8Array[] | undefined>;
 }
 
 function join(pieces: readonly Uint8Array[], extra?: Uint8Array): Uint8Array {
@@ -86,8 +91,14 @@ export function segmentCipher(encKey: Uint8Array, aad: Uint8Array, backend: Segm
     const s = subtle;
     let key: Promise<CryptoKey> | undefined;
     const k = () => (key ??= s.importKey('raw', encKey as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']));
-    const params = (i: number, f: boolean): AesGcmParams => ({ name: 'AES-GCM', iv: segmentNonce(i, f) as BufferSource, additionalData: aad as BufferSource, tagLength: 128 });
-    const seal = async (i: number, f: boolean, p: Uint8Array) => new Uint8Array(await s.encrypt(params(i, f), await k(), p as BufferSource));
+    const params = (i: number, f: boolean): AesGcmParams => ({
+      name: 'AES-GCM',
+      iv: segmentNonce(i, f) as BufferSource,
+      additionalData: aad as BufferSource,
+      tagLength: 128,
+    });
+    const seal = async (i: number, f: boolean, p: Uint8Array) =>
+      new Uint8Array(await s.encrypt(params(i, f), await k(), p as BufferSource));
     const open = async (i: number, f: boolean, sealed: Uint8Array) => {
       if (sealed.length < TAG_BYTES) return undefined;
       try {

@@ -58,7 +58,8 @@ const ALG_BY_SPEC: Record<string, SignerAlgId> = Object.fromEntries(
 );
 
 export async function prepareSigner(kms: KmsLike, signingKeyId: string): Promise<MessageSigner> {
-  if (typeof signingKeyId !== 'string' || signingKeyId.length === 0) throw new ValidationException({ message: 'signingKeyId must be a key id, ARN or alias.' });
+  if (typeof signingKeyId !== 'string' || signingKeyId.length === 0)
+    throw new ValidationException({ message: 'signingKeyId must be a key id, ARN or alias.' });
   const { getPublicKey, sign } = kms;
   if (typeof getPublicKey !== 'function' || typeof sign !== 'function') {
     throw new ValidationException({ message: 'Signing needs a kms with getPublicKey and sign.' });
@@ -66,7 +67,9 @@ export async function prepareSigner(kms: KmsLike, signingKeyId: string): Promise
   const info = await getPublicKey.call(kms, { KeyId: signingKeyId });
   const alg = ALG_BY_SPEC[info.KeySpec ?? ''];
   if (alg === undefined || info.KeyId === undefined) {
-    throw new ValidationException({ message: `signingKeyId must name an ECC_NIST_P256, ECC_NIST_P384 or ECC_NIST_EDWARDS25519 signing key; its spec is ${info.KeySpec}.` });
+    throw new ValidationException({
+      message: `signingKeyId must name an ECC_NIST_P256, ECC_NIST_P384 or ECC_NIST_EDWARDS25519 signing key; its spec is ${info.KeySpec}.`,
+    });
   }
   const spec = SIGNERS[alg];
   const transcript = new Transcript();
@@ -74,10 +77,16 @@ export async function prepareSigner(kms: KmsLike, signingKeyId: string): Promise
     header: { alg, keyRef: info.KeyId },
     transcript,
     async finish() {
-      const out = await sign.call(kms, { KeyId: info.KeyId!, Message: transcript.message(), MessageType: 'RAW', SigningAlgorithm: spec.algorithm });
+      const out = await sign.call(kms, {
+        KeyId: info.KeyId!,
+        Message: transcript.message(),
+        MessageType: 'RAW',
+        SigningAlgorithm: spec.algorithm,
+      });
       if (!(out.Signature instanceof Uint8Array)) throw new ValidationException({ message: 'Sign did not return a signature.' });
       const raw = alg === 3 ? out.Signature : derToLowSRaw(out.Signature, alg);
-      if (raw.length !== spec.signatureBytes) throw new ValidationException({ message: 'Sign returned a signature of an unexpected size.' });
+      if (raw.length !== spec.signatureBytes)
+        throw new ValidationException({ message: 'Sign returned a signature of an unexpected size.' });
       return signatureItem(raw);
     },
   };
@@ -101,11 +110,19 @@ export function signatureItemBytes(alg: SignerAlgId): number {
  * its keyIds entry (src/envelope/trust.ts): the header's keyRef only selects an entry. A bad
  * signature is InvalidCiphertextException; a signer outside `signerKeyIds` is IncorrectKeyException.
  */
-export async function verifySignature(kms: KmsLike, signer: Signer, transcript: Transcript, raw: Uint8Array, signerKeyIds: readonly string[] | undefined, debug: boolean): Promise<string> {
+export async function verifySignature(
+  kms: KmsLike,
+  signer: Signer,
+  transcript: Transcript,
+  raw: Uint8Array,
+  signerKeyIds: readonly string[] | undefined,
+  debug: boolean,
+): Promise<string> {
   const pinned = signerKeyIds?.find((k) => sameKey(k, signer.keyRef));
   if (signerKeyIds !== undefined && pinned === undefined) throw notListed();
   const { verify } = kms;
-  if (typeof verify !== 'function') throw new ValidationException({ message: 'The envelope is signed: reading it needs a kms with verify.' });
+  if (typeof verify !== 'function')
+    throw new ValidationException({ message: 'The envelope is signed: reading it needs a kms with verify.' });
   const spec = SIGNERS[signer.alg];
   let signature = raw;
   if (signer.alg !== 3) {
@@ -116,7 +133,13 @@ export async function verifySignature(kms: KmsLike, signer: Signer, transcript: 
   let valid: boolean | undefined;
   let verifiedBy: string | undefined;
   try {
-    const out = await verify.call(kms, { KeyId: pinned ?? signer.keyRef, Message: transcript.message(), MessageType: 'RAW', Signature: signature, SigningAlgorithm: spec.algorithm });
+    const out = await verify.call(kms, {
+      KeyId: pinned ?? signer.keyRef,
+      Message: transcript.message(),
+      MessageType: 'RAW',
+      Signature: signature,
+      SigningAlgorithm: spec.algorithm,
+    });
     valid = out.SignatureValid;
     verifiedBy = out.KeyId;
   } catch (error) {

@@ -65,7 +65,8 @@ function checkFilter(discovery: unknown): DiscoveryFilter {
   if (!Array.isArray(accountIds) || accountIds.length === 0 || accountIds.some((a) => typeof a !== 'string' || !ACCOUNT_ID.test(a))) {
     throw invalid('discovery.accountIds must be a non-empty list of 12-digit account ids.');
   }
-  if (typeof partition !== 'string' || !PARTITION.test(partition)) throw invalid("discovery.partition must be an ARN partition such as 'aws'.");
+  if (typeof partition !== 'string' || !PARTITION.test(partition))
+    throw invalid("discovery.partition must be an ARN partition such as 'aws'.");
   return { accountIds: [...(accountIds as string[])], partition };
 }
 
@@ -90,7 +91,8 @@ export function admit(trust: KeyTrust, keyRef: string | null, blobKeyId: string 
   // A kmsbox blob names no account: ask for it as the caller's own key (a bare key id), the only
   // key KMS then uses. When the client tells its account (a kmsbox Kms), the filter is checked
   // before the call; the ARN KMS reports is checked against it afterwards in any case.
-  if (caller !== undefined && (caller.partition !== trust.filter.partition || !trust.filter.accountIds.includes(caller.accountId))) return undefined;
+  if (caller !== undefined && (caller.partition !== trust.filter.partition || !trust.filter.accountIds.includes(caller.accountId)))
+    return undefined;
   return { keyId: ref };
 }
 
@@ -102,7 +104,8 @@ export interface CallerAccount {
 /** The account and partition a KmsLike acts in, when it says (a kmsbox Kms does; an AWS SDK client does not). */
 export function callerAccount(kms: object): CallerAccount | undefined {
   const { accountId, region } = kms as { accountId?: unknown; region?: unknown };
-  if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId) || typeof region !== 'string' || !REGION_NAME.test(region)) return undefined;
+  if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId) || typeof region !== 'string' || !REGION_NAME.test(region))
+    return undefined;
   return { accountId, partition: partitionOf(region) };
 }
 
@@ -114,5 +117,7 @@ export function trusts(trust: KeyTrust, arn: string): boolean {
 
 function inFilter(filter: DiscoveryFilter, arn: string): boolean {
   const ref = parseKeyRef(arn);
-  return ref?.kind === 'key' && ref.accountId !== undefined && ref.partition === filter.partition && filter.accountIds.includes(ref.accountId);
+  return (
+    ref?.kind === 'key' && ref.accountId !== undefined && ref.partition === filter.partition && filter.accountIds.includes(ref.accountId)
+  );
 }

@@ -41,7 +41,7 @@ export async function wrapDataKey(
   plaintextBytes: number,
 ): Promise<WrappedKey> {
   const cacheKey = cache && JSON.stringify([cache.scopeOf(kms), keyIds, contextKey(context)]);
-  const hit = cache && cache.takeForEncrypt(cacheKey!, plaintextBytes);
+  const hit = cache?.takeForEncrypt(cacheKey!, plaintextBytes);
   if (hit) return fromCache(hit);
 
   const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
@@ -106,7 +106,8 @@ export async function unwrapDataKey(
   debug: boolean,
 ): Promise<Unwrapped> {
   const known = recipients.filter((r) => r.type === RECIPIENT_TYPE.kms);
-  if (known.length === 0) throw new UnsupportedOperationException({ message: 'None of the envelope recipients is of a type this reader supports.' });
+  if (known.length === 0)
+    throw new UnsupportedOperationException({ message: 'None of the envelope recipients is of a type this reader supports.' });
   const candidates: Array<{ r: Recipient; ref: string; keyId: string | undefined }> = [];
   const caller = trust.mode === 'discovery' && trust.filter !== undefined ? callerAccount(kms) : undefined;
   for (const r of known) {
@@ -116,7 +117,8 @@ export async function unwrapDataKey(
   }
   if (candidates.length === 0) {
     if (trust.mode === 'keys') throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in keyIds.' });
-    if (trust.filter !== undefined) throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in the discovery filter.' });
+    if (trust.filter !== undefined)
+      throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in the discovery filter.' });
     throw invalidEnvelope('no recipient names its key', debug);
   }
   const ctxKey = contextKey(context);
@@ -133,7 +135,9 @@ export async function unwrapDataKey(
     let out: Awaited<ReturnType<KmsLike['decrypt']>>;
     try {
       // KeyId pins the key KMS may use: it refuses a blob of any other key (IncorrectKeyException).
-      out = await kms.decrypt(pinned === undefined ? { CiphertextBlob: r.wrapped, ...ctx } : { CiphertextBlob: r.wrapped, KeyId: pinned, ...ctx });
+      out = await kms.decrypt(
+        pinned === undefined ? { CiphertextBlob: r.wrapped, ...ctx } : { CiphertextBlob: r.wrapped, KeyId: pinned, ...ctx },
+      );
     } catch (error) {
       if (errorName(error) !== 'InvalidCiphertextException' && firstError === undefined) firstError = error;
       continue;
@@ -143,7 +147,9 @@ export async function unwrapDataKey(
     const keyId = out.KeyId ?? pinned ?? ref;
     if (!sameKey(ref, keyId) || !trusts(trust, keyId)) {
       dek?.fill(0);
-      throw new IncorrectKeyException({ message: 'KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.' });
+      throw new IncorrectKeyException({
+        message: 'KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.',
+      });
     }
     if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES) {
       dek?.fill(0);

@@ -11,7 +11,13 @@ const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|a
 
 export type KeyRef =
   | { readonly kind: 'key'; readonly keyId: string; readonly partition?: string; readonly region?: string; readonly accountId?: string }
-  | { readonly kind: 'alias'; readonly aliasName: string; readonly partition?: string; readonly region?: string; readonly accountId?: string };
+  | {
+      readonly kind: 'alias';
+      readonly aliasName: string;
+      readonly partition?: string;
+      readonly region?: string;
+      readonly accountId?: string;
+    };
 
 export function isKeyId(value: string): boolean {
   return UUID.test(value) || MRK.test(value);

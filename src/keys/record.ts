@@ -3,7 +3,16 @@
  * milliseconds), so any provider can persist it as it is. Secrets are not here: a record names
  * its material versions by KeyMaterialId and the provider holds the material.
  */
-import type { AlgorithmSpec, ExpirationModelType, KeySpec, KeyState, KeyUsageType, OriginType, RotationType, WrappingKeySpec } from '../api/enums.js';
+import type {
+  AlgorithmSpec,
+  ExpirationModelType,
+  KeySpec,
+  KeyState,
+  KeyUsageType,
+  OriginType,
+  RotationType,
+  WrappingKeySpec,
+} from '../api/enums.js';
 
 export interface MaterialVersion {
   /** KeyMaterialId: 64 lowercase hex characters. */

@@ -50,7 +50,12 @@ const UPDATE_PRIMARY: Rule = { ...USE };
 const REPLICATE: Rule = { ...UPDATE_PRIMARY, Updating: updating };
 
 /** GetParametersForImport, ImportKeyMaterial (reference §2.6 footnote 8), DeleteImportedKeyMaterial. */
-const IMPORT: Rule = { PendingDeletion: pendingDeletion, PendingReplicaDeletion: pendingDeletion, Unavailable: unavailable, Creating: creating };
+const IMPORT: Rule = {
+  PendingDeletion: pendingDeletion,
+  PendingReplicaDeletion: pendingDeletion,
+  Unavailable: unavailable,
+  Creating: creating,
+};
 const GET_IMPORT_PARAMETERS: Rule = { ...IMPORT, Updating: updating };
 const DELETE_IMPORTED: Rule = { Creating: creating, Updating: updating };
 

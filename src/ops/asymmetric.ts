@@ -5,7 +5,12 @@ import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, Ve
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { MU_BYTES } from '../crypto/ml-dsa.js';
 import { SIGNING } from '../crypto/signatures.js';
-import { DryRunOperationException, InvalidKeyUsageException, KMSInvalidSignatureException, UnsupportedOperationException } from '../errors.js';
+import {
+  DryRunOperationException,
+  InvalidKeyUsageException,
+  KMSInvalidSignatureException,
+  UnsupportedOperationException,
+} from '../errors.js';
 import { checkUsage } from './encryption.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
@@ -31,14 +36,19 @@ async function signRequest(env: Env, c: Checks, operation: 'Sign' | 'Verify') {
   }
   if (mlDsa) {
     // ML-DSA signs RAW messages, or a caller-computed 64-byte μ (EXTERNAL_MU); no DIGEST (reference §2.4).
-    if (messageType === 'DIGEST') throw plainValidation('MessageType DIGEST is not valid for algorithm ML_DSA_SHAKE_256: use RAW or EXTERNAL_MU.');
-    if (messageType === 'EXTERNAL_MU' && message!.length !== MU_BYTES) throw plainValidation(`External mu must be ${MU_BYTES} bytes for algorithm ML_DSA_SHAKE_256.`);
+    if (messageType === 'DIGEST')
+      throw plainValidation('MessageType DIGEST is not valid for algorithm ML_DSA_SHAKE_256: use RAW or EXTERNAL_MU.');
+    if (messageType === 'EXTERNAL_MU' && message!.length !== MU_BYTES)
+      throw plainValidation(`External mu must be ${MU_BYTES} bytes for algorithm ML_DSA_SHAKE_256.`);
   } else {
-    if (messageType === 'EXTERNAL_MU') throw plainValidation(`MessageType EXTERNAL_MU is only valid for ML-DSA keys, not for algorithm ${algorithm!}.`);
+    if (messageType === 'EXTERNAL_MU')
+      throw plainValidation(`MessageType EXTERNAL_MU is only valid for ML-DSA keys, not for algorithm ${algorithm!}.`);
     // Ed25519 pairs each algorithm with one message type (reference §2.4).
     if (algorithm === 'ED25519_SHA_512' && messageType !== 'RAW') throw plainValidation('ED25519_SHA_512 requires MessageType RAW.');
-    if (algorithm === 'ED25519_PH_SHA_512' && messageType !== 'DIGEST') throw plainValidation('ED25519_PH_SHA_512 requires MessageType DIGEST.');
-    if (messageType === 'DIGEST' && message!.length !== info!.digestBytes) throw plainValidation(`Digest is invalid length for algorithm ${algorithm!}.`);
+    if (algorithm === 'ED25519_PH_SHA_512' && messageType !== 'DIGEST')
+      throw plainValidation('ED25519_PH_SHA_512 requires MessageType DIGEST.');
+    if (messageType === 'DIGEST' && message!.length !== info!.digestBytes)
+      throw plainValidation(`Digest is invalid length for algorithm ${algorithm!}.`);
   }
   if (isDryRun) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
   const materialId = key.materials[key.materials.length - 1]!.id;
@@ -65,7 +75,8 @@ export async function deriveSharedSecret(env: Env, input: Input): Promise<Derive
   const peer = c.bytes('PublicKey', { required: true, min: 1, max: 8192 });
   grantTokens(c);
   const isDryRun = c.bool('DryRun');
-  if (c.present('Recipient')) throw new UnsupportedOperationException({ message: 'Recipient (Nitro Enclaves attestation) is not supported by kmsbox.' });
+  if (c.present('Recipient'))
+    throw new UnsupportedOperationException({ message: 'Recipient (Nitro Enclaves attestation) is not supported by kmsbox.' });
   c.done();
   const key = await findKeyFor(env, keyId!, 'DeriveSharedSecret');
   checkUsage(key, 'KEY_AGREEMENT', 'DeriveSharedSecret');
@@ -73,7 +84,8 @@ export async function deriveSharedSecret(env: Env, input: Input): Promise<Derive
   const secret = await env.provider.deriveSharedSecret(key.materials[key.materials.length - 1]!.id, peer!);
   // AWS answers an unusable public key with an empty-message ValidationException (AWS-recorded);
   // kmsbox says what is wrong (no empty messages, issue 13).
-  if (secret === undefined) throw plainValidation(`PublicKey is not a valid ${key.keySpec} public key (DER-encoded SubjectPublicKeyInfo on the key's curve).`);
+  if (secret === undefined)
+    throw plainValidation(`PublicKey is not a valid ${key.keySpec} public key (DER-encoded SubjectPublicKeyInfo on the key's curve).`);
   return { KeyId: key.arn, SharedSecret: secret, KeyAgreementAlgorithm: algorithm!, KeyOrigin: key.origin };
 }
 

@@ -28,9 +28,23 @@ export interface Caller {
 
 /** The grant operation a request needs for an action (`kms:ReEncryptFrom` → ReEncryptFrom). */
 const GRANT_OPERATIONS = new Set([
-  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify',
-  'GetPublicKey', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'CreateGrant',
+  'RetireGrant',
+  'DescribeKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateMac',
+  'VerifyMac',
+  'DeriveSharedSecret',
 ]);
 export const GRANT_OPERATION_NAMES: readonly string[] = [...GRANT_OPERATIONS];
 
@@ -39,14 +53,39 @@ export const GRANT_OPERATION_NAMES: readonly string[] = [...GRANT_OPERATIONS];
  * reference); for every other operation the key policy cannot grant it.
  */
 const CROSS_ACCOUNT_ACTIONS = new Set([
-  'kms:CreateGrant', 'kms:Decrypt', 'kms:DeriveSharedSecret', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
-  'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateMac',
-  'kms:GetKeyRotationStatus', 'kms:GetPublicKey', 'kms:ListGrants', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:RetireGrant',
-  'kms:RevokeGrant', 'kms:Sign', 'kms:Verify', 'kms:VerifyMac',
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DeriveSharedSecret',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyPair',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:GenerateMac',
+  'kms:GetKeyRotationStatus',
+  'kms:GetPublicKey',
+  'kms:ListGrants',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:RetireGrant',
+  'kms:RevokeGrant',
+  'kms:Sign',
+  'kms:Verify',
+  'kms:VerifyMac',
 ]);
 
 /** Operations whose grants carry encryption-context constraints. */
-const CONTEXT_OPERATIONS = new Set(['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext']);
+const CONTEXT_OPERATIONS = new Set([
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+]);
 
 function lowerKeys(context: Record<string, string>): Map<string, string> {
   return new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
@@ -73,7 +112,8 @@ export function constraintsHold(g: Pick<GrantRecord, 'constraints'>, context: Re
   const c = g.constraints;
   if (!c) return true;
   const request = valuesByLowerKey(context ?? {});
-  const carries = (wanted: Record<string, string>) => [...lowerKeys(wanted)].every(([k, v]) => request.get(k)?.every((x) => x === v) === true);
+  const carries = (wanted: Record<string, string>) =>
+    [...lowerKeys(wanted)].every(([k, v]) => request.get(k)?.every((x) => x === v) === true);
   if (c.EncryptionContextEquals) {
     const pairs = Object.keys(context ?? {}).length;
     if (pairs !== Object.keys(c.EncryptionContextEquals).length || !carries(c.EncryptionContextEquals)) return false;
@@ -88,7 +128,9 @@ function contextFor(action: string, input: Input): Record<string, string> | unde
   if (action === 'kms:ReEncryptFrom') return pick('SourceEncryptionContext');
   if (action === 'kms:ReEncryptTo') return pick('DestinationEncryptionContext');
   if (action === 'kms:CreateGrant') {
-    const c = input.Constraints as { EncryptionContextEquals?: Record<string, string>; EncryptionContextSubset?: Record<string, string> } | undefined;
+    const c = input.Constraints as
+      | { EncryptionContextEquals?: Record<string, string>; EncryptionContextSubset?: Record<string, string> }
+      | undefined;
     return c?.EncryptionContextEquals ?? c?.EncryptionContextSubset;
   }
   return pick('EncryptionContext');
@@ -134,7 +176,13 @@ export function principalFacts(principal: string): PrincipalFacts {
 }
 
 /** The request's condition keys (lower-case names), computed on demand. */
-function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecord | undefined, extra: { aliases?: readonly string[]; requestAlias?: string }): ConditionValues {
+function conditionValues(
+  env: Env,
+  caller: Caller,
+  action: string,
+  key: KeyRecord | undefined,
+  extra: { aliases?: readonly string[]; requestAlias?: string },
+): ConditionValues {
   const input = caller.input;
   const op = caller.operation;
   const context = contextFor(action, input);
@@ -144,7 +192,9 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
     if (name.startsWith('kms:encryptioncontext:')) {
       // Every value whose key matches: pairs differing only in case cannot hide one from a Deny.
       const wanted = name.slice('kms:encryptioncontext:'.length);
-      const values = Object.entries(context ?? {}).filter(([k]) => k.toLowerCase() === wanted).map(([, v]) => v);
+      const values = Object.entries(context ?? {})
+        .filter(([k]) => k.toLowerCase() === wanted)
+        .map(([, v]) => v);
       return values.length > 0 ? values : undefined;
     }
     if (name.startsWith('aws:resourcetag/')) {
@@ -193,9 +243,11 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
       case 'kms:requestalias':
         return str(extra.requestAlias);
       case 'kms:resourcealiases':
-        return extra.aliases && extra.aliases.length ? extra.aliases : undefined;
+        return extra.aliases?.length ? extra.aliases : undefined;
       case 'kms:keyspec':
-        return str(key?.keySpec ?? (op === 'CreateKey' ? (input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') : undefined));
+        return str(
+          key?.keySpec ?? (op === 'CreateKey' ? (input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') : undefined),
+        );
       case 'kms:keyusage':
         return str(key?.keyUsage ?? (op === 'CreateKey' ? (input.KeyUsage ?? 'ENCRYPT_DECRYPT') : undefined));
       case 'kms:keyorigin':
@@ -211,13 +263,22 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
       case 'kms:wrappingkeyspec':
         return op === 'GetParametersForImport' ? str(input.WrappingKeySpec) : undefined;
       case 'kms:expirationmodel':
-        return op === 'ImportKeyMaterial' ? [String(input.ExpirationModel ?? (input.ValidTo instanceof Date ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE'))] : undefined;
+        return op === 'ImportKeyMaterial'
+          ? [String(input.ExpirationModel ?? (input.ValidTo instanceof Date ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE'))]
+          : undefined;
       case 'kms:validto':
-        return op === 'ImportKeyMaterial' && input.ValidTo instanceof Date ? [String(Math.floor(input.ValidTo.getTime() / 1000))] : undefined;
+        return op === 'ImportKeyMaterial' && input.ValidTo instanceof Date
+          ? [String(Math.floor(input.ValidTo.getTime() / 1000))]
+          : undefined;
       case 'kms:primaryregion':
         return op === 'UpdatePrimaryRegion' ? str(input.PrimaryRegion) : undefined;
       case 'kms:encryptionalgorithm': {
-        const given = action === 'kms:ReEncryptFrom' ? input.SourceEncryptionAlgorithm : action === 'kms:ReEncryptTo' ? input.DestinationEncryptionAlgorithm : input.EncryptionAlgorithm;
+        const given =
+          action === 'kms:ReEncryptFrom'
+            ? input.SourceEncryptionAlgorithm
+            : action === 'kms:ReEncryptTo'
+              ? input.DestinationEncryptionAlgorithm
+              : input.EncryptionAlgorithm;
         const crypto = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/.test(action);
         return str(given ?? (crypto && symmetric ? 'SYMMETRIC_DEFAULT' : undefined));
       }
@@ -246,7 +307,9 @@ function conditionValues(env: Env, caller: Caller, action: string, key: KeyRecor
       case 'kms:rotationperiodindays':
         return str(input.RotationPeriodInDays);
       case 'kms:bypasspolicylockoutsafetycheck':
-        return op === 'CreateKey' || op === 'PutKeyPolicy' || op === 'ReplicateKey' ? [String(input.BypassPolicyLockoutSafetyCheck === true)] : undefined;
+        return op === 'CreateKey' || op === 'PutKeyPolicy' || op === 'ReplicateKey'
+          ? [String(input.BypassPolicyLockoutSafetyCheck === true)]
+          : undefined;
       default:
         return undefined;
     }
@@ -272,34 +335,51 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   if (caller === undefined) return;
   const action = opts.action ?? `kms:${caller.operation}`;
   caller.resources.set(key.arn, 'AWS::KMS::Key');
-  const memo = action + ' ' + key.arn;
+  const memo = `${action} ${key.arn}`;
   if (caller.authorized.has(memo)) return;
-  const needsAliases = parsePolicy(key.policy, 'key').usesResourceAliases || caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
+  const needsAliases =
+    parsePolicy(key.policy, 'key').usesResourceAliases ||
+    caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
   const aliases = needsAliases
     ? await env.provider.read((s) => {
         // This key's own aliases: a multi-Region replica shares the key id, not the aliases.
         const own = aliasArn(key.region, key.accountId, 'alias/');
-        return Object.values(s.aliases).filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own)).map((a) => a.aliasName);
+        return Object.values(s.aliases)
+          .filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own))
+          .map((a) => a.aliasName);
       })
     : undefined;
   const requestAlias = requestAliasOf(opts.keyIdInput);
   const values = conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...(requestAlias ? { requestAlias } : {}) });
-  const request = { principal: caller.principal, action, resource: key.arn, keyPolicy: key.policy, identityPolicies: caller.identityPolicies, values };
+  const request = {
+    principal: caller.principal,
+    action,
+    resource: key.arn,
+    keyPolicy: key.policy,
+    identityPolicies: caller.identityPolicies,
+    values,
+  };
   let decision = decide(request);
   if (!decision.allowed && !decision.reason.startsWith('explicit')) {
     const grantOperation = action.slice(4);
     if (GRANT_OPERATIONS.has(grantOperation)) {
-      const grants = await env.provider.read((s) => Object.values(s.grants ?? {}).filter((g) => g.keyArn === key.arn && samePrincipal(g.granteePrincipal, caller.principal)));
+      const grants = await env.provider.read((s) =>
+        Object.values(s.grants ?? {}).filter((g) => g.keyArn === key.arn && samePrincipal(g.granteePrincipal, caller.principal)),
+      );
       const context = contextFor(action, caller.input);
       const allows = (g: GrantRecord) =>
-        g.operations.includes(grantOperation) && (!CONTEXT_OPERATIONS.has(grantOperation) || constraintsHold(g, context)) && grantCovers(g, caller);
+        g.operations.includes(grantOperation) &&
+        (!CONTEXT_OPERATIONS.has(grantOperation) || constraintsHold(g, context)) &&
+        grantCovers(g, caller);
       if (grants.some(allows)) decision = { allowed: true, reason: 'grant' };
     }
   }
   if (!decision.allowed) throw accessDenied(request, decision.reason);
   // What the policies allow another account's caller, only the cross-account operations can use.
   if (accountOf(caller.principal) !== key.accountId && !CROSS_ACCOUNT_ACTIONS.has(action)) {
-    throw new AccessDeniedException({ message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${key.arn} because ${action} cannot be used on a key in another account` });
+    throw new AccessDeniedException({
+      message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${key.arn} because ${action} cannot be used on a key in another account`,
+    });
   }
   caller.authorized.add(memo);
 }
@@ -330,13 +410,21 @@ export function authorizeWithoutKey(env: Env, resource = '*', resourceType?: str
   const caller = env.caller;
   if (caller === undefined) return;
   if (resourceType) caller.resources.set(resource, resourceType);
-  const request = { principal: caller.principal, action, resource, identityPolicies: caller.identityPolicies, values: conditionValues(env, caller, action, undefined, {}) };
+  const request = {
+    principal: caller.principal,
+    action,
+    resource,
+    identityPolicies: caller.identityPolicies,
+    values: conditionValues(env, caller, action, undefined, {}),
+  };
   const decision = decide(request);
   if (!decision.allowed) throw accessDenied(request, decision.reason);
   // An operation on no key (CreateKey, ListKeys, aliases…) acts in the caller's own account, as in AWS:
   // a principal of another account is refused whatever its policies say.
   if (accountOf(caller.principal) !== env.accountId) {
-    throw new AccessDeniedException({ message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${resource} because ${action} can be called only in the caller's own account` });
+    throw new AccessDeniedException({
+      message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${resource} because ${action} can be called only in the caller's own account`,
+    });
   }
 }
 
@@ -356,5 +444,12 @@ export function canManagePolicy(env: Env, key: KeyRecord, policy: string): boole
     authorized: new Set(),
   };
   const values = conditionValues(env, later, 'kms:PutKeyPolicy', key, {});
-  return decide({ principal: caller.principal, action: 'kms:PutKeyPolicy', resource: key.arn, keyPolicy: policy, identityPolicies: caller.identityPolicies, values }).allowed;
+  return decide({
+    principal: caller.principal,
+    action: 'kms:PutKeyPolicy',
+    resource: key.arn,
+    keyPolicy: policy,
+    identityPolicies: caller.identityPolicies,
+    values,
+  }).allowed;
 }

@@ -17,7 +17,15 @@ import type {
   ReEncryptResponse,
 } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
-import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader, materialVersionFits, NONCE_BYTES, SALT_BYTES } from '../blob/ciphertext-blob.js';
+import {
+  BLOB_VERSION,
+  decodeBlob,
+  encodeBlob,
+  encodeHeader,
+  materialVersionFits,
+  NONCE_BYTES,
+  SALT_BYTES,
+} from '../blob/ciphertext-blob.js';
 import { canonicalContext } from '../blob/encryption-context.js';
 import { publicRandomBytes, randomBytes } from '../crypto/random.js';
 import {
@@ -75,7 +83,13 @@ interface Encrypted {
 }
 
 /** Encrypts under any ENCRYPT_DECRYPT key: a kmsbox blob for symmetric keys, raw RSAES-OAEP for RSA keys. */
-async function encryptTo(env: Env, key: KeyRecord, plaintext: Uint8Array, algorithm: EncryptionAlgorithmSpec, context: Record<string, string> | undefined): Promise<Encrypted> {
+async function encryptTo(
+  env: Env,
+  key: KeyRecord,
+  plaintext: Uint8Array,
+  algorithm: EncryptionAlgorithmSpec,
+  context: Record<string, string> | undefined,
+): Promise<Encrypted> {
   if (!isAsymmetric(key)) {
     const sealed = await seal(env, key, plaintext, context);
     return { blob: sealed.blob, algorithm: 'SYMMETRIC_DEFAULT', materialId: sealed.materialId };
@@ -180,13 +194,25 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   const version = key.materials[decoded.version];
   if (version === undefined) throw new InvalidCiphertextException();
   const aad = canonicalContext(o.context, decoded.header);
-  const plaintext = await env.provider.open(version.id, { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad });
+  const plaintext = await env.provider.open(version.id, {
+    blobVersion: decoded.blobVersion,
+    salt: decoded.salt,
+    nonce: decoded.nonce,
+    sealed: decoded.sealed,
+    aad,
+  });
   if (plaintext === undefined) throw new InvalidCiphertextException();
   return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
 }
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
-async function encryptionKey(env: Env, keyId: string, operation: KeyOperation, algorithm?: EncryptionAlgorithmSpec, action?: string): Promise<KeyRecord> {
+async function encryptionKey(
+  env: Env,
+  keyId: string,
+  operation: KeyOperation,
+  algorithm?: EncryptionAlgorithmSpec,
+  action?: string,
+): Promise<KeyRecord> {
   const key = await findKeyFor(env, keyId, operation, action ? { action } : {});
   checkUsage(key, 'ENCRYPT_DECRYPT', operation);
   checkAlgorithm(key, algorithm);
@@ -281,7 +307,13 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
     opened.plaintext.fill(0);
     dryRun(true);
   }
-  const sealed = await encryptTo(env, destination!, opened.plaintext, checkAlgorithm(destination!, destinationAlgorithm), destinationContext);
+  const sealed = await encryptTo(
+    env,
+    destination!,
+    opened.plaintext,
+    checkAlgorithm(destination!, destinationAlgorithm),
+    destinationContext,
+  );
   opened.plaintext.fill(0);
   return {
     CiphertextBlob: sealed.blob,
@@ -336,7 +368,9 @@ async function newDataKeyPair(env: Env, c: Checks, operation: 'GenerateDataKeyPa
   c.done();
   const key = await encryptionKey(env, keyId!, operation);
   if (!canGenerate(spec!)) {
-    throw new UnsupportedOperationException({ message: `KeyPairSpec ${spec!} is not supported by kmsbox${spec === 'SM2' ? ' (China Regions only)' : ' yet'}.` });
+    throw new UnsupportedOperationException({
+      message: `KeyPairSpec ${spec!} is not supported by kmsbox${spec === 'SM2' ? ' (China Regions only)' : ' yet'}.`,
+    });
   }
   dryRun(isDryRun);
   const privateKey = await generatePrivateKey(spec!);
@@ -359,7 +393,13 @@ export async function generateDataKeyPair(env: Env, input: Input): Promise<Gener
 export async function generateDataKeyPairWithoutPlaintext(env: Env, input: Input): Promise<GenerateDataKeyPairWithoutPlaintextResponse> {
   const p = await newDataKeyPair(env, new Checks(input), 'GenerateDataKeyPairWithoutPlaintext');
   p.privateKey.fill(0);
-  return { PrivateKeyCiphertextBlob: p.sealed.blob, PublicKey: p.publicKey, KeyId: p.key.arn, KeyPairSpec: p.spec, KeyMaterialId: p.sealed.materialId };
+  return {
+    PrivateKeyCiphertextBlob: p.sealed.blob,
+    PublicKey: p.publicKey,
+    KeyId: p.key.arn,
+    KeyPairSpec: p.spec,
+    KeyMaterialId: p.sealed.materialId,
+  };
 }
 
 export async function generateRandom(_env: Env, input: Input): Promise<GenerateRandomResponse> {

@@ -31,7 +31,10 @@ export const LIST_LIMITS = {
   tags: { max: 50, byDefault: 50 },
 } as const;
 
-export function paging(c: Checks, limits: { max: number; byDefault: number } = LIST_LIMITS.keys): { limit: number; marker: string | undefined } {
+export function paging(
+  c: Checks,
+  limits: { max: number; byDefault: number } = LIST_LIMITS.keys,
+): { limit: number; marker: string | undefined } {
   return {
     limit: c.int('Limit', { min: 1, max: limits.max }) ?? limits.byDefault,
     marker: c.string('Marker', { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ }),

@@ -5,7 +5,14 @@ import type { CreateGrantResponse, GrantListEntry, ListGrantsResponse } from '..
 import { Checks, plainValidation, type Input } from '../api/validate.js';
 import { toHex, utf8Decode } from '../crypto/bytes.js';
 import { publicRandomBytes } from '../crypto/random.js';
-import { AccessDeniedException, DryRunOperationException, InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException } from '../errors.js';
+import {
+  AccessDeniedException,
+  DryRunOperationException,
+  InvalidGrantIdException,
+  InvalidGrantTokenException,
+  LimitExceededException,
+  NotFoundException,
+} from '../errors.js';
 import type { GrantConstraintsRecord, GrantRecord, KeyRecord } from '../keys/record.js';
 import { accountOf, isRoot, samePrincipal } from '../policy/evaluate.js';
 import type { Env } from './env.js';
@@ -30,7 +37,9 @@ function supportedOperations(key: KeyRecord): Set<string> {
         'Decrypt',
         'ReEncryptFrom',
         'ReEncryptTo',
-        ...(symmetric ? ['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'] : ['GetPublicKey']),
+        ...(symmetric
+          ? ['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext']
+          : ['GetPublicKey']),
       ]);
     case 'SIGN_VERIFY':
       return new Set([...always, 'Sign', 'Verify', 'GetPublicKey']);
@@ -45,7 +54,7 @@ function supportedOperations(key: KeyRecord): Set<string> {
 
 /** Grant tokens: opaque, non-secret base64 naming the grant; a new one for every CreateGrant. */
 function newToken(grantId: string): string {
-  return btoa(TOKEN_PREFIX + grantId + ':' + toHex(publicRandomBytes(16)));
+  return btoa(`${TOKEN_PREFIX + grantId}:${toHex(publicRandomBytes(16))}`);
 }
 
 export function grantIdOfToken(token: string): string {
@@ -56,7 +65,8 @@ export function grantIdOfToken(token: string): string {
     throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
   }
   const id = text.startsWith(TOKEN_PREFIX) ? text.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + 64) : '';
-  if (!GRANT_ID.test(id) || !/^:[0-9a-f]{32}$/.test(text.slice(TOKEN_PREFIX.length + 64))) throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
+  if (!GRANT_ID.test(id) || !/^:[0-9a-f]{32}$/.test(text.slice(TOKEN_PREFIX.length + 64)))
+    throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
   return id;
 }
 
@@ -76,8 +86,14 @@ function constraints(c: Checks): GrantConstraintsRecord | undefined {
     const map = s.stringMap(kind);
     if (map === undefined) continue;
     const entries = Object.entries(map);
-    if (entries.length > 8) s.add(`Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member must have at most 8 entries`);
-    if (entries.some(([, v]) => v.length > 384)) s.add(`Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member values must have length less than or equal to 384`);
+    if (entries.length > 8)
+      s.add(
+        `Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member must have at most 8 entries`,
+      );
+    if (entries.some(([, v]) => v.length > 384))
+      s.add(
+        `Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member values must have length less than or equal to 384`,
+      );
     out[kind] = map;
   }
   s.string('SourceArn', { min: 20, max: 512 });
@@ -106,7 +122,9 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
   const operations = c.list('Operations', { required: true }, (item, i) => {
     const s = c.stringItem('Operations', i, item, {});
     if (s !== undefined && !Object.hasOwn(GrantOperation, s)) {
-      c.add(`Value '${s}' at 'operations.${i + 1}.member' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(GrantOperation).join(', ')}]`);
+      c.add(
+        `Value '${s}' at 'operations.${i + 1}.member' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(GrantOperation).join(', ')}]`,
+      );
     }
     return s;
   });
@@ -124,7 +142,9 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
   const supported = supportedOperations(key);
   const unsupported = operations!.filter((o) => !supported.has(o));
   if (unsupported.length > 0) {
-    throw plainValidation(`Grant operations ${unsupported.join(', ')} are not valid for a key with KeySpec ${key.keySpec} and KeyUsage ${key.keyUsage}.`);
+    throw plainValidation(
+      `Grant operations ${unsupported.join(', ')} are not valid for a key with KeySpec ${key.keySpec} and KeyUsage ${key.keyUsage}.`,
+    );
   }
   if (constraint !== undefined && !(key.keySpec === 'SYMMETRIC_DEFAULT' && key.keyUsage === 'ENCRYPT_DECRYPT')) {
     throw plainValidation('Grant constraints are valid only for symmetric encryption keys.');
@@ -146,7 +166,8 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
     // Name makes CreateGrant idempotent per key: the same parameters give the same grant.
     const existing = name !== undefined ? onKey.find((g) => g.name === name && sameGrant(g, want)) : undefined;
     if (existing) return existing.grantId;
-    if (onKey.length >= MAX_GRANTS_PER_KEY) throw new LimitExceededException({ message: `The key ${key.arn} has the maximum number of grants (${MAX_GRANTS_PER_KEY}).` });
+    if (onKey.length >= MAX_GRANTS_PER_KEY)
+      throw new LimitExceededException({ message: `The key ${key.arn} has the maximum number of grants (${MAX_GRANTS_PER_KEY}).` });
     const id = toHex(publicRandomBytes(32));
     grants[id] = { ...want, grantId: id, createdAt: now };
     return id;
@@ -184,7 +205,12 @@ export async function listGrants(env: Env, input: Input): Promise<ListGrantsResp
   if (grantId !== undefined && !GRANT_ID.test(grantId)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
   const grants = await env.provider.read((s) =>
     Object.values(s.grants ?? {})
-      .filter((g) => g.keyArn === key.arn && (grantId === undefined || g.grantId === grantId) && (grantee === undefined || g.granteePrincipal === grantee))
+      .filter(
+        (g) =>
+          g.keyArn === key.arn &&
+          (grantId === undefined || g.grantId === grantId) &&
+          (grantee === undefined || g.granteePrincipal === grantee),
+      )
       .sort((a, b) => byString(a.grantId, b.grantId)),
   );
   return page(grants, limit, marker);
@@ -231,11 +257,14 @@ export async function retireGrant(env: Env, input: Input): Promise<object> {
     grantId = grantIdInput;
   }
   const grant = await env.provider.read((s) => s.grants?.[grantId]);
-  if (grant === undefined || (keyArn !== undefined && grant.keyArn !== keyArn)) throw new NotFoundException({ message: `Grant ${grantId} does not exist` });
+  if (grant === undefined || (keyArn !== undefined && grant.keyArn !== keyArn))
+    throw new NotFoundException({ message: `Grant ${grantId} does not exist` });
   env.caller?.resources.set(grant.keyArn, 'AWS::KMS::Key');
   const principal = env.caller?.principal;
   if (principal !== undefined && !mayRetire(grant, principal)) {
-    throw new AccessDeniedException({ message: `User: ${principal} is not authorized to perform: kms:RetireGrant on resource: ${grant.keyArn} because it is neither the grant's retiring principal, nor its grantee with RetireGrant, nor the issuing account` });
+    throw new AccessDeniedException({
+      message: `User: ${principal} is not authorized to perform: kms:RetireGrant on resource: ${grant.keyArn} because it is neither the grant's retiring principal, nor its grantee with RetireGrant, nor the issuing account`,
+    });
   }
   dryRun(isDryRun);
   await env.provider.update((s) => {
@@ -260,5 +289,3 @@ export async function revokeGrant(env: Env, input: Input): Promise<object> {
   });
   return {};
 }
-
-

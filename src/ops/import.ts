@@ -73,11 +73,15 @@ export async function getParametersForImport(env: Env, input: Input): Promise<Ge
   c.done();
   if (algorithm === 'RSAES_PKCS1_V1_5') {
     // AWS stopped supporting it on 2023-10-10 (API reference); its exact answer is not recorded.
-    throw plainValidation('The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 or RSA_AES_KEY_WRAP_SHA_1.');
+    throw plainValidation(
+      'The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 or RSA_AES_KEY_WRAP_SHA_1.',
+    );
   }
   if (algorithm === 'SM2PKE' || wrappingKeySpec === 'SM2') {
     if (algorithm === 'SM2PKE' && wrappingKeySpec === 'SM2') {
-      throw new UnsupportedOperationException({ message: 'The SM2PKE wrapping algorithm and SM2 wrapping keys are supported in China Regions only.' });
+      throw new UnsupportedOperationException({
+        message: 'The SM2PKE wrapping algorithm and SM2 wrapping keys are supported in China Regions only.',
+      });
     }
     throw plainValidation(`WrappingAlgorithm ${algorithm!} is not compatible with WrappingKeySpec ${wrappingKeySpec!}.`);
   }
@@ -88,7 +92,13 @@ export async function getParametersForImport(env: Env, input: Input): Promise<Ge
   const now = env.now();
   const wrappingMaterialId = await env.provider.createMaterial(spec, 'ENCRYPT_DECRYPT');
   const token = concatBytes(new Uint8Array([TOKEN_VERSION]), randomBytes(TOKEN_BYTES - 1));
-  const record: ImportTokenRecord = { keyArn: key.arn, wrappingMaterialId, wrappingAlgorithm: algorithm!, wrappingKeySpec: spec, validTo: now + TOKEN_LIFETIME_MS };
+  const record: ImportTokenRecord = {
+    keyArn: key.arn,
+    wrappingMaterialId,
+    wrappingAlgorithm: algorithm!,
+    wrappingKeySpec: spec,
+    validTo: now + TOKEN_LIFETIME_MS,
+  };
   let publicKey: Uint8Array;
   try {
     publicKey = await env.provider.publicKey(wrappingMaterialId);
@@ -131,7 +141,8 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   }
   const now = env.now();
   if (validTo !== undefined && validTo <= now) throw plainValidation('The validTo date must be in the future.');
-  if (validTo !== undefined && validTo > now + MAX_VALID_TO_MS) throw plainValidation('The validTo date must be no more than 365 days in the future.');
+  if (validTo !== undefined && validTo > now + MAX_VALID_TO_MS)
+    throw plainValidation('The validTo date must be no more than 365 days in the future.');
 
   const key = await importableKey(env, keyId!, 'ImportKeyMaterial');
   const previous = key.materials[key.materials.length - 1];
@@ -141,18 +152,24 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     throw plainValidation('ImportType and KeyMaterialId are only valid for symmetric encryption keys.');
   }
   if (materialIdInput !== undefined && (importType === 'NEW_KEY_MATERIAL' || previous === undefined)) {
-    throw plainValidation('KeyMaterialId must name key material already associated with the key, and cannot be used with ImportType NEW_KEY_MATERIAL.');
+    throw plainValidation(
+      'KeyMaterialId must name key material already associated with the key, and cannot be used with ImportType NEW_KEY_MATERIAL.',
+    );
   }
   // New material for a key that has some: staged for RotateKeyOnDemand (developer guide, "Import
   // new key material"). The first material of a key is associated whatever the ImportType.
   const stage = importType === 'NEW_KEY_MATERIAL' && previous !== undefined;
 
-  const tokenRecord = await env.provider.read((s) => (token!.length === TOKEN_BYTES && token![0] === TOKEN_VERSION ? s.importTokens?.[toHex(token!)] : undefined));
+  const tokenRecord = await env.provider.read((s) =>
+    token!.length === TOKEN_BYTES && token![0] === TOKEN_VERSION ? s.importTokens?.[toHex(token!)] : undefined,
+  );
   if (tokenRecord === undefined || tokenRecord.keyArn !== key.arn) {
     throw new InvalidImportTokenException({ message: 'The import token is invalid or is associated with a different KMS key.' });
   }
   if (tokenRecord.validTo <= now) {
-    throw new ExpiredImportTokenException({ message: 'The import token has expired. Use GetParametersForImport to get a new import token and public key.' });
+    throw new ExpiredImportTokenException({
+      message: 'The import token has expired. Use GetParametersForImport to get a new import token and public key.',
+    });
   }
 
   const material = await unwrap(env, tokenRecord, encrypted!);
@@ -162,7 +179,9 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
     const materialId = materialIdFor(key.arn, material);
     const imported: ImportedMaterial = { expirationModel, ...(validTo !== undefined ? { validTo } : {}) };
-    const place = stage ? stageNew(key.arn, materialId, imported, now, description) : associate(key.arn, materialId, imported, now, description);
+    const place = stage
+      ? stageNew(key.arn, materialId, imported, now, description)
+      : associate(key.arn, materialId, imported, now, description);
     place(key); // before the material reaches the provider: a refusal leaves nothing behind
     if (materialIdInput !== undefined && materialIdInput !== materialId) {
       throw new IncorrectKeyMaterialException({ message: `The key material does not have KeyMaterialId ${materialIdInput}.` });
@@ -171,7 +190,8 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     await env.provider.read(otherKind);
     // In the provider already (a re-import): a failed update must not destroy it.
     const missing = key.imported !== undefined ? [] : (key.missingMaterials ?? key.materials.map((m) => m.id));
-    const wasHeld = (key.materials.some((m) => m.id === materialId) && !missing.includes(materialId)) || key.pendingMaterial?.id === materialId;
+    const wasHeld =
+      (key.materials.some((m) => m.id === materialId) && !missing.includes(materialId)) || key.pendingMaterial?.id === materialId;
     await env.provider.importMaterial(key.keySpec, material, materialId);
     try {
       await env.provider.update((s) => {
@@ -204,11 +224,19 @@ function associate(arn: string, materialId: string, imported: ImportedMaterial, 
     const pending = k.pendingMaterial;
     if (pending?.id === materialId) {
       const kept = description ?? pending.description;
-      if (apply) k.pendingMaterial = { id: materialId, importedAt: pending.importedAt, ...imported, ...(kept !== undefined ? { description: kept } : {}) };
+      if (apply)
+        k.pendingMaterial = {
+          id: materialId,
+          importedAt: pending.importedAt,
+          ...imported,
+          ...(kept !== undefined ? { description: kept } : {}),
+        };
       return;
     }
     if (k.materials.length > 0 && !k.materials.some((m) => m.id === materialId)) {
-      throw new IncorrectKeyMaterialException({ message: `The key material is not the key material that was previously imported into ${arn}.` });
+      throw new IncorrectKeyMaterialException({
+        message: `The key material is not the key material that was previously imported into ${arn}.`,
+      });
     }
     if (!apply) return;
     if (k.materials.length === 0) k.materials.push({ id: materialId, createdAt: now });
@@ -266,12 +294,18 @@ export async function deleteImportedKeyMaterial(env: Env, input: Input): Promise
   // all of it (one expiration per key), and each must be imported again.
   // A key without material (PendingImport): no effect, as the key-state table says.
   await removeImportedMaterial(env, key.arn, 'DeleteImportedKeyMaterial');
-  return { KeyId: key.arn, ...(materialIdInput !== undefined ? { KeyMaterialId: materialIdInput } : current !== undefined ? { KeyMaterialId: current.id } : {}) };
+  return {
+    KeyId: key.arn,
+    ...(materialIdInput !== undefined ? { KeyMaterialId: materialIdInput } : current !== undefined ? { KeyMaterialId: current.id } : {}),
+  };
 }
 
 /** The key material from EncryptedKeyMaterial, or InvalidCiphertextException. */
 async function unwrap(env: Env, token: ImportTokenRecord, encrypted: Uint8Array): Promise<Uint8Array> {
-  const invalid = () => new InvalidCiphertextException({ message: `The EncryptedKeyMaterial cannot be decrypted with the wrapping key of this import token and ${token.wrappingAlgorithm}.` });
+  const invalid = () =>
+    new InvalidCiphertextException({
+      message: `The EncryptedKeyMaterial cannot be decrypted with the wrapping key of this import token and ${token.wrappingAlgorithm}.`,
+    });
   const oaep = token.wrappingAlgorithm.endsWith('SHA_256') ? 'RSAES_OAEP_SHA_256' : 'RSAES_OAEP_SHA_1';
   const modulus = MODULUS_BYTES[token.wrappingKeySpec as RsaWrappingKeySpec];
   if (token.wrappingAlgorithm === 'RSAES_OAEP_SHA_1' || token.wrappingAlgorithm === 'RSAES_OAEP_SHA_256') {
@@ -335,7 +369,8 @@ function heldByAnotherKind(key: KeyRecord, material: Uint8Array): (s: Readonly<S
       for (let length = Math.max(min, core.length); length <= max; length++) {
         if (ids.has(toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(other.arn), innerHash(length)))))) {
           throw new IncorrectKeyMaterialException({
-            message: 'This key material is already imported into a KMS key of another key spec; kmsbox does not let the same key material serve two kinds of key.',
+            message:
+              'This key material is already imported into a KMS key of another key spec; kmsbox does not let the same key material serve two kinds of key.',
           });
         }
       }
@@ -351,7 +386,9 @@ function importBytes(spec: KeySpec): readonly [number, number] {
 function checkMaterialSize(key: KeyRecord, material: Uint8Array): void {
   if (key.keySpec === 'SYMMETRIC_DEFAULT') {
     if (material.length !== 32) {
-      throw new IncorrectKeyMaterialException({ message: `Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes); this is ${material.length} bytes.` });
+      throw new IncorrectKeyMaterialException({
+        message: `Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes); this is ${material.length} bytes.`,
+      });
     }
     return;
   }
@@ -370,7 +407,11 @@ function checkMaterialSize(key: KeyRecord, material: Uint8Array): void {
 /** Forgets import tokens that expired more than a week ago, with their wrapping keys. */
 async function sweepTokens(env: Env): Promise<void> {
   const cutoff = env.now() - EXPIRED_TOKEN_RETENTION_MS;
-  const stale = await env.provider.read((s) => Object.entries(s.importTokens ?? {}).filter(([, t]) => t.validTo <= cutoff).map(([id]) => id));
+  const stale = await env.provider.read((s) =>
+    Object.entries(s.importTokens ?? {})
+      .filter(([, t]) => t.validTo <= cutoff)
+      .map(([id]) => id),
+  );
   if (stale.length === 0) return;
   const ids = await env.provider.update((s) => {
     const out: string[] = [];

@@ -68,11 +68,36 @@ export const OPERATIONS = {
 export type OperationName = keyof typeof OPERATIONS;
 
 /** Operations that act on no key (or on many): only identity policies authorize them (reference §5.2). */
-export const KEYLESS_OPERATIONS: ReadonlySet<OperationName> = new Set(['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants']);
+export const KEYLESS_OPERATIONS: ReadonlySet<OperationName> = new Set([
+  'CreateKey',
+  'ListKeys',
+  'ListAliases',
+  'GenerateRandom',
+  'ListRetirableGrants',
+]);
 
 /** Operations that change state (CloudTrail `readOnly: false`); everything else reads or uses keys. */
 export const WRITE_OPERATIONS: ReadonlySet<OperationName> = new Set([
-  'CancelKeyDeletion', 'CreateAlias', 'CreateGrant', 'CreateKey', 'DeleteAlias', 'DeleteImportedKeyMaterial', 'DisableKey', 'DisableKeyRotation', 'EnableKey',
-  'EnableKeyRotation', 'ImportKeyMaterial', 'PutKeyPolicy', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion',
-  'TagResource', 'UntagResource', 'UpdateAlias', 'UpdateKeyDescription', 'UpdatePrimaryRegion',
+  'CancelKeyDeletion',
+  'CreateAlias',
+  'CreateGrant',
+  'CreateKey',
+  'DeleteAlias',
+  'DeleteImportedKeyMaterial',
+  'DisableKey',
+  'DisableKeyRotation',
+  'EnableKey',
+  'EnableKeyRotation',
+  'ImportKeyMaterial',
+  'PutKeyPolicy',
+  'ReplicateKey',
+  'RetireGrant',
+  'RevokeGrant',
+  'RotateKeyOnDemand',
+  'ScheduleKeyDeletion',
+  'TagResource',
+  'UntagResource',
+  'UpdateAlias',
+  'UpdateKeyDescription',
+  'UpdatePrimaryRegion',
 ]);

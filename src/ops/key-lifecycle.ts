@@ -42,7 +42,9 @@ export function defaultKeyPolicy(accountId: string): string {
 export function checkKeyPolicy(env: Env, key: KeyRecord, policy: string, bypassLockoutCheck: boolean): void {
   parsePolicy(policy, 'key');
   if (!bypassLockoutCheck && !canManagePolicy(env, key, policy)) {
-    throw new MalformedPolicyDocumentException({ message: 'The new key policy will not allow you to update the key policy in the future.' });
+    throw new MalformedPolicyDocumentException({
+      message: 'The new key policy will not allow you to update the key policy in the future.',
+    });
   }
 }
 
@@ -133,9 +135,7 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   c.done();
 
   if (keySpec !== undefined && legacySpec !== undefined) {
-    throw plainValidation(
-      'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.',
-    );
+    throw plainValidation('You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.');
   }
   const spec = keySpec ?? legacySpec ?? 'SYMMETRIC_DEFAULT';
   if (usage === undefined && spec !== 'SYMMETRIC_DEFAULT') {
@@ -150,10 +150,14 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   if (origin === 'EXTERNAL') {
     // Imported material: symmetric encryption and HMAC keys (see ops/import.ts).
     if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
-      throw new UnsupportedOperationException({ message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec} yet; SYMMETRIC_DEFAULT and HMAC keys are.` });
+      throw new UnsupportedOperationException({
+        message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec} yet; SYMMETRIC_DEFAULT and HMAC keys are.`,
+      });
     }
     if (multiRegion) {
-      throw new UnsupportedOperationException({ message: 'Multi-Region keys with Origin EXTERNAL (imported key material) are not supported by kmsbox yet.' });
+      throw new UnsupportedOperationException({
+        message: 'Multi-Region keys with Origin EXTERNAL (imported key material) are not supported by kmsbox yet.',
+      });
     }
   }
   if (customKeyStoreId !== undefined || xksKeyId !== undefined) {

@@ -134,9 +134,14 @@ async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
     const period = (key.rotation.periodInDays ?? 365) * DAY_MS;
     const due: number[] = [];
     for (let at = next; at <= now && due.length < MAX_CATCH_UP; at += period) due.push(at);
-    return rotate(env, key.arn, due.map((at) => ({ at, type: 'AUTOMATIC' as const })), (k) => {
-      k.rotation.nextRotationDate = due[due.length - 1]! + period;
-    });
+    return rotate(
+      env,
+      key.arn,
+      due.map((at) => ({ at, type: 'AUTOMATIC' as const })),
+      (k) => {
+        k.rotation.nextRotationDate = due[due.length - 1]! + period;
+      },
+    );
   }
   return key;
 }
@@ -174,7 +179,8 @@ export async function removePendingMaterial(env: Env, arn: string, expiredAt?: n
     if (k === undefined) throw keyNotFound(arn);
     if (operation !== undefined) checkState(operation, k);
     const pending = k.pendingMaterial;
-    if (pending === undefined || (expiredAt !== undefined && (pending.validTo === undefined || pending.validTo > expiredAt))) return { key: k, ids: [] };
+    if (pending === undefined || (expiredAt !== undefined && (pending.validTo === undefined || pending.validTo > expiredAt)))
+      return { key: k, ids: [] };
     delete k.pendingMaterial;
     return { key: k, ids: [pending.id] };
   });

@@ -16,7 +16,8 @@ function policyName(c: Checks): string {
 }
 
 function onlyDefault(name: string): void {
-  if (name !== POLICY_NAME) throw new NotFoundException({ message: `No such policy exists: ${name}. A key has one policy, named default.` });
+  if (name !== POLICY_NAME)
+    throw new NotFoundException({ message: `No such policy exists: ${name}. A key has one policy, named default.` });
 }
 
 export async function getKeyPolicy(env: Env, input: Input): Promise<GetKeyPolicyResponse> {

@@ -37,7 +37,9 @@ async function rotatableKey(env: Env, keyId: string, operation: KeyOperation): P
   }
   // AWS answers with an empty message (AWS-recorded); kmsbox says why (no empty messages).
   if (!KEY_SPECS[key.keySpec].rotatable) {
-    throw new UnsupportedOperationException({ message: `${key.arn} has key spec ${key.keySpec}, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.` });
+    throw new UnsupportedOperationException({
+      message: `${key.arn} has key spec ${key.keySpec}, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`,
+    });
   }
   // A multi-Region key's rotation is managed on its primary and shared with its replicas (AWS:
   // rotation status and material are synchronized from the primary); a replica only reports it.
@@ -123,11 +125,19 @@ export async function rotateKeyOnDemand(env: Env, input: Input): Promise<RotateK
       if (pending === undefined) {
         throw new KMSInvalidStateException({ message: `No available key material pending rotation for the key: ${k.arn}.` }); // AWS-recorded
       }
-      k.materials.push({ id: pending.id, createdAt: now, rotationType: 'ON_DEMAND', ...(pending.description !== undefined ? { description: pending.description } : {}) });
+      k.materials.push({
+        id: pending.id,
+        createdAt: now,
+        rotationType: 'ON_DEMAND',
+        ...(pending.description !== undefined ? { description: pending.description } : {}),
+      });
       delete k.pendingMaterial;
       // One expiration per key in kmsbox: the earlier of the two, so no material outlives its ValidTo.
       const validTos = [k.imported?.validTo, pending.validTo].filter((v): v is number => v !== undefined);
-      k.imported = validTos.length > 0 ? { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: Math.min(...validTos) } : { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
+      k.imported =
+        validTos.length > 0
+          ? { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: Math.min(...validTos) }
+          : { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
       k.rotation.onDemandCount += 1;
     });
     return { KeyId: key.arn };

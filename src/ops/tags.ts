@@ -14,7 +14,10 @@ export async function tagResource(env: Env, input: Input): Promise<object> {
   c.done();
   const key = await findKeyFor(env, keyId!, 'TagResource');
   await updateKey(env, key.arn, 'TagResource', (k) => {
-    checkTagRules(tags!, k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)));
+    checkTagRules(
+      tags!,
+      k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)),
+    );
     // TagResource overwrites the value of a key it already has.
     k.tags = [...k.tags.filter((t) => !tags!.some((n) => n.TagKey === t.TagKey)), ...tags!];
   });

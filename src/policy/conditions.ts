@@ -12,7 +12,8 @@ const globCache = { s: new Map<string, RegExp>(), i: new Map<string, RegExp>() }
 
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 export function glob(pattern: string, value: string, ignoreCase = false): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  if (!pattern.includes('*') && !pattern.includes('?'))
+    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
   // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path: the RegExp below gives the same answer
   if (pattern === '*') return true;
   // "kms:*", "arn:aws:kms:*": a prefix, the common shape in key policies, without a RegExp.
@@ -30,7 +31,10 @@ export function glob(pattern: string, value: string, ignoreCase = false): boolea
   let re = cache.get(pattern);
   // Stryker disable next-line ConditionalExpression: a memo of a pure function: hit, miss or clear, the answer is the same
   if (re === undefined) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
     // Stryker disable next-line ConditionalExpression,EqualityOperator: a memo of a pure function: hit, miss or clear, the answer is the same
     if (cache.size > 2048) cache.clear();
@@ -66,7 +70,11 @@ function cidr(value: string): Range | null {
       const ip = ipaddr.parse(address!);
       const max = ip.kind() === 'ipv4' ? 32 : 128;
       const n = bits === undefined ? max : Number(bits);
-      if (n <= max) range = ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() && n >= 96 ? [(ip as ipaddr.IPv6).toIPv4Address(), n - 96] : [ip, n];
+      if (n <= max)
+        range =
+          ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() && n >= 96
+            ? [(ip as ipaddr.IPv6).toIPv4Address(), n - 96]
+            : [ip, n];
     }
   }
   // Stryker disable next-line ConditionalExpression,EqualityOperator: a memo of a pure function: hit, miss or clear, the answer is the same
@@ -123,7 +131,14 @@ export function likeMatches(pattern: string | Resolved, value: string): boolean 
   // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path: the RegExp below gives the same answer
   if (pattern.length === 1 && 'glob' in pattern[0]!) return glob(pattern[0].glob, value);
   const body = pattern
-    .map((p) => ('glob' in p ? p.glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') : p.literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((p) =>
+      'glob' in p
+        ? p.glob
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')
+        : p.literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('');
   return new RegExp(`^${body}$`, 's').test(value);
 }
@@ -142,17 +157,23 @@ export interface OperatorDef {
 }
 
 const numbers = (values: readonly string[], name: string) => {
-  if (values.some((v) => Number.isNaN(num(v)))) throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs numeric values.` });
+  if (values.some((v) => Number.isNaN(num(v))))
+    throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs numeric values.` });
 };
 const dates = (values: readonly string[], name: string) => {
-  if (values.some((v) => Number.isNaN(date(v)))) throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs date values.` });
+  if (values.some((v) => Number.isNaN(date(v))))
+    throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs date values.` });
 };
 const bools = (values: readonly string[], name: string) => {
-  if (values.some((v) => v !== 'true' && v !== 'false')) throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs true or false.` });
+  if (values.some((v) => v !== 'true' && v !== 'false'))
+    throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs true or false.` });
 };
 const cidrs = (values: readonly string[], name: string) => {
   const bad = values.find((v) => cidr(v) === null);
-  if (bad !== undefined) throw new MalformedPolicyDocumentException({ message: `The ${name} condition needs IPv4 or IPv6 addresses or CIDR blocks: ${JSON.stringify(bad.slice(0, 64))} is neither.` });
+  if (bad !== undefined)
+    throw new MalformedPolicyDocumentException({
+      message: `The ${name} condition needs IPv4 or IPv6 addresses or CIDR blocks: ${JSON.stringify(bad.slice(0, 64))} is neither.`,
+    });
 };
 const cmpNum = (f: (a: number, b: number) => boolean) => (r: string, p: string | Resolved) => f(num(r), num(text(p)));
 const cmpDate = (f: (a: number, b: number) => boolean) => (r: string, p: string | Resolved) => f(date(r), date(text(p)));
@@ -199,7 +220,7 @@ export function parseOperator(name: string): { operator: Operator; ifExists: boo
   let rest = name;
   let set: 'ForAnyValue' | 'ForAllValues' | undefined;
   for (const prefix of ['ForAnyValue', 'ForAllValues'] as const) {
-    if (rest.startsWith(prefix + ':')) {
+    if (rest.startsWith(`${prefix}:`)) {
       set = prefix;
       rest = rest.slice(prefix.length + 1);
     }
@@ -229,7 +250,11 @@ export interface ConditionShape {
  * undefined in it is a value whose variable did not resolve, which makes the condition false
  * whenever values are compared (not for an absent key under IfExists or a negated operator).
  */
-export function conditionHolds(c: ConditionShape, requestValues: readonly string[] | undefined, resolved?: readonly (Resolved | undefined)[]): boolean {
+export function conditionHolds(
+  c: ConditionShape,
+  requestValues: readonly string[] | undefined,
+  resolved?: readonly (Resolved | undefined)[],
+): boolean {
   const absent = requestValues === undefined || requestValues.length === 0;
   if (c.operator === 'Null') return c.values.some((v) => (v === 'true') === absent);
   const def: OperatorDef = OPERATORS[c.operator];
@@ -237,7 +262,7 @@ export function conditionHolds(c: ConditionShape, requestValues: readonly string
   // context key or a null dataset, the condition returns false"); otherwise only IfExists and the
   // negated operators hold. No value is compared, so a variable in them is not resolved either.
   if (absent) return c.set === 'ForAllValues' || (c.set !== 'ForAnyValue' && (c.ifExists || def.negated === true));
-  if (resolved !== undefined && resolved.includes(undefined)) return false;
+  if (resolved?.includes(undefined)) return false;
   const policy: readonly (string | Resolved)[] = (resolved as readonly Resolved[] | undefined) ?? c.values;
   // A multivalued key needs ForAnyValue/ForAllValues ("Single-valued vs. multivalued context
   // keys"); without one the condition does not match, for any operator, as in AWS (README:

@@ -55,9 +55,20 @@ export interface PolicyDocument {
 export type PolicyKind = 'key' | 'identity';
 
 const malformed = (message: string) => new MalformedPolicyDocumentException({ message });
-const STATEMENT_MEMBERS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_MEMBERS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 const ACCOUNT = /^\d{12}$/;
-const AWS_PRINCIPAL = /^arn:aws[\w-]*:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+|federated-user\/[\w+=,.@-]+)|sts::\d{12}:(assumed-role\/[\w+=,.@/-]+|federated-user\/[\w+=,.@-]+))$/;
+const AWS_PRINCIPAL =
+  /^arn:aws[\w-]*:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+|federated-user\/[\w+=,.@-]+)|sts::\d{12}:(assumed-role\/[\w+=,.@/-]+|federated-user\/[\w+=,.@-]+))$/;
 
 /** Parsed documents by kind and text (the record's own string: its hash is computed once). */
 const cache = { key: new Map<string, PolicyDocument>(), identity: new Map<string, PolicyDocument>() };
@@ -85,7 +96,8 @@ export function parsePolicy(text: string, kind: PolicyKind): PolicyDocument {
 
 function normalize(json: unknown, kind: PolicyKind): PolicyDocument {
   if (!isObject(json)) throw malformed('The policy must be a JSON object.');
-  for (const k of Object.keys(json)) if (!['Version', 'Id', 'Statement'].includes(k)) throw malformed(`The policy has an unknown element: ${k}.`);
+  for (const k of Object.keys(json))
+    if (!['Version', 'Id', 'Statement'].includes(k)) throw malformed(`The policy has an unknown element: ${k}.`);
   if (json.Version !== undefined && json.Version !== '2012-10-17' && json.Version !== '2008-10-17') {
     throw malformed('The policy Version must be 2012-10-17 or 2008-10-17.');
   }
@@ -112,8 +124,10 @@ function statement(s: unknown, kind: PolicyKind, variables: boolean): Statement 
   const hasPrincipal = s.Principal !== undefined || s.NotPrincipal !== undefined;
   if (kind === 'key' && !hasPrincipal) throw malformed('Policy contains a statement with no principal.');
   if (kind === 'identity' && hasPrincipal) throw malformed('An identity policy statement cannot have a Principal or NotPrincipal.');
-  if (kind === 'identity' && (s.Action === undefined && s.NotAction === undefined)) throw malformed('An identity policy statement needs an Action or NotAction.');
-  if (kind === 'identity' && (s.Resource === undefined && s.NotResource === undefined)) throw malformed('An identity policy statement needs a Resource or NotResource.');
+  if (kind === 'identity' && s.Action === undefined && s.NotAction === undefined)
+    throw malformed('An identity policy statement needs an Action or NotAction.');
+  if (kind === 'identity' && s.Resource === undefined && s.NotResource === undefined)
+    throw malformed('An identity policy statement needs a Resource or NotResource.');
   const out: {
     -readonly [K in keyof Statement]: Statement[K];
   } = { effect: s.Effect, conditions: conditions(s.Condition, variables) };
@@ -134,7 +148,8 @@ function pair(s: Record<string, unknown>, a: string, b: string): void {
 
 function strings(v: unknown, what: string): string[] {
   const list = Array.isArray(v) ? v : [v];
-  if (list.length === 0 || list.some((x) => typeof x !== 'string' || x.length === 0)) throw malformed(`${what} must be a string or a list of strings.`);
+  if (list.length === 0 || list.some((x) => typeof x !== 'string' || x.length === 0))
+    throw malformed(`${what} must be a string or a list of strings.`);
   return list as string[];
 }
 

@@ -143,7 +143,8 @@ function conditionApplies(c: Condition, r: AuthRequest): boolean {
 }
 
 function applies(s: Statement, r: AuthRequest): boolean {
-  if (s.action ? !s.action.some((a) => glob(a, r.action, true)) : s.notAction ? s.notAction.some((a) => glob(a, r.action, true)) : true) return false;
+  if (s.action ? !s.action.some((a) => glob(a, r.action, true)) : s.notAction ? s.notAction.some((a) => glob(a, r.action, true)) : true)
+    return false;
   if (s.resource) {
     if (resourcesMatch(s, s.resource, r) !== true) return false;
   } else if (s.notResource) {
@@ -162,7 +163,8 @@ function principalOf(s: Statement, caller: string): PrincipalMatch {
 export function decide(r: AuthRequest): Decision {
   const keyStatements = r.keyPolicy === undefined ? [] : parsePolicy(r.keyPolicy, 'key').statements;
   // A key policy statement without Action or Resource is accepted by AWS but has no effect.
-  const effective = (s: Statement) => (s.action !== undefined || s.notAction !== undefined) && (s.resource !== undefined || s.notResource !== undefined);
+  const effective = (s: Statement) =>
+    (s.action !== undefined || s.notAction !== undefined) && (s.resource !== undefined || s.notResource !== undefined);
   let direct = false;
   let delegated = false;
   for (const s of keyStatements) {
@@ -181,7 +183,8 @@ export function decide(r: AuthRequest): Decision {
       identityAllows = true;
     }
   }
-  if (r.keyPolicy === undefined) return identityAllows ? { allowed: true, reason: 'identity-policy' } : { allowed: false, reason: 'no-identity-based-policy-allows' };
+  if (r.keyPolicy === undefined)
+    return identityAllows ? { allowed: true, reason: 'identity-policy' } : { allowed: false, reason: 'no-identity-based-policy-allows' };
   // Another account's caller needs both: the key policy (naming it or its account) and an IAM
   // policy in its own account ("neither the key policy nor the IAM policy is sufficient").
   if (direct && accountOf(r.principal) === resourceAccountOf(r.resource)) return { allowed: true, reason: 'key-policy' };
@@ -194,5 +197,7 @@ export function accessDenied(r: Pick<AuthRequest, 'principal' | 'action' | 'reso
   const because = reason.startsWith('explicit-deny')
     ? `with an explicit deny in ${reason === 'explicit-deny-in-resource-based-policy' ? 'a resource-based' : 'an identity-based'} policy`
     : `because no ${reason === 'no-resource-based-policy-allows' ? 'resource-based' : 'identity-based'} policy allows the ${r.action} action`;
-  return new AccessDeniedException({ message: `User: ${r.principal} is not authorized to perform: ${r.action} on resource: ${r.resource} ${because}` });
+  return new AccessDeniedException({
+    message: `User: ${r.principal} is not authorized to perform: ${r.action} on resource: ${r.resource} ${because}`,
+  });
 }

@@ -18,7 +18,12 @@ type TemplatePiece = Piece | { readonly key: string; readonly fallback?: string 
 export type Template = readonly TemplatePiece[];
 
 /** Context keys with several values: never a variable ("Single-valued vs. multivalued context keys"). */
-export const MULTI_VALUED_KEYS: ReadonlySet<string> = new Set(['aws:tagkeys', 'kms:encryptioncontextkeys', 'kms:grantoperations', 'kms:resourcealiases']);
+export const MULTI_VALUED_KEYS: ReadonlySet<string> = new Set([
+  'aws:tagkeys',
+  'kms:encryptioncontextkeys',
+  'kms:grantoperations',
+  'kms:resourcealiases',
+]);
 
 /**
  * At a `${`: an escape, or a condition key (`service:name…`, no wildcards) with an optional

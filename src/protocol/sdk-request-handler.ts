@@ -28,7 +28,11 @@ export function createRequestHandler(target: KmsTarget, options: WireOptions = {
     async handle(request) {
       const body = typeof request.body === 'string' || request.body instanceof Uint8Array ? request.body : undefined;
       const query = Object.entries(request.query ?? {})
-        .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => (x === null ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(x)}`)))
+        .flatMap(([k, v]) =>
+          (Array.isArray(v) ? v : [v]).map((x) =>
+            x === null ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(x)}`,
+          ),
+        )
         .join('&');
       const path = `${request.path ?? '/'}${query ? `?${query}` : ''}`;
       const response = await handleWireRequest(target, { method: request.method, path, headers: request.headers, body }, options);

@@ -61,8 +61,10 @@ export function parseAuthorization(header: string): AuthorizationParse {
   // Stryker disable next-line Regex: splitting on single separators only adds empty tokens, which the filter drops
   const tokens = rest.split(/[ ,]+/).filter((t) => t !== '');
   const bare = tokens.find((t) => !t.includes('='));
-  if (bare !== undefined) return incomplete(`'${bare}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.`);
-  if (rest !== '' && !LAYOUT.test(rest)) return incomplete(`Authorization header parameters must be separated by ', '. Authorization=${header}`);
+  if (bare !== undefined)
+    return incomplete(`'${bare}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.`);
+  if (rest !== '' && !LAYOUT.test(rest))
+    return incomplete(`Authorization header parameters must be separated by ', '. Authorization=${header}`);
   const values = new Map<Parameter, string>();
   for (const token of tokens) {
     const eq = token.indexOf('=');
@@ -72,7 +74,8 @@ export function parseAuthorization(header: string): AuthorizationParse {
     values.set(key, token.slice(eq + 1));
   }
   const missing = PARAMETERS.filter((p) => !values.has(p));
-  if (missing.length > 0) return incomplete(`${missing.map((p) => `Authorization header requires '${p}' parameter.`).join(' ')} Authorization=${header}`);
+  if (missing.length > 0)
+    return incomplete(`${missing.map((p) => `Authorization header requires '${p}' parameter.`).join(' ')} Authorization=${header}`);
   const credential = values.get('Credential')!;
   const scope = credential.split('/');
   if (scope.length !== 5) {

@@ -28,7 +28,11 @@ export interface SigV4Credential {
   principal?: string;
 }
 
-export type SigV4ErrorType = 'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'UnrecognizedClientException' | 'InvalidSignatureException';
+export type SigV4ErrorType =
+  | 'MissingAuthenticationTokenException'
+  | 'IncompleteSignatureException'
+  | 'UnrecognizedClientException'
+  | 'InvalidSignatureException';
 
 export type SigV4Failure = { ok: false; type: SigV4ErrorType; message: string };
 
@@ -101,16 +105,27 @@ function canonicalQuery(query: string): string {
       return [uriEncode(k), uriEncode(v)] as const;
     })
     .sort(([a, x], [b, y]) =>
-      a < b ? -1 : a > b ? 1 :
-      // Stryker disable next-line EqualityOperator,ConditionalExpression: these differ only for two identical pairs, whose order cannot change the output
-      x < y ? -1 : x > y ? 1 : 0,
+      a < b
+        ? -1
+        : a > b
+          ? 1
+          : // Stryker disable next-line EqualityOperator,ConditionalExpression: these differ only for two identical pairs, whose order cannot change the output
+            x < y
+            ? -1
+            : x > y
+              ? 1
+              : 0,
     )
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
 }
 
 /** A header value as SigV4 signs it: runs of spaces and tabs become one space, none at either end. */
-const canonicalValue = (v: string): string => v.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+const canonicalValue = (v: string): string =>
+  v
+    .replace(/[\r\n]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ | $/g, '');
 
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
@@ -123,7 +138,14 @@ export function canonicalRequest(req: SigV4Request, signedHeaders: readonly stri
   const [path, query] = splitOnce(req.path === '' ? '/' : req.path, '?');
   const canonicalHeaders = signedHeaders.map((h) => `${h}:${canonicalValue(headers.get(h) ?? '')}\n`).join('');
   const payloadHash = headers.get('x-amz-content-sha256') ?? hex(req.body);
-  return [req.method.toUpperCase(), canonicalPath(path, service), canonicalQuery(query), canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
+  return [
+    req.method.toUpperCase(),
+    canonicalPath(path, service),
+    canonicalQuery(query),
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 /** The string to sign (SigV4 task 2), exported for the AWS test-suite vectors. */
@@ -143,7 +165,11 @@ export function signatureFor(
   return toHex(mac(key, sts));
 }
 
-const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** `YYYYMMDDTHHMMSSZ` → epoch ms; undefined unless it names a real instant in exactly that form. */
 function parseIsoBasic(s: string): number | undefined {
@@ -169,19 +195,34 @@ const SIGNATURE_MISMATCH =
  * The request's time. AWS reads `X-Amz-Date` first and `Date` only without it ("Handling dates in
  * Signature Version 4"); `X-Amz-Date` is ISO 8601 basic, `Date` may also be an HTTP date.
  */
-function requestTime(headers: Map<string, string>, authorization: string): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string } | SigV4Failure {
+function requestTime(
+  headers: Map<string, string>,
+  authorization: string,
+): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string } | SigV4Failure {
   const header = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
   if (header === undefined) {
-    return failure('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
+    return failure(
+      'IncompleteSignatureException',
+      `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`,
+    );
   }
   const value = headers.get(header)!;
   const at = parseIsoBasic(value) ?? (header === 'date' ? parseHttpDate(value) : undefined);
-  if (at === undefined) return failure('IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${value}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+  if (at === undefined)
+    return failure(
+      'IncompleteSignatureException',
+      `Date must be in ISO-8601 'basic format'. Got '${value}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
   return { ok: true, at, header, value };
 }
 
 /** How AWS names a header it requires to be signed. */
-const REQUIRED_NAME: Readonly<Record<string, string>> = { host: "'Host' or ':authority'", 'x-amz-date': "'X-Amz-Date'", date: "'Date'", 'x-amz-target': "'X-Amz-Target'" };
+const REQUIRED_NAME: Readonly<Record<string, string>> = {
+  host: "'Host' or ':authority'",
+  'x-amz-date': "'X-Amz-Date'",
+  date: "'Date'",
+  'x-amz-target': "'X-Amz-Target'",
+};
 
 /**
  * The headers a signature must cover: `host` (AWS requires it), the date header the request uses, and
@@ -197,7 +238,8 @@ function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { a
   const problems: string[] = [];
   if (!REGION_NAME.test(a.region)) problems.push(`Credential should be scoped to a valid region, not '${a.region}'.`);
   if (a.service !== service) problems.push(`Credential should be scoped to correct service: '${service}'.`);
-  if (a.terminator !== 'aws4_request') problems.push(`Credential should be scoped with a valid terminator: 'aws4_request', not '${a.terminator}'.`);
+  if (a.terminator !== 'aws4_request')
+    problems.push(`Credential should be scoped with a valid terminator: 'aws4_request', not '${a.terminator}'.`);
   if (requestDate !== undefined && a.date !== amzDate(requestDate.at).slice(0, 8)) {
     problems.push(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${a.date}' != '${amzDate(requestDate.at).slice(0, 8)}', from '${requestDate.value}'.`,
@@ -206,7 +248,9 @@ function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { a
   return problems;
 }
 
-function parsedAuthorization(headers: Map<string, string>): { ok: true; header: string; authorization: SigV4Authorization } | SigV4Failure | undefined {
+function parsedAuthorization(
+  headers: Map<string, string>,
+): { ok: true; header: string; authorization: SigV4Authorization } | SigV4Failure | undefined {
   const header = headers.get('authorization');
   if (header === undefined || header === '') return undefined;
   const parsed = parseAuthorization(header);
@@ -228,13 +272,20 @@ export function verifySigV4(
   if (!when.ok) return when;
   const second = now - (now % 1000); // AWS's messages and window are in whole seconds
   if (when.at < second - MAX_SKEW_MS) {
-    return failure('InvalidSignatureException', `Signature expired: ${amzDate(when.at)} is now earlier than ${amzDate(second - MAX_SKEW_MS)} (${amzDate(second)} - 15 min.)`);
+    return failure(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate(when.at)} is now earlier than ${amzDate(second - MAX_SKEW_MS)} (${amzDate(second)} - 15 min.)`,
+    );
   }
   if (when.at > second + MAX_SKEW_MS) {
-    return failure('InvalidSignatureException', `Signature not yet current: ${amzDate(when.at)} is still later than ${amzDate(second + MAX_SKEW_MS)} (${amzDate(second)} + 15 min.)`);
+    return failure(
+      'InvalidSignatureException',
+      `Signature not yet current: ${amzDate(when.at)} is still later than ${amzDate(second + MAX_SKEW_MS)} (${amzDate(second)} + 15 min.)`,
+    );
   }
   const unsigned = requiredSignedHeaders(service, when.header).find((h) => !auth.signedHeaders.includes(h));
-  if (unsigned !== undefined) return failure('InvalidSignatureException', `${REQUIRED_NAME[unsigned]!} must be a 'SignedHeader' in the AWS Authorization.`);
+  if (unsigned !== undefined)
+    return failure('InvalidSignatureException', `${REQUIRED_NAME[unsigned]!} must be a 'SignedHeader' in the AWS Authorization.`);
   const problems = scopeProblems(auth, service, when);
   if (problems.length > 0) return failure('InvalidSignatureException', problems.join(' '));
   const cred = lookup(auth.accessKeyId);
@@ -244,11 +295,19 @@ export function verifySigV4(
   }
   // A claimed x-amz-content-sha256 stands in for the body in the canonical request: it must be the body's hash.
   const claimedHash = headers.get('x-amz-content-sha256');
-  const expected = signatureFor(req, { secretAccessKey: cred.secretAccessKey, amzDate: amzDate(when.at), region: auth.region, service, signedHeaders: auth.signedHeaders });
+  const expected = signatureFor(req, {
+    secretAccessKey: cred.secretAccessKey,
+    amzDate: amzDate(when.at),
+    region: auth.region,
+    service,
+    signedHeaders: auth.signedHeaders,
+  });
   if ((claimedHash !== undefined && claimedHash !== hex(req.body)) || !equalBytes(utf8Encode(expected), utf8Encode(auth.signature))) {
     return failure('InvalidSignatureException', SIGNATURE_MISMATCH);
   }
-  return cred.principal === undefined ? { ok: true, accessKeyId: auth.accessKeyId, region: auth.region } : { ok: true, accessKeyId: auth.accessKeyId, region: auth.region, principal: cred.principal };
+  return cred.principal === undefined
+    ? { ok: true, accessKeyId: auth.accessKeyId, region: auth.region }
+    : { ok: true, accessKeyId: auth.accessKeyId, region: auth.region, principal: cred.principal };
 }
 
 /**

@@ -116,7 +116,12 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
   const principalAccount = scope.principal === undefined ? undefined : accountOf(scope.principal);
   if (principalAccount !== undefined) kms = kms.withAccount(principalAccount);
   else if (scope.accessKeyId !== undefined && /^\d{12}$/.test(scope.accessKeyId)) kms = kms.withAccount(scope.accessKeyId);
-  if (scope.principal !== undefined || scope.sourceIp !== undefined || scope.userAgent !== undefined || scope.secureTransport !== undefined) {
+  if (
+    scope.principal !== undefined ||
+    scope.sourceIp !== undefined ||
+    scope.userAgent !== undefined ||
+    scope.secureTransport !== undefined
+  ) {
     kms = kms.withPrincipal(scope.principal ?? kms.principal, {
       ...(scope.sourceIp !== undefined ? { sourceIp: scope.sourceIp } : {}),
       ...(scope.userAgent !== undefined ? { userAgent: scope.userAgent } : {}),
@@ -139,7 +144,8 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLarge(maxBody);
   const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
   const method = request.method ?? 'POST';
-  const verify = options.verify === undefined ? undefined : { credentials: options.verify.credentials, now: options.verify.now?.() ?? Date.now() };
+  const verify =
+    options.verify === undefined ? undefined : { credentials: options.verify.credentials, now: options.verify.now?.() ?? Date.now() };
   const identity = authenticate({ method, path: request.path ?? '/', headers: Object.fromEntries(headers), body }, verify);
   if (!identity.ok) return wireError(400, identity.type, identity.message);
   if (method.toUpperCase() !== 'POST') return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
@@ -153,7 +159,8 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
     // The bytes the signature covered, decoded once: a string body's lone surrogate (signed as U+FFFD) runs as U+FFFD.
     const text = utf8Decode(body);
     const json: unknown = text.trim() === '' ? {} : JSON.parse(text);
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new WireFormatError('The request body must be a JSON object.');
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new WireFormatError('The request body must be a JSON object.');
     input = decodeInput(json);
   } catch (error) {
     const message = error instanceof WireFormatError ? error.message : 'The request body is not valid JSON.';

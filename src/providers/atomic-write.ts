@@ -13,7 +13,11 @@ import { publicRandomBytes } from '../crypto/random.js';
  * old file or the complete new one (never a partial one), but the rename may be lost.
  * On any failure before the rename the temporary file is removed and `path` is left as it was.
  */
-export function writeAtomic(path: string, bytes: Uint8Array | string, { durable = true, syncDirectory = durable }: { durable?: boolean; syncDirectory?: boolean } = {}): void {
+export function writeAtomic(
+  path: string,
+  bytes: Uint8Array | string,
+  { durable = true, syncDirectory = durable }: { durable?: boolean; syncDirectory?: boolean } = {},
+): void {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   const tmp = tempPath(path);
   const fd = openSync(tmp, 'wx', 0o600);
@@ -53,7 +57,9 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) {
     const n = writeSync(fd, bytes, done, bytes.length - done);
     if (!(n > 0)) {
-      throw Object.assign(new Error(`short write: ${done} of ${bytes.length} bytes written (disk full or file too large?)`), { code: 'EIO' });
+      throw Object.assign(new Error(`short write: ${done} of ${bytes.length} bytes written (disk full or file too large?)`), {
+        code: 'EIO',
+      });
     }
     done += n;
   }

@@ -19,7 +19,8 @@ const STALE_BREAK_LOCK_MS = 5000;
  * process (and every copy of this module): a lock carrying our own pid that is not in here was
  * left by an earlier process with the same pid (a restarted container) and is stale.
  */
-export const HELD_LOCKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('kmsbox.file-provider.held-locks')] ??= new Set<string>()) as Set<string>;
+export const HELD_LOCKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('kmsbox.file-provider.held-locks')] ??=
+  new Set<string>()) as Set<string>;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

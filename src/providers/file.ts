@@ -129,7 +129,11 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       throw new ValidationException({ message: 'FileProvider passphrase must be a non-empty string.' });
     }
     if (options.scrypt !== undefined) {
-      const problem = scryptParamsProblem(options.scrypt.N ?? DEFAULT_SCRYPT_N, options.scrypt.r ?? SCRYPT_LIMITS.r, options.scrypt.p ?? SCRYPT_LIMITS.p);
+      const problem = scryptParamsProblem(
+        options.scrypt.N ?? DEFAULT_SCRYPT_N,
+        options.scrypt.r ?? SCRYPT_LIMITS.r,
+        options.scrypt.p ?? SCRYPT_LIMITS.p,
+      );
       if (problem !== undefined) throw new ValidationException({ message: `FileProvider scrypt: ${problem}.` });
     }
     const hwm = options.highWaterMark;
@@ -156,21 +160,30 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
   async createMaterial(spec: KeySpec): Promise<string> {
     const material = await newMaterial(spec, this.name);
     const id = newMaterialId();
-    await this.#transact(() => undefined, (materials) => materials.set(id, material));
+    await this.#transact(
+      () => undefined,
+      (materials) => materials.set(id, material),
+    );
     return id;
   }
 
   async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
     const material = importedMaterial(spec, bytes, this.name);
     // Stored like generated material: in the store file, encrypted under the root key.
-    await this.#transact(() => undefined, (materials) => materials.set(materialId, material));
+    await this.#transact(
+      () => undefined,
+      (materials) => materials.set(materialId, material),
+    );
   }
 
   async destroyMaterial(materialIds: readonly string[]): Promise<void> {
     if (materialIds.length === 0) return;
-    await this.#transact(() => undefined, (materials) => {
-      for (const id of materialIds) materials.delete(id);
-    });
+    await this.#transact(
+      () => undefined,
+      (materials) => {
+        for (const id of materialIds) materials.delete(id);
+      },
+    );
   }
 
   /**
@@ -222,7 +235,8 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
         this.#load(stamp, acceptAsIs);
         return;
       } catch (error) {
-        if (error !== STORE_CHANGED || attempt >= MAX_RELOADS) throw error === STORE_CHANGED ? this.#corrupt('it keeps changing while being read') : error;
+        if (error !== STORE_CHANGED || attempt >= MAX_RELOADS)
+          throw error === STORE_CHANGED ? this.#corrupt('it keeps changing while being read') : error;
       }
     }
   }
@@ -282,23 +296,31 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
    */
   #checkNotRolledBack(file: StoreFile, rootKey: Uint8Array, stamp: string): void {
     if (this.#storeId !== undefined && file.storeId !== this.#storeId) {
-      throw this.#rolledBack(file.storeId === undefined ? 'it was replaced by an older copy from before it had a store id' : 'it was replaced by a different store (another store id)');
+      throw this.#rolledBack(
+        file.storeId === undefined
+          ? 'it was replaced by an older copy from before it had a store id'
+          : 'it was replaced by a different store (another store id)',
+      );
     }
     if (file.generation < this.#generation || (file.generation === this.#generation && file.nonce !== this.#nonce)) {
       throw this.#rolledBack(`it was rolled back: generation ${file.generation} after generation ${this.#generation}`);
     }
     if (this.highWaterMarkPath === undefined) return;
     const hwm = this.#readHighWaterMark(rootKey);
-    const refuse = (what: string): KMSInternalException | typeof STORE_CHANGED => (stampIfAny(this.path) === stamp ? this.#rolledBack(what) : STORE_CHANGED);
+    const refuse = (what: string): KMSInternalException | typeof STORE_CHANGED =>
+      stampIfAny(this.path) === stamp ? this.#rolledBack(what) : STORE_CHANGED;
     if (hwm === undefined) {
       if (file.hwm === true) throw refuse(`its high-water mark ${this.highWaterMarkPath} is missing, though the store says it was written`);
       this.#hwmOnDisk = false;
       return;
     }
-    if (file.storeId === undefined) throw refuse(`it was replaced by an older copy from before it had a store id (see ${this.highWaterMarkPath})`);
+    if (file.storeId === undefined)
+      throw refuse(`it was replaced by an older copy from before it had a store id (see ${this.highWaterMarkPath})`);
     if (file.storeId !== hwm.storeId) throw refuse(`it is not the store its high-water mark ${this.highWaterMarkPath} belongs to`);
     if (file.generation < hwm.generation || (file.generation === hwm.generation && file.nonce !== hwm.nonce)) {
-      throw refuse(`it was rolled back: generation ${file.generation}, but its high-water mark ${this.highWaterMarkPath} records generation ${hwm.generation}`);
+      throw refuse(
+        `it was rolled back: generation ${file.generation}, but its high-water mark ${this.highWaterMarkPath} records generation ${hwm.generation}`,
+      );
     }
     this.#hwmOnDisk = true;
   }
@@ -338,7 +360,9 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     // A file's parameters were bounded by parseStoreFile, the options' by the constructor.
     const params = kdf ?? newScryptParams(o.scrypt?.N);
     this.#kdf = params;
-    this.#rootKey = new Uint8Array(scryptSync(o.passphrase!, unb64(params.salt), 32, { N: params.N, r: params.r, p: params.p, maxmem: scryptMaxmem(params) }));
+    this.#rootKey = new Uint8Array(
+      scryptSync(o.passphrase!, unb64(params.salt), 32, { N: params.N, r: params.r, p: params.p, maxmem: scryptMaxmem(params) }),
+    );
     return this.#rootKey;
   }
 
@@ -385,7 +409,9 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       storeId,
       hwm: this.highWaterMarkPath !== undefined && this.#hwmOnDisk,
     };
-    const plain = Buffer.from(JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, { spec: m.spec, key: b64(m.bytes) }])) }));
+    const plain = Buffer.from(
+      JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, { spec: m.spec, key: b64(m.bytes) }])) }),
+    );
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(JSON.stringify(file));
@@ -418,9 +444,15 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       // Its content is synced (a mark must never be half-written), its rename need not be: a lost
       // rename leaves the previous mark, one generation behind, which only weakens it.
-      writeAtomic(path, encodeHighWaterMark(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation, nonce: this.#nonce }), { syncDirectory: false });
+      writeAtomic(
+        path,
+        encodeHighWaterMark(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation, nonce: this.#nonce }),
+        { syncDirectory: false },
+      );
     } catch (error) {
-      throw new KMSInternalException({ message: `Key store ${this.path}: the change was saved, but its high-water mark ${path} could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).` });
+      throw new KMSInternalException({
+        message: `Key store ${this.path}: the change was saved, but its high-water mark ${path} could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      });
     }
     this.#hwmOnDisk = true;
   }

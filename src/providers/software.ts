@@ -10,7 +10,16 @@ import { deriveCallKey, expandCallKey, extractPrkSync } from '../crypto/call-key
 import { hmac } from '../crypto/hmac.js';
 import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
 import { randomBytes } from '../crypto/random.js';
-import { canGenerate, deriveSharedSecret, generatePrivateKey, publicKeyOf, rsaDecrypt, rsaEncrypt, sign, verify } from '../crypto/asymmetric.js';
+import {
+  canGenerate,
+  deriveSharedSecret,
+  generatePrivateKey,
+  publicKeyOf,
+  rsaDecrypt,
+  rsaEncrypt,
+  sign,
+  verify,
+} from '../crypto/asymmetric.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
 
 export interface Material {
@@ -33,7 +42,8 @@ export async function newMaterial(spec: KeySpec, provider: string): Promise<Mate
   if (isMlDsa(spec)) return { spec, bytes: randomBytes(ML_DSA_SEED_BYTES) }; // the key-generation seed
   if (canGenerate(spec)) return { spec, bytes: await generatePrivateKey(spec) };
   const size = Object.hasOwn(MATERIAL_BYTES, spec) ? MATERIAL_BYTES[spec] : undefined;
-  if (size === undefined) throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${provider} provider.` });
+  if (size === undefined)
+    throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${provider} provider.` });
   return { spec, bytes: randomBytes(size) };
 }
 
@@ -55,11 +65,19 @@ export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array>
   return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
 }
 
-export async function rsaEncryptWith(m: Material, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+export async function rsaEncryptWith(
+  m: Material,
+  algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+  plaintext: Uint8Array,
+): Promise<Uint8Array> {
   return rsaEncrypt(m.bytes, algorithm, plaintext);
 }
 
-export async function rsaDecryptWith(m: Material, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+export async function rsaDecryptWith(
+  m: Material,
+  algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+  ciphertext: Uint8Array,
+): Promise<Uint8Array | undefined> {
   return rsaDecrypt(m.bytes, algorithm, ciphertext);
 }
 
@@ -68,7 +86,14 @@ export async function deriveWith(m: Material, peer: Uint8Array): Promise<Uint8Ar
 }
 
 export async function verifyWith(m: Material, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-  if (isMlDsa(m.spec)) return mlDsaVerify(m.spec, mlDsaPublicKey(m.spec, m.bytes), r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW', r.signature);
+  if (isMlDsa(m.spec))
+    return mlDsaVerify(
+      m.spec,
+      mlDsaPublicKey(m.spec, m.bytes),
+      r.message,
+      r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW',
+      r.signature,
+    );
   return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
 }
 
@@ -120,7 +145,9 @@ export abstract class SoftwareMaterialProvider {
 
   async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
     const m = this.findMaterial(id);
-    return m === undefined || m.spec !== 'SYMMETRIC_DEFAULT' ? undefined : aesGcm.open(await callKey(m, r.blobVersion, r.salt), r.nonce, r.sealed, r.aad);
+    return m === undefined || m.spec !== 'SYMMETRIC_DEFAULT'
+      ? undefined
+      : aesGcm.open(await callKey(m, r.blobVersion, r.salt), r.nonce, r.sealed, r.aad);
   }
 
   async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
@@ -143,7 +170,14 @@ export abstract class SoftwareMaterialProvider {
 
   async verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
     const m = this.material(id);
-    if (isMlDsa(m.spec)) return mlDsaVerify(m.spec, mlDsaPublicKey(m.spec, m.bytes), r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW', r.signature);
+    if (isMlDsa(m.spec))
+      return mlDsaVerify(
+        m.spec,
+        mlDsaPublicKey(m.spec, m.bytes),
+        r.message,
+        r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW',
+        r.signature,
+      );
     return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
   }
 
@@ -151,7 +185,11 @@ export abstract class SoftwareMaterialProvider {
     return rsaEncrypt(this.material(id).bytes, algorithm, plaintext);
   }
 
-  async asymmetricDecrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+  async asymmetricDecrypt(
+    id: string,
+    algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+    ciphertext: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
     return rsaDecrypt(this.material(id).bytes, algorithm, ciphertext);
   }
 

@@ -75,7 +75,8 @@ const SCRYPT_SALT_BYTES = 16;
 export function scryptParamsProblem(N: unknown, r: unknown, p: unknown): string | undefined {
   const { minLogN, maxLogN } = SCRYPT_LIMITS;
   const allowed = `scrypt N = 2^${minLogN} … 2^${maxLogN} (a power of two), r = ${SCRYPT_LIMITS.r}, p = ${SCRYPT_LIMITS.p}`;
-  if (typeof N !== 'number' || !Number.isInteger(N) || N < 2 ** minLogN || N > 2 ** maxLogN || (N & (N - 1)) !== 0) return `N is outside ${allowed}`;
+  if (typeof N !== 'number' || !Number.isInteger(N) || N < 2 ** minLogN || N > 2 ** maxLogN || (N & (N - 1)) !== 0)
+    return `N is outside ${allowed}`;
   if (r !== SCRYPT_LIMITS.r) return `r is outside ${allowed}`;
   if (p !== SCRYPT_LIMITS.p) return `p is outside ${allowed}`;
   return undefined;
@@ -105,10 +106,13 @@ export function checkValue(rootKey: Uint8Array): string {
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const hasExactly = (o: Record<string, unknown>, keys: readonly string[]): boolean => Object.keys(o).length === keys.length && keys.every((k) => Object.hasOwn(o, k));
+const hasExactly = (o: Record<string, unknown>, keys: readonly string[]): boolean =>
+  Object.keys(o).length === keys.length && keys.every((k) => Object.hasOwn(o, k));
 /** Canonical base64 of exactly `bytes` bytes (what Buffer writes), so no two spellings of one value pass. */
 const isB64 = (v: unknown, bytes?: number): v is string =>
-  typeof v === 'string' && Buffer.from(v, 'base64').toString('base64') === v && (bytes === undefined || Buffer.from(v, 'base64').length === bytes);
+  typeof v === 'string' &&
+  Buffer.from(v, 'base64').toString('base64') === v &&
+  (bytes === undefined || Buffer.from(v, 'base64').length === bytes);
 const STORE_ID = /^[A-Za-z0-9_-]{22}$/;
 const isGeneration = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -116,7 +120,8 @@ const isGeneration = (v: unknown): v is number => typeof v === 'number' && Numbe
 function parseKdf(kdf: unknown): KdfParams {
   if (!isObject(kdf)) throw new StoreFileError('its key-derivation parameters are missing');
   if (kdf.name === 'root-key-file' && hasExactly(kdf, ['name'])) return kdf as KdfParams;
-  if (kdf.name !== 'scrypt' || !hasExactly(kdf, ['name', 'N', 'r', 'p', 'salt'])) throw new StoreFileError('its key-derivation parameters are not ones kmsbox writes');
+  if (kdf.name !== 'scrypt' || !hasExactly(kdf, ['name', 'N', 'r', 'p', 'salt']))
+    throw new StoreFileError('its key-derivation parameters are not ones kmsbox writes');
   const problem = scryptParamsProblem(kdf.N, kdf.r, kdf.p);
   if (problem !== undefined) throw new StoreFileError(`its key-derivation cost is refused (${problem})`);
   if (!isB64(kdf.salt, SCRYPT_SALT_BYTES)) throw new StoreFileError(`its scrypt salt is not ${SCRYPT_SALT_BYTES} bytes of base64`);
@@ -138,8 +143,18 @@ export function parseStoreFile(text: string): StoreFile {
   if (!isObject(file) || file.format !== 'kmsbox-store' || (file.version !== 1 && file.version !== 2)) {
     throw new StoreFileError('it is not a kmsbox key store (format/version fields missing or unknown)');
   }
-  const fields = file.version === 1 ? ['format', 'version', 'kdf', 'check', 'generation', 'nonce', 'payload'] : ['format', 'version', 'kdf', 'check', 'generation', 'storeId', 'hwm', 'nonce', 'payload'];
-  if (!hasExactly(file, fields) || !isB64(file.check, 32) || !isGeneration(file.generation) || !isB64(file.nonce, 12) || !isB64(file.payload) || (file.version === 2 && (typeof file.storeId !== 'string' || !STORE_ID.test(file.storeId) || typeof file.hwm !== 'boolean'))) {
+  const fields =
+    file.version === 1
+      ? ['format', 'version', 'kdf', 'check', 'generation', 'nonce', 'payload']
+      : ['format', 'version', 'kdf', 'check', 'generation', 'storeId', 'hwm', 'nonce', 'payload'];
+  if (
+    !hasExactly(file, fields) ||
+    !isB64(file.check, 32) ||
+    !isGeneration(file.generation) ||
+    !isB64(file.nonce, 12) ||
+    !isB64(file.payload) ||
+    (file.version === 2 && (typeof file.storeId !== 'string' || !STORE_ID.test(file.storeId) || typeof file.hwm !== 'boolean'))
+  ) {
     throw new StoreFileError(`it is not a kmsbox key store (fields of version ${file.version} missing or malformed)`);
   }
   parseKdf(file.kdf);
@@ -187,11 +202,21 @@ const HWM_LABEL = 'kmsbox-store high-water mark\n';
 
 function hwmMac(rootKey: Uint8Array, m: HighWaterMark): string {
   // A label distinct from the check value's, over the canonical fields.
-  return createHmac('sha256', rootKey).update(HWM_LABEL).update(JSON.stringify(['kmsbox-hwm', 1, m.storeId, m.generation, m.nonce])).digest('base64');
+  return createHmac('sha256', rootKey)
+    .update(HWM_LABEL)
+    .update(JSON.stringify(['kmsbox-hwm', 1, m.storeId, m.generation, m.nonce]))
+    .digest('base64');
 }
 
 export function encodeHighWaterMark(rootKey: Uint8Array, m: HighWaterMark): string {
-  return JSON.stringify({ format: 'kmsbox-hwm', version: 1, storeId: m.storeId, generation: m.generation, nonce: m.nonce, mac: hwmMac(rootKey, m) });
+  return JSON.stringify({
+    format: 'kmsbox-hwm',
+    version: 1,
+    storeId: m.storeId,
+    generation: m.generation,
+    nonce: m.nonce,
+    mac: hwmMac(rootKey, m),
+  });
 }
 
 /** The high-water mark in `text`, authenticated under the root key; throws StoreFileError otherwise. */
@@ -202,11 +227,22 @@ export function decodeHighWaterMark(rootKey: Uint8Array, text: string): HighWate
   } catch {
     o = undefined;
   }
-  if (!isObject(o) || o.format !== 'kmsbox-hwm' || o.version !== 1 || !hasExactly(o, ['format', 'version', 'storeId', 'generation', 'nonce', 'mac']) || typeof o.storeId !== 'string' || !STORE_ID.test(o.storeId) || !isGeneration(o.generation) || !isB64(o.nonce, 12) || !isB64(o.mac, 32)) {
+  if (
+    !isObject(o) ||
+    o.format !== 'kmsbox-hwm' ||
+    o.version !== 1 ||
+    !hasExactly(o, ['format', 'version', 'storeId', 'generation', 'nonce', 'mac']) ||
+    typeof o.storeId !== 'string' ||
+    !STORE_ID.test(o.storeId) ||
+    !isGeneration(o.generation) ||
+    !isB64(o.nonce, 12) ||
+    !isB64(o.mac, 32)
+  ) {
     throw new StoreFileError('it is not a kmsbox high-water mark');
   }
   const m: HighWaterMark = { storeId: o.storeId, generation: o.generation, nonce: o.nonce };
   const expected = Buffer.from(hwmMac(rootKey, m), 'base64');
-  if (!timingSafeEqual(expected, Buffer.from(o.mac, 'base64'))) throw new StoreFileError('it fails authentication under this store\'s root key (edited, or another store\'s)');
+  if (!timingSafeEqual(expected, Buffer.from(o.mac, 'base64')))
+    throw new StoreFileError("it fails authentication under this store's root key (edited, or another store's)");
   return m;
 }

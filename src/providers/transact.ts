@@ -66,7 +66,7 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
     },
     getOwnPropertyDescriptor(t, k) {
       const d = Reflect.getOwnPropertyDescriptor(t, k);
-      if (d !== undefined && d.configurable && 'value' in d) d.value = view(d.value);
+      if (d?.configurable && 'value' in d) d.value = view(d.value);
       return d;
     },
     set(t, k, v) {

@@ -81,7 +81,11 @@ export interface KeyMaterialProvider {
   /** RSA encryption keys: RSAES-OAEP encryption of a small plaintext. */
   asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array>;
   /** RSA encryption keys: the plaintext, or `undefined` when the ciphertext does not decrypt. */
-  asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined>;
+  asymmetricDecrypt(
+    materialId: string,
+    algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+    ciphertext: Uint8Array,
+  ): Promise<Uint8Array | undefined>;
   /** Key agreement keys: the ECDH shared secret with a DER SPKI peer key, or `undefined` for an unusable peer key. */
   deriveSharedSecret(materialId: string, peerPublicKey: Uint8Array): Promise<Uint8Array | undefined>;
   /** Whether `signature` is valid; never throws for a malformed signature. */

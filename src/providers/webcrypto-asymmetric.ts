@@ -36,7 +36,11 @@ export interface HeldKeyPair {
 }
 
 const WEB_HASH = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' } as const;
-const EC: Partial<Record<KeySpec, Exclude<CurveName, 'secp256k1'>>> = { ECC_NIST_P256: 'P-256', ECC_NIST_P384: 'P-384', ECC_NIST_P521: 'P-521' };
+const EC: Partial<Record<KeySpec, Exclude<CurveName, 'secp256k1'>>> = {
+  ECC_NIST_P256: 'P-256',
+  ECC_NIST_P384: 'P-384',
+  ECC_NIST_P521: 'P-521',
+};
 const RSA: Partial<Record<KeySpec, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 
 function variants(spec: KeySpec): Variant[] {
@@ -54,7 +58,8 @@ function variants(spec: KeySpec): Variant[] {
       out.push({ name: `RSA-PSS/${hash}`, algorithm: { name: 'RSA-PSS', hash }, usage: 'SIGN_VERIFY', uses: ['sign'] });
       out.push({ name: `RSASSA-PKCS1-v1_5/${hash}`, algorithm: { name: 'RSASSA-PKCS1-v1_5', hash }, usage: 'SIGN_VERIFY', uses: ['sign'] });
     }
-    for (const hash of ['SHA-1', 'SHA-256']) out.push({ name: `RSA-OAEP/${hash}`, algorithm: { name: 'RSA-OAEP', hash }, usage: 'ENCRYPT_DECRYPT', uses: ['decrypt'] });
+    for (const hash of ['SHA-1', 'SHA-256'])
+      out.push({ name: `RSA-OAEP/${hash}`, algorithm: { name: 'RSA-OAEP', hash }, usage: 'ENCRYPT_DECRYPT', uses: ['decrypt'] });
     return out;
   }
   return [];
@@ -68,21 +73,26 @@ const PUBLIC_USE: Partial<Record<KeyUsage, KeyUsage>> = { sign: 'verify', decryp
 
 function generateParams(spec: KeySpec, v: Variant): Algorithm {
   const bits = Object.hasOwn(RSA, spec) ? RSA[spec] : undefined;
-  return bits === undefined ? v.algorithm : { ...v.algorithm, modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]) } as RsaHashedKeyGenParams;
+  return bits === undefined
+    ? v.algorithm
+    : ({ ...v.algorithm, modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]) } as RsaHashedKeyGenParams);
 }
 
 /** A new key pair for `spec`, with a private CryptoKey for each algorithm of `usage` (every usage when not given). */
 export async function generateKeyPair(subtle: SubtleCrypto, spec: KeySpec, usage?: KeyUsageType): Promise<HeldKeyPair> {
   const wanted = variants(spec).filter((v) => usage === undefined || v.usage === usage);
   const first = wanted[0];
-  if (first === undefined) throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the webcrypto provider.` });
+  if (first === undefined)
+    throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the webcrypto provider.` });
   const uses = [...first.uses, ...first.uses.flatMap((u) => PUBLIC_USE[u] ?? [])];
   let pair: CryptoKeyPair;
   try {
     pair = (await subtle.generateKey(generateParams(spec, first), wanted.length > 1, uses)) as CryptoKeyPair;
   } catch (e) {
     if ((e as { name?: string }).name === 'NotSupportedError') {
-      throw new UnsupportedOperationException({ message: `This runtime's WebCrypto cannot make ${first.algorithm.name} keys, so KeySpec ${spec} is not supported by the webcrypto provider.` });
+      throw new UnsupportedOperationException({
+        message: `This runtime's WebCrypto cannot make ${first.algorithm.name} keys, so KeySpec ${spec} is not supported by the webcrypto provider.`,
+      });
     }
     throw e;
   }
@@ -115,17 +125,30 @@ export async function signWith(subtle: SubtleCrypto, pair: HeldKeyPair, r: SignR
   const message = r.message as BufferSource;
   switch (a.scheme) {
     case 'ecdsa':
-      return ecdsaRawToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: WEB_HASH[a.hash] } as EcdsaParams, held(pair, 'ECDSA'), message)));
+      return ecdsaRawToDer(
+        new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: WEB_HASH[a.hash] } as EcdsaParams, held(pair, 'ECDSA'), message)),
+      );
     case 'ed25519':
       return new Uint8Array(await subtle.sign('Ed25519', held(pair, 'Ed25519'), message));
     case 'pss':
-      return new Uint8Array(await subtle.sign({ name: 'RSA-PSS', saltLength: a.digestBytes } as RsaPssParams, held(pair, `RSA-PSS/${WEB_HASH[a.hash]}`), message));
+      return new Uint8Array(
+        await subtle.sign(
+          { name: 'RSA-PSS', saltLength: a.digestBytes } as RsaPssParams,
+          held(pair, `RSA-PSS/${WEB_HASH[a.hash]}`),
+          message,
+        ),
+      );
     case 'pkcs1':
       return new Uint8Array(await subtle.sign('RSASSA-PKCS1-v1_5', held(pair, `RSASSA-PKCS1-v1_5/${WEB_HASH[a.hash]}`), message));
   }
 }
 
-export async function decryptWith(subtle: SubtleCrypto, pair: HeldKeyPair, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+export async function decryptWith(
+  subtle: SubtleCrypto,
+  pair: HeldKeyPair,
+  algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+  ciphertext: Uint8Array,
+): Promise<Uint8Array | undefined> {
   const key = held(pair, algorithm === 'RSAES_OAEP_SHA_1' ? 'RSA-OAEP/SHA-1' : 'RSA-OAEP/SHA-256');
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'RSA-OAEP' }, key, ciphertext as BufferSource));
@@ -143,7 +166,13 @@ export async function deriveWith(subtle: SubtleCrypto, pair: HeldKeyPair, peerSp
     if (peer.type !== 'ec' || peer.curve !== own.curve) return undefined;
     const algorithm = { name: 'ECDH', namedCurve: own.curve };
     const publicKey = await subtle.importKey('spki', peerSpki as BufferSource, algorithm, false, []);
-    return new Uint8Array(await subtle.deriveBits({ name: 'ECDH', public: publicKey } as EcdhKeyDeriveParams, held(pair, 'ECDH'), CURVE_INFO[own.curve].bytes * 8));
+    return new Uint8Array(
+      await subtle.deriveBits(
+        { name: 'ECDH', public: publicKey } as EcdhKeyDeriveParams,
+        held(pair, 'ECDH'),
+        CURVE_INFO[own.curve].bytes * 8,
+      ),
+    );
   } catch {
     return undefined;
   }

@@ -57,7 +57,10 @@ const KEYS = 'keys';
  * imported material only). A store written before blob v2 held the material itself as `key`: it is
  * migrated to `{ spec, v1 }` when opened (decrypts v1 blobs; encrypting needs the material again).
  */
-type Held = { spec: KeySpec; key: CryptoKey; v1?: CryptoKey } | { spec: 'SYMMETRIC_DEFAULT'; v1: CryptoKey } | ({ spec: KeySpec } & HeldKeyPair);
+type Held =
+  | { spec: KeySpec; key: CryptoKey; v1?: CryptoKey }
+  | { spec: 'SYMMETRIC_DEFAULT'; v1: CryptoKey }
+  | ({ spec: KeySpec } & HeldKeyPair);
 const DB_VERSION = 2;
 
 export class WebCryptoProvider implements KeyMaterialProvider {
@@ -103,7 +106,9 @@ export class WebCryptoProvider implements KeyMaterialProvider {
       throw new UnsupportedOperationException({ message: `KeySpec ${spec} is not supported by the ${this.name} provider.` });
     }
     await this.#load();
-    const held = Object.hasOwn(SPECS, spec) ? { spec, key: await this.#secretKey(SPECS[spec]!) } : { spec, ...(await generateKeyPair(this.#subtle, spec, usage)) };
+    const held = Object.hasOwn(SPECS, spec)
+      ? { spec, key: await this.#secretKey(SPECS[spec]!) }
+      : { spec, ...(await generateKeyPair(this.#subtle, spec, usage)) };
     const id = newMaterialId();
     this.#keys.set(id, held);
     await this.#persist();
@@ -165,7 +170,8 @@ export class WebCryptoProvider implements KeyMaterialProvider {
       const held = this.#keys.get(materialId);
       if (held?.spec === 'SYMMETRIC_DEFAULT' && !('key' in held) && !('spki' in held)) {
         throw new UnsupportedOperationException({
-          message: 'This key material was stored before ciphertext blob format v2 and can only decrypt: import the same key material again, or ReEncrypt under another key.',
+          message:
+            'This key material was stored before ciphertext blob format v2 and can only decrypt: import the same key material again, or ReEncrypt under another key.',
         });
       }
       throw new Error(`key material ${materialId} is missing from the ${this.name} provider`);
@@ -189,7 +195,8 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   async mac(materialId: string, message: Uint8Array): Promise<Uint8Array> {
     await this.#load();
     const material = this.#keys.get(materialId);
-    if (material === undefined || material.spec === 'SYMMETRIC_DEFAULT' || !('key' in material)) throw new Error(`no HMAC key ${materialId} in the ${this.name} provider`);
+    if (material === undefined || material.spec === 'SYMMETRIC_DEFAULT' || !('key' in material))
+      throw new Error(`no HMAC key ${materialId} in the ${this.name} provider`);
     return new Uint8Array(await this.#subtle.sign('HMAC', material.key, message as BufferSource));
   }
 
@@ -207,11 +214,19 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return verifySignature((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
   }
 
-  async asymmetricEncrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
+  async asymmetricEncrypt(
+    materialId: string,
+    algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+    plaintext: Uint8Array,
+  ): Promise<Uint8Array> {
     return rsaOaepEncrypt((await this.#pair(materialId)).spki, algorithm, plaintext);
   }
 
-  async asymmetricDecrypt(materialId: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+  async asymmetricDecrypt(
+    materialId: string,
+    algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+    ciphertext: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
     return decryptWith(this.#subtle, await this.#pair(materialId), algorithm, ciphertext);
   }
 

@@ -10,7 +10,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ValidationException } from '../errors.js';
-import { bodyTooLarge, DEFAULT_MAX_BODY, handleWireRequest, internalError, wireError, type KmsTarget, type WireOptions, type WireResponse } from '../protocol/wire-handler.js';
+import {
+  bodyTooLarge,
+  DEFAULT_MAX_BODY,
+  handleWireRequest,
+  internalError,
+  wireError,
+  type KmsTarget,
+  type WireOptions,
+  type WireResponse,
+} from '../protocol/wire-handler.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
@@ -76,11 +85,14 @@ function limitsOf(options: ServeOptions): Limits {
   for (const name of Object.keys(SERVE_DEFAULTS) as Array<keyof Limits>) {
     const value = options[name];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) throw new ValidationException({ message: `${name} must be a positive integer, not ${String(value)}.` });
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new ValidationException({ message: `${name} must be a positive integer, not ${String(value)}.` });
     limits[name] = value;
   }
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new ValidationException({ message: `headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs}).` });
+    throw new ValidationException({
+      message: `headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs}).`,
+    });
   }
   return limits;
 }
@@ -189,8 +201,10 @@ function logInternalError(requestId: string, error: Error): void {
 
 /** How a request Node's HTTP parser refused is answered: its status, the AWS error type, a message. */
 function clientErrorAnswer(code: string | undefined): [status: number, reason: string, type: string, message: string] {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'RequestTimeoutException', 'The request did not arrive in time.'];
-  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'SerializationException', 'The request headers are too large.'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return [408, 'Request Timeout', 'RequestTimeoutException', 'The request did not arrive in time.'];
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return [431, 'Request Header Fields Too Large', 'SerializationException', 'The request headers are too large.'];
   const reason = code !== undefined && /^HPE_[A-Z_]+$/.test(code) ? ` (${code})` : '';
   return [400, 'Bad Request', 'SerializationException', `The request is not valid HTTP/1.1${reason}.`];
 }
@@ -260,7 +274,11 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
           const served = (servedOn.get(req.socket) ?? 0) + 1;
           servedOn.set(req.socket, served);
           if (served >= limits.maxRequestsPerConnection) res.shouldKeepAlive = false;
-          const response = await handleWireRequest(target, { method: req.method, path: req.url, headers: flatten(req.headers), body: read.body, sourceIp: req.socket.remoteAddress }, { ...wire, maxBodyBytes });
+          const response = await handleWireRequest(
+            target,
+            { method: req.method, path: req.url, headers: flatten(req.headers), body: read.body, sourceIp: req.socket.remoteAddress },
+            { ...wire, maxBodyBytes },
+          );
           res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
           res.end(response.body);
         } catch {
@@ -294,7 +312,8 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   return {
     url: `http://${address}:${port}`,
     port,
-    connections: () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
+    connections: () =>
+      new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -156,14 +156,27 @@ class FakeImpl implements KmsFake {
   attach(client: SdkClient): void {
     if (this.#restored || this.#attached.has(client)) return;
     const config = client.config;
-    this.#attached.set(client, { requestHandler: config.requestHandler, credentials: config.credentials, region: config.region, useFipsEndpoint: config.useFipsEndpoint });
+    this.#attached.set(client, {
+      requestHandler: config.requestHandler,
+      credentials: config.credentials,
+      region: config.region,
+      useFipsEndpoint: config.useFipsEndpoint,
+    });
     config.requestHandler = this.#handler;
     if (!this.#keepCredentials) config.credentials = async () => TEST_CREDENTIALS;
     // A client with no region configured would fail before sending (after asking the instance
     // metadata service); the fake's Kms region stands in. Asked once per client, not per request.
-    const region = once(config.region, (value) => (typeof value === 'string' && value !== '' ? value : this.kms.region), () => this.kms.region);
+    const region = once(
+      config.region,
+      (value) => (typeof value === 'string' && value !== '' ? value : this.kms.region),
+      () => this.kms.region,
+    );
     // useFipsEndpoint asks the client's own region provider again: the same fallback applies.
-    const fips = once(config.useFipsEndpoint, (value) => value === true, () => false);
+    const fips = once(
+      config.useFipsEndpoint,
+      (value) => value === true,
+      () => false,
+    );
     config.region = region;
     config.useFipsEndpoint = fips;
     // The client caches each command's resolved handler, which holds the request handler.
@@ -185,7 +198,11 @@ class FakeImpl implements KmsFake {
       if (rule.rate < 1 && this.#fraction() >= rule.rate) continue;
       rule.remaining--;
       call.error = rule.error.name;
-      const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUuid(), 'x-amzn-errortype': rule.error.name };
+      const headers = {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': randomUuid(),
+        'x-amzn-errortype': rule.error.name,
+      };
       const body = utf8Encode(JSON.stringify({ __type: rule.error.name, message: rule.error.message }));
       return { response: { statusCode: rule.error.status, headers, body } };
     }
@@ -196,7 +213,10 @@ class FakeImpl implements KmsFake {
 
   patch(clientClass: SdkClientClass): void {
     const prototype = clientClass.prototype as { send?: Send };
-    if (typeof prototype.send !== 'function') throw new ValidationException({ message: `${clientClass.name || 'The client class'} has no send method: pass an AWS SDK v3 client class.` });
+    if (typeof prototype.send !== 'function')
+      throw new ValidationException({
+        message: `${clientClass.name || 'The client class'} has no send method: pass an AWS SDK v3 client class.`,
+      });
     PATCHES.get(prototype)?.fake.restore();
     const ownBefore = Object.hasOwn(prototype, 'send');
     const original = prototype.send;
@@ -236,8 +256,14 @@ class FakeImpl implements KmsFake {
  */
 export function installKmsFake(kmsOrOptions?: Kms | KmsFakeOptions): KmsFake {
   const options: KmsFakeOptions = kmsOrOptions instanceof Kms ? { kms: kmsOrOptions } : (kmsOrOptions ?? {});
-  if (typeof options !== 'object' || options === null) throw new ValidationException({ message: 'installKmsFake takes a Kms or an options object.' });
-  const classes = options.client === undefined ? [defaultClientClass()] : Array.isArray(options.client) ? options.client : [options.client as SdkClientClass];
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationException({ message: 'installKmsFake takes a Kms or an options object.' });
+  const classes =
+    options.client === undefined
+      ? [defaultClientClass()]
+      : Array.isArray(options.client)
+        ? options.client
+        : [options.client as SdkClientClass];
   // A fake still installed on one of these classes goes first (its restore would undo this one's seed).
   for (const c of classes) PATCHES.get(c.prototype)?.fake.restore();
   const fake = new FakeImpl(options);

@@ -44,7 +44,9 @@ const DEFAULT_MESSAGES: Record<string, string> = { ThrottlingException: 'Rate ex
 
 function checkCommon(operation: unknown, options: { times?: unknown; keyId?: unknown }): void {
   if (operation !== '*' && (typeof operation !== 'string' || !KMS_OPERATIONS.has(operation))) {
-    throw new ValidationException({ message: `Unknown KMS operation ${JSON.stringify(operation)}: use an AWS operation name such as 'Encrypt', or '*'.` });
+    throw new ValidationException({
+      message: `Unknown KMS operation ${JSON.stringify(operation)}: use an AWS operation name such as 'Encrypt', or '*'.`,
+    });
   }
   if (options.times !== undefined && (!Number.isSafeInteger(options.times) || (options.times as number) < 1)) {
     throw new ValidationException({ message: 'times must be a positive integer.' });
@@ -57,19 +59,23 @@ function checkCommon(operation: unknown, options: { times?: unknown; keyId?: unk
 export function failRule(operation: string, options: FailOptions = {}): Rule {
   checkCommon(operation, options);
   const name = options.error ?? 'KMSInternalException';
-  if (typeof name !== 'string' || !EXCEPTION_NAME.test(name)) throw new ValidationException({ message: 'error must be an AWS exception name such as ThrottlingException.' });
+  if (typeof name !== 'string' || !EXCEPTION_NAME.test(name))
+    throw new ValidationException({ message: 'error must be an AWS exception name such as ThrottlingException.' });
   const rate = options.rate ?? 1;
-  if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) throw new ValidationException({ message: 'rate must be a number with 0 < rate <= 1.' });
+  if (typeof rate !== 'number' || !(rate > 0 && rate <= 1))
+    throw new ValidationException({ message: 'rate must be a number with 0 < rate <= 1.' });
   const known = Object.hasOwn(EXCEPTIONS, name) ? new EXCEPTIONS[name as keyof typeof EXCEPTIONS]() : undefined;
   const status = options.status ?? known?.$metadata.httpStatusCode ?? 400;
-  if (!Number.isInteger(status) || status < 400 || status > 599) throw new ValidationException({ message: 'status must be an HTTP error status (400-599).' });
+  if (!Number.isInteger(status) || status < 400 || status > 599)
+    throw new ValidationException({ message: 'status must be an HTTP error status (400-599).' });
   const message = options.message ?? DEFAULT_MESSAGES[name] ?? `kmsbox fake: injected ${name}.`;
   return { operation, keyId: options.keyId, remaining: options.times ?? Infinity, rate, error: { name, message, status }, delayMs: 0 };
 }
 
 export function latencyRule(operation: string, ms: number, options: LatencyOptions = {}): Rule {
   checkCommon(operation, options);
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ValidationException({ message: 'latency must be a non-negative number of milliseconds.' });
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new ValidationException({ message: 'latency must be a non-negative number of milliseconds.' });
   return { operation, keyId: options.keyId, remaining: options.times ?? Infinity, rate: 1, delayMs: ms };
 }
 

@@ -34,12 +34,23 @@ describe('Encrypt and Decrypt', () => {
 
   it('binds the encryption context: exact pairs, any order; anything else is InvalidCiphertextException with no message', async () => {
     const { kms, a } = await setup();
-    const ctx = { tenant: 't1', purpose: 'backup', 'ünï': 'çødé' };
+    const ctx = { tenant: 't1', purpose: 'backup', ünï: 'çødé' };
     const { CiphertextBlob } = await kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('secret'), EncryptionContext: ctx });
-    const reordered = { 'ünï': 'çødé', purpose: 'backup', tenant: 't1' };
+    const reordered = { ünï: 'çødé', purpose: 'backup', tenant: 't1' };
     expect(new TextDecoder().decode((await kms.decrypt({ CiphertextBlob, EncryptionContext: reordered })).Plaintext)).toBe('secret');
-    for (const wrong of [undefined, {}, { tenant: 't1', purpose: 'backup' }, { ...ctx, extra: '' }, { ...ctx, tenant: 'T1' }, { ...ctx, Tenant: 't1' }]) {
-      await rejects(() => kms.decrypt({ CiphertextBlob, ...(wrong ? { EncryptionContext: wrong } : {}) }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
+    for (const wrong of [
+      undefined,
+      {},
+      { tenant: 't1', purpose: 'backup' },
+      { ...ctx, extra: '' },
+      { ...ctx, tenant: 'T1' },
+      { ...ctx, Tenant: 't1' },
+    ]) {
+      await rejects(
+        () => kms.decrypt({ CiphertextBlob, ...(wrong ? { EncryptionContext: wrong } : {}) }),
+        'InvalidCiphertextException',
+        'The ciphertext is not valid for this key and encryption context, or it was altered.',
+      );
     }
     // An empty context and no context are the same thing.
     const plain = await kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('p') });
@@ -70,13 +81,35 @@ describe('Encrypt and Decrypt', () => {
       'ValidationException',
       "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096",
     );
-    await rejects(() => kms.encrypt({ KeyId: a.KeyId, Plaintext: new Uint8Array(0) }), 'ValidationException', /at 'plaintext'.*greater than or equal to 1/);
-    await rejects(() => kms.decrypt({ CiphertextBlob: new Uint8Array(6145) }), 'ValidationException', /at 'ciphertextBlob'.*less than or equal to 6144/);
-    await rejects(() => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }), 'InvalidKeyUsageException');
+    await rejects(
+      () => kms.encrypt({ KeyId: a.KeyId, Plaintext: new Uint8Array(0) }),
+      'ValidationException',
+      /at 'plaintext'.*greater than or equal to 1/,
+    );
+    await rejects(
+      () => kms.decrypt({ CiphertextBlob: new Uint8Array(6145) }),
+      'ValidationException',
+      /at 'ciphertextBlob'.*less than or equal to 6144/,
+    );
+    await rejects(
+      () => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }),
+      'InvalidKeyUsageException',
+    );
     const ok = await kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
-    await rejects(() => kms.decrypt({ CiphertextBlob: ok.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_1' }), 'InvalidKeyUsageException');
-    await rejects(() => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), GrantTokens: Array(11).fill('t') }), 'ValidationException', /at 'grantTokens'/);
-    await rejects(() => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), EncryptionContext: { k: 'bad \uD800' } }), 'ValidationException', /encryptionContext/);
+    await rejects(
+      () => kms.decrypt({ CiphertextBlob: ok.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_1' }),
+      'InvalidKeyUsageException',
+    );
+    await rejects(
+      () => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), GrantTokens: Array(11).fill('t') }),
+      'ValidationException',
+      /at 'grantTokens'/,
+    );
+    await rejects(
+      () => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), EncryptionContext: { k: 'bad \uD800' } }),
+      'ValidationException',
+      /encryptionContext/,
+    );
   });
 });
 
@@ -84,7 +117,12 @@ describe('ReEncrypt', () => {
   it('moves a ciphertext to another key and context', async () => {
     const { kms, a, b } = await setup();
     const { CiphertextBlob } = await kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('move me'), EncryptionContext: { from: 'a' } });
-    const out = await kms.reEncrypt({ CiphertextBlob, SourceEncryptionContext: { from: 'a' }, DestinationKeyId: b.KeyId, DestinationEncryptionContext: { to: 'b' } });
+    const out = await kms.reEncrypt({
+      CiphertextBlob,
+      SourceEncryptionContext: { from: 'a' },
+      DestinationKeyId: b.KeyId,
+      DestinationEncryptionContext: { to: 'b' },
+    });
     expect(out).toMatchObject({
       SourceKeyId: a.Arn,
       KeyId: b.Arn,
@@ -102,14 +140,22 @@ describe('ReEncrypt', () => {
       'The key ID in the request does not identify a CMK that can perform this operation.',
     );
     await kms.disableKey({ KeyId: b.KeyId });
-    await rejects(() => kms.reEncrypt({ CiphertextBlob, SourceEncryptionContext: { from: 'a' }, DestinationKeyId: b.KeyId }), 'DisabledException');
+    await rejects(
+      () => kms.reEncrypt({ CiphertextBlob, SourceEncryptionContext: { from: 'a' }, DestinationKeyId: b.KeyId }),
+      'DisabledException',
+    );
   });
 });
 
 describe('GenerateDataKey', () => {
   it('gives a data key of the asked size and its blob, which decrypts to it', async () => {
     const { kms, a } = await setup();
-    for (const [req, size] of [[{ KeySpec: 'AES_256' }, 32], [{ KeySpec: 'AES_128' }, 16], [{ NumberOfBytes: 1 }, 1], [{ NumberOfBytes: 1024 }, 1024]] as const) {
+    for (const [req, size] of [
+      [{ KeySpec: 'AES_256' }, 32],
+      [{ KeySpec: 'AES_128' }, 16],
+      [{ NumberOfBytes: 1 }, 1],
+      [{ NumberOfBytes: 1024 }, 1024],
+    ] as const) {
       const out = await kms.generateDataKey({ KeyId: 'alias/a', EncryptionContext: { f: 'x' }, ...req });
       expect(out.Plaintext!.length).toBe(size);
       expect([out.KeyId, out.KeyMaterialId]).toEqual([a.Arn, a.CurrentKeyMaterialId]);
@@ -123,9 +169,21 @@ describe('GenerateDataKey', () => {
     const { kms, a } = await setup();
     for (const op of [kms.generateDataKey.bind(kms), kms.generateDataKeyWithoutPlaintext.bind(kms)]) {
       await rejects(() => op({ KeyId: a.KeyId }), 'ValidationException', 'Please specify either number of bytes or key spec.');
-      await rejects(() => op({ KeyId: a.KeyId, KeySpec: 'AES_256', NumberOfBytes: 32 }), 'ValidationException', 'Please specify either number of bytes or key spec.');
-      await rejects(() => op({ KeyId: a.KeyId, NumberOfBytes: 1025 }), 'ValidationException', /Value '1025' at 'numberOfBytes'.*less than or equal to 1024/);
-      await rejects(() => op({ KeyId: a.KeyId, KeySpec: 'AES_512' as never }), 'ValidationException', /enum value set: \[AES_256, AES_128\]/);
+      await rejects(
+        () => op({ KeyId: a.KeyId, KeySpec: 'AES_256', NumberOfBytes: 32 }),
+        'ValidationException',
+        'Please specify either number of bytes or key spec.',
+      );
+      await rejects(
+        () => op({ KeyId: a.KeyId, NumberOfBytes: 1025 }),
+        'ValidationException',
+        /Value '1025' at 'numberOfBytes'.*less than or equal to 1024/,
+      );
+      await rejects(
+        () => op({ KeyId: a.KeyId, KeySpec: 'AES_512' as never }),
+        'ValidationException',
+        /enum value set: \[AES_256, AES_128\]/,
+      );
     }
   });
 
@@ -143,8 +201,16 @@ describe('GenerateRandom', () => {
     const kms = new Kms();
     for (const n of [1, 12, 44, 91, 1024]) expect((await kms.generateRandom({ NumberOfBytes: n })).Plaintext!.length).toBe(n);
     await rejects(() => kms.generateRandom(), 'ValidationException', 'NumberOfBytes is required.');
-    await rejects(() => kms.generateRandom({ NumberOfBytes: 0 }), 'ValidationException', "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: Member must have value greater than or equal to 1");
-    await rejects(() => kms.generateRandom({ NumberOfBytes: 1025 }), 'ValidationException', "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024");
+    await rejects(
+      () => kms.generateRandom({ NumberOfBytes: 0 }),
+      'ValidationException',
+      "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+    await rejects(
+      () => kms.generateRandom({ NumberOfBytes: 1025 }),
+      'ValidationException',
+      "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024",
+    );
   });
 });
 
@@ -156,7 +222,11 @@ describe('DryRun', () => {
     await rejects(() => kms.encrypt({ KeyId: a.KeyId, Plaintext: utf8('x'), DryRun: true }), 'DryRunOperationException', MSG);
     await rejects(() => kms.decrypt({ CiphertextBlob, DryRun: true }), 'DryRunOperationException', MSG);
     await rejects(() => kms.generateDataKey({ KeyId: a.KeyId, KeySpec: 'AES_256', DryRun: true }), 'DryRunOperationException', MSG);
-    await rejects(() => kms.generateDataKeyWithoutPlaintext({ KeyId: a.KeyId, KeySpec: 'AES_256', DryRun: true }), 'DryRunOperationException', MSG);
+    await rejects(
+      () => kms.generateDataKeyWithoutPlaintext({ KeyId: a.KeyId, KeySpec: 'AES_256', DryRun: true }),
+      'DryRunOperationException',
+      MSG,
+    );
     await rejects(() => kms.reEncrypt({ CiphertextBlob, DestinationKeyId: b.KeyId, DryRun: true }), 'DryRunOperationException', MSG);
     await rejects(() => kms.decrypt({ DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] }), 'DryRunOperationException', MSG);
     // A request that would fail fails for its own reason.

@@ -6,7 +6,15 @@ import { Kms, type DataKeyPairSpec } from 'kmsbox';
 import { newStore } from '../providers/file-fixtures.js';
 import { rejects, utf8 } from './helpers.js';
 
-const SPECS: DataKeyPairSpec[] = ['RSA_2048', 'RSA_3072', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519'];
+const SPECS: DataKeyPairSpec[] = [
+  'RSA_2048',
+  'RSA_3072',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'ECC_NIST_EDWARDS25519',
+];
 
 describe('GenerateDataKeyPair', () => {
   it.each(SPECS)('%s: PKCS#8 private key and SPKI public key that node:crypto loads and that match', async (KeyPairSpec) => {
@@ -22,7 +30,11 @@ describe('GenerateDataKeyPair', () => {
     expect(verify(hash, Buffer.from('m'), pub, sign(hash, Buffer.from('m'), priv))).toBe(true);
     const { Plaintext } = await kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob, EncryptionContext: ctx });
     expect(Plaintext).toEqual(out.PrivateKeyPlaintext);
-    await rejects(() => kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
+    await rejects(
+      () => kms.decrypt({ CiphertextBlob: out.PrivateKeyCiphertextBlob }),
+      'InvalidCiphertextException',
+      'The ciphertext is not valid for this key and encryption context, or it was altered.',
+    );
   });
 
   it('WithoutPlaintext returns the public key and the sealed private key only; the pair matches', async () => {
@@ -39,11 +51,23 @@ describe('GenerateDataKeyPair', () => {
     const kms = new Kms();
     const sym = (await kms.createKey()).KeyMetadata!;
     const signing = (await kms.createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
-    await rejects(() => kms.generateDataKeyPair({ KeyId: signing.KeyId, KeyPairSpec: 'RSA_2048' }), 'InvalidKeyUsageException', `${signing.Arn} key usage is SIGN_VERIFY which is not valid for GenerateDataKeyPair.`);
+    await rejects(
+      () => kms.generateDataKeyPair({ KeyId: signing.KeyId, KeyPairSpec: 'RSA_2048' }),
+      'InvalidKeyUsageException',
+      `${signing.Arn} key usage is SIGN_VERIFY which is not valid for GenerateDataKeyPair.`,
+    );
     await rejects(() => kms.generateDataKeyPair({ KeyId: sym.KeyId, KeyPairSpec: 'SM2' }), 'UnsupportedOperationException');
-    await rejects(() => kms.generateDataKeyPair({ KeyId: sym.KeyId, KeyPairSpec: 'RSA_1024' as never }), 'ValidationException', /at 'keyPairSpec'/);
+    await rejects(
+      () => kms.generateDataKeyPair({ KeyId: sym.KeyId, KeyPairSpec: 'RSA_1024' as never }),
+      'ValidationException',
+      /at 'keyPairSpec'/,
+    );
     await rejects(() => kms.generateDataKeyPair({ KeyId: sym.KeyId } as never), 'ValidationException', /Value null at 'keyPairSpec'/);
-    await rejects(() => kms.generateDataKeyPairWithoutPlaintext({ KeyId: sym.KeyId, KeyPairSpec: 'ECC_NIST_P256', DryRun: true }), 'DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
+    await rejects(
+      () => kms.generateDataKeyPairWithoutPlaintext({ KeyId: sym.KeyId, KeyPairSpec: 'ECC_NIST_P256', DryRun: true }),
+      'DryRunOperationException',
+      'The request would have succeeded, but the DryRun option is set.',
+    );
     await kms.disableKey({ KeyId: sym.KeyId });
     await rejects(() => kms.generateDataKeyPair({ KeyId: sym.KeyId, KeyPairSpec: 'ECC_NIST_P256' }), 'DisabledException');
     void utf8;

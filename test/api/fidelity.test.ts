@@ -41,11 +41,22 @@ describe('paging limits per operation', () => {
     const key = (await kms.createKey()).KeyMetadata!;
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
-      const g = await kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, RetiringPrincipal: RETIRER, Operations: ['Encrypt'], Name: `g${i}` });
+      const g = await kms.createGrant({
+        KeyId: key.KeyId,
+        GranteePrincipal: APP,
+        RetiringPrincipal: RETIRER,
+        Operations: ['Encrypt'],
+        Name: `g${i}`,
+      });
       ids.push(g.GrantId!);
     }
     // A grant some other principal may retire: not in RETIRER's list, but in the key's.
-    const other = await kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, RetiringPrincipal: OTHER_RETIRER, Operations: ['Decrypt'] });
+    const other = await kms.createGrant({
+      KeyId: key.KeyId,
+      GranteePrincipal: APP,
+      RetiringPrincipal: OTHER_RETIRER,
+      Operations: ['Decrypt'],
+    });
     const all = [...ids, other.GrantId!].sort();
     const retirable = [...ids].sort();
 
@@ -241,7 +252,12 @@ describe('the partition a key ARN names', () => {
     // A grant in another region of the same store, for the same retiring principal.
     const east = kms.withRegion('us-east-1');
     const eastKey = (await east.createKey()).KeyMetadata!;
-    const e = await east.createGrant({ KeyId: eastKey.KeyId, GranteePrincipal: APP, RetiringPrincipal: cnRetirer, Operations: ['Encrypt'] });
+    const e = await east.createGrant({
+      KeyId: eastKey.KeyId,
+      GranteePrincipal: APP,
+      RetiringPrincipal: cnRetirer,
+      Operations: ['Encrypt'],
+    });
 
     const listed = (await kms.listRetirableGrants({ RetiringPrincipal: cnRetirer })).Grants!;
     expect(listed.map((x) => x.GrantId)).toEqual([g.GrantId]);

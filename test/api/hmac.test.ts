@@ -22,7 +22,11 @@ describe.each(providers)('HMAC keys on %s', (_, makeProvider, supported) => {
   it.each(SPECS)('%s: metadata, GenerateMac, VerifyMac', async (spec, algorithm, size) => {
     const kms = new Kms({ provider: makeProvider() });
     if (!supported.includes(spec)) {
-      await rejects(() => kms.createKey({ KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' }), 'UnsupportedOperationException', new RegExp(spec));
+      await rejects(
+        () => kms.createKey({ KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' }),
+        'UnsupportedOperationException',
+        new RegExp(spec),
+      );
       return;
     }
     const { KeyMetadata: md } = await kms.createKey({ KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' });
@@ -39,9 +43,21 @@ describe.each(providers)('HMAC keys on %s', (_, makeProvider, supported) => {
     expect([ok.KeyId, ok.MacValid, ok.MacAlgorithm]).toEqual([md!.Arn, true, algorithm]);
     const flipped = Uint8Array.from(out.Mac!);
     flipped[0]! ^= 1;
-    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: flipped }), 'KMSInvalidMacException', 'The MAC is not valid for this message, key and MAC algorithm.');
-    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message: utf8('changed'), MacAlgorithm: algorithm, Mac: out.Mac }), 'KMSInvalidMacException', 'The MAC is not valid for this message, key and MAC algorithm.');
-    await rejects(() => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: out.Mac!.subarray(1) }), 'KMSInvalidMacException', 'The MAC is not valid for this message, key and MAC algorithm.');
+    await rejects(
+      () => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: flipped }),
+      'KMSInvalidMacException',
+      'The MAC is not valid for this message, key and MAC algorithm.',
+    );
+    await rejects(
+      () => kms.verifyMac({ KeyId: md!.KeyId, Message: utf8('changed'), MacAlgorithm: algorithm, Mac: out.Mac }),
+      'KMSInvalidMacException',
+      'The MAC is not valid for this message, key and MAC algorithm.',
+    );
+    await rejects(
+      () => kms.verifyMac({ KeyId: md!.KeyId, Message, MacAlgorithm: algorithm, Mac: out.Mac!.subarray(1) }),
+      'KMSInvalidMacException',
+      'The MAC is not valid for this message, key and MAC algorithm.',
+    );
   });
 });
 
@@ -50,30 +66,73 @@ describe('HMAC rules', () => {
     const kms = new Kms();
     const mac = (await kms.createKey({ KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
     const sym = (await kms.createKey()).KeyMetadata!;
-    await rejects(() => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' }), 'InvalidKeyUsageException', 'Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_224.');
-    await rejects(() => kms.generateMac({ KeyId: sym.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' }), 'InvalidKeyUsageException', `${sym.Arn} key usage is ENCRYPT_DECRYPT which is not valid for GenerateMac.`);
-    await rejects(() => kms.encrypt({ KeyId: mac.KeyId, Plaintext: utf8('m') }), 'InvalidKeyUsageException', `${mac.Arn} key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt.`);
+    await rejects(
+      () => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' }),
+      'InvalidKeyUsageException',
+      'Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_224.',
+    );
+    await rejects(
+      () => kms.generateMac({ KeyId: sym.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' }),
+      'InvalidKeyUsageException',
+      `${sym.Arn} key usage is ENCRYPT_DECRYPT which is not valid for GenerateMac.`,
+    );
+    await rejects(
+      () => kms.encrypt({ KeyId: mac.KeyId, Plaintext: utf8('m') }),
+      'InvalidKeyUsageException',
+      `${mac.Arn} key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt.`,
+    );
     await rejects(() => kms.generateDataKey({ KeyId: mac.KeyId, KeySpec: 'AES_256' }), 'InvalidKeyUsageException');
-    await rejects(() => kms.createKey({ KeySpec: 'HMAC_256' }), 'ValidationException', 'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
-    await rejects(() => kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }), 'ValidationException', 'KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256');
+    await rejects(
+      () => kms.createKey({ KeySpec: 'HMAC_256' }),
+      'ValidationException',
+      'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.',
+    );
+    await rejects(
+      () => kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }),
+      'ValidationException',
+      'KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256',
+    );
     await rejects(
       () => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_1' as never }),
       'ValidationException',
       "1 validation error detected: Value 'HMAC_SHA_1' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]",
     );
-    await rejects(() => kms.generateMac({ KeyId: 'key_id', Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_224' }), 'NotFoundException', "Invalid keyId 'key_id'");
-    await rejects(() => kms.generateMac({ KeyId: mac.KeyId, Message: new Uint8Array(4097), MacAlgorithm: 'HMAC_SHA_224' }), 'ValidationException', /at 'message'.*less than or equal to 4096/);
-    await rejects(() => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_224', DryRun: true }), 'DryRunOperationException');
+    await rejects(
+      () => kms.generateMac({ KeyId: 'key_id', Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_224' }),
+      'NotFoundException',
+      "Invalid keyId 'key_id'",
+    );
+    await rejects(
+      () => kms.generateMac({ KeyId: mac.KeyId, Message: new Uint8Array(4097), MacAlgorithm: 'HMAC_SHA_224' }),
+      'ValidationException',
+      /at 'message'.*less than or equal to 4096/,
+    );
+    await rejects(
+      () => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_224', DryRun: true }),
+      'DryRunOperationException',
+    );
   });
 
   it('rotation does not apply; disabled and pending-deletion keys refuse', async () => {
     const kms = new Kms();
     const mac = (await kms.createKey({ KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: mac.KeyId }), 'UnsupportedOperationException', `${mac.Arn} has key spec HMAC_512, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`);
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: mac.KeyId }),
+      'UnsupportedOperationException',
+      `${mac.Arn} has key spec HMAC_512, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`,
+    );
     await rejects(() => kms.enableKeyRotation({ KeyId: mac.KeyId }), 'UnsupportedOperationException');
     await kms.disableKey({ KeyId: mac.KeyId });
-    await rejects(() => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_512' }), 'DisabledException', `${mac.Arn} is disabled.`);
+    await rejects(
+      () => kms.generateMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_512' }),
+      'DisabledException',
+      `${mac.Arn} is disabled.`,
+    );
     await kms.scheduleKeyDeletion({ KeyId: mac.KeyId });
-    await rejects(() => kms.verifyMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_512', Mac: new Uint8Array(64) }), 'KMSInvalidStateException', `${mac.Arn} is pending deletion.`);
+    await rejects(
+      () => kms.verifyMac({ KeyId: mac.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_512', Mac: new Uint8Array(64) }),
+      'KMSInvalidStateException',
+      `${mac.Arn} is pending deletion.`,
+    );
   });
 });

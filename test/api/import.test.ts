@@ -53,7 +53,12 @@ async function importMaterial(
   kms: Kms,
   keyId: string,
   material: Uint8Array,
-  opts: { algorithm?: Wrapping; spec?: WrappingSpec; ValidTo?: Date; ExpirationModel?: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE' } = {},
+  opts: {
+    algorithm?: Wrapping;
+    spec?: WrappingSpec;
+    ValidTo?: Date;
+    ExpirationModel?: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  } = {},
 ) {
   const algorithm = opts.algorithm ?? 'RSAES_OAEP_SHA_256';
   const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: opts.spec ?? 'RSA_2048' });
@@ -80,7 +85,11 @@ describe('CreateKey with Origin EXTERNAL', () => {
     await rejects(() => kms.generateDataKeyWithoutPlaintext({ KeyId: keyId, NumberOfBytes: 32 }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.enableKey({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.disableKey({ KeyId: keyId }), 'KMSInvalidStateException', pending);
-    await rejects(() => kms.createGrant({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Encrypt'] }), 'KMSInvalidStateException', pending);
+    await rejects(
+      () => kms.createGrant({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Encrypt'] }),
+      'KMSInvalidStateException',
+      pending,
+    );
     // Rotation checks the key state first (AWS-recorded for RotateKeyOnDemand on a key pending import).
     await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'KMSInvalidStateException', pending);
     await rejects(() => kms.enableKeyRotation({ KeyId: keyId }), 'KMSInvalidStateException', pending);
@@ -94,7 +103,11 @@ describe('CreateKey with Origin EXTERNAL', () => {
   it('HMAC keys can be EXTERNAL; asymmetric and multi-Region EXTERNAL keys are refused as unsupported', async () => {
     const { kms } = setup();
     expect((await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).metadata.KeyState).toBe('PendingImport');
-    await rejects(() => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException', /KeySpec RSA_2048/);
+    await rejects(
+      () => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+      'UnsupportedOperationException',
+      /KeySpec RSA_2048/,
+    );
     await rejects(() => kms.createKey({ Origin: 'EXTERNAL', MultiRegion: true }), 'UnsupportedOperationException', /Multi-Region/);
     await rejects(() => kms.createKey({ Origin: 'AWS_CLOUDHSM' }), 'UnsupportedOperationException', /custom key store/);
   });
@@ -119,30 +132,61 @@ describe('GetParametersForImport', () => {
     expect(Buffer.from(a.ImportToken!).equals(Buffer.from(b.ImportToken!))).toBe(false);
   });
 
-  it('refuses keys that are not EXTERNAL (AWS\'s message), RSAES_PKCS1_V1_5, SM2 and bad input', async () => {
+  it("refuses keys that are not EXTERNAL (AWS's message), RSAES_PKCS1_V1_5, SM2 and bad input", async () => {
     const { kms } = setup();
     const { KeyMetadata } = await kms.createKey();
     const notExternal = `${KeyMetadata!.Arn} origin is AWS_KMS which is not valid for this operation.`;
-    await rejects(() => kms.getParametersForImport({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }), 'UnsupportedOperationException', notExternal);
+    await rejects(
+      () => kms.getParametersForImport({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+      'UnsupportedOperationException',
+      notExternal,
+    );
     await rejects(() => kms.deleteImportedKeyMaterial({ KeyId: KeyMetadata!.KeyId }), 'UnsupportedOperationException', notExternal);
     const { keyId } = await externalKey(kms);
     const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     await rejects(
-      () => kms.importKeyMaterial({ KeyId: KeyMetadata!.KeyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
+      () =>
+        kms.importKeyMaterial({
+          KeyId: KeyMetadata!.KeyId,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32)),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
       'UnsupportedOperationException',
       notExternal,
     );
-    await rejects(() => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' }), 'ValidationException', /RSAES_PKCS1_V1_5/);
-    await rejects(() => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'SM2PKE', WrappingKeySpec: 'SM2' }), 'UnsupportedOperationException', /China/);
-    await rejects(() => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_1024' as 'RSA_2048' }), 'ValidationException', /wrappingKeySpec/);
-    await rejects(() => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: undefined, WrappingKeySpec: 'RSA_2048' }), 'ValidationException', /wrappingAlgorithm/);
+    await rejects(
+      () => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' }),
+      'ValidationException',
+      /RSAES_PKCS1_V1_5/,
+    );
+    await rejects(
+      () => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'SM2PKE', WrappingKeySpec: 'SM2' }),
+      'UnsupportedOperationException',
+      /China/,
+    );
+    await rejects(
+      () =>
+        kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_1024' as 'RSA_2048' }),
+      'ValidationException',
+      /wrappingKeySpec/,
+    );
+    await rejects(
+      () => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: undefined, WrappingKeySpec: 'RSA_2048' }),
+      'ValidationException',
+      /wrappingAlgorithm/,
+    );
   });
 
   it('a key pending deletion is refused (KMSInvalidStateException)', async () => {
     const { kms } = setup();
     const { keyId, arn } = await externalKey(kms);
     await kms.scheduleKeyDeletion({ KeyId: keyId });
-    await rejects(() => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }), 'KMSInvalidStateException', `${arn} is pending deletion.`);
+    await rejects(
+      () => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+      'KMSInvalidStateException',
+      `${arn} is pending deletion.`,
+    );
   });
 });
 
@@ -159,7 +203,13 @@ describe('ImportKeyMaterial', () => {
     expect(imported.KeyId).toBe(arn);
     expect(imported.KeyMaterialId).toMatch(/^[0-9a-f]{64}$/);
     const md = (await kms.describeKey({ KeyId: keyId })).KeyMetadata!;
-    expect(md).toMatchObject({ KeyState: 'Enabled', Enabled: true, Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', CurrentKeyMaterialId: imported.KeyMaterialId });
+    expect(md).toMatchObject({
+      KeyState: 'Enabled',
+      Enabled: true,
+      Origin: 'EXTERNAL',
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+      CurrentKeyMaterialId: imported.KeyMaterialId,
+    });
     expect(md.ValidTo).toBeUndefined();
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyId, Plaintext: utf8('bring your own key'), EncryptionContext: { a: 'b' } });
     const dec = await kms.decrypt({ CiphertextBlob, EncryptionContext: { a: 'b' } });
@@ -178,12 +228,38 @@ describe('ImportKeyMaterial', () => {
     expect(ia.KeyMaterialId).not.toBe(ib.KeyMaterialId);
     // Wrapped with SHA-1 OAEP under a token asking for SHA-256: the unwrap fails.
     const c = await externalKey(kms);
-    const params = await kms.getParametersForImport({ KeyId: c.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-    await rejects(() => kms.importKeyMaterial({ KeyId: c.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_1', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidCiphertextException');
-    const kw = await kms.getParametersForImport({ KeyId: c.keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const params = await kms.getParametersForImport({
+      KeyId: c.keyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId: c.keyId,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_1', material),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      'InvalidCiphertextException',
+    );
+    const kw = await kms.getParametersForImport({
+      KeyId: c.keyId,
+      WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
     const tampered = wrap(kw.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material);
     tampered[tampered.length - 1]! ^= 1;
-    await rejects(() => kms.importKeyMaterial({ KeyId: c.keyId, ImportToken: kw.ImportToken, EncryptedKeyMaterial: tampered, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidCiphertextException');
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId: c.keyId,
+          ImportToken: kw.ImportToken,
+          EncryptedKeyMaterial: tampered,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      'InvalidCiphertextException',
+    );
     expect((await kms.describeKey({ KeyId: c.keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
   });
 
@@ -191,7 +267,10 @@ describe('ImportKeyMaterial', () => {
     const { kms } = setup();
     const { keyId } = await externalKey(kms);
     await rejects(() => importMaterial(kms, keyId, randomBytes(16)), 'IncorrectKeyMaterialException', /32 bytes/);
-    await rejects(() => importMaterial(kms, keyId, randomBytes(33), { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }), 'IncorrectKeyMaterialException');
+    await rejects(
+      () => importMaterial(kms, keyId, randomBytes(33), { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }),
+      'IncorrectKeyMaterialException',
+    );
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
   });
 
@@ -240,18 +319,63 @@ describe('ImportKeyMaterial', () => {
     const material = randomBytes(32);
     const forA = await kms.getParametersForImport({ KeyId: a.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const wrapped = wrap(forA.PublicKey!, 'RSAES_OAEP_SHA_256', material);
-    await rejects(() => kms.importKeyMaterial({ KeyId: b.keyId, ImportToken: forA.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidImportTokenException');
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId: b.keyId,
+          ImportToken: forA.ImportToken,
+          EncryptedKeyMaterial: wrapped,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      'InvalidImportTokenException',
+    );
     const garbage = Uint8Array.from(forA.ImportToken!);
     garbage[5]! ^= 1;
-    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: garbage, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidImportTokenException');
-    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: utf8('x'), EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'InvalidImportTokenException');
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId: a.keyId,
+          ImportToken: garbage,
+          EncryptedKeyMaterial: wrapped,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      'InvalidImportTokenException',
+    );
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId: a.keyId,
+          ImportToken: utf8('x'),
+          EncryptedKeyMaterial: wrapped,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      'InvalidImportTokenException',
+    );
     clock.advance(DAY);
-    await rejects(() => kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: forA.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), 'ExpiredImportTokenException');
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId: a.keyId,
+          ImportToken: forA.ImportToken,
+          EncryptedKeyMaterial: wrapped,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      'ExpiredImportTokenException',
+    );
     expect((await kms.describeKey({ KeyId: a.keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
     // One millisecond before expiry, the same token works.
-    const fresh = await kms.getParametersForImport({ KeyId: a.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const fresh = await kms.getParametersForImport({
+      KeyId: a.keyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
     clock.advance(DAY - 1);
-    await kms.importKeyMaterial({ KeyId: a.keyId, ImportToken: fresh.ImportToken, EncryptedKeyMaterial: wrap(fresh.PublicKey!, 'RSAES_OAEP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    await kms.importKeyMaterial({
+      KeyId: a.keyId,
+      ImportToken: fresh.ImportToken,
+      EncryptedKeyMaterial: wrap(fresh.PublicKey!, 'RSAES_OAEP_SHA_256', material),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
     expect((await kms.describeKey({ KeyId: a.keyId })).KeyMetadata!.KeyState).toBe('Enabled');
   });
 
@@ -281,21 +405,36 @@ describe('ImportKeyMaterial', () => {
     const { kms } = setup();
     const { keyId } = await externalKey(kms);
     const m = randomBytes(32);
-    await rejects(() => importMaterial(kms, keyId, m, { ExpirationModel: 'KEY_MATERIAL_EXPIRES' }), 'ValidationException', 'A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES');
-    await rejects(() => importMaterial(kms, keyId, m, { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ValidTo: new Date(START.getTime() + DAY) }), 'ValidationException', /must not be set/);
+    await rejects(
+      () => importMaterial(kms, keyId, m, { ExpirationModel: 'KEY_MATERIAL_EXPIRES' }),
+      'ValidationException',
+      'A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES',
+    );
+    await rejects(
+      () => importMaterial(kms, keyId, m, { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ValidTo: new Date(START.getTime() + DAY) }),
+      'ValidationException',
+      /must not be set/,
+    );
     await rejects(() => importMaterial(kms, keyId, m, { ValidTo: START }), 'ValidationException', /future/);
-    await rejects(() => importMaterial(kms, keyId, m, { ValidTo: new Date(START.getTime() + 366 * DAY) }), 'ValidationException', /365 days/);
+    await rejects(
+      () => importMaterial(kms, keyId, m, { ValidTo: new Date(START.getTime() + 366 * DAY) }),
+      'ValidationException',
+      /365 days/,
+    );
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
     // ValidTo without ExpirationModel: the material expires.
     await importMaterial(kms, keyId, m, { ValidTo: new Date(START.getTime() + 365 * DAY) });
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.ExpirationModel).toBe('KEY_MATERIAL_EXPIRES');
   });
 
-  it('HMAC keys: imported material is the HMAC key (node:crypto computes the same MAC); sizes outside AWS\'s range are refused', async () => {
+  it("HMAC keys: imported material is the HMAC key (node:crypto computes the same MAC); sizes outside AWS's range are refused", async () => {
     const { kms } = setup();
     const { keyId } = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     await rejects(() => importMaterial(kms, keyId, randomBytes(31)), 'IncorrectKeyMaterialException', /32 to 64 bytes/);
-    await rejects(() => importMaterial(kms, keyId, randomBytes(65), { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }), 'IncorrectKeyMaterialException');
+    await rejects(
+      () => importMaterial(kms, keyId, randomBytes(65), { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }),
+      'IncorrectKeyMaterialException',
+    );
     const material = randomBytes(48);
     await importMaterial(kms, keyId, material);
     const message = utf8('mac me');
@@ -308,7 +447,12 @@ describe('ImportKeyMaterial', () => {
     const { keyId } = await externalKey(kms);
     const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const wrapped = wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32));
-    await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    await kms.importKeyMaterial({
+      KeyId: keyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapped,
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
     await kms.deleteImportedKeyMaterial({ KeyId: keyId });
     const names = audit.events.map((e) => e.eventName);
     expect(names).toEqual(['CreateKey', 'GetParametersForImport', 'ImportKeyMaterial', 'DeleteImportedKeyMaterial']);
@@ -327,11 +471,20 @@ describe('ImportKeyMaterial', () => {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
-        { Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:GetParametersForImport', Resource: '*', Condition: { StringNotEquals: { 'kms:WrappingAlgorithm': 'RSA_AES_KEY_WRAP_SHA_256' } } },
+        {
+          Effect: 'Deny',
+          Principal: { AWS: root },
+          Action: 'kms:GetParametersForImport',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'kms:WrappingAlgorithm': 'RSA_AES_KEY_WRAP_SHA_256' } },
+        },
       ],
     });
     const { keyId } = await externalKey(kms, { Policy: policy });
-    await rejects(() => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }), 'AccessDeniedException');
+    await rejects(
+      () => kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+      'AccessDeniedException',
+    );
     await importMaterial(kms, keyId, randomBytes(32), { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
   });
 
@@ -353,10 +506,19 @@ describe('imported material in the file and WebCrypto providers', () => {
     const one = setup(store.open());
     const { keyId } = await externalKey(one.kms);
     const material = randomBytes(32);
-    const params = await one.kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_3072' });
+    const params = await one.kms.getParametersForImport({
+      KeyId: keyId,
+      WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      WrappingKeySpec: 'RSA_3072',
+    });
     // Another FileProvider on the same file (as a second `kmsbox` command would be) imports with that token.
     const two = setup(store.open());
-    await two.kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    await two.kms.importKeyMaterial({
+      KeyId: keyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
     const { CiphertextBlob } = await two.kms.encrypt({ KeyId: keyId, Plaintext: utf8('on disk') });
     const three = setup(store.open());
     expect(new TextDecoder().decode((await three.kms.decrypt({ CiphertextBlob })).Plaintext)).toBe('on disk');
@@ -384,10 +546,21 @@ describe('BYOK through the real @aws-sdk/client-kms', () => {
   it('CreateKey EXTERNAL, GetParametersForImport, ImportKeyMaterial with ValidTo, Encrypt/Decrypt, DeleteImportedKeyMaterial', async () => {
     const clock = new ManualClock(START);
     const kms = new Kms({ clock });
-    const client = new KMSClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
+    const client = new KMSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 's' },
+      requestHandler: createRequestHandler(kms),
+      maxAttempts: 1,
+    });
     const { KeyMetadata } = await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }));
     expect(KeyMetadata!.KeyState).toBe('PendingImport');
-    const params = await client.send(new GetParametersForImportCommand({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
+    const params = await client.send(
+      new GetParametersForImportCommand({
+        KeyId: KeyMetadata!.KeyId,
+        WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        WrappingKeySpec: 'RSA_2048',
+      }),
+    );
     expect(params.ParametersValidTo).toEqual(new Date(START.getTime() + DAY));
     const material = randomBytes(32);
     const validTo = new Date(START.getTime() + 30 * DAY);
@@ -402,7 +575,12 @@ describe('BYOK through the real @aws-sdk/client-kms', () => {
     );
     expect(imported.KeyMaterialId).toMatch(/^[0-9a-f]{64}$/);
     const md = (await client.send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }))).KeyMetadata!;
-    expect(md).toMatchObject({ KeyState: 'Enabled', Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', CurrentKeyMaterialId: imported.KeyMaterialId });
+    expect(md).toMatchObject({
+      KeyState: 'Enabled',
+      Origin: 'EXTERNAL',
+      ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+      CurrentKeyMaterialId: imported.KeyMaterialId,
+    });
     expect(md.ValidTo).toEqual(validTo);
     const enc = await client.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: utf8('sdk') }));
     expect(new TextDecoder().decode((await client.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).Plaintext)).toBe('sdk');
@@ -411,9 +589,18 @@ describe('BYOK through the real @aws-sdk/client-kms', () => {
     const pending = await client.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: utf8('x') })).catch((e: unknown) => e);
     expect(pending).toBeInstanceOf(KMSInvalidStateException);
     expect((pending as Error).message).toBe(`${KeyMetadata!.Arn} is pending import.`);
-    const other = await client.send(new GetParametersForImportCommand({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_1', WrappingKeySpec: 'RSA_2048' }));
+    const other = await client.send(
+      new GetParametersForImportCommand({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_1', WrappingKeySpec: 'RSA_2048' }),
+    );
     const wrong = await client
-      .send(new ImportKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId, ImportToken: other.ImportToken, EncryptedKeyMaterial: wrap(other.PublicKey!, 'RSAES_OAEP_SHA_1', randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }))
+      .send(
+        new ImportKeyMaterialCommand({
+          KeyId: KeyMetadata!.KeyId,
+          ImportToken: other.ImportToken,
+          EncryptedKeyMaterial: wrap(other.PublicKey!, 'RSAES_OAEP_SHA_1', randomBytes(32)),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      )
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(IncorrectKeyMaterialException);
   });
@@ -426,15 +613,34 @@ describe('KeyMaterialId and ImportType', () => {
     const { KeyMaterialId } = await importMaterial(kms, keyId, randomBytes(32));
     // Were the id HMAC(material, label ‖ arn), it would verify as a MAC of label ‖ arn.
     const label = utf8(`kmsbox imported key material id\0${arn}`);
-    await rejects(() => kms.verifyMac({ KeyId: keyId, Message: label, MacAlgorithm: 'HMAC_SHA_256', Mac: new Uint8Array(Buffer.from(KeyMaterialId!, 'hex')) }), 'KMSInvalidMacException');
+    await rejects(
+      () =>
+        kms.verifyMac({
+          KeyId: keyId,
+          Message: label,
+          MacAlgorithm: 'HMAC_SHA_256',
+          Mac: new Uint8Array(Buffer.from(KeyMaterialId!, 'hex')),
+        }),
+      'KMSInvalidMacException',
+    );
   });
 
   it('ImportType and KeyMaterialId: symmetric keys only; a KeyMaterialId names material already on the key, never with NEW_KEY_MATERIAL', async () => {
     const { kms } = setup();
     const material = randomBytes(32);
     const call = async (keyId: string, extra: object) => {
-      const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-      return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...extra });
+      const params = await kms.getParametersForImport({
+        KeyId: keyId,
+        WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+        WrappingKeySpec: 'RSA_2048',
+      });
+      return kms.importKeyMaterial({
+        KeyId: keyId,
+        ImportToken: params.ImportToken,
+        EncryptedKeyMaterial: wrap(params.PublicKey!, 'RSAES_OAEP_SHA_256', material),
+        ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        ...extra,
+      });
     };
     const someId = 'a'.repeat(64);
     const symmetric = await externalKey(kms);
@@ -462,7 +668,13 @@ describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
   async function offlineDecrypt(kms: Kms, hmacKeyId: string, blob: Uint8Array): Promise<Array<string | undefined>> {
     const header = blob.subarray(0, 48);
     const salt = blob.subarray(20, 36);
-    const aad = Buffer.concat([header, Buffer.from([0, 0, 0, 1, 0, 0, 0, 7]), Buffer.from('purpose'), Buffer.from([0, 0, 0, 7]), Buffer.from('payroll')]);
+    const aad = Buffer.concat([
+      header,
+      Buffer.from([0, 0, 0, 1, 0, 0, 0, 7]),
+      Buffer.from('purpose'),
+      Buffer.from([0, 0, 0, 7]),
+      Buffer.from('payroll'),
+    ]);
     // v1's message (label ‖ salt ‖ 1), and what a derivation keyed by the material without the label would use.
     const messages = [Buffer.concat([V1_LABEL, salt, Buffer.from([1])]), Buffer.concat([salt, Buffer.from([1])])];
     const out: Array<string | undefined> = [];
@@ -491,7 +703,11 @@ describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
     const mac = { kms: other, ...(await externalKey(other, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })) };
     const [first, second] = hmacFirst ? [mac, symmetric] : [symmetric, mac];
     await importMaterial(first.kms, first.keyId, material);
-    await rejects(() => importMaterial(second.kms, second.keyId, material), 'IncorrectKeyMaterialException', 'This key material is already imported into a KMS key of another key spec; kmsbox does not let the same key material serve two kinds of key.');
+    await rejects(
+      () => importMaterial(second.kms, second.keyId, material),
+      'IncorrectKeyMaterialException',
+      'This key material is already imported into a KMS key of another key spec; kmsbox does not let the same key material serve two kinds of key.',
+    );
     expect((await second.kms.describeKey({ KeyId: second.keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
     // Other material is accepted, and the same material in a second key of the same spec still is.
     await importMaterial(second.kms, second.keyId, randomBytes(32));
@@ -514,7 +730,11 @@ describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
       ['HMAC_512', Buffer.concat([material, Buffer.alloc(96)])],
     ] as const) {
       const k = await externalKey(kms, { KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' });
-      await rejects(() => importMaterial(kms, k.keyId, padded, { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }), 'IncorrectKeyMaterialException', refusal);
+      await rejects(
+        () => importMaterial(kms, k.keyId, padded, { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }),
+        'IncorrectKeyMaterialException',
+        refusal,
+      );
     }
     // A non-zero byte after it, or a byte less, is other material.
     const ok = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
@@ -545,8 +765,17 @@ describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
     const mac = await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     const wrapped = await Promise.all(
       [symmetric, mac].map(async (k) => {
-        const p = await kms.getParametersForImport({ KeyId: k.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-        return { KeyId: k.keyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, 'RSAES_OAEP_SHA_256', material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' as const };
+        const p = await kms.getParametersForImport({
+          KeyId: k.keyId,
+          WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+          WrappingKeySpec: 'RSA_2048',
+        });
+        return {
+          KeyId: k.keyId,
+          ImportToken: p.ImportToken,
+          EncryptedKeyMaterial: wrap(p.PublicKey!, 'RSAES_OAEP_SHA_256', material),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' as const,
+        };
       }),
     );
     const results = await Promise.allSettled(wrapped.map((w) => kms.importKeyMaterial(w)));
@@ -574,6 +803,8 @@ describe('the same material in a SYMMETRIC_DEFAULT key and an HMAC key', () => {
     });
     const { CiphertextBlob } = await kms.encrypt({ KeyId: symmetric.keyId, Plaintext: plaintext, EncryptionContext: context });
     expect(await offlineDecrypt(kms, mac.keyId, CiphertextBlob!)).toEqual([undefined, undefined]);
-    expect(new TextDecoder().decode((await kms.decrypt({ CiphertextBlob, EncryptionContext: context })).Plaintext)).toBe('only for holders of kms:Decrypt');
+    expect(new TextDecoder().decode((await kms.decrypt({ CiphertextBlob, EncryptionContext: context })).Plaintext)).toBe(
+      'only for holders of kms:Decrypt',
+    );
   });
 });

@@ -31,7 +31,13 @@ type ImportExtra = Omit<Parameters<Kms['importKeyMaterial']>[0], 'KeyId' | 'Impo
 
 async function put(kms: Kms, keyId: string, material: Uint8Array, extra: ImportExtra = {}) {
   const p = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-  return kms.importKeyMaterial({ KeyId: keyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, material), ...(extra.ValidTo ? {} : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), ...extra });
+  return kms.importKeyMaterial({
+    KeyId: keyId,
+    ImportToken: p.ImportToken,
+    EncryptedKeyMaterial: wrap(p.PublicKey!, material),
+    ...(extra.ValidTo ? {} : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
+    ...extra,
+  });
 }
 
 async function imported() {
@@ -49,9 +55,17 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
   it('AWS-recorded messages: pending import, then nothing pending rotation', async () => {
     const kms = new Kms();
     const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL' });
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId! }), 'KMSInvalidStateException', `${KeyMetadata!.Arn} is pending import.`);
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId! }),
+      'KMSInvalidStateException',
+      `${KeyMetadata!.Arn} is pending import.`,
+    );
     await put(kms, KeyMetadata!.KeyId!, randomBytes(32));
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId! }), 'KMSInvalidStateException', `No available key material pending rotation for the key: ${KeyMetadata!.Arn}.`);
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId! }),
+      'KMSInvalidStateException',
+      `No available key material pending rotation for the key: ${KeyMetadata!.Arn}.`,
+    );
   });
 
   it('NEW_KEY_MATERIAL is staged (not used), RotateKeyOnDemand makes it current; old ciphertexts decrypt with their material', async () => {
@@ -68,14 +82,33 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     expect(await kms.rotateKeyOnDemand({ KeyId: keyId })).toMatchObject({ KeyId: arn });
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId).toBe(staged.KeyMaterialId);
     const after = await kms.encrypt({ KeyId: keyId, Plaintext: utf8('under the second') });
-    expect(await kms.decrypt({ CiphertextBlob: before.CiphertextBlob! })).toMatchObject({ Plaintext: utf8('under the first material'), KeyMaterialId: first });
-    expect(await kms.decrypt({ CiphertextBlob: after.CiphertextBlob! })).toMatchObject({ Plaintext: utf8('under the second'), KeyMaterialId: staged.KeyMaterialId });
+    expect(await kms.decrypt({ CiphertextBlob: before.CiphertextBlob! })).toMatchObject({
+      Plaintext: utf8('under the first material'),
+      KeyMaterialId: first,
+    });
+    expect(await kms.decrypt({ CiphertextBlob: after.CiphertextBlob! })).toMatchObject({
+      Plaintext: utf8('under the second'),
+      KeyMaterialId: staged.KeyMaterialId,
+    });
     // Nothing is pending any more.
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'KMSInvalidStateException', `No available key material pending rotation for the key: ${arn}.`);
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: keyId }),
+      'KMSInvalidStateException',
+      `No available key material pending rotation for the key: ${arn}.`,
+    );
     // Automatic rotation stays refused for imported keys; the status reads as off.
-    await rejects(() => kms.enableKeyRotation({ KeyId: keyId }), 'UnsupportedOperationException', `${arn} origin is EXTERNAL which is not valid for this operation.`);
+    await rejects(
+      () => kms.enableKeyRotation({ KeyId: keyId }),
+      'UnsupportedOperationException',
+      `${arn} origin is EXTERNAL which is not valid for this operation.`,
+    );
     const status = await kms.getKeyRotationStatus({ KeyId: keyId });
-    expect([status.KeyId, status.KeyRotationEnabled, status.RotationPeriodInDays, status.NextRotationDate]).toEqual([arn, false, undefined, undefined]);
+    expect([status.KeyId, status.KeyRotationEnabled, status.RotationPeriodInDays, status.NextRotationDate]).toEqual([
+      arn,
+      false,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('one material pending at a time: another is KMSInvalidStateException (AWS-recorded); the same one again is a re-import', async () => {
@@ -84,15 +117,27 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     const staged = await put(kms, keyId, m2, { ImportType: 'NEW_KEY_MATERIAL' });
     const m3 = randomBytes(32);
     const err = await rejects(() => put(kms, keyId, m3, { ImportType: 'NEW_KEY_MATERIAL' }), 'KMSInvalidStateException');
-    expect(err.message).toMatch(new RegExp(`^New key material \\(id: [0-9a-f]{64}\\) cannot be imported into KMS key ${arn}, because another key material \\(id: ${staged.KeyMaterialId}\\) is pending rotation\\.$`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^New key material \\(id: [0-9a-f]{64}\\) cannot be imported into KMS key ${arn}, because another key material \\(id: ${staged.KeyMaterialId}\\) is pending rotation\\.$`,
+      ),
+    );
     expect(err.message).not.toContain(`(id: ${staged.KeyMaterialId}) cannot`);
     // The same pending material again: accepted (with EXISTING_KEY_MATERIAL or NEW_KEY_MATERIAL).
     expect((await put(kms, keyId, m2, { ImportType: 'NEW_KEY_MATERIAL' })).KeyMaterialId).toBe(staged.KeyMaterialId);
     expect((await put(kms, keyId, m2)).KeyMaterialId).toBe(staged.KeyMaterialId);
     // Material already associated with the key is not new material.
-    await rejects(() => put(kms, keyId, m1, { ImportType: 'NEW_KEY_MATERIAL' }), 'IncorrectKeyMaterialException', `The key material is already associated with ${arn}; import it again with ImportType EXISTING_KEY_MATERIAL.`);
+    await rejects(
+      () => put(kms, keyId, m1, { ImportType: 'NEW_KEY_MATERIAL' }),
+      'IncorrectKeyMaterialException',
+      `The key material is already associated with ${arn}; import it again with ImportType EXISTING_KEY_MATERIAL.`,
+    );
     // Unrelated material without NEW_KEY_MATERIAL is still IncorrectKeyMaterialException.
-    await rejects(() => put(kms, keyId, m3), 'IncorrectKeyMaterialException', `The key material is not the key material that was previously imported into ${arn}.`);
+    await rejects(
+      () => put(kms, keyId, m3),
+      'IncorrectKeyMaterialException',
+      `The key material is not the key material that was previously imported into ${arn}.`,
+    );
     await kms.rotateKeyOnDemand({ KeyId: keyId });
     // Now m3 can be staged.
     await put(kms, keyId, m3, { ImportType: 'NEW_KEY_MATERIAL' });
@@ -104,22 +149,59 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     clock.advance(DAY);
     await kms.rotateKeyOnDemand({ KeyId: keyId });
     const validTo = new Date(START.getTime() + 30 * DAY);
-    const third = (await put(kms, keyId, randomBytes(32), { ImportType: 'NEW_KEY_MATERIAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: validTo })).KeyMaterialId!;
+    const third = (
+      await put(kms, keyId, randomBytes(32), { ImportType: 'NEW_KEY_MATERIAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: validTo })
+    ).KeyMaterialId!;
     const rotationsOnly = await kms.listKeyRotations({ KeyId: keyId });
     expect({ ...rotationsOnly, $metadata: undefined }).toEqual({
       $metadata: undefined,
-      Rotations: [{ KeyId: keyId, KeyMaterialId: second, KeyMaterialState: 'CURRENT', ImportState: 'IMPORTED', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', RotationDate: new Date(START.getTime() + DAY), RotationType: 'ON_DEMAND' }],
+      Rotations: [
+        {
+          KeyId: keyId,
+          KeyMaterialId: second,
+          KeyMaterialState: 'CURRENT',
+          ImportState: 'IMPORTED',
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          RotationDate: new Date(START.getTime() + DAY),
+          RotationType: 'ON_DEMAND',
+        },
+      ],
       Truncated: false,
     });
     const all = await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' });
     expect(all.Rotations).toEqual([
-      { KeyId: keyId, KeyMaterialId: first, KeyMaterialState: 'NON_CURRENT', ImportState: 'IMPORTED', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
-      { KeyId: keyId, KeyMaterialId: second, KeyMaterialState: 'CURRENT', ImportState: 'IMPORTED', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', RotationDate: new Date(START.getTime() + DAY), RotationType: 'ON_DEMAND' },
-      { KeyId: keyId, KeyMaterialId: third, KeyMaterialState: 'PENDING_ROTATION', ImportState: 'IMPORTED', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: validTo },
+      {
+        KeyId: keyId,
+        KeyMaterialId: first,
+        KeyMaterialState: 'NON_CURRENT',
+        ImportState: 'IMPORTED',
+        ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+      },
+      {
+        KeyId: keyId,
+        KeyMaterialId: second,
+        KeyMaterialState: 'CURRENT',
+        ImportState: 'IMPORTED',
+        ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        RotationDate: new Date(START.getTime() + DAY),
+        RotationType: 'ON_DEMAND',
+      },
+      {
+        KeyId: keyId,
+        KeyMaterialId: third,
+        KeyMaterialState: 'PENDING_ROTATION',
+        ImportState: 'IMPORTED',
+        ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+        ValidTo: validTo,
+      },
     ]);
     // Rotating in expiring material: the key's material now expires then (kmsbox: one expiration per key).
     await kms.rotateKeyOnDemand({ KeyId: keyId });
-    expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata).toMatchObject({ ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: validTo, CurrentKeyMaterialId: third });
+    expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata).toMatchObject({
+      ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+      ValidTo: validTo,
+      CurrentKeyMaterialId: third,
+    });
     clock.set(validTo);
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata).toMatchObject({ KeyState: 'PendingImport', CurrentKeyMaterialId: third });
   });
@@ -130,8 +212,14 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     await put(kms, keyId, randomBytes(32), { ImportType: 'NEW_KEY_MATERIAL', ValidTo: validTo });
     clock.set(validTo);
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata).toMatchObject({ KeyState: 'Enabled', CurrentKeyMaterialId: first });
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'KMSInvalidStateException', `No available key material pending rotation for the key: ${arn}.`);
-    expect((await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map((r) => r.KeyMaterialId)).toEqual([first]);
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: keyId }),
+      'KMSInvalidStateException',
+      `No available key material pending rotation for the key: ${arn}.`,
+    );
+    expect(
+      (await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map((r) => r.KeyMaterialId),
+    ).toEqual([first]);
   });
 
   it('DeleteImportedKeyMaterial: the pending material alone by its KeyMaterialId; associated material makes the key PendingImport until each is back', async () => {
@@ -139,26 +227,45 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     const m2 = randomBytes(32);
     const second = (await put(kms, keyId, m2, { ImportType: 'NEW_KEY_MATERIAL' })).KeyMaterialId!;
     // Deleting the pending material: the key stays Enabled, nothing is pending any more.
-    expect(await kms.deleteImportedKeyMaterial({ KeyId: keyId, KeyMaterialId: second })).toMatchObject({ KeyId: arn, KeyMaterialId: second });
+    expect(await kms.deleteImportedKeyMaterial({ KeyId: keyId, KeyMaterialId: second })).toMatchObject({
+      KeyId: arn,
+      KeyMaterialId: second,
+    });
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('Enabled');
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: keyId }), 'KMSInvalidStateException', `No available key material pending rotation for the key: ${arn}.`);
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: keyId }),
+      'KMSInvalidStateException',
+      `No available key material pending rotation for the key: ${arn}.`,
+    );
     // Stage again (different material may take its place), rotate, encrypt under each.
     await put(kms, keyId, m2, { ImportType: 'NEW_KEY_MATERIAL' });
     const old = await kms.encrypt({ KeyId: keyId, Plaintext: utf8('old') });
     await kms.rotateKeyOnDemand({ KeyId: keyId });
     const current = await kms.encrypt({ KeyId: keyId, Plaintext: utf8('new') });
     // An unknown KeyMaterialId is NotFound.
-    await rejects(() => kms.deleteImportedKeyMaterial({ KeyId: keyId, KeyMaterialId: 'c'.repeat(64) }), 'NotFoundException', `Key material ${'c'.repeat(64)} is not associated with ${arn}.`);
+    await rejects(
+      () => kms.deleteImportedKeyMaterial({ KeyId: keyId, KeyMaterialId: 'c'.repeat(64) }),
+      'NotFoundException',
+      `Key material ${'c'.repeat(64)} is not associated with ${arn}.`,
+    );
     // Deleting the earlier (non-current) material: PendingImport, and its id is what the response names.
     expect(await kms.deleteImportedKeyMaterial({ KeyId: keyId, KeyMaterialId: first })).toMatchObject({ KeyId: arn, KeyMaterialId: first });
-    expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata).toMatchObject({ KeyState: 'PendingImport', CurrentKeyMaterialId: second });
+    expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata).toMatchObject({
+      KeyState: 'PendingImport',
+      CurrentKeyMaterialId: second,
+    });
     const listed = await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' });
-    expect(listed.Rotations!.map((r) => [r.KeyMaterialId, r.ImportState])).toEqual([[first, 'PENDING_IMPORT'], [second, 'PENDING_IMPORT']]);
+    expect(listed.Rotations!.map((r) => [r.KeyMaterialId, r.ImportState])).toEqual([
+      [first, 'PENDING_IMPORT'],
+      [second, 'PENDING_IMPORT'],
+    ]);
     await rejects(() => kms.decrypt({ CiphertextBlob: current.CiphertextBlob! }), 'KMSInvalidStateException', `${arn} is pending import.`);
     // One re-imported: still PendingImport; both: Enabled, and both ciphertexts decrypt.
     expect((await put(kms, keyId, m2, { KeyMaterialId: second })).KeyMaterialId).toBe(second);
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
-    expect((await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map((r) => r.ImportState)).toEqual(['PENDING_IMPORT', 'IMPORTED']);
+    expect(
+      (await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map((r) => r.ImportState),
+    ).toEqual(['PENDING_IMPORT', 'IMPORTED']);
     await put(kms, keyId, m1, { ImportType: 'EXISTING_KEY_MATERIAL' });
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('Enabled');
     expect((await kms.decrypt({ CiphertextBlob: old.CiphertextBlob! })).Plaintext).toEqual(utf8('old'));
@@ -174,7 +281,10 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     const m2 = randomBytes(32);
     await put(kms, keyId, m1, { KeyMaterialDescription: 'first: from HSM A' });
     await put(kms, keyId, m2, { ImportType: 'NEW_KEY_MATERIAL', KeyMaterialDescription: 'second' });
-    const descriptions = async () => (await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map((r) => r.KeyMaterialDescription);
+    const descriptions = async () =>
+      (await kms.listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!.map(
+        (r) => r.KeyMaterialDescription,
+      );
     expect(await descriptions()).toEqual(['first: from HSM A', 'second']);
     await put(kms, keyId, m2); // the pending material again, no description: kept
     await put(kms, keyId, m1); // the same for associated material
@@ -185,27 +295,52 @@ describe('RotateKeyOnDemand on an imported symmetric key', () => {
     // A key without descriptions lists none.
     const plain = (await kms.createKey({ Origin: 'EXTERNAL' })).KeyMetadata!.KeyId!;
     await put(kms, plain, randomBytes(32));
-    expect((await kms.listKeyRotations({ KeyId: plain, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations![0]).not.toHaveProperty('KeyMaterialDescription');
+    expect((await kms.listKeyRotations({ KeyId: plain, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations![0]).not.toHaveProperty(
+      'KeyMaterialDescription',
+    );
   });
 
   it('HMAC keys take no ImportType; asymmetric/HMAC rotation keeps its message', async () => {
     const kms = new Kms();
     const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     await put(kms, KeyMetadata!.KeyId!, randomBytes(32));
-    await rejects(() => put(kms, KeyMetadata!.KeyId!, randomBytes(32), { ImportType: 'NEW_KEY_MATERIAL' }), 'ValidationException', 'ImportType and KeyMaterialId are only valid for symmetric encryption keys.');
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId! }), 'UnsupportedOperationException', `${KeyMetadata!.Arn} has key spec HMAC_256, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`);
+    await rejects(
+      () => put(kms, KeyMetadata!.KeyId!, randomBytes(32), { ImportType: 'NEW_KEY_MATERIAL' }),
+      'ValidationException',
+      'ImportType and KeyMaterialId are only valid for symmetric encryption keys.',
+    );
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: KeyMetadata!.KeyId! }),
+      'UnsupportedOperationException',
+      `${KeyMetadata!.Arn} has key spec HMAC_256, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`,
+    );
   });
 });
 
 describe('through the real @aws-sdk/client-kms', () => {
   it('NEW_KEY_MATERIAL, RotateKeyOnDemand, ListKeyRotations and the AWS-recorded KMSInvalidStateException', async () => {
     const kms = new Kms({ clock: new ManualClock(START) });
-    const client = new KMSClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
+    const client = new KMSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      requestHandler: createRequestHandler(kms),
+      maxAttempts: 1,
+    });
     const { KeyMetadata } = await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }));
     const KeyId = KeyMetadata!.KeyId!;
     const send = async (material: Uint8Array, ImportType?: 'NEW_KEY_MATERIAL') => {
-      const p = await client.send(new GetParametersForImportCommand({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
-      return client.send(new ImportKeyMaterialCommand({ KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...(ImportType ? { ImportType } : {}) }));
+      const p = await client.send(
+        new GetParametersForImportCommand({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+      );
+      return client.send(
+        new ImportKeyMaterialCommand({
+          KeyId,
+          ImportToken: p.ImportToken,
+          EncryptedKeyMaterial: wrap(p.PublicKey!, material),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          ...(ImportType ? { ImportType } : {}),
+        }),
+      );
     };
     const first = await send(randomBytes(32));
     const noneErr = await client.send(new RotateKeyOnDemandCommand({ KeyId })).catch((e: unknown) => e);
@@ -222,7 +357,14 @@ describe('through the real @aws-sdk/client-kms', () => {
     const md = (await client.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata!;
     expect(md.CurrentKeyMaterialId).toBe(second.KeyMaterialId);
     const listed = await client.send(new ListKeyRotationsCommand({ KeyId }));
-    expect(listed.Rotations).toEqual([expect.objectContaining({ KeyMaterialId: second.KeyMaterialId, KeyMaterialState: 'CURRENT', RotationType: 'ON_DEMAND', ImportState: 'IMPORTED' })]);
+    expect(listed.Rotations).toEqual([
+      expect.objectContaining({
+        KeyMaterialId: second.KeyMaterialId,
+        KeyMaterialState: 'CURRENT',
+        RotationType: 'ON_DEMAND',
+        ImportState: 'IMPORTED',
+      }),
+    ]);
     const out = await client.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob! }));
     expect(out.KeyMaterialId).toBe(first.KeyMaterialId);
   });

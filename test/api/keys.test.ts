@@ -62,10 +62,19 @@ describe('CreateKey', () => {
       Version: '2012-10-17',
       Id: 'key-default-1',
       Statement: [
-        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
       ],
     });
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'kms:*', Resource: '*' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'kms:*', Resource: '*' }],
+    });
     const { KeyMetadata: md2 } = await kms.createKey({ Policy: policy });
     expect((await kms.provider.read((s) => s.keys[md2!.Arn!]!)).policy).toBe(policy);
     await rejects(() => kms.createKey({ Policy: '{not json' }), 'MalformedPolicyDocumentException');
@@ -90,17 +99,32 @@ describe('CreateKey', () => {
       'ValidationException',
       'KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048',
     );
-    await rejects(() => kms.createKey({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'SIGN_VERIFY' }), 'ValidationException', 'KeyUsage SIGN_VERIFY is not compatible with KeySpec SYMMETRIC_DEFAULT');
-    await rejects(() => kms.createKey({ KeySpec: 'SYMMETRIC_DEFAULT', CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT' }), 'ValidationException', /CustomerMasterKeySpec is deprecated/);
+    await rejects(
+      () => kms.createKey({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'SIGN_VERIFY' }),
+      'ValidationException',
+      'KeyUsage SIGN_VERIFY is not compatible with KeySpec SYMMETRIC_DEFAULT',
+    );
+    await rejects(
+      () => kms.createKey({ KeySpec: 'SYMMETRIC_DEFAULT', CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT' }),
+      'ValidationException',
+      /CustomerMasterKeySpec is deprecated/,
+    );
     await rejects(
       () => kms.createKey({ Description: 'd'.repeat(8193) }),
       'ValidationException',
       /at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192$/,
     );
     // Specs of later work answer UnsupportedOperationException until their provider support lands.
-    await rejects(() => kms.createKey({ KeySpec: 'ML_KEM_768', KeyUsage: 'ENCAPSULATE_DECAPSULATE' }), 'UnsupportedOperationException', /ENCAPSULATE_DECAPSULATE/);
+    await rejects(
+      () => kms.createKey({ KeySpec: 'ML_KEM_768', KeyUsage: 'ENCAPSULATE_DECAPSULATE' }),
+      'UnsupportedOperationException',
+      /ENCAPSULATE_DECAPSULATE/,
+    );
     await rejects(() => kms.createKey({ Origin: 'EXTERNAL_KEY_STORE' }), 'UnsupportedOperationException');
-    await rejects(() => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException');
+    await rejects(
+      () => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+      'UnsupportedOperationException',
+    );
     expect((await kms.listKeys()).Keys).toEqual([]); // nothing half-made
   });
 });
@@ -125,8 +149,16 @@ describe('DescribeKey and the four KeyId forms', () => {
     await rejects(() => kms.describeKey({ KeyId: unknown }), 'NotFoundException', `Key '${arn}' does not exist`);
     await rejects(() => kms.describeKey({ KeyId: arn }), 'NotFoundException', `Key '${arn}' does not exist`);
     await rejects(() => kms.describeKey({ KeyId: `mrk-${'a'.repeat(32)}` }), 'NotFoundException', /does not exist$/);
-    await rejects(() => kms.describeKey({ KeyId: `arn:aws:kms:eu-west-1:111122223333:key/${unknown}` }), 'NotFoundException', 'Invalid arn eu-west-1');
-    await rejects(() => kms.describeKey({ KeyId: 'alias/nope' }), 'NotFoundException', 'Alias arn:aws:kms:us-east-1:111122223333:alias/nope is not found.');
+    await rejects(
+      () => kms.describeKey({ KeyId: `arn:aws:kms:eu-west-1:111122223333:key/${unknown}` }),
+      'NotFoundException',
+      'Invalid arn eu-west-1',
+    );
+    await rejects(
+      () => kms.describeKey({ KeyId: 'alias/nope' }),
+      'NotFoundException',
+      'Alias arn:aws:kms:us-east-1:111122223333:alias/nope is not found.',
+    );
   });
 
   it('a key of another region is invisible through its bare id', async () => {
@@ -134,7 +166,11 @@ describe('DescribeKey and the four KeyId forms', () => {
     const east = new Kms({ provider });
     const west = new Kms({ provider, region: 'us-west-2' });
     const { KeyMetadata: md } = await east.createKey();
-    await rejects(() => west.describeKey({ KeyId: md!.KeyId }), 'NotFoundException', `Key 'arn:aws:kms:us-west-2:111122223333:key/${md!.KeyId}' does not exist`);
+    await rejects(
+      () => west.describeKey({ KeyId: md!.KeyId }),
+      'NotFoundException',
+      `Key 'arn:aws:kms:us-west-2:111122223333:key/${md!.KeyId}' does not exist`,
+    );
     expect((await west.listKeys()).Keys).toEqual([]);
   });
 });
@@ -177,7 +213,11 @@ describe('UpdateKeyDescription, EnableKey, DisableKey', () => {
     const { KeyMetadata: md } = await kms.createKey({ Description: 'a' });
     await kms.updateKeyDescription({ KeyId: md!.KeyId, Description: 'b' });
     expect((await kms.describeKey({ KeyId: md!.KeyId })).KeyMetadata!.Description).toBe('b');
-    await rejects(() => kms.updateKeyDescription({ KeyId: md!.KeyId } as never), 'ValidationException', /Value null at 'description'.*must not be null/);
+    await rejects(
+      () => kms.updateKeyDescription({ KeyId: md!.KeyId } as never),
+      'ValidationException',
+      /Value null at 'description'.*must not be null/,
+    );
   });
 
   it('a disabled key refuses cryptography with DisabledException and comes back when enabled', async () => {
@@ -204,16 +244,34 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
     const kms = new Kms({ clock });
     const { KeyMetadata: md } = await kms.createKey();
     const out = await kms.scheduleKeyDeletion({ KeyId: md!.KeyId });
-    expect(out).toMatchObject({ KeyId: md!.Arn, KeyState: 'PendingDeletion', PendingWindowInDays: 30, DeletionDate: new Date('2026-01-31T00:00:00Z') });
+    expect(out).toMatchObject({
+      KeyId: md!.Arn,
+      KeyState: 'PendingDeletion',
+      PendingWindowInDays: 30,
+      DeletionDate: new Date('2026-01-31T00:00:00Z'),
+    });
     const d = (await kms.describeKey({ KeyId: md!.KeyId })).KeyMetadata!;
-    expect(d).toMatchObject({ KeyState: 'PendingDeletion', Enabled: false, DeletionDate: new Date('2026-01-31T00:00:00Z'), PendingDeletionWindowInDays: 30 });
+    expect(d).toMatchObject({
+      KeyState: 'PendingDeletion',
+      Enabled: false,
+      DeletionDate: new Date('2026-01-31T00:00:00Z'),
+      PendingDeletionWindowInDays: 30,
+    });
   });
 
   it('enforces 7–30 days', async () => {
     const kms = new Kms();
     const { KeyMetadata: md } = await kms.createKey();
-    await rejects(() => kms.scheduleKeyDeletion({ KeyId: md!.KeyId, PendingWindowInDays: 6 }), 'ValidationException', /Value '6' at 'pendingWindowInDays'.*greater than or equal to 7/);
-    await rejects(() => kms.scheduleKeyDeletion({ KeyId: md!.KeyId, PendingWindowInDays: 31 }), 'ValidationException', /less than or equal to 30/);
+    await rejects(
+      () => kms.scheduleKeyDeletion({ KeyId: md!.KeyId, PendingWindowInDays: 6 }),
+      'ValidationException',
+      /Value '6' at 'pendingWindowInDays'.*greater than or equal to 7/,
+    );
+    await rejects(
+      () => kms.scheduleKeyDeletion({ KeyId: md!.KeyId, PendingWindowInDays: 31 }),
+      'ValidationException',
+      /less than or equal to 30/,
+    );
     expect((await kms.scheduleKeyDeletion({ KeyId: md!.KeyId, PendingWindowInDays: 7 })).PendingWindowInDays).toBe(7);
   });
 
@@ -257,7 +315,11 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
     await rejects(() => kms.describeKey({ KeyId }), 'NotFoundException', `Key '${md!.Arn}' does not exist`);
     await rejects(() => kms.describeKey({ KeyId: 'alias/doomed' }), 'NotFoundException');
     // Its ciphertexts are unreadable for good.
-    await rejects(() => kms.decrypt({ CiphertextBlob }), 'InvalidCiphertextException', 'The ciphertext is not valid for this key and encryption context, or it was altered.');
+    await rejects(
+      () => kms.decrypt({ CiphertextBlob }),
+      'InvalidCiphertextException',
+      'The ciphertext is not valid for this key and encryption context, or it was altered.',
+    );
   });
 });
 

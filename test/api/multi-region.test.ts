@@ -29,36 +29,59 @@ async function replicated(options: ConstructorParameters<typeof Kms>[0] = {}) {
 const config = (md: KeyMetadata | undefined) => md!.MultiRegionConfiguration;
 
 describe('ReplicateKey', () => {
-  it('makes a replica with the same mrk- id, its own ARN, and the primary\'s spec, usage, origin and material', async () => {
+  it("makes a replica with the same mrk- id, its own ARN, and the primary's spec, usage, origin and material", async () => {
     const { us, eu, primary, out, replica } = await replicated();
     expect(primary.KeyId).toMatch(/^mrk-[0-9a-f]{32}$/);
     expect(replica.KeyId).toBe(primary.KeyId);
     expect(replica.Arn).toBe(`arn:aws:kms:eu-west-1:${A}:key/${primary.KeyId}`);
     expect(replica.Arn).not.toBe(primary.Arn);
     expect(replica).toMatchObject({
-      KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', MultiRegion: true,
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      Origin: 'AWS_KMS',
+      MultiRegion: true,
       // AWS-recorded: the response shows the replica as it is created, without a current material id.
-      KeyState: 'Creating', Enabled: false,
+      KeyState: 'Creating',
+      Enabled: false,
       // AWS does not copy the description.
       Description: '',
     });
     expect(replica).not.toHaveProperty('CurrentKeyMaterialId');
     // kmsbox's replica is usable at once: DescribeKey shows it Enabled, with the primary's material.
-    expect((await eu.describeKey({ KeyId: replica.KeyId })).KeyMetadata).toMatchObject({ KeyState: 'Enabled', Enabled: true, CurrentKeyMaterialId: primary.CurrentKeyMaterialId });
+    expect((await eu.describeKey({ KeyId: replica.KeyId })).KeyMetadata).toMatchObject({
+      KeyState: 'Enabled',
+      Enabled: true,
+      CurrentKeyMaterialId: primary.CurrentKeyMaterialId,
+    });
     // No Policy given: the default key policy, as a JSON string.
     expect(JSON.parse(out.ReplicaPolicy!)).toEqual({
-      Version: '2012-10-17', Id: 'key-default-1',
-      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }],
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${A}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
     });
     expect(out).not.toHaveProperty('ReplicaTags'); // AWS omits it when there are none
     // The primary is untouched, and keeps its own description.
     expect((await us.describeKey({ KeyId: primary.KeyId })).KeyMetadata!.Description).toBe('primary');
   });
 
-  it('takes the replica\'s own policy, description and tags', async () => {
+  it("takes the replica's own policy, description and tags", async () => {
     const { us, eu, primary } = await setup();
     const policy = doc({ Sid: 'root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' });
-    const out = await us.replicateKey({ KeyId: primary.Arn, ReplicaRegion: 'eu-west-1', Policy: policy, Description: 'eu copy', Tags: [{ TagKey: 'team', TagValue: 'eu' }] });
+    const out = await us.replicateKey({
+      KeyId: primary.Arn,
+      ReplicaRegion: 'eu-west-1',
+      Policy: policy,
+      Description: 'eu copy',
+      Tags: [{ TagKey: 'team', TagValue: 'eu' }],
+    });
     expect(out.ReplicaPolicy).toBe(policy);
     expect(out.ReplicaTags).toEqual([{ TagKey: 'team', TagValue: 'eu' }]);
     expect(out.ReplicaKeyMetadata!.Description).toBe('eu copy');
@@ -75,13 +98,16 @@ describe('ReplicateKey', () => {
     const inEu = await eu.decrypt({ CiphertextBlob: fromUs.CiphertextBlob, EncryptionContext: { app: 'x' } });
     expect(text(inEu.Plaintext)).toBe('made in us-east-1');
     expect(inEu.KeyId).toBe(replica.Arn);
-    const fromEu = await eu.encrypt({ KeyId: 'mrk-' + primary.KeyId!.slice(4), Plaintext: utf8('made in eu-west-1') });
+    const fromEu = await eu.encrypt({ KeyId: `mrk-${primary.KeyId!.slice(4)}`, Plaintext: utf8('made in eu-west-1') });
     expect(fromEu.KeyId).toBe(replica.Arn);
     const inUs = await us.decrypt({ CiphertextBlob: fromEu.CiphertextBlob });
     expect(text(inUs.Plaintext)).toBe('made in eu-west-1');
     expect(inUs.KeyId).toBe(primary.Arn);
     // The context still binds across regions.
-    await rejects(() => eu.decrypt({ CiphertextBlob: fromUs.CiphertextBlob, EncryptionContext: { app: 'y' } }), 'InvalidCiphertextException');
+    await rejects(
+      () => eu.decrypt({ CiphertextBlob: fromUs.CiphertextBlob, EncryptionContext: { app: 'y' } }),
+      'InvalidCiphertextException',
+    );
     // Data keys too: generated under the replica, unwrapped by the primary.
     const dk = await eu.generateDataKey({ KeyId: primary.KeyId, KeySpec: 'AES_256' });
     expect((await us.decrypt({ CiphertextBlob: dk.CiphertextBlob })).Plaintext).toEqual(dk.Plaintext);
@@ -105,16 +131,32 @@ describe('ReplicateKey', () => {
     expect(config(third)).toEqual({ MultiRegionKeyType: 'REPLICA', ...expected });
   });
 
-  it('refuses a second replica in the same region, a single-Region key, a replica, the key\'s own region and another partition', async () => {
+  it("refuses a second replica in the same region, a single-Region key, a replica, the key's own region and another partition", async () => {
     const { us, eu, primary, replica } = await replicated();
-    await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }), 'AlreadyExistsException', new RegExp(replica.Arn!));
+    await rejects(
+      () => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }),
+      'AlreadyExistsException',
+      new RegExp(replica.Arn!),
+    );
     const single = (await us.createKey({})).KeyMetadata!;
-    await rejects(() => us.replicateKey({ KeyId: single.KeyId, ReplicaRegion: 'eu-west-1' }), 'UnsupportedOperationException', `${single.Arn} is not a multi-region primary key.`);
+    await rejects(
+      () => us.replicateKey({ KeyId: single.KeyId, ReplicaRegion: 'eu-west-1' }),
+      'UnsupportedOperationException',
+      `${single.Arn} is not a multi-region primary key.`,
+    );
     // AWS-recorded: ReplicateKey of a replica.
-    await rejects(() => eu.replicateKey({ KeyId: replica.KeyId, ReplicaRegion: 'us-west-2' }), 'UnsupportedOperationException', `${replica.Arn} is not a multi-region primary key.`);
+    await rejects(
+      () => eu.replicateKey({ KeyId: replica.KeyId, ReplicaRegion: 'us-west-2' }),
+      'UnsupportedOperationException',
+      `${replica.Arn} is not a multi-region primary key.`,
+    );
     // Whatever ReplicaRegion says: the key is checked first (not a ValidationException about the Region).
     for (const ReplicaRegion of ['eu-west-1', 'us-east-1', 'cn-north-1']) {
-      await rejects(() => eu.replicateKey({ KeyId: replica.KeyId, ReplicaRegion }), 'UnsupportedOperationException', `${replica.Arn} is not a multi-region primary key.`);
+      await rejects(
+        () => eu.replicateKey({ KeyId: replica.KeyId, ReplicaRegion }),
+        'UnsupportedOperationException',
+        `${replica.Arn} is not a multi-region primary key.`,
+      );
     }
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-east-1' }), 'ValidationException', /another Region/);
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'cn-north-1' }), 'ValidationException', /partition/);
@@ -124,12 +166,20 @@ describe('ReplicateKey', () => {
     await rejects(() => us.withRegion('us-west-2').describeKey({ KeyId: primary.KeyId }), 'NotFoundException');
   });
 
-  it('follows the primary\'s key state: Disabled → DisabledException, pending deletion → KMSInvalidStateException', async () => {
+  it("follows the primary's key state: Disabled → DisabledException, pending deletion → KMSInvalidStateException", async () => {
     const { us, primary } = await setup();
     await us.disableKey({ KeyId: primary.KeyId });
-    await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }), 'DisabledException', `${primary.Arn} is disabled.`);
+    await rejects(
+      () => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }),
+      'DisabledException',
+      `${primary.Arn} is disabled.`,
+    );
     await us.scheduleKeyDeletion({ KeyId: primary.KeyId, PendingWindowInDays: 7 });
-    await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }), 'KMSInvalidStateException', `${primary.Arn} is pending deletion.`);
+    await rejects(
+      () => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }),
+      'KMSInvalidStateException',
+      `${primary.Arn} is pending deletion.`,
+    );
   });
 
   it('replicates asymmetric keys: a signature from the replica verifies with the primary', async () => {
@@ -137,10 +187,18 @@ describe('ReplicateKey', () => {
     const eu = us.withRegion('eu-west-1');
     const { KeyMetadata } = await us.createKey({ MultiRegion: true, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
     const out = await us.replicateKey({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' });
-    expect(out.ReplicaKeyMetadata).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: KeyMetadata!.SigningAlgorithms });
+    expect(out.ReplicaKeyMetadata).toMatchObject({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: KeyMetadata!.SigningAlgorithms,
+    });
     const { Signature } = await eu.sign({ KeyId: KeyMetadata!.KeyId, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' });
-    expect((await us.verify({ KeyId: KeyMetadata!.KeyId, Message: utf8('m'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' })).SignatureValid).toBe(true);
-    expect((await eu.getPublicKey({ KeyId: KeyMetadata!.KeyId })).PublicKey).toEqual((await us.getPublicKey({ KeyId: KeyMetadata!.KeyId })).PublicKey);
+    expect(
+      (await us.verify({ KeyId: KeyMetadata!.KeyId, Message: utf8('m'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' })).SignatureValid,
+    ).toBe(true);
+    expect((await eu.getPublicKey({ KeyId: KeyMetadata!.KeyId })).PublicKey).toEqual(
+      (await us.getPublicKey({ KeyId: KeyMetadata!.KeyId })).PublicKey,
+    );
   });
 });
 
@@ -154,21 +212,36 @@ describe('UpdatePrimaryRegion', () => {
     expect(config((await eu.describeKey({ KeyId: primary.KeyId })).KeyMetadata)).toEqual({ MultiRegionKeyType: 'PRIMARY', ...expected });
     // Now only eu-west-1 can replicate, and us-east-1 can no longer update the primary.
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-west-2' }), 'UnsupportedOperationException');
-    await rejects(() => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }), 'UnsupportedOperationException', `${primary.Arn} is not a multi-region primary key.`);
-    expect((await eu.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-west-2' })).ReplicaKeyMetadata!.MultiRegionConfiguration!.PrimaryKey).toEqual({ Arn: replica.Arn, Region: 'eu-west-1' });
+    await rejects(
+      () => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }),
+      'UnsupportedOperationException',
+      `${primary.Arn} is not a multi-region primary key.`,
+    );
+    expect(
+      (await eu.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-west-2' })).ReplicaKeyMetadata!.MultiRegionConfiguration!
+        .PrimaryKey,
+    ).toEqual({ Arn: replica.Arn, Region: 'eu-west-1' });
     // And back again.
     await eu.updatePrimaryRegion({ KeyId: replica.Arn, PrimaryRegion: 'us-east-1' });
     expect(config((await us.describeKey({ KeyId: primary.KeyId })).KeyMetadata)!.MultiRegionKeyType).toBe('PRIMARY');
   });
 
-  it('refuses a region without a replica, the primary\'s own region, a single-Region key and a disabled replica', async () => {
+  it("refuses a region without a replica, the primary's own region, a single-Region key and a disabled replica", async () => {
     const { us, eu, primary, replica } = await replicated();
-    await rejects(() => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'ap-south-1' }), 'NotFoundException', `Key 'arn:aws:kms:ap-south-1:${A}:key/${primary.KeyId}' does not exist`);
+    await rejects(
+      () => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'ap-south-1' }),
+      'NotFoundException',
+      `Key 'arn:aws:kms:ap-south-1:${A}:key/${primary.KeyId}' does not exist`,
+    );
     await rejects(() => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'us-east-1' }), 'ValidationException');
     const single = (await us.createKey({})).KeyMetadata!;
     await rejects(() => us.updatePrimaryRegion({ KeyId: single.KeyId, PrimaryRegion: 'eu-west-1' }), 'UnsupportedOperationException');
     await eu.disableKey({ KeyId: replica.KeyId });
-    await rejects(() => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }), 'DisabledException', `${replica.Arn} is disabled.`);
+    await rejects(
+      () => us.updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }),
+      'DisabledException',
+      `${replica.Arn} is disabled.`,
+    );
     expect(config((await us.describeKey({ KeyId: primary.KeyId })).KeyMetadata)!.MultiRegionKeyType).toBe('PRIMARY');
   });
 });
@@ -186,7 +259,9 @@ describe('rotation of multi-Region keys', () => {
     const afterEu = await eu.encrypt({ KeyId: primary.KeyId, Plaintext: utf8('new in eu') });
     expect(text((await eu.decrypt({ CiphertextBlob: afterUs.CiphertextBlob })).Plaintext)).toBe('new in us');
     expect(text((await us.decrypt({ CiphertextBlob: afterEu.CiphertextBlob })).Plaintext)).toBe('new in eu');
-    expect((await eu.decrypt({ CiphertextBlob: afterEu.CiphertextBlob })).KeyMaterialId ?? usMd.CurrentKeyMaterialId).toBe(usMd.CurrentKeyMaterialId);
+    expect((await eu.decrypt({ CiphertextBlob: afterEu.CiphertextBlob })).KeyMaterialId ?? usMd.CurrentKeyMaterialId).toBe(
+      usMd.CurrentKeyMaterialId,
+    );
     expect(text((await eu.decrypt({ CiphertextBlob: before.CiphertextBlob })).Plaintext)).toBe('old material');
     const rotations = (await eu.listKeyRotations({ KeyId: primary.KeyId })).Rotations!;
     expect(rotations.map((r) => [r.KeyMaterialId, r.RotationType])).toEqual([[usMd.CurrentKeyMaterialId, 'ON_DEMAND']]);
@@ -221,7 +296,11 @@ describe('deletion of multi-Region keys', () => {
     const md = (await us.describeKey({ KeyId: primary.KeyId })).KeyMetadata!;
     expect(md).toMatchObject({ KeyState: 'PendingReplicaDeletion', Enabled: false, PendingDeletionWindowInDays: 7 });
     expect(md.DeletionDate).toBeUndefined();
-    await rejects(() => us.encrypt({ KeyId: primary.KeyId, Plaintext: utf8('x') }), 'KMSInvalidStateException', `${primary.Arn} is pending deletion.`);
+    await rejects(
+      () => us.encrypt({ KeyId: primary.KeyId, Plaintext: utf8('x') }),
+      'KMSInvalidStateException',
+      `${primary.Arn} is pending deletion.`,
+    );
     await rejects(() => us.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-west-2' }), 'KMSInvalidStateException');
     // Long past the window, the primary is still there, and the replica still works.
     clock.advance(60 * DAY);
@@ -263,23 +342,56 @@ describe('deletion of multi-Region keys', () => {
 describe('authorization and audit', () => {
   it('a principal without kms:ReplicateKey is denied; with it (and kms:CreateKey) allowed; kms:ReplicaRegion conditions apply', async () => {
     const sink = new MemoryAuditSink();
-    const { us, primary } = await setup({ audit: sink, identityPolicies: { [APP]: [doc({ Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:CreateKey'], Resource: '*' })] } });
+    const { us, primary } = await setup({
+      audit: sink,
+      identityPolicies: { [APP]: [doc({ Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:CreateKey'], Resource: '*' })] },
+    });
     const app = us.withPrincipal(APP);
     const denied = await rejects(() => app.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }), 'AccessDeniedException');
-    expect(denied.message).toBe(`User: ${APP} is not authorized to perform: kms:ReplicateKey on resource: ${primary.Arn} because no identity-based policy allows the kms:ReplicateKey action`);
+    expect(denied.message).toBe(
+      `User: ${APP} is not authorized to perform: kms:ReplicateKey on resource: ${primary.Arn} because no identity-based policy allows the kms:ReplicateKey action`,
+    );
     await rejects(() => us.withRegion('eu-west-1').describeKey({ KeyId: primary.KeyId }), 'NotFoundException');
-    expect(sink.events.at(-2)).toMatchObject({ eventName: 'ReplicateKey', errorCode: 'AccessDeniedException', readOnly: false, userIdentity: { arn: APP } });
+    expect(sink.events.at(-2)).toMatchObject({
+      eventName: 'ReplicateKey',
+      errorCode: 'AccessDeniedException',
+      readOnly: false,
+      userIdentity: { arn: APP },
+    });
 
-    us.setIdentityPolicies(APP, [doc({ Effect: 'Allow', Action: 'kms:ReplicateKey', Resource: primary.Arn, Condition: { StringEquals: { 'kms:ReplicaRegion': 'eu-west-1' } } })]);
+    us.setIdentityPolicies(APP, [
+      doc({
+        Effect: 'Allow',
+        Action: 'kms:ReplicateKey',
+        Resource: primary.Arn,
+        Condition: { StringEquals: { 'kms:ReplicaRegion': 'eu-west-1' } },
+      }),
+    ]);
     // kms:ReplicateKey alone is not enough: the replica is a new key (kms:CreateKey, IAM).
     await rejects(() => app.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }), 'AccessDeniedException', /kms:CreateKey/);
     us.setIdentityPolicies(APP, [
-      doc({ Effect: 'Allow', Action: 'kms:ReplicateKey', Resource: primary.Arn, Condition: { StringEquals: { 'kms:ReplicaRegion': 'eu-west-1' } } }, { Effect: 'Allow', Action: 'kms:CreateKey', Resource: '*' }),
+      doc(
+        {
+          Effect: 'Allow',
+          Action: 'kms:ReplicateKey',
+          Resource: primary.Arn,
+          Condition: { StringEquals: { 'kms:ReplicaRegion': 'eu-west-1' } },
+        },
+        { Effect: 'Allow', Action: 'kms:CreateKey', Resource: '*' },
+      ),
     ]);
-    await rejects(() => app.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-west-2' }), 'AccessDeniedException', /kms:ReplicateKey/);
+    await rejects(
+      () => app.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'us-west-2' }),
+      'AccessDeniedException',
+      /kms:ReplicateKey/,
+    );
     const out = await app.replicateKey({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' });
     const event = sink.events.at(-1)!;
-    expect(event).toMatchObject({ eventName: 'ReplicateKey', readOnly: false, requestParameters: { keyId: primary.KeyId, replicaRegion: 'eu-west-1' } });
+    expect(event).toMatchObject({
+      eventName: 'ReplicateKey',
+      readOnly: false,
+      requestParameters: { keyId: primary.KeyId, replicaRegion: 'eu-west-1' },
+    });
     expect(event.errorCode).toBeUndefined();
     expect(event.resources!.map((r) => r.ARN).sort()).toEqual([out.ReplicaKeyMetadata!.Arn, primary.Arn].sort());
   });
@@ -288,7 +400,11 @@ describe('authorization and audit', () => {
     const { us, eu, primary, replica } = await replicated();
     const policyFor = (arns: string[]) => [doc({ Effect: 'Allow', Action: 'kms:UpdatePrimaryRegion', Resource: arns })];
     us.setIdentityPolicies(APP, policyFor([primary.Arn!]));
-    await rejects(() => us.withPrincipal(APP).updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }), 'AccessDeniedException', new RegExp(`on resource: ${replica.Arn}`));
+    await rejects(
+      () => us.withPrincipal(APP).updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }),
+      'AccessDeniedException',
+      new RegExp(`on resource: ${replica.Arn}`),
+    );
     expect(config((await eu.describeKey({ KeyId: primary.KeyId })).KeyMetadata)!.MultiRegionKeyType).toBe('REPLICA');
     us.setIdentityPolicies(APP, policyFor([primary.Arn!, replica.Arn!]));
     await us.withPrincipal(APP).updatePrimaryRegion({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' });
@@ -297,13 +413,20 @@ describe('authorization and audit', () => {
 });
 
 describe('under the AWS SDK v3 client', () => {
-  it('ReplicateKey through the wire protocol; the replica region\'s client decrypts the primary\'s ciphertext', async () => {
+  it("ReplicateKey through the wire protocol; the replica region's client decrypts the primary's ciphertext", async () => {
     const kms = new Kms();
     const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
     const usClient = new KMSClient({ region: 'us-east-1', credentials, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
     const euClient = new KMSClient({ region: 'eu-west-1', credentials, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
     const { KeyMetadata } = await kms.createKey({ MultiRegion: true });
-    const out = await usClient.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1', Description: 'via sdk', Tags: [{ TagKey: 'k', TagValue: 'v' }] }));
+    const out = await usClient.send(
+      new ReplicateKeyCommand({
+        KeyId: KeyMetadata!.KeyId,
+        ReplicaRegion: 'eu-west-1',
+        Description: 'via sdk',
+        Tags: [{ TagKey: 'k', TagValue: 'v' }],
+      }),
+    );
     expect(out.ReplicaKeyMetadata).toMatchObject({
       KeyId: KeyMetadata!.KeyId,
       Arn: `arn:aws:kms:eu-west-1:${A}:key/${KeyMetadata!.KeyId}`,
@@ -318,14 +441,21 @@ describe('under the AWS SDK v3 client', () => {
     const dec = await euClient.send(new SdkDecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     expect(text(dec.Plaintext)).toBe('over the wire');
     expect(dec.KeyId).toBe(out.ReplicaKeyMetadata!.Arn);
-    const again = await usClient.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' })).catch((e: unknown) => e);
+    const again = await usClient
+      .send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' }))
+      .catch((e: unknown) => e);
     expect((again as Error).name).toBe('AlreadyExistsException');
   });
 });
 
 describe('multi-Region keys: what is not shared', () => {
   it("a primary's alias is not an alias of its replica (kms:ResourceAliases)", async () => {
-    const policy = doc({ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/us-prod' } } });
+    const policy = doc({
+      Effect: 'Allow',
+      Action: 'kms:Encrypt',
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/us-prod' } },
+    });
     const us = new Kms({ identityPolicies: { [APP]: [policy] } });
     const eu = us.withRegion('eu-west-1');
     const id = (await us.createKey({ MultiRegion: true })).KeyMetadata!.KeyId!;
@@ -336,7 +466,7 @@ describe('multi-Region keys: what is not shared', () => {
     await rejects(() => eu.withPrincipal(APP).encrypt({ KeyId: id, Plaintext: utf8('x') }), 'AccessDeniedException');
   });
 
-  it("a primary waiting for its replicas starts its own window when the last replica was due, not when a request noticed", async () => {
+  it('a primary waiting for its replicas starts its own window when the last replica was due, not when a request noticed', async () => {
     const clock = new ManualClock(new Date('2026-05-01T00:00:00Z'));
     const us = new Kms({ clock });
     const eu = us.withRegion('eu-west-1');

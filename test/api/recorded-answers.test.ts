@@ -7,7 +7,6 @@ import {
   DeleteImportedKeyMaterialCommand,
   DescribeKeyCommand,
   DisabledException,
-  DisableKeyCommand,
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
   KMSClient,
@@ -41,20 +40,52 @@ describe('ImportKeyMaterial without ExpirationModel or ValidTo (AWS-recorded: th
     const KeyId = KeyMetadata!.KeyId!;
     const p = await kms.getParametersForImport({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const material = randomBytes(32);
-    await rejects(() => kms.importKeyMaterial({ KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, material) }), 'ValidationException', VALID_TO_MESSAGE);
-    await rejects(() => kms.importKeyMaterial({ KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, material), ExpirationModel: 'KEY_MATERIAL_EXPIRES' }), 'ValidationException', VALID_TO_MESSAGE);
+    await rejects(
+      () => kms.importKeyMaterial({ KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, material) }),
+      'ValidationException',
+      VALID_TO_MESSAGE,
+    );
+    await rejects(
+      () =>
+        kms.importKeyMaterial({
+          KeyId,
+          ImportToken: p.ImportToken,
+          EncryptedKeyMaterial: wrap(p.PublicKey!, material),
+          ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+        }),
+      'ValidationException',
+      VALID_TO_MESSAGE,
+    );
     expect((await kms.describeKey({ KeyId })).KeyMetadata!.KeyState).toBe('PendingImport');
     // ValidTo alone: the default model, expiring.
     const ValidTo = new Date('2026-06-01T00:00:00Z');
     await kms.importKeyMaterial({ KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, material), ValidTo });
-    expect((await kms.describeKey({ KeyId })).KeyMetadata).toMatchObject({ KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo });
+    expect((await kms.describeKey({ KeyId })).KeyMetadata).toMatchObject({
+      KeyState: 'Enabled',
+      ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+      ValidTo,
+    });
   });
 
-  it('the real SDK: ValidationException with AWS\'s message', async () => {
+  it("the real SDK: ValidationException with AWS's message", async () => {
     const { client } = setup();
     const { KeyMetadata } = await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }));
-    const p = await client.send(new GetParametersForImportCommand({ KeyId: KeyMetadata!.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
-    const err = await client.send(new ImportKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, randomBytes(32)) })).catch((e: unknown) => e);
+    const p = await client.send(
+      new GetParametersForImportCommand({
+        KeyId: KeyMetadata!.KeyId,
+        WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+        WrappingKeySpec: 'RSA_2048',
+      }),
+    );
+    const err = await client
+      .send(
+        new ImportKeyMaterialCommand({
+          KeyId: KeyMetadata!.KeyId,
+          ImportToken: p.ImportToken,
+          EncryptedKeyMaterial: wrap(p.PublicKey!, randomBytes(32)),
+        }),
+      )
+      .catch((e: unknown) => e);
     expect((err as Error).name).toBe('ValidationException'); // not a modeled exception: the SDK makes a KMSServiceException
     expect((err as Error).message).toBe(VALID_TO_MESSAGE);
   });
@@ -66,8 +97,17 @@ describe('DescribeKey after DeleteImportedKeyMaterial still shows CurrentKeyMate
     const { KeyMetadata } = await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }));
     const KeyId = KeyMetadata!.KeyId!;
     expect(KeyMetadata!.CurrentKeyMaterialId).toBeUndefined(); // nothing imported yet
-    const p = await client.send(new GetParametersForImportCommand({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
-    const imported = await client.send(new ImportKeyMaterialCommand({ KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap(p.PublicKey!, randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }));
+    const p = await client.send(
+      new GetParametersForImportCommand({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+    );
+    const imported = await client.send(
+      new ImportKeyMaterialCommand({
+        KeyId,
+        ImportToken: p.ImportToken,
+        EncryptedKeyMaterial: wrap(p.PublicKey!, randomBytes(32)),
+        ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+      }),
+    );
     await client.send(new DeleteImportedKeyMaterialCommand({ KeyId }));
     const md = (await client.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata!;
     expect(md.KeyState).toBe('PendingImport');
@@ -89,7 +129,9 @@ describe('RotateKeyOnDemand checks the key state first (AWS-recorded)', () => {
     await kms.enableKey({ KeyId: rsa.KeyId! });
     const unsupported = await client.send(new RotateKeyOnDemandCommand({ KeyId: rsa.KeyId })).catch((e: unknown) => e);
     expect(unsupported).toBeInstanceOf(UnsupportedOperationException);
-    expect((unsupported as Error).message).toBe(`${rsa.Arn} has key spec RSA_2048, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`);
+    expect((unsupported as Error).message).toBe(
+      `${rsa.Arn} has key spec RSA_2048, which does not support key rotation: only symmetric encryption keys (SYMMETRIC_DEFAULT) rotate.`,
+    );
   });
 
   it('every rotation operation: a disabled key of any origin or spec is DisabledException; pending deletion is KMSInvalidStateException', async () => {
@@ -105,7 +147,12 @@ describe('RotateKeyOnDemand checks the key state first (AWS-recorded)', () => {
         await rejects(() => kms[op]({ KeyId: k.KeyId! }), 'DisabledException', `${k.Arn} is disabled.`);
       }
       // The read-only ones accept a disabled key (key-state table), so they answer for its spec.
-      if (k.KeySpec !== 'SYMMETRIC_DEFAULT') await rejects(() => kms.getKeyRotationStatus({ KeyId: k.KeyId! }), 'UnsupportedOperationException', /does not support key rotation/);
+      if (k.KeySpec !== 'SYMMETRIC_DEFAULT')
+        await rejects(
+          () => kms.getKeyRotationStatus({ KeyId: k.KeyId! }),
+          'UnsupportedOperationException',
+          /does not support key rotation/,
+        );
       await kms.scheduleKeyDeletion({ KeyId: k.KeyId!, PendingWindowInDays: 7 });
       await rejects(() => kms.rotateKeyOnDemand({ KeyId: k.KeyId! }), 'KMSInvalidStateException', `${k.Arn} is pending deletion.`);
     }
@@ -120,8 +167,14 @@ describe('ReplicateKey (AWS-recorded)', () => {
     const eu = kms.withRegion('eu-west-1');
     const replicaArn = `arn:aws:kms:eu-west-1:111122223333:key/${primary.KeyId}`;
     for (const ReplicaRegion of ['eu-west-1', 'us-east-1', 'ap-southeast-2']) {
-      await rejects(() => eu.replicateKey({ KeyId: primary.KeyId!, ReplicaRegion }), 'UnsupportedOperationException', `${replicaArn} is not a multi-region primary key.`);
-      const err = await clientFor(eu, 'eu-west-1').send(new ReplicateKeyCommand({ KeyId: primary.KeyId, ReplicaRegion })).catch((e: unknown) => e);
+      await rejects(
+        () => eu.replicateKey({ KeyId: primary.KeyId!, ReplicaRegion }),
+        'UnsupportedOperationException',
+        `${replicaArn} is not a multi-region primary key.`,
+      );
+      const err = await clientFor(eu, 'eu-west-1')
+        .send(new ReplicateKeyCommand({ KeyId: primary.KeyId, ReplicaRegion }))
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnsupportedOperationException);
       expect((err as Error).message).toBe(`${replicaArn} is not a multi-region primary key.`);
     }
@@ -131,13 +184,20 @@ describe('ReplicateKey (AWS-recorded)', () => {
     const { kms, client, clientFor } = setup();
     const primary = (await client.send(new CreateKeyCommand({ MultiRegion: true }))).KeyMetadata!;
     const out = await client.send(new ReplicateKeyCommand({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1' }));
-    expect(out.ReplicaKeyMetadata).toMatchObject({ KeyState: 'Creating', Enabled: false, Arn: `arn:aws:kms:eu-west-1:111122223333:key/${primary.KeyId}` });
+    expect(out.ReplicaKeyMetadata).toMatchObject({
+      KeyState: 'Creating',
+      Enabled: false,
+      Arn: `arn:aws:kms:eu-west-1:111122223333:key/${primary.KeyId}`,
+    });
     expect(out.ReplicaKeyMetadata).not.toHaveProperty('CurrentKeyMaterialId');
     expect(out).not.toHaveProperty('ReplicaTags');
-    const md = (await clientFor(kms.withRegion('eu-west-1'), 'eu-west-1').send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!;
+    const md = (await clientFor(kms.withRegion('eu-west-1'), 'eu-west-1').send(new DescribeKeyCommand({ KeyId: primary.KeyId })))
+      .KeyMetadata!;
     expect(md).toMatchObject({ KeyState: 'Enabled', Enabled: true, CurrentKeyMaterialId: primary.CurrentKeyMaterialId });
     // With tags, ReplicaTags lists them.
-    const tagged = await client.send(new ReplicateKeyCommand({ KeyId: primary.KeyId, ReplicaRegion: 'ap-southeast-2', Tags: [{ TagKey: 't', TagValue: 'v' }] }));
+    const tagged = await client.send(
+      new ReplicateKeyCommand({ KeyId: primary.KeyId, ReplicaRegion: 'ap-southeast-2', Tags: [{ TagKey: 't', TagValue: 'v' }] }),
+    );
     expect(tagged.ReplicaTags).toEqual([{ TagKey: 't', TagValue: 'v' }]);
   });
 });
@@ -148,7 +208,11 @@ describe('ReplicateKey (AWS-recorded)', () => {
 /** Every public operation method of Kms, found on the prototype (as test/property/bad-input does). */
 const METHODS = Object.getOwnPropertyNames(Kms.prototype).filter((name) => {
   const d = Object.getOwnPropertyDescriptor(Kms.prototype, name);
-  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'setIdentityPolicies', 'getIdentityPolicies'].includes(name) && typeof d?.value === 'function';
+  return (
+    !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'setIdentityPolicies', 'getIdentityPolicies'].includes(
+      name,
+    ) && typeof d?.value === 'function'
+  );
 });
 
 const JUNK = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -247,7 +311,8 @@ describe('no exception has an empty message', () => {
           await (kms as unknown as Record<string, (i: unknown) => Promise<unknown>>)[method]!(input);
         } catch (e) {
           errors++;
-          if (!(e instanceof KMSServiceException)) failures.push(`${method}(${JSON.stringify(input)}): not a KMSServiceException: ${String(e)}`);
+          if (!(e instanceof KMSServiceException))
+            failures.push(`${method}(${JSON.stringify(input)}): not a KMSServiceException: ${String(e)}`);
           else if (e.message.length === 0) failures.push(`${method}(${JSON.stringify(input)}): ${e.name} with an empty message`);
         }
       }

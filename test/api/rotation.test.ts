@@ -33,7 +33,11 @@ describe('rotation settings', () => {
 
   it('RotationPeriodInDays is 90–2560', async () => {
     const { kms, KeyId } = await setup();
-    await rejects(() => kms.enableKeyRotation({ KeyId, RotationPeriodInDays: 89 }), 'ValidationException', /Value '89' at 'rotationPeriodInDays'.*greater than or equal to 90/);
+    await rejects(
+      () => kms.enableKeyRotation({ KeyId, RotationPeriodInDays: 89 }),
+      'ValidationException',
+      /Value '89' at 'rotationPeriodInDays'.*greater than or equal to 90/,
+    );
     await rejects(() => kms.enableKeyRotation({ KeyId, RotationPeriodInDays: 2561 }), 'ValidationException', /less than or equal to 2560/);
     await kms.enableKeyRotation({ KeyId, RotationPeriodInDays: 2560 });
   });
@@ -45,7 +49,11 @@ describe('rotation settings', () => {
     await rejects(() => kms.rotateKeyOnDemand({ KeyId }), 'DisabledException', `${key.Arn} is disabled.`);
     await kms.scheduleKeyDeletion({ KeyId });
     await rejects(() => kms.rotateKeyOnDemand({ KeyId }), 'KMSInvalidStateException', `${key.Arn} is pending deletion.`);
-    await rejects(() => kms.rotateKeyOnDemand({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }), 'NotFoundException', "Key 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' does not exist");
+    await rejects(
+      () => kms.rotateKeyOnDemand({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }),
+      'NotFoundException',
+      "Key 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' does not exist",
+    );
   });
 });
 
@@ -61,7 +69,15 @@ describe('automatic rotation', () => {
     expect(now).not.toBe(key.CurrentKeyMaterialId);
     expect((await kms.getKeyRotationStatus({ KeyId })).NextRotationDate).toEqual(new Date(T0.getTime() + 180 * DAY));
     const rotations = (await kms.listKeyRotations({ KeyId })).Rotations!;
-    expect(rotations).toEqual([{ KeyId, KeyMaterialId: now, KeyMaterialState: 'CURRENT', RotationDate: new Date(T0.getTime() + 90 * DAY), RotationType: 'AUTOMATIC' }]);
+    expect(rotations).toEqual([
+      {
+        KeyId,
+        KeyMaterialId: now,
+        KeyMaterialState: 'CURRENT',
+        RotationDate: new Date(T0.getTime() + 90 * DAY),
+        RotationType: 'AUTOMATIC',
+      },
+    ]);
     const after = await kms.encrypt({ KeyId, Plaintext: utf8('after') });
     expect((await kms.decrypt({ CiphertextBlob: before.CiphertextBlob })).KeyMaterialId).toBe(key.CurrentKeyMaterialId);
     expect((await kms.decrypt({ CiphertextBlob: after.CiphertextBlob })).KeyMaterialId).toBe(now);
@@ -119,7 +135,11 @@ describe('RotateKeyOnDemand and ListKeyRotations', () => {
     const { kms, key, KeyId } = await setup();
     for (let i = 0; i < 3; i++) await kms.rotateKeyOnDemand({ KeyId });
     const only = (await kms.listKeyRotations({ KeyId })).Rotations!;
-    expect(only.map((r) => [r.RotationType, r.KeyMaterialState])).toEqual([['ON_DEMAND', 'NON_CURRENT'], ['ON_DEMAND', 'NON_CURRENT'], ['ON_DEMAND', 'CURRENT']]);
+    expect(only.map((r) => [r.RotationType, r.KeyMaterialState])).toEqual([
+      ['ON_DEMAND', 'NON_CURRENT'],
+      ['ON_DEMAND', 'NON_CURRENT'],
+      ['ON_DEMAND', 'CURRENT'],
+    ]);
     const all = (await kms.listKeyRotations({ KeyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations!;
     expect(all.length).toBe(4);
     expect(all[0]).toEqual({ KeyId, KeyMaterialId: key.CurrentKeyMaterialId, KeyMaterialState: 'NON_CURRENT' });

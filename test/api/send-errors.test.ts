@@ -36,7 +36,9 @@ describe('send(command)', () => {
     const created = await kms.send(new sdk.CreateKeyCommand({ Description: 'sdk' }));
     const KeyId = (created.KeyMetadata as { KeyId: string }).KeyId;
     await kms.send(new sdk.CreateAliasCommand({ AliasName: 'alias/sdk', TargetKeyId: KeyId }));
-    const enc = await kms.send(new sdk.EncryptCommand({ KeyId: 'alias/sdk', Plaintext: utf8('from the sdk'), EncryptionContext: { a: 'b' } }));
+    const enc = await kms.send(
+      new sdk.EncryptCommand({ KeyId: 'alias/sdk', Plaintext: utf8('from the sdk'), EncryptionContext: { a: 'b' } }),
+    );
     const dec = await kms.send(new sdk.DecryptCommand({ CiphertextBlob: enc.CiphertextBlob as Uint8Array, EncryptionContext: { a: 'b' } }));
     expect(new TextDecoder().decode(dec.Plaintext as Uint8Array)).toBe('from the sdk');
     const listed = await kms.send(new sdk.ListAliasesCommand({}));
@@ -46,7 +48,11 @@ describe('send(command)', () => {
 
   it('answers an operation kmsbox does not have yet with UnsupportedOperationException, and junk with ValidationException', async () => {
     const kms = new Kms();
-    const e = await rejects(() => kms.send(new sdk.CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'x' })), 'UnsupportedOperationException', 'kmsbox does not implement CreateCustomKeyStore yet.');
+    const e = await rejects(
+      () => kms.send(new sdk.CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'x' })),
+      'UnsupportedOperationException',
+      'kmsbox does not implement CreateCustomKeyStore yet.',
+    );
     expect(e.$metadata.requestId).toBeDefined();
     await rejects(() => kms.send(null as never), 'ValidationException');
     await rejects(() => kms.send({ input: {} } as never), 'UnsupportedOperationException');
@@ -62,7 +68,12 @@ describe('errors', () => {
     expect(e).not.toBeInstanceOf(DisabledException);
     expect(e.$fault).toBe('client');
     expect(e.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 1 });
-    expect(JSON.parse(JSON.stringify(e))).toEqual({ name: 'NotFoundException', message: e.message, $fault: 'client', $metadata: e.$metadata });
+    expect(JSON.parse(JSON.stringify(e))).toEqual({
+      name: 'NotFoundException',
+      message: e.message,
+      $fault: 'client',
+      $metadata: e.$metadata,
+    });
     expect(new KMSInternalException().$metadata.httpStatusCode).toBe(500);
     expect(new KMSInternalException().$fault).toBe('server');
   });
@@ -77,7 +88,7 @@ describe('errors', () => {
     expect({ name: 'NotFoundException', $fault: 'server', $metadata: {} }).not.toBeInstanceOf(NotFoundException);
   });
 
-  it('the AWS SDK\'s own exceptions are ours, and ours are the SDK\'s base class', () => {
+  it("the AWS SDK's own exceptions are ours, and ours are the SDK's base class", () => {
     const theirs = new sdk.NotFoundException({ message: 'gone', $metadata: {} });
     expect(theirs).toBeInstanceOf(NotFoundException);
     expect(theirs).toBeInstanceOf(KMSServiceException);

@@ -40,10 +40,15 @@ describe('strict verification on every path', () => {
     const dom = new Uint8Array([...utf8('SigEd25519 no Ed25519 collisions'), 1, 0]);
     const k = le(sha512(new Uint8Array([...dom, ...R, ...A, ...sha512(digest)]))) % L;
     const forged = new Uint8Array([...R, ...toLE((k * scalar) % L)]);
-    await expect(kms.verify({ KeyId, Message: digest, MessageType: 'DIGEST', Signature: forged, SigningAlgorithm: 'ED25519_PH_SHA_512' })).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
+    await expect(
+      kms.verify({ KeyId, Message: digest, MessageType: 'DIGEST', Signature: forged, SigningAlgorithm: 'ED25519_PH_SHA_512' }),
+    ).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
     // The genuine signature still verifies.
     const { Signature } = await kms.sign({ KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ED25519_PH_SHA_512' });
-    expect((await kms.verify({ KeyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ED25519_PH_SHA_512' })).SignatureValid).toBe(true);
+    expect(
+      (await kms.verify({ KeyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ED25519_PH_SHA_512' }))
+        .SignatureValid,
+    ).toBe(true);
   });
 
   it('RSASSA_PKCS1_V1_5 with MessageType DIGEST: a signature one byte short (leading zero dropped) is invalid', async () => {
@@ -59,8 +64,12 @@ describe('strict verification on every path', () => {
     const short = signature.subarray(1);
     const digest = new Uint8Array(createHash('sha256').update(message).digest());
     for (const input of [{ Message: message }, { Message: digest, MessageType: 'DIGEST' as const }]) {
-      await expect(kms.verify({ KeyId, ...input, Signature: short, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' })).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
-      expect((await kms.verify({ KeyId, ...input, Signature: signature, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' })).SignatureValid).toBe(true);
+      await expect(kms.verify({ KeyId, ...input, Signature: short, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' })).rejects.toMatchObject({
+        name: 'KMSInvalidSignatureException',
+      });
+      expect(
+        (await kms.verify({ KeyId, ...input, Signature: signature, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' })).SignatureValid,
+      ).toBe(true);
     }
   });
 
@@ -70,7 +79,10 @@ describe('strict verification on every path', () => {
     const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const spki = new Uint8Array(peer.publicKey.export({ type: 'spki', format: 'der' }));
     const ours = (await kms.getPublicKey({ KeyId })).PublicKey!;
-    const expected = diffieHellman({ privateKey: peer.privateKey, publicKey: (await import('node:crypto')).createPublicKey({ key: Buffer.from(ours), format: 'der', type: 'spki' }) });
+    const expected = diffieHellman({
+      privateKey: peer.privateKey,
+      publicKey: (await import('node:crypto')).createPublicKey({ key: Buffer.from(ours), format: 'der', type: 'spki' }),
+    });
     const derive = (PublicKey: Uint8Array) => kms.deriveSharedSecret({ KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey });
     expect(Buffer.from((await derive(spki)).SharedSecret!)).toEqual(expected);
     const point = spki.subarray(spki.length - 65);

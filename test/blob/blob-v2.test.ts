@@ -10,7 +10,15 @@ import { InvalidCiphertextException, Kms, ManualClock, MemoryProvider, WebCrypto
 import golden from '../vectors/blob/golden.json' with { type: 'json' };
 import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader } from '../../src/blob/ciphertext-blob.js';
 import { canonicalContext } from '../../src/blob/encryption-context.js';
-import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL, extractPrkSync, nobleCallKey, nodeCallKey, webCryptoCallKey, type CallKeyBackend } from '../../src/crypto/call-key.js';
+import {
+  BLOB_V2_EXTRACT_SALT,
+  CALL_KEY_LABEL,
+  extractPrkSync,
+  nobleCallKey,
+  nodeCallKey,
+  webCryptoCallKey,
+  type CallKeyBackend,
+} from '../../src/crypto/call-key.js';
 import { newStore } from '../providers/file-fixtures.js';
 import { decodeBlob as decodeV1Only } from './v1-reader.js';
 
@@ -40,23 +48,35 @@ describe('golden vectors (test/vectors/blob/golden.json)', () => {
     expect(v1.blob.slice(96)).not.toBe(v2.blob.slice(96));
   });
 
-  it.each(vectors.map((v) => [v.name, v] as const))('%s: header bytes, fields, per-call key on every backend, and AES-GCM', async (_, v) => {
-    const blob = unhex(v.blob);
-    const header = encodeHeader({ blobVersion: v.blobVersion, keyId: v.keyId, version: v.materialVersion, salt: unhex(v.salt), nonce: unhex(v.nonce) });
-    expect(hex(header)).toBe(v.blob.slice(0, 96));
-    expect(blob[0]).toBe(v.blobVersion);
-    const d = decodeBlob(blob);
-    expect(d).toMatchObject({ blobVersion: v.blobVersion, keyId: v.keyId, version: v.materialVersion });
-    expect([hex(d.salt), hex(d.nonce)]).toEqual([v.salt, v.nonce]);
-    for (const b of backends) {
-      const key = v.blobVersion === 1 ? await b.deriveCallKey(unhex(v.material), d.salt) : await b.expandCallKey(await b.extractPrk(unhex(v.material)), d.salt);
-      expect(hex(key), b.name).toBe(v.callKey);
-    }
-    const gcm = createCipheriv('aes-256-gcm', unhex(v.callKey), d.nonce);
-    gcm.setAAD(canonicalContext(v.context, d.header));
-    const sealed = Buffer.concat([gcm.update(unhex(v.plaintext)), gcm.final(), gcm.getAuthTag()]);
-    expect(hex(encodeBlob(header, sealed))).toBe(v.blob);
-  });
+  it.each(vectors.map((v) => [v.name, v] as const))(
+    '%s: header bytes, fields, per-call key on every backend, and AES-GCM',
+    async (_, v) => {
+      const blob = unhex(v.blob);
+      const header = encodeHeader({
+        blobVersion: v.blobVersion,
+        keyId: v.keyId,
+        version: v.materialVersion,
+        salt: unhex(v.salt),
+        nonce: unhex(v.nonce),
+      });
+      expect(hex(header)).toBe(v.blob.slice(0, 96));
+      expect(blob[0]).toBe(v.blobVersion);
+      const d = decodeBlob(blob);
+      expect(d).toMatchObject({ blobVersion: v.blobVersion, keyId: v.keyId, version: v.materialVersion });
+      expect([hex(d.salt), hex(d.nonce)]).toEqual([v.salt, v.nonce]);
+      for (const b of backends) {
+        const key =
+          v.blobVersion === 1
+            ? await b.deriveCallKey(unhex(v.material), d.salt)
+            : await b.expandCallKey(await b.extractPrk(unhex(v.material)), d.salt);
+        expect(hex(key), b.name).toBe(v.callKey);
+      }
+      const gcm = createCipheriv('aes-256-gcm', unhex(v.callKey), d.nonce);
+      gcm.setAAD(canonicalContext(v.context, d.header));
+      const sealed = Buffer.concat([gcm.update(unhex(v.plaintext)), gcm.final(), gcm.getAuthTag()]);
+      expect(hex(encodeBlob(header, sealed))).toBe(v.blob);
+    },
+  );
 
   it('v2 is HKDF-SHA256 (RFC 5869) with the material as IKM, a fixed extract salt and the blob salt as info', () => {
     expect(new TextDecoder().decode(BLOB_V2_EXTRACT_SALT)).toBe('kmsbox/v2 ciphertext blob key extract');
@@ -95,7 +115,13 @@ describe('a reader of v1 only (kmsbox before v2)', () => {
     await provider.importMaterial('SYMMETRIC_DEFAULT', unhex(v2.material), 'a'.repeat(64));
     const open = (blob: Uint8Array) => {
       const d = decodeBlob(blob);
-      return provider.open('a'.repeat(64), { blobVersion: d.blobVersion, salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad: canonicalContext(v2.context, d.header) });
+      return provider.open('a'.repeat(64), {
+        blobVersion: d.blobVersion,
+        salt: d.salt,
+        nonce: d.nonce,
+        sealed: d.sealed,
+        aad: canonicalContext(v2.context, d.header),
+      });
     };
     expect(hex((await open(unhex(v2.blob)))!)).toBe(v2.plaintext);
     const relabelled = unhex(v2.blob);
@@ -122,7 +148,11 @@ function v1Blob(material: Uint8Array, keyId: string, plaintext: Uint8Array, cont
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
   const header = encodeHeader({ blobVersion: 1, keyId, version: 0, salt, nonce });
-  const key = createHmac('sha256', material).update(CALL_KEY_LABEL).update(salt).update(Buffer.from([1])).digest();
+  const key = createHmac('sha256', material)
+    .update(CALL_KEY_LABEL)
+    .update(salt)
+    .update(Buffer.from([1]))
+    .digest();
   const gcm = createCipheriv('aes-256-gcm', key, nonce);
   gcm.setAAD(canonicalContext(context, header));
   return encodeBlob(header, Buffer.concat([gcm.update(plaintext), gcm.final(), gcm.getAuthTag()]));
@@ -138,16 +168,34 @@ describe.each([
     const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL' });
     const keyId = KeyMetadata!.KeyId!;
     const material = randomBytes(32);
-    const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const params = await kms.getParametersForImport({
+      KeyId: keyId,
+      WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
     const { createPublicKey, publicEncrypt, constants } = await import('node:crypto');
     const aesKey = randomBytes(32);
     const kwp = createCipheriv('id-aes256-wrap-pad', aesKey, Buffer.from('A65959A6', 'hex'));
-    const rsa = publicEncrypt({ key: createPublicKey({ key: Buffer.from(params.PublicKey!), format: 'der', type: 'spki' }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, aesKey);
-    await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: Buffer.concat([rsa, kwp.update(material), kwp.final()]), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    const rsa = publicEncrypt(
+      {
+        key: createPublicKey({ key: Buffer.from(params.PublicKey!), format: 'der', type: 'spki' }),
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: 'sha256',
+      },
+      aesKey,
+    );
+    await kms.importKeyMaterial({
+      KeyId: keyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: Buffer.concat([rsa, kwp.update(material), kwp.final()]),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
 
     const context = { app: 'legacy' };
     const old = v1Blob(material, keyId, Buffer.from('written by kmsbox 0.1'), context);
-    expect(Buffer.from((await kms.decrypt({ CiphertextBlob: old, EncryptionContext: context })).Plaintext!).toString()).toBe('written by kmsbox 0.1');
+    expect(Buffer.from((await kms.decrypt({ CiphertextBlob: old, EncryptionContext: context })).Plaintext!).toString()).toBe(
+      'written by kmsbox 0.1',
+    );
     await expect(kms.decrypt({ CiphertextBlob: old })).rejects.toBeInstanceOf(InvalidCiphertextException);
     const re = await kms.reEncrypt({ CiphertextBlob: old, SourceEncryptionContext: context, DestinationKeyId: keyId });
     expect(re.CiphertextBlob![0]).toBe(2);

@@ -92,21 +92,19 @@ describe('header layout', () => {
       salt: new Uint8Array(16),
       nonce: new Uint8Array(12).fill(0xff),
     });
-    expect(hex(header)).toBe(
-      '02' + '01' + '0123456789abcdef0123456789abcdef' + 'fffe' + '00'.repeat(16) + 'ff'.repeat(12),
-    );
+    expect(hex(header)).toBe(`02010123456789abcdef0123456789abcdeffffe${'00'.repeat(16)}${'ff'.repeat(12)}`);
   });
 
   test('material version is big-endian across the whole u16 range', () => {
     for (const v of [0, 1, 0xff, 0x100, 0x1234, 0xffff]) {
-      const h = encodeHeader({ keyId: 'mrk-' + '00'.repeat(16), version: v, salt: new Uint8Array(16), nonce: new Uint8Array(12) });
+      const h = encodeHeader({ keyId: `mrk-${'00'.repeat(16)}`, version: v, salt: new Uint8Array(16), nonce: new Uint8Array(12) });
       expect([h[18], h[19]]).toEqual([v >>> 8, v & 0xff]);
       expect(decodeBlob(encodeBlob(h, new Uint8Array(16))).version).toBe(v);
     }
   });
 
   test('a blob is the header followed by ciphertext || tag', () => {
-    const header = encodeHeader({ keyId: 'mrk-' + 'ab'.repeat(16), version: 3, salt: seq(1, 16), nonce: seq(2, 12) });
+    const header = encodeHeader({ keyId: `mrk-${'ab'.repeat(16)}`, version: 3, salt: seq(1, 16), nonce: seq(2, 12) });
     const sealed = seq(9, 40);
     const blob = encodeBlob(header, sealed);
     expect(hex(blob)).toBe(hex(header) + hex(sealed));
@@ -142,9 +140,7 @@ describe('header layout', () => {
   test('every Encrypt draws a fresh salt and nonce', async () => {
     const kms = new Kms();
     const { KeyMetadata } = await kms.createKey({});
-    const blobs = await Promise.all(
-      Array.from({ length: 64 }, () => kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: seq(0, 16) })),
-    );
+    const blobs = await Promise.all(Array.from({ length: 64 }, () => kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: seq(0, 16) })));
     const salts = new Set(blobs.map((b) => hex(b.CiphertextBlob!.subarray(20, 36))));
     const nonces = new Set(blobs.map((b) => hex(b.CiphertextBlob!.subarray(36, 48))));
     const bodies = new Set(blobs.map((b) => hex(b.CiphertextBlob!.subarray(48))));

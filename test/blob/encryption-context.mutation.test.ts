@@ -5,7 +5,26 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { canonicalContext, compareUtf8 } from '../../src/blob/encryption-context.js';
 
-const EDGES = ['\u0000', 'a', '\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\ue001', '\ue7ff', '\ue800', '\uf8ff', '\uffff', '\u{10000}', '\u{103ff}', '\u{10400}', '\u{1f600}', '\u{10ffff}'];
+const EDGES = [
+  '\u0000',
+  'a',
+  '\u007f',
+  '\u0080',
+  '\u07ff',
+  '\u0800',
+  '\ud7ff',
+  '\ue000',
+  '\ue001',
+  '\ue7ff',
+  '\ue800',
+  '\uf8ff',
+  '\uffff',
+  '\u{10000}',
+  '\u{103ff}',
+  '\u{10400}',
+  '\u{1f600}',
+  '\u{10ffff}',
+];
 const utf8Order = (a: string, b: string) => Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 
 describe('compareUtf8', () => {

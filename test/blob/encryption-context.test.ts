@@ -59,8 +59,10 @@ describe('canonicalContext: exact bytes', () => {
   test('{ a: "b" }', () => {
     expect(hex(canonicalContext({ a: 'b' }))).toBe(
       '00000001' + // one entry
-        '00000001' + '61' + // key "a"
-        '00000001' + '62', // value "b"
+        '00000001' +
+        '61' + // key "a"
+        '00000001' +
+        '62', // value "b"
     );
   });
 
@@ -98,10 +100,7 @@ describe('canonicalContext: ordering', () => {
     const halfwidth = '\uFF61'; // UTF-16 FF61,      UTF-8 EF BD A1
     const emoji = '\u{1F600}'; // UTF-16 D83D DE00, UTF-8 F0 9F 98 80
     expect([halfwidth, emoji].sort()).toEqual([emoji, halfwidth]); // what a naive JS sort would do
-    const expected =
-      '00000002' +
-      '00000003' + 'efbda1' + '00000001' + '31' +
-      '00000004' + 'f09f9880' + '00000001' + '32';
+    const expected = '00000002' + '00000003' + 'efbda1' + '00000001' + '31' + '00000004' + 'f09f9880' + '00000001' + '32';
     expect(hex(canonicalContext({ [emoji]: '2', [halfwidth]: '1' }))).toBe(expected);
     expect(hex(canonicalContext({ [halfwidth]: '1', [emoji]: '2' }))).toBe(expected);
   });
@@ -130,7 +129,9 @@ describe('canonicalContext: ordering', () => {
   test('any permutation of the entries encodes the same (property)', () => {
     fc.assert(
       fc.property(
-        anyContext.chain((ctx) => fc.tuple(fc.constant(ctx), fc.shuffledSubarray(Object.entries(ctx), { minLength: Object.keys(ctx).length }))),
+        anyContext.chain((ctx) =>
+          fc.tuple(fc.constant(ctx), fc.shuffledSubarray(Object.entries(ctx), { minLength: Object.keys(ctx).length })),
+        ),
         ([ctx, shuffled]) => {
           expect(hex(canonicalContext(Object.fromEntries(shuffled)))).toBe(hex(canonicalContext(ctx)));
         },
@@ -148,7 +149,7 @@ describe('canonicalContext: unambiguous', () => {
   });
 
   test('a key or value holding an encoded length does not collide', () => {
-    const forged = String.fromCharCode(0, 0, 0, 1) + 'b';
+    const forged = `${String.fromCharCode(0, 0, 0, 1)}b`;
     expect(hex(canonicalContext({ a: forged }))).not.toBe(hex(canonicalContext({ a: '', b: '' })));
   });
 
@@ -174,7 +175,7 @@ describe('canonicalContext: unambiguous', () => {
   test('a context with an own "__proto__" key differs from the empty context', () => {
     const ctx = JSON.parse('{"__proto__":"x"}') as Context;
     expect(Object.keys(ctx)).toEqual(['__proto__']);
-    expect(hex(canonicalContext(ctx))).toBe('00000001' + '00000009' + hex(utf8('__proto__')) + '00000001' + '78');
+    expect(hex(canonicalContext(ctx))).toBe(`0000000100000009${hex(utf8('__proto__'))}0000000178`);
   });
 });
 
@@ -189,7 +190,9 @@ describe('through Kms', () => {
     const { kms, KeyId } = await setup();
     const Plaintext = utf8('pt');
     const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext, EncryptionContext: { ab: 'c', Tenant: 'T1' } });
-    await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: { Tenant: 'T1', ab: 'c' } })).resolves.toMatchObject({ Plaintext });
+    await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: { Tenant: 'T1', ab: 'c' } })).resolves.toMatchObject({
+      Plaintext,
+    });
     for (const wrong of [{ a: 'bc', Tenant: 'T1' }, { ab: 'c', tenant: 'T1' }, { ab: 'c', Tenant: 't1' }, { ab: 'c' }, {}, undefined]) {
       await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: wrong as Context })).rejects.toBeInstanceOf(
         InvalidCiphertextException,
@@ -216,11 +219,13 @@ describe('through Kms', () => {
     const { kms, KeyId } = await setup();
     const ctx = JSON.parse('{"__proto__":"x"}') as Context;
     const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: utf8('x'), EncryptionContext: ctx });
-    await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: JSON.parse('{"__proto__":"x"}') })).resolves.toBeDefined();
+    await expect(
+      kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: JSON.parse('{"__proto__":"x"}') }),
+    ).resolves.toBeDefined();
     await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob! })).rejects.toBeInstanceOf(InvalidCiphertextException);
-    await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: JSON.parse('{"__proto__":"y"}') })).rejects.toBeInstanceOf(
-      InvalidCiphertextException,
-    );
+    await expect(
+      kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: JSON.parse('{"__proto__":"y"}') }),
+    ).rejects.toBeInstanceOf(InvalidCiphertextException);
     const plain = await kms.encrypt({ KeyId, Plaintext: utf8('x') });
     await expect(kms.decrypt({ CiphertextBlob: plain.CiphertextBlob!, EncryptionContext: ctx })).rejects.toBeInstanceOf(
       InvalidCiphertextException,

@@ -6,7 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { MAX_MATERIAL_VERSIONS, decodeBlob, encodeBlob, encodeHeader, materialVersionFits } from '../../src/blob/ciphertext-blob.js';
 
 const header = (version: number) =>
-  encodeHeader({ keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', version, salt: new Uint8Array(16).fill(1), nonce: new Uint8Array(12).fill(2) });
+  encodeHeader({
+    keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+    version,
+    salt: new Uint8Array(16).fill(1),
+    nonce: new Uint8Array(12).fill(2),
+  });
 
 describe('the material-version limit', () => {
   test('is 65,536 versions: the u16 field names 0..65535', () => {

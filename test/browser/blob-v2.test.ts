@@ -21,7 +21,12 @@ async function importInto(kms: Kms, keyId: string, material: Uint8Array): Promis
   const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
   const pub = await subtle.importKey('spki', params.PublicKey! as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
   const EncryptedKeyMaterial = new Uint8Array(await subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
-  await kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+  await kms.importKeyMaterial({
+    KeyId: keyId,
+    ImportToken: params.ImportToken,
+    EncryptedKeyMaterial,
+    ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+  });
 }
 
 /** A v1 blob as kmsbox wrote it before v2: AES key = HMAC-SHA256(material, label ‖ salt ‖ 1). */
@@ -32,7 +37,13 @@ async function v1Blob(material: Uint8Array, keyId: string, plaintext: Uint8Array
   const hmacKey = await subtle.importKey('raw', material as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const raw = await subtle.sign('HMAC', hmacKey, new Uint8Array([...V1_LABEL, ...salt, 1]));
   const aes = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
-  const sealed = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: canonicalContext(undefined, header) as BufferSource }, aes, plaintext as BufferSource));
+  const sealed = new Uint8Array(
+    await subtle.encrypt(
+      { name: 'AES-GCM', iv: nonce, additionalData: canonicalContext(undefined, header) as BufferSource },
+      aes,
+      plaintext as BufferSource,
+    ),
+  );
   return encodeBlob(header, sealed);
 }
 
@@ -70,7 +81,9 @@ describe('WebCryptoProvider: an IndexedDB store from before blob v2', () => {
     expect(new TextDecoder().decode((await kms.decrypt({ CiphertextBlob: old })).Plaintext)).toBe('from 0.1');
     const refused = await kms.encrypt({ KeyId: keyId, Plaintext: new Uint8Array([1]) }).catch((e: unknown) => e);
     expect((refused as Error).name).toBe('UnsupportedOperationException');
-    expect((refused as Error).message).toBe('This key material was stored before ciphertext blob format v2 and can only decrypt: import the same key material again, or ReEncrypt under another key.');
+    expect((refused as Error).message).toBe(
+      'This key material was stored before ciphertext blob format v2 and can only decrypt: import the same key material again, or ReEncrypt under another key.',
+    );
 
     await importInto(kms, keyId, material);
     const again = new Kms({ provider: new WebCryptoProvider({ indexedDbName }) }); // as after a reload

@@ -1,7 +1,18 @@
 // The envelope format in Chromium: WebCrypto segments, @noble key schedule, WHATWG streams; golden
 // vectors written in Node decrypt here, and messages written here decrypt with the frozen reader.
 import { describe, expect, it } from 'vitest';
-import { DataKeyCache, Kms, MemoryAuditSink, WebCryptoProvider, createDecryptStream, createEncryptStream, decryptEnvelope, decryptRange, encryptEnvelope, type KmsLike } from 'kmsbox';
+import {
+  DataKeyCache,
+  Kms,
+  MemoryAuditSink,
+  WebCryptoProvider,
+  createDecryptStream,
+  createEncryptStream,
+  decryptEnvelope,
+  decryptRange,
+  encryptEnvelope,
+  type KmsLike,
+} from 'kmsbox';
 import golden from '../vectors/envelope/golden.json' with { type: 'json' };
 
 const unhex = (h: string) => new Uint8Array(h.match(/../g)?.map((x) => parseInt(x, 16)) ?? []);
@@ -12,10 +23,18 @@ describe('envelopes in the browser', () => {
     const kms = new Kms({ provider: new WebCryptoProvider() });
     const { KeyMetadata } = await kms.createKey({});
     const plaintext = crypto.getRandomValues(new Uint8Array(60_000));
-    const envelope = await encryptEnvelope(plaintext, { kms, keyId: KeyMetadata!.KeyId!, segmentSize: 4096, encryptionContext: { page: 'x' } });
+    const envelope = await encryptEnvelope(plaintext, {
+      kms,
+      keyId: KeyMetadata!.KeyId!,
+      segmentSize: 4096,
+      encryptionContext: { page: 'x' },
+    });
     const keyIds = [KeyMetadata!.Arn!];
     expect(same((await decryptEnvelope(envelope, { kms, keyIds, encryptionContext: { page: 'x' } })).plaintext, plaintext)).toBe(true);
-    const streamed = new Blob([plaintext]).stream().pipeThrough(createEncryptStream({ kms, keyId: KeyMetadata!.KeyId!, cache: new DataKeyCache({ maxAgeMs: 1000 }) })).pipeThrough(createDecryptStream({ kms, keyIds }));
+    const streamed = new Blob([plaintext])
+      .stream()
+      .pipeThrough(createEncryptStream({ kms, keyId: KeyMetadata!.KeyId!, cache: new DataKeyCache({ maxAgeMs: 1000 }) }))
+      .pipeThrough(createDecryptStream({ kms, keyIds }));
     expect(same(new Uint8Array(await new Response(streamed).arrayBuffer()), plaintext)).toBe(true);
     const range = await decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, keyIds }, { start: 50_000, end: 50_010 });
     expect([same(range.plaintext, plaintext.subarray(50_000, 50_010)), range.signature]).toEqual([true, 'none']);
@@ -35,8 +54,18 @@ describe('envelopes in the browser', () => {
         encrypt: async () => ({}),
         decrypt: async ({ CiphertextBlob }) => ({ Plaintext: dek.slice(), KeyId: blobs.find((b) => same(b.blob, CiphertextBlob))!.arn }),
       };
-      const out = await decryptEnvelope(unhex(v.envelope), { kms, discovery: true, ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }) });
-      expect(same(out.plaintext, Uint8Array.from({ length: v.plaintextLength }, (_, i) => (i * 31 + 7) & 0xff)), v.name).toBe(true);
+      const out = await decryptEnvelope(unhex(v.envelope), {
+        kms,
+        discovery: true,
+        ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }),
+      });
+      expect(
+        same(
+          out.plaintext,
+          Uint8Array.from({ length: v.plaintextLength }, (_, i) => (i * 31 + 7) & 0xff),
+        ),
+        v.name,
+      ).toBe(true);
     }
   });
 
@@ -58,10 +87,19 @@ describe('policies and the audit trail in the browser', () => {
   it('evaluates key and identity policies and records every call', async () => {
     const audit = new MemoryAuditSink();
     const app = 'arn:aws:iam::111122223333:role/app';
-    const kms = new Kms({ audit, identityPolicies: { [app]: [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] })] } });
+    const kms = new Kms({
+      audit,
+      identityPolicies: {
+        [app]: [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] })],
+      },
+    });
     const { KeyMetadata } = await kms.createKey({});
     await kms.withPrincipal(app).encrypt({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1, 2, 3]) });
     await expect(kms.withPrincipal(app).disableKey({ KeyId: KeyMetadata!.KeyId })).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    expect(audit.events.map((e) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual(['CreateKey:ok', 'Encrypt:ok', 'DisableKey:AccessDeniedException']);
+    expect(audit.events.map((e) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual([
+      'CreateKey:ok',
+      'Encrypt:ok',
+      'DisableKey:AccessDeniedException',
+    ]);
   });
 });

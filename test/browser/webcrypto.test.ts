@@ -6,7 +6,10 @@ import { describeProviderConformance } from '../conformance/suite.js';
 
 describe('the runtime', () => {
   it('is a real browser, not Node', () => {
-    expect(typeof (globalThis as { process?: unknown }).process === 'undefined' || !(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node).toBe(true);
+    expect(
+      typeof (globalThis as { process?: unknown }).process === 'undefined' ||
+        !(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node,
+    ).toBe(true);
     expect(navigator.userAgent).toMatch(/Chrome\//);
     expect(typeof indexedDB).toBe('object');
   });
@@ -20,7 +23,11 @@ describe('WebCryptoProvider with IndexedDB', () => {
     const first = new Kms({ provider: new WebCryptoProvider({ indexedDbName }) });
     const { KeyMetadata } = await first.createKey({ Description: 'in the browser' });
     await first.createAlias({ AliasName: 'alias/browser', TargetKeyId: KeyMetadata!.KeyId });
-    const { CiphertextBlob } = await first.encrypt({ KeyId: 'alias/browser', Plaintext: new TextEncoder().encode('kept'), EncryptionContext: { page: 'test' } });
+    const { CiphertextBlob } = await first.encrypt({
+      KeyId: 'alias/browser',
+      Plaintext: new TextEncoder().encode('kept'),
+      EncryptionContext: { page: 'test' },
+    });
 
     // As after a reload: a new provider reads the same database.
     const second = new Kms({ provider: new WebCryptoProvider({ indexedDbName }) });

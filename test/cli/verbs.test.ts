@@ -45,27 +45,37 @@ const SEED = `
 `;
 
 describe('kmsbox <verb>', () => {
-  it('runs the seed flow on a key-store file', async () => {
-    const r = await sh(SEED, { KMSBOX_STORE: join(dir, 'cli.kmsbox'), KMSBOX_PASSPHRASE: 'pp' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('MySecretPassword123');
-    // the store keeps it: a later command sees the alias
-    const aliases = await sh('$KMSBOX list-aliases --store cli.kmsbox --root-key-file root.key', { KMSBOX_PASSPHRASE: 'pp' });
-    expect(aliases.code).not.toBe(0); // wrong root key for a passphrase store: refused
-    expect(aliases.stderr).toContain('AccessDeniedException');
-    const ok = await sh('$KMSBOX list-aliases --store cli.kmsbox --query Aliases --output json', { KMSBOX_PASSPHRASE: 'pp' });
-    expect(JSON.parse(ok.stdout).map((a: { AliasName: string }) => a.AliasName)).toEqual(['alias/myapp-key']);
-  }, CLI_TEST_TIMEOUT);
+  it(
+    'runs the seed flow on a key-store file',
+    async () => {
+      const r = await sh(SEED, { KMSBOX_STORE: join(dir, 'cli.kmsbox'), KMSBOX_PASSPHRASE: 'pp' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('MySecretPassword123');
+      // the store keeps it: a later command sees the alias
+      const aliases = await sh('$KMSBOX list-aliases --store cli.kmsbox --root-key-file root.key', { KMSBOX_PASSPHRASE: 'pp' });
+      expect(aliases.code).not.toBe(0); // wrong root key for a passphrase store: refused
+      expect(aliases.stderr).toContain('AccessDeniedException');
+      const ok = await sh('$KMSBOX list-aliases --store cli.kmsbox --query Aliases --output json', { KMSBOX_PASSPHRASE: 'pp' });
+      expect(JSON.parse(ok.stdout).map((a: { AliasName: string }) => a.AliasName)).toEqual(['alias/myapp-key']);
+    },
+    CLI_TEST_TIMEOUT,
+  );
 
-  it('runs the seed flow against a server with --endpoint-url', async () => {
-    const r = await sh(SEED, { KMSBOX_ENDPOINT_URL: server.url });
-    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'MySecretPassword123', '']);
-    const keys = await sh(`$KMSBOX list-keys --endpoint-url ${server.url} --output text`);
-    expect(keys.stdout).toMatch(/^False\nKEYS\t[0-9a-f-]{36}\tarn:aws:kms:us-east-1:111122223333:key\//);
-  }, CLI_TEST_TIMEOUT);
+  it(
+    'runs the seed flow against a server with --endpoint-url',
+    async () => {
+      const r = await sh(SEED, { KMSBOX_ENDPOINT_URL: server.url });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, 'MySecretPassword123', '']);
+      const keys = await sh(`$KMSBOX list-keys --endpoint-url ${server.url} --output text`);
+      expect(keys.stdout).toMatch(/^False\nKEYS\t[0-9a-f-]{36}\tarn:aws:kms:us-east-1:111122223333:key\//);
+    },
+    CLI_TEST_TIMEOUT,
+  );
 
-  it('replicate-key and update-primary-region, on a key-store file and against a server', async () => {
-    const script = `
+  it(
+    'replicate-key and update-primary-region, on a key-store file and against a server',
+    async () => {
+      const script = `
       set -euo pipefail
       id=$($KMSBOX create-key --multi-region --query KeyMetadata.KeyId --output text)
       $KMSBOX replicate-key --key-id "$id" --replica-region eu-west-1 --description replica --tags TagKey=t,TagValue=v --query ReplicaKeyMetadata.Arn --output text
@@ -76,19 +86,23 @@ describe('kmsbox <verb>', () => {
       $KMSBOX describe-key --region eu-west-1 --key-id "$id" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text
       $KMSBOX describe-key --key-id "$id" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text
     `;
-    for (const env of [{ KMSBOX_STORE: join(dir, 'mrk.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
-      const r = await sh(script, env);
-      expect(r.stderr).toBe('');
-      const [replica, description, plaintext, newPrimary, oldPrimary] = r.stdout.trim().split('\n');
-      expect(replica).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\/mrk-[0-9a-f]{32}$/);
-      expect([description, plaintext, newPrimary, oldPrimary]).toEqual(['replica', 'MySecretPassword123', 'PRIMARY', 'REPLICA']);
-    }
-    const missing = await sh('$KMSBOX replicate-key --key-id mrk-00000000000000000000000000000000', { KMSBOX_ENDPOINT_URL: server.url });
-    expect([missing.code, missing.stderr.includes('--replica-region')]).toEqual([252, true]);
-  }, CLI_TEST_TIMEOUT);
+      for (const env of [{ KMSBOX_STORE: join(dir, 'mrk.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+        const r = await sh(script, env);
+        expect(r.stderr).toBe('');
+        const [replica, description, plaintext, newPrimary, oldPrimary] = r.stdout.trim().split('\n');
+        expect(replica).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\/mrk-[0-9a-f]{32}$/);
+        expect([description, plaintext, newPrimary, oldPrimary]).toEqual(['replica', 'MySecretPassword123', 'PRIMARY', 'REPLICA']);
+      }
+      const missing = await sh('$KMSBOX replicate-key --key-id mrk-00000000000000000000000000000000', { KMSBOX_ENDPOINT_URL: server.url });
+      expect([missing.code, missing.stderr.includes('--replica-region')]).toEqual([252, true]);
+    },
+    CLI_TEST_TIMEOUT,
+  );
 
-  it('get-parameters-for-import, import-key-material (OpenSSL-wrapped, as AWS documents) and delete-imported-key-material', async () => {
-    const script = `
+  it(
+    'get-parameters-for-import, import-key-material (OpenSSL-wrapped, as AWS documents) and delete-imported-key-material',
+    async () => {
+      const script = `
       set -euo pipefail
       head -c 32 /dev/urandom > material.bin
       id=$($KMSBOX create-key --origin EXTERNAL --query KeyMetadata.KeyId --output text)
@@ -104,54 +118,98 @@ describe('kmsbox <verb>', () => {
       $KMSBOX import-key-material --key-id "$id" --import-token fileb://token.bin --encrypted-key-material fileb://wrapped.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE > /dev/null
       $KMSBOX decrypt --ciphertext-blob fileb://byok.encrypted --output text --query Plaintext | base64 --decode; echo
     `;
-    const validTo = new Date(Math.floor(Date.now() / 1000 + 30 * 86_400) * 1000);
-    for (const env of [{ KMSBOX_STORE: join(dir, 'byok.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
-      const r = await sh(script, { ...env, VALID_TO: validTo.toISOString() });
-      expect(r.stderr).toBe('');
-      expect(r.stdout.trim().split('\n')).toEqual(['PendingImport', validTo.toISOString().replace('Z', '+00:00'), 'PendingImport', 'MySecretPassword123']);
-    }
-    const bad = await sh('$KMSBOX import-key-material --key-id k --import-token AA== --encrypted-key-material AA== --valid-to someday', { KMSBOX_ENDPOINT_URL: server.url });
-    expect([bad.code, bad.stderr.includes('--valid-to')]).toEqual([252, true]);
-  }, CLI_TEST_TIMEOUT);
+      const validTo = new Date(Math.floor(Date.now() / 1000 + 30 * 86_400) * 1000);
+      for (const env of [{ KMSBOX_STORE: join(dir, 'byok.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+        const r = await sh(script, { ...env, VALID_TO: validTo.toISOString() });
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim().split('\n')).toEqual([
+          'PendingImport',
+          validTo.toISOString().replace('Z', '+00:00'),
+          'PendingImport',
+          'MySecretPassword123',
+        ]);
+      }
+      const bad = await sh('$KMSBOX import-key-material --key-id k --import-token AA== --encrypted-key-material AA== --valid-to someday', {
+        KMSBOX_ENDPOINT_URL: server.url,
+      });
+      expect([bad.code, bad.stderr.includes('--valid-to')]).toEqual([252, true]);
+    },
+    CLI_TEST_TIMEOUT,
+  );
 
-  it('prints AWS errors as the AWS CLI does, with its exit codes', async () => {
-    const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
-    const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
-    await sh(`$KMSBOX disable-key --key-id ${id}`, env);
-    const disabled = await sh(`$KMSBOX encrypt --key-id ${id} --plaintext aGVsbG8=`, env);
-    expect(disabled.code).toBe(254);
-    expect(disabled.stderr).toMatch(/An error occurred \(DisabledException\) when calling the Encrypt operation: arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36} is disabled\./);
-    const missing = await sh('$KMSBOX encrypt --key-id alias/x', env);
-    expect(missing.code).toBe(252);
-    expect(missing.stderr).toContain('the following arguments are required: --plaintext');
-    const unknown = await sh('$KMSBOX encrypt --key-id alias/x --plaintext aGk= --colour red', env);
-    expect([unknown.code, unknown.stderr.includes('unknown option --colour')]).toEqual([252, true]);
-    const dry = await sh(`$KMSBOX enable-key --key-id ${id} && $KMSBOX generate-data-key --key-id ${id} --key-spec AES_256 --dry-run`, env);
-    expect(dry.stderr).toContain('(DryRunOperationException)');
-  }, CLI_TEST_TIMEOUT);
+  it(
+    'prints AWS errors as the AWS CLI does, with its exit codes',
+    async () => {
+      const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+      const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
+      await sh(`$KMSBOX disable-key --key-id ${id}`, env);
+      const disabled = await sh(`$KMSBOX encrypt --key-id ${id} --plaintext aGVsbG8=`, env);
+      expect(disabled.code).toBe(254);
+      expect(disabled.stderr).toMatch(
+        /An error occurred \(DisabledException\) when calling the Encrypt operation: arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36} is disabled\./,
+      );
+      const missing = await sh('$KMSBOX encrypt --key-id alias/x', env);
+      expect(missing.code).toBe(252);
+      expect(missing.stderr).toContain('the following arguments are required: --plaintext');
+      const unknown = await sh('$KMSBOX encrypt --key-id alias/x --plaintext aGk= --colour red', env);
+      expect([unknown.code, unknown.stderr.includes('unknown option --colour')]).toEqual([252, true]);
+      const dry = await sh(
+        `$KMSBOX enable-key --key-id ${id} && $KMSBOX generate-data-key --key-id ${id} --key-spec AES_256 --dry-run`,
+        env,
+      );
+      expect(dry.stderr).toContain('(DryRunOperationException)');
+    },
+    CLI_TEST_TIMEOUT,
+  );
 
-  it('grants and key policies on a key-store file: they persist between commands', async () => {
-    const env = { KMSBOX_STORE: join(dir, 'grants.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
-    const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
-    const grant = await sh(`$KMSBOX create-grant --key-id ${id} --grantee-principal arn:aws:iam::111122223333:role/app --operations Encrypt Decrypt --constraints '{"EncryptionContextEquals":{"tenant":"t1"}}' --name app`, env);
-    expect(grant.stderr).toBe('');
-    const listed = JSON.parse((await sh(`$KMSBOX list-grants --key-id ${id}`, env)).stdout) as { Grants: Array<{ Name: string; Constraints: unknown }> };
-    expect(listed.Grants).toEqual([expect.objectContaining({ Name: 'app', Constraints: { EncryptionContextEquals: { tenant: 't1' } } })]);
-    const policy = JSON.parse((await sh(`$KMSBOX get-key-policy --key-id ${id} --query Policy --output text`, env)).stdout) as { Id: string };
-    expect(policy.Id).toBe('key-default-1');
-    const locked = await sh(`$KMSBOX put-key-policy --key-id ${id} --policy '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:*","Resource":"*"}]}'`, env);
-    expect([locked.code, locked.stderr]).toEqual([254, expect.stringContaining('The new key policy will not allow you to update the key policy in the future.')]);
-  }, CLI_TEST_TIMEOUT);
+  it(
+    'grants and key policies on a key-store file: they persist between commands',
+    async () => {
+      const env = { KMSBOX_STORE: join(dir, 'grants.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+      const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
+      const grant = await sh(
+        `$KMSBOX create-grant --key-id ${id} --grantee-principal arn:aws:iam::111122223333:role/app --operations Encrypt Decrypt --constraints '{"EncryptionContextEquals":{"tenant":"t1"}}' --name app`,
+        env,
+      );
+      expect(grant.stderr).toBe('');
+      const listed = JSON.parse((await sh(`$KMSBOX list-grants --key-id ${id}`, env)).stdout) as {
+        Grants: Array<{ Name: string; Constraints: unknown }>;
+      };
+      expect(listed.Grants).toEqual([expect.objectContaining({ Name: 'app', Constraints: { EncryptionContextEquals: { tenant: 't1' } } })]);
+      const policy = JSON.parse((await sh(`$KMSBOX get-key-policy --key-id ${id} --query Policy --output text`, env)).stdout) as {
+        Id: string;
+      };
+      expect(policy.Id).toBe('key-default-1');
+      const locked = await sh(
+        `$KMSBOX put-key-policy --key-id ${id} --policy '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:*","Resource":"*"}]}'`,
+        env,
+      );
+      expect([locked.code, locked.stderr]).toEqual([
+        254,
+        expect.stringContaining('The new key policy will not allow you to update the key policy in the future.'),
+      ]);
+    },
+    CLI_TEST_TIMEOUT,
+  );
 
-  it('takes the AWS CLI shorthand for tags, lists them as text, and explains each verb', async () => {
-    const env = { KMSBOX_STORE: join(dir, 'tags.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
-    const id = (await sh('$KMSBOX create-key --tags TagKey=team,TagValue=core --query KeyMetadata.KeyId --output text', env)).stdout.trim();
-    await sh(`$KMSBOX tag-resource --key-id ${id} --tags TagKey=env,TagValue=prod '{"TagKey":"x","TagValue":"y"}'`, env);
-    const tags = await sh(`$KMSBOX tag-resource --key-id ${id} --tags '[{"TagKey":"json","TagValue":"list"}]' && $KMSBOX list-resource-tags --key-id ${id} --output text`, env);
-    expect(tags.stdout).toBe('False\nTAGS\tenv\tprod\nTAGS\tjson\tlist\nTAGS\tteam\tcore\nTAGS\tx\ty\n');
-    const help = await sh('$KMSBOX encrypt --help && $KMSBOX --help');
-    expect(help.stdout).toContain('--key-id <value>');
-    expect(help.stdout).toContain('--plaintext <base64 | fileb://FILE>');
-    expect(help.stdout).toContain('create-key, decrypt');
-  }, CLI_TEST_TIMEOUT);
+  it(
+    'takes the AWS CLI shorthand for tags, lists them as text, and explains each verb',
+    async () => {
+      const env = { KMSBOX_STORE: join(dir, 'tags.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+      const id = (
+        await sh('$KMSBOX create-key --tags TagKey=team,TagValue=core --query KeyMetadata.KeyId --output text', env)
+      ).stdout.trim();
+      await sh(`$KMSBOX tag-resource --key-id ${id} --tags TagKey=env,TagValue=prod '{"TagKey":"x","TagValue":"y"}'`, env);
+      const tags = await sh(
+        `$KMSBOX tag-resource --key-id ${id} --tags '[{"TagKey":"json","TagValue":"list"}]' && $KMSBOX list-resource-tags --key-id ${id} --output text`,
+        env,
+      );
+      expect(tags.stdout).toBe('False\nTAGS\tenv\tprod\nTAGS\tjson\tlist\nTAGS\tteam\tcore\nTAGS\tx\ty\n');
+      const help = await sh('$KMSBOX encrypt --help && $KMSBOX --help');
+      expect(help.stdout).toContain('--key-id <value>');
+      expect(help.stdout).toContain('--plaintext <base64 | fileb://FILE>');
+      expect(help.stdout).toContain('create-key, decrypt');
+    },
+    CLI_TEST_TIMEOUT,
+  );
 });

@@ -115,7 +115,11 @@ function binariesIn(root: unknown, maxDepth = 24): Found[] {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
     if (seen.has(value) || depth > maxDepth) return;
     seen.add(value);
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
+    if (
+      ArrayBuffer.isView(value) ||
+      value instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+    ) {
       found.push({ path, view: value as ArrayBufferView | ArrayBuffer });
       return;
     }
@@ -136,9 +140,7 @@ function binariesIn(root: unknown, maxDepth = 24): Found[] {
 }
 
 function asBytes(v: ArrayBufferView | ArrayBuffer): Uint8Array {
-  return !ArrayBuffer.isView(v)
-    ? new Uint8Array(v)
-    : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return !ArrayBuffer.isView(v) ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
 function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -187,7 +189,7 @@ function expectNoBinaryLeak(label: string, root: unknown, needles: Record<string
 const inspect = (v: unknown): string =>
   nodeUtil
     ? nodeUtil.inspect(v, { showHidden: true, depth: 10, maxArrayLength: Infinity, maxStringLength: Infinity })
-    : JSON.stringify(v, (_, x: unknown) => (x instanceof Uint8Array ? `Uint8Array(${x.length}) [${Array.from(x).join(', ')}]` : x)) ?? '';
+    : (JSON.stringify(v, (_, x: unknown) => (x instanceof Uint8Array ? `Uint8Array(${x.length}) [${Array.from(x).join(', ')}]` : x)) ?? '');
 
 // ---------------------------------------------------------------------------------------------
 // the suite
@@ -228,7 +230,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         await expect(provider.read((s) => Object.keys(s.keys))).resolves.toEqual([arn]);
       });
 
-      test('update returns fn\'s value and later reads (and other Kms calls) see its changes', async () => {
+      test("update returns fn's value and later reads (and other Kms calls) see its changes", async () => {
         const { provider, kms } = await setup();
         const { arn, id } = await newKey(kms);
         const result = await provider.update((s) => {
@@ -315,18 +317,47 @@ export function describeProviderConformance(name: string, makeProvider: Provider
           const k = s.keys[keys[o.key]!];
           if (k === undefined) return;
           switch (o.kind) {
-            case 'desc': k.description = o.value; break;
-            case 'pushTag': k.tags.push({ TagKey: o.value, TagValue: o.value }); break;
-            case 'popTag': k.tags.pop(); break;
-            case 'splice': k.tags.splice(o.start, o.count, { TagKey: 's', TagValue: 's' }); break;
-            case 'reverse': k.tags.reverse(); break;
-            case 'truncate': k.materials.length = Math.min(o.length, k.materials.length); break;
-            case 'rotation': k.rotation = { ...k.rotation, onDemandCount: o.n }; k.rotation.enabled = !k.rotation.enabled; break;
-            case 'shareTags': { const to = s.keys[keys[o.to]!]; if (to) to.tags = k.tags; break; }
-            case 'deleteKey': delete s.keys[k.arn]; break;
-            case 'copyKey': s.keys[`${k.arn}${o.suffix}`] = { ...k, tags: [...k.tags], materials: k.materials }; break;
+            case 'desc':
+              k.description = o.value;
+              break;
+            case 'pushTag':
+              k.tags.push({ TagKey: o.value, TagValue: o.value });
+              break;
+            case 'popTag':
+              k.tags.pop();
+              break;
+            case 'splice':
+              k.tags.splice(o.start, o.count, { TagKey: 's', TagValue: 's' });
+              break;
+            case 'reverse':
+              k.tags.reverse();
+              break;
+            case 'truncate':
+              k.materials.length = Math.min(o.length, k.materials.length);
+              break;
+            case 'rotation':
+              k.rotation = { ...k.rotation, onDemandCount: o.n };
+              k.rotation.enabled = !k.rotation.enabled;
+              break;
+            case 'shareTags': {
+              const to = s.keys[keys[o.to]!];
+              if (to) to.tags = k.tags;
+              break;
+            }
+            case 'deleteKey':
+              delete s.keys[k.arn];
+              break;
+            case 'copyKey':
+              s.keys[`${k.arn}${o.suffix}`] = { ...k, tags: [...k.tags], materials: k.materials };
+              break;
             case 'addAlias':
-              s.aliases[aliasArn(o.name)] = { aliasName: `alias/${o.name}`, arn: aliasArn(o.name), targetKeyId: k.keyId, createdAt: 1, updatedAt: 1 };
+              s.aliases[aliasArn(o.name)] = {
+                aliasName: `alias/${o.name}`,
+                arn: aliasArn(o.name),
+                targetKeyId: k.keyId,
+                createdAt: 1,
+                updatedAt: 1,
+              };
               break;
           }
         };
@@ -363,7 +394,11 @@ export function describeProviderConformance(name: string, makeProvider: Provider
       test('a KMS error thrown by fn comes out of update unchanged', async () => {
         const p = await makeProvider();
         const err = new AlreadyExistsException({ message: 'exists' });
-        await expect(p.update(() => { throw err; })).rejects.toBe(err);
+        await expect(
+          p.update(() => {
+            throw err;
+          }),
+        ).rejects.toBe(err);
       });
 
       test('concurrent updates are each applied atomically', async () => {
@@ -398,7 +433,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         return globalThis.crypto.getRandomValues(new Uint8Array(n));
       }
 
-      test('importMaterial keeps the given bytes: the same bytes under two ids open each other\'s seals, other bytes do not', async () => {
+      test("importMaterial keeps the given bytes: the same bytes under two ids open each other's seals, other bytes do not", async () => {
         const p = await makeProvider();
         const bytes = rand(32);
         const [a, b, other] = [rand(32), rand(32), rand(32)].map(toHex);
@@ -445,10 +480,25 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         expect(KeyMetadata!.KeyState).toBe('PendingImport');
         const material = rand(32);
         const importOnce = async () => {
-          const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-          const pub = await globalThis.crypto.subtle.importKey('spki', params.PublicKey as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
+          const params = await kms.getParametersForImport({
+            KeyId: keyId,
+            WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+            WrappingKeySpec: 'RSA_2048',
+          });
+          const pub = await globalThis.crypto.subtle.importKey(
+            'spki',
+            params.PublicKey as BufferSource,
+            { name: 'RSA-OAEP', hash: 'SHA-256' },
+            false,
+            ['encrypt'],
+          );
           const wrapped = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
-          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+          return kms.importKeyMaterial({
+            KeyId: keyId,
+            ImportToken: params.ImportToken,
+            EncryptedKeyMaterial: wrapped,
+            ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          });
         };
         const first = await importOnce();
         const plaintext = rand(20);
@@ -465,10 +515,26 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         const { KeyMetadata } = await kms.createKey({ Origin: 'EXTERNAL' });
         const keyId = KeyMetadata!.KeyId!;
         const importOnce = async (material: Uint8Array, ImportType?: 'NEW_KEY_MATERIAL') => {
-          const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-          const pub = await globalThis.crypto.subtle.importKey('spki', params.PublicKey as BufferSource, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
+          const params = await kms.getParametersForImport({
+            KeyId: keyId,
+            WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+            WrappingKeySpec: 'RSA_2048',
+          });
+          const pub = await globalThis.crypto.subtle.importKey(
+            'spki',
+            params.PublicKey as BufferSource,
+            { name: 'RSA-OAEP', hash: 'SHA-256' },
+            false,
+            ['encrypt'],
+          );
           const wrapped = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, pub, material as BufferSource));
-          return kms.importKeyMaterial({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...(ImportType ? { ImportType } : {}) });
+          return kms.importKeyMaterial({
+            KeyId: keyId,
+            ImportToken: params.ImportToken,
+            EncryptedKeyMaterial: wrapped,
+            ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+            ...(ImportType ? { ImportType } : {}),
+          });
         };
         const first = await importOnce(rand(32));
         const before = await kms.encrypt({ KeyId: keyId, Plaintext: rand(20) });
@@ -594,7 +660,7 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         await expectRefused(p.open('not-a-material-id', openRequest(r, sealed)));
       });
 
-      test('two materials never open each other\'s output', async () => {
+      test("two materials never open each other's output", async () => {
         const p = await makeProvider();
         const a = await p.createMaterial('SYMMETRIC_DEFAULT');
         const b = await p.createMaterial('SYMMETRIC_DEFAULT');
@@ -630,7 +696,15 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         const p = await makeProvider();
         expect(p.supportsKeySpec('SYMMETRIC_DEFAULT')).toBe(true);
         const unsupported = Object.values(KeySpec).filter((spec) => !p.supportsKeySpec(spec));
-        const unknown = ['NOT_A_SPEC', '', 'symmetric_default', 'toString', '__proto__', 'constructor', 'hasOwnProperty'] as unknown as KeySpec[];
+        const unknown = [
+          'NOT_A_SPEC',
+          '',
+          'symmetric_default',
+          'toString',
+          '__proto__',
+          'constructor',
+          'hasOwnProperty',
+        ] as unknown as KeySpec[];
         for (const spec of unknown) expect(p.supportsKeySpec(spec), spec).toBe(false);
         for (const spec of [...unsupported, ...unknown]) {
           await expect(p.createMaterial(spec), spec).rejects.toBeInstanceOf(UnsupportedOperationException);
@@ -685,14 +759,17 @@ export function describeProviderConformance(name: string, makeProvider: Provider
         expect(rd.Plaintext).toEqual(plaintext);
       });
 
-      test('a Kms never opens a blob under another key\'s material, even with a forged key id', async () => {
+      test("a Kms never opens a blob under another key's material, even with a forged key id", async () => {
         const { kms } = await setup();
         const a = await newKey(kms);
         const b = await newKey(kms);
         const { CiphertextBlob } = await kms.encrypt({ KeyId: a.id, Plaintext: bytes(40) });
         // Rewrite the key id in the header to b's: the header is authenticated, and b's material differs.
         const forged = CiphertextBlob!.slice();
-        forged.set(Uint8Array.from(b.id.replaceAll('-', '').match(/../g)!, (h) => parseInt(h, 16)), 2);
+        forged.set(
+          Uint8Array.from(b.id.replaceAll('-', '').match(/../g)!, (h) => parseInt(h, 16)),
+          2,
+        );
         await expect(kms.decrypt({ CiphertextBlob: forged })).rejects.toBeInstanceOf(InvalidCiphertextException);
       });
 

@@ -4,8 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { aesGcm, nobleAesGcm, nodeAesGcm, webCryptoAesGcm, type AesGcmBackend } from '../../src/crypto/aes-gcm.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
-interface GcmTest { tcId: number; key: string; iv: string; aad: string; msg: string; ct: string; tag: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
-interface GcmGroup { keySize: number; ivSize: number; tagSize: number; tests: GcmTest[] }
+interface GcmTest {
+  tcId: number;
+  key: string;
+  iv: string;
+  aad: string;
+  msg: string;
+  ct: string;
+  tag: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+  flags: string[];
+}
+interface GcmGroup {
+  keySize: number;
+  ivSize: number;
+  tagSize: number;
+  tests: GcmTest[];
+}
 
 const vectors = loadVectors<GcmGroup>('aes_gcm_test');
 const backends = [nodeAesGcm, webCryptoAesGcm, nobleAesGcm].filter((b): b is AesGcmBackend => b !== undefined);
@@ -87,14 +102,20 @@ describe('AES-256-GCM backends agree with each other', () => {
 
   it('a flipped bit in the sealed bytes, nonce or aad: no backend opens it', async () => {
     await fc.assert(
-      fc.asyncProperty(inputs, fc.nat(), fc.integer({ min: 0, max: 7 }), fc.constantFrom('sealed', 'nonce', 'aad'), async (x, at, bit, where) => {
-        const sealed = await aesGcm.seal(x.key, x.nonce, x.plaintext, x.aad);
-        const parts = { sealed: Uint8Array.from(sealed), nonce: Uint8Array.from(x.nonce), aad: Uint8Array.from(x.aad) };
-        const target = parts[where as keyof typeof parts];
-        if (target.length === 0) return; // nothing to flip (empty aad)
-        target[at % target.length]! ^= 1 << bit;
-        for (const b of backends) expect(await b.open(x.key, parts.nonce, parts.sealed, parts.aad)).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        inputs,
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        fc.constantFrom('sealed', 'nonce', 'aad'),
+        async (x, at, bit, where) => {
+          const sealed = await aesGcm.seal(x.key, x.nonce, x.plaintext, x.aad);
+          const parts = { sealed: Uint8Array.from(sealed), nonce: Uint8Array.from(x.nonce), aad: Uint8Array.from(x.aad) };
+          const target = parts[where as keyof typeof parts];
+          if (target.length === 0) return; // nothing to flip (empty aad)
+          target[at % target.length]! ^= 1 << bit;
+          for (const b of backends) expect(await b.open(x.key, parts.nonce, parts.sealed, parts.aad)).toBeUndefined();
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -8,8 +8,19 @@ import { deriveSharedSecret } from '../../src/crypto/signatures.js';
 import { deriveSharedSecret as portableDerive } from '../../src/crypto/signatures-portable.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
-interface EcdhTest { tcId: number; public: string; private: string; shared: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
-interface EcdhGroup { curve: string; encoding: string; tests: EcdhTest[] }
+interface EcdhTest {
+  tcId: number;
+  public: string;
+  private: string;
+  shared: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+  flags: string[];
+}
+interface EcdhGroup {
+  curve: string;
+  encoding: string;
+  tests: EcdhTest[];
+}
 
 const FILES: Array<[string, keyof typeof CURVES]> = [
   ['ecdh_secp256r1_test', 'P-256'],
@@ -24,7 +35,11 @@ const keys = new Map<string, Uint8Array>();
 function pkcs8(curve: keyof typeof CURVES, privateHex: string): Uint8Array {
   let key = keys.get(`${curve} ${privateHex}`);
   if (key === undefined) {
-    const d = hex(BigInt('0x' + privateHex).toString(16).padStart(SCALAR_BYTES[curve] * 2, '0'));
+    const d = hex(
+      BigInt(`0x${privateHex}`)
+        .toString(16)
+        .padStart(SCALAR_BYTES[curve] * 2, '0'),
+    );
     keys.set(`${curve} ${privateHex}`, (key = ecPkcs8(curve, d, CURVES[curve].getPublicKey(d, false))));
   }
   return key;
@@ -32,29 +47,33 @@ function pkcs8(curve: keyof typeof CURVES, privateHex: string): Uint8Array {
 
 describe.each(FILES)('Wycheproof %s', (file, curve) => {
   const vectors = loadVectors<EcdhGroup>(file);
-  it.each(['node', 'portable'] as const)('%s implementation: valid peers give the shared secret, invalid ones undefined', async (impl) => {
-    let valid = 0;
-    let invalid = 0;
-    for (const group of vectors.testGroups) {
-      expect(group.encoding).toBe('asn');
-      for (const t of group.tests) {
-        const key = pkcs8(curve, t.private);
-        const peer = hex(t.public);
-        const secret = impl === 'node' ? deriveSharedSecret(key, peer) : await portableDerive(key, peer);
-        const label = `tcId ${t.tcId} ${t.flags.join(',')}`;
-        if (t.result === 'valid') {
-          expect(secret && toHex(secret), label).toBe(t.shared);
-          valid++;
-        } else if (t.result === 'invalid') {
-          expect(secret, label).toBeUndefined();
-          invalid++;
-        } else if (secret !== undefined) {
-          // 'acceptable' (e.g. a compressed peer point): refusing is allowed; a wrong secret is not.
-          expect(toHex(secret), label).toBe(t.shared);
+  it.each(['node', 'portable'] as const)(
+    '%s implementation: valid peers give the shared secret, invalid ones undefined',
+    async (impl) => {
+      let valid = 0;
+      let invalid = 0;
+      for (const group of vectors.testGroups) {
+        expect(group.encoding).toBe('asn');
+        for (const t of group.tests) {
+          const key = pkcs8(curve, t.private);
+          const peer = hex(t.public);
+          const secret = impl === 'node' ? deriveSharedSecret(key, peer) : await portableDerive(key, peer);
+          const label = `tcId ${t.tcId} ${t.flags.join(',')}`;
+          if (t.result === 'valid') {
+            expect(secret && toHex(secret), label).toBe(t.shared);
+            valid++;
+          } else if (t.result === 'invalid') {
+            expect(secret, label).toBeUndefined();
+            invalid++;
+          } else if (secret !== undefined) {
+            // 'acceptable' (e.g. a compressed peer point): refusing is allowed; a wrong secret is not.
+            expect(toHex(secret), label).toBe(t.shared);
+          }
         }
       }
-    }
-    expect(valid).toBeGreaterThan(0);
-    expect(invalid).toBeGreaterThan(0);
-  }, 300_000); // a bound for a hang: the portable P-521 file took 30-42 s on a loaded machine (the 30 s default failed)
+      expect(valid).toBeGreaterThan(0);
+      expect(invalid).toBeGreaterThan(0);
+    },
+    300_000,
+  ); // a bound for a hang: the portable P-521 file took 30-42 s on a loaded machine (the 30 s default failed)
 });

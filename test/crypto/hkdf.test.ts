@@ -8,7 +8,15 @@ import { CALL_KEY_LABEL, nobleCallKey, nodeCallKey, webCryptoCallKey, type CallK
 import { nobleHkdf, nodeHkdf, webCryptoHkdf, type HkdfBackend } from '../../src/crypto/hkdf.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
-interface HkdfTest { tcId: number; ikm: string; salt: string; info: string; size: number; okm: string; result: 'valid' | 'invalid' }
+interface HkdfTest {
+  tcId: number;
+  ikm: string;
+  salt: string;
+  info: string;
+  size: number;
+  okm: string;
+  result: 'valid' | 'invalid';
+}
 const vectors = loadVectors<{ tests: HkdfTest[] }>('hkdf_sha256_test');
 const backends = [nodeHkdf, webCryptoHkdf, nobleHkdf].filter((b): b is HkdfBackend => b !== undefined);
 
@@ -54,14 +62,21 @@ describe('per-call key derivation', () => {
 
   it('is HKDF-Expand-SHA256(PRK = material, info = label || salt, 32), on every backend', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), async (material, salt) => {
-        const info = new Uint8Array([...CALL_KEY_LABEL, ...salt]);
-        const expected = toHex(expand(sha256, material, info, 32));
-        // and, spelled out with OpenSSL's HMAC: T(1) = HMAC(PRK, info || 0x01)
-        const openssl = createHmac('sha256', material).update(info).update(Buffer.from([1])).digest('hex');
-        expect(openssl).toBe(expected);
-        for (const b of callKeys) expect(toHex(await b.deriveCallKey(material, salt))).toBe(expected);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        async (material, salt) => {
+          const info = new Uint8Array([...CALL_KEY_LABEL, ...salt]);
+          const expected = toHex(expand(sha256, material, info, 32));
+          // and, spelled out with OpenSSL's HMAC: T(1) = HMAC(PRK, info || 0x01)
+          const openssl = createHmac('sha256', material)
+            .update(info)
+            .update(Buffer.from([1]))
+            .digest('hex');
+          expect(openssl).toBe(expected);
+          for (const b of callKeys) expect(toHex(await b.deriveCallKey(material, salt))).toBe(expected);
+        },
+      ),
       { numRuns: 50 },
     );
   });

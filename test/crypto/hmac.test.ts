@@ -3,11 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { nobleHmac, nodeHmac, type HmacBackend, type HmacHash } from '../../src/crypto/hmac.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
-interface MacTest { tcId: number; key: string; msg: string; tag: string; result: 'valid' | 'invalid' }
-interface MacGroup { keySize: number; tagSize: number; tests: MacTest[] }
+interface MacTest {
+  tcId: number;
+  key: string;
+  msg: string;
+  tag: string;
+  result: 'valid' | 'invalid';
+}
+interface MacGroup {
+  keySize: number;
+  tagSize: number;
+  tests: MacTest[];
+}
 
 const backends = [nodeHmac, nobleHmac].filter((b): b is HmacBackend => b !== undefined);
-const FILES: Array<[HmacHash, string]> = [['SHA-224', 'hmac_sha224_test'], ['SHA-256', 'hmac_sha256_test'], ['SHA-384', 'hmac_sha384_test'], ['SHA-512', 'hmac_sha512_test']];
+const FILES: Array<[HmacHash, string]> = [
+  ['SHA-224', 'hmac_sha224_test'],
+  ['SHA-256', 'hmac_sha256_test'],
+  ['SHA-384', 'hmac_sha384_test'],
+  ['SHA-512', 'hmac_sha512_test'],
+];
 
 describe.each(backends.map((b) => [b.name, b] as const))('Wycheproof HMAC on %s', (_, backend) => {
   it.each(FILES)('%s: valid tags match, invalid ones do not (tags truncated to the group size)', (hash, file) => {

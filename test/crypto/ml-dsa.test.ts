@@ -4,10 +4,32 @@ import { describe, expect, it } from 'vitest';
 import { mlDsaPublicKey, mlDsaSign, mlDsaVerify, type MlDsaSpec } from '../../src/crypto/ml-dsa.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
-interface VerifyTest { tcId: number; msg: string; ctx?: string; sig: string; result: 'valid' | 'invalid' }
-interface VerifyGroup { publicKey: string; publicKeyDer: string; tests: VerifyTest[] }
-interface SignTest { tcId: number; msg?: string; mu?: string; ctx?: string; rnd?: string; sig: string; result: 'valid' | 'invalid' }
-interface SignGroup { privateSeed: string; publicKey: string; tests: SignTest[] }
+interface VerifyTest {
+  tcId: number;
+  msg: string;
+  ctx?: string;
+  sig: string;
+  result: 'valid' | 'invalid';
+}
+interface VerifyGroup {
+  publicKey: string;
+  publicKeyDer: string;
+  tests: VerifyTest[];
+}
+interface SignTest {
+  tcId: number;
+  msg?: string;
+  mu?: string;
+  ctx?: string;
+  rnd?: string;
+  sig: string;
+  result: 'valid' | 'invalid';
+}
+interface SignGroup {
+  privateSeed: string;
+  publicKey: string;
+  tests: SignTest[];
+}
 
 describe.each([
   ['mldsa_44_verify_test', 'ML_DSA_44'],
@@ -35,13 +57,15 @@ describe('Wycheproof mldsa_65_sign_seed_test (known answers from a seed)', () =>
   const all = loadVectors<SignGroup>('mldsa_65_sign_seed_test');
   // Some groups give only an expanded private key; the seed ones are what kmsbox stores.
   const vectors = { ...all, testGroups: all.testGroups.filter((g) => g.privateSeed?.length === 64) };
-  it('the seed gives the published public key, and its SPKI matches the verify vectors\' encoding', () => {
+  it("the seed gives the published public key, and its SPKI matches the verify vectors' encoding", () => {
     for (const group of vectors.testGroups) {
       const spki = mlDsaPublicKey('ML_DSA_65', hex(group.privateSeed));
       expect(toHex(spki.subarray(spki.length - group.publicKey.length / 2))).toBe(group.publicKey);
     }
     const verifyGroup = loadVectors<VerifyGroup>('mldsa_65_verify_test').testGroups[0]!;
-    expect(toHex(hex(verifyGroup.publicKeyDer).subarray(0, 22))).toBe(toHex(mlDsaPublicKey('ML_DSA_65', hex(vectors.testGroups[0]!.privateSeed)).subarray(0, 22)));
+    expect(toHex(hex(verifyGroup.publicKeyDer).subarray(0, 22))).toBe(
+      toHex(mlDsaPublicKey('ML_DSA_65', hex(vectors.testGroups[0]!.privateSeed)).subarray(0, 22)),
+    );
   });
 
   it('published signatures verify over the message (RAW) and over μ (EXTERNAL_MU); ours verify too', () => {
@@ -53,7 +77,9 @@ describe('Wycheproof mldsa_65_sign_seed_test (known answers from a seed)', () =>
         if (t.msg !== undefined) expect(mlDsaVerify('ML_DSA_65', spki, hex(t.msg), 'RAW', hex(t.sig)), `tcId ${t.tcId}`).toBe(true);
         if (t.mu !== undefined) {
           expect(mlDsaVerify('ML_DSA_65', spki, hex(t.mu), 'EXTERNAL_MU', hex(t.sig)), `tcId ${t.tcId} mu`).toBe(true);
-          expect(mlDsaVerify('ML_DSA_65', spki, hex(t.mu), 'EXTERNAL_MU', mlDsaSign('ML_DSA_65', seed, hex(t.mu), 'EXTERNAL_MU'))).toBe(true);
+          expect(mlDsaVerify('ML_DSA_65', spki, hex(t.mu), 'EXTERNAL_MU', mlDsaSign('ML_DSA_65', seed, hex(t.mu), 'EXTERNAL_MU'))).toBe(
+            true,
+          );
         }
         checked++;
       }

@@ -84,7 +84,11 @@ describe('random bytes: secrets drawn directly, public values may be pooled', ()
     const kms = new Kms();
     const KeyId = (await kms.createKey({ Origin: 'EXTERNAL' })).KeyMetadata!.KeyId!;
     fills = [];
-    const { ImportToken } = await kms.getParametersForImport({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const { ImportToken } = await kms.getParametersForImport({
+      KeyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
     expectDrawnDirectly(ImportToken!.subarray(1)); // after the version byte
   });
 });

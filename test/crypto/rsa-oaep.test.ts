@@ -6,32 +6,45 @@ import { rsaDecrypt } from '../../src/crypto/signatures.js';
 import { rsaDecrypt as portableDecrypt } from '../../src/crypto/signatures-portable.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
-interface OaepTest { tcId: number; msg: string; ct: string; label: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
-interface OaepGroup { privateKeyPkcs8: string; tests: OaepTest[] }
+interface OaepTest {
+  tcId: number;
+  msg: string;
+  ct: string;
+  label: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+  flags: string[];
+}
+interface OaepGroup {
+  privateKeyPkcs8: string;
+  tests: OaepTest[];
+}
 
 describe.each([
   ['rsa_oaep_2048_sha1_mgf1sha1_test', 'RSAES_OAEP_SHA_1'],
   ['rsa_oaep_2048_sha256_mgf1sha256_test', 'RSAES_OAEP_SHA_256'],
   ['rsa_oaep_3072_sha256_mgf1sha256_test', 'RSAES_OAEP_SHA_256'],
 ] as const)('Wycheproof %s', (file, algorithm) => {
-  it.each(['node', 'portable'] as const)('%s implementation: valid ciphertexts decrypt to their message; invalid ones do not decrypt', async (impl) => {
-    const vectors = loadVectors<OaepGroup>(file);
-    let valid = 0;
-    let invalid = 0;
-    for (const group of vectors.testGroups) {
-      const pkcs8 = hex(group.privateKeyPkcs8);
-      for (const t of group.tests.filter((x) => x.label === '')) {
-        const out = impl === 'node' ? rsaDecrypt(pkcs8, algorithm, hex(t.ct)) : await portableDecrypt(pkcs8, algorithm, hex(t.ct));
-        if (t.result === 'valid') {
-          expect(out && toHex(out), `tcId ${t.tcId}`).toBe(t.msg);
-          valid++;
-        } else if (t.result === 'invalid') {
-          expect(out, `tcId ${t.tcId} ${t.flags.join(',')}`).toBeUndefined();
-          invalid++;
+  it.each(['node', 'portable'] as const)(
+    '%s implementation: valid ciphertexts decrypt to their message; invalid ones do not decrypt',
+    async (impl) => {
+      const vectors = loadVectors<OaepGroup>(file);
+      let valid = 0;
+      let invalid = 0;
+      for (const group of vectors.testGroups) {
+        const pkcs8 = hex(group.privateKeyPkcs8);
+        for (const t of group.tests.filter((x) => x.label === '')) {
+          const out = impl === 'node' ? rsaDecrypt(pkcs8, algorithm, hex(t.ct)) : await portableDecrypt(pkcs8, algorithm, hex(t.ct));
+          if (t.result === 'valid') {
+            expect(out && toHex(out), `tcId ${t.tcId}`).toBe(t.msg);
+            valid++;
+          } else if (t.result === 'invalid') {
+            expect(out, `tcId ${t.tcId} ${t.flags.join(',')}`).toBeUndefined();
+            invalid++;
+          }
         }
       }
-    }
-    expect(valid).toBeGreaterThan(0);
-    expect(invalid).toBeGreaterThan(0);
-  });
+      expect(valid).toBeGreaterThan(0);
+      expect(invalid).toBeGreaterThan(0);
+    },
+  );
 });

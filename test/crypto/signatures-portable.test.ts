@@ -20,7 +20,12 @@ function opensslVerify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, messag
   const key = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   switch (a.scheme) {
     case 'pss':
-      return nodeCrypto.verify(a.hash, message, { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: a.digestBytes }, signature);
+      return nodeCrypto.verify(
+        a.hash,
+        message,
+        { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: a.digestBytes },
+        signature,
+      );
     case 'pkcs1':
       return nodeCrypto.verify(a.hash, message, { key, padding: nodeCrypto.constants.RSA_PKCS1_PADDING }, signature);
     case 'ecdsa':
@@ -39,7 +44,17 @@ const CASES: Array<[KeySpec, SigningAlgorithmSpec[]]> = [
   ['ECC_NIST_P521', ['ECDSA_SHA_512']],
   ['ECC_SECG_P256K1', ['ECDSA_SHA_256']],
   ['ECC_NIST_EDWARDS25519', ['ED25519_SHA_512', 'ED25519_PH_SHA_512']],
-  ['RSA_2048', ['RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512']],
+  [
+    'RSA_2048',
+    [
+      'RSASSA_PSS_SHA_256',
+      'RSASSA_PSS_SHA_384',
+      'RSASSA_PSS_SHA_512',
+      'RSASSA_PKCS1_V1_5_SHA_256',
+      'RSASSA_PKCS1_V1_5_SHA_384',
+      'RSASSA_PKCS1_V1_5_SHA_512',
+    ],
+  ],
   ['RSA_3072', ['RSASSA_PSS_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_256']],
 ];
 
@@ -56,86 +71,112 @@ describe.each(CASES)('portable %s', (spec, algorithms) => {
     expect(portable.publicKeyOf(pkcs8)).toBe(portable.publicKeyOf(pkcs8)); // computed once per key
   });
 
-  it.each(algorithms)('%s: OpenSSL verifies its RAW and DIGEST signatures (RSA: RAW only, DIGEST signing refused); it verifies OpenSSL-made keys\' signatures', async (algorithm) => {
-    const a = native.SIGNING[algorithm]!;
-    for (const pkcs8 of [await portable.generatePrivateKey(spec), native.generatePrivateKey(spec)]) {
-      const spki = portable.publicKeyOf(pkcs8);
-      expect(spki).toEqual(native.publicKeyOf(pkcs8));
-      for (let i = 0; i < (a.scheme === 'ecdsa' ? 8 : 2); i++) {
-        const message = utf8(`message ${i} for ${algorithm}`);
-        const digest = hash(a.hash, message);
-        for (const type of typesOf(algorithm)) {
-          const input = type === 'RAW' ? message : digest;
-          const isRsa = a.scheme === 'pss' || a.scheme === 'pkcs1';
-          if (isRsa && type === 'DIGEST') {
-            // Refused: bigint RSA is not constant-time. Verifying the node path's DIGEST signature still works.
-            await expect(portable.sign(pkcs8, algorithm, input, type)).rejects.toMatchObject({
-              name: 'UnsupportedOperationException',
-              message: `Without node:crypto, kmsbox signs RSA RAW messages only (WebCrypto cannot sign a precomputed digest, and bigint RSA is not constant-time), so not ${algorithm} with MessageType DIGEST. Use MessageType RAW.`,
-            });
-            const signature = native.sign(pkcs8, algorithm, input, type);
+  it.each(algorithms)(
+    "%s: OpenSSL verifies its RAW and DIGEST signatures (RSA: RAW only, DIGEST signing refused); it verifies OpenSSL-made keys' signatures",
+    async (algorithm) => {
+      const a = native.SIGNING[algorithm]!;
+      for (const pkcs8 of [await portable.generatePrivateKey(spec), native.generatePrivateKey(spec)]) {
+        const spki = portable.publicKeyOf(pkcs8);
+        expect(spki).toEqual(native.publicKeyOf(pkcs8));
+        for (let i = 0; i < (a.scheme === 'ecdsa' ? 8 : 2); i++) {
+          const message = utf8(`message ${i} for ${algorithm}`);
+          const digest = hash(a.hash, message);
+          for (const type of typesOf(algorithm)) {
+            const input = type === 'RAW' ? message : digest;
+            const isRsa = a.scheme === 'pss' || a.scheme === 'pkcs1';
+            if (isRsa && type === 'DIGEST') {
+              // Refused: bigint RSA is not constant-time. Verifying the node path's DIGEST signature still works.
+              await expect(portable.sign(pkcs8, algorithm, input, type)).rejects.toMatchObject({
+                name: 'UnsupportedOperationException',
+                message: `Without node:crypto, kmsbox signs RSA RAW messages only (WebCrypto cannot sign a precomputed digest, and bigint RSA is not constant-time), so not ${algorithm} with MessageType DIGEST. Use MessageType RAW.`,
+              });
+              const signature = native.sign(pkcs8, algorithm, input, type);
+              expect(await portable.verify(spki, algorithm, input, type, signature)).toBe(true);
+              expect(await portable.verify(spki, algorithm, message, 'RAW', signature)).toBe(true);
+              const bad = signature.slice();
+              bad[bad.length >> 1]! ^= 0x10;
+              expect(await portable.verify(spki, algorithm, input, type, bad)).toBe(false);
+              continue;
+            }
+            const signature = await portable.sign(pkcs8, algorithm, input, type);
+            expect(opensslVerify(spki, algorithm, message, signature), `${type} signature ${i}`).toBe(true);
+            expect(native.verify(spki, algorithm, input, type, signature)).toBe(true);
             expect(await portable.verify(spki, algorithm, input, type, signature)).toBe(true);
-            expect(await portable.verify(spki, algorithm, message, 'RAW', signature)).toBe(true);
+            // And the other way: the node path's signature, verified on the portable path.
+            expect(await portable.verify(spki, algorithm, input, type, native.sign(pkcs8, algorithm, input, type))).toBe(true);
             const bad = signature.slice();
             bad[bad.length >> 1]! ^= 0x10;
             expect(await portable.verify(spki, algorithm, input, type, bad)).toBe(false);
-            continue;
+            expect(
+              await portable.verify(
+                spki,
+                algorithm,
+                input.map((b, j) => (j === 0 ? b ^ 1 : b)),
+                type,
+                signature,
+              ),
+            ).toBe(false);
           }
-          const signature = await portable.sign(pkcs8, algorithm, input, type);
-          expect(opensslVerify(spki, algorithm, message, signature), `${type} signature ${i}`).toBe(true);
-          expect(native.verify(spki, algorithm, input, type, signature)).toBe(true);
-          expect(await portable.verify(spki, algorithm, input, type, signature)).toBe(true);
-          // And the other way: the node path's signature, verified on the portable path.
-          expect(await portable.verify(spki, algorithm, input, type, native.sign(pkcs8, algorithm, input, type))).toBe(true);
-          const bad = signature.slice();
-          bad[bad.length >> 1]! ^= 0x10;
-          expect(await portable.verify(spki, algorithm, input, type, bad)).toBe(false);
-          expect(await portable.verify(spki, algorithm, input.map((b, j) => (j === 0 ? b ^ 1 : b)), type, signature)).toBe(false);
         }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('portable RSA encryption (RSAES-OAEP by WebCrypto)', () => {
-  it.each(['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] as const)('%s: OpenSSL decrypts what it encrypts, and the other way', async (algorithm) => {
-    const pkcs8 = await portable.generatePrivateKey('RSA_2048');
-    const oaepHash = algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256';
-    const privateKey = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-    const plaintext = utf8('a small secret');
-    const c1 = await portable.rsaEncrypt(pkcs8, algorithm, plaintext);
-    expect(new Uint8Array(nodeCrypto.privateDecrypt({ key: privateKey, padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, c1))).toEqual(plaintext);
-    const c2 = nodeCrypto.publicEncrypt({ key: nodeCrypto.createPublicKey(privateKey), padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, plaintext);
-    expect(await portable.rsaDecrypt(pkcs8, algorithm, c2)).toEqual(plaintext);
-    const bad = new Uint8Array(c2);
-    bad[10]! ^= 1;
-    expect(await portable.rsaDecrypt(pkcs8, algorithm, bad)).toBeUndefined();
-    expect(await portable.rsaDecrypt(pkcs8, algorithm, new Uint8Array(3))).toBeUndefined();
-    expect(await portable.rsaDecrypt(pkcs8, algorithm === 'RSAES_OAEP_SHA_1' ? 'RSAES_OAEP_SHA_256' : 'RSAES_OAEP_SHA_1', c2)).toBeUndefined();
-  });
+  it.each(['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] as const)(
+    '%s: OpenSSL decrypts what it encrypts, and the other way',
+    async (algorithm) => {
+      const pkcs8 = await portable.generatePrivateKey('RSA_2048');
+      const oaepHash = algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256';
+      const privateKey = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+      const plaintext = utf8('a small secret');
+      const c1 = await portable.rsaEncrypt(pkcs8, algorithm, plaintext);
+      expect(
+        new Uint8Array(nodeCrypto.privateDecrypt({ key: privateKey, padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, c1)),
+      ).toEqual(plaintext);
+      const c2 = nodeCrypto.publicEncrypt(
+        { key: nodeCrypto.createPublicKey(privateKey), padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
+        plaintext,
+      );
+      expect(await portable.rsaDecrypt(pkcs8, algorithm, c2)).toEqual(plaintext);
+      const bad = new Uint8Array(c2);
+      bad[10]! ^= 1;
+      expect(await portable.rsaDecrypt(pkcs8, algorithm, bad)).toBeUndefined();
+      expect(await portable.rsaDecrypt(pkcs8, algorithm, new Uint8Array(3))).toBeUndefined();
+      expect(
+        await portable.rsaDecrypt(pkcs8, algorithm === 'RSAES_OAEP_SHA_1' ? 'RSAES_OAEP_SHA_256' : 'RSAES_OAEP_SHA_1', c2),
+      ).toBeUndefined();
+    },
+  );
 });
 
 describe('portable ECDH', () => {
-  it.each(['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521'] as const)('%s: the secret OpenSSL derives; unusable peer keys give undefined', async (spec) => {
-    const mine = await portable.generatePrivateKey(spec);
-    const peer = native.generatePrivateKey(spec);
-    const peerSpki = native.publicKeyOf(peer);
-    const expected = new Uint8Array(
-      nodeCrypto.diffieHellman({
-        privateKey: nodeCrypto.createPrivateKey({ key: Buffer.from(peer), format: 'der', type: 'pkcs8' }),
-        publicKey: nodeCrypto.createPublicKey({ key: Buffer.from(portable.publicKeyOf(mine)), format: 'der', type: 'spki' }),
-      }),
-    );
-    expect(await portable.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
-    expect(native.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
-    const otherCurve = native.publicKeyOf(native.generatePrivateKey(spec === 'ECC_NIST_P256' ? 'ECC_NIST_P384' : 'ECC_NIST_P256'));
-    expect(await portable.deriveSharedSecret(mine, otherCurve)).toBeUndefined();
-    expect(await portable.deriveSharedSecret(mine, native.publicKeyOf(native.generatePrivateKey('ECC_NIST_EDWARDS25519')))).toBeUndefined();
-    expect(await portable.deriveSharedSecret(mine, peerSpki.subarray(0, peerSpki.length - 1))).toBeUndefined();
-    const offCurve = peerSpki.slice();
-    offCurve[offCurve.length - 1]! ^= 1;
-    expect(await portable.deriveSharedSecret(mine, offCurve)).toBeUndefined();
-  });
+  it.each(['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521'] as const)(
+    '%s: the secret OpenSSL derives; unusable peer keys give undefined',
+    async (spec) => {
+      const mine = await portable.generatePrivateKey(spec);
+      const peer = native.generatePrivateKey(spec);
+      const peerSpki = native.publicKeyOf(peer);
+      const expected = new Uint8Array(
+        nodeCrypto.diffieHellman({
+          privateKey: nodeCrypto.createPrivateKey({ key: Buffer.from(peer), format: 'der', type: 'pkcs8' }),
+          publicKey: nodeCrypto.createPublicKey({ key: Buffer.from(portable.publicKeyOf(mine)), format: 'der', type: 'spki' }),
+        }),
+      );
+      expect(await portable.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
+      expect(native.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
+      const otherCurve = native.publicKeyOf(native.generatePrivateKey(spec === 'ECC_NIST_P256' ? 'ECC_NIST_P384' : 'ECC_NIST_P256'));
+      expect(await portable.deriveSharedSecret(mine, otherCurve)).toBeUndefined();
+      expect(
+        await portable.deriveSharedSecret(mine, native.publicKeyOf(native.generatePrivateKey('ECC_NIST_EDWARDS25519'))),
+      ).toBeUndefined();
+      expect(await portable.deriveSharedSecret(mine, peerSpki.subarray(0, peerSpki.length - 1))).toBeUndefined();
+      const offCurve = peerSpki.slice();
+      offCurve[offCurve.length - 1]! ^= 1;
+      expect(await portable.deriveSharedSecret(mine, offCurve)).toBeUndefined();
+    },
+  );
 });
 
 describe('key DER', () => {
@@ -152,7 +193,10 @@ describe('key DER', () => {
   });
 
   it('turns WebCrypto ECDSA r || s into the DER OpenSSL accepts', async () => {
-    const { privateKey, publicKey } = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const { privateKey, publicKey } = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
     const spki = new Uint8Array(await crypto.subtle.exportKey('spki', publicKey));
     for (let i = 0; i < 16; i++) {
       const message = utf8(`m${i}`);
@@ -160,6 +204,8 @@ describe('key DER', () => {
       expect(opensslVerify(spki, 'ECDSA_SHA_512', message, ecdsaRawToDer(raw))).toBe(true);
     }
     // Leading zeros go; a set top bit gets a zero byte.
-    expect(ecdsaRawToDer(new Uint8Array([0, 0, 0x7f, 0x80, 0, 1]))).toEqual(new Uint8Array([0x30, 0x09, 0x02, 0x01, 0x7f, 0x02, 0x04, 0x00, 0x80, 0x00, 0x01]));
+    expect(ecdsaRawToDer(new Uint8Array([0, 0, 0x7f, 0x80, 0, 1]))).toEqual(
+      new Uint8Array([0x30, 0x09, 0x02, 0x01, 0x7f, 0x02, 0x04, 0x00, 0x80, 0x00, 0x01]),
+    );
   });
 });

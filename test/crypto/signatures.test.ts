@@ -9,8 +9,17 @@ import { verify } from '../../src/crypto/signatures.js';
 import { verify as portableVerify } from '../../src/crypto/signatures-portable.js';
 import { hex, loadVectors } from './wycheproof.js';
 
-interface SigTest { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
-interface SigGroup { publicKeyDer: string; tests: SigTest[] }
+interface SigTest {
+  tcId: number;
+  msg: string;
+  sig: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+  flags: string[];
+}
+interface SigGroup {
+  publicKeyDer: string;
+  tests: SigTest[];
+}
 
 const FILES: Array<[string, SigningAlgorithmSpec, 'sha256' | 'sha384' | 'sha512']> = [
   ['ecdsa_secp256r1_sha256_test', 'ECDSA_SHA_256', 'sha256'],
@@ -36,7 +45,10 @@ describe.each(FILES)('Wycheproof %s', (file, algorithm, hash) => {
       for (const t of group.tests) {
         const msg = hex(t.msg);
         const input = path === 'RAW' ? msg : new Uint8Array(createHash(hash).update(msg).digest());
-        const ok = impl === 'node' ? verify(spki, algorithm, input, path, hex(t.sig)) : await portableVerify(spki, algorithm, input, path, hex(t.sig));
+        const ok =
+          impl === 'node'
+            ? verify(spki, algorithm, input, path, hex(t.sig))
+            : await portableVerify(spki, algorithm, input, path, hex(t.sig));
         if (t.result === 'valid') {
           expect(ok, `tcId ${t.tcId} ${t.flags.join(',')}`).toBe(true);
           valid++;

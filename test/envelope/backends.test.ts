@@ -10,20 +10,26 @@ const BACKENDS: SegmentBackend[] = ['node', 'webcrypto', 'noble'];
 describe('segment backends', () => {
   it('agree byte for byte and open each other', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 5000 }), fc.nat(2 ** 32 - 1), fc.boolean(), async (key, plaintext, index, final) => {
-        const aad = bytes(32, 9);
-        const sealed = await Promise.all(BACKENDS.map((b) => segmentCipher(key, aad, b).sealParts(index, final, plaintext)));
-        const joined = sealed.map((parts) => Buffer.concat(parts));
-        for (const j of joined) expectBytes(j, joined[0]!);
-        for (const b of BACKENDS) {
-          const c = segmentCipher(key, aad, b);
-          expectBytes((await c.open(index, final, joined[0]!))!, plaintext);
-          expect(await c.open(index, !final, joined[0]!)).toBeUndefined();
-          const flipped = Buffer.from(joined[0]!);
-          flipped[flipped.length - 1]! ^= 1;
-          expect(await c.open(index, final, flipped)).toBeUndefined();
-        }
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.nat(2 ** 32 - 1),
+        fc.boolean(),
+        async (key, plaintext, index, final) => {
+          const aad = bytes(32, 9);
+          const sealed = await Promise.all(BACKENDS.map((b) => segmentCipher(key, aad, b).sealParts(index, final, plaintext)));
+          const joined = sealed.map((parts) => Buffer.concat(parts));
+          for (const j of joined) expectBytes(j, joined[0]!);
+          for (const b of BACKENDS) {
+            const c = segmentCipher(key, aad, b);
+            expectBytes((await c.open(index, final, joined[0]!))!, plaintext);
+            expect(await c.open(index, !final, joined[0]!)).toBeUndefined();
+            const flipped = Buffer.from(joined[0]!);
+            flipped[flipped.length - 1]! ^= 1;
+            expect(await c.open(index, final, flipped)).toBeUndefined();
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -2,7 +2,20 @@
 // TypeError/RangeError, and no plaintext or key bytes in any message.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataKeyCache, KMSServiceException, Kms, createDecryptStream, createEncryptStream, decryptEnvelope, decryptFile, decryptRange, encryptEnvelope, encryptFile, inspectEnvelope, type KmsLike } from 'kmsbox/node';
+import {
+  DataKeyCache,
+  KMSServiceException,
+  Kms,
+  createDecryptStream,
+  createEncryptStream,
+  decryptEnvelope,
+  decryptFile,
+  decryptRange,
+  encryptEnvelope,
+  encryptFile,
+  inspectEnvelope,
+  type KmsLike,
+} from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
 import { bytes, expectBytes, expectError, pipe, setup } from './helpers.js';
 
@@ -55,9 +68,17 @@ describe('bad input to the envelope API', () => {
     expect(await typedName(() => encryptEnvelope(SECRET, { kms, keyId: 'alias/nope' }))).toBe('NotFoundException');
     expect(await typedName(() => encryptEnvelope(SECRET, { kms, keyId, segmentSize: 5000 }))).toBe('ValidationException');
     // Near misses Math.log2 would round to a power of two; a cache that is not one; a storeContext that is not a boolean.
-    for (const opts of [{ segmentSize: 4096.000000000001 }, { segmentSize: 2 ** 24 + 2 ** -28 }, { cache: {} as never }, { storeContext: 'false' as never }]) {
+    for (const opts of [
+      { segmentSize: 4096.000000000001 },
+      { segmentSize: 2 ** 24 + 2 ** -28 },
+      { cache: {} as never },
+      { storeContext: 'false' as never },
+    ]) {
       expect([opts, await typedName(() => encryptEnvelope(SECRET, { kms, keyId, ...opts }))]).toEqual([opts, 'ValidationException']);
-      expect([opts, await typedName(() => feed(createEncryptStream({ kms, keyId, ...opts }), SECRET))]).toEqual([opts, 'ValidationException']);
+      expect([opts, await typedName(() => feed(createEncryptStream({ kms, keyId, ...opts }), SECRET))]).toEqual([
+        opts,
+        'ValidationException',
+      ]);
     }
   });
 
@@ -73,16 +94,39 @@ describe('bad input to the envelope API', () => {
       ['maxHeaderBytes 2 MiB', () => decryptEnvelope(envelope, { kms, discovery: true, maxHeaderBytes: 2 ** 21 }), 'ValidationException'],
       ['keyIds not a list', () => decryptEnvelope(envelope, { kms, keyIds: 'k' as never }), 'ValidationException'],
       ['cache not a DataKeyCache', () => decryptEnvelope(envelope, { kms, discovery: true, cache: {} as never }), 'ValidationException'],
-      ['context not an object', () => decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: 'x' as never }), 'ValidationException'],
+      [
+        'context not an object',
+        () => decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: 'x' as never }),
+        'ValidationException',
+      ],
       ['stream options', () => createDecryptStream({ kms, discovery: true, maxRecipients: -1 }), 'ValidationException'],
       ['stream chunk not bytes', () => feed(createDecryptStream({ kms, discovery: true }), 'abc'), 'InvalidCiphertextException'],
       ['range end before start', () => decryptRange(read, { kms, discovery: true }, { start: 10, end: 5 }), 'ValidationException'],
       ['range not integers', () => decryptRange(read, { kms, discovery: true }, { start: 0.5, end: 5 }), 'ValidationException'],
-      ['range start past the end', () => decryptRange(read, { kms, discovery: true }, { start: 1000, end: 1001, size: envelope.length }), 'ValidationException'],
+      [
+        'range start past the end',
+        () => decryptRange(read, { kms, discovery: true }, { start: 1000, end: 1001, size: envelope.length }),
+        'ValidationException',
+      ],
       ['negative size', () => decryptRange(read, { kms, discovery: true }, { start: 0, end: 1, size: -1 }), 'ValidationException'],
       ['read not a function', () => decryptRange(5 as never, { kms, discovery: true }, { start: 0, end: 1 }), 'ValidationException'],
-      ['read returns junk', () => decryptRange(async () => 'x' as never, { kms, discovery: true }, { start: 0, end: 1 }), 'ValidationException'],
-      ['read throws', () => decryptRange(async () => { throw new TypeError('disk on fire'); }, { kms, discovery: true }, { start: 0, end: 1 }), 'KMSInternalException'],
+      [
+        'read returns junk',
+        () => decryptRange(async () => 'x' as never, { kms, discovery: true }, { start: 0, end: 1 }),
+        'ValidationException',
+      ],
+      [
+        'read throws',
+        () =>
+          decryptRange(
+            async () => {
+              throw new TypeError('disk on fire');
+            },
+            { kms, discovery: true },
+            { start: 0, end: 1 },
+          ),
+        'KMSInternalException',
+      ],
       ['inspect junk', () => inspectEnvelope('x' as never), 'ValidationException'],
       ['inspect a cut header', () => inspectEnvelope(envelope.subarray(0, 20)), 'InvalidCiphertextException'],
     ];
@@ -99,13 +143,21 @@ describe('bad input to the envelope API', () => {
     const keyIdsMessage = 'keyIds must list key ARNs or key ids (not aliases).';
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ['both', { keyIds, discovery: true }, 'Pass keyIds or discovery, not both.'],
-      ['both, with a filter', { keyIds, discovery: { accountIds: ['111122223333'], partition: 'aws' } }, 'Pass keyIds or discovery, not both.'],
+      [
+        'both, with a filter',
+        { keyIds, discovery: { accountIds: ['111122223333'], partition: 'aws' } },
+        'Pass keyIds or discovery, not both.',
+      ],
       ["discovery 'yes'", { discovery: 'yes' }, filterMessage],
       ['discovery 1', { discovery: 1 }, filterMessage],
       ['discovery null', { discovery: null }, filterMessage],
       ['discovery a list', { discovery: ['111122223333'] }, filterMessage],
       ['empty filter', { discovery: {} }, accountsMessage],
-      ['accountIDs (the ESDK for JavaScript spelling)', { discovery: { accountIDs: ['111122223333'], partition: 'aws' } }, 'discovery takes accountIds and partition only, not accountIDs.'],
+      [
+        'accountIDs (the ESDK for JavaScript spelling)',
+        { discovery: { accountIDs: ['111122223333'], partition: 'aws' } },
+        'discovery takes accountIds and partition only, not accountIDs.',
+      ],
       ['accountIds not a list', { discovery: { accountIds: '111122223333', partition: 'aws' } }, accountsMessage],
       ['no accountIds', { discovery: { accountIds: [], partition: 'aws' } }, accountsMessage],
       ['11 digits', { discovery: { accountIds: ['11112222333'], partition: 'aws' } }, accountsMessage],
@@ -136,13 +188,25 @@ describe('bad input to the envelope API', () => {
     for (const [opts, message] of [
       [{ unverifiedSignature: 'yes' }, "unverifiedSignature must be 'allow' when given."],
       [{ unverifiedSignature: true }, "unverifiedSignature must be 'allow' when given."],
-      [{ unverifiedSignature: 'allow', signerKeyIds: arns }, "unverifiedSignature: 'allow' contradicts signerKeyIds, which requires a verified signature."],
+      [
+        { unverifiedSignature: 'allow', signerKeyIds: arns },
+        "unverifiedSignature: 'allow' contradicts signerKeyIds, which requires a verified signature.",
+      ],
     ] as const) {
-      const e = await expectError(() => decryptRange(read, { kms, keyIds, ...(opts as object) }, { start: 0, end: 1 }), 'ValidationException');
+      const e = await expectError(
+        () => decryptRange(read, { kms, keyIds, ...(opts as object) }, { start: 0, end: 1 }),
+        'ValidationException',
+      );
       expect(e.message).toBe(message);
     }
     // The good forms, for contrast.
-    for (const trust of [{ keyIds: arns }, { keyIds }, { discovery: true }, { discovery: { accountIds: ['111122223333'], partition: 'aws' } }, { keyIds, discovery: false }]) {
+    for (const trust of [
+      { keyIds: arns },
+      { keyIds },
+      { discovery: true },
+      { discovery: { accountIds: ['111122223333'], partition: 'aws' } },
+      { keyIds, discovery: false },
+    ]) {
       expectBytes((await decryptEnvelope(envelope, { kms, ...trust })).plaintext, bytes(100));
     }
     expect((await decryptRange(read, { kms, keyIds, unverifiedSignature: 'allow' }, { start: 0, end: 1 })).signature).toBe('none');
@@ -150,9 +214,13 @@ describe('bad input to the envelope API', () => {
 
   it('a KmsLike that fails with a raw error gives KMSInternalException (the cause kept), not a raw error', async () => {
     const broken: KmsLike = {
-      generateDataKey: async () => { throw new TypeError('fetch failed'); },
+      generateDataKey: async () => {
+        throw new TypeError('fetch failed');
+      },
       encrypt: async () => ({}),
-      decrypt: async () => { throw new RangeError('socket hang up'); },
+      decrypt: async () => {
+        throw new RangeError('socket hang up');
+      },
     };
     const e = await encryptEnvelope(SECRET, { kms: broken, keyId: 'k' }).catch((x: Error) => x);
     expect([(e as KMSServiceException).name, ((e as Error).cause as Error).message]).toEqual(['KMSInternalException', 'fetch failed']);
@@ -168,7 +236,9 @@ describe('bad input to the envelope API', () => {
     expect(await typedName(() => new DataKeyCache(undefined as never))).toBe('ValidationException');
     const dir = tempDir();
     expect(await typedName(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId }))).toBe('ValidationException');
-    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, discovery: true }))).toBe('ValidationException');
+    expect(await typedName(() => decryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, discovery: true }))).toBe(
+      'ValidationException',
+    );
     await expectError(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId: [] }), 'ValidationException');
   });
 });

@@ -82,12 +82,19 @@ describe('DataKeyCache', () => {
     const { kms, keyIds } = await setup();
     const counted = counting(kms);
     const cache = new DataKeyCache({ maxAgeMs: 60_000, capacity: 2 });
-    for (const t of ['1', '2', '1', '3', '1', '2']) await encryptEnvelope(bytes(1), { kms: counted, keyId: keyIds[0]!, cache, encryptionContext: { t } });
+    for (const t of ['1', '2', '1', '3', '1', '2'])
+      await encryptEnvelope(bytes(1), { kms: counted, keyId: keyIds[0]!, cache, encryptionContext: { t } });
     expect(counted.calls.generateDataKey).toBe(4); // 1, 2, (1 hit), 3 evicts 2, (1 hit), 2 again
     expect(cache.size).toBe(2);
     cache.clear();
     expect(cache.size).toBe(0);
-    for (const bad of [{ maxAgeMs: 0 }, { maxAgeMs: 10, maxMessages: 0 }, { maxAgeMs: 10, maxMessages: 2 ** 32 + 1 }, { maxAgeMs: 10, capacity: 0 }, { maxAgeMs: 10, maxBytes: -1 }]) {
+    for (const bad of [
+      { maxAgeMs: 0 },
+      { maxAgeMs: 10, maxMessages: 0 },
+      { maxAgeMs: 10, maxMessages: 2 ** 32 + 1 },
+      { maxAgeMs: 10, capacity: 0 },
+      { maxAgeMs: 10, maxBytes: -1 },
+    ]) {
       await expectError(async () => new DataKeyCache(bad), 'ValidationException');
     }
   });

@@ -24,9 +24,13 @@ describe('encryptFile / decryptFile', () => {
     const tampered = Buffer.from(envelope);
     tampered[tampered.length - 100]! ^= 1;
     writeFileSync(join(dir, 'bad.kmsbox'), tampered);
-    await expect(decryptFile(join(dir, 'bad.kmsbox'), join(dir, 'bad.out'), { kms, discovery: true })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptFile(join(dir, 'bad.kmsbox'), join(dir, 'bad.out'), { kms, discovery: true })).rejects.toMatchObject({
+      name: 'InvalidCiphertextException',
+    });
     writeFileSync(join(dir, 'short.kmsbox'), envelope.subarray(0, envelope.length - 262165));
-    await expect(decryptFile(join(dir, 'short.kmsbox'), join(dir, 'short.out'), { kms, discovery: true })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptFile(join(dir, 'short.kmsbox'), join(dir, 'short.out'), { kms, discovery: true })).rejects.toMatchObject({
+      name: 'InvalidCiphertextException',
+    });
     expect(existsSync(join(dir, 'bad.out'))).toBe(false);
     expect(existsSync(join(dir, 'short.out'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);

@@ -17,10 +17,12 @@ export async function setup(keys = 1): Promise<{ kms: Kms; keyIds: string[]; arn
 /** A KmsLike that counts the calls it passes on. */
 export function counting(kms: KmsLike): KmsLike & { calls: Record<string, number> } {
   const calls: Record<string, number> = {};
-  const wrap = <K extends keyof KmsLike>(name: K) => (input: never) => {
-    calls[name] = (calls[name] ?? 0) + 1;
-    return (kms[name] as (i: never) => Promise<unknown>).call(kms, input);
-  };
+  const wrap =
+    <K extends keyof KmsLike>(name: K) =>
+    (input: never) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return (kms[name] as (i: never) => Promise<unknown>).call(kms, input);
+    };
   return {
     calls,
     generateDataKey: wrap('generateDataKey'),
@@ -61,7 +63,11 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** Feeds `input` through `stream` in the given chunk sizes (cycled); returns the output chunks joined. */
-export async function pipe(stream: TransformStream<Uint8Array, Uint8Array>, input: Uint8Array, chunkSizes: number[] = [65536]): Promise<Uint8Array> {
+export async function pipe(
+  stream: TransformStream<Uint8Array, Uint8Array>,
+  input: Uint8Array,
+  chunkSizes: number[] = [65536],
+): Promise<Uint8Array> {
   const writer = stream.writable.getWriter();
   const out: Uint8Array[] = [];
   const reading = (async () => {

@@ -9,7 +9,11 @@ import { bytes, concat, expectBytes, expectError, pipe, setup } from './helpers.
 
 const FUZZ_RUNS = Number(process.env.KMSBOX_FUZZ_RUNS ?? 300);
 
-async function fails(envelope: Uint8Array, kms: Parameters<typeof decryptEnvelope>[1]['kms'], name = 'InvalidCiphertextException'): Promise<void> {
+async function fails(
+  envelope: Uint8Array,
+  kms: Parameters<typeof decryptEnvelope>[1]['kms'],
+  name = 'InvalidCiphertextException',
+): Promise<void> {
   await expectError(() => decryptEnvelope(envelope, { kms, discovery: true }), name);
   await expectError(() => pipe(createDecryptStream({ kms, discovery: true }), envelope, [3]), name);
 }
@@ -49,20 +53,85 @@ describe('hostile CBOR', () => {
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
     const recipients = [[1, null, CiphertextBlob!]];
     const id = bytes(32);
-    const base: Array<[number, any]> = [[1, 1], [2, 1], [3, id], [4, 12], [5, recipients]];
+    const base: Array<[number, any]> = [
+      [1, 1],
+      [2, 1],
+      [3, id],
+      [4, 12],
+      [5, recipients],
+    ];
     const variants: Array<Array<[number, any]>> = [
       [...base, [9, 1]], // unknown key
       [...base, [6, new CborMap([['a', 'b']])], [7, true]],
-      [[1, 1], [2, 1], [3, bytes(31)], [4, 12], [5, recipients]],
-      [[1, 1], [2, 1], [3, id], [4, 11], [5, recipients]],
-      [[1, 1], [2, 1], [3, id], [4, 25], [5, recipients]],
-      [[1, 1], [2, 1], [3, id], [4, 12], [5, []]],
-      [[1, 1], [2, 1], [3, id], [4, 12], [5, [[1, null]]]],
-      [[1, 1], [2, 1], [3, id], [4, 12], [5, [[1, 5, CiphertextBlob!]]]],
-      [[1, 1], [2, 1], [3, id], [4, 12], [5, [[1, '', CiphertextBlob!]]]],
-      [[1, 1], [2, 1], [3, id], [4, 12], [5, [[1, 'x'.repeat(2049), CiphertextBlob!]]]],
-      [[1, 1], [2, 1], [3, id], [4, 12], [5, [[1, null, new Uint8Array(0)]]]],
-      [[1, 1], [2, 1], [3, id], [4, 12]],
+      [
+        [1, 1],
+        [2, 1],
+        [3, bytes(31)],
+        [4, 12],
+        [5, recipients],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 11],
+        [5, recipients],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 25],
+        [5, recipients],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+        [5, []],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+        [5, [[1, null]]],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+        [5, [[1, 5, CiphertextBlob!]]],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+        [5, [[1, '', CiphertextBlob!]]],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+        [5, [[1, 'x'.repeat(2049), CiphertextBlob!]]],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+        [5, [[1, null, new Uint8Array(0)]]],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, id],
+        [4, 12],
+      ],
       [...base, [6, new CborMap(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']))]],
       [...base, [6, new CborMap([['big', 'x'.repeat(8200)]])]],
       [...base, [7, 1]],
@@ -73,7 +142,13 @@ describe('hostile CBOR', () => {
       await fails(envelope, kms);
     }
     // Hand-made byte-level cases the writer refuses to produce.
-    const good = await build({ dek, messageId: id, recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }], segments: [bytes(3)], context: { b: '1', a: '2' } });
+    const good = await build({
+      dek,
+      messageId: id,
+      recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }],
+      segments: [bytes(3)],
+      context: { b: '1', a: '2' },
+    });
     const hex = Buffer.from(good).toString('hex');
     // The context map is a2 61 61 61 32 61 62 61 31 ({a:'2', b:'1'}): make it unsorted, duplicated and invalid UTF-8.
     const ctx = 'a2616161326162' + '6131';
@@ -82,7 +157,13 @@ describe('hostile CBOR', () => {
       await fails(new Uint8Array(Buffer.from(hex.replace(ctx, bad), 'hex')), kms);
     }
     // Keys out of order: swap keys 3 and 4 entries.
-    const swapped = rawHeader([[1, 1], [2, 1], [4, 12], [3, id], [5, recipients]]);
+    const swapped = rawHeader([
+      [1, 1],
+      [2, 1],
+      [4, 12],
+      [3, id],
+      [5, recipients],
+    ]);
     expect(swapped[5]).toBe(0x03); // the encoder sorts; rebuild by hand
     const manual = concat(Uint8Array.of(0xa5, 0x01, 0x01, 0x02, 0x01, 0x04, 0x0c, 0x03, 0x58, 0x20), id, swapped.subarray(41 + 2));
     await fails(concat(manual, new Uint8Array(60)), kms);
@@ -98,7 +179,10 @@ describe('hostile CBOR', () => {
     const withBom = await build({ dek, messageId: id, recipients: [recipient], segments: [bytes(3)], context });
     expect(Object.keys(inspectEnvelope(withBom).encryptionContext)).toEqual(['\uFEFFtenant']);
     expect((await decryptEnvelope(withBom, { kms, discovery: true })).encryptionContext).toEqual(context);
-    await expectError(() => decryptEnvelope(withBom, { kms, discovery: true, encryptionContext: { tenant: 't1' } }), 'InvalidCiphertextException');
+    await expectError(
+      () => decryptEnvelope(withBom, { kms, discovery: true, encryptionContext: { tenant: 't1' } }),
+      'InvalidCiphertextException',
+    );
     // "a" and "\uFEFFa" are two keys, both kept.
     const two = { a: 'x', '\uFEFFa': 'y' };
     const { CiphertextBlob: blob2 } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek, EncryptionContext: two });
@@ -107,7 +191,19 @@ describe('hostile CBOR', () => {
 
     // A recipient of unknown type may hold true or null, not false (0xf4).
     const { CiphertextBlob: plainBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
-    const withTrue = rawHeader([[1, 1], [2, 1], [3, id], [4, 12], [5, [[9, true], [1, null, plainBlob!]]]]);
+    const withTrue = rawHeader([
+      [1, 1],
+      [2, 1],
+      [3, id],
+      [4, 12],
+      [
+        5,
+        [
+          [9, true],
+          [1, null, plainBlob!],
+        ],
+      ],
+    ]);
     const ok = await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withTrue });
     expectBytes((await decryptEnvelope(ok, { kms, discovery: true })).plaintext, bytes(3));
     const withFalse = withTrue.slice();
@@ -121,14 +217,20 @@ describe('hostile CBOR', () => {
       await fails(future, kms, 'UnsupportedOperationException');
     }
     // Version 1 with a wrong key count is still malformed.
-    await expectError(async () => inspectEnvelope(concat(Uint8Array.of(0xa9, 0x01, 0x01), new Uint8Array(80))), 'InvalidCiphertextException');
+    await expectError(
+      async () => inspectEnvelope(concat(Uint8Array.of(0xa9, 0x01, 0x01), new Uint8Array(80))),
+      'InvalidCiphertextException',
+    );
   });
 
   it('a header over the limit is LimitExceeded before it is all read; a segment head over the segment size fails at once', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { pad: 'x'.repeat(4000) } });
     await expectError(() => decryptEnvelope(envelope, { kms, discovery: true, maxHeaderBytes: 1024 }), 'LimitExceededException');
-    await expectError(() => pipe(createDecryptStream({ kms, discovery: true, maxHeaderBytes: 1024 }), envelope, [100]), 'LimitExceededException');
+    await expectError(
+      () => pipe(createDecryptStream({ kms, discovery: true, maxHeaderBytes: 1024 }), envelope, [100]),
+      'LimitExceededException',
+    );
     const small = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
     const h = inspectEnvelope(small).headerLength;
     const oversize = concat(small.subarray(0, h), Uint8Array.of(0x59, 0x10, 0x11)); // 4113 = S + 17 declared, no body
@@ -139,7 +241,10 @@ describe('hostile CBOR', () => {
     const { kms, keyIds } = await setup();
     const valid = await encryptEnvelope(bytes(5000), { kms, keyId: keyIds[0]!, segmentSize: 4096, encryptionContext: { a: 'b' } });
     const check = async (input: Uint8Array) => {
-      for (const run of [() => decryptEnvelope(input, { kms, discovery: true }), () => pipe(createDecryptStream({ kms, discovery: true }), input, [251])]) {
+      for (const run of [
+        () => decryptEnvelope(input, { kms, discovery: true }),
+        () => pipe(createDecryptStream({ kms, discovery: true }), input, [251]),
+      ]) {
         try {
           await run();
         } catch (e) {

@@ -6,7 +6,7 @@ const total = Number(process.argv[2] ?? 2 ** 30);
 const CHUNK = 64 * 1024;
 const PERIOD = 1024 * 1024;
 const pattern = new Uint8Array(2 * PERIOD);
-for (let i = 0; i < pattern.length; i++) pattern[i] = (i % PERIOD) * 2654435761 >>> 24;
+for (let i = 0; i < pattern.length; i++) pattern[i] = ((i % PERIOD) * 2654435761) >>> 24;
 // Output chunks are at most one segment (256 KiB), so any of them fits in the doubled pattern.
 const at = (offset: number, n: number) => pattern.subarray(offset % PERIOD, (offset % PERIOD) + n);
 
@@ -31,7 +31,8 @@ async function run(total: number, sample: (rss: number) => void): Promise<{ rece
     .pipeTo(
       new WritableStream({
         write(chunk) {
-          if (mismatch < 0 && !Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).equals(at(received, chunk.length))) mismatch = received;
+          if (mismatch < 0 && !Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).equals(at(received, chunk.length)))
+            mismatch = received;
           received += chunk.length;
           sample(process.memoryUsage().rss);
         },
@@ -49,4 +50,14 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().r
 const started = performance.now();
 const { received, mismatch } = await run(total, (rss) => (peak = Math.max(peak, rss)));
 clearInterval(sampler);
-console.log(JSON.stringify({ total, received, mismatch, growthMiB: (peak - baseline) / 2 ** 20, baselineMiB: baseline / 2 ** 20, peakMiB: peak / 2 ** 20, seconds: (performance.now() - started) / 1000 }));
+console.log(
+  JSON.stringify({
+    total,
+    received,
+    mismatch,
+    growthMiB: (peak - baseline) / 2 ** 20,
+    baselineMiB: baseline / 2 ** 20,
+    peakMiB: peak / 2 ** 20,
+    seconds: (performance.now() - started) / 1000,
+  }),
+);

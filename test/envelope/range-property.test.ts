@@ -18,29 +18,54 @@ describe('decryptRange on any range, size and damage', () => {
       { plain: plaintext, bytes: await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S }) },
       { plain: exact, bytes: await encryptEnvelope(exact, { kms, keyId: keyIds[0]!, segmentSize: S }) },
     ];
-    const near = (n: number) => fc.oneof(fc.integer({ min: 0, max: n + 2 * S }), fc.constantFrom(0, S - 1, S, S + 1, 2 * S - 1, 2 * S, 2 * S + 1, 3 * S, n - 1, n, n + 1));
+    const near = (n: number) =>
+      fc.oneof(
+        fc.integer({ min: 0, max: n + 2 * S }),
+        fc.constantFrom(0, S - 1, S, S + 1, 2 * S - 1, 2 * S, 2 * S + 1, 3 * S, n - 1, n, n + 1),
+      );
     const damage = fc.option(fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'cut') }), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(fc.nat(1), near(plaintext.length), fc.integer({ min: 1, max: 2 * S + 10 }), fc.constantFrom('true', 'none', 'less', 'more'), damage, async (which, start, length, sizeMode, hurt) => {
-        const { plain, bytes: original } = envelopes[which]!;
-        let stored = original;
-        if (hurt !== undefined) {
-          const at = hurt.at % stored.length;
-          stored = hurt.kind === 'cut' ? stored.subarray(0, at) : concat(stored.subarray(0, at), Uint8Array.of(stored[at]! ^ 1), stored.subarray(at + 1));
-        }
-        const size = sizeMode === 'true' ? stored.length : sizeMode === 'less' ? Math.max(0, stored.length - 1 - (start % 50)) : sizeMode === 'more' ? stored.length + 1 + (start % 5000) : undefined;
-        const end = start + length;
-        try {
-          const out = await decryptRange(async (o, l) => stored.slice(o, o + l), { kms, keyIds }, { start, end, ...(size === undefined ? {} : { size }) });
-          expect(Buffer.from(out.plaintext).equals(Buffer.from(plain.subarray(start, end)))).toBe(true);
-          expect(out.plaintext.length).toBeGreaterThan(0);
-        } catch (e) {
-          expect(e).toBeInstanceOf(KMSServiceException);
-          expect((e as Error).name).not.toBe('KMSInternalException');
-          // An intact envelope with its true size (or none) answers every range that starts inside it.
-          if (hurt === undefined && (sizeMode === 'true' || sizeMode === 'none') && start < plain.length) throw e;
-        }
-      }),
+      fc.asyncProperty(
+        fc.nat(1),
+        near(plaintext.length),
+        fc.integer({ min: 1, max: 2 * S + 10 }),
+        fc.constantFrom('true', 'none', 'less', 'more'),
+        damage,
+        async (which, start, length, sizeMode, hurt) => {
+          const { plain, bytes: original } = envelopes[which]!;
+          let stored = original;
+          if (hurt !== undefined) {
+            const at = hurt.at % stored.length;
+            stored =
+              hurt.kind === 'cut'
+                ? stored.subarray(0, at)
+                : concat(stored.subarray(0, at), Uint8Array.of(stored[at]! ^ 1), stored.subarray(at + 1));
+          }
+          const size =
+            sizeMode === 'true'
+              ? stored.length
+              : sizeMode === 'less'
+                ? Math.max(0, stored.length - 1 - (start % 50))
+                : sizeMode === 'more'
+                  ? stored.length + 1 + (start % 5000)
+                  : undefined;
+          const end = start + length;
+          try {
+            const out = await decryptRange(
+              async (o, l) => stored.slice(o, o + l),
+              { kms, keyIds },
+              { start, end, ...(size === undefined ? {} : { size }) },
+            );
+            expect(Buffer.from(out.plaintext).equals(Buffer.from(plain.subarray(start, end)))).toBe(true);
+            expect(out.plaintext.length).toBeGreaterThan(0);
+          } catch (e) {
+            expect(e).toBeInstanceOf(KMSServiceException);
+            expect((e as Error).name).not.toBe('KMSInternalException');
+            // An intact envelope with its true size (or none) answers every range that starts inside it.
+            if (hurt === undefined && (sizeMode === 'true' || sizeMode === 'none') && start < plain.length) throw e;
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -20,7 +20,13 @@ describe('decryptRange and the 2^32 segment limit', () => {
     const dek = bytes(32, 7);
     const messageId = bytes(32, 8);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
-    const header = encodeHeader({ suite: 1, messageId, segmentSizeLog2: 12, recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }], contextNotStored: false });
+    const header = encodeHeader({
+      suite: 1,
+      messageId,
+      segmentSizeLog2: 12,
+      recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }],
+      contextNotStored: false,
+    });
     const keys = deriveMessageKeys(dek, messageId, 1);
     const mac = headerMac(keys, header);
     const cipher = segmentCipher(keys.encKey, mac);
@@ -30,7 +36,11 @@ describe('decryptRange and the 2^32 segment limit', () => {
     // Segment 2^32 − 1 (full, not final), then at index 2^32 segment 0 of a one-segment message (final).
     const atLast = segmentItem(await cipher.seal(LAST, false, bytes(S, 3)));
     const zero = segmentItem(await cipher.seal(0, true, new TextEncoder().encode('segment zero')));
-    const parts: Array<[number, Uint8Array]> = [[0, prefix], [H + LAST * F, atLast], [H + (LAST + 1) * F, zero]];
+    const parts: Array<[number, Uint8Array]> = [
+      [0, prefix],
+      [H + LAST * F, atLast],
+      [H + (LAST + 1) * F, zero],
+    ];
     const size = H + (LAST + 1) * F + zero.length;
     const read = async (offset: number, length: number): Promise<Uint8Array> => {
       const end = Math.min(offset + length, size);
@@ -48,7 +58,10 @@ describe('decryptRange and the 2^32 segment limit', () => {
     expect(ok.plaintext).toEqual(bytes(S, 3).subarray(0, 10));
     // …but nothing may come from index 2^32.
     for (const withSize of [true, false]) {
-      await expectError(() => decryptRange(read, { kms, keyIds }, { start, end: start + S + 12, ...(withSize ? { size } : {}) }), 'InvalidCiphertextException');
+      await expectError(
+        () => decryptRange(read, { kms, keyIds }, { start, end: start + S + 12, ...(withSize ? { size } : {}) }),
+        'InvalidCiphertextException',
+      );
     }
   });
 });

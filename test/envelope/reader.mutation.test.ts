@@ -70,7 +70,11 @@ describe('segment heads', () => {
     const empty = await encryptEnvelope(new Uint8Array(0), { kms, keyId: keyIds[0]! });
     expect((await feed(new EnvelopeReader({ kms, keyIds }), [empty])).error).toBeUndefined();
     const prefix = empty.subarray(0, inspectEnvelope(empty).headerLength);
-    const short = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), [concat(prefix, Uint8Array.of(0x4f), new Uint8Array(15))], false);
+    const short = await feed(
+      new EnvelopeReader({ kms, keyIds, debug: true }),
+      [concat(prefix, Uint8Array.of(0x4f), new Uint8Array(15))],
+      false,
+    );
     expect(short.error).toMatchObject({ name: 'InvalidCiphertextException', cause: { message: 'segment too short' } });
     // Two full segments, then a segment of only a tag in place of the final one.
     const three = await encryptEnvelope(bytes(8193), { kms, keyId: keyIds[0]!, segmentSize: 4096 });

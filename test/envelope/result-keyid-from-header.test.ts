@@ -16,8 +16,18 @@ describe('result.keyId when KMS does not report KeyId', () => {
     const blob = (await kms.encrypt({ KeyId: key.KeyId!, Plaintext: dek })).CiphertextBlob!;
     // An insider (it knows the data key) names the victim's key id under the attacker's account.
     const claimed = `arn:aws:kms:us-east-1:${ATTACKER}:key/${key.KeyId}`;
-    const envelope = await build({ dek, messageId: bytes(32, 6), recipients: [{ type: 1, keyRef: claimed, wrapped: blob }], segments: [bytes(5)] });
-    const silent: KmsLike = { ...kms, generateDataKey: (i) => kms.generateDataKey(i), encrypt: (i) => kms.encrypt(i), decrypt: async (i) => ({ Plaintext: (await kms.decrypt(i)).Plaintext }) };
+    const envelope = await build({
+      dek,
+      messageId: bytes(32, 6),
+      recipients: [{ type: 1, keyRef: claimed, wrapped: blob }],
+      segments: [bytes(5)],
+    });
+    const silent: KmsLike = {
+      ...kms,
+      generateDataKey: (i) => kms.generateDataKey(i),
+      encrypt: (i) => kms.encrypt(i),
+      decrypt: async (i) => ({ Plaintext: (await kms.decrypt(i)).Plaintext }),
+    };
     const out = await decryptEnvelope(envelope, { kms: silent, keyIds: [key.KeyId!] });
     expect(out.keyId).toBe(key.KeyId);
     // An ARN entry is compared exactly with a stored ARN: the claimed one is not even tried.

@@ -25,14 +25,19 @@ describe('envelope round trips', () => {
   it('segment sizes at both bounds (4 KiB and 16 MiB) and a random one between', async () => {
     const { kms, keyIds } = await setup();
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 12, max: 24 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: -1, max: 1 }), async (log2, segments, delta) => {
-        const size = 2 ** log2;
-        const n = Math.max(0, Math.min(segments * size + delta, 40_000));
-        const plaintext = bytes(n, log2);
-        const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: size });
-        expect(inspectEnvelope(envelope).segmentSize).toBe(size);
-        expectBytes((await decryptEnvelope(envelope, { kms, discovery: true })).plaintext, plaintext);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 12, max: 24 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: -1, max: 1 }),
+        async (log2, segments, delta) => {
+          const size = 2 ** log2;
+          const n = Math.max(0, Math.min(segments * size + delta, 40_000));
+          const plaintext = bytes(n, log2);
+          const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: size });
+          expect(inspectEnvelope(envelope).segmentSize).toBe(size);
+          expectBytes((await decryptEnvelope(envelope, { kms, discovery: true })).plaintext, plaintext);
+        },
+      ),
       { numRuns: 30 },
     );
     const big = bytes(2 ** 24 + 5);
@@ -44,17 +49,21 @@ describe('envelope round trips', () => {
     const { kms, keyIds } = await setup();
     const messageId = bytes(32, 99);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 5 * S }), fc.array(fc.integer({ min: 1, max: 3 * S }), { minLength: 1, maxLength: 6 }), async (n, chunks) => {
-        const plaintext = bytes(n, n);
-        const opts = { kms, keyId: keyIds[0]!, segmentSize: S, encryptionContext: { k: 'v' } };
-        // With a fixed message id and the same wrapped key (cache), the bytes must match exactly.
-        const { DataKeyCache } = await import('kmsbox');
-        const cache = new DataKeyCache({ maxAgeMs: 60_000 });
-        const a = await encryptWith(plaintext, { ...opts, cache }, { messageId });
-        const b = await pipe(encryptStreamWith({ ...opts, cache }, { messageId }), plaintext, chunks);
-        expectBytes(b, a);
-        expectBytes(await pipe(createDecryptStream({ kms, discovery: true }), b, chunks), plaintext);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 5 * S }),
+        fc.array(fc.integer({ min: 1, max: 3 * S }), { minLength: 1, maxLength: 6 }),
+        async (n, chunks) => {
+          const plaintext = bytes(n, n);
+          const opts = { kms, keyId: keyIds[0]!, segmentSize: S, encryptionContext: { k: 'v' } };
+          // With a fixed message id and the same wrapped key (cache), the bytes must match exactly.
+          const { DataKeyCache } = await import('kmsbox');
+          const cache = new DataKeyCache({ maxAgeMs: 60_000 });
+          const a = await encryptWith(plaintext, { ...opts, cache }, { messageId });
+          const b = await pipe(encryptStreamWith({ ...opts, cache }, { messageId }), plaintext, chunks);
+          expectBytes(b, a);
+          expectBytes(await pipe(createDecryptStream({ kms, discovery: true }), b, chunks), plaintext);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -65,11 +74,20 @@ describe('envelope round trips', () => {
     const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S });
     const read = async (o: number, l: number) => envelope.subarray(o, o + l);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: plaintext.length - 1 }), fc.integer({ min: 1, max: 3 * S }), fc.boolean(), async (start, length, withSize) => {
-        const end = start + length;
-        const { plaintext: out } = await decryptRange(read, { kms, keyIds }, { start, end, ...(withSize ? { size: envelope.length } : {}) });
-        expectBytes(out, plaintext.subarray(start, Math.min(end, plaintext.length)));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: plaintext.length - 1 }),
+        fc.integer({ min: 1, max: 3 * S }),
+        fc.boolean(),
+        async (start, length, withSize) => {
+          const end = start + length;
+          const { plaintext: out } = await decryptRange(
+            read,
+            { kms, keyIds },
+            { start, end, ...(withSize ? { size: envelope.length } : {}) },
+          );
+          expectBytes(out, plaintext.subarray(start, Math.min(end, plaintext.length)));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -82,15 +100,26 @@ describe('envelope round trips', () => {
     const P = plaintext.length;
     for (const start of [P, P + 1, 5 * P, 2 ** 40]) {
       for (const size of [undefined, envelope.length]) {
-        await expectError(() => decryptRange(reads(envelope), { kms, discovery: true }, { start, end: start + 10, ...(size ? { size } : {}) }), 'ValidationException');
+        await expectError(
+          () => decryptRange(reads(envelope), { kms, discovery: true }, { start, end: start + 10, ...(size ? { size } : {}) }),
+          'ValidationException',
+        );
       }
     }
     // Truncated after the second segment: whatever is asked past it, the envelope does not just look shorter.
     const headerLength = inspectEnvelope(envelope).headerLength;
-    const truncated = envelope.subarray(0, headerLength + 2 * (envelope.length - headerLength) / 3);
-    for (const [start, end] of [[2 * S, 3 * S], [0, P], [P, P + 1], [4 * P, 4 * P + 1]]) {
+    const truncated = envelope.subarray(0, headerLength + (2 * (envelope.length - headerLength)) / 3);
+    for (const [start, end] of [
+      [2 * S, 3 * S],
+      [0, P],
+      [P, P + 1],
+      [4 * P, 4 * P + 1],
+    ]) {
       for (const size of [undefined, truncated.length]) {
-        await expectError(() => decryptRange(reads(truncated), { kms, discovery: true }, { start: start!, end: end!, ...(size ? { size } : {}) }), 'InvalidCiphertextException');
+        await expectError(
+          () => decryptRange(reads(truncated), { kms, discovery: true }, { start: start!, end: end!, ...(size ? { size } : {}) }),
+          'InvalidCiphertextException',
+        );
       }
     }
   });
@@ -100,7 +129,11 @@ describe('envelope round trips', () => {
     const plaintext = bytes(64 * S + 10, 3);
     const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S });
     const headerLength = inspectEnvelope(envelope).headerLength;
-    for (const [start, size] of [[plaintext.length - 1, envelope.length], [plaintext.length - 20, undefined], [plaintext.length - 20, envelope.length]] as const) {
+    for (const [start, size] of [
+      [plaintext.length - 1, envelope.length],
+      [plaintext.length - 20, undefined],
+      [plaintext.length - 20, envelope.length],
+    ] as const) {
       const reads: number[] = [];
       const read = async (o: number, l: number) => {
         if (o >= headerLength) reads.push(o);
@@ -130,7 +163,9 @@ describe('envelope round trips', () => {
       if (storeContext) expect(Object.keys(inspectEnvelope(envelope).encryptionContext).sort()).toEqual(['__proto__', 'a']);
       const out = await decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: context });
       expect(Object.keys(out.encryptionContext).sort()).toEqual(['__proto__', 'a']);
-      await expect(decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: JSON.parse('{"__proto__":"y","a":"b"}') })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+      await expect(
+        decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: JSON.parse('{"__proto__":"y","a":"b"}') }),
+      ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
       // A subset is enough when the context is stored; a withheld context must be given whole.
       const subset = decryptEnvelope(envelope, { kms, discovery: true, encryptionContext: { a: 'b' } });
       if (storeContext) await expect(subset).resolves.toBeDefined();
@@ -138,6 +173,8 @@ describe('envelope round trips', () => {
     }
     // Encrypting without the pair gives a different envelope context: the pair was not dropped.
     const without = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { a: 'b' } });
-    await expect(decryptEnvelope(without, { kms, discovery: true, encryptionContext: context })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(decryptEnvelope(without, { kms, discovery: true, encryptionContext: context })).rejects.toMatchObject({
+      name: 'InvalidCiphertextException',
+    });
   });
 });

@@ -8,7 +8,12 @@ import { bytes, expectBytes, expectError, setup } from './helpers.js';
 describe('envelopes through the AWS SDK v3 KMS client', () => {
   it('encrypts with the SDK client, decrypts with the Kms and back; errors keep their AWS names', async () => {
     const { kms, keyIds, arns } = await setup(2);
-    const sdk = new KMS({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
+    const sdk = new KMS({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 's' },
+      requestHandler: createRequestHandler(kms),
+      maxAttempts: 1,
+    });
     const asKmsLike: KmsLike = sdk; // compile-time proof that the SDK client fits
     const plaintext = bytes(300_000);
     const envelope = await encryptEnvelope(plaintext, { kms: asKmsLike, keyId: keyIds, encryptionContext: { app: 'sdk' } });
@@ -28,7 +33,12 @@ describe('envelopes through the AWS SDK v3 KMS client', () => {
 describe('envelopes through a plain KMSClient (most v3 code)', () => {
   it('encryptEnvelope and decryptEnvelope accept a KMSClient and send the SDK its own commands', async () => {
     const { kms, keyIds } = await setup(1);
-    const client = new KMSClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, requestHandler: createRequestHandler(kms), maxAttempts: 1 });
+    const client = new KMSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 's' },
+      requestHandler: createRequestHandler(kms),
+      maxAttempts: 1,
+    });
     const sent: string[] = [];
     const send = client.send.bind(client);
     client.send = ((command: { constructor: { name: string } }) => {

@@ -6,7 +6,11 @@ import { LIMITS } from '../../src/envelope/format.js';
 import { EnvelopeReader } from '../../src/envelope/reader.js';
 import { bytes, expectBytes, setup } from './helpers.js';
 
-async function read(envelope: Uint8Array, opts: ConstructorParameters<typeof EnvelopeReader>[0], maxSegments?: number): Promise<Uint8Array> {
+async function read(
+  envelope: Uint8Array,
+  opts: ConstructorParameters<typeof EnvelopeReader>[0],
+  maxSegments?: number,
+): Promise<Uint8Array> {
   const reader = new EnvelopeReader(opts, maxSegments === undefined ? {} : { maxSegments });
   const parts: Uint8Array[] = [];
   await reader.push(envelope, (p) => parts.push(p.slice()));

@@ -23,40 +23,61 @@ function gmul(x: bigint, y: bigint): bigint {
   }
   return z;
 }
-const toBig = (b: Uint8Array) => BigInt('0x' + Buffer.from(b).toString('hex'));
+const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex')}`);
 const toBlock = (v: bigint) => new Uint8Array(Buffer.from(v.toString(16).padStart(32, '0'), 'hex'));
 
 describe('signed envelopes', () => {
-  it.each(['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_EDWARDS25519'] as const)('%s: signs, verifies, reports the signer, and the policy holds', async (spec) => {
-    const { kms, keyIds } = await setup();
-    const signer = await signingKey(kms, spec);
-    const plaintext = bytes(10_000);
-    const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, signingKeyId: signer, segmentSize: 4096 });
-    expect(inspectEnvelope(envelope).signer?.keyId).toBe(signer);
-    const out = await decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [signer] });
-    expectBytes(out.plaintext, plaintext);
-    expect(out.signerKeyId).toBe(signer);
-    expect((await decryptEnvelope(envelope, { kms, discovery: true })).signerKeyId).toBe(signer); // unrequested, still checked
-    expectBytes(await pipe(createDecryptStream({ kms, discovery: true, signerKeyIds: [signer] }), envelope, [999]), plaintext);
-    const other = await signingKey(kms, spec);
-    await expectError(() => decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [other] }), 'IncorrectKeyException');
-    // An unsigned message when a signature is required.
-    const unsigned = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]! });
-    await expectError(() => decryptEnvelope(unsigned, { kms, discovery: true, signerKeyIds: [signer] }), 'IncorrectKeyException');
-    // Removed or damaged signature item.
-    const sigLen = spec === 'ECC_NIST_P384' ? 1 + 2 + 96 : 1 + 2 + 64;
-    await expectError(() => decryptEnvelope(envelope.subarray(0, envelope.length - sigLen), { kms, discovery: true }), 'InvalidCiphertextException');
-    await expectError(() => pipe(createDecryptStream({ kms, discovery: true }), envelope.subarray(0, envelope.length - 1), [100]), 'InvalidCiphertextException');
-    const bad = envelope.slice();
-    bad[bad.length - 5]! ^= 1;
-    await expectError(() => decryptEnvelope(bad, { kms, discovery: true }), 'InvalidCiphertextException');
-    // Range reads cannot check the signature: refused when one is required.
-    await expectError(() => decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, discovery: true, signerKeyIds: [signer] }, { start: 0, end: 10 }), 'UnsupportedOperationException');
-    const unverified = await decryptRange(async (o, l) => envelope.subarray(o, o + l), { kms, keyIds, unverifiedSignature: 'allow' }, { start: 9990, end: 20000 });
-    expectBytes(unverified.plaintext, plaintext.subarray(9990));
-    expect(unverified.signature).toBe('unverified');
-    expect((await decryptEnvelope(envelope, { kms, keyIds })).signature).toBe('verified');
-  });
+  it.each(['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_EDWARDS25519'] as const)(
+    '%s: signs, verifies, reports the signer, and the policy holds',
+    async (spec) => {
+      const { kms, keyIds } = await setup();
+      const signer = await signingKey(kms, spec);
+      const plaintext = bytes(10_000);
+      const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, signingKeyId: signer, segmentSize: 4096 });
+      expect(inspectEnvelope(envelope).signer?.keyId).toBe(signer);
+      const out = await decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [signer] });
+      expectBytes(out.plaintext, plaintext);
+      expect(out.signerKeyId).toBe(signer);
+      expect((await decryptEnvelope(envelope, { kms, discovery: true })).signerKeyId).toBe(signer); // unrequested, still checked
+      expectBytes(await pipe(createDecryptStream({ kms, discovery: true, signerKeyIds: [signer] }), envelope, [999]), plaintext);
+      const other = await signingKey(kms, spec);
+      await expectError(() => decryptEnvelope(envelope, { kms, discovery: true, signerKeyIds: [other] }), 'IncorrectKeyException');
+      // An unsigned message when a signature is required.
+      const unsigned = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]! });
+      await expectError(() => decryptEnvelope(unsigned, { kms, discovery: true, signerKeyIds: [signer] }), 'IncorrectKeyException');
+      // Removed or damaged signature item.
+      const sigLen = spec === 'ECC_NIST_P384' ? 1 + 2 + 96 : 1 + 2 + 64;
+      await expectError(
+        () => decryptEnvelope(envelope.subarray(0, envelope.length - sigLen), { kms, discovery: true }),
+        'InvalidCiphertextException',
+      );
+      await expectError(
+        () => pipe(createDecryptStream({ kms, discovery: true }), envelope.subarray(0, envelope.length - 1), [100]),
+        'InvalidCiphertextException',
+      );
+      const bad = envelope.slice();
+      bad[bad.length - 5]! ^= 1;
+      await expectError(() => decryptEnvelope(bad, { kms, discovery: true }), 'InvalidCiphertextException');
+      // Range reads cannot check the signature: refused when one is required.
+      await expectError(
+        () =>
+          decryptRange(
+            async (o, l) => envelope.subarray(o, o + l),
+            { kms, discovery: true, signerKeyIds: [signer] },
+            { start: 0, end: 10 },
+          ),
+        'UnsupportedOperationException',
+      );
+      const unverified = await decryptRange(
+        async (o, l) => envelope.subarray(o, o + l),
+        { kms, keyIds, unverifiedSignature: 'allow' },
+        { start: 9990, end: 20000 },
+      );
+      expectBytes(unverified.plaintext, plaintext.subarray(9990));
+      expect(unverified.signature).toBe('unverified');
+      expect((await decryptEnvelope(envelope, { kms, keyIds })).signature).toBe('verified');
+    },
+  );
 
   it('the high-S twin of a valid ECDSA signature is rejected; writers only emit low S', async () => {
     const { kms, keyIds } = await setup();
@@ -81,7 +102,19 @@ describe('signed envelopes', () => {
     const { Plaintext: dek, CiphertextBlob } = await kms.generateDataKey({ KeyId: keyIds[0]!, KeySpec: 'AES_256' });
     void CiphertextBlob;
     // The insider knows the data key: use a stub that hands it out so we know it too.
-    const insiderKms = { ...kms, generateDataKey: async () => ({ Plaintext: dek!.slice(), CiphertextBlob: (await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek! })).CiphertextBlob, KeyId: keyIds[0]! }), encrypt: kms.encrypt.bind(kms), decrypt: kms.decrypt.bind(kms), getPublicKey: kms.getPublicKey.bind(kms), sign: kms.sign.bind(kms), verify: kms.verify.bind(kms) };
+    const insiderKms = {
+      ...kms,
+      generateDataKey: async () => ({
+        Plaintext: dek!.slice(),
+        CiphertextBlob: (await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek! })).CiphertextBlob,
+        KeyId: keyIds[0]!,
+      }),
+      encrypt: kms.encrypt.bind(kms),
+      decrypt: kms.decrypt.bind(kms),
+      getPublicKey: kms.getPublicKey.bind(kms),
+      sign: kms.sign.bind(kms),
+      verify: kms.verify.bind(kms),
+    };
     const envelope = await encryptEnvelope(plaintext, { kms: insiderKms, keyId: keyIds[0]!, signingKeyId: signer });
     const info = inspectEnvelope(envelope);
     const { prefix, segments, tail } = splitItems(envelope, info.headerLength);
@@ -118,13 +151,21 @@ describe('signed envelopes', () => {
     // Under the signature, the reader refuses it.
     const forgedEnvelope = concat(prefix, item.subarray(0, headLen), forged, tail);
     await expectError(() => decryptEnvelope(forgedEnvelope, { kms, discovery: true }), 'InvalidCiphertextException');
-    await expectError(() => decryptEnvelope(forgedEnvelope, { kms, discovery: true, signerKeyIds: [signer] }), 'InvalidCiphertextException');
+    await expectError(
+      () => decryptEnvelope(forgedEnvelope, { kms, discovery: true, signerKeyIds: [signer] }),
+      'InvalidCiphertextException',
+    );
     // A range read cannot check the signature: it refuses the signed envelope, before any KMS
     // call, rather than return the insider's segment as genuine…
     const counted = counting(kms);
     const read = async (o: number, l: number) => forgedEnvelope.subarray(o, o + l);
-    const refused = await expectError(() => decryptRange(read, { kms: counted, keyIds }, { start: 0, end: 200 }), 'UnsupportedOperationException');
-    expect(refused.message).toBe("The envelope is signed and a range read cannot verify the signature: decrypt the whole envelope, or pass unverifiedSignature: 'allow' to read it unverified.");
+    const refused = await expectError(
+      () => decryptRange(read, { kms: counted, keyIds }, { start: 0, end: 200 }),
+      'UnsupportedOperationException',
+    );
+    expect(refused.message).toBe(
+      "The envelope is signed and a range read cannot verify the signature: decrypt the whole envelope, or pass unverifiedSignature: 'allow' to read it unverified.",
+    );
     expect(counted.calls).toEqual({});
     // …and with the opt-in it says the signature went unchecked.
     const opted = await decryptRange(read, { kms, keyIds, unverifiedSignature: 'allow' }, { start: 0, end: 200 });

@@ -44,7 +44,11 @@ describe('signerKeyIds and signerKeyId', () => {
     await kms.createAlias({ AliasName: 'alias/release', TargetKeyId: release.KeyId! });
     // Mallory repoints the alias to her own key and signs, writing the alias as the signer.
     await kms.updateAlias({ AliasName: 'alias/release', TargetKeyId: mallory.KeyId! });
-    const forged = await encryptEnvelope(bytes(10), { kms: reporting(kms, 'alias/release', 'alias/release'), keyId: key.KeyId!, signingKeyId: 'alias/release' });
+    const forged = await encryptEnvelope(bytes(10), {
+      kms: reporting(kms, 'alias/release', 'alias/release'),
+      keyId: key.KeyId!,
+      signingKeyId: 'alias/release',
+    });
     const message = 'signerKeyIds must list key ARNs or key ids (not aliases).';
     for (const signerKeyIds of [['alias/release'], [`arn:aws:kms:us-east-1:${VICTIM}:alias/release`]]) {
       const opts = { kms, keyIds: [key.KeyId!], signerKeyIds };
@@ -61,15 +65,26 @@ describe('signerKeyIds and signerKeyId', () => {
     const signer = (await kms.createKey({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
     // The header names the signer's key id in the attacker's account.
     const elsewhere = `arn:aws:kms:us-east-1:${ATTACKER}:key/${signer.KeyId}`;
-    const envelope = await encryptEnvelope(bytes(10), { kms: reporting(kms, elsewhere, signer.KeyId!), keyId: key.KeyId!, signingKeyId: signer.KeyId! });
+    const envelope = await encryptEnvelope(bytes(10), {
+      kms: reporting(kms, elsewhere, signer.KeyId!),
+      keyId: key.KeyId!,
+      signingKeyId: signer.KeyId!,
+    });
     const victim = recordingVerify(kms);
     const out = await decryptEnvelope(envelope, { kms: victim, keyIds: [key.KeyId!], signerKeyIds: [signer.KeyId!] });
     expect([out.signature, out.signerKeyId, victim.verified]).toEqual(['verified', signer.Arn, [signer.KeyId]]);
     // An ARN entry is compared exactly: the header's other-account ARN is not it.
-    await expectError(() => decryptEnvelope(envelope, { kms: victim, keyIds: [key.KeyId!], signerKeyIds: [signer.Arn!] }), 'IncorrectKeyException');
+    await expectError(
+      () => decryptEnvelope(envelope, { kms: victim, keyIds: [key.KeyId!], signerKeyIds: [signer.Arn!] }),
+      'IncorrectKeyException',
+    );
     expect(victim.verified.length).toBe(1);
     // A header that names the signer by bare key id: the result still reports its ARN.
-    const bare = await encryptEnvelope(bytes(10), { kms: reporting(kms, signer.KeyId!, signer.KeyId!), keyId: key.KeyId!, signingKeyId: signer.KeyId! });
+    const bare = await encryptEnvelope(bytes(10), {
+      kms: reporting(kms, signer.KeyId!, signer.KeyId!),
+      keyId: key.KeyId!,
+      signingKeyId: signer.KeyId!,
+    });
     expect((await decryptEnvelope(bare, { kms, keyIds: [key.KeyId!] })).signerKeyId).toBe(signer.Arn);
     expect((await decryptEnvelope(bare, { kms, keyIds: [key.KeyId!], signerKeyIds: [signer.Arn!] })).signerKeyId).toBe(signer.Arn);
   });

@@ -24,14 +24,18 @@ async function drive(input: Uint8Array, opts: Parameters<typeof createDecryptStr
     await writer.close();
   })();
   const [w, r] = await Promise.allSettled([writing, reading]);
-  return { released: concat(...released), outcome: r.status === 'fulfilled' ? r.value : (r.reason as Error).name, writeError: w.status === 'rejected' };
+  return {
+    released: concat(...released),
+    outcome: r.status === 'fulfilled' ? r.value : (r.reason as Error).name,
+    writeError: w.status === 'rejected',
+  };
 }
 
 describe('decrypt stream release', () => {
   it('a truncated envelope releases only whole verified segments, then errors', async () => {
     const { kms, keyIds } = await setup();
     const plaintext = bytes(3 * S + 100, 4);
-    const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]! , segmentSize: S });
+    const envelope = await encryptEnvelope(plaintext, { kms, keyId: keyIds[0]!, segmentSize: S });
     const { prefix, segments } = splitItems(envelope, inspectEnvelope(envelope).headerLength);
     // Cut after two whole segments: both are released (verified, non-final), then the stream errors.
     const cut = concat(prefix, segments[0]!, segments[1]!);
@@ -41,7 +45,10 @@ describe('decrypt stream release', () => {
     expect(r.released.length).toBeLessThanOrEqual(2 * S);
     expectBytes(r.released, plaintext.subarray(0, r.released.length));
     // Cut inside the third segment: nothing of it is released.
-    const mid = await drive(envelope.subarray(0, prefix.length + segments[0]!.length + segments[1]!.length + 500), { kms, discovery: true });
+    const mid = await drive(envelope.subarray(0, prefix.length + segments[0]!.length + segments[1]!.length + 500), {
+      kms,
+      discovery: true,
+    });
     expect(mid.outcome).toBe('InvalidCiphertextException');
     expect(mid.released.length).toBeLessThanOrEqual(2 * S);
     // The intact envelope closes cleanly with everything.

@@ -24,7 +24,10 @@ describe('tampering', () => {
     for (let bit = 0; bit < envelope.length * 8; bit++) {
       const e = await typedError(() => decryptEnvelope(flip(envelope, bit), { kms, discovery: true }));
       counts[e.name] = (counts[e.name] ?? 0) + 1;
-      expect(['InvalidCiphertextException', 'NotFoundException', 'UnsupportedOperationException', 'LimitExceededException'], `bit ${bit}: ${e.name}`).toContain(e.name);
+      expect(
+        ['InvalidCiphertextException', 'NotFoundException', 'UnsupportedOperationException', 'LimitExceededException'],
+        `bit ${bit}: ${e.name}`,
+      ).toContain(e.name);
     }
     // Only the 17 key-id bytes inside the wrapped blob can redirect KMS to another (unknown) key.
     expect(counts.NotFoundException ?? 0).toBeLessThanOrEqual(17 * 8);
@@ -39,7 +42,13 @@ describe('tampering', () => {
     const positions = new Set<number>();
     for (let i = 0; i < headerLength; i++) positions.add(i * 8 + (i % 8));
     for (let i = headerLength; i < envelope.length; i += 97) positions.add(i * 8 + (i % 8));
-    for (const bit of positions) await bothFail(flip(envelope, bit), { kms, discovery: true }, ['InvalidCiphertextException', 'NotFoundException', 'UnsupportedOperationException', 'LimitExceededException']);
+    for (const bit of positions)
+      await bothFail(flip(envelope, bit), { kms, discovery: true }, [
+        'InvalidCiphertextException',
+        'NotFoundException',
+        'UnsupportedOperationException',
+        'LimitExceededException',
+      ]);
   });
 
   it('truncation anywhere: at and around every segment boundary, inside header, MAC and segments', async () => {
@@ -99,8 +108,14 @@ describe('tampering', () => {
     expect((await decryptEnvelope(good, { kms, discovery: true })).plaintext.length).toBe(S + 1);
     await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), new Uint8Array(0)] }), { kms, discovery: true });
     // A non-final flag on the last segment, or a final flag before the end.
-    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [false, false] }), { kms, discovery: true });
-    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [true, true] }), { kms, discovery: true });
+    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [false, false] }), {
+      kms,
+      discovery: true,
+    });
+    await bothFail(await build({ dek, messageId, recipients, segments: [bytes(S), bytes(5)], finalFlags: [true, true] }), {
+      kms,
+      discovery: true,
+    });
   });
 
   it('wrong or missing context fails before any KMS call when the context is stored', async () => {
@@ -177,7 +192,12 @@ describe('recipients', () => {
     await expectError(() => decryptEnvelope(envelope, { kms: counted, keyIds: [keyIds[1]!] }), 'IncorrectKeyException');
     const dek = bytes(32);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
-    const many = await build({ dek, messageId: bytes(32, 2), recipients: Array.from({ length: 255 }, () => ({ type: 1, keyRef: null, wrapped: CiphertextBlob! })), segments: [bytes(3)] });
+    const many = await build({
+      dek,
+      messageId: bytes(32, 2),
+      recipients: Array.from({ length: 255 }, () => ({ type: 1, keyRef: null, wrapped: CiphertextBlob! })),
+      segments: [bytes(3)],
+    });
     await expectError(() => decryptEnvelope(many, { kms: counted, keyIds: [keyIds[1]!], maxRecipients: 255 }), 'IncorrectKeyException');
     expect(counted.calls.decrypt ?? 0).toBe(0);
     expectBytes((await decryptEnvelope(many, { kms, discovery: true, maxRecipients: 255 })).plaintext, bytes(3));
@@ -192,10 +212,20 @@ describe('recipients', () => {
     await bothFail(seventeen, { kms, discovery: true }, ['LimitExceededException']);
     const over = await build({ dek, messageId: bytes(32), recipients: Array(256).fill(r), segments: [bytes(3)] });
     await bothFail(over, { kms, discovery: true, maxRecipients: 255 });
-    const unknownFirst = await build({ dek, messageId: bytes(32), recipients: [{ type: 9, keyRef: null, wrapped: new Uint8Array(0) }, r], segments: [bytes(3)] });
+    const unknownFirst = await build({
+      dek,
+      messageId: bytes(32),
+      recipients: [{ type: 9, keyRef: null, wrapped: new Uint8Array(0) }, r],
+      segments: [bytes(3)],
+    });
     // (the builder writes the unknown entry as [9, null, h''], three scalars)
     expectBytes((await decryptEnvelope(unknownFirst, { kms, discovery: true })).plaintext, bytes(3));
-    const onlyUnknown = await build({ dek, messageId: bytes(32), recipients: [{ type: 9, keyRef: null, wrapped: new Uint8Array(0) }], segments: [bytes(3)] });
+    const onlyUnknown = await build({
+      dek,
+      messageId: bytes(32),
+      recipients: [{ type: 9, keyRef: null, wrapped: new Uint8Array(0) }],
+      segments: [bytes(3)],
+    });
     await bothFail(onlyUnknown, { kms, discovery: true }, ['UnsupportedOperationException']);
   });
 
@@ -220,7 +250,15 @@ describe('recipients', () => {
     const dek2 = bytes(32, 2);
     const b1 = (await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek1 })).CiphertextBlob!;
     const b2 = (await kms.encrypt({ KeyId: keyIds[1]!, Plaintext: dek2 })).CiphertextBlob!;
-    const envelope = await build({ dek: dek1, messageId: bytes(32, 3), recipients: [{ type: 1, keyRef: null, wrapped: b1 }, { type: 1, keyRef: null, wrapped: b2 }], segments: [bytes(50)] });
+    const envelope = await build({
+      dek: dek1,
+      messageId: bytes(32, 3),
+      recipients: [
+        { type: 1, keyRef: null, wrapped: b1 },
+        { type: 1, keyRef: null, wrapped: b2 },
+      ],
+      segments: [bytes(50)],
+    });
     expectBytes((await decryptEnvelope(envelope, { kms, keyIds: [keyIds[0]!] })).plaintext, bytes(50));
     await bothFail(envelope, { kms, keyIds: [keyIds[1]!] });
   });
@@ -229,12 +267,22 @@ describe('recipients', () => {
     const { kms, keyIds, arns } = await setup(2);
     for (const n of [16, 33]) {
       const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: bytes(n) });
-      const envelope = await build({ dek: bytes(32), messageId: bytes(32), recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }], segments: [bytes(3)] });
+      const envelope = await build({
+        dek: bytes(32),
+        messageId: bytes(32),
+        recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }],
+        segments: [bytes(3)],
+      });
       await bothFail(envelope, { kms, discovery: true });
     }
     const dek = bytes(32);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: keyIds[0]!, Plaintext: dek });
-    const lying = await build({ dek, messageId: bytes(32), recipients: [{ type: 1, keyRef: arns[1]!, wrapped: CiphertextBlob! }], segments: [bytes(3)] });
+    const lying = await build({
+      dek,
+      messageId: bytes(32),
+      recipients: [{ type: 1, keyRef: arns[1]!, wrapped: CiphertextBlob! }],
+      segments: [bytes(3)],
+    });
     await bothFail(lying, { kms, discovery: true }, ['IncorrectKeyException']);
   });
 });

@@ -64,33 +64,43 @@ describe('key trust holds for any recipient the author writes', () => {
       return ref?.kind === 'key' && (ref.accountId === undefined ? ref.keyId === k : ref.accountId === VICTIM && ref.partition === 'aws');
     };
     await fc.assert(
-      fc.asyncProperty(fc.array(recipient, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.constantFrom('id', 'arn', 'filter'), async (rs, withheld, mode) => {
-        // A blob with keyRef null must be a kmsbox blob naming its key: true of both blobs here.
-        const envelope = await build({
-          dek,
-          messageId: bytes(32, 4),
-          recipients: rs.map((r) => ({ type: 1, keyRef: r.keyRef, wrapped: blobs[r.blob] })),
-          segments: [bytes(7)],
-          ...(withheld ? { withheld: context } : { context }),
-        });
-        const trust = mode === 'id' ? { keyIds: [mine.KeyId!] } : mode === 'arn' ? { keyIds: [mine.Arn!] } : { discovery: { accountIds: [VICTIM], partition: 'aws' } };
-        sent.length = 0;
-        audit.clear();
-        let keyId: string | undefined;
-        try {
-          keyId = (await decryptEnvelope(envelope, { kms: client, encryptionContext: context, ...trust })).keyId;
-        } catch {
-          keyId = undefined;
-        }
-        for (const k of sent) {
-          expect(k).toBeDefined();
-          if (mode === 'id') expect(k).toBe(mine.KeyId);
-          else if (mode === 'arn') expect(k).toBe(mine.Arn);
-          else expect(inFilter(k!), k).toBe(true);
-        }
-        if (keyId !== undefined) expect(keyId).toBe(mine.Arn);
-        expect(audit.events.filter((e) => e.recipientAccountId === ATTACKER || JSON.stringify(e).includes(theirs.Arn!))).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.array(recipient, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.constantFrom('id', 'arn', 'filter'),
+        async (rs, withheld, mode) => {
+          // A blob with keyRef null must be a kmsbox blob naming its key: true of both blobs here.
+          const envelope = await build({
+            dek,
+            messageId: bytes(32, 4),
+            recipients: rs.map((r) => ({ type: 1, keyRef: r.keyRef, wrapped: blobs[r.blob] })),
+            segments: [bytes(7)],
+            ...(withheld ? { withheld: context } : { context }),
+          });
+          const trust =
+            mode === 'id'
+              ? { keyIds: [mine.KeyId!] }
+              : mode === 'arn'
+                ? { keyIds: [mine.Arn!] }
+                : { discovery: { accountIds: [VICTIM], partition: 'aws' } };
+          sent.length = 0;
+          audit.clear();
+          let keyId: string | undefined;
+          try {
+            keyId = (await decryptEnvelope(envelope, { kms: client, encryptionContext: context, ...trust })).keyId;
+          } catch {
+            keyId = undefined;
+          }
+          for (const k of sent) {
+            expect(k).toBeDefined();
+            if (mode === 'id') expect(k).toBe(mine.KeyId);
+            else if (mode === 'arn') expect(k).toBe(mine.Arn);
+            else expect(inFilter(k!), k).toBe(true);
+          }
+          if (keyId !== undefined) expect(keyId).toBe(mine.Arn);
+          expect(audit.events.filter((e) => e.recipientAccountId === ATTACKER || JSON.stringify(e).includes(theirs.Arn!))).toEqual([]);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -87,16 +87,27 @@ describe("an attacker's message under a key in another account", () => {
   it('is refused without the victim context reaching that key (strict mode, a discovery filter, or no choice at all)', async () => {
     const { audit, victim, attacker, victimKey, attackerKey } = await accounts();
     // The attacker withholds the context, so the victim must send its own (secret) context to KMS.
-    const forged = await encryptEnvelope(new TextEncoder().encode('pay mallory'), { kms: attacker, keyId: attackerKey.KeyId!, encryptionContext: { patient: 'x' }, storeContext: false });
+    const forged = await encryptEnvelope(new TextEncoder().encode('pay mallory'), {
+      kms: attacker,
+      keyId: attackerKey.KeyId!,
+      encryptionContext: { patient: 'x' },
+      storeContext: false,
+    });
     audit.clear();
     const spy = spying(victim);
     await expectError(() => decryptEnvelope(forged, { kms: spy, encryptionContext: SECRET_CONTEXT }), 'ValidationException');
-    await expectError(() => decryptEnvelope(forged, { kms: spy, keyIds: [victimKey.Arn!], encryptionContext: SECRET_CONTEXT }), 'IncorrectKeyException');
+    await expectError(
+      () => decryptEnvelope(forged, { kms: spy, keyIds: [victimKey.Arn!], encryptionContext: SECRET_CONTEXT }),
+      'IncorrectKeyException',
+    );
     expect(spy.decrypts).toEqual([]);
     // A filter on the victim's account: the kmsbox blob names no account, so the key id is sent as
     // KeyId, which KMS resolves in the caller's own account, where no such key exists.
     const filter = { accountIds: [VICTIM], partition: 'aws' };
-    await expectError(() => decryptEnvelope(forged, { kms: spy, discovery: filter, encryptionContext: SECRET_CONTEXT }), 'NotFoundException');
+    await expectError(
+      () => decryptEnvelope(forged, { kms: spy, discovery: filter, encryptionContext: SECRET_CONTEXT }),
+      'NotFoundException',
+    );
     expect(spy.decrypts.map((d) => d.KeyId)).toEqual([attackerKey.KeyId]);
     expect(attackerEvents(audit, attackerKey.Arn!)).toEqual([]);
     expect(JSON.stringify(audit.events.filter((e) => e.recipientAccountId !== VICTIM))).not.toContain('p-8812-secret');
@@ -104,16 +115,31 @@ describe("an attacker's message under a key in another account", () => {
 
   it('with a stored context the victim no longer decrypts it unless it opted into discovery, which reports the key', async () => {
     const { victim, attacker, victimKey, attackerKey } = await accounts();
-    const forged = await encryptEnvelope(new TextEncoder().encode('pay mallory'), { kms: attacker, keyId: attackerKey.KeyId!, encryptionContext: { tenant: 't1' } });
-    await expectError(() => decryptEnvelope(forged, { kms: victim, keyIds: [victimKey.KeyId!], encryptionContext: { tenant: 't1' } }), 'IncorrectKeyException');
-    await expectError(() => decryptEnvelope(forged, { kms: victim, discovery: { accountIds: [VICTIM], partition: 'aws' } }), 'NotFoundException');
-    await expectError(() => decryptRange(async (o, l) => forged.subarray(o, o + l), { kms: victim, keyIds: [victimKey.Arn!] }, { start: 0, end: 1 }), 'IncorrectKeyException');
+    const forged = await encryptEnvelope(new TextEncoder().encode('pay mallory'), {
+      kms: attacker,
+      keyId: attackerKey.KeyId!,
+      encryptionContext: { tenant: 't1' },
+    });
+    await expectError(
+      () => decryptEnvelope(forged, { kms: victim, keyIds: [victimKey.KeyId!], encryptionContext: { tenant: 't1' } }),
+      'IncorrectKeyException',
+    );
+    await expectError(
+      () => decryptEnvelope(forged, { kms: victim, discovery: { accountIds: [VICTIM], partition: 'aws' } }),
+      'NotFoundException',
+    );
+    await expectError(
+      () => decryptRange(async (o, l) => forged.subarray(o, o + l), { kms: victim, keyIds: [victimKey.Arn!] }, { start: 0, end: 1 }),
+      'IncorrectKeyException',
+    );
     await expectError(() => pipe(createDecryptStream({ kms: victim, keyIds: [victimKey.Arn!] }), forged), 'IncorrectKeyException');
     // discovery: true is the explicit "any key": it decrypts, and keyId says whose key it was.
     const out = await decryptEnvelope(forged, { kms: victim, discovery: true });
     expect(out.keyId).toBe(attackerKey.Arn);
     // A filter naming the attacker's account admits it (the ARN KMS reports passes the filter).
-    expect((await decryptEnvelope(forged, { kms: attacker, discovery: { accountIds: [ATTACKER], partition: 'aws' } })).keyId).toBe(attackerKey.Arn);
+    expect((await decryptEnvelope(forged, { kms: attacker, discovery: { accountIds: [ATTACKER], partition: 'aws' } })).keyId).toBe(
+      attackerKey.Arn,
+    );
   });
 
   it('a recipient that stores its ARN is filtered by account and partition before any KMS call', async () => {
@@ -121,25 +147,35 @@ describe("an attacker's message under a key in another account", () => {
     const dek = bytes(32, 9);
     const blob = (await victim.encrypt({ KeyId: victimKey.KeyId!, Plaintext: dek })).CiphertextBlob!;
     // An ARN keyRef (as AWS's opaque blobs always have): the filter reads account and partition from it.
-    const withArn = (arn: string) => build({ dek, messageId: bytes(32, 4), recipients: [{ type: 1, keyRef: arn, wrapped: blob }], segments: [bytes(5)] });
+    const withArn = (arn: string) =>
+      build({ dek, messageId: bytes(32, 4), recipients: [{ type: 1, keyRef: arn, wrapped: blob }], segments: [bytes(5)] });
     const spy = spying(victim);
     const inVictim = { accountIds: [VICTIM], partition: 'aws' };
     const victims = await withArn(victimKey.Arn!);
     expectBytes((await decryptEnvelope(victims, { kms: spy, discovery: inVictim })).plaintext, bytes(5));
     expect(spy.decrypts.map((d) => d.KeyId)).toEqual([victimKey.Arn]);
-    for (const filter of [{ accountIds: [ATTACKER], partition: 'aws' }, { accountIds: [VICTIM], partition: 'aws-cn' }]) {
+    for (const filter of [
+      { accountIds: [ATTACKER], partition: 'aws' },
+      { accountIds: [VICTIM], partition: 'aws-cn' },
+    ]) {
       const e = await expectError(() => decryptEnvelope(victims, { kms: spy, discovery: filter }), 'IncorrectKeyException');
       expect(e.message).toBe('None of the keys that wrapped this envelope is in the discovery filter.');
     }
     // The attacker's ARN in front of the victim's blob: not in the filter, never tried. Nor is a
     // keyRef that is an alias ARN, a bare key id or junk: the filter needs a key ARN to read.
     for (const keyRef of [attackerKey.Arn!, `arn:aws:kms:us-east-1:${VICTIM}:alias/app`, victimKey.KeyId!, 'not an arn']) {
-      const e = await expectError(async () => decryptEnvelope(await withArn(keyRef), { kms: spy, discovery: inVictim }), 'IncorrectKeyException');
+      const e = await expectError(
+        async () => decryptEnvelope(await withArn(keyRef), { kms: spy, discovery: inVictim }),
+        'IncorrectKeyException',
+      );
       expect([keyRef, e.message]).toEqual([keyRef, 'None of the keys that wrapped this envelope is in the discovery filter.']);
     }
     expect(spy.decrypts.length).toBe(1);
     // Strict mode compares a stored ARN exactly, and a key id with the ARN's key id.
-    await expectError(() => decryptEnvelope(victims, { kms: spy, keyIds: [victimKey.Arn!.replace(VICTIM, ATTACKER)] }), 'IncorrectKeyException');
+    await expectError(
+      () => decryptEnvelope(victims, { kms: spy, keyIds: [victimKey.Arn!.replace(VICTIM, ATTACKER)] }),
+      'IncorrectKeyException',
+    );
     expect(spy.decrypts.length).toBe(1);
     expectBytes((await decryptEnvelope(victims, { kms: spy, keyIds: [victimKey.KeyId!] })).plaintext, bytes(5));
     expect(spy.decrypts.map((d) => d.KeyId)).toEqual([victimKey.Arn, victimKey.KeyId]);
@@ -161,11 +197,19 @@ describe("an attacker's message under a key in another account", () => {
     for (const filter of elsewhere) {
       const spy = spying(victim);
       const e = await expectError(() => decryptEnvelope(envelope, { kms: spy, discovery: filter }), 'IncorrectKeyException');
-      expect([e.message, spy.decrypts.map((d) => d.KeyId)]).toEqual(['KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.', [victimKey.KeyId]]);
+      expect([e.message, spy.decrypts.map((d) => d.KeyId)]).toEqual([
+        'KMS unwrapped the data key with a key other than the one the envelope names, or one the reader does not trust.',
+        [victimKey.KeyId],
+      ]);
     }
     // A KmsLike that does not report KeyId leaves the account unknown: refused too.
     const silent: KmsLike = { ...spying(victim), decrypt: async (i) => ({ Plaintext: (await victim.decrypt(i)).Plaintext }) };
-    await expectError(() => decryptEnvelope(envelope, { kms: silent, discovery: { accountIds: [VICTIM], partition: 'aws' } }), 'IncorrectKeyException');
-    expect((await decryptEnvelope(envelope, { kms: victim, discovery: { accountIds: [ATTACKER, VICTIM], partition: 'aws' } })).keyId).toBe(victimKey.Arn);
+    await expectError(
+      () => decryptEnvelope(envelope, { kms: silent, discovery: { accountIds: [VICTIM], partition: 'aws' } }),
+      'IncorrectKeyException',
+    );
+    expect((await decryptEnvelope(envelope, { kms: victim, discovery: { accountIds: [ATTACKER, VICTIM], partition: 'aws' } })).keyId).toBe(
+      victimKey.Arn,
+    );
   });
 });

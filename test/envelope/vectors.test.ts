@@ -33,7 +33,12 @@ interface Vector {
   writtenBy?: string;
 }
 const vectors: Vector[] = golden.vectors;
-const kmsFor = (v: Vector) => stubKms(dek, v.recipients.map((r) => ({ arn: r.arn, blob: unhex(r.blob) })), v.signer && { arn: v.signer.arn, pkcs8: unhex(v.signer.pkcs8) });
+const kmsFor = (v: Vector) =>
+  stubKms(
+    dek,
+    v.recipients.map((r) => ({ arn: r.arn, blob: unhex(r.blob) })),
+    v.signer && { arn: v.signer.arn, pkcs8: unhex(v.signer.pkcs8) },
+  );
 
 /** The independent reader: from the spec, not from src/. Returns the plaintext or throws. */
 function referenceDecrypt(envelope: Uint8Array, dataKey: Uint8Array, withheld?: Record<string, string>): Uint8Array {
@@ -43,13 +48,14 @@ function referenceDecrypt(envelope: Uint8Array, dataKey: Uint8Array, withheld?: 
   const sigItem = signed ? (items[items.length - 1] as Uint8Array[]) : undefined;
   const segments = items.slice(2, signed ? -1 : undefined) as Uint8Array[];
   const bstrSize = (n: number) => (n < 24 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5) + n;
-  const headerLength = envelope.length - 34 - segments.reduce((s, x) => s + bstrSize(x.length), 0) - (sigItem ? 1 + bstrSize(sigItem[0]!.length) : 0);
+  const headerLength =
+    envelope.length - 34 - segments.reduce((s, x) => s + bstrSize(x.length), 0) - (sigItem ? 1 + bstrSize(sigItem[0]!.length) : 0);
   const info = new Uint8Array([...new TextEncoder().encode('kmsbox-envelope-v1'), 0, header.get(2) as number]);
   const okm = hkdf(sha512, dataKey, header.get(3) as Uint8Array, info, 64);
   let macInput = envelope.subarray(0, headerLength);
   if (header.get(7) === true) {
     // Deterministic CBOR map of the withheld context (short ASCII keys here: head a1.., 6x ...).
-    const entries = Object.entries(withheld!).sort(([a], [b]) => (a.length - b.length) || (a < b ? -1 : 1));
+    const entries = Object.entries(withheld!).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : 1));
     const enc = (s: string) => [0x60 + s.length, ...new TextEncoder().encode(s)];
     macInput = new Uint8Array([...macInput, 0xa0 + entries.length, ...entries.flatMap(([k, v]) => [...enc(k), ...enc(v)])]);
   }
@@ -73,7 +79,9 @@ describe('golden vectors', () => {
     const noble = hkdf(sha512, dek, messageId, unhex(golden.keySchedule.info), 64);
     expect(Buffer.from(noble).toString('hex')).toBe(golden.keySchedule.encKey + golden.keySchedule.macKey);
     const k = await crypto.subtle.importKey('raw', dek, 'HKDF', false, ['deriveBits']);
-    const web = new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt: messageId, info: unhex(golden.keySchedule.info) }, k, 512));
+    const web = new Uint8Array(
+      await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt: messageId, info: unhex(golden.keySchedule.info) }, k, 512),
+    );
     expect(Buffer.from(web).toString('hex')).toBe(golden.keySchedule.encKey + golden.keySchedule.macKey);
   });
 
@@ -96,7 +104,12 @@ describe('golden vectors', () => {
 
   it.each(vectors.map((v) => [v.name, v] as const))('%s: kmsbox and the independent reader decrypt it', async (_, v) => {
     const envelope = unhex(v.envelope);
-    const out = await decryptEnvelope(envelope, { kms: kmsFor(v), discovery: true, ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }), ...(v.signer ? { signerKeyIds: [v.signer.arn] } : {}) });
+    const out = await decryptEnvelope(envelope, {
+      kms: kmsFor(v),
+      discovery: true,
+      ...(v.storeContext ? {} : { encryptionContext: v.encryptionContext }),
+      ...(v.signer ? { signerKeyIds: [v.signer.arn] } : {}),
+    });
     expectBytes(out.plaintext, plaintextOf(v.plaintextLength));
     expect(out.encryptionContext).toEqual(v.encryptionContext);
     expectBytes(referenceDecrypt(envelope, dek, v.encryptionContext), plaintextOf(v.plaintextLength));
@@ -113,10 +126,15 @@ describe('golden vectors', () => {
     expect(2 ** (header.get(4) as number)).toBe(v.segmentSize);
     const recipients = header.get(5) as unknown[][];
     expect(recipients.filter((r) => r[0] === 1).map((r) => r[2])).toEqual(v.recipients.map((r) => unhex(r.blob)));
-    if (v.storeContext && Object.keys(v.encryptionContext).length) expect(Object.fromEntries(header.get(6) as Map<string, string>)).toEqual(v.encryptionContext);
+    if (v.storeContext && Object.keys(v.encryptionContext).length)
+      expect(Object.fromEntries(header.get(6) as Map<string, string>)).toEqual(v.encryptionContext);
     expect(header.get(7)).toBe(v.storeContext || !Object.keys(v.encryptionContext).length ? undefined : true);
     expect((items[1] as Uint8Array).length).toBe(32);
-    expect(inspectEnvelope(envelope).recipients.filter((r) => r.type === 1).map((r) => r.keyId)).toEqual(v.recipients.map((r) => (r.blob.length === 192 ? r.arn.split('/')[1] : r.arn)));
+    expect(
+      inspectEnvelope(envelope)
+        .recipients.filter((r) => r.type === 1)
+        .map((r) => r.keyId),
+    ).toEqual(v.recipients.map((r) => (r.blob.length === 192 ? r.arn.split('/')[1] : r.arn)));
   });
 
   it('OpenSSL verifies the Ed25519 signature over the message rebuilt from the spec', () => {

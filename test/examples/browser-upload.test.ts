@@ -15,7 +15,15 @@ beforeAll(async () => {
   server = await startExampleServer();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 60_000);
 
@@ -33,7 +41,11 @@ describe('examples/browser', () => {
     const original = Buffer.concat([Buffer.from('A confidential report.\n'), randomBytes(200_000)]);
     await page.setInputFiles('#file', { name: 'report.bin', mimeType: 'application/octet-stream', buffer: original });
     await page.click('#upload');
-    await page.waitForFunction(() => /^(uploaded|error|upload failed)/.test(document.querySelector('#status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => /^(uploaded|error|upload failed)/.test(document.querySelector('#status')?.textContent ?? ''),
+      undefined,
+      { timeout: 30_000 },
+    );
     expect(await page.textContent('#status')).toMatch(/^uploaded report\.bin/);
     expect(errors).toEqual([]);
 
@@ -48,7 +60,8 @@ describe('examples/browser', () => {
     expect(received.includes(original.subarray(100, 132))).toBe(false);
 
     const decrypted = await page.evaluate(async (bytes) => {
-      const example = (globalThis as unknown as { kmsboxExample: { decryptUpload(e: Uint8Array, name: string): Promise<Uint8Array> } }).kmsboxExample;
+      const example = (globalThis as unknown as { kmsboxExample: { decryptUpload(e: Uint8Array, name: string): Promise<Uint8Array> } })
+        .kmsboxExample;
       return Array.from(await example.decryptUpload(new Uint8Array(bytes), 'report.bin'));
     }, Array.from(received));
     expect(Buffer.from(decrypted).equals(original)).toBe(true);

@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = new URL('../..', import.meta.url).pathname;
 const npm = (args: string[], cwd: string): string =>
-  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+  execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  });
 
 const ROUND_TRIP = `
   const kms = new Kms();
@@ -72,7 +77,10 @@ describe('the packed package', () => {
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'kmsbox-pack-'));
     npm(['run', 'build'], root); // always fresh: a stale dist/ would test old code
-    const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     files = packed[0]!.files.map((f) => f.path);
     consumer = join(work, 'consumer');
     execFileSync('mkdir', ['-p', consumer]);
@@ -93,14 +101,38 @@ describe('the packed package', () => {
     writeFileSync(join(consumer, 'jest.config.cjs'), `module.exports = { preset: 'ts-jest', testEnvironment: 'node' };\n`);
     writeFileSync(
       join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, isolatedModules: true, esModuleInterop: true, skipLibCheck: true } }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          isolatedModules: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+        },
+      }),
     );
   }, 600_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('ships the builds and their types, and no sources, tests, sourcemaps or dead files', () => {
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/node.js', 'dist/node.cjs', 'dist/testing.js', 'dist/testing.cjs', 'dist/cli.js', 'package.json', 'README.md', 'LICENSE', 'docs/envelope-format.md']) {
+    for (const f of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/node.js',
+      'dist/node.cjs',
+      'dist/testing.js',
+      'dist/testing.cjs',
+      'dist/cli.js',
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'docs/envelope-format.md',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
@@ -117,8 +149,17 @@ describe('the packed package', () => {
   });
 
   it('@arethetypeswrong/cli finds types and code for every entry under every resolution mode', () => {
-    const out = execFileSync(process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], { encoding: 'utf8' });
-    const report = JSON.parse(out) as { analysis: { problems: unknown[]; entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName?: string } }> }> } };
+    const out = execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'],
+      { encoding: 'utf8' },
+    );
+    const report = JSON.parse(out) as {
+      analysis: {
+        problems: unknown[];
+        entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName?: string } }> }>;
+      };
+    };
     expect(report.analysis.problems).toEqual([]);
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './package.json', './testing']);
     for (const entry of ['.', './node', './testing']) {
@@ -134,14 +175,22 @@ describe('the packed package', () => {
   });
 
   it('a jest + ts-jest project runs kmsbox and kmsbox/testing with no configuration', () => {
-    const run = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--ci', '--no-watchman', '--colors=false'], { cwd: consumer, encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--ci', '--no-watchman', '--colors=false'], {
+      cwd: consumer,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(run.stderr).toMatch(/Tests:\s+3 passed, 3 total/);
     expect(run.status).toBe(0);
   });
 
   it('a node:test project runs kmsbox/testing, the same keys run after run with a seed', () => {
     const keyOf = (): string => {
-      const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'node-smoke.mjs'], { cwd: consumer, encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'node-smoke.mjs'], {
+        cwd: consumer,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(run.stdout).toMatch(/^# pass 1$/m);
       expect(run.status).toBe(0);
       return /KEY ([0-9a-f-]{36})/.exec(run.stdout)![1]!;

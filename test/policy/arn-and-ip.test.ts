@@ -24,14 +24,23 @@ function arnRef(pattern: string, value: string): boolean {
 
 const unit = fc.constantFrom('a', 'b', ':', '/', '*', '?', '1', 'aws', 'iam', 'role', '.', 'é');
 const text = fc.array(unit, { maxLength: 14 }).map((a) => a.join(''));
-const arnish = fc.tuple(fc.array(fc.constantFrom('arn', 'aws', 'iam', '', '*', '?', 'a*', '1?', '111122223333'), { minLength: 5, maxLength: 7 }), text).map(([parts, rest]) => [...parts, rest].join(':'));
+const arnish = fc
+  .tuple(fc.array(fc.constantFrom('arn', 'aws', 'iam', '', '*', '?', 'a*', '1?', '111122223333'), { minLength: 5, maxLength: 7 }), text)
+  .map(([parts, rest]) => [...parts, rest].join(':'));
 
 describe('ArnLike/ArnEquals', () => {
   test('agree with the component-by-component model (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(arnish, text), fc.oneof(arnish.map((s) => s.replace(/[*?]/g, 'x')), text), (pattern, value) => {
-        expect(arnMatches(pattern, value)).toBe(arnRef(pattern, value));
-      }),
+      fc.property(
+        fc.oneof(arnish, text),
+        fc.oneof(
+          arnish.map((s) => s.replace(/[*?]/g, 'x')),
+          text,
+        ),
+        (pattern, value) => {
+          expect(arnMatches(pattern, value)).toBe(arnRef(pattern, value));
+        },
+      ),
       { numRuns: 3000, seed: 18 },
     );
   });
@@ -66,9 +75,28 @@ describe('ArnLike/ArnEquals', () => {
   it('through a policy: the issue’s ArnLike no longer admits the role', async () => {
     const A = '111122223333';
     const APP = `arn:aws:iam::${A}:role/app`;
-    const kms = new Kms({ identityPolicies: { [APP]: [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam:*:role/app' } } }] })] } });
+    const kms = new Kms({
+      identityPolicies: {
+        [APP]: [
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'kms:Encrypt',
+                Resource: '*',
+                Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam:*:role/app' } },
+              },
+            ],
+          }),
+        ],
+      },
+    });
     const key = (await kms.createKey({})).KeyMetadata!;
-    const e = (await kms.withPrincipal(APP).encrypt({ KeyId: key.KeyId, Plaintext: new Uint8Array(1) }).catch((x: Error) => x)) as Error;
+    const e = (await kms
+      .withPrincipal(APP)
+      .encrypt({ KeyId: key.KeyId, Plaintext: new Uint8Array(1) })
+      .catch((x: Error) => x)) as Error;
     expect(e.name).toBe('AccessDeniedException');
   });
 
@@ -78,8 +106,16 @@ describe('ArnLike/ArnEquals', () => {
     const kms = new Kms();
     const key = (await kms.createKey({})).KeyMetadata!;
     const run = async (Resource: string) => {
-      kms.setIdentityPolicies(U, [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', Resource }] })]);
-      return kms.withPrincipal(U).describeKey({ KeyId: key.KeyId }).then(() => true, () => false);
+      kms.setIdentityPolicies(U, [
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', Resource }] }),
+      ]);
+      return kms
+        .withPrincipal(U)
+        .describeKey({ KeyId: key.KeyId })
+        .then(
+          () => true,
+          () => false,
+        );
     };
     expect(await run(`arn:aws:kms:*:${A}:key/*`)).toBe(true);
     expect(await run('arn:aws:kms:*')).toBe(true);
@@ -90,8 +126,16 @@ describe('ArnLike/ArnEquals', () => {
     // NotResource: a short ARN that does not match cannot put the request outside it — the
     // statement does not apply (it used to allow everything but `arn:aws:kms:*:key/*:*`).
     const notResource = async (NotResource: string) => {
-      kms.setIdentityPolicies(U, [JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', NotResource }] })]);
-      return kms.withPrincipal(U).describeKey({ KeyId: key.KeyId }).then(() => true, () => false);
+      kms.setIdentityPolicies(U, [
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', NotResource }] }),
+      ]);
+      return kms
+        .withPrincipal(U)
+        .describeKey({ KeyId: key.KeyId })
+        .then(
+          () => true,
+          () => false,
+        );
     };
     expect(await notResource('arn:aws:kms:*:key/*')).toBe(false);
     expect(await notResource(`arn:aws:kms:us-east-1:${A}`)).toBe(false);
@@ -101,7 +145,8 @@ describe('ArnLike/ArnEquals', () => {
 });
 
 describe('IpAddress / NotIpAddress', () => {
-  const holds = (operator: 'IpAddress' | 'NotIpAddress', values: string[], ip: string | undefined) => conditionHolds({ operator, ifExists: false, values }, ip === undefined ? undefined : [ip]);
+  const holds = (operator: 'IpAddress' | 'NotIpAddress', values: string[], ip: string | undefined) =>
+    conditionHolds({ operator, ifExists: false, values }, ip === undefined ? undefined : [ip]);
 
   it('IPv4 and IPv6 CIDRs and single addresses', () => {
     expect(holds('IpAddress', ['203.0.113.0/24'], '203.0.113.9')).toBe(true);
@@ -145,9 +190,28 @@ describe('IpAddress / NotIpAddress', () => {
     const kms = new Kms();
     const key = (await kms.createKey({})).KeyMetadata!;
     const root = { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
-    const policy = (value: string) => JSON.stringify({ Version: '2012-10-17', Statement: [root, { ...root, Effect: 'Deny', Condition: { IpAddress: { 'aws:SourceIp': value } } }] });
-    for (const bad of ['10.0.0.0/33', '2001:db8::/129', '10.0.0', '127.1', '10.0.0.0/8/8', 'fe80::1%eth0', '10.0.0.0/-1', 'example.com', '', '10.0.0.0/', '2001:db8::/a']) {
-      for (const call of [kms.createKey({ Policy: policy(bad), BypassPolicyLockoutSafetyCheck: true }), kms.putKeyPolicy({ KeyId: key.KeyId, Policy: policy(bad), BypassPolicyLockoutSafetyCheck: true })]) {
+    const policy = (value: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [root, { ...root, Effect: 'Deny', Condition: { IpAddress: { 'aws:SourceIp': value } } }],
+      });
+    for (const bad of [
+      '10.0.0.0/33',
+      '2001:db8::/129',
+      '10.0.0',
+      '127.1',
+      '10.0.0.0/8/8',
+      'fe80::1%eth0',
+      '10.0.0.0/-1',
+      'example.com',
+      '',
+      '10.0.0.0/',
+      '2001:db8::/a',
+    ]) {
+      for (const call of [
+        kms.createKey({ Policy: policy(bad), BypassPolicyLockoutSafetyCheck: true }),
+        kms.putKeyPolicy({ KeyId: key.KeyId, Policy: policy(bad), BypassPolicyLockoutSafetyCheck: true }),
+      ]) {
         const e = (await call.catch((x: Error) => x)) as Error;
         expect([bad, e.name]).toEqual([bad, 'MalformedPolicyDocumentException']);
         expect(e.message).toMatch(/^The IpAddress condition needs IPv4 or IPv6 addresses or CIDR blocks: ".*" is neither\.$/);
@@ -163,9 +227,24 @@ describe('IpAddress / NotIpAddress', () => {
     const kms = new Kms();
     const key = (await kms.createKey({})).KeyMetadata!;
     kms.setIdentityPolicies('arn:aws:iam::111122223333:root', [
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'kms:*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1', '2001:db8::/32'] } } }] }),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: 'kms:*',
+            Resource: '*',
+            Condition: { NotIpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1', '2001:db8::/32'] } },
+          },
+        ],
+      }),
     ]);
-    const call = (sourceIp: string) => handleWireRequest(kms, { headers: { 'x-amz-target': 'TrentService.DescribeKey' }, body: JSON.stringify({ KeyId: key.KeyId }), sourceIp }).then((r) => r.statusCode);
+    const call = (sourceIp: string) =>
+      handleWireRequest(kms, {
+        headers: { 'x-amz-target': 'TrentService.DescribeKey' },
+        body: JSON.stringify({ KeyId: key.KeyId }),
+        sourceIp,
+      }).then((r) => r.statusCode);
     expect(await call('::ffff:127.0.0.1')).toBe(200);
     expect(await call('127.0.0.1')).toBe(200);
     expect(await call('::1')).toBe(200);

@@ -65,7 +65,11 @@ describe('comparisons at their edges', () => {
       ['DateGreaterThanEquals', false, true, true],
     ];
     for (const [op, lt, eq, gt] of cases) {
-      expect([holds(op, [t], ['2025-12-31T23:59:59Z']), holds(op, [t], [t]), holds(op, [t], ['2026-01-01T00:00:01Z'])], op).toEqual([lt, eq, gt]);
+      expect([holds(op, [t], ['2025-12-31T23:59:59Z']), holds(op, [t], [t]), holds(op, [t], ['2026-01-01T00:00:01Z'])], op).toEqual([
+        lt,
+        eq,
+        gt,
+      ]);
     }
     expect(holds('DateEquals', ['1767225600'], [t])).toBe(true);
     expect(holds('DateEquals', ['1767225600.5'], ['2026-01-01T00:00:00.500Z'])).toBe(true);
@@ -117,7 +121,9 @@ describe('comparisons at their edges', () => {
 
 describe('malformed policy values', () => {
   const refuses = (op: Operator, values: string[], message: string) => {
-    expect(() => operatorDef(op).check!(values, op)).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException', message }));
+    expect(() => operatorDef(op).check!(values, op)).toThrow(
+      expect.objectContaining({ name: 'MalformedPolicyDocumentException', message }),
+    );
   };
   it('Numeric, Date, Bool and IP operators refuse values of the wrong kind, naming the operator', () => {
     refuses('NumericLessThan', ['1', 'ten'], 'The NumericLessThan condition needs numeric values.');
@@ -127,7 +133,11 @@ describe('malformed policy values', () => {
     refuses('Null', ['TRUE'], 'The Null condition needs true or false.');
     refuses('Bool', ['true', 'yes'], 'The Bool condition needs true or false.');
     refuses('DateEquals', ['2026-01-01', 'never'], 'The DateEquals condition needs date values.');
-    refuses('IpAddress', ['x'.repeat(100)], `The IpAddress condition needs IPv4 or IPv6 addresses or CIDR blocks: "${'x'.repeat(64)}" is neither.`);
+    refuses(
+      'IpAddress',
+      ['x'.repeat(100)],
+      `The IpAddress condition needs IPv4 or IPv6 addresses or CIDR blocks: "${'x'.repeat(64)}" is neither.`,
+    );
     expect(() => operatorDef('DateEquals').check!(['2026-01-01'], 'DateEquals')).not.toThrow();
     refuses('IpAddress', ['10.0.0.0/8', '10.1'], 'The IpAddress condition needs IPv4 or IPv6 addresses or CIDR blocks: "10.1" is neither.');
     expect(() => operatorDef('NumericEquals').check!(['1', '-2.5', '0x10'], 'NumericEquals')).not.toThrow();
@@ -137,7 +147,17 @@ describe('malformed policy values', () => {
   });
 
   it('a CIDR prefix longer than the family allows, a zone id, a second slash or a short IPv4 form is no range', () => {
-    for (const bad of ['10.0.0.0/33', '::/129', 'fe80::1%eth0', '10.0.0.0/8/8', '127.1', '10.0.0.0/', '10.0.0.0/1234', '10.0.0.0/0008', 'x']) {
+    for (const bad of [
+      '10.0.0.0/33',
+      '::/129',
+      'fe80::1%eth0',
+      '10.0.0.0/8/8',
+      '127.1',
+      '10.0.0.0/',
+      '10.0.0.0/1234',
+      '10.0.0.0/0008',
+      'x',
+    ]) {
       expect(() => operatorDef('IpAddress').check!([bad], 'IpAddress'), bad).toThrow();
     }
     for (const good of ['10.0.0.0/32', '::/128', '0.0.0.0/0', '::ffff:10.0.0.0/104']) {
@@ -208,9 +228,25 @@ describe('glob', () => {
     expect(holds('ArnLike', ['arn:aws:iam:?111122223333:role/x'], ['arn:aws:iam::111122223333:role/x'])).toBe(false);
     expect(holds('ArnLike', ['arn:aws:iam::111122223333:role/?'], ['arn:aws:iam::111122223333:role/:'])).toBe(true);
     expect(holds('ArnLike', ['arn:aws:iam::111122223333:role/*'], ['arn:aws:iam::111122223333:role/a\nb'])).toBe(true);
-    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a\nbx'], [[{ glob: 'a*' }, { literal: '.' }, { glob: '?' }]])).toBe(false);
-    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a\nb.x'], [[{ glob: 'a*' }, { literal: '.' }, { glob: '?' }]])).toBe(true);
-    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a*b'], [[{ literal: 'a*' }, { glob: 'b' }]])).toBe(true);
-    expect(conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['axb'], [[{ literal: 'a*' }, { glob: 'b' }]])).toBe(false);
+    expect(
+      conditionHolds(
+        { operator: 'StringLike', ifExists: false, values: ['${x}'] },
+        ['a\nbx'],
+        [[{ glob: 'a*' }, { literal: '.' }, { glob: '?' }]],
+      ),
+    ).toBe(false);
+    expect(
+      conditionHolds(
+        { operator: 'StringLike', ifExists: false, values: ['${x}'] },
+        ['a\nb.x'],
+        [[{ glob: 'a*' }, { literal: '.' }, { glob: '?' }]],
+      ),
+    ).toBe(true);
+    expect(
+      conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['a*b'], [[{ literal: 'a*' }, { glob: 'b' }]]),
+    ).toBe(true);
+    expect(
+      conditionHolds({ operator: 'StringLike', ifExists: false, values: ['${x}'] }, ['axb'], [[{ literal: 'a*' }, { glob: 'b' }]]),
+    ).toBe(false);
   });
 });

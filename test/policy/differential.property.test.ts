@@ -74,31 +74,55 @@ const CONDITIONS: object[] = [
   { BoolIfExists: { 'aws:SecureTransport': 'false' } },
 ];
 
-const condition = fc.option(fc.subarray(CONDITIONS, { minLength: 1, maxLength: 2 }).map((list) => Object.assign({}, ...list) as object), { nil: undefined, freq: 3 });
+const condition = fc.option(
+  fc.subarray(CONDITIONS, { minLength: 1, maxLength: 2 }).map((list) => Object.assign({}, ...list) as object),
+  { nil: undefined, freq: 3 },
+);
 const action = fc.oneof(fc.constantFrom(...ACTIONS, 'kms:*', 'kms:Gen*', 'kms:*crypt'), fc.subarray(ACTIONS, { minLength: 1 }));
-const resource = fc.constantFrom('*', KEY, `arn:aws:kms:*:${A}:key/*`, 'arn:aws:kms:us-east-1:*', 'arn:aws:kms:*', `arn:aws:kms:*:key/*`, `arn:aws:kms:us-east-1:${A}:key/\${aws:username}`, `arn:aws:kms:us-east-1:${A}:alias/*`);
+const resource = fc.constantFrom(
+  '*',
+  KEY,
+  `arn:aws:kms:*:${A}:key/*`,
+  'arn:aws:kms:us-east-1:*',
+  'arn:aws:kms:*',
+  `arn:aws:kms:*:key/*`,
+  `arn:aws:kms:us-east-1:${A}:key/\${aws:username}`,
+  `arn:aws:kms:us-east-1:${A}:alias/*`,
+);
 const version = fc.constantFrom('2012-10-17', '2012-10-17', '2012-10-17', '2008-10-17');
-const principal = fc.oneof(fc.constant('*'), fc.record({ AWS: fc.oneof(fc.constantFrom(`arn:aws:iam::${A}:root`, A, ALICE, BOB, APP_ROLE, '*'), fc.subarray([ALICE, BOB, APP_ROLE], { minLength: 1 })) }));
+const principal = fc.oneof(
+  fc.constant('*'),
+  fc.record({
+    AWS: fc.oneof(
+      fc.constantFrom(`arn:aws:iam::${A}:root`, A, ALICE, BOB, APP_ROLE, '*'),
+      fc.subarray([ALICE, BOB, APP_ROLE], { minLength: 1 }),
+    ),
+  }),
+);
 
 const statement = (withPrincipal: boolean) =>
-  fc.record({
-    Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
-    ...(withPrincipal ? { Principal: principal } : {}),
-    Action: action,
-    Resource: resource,
-    Condition: condition,
-    not: fc.constantFrom('', '', '', 'NotAction', 'NotResource'),
-  }).map(({ not, ...s }) => {
-    // Now and then NotAction or NotResource in place of Action or Resource.
-    const out: Record<string, unknown> = JSON.parse(JSON.stringify(s)); // drops the undefined Condition
-    if (not === 'NotAction') [out.NotAction, out.Action] = [out.Action, undefined];
-    if (not === 'NotResource') [out.NotResource, out.Resource] = [out.Resource, undefined];
-    return JSON.parse(JSON.stringify(out)) as object;
-  });
+  fc
+    .record({
+      Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
+      ...(withPrincipal ? { Principal: principal } : {}),
+      Action: action,
+      Resource: resource,
+      Condition: condition,
+      not: fc.constantFrom('', '', '', 'NotAction', 'NotResource'),
+    })
+    .map(({ not, ...s }) => {
+      // Now and then NotAction or NotResource in place of Action or Resource.
+      const out: Record<string, unknown> = JSON.parse(JSON.stringify(s)); // drops the undefined Condition
+      if (not === 'NotAction') [out.NotAction, out.Action] = [out.Action, undefined];
+      if (not === 'NotResource') [out.NotResource, out.Resource] = [out.Resource, undefined];
+      return JSON.parse(JSON.stringify(out)) as object;
+    });
 // The simulator substitutes variables whatever the Version; IAM keeps them literal in 2008-10-17
 // documents (kmsbox does, test/policy/variables.test.ts), so those get no variables here.
 const document = (statements: fc.Arbitrary<object[]>) =>
-  fc.record({ Version: version, Statement: statements }).map((d) => (d.Version === '2008-10-17' && JSON.stringify(d).includes('${') ? { ...d, Version: '2012-10-17' } : d));
+  fc
+    .record({ Version: version, Statement: statements })
+    .map((d) => (d.Version === '2008-10-17' && JSON.stringify(d).includes('${') ? { ...d, Version: '2012-10-17' } : d));
 const keyPolicy = document(fc.array(statement(true), { minLength: 1, maxLength: 3 }));
 const identityPolicy = document(fc.array(statement(false), { minLength: 1, maxLength: 2 }));
 
@@ -140,7 +164,14 @@ describe('kmsbox against @cloud-copilot/iam-simulate', () => {
       fc.property(keyPolicy, fc.array(identityPolicy, { maxLength: 2 }), request, (kp, ids, r) => {
         const context = contextOf(r);
         const byLowerKey = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? [v] : v]));
-        const ours = decide({ principal: r.principal, action: r.action, resource: KEY, keyPolicy: JSON.stringify(kp), identityPolicies: ids.map((p) => JSON.stringify(p)), values: (k) => byLowerKey.get(k) });
+        const ours = decide({
+          principal: r.principal,
+          action: r.action,
+          resource: KEY,
+          keyPolicy: JSON.stringify(kp),
+          identityPolicies: ids.map((p) => JSON.stringify(p)),
+          values: (k) => byLowerKey.get(k),
+        });
         const theirs = runUnsafeSimulation(
           {
             identityPolicies: ids.map((policy, i) => ({ name: `p${i}`, policy })),
@@ -158,7 +189,7 @@ describe('kmsbox against @cloud-copilot/iam-simulate', () => {
       }),
       { numRuns: Number(process.env.DIFF_RUNS ?? 400), seed: Number(process.env.DIFF_SEED ?? 20261202) },
     );
-    if (process.env.DIFF_DUMP) console.log(mismatches.length + "\n" + mismatches.join("\n"));
+    if (process.env.DIFF_DUMP) console.log(`${mismatches.length}\n${mismatches.join('\n')}`);
     expect(mismatches.slice(0, 3)).toEqual([]);
   });
 });

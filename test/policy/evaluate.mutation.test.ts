@@ -2,7 +2,16 @@
 // session is its role and nothing else), case-insensitive actions, Resource/NotResource lists,
 // the cross-account rule, the order of explicit Denies, and AWS's AccessDenied wording per reason.
 import { describe, expect, it } from 'vitest';
-import { accessDenied, accountOf, decide, isRoot, resourceAccountOf, roleOf, samePrincipal, type AuthRequest } from '../../src/policy/evaluate.js';
+import {
+  accessDenied,
+  accountOf,
+  decide,
+  isRoot,
+  resourceAccountOf,
+  roleOf,
+  samePrincipal,
+  type AuthRequest,
+} from '../../src/policy/evaluate.js';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -59,24 +68,37 @@ describe('who a key policy names', () => {
     expect(ask({ keyPolicy: delegate })).toEqual({ allowed: false, reason: 'no-identity-based-policy-allows' });
     expect(ask({ keyPolicy: delegate, identityPolicies: [doc(allow({}))] })).toEqual({ allowed: true, reason: 'identity-policy' });
     expect(ask({ keyPolicy: delegate, principal: `arn:aws:iam::${A}:root` })).toEqual({ allowed: true, reason: 'identity-policy' });
-    expect(ask({ keyPolicy: doc(allow({ Principal: { AWS: B } })), identityPolicies: [doc(allow({}))] })).toEqual({ allowed: false, reason: 'no-resource-based-policy-allows' });
+    expect(ask({ keyPolicy: doc(allow({ Principal: { AWS: B } })), identityPolicies: [doc(allow({}))] })).toEqual({
+      allowed: false,
+      reason: 'no-resource-based-policy-allows',
+    });
   });
 
   it('another account named directly still needs its own identity policy', () => {
     const partner = `arn:aws:iam::${B}:role/partner`;
     const policy = doc(allow({ Principal: { AWS: partner } }));
     expect(ask({ keyPolicy: policy, principal: partner })).toEqual({ allowed: false, reason: 'no-identity-based-policy-allows' });
-    expect(ask({ keyPolicy: policy, principal: partner, identityPolicies: [doc(allow({}))] })).toEqual({ allowed: true, reason: 'identity-policy' });
+    expect(ask({ keyPolicy: policy, principal: partner, identityPolicies: [doc(allow({}))] })).toEqual({
+      allowed: true,
+      reason: 'identity-policy',
+    });
   });
 
   it('NotPrincipal applies to everyone it does not name; Principal "*" to everyone', () => {
     const policy = doc({ Effect: 'Deny', NotPrincipal: { AWS: APP_ROLE }, Action: 'kms:*', Resource: '*' }, allow({ Principal: '*' }));
     expect(ask({ keyPolicy: policy })).toEqual({ allowed: true, reason: 'key-policy' });
-    expect(ask({ keyPolicy: policy, principal: OTHER_SESSION })).toEqual({ allowed: false, reason: 'explicit-deny-in-resource-based-policy' });
+    expect(ask({ keyPolicy: policy, principal: OTHER_SESSION })).toEqual({
+      allowed: false,
+      reason: 'explicit-deny-in-resource-based-policy',
+    });
   });
 
   it('a key policy statement without Action or Resource has no effect, even a Deny', () => {
-    const policy = doc({ Effect: 'Deny', Principal: '*', Action: 'kms:*' }, { Effect: 'Deny', Principal: '*', Resource: '*' }, allow({ Principal: '*' }));
+    const policy = doc(
+      { Effect: 'Deny', Principal: '*', Action: 'kms:*' },
+      { Effect: 'Deny', Principal: '*', Resource: '*' },
+      allow({ Principal: '*' }),
+    );
     expect(ask({ keyPolicy: policy })).toEqual({ allowed: true, reason: 'key-policy' });
   });
 });
@@ -87,13 +109,17 @@ describe('what a statement applies to', () => {
     expect(ask({ keyPolicy: doc(allow({ Principal: '*', Action: 'kms:encr*' })) }).allowed).toBe(true);
     expect(ask({ keyPolicy: doc(allow({ Principal: '*', Action: 'kms:Decrypt' })) }).allowed).toBe(false);
     expect(ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', NotAction: 'KMS:ENCRYPT', Resource: '*' }) }).allowed).toBe(false);
-    expect(ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', NotAction: ['kms:Decrypt', 'kms:Sign'], Resource: '*' }) }).allowed).toBe(true);
+    expect(
+      ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', NotAction: ['kms:Decrypt', 'kms:Sign'], Resource: '*' }) }).allowed,
+    ).toBe(true);
   });
 
   it('Resource: any entry of the list; NotResource: outside every entry', () => {
     const other = `arn:aws:kms:us-east-1:${A}:key/other`;
-    const res = (Resource: unknown) => ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource }) }).allowed;
-    const notRes = (NotResource: unknown) => ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', NotResource }) }).allowed;
+    const res = (Resource: unknown) =>
+      ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource }) }).allowed;
+    const notRes = (NotResource: unknown) =>
+      ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', NotResource }) }).allowed;
     expect(res([other, KEY])).toBe(true);
     expect(res([other])).toBe(false);
     expect(notRes([other, KEY])).toBe(false);
@@ -103,7 +129,8 @@ describe('what a statement applies to', () => {
 
   it('short ARN patterns: padded when they have a wildcard, unreadable (never matching, never excluding) without', () => {
     const res = (Resource: string) => ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource }) }).allowed;
-    const notRes = (NotResource: string) => ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', NotResource }) }).allowed;
+    const notRes = (NotResource: string) =>
+      ask({ keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', NotResource }) }).allowed;
     expect(res('arn:aws:kms:*')).toBe(true);
     expect(res('arn:aws:kms:us-east-1:*')).toBe(true);
     expect(res('arn:aws:kms:eu-west-1:*')).toBe(false);
@@ -116,8 +143,10 @@ describe('what a statement applies to', () => {
   });
 
   it('a Resource variable counts only in the resource component of an ARN', () => {
-    const values: AuthRequest['values'] = (k) => (k === 'aws:principaltag/r' ? ['us-east-1'] : k === 'aws:principaltag/k' ? ['key'] : undefined);
-    const res = (Resource: string) => ask({ values, keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource }) }).allowed;
+    const values: AuthRequest['values'] = (k) =>
+      k === 'aws:principaltag/r' ? ['us-east-1'] : k === 'aws:principaltag/k' ? ['key'] : undefined;
+    const res = (Resource: string) =>
+      ask({ values, keyPolicy: doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource }) }).allowed;
     expect(res(`arn:aws:kms:us-east-1:${A}:\${aws:PrincipalTag/k}/*`)).toBe(true);
     expect(res(`arn:aws:kms:\${aws:PrincipalTag/r}:${A}:key/*`)).toBe(false);
     expect(res(`arn:aws:kms:us-east-1:${A}:\${aws:PrincipalTag/missing}/*`)).toBe(false);
@@ -125,7 +154,8 @@ describe('what a statement applies to', () => {
 
   it('a condition that fails stops the statement', () => {
     const values: AuthRequest['values'] = (k) => (k === 'kms:encryptionalgorithm' ? ['SYMMETRIC_DEFAULT'] : undefined);
-    const cond = (v: string) => ask({ values, keyPolicy: doc(allow({ Principal: '*', Condition: { StringEquals: { 'kms:EncryptionAlgorithm': v } } })) }).allowed;
+    const cond = (v: string) =>
+      ask({ values, keyPolicy: doc(allow({ Principal: '*', Condition: { StringEquals: { 'kms:EncryptionAlgorithm': v } } })) }).allowed;
     expect(cond('SYMMETRIC_DEFAULT')).toBe(true);
     expect(cond('RSAES_OAEP_SHA_256')).toBe(false);
   });
@@ -134,10 +164,16 @@ describe('what a statement applies to', () => {
 describe('explicit Denies and the reasons', () => {
   it('a Deny in an identity policy wins over a key policy Allow; without a key policy identity policies decide', () => {
     const id = [doc(allow({}), { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*' })];
-    expect(ask({ keyPolicy: doc(allow({ Principal: '*' })), identityPolicies: id })).toEqual({ allowed: false, reason: 'explicit-deny-in-identity-based-policy' });
+    expect(ask({ keyPolicy: doc(allow({ Principal: '*' })), identityPolicies: id })).toEqual({
+      allowed: false,
+      reason: 'explicit-deny-in-identity-based-policy',
+    });
     expect(ask({ identityPolicies: [doc(allow({}))], resource: '*' })).toEqual({ allowed: true, reason: 'identity-policy' });
     expect(ask({ identityPolicies: [], resource: '*' })).toEqual({ allowed: false, reason: 'no-identity-based-policy-allows' });
-    expect(ask({ identityPolicies: [doc(allow({ Action: 'kms:Decrypt' }))], resource: '*' })).toEqual({ allowed: false, reason: 'no-identity-based-policy-allows' });
+    expect(ask({ identityPolicies: [doc(allow({ Action: 'kms:Decrypt' }))], resource: '*' })).toEqual({
+      allowed: false,
+      reason: 'no-identity-based-policy-allows',
+    });
   });
 
   it('accessDenied words each reason as AWS does', () => {

@@ -13,8 +13,19 @@ const OTHER = `arn:aws:iam::${A}:role/other`;
 const B_ROLE = `arn:aws:iam::${B}:role/partner`;
 
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
-const allowAccount = (account = A) => ({ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' });
-const idAllow = (Action: string | string[], Resource: string | string[] = '*', Condition?: object) => ({ Effect: 'Allow', Action, Resource, ...(Condition ? { Condition } : {}) });
+const allowAccount = (account = A) => ({
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${account}:root` },
+  Action: 'kms:*',
+  Resource: '*',
+});
+const idAllow = (Action: string | string[], Resource: string | string[] = '*', Condition?: object) => ({
+  Effect: 'Allow',
+  Action,
+  Resource,
+  ...(Condition ? { Condition } : {}),
+});
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 async function setup(keyPolicy?: string, identity: Record<string, string[]> = {}, clock?: ManualClock) {
@@ -47,13 +58,20 @@ describe('key policy and identity policies', () => {
     expect(await outcome(as(APP_SESSION).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('allow'); // a session of the role
     expect(await outcome(as(APP).describeKey({ KeyId: key.KeyId }))).toBe(NO_IDENTITY('DescribeKey'));
     expect(await outcome(as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
-    const e = await as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }).catch((x: Error) => x) as Error;
-    expect(e.message).toBe(`User: ${OTHER} is not authorized to perform: kms:Encrypt on resource: ${key.Arn} because no identity-based policy allows the kms:Encrypt action`);
+    const e = (await as(OTHER)
+      .encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') })
+      .catch((x: Error) => x)) as Error;
+    expect(e.message).toBe(
+      `User: ${OTHER} is not authorized to perform: kms:Encrypt on resource: ${key.Arn} because no identity-based policy allows the kms:Encrypt action`,
+    );
   });
 
   it('explicit Deny wins wherever it is: identity policy, key policy, NotPrincipal', async () => {
     const policy = doc(allowAccount(), { Effect: 'Deny', NotPrincipal: { AWS: ADMIN }, Action: 'kms:ScheduleKeyDeletion', Resource: '*' });
-    const { key, as } = await setup(policy, { [APP]: [doc(idAllow('kms:*'), { Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' })], [ADMIN]: [doc(idAllow('kms:*'))] });
+    const { key, as } = await setup(policy, {
+      [APP]: [doc(idAllow('kms:*'), { Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' })],
+      [ADMIN]: [doc(idAllow('kms:*'))],
+    });
     const { CiphertextBlob } = await as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
     expect(await outcome(as(APP).decrypt({ CiphertextBlob }))).toBe(DENY_IDENTITY);
     expect(await outcome(as(APP).scheduleKeyDeletion({ KeyId: key.KeyId }))).toBe(DENY_RESOURCE);
@@ -62,7 +80,10 @@ describe('key policy and identity policies', () => {
   });
 
   it('a key policy that names a principal allows it without IAM, and without the account statement IAM allows nothing', async () => {
-    const policy = doc({ Effect: 'Allow', Principal: { AWS: APP }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' }, { Effect: 'Allow', Principal: { AWS: ADMIN }, Action: 'kms:*', Resource: '*' });
+    const policy = doc(
+      { Effect: 'Allow', Principal: { AWS: APP }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
+      { Effect: 'Allow', Principal: { AWS: ADMIN }, Action: 'kms:*', Resource: '*' },
+    );
     const { key, as } = await setup(policy, { [OTHER]: [doc(idAllow('kms:*'))] });
     expect(await outcome(as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('allow');
     expect(await outcome(as(APP_SESSION).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('allow');
@@ -82,7 +103,9 @@ describe('key policy and identity policies', () => {
     expect(await outcome(as(APP).scheduleKeyDeletion({ KeyId: key.KeyId }))).toBe(NO_IDENTITY('ScheduleKeyDeletion'));
     expect(await outcome(as(OTHER).generateDataKey({ KeyId: second.KeyId, KeySpec: 'AES_256' }))).toBe('allow');
     expect(await outcome(as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
-    const onlyFirst = new Kms({ provider: root.provider, identityPolicies: { [OTHER]: [doc(idAllow('kms:*', key.Arn!))] } }).withPrincipal(OTHER);
+    const onlyFirst = new Kms({ provider: root.provider, identityPolicies: { [OTHER]: [doc(idAllow('kms:*', key.Arn!))] } }).withPrincipal(
+      OTHER,
+    );
     expect(await outcome(onlyFirst.describeKey({ KeyId: key.KeyId }))).toBe('allow');
     expect(await outcome(onlyFirst.describeKey({ KeyId: second.KeyId }))).toBe(NO_IDENTITY('DescribeKey'));
   });
@@ -91,8 +114,12 @@ describe('key policy and identity policies', () => {
     const { as } = await setup(undefined, { [APP]: [doc(idAllow(['kms:ListKeys', 'kms:GenerateRandom']))] });
     expect(await outcome(as(APP).listKeys())).toBe('allow');
     expect(await outcome(as(APP).generateRandom({ NumberOfBytes: 8 }))).toBe('allow');
-    const e = await as(APP).createKey({}).catch((x: Error) => x) as Error;
-    expect(e.message).toBe(`User: ${APP} is not authorized to perform: kms:CreateKey on resource: * because no identity-based policy allows the kms:CreateKey action`);
+    const e = (await as(APP)
+      .createKey({})
+      .catch((x: Error) => x)) as Error;
+    expect(e.message).toBe(
+      `User: ${APP} is not authorized to perform: kms:CreateKey on resource: * because no identity-based policy allows the kms:CreateKey action`,
+    );
     expect(await outcome(as(ROOT).createKey({}))).toBe('allow');
   });
 
@@ -108,7 +135,12 @@ describe('key policy and identity policies', () => {
   });
 
   it('cross-account: the key policy names the other account, and that account’s IAM must allow too', async () => {
-    const policy = doc(allowAccount(), { Effect: 'Allow', Principal: { AWS: B }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], Resource: '*' });
+    const policy = doc(allowAccount(), {
+      Effect: 'Allow',
+      Principal: { AWS: B },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'],
+      Resource: '*',
+    });
     const { key, root } = await setup(policy);
     const partner = root.withAccount(B).withPrincipal(B_ROLE);
     expect(await outcome(partner.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
@@ -119,8 +151,12 @@ describe('key policy and identity policies', () => {
 
   it('cross-account: a principal of the other account named directly (or "*") still needs its own IAM policy', async () => {
     const B_USER = `arn:aws:iam::${B}:user/anyone`;
-    const named = await setup(doc(allowAccount(), { Effect: 'Allow', Principal: { AWS: B_ROLE }, Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' }));
-    const star = await setup(doc(allowAccount(), { Effect: 'Allow', Principal: '*', Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' }));
+    const named = await setup(
+      doc(allowAccount(), { Effect: 'Allow', Principal: { AWS: B_ROLE }, Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' }),
+    );
+    const star = await setup(
+      doc(allowAccount(), { Effect: 'Allow', Principal: '*', Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' }),
+    );
     for (const { key, root } of [named, star]) {
       const caller = root.withAccount(B).withPrincipal(key === named.key ? B_ROLE : B_USER);
       expect(await outcome(caller.encrypt({ KeyId: key.Arn, Plaintext: utf8('x') }))).toBe(NO_IDENTITY('Encrypt'));
@@ -140,7 +176,14 @@ describe('key policy and identity policies', () => {
     partner.setIdentityPolicies(B_ROLE, [doc(idAllow('kms:*'))]);
     const other = (a: string) => `because kms:${a} cannot be used on a key in another account`;
     expect(await outcome(partner.disableKey({ KeyId: key.Arn }))).toBe(other('DisableKey'));
-    expect(await outcome(partner.putKeyPolicy({ KeyId: key.Arn, Policy: doc({ Effect: 'Allow', Principal: { AWS: B_ROLE }, Action: 'kms:*', Resource: '*' }) }))).toBe(other('PutKeyPolicy'));
+    expect(
+      await outcome(
+        partner.putKeyPolicy({
+          KeyId: key.Arn,
+          Policy: doc({ Effect: 'Allow', Principal: { AWS: B_ROLE }, Action: 'kms:*', Resource: '*' }),
+        }),
+      ),
+    ).toBe(other('PutKeyPolicy'));
     expect(await outcome(partner.scheduleKeyDeletion({ KeyId: key.Arn, PendingWindowInDays: 7 }))).toBe(other('ScheduleKeyDeletion'));
     expect(await outcome(partner.tagResource({ KeyId: key.Arn, Tags: [{ TagKey: 'k', TagValue: 'v' }] }))).toBe(other('TagResource'));
     expect((await root.describeKey({ KeyId: key.KeyId })).KeyMetadata!.KeyState).toBe('Enabled');
@@ -151,7 +194,7 @@ describe('key policy and identity policies', () => {
     expect(await outcome(partner.getKeyRotationStatus({ KeyId: key.Arn }))).toBe('allow');
   });
 
-  it('cross-account: operations on no key (CreateKey, ListKeys, aliases) act only in the caller\'s own account', async () => {
+  it("cross-account: operations on no key (CreateKey, ListKeys, aliases) act only in the caller's own account", async () => {
     const { root } = await setup();
     const before = (await root.listKeys({})).Keys!.length;
     // A view of account A with B's role as the caller (only in-process code can build one; the server
@@ -171,8 +214,11 @@ describe('key policy and identity policies', () => {
 });
 
 describe('conditions', () => {
-  const ctxPolicy = (Condition: object) => ({ [APP]: [doc(idAllow(['kms:Encrypt', 'kms:Sign', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey'], '*', Condition))] });
-  const enc = (k: Kms, KeyId: string, EncryptionContext?: Record<string, string>) => k.encrypt({ KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
+  const ctxPolicy = (Condition: object) => ({
+    [APP]: [doc(idAllow(['kms:Encrypt', 'kms:Sign', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey'], '*', Condition))],
+  });
+  const enc = (k: Kms, KeyId: string, EncryptionContext?: Record<string, string>) =>
+    k.encrypt({ KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
 
   it('kms:EncryptionContext:<key> (key case-insensitive, value case-sensitive), EncryptionContextKeys with set qualifiers, Null', async () => {
     const { key, as } = await setup(undefined, ctxPolicy({ StringEquals: { 'kms:EncryptionContext:Tenant': 't1' } }));
@@ -203,7 +249,11 @@ describe('conditions', () => {
 
   it('key attributes, algorithms, aliases, numbers, booleans, dates, ARNs, IfExists', async () => {
     const clock = new ManualClock(new Date('2026-06-01T00:00:00Z'));
-    const signing = await setup(undefined, ctxPolicy({ StringEquals: { 'kms:KeySpec': 'ECC_NIST_P256', 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:CallerAccount': A } }), clock);
+    const signing = await setup(
+      undefined,
+      ctxPolicy({ StringEquals: { 'kms:KeySpec': 'ECC_NIST_P256', 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:CallerAccount': A } }),
+      clock,
+    );
     const ecc = (await signing.root.createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
     expect(await outcome(signing.as(APP).sign({ KeyId: ecc.KeyId, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' }))).toBe('allow');
     expect(await outcome(enc(signing.as(APP), signing.key.KeyId!))).toBe(NO_IDENTITY('Encrypt'));
@@ -218,15 +268,30 @@ describe('conditions', () => {
     expect(await outcome(enc(resourceAliases.as(APP), resourceAliases.key.KeyId!))).toBe('allow');
 
     const window = await setup(undefined, ctxPolicy({ NumericGreaterThanEquals: { 'kms:ScheduleKeyDeletionPendingWindowInDays': 20 } }));
-    expect(await outcome(window.as(APP).scheduleKeyDeletion({ KeyId: window.key.KeyId, PendingWindowInDays: 7 }))).toBe(NO_IDENTITY('ScheduleKeyDeletion'));
+    expect(await outcome(window.as(APP).scheduleKeyDeletion({ KeyId: window.key.KeyId, PendingWindowInDays: 7 }))).toBe(
+      NO_IDENTITY('ScheduleKeyDeletion'),
+    );
     expect(await outcome(window.as(APP).scheduleKeyDeletion({ KeyId: window.key.KeyId }))).toBe('allow'); // default 30
 
-    const dated = await setup(undefined, ctxPolicy({ DateLessThan: { 'aws:CurrentTime': '2026-07-01T00:00:00Z' }, ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/*` } }), clock);
+    const dated = await setup(
+      undefined,
+      ctxPolicy({
+        DateLessThan: { 'aws:CurrentTime': '2026-07-01T00:00:00Z' },
+        ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/*` },
+      }),
+      clock,
+    );
     expect(await outcome(enc(dated.as(APP), dated.key.KeyId!))).toBe('allow');
     clock.advance({ days: 31 });
     expect(await outcome(enc(dated.as(APP), dated.key.KeyId!))).toBe(NO_IDENTITY('Encrypt'));
 
-    const ifExists = await setup(undefined, ctxPolicy({ StringEqualsIfExists: { 'kms:EncryptionContext:tenant': 't1' }, StringEqualsIgnoreCase: { 'kms:KeyUsage': 'encrypt_decrypt' } }));
+    const ifExists = await setup(
+      undefined,
+      ctxPolicy({
+        StringEqualsIfExists: { 'kms:EncryptionContext:tenant': 't1' },
+        StringEqualsIgnoreCase: { 'kms:KeyUsage': 'encrypt_decrypt' },
+      }),
+    );
     expect(await outcome(enc(ifExists.as(APP), ifExists.key.KeyId!))).toBe('allow');
     expect(await outcome(enc(ifExists.as(APP), ifExists.key.KeyId!, { tenant: 't2' }))).toBe(NO_IDENTITY('Encrypt'));
 
@@ -252,24 +317,35 @@ describe('policy documents', () => {
       doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Extra: 1 }),
     ];
     for (const Policy of bad) {
-      const e = await kms.createKey({ Policy }).catch((x: Error) => x) as Error;
+      const e = (await kms.createKey({ Policy }).catch((x: Error) => x)) as Error;
       expect(e.name, Policy).toBe('MalformedPolicyDocumentException');
     }
-    const e = await kms.createKey({ Policy: doc(allowAccount(), { Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }) }).catch((x: Error) => x) as Error;
+    const e = (await kms
+      .createKey({
+        Policy: doc(allowAccount(), { Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }),
+      })
+      .catch((x: Error) => x)) as Error;
     expect(e.name).toBe('LimitExceededException');
-    expect(() => kms.setIdentityPolicies(APP, [doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })])).toThrow(/Principal/);
+    expect(() => kms.setIdentityPolicies(APP, [doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })])).toThrow(
+      /Principal/,
+    );
     expect(() => kms.setIdentityPolicies(APP, ['{'])).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
     expect(() => kms.setIdentityPolicies(APP, '{}' as never)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
     expect(() => kms.setIdentityPolicies(APP, [5 as never])).toThrow(expect.objectContaining({ name: 'ValidationException' }));
-    expect(() => new Kms({ identityPolicies: { [APP]: [doc({ Effect: 'Allow', Action: 'kms:*' })] } })).toThrow(expect.objectContaining({ name: 'MalformedPolicyDocumentException' }));
+    expect(() => new Kms({ identityPolicies: { [APP]: [doc({ Effect: 'Allow', Action: 'kms:*' })] } })).toThrow(
+      expect.objectContaining({ name: 'MalformedPolicyDocumentException' }),
+    );
   });
 
   it('the lockout safety check: a policy that would stop the caller from PutKeyPolicy is refused unless bypassed', async () => {
     const kms = new Kms({ identityPolicies: { [ADMIN]: [doc(idAllow('kms:*'))] } });
     const { KeyMetadata } = await kms.createKey({});
     const onlyApp = doc({ Effect: 'Allow', Principal: { AWS: APP }, Action: 'kms:*', Resource: '*' });
-    const e = await kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId, Policy: onlyApp }).catch((x: Error) => x) as Error;
-    expect([e.name, e.message]).toEqual(['MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.']);
+    const e = (await kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId, Policy: onlyApp }).catch((x: Error) => x)) as Error;
+    expect([e.name, e.message]).toEqual([
+      'MalformedPolicyDocumentException',
+      'The new key policy will not allow you to update the key policy in the future.',
+    ]);
     await expect(kms.createKey({ Policy: onlyApp })).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
     // A policy that still lets the caller manage it is fine; the admin keeps access through IAM.
     await kms.withPrincipal(ADMIN).putKeyPolicy({ KeyId: KeyMetadata!.KeyId, Policy: doc(allowAccount()) });
@@ -277,7 +353,14 @@ describe('policy documents', () => {
     expect(await outcome(kms.getKeyPolicy({ KeyId: KeyMetadata!.KeyId }))).toBe(NO_RESOURCE('GetKeyPolicy'));
     expect(JSON.parse((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId })).Policy!)).toEqual(JSON.parse(onlyApp));
     expect((await kms.withPrincipal(APP).listKeyPolicies({ KeyId: KeyMetadata!.KeyId })).PolicyNames).toEqual(['default']);
-    expect((await kms.withPrincipal(APP).getKeyPolicy({ KeyId: KeyMetadata!.KeyId, PolicyName: 'other' }).catch((x: Error) => x) as Error).name).toBe('NotFoundException');
+    expect(
+      (
+        (await kms
+          .withPrincipal(APP)
+          .getKeyPolicy({ KeyId: KeyMetadata!.KeyId, PolicyName: 'other' })
+          .catch((x: Error) => x)) as Error
+      ).name,
+    ).toBe('NotFoundException');
   });
 
   it('the lockout safety check sees every condition key a later PutKeyPolicy would carry', async () => {
@@ -285,23 +368,53 @@ describe('policy documents', () => {
     const { KeyMetadata } = await kms.createKey({});
     const KeyId = KeyMetadata!.KeyId!;
     // A Deny on the caller's own account locks it out: refused (it used to pass, the condition key being unknown to the check).
-    const lockout = doc(allowAccount(), { Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } });
+    const lockout = doc(allowAccount(), {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:PutKeyPolicy',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalAccount': A } },
+    });
     expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: lockout }))).toBe('MalformedPolicyDocumentException');
     expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: doc(allowAccount()) }))).toBe('allow');
     // An Allow conditioned on the caller's account, key spec or tags is usable: accepted (it used to be refused).
-    const byAccount = doc({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } });
+    const byAccount = doc({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalAccount': A } },
+    });
     expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: byAccount }))).toBe('allow');
     expect(await outcome(kms.putKeyPolicy({ KeyId, Policy: byAccount }))).toBe('allow');
-    const byTag = doc({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'core' } } });
+    const byTag = doc({
+      Effect: 'Allow',
+      Principal: { AWS: ROOT },
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:ResourceTag/team': 'core' } },
+    });
     expect(await outcome(kms.createKey({ Policy: byTag, Tags: [{ TagKey: 'team', TagValue: 'core' }] }))).toBe('allow');
     expect(await outcome(kms.createKey({ Policy: byTag }))).toBe('MalformedPolicyDocumentException');
     // A later call is not a bypassing one.
-    const onlyBypass = doc({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*', Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } } });
+    const onlyBypass = doc({
+      Effect: 'Allow',
+      Principal: { AWS: ROOT },
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } },
+    });
     expect(await outcome(kms.createKey({ Policy: onlyBypass }))).toBe('MalformedPolicyDocumentException');
   });
 
   it("aws:PrincipalArn of a role session is its role's ARN, so a Deny on the role covers its sessions", async () => {
-    const policy = doc(allowAccount(), { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': APP } } });
+    const policy = doc(allowAccount(), {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': APP } },
+    });
     const { key, root, as } = await setup(policy, { [APP]: [doc(idAllow(['kms:Encrypt', 'kms:Decrypt']))] });
     const { CiphertextBlob } = await root.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
     expect(await outcome(as(APP).decrypt({ CiphertextBlob }))).toBe(DENY_RESOURCE);
@@ -313,24 +426,49 @@ describe('policy documents', () => {
   it('ForAnyValue with a negated operator is false when the key is absent (IAM: a null dataset matches nothing)', async () => {
     const allow = doc(idAllow('kms:Encrypt', '*', { 'ForAnyValue:StringNotEquals': { 'kms:EncryptionContextKeys': 'forbidden' } }));
     const { key, root, as } = await setup(undefined, { [APP]: [allow] });
-    const enc = (EncryptionContext?: Record<string, string>) => as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
+    const enc = (EncryptionContext?: Record<string, string>) =>
+      as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
     expect(await outcome(enc())).toBe(NO_IDENTITY('Encrypt'));
     expect(await outcome(enc({ ok: '1' }))).toBe('allow');
-    root.setIdentityPolicies(APP, [doc(idAllow('kms:Encrypt'), { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { 'ForAnyValue:StringNotEquals': { 'kms:EncryptionContextKeys': ['tenant'] } } })]);
+    root.setIdentityPolicies(APP, [
+      doc(idAllow('kms:Encrypt'), {
+        Effect: 'Deny',
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringNotEquals': { 'kms:EncryptionContextKeys': ['tenant'] } },
+      }),
+    ]);
     expect(await outcome(enc())).toBe('allow');
     expect(await outcome(enc({ other: '1' }))).toBe(DENY_IDENTITY);
   });
 
   it('context pairs whose keys differ only in case: a Deny sees every value and a grant constraint every pair, whatever their order', async () => {
-    const policy = doc(allowAccount(), { Effect: 'Deny', Principal: { AWS: APP }, Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:env': 'prod' } } });
+    const policy = doc(allowAccount(), {
+      Effect: 'Deny',
+      Principal: { AWS: APP },
+      Action: 'kms:Encrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:env': 'prod' } },
+    });
     const { key, root, as } = await setup(policy, { [APP]: [doc(idAllow('kms:Encrypt'))] });
-    const enc = (k: Kms, KeyId: string, EncryptionContext: Record<string, string>) => k.encrypt({ KeyId, Plaintext: utf8('x'), EncryptionContext });
+    const enc = (k: Kms, KeyId: string, EncryptionContext: Record<string, string>) =>
+      k.encrypt({ KeyId, Plaintext: utf8('x'), EncryptionContext });
     expect(await outcome(enc(as(APP), key.KeyId!, { env: 'prod', Env: 'dev' }))).toBe(DENY_RESOURCE);
     expect(await outcome(enc(as(APP), key.KeyId!, { Env: 'dev', env: 'prod' }))).toBe(DENY_RESOURCE);
     expect(await outcome(enc(as(APP), key.KeyId!, { Env: 'dev' }))).toBe('allow');
     const other = (await root.createKey({})).KeyMetadata!;
-    await root.createGrant({ KeyId: other.KeyId!, GranteePrincipal: OTHER, Operations: ['Encrypt'], Constraints: { EncryptionContextEquals: { tenant: 't1' } } });
-    await root.createGrant({ KeyId: other.KeyId!, GranteePrincipal: ADMIN, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } });
+    await root.createGrant({
+      KeyId: other.KeyId!,
+      GranteePrincipal: OTHER,
+      Operations: ['Encrypt'],
+      Constraints: { EncryptionContextEquals: { tenant: 't1' } },
+    });
+    await root.createGrant({
+      KeyId: other.KeyId!,
+      GranteePrincipal: ADMIN,
+      Operations: ['Encrypt'],
+      Constraints: { EncryptionContextSubset: { tenant: 't1' } },
+    });
     for (const who of [OTHER, ADMIN]) {
       expect(await outcome(enc(as(who), other.KeyId!, { TENANT: 't1' }))).toBe('allow');
       expect(await outcome(enc(as(who), other.KeyId!, { Tenant: 't2', tenant: 't1' }))).toBe(NO_IDENTITY('Encrypt'));
@@ -344,7 +482,11 @@ describe('policy documents', () => {
     const { key, as } = await setup(undefined, { [APP]: [doc(idAllow('kms:Encrypt'))] });
     expect(await outcome(as(APP).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), DryRun: true }))).toBe('DryRunOperationException');
     expect(await outcome(as(OTHER).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), DryRun: true }))).toBe(NO_IDENTITY('Encrypt'));
-    expect(await outcome(as(ROOT).createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Decrypt'], DryRun: true }))).toBe('DryRunOperationException');
-    expect(await outcome(as(APP).createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Decrypt'], DryRun: true }))).toBe(NO_IDENTITY('CreateGrant'));
+    expect(await outcome(as(ROOT).createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Decrypt'], DryRun: true }))).toBe(
+      'DryRunOperationException',
+    );
+    expect(await outcome(as(APP).createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Decrypt'], DryRun: true }))).toBe(
+      NO_IDENTITY('CreateGrant'),
+    );
   });
 });

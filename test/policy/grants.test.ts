@@ -15,7 +15,11 @@ async function setup() {
   const key = (await root.createKey({})).KeyMetadata!;
   return { root, key, app: root.withPrincipal(APP), other: root.withPrincipal(OTHER) };
 }
-const name = (p: Promise<unknown>) => p.then(() => 'ok', (e: KMSServiceException) => e.name);
+const name = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: KMSServiceException) => e.name,
+  );
 
 describe('grants', () => {
   it('allow exactly their operations, for their grantee (and its role sessions), with no IAM policy at all', async () => {
@@ -33,9 +37,20 @@ describe('grants', () => {
 
   it('constraints: EncryptionContextSubset and EncryptionContextEquals, keys case-insensitive, values exact', async () => {
     const { root, key, app, other } = await setup();
-    await root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: { Tenant: 't1' } } });
-    await root.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['Encrypt'], Constraints: { EncryptionContextEquals: { tenant: 't1' } } });
-    const enc = (k: Kms, EncryptionContext?: Record<string, string>) => name(k.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) }));
+    await root.createGrant({
+      KeyId: key.KeyId,
+      GranteePrincipal: APP,
+      Operations: ['Encrypt'],
+      Constraints: { EncryptionContextSubset: { Tenant: 't1' } },
+    });
+    await root.createGrant({
+      KeyId: key.KeyId,
+      GranteePrincipal: OTHER,
+      Operations: ['Encrypt'],
+      Constraints: { EncryptionContextEquals: { tenant: 't1' } },
+    });
+    const enc = (k: Kms, EncryptionContext?: Record<string, string>) =>
+      name(k.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) }));
     expect(await enc(app, { tenant: 't1', extra: 'y' })).toBe('ok');
     expect(await enc(app, { TENANT: 't1' })).toBe('ok');
     expect(await enc(app, { tenant: 'T1' })).toBe('AccessDeniedException');
@@ -44,19 +59,37 @@ describe('grants', () => {
     expect(await enc(other, { tenant: 't1', extra: 'y' })).toBe('AccessDeniedException');
     // Constraints are for symmetric encryption keys only; operations must suit the key.
     const hmac = (await root.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
-    expect(await name(root.createGrant({ KeyId: hmac.KeyId, GranteePrincipal: APP, Operations: ['GenerateMac'], Constraints: { EncryptionContextSubset: { a: 'b' } } }))).toBe('ValidationException');
+    expect(
+      await name(
+        root.createGrant({
+          KeyId: hmac.KeyId,
+          GranteePrincipal: APP,
+          Operations: ['GenerateMac'],
+          Constraints: { EncryptionContextSubset: { a: 'b' } },
+        }),
+      ),
+    ).toBe('ValidationException');
     expect(await name(root.createGrant({ KeyId: hmac.KeyId, GranteePrincipal: APP, Operations: ['Encrypt'] }))).toBe('ValidationException');
     expect(await name(root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Sign'] }))).toBe('ValidationException');
-    expect(await name(root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Fly'] as never }))).toBe('ValidationException');
+    expect(await name(root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Fly'] as never }))).toBe(
+      'ValidationException',
+    );
   });
 
   it('an explicit Deny beats a grant', async () => {
     const root = new Kms();
-    const key = (await root.createKey({ Policy: doc({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }, { Effect: 'Deny', Principal: { AWS: APP }, Action: 'kms:Decrypt', Resource: '*' }) })).KeyMetadata!;
+    const key = (
+      await root.createKey({
+        Policy: doc(
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Deny', Principal: { AWS: APP }, Action: 'kms:Decrypt', Resource: '*' },
+        ),
+      })
+    ).KeyMetadata!;
     await root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt', 'Decrypt'] });
     const app = root.withPrincipal(APP);
     const { CiphertextBlob } = await app.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
-    const e = await app.decrypt({ CiphertextBlob }).catch((x: Error) => x) as Error;
+    const e = (await app.decrypt({ CiphertextBlob }).catch((x: Error) => x)) as Error;
     expect(e.message).toMatch(/with an explicit deny in a resource-based policy$/);
   });
 
@@ -74,7 +107,12 @@ describe('grants', () => {
     expect(d.GrantId).not.toBe(a.GrantId);
     const listed = await root.listGrants({ KeyId: key.KeyId });
     expect(listed.Grants!.map((g) => g.GrantId).sort()).toEqual([a.GrantId, d.GrantId].sort());
-    expect(listed.Grants![0]).toMatchObject({ KeyId: key.Arn, GranteePrincipal: APP, IssuingAccount: `arn:aws:iam::${A}:root`, Name: 'app-encrypt' });
+    expect(listed.Grants![0]).toMatchObject({
+      KeyId: key.Arn,
+      GranteePrincipal: APP,
+      IssuingAccount: `arn:aws:iam::${A}:root`,
+      Name: 'app-encrypt',
+    });
     expect(listed.Grants![0]!.CreationDate).toBeInstanceOf(Date);
     expect((await root.listGrants({ KeyId: key.KeyId, GrantId: a.GrantId })).Grants).toHaveLength(1);
     expect((await root.listGrants({ KeyId: key.KeyId, GranteePrincipal: OTHER })).Grants).toHaveLength(0);
@@ -93,13 +131,56 @@ describe('grants', () => {
 
   it('a grant with CreateGrant lets its grantee make only equal or narrower grants', async () => {
     const { root, key } = await setup();
-    await root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt', 'Decrypt', 'CreateGrant'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } });
+    await root.createGrant({
+      KeyId: key.KeyId,
+      GranteePrincipal: APP,
+      Operations: ['Encrypt', 'Decrypt', 'CreateGrant'],
+      Constraints: { EncryptionContextSubset: { tenant: 't1' } },
+    });
     const app = root.withPrincipal(APP);
-    expect(await name(app.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: { tenant: 't1', app: 'x' } } }))).toBe('ok');
-    expect(await name(app.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['Decrypt'], Constraints: { EncryptionContextEquals: { tenant: 't1' } } }))).toBe('ok');
-    expect(await name(app.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['Decrypt'] }))).toBe('AccessDeniedException');
-    expect(await name(app.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['GenerateDataKey'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } }))).toBe('AccessDeniedException');
-    expect(await name(app.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: { tenant: 't2' } } }))).toBe('AccessDeniedException');
+    expect(
+      await name(
+        app.createGrant({
+          KeyId: key.KeyId,
+          GranteePrincipal: OTHER,
+          Operations: ['Decrypt'],
+          Constraints: { EncryptionContextSubset: { tenant: 't1', app: 'x' } },
+        }),
+      ),
+    ).toBe('ok');
+    expect(
+      await name(
+        app.createGrant({
+          KeyId: key.KeyId,
+          GranteePrincipal: OTHER,
+          Operations: ['Decrypt'],
+          Constraints: { EncryptionContextEquals: { tenant: 't1' } },
+        }),
+      ),
+    ).toBe('ok');
+    expect(await name(app.createGrant({ KeyId: key.KeyId, GranteePrincipal: OTHER, Operations: ['Decrypt'] }))).toBe(
+      'AccessDeniedException',
+    );
+    expect(
+      await name(
+        app.createGrant({
+          KeyId: key.KeyId,
+          GranteePrincipal: OTHER,
+          Operations: ['GenerateDataKey'],
+          Constraints: { EncryptionContextSubset: { tenant: 't1' } },
+        }),
+      ),
+    ).toBe('AccessDeniedException');
+    expect(
+      await name(
+        app.createGrant({
+          KeyId: key.KeyId,
+          GranteePrincipal: OTHER,
+          Operations: ['Decrypt'],
+          Constraints: { EncryptionContextSubset: { tenant: 't2' } },
+        }),
+      ),
+    ).toBe('AccessDeniedException');
   });
 
   it('retire: by the retiring principal, by the grantee with RetireGrant, or by the issuing account; revoke by policy', async () => {
@@ -109,7 +190,9 @@ describe('grants', () => {
     const g3 = await root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Decrypt'] });
     expect((await root.listRetirableGrants({ RetiringPrincipal: RETIRER })).Grants!.map((g) => g.GrantId)).toEqual([g1.GrantId]);
     expect(await name(root.withPrincipal(OTHER).retireGrant({ GrantToken: g1.GrantToken }))).toBe('AccessDeniedException');
-    expect(await name(root.withPrincipal(RETIRER).retireGrant({ GrantToken: g1.GrantToken, DryRun: true }))).toBe('DryRunOperationException');
+    expect(await name(root.withPrincipal(RETIRER).retireGrant({ GrantToken: g1.GrantToken, DryRun: true }))).toBe(
+      'DryRunOperationException',
+    );
     expect(await name(root.withPrincipal(RETIRER).retireGrant({ GrantToken: g1.GrantToken }))).toBe('ok');
     expect(await name(root.withPrincipal(APP).retireGrant({ KeyId: key.Arn, GrantId: g2.GrantId }))).toBe('ok');
     expect(await name(root.withPrincipal(APP).retireGrant({ KeyId: key.Arn, GrantId: g3.GrantId }))).toBe('AccessDeniedException');
@@ -127,6 +210,8 @@ describe('grants', () => {
     const snapshot = await root.provider.read((s) => JSON.parse(JSON.stringify(s.grants)));
     expect(Object.keys(snapshot)).toHaveLength(1);
     await root.scheduleKeyDeletion({ KeyId: key.KeyId, PendingWindowInDays: 7 });
-    expect(await name(root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt'] }))).toBe('KMSInvalidStateException');
+    expect(await name(root.createGrant({ KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt'] }))).toBe(
+      'KMSInvalidStateException',
+    );
   });
 });

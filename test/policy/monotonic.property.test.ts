@@ -6,12 +6,24 @@ import { describe, expect, it } from 'vitest';
 import { decide, type AuthRequest } from '../../src/policy/evaluate.js';
 
 const A = '111122223333';
-const PRINCIPALS = [`arn:aws:iam::${A}:root`, `arn:aws:iam::${A}:role/app`, `arn:aws:sts::${A}:assumed-role/app/s`, `arn:aws:iam::${A}:user/u`, `arn:aws:iam::444455556666:role/x`];
+const PRINCIPALS = [
+  `arn:aws:iam::${A}:root`,
+  `arn:aws:iam::${A}:role/app`,
+  `arn:aws:sts::${A}:assumed-role/app/s`,
+  `arn:aws:iam::${A}:user/u`,
+  `arn:aws:iam::444455556666:role/x`,
+];
 const ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:PutKeyPolicy'];
 const KEY = `arn:aws:kms:us-east-1:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
-const principal = fc.oneof(fc.constant('*'), fc.record({ AWS: fc.oneof(fc.constantFrom(...PRINCIPALS, A, '444455556666', '*'), fc.subarray([...PRINCIPALS, A], { minLength: 1 })) }));
-const action = fc.oneof(fc.constantFrom(...ACTIONS, 'kms:*', 'kms:Gen*', 'kms:*crypt', '*'), fc.subarray([...ACTIONS, 'kms:Describe*'], { minLength: 1 }));
+const principal = fc.oneof(
+  fc.constant('*'),
+  fc.record({ AWS: fc.oneof(fc.constantFrom(...PRINCIPALS, A, '444455556666', '*'), fc.subarray([...PRINCIPALS, A], { minLength: 1 })) }),
+);
+const action = fc.oneof(
+  fc.constantFrom(...ACTIONS, 'kms:*', 'kms:Gen*', 'kms:*crypt', '*'),
+  fc.subarray([...ACTIONS, 'kms:Describe*'], { minLength: 1 }),
+);
 const resource = fc.constantFrom('*', KEY, `arn:aws:kms:*:${A}:key/*`, 'arn:aws:kms:*:*:alias/*');
 const condition = fc.option(
   fc.constantFrom(
@@ -42,7 +54,11 @@ const request = fc.record({
   grant: fc.boolean(),
 });
 
-function ask(keyStatements: Array<Record<string, unknown>>, idStatements: Array<Record<string, unknown>>, r: { principal: string; action: string; context: Record<string, string> | undefined; grant: boolean }) {
+function ask(
+  keyStatements: Array<Record<string, unknown>>,
+  idStatements: Array<Record<string, unknown>>,
+  r: { principal: string; action: string; context: Record<string, string> | undefined; grant: boolean },
+) {
   const values: AuthRequest['values'] = (k) => {
     if (k === 'kms:encryptioncontextkeys') return r.context && Object.keys(r.context);
     if (k.startsWith('kms:encryptioncontext:')) return r.context?.[k.slice(22)] === undefined ? undefined : [r.context[k.slice(22)]!];
@@ -54,7 +70,9 @@ function ask(keyStatements: Array<Record<string, unknown>>, idStatements: Array<
     principal: r.principal,
     action: r.action,
     resource: KEY,
-    keyPolicy: doc(keyStatements.length ? keyStatements : [{ Effect: 'Deny', Principal: { AWS: '999999999999' }, Action: 'kms:*', Resource: '*' }]),
+    keyPolicy: doc(
+      keyStatements.length ? keyStatements : [{ Effect: 'Deny', Principal: { AWS: '999999999999' }, Action: 'kms:*', Resource: '*' }],
+    ),
     identityPolicies: idStatements.length ? [doc(idStatements)] : [],
     values,
   });
@@ -65,28 +83,44 @@ function ask(keyStatements: Array<Record<string, unknown>>, idStatements: Array<
 describe('the decision is monotonic', () => {
   it('adding an explicit Deny never turns a denial into an allow', () => {
     fc.assert(
-      fc.property(fc.array(keyStatement, { maxLength: 4 }), fc.array(idStatement, { maxLength: 3 }), request, keyStatement, fc.boolean(), (ks, ids, r, extra, toKeyPolicy) => {
-        const before = ask(ks, ids, r);
-        const deny = { ...extra, Effect: 'Deny' };
-        const after = toKeyPolicy ? ask([...ks, deny], ids, r) : ask(ks, [...ids, { Effect: 'Deny', Action: deny.Action, Resource: deny.Resource, Condition: deny.Condition }], r);
-        if (!before) expect(after).toBe(false);
-      }),
+      fc.property(
+        fc.array(keyStatement, { maxLength: 4 }),
+        fc.array(idStatement, { maxLength: 3 }),
+        request,
+        keyStatement,
+        fc.boolean(),
+        (ks, ids, r, extra, toKeyPolicy) => {
+          const before = ask(ks, ids, r);
+          const deny = { ...extra, Effect: 'Deny' };
+          const after = toKeyPolicy
+            ? ask([...ks, deny], ids, r)
+            : ask(ks, [...ids, { Effect: 'Deny', Action: deny.Action, Resource: deny.Resource, Condition: deny.Condition }], r);
+          if (!before) expect(after).toBe(false);
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   it('removing an Allow never turns a denial into an allow', () => {
     fc.assert(
-      fc.property(fc.array(keyStatement, { minLength: 1, maxLength: 4 }), fc.array(idStatement, { minLength: 1, maxLength: 3 }), request, fc.nat(), fc.boolean(), (ks, ids, r, pick, fromKeyPolicy) => {
-        const before = ask(ks, ids, r);
-        const list = fromKeyPolicy ? ks : ids;
-        const allows = list.map((s, i) => [s, i] as const).filter(([s]) => s.Effect === 'Allow');
-        if (allows.length === 0) return;
-        const drop = allows[pick % allows.length]![1];
-        const without = list.filter((_, i) => i !== drop);
-        const after = fromKeyPolicy ? ask(without, ids, r) : ask(ks, without, r);
-        if (!before) expect(after).toBe(false);
-      }),
+      fc.property(
+        fc.array(keyStatement, { minLength: 1, maxLength: 4 }),
+        fc.array(idStatement, { minLength: 1, maxLength: 3 }),
+        request,
+        fc.nat(),
+        fc.boolean(),
+        (ks, ids, r, pick, fromKeyPolicy) => {
+          const before = ask(ks, ids, r);
+          const list = fromKeyPolicy ? ks : ids;
+          const allows = list.map((s, i) => [s, i] as const).filter(([s]) => s.Effect === 'Allow');
+          if (allows.length === 0) return;
+          const drop = allows[pick % allows.length]![1];
+          const without = list.filter((_, i) => i !== drop);
+          const after = fromKeyPolicy ? ask(without, ids, r) : ask(ks, without, r);
+          if (!before) expect(after).toBe(false);
+        },
+      ),
       { numRuns: 1500 },
     );
   });

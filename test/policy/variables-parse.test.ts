@@ -22,7 +22,7 @@ describe('parseTemplate', () => {
   it('leaves what is not a variable as written', () => {
     expect(parseTemplate('${}')).toEqual([{ glob: '${}' }]);
     expect(parseTemplate('${a b}')).toEqual([{ glob: '${a b}' }]);
-    expect(parseTemplate("${a, b}")).toEqual([{ glob: '${a, b}' }]); // a default needs quotes
+    expect(parseTemplate('${a, b}')).toEqual([{ glob: '${a, b}' }]); // a default needs quotes
     expect(parseTemplate('x${aws:username')).toEqual([{ glob: 'x${aws:username' }]); // never closed
     expect(parseTemplate('$x{y}')).toEqual([{ glob: '$x{y}' }]);
     expect(parseTemplate('${**}')).toEqual([{ glob: '${**}' }]);
@@ -64,9 +64,15 @@ describe('resolveTemplate', () => {
     for (const key of ['aws:tagkeys', 'kms:encryptioncontextkeys', 'kms:grantoperations', 'kms:resourcealiases']) {
       expect(resolveTemplate(parseTemplate(`\${${key}}`), lookup({ [key]: ['one'] })), key).toBeUndefined();
     }
-    expect(resolveTemplate(parseTemplate('a${aws:username}b'), lookup({ 'aws:username': ['*'] }))).toEqual([{ glob: 'a' }, { literal: '*' }, { glob: 'b' }]);
+    expect(resolveTemplate(parseTemplate('a${aws:username}b'), lookup({ 'aws:username': ['*'] }))).toEqual([
+      { glob: 'a' },
+      { literal: '*' },
+      { glob: 'b' },
+    ]);
     // One round only: a value that looks like a variable stays text.
-    expect(textOf(resolveTemplate(parseTemplate("${aws:username, '${aws:userid}'}"), lookup({ 'aws:userid': ['u'] }))!)).toBe('${aws:userid}');
+    expect(textOf(resolveTemplate(parseTemplate("${aws:username, '${aws:userid}'}"), lookup({ 'aws:userid': ['u'] }))!)).toBe(
+      '${aws:userid}',
+    );
   });
 });
 

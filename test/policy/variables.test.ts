@@ -11,7 +11,12 @@ const SESSION = `arn:aws:sts::${A}:assumed-role/app/build-42`;
 const ROOT = `arn:aws:iam::${A}:root`;
 
 const doc = (Statement: object[], Version: string | null = '2012-10-17') => JSON.stringify({ ...(Version ? { Version } : {}), Statement });
-const allow = (Action: string | string[], Resource: string | string[] = '*', Condition?: object) => ({ Effect: 'Allow', Action, Resource, ...(Condition ? { Condition } : {}) });
+const allow = (Action: string | string[], Resource: string | string[] = '*', Condition?: object) => ({
+  Effect: 'Allow',
+  Action,
+  Resource,
+  ...(Condition ? { Condition } : {}),
+});
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 async function outcome(p: Promise<unknown>): Promise<string> {
@@ -28,7 +33,8 @@ async function outcome(p: Promise<unknown>): Promise<string> {
 async function world(policies: string[], who: string[] = [ALICE, BOB, APP, SESSION], clock?: ManualClock) {
   const root = new Kms({ identityPolicies: Object.fromEntries(who.map((p) => [p, policies])), ...(clock ? { clock } : {}) });
   const key = (await root.createKey({})).KeyMetadata!;
-  const enc = (p: string, EncryptionContext?: Record<string, string>) => root.withPrincipal(p).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
+  const enc = (p: string, EncryptionContext?: Record<string, string>) =>
+    root.withPrincipal(p).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), ...(EncryptionContext ? { EncryptionContext } : {}) });
   return { root, key, enc };
 }
 
@@ -46,7 +52,9 @@ describe('policy variables in condition values', () => {
 
   it('2008-10-17 documents and documents without a Version keep variables as literal text', async () => {
     for (const version of ['2008-10-17', null]) {
-      const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })], version)]);
+      const { enc } = await world([
+        doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })], version),
+      ]);
       expect(await outcome(enc(ALICE, { owner: '${aws:username}' })), String(version)).toBe('allow');
       expect(await outcome(enc(ALICE, { owner: 'alice' })), String(version)).toBe('denied');
     }
@@ -56,7 +64,10 @@ describe('policy variables in condition values', () => {
     const { enc } = await world([
       doc([
         allow('kms:Encrypt', '*', {
-          StringEquals: { 'kms:EncryptionContext:who': '${aws:userid}', 'kms:EncryptionContext:acct': 'acct-${aws:PrincipalAccount}-${aws:PrincipalType}' },
+          StringEquals: {
+            'kms:EncryptionContext:who': '${aws:userid}',
+            'kms:EncryptionContext:acct': 'acct-${aws:PrincipalAccount}-${aws:PrincipalType}',
+          },
           StringLike: { 'kms:EncryptionContext:echo': '${kms:EncryptionContext:who}/*' },
         }),
       ]),
@@ -69,7 +80,9 @@ describe('policy variables in condition values', () => {
 
   it('a wildcard that comes out of a variable is a literal character, not a wildcard', async () => {
     // The requester controls the context: its `*` must not widen the author's pattern.
-    const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringLike: { 'kms:EncryptionContext:path': '${kms:EncryptionContext:home}/*' } })])]);
+    const { enc } = await world([
+      doc([allow('kms:Encrypt', '*', { StringLike: { 'kms:EncryptionContext:path': '${kms:EncryptionContext:home}/*' } })]),
+    ]);
     expect(await outcome(enc(ALICE, { home: '*', path: 'anything/x' }))).toBe('denied');
     expect(await outcome(enc(ALICE, { home: '*', path: '*/x' }))).toBe('allow');
     expect(await outcome(enc(ALICE, { home: 'h?', path: 'hx/x' }))).toBe('denied');
@@ -93,12 +106,22 @@ describe('policy variables in condition values', () => {
 
   it('an unresolvable variable makes a negated condition fail too, so its Deny does not fire (as in AWS) — and its Allow never grants', async () => {
     const { enc } = await world([
-      doc([allow('kms:Encrypt'), { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } } }]),
+      doc([
+        allow('kms:Encrypt'),
+        {
+          Effect: 'Deny',
+          Action: 'kms:Encrypt',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } },
+        },
+      ]),
     ]);
     expect(await outcome(enc(ALICE, { owner: 'bob' }))).toBe('deny');
     expect(await outcome(enc(ALICE, { owner: 'alice' }))).toBe('allow');
     expect(await outcome(enc(SESSION, { owner: 'anyone' }))).toBe('allow');
-    const allowOnly = await world([doc([allow('kms:Encrypt', '*', { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })])]);
+    const allowOnly = await world([
+      doc([allow('kms:Encrypt', '*', { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })]),
+    ]);
     expect(await outcome(allowOnly.enc(SESSION, { owner: 'anyone' }))).toBe('denied');
     expect(await outcome(allowOnly.enc(ALICE, { owner: 'bob' }))).toBe('allow');
   });
@@ -106,17 +129,23 @@ describe('policy variables in condition values', () => {
   it('an absent request key under a negated operator or IfExists holds before any variable is resolved', async () => {
     // No value is compared, so aws:username missing for a session does not matter (as the
     // differential test's simulator reads it).
-    const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })])]);
+    const { enc } = await world([
+      doc([allow('kms:Encrypt', '*', { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } })]),
+    ]);
     expect(await outcome(enc(SESSION))).toBe('allow');
     expect(await outcome(enc(SESSION, { other: 'x' }))).toBe('allow');
     expect(await outcome(enc(SESSION, { owner: 'x' }))).toBe('denied');
-    const ifExists = await world([doc([allow('kms:Encrypt', '*', { StringEqualsIfExists: { 'kms:EncryptionContext:owner': '${aws:username}' } })])]);
+    const ifExists = await world([
+      doc([allow('kms:Encrypt', '*', { StringEqualsIfExists: { 'kms:EncryptionContext:owner': '${aws:username}' } })]),
+    ]);
     expect(await outcome(ifExists.enc(SESSION))).toBe('allow');
     expect(await outcome(ifExists.enc(SESSION, { owner: '' }))).toBe('denied');
   });
 
   it('multivalued keys are never variables', async () => {
-    const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:k': '${kms:EncryptionContextKeys}' } })])]);
+    const { enc } = await world([
+      doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:k': '${kms:EncryptionContextKeys}' } })]),
+    ]);
     expect(await outcome(enc(ALICE, { k: 'k' }))).toBe('denied');
     expect(await outcome(enc(ALICE, { k: '${kms:EncryptionContextKeys}' }))).toBe('denied');
   });
@@ -125,9 +154,25 @@ describe('policy variables in condition values', () => {
     const clock = new ManualClock(new Date('2026-06-01T00:00:00Z'));
     // An unparsable Date value would be refused, so a variable there is refused as not a date.
     const root = new Kms({ clock });
-    const e = (await root.createKey({ Policy: doc([{ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*', Condition: { DateLessThan: { 'aws:CurrentTime': '${aws:CurrentTime}' } } }]) }).catch((x: Error) => x)) as Error;
+    const e = (await root
+      .createKey({
+        Policy: doc([
+          {
+            Effect: 'Allow',
+            Principal: { AWS: ROOT },
+            Action: 'kms:*',
+            Resource: '*',
+            Condition: { DateLessThan: { 'aws:CurrentTime': '${aws:CurrentTime}' } },
+          },
+        ]),
+      })
+      .catch((x: Error) => x)) as Error;
     expect(e.name).toBe('MalformedPolicyDocumentException');
-    const { enc } = await world([doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:t': '${aws:CurrentTime}' } })])], [ALICE], clock);
+    const { enc } = await world(
+      [doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContext:t': '${aws:CurrentTime}' } })])],
+      [ALICE],
+      clock,
+    );
     expect(await outcome(enc(ALICE, { t: '2026-06-01T00:00:00.000Z' }))).toBe('allow');
   });
 });
@@ -147,9 +192,13 @@ describe('policy variables in Resource', () => {
     root.setIdentityPolicies(ALICE, [doc([allow('kms:Encrypt', 'arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*')])]);
     expect(await outcome(alice.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('denied');
     // NotResource with an unresolvable variable: the statement does not apply (no "outside NotResource").
-    root.setIdentityPolicies(ALICE, [doc([{ Effect: 'Allow', Action: 'kms:Encrypt', NotResource: `arn:aws:kms:us-east-1:${A}:key/\${aws:userid}` }])]);
+    root.setIdentityPolicies(ALICE, [
+      doc([{ Effect: 'Allow', Action: 'kms:Encrypt', NotResource: `arn:aws:kms:us-east-1:${A}:key/\${aws:userid}` }]),
+    ]);
     expect(await outcome(alice.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('allow');
-    root.setIdentityPolicies(SESSION, [doc([{ Effect: 'Allow', Action: 'kms:Encrypt', NotResource: `arn:aws:kms:us-east-1:${A}:key/\${aws:username}` }])]);
+    root.setIdentityPolicies(SESSION, [
+      doc([{ Effect: 'Allow', Action: 'kms:Encrypt', NotResource: `arn:aws:kms:us-east-1:${A}:key/\${aws:username}` }]),
+    ]);
     expect(await outcome(root.withPrincipal(SESSION).encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') }))).toBe('denied');
   });
 
@@ -157,12 +206,20 @@ describe('policy variables in Resource', () => {
     const root = new Kms({ identityPolicies: { [ALICE]: [doc([allow('kms:*')])] } });
     const policy = doc([
       { Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
-      { Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } } },
+      {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'kms:EncryptionContext:owner': '${aws:username}' } },
+      },
     ]);
     const key = (await root.createKey({ Policy: policy })).KeyMetadata!;
     const alice = root.withPrincipal(ALICE);
     expect(await outcome(alice.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), EncryptionContext: { owner: 'alice' } }))).toBe('allow');
-    expect(await outcome(alice.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), EncryptionContext: { owner: '${aws:username}' } }))).toBe('deny');
+    expect(await outcome(alice.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x'), EncryptionContext: { owner: '${aws:username}' } }))).toBe(
+      'deny',
+    );
     // Action with a variable is its literal text: it matches no action.
     root.setIdentityPolicies(BOB, [doc([allow('kms:${aws:username}')])]);
     expect(await outcome(root.withPrincipal(BOB).describeKey({ KeyId: key.KeyId }))).toBe('denied');
@@ -182,7 +239,18 @@ describe('global condition keys of a direct call', () => {
       [`arn:aws:sts::${A}:federated-user/fed`, 'FederatedUser', `${A}:fed`, undefined],
     ];
     for (const [who, type, userid, username] of cases) {
-      const { enc } = await world([keyed({ StringEquals: { 'kms:EncryptionContext:t': '${aws:PrincipalType}', 'kms:EncryptionContext:i': "${aws:userid, '-'}", 'kms:EncryptionContext:n': "${aws:username, '-'}" } })], [who]);
+      const { enc } = await world(
+        [
+          keyed({
+            StringEquals: {
+              'kms:EncryptionContext:t': '${aws:PrincipalType}',
+              'kms:EncryptionContext:i': "${aws:userid, '-'}",
+              'kms:EncryptionContext:n': "${aws:username, '-'}",
+            },
+          }),
+        ],
+        [who],
+      );
       const root = who === ROOT;
       expect(await outcome(enc(who, { t: type, i: userid ?? '-', n: username ?? '-' })), who).toBe('allow');
       if (!root) expect(await outcome(enc(who, { t: 'X', i: userid ?? '-', n: username ?? '-' })), who).toBe('denied');
@@ -213,8 +281,14 @@ describe('global condition keys of a direct call', () => {
   it('a Deny on aws:SecureTransport false fires for requests that came over plain HTTP', async () => {
     const { handleWireRequest } = await import('../../src/protocol/wire-handler.js');
     const { root, key } = await world([]);
-    root.setIdentityPolicies(ROOT, [doc([{ Effect: 'Deny', Action: 'kms:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }])]);
-    const request = (extra: object) => ({ headers: { 'x-amz-target': 'TrentService.DescribeKey', 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ KeyId: key.KeyId }), ...extra });
+    root.setIdentityPolicies(ROOT, [
+      doc([{ Effect: 'Deny', Action: 'kms:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }]),
+    ]);
+    const request = (extra: object) => ({
+      headers: { 'x-amz-target': 'TrentService.DescribeKey', 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ KeyId: key.KeyId }),
+      ...extra,
+    });
     expect((await handleWireRequest(root, request({}))).statusCode).toBe(200); // in-process SDK
     const plain = await handleWireRequest(root, request({ sourceIp: '127.0.0.1' }));
     expect([plain.statusCode, plain.headers['x-amzn-errortype']]).toEqual([400, 'AccessDeniedException']);
@@ -227,7 +301,13 @@ describe('global condition keys of a direct call', () => {
     const enc = () => alice.encrypt({ KeyId: key.KeyId, Plaintext: utf8('x') });
     root.setIdentityPolicies(ALICE, [keyed({ StringEquals: { 'aws:SourceVpc': 'vpc-1' } })]);
     expect(await outcome(enc())).toBe('denied');
-    root.setIdentityPolicies(ALICE, [keyed({ StringEqualsIfExists: { 'aws:SourceVpc': 'vpc-1' }, StringNotEquals: { 'aws:PrincipalOrgID': 'o-1' }, Null: { 'aws:MultiFactorAuthPresent': 'true' } })]);
+    root.setIdentityPolicies(ALICE, [
+      keyed({
+        StringEqualsIfExists: { 'aws:SourceVpc': 'vpc-1' },
+        StringNotEquals: { 'aws:PrincipalOrgID': 'o-1' },
+        Null: { 'aws:MultiFactorAuthPresent': 'true' },
+      }),
+    ]);
     expect(await outcome(enc())).toBe('allow');
   });
 });
@@ -242,18 +322,43 @@ describe('multivalued keys without ForAnyValue/ForAllValues', () => {
     expect(await outcome(enc(ALICE))).toBe('allow'); // absent: a negated operator holds
     root.setIdentityPolicies(ALICE, [doc([allow('kms:Encrypt', '*', { StringEquals: { 'kms:EncryptionContextKeys': 'a' } })])]);
     expect(await outcome(enc(ALICE, { a: '1' }))).toBe('denied');
-    root.setIdentityPolicies(ALICE, [doc([allow('kms:Encrypt', '*', { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'a' } })])]);
+    root.setIdentityPolicies(ALICE, [
+      doc([allow('kms:Encrypt', '*', { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'a' } })]),
+    ]);
     expect(await outcome(enc(ALICE, { a: '1' }))).toBe('allow');
-    root.setIdentityPolicies(ALICE, [doc([allow('kms:Encrypt'), { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContextKeys': 'a' } } }])]);
+    root.setIdentityPolicies(ALICE, [
+      doc([
+        allow('kms:Encrypt'),
+        { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContextKeys': 'a' } } },
+      ]),
+    ]);
     expect(await outcome(enc(ALICE, { a: '1' }))).toBe('allow');
   });
 
   it('applies to aws:TagKeys and kms:GrantOperations too', async () => {
     const { root, key } = await world([], [ALICE]);
-    root.setIdentityPolicies(ALICE, [doc([allow(['kms:TagResource', 'kms:CreateGrant'], '*', { StringNotLike: { 'aws:TagKeys': 'secret*', 'kms:GrantOperations': 'Decrypt' } })])]);
+    root.setIdentityPolicies(ALICE, [
+      doc([
+        allow(['kms:TagResource', 'kms:CreateGrant'], '*', {
+          StringNotLike: { 'aws:TagKeys': 'secret*', 'kms:GrantOperations': 'Decrypt' },
+        }),
+      ]),
+    ]);
     const alice = root.withPrincipal(ALICE);
-    expect(await outcome(alice.tagResource({ KeyId: key.KeyId, Tags: [{ TagKey: 'team', TagValue: 'x' }, { TagKey: 'secretive', TagValue: 'y' }] }))).toBe('denied');
-    expect(await outcome(alice.createGrant({ KeyId: key.KeyId, GranteePrincipal: BOB, Operations: ['Encrypt', 'Decrypt'] }))).toBe('denied');
+    expect(
+      await outcome(
+        alice.tagResource({
+          KeyId: key.KeyId,
+          Tags: [
+            { TagKey: 'team', TagValue: 'x' },
+            { TagKey: 'secretive', TagValue: 'y' },
+          ],
+        }),
+      ),
+    ).toBe('denied');
+    expect(await outcome(alice.createGrant({ KeyId: key.KeyId, GranteePrincipal: BOB, Operations: ['Encrypt', 'Decrypt'] }))).toBe(
+      'denied',
+    );
   });
 });
 
@@ -265,9 +370,19 @@ describe('over a real socket (kmsbox serve on 127.0.0.1)', () => {
     const key = (await root.createKey({})).KeyMetadata!;
     const server = await startServer(root);
     try {
-      const client = new KMSClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1 });
-      const describe = () => client.send(new DescribeKeyCommand({ KeyId: key.KeyId })).then(() => 'allow', (e: Error) => e.name);
-      const deny = (Condition: object) => root.setIdentityPolicies(ROOT, [doc([{ Effect: 'Deny', Action: 'kms:DescribeKey', Resource: '*', Condition }])]);
+      const client = new KMSClient({
+        region: 'us-east-1',
+        endpoint: server.url,
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
+      const describe = () =>
+        client.send(new DescribeKeyCommand({ KeyId: key.KeyId })).then(
+          () => 'allow',
+          (e: Error) => e.name,
+        );
+      const deny = (Condition: object) =>
+        root.setIdentityPolicies(ROOT, [doc([{ Effect: 'Deny', Action: 'kms:DescribeKey', Resource: '*', Condition }])]);
       deny({ NotIpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1'] } });
       expect(await describe()).toBe('allow');
       deny({ IpAddress: { 'aws:SourceIp': '127.0.0.1' } });

@@ -19,7 +19,11 @@ const CALL_TIMEOUT_MS = 5_000;
 /** Every public async method of Kms (the AWS operations), found on the prototype. */
 const METHODS = Object.getOwnPropertyNames(Kms.prototype).filter((name) => {
   const d = Object.getOwnPropertyDescriptor(Kms.prototype, name);
-  return !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'setIdentityPolicies', 'getIdentityPolicies'].includes(name) && typeof d?.value === 'function';
+  return (
+    !['constructor', 'send', 'invoke', 'withPrincipal', 'withRegion', 'withAccount', 'setIdentityPolicies', 'getIdentityPolicies'].includes(
+      name,
+    ) && typeof d?.value === 'function'
+  );
 });
 
 /** The request members of each operation (AWS SDK v3 field names). */
@@ -27,8 +31,17 @@ const FIELDS: Record<string, readonly string[]> = {
   cancelKeyDeletion: ['KeyId'],
   createAlias: ['AliasName', 'TargetKeyId'],
   createKey: [
-    'Policy', 'Description', 'KeyUsage', 'CustomerMasterKeySpec', 'KeySpec', 'Origin', 'CustomKeyStoreId',
-    'BypassPolicyLockoutSafetyCheck', 'Tags', 'MultiRegion', 'XksKeyId',
+    'Policy',
+    'Description',
+    'KeyUsage',
+    'CustomerMasterKeySpec',
+    'KeySpec',
+    'Origin',
+    'CustomKeyStoreId',
+    'BypassPolicyLockoutSafetyCheck',
+    'Tags',
+    'MultiRegion',
+    'XksKeyId',
   ],
   decrypt: ['CiphertextBlob', 'EncryptionContext', 'GrantTokens', 'KeyId', 'EncryptionAlgorithm', 'Recipient', 'DryRun', 'DryRunModifiers'],
   deleteAlias: ['AliasName'],
@@ -55,8 +68,16 @@ const FIELDS: Record<string, readonly string[]> = {
   listKeys: ['Limit', 'Marker'],
   listResourceTags: ['KeyId', 'Limit', 'Marker'],
   reEncrypt: [
-    'CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId', 'DestinationKeyId', 'DestinationEncryptionContext',
-    'SourceEncryptionAlgorithm', 'DestinationEncryptionAlgorithm', 'GrantTokens', 'DryRun', 'DryRunModifiers',
+    'CiphertextBlob',
+    'SourceEncryptionContext',
+    'SourceKeyId',
+    'DestinationKeyId',
+    'DestinationEncryptionContext',
+    'SourceEncryptionAlgorithm',
+    'DestinationEncryptionAlgorithm',
+    'GrantTokens',
+    'DryRun',
+    'DryRunModifiers',
   ],
   rotateKeyOnDemand: ['KeyId'],
   scheduleKeyDeletion: ['KeyId', 'PendingWindowInDays'],
@@ -74,7 +95,16 @@ const FIELDS: Record<string, readonly string[]> = {
   revokeGrant: ['KeyId', 'GrantId', 'DryRun'],
   replicateKey: ['KeyId', 'ReplicaRegion', 'Policy', 'BypassPolicyLockoutSafetyCheck', 'Description', 'Tags'],
   getParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
-  importKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial', 'ValidTo', 'ExpirationModel', 'ImportType', 'KeyMaterialDescription', 'KeyMaterialId'],
+  importKeyMaterial: [
+    'KeyId',
+    'ImportToken',
+    'EncryptedKeyMaterial',
+    'ValidTo',
+    'ExpirationModel',
+    'ImportType',
+    'KeyMaterialDescription',
+    'KeyMaterialId',
+  ],
   deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
 };
@@ -82,7 +112,16 @@ const FIELDS: Record<string, readonly string[]> = {
 /** Method families: each gets its share of the run budget (≤ 300 runs per family). */
 const FAMILIES: Record<string, readonly string[]> = {
   crypto: ['encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'generateRandom'],
-  keys: ['createKey', 'describeKey', 'listKeys', 'updateKeyDescription', 'enableKey', 'disableKey', 'scheduleKeyDeletion', 'cancelKeyDeletion'],
+  keys: [
+    'createKey',
+    'describeKey',
+    'listKeys',
+    'updateKeyDescription',
+    'enableKey',
+    'disableKey',
+    'scheduleKeyDeletion',
+    'cancelKeyDeletion',
+  ],
   aliases: ['createAlias', 'updateAlias', 'deleteAlias', 'listAliases'],
   rotation: ['enableKeyRotation', 'disableKeyRotation', 'getKeyRotationStatus', 'rotateKeyOnDemand', 'listKeyRotations'],
   tags: ['tagResource', 'untagResource', 'listResourceTags'],
@@ -121,72 +160,134 @@ const leaf: fc.Arbitrary<unknown> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom<unknown>(
-      NaN, Infinity, -Infinity, -0, -1, 0, 0.5, 1.5, 6, 7, 31, 89, 91, 2560, 2561, 1024, 1025, 4096, 4097, 6144, 6145,
-      2 ** 31, 2 ** 32, 2 ** 53, Number.MAX_SAFE_INTEGER + 2, Number.MAX_VALUE, 10n, -1n,
-      '', ' ', '0', 'true', 'null', 'undefined', '__proto__', 'constructor', 'toString', 'alias/', 'alias/aws/x', 'aws:tag',
-      'arn:aws:kms:us-east-1:111122223333:key/', 'a'.repeat(2049), 'a'.repeat(8193), '\u0000', ...loneSurrogates,
-      null, undefined, null, undefined, true, false,
+      NaN,
+      Infinity,
+      -Infinity,
+      -0,
+      -1,
+      0,
+      0.5,
+      1.5,
+      6,
+      7,
+      31,
+      89,
+      91,
+      2560,
+      2561,
+      1024,
+      1025,
+      4096,
+      4097,
+      6144,
+      6145,
+      2 ** 31,
+      2 ** 32,
+      2 ** 53,
+      Number.MAX_SAFE_INTEGER + 2,
+      Number.MAX_VALUE,
+      10n,
+      -1n,
+      '',
+      ' ',
+      '0',
+      'true',
+      'null',
+      'undefined',
+      '__proto__',
+      'constructor',
+      'toString',
+      'alias/',
+      'alias/aws/x',
+      'aws:tag',
+      'arn:aws:kms:us-east-1:111122223333:key/',
+      'a'.repeat(2049),
+      'a'.repeat(8193),
+      '\u0000',
+      ...loneSurrogates,
+      null,
+      undefined,
+      null,
+      undefined,
+      true,
+      false,
     ),
   },
   {
     weight: 2,
-    arbitrary: fc.constantFrom<() => unknown>(
-      () => Symbol('junk'),
-      () => () => 'a function',
-      () => new ArrayBuffer(8),
-      () => new DataView(new ArrayBuffer(4)),
-      () => new Int8Array(3),
-      () => new Uint16Array(2),
-      () => Buffer.from('a buffer'),
-      () => new Uint8Array(0),
-      () => new Uint8Array(4097),
-      () => new Uint8Array(6145),
-      () => new Uint8Array(70_000),
-      () => Object.create(null),
-      () => JSON.parse('{"__proto__":"x"}'),
-      () => ({ length: 5 }),
-      () => new Error('an error'),
-      () => new Date(NaN),
-      () => new Map([['a', 'b']]),
-      () => Promise.resolve('a promise'),
-      () => ({ then: () => undefined }),
-      () => ({ a: 1 }),
-      () => ({ a: null }),
-      () => ({ [loneSurrogates[0]!]: 'v' }),
-      () => ({ TagKey: 'k', TagValue: 'v' }),
-    ).map((make) => make()),
+    arbitrary: fc
+      .constantFrom<() => unknown>(
+        () => Symbol('junk'),
+        () => () => 'a function',
+        () => new ArrayBuffer(8),
+        () => new DataView(new ArrayBuffer(4)),
+        () => new Int8Array(3),
+        () => new Uint16Array(2),
+        () => Buffer.from('a buffer'),
+        () => new Uint8Array(0),
+        () => new Uint8Array(4097),
+        () => new Uint8Array(6145),
+        () => new Uint8Array(70_000),
+        () => Object.create(null),
+        () => JSON.parse('{"__proto__":"x"}'),
+        () => ({ length: 5 }),
+        () => new Error('an error'),
+        () => new Date(NaN),
+        () => new Map([['a', 'b']]),
+        () => Promise.resolve('a promise'),
+        () => ({ then: () => undefined }),
+        () => ({ a: 1 }),
+        () => ({ a: null }),
+        () => ({ [loneSurrogates[0]!]: 'v' }),
+        () => ({ TagKey: 'k', TagValue: 'v' }),
+      )
+      .map((make) => make()),
   },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
 );
 
 /** Wrong values for list and structure members: lists of wrong items, holes, huge lengths, tag-like objects. */
-const tagLike = fc.dictionary(fc.constantFrom('TagKey', 'TagValue', 'KeyEncryptionAlgorithm', 'AttestationDocument', '__proto__', 'a'), leaf, {
-  maxKeys: 3,
-});
+const tagLike = fc.dictionary(
+  fc.constantFrom('TagKey', 'TagValue', 'KeyEncryptionAlgorithm', 'AttestationDocument', '__proto__', 'a'),
+  leaf,
+  {
+    maxKeys: 3,
+  },
+);
 const junk: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 5, arbitrary: leaf },
   { weight: 1, arbitrary: fc.array(leaf, { maxLength: 3 }) },
   { weight: 1, arbitrary: fc.sparseArray(fc.oneof(leaf, fc.string({ maxLength: 3 })), { maxLength: 4 }) },
   { weight: 1, arbitrary: tagLike },
-  { weight: 1, arbitrary: fc.array(fc.oneof(tagLike, fc.record({ TagKey: fc.string({ maxLength: 4 }), TagValue: fc.string({ maxLength: 4 }) })), { maxLength: 3 }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom<() => unknown>(
-      () => [null],
-      () => [undefined],
-      () => [, 'after a hole'],
-      () => [, { TagKey: 'k', TagValue: 'v' }],
-      () => Array(3),
-      () => Array(2 ** 32 - 1),
-      () => Object.assign(Array(2 ** 32 - 1), { 5: 'x' }),
-      () => Array(11).fill('t'),
-      () => [{ TagKey: 'k' }],
-      () => [{ TagKey: 5, TagValue: {} }],
-      () => [{ TagKey: 'aws:x', TagValue: 'v' }],
-      () => [{ TagKey: 'dup', TagValue: '1' }, { TagKey: 'dup', TagValue: '2' }],
-      () => Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' })),
-      () => Array.from({ length: 5000 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' })),
-    ).map((make) => make()),
+    arbitrary: fc.array(fc.oneof(tagLike, fc.record({ TagKey: fc.string({ maxLength: 4 }), TagValue: fc.string({ maxLength: 4 }) })), {
+      maxLength: 3,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<() => unknown>(
+        () => [null],
+        () => [undefined],
+        () => [, 'after a hole'],
+        () => [, { TagKey: 'k', TagValue: 'v' }],
+        () => Array(3),
+        () => Array(2 ** 32 - 1),
+        () => Object.assign(Array(2 ** 32 - 1), { 5: 'x' }),
+        () => Array(11).fill('t'),
+        () => [{ TagKey: 'k' }],
+        () => [{ TagKey: 5, TagValue: {} }],
+        () => [{ TagKey: 'aws:x', TagValue: 'v' }],
+        () => [
+          { TagKey: 'dup', TagValue: '1' },
+          { TagKey: 'dup', TagValue: '2' },
+        ],
+        () => Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' })),
+        () => Array.from({ length: 5000 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' })),
+      )
+      .map((make) => make()),
   },
 );
 
@@ -201,7 +302,15 @@ interface World {
 
 /** Valid (or nearly valid) values per member, so calls also get past validation into the operation. */
 function goodValues(w: World): Record<string, readonly unknown[]> {
-  const keyRefs = [w.keyId, w.keyArn, 'alias/bad-input', w.keyArn.replace(`key/${w.keyId}`, 'alias/bad-input'), w.otherKeyId, w.externalKeyId, `mrk-${'0'.repeat(32)}`];
+  const keyRefs = [
+    w.keyId,
+    w.keyArn,
+    'alias/bad-input',
+    w.keyArn.replace(`key/${w.keyId}`, 'alias/bad-input'),
+    w.otherKeyId,
+    w.externalKeyId,
+    `mrk-${'0'.repeat(32)}`,
+  ];
   return {
     KeyId: keyRefs,
     TargetKeyId: keyRefs,
@@ -289,7 +398,8 @@ function buildInput(plan: InputPlan, w: World): unknown {
     const pool = good[name] ?? [undefined];
     input[name] = 'junk' in s ? s.junk : pool[s.good % pool.length];
   }
-  for (const [name, value] of plan.extra) Object.defineProperty(input, name, { value, enumerable: true, configurable: true, writable: true });
+  for (const [name, value] of plan.extra)
+    Object.defineProperty(input, name, { value, enumerable: true, configurable: true, writable: true });
   return input;
 }
 
@@ -304,8 +414,19 @@ async function world(): Promise<World> {
   await kms.createAlias({ AliasName: 'alias/bad-input', TargetKeyId: KeyMetadata!.KeyId! });
   // A key for imported material (PendingImport), so the import operations get past the key checks too.
   const external = await kms.createKey({ Origin: 'EXTERNAL' });
-  const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: new Uint8Array([1, 2, 3]), EncryptionContext: { a: 'b' } });
-  return { kms, keyId: KeyMetadata!.KeyId!, keyArn: KeyMetadata!.Arn!, otherKeyId: other.KeyMetadata!.KeyId!, externalKeyId: external.KeyMetadata!.KeyId!, blob: CiphertextBlob! };
+  const { CiphertextBlob } = await kms.encrypt({
+    KeyId: KeyMetadata!.KeyId!,
+    Plaintext: new Uint8Array([1, 2, 3]),
+    EncryptionContext: { a: 'b' },
+  });
+  return {
+    kms,
+    keyId: KeyMetadata!.KeyId!,
+    keyArn: KeyMetadata!.Arn!,
+    otherKeyId: other.KeyMetadata!.KeyId!,
+    externalKeyId: external.KeyMetadata!.KeyId!,
+    blob: CiphertextBlob!,
+  };
 }
 
 function show(value: unknown): string {
@@ -377,7 +498,10 @@ async function expectHealthy(w: World, after: string): Promise<void> {
   if (!keys.ok) return;
   for (const { KeyId } of (keys.value as { Keys: Array<{ KeyId: string }> }).Keys) {
     for (const method of ['describeKey', 'listResourceTags', 'getKeyRotationStatus', 'listKeyRotations', 'listAliases']) {
-      const outcome = await settle(() => (w.kms as unknown as Record<string, (i: unknown) => Promise<unknown>>)[method]!({ KeyId }), `${ctx} ${method}`);
+      const outcome = await settle(
+        () => (w.kms as unknown as Record<string, (i: unknown) => Promise<unknown>>)[method]!({ KeyId }),
+        `${ctx} ${method}`,
+      );
       if (!outcome.ok) expectAwsError(outcome.error, `${ctx} ${method}(${KeyId})`);
     }
   }
@@ -419,28 +543,39 @@ describe('bad input to send', () => {
     expect(commandClasses.length).toBe(METHODS.length);
   });
 
-  test('arbitrary commands and command objects with arbitrary input', async () => {
-    class EncryptCommand {
-      constructor(readonly input: unknown) {}
-    }
-    class NotACommand {
-      constructor(readonly input: unknown) {}
-    }
-    const command = fc.oneof(
-      junk,
-      fc.tuple(fc.constantFrom(...commandClasses, EncryptCommand, NotACommand), fc.oneof(junk, fc.constant({}))).map(([Cls, input]) => new Cls(input)),
-      fc.record({ input: junk }),
-      fc.constantFrom({ constructor: { name: 'EncryptCommand' }, input: {} }, { constructor: null }, { constructor: { name: 5 } }, Object.create(null)),
-    );
-    const w = await world();
-    await fc.assert(
-      fc.asyncProperty(command, async (cmd) => {
-        const context = `send(${show(cmd)})`;
-        const outcome = await settle(() => w.kms.send(cmd as { input?: unknown }), context);
-        if (!outcome.ok) expectAwsError(outcome.error, context);
-      }),
-      { numRuns: runs(300) },
-    );
-    await expectHealthy(w, 'send');
-  }, timeout(30_000));
+  test(
+    'arbitrary commands and command objects with arbitrary input',
+    async () => {
+      class EncryptCommand {
+        constructor(readonly input: unknown) {}
+      }
+      class NotACommand {
+        constructor(readonly input: unknown) {}
+      }
+      const command = fc.oneof(
+        junk,
+        fc
+          .tuple(fc.constantFrom(...commandClasses, EncryptCommand, NotACommand), fc.oneof(junk, fc.constant({})))
+          .map(([Cls, input]) => new Cls(input)),
+        fc.record({ input: junk }),
+        fc.constantFrom(
+          { constructor: { name: 'EncryptCommand' }, input: {} },
+          { constructor: null },
+          { constructor: { name: 5 } },
+          Object.create(null),
+        ),
+      );
+      const w = await world();
+      await fc.assert(
+        fc.asyncProperty(command, async (cmd) => {
+          const context = `send(${show(cmd)})`;
+          const outcome = await settle(() => w.kms.send(cmd as { input?: unknown }), context);
+          if (!outcome.ok) expectAwsError(outcome.error, context);
+        }),
+        { numRuns: runs(300) },
+      );
+      await expectHealthy(w, 'send');
+    },
+    timeout(30_000),
+  );
 });

@@ -24,7 +24,10 @@ let dataKeyBlob: Uint8Array;
 let dataKey: Uint8Array;
 
 beforeAll(async () => {
-  for (const [name, target] of [['a', 'A'], ['b', 'B']] as const) {
+  for (const [name, target] of [
+    ['a', 'A'],
+    ['b', 'B'],
+  ] as const) {
     const { KeyMetadata } = await kms.createKey({ Description: `fuzz key ${target}` });
     const key = { id: KeyMetadata!.KeyId!, arn: KeyMetadata!.Arn! };
     await kms.createAlias({ AliasName: `alias/fuzz-${name}`, TargetKeyId: key.id });
@@ -84,16 +87,20 @@ describe.each(OPENERS)('%s of a tampered blob', (op, open) => {
     }
   });
 
-  test('a bit flip anywhere in a fresh blob (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(plaintextArb, fc.nat(), async (plaintext, seed) => {
-        const blob = await freshBlob(plaintext);
-        const bit = seed % (blob.length * 8);
-        await expectError(open(flipBit(blob, bit)), 'InvalidCiphertextException', `${op}, bit ${bit} of ${blob.length * 8}`);
-      }),
-      { numRuns: runs(200) },
-    );
-  }, timeout(30_000));
+  test(
+    'a bit flip anywhere in a fresh blob (property)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(plaintextArb, fc.nat(), async (plaintext, seed) => {
+          const blob = await freshBlob(plaintext);
+          const bit = seed % (blob.length * 8);
+          await expectError(open(flipBit(blob, bit)), 'InvalidCiphertextException', `${op}, bit ${bit} of ${blob.length * 8}`);
+        }),
+        { numRuns: runs(200) },
+      );
+    },
+    timeout(30_000),
+  );
 
   test('every truncation of the 96-byte data-key blob: 0 bytes is ValidationException, 1..95 InvalidCiphertextException', async () => {
     await expectError(open(dataKeyBlob.subarray(0, 0)), 'ValidationException', `${op} of 0 bytes`);
@@ -106,16 +113,20 @@ describe.each(OPENERS)('%s of a tampered blob', (op, open) => {
     }
   });
 
-  test('any truncation of a fresh blob (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(plaintextArb, fc.nat(), fc.boolean(), async (plaintext, seed, dropLast) => {
-        const blob = await freshBlob(plaintext);
-        const n = dropLast ? blob.length - 1 : 1 + (seed % (blob.length - 1));
-        await expectError(open(blob.subarray(0, n)), 'InvalidCiphertextException', `${op} of ${n}/${blob.length} bytes`);
-      }),
-      { numRuns: runs(150) },
-    );
-  }, timeout(30_000));
+  test(
+    'any truncation of a fresh blob (property)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(plaintextArb, fc.nat(), fc.boolean(), async (plaintext, seed, dropLast) => {
+          const blob = await freshBlob(plaintext);
+          const n = dropLast ? blob.length - 1 : 1 + (seed % (blob.length - 1));
+          await expectError(open(blob.subarray(0, n)), 'InvalidCiphertextException', `${op} of ${n}/${blob.length} bytes`);
+        }),
+        { numRuns: runs(150) },
+      );
+    },
+    timeout(30_000),
+  );
 
   test('appended bytes (property)', async () => {
     await fc.assert(
@@ -141,7 +152,11 @@ describe.each(OPENERS)('%s of a tampered blob', (op, open) => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...prefixes), fc.uint8Array({ minLength: 0, maxLength: 200 }), async (prefix, rest) => {
         const blob = concat(prefix, rest);
-        await expectError(open(blob), 'InvalidCiphertextException', `${op} of a ${prefix.length}-byte real prefix + ${rest.length} random bytes`);
+        await expectError(
+          open(blob),
+          'InvalidCiphertextException',
+          `${op} of a ${prefix.length}-byte real prefix + ${rest.length} random bytes`,
+        );
       }),
       { numRuns: runs(200) },
     );
@@ -161,9 +176,12 @@ describe.each(OPENERS)('%s of a tampered blob', (op, open) => {
     await expectError(open(small, null), 'InvalidCiphertextException', `${op} without a context`);
     await expectError(open(small, {}), 'InvalidCiphertextException', `${op} with an empty context`);
     await fc.assert(
-      fc.asyncProperty(nearContextArb.filter((c) => !sameContext(c, CONTEXT)), async (context) => {
-        await expectError(open(small, context), 'InvalidCiphertextException', `${op} with context ${JSON.stringify(context)}`);
-      }),
+      fc.asyncProperty(
+        nearContextArb.filter((c) => !sameContext(c, CONTEXT)),
+        async (context) => {
+          await expectError(open(small, context), 'InvalidCiphertextException', `${op} with context ${JSON.stringify(context)}`);
+        },
+      ),
       { numRuns: runs(200) },
     );
   });
@@ -196,7 +214,7 @@ describe.each(OPENERS)('%s of a tampered blob', (op, open) => {
     );
   });
 
-  test('a blob re-labelled with another key\'s id or another material version', async () => {
+  test("a blob re-labelled with another key's id or another material version", async () => {
     const relabelled = small.slice();
     relabelled.set(Buffer.from(keyB.id.replaceAll('-', ''), 'hex'), 2);
     await expectError(open(relabelled), 'InvalidCiphertextException');
@@ -306,12 +324,18 @@ describe('untouched blobs always decrypt: encrypt → decrypt is the identity', 
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 4096 }), contextArb, contextArb, async (plaintext, c1, c2) => {
         const blob = await freshBlob(plaintext, c1);
-        const re = await kms.reEncrypt({ CiphertextBlob: blob, SourceEncryptionContext: c1, DestinationKeyId: 'alias/fuzz-b', DestinationEncryptionContext: c2 });
+        const re = await kms.reEncrypt({
+          CiphertextBlob: blob,
+          SourceEncryptionContext: c1,
+          DestinationKeyId: 'alias/fuzz-b',
+          DestinationEncryptionContext: c2,
+        });
         expect(re.SourceKeyId).toBe(keyA.arn);
         expect(re.KeyId).toBe(keyB.arn);
         const out = await kms.decrypt({ CiphertextBlob: re.CiphertextBlob!, EncryptionContext: c2 });
         expect(sameBytes(out.Plaintext!, plaintext)).toBe(true);
-        if (!sameContext(c1, c2)) await expectError(kms.decrypt({ CiphertextBlob: re.CiphertextBlob!, EncryptionContext: c1 }), 'InvalidCiphertextException');
+        if (!sameContext(c1, c2))
+          await expectError(kms.decrypt({ CiphertextBlob: re.CiphertextBlob!, EncryptionContext: c1 }), 'InvalidCiphertextException');
       }),
       { numRuns: runs(100) },
     );

@@ -32,7 +32,8 @@ export async function rejection(call: Promise<unknown>, what = 'the call'): Prom
 export async function expectError(call: Promise<unknown>, name: string, what?: string): Promise<void> {
   const error = await rejection(call, what);
   const actual = (error as { name?: unknown } | null)?.name;
-  if (actual !== name) expect.fail(`${what ?? 'the call'} failed with ${String(actual)} (${String((error as Error)?.message)}), expected ${name}`);
+  if (actual !== name)
+    expect.fail(`${what ?? 'the call'} failed with ${String(actual)} (${String((error as Error)?.message)}), expected ${name}`);
 }
 
 export function flipBit(b: Uint8Array, bit: number): Uint8Array {

@@ -48,7 +48,12 @@ describe('base64 (wire blobs)', () => {
     // Texts near valid ones: encodings with one character changed, removed or added, and short
     // strings over the alphabet, padding and the characters lenient decoders skip or translate.
     const nearValid = fc
-      .tuple(fc.uint8Array({ maxLength: 12 }), fc.nat(), fc.constantFrom(...ALPHABET, '=', ' ', '\n', '-', '_', ''), fc.constantFrom('replace', 'insert', 'delete'))
+      .tuple(
+        fc.uint8Array({ maxLength: 12 }),
+        fc.nat(),
+        fc.constantFrom(...ALPHABET, '=', ' ', '\n', '-', '_', ''),
+        fc.constantFrom('replace', 'insert', 'delete'),
+      )
       .map(([x, at, ch, how]) => {
         const text = toBase64(x);
         const i = text.length === 0 ? 0 : at % text.length;

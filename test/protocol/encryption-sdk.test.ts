@@ -57,11 +57,14 @@ describe('AWS Encryption SDK over kmsbox', () => {
     await expect(decrypt(onlyC, result)).rejects.toThrow();
   });
 
-  it('a disabled kmsbox key stops encryption with kmsbox\'s DisabledException', async () => {
+  it("a disabled kmsbox key stops encryption with kmsbox's DisabledException", async () => {
     const disabled = (await kms.createKey()).KeyMetadata!;
     await kms.disableKey({ KeyId: disabled.KeyId });
     const keyring = new KmsKeyringNode({ generatorKeyId: disabled.Arn!, clientProvider: inProcess });
-    const error = await encrypt(keyring, plaintext, { encryptionContext }).then(() => undefined, (e: unknown) => e as Error & { name: string });
+    const error = await encrypt(keyring, plaintext, { encryptionContext }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { name: string },
+    );
     expect(error).toBeDefined();
     expect(`${error!.name} ${error!.message}`).toMatch(/DisabledException|is disabled/);
   });

@@ -43,17 +43,28 @@ describe('@aws-sdk/client-kms over createRequestHandler', () => {
     expect(KeyMetadata!.CreationDate).toEqual(new Date('2026-05-01T12:00:00.250Z'));
     expect(KeyMetadata!.KeyState).toBe('Enabled');
     await client.send(new CreateAliasCommand({ AliasName: 'alias/myapp-key', TargetKeyId: KeyMetadata!.KeyId }));
-    const enc = await client.send(new EncryptCommand({ KeyId: 'alias/myapp-key', Plaintext: new TextEncoder().encode('MySecretPassword123'), EncryptionContext: { Plaintext: 'a context key named like a blob member' } }));
+    const enc = await client.send(
+      new EncryptCommand({
+        KeyId: 'alias/myapp-key',
+        Plaintext: new TextEncoder().encode('MySecretPassword123'),
+        EncryptionContext: { Plaintext: 'a context key named like a blob member' },
+      }),
+    );
     expect(enc.CiphertextBlob).toBeInstanceOf(Uint8Array);
     expect(enc.KeyId).toBe(KeyMetadata!.Arn);
     expect(enc.$metadata.httpStatusCode).toBe(200);
     expect(enc.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const dec = await client.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { Plaintext: 'a context key named like a blob member' } }));
+    const dec = await client.send(
+      new DecryptCommand({
+        CiphertextBlob: enc.CiphertextBlob,
+        EncryptionContext: { Plaintext: 'a context key named like a blob member' },
+      }),
+    );
     expect(text(dec.Plaintext)).toBe('MySecretPassword123');
     expect(dec.KeyMaterialId).toBe(KeyMetadata!.CurrentKeyMaterialId);
   });
 
-  it('errors arrive as the SDK\'s own exception classes with status 400 and AWS\'s message', async () => {
+  it("errors arrive as the SDK's own exception classes with status 400 and AWS's message", async () => {
     const { client } = setup();
     const { KeyMetadata } = await client.send(new CreateKeyCommand({}));
     const enc = await client.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1]) }));
@@ -70,11 +81,15 @@ describe('@aws-sdk/client-kms over createRequestHandler', () => {
     const disabled = await client.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })).catch((e: unknown) => e);
     expect(disabled).toBeInstanceOf(DisabledException);
     expect((disabled as Error).message).toBe(`${KeyMetadata!.Arn} is disabled.`);
-    const validation = await client.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId, NumberOfBytes: 0 })).catch((e: unknown) => e);
+    const validation = await client
+      .send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId, NumberOfBytes: 0 }))
+      .catch((e: unknown) => e);
     expect((validation as Error).name).toBe('ValidationException');
     expect((validation as KMSServiceException).$metadata.httpStatusCode).toBe(400);
     // A single-Region key cannot be replicated (AWS: UnsupportedOperationException).
-    const unsupported = await client.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' })).catch((e: unknown) => e);
+    const unsupported = await client
+      .send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' }))
+      .catch((e: unknown) => e);
     expect((unsupported as Error).name).toBe('UnsupportedOperationException');
     expect((unsupported as Error).message).toBe(`${KeyMetadata!.Arn} is not a multi-region primary key.`);
   });

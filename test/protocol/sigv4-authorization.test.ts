@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatAuthorization, parseAuthorization, type SigV4Authorization } from '../../src/protocol/sigv4-authorization.js';
 
-const VALID = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31';
+const VALID =
+  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31';
 
 const message = (header: string): string => {
   const r = parseAuthorization(header);
@@ -19,7 +20,9 @@ const authorization: fc.Arbitrary<SigV4Authorization> = fc.record({
   region: fc.stringMatching(/^[^\s,/]{1,20}$/),
   service: fc.stringMatching(/^[^\s,/]{1,20}$/),
   terminator: fc.stringMatching(/^[^\s,/]{1,20}$/),
-  signedHeaders: fc.uniqueArray(fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/), { minLength: 1, maxLength: 8 }).map((a) => [...a].sort()),
+  signedHeaders: fc
+    .uniqueArray(fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/), { minLength: 1, maxLength: 8 })
+    .map((a) => [...a].sort()),
   signature: fc.stringMatching(/^[0-9a-f]{1,64}$/),
 });
 
@@ -75,14 +78,28 @@ describe('parseAuthorization: properties', () => {
       if (r.ok) expect(parseAuthorization(formatAuthorization(r.authorization))).toEqual(r);
       else expect([r.type, r.message.length > 0]).toEqual(['IncompleteSignatureException', true]);
     };
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => check(s)), { numRuns: 300 });
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => check(`AWS4-HMAC-SHA256 ${s}`)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => check(s)),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => check(`AWS4-HMAC-SHA256 ${s}`)),
+      { numRuns: 300 },
+    );
     // One character inserted, deleted or replaced anywhere in a valid header.
     fc.assert(
-      fc.property(fc.nat(VALID.length), fc.constantFrom('insert', 'delete', 'replace'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), (at, op, c) => {
-        const header = op === 'insert' ? VALID.slice(0, at) + c + VALID.slice(at) : VALID.slice(0, at) + (op === 'replace' ? c : '') + VALID.slice(at + 1);
-        check(header);
-      }),
+      fc.property(
+        fc.nat(VALID.length),
+        fc.constantFrom('insert', 'delete', 'replace'),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+        (at, op, c) => {
+          const header =
+            op === 'insert'
+              ? VALID.slice(0, at) + c + VALID.slice(at)
+              : VALID.slice(0, at) + (op === 'replace' ? c : '') + VALID.slice(at + 1);
+          check(header);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -104,7 +121,7 @@ describe('parseAuthorization: each refusal, worded', () => {
     });
   });
 
-  it('another algorithm (AWS\'s words)', () => {
+  it("another algorithm (AWS's words)", () => {
     expect(message('AWS4-HMAC-SHA1 Credential=x')).toBe("Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1'.");
     expect(message('Bearer')).toBe("Unsupported AWS 'algorithm': 'Bearer'.");
     expect(message(' AWS4-HMAC-SHA256 Credential=x')).toBe("Unsupported AWS 'algorithm': ''.");
@@ -112,11 +129,15 @@ describe('parseAuthorization: each refusal, worded', () => {
 
   it('a parameter without "=" (AWS\'s words, naming the token as AWS splits it)', () => {
     const h = 'AWS4-HMAC-SHA256 Credential= AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00';
-    expect(message(h)).toBe(`'AKID/20150830/us-east-1/kms/aws4_request' not a valid key=value pair (missing equal-sign) in Authorization header: '${h}'.`);
-    expect(message('AWS4-HMAC-SHA256 FooBar, BazBurp')).toBe("'FooBar' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 FooBar, BazBurp'.");
+    expect(message(h)).toBe(
+      `'AKID/20150830/us-east-1/kms/aws4_request' not a valid key=value pair (missing equal-sign) in Authorization header: '${h}'.`,
+    );
+    expect(message('AWS4-HMAC-SHA256 FooBar, BazBurp')).toBe(
+      "'FooBar' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 FooBar, BazBurp'.",
+    );
   });
 
-  it('missing parameters, all named at once (AWS\'s words)', () => {
+  it("missing parameters, all named at once (AWS's words)", () => {
     expect(message('AWS4-HMAC-SHA256')).toBe(
       "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256",
     );
@@ -142,16 +163,18 @@ describe('parseAuthorization: each refusal, worded', () => {
     }
   });
 
-  it('duplicated and unknown parameters (kmsbox\'s rule: AWS lets the last one win)', () => {
+  it("duplicated and unknown parameters (kmsbox's rule: AWS lets the last one win)", () => {
     const forged = VALID.replace('Credential=', 'Credential=999988887777/20000101/us-east-1/kms/aws4_request, Credential=');
     expect(message(forged)).toBe(`Authorization header has more than one 'Credential' parameter. Authorization=${forged}`);
     const twice = `${VALID}, Signature=00`;
     expect(message(twice)).toBe(`Authorization header has more than one 'Signature' parameter. Authorization=${twice}`);
-    expect(message(`${VALID}, credential=x`)).toBe(`Authorization header has an unknown parameter 'credential'. Authorization=${VALID}, credential=x`);
+    expect(message(`${VALID}, credential=x`)).toBe(
+      `Authorization header has an unknown parameter 'credential'. Authorization=${VALID}, credential=x`,
+    );
     expect(message(`${VALID}, =x`)).toBe(`Authorization header has an unknown parameter ''. Authorization=${VALID}, =x`);
   });
 
-  it('a credential scope without five parts (AWS\'s words)', () => {
+  it("a credential scope without five parts (AWS's words)", () => {
     for (const c of ['AKID', 'AKID/20150830/us-east-1/kms', 'AKID/20150830/us-east-1/kms/aws4_request/', '']) {
       expect(message(VALID.replace('AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request', c))).toBe(
         `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${c}'`,
@@ -163,7 +186,9 @@ describe('parseAuthorization: each refusal, worded', () => {
     const scope = (c: string) => VALID.replace('AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request', c);
     const ok = (c: string) => expect(parseAuthorization(scope(c)).ok).toBe(true);
     const bad = (c: string) =>
-      expect(message(scope(c))).toBe(`Authorization header has a malformed 'Credential' parameter: expected <access key id>/<YYYYMMDD>/<region>/<service>/aws4_request, got '${c}'.`);
+      expect(message(scope(c))).toBe(
+        `Authorization header has a malformed 'Credential' parameter: expected <access key id>/<YYYYMMDD>/<region>/<service>/aws4_request, got '${c}'.`,
+      );
     ok(`${'A'.repeat(128)}/20150830/us-east-1/kms/aws4_request`);
     bad(`${'A'.repeat(129)}/20150830/us-east-1/kms/aws4_request`);
     ok('a_1/20150830/us-east-1/kms/aws4_request');

@@ -43,7 +43,16 @@ const vectors = vectorDirs(SUITE).map((dir) => {
 describe('the AWS SigV4 test suite (service "service", us-east-1, 20150830T123600Z)', () => {
   it('has the vectors the README names', () => {
     expect(vectors.map((v) => v.name)).toEqual(
-      expect.arrayContaining(['get-vanilla', 'get-vanilla-query', 'post-vanilla', 'post-x-www-form-urlencoded', 'get-header-value-trim', 'get-slash-dot-slash', 'get-space', 'get-utf8']),
+      expect.arrayContaining([
+        'get-vanilla',
+        'get-vanilla-query',
+        'post-vanilla',
+        'post-x-www-form-urlencoded',
+        'get-header-value-trim',
+        'get-slash-dot-slash',
+        'get-space',
+        'get-utf8',
+      ]),
     );
     expect(vectors.length).toBe(29);
   });
@@ -52,16 +61,37 @@ describe('the AWS SigV4 test suite (service "service", us-east-1, 20150830T12360
     const parsed = parseAuthorization(authz);
     if (!parsed.ok) throw new Error(parsed.message);
     const a = parsed.authorization;
-    expect([a.accessKeyId, a.date, a.region, a.service, a.terminator]).toEqual(['AKIDEXAMPLE', '20150830', 'us-east-1', 'service', 'aws4_request']);
+    expect([a.accessKeyId, a.date, a.region, a.service, a.terminator]).toEqual([
+      'AKIDEXAMPLE',
+      '20150830',
+      'us-east-1',
+      'service',
+      'aws4_request',
+    ]);
     const canonical = canonicalRequest(req, a.signedHeaders, 'service');
     if (creq !== undefined) expect(canonical).toBe(creq);
     if (sts !== undefined) expect(stringToSign('20150830T123600Z', '20150830/us-east-1/service/aws4_request', canonical)).toBe(sts);
-    expect(signatureFor(req, { secretAccessKey: SECRET, amzDate: '20150830T123600Z', region: 'us-east-1', service: 'service', signedHeaders: a.signedHeaders })).toBe(a.signature);
+    expect(
+      signatureFor(req, {
+        secretAccessKey: SECRET,
+        amzDate: '20150830T123600Z',
+        region: 'us-east-1',
+        service: 'service',
+        signedHeaders: a.signedHeaders,
+      }),
+    ).toBe(a.signature);
     const at = Date.UTC(2015, 7, 30, 12, 36);
-    expect(verifySigV4({ ...req, headers: { ...req.headers, authorization: authz } }, lookup, at, 'service')).toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE', region: 'us-east-1' });
+    expect(verifySigV4({ ...req, headers: { ...req.headers, authorization: authz } }, lookup, at, 'service')).toEqual({
+      ok: true,
+      accessKeyId: 'AKIDEXAMPLE',
+      region: 'us-east-1',
+    });
     // One changed byte of the signature, and it is refused.
     const forged = authz.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
-    expect(verifySigV4({ ...req, headers: { ...req.headers, authorization: forged } }, lookup, at, 'service')).toMatchObject({ ok: false, type: 'InvalidSignatureException' });
+    expect(verifySigV4({ ...req, headers: { ...req.headers, authorization: forged } }, lookup, at, 'service')).toMatchObject({
+      ok: false,
+      type: 'InvalidSignatureException',
+    });
   });
 
   it('normalizes paths as the SDKs do for services other than S3, and leaves S3 paths alone', () => {
@@ -72,22 +102,36 @@ describe('the AWS SigV4 test suite (service "service", us-east-1, 20150830T12360
     expect(pathOf('/a/./b/../c')).toBe('/a/c');
     expect(pathOf('/..')).toBe('/');
     expect(pathOf('/a/b')).toBe('/a/b');
-    expect(pathOf('/a(b)*!\'')).toBe('/a%28b%29%2A%21%27');
+    expect(pathOf("/a(b)*!'")).toBe('/a%28b%29%2A%21%27');
     expect(pathOf('')).toBe('/');
     expect(pathOf('//example//', 's3')).toBe('//example//');
     expect(pathOf('/a%20b', 's3')).toBe('/a%20b');
   });
 
   it('trims and folds header values as the SDKs do, and keeps a query it cannot decode as it came', () => {
-    const req: SigV4Request = { method: 'post', path: '/?b=%zz&a=1+2&c', headers: { 'My-Header': ' a \t b\r\n  c ', Host: 'h' }, body: 'x' };
-    expect(canonicalRequest(req, ['host', 'my-header'], 'kms').split('\n').slice(0, 4)).toEqual(['POST', '/', 'a=1%202&b=%25zz&c=', 'host:h']);
+    const req: SigV4Request = {
+      method: 'post',
+      path: '/?b=%zz&a=1+2&c',
+      headers: { 'My-Header': ' a \t b\r\n  c ', Host: 'h' },
+      body: 'x',
+    };
+    expect(canonicalRequest(req, ['host', 'my-header'], 'kms').split('\n').slice(0, 4)).toEqual([
+      'POST',
+      '/',
+      'a=1%202&b=%25zz&c=',
+      'host:h',
+    ]);
     expect(canonicalRequest(req, ['host', 'my-header'], 'kms').split('\n')[4]).toBe('my-header:a b c');
     expect(canonicalRequest({ ...req, headers: { Host: 'h', host: 'i' } }, ['host'], 'kms').split('\n')[3]).toBe('host:h,i');
-    expect(canonicalRequest({ ...req, headers: { Host: 'h', 'X-Amz-Content-Sha256': 'claimed' } }, ['host'], 'kms').split('\n').at(-1)).toBe('claimed');
+    expect(
+      canonicalRequest({ ...req, headers: { Host: 'h', 'X-Amz-Content-Sha256': 'claimed' } }, ['host'], 'kms')
+        .split('\n')
+        .at(-1),
+    ).toBe('claimed');
   });
 });
 
-describe('botocore\'s 2011 vectors: a Date header and a wire path encoded once already', () => {
+describe("botocore's 2011 vectors: a Date header and a wire path encoded once already", () => {
   const dir = join(SUITE, 'botocore-2011');
   const read = (name: string, ext: string) => readFileSync(join(dir, `${name}.${ext}`), 'utf8');
   // The requests as they arrive on the wire: the client has percent-encoded the path once. For every
@@ -103,7 +147,13 @@ describe('botocore\'s 2011 vectors: a Date header and a wire path encoded once a
     expect(canonical).toBe(read(name, 'creq'));
     expect(stringToSign('20110909T233600Z', '20110909/us-east-1/host/aws4_request', canonical)).toBe(read(name, 'sts'));
     const authz = read(name, 'authz');
-    const signature = signatureFor(req, { secretAccessKey: SECRET, amzDate: '20110909T233600Z', region: 'us-east-1', service: 'host', signedHeaders: ['date', 'host'] });
+    const signature = signatureFor(req, {
+      secretAccessKey: SECRET,
+      amzDate: '20110909T233600Z',
+      region: 'us-east-1',
+      service: 'host',
+      signedHeaders: ['date', 'host'],
+    });
     expect(authz.endsWith(`Signature=${signature}`)).toBe(true);
   });
 });

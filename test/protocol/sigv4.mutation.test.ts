@@ -5,7 +5,8 @@ import { authenticate, canonicalRequest, lowerCaseHeaders, verifySigV4, type Sig
 import { signedHeaders } from '../server/sigv4-raw.js';
 
 const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const line = (req: Partial<SigV4Request>, signed: string[] = [], service = 'kms') => canonicalRequest({ method: 'get', path: '/', headers: {}, body: '', ...req }, signed, service).split('\n');
+const line = (req: Partial<SigV4Request>, signed: string[] = [], service = 'kms') =>
+  canonicalRequest({ method: 'get', path: '/', headers: {}, body: '', ...req }, signed, service).split('\n');
 
 describe('canonicalRequest', () => {
   it('the method upper-cased; the path normalized (., .., empty segments, a kept trailing slash) and encoded, except for S3', () => {
@@ -58,7 +59,10 @@ describe('the request date and window', () => {
   const req = (at: number, extra: Record<string, string> = {}): SigV4Request => ({
     method: 'POST',
     path: '/',
-    headers: { ...signedHeaders({ target: 'ListKeys', body: '{}', host: 'kms.local', accessKeyId: 'AKID', secretAccessKey: 's', at }), ...extra },
+    headers: {
+      ...signedHeaders({ target: 'ListKeys', body: '{}', host: 'kms.local', accessKeyId: 'AKID', secretAccessKey: 's', at }),
+      ...extra,
+    },
     body: '{}',
   });
 
@@ -82,7 +86,11 @@ describe('the request date and window', () => {
     expect(verifySigV4({ ...r, headers: { ...r.headers, date: 'Sun, 06 Nov 1994 08:49:37 GMT' } }, lookup, AT).ok).toBe(true);
     const httpDate = new Date(AT).toUTCString();
     const x = verifySigV4({ ...r, headers: { ...r.headers, 'x-amz-date': httpDate } }, lookup, AT);
-    expect(x).toMatchObject({ ok: false, type: 'IncompleteSignatureException', message: `Date must be in ISO-8601 'basic format'. Got '${httpDate}'. See http://en.wikipedia.org/wiki/ISO_8601` });
+    expect(x).toMatchObject({
+      ok: false,
+      type: 'IncompleteSignatureException',
+      message: `Date must be in ISO-8601 'basic format'. Got '${httpDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    });
   });
 
   it('a malformed Authorization header is refused by verifySigV4 as by the parser, before the date is read', () => {
@@ -102,10 +110,21 @@ describe('the request date and window', () => {
   });
 
   it('a credential whose principal is not a string is no credential', () => {
-    const odd = (id: string) => (id === 'AKID' ? ({ secretAccessKey: 's', principal: 5 } as unknown as { secretAccessKey: string }) : undefined);
-    expect(verifySigV4(req(AT), odd, AT)).toEqual({ ok: false, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
-    const withPrincipal = (id: string) => (id === 'AKID' ? { secretAccessKey: 's', principal: 'arn:aws:iam::111122223333:user/u' } : undefined);
-    expect(verifySigV4(req(AT), withPrincipal, AT)).toEqual({ ok: true, accessKeyId: 'AKID', region: 'us-east-1', principal: 'arn:aws:iam::111122223333:user/u' });
+    const odd = (id: string) =>
+      id === 'AKID' ? ({ secretAccessKey: 's', principal: 5 } as unknown as { secretAccessKey: string }) : undefined;
+    expect(verifySigV4(req(AT), odd, AT)).toEqual({
+      ok: false,
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    });
+    const withPrincipal = (id: string) =>
+      id === 'AKID' ? { secretAccessKey: 's', principal: 'arn:aws:iam::111122223333:user/u' } : undefined;
+    expect(verifySigV4(req(AT), withPrincipal, AT)).toEqual({
+      ok: true,
+      accessKeyId: 'AKID',
+      region: 'us-east-1',
+      principal: 'arn:aws:iam::111122223333:user/u',
+    });
     expect(verifySigV4(req(AT), lookup, AT)).toStrictEqual({ ok: true, accessKeyId: 'AKID', region: 'us-east-1' }); // no principal key at all
   });
 });

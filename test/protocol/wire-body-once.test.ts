@@ -15,7 +15,13 @@ describe('a string body runs as the bytes that were signed', () => {
     // Built by hand: JSON.stringify would escape the lone surrogate as \ud800.
     const signedAs = '{"Description":"a\uFFFDb"}';
     const sent = '{"Description":"a\uD800b"}';
-    const headers = signedHeaders({ target: 'CreateKey', body: signedAs, host: 'kms.local', accessKeyId: 'AKIDROOT', secretAccessKey: 'root-secret' });
+    const headers = signedHeaders({
+      target: 'CreateKey',
+      body: signedAs,
+      host: 'kms.local',
+      accessKeyId: 'AKIDROOT',
+      secretAccessKey: 'root-secret',
+    });
     const r = await handleWireRequest(new Kms(), { method: 'POST', path: '/', headers, body: sent }, { verify });
     expect(r.statusCode).toBe(200);
     expect((JSON.parse(utf8Decode(r.body)) as { KeyMetadata: { Description: string } }).KeyMetadata.Description).toBe('a\uFFFDb');
@@ -23,7 +29,13 @@ describe('a string body runs as the bytes that were signed', () => {
 
   it('a well-formed string body runs unchanged', async () => {
     const body = JSON.stringify({ Description: 'ünïcødé 🔑' });
-    const headers = signedHeaders({ target: 'CreateKey', body, host: 'kms.local', accessKeyId: 'AKIDROOT', secretAccessKey: 'root-secret' });
+    const headers = signedHeaders({
+      target: 'CreateKey',
+      body,
+      host: 'kms.local',
+      accessKeyId: 'AKIDROOT',
+      secretAccessKey: 'root-secret',
+    });
     const r = await handleWireRequest(new Kms(), { method: 'POST', path: '/', headers, body }, { verify });
     expect((JSON.parse(utf8Decode(r.body)) as { KeyMetadata: { Description: string } }).KeyMetadata.Description).toBe('ünïcødé 🔑');
   });

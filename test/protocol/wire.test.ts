@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { handleWireRequest, Kms, ManualClock, type WireResponse } from 'kmsbox';
 import { fromBase64, toBase64 } from '../../src/protocol/base64.js';
 
-const headers = (op: string, extra: Record<string, string> = {}) => ({ 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `TrentService.${op}`, ...extra });
+const headers = (op: string, extra: Record<string, string> = {}) => ({
+  'Content-Type': 'application/x-amz-json-1.1',
+  'X-Amz-Target': `TrentService.${op}`,
+  ...extra,
+});
 const json = (r: WireResponse) => JSON.parse(new TextDecoder().decode(r.body)) as Record<string, unknown>;
 const call = (kms: Kms, op: string, body: unknown, extra?: Record<string, string>) =>
   handleWireRequest(kms, { method: 'POST', headers: headers(op, extra), body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -38,7 +42,13 @@ describe('wire protocol', () => {
     const enc = json(await call(kms, 'Encrypt', { KeyId: key.KeyId, Plaintext: 'AQID', EncryptionContext: { a: 'b' } }));
     const bad = await call(kms, 'Decrypt', { CiphertextBlob: enc.CiphertextBlob });
     // AWS sends this one with an empty message; kmsbox never sends an empty message (issue 13).
-    expect([bad.statusCode, json(bad)]).toEqual([400, { __type: 'InvalidCiphertextException', message: 'The ciphertext is not valid for this key and encryption context, or it was altered.' }]);
+    expect([bad.statusCode, json(bad)]).toEqual([
+      400,
+      {
+        __type: 'InvalidCiphertextException',
+        message: 'The ciphertext is not valid for this key and encryption context, or it was altered.',
+      },
+    ]);
     const v = await call(kms, 'GenerateRandom', { NumberOfBytes: 2000 });
     expect(json(v).__type).toBe('ValidationException');
   });
@@ -66,13 +76,17 @@ describe('wire protocol', () => {
     const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
     const body = `{"KeyId":"${keyId}","GranteePrincipal":"arn:aws:iam::111122223333:role/app","Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":{"__proto__":"x"}}}`;
     expect((await call(kms, 'CreateGrant', body)).statusCode).toBe(200);
-    const grants = json(await call(kms, 'ListGrants', { KeyId: keyId })).Grants as Array<{ Constraints: { EncryptionContextSubset: Record<string, string> } }>;
+    const grants = json(await call(kms, 'ListGrants', { KeyId: keyId })).Grants as Array<{
+      Constraints: { EncryptionContextSubset: Record<string, string> };
+    }>;
     expect(Object.keys(grants[0]!.Constraints.EncryptionContextSubset)).toEqual(['__proto__']);
   });
 
   it('the SigV4 credential scope picks the region', async () => {
     const kms = new Kms();
-    const auth = { Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260501/ap-southeast-2/kms/aws4_request, SignedHeaders=host, Signature=00' };
+    const auth = {
+      Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260501/ap-southeast-2/kms/aws4_request, SignedHeaders=host, Signature=00',
+    };
     const md = json(await call(kms, 'CreateKey', {}, auth)).KeyMetadata as { Arn: string };
     expect(md.Arn.startsWith('arn:aws:kms:ap-southeast-2:111122223333:key/')).toBe(true);
   });
@@ -80,11 +94,19 @@ describe('wire protocol', () => {
   it('survives arbitrary bodies: always a JSON error or success, never a throw', async () => {
     const kms = new Kms();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('Encrypt', 'Decrypt', 'CreateKey', 'ListAliases', 'TagResource'), fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), async (op, body) => {
-        const r = await call(kms, op, body);
-        expect([200, 400]).toContain(r.statusCode);
-        if (r.statusCode === 400) expect(typeof json(r).__type).toBe('string');
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('Encrypt', 'Decrypt', 'CreateKey', 'ListAliases', 'TagResource'),
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        async (op, body) => {
+          const r = await call(kms, op, body);
+          expect([200, 400]).toContain(r.statusCode);
+          if (r.statusCode === 400) expect(typeof json(r).__type).toBe('string');
+        },
+      ),
       { numRuns: 200 },
     );
   });

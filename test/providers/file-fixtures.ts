@@ -39,6 +39,14 @@ export function newStore(): Store {
 /** Bundles a worker script (TypeScript importing kmsbox) into one runnable .mjs file in a temp dir. */
 export async function bundleWorker(source: URL): Promise<string> {
   const outfile = join(tempDir(), source.pathname.split('/').pop()!.replace(/\.ts$/, '.mjs'));
-  await build({ entryPoints: [source.pathname], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent' });
+  await build({
+    entryPoints: [source.pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'silent',
+  });
   return outfile;
 }

@@ -8,7 +8,13 @@ import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider, type FileProviderOptions } from 'kmsbox/node';
-import { decodeHighWaterMark, encodeHighWaterMark, parseStoreFile, scryptParamsProblem, StoreFileError } from '../../src/providers/store-file.js';
+import {
+  decodeHighWaterMark,
+  encodeHighWaterMark,
+  parseStoreFile,
+  scryptParamsProblem,
+  StoreFileError,
+} from '../../src/providers/store-file.js';
 import { newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
 
@@ -25,44 +31,58 @@ function v1Stores() {
   ];
 }
 
-const headerOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { version: number; generation: number; storeId?: string; hwm?: boolean };
+const headerOf = (path: string) =>
+  JSON.parse(readFileSync(path, 'utf8')) as { version: number; generation: number; storeId?: string; hwm?: boolean };
 
 describe('FileProvider: version-1 stores (before store ids)', () => {
-  it.each(v1Stores())('$name opens, decrypts what it held, and becomes version 2 with a store id on the next write', async ({ name, path, options }) => {
-    const original = readFileSync(path);
-    expect(headerOf(path)).toMatchObject({ version: 1 });
-    expect(headerOf(path).storeId).toBeUndefined();
-    const open = (extra: Partial<FileProviderOptions> = {}) => new FileProvider({ path, ...options, ...extra } as FileProviderOptions);
-    const provider = open();
-    const kms = new Kms({ provider });
-    const { keyId, ciphertext } = fixture[name]!;
-    expect((await kms.describeKey({ KeyId: 'alias/v1-fixture' })).KeyMetadata!.KeyId).toBe(keyId);
-    const { Plaintext } = await kms.decrypt({ CiphertextBlob: Buffer.from(ciphertext, 'base64') });
-    expect(new TextDecoder().decode(Plaintext)).toBe('written by format version 1');
-    expect(readFileSync(path).equals(original)).toBe(true); // reading migrates nothing
+  it.each(v1Stores())(
+    '$name opens, decrypts what it held, and becomes version 2 with a store id on the next write',
+    async ({ name, path, options }) => {
+      const original = readFileSync(path);
+      expect(headerOf(path)).toMatchObject({ version: 1 });
+      expect(headerOf(path).storeId).toBeUndefined();
+      const open = (extra: Partial<FileProviderOptions> = {}) => new FileProvider({ path, ...options, ...extra } as FileProviderOptions);
+      const provider = open();
+      const kms = new Kms({ provider });
+      const { keyId, ciphertext } = fixture[name]!;
+      expect((await kms.describeKey({ KeyId: 'alias/v1-fixture' })).KeyMetadata!.KeyId).toBe(keyId);
+      const { Plaintext } = await kms.decrypt({ CiphertextBlob: Buffer.from(ciphertext, 'base64') });
+      expect(new TextDecoder().decode(Plaintext)).toBe('written by format version 1');
+      expect(readFileSync(path).equals(original)).toBe(true); // reading migrates nothing
 
-    const g = headerOf(path).generation;
-    await provider.createMaterial('SYMMETRIC_DEFAULT'); // one write
-    const migrated = headerOf(path);
-    expect(migrated).toMatchObject({ version: 2, generation: g + 1, hwm: false }); // no mark existed before this write
-    expect(migrated.storeId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(readFileSync(`${path}.bak`).equals(original)).toBe(true);
-    expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ storeId: migrated.storeId, generation: g + 1 });
-    await kms.createKey({ Description: 'after migration' });
-    expect(headerOf(path)).toMatchObject({ version: 2, generation: g + 3, storeId: migrated.storeId, hwm: true }); // the id never changes
+      const g = headerOf(path).generation;
+      await provider.createMaterial('SYMMETRIC_DEFAULT'); // one write
+      const migrated = headerOf(path);
+      expect(migrated).toMatchObject({ version: 2, generation: g + 1, hwm: false }); // no mark existed before this write
+      expect(migrated.storeId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(readFileSync(`${path}.bak`).equals(original)).toBe(true);
+      expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ storeId: migrated.storeId, generation: g + 1 });
+      await kms.createKey({ Description: 'after migration' });
+      expect(headerOf(path)).toMatchObject({ version: 2, generation: g + 3, storeId: migrated.storeId, hwm: true }); // the id never changes
 
-    const fresh = new Kms({ provider: open() });
-    expect((await fresh.listKeys()).Keys!.length).toBe(2);
-    expect(new TextDecoder().decode((await fresh.decrypt({ CiphertextBlob: Buffer.from(ciphertext, 'base64') })).Plaintext)).toBe('written by format version 1');
+      const fresh = new Kms({ provider: open() });
+      expect((await fresh.listKeys()).Keys!.length).toBe(2);
+      expect(new TextDecoder().decode((await fresh.decrypt({ CiphertextBlob: Buffer.from(ciphertext, 'base64') })).Plaintext)).toBe(
+        'written by format version 1',
+      );
 
-    // the version-1 copy put back: refused by the running process and, through the mark, by a new one
-    writeFileSync(path, original);
-    await rejects(() => kms.listKeys(), 'KMSInternalException', `Key store ${path} refused: it was replaced by an older copy from before it had a store id. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
-    await rejects(() => new Kms({ provider: open() }).listKeys(), 'KMSInternalException', `Key store ${path} refused: it was replaced by an older copy from before it had a store id (see ${path}.hwm). Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
-    expect(readFileSync(path).equals(original)).toBe(true);
-    // without a mark a new process cannot tell (the README's threat model says so)
-    expect((await new Kms({ provider: open({ highWaterMark: false }) }).listKeys()).Keys!.length).toBe(1);
-  });
+      // the version-1 copy put back: refused by the running process and, through the mark, by a new one
+      writeFileSync(path, original);
+      await rejects(
+        () => kms.listKeys(),
+        'KMSInternalException',
+        `Key store ${path} refused: it was replaced by an older copy from before it had a store id. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+      );
+      await rejects(
+        () => new Kms({ provider: open() }).listKeys(),
+        'KMSInternalException',
+        `Key store ${path} refused: it was replaced by an older copy from before it had a store id (see ${path}.hwm). Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+      );
+      expect(readFileSync(path).equals(original)).toBe(true);
+      // without a mark a new process cannot tell (the README's threat model says so)
+      expect((await new Kms({ provider: open({ highWaterMark: false }) }).listKeys()).Keys!.length).toBe(1);
+    },
+  );
 });
 
 /** A real passphrase store (N = 2^10) with its kdf replaced: what an attacker who can write the file can do. */
@@ -114,16 +134,23 @@ describe('FileProvider: the KDF cost a file asks for is bounded', () => {
       expect(() => new FileProvider({ path, passphrase: 'x', scrypt })).toThrow(`FileProvider scrypt: ${what} is outside ${BOUNDS}.`);
     }
     for (const N of [2 ** 10, 2 ** 18]) expect(() => new FileProvider({ path, passphrase: 'x', scrypt: { N, r: 8, p: 1 } })).not.toThrow();
-    expect(() => new FileProvider({ path, passphrase: 'x', highWaterMark: '' })).toThrow('FileProvider highWaterMark must be a path or false.');
-    expect(() => new FileProvider({ path, passphrase: 'x', highWaterMark: path })).toThrow('FileProvider highWaterMark must not be the store file itself.');
+    expect(() => new FileProvider({ path, passphrase: 'x', highWaterMark: '' })).toThrow(
+      'FileProvider highWaterMark must be a path or false.',
+    );
+    expect(() => new FileProvider({ path, passphrase: 'x', highWaterMark: path })).toThrow(
+      'FileProvider highWaterMark must not be the store file itself.',
+    );
     expect(new FileProvider({ path, passphrase: 'x' }).highWaterMarkPath).toBe(`${path}.hwm`);
     expect(new FileProvider({ path, passphrase: 'x', highWaterMark: false }).highWaterMarkPath).toBeUndefined();
   });
 
-  fcTest.prop([fc.integer({ min: -4, max: 2 ** 31 }), fc.integer({ min: -4, max: 64 }), fc.integer({ min: -4, max: 64 })])('scryptParamsProblem accepts exactly N = 2^10..2^18, r = 8, p = 1', (N, r, p) => {
-    const allowed = [10, 11, 12, 13, 14, 15, 16, 17, 18].some((k) => N === 2 ** k) && r === 8 && p === 1;
-    expect(scryptParamsProblem(N, r, p) === undefined).toBe(allowed);
-  });
+  fcTest.prop([fc.integer({ min: -4, max: 2 ** 31 }), fc.integer({ min: -4, max: 64 }), fc.integer({ min: -4, max: 64 })])(
+    'scryptParamsProblem accepts exactly N = 2^10..2^18, r = 8, p = 1',
+    (N, r, p) => {
+      const allowed = [10, 11, 12, 13, 14, 15, 16, 17, 18].some((k) => N === 2 ** k) && r === 8 && p === 1;
+      expect(scryptParamsProblem(N, r, p) === undefined).toBe(allowed);
+    },
+  );
 });
 
 describe('parseStoreFile', () => {
@@ -181,17 +208,24 @@ describe('what the root key authenticates in a version-2 header', () => {
   it.each([
     ['the mark flag cleared (to dodge the missing-mark refusal)', (f: Record<string, unknown>) => ({ ...f, hwm: false })],
     ['another store id', (f: Record<string, unknown>) => ({ ...f, storeId: 'BBBBBBBBBBBBBBBBBBBBBB' })],
-    ['relabelled as version 1 (no id, no flag)', (f: Record<string, unknown>) => {
-      const { storeId: _id, hwm: _hwm, ...rest } = f;
-      return { ...rest, version: 1 };
-    }],
+    [
+      'relabelled as version 1 (no id, no flag)',
+      (f: Record<string, unknown>) => {
+        const { storeId: _id, hwm: _hwm, ...rest } = f;
+        return { ...rest, version: 1 };
+      },
+    ],
   ])('%s: fails authentication, with or without the mark', async (_, edit) => {
     const { store, file } = await v2Store();
     const edited = JSON.stringify(edit(file));
     for (const withMark of [true, false]) {
       writeFileSync(store.path, edited);
       if (!withMark) rmSync(`${store.path}.hwm`, { force: true });
-      await rejects(() => new Kms({ provider: store.open() }).listKeys(), 'KMSInternalException', `Key store ${store.path} cannot be used: its contents fail authentication (damaged or edited); the previous generation is in ${store.path}.bak.`);
+      await rejects(
+        () => new Kms({ provider: store.open() }).listKeys(),
+        'KMSInternalException',
+        `Key store ${store.path} cannot be used: its contents fail authentication (damaged or edited); the previous generation is in ${store.path}.bak.`,
+      );
     }
   });
 });
@@ -203,9 +237,16 @@ describe('high-water mark encoding', () => {
   it('round-trips under the root key; another key, or any edited field, fails authentication', () => {
     const text = encodeHighWaterMark(key, mark);
     expect(decodeHighWaterMark(key, text)).toEqual(mark);
-    expect(() => decodeHighWaterMark(Buffer.alloc(32, 3), text)).toThrow("it fails authentication under this store's root key (edited, or another store's)");
+    expect(() => decodeHighWaterMark(Buffer.alloc(32, 3), text)).toThrow(
+      "it fails authentication under this store's root key (edited, or another store's)",
+    );
     const o = JSON.parse(text) as Record<string, unknown>;
-    for (const edited of [{ generation: 8 }, { generation: 6 }, { storeId: 'BAAAAAAAAAAAAAAAAAAAAA' }, { nonce: Buffer.alloc(12, 9).toString('base64') }]) {
+    for (const edited of [
+      { generation: 8 },
+      { generation: 6 },
+      { storeId: 'BAAAAAAAAAAAAAAAAAAAAA' },
+      { nonce: Buffer.alloc(12, 9).toString('base64') },
+    ]) {
       expect(() => decodeHighWaterMark(key, JSON.stringify({ ...o, ...edited })), JSON.stringify(edited)).toThrow('fails authentication');
     }
   });

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
-import { bundleWorker, newStore, tempDir, type Store } from './file-fixtures.js';
+import { bundleWorker, newStore, type Store } from './file-fixtures.js';
 
 let worker: string;
 beforeAll(async () => {
@@ -16,7 +16,11 @@ beforeAll(async () => {
 const CYCLES = Number(process.env.KMSBOX_CRASH_CYCLES ?? 200);
 
 /** Whether `out` holds a complete line acknowledging a finished write (`created …` or `rotated …`). */
-const hasAck = (out: string): boolean => out.split('\n').slice(0, -1).some((l) => l.startsWith('created ') || l.startsWith('rotated '));
+const hasAck = (out: string): boolean =>
+  out
+    .split('\n')
+    .slice(0, -1)
+    .some((l) => l.startsWith('created ') || l.startsWith('rotated '));
 
 /**
  * Runs the crash worker until it has acknowledged its first finished write (a complete line on
@@ -93,7 +97,9 @@ describe('FileProvider with concurrent processes', () => {
     const runs = ['p0', 'p1', 'p2', 'p3'].map(
       (tag) =>
         new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, [worker, 'burst', store.path, store.rootKeyFile, '100', tag], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [worker, 'burst', store.path, store.rootKeyFile, '100', tag], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let err = '';
           child.stderr.on('data', (d: Buffer) => (err += d.toString()));
           child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${tag} exited ${code}: ${err}`))));

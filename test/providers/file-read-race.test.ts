@@ -87,6 +87,10 @@ describe('FileProvider: a read that meets a write half-way', () => {
     write('hwm')(); // the mark of the next generation, the store not: as if the store had been rolled back
     after.path = store.path;
     after.then = () => undefined;
-    await rejects(() => new Kms({ provider: store.open() }).listKeys(), 'KMSInternalException', /rolled back: generation (\d+), but its high-water mark .* records generation/);
+    await rejects(
+      () => new Kms({ provider: store.open() }).listKeys(),
+      'KMSInternalException',
+      /rolled back: generation (\d+), but its high-water mark .* records generation/,
+    );
   });
 });

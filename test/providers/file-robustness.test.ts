@@ -2,7 +2,7 @@
 // (atomic across processes, and a lock left by an earlier process with our pid), long file
 // names, and cleanup of temp files left by killed writers.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
@@ -83,7 +83,7 @@ describe('FileProvider stale-lock takeover across processes', () => {
     worker = await bundleWorker(new URL('./file-race-worker.ts', import.meta.url));
   });
 
-  it('8 processes meeting a dead process\'s lock at the same moment, 12 times: one takes it over, no update is lost', async () => {
+  it("8 processes meeting a dead process's lock at the same moment, 12 times: one takes it over, no update is lost", async () => {
     const store = newStore();
     await new Kms({ provider: store.open() }).createKey();
     const P = 8;
@@ -92,25 +92,34 @@ describe('FileProvider stale-lock takeover across processes', () => {
     const startAt = Date.now() + 1500;
     // just before each round, a lock left by a dead process
     const timers = Array.from({ length: ROUNDS }, (_, r) =>
-      setTimeout(() => {
-        try {
-          writeFileSync(`${store.path}.lock`, `${DEAD_PID} ${Date.now()}`, { flag: 'wx' });
-        } catch {
-          // a live lock is there: this round has no stale one
-        }
-      }, startAt - Date.now() + r * ROUND_MS - 30),
+      setTimeout(
+        () => {
+          try {
+            writeFileSync(`${store.path}.lock`, `${DEAD_PID} ${Date.now()}`, { flag: 'wx' });
+          } catch {
+            // a live lock is there: this round has no stale one
+          }
+        },
+        startAt - Date.now() + r * ROUND_MS - 30,
+      ),
     );
     const outputs = await Promise.all(
       Array.from(
         { length: P },
         () =>
           new Promise<string[]>((resolve, reject) => {
-            const child = spawn(process.execPath, [worker, store.path, store.rootKeyFile, String(startAt), String(ROUNDS), String(ROUND_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+            const child = spawn(
+              process.execPath,
+              [worker, store.path, store.rootKeyFile, String(startAt), String(ROUNDS), String(ROUND_MS)],
+              { stdio: ['ignore', 'pipe', 'pipe'] },
+            );
             let out = '';
             let err = '';
             child.stdout.on('data', (d: Buffer) => (out += d.toString()));
             child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-            child.on('exit', (code) => (code === 0 ? resolve(out.split('\n').filter(Boolean)) : reject(new Error(`worker failed: ${err}`))));
+            child.on('exit', (code) =>
+              code === 0 ? resolve(out.split('\n').filter(Boolean)) : reject(new Error(`worker failed: ${err}`)),
+            );
           }),
       ),
     );
@@ -139,7 +148,7 @@ describe('FileProvider file names', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'))).toEqual([]);
   });
 
-  it('temp files of dead writers (store, .bak, lock; new and old names) are removed under the lock, not another store\'s', async () => {
+  it("temp files of dead writers (store, .bak, lock; new and old names) are removed under the lock, not another store's", async () => {
     const store = newStore();
     const kms = new Kms({ provider: store.open() });
     await kms.createKey();
@@ -147,7 +156,14 @@ describe('FileProvider file names', () => {
     const sibling = join(dir, 'keys.kmsbox-other'); // shares the first 16 characters of the name
     expect(tempPrefix(sibling).slice(0, 12)).toBe(tempPrefix(store.path).slice(0, 12));
     const withPid = (p: string) => tempPath(p).replace(`.${process.pid}.`, `.${DEAD_PID}.`);
-    const orphans = [withPid(store.path), withPid(`${store.path}.bak`), withPid(`${store.path}.lock`), tempPath(store.path), join(dir, `.keys.kmsbox.${DEAD_PID}.0a1b2c3d4e5f.tmp`), join(dir, `.keys.kmsbox.bak.${DEAD_PID}.0a1b2c3d4e5f.tmp`)];
+    const orphans = [
+      withPid(store.path),
+      withPid(`${store.path}.bak`),
+      withPid(`${store.path}.lock`),
+      tempPath(store.path),
+      join(dir, `.keys.kmsbox.${DEAD_PID}.0a1b2c3d4e5f.tmp`),
+      join(dir, `.keys.kmsbox.bak.${DEAD_PID}.0a1b2c3d4e5f.tmp`),
+    ];
     const kept = [withPid(sibling), join(dir, 'unrelated.tmp')];
     for (const p of [...orphans, ...kept]) writeFileSync(p, 'partial');
     await kms.createKey();

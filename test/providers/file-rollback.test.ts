@@ -12,9 +12,11 @@ import { newStore, tempDir, type Store } from './file-fixtures.js';
 import { rejects, utf8 } from '../api/helpers.js';
 
 const DAY = 86_400_000;
-const ROLLED_BACK = /refused: it was rolled back: generation \d+ after generation \d+\. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark\(\)/;
+const ROLLED_BACK =
+  /refused: it was rolled back: generation \d+ after generation \d+\. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark\(\)/;
 
-const open = (store: Store, extra: Partial<FileProviderOptions> = {}) => new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, ...extra });
+const open = (store: Store, extra: Partial<FileProviderOptions> = {}) =>
+  new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, ...extra });
 const generationOf = (path: string): number => JSON.parse(readFileSync(path, 'utf8')).generation;
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
@@ -34,22 +36,25 @@ describe('FileProvider rollback in a running process', () => {
   it.each([
     ['with the high-water mark switched off (memory alone)', { highWaterMark: false as const }],
     ['with the default high-water mark', {}],
-  ])('.bak copied over the store after DisableKey: the next call refuses, never decrypts under the disabled key (%s)', async (_, options) => {
-    const store = newStore();
-    const kms = new Kms({ provider: open(store, options) });
-    const { KeyMetadata } = await kms.createKey();
-    const KeyId = KeyMetadata!.KeyId!;
-    const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: utf8('secret') });
-    await kms.disableKey({ KeyId });
-    await rejects(() => kms.decrypt({ CiphertextBlob }), 'DisabledException');
-    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(generationOf(store.path) - 1);
+  ])(
+    '.bak copied over the store after DisableKey: the next call refuses, never decrypts under the disabled key (%s)',
+    async (_, options) => {
+      const store = newStore();
+      const kms = new Kms({ provider: open(store, options) });
+      const { KeyMetadata } = await kms.createKey();
+      const KeyId = KeyMetadata!.KeyId!;
+      const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: utf8('secret') });
+      await kms.disableKey({ KeyId });
+      await rejects(() => kms.decrypt({ CiphertextBlob }), 'DisabledException');
+      expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(generationOf(store.path) - 1);
 
-    copyFileSync(`${store.path}.bak`, store.path); // the attacker: write access to the directory, no root key
-    await refused(store, () => kms.decrypt({ CiphertextBlob }), ROLLED_BACK);
-    await refused(store, () => kms.describeKey({ KeyId }), ROLLED_BACK);
-    await refused(store, () => kms.enableKey({ KeyId }), ROLLED_BACK); // a write: nothing written over the copy
-    await refused(store, () => kms.createKey(), ROLLED_BACK);
-  });
+      copyFileSync(`${store.path}.bak`, store.path); // the attacker: write access to the directory, no root key
+      await refused(store, () => kms.decrypt({ CiphertextBlob }), ROLLED_BACK);
+      await refused(store, () => kms.describeKey({ KeyId }), ROLLED_BACK);
+      await refused(store, () => kms.enableKey({ KeyId }), ROLLED_BACK); // a write: nothing written over the copy
+      await refused(store, () => kms.createKey(), ROLLED_BACK);
+    },
+  );
 
   it('an older copy does not bring a deleted key back, nor undo a grant revocation', async () => {
     const store = newStore();
@@ -115,7 +120,11 @@ describe('FileProvider store id: another store in its place', () => {
 
     copyFileSync(b.path, a.path);
     await refused(a, () => kmsA.listKeys(), /refused: it was replaced by a different store \(another store id\)\./);
-    await refused(a, () => new Kms({ provider: open(a) }).listKeys(), /refused: it is not the store its high-water mark .*keys\.kmsbox\.hwm belongs to\./);
+    await refused(
+      a,
+      () => new Kms({ provider: open(a) }).listKeys(),
+      /refused: it is not the store its high-water mark .*keys\.kmsbox\.hwm belongs to\./,
+    );
     await refused(a, () => new Kms({ provider: open(a) }).createKey(), /not the store its high-water mark/);
     expect(idA).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(idA).not.toBe(idOf(b.path));
@@ -132,12 +141,20 @@ describe('FileProvider store id: another store in its place', () => {
     for (let i = 0; i < 3; i++) await kmsB.createKey({ Description: 'B' });
     const before = readFileSync(pathB);
     copyFileSync(pathB, pathA);
-    const e = await rejects(() => kmsA.describeKey({ KeyId: keyA }), 'KMSInternalException', `Key store ${pathA} refused: it was replaced by a different store (other key-derivation parameters). Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    const e = await rejects(
+      () => kmsA.describeKey({ KeyId: keyA }),
+      'KMSInternalException',
+      `Key store ${pathA} refused: it was replaced by a different store (other key-derivation parameters). Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+    );
     expect(e.message).not.toContain('shared passphrase');
     await rejects(() => kmsA.createKey(), 'KMSInternalException', /replaced by a different store/);
     expect(readFileSync(pathA).equals(before)).toBe(true);
     // a new process: B's root key does not authenticate A's high-water mark
-    await rejects(() => new Kms({ provider: new FileProvider(options(pathA)) }).listKeys(), 'KMSInternalException', /high-water mark .*a\.kmsbox\.hwm: it fails authentication under this store's root key \(edited, or another store's\)/);
+    await rejects(
+      () => new Kms({ provider: new FileProvider(options(pathA)) }).listKeys(),
+      'KMSInternalException',
+      /high-water mark .*a\.kmsbox\.hwm: it fails authentication under this store's root key \(edited, or another store's\)/,
+    );
   });
 });
 
@@ -161,42 +178,66 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     const hwm = JSON.parse(readFileSync(`${store.path}.hwm`, 'utf8'));
     expect(hwm).toMatchObject({ format: 'kmsbox-hwm', version: 1, generation: newest, storeId });
     const g = generationOf(store.path);
-    await refused(store, () => new Kms({ provider: open(store) }).decrypt({ CiphertextBlob }), `Key store ${store.path} refused: it was rolled back: generation ${g}, but its high-water mark ${store.path}.hwm records generation ${hwm.generation}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    await refused(
+      store,
+      () => new Kms({ provider: open(store) }).decrypt({ CiphertextBlob }),
+      `Key store ${store.path} refused: it was rolled back: generation ${g}, but its high-water mark ${store.path}.hwm records generation ${hwm.generation}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+    );
   });
 
-  it('the mark can live elsewhere (a directory the store\'s writers cannot write); without one a new process cannot tell', async () => {
+  it("the mark can live elsewhere (a directory the store's writers cannot write); without one a new process cannot tell", async () => {
     const hwmPath = join(tempDir(), 'marks', 'keys.hwm');
     const { store, CiphertextBlob, older } = await storeWithHistory({ highWaterMark: hwmPath });
     expect(existsSync(`${store.path}.hwm`)).toBe(false);
     expect(existsSync(hwmPath)).toBe(true);
     writeFileSync(store.path, older);
-    await refused(store, () => new Kms({ provider: open(store, { highWaterMark: hwmPath }) }).decrypt({ CiphertextBlob }), /rolled back: generation \d+, but its high-water mark .*keys\.hwm records/);
+    await refused(
+      store,
+      () => new Kms({ provider: open(store, { highWaterMark: hwmPath }) }).decrypt({ CiphertextBlob }),
+      /rolled back: generation \d+, but its high-water mark .*keys\.hwm records/,
+    );
     // Switched off, a new process accepts any authentic copy: that is what the mark is for.
     const blind = new Kms({ provider: open(store, { highWaterMark: false }) });
     expect(text((await blind.decrypt({ CiphertextBlob })).Plaintext)).toBe('secret');
   });
 
-  it('a deleted mark is refused once the store says it had one; a forged or another store\'s mark is refused', async () => {
+  it("a deleted mark is refused once the store says it had one; a forged or another store's mark is refused", async () => {
     const { store, older } = await storeWithHistory();
     const mark = readFileSync(`${store.path}.hwm`, 'utf8');
     rmSync(`${store.path}.hwm`);
-    await refused(store, () => new Kms({ provider: open(store) }).listKeys(), `Key store ${store.path} refused: its high-water mark ${store.path}.hwm is missing, though the store says it was written. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    await refused(
+      store,
+      () => new Kms({ provider: open(store) }).listKeys(),
+      `Key store ${store.path} refused: its high-water mark ${store.path}.hwm is missing, though the store says it was written. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+    );
     writeFileSync(store.path, older);
     await refused(store, () => new Kms({ provider: open(store) }).listKeys(), /high-water mark .* is missing/);
 
     // lowered generation without the root key: the MAC fails
     const lowered = JSON.stringify({ ...JSON.parse(mark), generation: 0 });
     writeFileSync(`${store.path}.hwm`, lowered);
-    await refused(store, () => new Kms({ provider: open(store) }).listKeys(), `Key store ${store.path} cannot be used: its high-water mark ${store.path}.hwm: it fails authentication under this store's root key (edited, or another store's).`);
+    await refused(
+      store,
+      () => new Kms({ provider: open(store) }).listKeys(),
+      `Key store ${store.path} cannot be used: its high-water mark ${store.path}.hwm: it fails authentication under this store's root key (edited, or another store's).`,
+    );
     writeFileSync(`${store.path}.hwm`, 'not json');
-    await refused(store, () => new Kms({ provider: open(store) }).listKeys(), /its high-water mark .*: it is not a kmsbox high-water mark\./);
+    await refused(
+      store,
+      () => new Kms({ provider: open(store) }).listKeys(),
+      /its high-water mark .*: it is not a kmsbox high-water mark\./,
+    );
   });
 
   it('a deleted store whose mark remains is refused, not silently replaced by an empty one', async () => {
     const { store } = await storeWithHistory();
     rmSync(store.path);
     rmSync(`${store.path}.bak`);
-    const e = await rejects(() => new Kms({ provider: open(store) }).createKey(), 'KMSInternalException', `Key store ${store.path} refused: the file is missing, but its high-water mark ${store.path}.hwm says it existed. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`);
+    const e = await rejects(
+      () => new Kms({ provider: open(store) }).createKey(),
+      'KMSInternalException',
+      `Key store ${store.path} refused: the file is missing, but its high-water mark ${store.path}.hwm says it existed. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+    );
     expect(e.message).toContain(store.path);
     expect(existsSync(store.path)).toBe(false);
     await rejects(() => new Kms({ provider: open(store) }).listKeys(), 'KMSInternalException', /file is missing/);

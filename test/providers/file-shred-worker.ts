@@ -12,7 +12,9 @@ let previous: string | undefined;
 console.log('ready');
 for (;;) {
   const id = await provider.createMaterial('SYMMETRIC_DEFAULT');
-  const payload = JSON.parse(openStoreFile(rootKey, parseStoreFile(readFileSync(path!, 'utf8'))).toString('utf8')) as { materials: Record<string, { key: string }> };
+  const payload = JSON.parse(openStoreFile(rootKey, parseStoreFile(readFileSync(path!, 'utf8'))).toString('utf8')) as {
+    materials: Record<string, { key: string }>;
+  };
   console.log(`created ${id} ${payload.materials[id]!.key}`);
   if (previous !== undefined) {
     await provider.destroyMaterial([previous]);

@@ -66,8 +66,12 @@ function materialIn(storePath: string, rootKey: Buffer, id: string): Buffer {
 
 /** The ids of the material versions of a key, from the store's records. */
 function materialIdsOf(storePath: string, rootKey: Buffer, keyId: string): string[] {
-  const payload = JSON.parse(openStoreFile(rootKey, parseStoreFile(readFileSync(storePath, 'utf8'))).toString('utf8')) as { state: { keys: Record<string, { keyId: string; materials: Array<{ id: string }> }> } };
-  return Object.values(payload.state.keys).find((k) => k.keyId === keyId)!.materials.map((m) => m.id);
+  const payload = JSON.parse(openStoreFile(rootKey, parseStoreFile(readFileSync(storePath, 'utf8'))).toString('utf8')) as {
+    state: { keys: Record<string, { keyId: string; materials: Array<{ id: string }> }> };
+  };
+  return Object.values(payload.state.keys)
+    .find((k) => k.keyId === keyId)!
+    .materials.map((m) => m.id);
 }
 
 describe('FileProvider: destroyed material leaves no copy behind', () => {
@@ -86,11 +90,19 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     // .bak is the new generation itself (the write destroyed material) ...
     expect(readFileSync(`${store.path}.bak`).equals(readFileSync(store.path))).toBe(true);
     // ... and a new process opens the store, without the material
-    const request = { blobVersion: 2 as const, salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    const request = {
+      blobVersion: 2 as const,
+      salt: new Uint8Array(16),
+      nonce: new Uint8Array(12),
+      plaintext: new Uint8Array(1),
+      aad: new Uint8Array(0),
+    };
     await expect(store.open().seal(id, request)).rejects.toThrow(`key material ${id} is missing from the file provider`);
     // a write that destroys nothing keeps the previous generation in .bak again
     await provider.createMaterial('SYMMETRIC_DEFAULT');
-    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(JSON.parse(readFileSync(store.path, 'utf8')).generation - 1);
+    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(
+      JSON.parse(readFileSync(store.path, 'utf8')).generation - 1,
+    );
   });
 
   it('a key deleted past its date (passphrase store): its material is in no file', async () => {
@@ -122,7 +134,12 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     const params = await kms.getParametersForImport({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
     const publicKey = createPublicKey({ key: Buffer.from(params.PublicKey!), format: 'der', type: 'spki' });
     const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, material);
-    await kms.importKeyMaterial({ KeyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    await kms.importKeyMaterial({
+      KeyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapped,
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
     await kms.encrypt({ KeyId, Plaintext: new Uint8Array([1]) }); // usable
     const [id] = materialIdsOf(store.path, store.rootKey, KeyId);
     expect(materialIn(store.path, store.rootKey, id!).equals(material)).toBe(true);
@@ -170,7 +187,13 @@ describe('FileProvider shredding under SIGKILL', () => {
     let store = newStore();
     const alive = new Map<string, Buffer>();
     const destroyed = new Map<string, Buffer>();
-    const request = { blobVersion: 2 as const, salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    const request = {
+      blobVersion: 2 as const,
+      salt: new Uint8Array(16),
+      nonce: new Uint8Array(12),
+      plaintext: new Uint8Array(1),
+      aad: new Uint8Array(0),
+    };
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       if (cycle % 8 === 0) {
         store = newStore();

@@ -58,7 +58,7 @@ describe('writeAtomic with short writes', () => {
   it('keeps writing when writeSync writes only part of the buffer: the file is complete', () => {
     const dir = tempDir();
     const path = join(dir, 'target');
-    const bytes = Buffer.from('x'.repeat(1000) + 'END');
+    const bytes = Buffer.from(`${'x'.repeat(1000)}END`);
     fault.match = (p) => p.endsWith('.tmp');
     fault.write = () => 7; // at most 7 bytes per call
     writeAtomic(path, bytes);
@@ -79,7 +79,12 @@ describe('writeAtomic with short writes', () => {
 
   it('fsyncs the file and its directory by default; the file only with syncDirectory: false; nothing when not durable', () => {
     const path = join(tempDir(), 'target');
-    for (const [options, count] of [[{}, 2], [{ syncDirectory: false }, 1], [{ durable: false }, 0], [{ durable: false, syncDirectory: true }, 1]] as const) {
+    for (const [options, count] of [
+      [{}, 2],
+      [{ syncDirectory: false }, 1],
+      [{ durable: false }, 0],
+      [{ durable: false, syncDirectory: true }, 1],
+    ] as const) {
       fsyncs.length = 0;
       writeAtomic(path, `with ${JSON.stringify(options)}`, options);
       expect(fsyncs.length, JSON.stringify(options)).toBe(count);
@@ -129,7 +134,9 @@ describe('FileProvider on a full disk', () => {
     await kms.createKey({ Description: 'five' });
     expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(g2 + (g2 - g1)); // the failed writes left no trace
     const fresh = new Kms({ provider: store.open() });
-    const descriptions = await Promise.all((await fresh.listKeys()).Keys!.map(async (k) => (await fresh.describeKey({ KeyId: k.KeyId })).KeyMetadata!.Description));
+    const descriptions = await Promise.all(
+      (await fresh.listKeys()).Keys!.map(async (k) => (await fresh.describeKey({ KeyId: k.KeyId })).KeyMetadata!.Description),
+    );
     expect(descriptions.sort()).toEqual(['five', 'one', 'two']);
   });
 
@@ -140,7 +147,13 @@ describe('FileProvider on a full disk', () => {
     await provider.createMaterial('SYMMETRIC_DEFAULT');
     const before = readFileSync(store.path);
     const generation = JSON.parse(before.toString()).generation;
-    const request = { blobVersion: 2 as const, salt: new Uint8Array(16), nonce: new Uint8Array(12), plaintext: new Uint8Array(1), aad: new Uint8Array(0) };
+    const request = {
+      blobVersion: 2 as const,
+      salt: new Uint8Array(16),
+      nonce: new Uint8Array(12),
+      plaintext: new Uint8Array(1),
+      aad: new Uint8Array(0),
+    };
 
     fault.match = (p) => p.endsWith('.tmp') && !p.includes('.bak'); // the store's temp file cannot be written; .bak's can
     fault.write = () => 0;

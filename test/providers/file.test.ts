@@ -33,7 +33,11 @@ describe('FileProvider', () => {
     const md = (await reopened.describeKey({ KeyId: 'alias/lasting' })).KeyMetadata!;
     expect([md.Description, md.KeyState]).toEqual(['lasting', 'Disabled']);
     await reopened.enableKey({ KeyId: md.KeyId });
-    expect(new TextDecoder().decode((await reopened.decrypt({ CiphertextBlob: before.CiphertextBlob, EncryptionContext: { a: 'b' } })).Plaintext)).toBe('v1');
+    expect(
+      new TextDecoder().decode(
+        (await reopened.decrypt({ CiphertextBlob: before.CiphertextBlob, EncryptionContext: { a: 'b' } })).Plaintext,
+      ),
+    ).toBe('v1');
     expect(new TextDecoder().decode((await reopened.decrypt({ CiphertextBlob: after.CiphertextBlob })).Plaintext)).toBe('v2');
     expect((await reopened.listResourceTags({ KeyId: md.KeyId })).Tags).toEqual([{ TagKey: 'k', TagValue: 'v' }]);
     // and the first provider sees the second one's change without reopening
@@ -68,7 +72,8 @@ describe('FileProvider', () => {
     // ... and in no form in the file itself; nor is the data key (never stored) or the key's record.
     for (const secret of [...materials, Buffer.from(dk.Plaintext!)]) {
       expect(raw.includes(secret)).toBe(false);
-      for (const form of [secret.toString('hex'), secret.toString('base64'), secret.toString('base64url')]) expect(text).not.toContain(form);
+      for (const form of [secret.toString('hex'), secret.toString('base64'), secret.toString('base64url')])
+        expect(text).not.toContain(form);
     }
     expect(text).not.toContain(KeyMetadata!.KeyId!);
   });
@@ -82,7 +87,11 @@ describe('FileProvider', () => {
     expect(kdf).toMatchObject({ name: 'scrypt', N: 4096, r: 8, p: 1 });
     const bytes = readFileSync(path);
     const wrong = new Kms({ provider: new FileProvider({ path, passphrase: 'wrong horse' }) });
-    await rejects(() => wrong.describeKey({ KeyId: KeyMetadata!.KeyId }), 'AccessDeniedException', `Cannot open key store ${path}: wrong passphrase or root key.`);
+    await rejects(
+      () => wrong.describeKey({ KeyId: KeyMetadata!.KeyId }),
+      'AccessDeniedException',
+      `Cannot open key store ${path}: wrong passphrase or root key.`,
+    );
     await rejects(() => wrong.createKey(), 'AccessDeniedException');
     expect(readFileSync(path).equals(bytes)).toBe(true);
     const right = new Kms({ provider: new FileProvider({ path, passphrase: 'correct horse' }) });

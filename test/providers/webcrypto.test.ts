@@ -6,7 +6,10 @@ import { rejects } from '../api/helpers.js';
 
 describe('WebCryptoProvider', () => {
   /** A SubtleCrypto that records every importKey and generateKey call and the key it made. */
-  function recordingSubtle(): { subtle: SubtleCrypto; calls: Array<{ method: 'importKey' | 'generateKey'; args: unknown[]; key: CryptoKey | CryptoKeyPair }> } {
+  function recordingSubtle(): {
+    subtle: SubtleCrypto;
+    calls: Array<{ method: 'importKey' | 'generateKey'; args: unknown[]; key: CryptoKey | CryptoKeyPair }>;
+  } {
     const subtle = globalThis.crypto.subtle;
     const calls: Array<{ method: 'importKey' | 'generateKey'; args: unknown[]; key: CryptoKey | CryptoKeyPair }> = [];
     const spy = new Proxy(subtle, {
@@ -14,7 +17,9 @@ describe('WebCryptoProvider', () => {
         const value = Reflect.get(target, prop, target) as unknown;
         if (prop === 'importKey' || prop === 'generateKey') {
           return async (...args: unknown[]) => {
-            const key = (await (value as (...a: unknown[]) => Promise<CryptoKey | CryptoKeyPair>).apply(target, args)) as CryptoKey | CryptoKeyPair;
+            const key = (await (value as (...a: unknown[]) => Promise<CryptoKey | CryptoKeyPair>).apply(target, args)) as
+              | CryptoKey
+              | CryptoKeyPair;
             calls.push({ method: prop, args, key });
             return key;
           };
@@ -25,7 +30,7 @@ describe('WebCryptoProvider', () => {
     return { subtle: spy, calls };
   }
 
-  it('generates symmetric and HMAC material inside WebCrypto, non-extractable, of the spec\'s length; nothing raw is imported', async () => {
+  it("generates symmetric and HMAC material inside WebCrypto, non-extractable, of the spec's length; nothing raw is imported", async () => {
     const { subtle, calls } = recordingSubtle();
     const kms = new Kms({ provider: new WebCryptoProvider({ subtle }) });
     const specs = [
@@ -47,7 +52,11 @@ describe('WebCryptoProvider', () => {
       expect(key.algorithm).toMatchObject({ name: 'HMAC', hash: { name: hash }, length: bits });
       await expect(globalThis.crypto.subtle.exportKey('raw', key)).rejects.toThrow();
       if (KeySpec === 'SYMMETRIC_DEFAULT') {
-        const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1, 2, 3]), EncryptionContext: { a: 'b' } });
+        const { CiphertextBlob } = await kms.encrypt({
+          KeyId: KeyMetadata!.KeyId,
+          Plaintext: new Uint8Array([1, 2, 3]),
+          EncryptionContext: { a: 'b' },
+        });
         expect((await kms.decrypt({ CiphertextBlob, EncryptionContext: { a: 'b' } })).Plaintext).toEqual(new Uint8Array([1, 2, 3]));
         await rejects(() => kms.decrypt({ CiphertextBlob }), 'InvalidCiphertextException');
       } else {
@@ -60,7 +69,7 @@ describe('WebCryptoProvider', () => {
     }
   });
 
-  it('imports each call\'s derived AES key non-extractable; no key can be exported', async () => {
+  it("imports each call's derived AES key non-extractable; no key can be exported", async () => {
     const { subtle, calls } = recordingSubtle();
     const kms = new Kms({ provider: new WebCryptoProvider({ subtle }) });
     const { KeyMetadata } = await kms.createKey();
@@ -80,10 +89,17 @@ describe('WebCryptoProvider', () => {
     const { subtle, calls } = recordingSubtle();
     const kms = new Kms({ provider: new WebCryptoProvider({ subtle }) });
     const KeyId = (await kms.createKey({ Origin: 'EXTERNAL' })).KeyMetadata!.KeyId!;
-    const { ImportToken, PublicKey } = await kms.getParametersForImport({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const { ImportToken, PublicKey } = await kms.getParametersForImport({
+      KeyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
     const material = nodeCrypto.randomBytes(32);
     const spki = nodeCrypto.createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
-    const EncryptedKeyMaterial = nodeCrypto.publicEncrypt({ key: spki, padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, material);
+    const EncryptedKeyMaterial = nodeCrypto.publicEncrypt(
+      { key: spki, padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      material,
+    );
     calls.length = 0;
     await kms.importKeyMaterial({ KeyId, ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
     const hmacImports = calls.filter((c) => c.method === 'importKey' && (c.args[2] as { name?: string }).name === 'HMAC');
@@ -96,9 +112,15 @@ describe('WebCryptoProvider', () => {
 
   it('refuses IndexedDB persistence where there is no IndexedDB, and specs it cannot hold', async () => {
     expect(() => new WebCryptoProvider({ indexedDbName: 'x' })).toThrow(/IndexedDB/);
-    await rejects(() => new Kms({ provider: new WebCryptoProvider() }).createKey({ KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' }), 'UnsupportedOperationException');
+    await rejects(
+      () => new Kms({ provider: new WebCryptoProvider() }).createKey({ KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+      'UnsupportedOperationException',
+    );
     for (const KeySpec of ['ECC_SECG_P256K1', 'ML_DSA_65'] as const) {
-      await rejects(() => new Kms({ provider: new WebCryptoProvider() }).createKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException');
+      await rejects(
+        () => new Kms({ provider: new WebCryptoProvider() }).createKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' }),
+        'UnsupportedOperationException',
+      );
     }
   });
 
@@ -114,7 +136,9 @@ describe('WebCryptoProvider', () => {
         const value = Reflect.get(target, prop, target) as unknown;
         if (prop === 'importKey' || prop === 'generateKey') {
           return async (...args: unknown[]) => {
-            const key = (await (value as (...a: unknown[]) => Promise<CryptoKey | CryptoKeyPair>).apply(target, args)) as CryptoKey | CryptoKeyPair;
+            const key = (await (value as (...a: unknown[]) => Promise<CryptoKey | CryptoKeyPair>).apply(target, args)) as
+              | CryptoKey
+              | CryptoKeyPair;
             keep(key);
             return key;
           };
@@ -125,16 +149,31 @@ describe('WebCryptoProvider', () => {
     const provider = new WebCryptoProvider({ subtle: spy });
     const kms = new Kms({ provider });
     const Message = new TextEncoder().encode('signed in WebCrypto');
-    for (const [KeySpec, SigningAlgorithm, hash] of [['ECC_NIST_P521', 'ECDSA_SHA_512', 'sha512'], ['RSA_2048', 'RSASSA_PSS_SHA_384', 'sha384'], ['ECC_NIST_EDWARDS25519', 'ED25519_SHA_512', null]] as const) {
+    for (const [KeySpec, SigningAlgorithm, hash] of [
+      ['ECC_NIST_P521', 'ECDSA_SHA_512', 'sha512'],
+      ['RSA_2048', 'RSASSA_PSS_SHA_384', 'sha384'],
+      ['ECC_NIST_EDWARDS25519', 'ED25519_SHA_512', null],
+    ] as const) {
       const KeyId = (await kms.createKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.KeyId!;
-      const key = nodeCrypto.createPublicKey({ key: Buffer.from((await kms.getPublicKey({ KeyId })).PublicKey!), format: 'der', type: 'spki' });
+      const key = nodeCrypto.createPublicKey({
+        key: Buffer.from((await kms.getPublicKey({ KeyId })).PublicKey!),
+        format: 'der',
+        type: 'spki',
+      });
       const { Signature } = await kms.sign({ KeyId, Message, SigningAlgorithm });
-      const options = SigningAlgorithm === 'RSASSA_PSS_SHA_384' ? { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 } : SigningAlgorithm === 'ECDSA_SHA_512' ? { key, dsaEncoding: 'der' as const } : key;
+      const options =
+        SigningAlgorithm === 'RSASSA_PSS_SHA_384'
+          ? { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 }
+          : SigningAlgorithm === 'ECDSA_SHA_512'
+            ? { key, dsaEncoding: 'der' as const }
+            : key;
       expect(nodeCrypto.verify(hash, Message, options, Signature!), SigningAlgorithm).toBe(true);
       expect((await kms.verify({ KeyId, Message, Signature, SigningAlgorithm })).SignatureValid).toBe(true);
       if (hash !== null) {
         const digest = new Uint8Array(nodeCrypto.createHash(hash).update(Message).digest());
-        expect((await kms.verify({ KeyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm })).SignatureValid).toBe(true);
+        expect((await kms.verify({ KeyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm })).SignatureValid).toBe(
+          true,
+        );
         await rejects(() => kms.sign({ KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm }), 'UnsupportedOperationException');
       }
     }

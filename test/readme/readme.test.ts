@@ -42,11 +42,12 @@ const GIVENS: Record<string, { type: string; value: string }> = {
   data: { type: 'Uint8Array', value: "new TextEncoder().encode('data')" },
   CiphertextBlob: {
     type: 'Uint8Array',
-    value: "(await kms.encrypt({ KeyId: 'alias/myapp-key', Plaintext: new Uint8Array(3), EncryptionContext: { tenant: 't1' } })).CiphertextBlob!",
+    value:
+      "(await kms.encrypt({ KeyId: 'alias/myapp-key', Plaintext: new Uint8Array(3), EncryptionContext: { tenant: 't1' } })).CiphertextBlob!",
   },
   ship: { type: '(event: unknown) => void', value: '() => {}' },
   myAes256Key: { type: 'Uint8Array', value: 'crypto.getRandomValues(new Uint8Array(32))' },
-  KeyId: { type: 'string', value: "(await kms.createKey({})).KeyMetadata!.KeyId!" },
+  KeyId: { type: 'string', value: '(await kms.createKey({})).KeyMetadata!.KeyId!' },
 };
 
 export type Mode = 'run' | 'typecheck-only' | 'skip';
@@ -87,7 +88,12 @@ function parseMarker(text: string, block: Block): void {
   if (!m || (!m[1] && !m[3])) throw new Error(`README.md:${block.line}: unreadable marker "${text}"`);
   block.mode = (m[1] as Mode | undefined) ?? 'run';
   block.reason = m[2] ?? '';
-  block.given = m[3] ? m[3].split(',').map((s) => s.trim()).filter(Boolean) : [];
+  block.given = m[3]
+    ? m[3]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
   if (block.mode === 'skip' && !block.reason) throw new Error(`README.md:${block.line}: a skip needs a reason`);
   for (const g of block.given) if (!GIVENS[g]) throw new Error(`README.md:${block.line}: unknown given "${g}"`);
 }
@@ -145,8 +151,22 @@ const blocks = extractBlocks(readme);
 
 describe('extractBlocks', () => {
   it('reads markers, reasons and givens, and refuses a skip without a reason or an unknown given', () => {
-    const md = ['```ts', 'a', '```', '<!-- readme-test: typecheck-only (needs x) given kms, Message -->', '```sh', 'b', '```', '```json', '{}', '```',
-      '<!-- readme-test: skip (fragment) -->', '```ts', 'c', '```'].join('\n');
+    const md = [
+      '```ts',
+      'a',
+      '```',
+      '<!-- readme-test: typecheck-only (needs x) given kms, Message -->',
+      '```sh',
+      'b',
+      '```',
+      '```json',
+      '{}',
+      '```',
+      '<!-- readme-test: skip (fragment) -->',
+      '```ts',
+      'c',
+      '```',
+    ].join('\n');
     expect(extractBlocks(md)).toEqual([
       { lang: 'ts', line: 1, code: 'a', mode: 'run', reason: '', given: [] },
       { lang: 'sh', line: 5, code: 'b', mode: 'typecheck-only', reason: 'needs x', given: ['kms', 'Message'] },
@@ -181,35 +201,51 @@ describe('README.md TypeScript blocks', () => {
     );
   });
 
-  it('type-check under the project\'s strict options', async () => {
-    const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const out = await run(process.execPath, [tsc, '-p', join(generated, 'tsconfig.json')], { cwd: root, encoding: 'utf8' }).then(
-      (r) => r.stdout,
-      (e: { stdout: string }) => e.stdout,
-    );
-    // Name each error by its README line: block-line-N.ts line L is README line N + L - 1 - given count.
-    const errors = out.split('\n').filter((l) => l.includes('error TS')).map((l) => {
-      const m = /block-line-(\d+)\.ts\((\d+),\d+\): (.*)/.exec(l);
-      if (!m) return l;
-      const b = ts.find((x) => x.line === Number(m[1]))!;
-      return `README.md:${b.line + Number(m[2]) - 1 - b.given.length}: ${m[3]}`;
-    });
-    expect(errors).toEqual([]);
-  }, BLOCK_TIMEOUT);
+  it(
+    "type-check under the project's strict options",
+    async () => {
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const out = await run(process.execPath, [tsc, '-p', join(generated, 'tsconfig.json')], { cwd: root, encoding: 'utf8' }).then(
+        (r) => r.stdout,
+        (e: { stdout: string }) => e.stdout,
+      );
+      // Name each error by its README line: block-line-N.ts line L is README line N + L - 1 - given count.
+      const errors = out
+        .split('\n')
+        .filter((l) => l.includes('error TS'))
+        .map((l) => {
+          const m = /block-line-(\d+)\.ts\((\d+),\d+\): (.*)/.exec(l);
+          if (!m) return l;
+          const b = ts.find((x) => x.line === Number(m[1]))!;
+          return `README.md:${b.line + Number(m[2]) - 1 - b.given.length}: ${m[3]}`;
+        });
+      expect(errors).toEqual([]);
+    },
+    BLOCK_TIMEOUT,
+  );
 
   for (const b of ts.filter((x) => x.mode === 'run')) {
-    it(`run: the block at README.md:${b.line}`, async () => {
-      const cwd = mkdtempSync(join(tmpdir(), 'kmsbox-readme-'));
-      try {
-        const r = await runGroup(process.execPath, ['--import', tsxLoader, fileOf(b)], {
-          cwd, // files the block writes land here
-          env: { ...process.env, NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'), KMSBOX_PASSPHRASE: 'readme test passphrase' },
-        });
-        expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0); // stderr may hold warnings (the AWS SDK's on Node 20)
-      } finally {
-        rmSync(cwd, { recursive: true, force: true });
-      }
-    }, BLOCK_TIMEOUT);
+    it(
+      `run: the block at README.md:${b.line}`,
+      async () => {
+        const cwd = mkdtempSync(join(tmpdir(), 'kmsbox-readme-'));
+        try {
+          const r = await runGroup(process.execPath, ['--import', tsxLoader, fileOf(b)], {
+            cwd, // files the block writes land here
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'),
+              KMSBOX_PASSPHRASE: 'readme test passphrase',
+            },
+          });
+          expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0); // stderr may hold warnings (the AWS SDK's on Node 20)
+        } finally {
+          rmSync(cwd, { recursive: true, force: true });
+        }
+      },
+      BLOCK_TIMEOUT,
+    );
   }
 });
 
@@ -235,23 +271,34 @@ describe('README.md shell blocks', () => {
   });
 
   for (const b of blocks.filter((x) => x.lang === 'sh' && x.mode === 'run')) {
-    it(`run: the block at README.md:${b.line}`, async () => {
-      const startsServer = /kmsbox serve --port 4000/.test(b.code);
-      const port = startsServer ? await freePort() : server.port;
-      const script = `set -euo pipefail\n${b.code.replaceAll('127.0.0.1:4000', `127.0.0.1:${port}`).replaceAll('--port 4000', `--port ${port}`)}\n`;
-      const cwd = mkdtempSync(join(tmpdir(), 'kmsbox-readme-'));
-      try {
-        const r = await runGroup('bash', ['-c', script], {
-          cwd,
-          env: { ...process.env, NODE_OPTIONS: '', PATH: `${bin}:${process.env.PATH}`, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' },
-        });
-        expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0); // stderr may hold warnings (the AWS SDK's on Node 20)
-        if (b.code.includes(' decrypt ')) {
-          expect(r.stdout).toContain('MySecretPassword123');
+    it(
+      `run: the block at README.md:${b.line}`,
+      async () => {
+        const startsServer = /kmsbox serve --port 4000/.test(b.code);
+        const port = startsServer ? await freePort() : server.port;
+        const script = `set -euo pipefail\n${b.code.replaceAll('127.0.0.1:4000', `127.0.0.1:${port}`).replaceAll('--port 4000', `--port ${port}`)}\n`;
+        const cwd = mkdtempSync(join(tmpdir(), 'kmsbox-readme-'));
+        try {
+          const r = await runGroup('bash', ['-c', script], {
+            cwd,
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              PATH: `${bin}:${process.env.PATH}`,
+              AWS_CONFIG_FILE: '/dev/null',
+              AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+              AWS_PAGER: '',
+            },
+          });
+          expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0); // stderr may hold warnings (the AWS SDK's on Node 20)
+          if (b.code.includes(' decrypt ')) {
+            expect(r.stdout).toContain('MySecretPassword123');
+          }
+        } finally {
+          rmSync(cwd, { recursive: true, force: true });
         }
-      } finally {
-        rmSync(cwd, { recursive: true, force: true });
-      }
-    }, BLOCK_TIMEOUT);
+      },
+      BLOCK_TIMEOUT,
+    );
   }
 });

@@ -17,7 +17,14 @@ async function stats(): Promise<Record<string, number>> {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
-  return { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, connections: await server.connections() };
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    arrayBuffers: m.arrayBuffers,
+    peakRss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    connections: await server.connections(),
+  };
 }
 
 process.on('message', (message: unknown) => {

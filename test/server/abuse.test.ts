@@ -91,7 +91,9 @@ function bloated(port: number, body: Buffer): Abuser {
   const socket = connect(port, '127.0.0.1');
   const a: Abuser = { kind: 'bloated', socket, answer: '', isClosed: false, closed: Promise.resolve() };
   socket.on('connect', () => {
-    socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: ${body.length + 1}\r\n\r\n`);
+    socket.write(
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: ${body.length + 1}\r\n\r\n`,
+    );
     socket.write(body);
   });
   socket.on('data', (d: Buffer) => (a.answer += d.toString('latin1')));
@@ -104,11 +106,18 @@ function bloated(port: number, body: Buffer): Abuser {
 /** Resolves true when `promise` settles within `ms`, false otherwise (never rejects). */
 function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** An honest Encrypt + Decrypt, retried (a connection refused at the cap is retried after 100 ms) until it succeeds or `boundMs` passes. */
-async function honestRoundTrip(url: string, keyId: string, boundMs: number): Promise<{ ok: boolean; attempts: number; plaintext?: string }> {
+async function honestRoundTrip(
+  url: string,
+  keyId: string,
+  boundMs: number,
+): Promise<{ ok: boolean; attempts: number; plaintext?: string }> {
   const deadline = Date.now() + boundMs;
   let attempts = 0;
   while (Date.now() < deadline) {
@@ -168,7 +177,10 @@ describe('kmsbox serve under slowloris and bloated-body abuse', () => {
     }
     const timedOut = (kind: Abuser['kind']) => abusers.filter((a) => a.kind === kind && a.answer.startsWith('HTTP/1.1 408')).length;
     const stillOpen = abusers.filter((a) => !a.isClosed).length;
-    const growth = { peakRssMiB: (after.peakRss - baseline.rss) / MiB, arrayBuffersMiB: (after.arrayBuffers - baseline.arrayBuffers) / MiB };
+    const growth = {
+      peakRssMiB: (after.peakRss - baseline.rss) / MiB,
+      arrayBuffersMiB: (after.arrayBuffers - baseline.arrayBuffers) / MiB,
+    };
     console.log(
       `abuse: honest ok after ${honest.attempts} attempt(s); ${stillOpen} of ${abusers.length} abusive connections still open, server count ${after.connections}; ` +
         `408s: slow ${timedOut('slow')}, bloated ${timedOut('bloated')}; rss baseline ${(baseline.rss / MiB).toFixed(0)} MiB, peak ${(after.peakRss / MiB).toFixed(0)} MiB ` +

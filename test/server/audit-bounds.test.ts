@@ -15,7 +15,17 @@ describe('audit events of kmsbox serve are bounded', () => {
   let keyId: string;
   const audit = new MemoryAuditSink();
   const send = (target: string, body: string) =>
-    rawRequest(server.port, 'POST', '/', [['host', '127.0.0.1'], ['content-type', 'application/x-amz-json-1.1'], ['x-amz-target', `TrentService.${target}`]], body);
+    rawRequest(
+      server.port,
+      'POST',
+      '/',
+      [
+        ['host', '127.0.0.1'],
+        ['content-type', 'application/x-amz-json-1.1'],
+        ['x-amz-target', `TrentService.${target}`],
+      ],
+      body,
+    );
   const last = () => audit.events.at(-1)!;
   const size = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
@@ -74,7 +84,17 @@ describe('audit events of kmsbox serve are bounded', () => {
   });
 
   it('never logs a member named like a secret, in any case', async () => {
-    const r = await send('Encrypt', JSON.stringify({ KeyId: keyId, Plaintext: 'AAAA', plaintext: 'c2VjcmV0', PLAINTEXT: 'c2VjcmV0', grantTokens: ['t'], Description: 'kept' }));
+    const r = await send(
+      'Encrypt',
+      JSON.stringify({
+        KeyId: keyId,
+        Plaintext: 'AAAA',
+        plaintext: 'c2VjcmV0',
+        PLAINTEXT: 'c2VjcmV0',
+        grantTokens: ['t'],
+        Description: 'kept',
+      }),
+    );
     expect(r.status).toBe(200);
     const params = last().requestParameters!;
     expect(params).toEqual({ keyId, description: 'kept' });

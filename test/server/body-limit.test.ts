@@ -13,7 +13,12 @@ const LIMIT = 64 * 1024;
  * the server closed the connection. `seconds` is only a bound for a server that never closes: the
  * tests assert that the server closed (an outcome), never how fast.
  */
-function stream(port: number, head: string, chunk: Buffer | undefined, seconds: number): Promise<{ response: string; written: number; closedByServer: boolean }> {
+function stream(
+  port: number,
+  head: string,
+  chunk: Buffer | undefined,
+  seconds: number,
+): Promise<{ response: string; written: number; closedByServer: boolean }> {
   return new Promise((resolve) => {
     const socket: Socket = connect(port, '127.0.0.1');
     let response = '';
@@ -56,7 +61,8 @@ function stream(port: number, head: string, chunk: Buffer | undefined, seconds: 
   });
 }
 
-const head = (framing: string) => `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\n${framing}\r\n\r\n`;
+const head = (framing: string) =>
+  `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\n${framing}\r\n\r\n`;
 
 function parse(raw: string): { status: number; headers: Record<string, string>; body: string } {
   const [top, ...rest] = raw.split('\r\n\r\n');
@@ -75,7 +81,7 @@ describe('kmsbox serve: bodies over the limit', () => {
   const expectTooLarge = (raw: string) => {
     const r = parse(raw);
     expect(r.status).toBe(413);
-    expect(r.headers['connection']).toBe('close');
+    expect(r.headers.connection).toBe('close');
     expect(r.headers['x-amzn-errortype']).toBe('SerializationException');
     expect(JSON.parse(r.body)).toEqual({ __type: 'SerializationException', message: `The request body is larger than ${LIMIT} bytes.` });
   };
@@ -115,7 +121,7 @@ describe('kmsbox serve: bodies over the limit', () => {
     const edge = await fetch(server.url, { method: 'POST', headers: h, body: exact });
     expect(edge.status).not.toBe(413);
     await edge.text();
-    const over = await fetch(server.url, { method: 'POST', headers: h, body: exact + ' ' });
+    const over = await fetch(server.url, { method: 'POST', headers: h, body: `${exact} ` });
     expect([over.status, over.headers.get('x-amzn-errortype')]).toEqual([413, 'SerializationException']);
     await over.text();
     const big = await fetch(server.url, { method: 'POST', headers: h, body: 'x'.repeat(8 << 20) });

@@ -62,9 +62,15 @@ describe('requests the HTTP parser refuses get typed AWS errors', () => {
   };
 
   it.each([
-    ['an obs-folded header line', `POST / HTTP/1.1\r\n${TARGET}Authorization: AWS4-HMAC-SHA256\r\n Credential=x\r\nContent-Length: 2\r\n\r\n{}`],
+    [
+      'an obs-folded header line',
+      `POST / HTTP/1.1\r\n${TARGET}Authorization: AWS4-HMAC-SHA256\r\n Credential=x\r\nContent-Length: 2\r\n\r\n{}`,
+    ],
     ['a NUL byte in a header value', `POST / HTTP/1.1\r\n${TARGET}X-Amz-Date: 2026\u0000\r\nContent-Length: 2\r\n\r\n{}`],
-    ['Content-Length and Transfer-Encoding together', `POST / HTTP/1.1\r\n${TARGET}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`],
+    [
+      'Content-Length and Transfer-Encoding together',
+      `POST / HTTP/1.1\r\n${TARGET}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`,
+    ],
     ['a Content-Length that is not a number', `POST / HTTP/1.1\r\n${TARGET}Content-Length: 2x\r\n\r\n{}`],
     ['two different Content-Lengths', `POST / HTTP/1.1\r\n${TARGET}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}`],
     ['a request line that is not HTTP', 'HELLO\r\n\r\n'],
@@ -76,17 +82,29 @@ describe('requests the HTTP parser refuses get typed AWS errors', () => {
 
   it('headers over the size limit: 431 SerializationException', async () => {
     const bytes = `POST / HTTP/1.1\r\n${TARGET}X-Filler: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`;
-    const message = expectTyped(await exchange(server.port, bytes), 'HTTP/1.1 431 Request Header Fields Too Large', 'SerializationException');
+    const message = expectTyped(
+      await exchange(server.port, bytes),
+      'HTTP/1.1 431 Request Header Fields Too Large',
+      'SerializationException',
+    );
     expect(message).toBe('The request headers are too large.');
   });
 
   it('headers that never finish: 408 RequestTimeoutException (which the AWS SDKs retry)', async () => {
-    const message = expectTyped(await exchange(server.port, `POST / HTTP/1.1\r\n${TARGET}`), 'HTTP/1.1 408 Request Timeout', 'RequestTimeoutException');
+    const message = expectTyped(
+      await exchange(server.port, `POST / HTTP/1.1\r\n${TARGET}`),
+      'HTTP/1.1 408 Request Timeout',
+      'RequestTimeoutException',
+    );
     expect(message).toBe('The request did not arrive in time.');
   });
 
   it('a body that stops short: 408 RequestTimeoutException', async () => {
-    expectTyped(await exchange(server.port, `POST / HTTP/1.1\r\n${TARGET}Content-Length: 10\r\n\r\n{}`), 'HTTP/1.1 408 Request Timeout', 'RequestTimeoutException');
+    expectTyped(
+      await exchange(server.port, `POST / HTTP/1.1\r\n${TARGET}Content-Length: 10\r\n\r\n{}`),
+      'HTTP/1.1 408 Request Timeout',
+      'RequestTimeoutException',
+    );
   });
 
   it('garbage after a request in the same write: a typed 400, and the connection closed', async () => {
@@ -102,7 +120,10 @@ describe('requests the HTTP parser refuses get typed AWS errors', () => {
   });
 
   it('Expect: 100-continue is honoured', async () => {
-    const a = await exchange(server.port, `POST / HTTP/1.1\r\n${TARGET}Expect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    const a = await exchange(
+      server.port,
+      `POST / HTTP/1.1\r\n${TARGET}Expect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    );
     expect(a.statusLine).toBe('HTTP/1.1 100 Continue');
     expect(a.body).toContain('HTTP/1.1 200 OK');
   });

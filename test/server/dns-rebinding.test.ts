@@ -13,7 +13,14 @@ describe('kmsbox serve refuses requests for a host that is not loopback', () => 
   let server: RunningServer;
   let kms: Kms;
   const createKey = (host: string | undefined, version = '1.1') =>
-    rawRequest(server.port, 'POST', '/', [...(host === undefined ? [] : [['host', host] as [string, string]]), ['x-amz-target', 'TrentService.CreateKey']], '{}', version);
+    rawRequest(
+      server.port,
+      'POST',
+      '/',
+      [...(host === undefined ? [] : [['host', host] as [string, string]]), ['x-amz-target', 'TrentService.CreateKey']],
+      '{}',
+      version,
+    );
 
   beforeAll(async () => {
     kms = new Kms();
@@ -21,19 +28,25 @@ describe('kmsbox serve refuses requests for a host that is not loopback', () => 
   });
   afterAll(() => server.close());
 
-  it.each(['evil.example', 'evil.example:PORT', 'localhost.evil.example:PORT', '127.0.0.1.nip.io:PORT', 'kms.test.evil.example', '[::2]:PORT', '10.0.0.1:PORT', 'a b'])(
-    'Host %s: AccessDeniedException, nothing created, connection closed',
-    async (host) => {
-      const value = host.replace('PORT', String(server.port));
-      const r = await createKey(value);
-      expect([r.status, r.headers['x-amzn-errortype'], r.headers.connection]).toEqual([400, 'AccessDeniedException', 'close']);
-      expect(JSON.parse(r.body)).toEqual({
-        __type: 'AccessDeniedException',
-        message: `kmsbox serve answers only requests for a loopback host (127.0.0.1, [::1], localhost) or one of its allowedHosts, not '${value}' (a web page must not reach it by DNS rebinding).`,
-      });
-      expect((await kms.listKeys({})).Keys).toEqual([]);
-    },
-  );
+  it.each([
+    'evil.example',
+    'evil.example:PORT',
+    'localhost.evil.example:PORT',
+    '127.0.0.1.nip.io:PORT',
+    'kms.test.evil.example',
+    '[::2]:PORT',
+    '10.0.0.1:PORT',
+    'a b',
+  ])('Host %s: AccessDeniedException, nothing created, connection closed', async (host) => {
+    const value = host.replace('PORT', String(server.port));
+    const r = await createKey(value);
+    expect([r.status, r.headers['x-amzn-errortype'], r.headers.connection]).toEqual([400, 'AccessDeniedException', 'close']);
+    expect(JSON.parse(r.body)).toEqual({
+      __type: 'AccessDeniedException',
+      message: `kmsbox serve answers only requests for a loopback host (127.0.0.1, [::1], localhost) or one of its allowedHosts, not '${value}' (a web page must not reach it by DNS rebinding).`,
+    });
+    expect((await kms.listKeys({})).Keys).toEqual([]);
+  });
 
   it('a request without Host (HTTP/1.0) is refused too', async () => {
     const r = await createKey(undefined, '1.0');
@@ -41,21 +54,32 @@ describe('kmsbox serve refuses requests for a host that is not loopback', () => 
     expect((await kms.listKeys({})).Keys).toEqual([]);
   });
 
-  it.each(['127.0.0.1:PORT', '127.0.0.1', '127.1.2.3:PORT', 'localhost:PORT', 'LOCALHOST:PORT', 'kms.localhost:PORT', '[::1]:PORT', 'kms.test:PORT', 'KMS.TEST'])(
-    'Host %s is served',
-    async (host) => {
-      const r = await createKey(host.replace('PORT', String(server.port)));
-      expect(r.status).toBe(200);
-      expect(JSON.parse(r.body).KeyMetadata.KeyState).toBe('Enabled');
-    },
-  );
+  it.each([
+    '127.0.0.1:PORT',
+    '127.0.0.1',
+    '127.1.2.3:PORT',
+    'localhost:PORT',
+    'LOCALHOST:PORT',
+    'kms.localhost:PORT',
+    '[::1]:PORT',
+    'kms.test:PORT',
+    'KMS.TEST',
+  ])('Host %s is served', async (host) => {
+    const r = await createKey(host.replace('PORT', String(server.port)));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).KeyMetadata.KeyState).toBe('Enabled');
+  });
 });
 
 describe('kmsbox serve --allowed-hosts', () => {
   it('answers the names it is given, and still refuses others', async () => {
     const { spawn } = await import('node:child_process');
     const root = new URL('../..', import.meta.url).pathname;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--allowed-hosts', 'kms.test,kms.internal'], { cwd: root });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--allowed-hosts', 'kms.test,kms.internal'],
+      { cwd: root },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -67,7 +91,17 @@ describe('kmsbox serve --allowed-hosts', () => {
         });
         void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
       });
-      const list = (host: string) => rawRequest(port, 'POST', '/', [['host', host], ['x-amz-target', 'TrentService.ListKeys']], '{}');
+      const list = (host: string) =>
+        rawRequest(
+          port,
+          'POST',
+          '/',
+          [
+            ['host', host],
+            ['x-amz-target', 'TrentService.ListKeys'],
+          ],
+          '{}',
+        );
       expect((await list(`kms.internal:${port}`)).status).toBe(200);
       expect((await list('kms.test')).status).toBe(200);
       expect((await list(`localhost:${port}`)).status).toBe(200);

@@ -19,7 +19,17 @@ describe('a server fault over the wire', () => {
   let server: RunningServer;
   let path: string;
   const logged: Array<{ requestId: string; message: string }> = [];
-  const send = (target: string, body = '{}') => rawRequest(server.port, 'POST', '/', [['host', '127.0.0.1'], ['x-amz-target', `TrentService.${target}`]], body);
+  const send = (target: string, body = '{}') =>
+    rawRequest(
+      server.port,
+      'POST',
+      '/',
+      [
+        ['host', '127.0.0.1'],
+        ['x-amz-target', `TrentService.${target}`],
+      ],
+      body,
+    );
 
   beforeAll(async () => {
     const dir = tempDir();
@@ -49,27 +59,42 @@ describe('a server fault over the wire', () => {
       expect(entry.message).toContain(`Key store ${path} cannot be used`);
     }
   });
-
 });
 
-describe('kmsbox\'s own server-fault messages are written for callers and kept', () => {
+describe("kmsbox's own server-fault messages are written for callers and kept", () => {
   it('a failed audit sink: the message says whether the change stays', async () => {
-    const kms = new Kms({ audit: () => { throw new Error('disk full at /var/log/kms-audit.jsonl'); } });
+    const kms = new Kms({
+      audit: () => {
+        throw new Error('disk full at /var/log/kms-audit.jsonl');
+      },
+    });
     const seen: Array<[string, unknown]> = [];
-    const r = await handleWireRequest(kms, { headers: { 'x-amz-target': 'TrentService.CreateKey' }, body: '{}' }, { onInternalError: (id, e) => seen.push([id, (e.cause as Error).message]) });
+    const r = await handleWireRequest(
+      kms,
+      { headers: { 'x-amz-target': 'TrentService.CreateKey' }, body: '{}' },
+      { onInternalError: (id, e) => seen.push([id, (e.cause as Error).message]) },
+    );
     // The operator is told the cause, under the caller's request id.
     expect(seen).toEqual([[r.headers['x-amzn-requestid'], 'disk full at /var/log/kms-audit.jsonl']]);
     expect(r.statusCode).toBe(500);
     const body = JSON.parse(utf8Decode(r.body)) as { __type: string; message: string };
-    expect(body).toEqual({ __type: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request. The change the request made has been applied and stays in effect.' });
+    expect(body).toEqual({
+      __type: 'KMSInternalException',
+      message:
+        'kmsbox could not record the audit event for this request. The change the request made has been applied and stays in effect.',
+    });
   });
 
-  it('a provider\'s own KMSInternalException message is replaced, and reported to onInternalError', async () => {
+  it("a provider's own KMSInternalException message is replaced, and reported to onInternalError", async () => {
     const seen: string[] = [];
     const failing = (() => {
       throw new KMSInternalException({ message: 'HSM slot 3 at /dev/hsm0 is gone' });
     }) as unknown as () => Kms;
-    const r = await handleWireRequest(failing, { headers: { 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' }, { onInternalError: (id, e) => seen.push(`${id} ${e.message}`) });
+    const r = await handleWireRequest(
+      failing,
+      { headers: { 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' },
+      { onInternalError: (id, e) => seen.push(`${id} ${e.message}`) },
+    );
     expect(JSON.parse(utf8Decode(r.body))).toEqual({ __type: 'KMSInternalException', message: GENERIC });
     expect(seen).toEqual([`${r.headers['x-amzn-requestid']} HSM slot 3 at /dev/hsm0 is gone`]);
   });
@@ -96,9 +121,25 @@ describe('kmsbox serve reports server faults on stderr', () => {
       });
       rmSync(log, { force: true });
       mkdirSync(log); // appending to it now fails with EISDIR
-      const r = await rawRequest(port, 'POST', '/', [['host', '127.0.0.1'], ['x-amz-target', 'TrentService.ListKeys']], '{}');
-      expect(JSON.parse(r.body)).toEqual({ __type: 'KMSInternalException', message: 'kmsbox could not record the audit event for this request.' });
-      await expect.poll(() => stderr, { timeout: 10_000 }).toContain(`kmsbox: request ${r.headers['x-amzn-requestid']}: KMSInternalException: kmsbox could not record the audit event for this request. (EISDIR`);
+      const r = await rawRequest(
+        port,
+        'POST',
+        '/',
+        [
+          ['host', '127.0.0.1'],
+          ['x-amz-target', 'TrentService.ListKeys'],
+        ],
+        '{}',
+      );
+      expect(JSON.parse(r.body)).toEqual({
+        __type: 'KMSInternalException',
+        message: 'kmsbox could not record the audit event for this request.',
+      });
+      await expect
+        .poll(() => stderr, { timeout: 10_000 })
+        .toContain(
+          `kmsbox: request ${r.headers['x-amzn-requestid']}: KMSInternalException: kmsbox could not record the audit event for this request. (EISDIR`,
+        );
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
     } finally {
       child.kill('SIGTERM');
@@ -119,8 +160,21 @@ describe('a request whose handling throws outside the KMS API', () => {
       },
     });
     try {
-      const r = await rawRequest(server.port, 'POST', '/', [['host', '127.0.0.1'], ['x-amz-target', 'TrentService.ListKeys']], '{}');
-      expect([r.status, r.headers['x-amzn-errortype'], r.headers['content-type']]).toEqual([500, 'KMSInternalException', 'application/x-amz-json-1.1']);
+      const r = await rawRequest(
+        server.port,
+        'POST',
+        '/',
+        [
+          ['host', '127.0.0.1'],
+          ['x-amz-target', 'TrentService.ListKeys'],
+        ],
+        '{}',
+      );
+      expect([r.status, r.headers['x-amzn-errortype'], r.headers['content-type']]).toEqual([
+        500,
+        'KMSInternalException',
+        'application/x-amz-json-1.1',
+      ]);
       expect(r.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
       expect(JSON.parse(r.body)).toEqual({ __type: 'KMSInternalException', message: GENERIC });
     } finally {

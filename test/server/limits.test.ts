@@ -23,11 +23,19 @@ function open(port: number): { socket: Socket; received: () => string; closed: P
   return { socket, received: () => text, closed };
 }
 
-const request = 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: 2\r\n\r\n{}';
+const request =
+  'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: 2\r\n\r\n{}';
 
 describe('startServer limits', () => {
   it('defaults suit a local endpoint and are documented', () => {
-    expect(SERVE_DEFAULTS).toEqual({ maxConnections: 128, headersTimeoutMs: 5000, requestTimeoutMs: 10000, keepAliveTimeoutMs: 5000, maxRequestsPerConnection: 1000, idleTimeoutMs: 30000 });
+    expect(SERVE_DEFAULTS).toEqual({
+      maxConnections: 128,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 10000,
+      keepAliveTimeoutMs: 5000,
+      maxRequestsPerConnection: 1000,
+      idleTimeoutMs: 30000,
+    });
   });
 
   it.each([
@@ -47,7 +55,14 @@ describe('startServer limits', () => {
   it('takes equal headers and request timeouts, and 1 for every limit', async () => {
     const equal = await startServer(new Kms(), { headersTimeoutMs: 10_000 });
     await equal.close();
-    const ones = await startServer(new Kms(), { maxConnections: 1, headersTimeoutMs: 1, requestTimeoutMs: 1, keepAliveTimeoutMs: 1, maxRequestsPerConnection: 1, idleTimeoutMs: 1 });
+    const ones = await startServer(new Kms(), {
+      maxConnections: 1,
+      headersTimeoutMs: 1,
+      requestTimeoutMs: 1,
+      keepAliveTimeoutMs: 1,
+      maxRequestsPerConnection: 1,
+      idleTimeoutMs: 1,
+    });
     await ones.close();
   });
 

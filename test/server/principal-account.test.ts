@@ -44,7 +44,7 @@ describe('a verified principal acts in its own account', () => {
 
   for (const accessKeyId of ['AKIDROOT', OTHER]) {
     describe(`access key ${accessKeyId} (principal: the root of ${OWN})`, () => {
-      it('lists only its own account\'s keys and aliases', async () => {
+      it("lists only its own account's keys and aliases", async () => {
         const listed = await call(accessKeyId, 'ListKeys');
         expect(listed.status).toBe(200);
         const arns: string[] = listed.json.Keys.map((k: { KeyArn: string }) => k.KeyArn);
@@ -63,11 +63,13 @@ describe('a verified principal acts in its own account', () => {
         expect(described.json.KeyMetadata.Arn).toBe(keys[OWN]);
       });
 
-      it('reaches another account\'s key only as another account (key policy decides)', async () => {
+      it("reaches another account's key only as another account (key policy decides)", async () => {
         for (const account of [DEFAULT, OTHER]) {
           const r = await call(accessKeyId, 'DescribeKey', { KeyId: keys[account] });
           expect([r.status, r.errorType]).toEqual([400, 'AccessDeniedException']);
-          expect(r.json.message).toContain(`User: arn:aws:iam::${OWN}:root is not authorized to perform: kms:DescribeKey on resource: ${keys[account]}`);
+          expect(r.json.message).toContain(
+            `User: arn:aws:iam::${OWN}:root is not authorized to perform: kms:DescribeKey on resource: ${keys[account]}`,
+          );
         }
       });
     });
@@ -78,7 +80,7 @@ describe('a verified principal acts in its own account', () => {
     expect(created.json.KeyMetadata.AWSAccountId).toBe('222233334444');
   });
 
-  it('the server\'s default account was not touched', async () => {
+  it("the server's default account was not touched", async () => {
     expect((await kms.listKeys({})).Keys!.map((k) => k.KeyArn)).toEqual([keys[DEFAULT]]);
     expect((await kms.withAccount(OTHER).listKeys({})).Keys!.map((k) => k.KeyArn)).toEqual([keys[OTHER]]);
   });

@@ -39,11 +39,27 @@ describe('kmsbox serve --credentials FILE', () => {
   };
 
   it.each([
-    ['an access key id no request can carry', { 'AK ID': { secretAccessKey: 's' } }, "'AK ID' is not an access key id (1 to 128 letters, digits or _)"],
+    [
+      'an access key id no request can carry',
+      { 'AK ID': { secretAccessKey: 's' } },
+      "'AK ID' is not an access key id (1 to 128 letters, digits or _)",
+    ],
     ['an empty secret', { AKID: { secretAccessKey: '' } }, 'AKID needs a non-empty secretAccessKey'],
-    ['a principal that is not an ARN', { AKID: { secretAccessKey: 's', principal: '*' } }, "AKID's principal '*' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app"],
-    ['an empty principal', { AKID: { secretAccessKey: 's', principal: '' } }, "AKID's principal '' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app"],
-    ['a bare account id as principal', { AKID: { secretAccessKey: 's', principal: '111122223333' } }, "AKID's principal '111122223333' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app"],
+    [
+      'a principal that is not an ARN',
+      { AKID: { secretAccessKey: 's', principal: '*' } },
+      "AKID's principal '*' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app",
+    ],
+    [
+      'an empty principal',
+      { AKID: { secretAccessKey: 's', principal: '' } },
+      "AKID's principal '' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app",
+    ],
+    [
+      'a bare account id as principal',
+      { AKID: { secretAccessKey: 's', principal: '111122223333' } },
+      "AKID's principal '111122223333' is not an IAM or STS ARN such as arn:aws:iam::111122223333:role/app",
+    ],
     [
       'a 12-digit access key id with a principal of another account',
       { '999988887777': { secretAccessKey: 's', principal: 'arn:aws:iam::444455556666:root' } },
@@ -52,10 +68,14 @@ describe('kmsbox serve --credentials FILE', () => {
   ])('refuses %s (a usage mistake: exit 252)', async (_, content, message) => {
     const file = write('bad.json', content);
     const r = await serve(file);
-    expect({ code: r.code, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({ code: 252, stderr: `kmsbox: --credentials ${file}: ${message}`, stdout: '' });
+    expect({ code: r.code, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({
+      code: 252,
+      stderr: `kmsbox: --credentials ${file}: ${message}`,
+      stdout: '',
+    });
   });
 
-  it('starts with well-formed entries (a role, a root, a 12-digit id of the principal\'s own account, no principal)', async () => {
+  it("starts with well-formed entries (a role, a root, a 12-digit id of the principal's own account, no principal)", async () => {
     const file = write('good.json', {
       AKIDAPP: { secretAccessKey: 'a', principal: 'arn:aws:iam::111122223333:role/app' },
       AKIDSESSION: { secretAccessKey: 'b', principal: 'arn:aws:sts::111122223333:assumed-role/app/session' },

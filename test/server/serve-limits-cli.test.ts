@@ -30,7 +30,10 @@ describe('kmsbox serve limit flags', () => {
     [['--max-requests-per-connection', 'many'], "--max-requests-per-connection must be a positive integer, not 'many'"],
     [['--idle-timeout-ms', '9999999999999999'], "--idle-timeout-ms must be a positive integer, not '9999999999999999'"],
     [['--headers-timeout-ms', '20000'], '--headers-timeout-ms (20000) must not exceed --request-timeout-ms (10000)'],
-    [['--headers-timeout-ms', '3000', '--request-timeout-ms', '2000'], '--headers-timeout-ms (3000) must not exceed --request-timeout-ms (2000)'],
+    [
+      ['--headers-timeout-ms', '3000', '--request-timeout-ms', '2000'],
+      '--headers-timeout-ms (3000) must not exceed --request-timeout-ms (2000)',
+    ],
     [['--max-connection', '5'], 'unknown option --max-connection'],
     [['--idle-timeout-ms'], '--idle-timeout-ms needs a value'],
     [['--port', '-1'], '--port must be 0..65535'],
@@ -41,7 +44,20 @@ describe('kmsbox serve limit flags', () => {
   });
 
   it('passes the limits to the server: a slowloris client gets 408 at --headers-timeout-ms', async () => {
-    const s = serve(['--headers-timeout-ms', '300', '--request-timeout-ms', '600', '--max-connections', '4', '--keep-alive-timeout-ms', '1000', '--max-requests-per-connection', '10', '--idle-timeout-ms', '5000']);
+    const s = serve([
+      '--headers-timeout-ms',
+      '300',
+      '--request-timeout-ms',
+      '600',
+      '--max-connections',
+      '4',
+      '--keep-alive-timeout-ms',
+      '1000',
+      '--max-requests-per-connection',
+      '10',
+      '--idle-timeout-ms',
+      '5000',
+    ]);
     const port = Number(new URL(await s.url).port);
     const socket = connect(port, '127.0.0.1');
     let answer = '';

@@ -11,7 +11,10 @@ const root = new URL('../..', import.meta.url).pathname;
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', ...args], { cwd: root, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -40,7 +43,9 @@ describe('kmsbox serve --store', () => {
     let client = new KMSClient({ region: 'us-east-1', endpoint: first.url, credentials, maxAttempts: 1 });
     const { KeyMetadata } = await client.send(new CreateKeyCommand({}));
     await client.send(new CreateAliasCommand({ AliasName: 'alias/kept', TargetKeyId: KeyMetadata!.KeyId }));
-    const { CiphertextBlob } = await client.send(new EncryptCommand({ KeyId: 'alias/kept', Plaintext: new TextEncoder().encode('survives') }));
+    const { CiphertextBlob } = await client.send(
+      new EncryptCommand({ KeyId: 'alias/kept', Plaintext: new TextEncoder().encode('survives') }),
+    );
     client.destroy();
     expect(await stop(first.child)).toBe(0);
 
@@ -74,8 +79,15 @@ describe('kmsbox serve --audit-log', () => {
     client.destroy();
     expect(await stop(s.child)).toBe(0);
     expect(verifyAuditLog(log)).toMatchObject({ ok: true, events: 3 });
-    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
-    expect(events.map((e: { eventName: string; errorCode?: string }) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual(['CreateKey:ok', 'Encrypt:ok', 'Decrypt:InvalidCiphertextException']);
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).event);
+    expect(events.map((e: { eventName: string; errorCode?: string }) => `${e.eventName}:${e.errorCode ?? 'ok'}`)).toEqual([
+      'CreateKey:ok',
+      'Encrypt:ok',
+      'Decrypt:InvalidCiphertextException',
+    ]);
     expect(events[0].sourceIPAddress).toMatch(/127\.0\.0\.1/);
     expect(events[0].userAgent).toMatch(/aws-sdk-js/);
   });

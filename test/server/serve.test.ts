@@ -46,7 +46,9 @@ describe('kmsbox serve', () => {
 
   it('answers malformed requests with AWS-style errors and keeps serving', async () => {
     const post = (body: string, headers: Record<string, string>, method = 'POST') =>
-      fetch(server.url, { method, headers, ...(method === 'POST' ? { body } : {}) }).then(async (r) => [r.status, r.headers.get('x-amzn-errortype'), await r.text()] as const);
+      fetch(server.url, { method, headers, ...(method === 'POST' ? { body } : {}) }).then(
+        async (r) => [r.status, r.headers.get('x-amzn-errortype'), await r.text()] as const,
+      );
     const h = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' };
     expect((await post('{oops', h))[1]).toBe('SerializationException');
     expect((await post('{}', { 'content-type': 'application/x-amz-json-1.1' }))[1]).toBe('UnknownOperationException');
@@ -59,7 +61,10 @@ describe('kmsbox serve', () => {
 
   it('takes a bounded concurrent load without errors or lost keys', async () => {
     const before = (await kms.listKeys({ Limit: 1000 })).Keys!.length;
-    const clients = Array.from({ length: 8 }, () => new KMSClient({ region: 'us-east-1', endpoint: server.url, credentials, maxAttempts: 1 }));
+    const clients = Array.from(
+      { length: 8 },
+      () => new KMSClient({ region: 'us-east-1', endpoint: server.url, credentials, maxAttempts: 1 }),
+    );
     const payload = new Uint8Array(4096).fill(7);
     await Promise.all(
       clients.map(async (c) => {
@@ -82,9 +87,18 @@ const awsCli = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
   let server: RunningServer;
   let dir: string;
-  const env = () => ({ ...process.env, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+  const env = () => ({
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+  });
   const aws = (args: string[]) => run(awsCli, ['--endpoint-url', server.url, 'kms', ...args], { env: env(), cwd: dir, encoding: 'utf8' });
-  const sh = (script: string) => run('bash', ['-c', script], { env: { ...env(), AWS: awsCli, URL: server.url }, cwd: dir, encoding: 'utf8' });
+  const sh = (script: string) =>
+    run('bash', ['-c', script], { env: { ...env(), AWS: awsCli, URL: server.url }, cwd: dir, encoding: 'utf8' });
 
   beforeAll(async () => {
     server = await startServer(new Kms());
@@ -97,13 +111,19 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
   });
 
   it('create-key, create-alias, encrypt fileb:// → base64 --decode, decrypt → MySecretPassword123', async () => {
-    const created = JSON.parse((await aws(['create-key', '--description', 'seed key'])).stdout) as { KeyMetadata: { KeyId: string; KeyState: string; CreationDate: string } };
+    const created = JSON.parse((await aws(['create-key', '--description', 'seed key'])).stdout) as {
+      KeyMetadata: { KeyId: string; KeyState: string; CreationDate: string };
+    };
     expect(created.KeyMetadata.KeyState).toBe('Enabled');
     await aws(['create-alias', '--alias-name', 'alias/myapp-key', '--target-key-id', created.KeyMetadata.KeyId]);
     writeFileSync(join(dir, 'secret.txt'), 'MySecretPassword123');
-    await sh('"$AWS" --endpoint-url "$URL" kms encrypt --key-id alias/myapp-key --plaintext fileb://secret.txt --output text --query CiphertextBlob | base64 --decode > secret.txt.encrypted');
+    await sh(
+      '"$AWS" --endpoint-url "$URL" kms encrypt --key-id alias/myapp-key --plaintext fileb://secret.txt --output text --query CiphertextBlob | base64 --decode > secret.txt.encrypted',
+    );
     expect(readFileSync(join(dir, 'secret.txt.encrypted')).length).toBe(19 + 64);
-    const { stdout } = await sh('"$AWS" --endpoint-url "$URL" kms decrypt --ciphertext-blob fileb://secret.txt.encrypted --output text --query Plaintext | base64 --decode');
+    const { stdout } = await sh(
+      '"$AWS" --endpoint-url "$URL" kms decrypt --ciphertext-blob fileb://secret.txt.encrypted --output text --query Plaintext | base64 --decode',
+    );
     expect(stdout).toBe('MySecretPassword123');
     const aliases = JSON.parse((await aws(['list-aliases'])).stdout) as { Aliases: Array<{ AliasName: string }> };
     expect(aliases.Aliases.map((a) => a.AliasName)).toEqual(['alias/myapp-key']);
@@ -111,22 +131,61 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
 
   it('key policies and grants: put-key-policy, get-key-policy, create-grant, list-grants, retire-grant', async () => {
     const { KeyMetadata } = JSON.parse((await aws(['create-key'])).stdout) as { KeyMetadata: { KeyId: string; Arn: string } };
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+    });
     writeFileSync(join(dir, 'policy.json'), policy);
     await aws(['put-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--policy', 'file://policy.json']);
-    const got = JSON.parse((await aws(['get-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--output', 'json'])).stdout) as { Policy: string };
+    const got = JSON.parse(
+      (await aws(['get-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--output', 'json'])).stdout,
+    ) as { Policy: string };
     expect(JSON.parse(got.Policy).Statement[0].Sid).toBe('root');
-    const grant = JSON.parse((await aws(['create-grant', '--key-id', KeyMetadata.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'Encrypt', 'Decrypt', '--constraints', 'EncryptionContextSubset={tenant=t1}'])).stdout) as { GrantId: string; GrantToken: string };
+    const grant = JSON.parse(
+      (
+        await aws([
+          'create-grant',
+          '--key-id',
+          KeyMetadata.KeyId,
+          '--grantee-principal',
+          'arn:aws:iam::111122223333:role/app',
+          '--operations',
+          'Encrypt',
+          'Decrypt',
+          '--constraints',
+          'EncryptionContextSubset={tenant=t1}',
+        ])
+      ).stdout,
+    ) as { GrantId: string; GrantToken: string };
     expect(grant.GrantId).toMatch(/^[0-9a-f]{64}$/);
-    const listed = JSON.parse((await aws(['list-grants', '--key-id', KeyMetadata.KeyId])).stdout) as { Grants: Array<{ GrantId: string; Operations: string[]; Constraints: unknown }> };
-    expect(listed.Grants).toEqual([expect.objectContaining({ GrantId: grant.GrantId, Operations: ['Encrypt', 'Decrypt'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } })]);
+    const listed = JSON.parse((await aws(['list-grants', '--key-id', KeyMetadata.KeyId])).stdout) as {
+      Grants: Array<{ GrantId: string; Operations: string[]; Constraints: unknown }>;
+    };
+    expect(listed.Grants).toEqual([
+      expect.objectContaining({
+        GrantId: grant.GrantId,
+        Operations: ['Encrypt', 'Decrypt'],
+        Constraints: { EncryptionContextSubset: { tenant: 't1' } },
+      }),
+    ]);
     await aws(['retire-grant', '--grant-token', grant.GrantToken]);
     expect((JSON.parse((await aws(['list-grants', '--key-id', KeyMetadata.KeyId])).stdout) as { Grants: unknown[] }).Grants).toEqual([]);
-    const bad = await aws(['put-key-policy', '--key-id', KeyMetadata.KeyId, '--policy-name', 'default', '--policy', '{"Statement": []}']).then(() => undefined, (e: { stderr: string }) => e);
+    const bad = await aws([
+      'put-key-policy',
+      '--key-id',
+      KeyMetadata.KeyId,
+      '--policy-name',
+      'default',
+      '--policy',
+      '{"Statement": []}',
+    ]).then(
+      () => undefined,
+      (e: { stderr: string }) => e,
+    );
     expect(bad?.stderr).toContain('An error occurred (MalformedPolicyDocumentException) when calling the PutKeyPolicy operation');
   });
 
-  it('prints AWS\'s error for a disabled key and exits non-zero', async () => {
+  it("prints AWS's error for a disabled key and exits non-zero", async () => {
     const { KeyMetadata } = JSON.parse((await aws(['create-key'])).stdout) as { KeyMetadata: { KeyId: string; Arn: string } };
     await aws(['disable-key', '--key-id', KeyMetadata.KeyId]);
     const failure = await aws(['encrypt', '--key-id', KeyMetadata.KeyId, '--plaintext', 'aGVsbG8=']).then(
@@ -134,13 +193,17 @@ describe('the AWS CLI against kmsbox serve (the seed flow)', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(failure?.code).not.toBe(0);
-    expect(failure?.stderr).toContain(`An error occurred (DisabledException) when calling the Encrypt operation: ${KeyMetadata.Arn} is disabled.`);
+    expect(failure?.stderr).toContain(
+      `An error occurred (DisabledException) when calling the Encrypt operation: ${KeyMetadata.Arn} is disabled.`,
+    );
   });
 });
 
 describe('the kmsbox serve command', () => {
   it('prints its address, serves, and shuts down cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0'], { cwd: new URL('../..', import.meta.url).pathname });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(d.toString());

@@ -3,7 +3,11 @@
 import { connect } from 'node:net';
 import { signatureFor } from '../../src/protocol/sigv4.js';
 
-export const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export const amzDate = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 export interface KmsCall {
   target: string;
@@ -24,8 +28,16 @@ export function signedHeaders(c: KmsCall): Record<string, string> {
   const stamp = amzDate(c.at ?? Date.now());
   const region = c.region ?? 'us-east-1';
   const signed = c.signedHeaders ?? ['content-type', 'host', 'x-amz-date', 'x-amz-target'];
-  const headers: Record<string, string> = { host: c.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': stamp, 'x-amz-target': `TrentService.${c.target}` };
-  const signature = signatureFor({ method: c.method ?? 'POST', path: '/', headers, body: c.body }, { secretAccessKey: c.secretAccessKey, amzDate: stamp, region, service: 'kms', signedHeaders: signed });
+  const headers: Record<string, string> = {
+    host: c.host,
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-date': stamp,
+    'x-amz-target': `TrentService.${c.target}`,
+  };
+  const signature = signatureFor(
+    { method: c.method ?? 'POST', path: '/', headers, body: c.body },
+    { secretAccessKey: c.secretAccessKey, amzDate: stamp, region, service: 'kms', signedHeaders: signed },
+  );
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${c.accessKeyId}/${stamp.slice(0, 8)}/${region}/kms/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
   return headers;
 }
@@ -37,7 +49,14 @@ export interface RawResponse {
 }
 
 /** One request on its own connection (`Connection: close`), header lines exactly as given. */
-export function rawRequest(port: number, method: string, path: string, headers: Array<[string, string]>, body = '', version = '1.1'): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Array<[string, string]>,
+  body = '',
+  version = '1.1',
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -58,7 +77,14 @@ export function rawRequest(port: number, method: string, path: string, headers: 
     });
     socket.on('connect', () => {
       const bytes = Buffer.from(body, 'utf8');
-      const lines = [`${method} ${path} HTTP/${version}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${bytes.length}`, 'Connection: close', '', ''];
+      const lines = [
+        `${method} ${path} HTTP/${version}`,
+        ...headers.map(([k, v]) => `${k}: ${v}`),
+        `Content-Length: ${bytes.length}`,
+        'Connection: close',
+        '',
+        '',
+      ];
       socket.write(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), bytes]));
     });
   });

@@ -1,4 +1,15 @@
-import { CreateKeyCommand, ListKeysCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, KMS, KMSClient, KMSServiceException, NotFoundException } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  ListKeysCommand,
+  DecryptCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  InvalidCiphertextException,
+  KMS,
+  KMSClient,
+  KMSServiceException,
+  NotFoundException,
+} from '@aws-sdk/client-kms';
 import { Kms } from 'kmsbox';
 import { installKmsFake, type KmsFake } from 'kmsbox/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,7 +49,9 @@ describe('installKmsFake', () => {
     const client = new KMS({ region: 'eu-west-1' });
     const created = await client.createKey({ Description: 'made through the SDK' });
     expect((await kms.describeKey({ KeyId: created.KeyMetadata!.KeyId! })).KeyMetadata!.Description).toBe('made through the SDK');
-    const missing = await new KMSClient({ region: 'eu-west-1' }).send(new EncryptCommand({ KeyId: 'alias/missing', Plaintext: bytes('x') })).catch((e: unknown) => e);
+    const missing = await new KMSClient({ region: 'eu-west-1' })
+      .send(new EncryptCommand({ KeyId: 'alias/missing', Plaintext: bytes('x') }))
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(NotFoundException);
   });
 
@@ -89,7 +102,9 @@ describe('installKmsFake', () => {
     const keyId = await newKey(fake);
     const client = new KMSClient({});
     await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: bytes('secret'), EncryptionContext: { a: 'b' } }));
-    expect(fake.callsOf('Encrypt')).toEqual([{ operation: 'Encrypt', input: { KeyId: keyId, Plaintext: '[redacted]', EncryptionContext: { a: 'b' } } }]);
+    expect(fake.callsOf('Encrypt')).toEqual([
+      { operation: 'Encrypt', input: { KeyId: keyId, Plaintext: '[redacted]', EncryptionContext: { a: 'b' } } },
+    ]);
     expect(JSON.stringify(fake.calls)).not.toContain(Buffer.from('secret').toString('base64'));
     fake.restore();
     fake = installKmsFake({ recordPlaintext: true });
@@ -108,7 +123,11 @@ describe('installKmsFake options', () => {
     fake = installKmsFake();
     const { KeyMetadata } = await fake.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     await new KMS({}).generateMac({ KeyId: KeyMetadata!.KeyId!, Message: bytes('m'), MacAlgorithm: 'HMAC_SHA_256' });
-    expect(fake.callsOf('GenerateMac')[0]!.input).toEqual({ KeyId: KeyMetadata!.KeyId, Message: '[redacted]', MacAlgorithm: 'HMAC_SHA_256' });
+    expect(fake.callsOf('GenerateMac')[0]!.input).toEqual({
+      KeyId: KeyMetadata!.KeyId,
+      Message: '[redacted]',
+      MacAlgorithm: 'HMAC_SHA_256',
+    });
   });
 
   it('keepCredentials keeps what the client resolves (a 12-digit access key picks the account)', async () => {
@@ -155,7 +174,9 @@ describe('fault injection, as the SDK sees AWS errors', () => {
     fake = installKmsFake();
     const keyId = await newKey(fake);
     fake.fail('Encrypt', { error: 'ThrottlingException' });
-    const error = (await new KMSClient({ maxAttempts: 2 }).send(new EncryptCommand({ KeyId: keyId, Plaintext: bytes('x') })).catch((e: unknown) => e)) as KMSServiceException;
+    const error = (await new KMSClient({ maxAttempts: 2 })
+      .send(new EncryptCommand({ KeyId: keyId, Plaintext: bytes('x') }))
+      .catch((e: unknown) => e)) as KMSServiceException;
     expect(error).toBeInstanceOf(KMSServiceException);
     expect(error.name).toBe('ThrottlingException');
     expect(error.message).toBe('Rate exceeded');
@@ -173,7 +194,9 @@ describe('fault injection, as the SDK sees AWS errors', () => {
     const out = await new KMSClient({ maxAttempts: 2 }).send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' }));
     expect(out.$metadata.attempts).toBe(2);
     fake.fail('GenerateDataKey', { error: name });
-    const error = (await new KMSClient({ maxAttempts: 2 }).send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' })).catch((e: unknown) => e)) as KMSServiceException;
+    const error = (await new KMSClient({ maxAttempts: 2 })
+      .send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' }))
+      .catch((e: unknown) => e)) as KMSServiceException;
     expect(error.name).toBe(name);
     expect(error.$fault).toBe('server');
     expect(error.$metadata.httpStatusCode).toBe(status);
@@ -194,7 +217,9 @@ describe('fault injection, as the SDK sees AWS errors', () => {
     const arnA = (await fake.kms.describeKey({ KeyId: a })).KeyMetadata!.Arn!;
     fake.fail('Encrypt', { error: 'KMSInvalidStateException', keyId: arnA });
     const client = new KMSClient({});
-    await expect(client.send(new EncryptCommand({ KeyId: a, Plaintext: bytes('x') }))).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+    await expect(client.send(new EncryptCommand({ KeyId: a, Plaintext: bytes('x') }))).rejects.toMatchObject({
+      name: 'KMSInvalidStateException',
+    });
     await expect(client.send(new EncryptCommand({ KeyId: b, Plaintext: bytes('x') }))).resolves.toBeDefined();
   });
 
@@ -230,7 +255,10 @@ describe('fault injection, as the SDK sees AWS errors', () => {
       fake.fail('Encrypt', { error: 'AccessDeniedException', rate: 0.5 });
       const client = new KMSClient({ maxAttempts: 1 });
       for (let i = 0; i < 40; i++) await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: bytes('x') })).catch(() => undefined);
-      const failed = fake.callsOf('Encrypt').map((c) => (c.error ? 'x' : '.')).join('');
+      const failed = fake
+        .callsOf('Encrypt')
+        .map((c) => (c.error ? 'x' : '.'))
+        .join('');
       fake.restore();
       return failed;
     };
@@ -258,7 +286,9 @@ describe('fault injection, as the SDK sees AWS errors', () => {
     expect(() => fake!.fail('Encrypt', { times: 0 })).toThrow('times must be a positive integer.');
     expect(() => fake!.fail('Encrypt', { rate: 0 })).toThrow('rate must be a number with 0 < rate <= 1.');
     expect(() => fake!.fail('Encrypt', { rate: 1.5 })).toThrow('rate must be a number with 0 < rate <= 1.');
-    expect(() => fake!.fail('Encrypt', { error: 'not a name!' })).toThrow('error must be an AWS exception name such as ThrottlingException.');
+    expect(() => fake!.fail('Encrypt', { error: 'not a name!' })).toThrow(
+      'error must be an AWS exception name such as ThrottlingException.',
+    );
     expect(() => fake!.fail('Encrypt', { status: 200 })).toThrow('status must be an HTTP error status (400-599).');
     expect(() => fake!.fail('Encrypt', { keyId: '' })).toThrow('keyId must be a non-empty key id, ARN or alias name.');
     expect(() => fake!.latency('Encrypt', -1)).toThrow('latency must be a non-negative number of milliseconds.');
@@ -275,7 +305,13 @@ describe('deterministic mode', () => {
     const keyId = key.KeyMetadata!.KeyId!;
     const enc = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: bytes('hello') }));
     const dk = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' }));
-    const result = { arn: key.KeyMetadata!.Arn, created: key.KeyMetadata!.CreationDate?.toISOString(), requestId: enc.$metadata.requestId, blob: Buffer.from(enc.CiphertextBlob!).toString('hex'), dataKey: Buffer.from(dk.Plaintext!).toString('hex') };
+    const result = {
+      arn: key.KeyMetadata!.Arn,
+      created: key.KeyMetadata!.CreationDate?.toISOString(),
+      requestId: enc.$metadata.requestId,
+      blob: Buffer.from(enc.CiphertextBlob!).toString('hex'),
+      dataKey: Buffer.from(dk.Plaintext!).toString('hex'),
+    };
     fake.restore();
     return result;
   }

@@ -7,7 +7,9 @@ import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 const kms = new KMSClient({ maxAttempts: 3 });
 
 export async function sealSecret(keyId: string, secret: string, tenant: string): Promise<Uint8Array> {
-  const out = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: new TextEncoder().encode(secret), EncryptionContext: { tenant } }));
+  const out = await kms.send(
+    new EncryptCommand({ KeyId: keyId, Plaintext: new TextEncoder().encode(secret), EncryptionContext: { tenant } }),
+  );
   return out.CiphertextBlob!;
 }
 

@@ -8,7 +8,11 @@ import { Kms, createDecryptStream, createEncryptStream } from 'kmsbox';
 const kms = new Kms();
 export async function roundTrip(): Promise<void> {
   const encrypt = createEncryptStream({ kms, keyId: 'alias/files' }) as unknown as NodeTransformStream<Uint8Array, Uint8Array>;
-  await Readable.toWeb(createReadStream('in.bin')).pipeThrough(encrypt).pipeTo(Writable.toWeb(createWriteStream('out.kmsbox')));
+  await Readable.toWeb(createReadStream('in.bin'))
+    .pipeThrough(encrypt)
+    .pipeTo(Writable.toWeb(createWriteStream('out.kmsbox')));
   const decrypt = createDecryptStream({ kms }) as unknown as NodeTransformStream<Uint8Array, Uint8Array>;
-  await Readable.toWeb(createReadStream('out.kmsbox')).pipeThrough(decrypt).pipeTo(Writable.toWeb(createWriteStream('in.bin')));
+  await Readable.toWeb(createReadStream('out.kmsbox'))
+    .pipeThrough(decrypt)
+    .pipeTo(Writable.toWeb(createWriteStream('in.bin')));
 }

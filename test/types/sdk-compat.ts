@@ -54,7 +54,7 @@ type PromiseForm<F> = F extends {
   (args: infer _A3, options: infer _O3, cb: infer _C3): void;
 }
   ? (args: A) => Promise<R>
-  : F extends { (args: infer A, options?: infer _O): Promise<infer R> }
+  : F extends (args: infer A, options?: infer _O) => Promise<infer R>
     ? (args: A) => Promise<R>
     : never;
 

@@ -30,5 +30,10 @@ test('the SDK retries an injected ThrottlingException', async () => {
   const { KeyMetadata } = await fake.kms.createKey({});
   fake.fail('Encrypt', { error: 'ThrottlingException', times: 1 });
   await sealSecret(KeyMetadata!.KeyId!, 'x', 'acme');
-  expect(fake.callsOf('Encrypt').slice(-2).map((c) => c.error)).toEqual(['ThrottlingException', undefined]);
+  expect(
+    fake
+      .callsOf('Encrypt')
+      .slice(-2)
+      .map((c) => c.error),
+  ).toEqual(['ThrottlingException', undefined]);
 });
