@@ -1,6 +1,7 @@
 /**
  * The one table of key specs: which key usages each spec allows and which algorithms it
- * offers under each usage (reference §2.2). Validation, providers and KeyMetadata all read it.
+ * offers under each usage (`KeySpec` and `KeyUsage` in https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html).
+ * Validation, providers and KeyMetadata all read it.
  */
 import type {
   EncapsulationAlgorithmSpec,
@@ -88,7 +89,7 @@ export function allowsUsage(spec: KeySpec, usage: KeyUsageType): boolean {
   return KEY_SPECS[spec].algorithms[usage] !== undefined;
 }
 
-/** RSA encryption: the largest plaintext per key spec and algorithm (reference §0.5, AWS-recorded). */
+/** RSA encryption: the largest plaintext per key spec and algorithm (https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html). */
 export const RSA_OAEP_LIMITS: Partial<Record<KeySpec, { RSAES_OAEP_SHA_1: number; RSAES_OAEP_SHA_256: number }>> = {
   RSA_2048: { RSAES_OAEP_SHA_1: 214, RSAES_OAEP_SHA_256: 190 },
   RSA_3072: { RSAES_OAEP_SHA_1: 342, RSAES_OAEP_SHA_256: 318 },

@@ -1,4 +1,4 @@
-/** Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (reference §2.8). */
+/** Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html). */
 import { byString, paginate } from '../api/pagination.js';
 import type { AliasListEntry, ListAliasesResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
@@ -37,7 +37,7 @@ export async function createAlias(env: Env, input: Input): Promise<object> {
   c.done();
   checkAliasName(name!);
   const arn = aliasArn(env.region, env.accountId, name!);
-  // Alias operations need the permission on the alias (IAM) and on the key (reference §5.2).
+  // Alias operations need the permission on the alias (IAM) and on the key (docs/aws-behaviour.md#key-identifiers-and-aliases).
   authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
   const key = await findKeyFor(env, target!, 'CreateAlias', { aliases: false });
   const now = env.now();

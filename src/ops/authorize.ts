@@ -104,7 +104,8 @@ function valuesByLowerKey(context: Record<string, string>): Map<string, string[]
 }
 
 /**
- * Grant constraints: context keys compare case-insensitively, values exactly (reference §2.11).
+ * Grant constraints: context keys compare case-insensitively, values exactly (API_GrantConstraints,
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html; docs/aws-behaviour.md#grants).
  * Every request pair whose key matches a constrained key must carry its value, so pairs that
  * differ only in case cannot smuggle a second value past it, whatever their order.
  */
@@ -384,7 +385,7 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   caller.authorized.add(memo);
 }
 
-/** A grant that allows CreateGrant allows only equal or narrower grants (reference §5.3). */
+/** A grant that allows CreateGrant allows only equal or narrower grants (docs/aws-behaviour.md#grants). */
 function grantCovers(parent: GrantRecord, caller: Caller): boolean {
   if (caller.operation !== 'CreateGrant') return true;
   const ops = (caller.input.Operations as string[] | undefined) ?? [];

@@ -1,4 +1,7 @@
-/** Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant (reference §2.11, §5.3). */
+/**
+ * Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant ("Grants in AWS KMS",
+ * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html; kmsbox's choices: docs/aws-behaviour.md#grants).
+ */
 import { GrantOperation } from '../api/enums.js';
 import { byString, paginate } from '../api/pagination.js';
 import type { CreateGrantResponse, GrantListEntry, ListGrantsResponse } from '../api/shapes.js';

@@ -20,7 +20,7 @@ import { DAY_MS, type Env } from './env.js';
 import { checkTagRules, grantTokens, keyIdMember, paging, policyMember, tagList } from './fields.js';
 import { familyOf, findKeyFor, isReplica, rotate, sweepDeletions, updateKey } from './lookup.js';
 
-/** The policy AWS attaches when CreateKey has none (reference §0.11). */
+/** The policy AWS attaches when CreateKey has none (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html). */
 export function defaultKeyPolicy(accountId: string): string {
   const policy = {
     Version: '2012-10-17',
@@ -49,7 +49,8 @@ export function checkKeyPolicy(env: Env, key: KeyRecord, policy: string, bypassL
 }
 
 /**
- * KeyMetadata as AWS reports it for this key's spec, usage and state (reference §1.1). `related`
+ * KeyMetadata as AWS reports it for this key's spec, usage and state (the members present are the recorded
+ * ones: docs/aws-behaviour.md#recorded-aws-answers). `related`
  * is the key's set of related multi-Region keys (itself included; see `familyOf`).
  */
 export function keyMetadata(k: KeyRecord, related: readonly KeyRecord[] = [k]): KeyMetadata {
@@ -281,7 +282,7 @@ export async function disableKey(env: Env, input: Input): Promise<object> {
 export async function scheduleKeyDeletion(env: Env, input: Input): Promise<ScheduleKeyDeletionResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
-  // The model allows 1–365; AWS enforces 7–30 (reference §0.7).
+  // The model allows 1–365; AWS documents 7–30 (API_ScheduleKeyDeletion; docs/aws-behaviour.md#validation).
   const days = c.int('PendingWindowInDays', { min: 7, max: 30 }) ?? 30;
   c.done();
   const key = await findKeyFor(env, keyId!, 'ScheduleKeyDeletion');

@@ -17,7 +17,7 @@ import { checkTagRules, keyIdMember, policyMember, tagList } from './fields.js';
 import { checkKeyPolicy, defaultKeyPolicy, keyMetadata } from './key-lifecycle.js';
 import { familyOf, findKey, isReplica, keyNotFound, reloadKey, sweepDeletions } from './lookup.js';
 
-/** ReplicaRegion and PrimaryRegion (reference §2.1). */
+/** ReplicaRegion and PrimaryRegion, as https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html constrains them. */
 const REGION = { required: true, min: 1, max: 32, pattern: REGION_NAME } as const;
 
 /** AWS-recorded for ReplicateKey of a replica; kmsbox uses it for every key that is not a multi-Region primary. */

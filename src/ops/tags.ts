@@ -1,4 +1,4 @@
-/** Tags: TagResource, UntagResource, ListResourceTags (reference §2.10). */
+/** Tags: TagResource, UntagResource, ListResourceTags (https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html). */
 import { byString, paginate } from '../api/pagination.js';
 import type { ListResourceTagsResponse } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';

@@ -1,5 +1,6 @@
 /**
- * The authorization decision for one request, as AWS documents it for KMS (reference §5.2):
+ * The authorization decision for one request, as AWS documents it for KMS ("KMS key access and
+ * permissions", https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html):
  * an explicit Deny in the key policy or an identity policy wins; otherwise the request is allowed
  * when the key policy allows the caller, or the key policy allows the caller's account (which
  * hands the decision to IAM) and an identity policy allows, or a grant allows.

@@ -1,5 +1,5 @@
 /**
- * Hostile input to every Kms method (DESIGN §3): arbitrary values, Uint8Arrays, and objects with
+ * Hostile input to every Kms method (the README's "Errors"): arbitrary values, Uint8Arrays, and objects with
  * the operation's real member names holding wrong-typed, out-of-range or (sometimes) valid
  * values. Every rejection must be a KMSServiceException whose name is one of the AWS names in
  * EXCEPTIONS — never a TypeError, RangeError or plain Error, and never KMSInternalException,
