@@ -95,6 +95,25 @@ const stampOf = (path: string): string => {
   return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 };
 
+/**
+ * Keys in one file, encrypted and authenticated as a whole under a root key (from a passphrase, or
+ * a root key file); other processes' changes are seen without restarting.
+ *
+ * @example
+ * ```ts
+ * import { Kms } from 'kmsbox';
+ * import { FileProvider } from 'kmsbox/node';
+ *
+ * const provider = () => new FileProvider({ path: './keys.kmsbox', passphrase: process.env.KMSBOX_PASSPHRASE! });
+ * const kms = new Kms({ provider: provider() });
+ * const { KeyMetadata } = await kms.createKey({});
+ * const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: new TextEncoder().encode('hello') });
+ *
+ * // Another Kms (or process) on the same file decrypts it.
+ * const { Plaintext } = await new Kms({ provider: provider() }).decrypt({ CiphertextBlob: CiphertextBlob! });
+ * console.log(new TextDecoder().decode(Plaintext)); // hello
+ * ```
+ */
 export class FileProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
   readonly name = 'file';
   readonly path: string;
