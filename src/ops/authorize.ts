@@ -385,7 +385,7 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   caller.authorized.add(memo);
 }
 
-/** A grant that allows CreateGrant allows only equal or narrower grants (docs/aws-behaviour.md#grants). */
+/** A grant that allows CreateGrant allows only equal or narrower grants (API_CreateGrant `Constraints`; docs/aws-behaviour.md#grants). */
 function grantCovers(parent: GrantRecord, caller: Caller): boolean {
   if (caller.operation !== 'CreateGrant') return true;
   const ops = (caller.input.Operations as string[] | undefined) ?? [];
