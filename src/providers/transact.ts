@@ -63,7 +63,7 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
   };
   // A deleted key that comes back goes last; the keys that followed it are moved behind it again, so that
   // listings in insertion order (ListKeys, ListAliases over Object.values) do not change after an undo.
-  const rememberOrder = (t: object, k: PropertyKey): void => {
+  const rememberOrder = (t: object, k: string | symbol): void => {
     if (!live || !Object.hasOwn(t, k)) return;
     const keys = Reflect.ownKeys(t);
     const following = keys.slice(keys.indexOf(k) + 1);
