@@ -28,7 +28,7 @@ type Options = ConstructorParameters<typeof sdk.KMSServiceException>[0];
 
 /** Lambda's classes as @aws-sdk/client-lambda generates them (the package is not installed here). */
 class LambdaServiceException extends ServiceException {
-  static shapeId = 'smithy.ts.sdk.synthetic.com.amazonaws.lambda#LambdaServiceException';
+  static override shapeId = 'smithy.ts.sdk.synthetic.com.amazonaws.lambda#LambdaServiceException';
 }
 function lambdaException(name: string) {
   return class extends LambdaServiceException {
