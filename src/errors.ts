@@ -93,7 +93,8 @@ export class KMSServiceException extends Error {
     // No shape id: an error built by hand, by an older SDK or an older kmsbox; only its name can tell.
     const structural = ids.length === 0;
     if (this === KMSServiceException) return structural || ids.some(isKmsShapeId);
-    if (ids.includes(this.shapeId)) return true;
+    // A subclass that adds no shape id of its own (a user's) is not every KMS error.
+    if (this.shapeId !== KMS_SERVICE_SHAPE_ID && ids.includes(this.shapeId)) return true;
     // A KMS error the SDK has no class for (ValidationException, AccessDeniedException) is a bare KMSServiceException.
     const unmodeledKms = ids[0] === KMS_SERVICE_SHAPE_ID;
     return (structural || unmodeledKms) && value.name === this.exceptionName && value.$fault === this.fault;

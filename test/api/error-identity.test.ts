@@ -184,6 +184,17 @@ describe("kmsbox's and @aws-sdk/client-kms's KMS errors are recognized alike", (
     expect(isKmsError(sneaky)).toBe(true);
   });
 
+  it("a user's subclass without a shape id of its own is not every KMS error", () => {
+    class AppError extends KMSServiceException {}
+    expect(new sdk.NotFoundException({ message: 'x', $metadata })).not.toBeInstanceOf(AppError);
+    expect(new NotFoundException()).not.toBeInstanceOf(AppError);
+    expect(new AppError()).toBeInstanceOf(AppError);
+    expect(new AppError()).toBeInstanceOf(KMSServiceException);
+    class AppNotFound extends NotFoundException {}
+    expect(new sdk.NotFoundException({ message: 'x', $metadata })).toBeInstanceOf(AppNotFound);
+    expect(new sdk.DisabledException({ message: 'x', $metadata })).not.toBeInstanceOf(AppNotFound);
+  });
+
   it('an error from another copy of kmsbox (other classes, the same shape ids)', () => {
     class OtherBase extends Error {
       static shapeId = KMSServiceException.shapeId;
