@@ -7,13 +7,14 @@ import { KMSServiceException } from '../errors.js';
 import { Kms } from '../kms.js';
 import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './verbs.js';
 import { readFileSync } from 'node:fs';
-import { FileProvider } from '../providers/file.js';
+import { storeProvider } from './key-source.js';
+import { errorText, exitCodeOf, fileCommand, inspectCommand } from './file-commands.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
 import { ACCESS_KEY_ID } from '../protocol/sigv4-authorization.js';
 import { accountOf } from '../policy/evaluate.js';
 import { SERVE_DEFAULTS, startServer } from '../server/http-server.js';
 import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
-import { REGION_NAME } from '../keys/arn.js';
+import { EXIT_CONNECTION, EndpointUnreachable, callEndpoint, cliRegion } from './endpoint.js';
 
 /** `kmsbox audit verify FILE` */
 function audit(args: string[]): number {
@@ -66,23 +67,6 @@ function flags(args: string[]): Map<string, string> {
     }
   }
   return out;
-}
-
-/**
- * `--store FILE`: keys persist in a FileProvider store, its root key from `--root-key-file` or
- * the KMSBOX_PASSPHRASE environment variable (never a flag: flags show in `ps`).
- */
-function storeProvider(f: Map<string, string>): FileProvider | undefined {
-  const path = f.get('store');
-  if (path === undefined) {
-    if (f.has('root-key-file')) throw new UsageError('--root-key-file goes with --store');
-    return undefined;
-  }
-  const rootKeyFile = f.get('root-key-file');
-  const passphrase = process.env.KMSBOX_PASSPHRASE;
-  if (rootKeyFile === undefined && !passphrase)
-    throw new UsageError('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
-  return rootKeyFile !== undefined ? new FileProvider({ path, rootKeyFile }) : new FileProvider({ path, passphrase: passphrase! });
 }
 
 /**
@@ -219,80 +203,6 @@ async function serve(args: string[]): Promise<void> {
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
 }
 
-/**
- * The region for a verb, as the AWS CLI picks it: `--region`, else AWS_REGION, else
- * AWS_DEFAULT_REGION, else us-east-1. The same for `--store` and `--endpoint-url`.
- */
-function cliRegion(globals: Map<string, string>): string {
-  const region =
-    globals.get('region') ?? (process.env.AWS_REGION || undefined) ?? (process.env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
-  if (!REGION_NAME.test(region)) throw new UsageError(`the region '${region}' is not a region name such as us-east-1`);
-  return region;
-}
-
-/** The AWS CLI's exit code when it cannot reach the endpoint (or make sense of its answer). */
-const EXIT_CONNECTION = 255;
-
-/** Access key id in the credential scope: a fixed placeholder (no real credential is ever sent). */
-const CLI_ACCESS_KEY_ID = 'KMSBOXCLI';
-
-/**
- * Headers shaped as a SigV4-signed request's: the server reads the region (and account) from the
- * credential scope, as LocalStack does. The signature is a placeholder; no secret is involved.
- */
-function scopeHeaders(region: string, now = new Date()): Record<string, string> {
-  const amzDate = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, ''); // 20250101T000000Z
-  const day = amzDate.slice(0, 8);
-  return {
-    'x-amz-date': amzDate,
-    authorization: `AWS4-HMAC-SHA256 Credential=${CLI_ACCESS_KEY_ID}/${day}/${region}/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-  };
-}
-
-/** A request to `--endpoint-url`: the output, or the exit code after printing why there is none. */
-async function callEndpoint(
-  endpoint: string,
-  operation: string,
-  request: Record<string, unknown>,
-  region: string,
-): Promise<{ output: unknown } | { code: number }> {
-  let res: Response;
-  try {
-    res = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}`, ...scopeHeaders(region) },
-      body: JSON.stringify(request),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    console.error(`kmsbox: Could not connect to the endpoint URL: "${endpoint}" (${why})`);
-    return { code: EXIT_CONNECTION };
-  }
-  let body: Record<string, unknown>;
-  try {
-    const text = await res.text();
-    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    body = parsed as Record<string, unknown>;
-  } catch (error) {
-    console.error(
-      `kmsbox: the endpoint "${endpoint}" answered HTTP ${res.status} with a body that is not AWS JSON (${(error as Error).message}); is it a KMS endpoint?`,
-    );
-    return { code: EXIT_CONNECTION };
-  }
-  if (!res.ok) {
-    const name = String(body.__type ?? `HTTP${res.status}`)
-      .split('#')
-      .pop()!;
-    throw Object.assign(new KMSServiceException({ message: String(body.message ?? body.Message ?? '') }), { name });
-  }
-  return { output: toInput(body) };
-}
-
 /** One `aws kms`-style verb, on a key-store file or a server. */
 async function verb(operation: string, args: string[]): Promise<number> {
   if (args.includes('--help')) {
@@ -306,13 +216,11 @@ async function verb(operation: string, args: string[]): Promise<number> {
     if (!/^https?:\/\/./.test(endpoint) || !URL.canParse(endpoint))
       throw new UsageError(`KMSBOX_ENDPOINT_URL '${endpoint}' is not an http:// or https:// URL`);
   }
-  const region = cliRegion(globals);
+  const region = cliRegion(globals.get('region'));
   let output: unknown;
   try {
     if (endpoint !== undefined) {
-      const answer = await callEndpoint(endpoint, operation, request, region);
-      if ('code' in answer) return answer.code;
-      output = answer.output;
+      output = toInput(await callEndpoint(endpoint, operation, request, region));
     } else {
       const store = globals.get('store') ?? process.env.KMSBOX_STORE;
       if (store === undefined)
@@ -325,6 +233,10 @@ async function verb(operation: string, args: string[]): Promise<number> {
       output = await kms.invoke(operation, toInput(request));
     }
   } catch (error) {
+    if (error instanceof EndpointUnreachable) {
+      console.error(`kmsbox: ${error.message}`);
+      return EXIT_CONNECTION;
+    }
     if (error instanceof KMSServiceException) {
       console.error(`\nAn error occurred (${error.name}) when calling the ${operation} operation: ${error.message}`);
       return 254;
@@ -334,6 +246,17 @@ async function verb(operation: string, args: string[]): Promise<number> {
   const rendered = render(output, globals);
   if (rendered !== '{}') console.log(rendered);
   return 0;
+}
+
+/** A file command's failure outside any one file (the key source, the plan): its message and exit code. */
+async function fileCommandExit(run: () => Promise<number>, command: string): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    console.error(`kmsbox: ${command}: ${errorText(error)}`);
+    return exitCodeOf(error);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -347,6 +270,11 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'audit':
         return audit(rest);
+      case 'encrypt-file':
+      case 'decrypt-file':
+        return await fileCommandExit(() => fileCommand(command === 'encrypt-file' ? 'encrypt' : 'decrypt', rest), command);
+      case 'inspect':
+        return await fileCommandExit(() => inspectCommand(rest), command);
       case undefined:
       case '--help':
       case 'help':
