@@ -311,8 +311,9 @@ async function readPrefix(path: string): Promise<Uint8Array> {
 }
 
 export const INSPECT_HELP = `usage: kmsbox inspect FILE|-
-  An envelope's header, without any key: recipients, encryption context, segment size, signer.
-  Nothing in it is authenticated until a decrypt verifies the header ("verified": false).`;
+  An envelope's header, without any key: recipients, encryption context,
+  segment size, signer. Nothing in it is authenticated until a decrypt
+  verifies the header ("verified": false).`;
 
 /** `kmsbox inspect FILE`: the header facts as JSON. */
 export async function inspectCommand(args: string[]): Promise<number> {

@@ -55,30 +55,40 @@ const DECRYPT = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const FILE_HELP: Record<FileMode, string> = {
-  encrypt: `usage: kmsbox encrypt-file [--input] IN|- [--output OUT|-] --key-id K [--key-id K ...]
-         [-c k=v ...] [--signing-key-id K] [--segment-size BYTES] [-r] [--suffix .kmsbox]
-         [--metadata-output FILE|-] [--cache-max-age SECONDS] [--overwrite] [--quiet]
-         (--store FILE [--root-key-file F] | --endpoint-url URL | --aws) [--region R]
+  encrypt: `usage: kmsbox encrypt-file [--input] IN|- [--output OUT|-]
+         --key-id K [--key-id K ...] [-c k=v ...] [--signing-key-id K]
+         [--segment-size BYTES] [-r] [--suffix .kmsbox] [--overwrite] [--quiet]
+         [--metadata-output FILE|-] [--cache-max-age SECONDS]
+         (--store FILE [--root-key-file F] | --endpoint-url URL | --aws)
+         [--region R]
   Encrypts a file, a directory tree (-r) or stdin (-) into kmsbox envelopes.
-  --key-id / --wrapping-keys key=K   a KMS key (id, ARN, alias) that wraps the data key;
-                                     repeat it: any one of them decrypts
-  -c, --encryption-context k=v       a pair bound to the envelope (repeat for more)
-  --signing-key-id K                 sign with this ECC SIGN_VERIFY key
-  --segment-size BYTES               a power of two, 4096..16777216 (default 262144)
-  -o OUT                             default: IN + suffix; stdout for stdin; for -r a directory
-  --cache-max-age SECONDS            reuse a data key across files for this long (many small files)`,
+  --key-id K, --wrapping-keys key=K
+        a KMS key (id, ARN, alias) that wraps the data key; repeat it: any one
+        of them decrypts
+  -c, --encryption-context k=v   a pair bound to the envelope (repeat it)
+  --signing-key-id K     sign with this ECC SIGN_VERIFY key
+  --segment-size BYTES   a power of two, 4096..16777216 (default 262144)
+  -o OUT                 default: IN + suffix; stdout for stdin; a directory
+                         for -r (default: IN itself)
+  --cache-max-age SECONDS  reuse a data key across files for this long
+  --metadata-output      one JSON line per file: what was done to it`,
   decrypt: `usage: kmsbox decrypt-file [--input] IN|- [--output OUT|-]
-         (--key-ids K[,K...] | --discovery [--discovery-account ID ...] [--discovery-partition aws])
+         (--key-ids K[,K...] | --discovery [--discovery-account ID ...]
+                                           [--discovery-partition aws])
          [-c k=v ...] [--signer-key-ids K[,K...]] [-r] [--suffix .kmsbox]
-         [--metadata-output FILE|-] [--cache-max-age SECONDS] [--overwrite] [--quiet]
-         (--store FILE [--root-key-file F] | --endpoint-url URL | --aws) [--region R]
-  Decrypts an envelope, a directory tree of them (-r: files ending in the suffix) or stdin (-).
-  The output appears (0600) only once the whole envelope verified; see the README for pipes.
-  --key-ids K[,K]         the KMS keys (key ids or ARNs, not aliases) trusted to unwrap it
-  --discovery             any key the envelope names (its author chooses the key)
-  -c, --encryption-context k=v   a pair the envelope must have been encrypted with
-  --signer-key-ids K[,K]  require a signature by one of these keys
-  -o OUT                  default: IN without the suffix; stdout for stdin`,
+         [--overwrite] [--quiet] [--metadata-output FILE|-]
+         [--cache-max-age SECONDS]
+         (--store FILE [--root-key-file F] | --endpoint-url URL | --aws)
+         [--region R]
+  Decrypts an envelope, a tree of them (-r: the files ending in the suffix)
+  or stdin (-). A file output appears (0600) only once the whole envelope
+  verified; on stdout, check the exit status (README: pipes).
+  --key-ids K[,K]     the KMS keys (key ids or ARNs, not aliases) trusted to
+                      unwrap the data key
+  --discovery         any key the envelope names (its author picks the key)
+  -c, --encryption-context k=v   a pair the envelope must have (repeat it)
+  --signer-key-ids K  require a signature by one of these keys
+  -o OUT              default: IN without the suffix; stdout for stdin`,
 };
 
 export interface FileOptions {

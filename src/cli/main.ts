@@ -7,7 +7,10 @@ import { KMSServiceException } from '../errors.js';
 import { Kms } from '../kms.js';
 import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './verbs.js';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { storeProvider } from './key-source.js';
+import { checkBlobFileSizes } from './blob-limits.js';
 import { errorText, exitCodeOf, fileCommand, inspectCommand } from './file-commands.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
 import { ACCESS_KEY_ID } from '../protocol/sigv4-authorization.js';
@@ -30,27 +33,74 @@ function audit(args: string[]): number {
   return 1;
 }
 
-const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
-                                  (kmsbox <verb> --help lists a verb's options)
-       kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,…] [--region us-east-1] [--account-id 111122223333]
-                    [--store FILE [--root-key-file FILE]] [--credentials FILE] [--audit-log FILE]
-                    [--max-connections N] [--headers-timeout-ms MS] [--request-timeout-ms MS]
-                    [--keep-alive-timeout-ms MS] [--max-requests-per-connection N] [--idle-timeout-ms MS]
-       kmsbox audit verify FILE          check an audit log's hash chain (exit 1 if it was tampered with)
+/** Words joined by ", ", wrapped to lines of at most `width` columns after `indent`. */
+function wrapList(words: readonly string[], indent: string, width = 80): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, word] of words.entries()) {
+    const piece = i < words.length - 1 ? `${word},` : word;
+    if (line !== '' && indent.length + line.length + 1 + piece.length > width) {
+      lines.push(indent + line);
+      line = piece;
+    } else line = line === '' ? piece : `${line} ${piece}`;
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines.join('\n');
+}
 
-  serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
-          --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
-          Keys live in memory, or with --store in an encrypted key-store file whose root key
-          comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
-          --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
-          { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }
-          On a loopback address only requests for a loopback Host (127.0.0.1, [::1], localhost,
-          *.localhost) or a name in --allowed-hosts are answered (no DNS rebinding from a web page).
-          --audit-log FILE appends every call as a CloudTrail-shaped event to a hash-chained
-          JSON Lines file (fsync per event).
-          The connection limits (defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers within
-          ${SERVE_DEFAULTS.headersTimeoutMs} ms, a whole request within ${SERVE_DEFAULTS.requestTimeoutMs} ms, keep-alive ${SERVE_DEFAULTS.keepAliveTimeoutMs} ms,
-          ${SERVE_DEFAULTS.maxRequestsPerConnection} requests per connection, idle ${SERVE_DEFAULTS.idleTimeoutMs} ms) take positive integers.`;
+const USAGE = `usage: kmsbox <verb> [options]    (kmsbox <verb> --help lists a verb's options)
+
+Files, directories and pipes (envelope encryption, data of any size):
+  encrypt-file IN [-o OUT]  encrypt a file, a directory tree (-r) or stdin (-)
+  decrypt-file IN [-o OUT]  decrypt; the output appears once all of it verified
+  inspect FILE              an envelope's header (recipients, context), no key
+A local KMS endpoint, and its audit log:
+  serve                     the AWS KMS JSON API over HTTP, for the AWS CLI/SDKs
+  audit verify FILE         check an audit log's hash chain (exit 1: tampered)
+The aws kms verbs, on --store FILE (or KMSBOX_STORE) or --endpoint-url URL:
+${wrapList([...VERBS.keys()].sort(), '  ')}
+Keys for the file commands: --store FILE | --endpoint-url URL | --aws (AWS KMS).
+kmsbox --version prints the version. Exit codes: 0 done, 1 a file could not be
+read or written, 252 a usage mistake, 254 an error from KMS or a refused
+envelope, 255 the endpoint could not be reached.`;
+
+const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,...]
+         [--region us-east-1] [--account-id 111122223333]
+         [--store FILE [--root-key-file FILE]] [--credentials FILE]
+         [--audit-log FILE] [--max-connections N] [--headers-timeout-ms MS]
+         [--request-timeout-ms MS]
+         [--keep-alive-timeout-ms MS] [--max-requests-per-connection N]
+         [--idle-timeout-ms MS]
+
+  Runs a local AWS KMS endpoint (awsJson1_1); point clients at it with
+  --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
+  Keys live in memory, or with --store in an encrypted key-store file whose root
+  key comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
+  --credentials FILE verifies SigV4 signatures against a JSON file of access
+  keys: { "AKID": { "secretAccessKey": "...",
+                    "principal": "arn:aws:iam::111122223333:role/app" } }
+  On a loopback address only requests for a loopback Host (127.0.0.1, [::1],
+  localhost, *.localhost) or a name in --allowed-hosts are answered (no DNS
+  rebinding from a web page).
+  --audit-log FILE appends every call as a CloudTrail-shaped event to a
+  hash-chained JSON Lines file (fsync per event).
+  Connection limits (positive integers; defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers
+  within ${SERVE_DEFAULTS.headersTimeoutMs} ms, a whole request within ${SERVE_DEFAULTS.requestTimeoutMs} ms, keep-alive ${SERVE_DEFAULTS.keepAliveTimeoutMs} ms,
+  ${SERVE_DEFAULTS.maxRequestsPerConnection} requests per connection, idle ${SERVE_DEFAULTS.idleTimeoutMs} ms).`;
+
+/** `kmsbox --version`: this package's version (package.json beside src/ or dist/) and Node's. */
+function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'kmsbox' && typeof pkg.version === 'string') return `kmsbox/${pkg.version} node/${process.version}`;
+    } catch {
+      // not here: one directory up
+    }
+  }
+  return `kmsbox/unknown node/${process.version}`;
+}
 
 function flags(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -149,6 +199,10 @@ function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_
 }
 
 async function serve(args: string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(SERVE_HELP);
+    return;
+  }
   const f = flags(args);
   const known = [
     'port',
@@ -209,7 +263,9 @@ async function verb(operation: string, args: string[]): Promise<number> {
     console.log(verbHelp(operation));
     return 0;
   }
-  // Everything about the command line is checked here, before any request is sent.
+  // Everything about the command line is checked here, before any request is sent; a file too large
+  // for the operation before it is read.
+  checkBlobFileSizes(operation, args);
   const { request, globals } = parseArguments(operation, args);
   const endpoint = globals.get('endpoint-url') ?? (process.env.KMSBOX_ENDPOINT_URL || undefined);
   if (endpoint !== undefined && !globals.has('endpoint-url')) {
@@ -275,6 +331,9 @@ export async function main(argv: string[]): Promise<number> {
         return await fileCommandExit(() => fileCommand(command === 'encrypt-file' ? 'encrypt' : 'decrypt', rest), command);
       case 'inspect':
         return await fileCommandExit(() => inspectCommand(rest), command);
+      case '--version':
+        console.log(version());
+        return 0;
       case undefined:
       case '--help':
       case 'help':

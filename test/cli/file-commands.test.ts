@@ -257,7 +257,7 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
     expect(existsSync(join(dir, 'r.kmsbox'))).toBe(false);
     expect(r.help!.code).toBe(0);
     expect(r.help!.stdout).toMatch(/^usage: kmsbox encrypt-file /);
-    for (const line of r.help!.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    for (const line of r.help!.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
   it('a directory tree: the same tree out, suffix added and taken off, one metadata line per file', () => {
