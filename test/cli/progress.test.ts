@@ -53,7 +53,7 @@ describe('progress', () => {
     expect(t.written[1]!).toContain(' 30%');
     p.start('b.bin', 10);
     p.finish(false);
-    expect(t.written.at(-1)).toMatch(/b\.bin.*  FAILED\x1b\[K\n$/);
+    expect(t.written.at(-1)).toMatch(/b\.bin.* {2}FAILED\x1b\[K\n$/);
     now = 2000;
     p.summary('encrypted', 1);
     expect(t.written.at(-1)).toBe('encrypted 1 file, 1 failed, 300 B in 0:02 (150 B/s)\n');
