@@ -9,6 +9,7 @@ import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { storeProvider } from './key-source.js';
 import { checkBlobFileSizes } from './blob-limits.js';
 import { errorText, exitCodeOf, fileCommand, inspectCommand } from './file-commands.js';
@@ -102,21 +103,35 @@ function version(): string {
   return `kmsbox/unknown node/${process.version}`;
 }
 
-function flags(args: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = args[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-      out.set(a.slice(2), v);
-      i++;
+/**
+ * `kmsbox serve`'s flags, parsed by node:util parseArgs (strict: every flag takes a value, no
+ * positional arguments), its errors worded as before: `unexpected argument 'x'`, `unknown option
+ * --x`, `--x needs a value`.
+ */
+function serveFlags(args: string[]): Map<string, string> {
+  const options = Object.fromEntries(SERVE_FLAGS.map((name) => [name, { type: 'string' as const }]));
+  try {
+    // `--flag -5` is the value -5 (then refused by its own check, with its own message), as before:
+    // parseArgs alone would call it ambiguous. A value starting with -- is still a missing value.
+    const joined: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      const next = args[i + 1];
+      if (SERVE_FLAGS.includes(a.slice(2)) && a.startsWith('--') && next?.startsWith('-') && !next.startsWith('--')) {
+        joined.push(`${a}=${next}`);
+        i++;
+      } else joined.push(a);
     }
+    const { values } = parseArgs({ args: joined, options, strict: true, allowPositionals: false });
+    return new Map(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument '${quoted}'`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${quoted}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${quoted.split(' ')[0]} needs a value`);
+    throw error;
   }
-  return out;
 }
 
 /**
@@ -182,6 +197,20 @@ const LIMIT_FLAGS = {
   'idle-timeout-ms': 'idleTimeoutMs',
 } as const satisfies Record<string, keyof typeof SERVE_DEFAULTS>;
 
+/** Every flag of `kmsbox serve` (each takes a value). */
+const SERVE_FLAGS = [
+  'port',
+  'host',
+  'allowed-hosts',
+  'region',
+  'account-id',
+  'store',
+  'root-key-file',
+  'credentials',
+  'audit-log',
+  ...Object.keys(LIMIT_FLAGS),
+];
+
 /** The limits given on the command line: each a positive integer, the headers timeout no longer than the request timeout. */
 function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_DEFAULTS, number>> {
   const out: Partial<Record<keyof typeof SERVE_DEFAULTS, number>> = {};
@@ -203,20 +232,7 @@ async function serve(args: string[]): Promise<void> {
     console.log(SERVE_HELP);
     return;
   }
-  const f = flags(args);
-  const known = [
-    'port',
-    'host',
-    'allowed-hosts',
-    'region',
-    'account-id',
-    'store',
-    'root-key-file',
-    'credentials',
-    'audit-log',
-    ...Object.keys(LIMIT_FLAGS),
-  ];
-  for (const k of f.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
+  const f = serveFlags(args);
   const limits = serveLimits(f);
   const provider = storeProvider(f);
   const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;
