@@ -5,7 +5,7 @@
  * the AWS Encryption SDK CLI (`aws-encryption-cli --encrypt --input … --output …`).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { KMSServiceException } from '../errors.js';
 import { DataKeyCache } from '../envelope/cache.js';
@@ -101,7 +101,8 @@ async function plan(o: FileOptions): Promise<Job[]> {
       throw new UsageError('refusing to write an envelope to a terminal: redirect stdout or give --output FILE');
     return [{ input: '-', output, size: undefined }];
   }
-  const info = await lstat(o.input).catch((error: unknown) => {
+  // The input itself may be a link (the user named it); links inside a tree are not followed.
+  const info = await stat(o.input).catch((error: unknown) => {
     throw new UsageError(fileError(error, `cannot read ${o.input}`).message);
   });
   let jobs: Job[];
@@ -165,6 +166,9 @@ function decryptTransform(opts: DecryptOptions): { stream: TransformStream<Uint8
   return { stream, facts };
 }
 
+/** The output directories this run made (or found): one mkdir each, not one per file. */
+const madeDirectories = new Set<string>();
+
 async function runJob(
   job: Job,
   o: FileOptions,
@@ -201,16 +205,25 @@ async function runJob(
       ...(cache === undefined ? {} : { cache }),
     }));
   }
-  progress.start(job.input === '-' ? 'stdin' : job.input, job.size);
-  if (job.inTree) await mkdir(dirname(job.output), { recursive: true, mode: 0o700 }).catch(() => {});
+  // A tree's files are sized here, one at a time, so that the bar has a total and the read buffer fits.
+  const size = job.size ?? (job.input === '-' ? undefined : (await stat(job.input).catch(() => undefined))?.size);
+  progress.start(job.input === '-' ? 'stdin' : job.input, size);
+  if (job.inTree && !madeDirectories.has(dirname(job.output))) {
+    await mkdir(dirname(job.output), { recursive: true, mode: 0o700 }).catch(() => {});
+    madeDirectories.add(dirname(job.output));
+  }
   const counted = (n: number) => {
     bytesOut += n;
   };
   const sink: Sink = job.output === '-' ? stdoutSink(counted) : await fileSink(job.output, o.overwrite, counted);
-  const source = sourceStream(job.input, (n) => {
-    bytesIn += n;
-    progress.add(n);
-  });
+  const source = sourceStream(
+    job.input,
+    (n) => {
+      bytesIn += n;
+      progress.add(n);
+    },
+    size,
+  );
   try {
     await source.pipeThrough(transform).pipeTo(sink.stream);
     await sink.commit();

@@ -37,9 +37,13 @@ export function fileError(error: unknown, doing: string): FileError {
 /** Bytes per read: large enough that per-chunk costs vanish next to the cipher, small next to 128 MiB. */
 const CHUNK_BYTES = 1024 * 1024;
 
-/** The input as a web stream of chunks; `counted` sees each chunk's length as it is read. */
-export function sourceStream(path: string, counted: (n: number) => void): ReadableStream<Uint8Array> {
-  const node = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES });
+/**
+ * The input as a web stream of chunks; `counted` sees each chunk's length as it is read. `size`,
+ * when known, bounds the read buffer: a 1 MiB buffer for each 1 KiB file of a tree is mostly garbage.
+ */
+export function sourceStream(path: string, counted: (n: number) => void, size?: number): ReadableStream<Uint8Array> {
+  const chunk = size === undefined ? CHUNK_BYTES : Math.min(CHUNK_BYTES, Math.max(size + 1, 16 * 1024));
+  const node = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: chunk });
   const chunks = node[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const name = path === '-' ? 'stdin' : path;
   return new ReadableStream<Uint8Array>(
