@@ -120,7 +120,7 @@ export class Progress {
   #draw(last: boolean, note = ''): void {
     if (!this.#enabled) return;
     this.#drawn = this.#now();
-    const columns = Math.max(20, (this.#terminal.columns ?? 80) - 1);
+    const columns = Math.max(20, (this.#terminal.columns || 80) - 1); // 0 when the terminal does not say
     const line = progressLine(this.#label, this.#done, this.#total, (this.#drawn - this.#started) / 1000, columns - note.length) + note;
     // \r and "erase to end of line" (ECMA-48 EL): the line is redrawn in place.
     this.#terminal.write(`\r${line}\x1b[K${last ? '\n' : ''}`);

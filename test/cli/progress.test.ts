@@ -59,6 +59,12 @@ describe('progress', () => {
     expect(t.written.at(-1)).toBe('encrypted 1 file, 1 failed, 300 B in 0:02 (150 B/s)\n');
   });
 
+  it('a terminal that does not say its width (0) gets 80 columns, not a cut-off bar', () => {
+    const t = terminal(true, 0);
+    new Progress(t, false, () => 0).start('file.bin', 100);
+    expect(t.written).toEqual(['\rfile.bin  [....................]   0%  0 B/100 B  0 B/s  ETA -:--\x1b[K']);
+  });
+
   it('silent when not a TTY, or with --quiet', () => {
     for (const [isTTY, quiet] of [
       [false, false],
