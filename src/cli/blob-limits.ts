@@ -3,7 +3,7 @@
  * A `fileb://` argument larger than its member allows is refused from the file's size (stat), before
  * a byte of it is read: base64-encoding a 500 MB file only to be told "at most 4096 bytes" cost
  * gigabytes of memory (issue #15). The bounds are AWS's (the AWS KMS API Reference, each operation's
- * request parameters; ../shared/reference/aws-kms-api.md, "Lengths").
+ * request parameters, e.g. https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html).
  */
 import { statSync } from 'node:fs';
 import { UsageError, kebab } from './verbs.js';
