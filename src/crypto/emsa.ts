@@ -7,7 +7,7 @@
  * verifies a precomputed digest with RSA (MessageType DIGEST), @noble has no RSA, and the RSA
  * libraries that do (node-forge, jsrsasign) bring their own bigint RSA, ASN.1 and hashes, about
  * 100 KB, for the 60 lines of RFC 8017 §9 used here. The encodings are checked against OpenSSL
- * (test/crypto/signatures-portable.test.ts) and Wycheproof (test/crypto/signatures.test.ts).
+ * (test/crypto/portable-asymmetric.test.ts) and Wycheproof (test/crypto/signatures.test.ts).
  */
 import { concatBytes, equalBytes } from './bytes.js';
 import { publicRandomBytes } from './random.js';

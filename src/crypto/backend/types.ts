@@ -39,7 +39,7 @@ export interface AesGcmKey {
 /**
  * Asymmetric keys held as bytes: PKCS#8 DER private keys, SPKI DER public keys (MemoryProvider,
  * FileProvider, GenerateDataKeyPair). Both implementations give the same results for the same keys
- * (test/crypto/signatures-portable.test.ts checks the portable one against OpenSSL).
+ * (test/crypto/portable-asymmetric.test.ts checks the portable one against OpenSSL).
  */
 export interface AsymmetricBackend {
   canGenerate(spec: KeySpec): boolean;
