@@ -21,8 +21,8 @@ import type { KeySpec, KeyUsageType } from '../api/enums.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
-import { rsaOaepEncrypt } from '../crypto/rsa-portable.js';
-import { verify as verifySignature } from '../crypto/signatures-portable.js';
+import { portableAsymmetric } from '../crypto/backend/portable-asymmetric.js';
+import { rsaOaepEncrypt } from '../crypto/backend/portable-rsa.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { transact } from './transact.js';
@@ -208,10 +208,10 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return signWith(this.#subtle, await this.#pair(materialId), request);
   }
 
-  /** Public-key work: software over the SPKI (signatures-portable.ts), for every message type. */
+  /** Public-key work: software over the SPKI (crypto/backend/portable-asymmetric.ts), for every message type. */
   async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
     if (r.messageType === 'EXTERNAL_MU') return false;
-    return verifySignature((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
+    return portableAsymmetric.verify((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
   }
 
   async asymmetricEncrypt(
