@@ -18,6 +18,7 @@ import type { KeySpec, KeyUsageType } from '../api/enums.js';
 import { ecdsaRawToDer } from '../crypto/der.js';
 import { CURVE_INFO, parseSpki, type CurveName } from '../crypto/key-der.js';
 import { SIGNING } from '../crypto/signatures.js';
+import { publicKeyOf } from '../crypto/signatures-portable.js';
 import { UnsupportedOperationException } from '../errors.js';
 import type { SignRequest } from './types.js';
 
@@ -106,6 +107,21 @@ export async function generateKeyPair(subtle: SubtleCrypto, spec: KeySpec, usage
   } finally {
     pkcs8.fill(0);
   }
+}
+
+/**
+ * Imported material (ImportKeyMaterial): a PKCS#8 private key, already checked against the spec
+ * (ops/imported-key-pair.ts), imported non-extractable under every algorithm of the spec (the
+ * provider is not told the key's usage); the public key is computed in software from the same bytes.
+ */
+export async function importKeyPair(subtle: SubtleCrypto, spec: KeySpec, pkcs8: Uint8Array): Promise<HeldKeyPair> {
+  const wanted = variants(spec);
+  if (wanted.length === 0 || spec === 'ECC_NIST_EDWARDS25519') {
+    throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the webcrypto provider.` });
+  }
+  const keys: Record<string, CryptoKey> = {};
+  for (const v of wanted) keys[v.name] = await subtle.importKey('pkcs8', pkcs8 as BufferSource, v.algorithm, false, v.uses);
+  return { keys, spki: publicKeyOf(pkcs8).slice() };
 }
 
 function held(pair: HeldKeyPair, name: string): CryptoKey {
