@@ -154,6 +154,32 @@ describe.each(PROVIDERS)('imported key pairs in the %s', (_name, provider) => {
   );
 });
 
+describe('imported key pairs in a FileProvider store', () => {
+  it(
+    'survive a reopen: the next process signs with the imported key and re-imports only the same key pair',
+    async () => {
+      const store = newStore();
+      const first = newKms(store.open());
+      const { keyId, arn } = await externalKey(first, 'ECC_NIST_P521', 'SIGN_VERIFY');
+      const imported = await importKey(first, keyId, keys.ECC_NIST_P521);
+      const second = newKms(store.open());
+      expect(Buffer.from((await second.getPublicKey({ KeyId: keyId })).PublicKey!)).toEqual(
+        Buffer.from(opensslPublicKey(keys.ECC_NIST_P521)),
+      );
+      await expectSigns(second, keyId, 'ECC_NIST_P521');
+      await second.deleteImportedKeyMaterial({ KeyId: keyId });
+      await rejects(
+        () => importKey(second, keyId, opensslPrivateKey('ECC_NIST_P521')),
+        'IncorrectKeyMaterialException',
+        `The key material is not the key material that was previously imported into ${arn}.`,
+      );
+      expect((await importKey(second, keyId, keys.ECC_NIST_P521)).KeyMaterialId).toBe(imported.KeyMaterialId);
+      await expectSigns(newKms(store.open()), keyId, 'ECC_NIST_P521');
+    },
+    SLOW,
+  );
+});
+
 describe('imported key pairs in the WebCryptoProvider (non-extractable CryptoKeys)', () => {
   it(
     'holds imported RSA and NIST ECC keys: signs, decrypts, derives; secp256k1 is refused at CreateKey as for generated keys',
