@@ -52,17 +52,16 @@ export async function checkImportedKeyPair(spec: ImportedKeyPairSpec, material: 
     if (info.type !== 'ec') throw refuse(`it is ${describe(info)}, not an EC key on ${want.curve}`);
     if (info.curve !== want.curve) throw refuse(`it is an EC key on ${info.curve}, not on ${want.curve}`);
     const d = info.d;
+    const bare = ecPkcs8WithoutPublicKey(want.curve, d);
     try {
-      const bare = ecPkcs8WithoutPublicKey(want.curve, d);
-      const spki = publicKeyOf(bare); // computed from d; throws for d = 0 or d ≥ the curve order
-      const parsed = parseSpki(spki);
-      if (parsed.type !== 'ec') throw new Error('unreachable');
+      const parsed = parseSpki(publicKeyOf(bare)); // computed from d; throws for d = 0 or d ≥ the curve order
+      if (parsed.type !== 'ec') throw new Error('not an EC public key');
       pkcs8 = ecPkcs8(want.curve, d, parsed.point);
-      bare.fill(0);
     } catch {
       throw refuse(`its private scalar is not in [1, n-1] for ${want.curve}`);
     } finally {
       d.fill(0);
+      bare.fill(0);
     }
   }
   let spki: Uint8Array;

@@ -120,7 +120,14 @@ export async function importKeyPair(subtle: SubtleCrypto, spec: KeySpec, pkcs8: 
     throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the webcrypto provider.` });
   }
   const keys: Record<string, CryptoKey> = {};
-  for (const v of wanted) keys[v.name] = await subtle.importKey('pkcs8', pkcs8 as BufferSource, v.algorithm, false, v.uses);
+  try {
+    for (const v of wanted) keys[v.name] = await subtle.importKey('pkcs8', pkcs8 as BufferSource, v.algorithm, false, v.uses);
+  } catch (e) {
+    // A key WebCrypto will not hold though kmsbox checked it: e.g. Chromium takes RSA public exponents 3 and 65537 only.
+    throw new UnsupportedOperationException({
+      message: `This runtime's WebCrypto refused the ${spec} private key (${(e as { name?: string }).name ?? 'error'}), so the webcrypto provider cannot hold it; use the memory or file provider.`,
+    });
+  }
   return { keys, spki: publicKeyOf(pkcs8).slice() };
 }
 

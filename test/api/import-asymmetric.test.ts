@@ -218,6 +218,33 @@ describe('imported key pairs in the WebCryptoProvider (non-extractable CryptoKey
   );
 });
 
+describe("a private key the runtime's WebCrypto will not take", () => {
+  it('is UnsupportedOperationException naming the provider, and the key stays PendingImport', async () => {
+    const real = globalThis.crypto.subtle;
+    // A WebCrypto that refuses ECDSA PKCS#8 imports, as Chromium refuses RSA exponents other than 3 and 65537.
+    const subtle = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'importKey') {
+          return (format: string, data: BufferSource, algorithm: { name: string }, extractable: boolean, uses: KeyUsage[]) =>
+            format === 'pkcs8' && algorithm.name === 'ECDSA'
+              ? Promise.reject(new DOMException('not this key', 'NotSupportedError'))
+              : target.importKey(format as 'pkcs8', data, algorithm, extractable, uses);
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const kms = newKms(new WebCryptoProvider({ subtle }));
+    const { keyId } = await externalKey(kms, 'ECC_NIST_P256', 'SIGN_VERIFY');
+    await rejects(
+      () => importKey(kms, keyId, keys.ECC_NIST_P256),
+      'UnsupportedOperationException',
+      "This runtime's WebCrypto refused the ECC_NIST_P256 private key (NotSupportedError), so the webcrypto provider cannot hold it; use the memory or file provider.",
+    );
+    expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
+  });
+});
+
 describe('CreateKey with Origin EXTERNAL for asymmetric key specs', () => {
   it('RSA and ECC keys are created PendingImport; Ed25519, ML-DSA and SM2 are refused', async () => {
     const kms = newKms();
