@@ -1,6 +1,6 @@
 /** Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, Enable/DisableKey, Schedule/CancelKeyDeletion. */
 import { CustomerMasterKeySpec, KeySpec, KeyUsageType, OriginType } from '../api/enums.js';
-import { KEY_SPECS, allowsUsage, isHmacSpec } from '../api/key-specs.js';
+import { KEY_SPECS, allowsUsage, isImportableSpec } from '../api/key-specs.js';
 import { byString, paginate } from '../api/pagination.js';
 import type {
   CancelKeyDeletionResponse,
@@ -149,10 +149,10 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
     throw new UnsupportedOperationException({ message: `Origin ${origin} needs a custom key store, which kmsbox does not support.` });
   }
   if (origin === 'EXTERNAL') {
-    // Imported material: symmetric encryption and HMAC keys (see ops/import.ts).
-    if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
+    // Imported material: symmetric encryption, HMAC, RSA and ECC keys (see ops/import.ts).
+    if (!isImportableSpec(spec)) {
       throw new UnsupportedOperationException({
-        message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec} yet; SYMMETRIC_DEFAULT and HMAC keys are.`,
+        message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec}; SYMMETRIC_DEFAULT, HMAC, RSA and ECC keys are.`,
       });
     }
     if (multiRegion) {

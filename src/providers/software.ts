@@ -3,7 +3,7 @@
  * and the keyed operations on it.
  */
 import type { KeySpec } from '../api/enums.js';
-import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
+import { HMAC_SPECS, isHmacSpec, isImportedKeyPairSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException } from '../errors.js';
 import { backend } from '../crypto/backend/index.js';
 import { deriveCallKey, expandCallKey, extractPrk } from '../crypto/call-key.js';
@@ -46,9 +46,9 @@ export async function newMaterial(spec: KeySpec, provider: string): Promise<Mate
   return { spec, bytes: randomBytes(size) };
 }
 
-/** Given material (ImportKeyMaterial): symmetric and HMAC bytes only. */
+/** Given material (ImportKeyMaterial): symmetric and HMAC bytes, or an RSA or ECC key pair's PKCS#8 (checked by ops/imported-key-pair.ts). */
 export function importedMaterial(spec: KeySpec, bytes: Uint8Array, provider: string): Material {
-  if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
+  if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec) && !isImportedKeyPairSpec(spec)) {
     throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the ${provider} provider.` });
   }
   return { spec, bytes: bytes.slice() };

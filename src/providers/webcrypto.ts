@@ -18,6 +18,7 @@
  * their material as bytes would break this provider's promise), nor ML-KEM and SM2.
  */
 import type { KeySpec, KeyUsageType } from '../api/enums.js';
+import { isImportedKeyPairSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
@@ -27,7 +28,15 @@ import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
-import { decryptWith, deriveWith, generateKeyPair, isAsymmetricSpec, signWith, type HeldKeyPair } from './webcrypto-asymmetric.js';
+import {
+  decryptWith,
+  deriveWith,
+  generateKeyPair,
+  importKeyPair,
+  isAsymmetricSpec,
+  signWith,
+  type HeldKeyPair,
+} from './webcrypto-asymmetric.js';
 
 export interface WebCryptoProviderOptions {
   /** Persist keys and records in this IndexedDB database (browsers). Default: memory only. */
@@ -116,6 +125,12 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   }
 
   async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
+    if (isImportedKeyPairSpec(spec) && isAsymmetricSpec(spec)) {
+      await this.#load();
+      this.#keys.set(materialId, { spec, ...(await importKeyPair(this.#subtle, spec, bytes)) });
+      await this.#persist();
+      return;
+    }
     if (!Object.hasOwn(SPECS, spec)) {
       throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the ${this.name} provider.` });
     }
