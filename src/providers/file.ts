@@ -22,6 +22,7 @@ import { emptyState, type StoreState } from '../keys/record.js';
 import { newMaterialId } from '../keys/arn.js';
 import { writeAtomic } from './atomic-write.js';
 import { lockStore } from './file-lock.js';
+import { NotRegularFileError, readRegularFile } from './read-regular-file.js';
 import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import {
   checkMatches,
@@ -244,8 +245,9 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
   #load(stamp: string, acceptAsIs: boolean): void {
     let text: string;
     try {
-      text = readFileSync(this.path, 'utf8');
+      text = readRegularFile(this.path).toString('utf8'); // a FIFO or a device planted here would block or never end
     } catch (error) {
+      if (error instanceof NotRegularFileError) throw this.#corrupt('it is not a regular file');
       throw this.#corrupt(`cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     let file: StoreFile;
@@ -330,9 +332,10 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     const path = this.highWaterMarkPath!;
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readRegularFile(path).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof NotRegularFileError) throw this.#corrupt(`its high-water mark ${path} is not a regular file`);
       throw this.#corrupt(`its high-water mark ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     try {
@@ -420,7 +423,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       writeAtomic(`${this.path}.bak`, bytes);
     } else {
       try {
-        writeAtomic(`${this.path}.bak`, readFileSync(this.path));
+        writeAtomic(`${this.path}.bak`, readRegularFile(this.path));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }

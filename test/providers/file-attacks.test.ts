@@ -1,0 +1,96 @@
+// Whoever can write the store's directory (a shared directory, a restored backup) plants files
+// the FileProvider reads: a lock that claims to be fresh forever, a FIFO or a device where the
+// store, its high-water mark or its lock belongs. Each must end in a typed error or a takeover,
+// never in a process that waits forever.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Kms } from 'kmsbox';
+import { FileProvider } from 'kmsbox/node';
+import { newStore } from './file-fixtures.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const DAY_MS = 24 * 3600 * 1000;
+
+describe('FileProvider lock planted by someone who can write the directory', () => {
+  it('a lock dated in the future, naming a live process (not ours), is stale: it cannot hold the store forever', async () => {
+    const store = newStore();
+    mkdirSync(join(store.dir, 'store'), { recursive: true });
+    // process.ppid is alive and not this process; the date is a day ahead, so "older than 30 s" never comes.
+    writeFileSync(`${store.path}.lock`, `${process.ppid} ${Date.now() + DAY_MS}`);
+    const provider = new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, lockTimeoutMs: 3000 });
+    await new Kms({ provider }).createKey();
+    expect(existsSync(`${store.path}.lock`)).toBe(false);
+  });
+
+  it('a lock dated a few seconds ahead (clocks of two hosts on a shared disk) is still respected', async () => {
+    const store = newStore();
+    mkdirSync(join(store.dir, 'store'), { recursive: true });
+    writeFileSync(`${store.path}.lock`, `${process.ppid} ${Date.now() + 5000}`);
+    const provider = new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, lockTimeoutMs: 200 });
+    await expect(new Kms({ provider }).createKey()).rejects.toMatchObject({
+      name: 'KMSInternalException',
+      message: `Key store ${store.path} is locked by another process (${store.path}.lock).`,
+    });
+  });
+});
+
+/**
+ * Runs a FileProvider on `path` in a child process with a deadline: reading a FIFO or a device
+ * blocks the whole process (readFileSync), so only a child can show it. Returns what it printed.
+ */
+function openInChild(path: string, rootKeyFile: string): { status: number | null; out: string } {
+  const script = `
+    import { Kms } from './src/index.ts';
+    import { FileProvider } from './src/node.ts';
+    const kms = new Kms({ provider: new FileProvider({ path: ${JSON.stringify(path)}, rootKeyFile: ${JSON.stringify(rootKeyFile)}, lockTimeoutMs: 2000 }) });
+    try { await kms.listKeys(); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, out: r.stdout.trim() };
+}
+
+describe('FileProvider: what is not a regular file where a file of the store belongs', () => {
+  it('a FIFO as the store, as its high-water mark, as its lock: a typed error, not a process blocked forever', async () => {
+    const store = newStore();
+    mkdirSync(join(store.dir, 'store'), { recursive: true });
+    execFileSync('mkfifo', [store.path]);
+    expect(openInChild(store.path, store.rootKeyFile)).toEqual({
+      status: 0,
+      out: `KMSInternalException: Key store ${store.path} cannot be used: it is not a regular file.`,
+    });
+
+    const marked = newStore();
+    await new Kms({ provider: marked.open() }).createKey();
+    rmSync(`${marked.path}.hwm`);
+    execFileSync('mkfifo', [`${marked.path}.hwm`]);
+    expect(openInChild(marked.path, marked.rootKeyFile)).toEqual({
+      status: 0,
+      out: `KMSInternalException: Key store ${marked.path} cannot be used: its high-water mark ${marked.path}.hwm is not a regular file.`,
+    });
+
+    const locked = newStore();
+    await new Kms({ provider: locked.open() }).createKey();
+    execFileSync('mkfifo', [`${locked.path}.lock`]);
+    // A lock that is not a file kmsbox made is waited for like a live one, then a typed timeout (not a hang).
+    expect(openInChild(locked.path, locked.rootKeyFile)).toEqual({
+      status: 0,
+      out: `KMSInternalException: Key store ${locked.path} is locked by another process (${locked.path}.lock).`,
+    });
+  });
+
+  it('a symlink to a device (/dev/zero, endless) as the store: a typed error, no unbounded read', async () => {
+    const store = newStore();
+    mkdirSync(join(store.dir, 'store'), { recursive: true });
+    symlinkSync('/dev/zero', store.path);
+    expect(openInChild(store.path, store.rootKeyFile)).toEqual({
+      status: 0,
+      out: `KMSInternalException: Key store ${store.path} cannot be used: it is not a regular file.`,
+    });
+  });
+});
