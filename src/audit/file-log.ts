@@ -10,9 +10,11 @@
  * and head are also flushed to disk before the call returns, so an OS crash or power loss does not
  * lose them either. One writer per log: two processes appending to one file break the chain.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { KMSInternalException } from '../errors.js';
 import { writeAtomic } from '../providers/atomic-write.js';
+import { readRegularFile } from '../providers/read-regular-file.js';
 import type { AuditEvent, AuditSink } from './event.js';
 
 const GENESIS = '0'.repeat(64);
@@ -29,6 +31,15 @@ export interface FileAuditSinkOptions {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * How the log is opened for appending: created owner-only (events name principals, keys and
+ * encryption contexts; the key store and the head file are 0600 too), and never through a
+ * symbolic link, which someone who can write the directory could plant to make kmsbox append
+ * to a file of their choosing.
+ */
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const OWNER_ONLY = 0o600;
+
 export class FileAuditSink implements AuditSink {
   readonly path: string;
   readonly #fsync: boolean;
@@ -42,7 +53,7 @@ export class FileAuditSink implements AuditSink {
 
   write(event: AuditEvent): void {
     const line = JSON.stringify({ seq: this.#head.seq + 1, prev: this.#head.hash, event });
-    const fd = openSync(this.path, 'a');
+    const fd = openSync(this.path, APPEND, OWNER_ONLY);
     try {
       writeSync(fd, `${line}\n`);
       if (this.#fsync) fsyncSync(fd);
@@ -57,21 +68,39 @@ export class FileAuditSink implements AuditSink {
 function readHead(path: string): Head | undefined {
   if (!existsSync(`${path}.head`)) return undefined;
   try {
-    const h = JSON.parse(readFileSync(`${path}.head`, 'utf8')) as Head;
+    const h = JSON.parse(readRegularFile(`${path}.head`).toString('utf8')) as Head;
     return Number.isInteger(h.seq) && typeof h.hash === 'string' ? h : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** Where a log without a head file goes on: its last line. Never quotes the file (it may not be a log at all). */
 function lastLine(path: string): Head | undefined {
-  if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
+  let text: string;
+  try {
+    text = readRegularFile(path, { followSymlinks: false }).toString('utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new KMSInternalException({
+      message: `Audit log ${path} cannot be used: ${code === 'ELOOP' ? 'it is a symbolic link' : `cannot read it (${code ?? 'error'})`}.`,
+    });
+  }
+  const lines = text.split('\n').filter((l) => l.length > 0);
   const last = lines[lines.length - 1];
   if (last === undefined) return undefined;
-  return { seq: (JSON.parse(last) as { seq: number }).seq, hash: sha256(last) };
+  let seq: unknown;
+  try {
+    seq = (JSON.parse(last) as { seq?: unknown } | null)?.seq;
+  } catch {
+    seq = undefined;
+  }
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1)
+    throw new KMSInternalException({
+      message: `Audit log ${path} cannot be used: its last line is not an audit event (kmsbox audit verify ${path}).`,
+    });
+  return { seq, hash: sha256(last) };
 }
 
 export interface AuditLogReport {

@@ -25,14 +25,43 @@ describe('FileAuditSink files', () => {
     expect(verifyAuditLog(path)).toEqual({ ok: true, events: 1, problems: [] });
   });
 
-  it('a symlink planted at the log path is not written through: the call fails, the target is untouched', async () => {
+  it('a symlink planted at the log path is not written through, nor its target quoted; the target is untouched', async () => {
     const dir = tempDir();
     const victim = join(dir, 'victim.txt');
-    writeFileSync(victim, 'precious\n');
+    writeFileSync(victim, 'precious secret\n');
     const path = join(dir, 'audit.jsonl');
     symlinkSync(victim, path);
+    // No head file: the sink would continue from the log's last line, which it reads first.
+    expect(() => new FileAuditSink(path)).toThrow(
+      expect.objectContaining({ name: 'KMSInternalException', message: `Audit log ${path} cannot be used: it is a symbolic link.` }),
+    );
+    // With a head file (planted too), the append itself refuses the link: the call fails, typed.
+    writeFileSync(`${path}.head`, JSON.stringify({ seq: 0, hash: '0'.repeat(64) }));
     await expect(new Kms({ audit: new FileAuditSink(path) }).listKeys()).rejects.toMatchObject({ name: 'KMSInternalException' });
-    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
-    expect(existsSync(`${path}.head`)).toBe(false);
+    expect(readFileSync(victim, 'utf8')).toBe('precious secret\n');
+    expect(readFileSync(`${path}.head`, 'utf8')).toBe(JSON.stringify({ seq: 0, hash: '0'.repeat(64) }));
+  });
+
+  it('a log whose last line is not an event (another file given as the log): a typed error that does not quote it', async () => {
+    const dir = tempDir();
+    for (const [name, text] of [
+      ['env', 'SECRET_TOKEN=hunter2-very-secret\n'],
+      ['json', '{"secretAccessKey":"wJalrXUtnFEMIK7MDENG"}\n'],
+      ['seq', '{"seq":0}\n'],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      let error: unknown;
+      try {
+        new FileAuditSink(path);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, name).toMatchObject({
+        name: 'KMSInternalException',
+        message: `Audit log ${path} cannot be used: its last line is not an audit event (kmsbox audit verify ${path}).`,
+      });
+      expect(readFileSync(path, 'utf8')).toBe(text);
+    }
   });
 });
