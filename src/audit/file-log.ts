@@ -103,6 +103,26 @@ function lastLine(path: string): Head | undefined {
   return { seq, hash: sha256(last) };
 }
 
+/**
+ * Checks line `n` (parsed, or undefined when it is not JSON) against the sequence number and
+ * hash it should carry, adding what is wrong to `problems`; returns its hash, which the next line
+ * should carry. Never quotes the line: what a hostile file holds stays out of the report.
+ */
+function checkLine(parsed: unknown, line: string, n: number, seq: number, prev: string, problems: string[]): string {
+  if (parsed === undefined) problems.push(`line ${n}: not JSON`);
+  else if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`line ${n}: not a JSON object`);
+  else {
+    const l = parsed as { seq?: unknown; prev?: unknown; event?: unknown };
+    if (l.seq !== seq)
+      problems.push(
+        `line ${n}: sequence number ${typeof l.seq === 'number' ? l.seq : 'missing'}, expected ${seq} (an event was removed, inserted or moved)`,
+      );
+    if (l.prev !== prev) problems.push(`line ${n}: does not follow the line before it (an event was edited, removed or reordered)`);
+    if (typeof l.event !== 'object' || l.event === null) problems.push(`line ${n}: no event`);
+  }
+  return sha256(line);
+}
+
 export interface AuditLogReport {
   /** True when the chain is intact from the first event to the head. */
   readonly ok: boolean;
@@ -122,23 +142,16 @@ export function verifyAuditLog(path: string): AuditLogReport {
   let prev = GENESIS;
   let seq = 0;
   lines.forEach((line, i) => {
-    let parsed: { seq?: unknown; prev?: unknown; event?: unknown };
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(line) as typeof parsed;
+      parsed = JSON.parse(line);
     } catch {
-      problems.push(`line ${i + 1}: not JSON`);
-      prev = sha256(line);
-      seq += 1;
-      return;
+      parsed = undefined;
     }
     seq += 1;
-    if (parsed.seq !== seq)
-      problems.push(`line ${i + 1}: sequence number ${String(parsed.seq)}, expected ${seq} (an event was removed, inserted or moved)`);
-    if (parsed.prev !== prev)
-      problems.push(`line ${i + 1}: does not follow the line before it (an event was edited, removed or reordered)`);
-    if (typeof parsed.event !== 'object' || parsed.event === null) problems.push(`line ${i + 1}: no event`);
-    prev = sha256(line);
+    prev = checkLine(parsed, line, i + 1, seq, prev, problems);
   });
+
   const head = readHead(path);
   if (head === undefined) problems.push('no head file: truncation at the end cannot be ruled out');
   else if (head.seq !== seq || head.hash !== prev)
