@@ -3,9 +3,9 @@
 // store, its high-water mark or its lock belongs. Each must end in a typed error or a takeover,
 // never in a process that waits forever.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
 import { newStore } from './file-fixtures.js';
@@ -91,6 +91,46 @@ describe('FileProvider: what is not a regular file where a file of the store bel
     expect(openInChild(store.path, store.rootKeyFile)).toEqual({
       status: 0,
       out: `KMSInternalException: Key store ${store.path} cannot be used: it is not a regular file.`,
+    });
+  });
+});
+
+describe('FileProvider file modes: owner-only whatever the umask leaves', () => {
+  let umask = 0;
+  beforeEach(() => {
+    umask = process.umask(0o022); // the usual umask, under which a default-mode file is 0644
+  });
+  afterEach(() => {
+    process.umask(umask);
+  });
+  const mode = (path: string): number => statSync(path).mode & 0o777;
+
+  it('the directory it creates 0700; the store, .bak, .hwm and the lock (seen while held) 0600', async () => {
+    const store = newStore();
+    const provider = store.open();
+    const kms = new Kms({ provider });
+    await kms.createKey();
+    let lockMode = 0;
+    await provider.update(() => {
+      lockMode = mode(`${store.path}.lock`);
+    });
+    expect(lockMode).toBe(0o600);
+    expect(mode(join(store.dir, 'store'))).toBe(0o700);
+    for (const suffix of ['', '.bak', '.hwm']) expect(mode(`${store.path}${suffix}`), suffix).toBe(0o600);
+  });
+
+  it('a deeply nested JSON store (a million levels) is a typed error before any key is derived, not a stack overflow', async () => {
+    const store = newStore();
+    mkdirSync(join(store.dir, 'store'), { recursive: true });
+    writeFileSync(store.path, `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`);
+    await expect(new Kms({ provider: store.open() }).listKeys()).rejects.toMatchObject({
+      name: 'KMSInternalException',
+      message: `Key store ${store.path} cannot be used: it is not a kmsbox key store (format/version fields missing or unknown).`,
+    });
+    writeFileSync(store.path, `{"format":"kmsbox-store","version":2,"kdf":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`);
+    await expect(new Kms({ provider: store.open() }).listKeys()).rejects.toMatchObject({
+      name: 'KMSInternalException',
+      message: `Key store ${store.path} cannot be used: it is not a kmsbox key store (fields of version 2 missing or malformed).`,
     });
   });
 });
