@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
+import { tempPrefix } from '../../src/providers/atomic-write.js';
 import { newStore } from './file-fixtures.js';
+
+/** Above the largest pid_max Linux allows (2^22): never a live process. */
+const DEAD_PID = 2 ** 22 + 1;
 
 const root = new URL('../..', import.meta.url).pathname;
 const DAY_MS = 24 * 3600 * 1000;
@@ -19,6 +23,16 @@ describe('FileProvider lock planted by someone who can write the directory', () 
     mkdirSync(join(store.dir, 'store'), { recursive: true });
     // process.ppid is alive and not this process; the date is a day ahead, so "older than 30 s" never comes.
     writeFileSync(`${store.path}.lock`, `${process.ppid} ${Date.now() + DAY_MS}`);
+    const provider = new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, lockTimeoutMs: 3000 });
+    await new Kms({ provider }).createKey();
+    expect(existsSync(`${store.path}.lock`)).toBe(false);
+  });
+
+  it('the same for the break lock that serializes takeovers: one dated in the future does not stop the takeover of a dead lock', async () => {
+    const store = newStore();
+    mkdirSync(join(store.dir, 'store'), { recursive: true });
+    writeFileSync(`${store.path}.lock`, `${DEAD_PID} ${Date.now()}`);
+    writeFileSync(join(store.dir, 'store', `${tempPrefix(`${store.path}.lock`)}break`), `${process.ppid} ${Date.now() + DAY_MS}`);
     const provider = new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, lockTimeoutMs: 3000 });
     await new Kms({ provider }).createKey();
     expect(existsSync(`${store.path}.lock`)).toBe(false);
@@ -40,12 +54,16 @@ describe('FileProvider lock planted by someone who can write the directory', () 
  * Runs a FileProvider on `path` in a child process with a deadline: reading a FIFO or a device
  * blocks the whole process (readFileSync), so only a child can show it. Returns what it printed.
  */
-function openInChild(path: string, rootKeyFile: string): { status: number | null; out: string } {
+function openInChild(
+  path: string,
+  rootKeyFile: string,
+  call: 'listKeys' | 'createKey' = 'listKeys',
+): { status: number | null; out: string } {
   const script = `
     import { Kms } from './src/index.ts';
     import { FileProvider } from './src/node.ts';
     const kms = new Kms({ provider: new FileProvider({ path: ${JSON.stringify(path)}, rootKeyFile: ${JSON.stringify(rootKeyFile)}, lockTimeoutMs: 2000 }) });
-    try { await kms.listKeys(); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }
+    try { await kms.${call}(); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: root,
@@ -78,7 +96,7 @@ describe('FileProvider: what is not a regular file where a file of the store bel
     await new Kms({ provider: locked.open() }).createKey();
     execFileSync('mkfifo', [`${locked.path}.lock`]);
     // A lock that is not a file kmsbox made is waited for like a live one, then a typed timeout (not a hang).
-    expect(openInChild(locked.path, locked.rootKeyFile)).toEqual({
+    expect(openInChild(locked.path, locked.rootKeyFile, 'createKey')).toEqual({
       status: 0,
       out: `KMSInternalException: Key store ${locked.path} is locked by another process (${locked.path}.lock).`,
     });
