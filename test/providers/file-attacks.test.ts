@@ -74,7 +74,7 @@ function openInChild(
 }
 
 describe('FileProvider: what is not a regular file where a file of the store belongs', () => {
-  it('a FIFO as the store, as its high-water mark, as its lock: a typed error, not a process blocked forever', async () => {
+  it('a FIFO as the store: a typed error, not a process blocked forever', () => {
     const store = newStore();
     mkdirSync(join(store.dir, 'store'), { recursive: true });
     execFileSync('mkfifo', [store.path]);
@@ -82,7 +82,9 @@ describe('FileProvider: what is not a regular file where a file of the store bel
       status: 0,
       out: `KMSInternalException: Key store ${store.path} cannot be used: it is not a regular file.`,
     });
+  });
 
+  it('a FIFO as its high-water mark: a typed error, not a process blocked forever', async () => {
     const marked = newStore();
     await new Kms({ provider: marked.open() }).createKey();
     rmSync(`${marked.path}.hwm`);
@@ -91,11 +93,12 @@ describe('FileProvider: what is not a regular file where a file of the store bel
       status: 0,
       out: `KMSInternalException: Key store ${marked.path} cannot be used: its high-water mark ${marked.path}.hwm is not a regular file.`,
     });
+  });
 
+  it('a FIFO as its lock: waited for like a live lock, then a typed timeout, not a process blocked forever', async () => {
     const locked = newStore();
     await new Kms({ provider: locked.open() }).createKey();
     execFileSync('mkfifo', [`${locked.path}.lock`]);
-    // A lock that is not a file kmsbox made is waited for like a live one, then a typed timeout (not a hang).
     expect(openInChild(locked.path, locked.rootKeyFile, 'createKey')).toEqual({
       status: 0,
       out: `KMSInternalException: Key store ${locked.path} is locked by another process (${locked.path}.lock).`,
