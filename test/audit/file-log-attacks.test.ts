@@ -1,7 +1,7 @@
 // The audit log's files as someone who can write its directory sees them: what the sink creates
 // (owner-only, like the key store) and what it must not write through (a planted symlink).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -79,7 +79,7 @@ describe('encryptFile / decryptFile: files planted in the output directory', () 
       message: `Cannot read ${envelope} or write ${out}: EEXIST.`,
     });
     expect(readFileSync(planted, 'utf8')).toBe('theirs');
-    expect(readdirSync(dir).sort()).toEqual(['in.bin', 'in.kmsbox', 'out.bin.' + `${process.pid}.abababababababab.partial`]);
+    expect(readdirSync(dir).sort()).toEqual(['in.bin', 'in.kmsbox', `out.bin.${process.pid}.abababababababab.partial`]);
   });
 
   it('an input that cannot be read: a typed error, and no temporary file is left', async () => {
