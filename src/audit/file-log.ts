@@ -10,10 +10,10 @@
  * and head are also flushed to disk before the call returns, so an OS crash or power loss does not
  * lose them either. One writer per log: two processes appending to one file break the chain.
  */
-import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { KMSInternalException } from '../errors.js';
-import { writeAtomic } from '../providers/atomic-write.js';
+import { writeAll, writeAtomic } from '../providers/atomic-write.js';
 import { readRegularFile } from '../providers/read-regular-file.js';
 import type { AuditEvent, AuditSink } from './event.js';
 
@@ -55,7 +55,15 @@ export class FileAuditSink implements AuditSink {
     const line = JSON.stringify({ seq: this.#head.seq + 1, prev: this.#head.hash, event });
     const fd = openSync(this.path, APPEND, OWNER_ONLY);
     try {
-      writeSync(fd, `${line}\n`);
+      const end = fstatSync(fd).size;
+      try {
+        // writeSync may write part of the line without throwing (a full disk, a size limit): writeAll goes on or throws.
+        writeAll(fd, Buffer.from(`${line}\n`));
+      } catch (error) {
+        // Cut the part off again: a torn line would break the chain for every event after it.
+        ftruncateSync(fd, end);
+        throw error;
+      }
       if (this.#fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
