@@ -2,7 +2,7 @@
 // only part of the line without throwing. A call must not report success for an event that was
 // not written whole, and the log must stay a valid chain (no torn line left for the next event to
 // be glued to). node:fs is mocked: writes to the log go through unless a test caps them.
-import * as realFs from 'node:fs';
+import type * as realFs from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
