@@ -3,7 +3,7 @@
 // store, its high-water mark or its lock belongs. Each must end in a typed error or a takeover,
 // never in a process that waits forever.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
@@ -153,5 +153,36 @@ describe('FileProvider file modes: owner-only whatever the umask leaves', () => 
       name: 'KMSInternalException',
       message: `Key store ${store.path} cannot be used: it is not a kmsbox key store (fields of version 2 missing or malformed).`,
     });
+  });
+});
+
+describe('FileProvider: the generation resetHighWaterMark writes, put back later with the mark deleted', () => {
+  it('is refused by a new process: it records that its mark exists (else its .bak copy undid every later change)', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    const { KeyMetadata } = await kms.createKey();
+    await kms.createKey();
+    await store.open().resetHighWaterMark(); // e.g. after restoring a backup on purpose
+    const resetGeneration = JSON.parse(readFileSync(store.path, 'utf8'));
+    expect(resetGeneration.hwm).toBe(true);
+    await kms.disableKey({ KeyId: KeyMetadata!.KeyId! });
+    // The attacker: write access to the directory, no root key. .bak holds the reset generation.
+    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(resetGeneration.generation);
+    copyFileSync(`${store.path}.bak`, store.path);
+    rmSync(`${store.path}.hwm`);
+    await expect(new Kms({ provider: store.open() }).describeKey({ KeyId: KeyMetadata!.KeyId! })).rejects.toMatchObject({
+      name: 'KMSInternalException',
+      message: expect.stringContaining(`its high-water mark ${store.path}.hwm is missing, though the store says it was written`),
+    });
+  });
+
+  it('what a new store cannot prove: its first generation (written before its mark) put back with the mark deleted is accepted', async () => {
+    const first = newStore();
+    await new Kms({ provider: first.open() }).createKey(); // generation 0: the new key's material; generation 1: its record
+    expect(JSON.parse(readFileSync(`${first.path}.bak`, 'utf8'))).toMatchObject({ generation: 0, hwm: false });
+    copyFileSync(`${first.path}.bak`, first.path);
+    rmSync(`${first.path}.hwm`);
+    // As good as deleting store and mark together (which starts afresh): no key record in it.
+    expect((await new Kms({ provider: first.open() }).listKeys()).Keys).toEqual([]);
   });
 });
