@@ -140,10 +140,17 @@ function serveFlags(args: string[]): Map<string, string> {
  */
 function readCredentials(path: string): Map<string, SigV4Credential> {
   let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`--credentials ${path}: ${(error as Error).message}`);
+  }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the text around the mistake, which here is a secret key.
+    throw new UsageError(`--credentials ${path}: not valid JSON`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UsageError(`--credentials ${path}: expected a JSON object of access keys`);
