@@ -6,6 +6,7 @@ import type {
   CancelKeyDeletionResponse,
   CreateKeyResponse,
   DescribeKeyResponse,
+  EmptyResponse,
   KeyMetadata,
   ListKeysResponse,
   ScheduleKeyDeletionResponse,
@@ -236,7 +237,7 @@ export async function listKeys(env: Env, input: Input): Promise<ListKeysResponse
   return { Keys: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
 }
 
-export async function updateKeyDescription(env: Env, input: Input): Promise<object> {
+export async function updateKeyDescription(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const description = c.string('Description', { required: true, min: 0, max: 8192 });
@@ -248,7 +249,7 @@ export async function updateKeyDescription(env: Env, input: Input): Promise<obje
   return {};
 }
 
-export async function enableKey(env: Env, input: Input): Promise<object> {
+export async function enableKey(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   c.done();
@@ -267,7 +268,7 @@ export async function enableKey(env: Env, input: Input): Promise<object> {
   return {};
 }
 
-export async function disableKey(env: Env, input: Input): Promise<object> {
+export async function disableKey(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   c.done();

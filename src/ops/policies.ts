@@ -1,5 +1,5 @@
 /** Key policies: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies (one policy per key, named `default`). */
-import type { GetKeyPolicyResponse, ListKeyPoliciesResponse } from '../api/shapes.js';
+import type { EmptyResponse, GetKeyPolicyResponse, ListKeyPoliciesResponse } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { NotFoundException } from '../errors.js';
 import type { Env } from './env.js';
@@ -30,7 +30,7 @@ export async function getKeyPolicy(env: Env, input: Input): Promise<GetKeyPolicy
   return { Policy: key.policy, PolicyName: POLICY_NAME };
 }
 
-export async function putKeyPolicy(env: Env, input: Input): Promise<object> {
+export async function putKeyPolicy(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const name = policyName(c);

@@ -1,13 +1,13 @@
 /** Tags: TagResource, UntagResource, ListResourceTags (reference §2.10). */
 import { byString, paginate } from '../api/pagination.js';
-import type { ListResourceTagsResponse } from '../api/shapes.js';
+import type { EmptyResponse, ListResourceTagsResponse } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { TagException } from '../errors.js';
 import type { Env } from './env.js';
 import { checkTagRules, keyIdMember, LIST_LIMITS, tagList } from './fields.js';
 import { findKeyFor, updateKey } from './lookup.js';
 
-export async function tagResource(env: Env, input: Input): Promise<object> {
+export async function tagResource(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const tags = tagList(c, 'Tags', true);
@@ -24,7 +24,7 @@ export async function tagResource(env: Env, input: Input): Promise<object> {
   return {};
 }
 
-export async function untagResource(env: Env, input: Input): Promise<object> {
+export async function untagResource(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const tagKeys = c.list('TagKeys', { required: true }, (item, i) => c.stringItem('TagKeys', i, item, { min: 1, max: 128 }));
