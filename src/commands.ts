@@ -51,6 +51,11 @@ export type DeriveSharedSecretCommandOutput = OutputOf<'DeriveSharedSecret'>;
 /** Derives a shared secret (ECDH) from a key agreement key's private key and another party's public key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html | DeriveSharedSecret} */
 export class DeriveSharedSecretCommand extends KmsCommand<DeriveSharedSecretCommandInput, DeriveSharedSecretCommandOutput> {}
 
+export type DescribeCustomKeyStoresCommandInput = InputOf<'DescribeCustomKeyStores'>;
+export type DescribeCustomKeyStoresCommandOutput = OutputOf<'DescribeCustomKeyStores'>;
+/** Describes the custom key stores of the account and Region: kmsbox has none. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeCustomKeyStores.html | DescribeCustomKeyStores} */
+export class DescribeCustomKeyStoresCommand extends KmsCommand<DescribeCustomKeyStoresCommandInput, DescribeCustomKeyStoresCommandOutput> {}
+
 export type DescribeKeyCommandInput = InputOf<'DescribeKey'>;
 export type DescribeKeyCommandOutput = OutputOf<'DescribeKey'>;
 /** Returns the metadata of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html | DescribeKey} */

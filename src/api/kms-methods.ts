@@ -19,6 +19,8 @@ export interface KmsMethods {
   deleteImportedKeyMaterial(input: InputOf<'DeleteImportedKeyMaterial'>): Promise<OutputOf<'DeleteImportedKeyMaterial'>>;
   /** Derives a shared secret (ECDH) from a key agreement key's private key and another party's public key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html | DeriveSharedSecret} */
   deriveSharedSecret(input: InputOf<'DeriveSharedSecret'>): Promise<OutputOf<'DeriveSharedSecret'>>;
+  /** Describes the custom key stores of the account and Region: kmsbox has none. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeCustomKeyStores.html | DescribeCustomKeyStores} */
+  describeCustomKeyStores(input?: InputOf<'DescribeCustomKeyStores'>): Promise<OutputOf<'DescribeCustomKeyStores'>>;
   /** Returns the metadata of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html | DescribeKey} */
   describeKey(input: InputOf<'DescribeKey'>): Promise<OutputOf<'DescribeKey'>>;
   /** Disables a KMS key: it cannot be used in cryptographic operations until enabled. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html | DisableKey} */

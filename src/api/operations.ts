@@ -14,6 +14,7 @@ import type { Input } from './validate.js';
 import type { Env } from '../ops/env.js';
 import * as aliases from '../ops/aliases.js';
 import * as asymmetric from '../ops/asymmetric.js';
+import * as customKeyStores from '../ops/custom-key-stores.js';
 import * as encryption from '../ops/encryption.js';
 import * as grants from '../ops/grants.js';
 import * as imports from '../ops/import.js';
@@ -235,6 +236,35 @@ export const OPERATIONS = {
       KeyOrigin: 'string',
     },
     crossAccount: true,
+  }),
+  DescribeCustomKeyStores: op<customKeyStores.DescribeCustomKeyStoresRequest, customKeyStores.DescribeCustomKeyStoresResponse>({
+    run: customKeyStores.describeCustomKeyStores,
+    summary: 'Describes the custom key stores of the account and Region: kmsbox has none.',
+    request: { CustomKeyStoreId: 'string', CustomKeyStoreName: 'string', Limit: 'integer', Marker: 'string' },
+    response: {
+      CustomKeyStores: list(
+        structure<customKeyStores.CustomKeyStoresListEntry>('CustomKeyStoresListEntry', {
+          CustomKeyStoreId: 'string',
+          CustomKeyStoreName: 'string',
+          CloudHsmClusterId: 'string',
+          TrustAnchorCertificate: 'string',
+          ConnectionState: 'string',
+          ConnectionErrorCode: 'string',
+          CreationDate: 'timestamp',
+          CustomKeyStoreType: 'string',
+          XksProxyConfiguration: structure<customKeyStores.XksProxyConfigurationType>('XksProxyConfigurationType', {
+            Connectivity: 'string',
+            AccessKeyId: 'string',
+            UriEndpoint: 'string',
+            UriPath: 'string',
+            VpcEndpointServiceName: 'string',
+            VpcEndpointServiceOwner: 'string',
+          }),
+        }),
+      ),
+      ...paged,
+    },
+    keyless: true,
   }),
   DescribeKey: op<S.DescribeKeyRequest, S.DescribeKeyResponse>({
     run: keyLifecycle.describeKey,
@@ -708,7 +738,6 @@ export const UNIMPLEMENTED_OPERATIONS: readonly string[] = [
   'CreateCustomKeyStore',
   'Decapsulate',
   'DeleteCustomKeyStore',
-  'DescribeCustomKeyStores',
   'DisconnectCustomKeyStore',
   'Encapsulate',
   'GetKeyLastUsage',

@@ -107,6 +107,7 @@ const FIELDS: Record<string, readonly string[]> = {
   ],
   deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
+  describeCustomKeyStores: ['CustomKeyStoreId', 'CustomKeyStoreName', 'Limit', 'Marker'],
 };
 
 /** Method families: each gets its share of the run budget (≤ 300 runs per family). */
@@ -131,6 +132,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
   multiRegion: ['replicateKey', 'updatePrimaryRegion'],
   imports: ['getParametersForImport', 'importKeyMaterial', 'deleteImportedKeyMaterial'],
+  customKeyStores: ['describeCustomKeyStores'],
 };
 const FAMILY_BUDGET = 300;
 
