@@ -13,6 +13,11 @@ export type CancelKeyDeletionCommandOutput = OutputOf<'CancelKeyDeletion'>;
 /** Cancels the deletion of a KMS key; the key becomes Disabled. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html | CancelKeyDeletion} */
 export class CancelKeyDeletionCommand extends KmsCommand<CancelKeyDeletionCommandInput, CancelKeyDeletionCommandOutput> {}
 
+export type ConnectCustomKeyStoreCommandInput = InputOf<'ConnectCustomKeyStore'>;
+export type ConnectCustomKeyStoreCommandOutput = OutputOf<'ConnectCustomKeyStore'>;
+/** Connects a custom key store to its backing key store: kmsbox has none to connect. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_ConnectCustomKeyStore.html | ConnectCustomKeyStore} */
+export class ConnectCustomKeyStoreCommand extends KmsCommand<ConnectCustomKeyStoreCommandInput, ConnectCustomKeyStoreCommandOutput> {}
+
 export type CreateAliasCommandInput = InputOf<'CreateAlias'>;
 export type CreateAliasCommandOutput = OutputOf<'CreateAlias'>;
 /** Creates a friendly name (alias/…) for a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html | CreateAlias} */

@@ -5,6 +5,8 @@ import type { InputOf, OutputOf } from './operations.js';
 export interface KmsMethods {
   /** Cancels the deletion of a KMS key; the key becomes Disabled. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html | CancelKeyDeletion} */
   cancelKeyDeletion(input: InputOf<'CancelKeyDeletion'>): Promise<OutputOf<'CancelKeyDeletion'>>;
+  /** Connects a custom key store to its backing key store: kmsbox has none to connect. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_ConnectCustomKeyStore.html | ConnectCustomKeyStore} */
+  connectCustomKeyStore(input: InputOf<'ConnectCustomKeyStore'>): Promise<OutputOf<'ConnectCustomKeyStore'>>;
   /** Creates a friendly name (alias/…) for a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html | CreateAlias} */
   createAlias(input: InputOf<'CreateAlias'>): Promise<OutputOf<'CreateAlias'>>;
   /** Adds a grant to a KMS key: permission for a principal to use it in the listed operations. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html | CreateGrant} */

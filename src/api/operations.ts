@@ -137,6 +137,14 @@ export const OPERATIONS = {
     response: { KeyId: 'string' },
     writes: true,
   }),
+  ConnectCustomKeyStore: op<customKeyStores.ConnectCustomKeyStoreRequest, S.EmptyResponse>({
+    run: customKeyStores.connectCustomKeyStore,
+    summary: 'Connects a custom key store to its backing key store: kmsbox has none to connect.',
+    request: { CustomKeyStoreId: required('string') },
+    response: {},
+    writes: true,
+    keyless: true,
+  }),
   CreateAlias: op<S.CreateAliasRequest, S.EmptyResponse>({
     run: aliases.createAlias,
     summary: 'Creates a friendly name (alias/…) for a KMS key.',
@@ -734,7 +742,6 @@ export const apiReference = (name: string): string => `https://docs.aws.amazon.c
  * UnsupportedOperationException (an operation AWS does not have is UnknownOperationException).
  */
 export const UNIMPLEMENTED_OPERATIONS: readonly string[] = [
-  'ConnectCustomKeyStore',
   'CreateCustomKeyStore',
   'Decapsulate',
   'DeleteCustomKeyStore',

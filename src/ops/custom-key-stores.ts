@@ -7,6 +7,7 @@
 import { paginate } from '../api/pagination.js';
 import { Checks, type Input } from '../api/validate.js';
 import { KMSServiceException } from '../errors.js';
+import type { EmptyResponse } from '../api/shapes.js';
 import type { Env } from './env.js';
 import { paging } from './fields.js';
 
@@ -71,6 +72,13 @@ export interface DescribeCustomKeyStoresResponse {
   Truncated?: boolean | undefined;
 }
 
+/** The only answer for a store named by id: the account has none. */
+function storeNotFound(c: Checks): never {
+  const id = c.string('CustomKeyStoreId', { required: true, min: 1, max: 64 });
+  c.done();
+  throw new CustomKeyStoreNotFoundException({ message: `Custom key store ${id} does not exist in this account and Region.` });
+}
+
 export async function describeCustomKeyStores(_env: Env, input: Input): Promise<DescribeCustomKeyStoresResponse> {
   const c = new Checks(input);
   const id = c.string('CustomKeyStoreId', { min: 1, max: 64 });
@@ -85,4 +93,11 @@ export async function describeCustomKeyStores(_env: Env, input: Input): Promise<
   // No store exists: a marker is one kmsbox never issued (InvalidMarkerException, as for any list).
   const page = paginate<CustomKeyStoresListEntry>('custom-key-stores', [], (s) => s.CustomKeyStoreId ?? '', limit, marker);
   return { CustomKeyStores: page.items, Truncated: page.Truncated };
+}
+
+export interface ConnectCustomKeyStoreRequest {
+  CustomKeyStoreId: string | undefined;
+}
+export async function connectCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
+  return storeNotFound(new Checks(input));
 }

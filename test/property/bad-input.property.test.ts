@@ -108,6 +108,7 @@ const FIELDS: Record<string, readonly string[]> = {
   deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
   describeCustomKeyStores: ['CustomKeyStoreId', 'CustomKeyStoreName', 'Limit', 'Marker'],
+  connectCustomKeyStore: ['CustomKeyStoreId'],
 };
 
 /** Method families: each gets its share of the run budget (≤ 300 runs per family). */
@@ -132,7 +133,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
   multiRegion: ['replicateKey', 'updatePrimaryRegion'],
   imports: ['getParametersForImport', 'importKeyMaterial', 'deleteImportedKeyMaterial'],
-  customKeyStores: ['describeCustomKeyStores'],
+  customKeyStores: ['describeCustomKeyStores', 'connectCustomKeyStore'],
 };
 const FAMILY_BUDGET = 300;
 
