@@ -76,6 +76,14 @@ export type DisableKeyRotationCommandOutput = OutputOf<'DisableKeyRotation'>;
 /** Disables automatic rotation of the key material of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html | DisableKeyRotation} */
 export class DisableKeyRotationCommand extends KmsCommand<DisableKeyRotationCommandInput, DisableKeyRotationCommandOutput> {}
 
+export type DisconnectCustomKeyStoreCommandInput = InputOf<'DisconnectCustomKeyStore'>;
+export type DisconnectCustomKeyStoreCommandOutput = OutputOf<'DisconnectCustomKeyStore'>;
+/** Disconnects a custom key store from its backing key store: kmsbox has none to disconnect. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DisconnectCustomKeyStore.html | DisconnectCustomKeyStore} */
+export class DisconnectCustomKeyStoreCommand extends KmsCommand<
+  DisconnectCustomKeyStoreCommandInput,
+  DisconnectCustomKeyStoreCommandOutput
+> {}
+
 export type EnableKeyCommandInput = InputOf<'EnableKey'>;
 export type EnableKeyCommandOutput = OutputOf<'EnableKey'>;
 /** Enables a KMS key: it can be used in cryptographic operations again. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKey.html | EnableKey} */

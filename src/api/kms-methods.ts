@@ -29,6 +29,8 @@ export interface KmsMethods {
   disableKey(input: InputOf<'DisableKey'>): Promise<OutputOf<'DisableKey'>>;
   /** Disables automatic rotation of the key material of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html | DisableKeyRotation} */
   disableKeyRotation(input: InputOf<'DisableKeyRotation'>): Promise<OutputOf<'DisableKeyRotation'>>;
+  /** Disconnects a custom key store from its backing key store: kmsbox has none to disconnect. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DisconnectCustomKeyStore.html | DisconnectCustomKeyStore} */
+  disconnectCustomKeyStore(input: InputOf<'DisconnectCustomKeyStore'>): Promise<OutputOf<'DisconnectCustomKeyStore'>>;
   /** Enables a KMS key: it can be used in cryptographic operations again. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKey.html | EnableKey} */
   enableKey(input: InputOf<'EnableKey'>): Promise<OutputOf<'EnableKey'>>;
   /** Enables automatic rotation of the key material of a KMS key, with an optional period. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html | EnableKeyRotation} */

@@ -295,6 +295,14 @@ export const OPERATIONS = {
     response: {},
     writes: true,
   }),
+  DisconnectCustomKeyStore: op<customKeyStores.DisconnectCustomKeyStoreRequest, S.EmptyResponse>({
+    run: customKeyStores.disconnectCustomKeyStore,
+    summary: 'Disconnects a custom key store from its backing key store: kmsbox has none to disconnect.',
+    request: { CustomKeyStoreId: required('string') },
+    response: {},
+    writes: true,
+    keyless: true,
+  }),
   EnableKey: op<S.EnableKeyRequest, S.EmptyResponse>({
     run: keyLifecycle.enableKey,
     summary: 'Enables a KMS key: it can be used in cryptographic operations again.',
@@ -745,7 +753,6 @@ export const UNIMPLEMENTED_OPERATIONS: readonly string[] = [
   'CreateCustomKeyStore',
   'Decapsulate',
   'DeleteCustomKeyStore',
-  'DisconnectCustomKeyStore',
   'Encapsulate',
   'GetKeyLastUsage',
   'UpdateCustomKeyStore',

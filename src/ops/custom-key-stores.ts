@@ -101,3 +101,10 @@ export interface ConnectCustomKeyStoreRequest {
 export async function connectCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
   return storeNotFound(new Checks(input));
 }
+
+export interface DisconnectCustomKeyStoreRequest {
+  CustomKeyStoreId: string | undefined;
+}
+export async function disconnectCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
+  return storeNotFound(new Checks(input));
+}

@@ -108,6 +108,7 @@ const FIELDS: Record<string, readonly string[]> = {
   deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
   describeCustomKeyStores: ['CustomKeyStoreId', 'CustomKeyStoreName', 'Limit', 'Marker'],
+  disconnectCustomKeyStore: ['CustomKeyStoreId'],
   connectCustomKeyStore: ['CustomKeyStoreId'],
 };
 
@@ -133,7 +134,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
   multiRegion: ['replicateKey', 'updatePrimaryRegion'],
   imports: ['getParametersForImport', 'importKeyMaterial', 'deleteImportedKeyMaterial'],
-  customKeyStores: ['describeCustomKeyStores', 'connectCustomKeyStore'],
+  customKeyStores: ['describeCustomKeyStores', 'disconnectCustomKeyStore', 'connectCustomKeyStore'],
 };
 const FAMILY_BUDGET = 300;
 
