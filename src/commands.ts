@@ -43,6 +43,11 @@ export type DeleteAliasCommandOutput = OutputOf<'DeleteAlias'>;
 /** Deletes an alias. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html | DeleteAlias} */
 export class DeleteAliasCommand extends KmsCommand<DeleteAliasCommandInput, DeleteAliasCommandOutput> {}
 
+export type DeleteCustomKeyStoreCommandInput = InputOf<'DeleteCustomKeyStore'>;
+export type DeleteCustomKeyStoreCommandOutput = OutputOf<'DeleteCustomKeyStore'>;
+/** Deletes a custom key store: kmsbox has none to delete. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteCustomKeyStore.html | DeleteCustomKeyStore} */
+export class DeleteCustomKeyStoreCommand extends KmsCommand<DeleteCustomKeyStoreCommandInput, DeleteCustomKeyStoreCommandOutput> {}
+
 export type DeleteImportedKeyMaterialCommandInput = InputOf<'DeleteImportedKeyMaterial'>;
 export type DeleteImportedKeyMaterialCommandOutput = OutputOf<'DeleteImportedKeyMaterial'>;
 /** Deletes imported key material from a KMS key; the key becomes PendingImport. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteImportedKeyMaterial.html | DeleteImportedKeyMaterial} */

@@ -17,6 +17,8 @@ export interface KmsMethods {
   decrypt(input: InputOf<'Decrypt'>): Promise<OutputOf<'Decrypt'>>;
   /** Deletes an alias. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html | DeleteAlias} */
   deleteAlias(input: InputOf<'DeleteAlias'>): Promise<OutputOf<'DeleteAlias'>>;
+  /** Deletes a custom key store: kmsbox has none to delete. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteCustomKeyStore.html | DeleteCustomKeyStore} */
+  deleteCustomKeyStore(input: InputOf<'DeleteCustomKeyStore'>): Promise<OutputOf<'DeleteCustomKeyStore'>>;
   /** Deletes imported key material from a KMS key; the key becomes PendingImport. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteImportedKeyMaterial.html | DeleteImportedKeyMaterial} */
   deleteImportedKeyMaterial(input: InputOf<'DeleteImportedKeyMaterial'>): Promise<OutputOf<'DeleteImportedKeyMaterial'>>;
   /** Derives a shared secret (ECDH) from a key agreement key's private key and another party's public key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html | DeriveSharedSecret} */

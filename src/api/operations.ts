@@ -218,6 +218,14 @@ export const OPERATIONS = {
     response: {},
     writes: true,
   }),
+  DeleteCustomKeyStore: op<customKeyStores.DeleteCustomKeyStoreRequest, S.EmptyResponse>({
+    run: customKeyStores.deleteCustomKeyStore,
+    summary: 'Deletes a custom key store: kmsbox has none to delete.',
+    request: { CustomKeyStoreId: required('string') },
+    response: {},
+    writes: true,
+    keyless: true,
+  }),
   DeleteImportedKeyMaterial: op<S.DeleteImportedKeyMaterialRequest, S.DeleteImportedKeyMaterialResponse>({
     run: imports.deleteImportedKeyMaterial,
     summary: 'Deletes imported key material from a KMS key; the key becomes PendingImport.',
@@ -752,7 +760,6 @@ export const apiReference = (name: string): string => `https://docs.aws.amazon.c
 export const UNIMPLEMENTED_OPERATIONS: readonly string[] = [
   'CreateCustomKeyStore',
   'Decapsulate',
-  'DeleteCustomKeyStore',
   'Encapsulate',
   'GetKeyLastUsage',
   'UpdateCustomKeyStore',

@@ -108,3 +108,10 @@ export interface DisconnectCustomKeyStoreRequest {
 export async function disconnectCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
   return storeNotFound(new Checks(input));
 }
+
+export interface DeleteCustomKeyStoreRequest {
+  CustomKeyStoreId: string | undefined;
+}
+export async function deleteCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
+  return storeNotFound(new Checks(input));
+}

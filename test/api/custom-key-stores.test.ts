@@ -154,3 +154,34 @@ describe('DisconnectCustomKeyStore', () => {
     );
   });
 });
+
+describe('DeleteCustomKeyStore', () => {
+  it('any custom key store id is CustomKeyStoreNotFoundException; a missing one is ValidationException', async () => {
+    const audit = new MemoryAuditSink();
+    const kms = new Kms({ audit });
+    await rejects(
+      () => kms.deleteCustomKeyStore({ CustomKeyStoreId: 'cks-1234567890abcdef0' }),
+      'CustomKeyStoreNotFoundException',
+      'Custom key store cks-1234567890abcdef0 does not exist in this account and Region.',
+    );
+    expect(audit.events.at(-1)).toMatchObject({
+      eventName: 'DeleteCustomKeyStore',
+      readOnly: false,
+      errorCode: 'CustomKeyStoreNotFoundException',
+    });
+    await rejects(
+      () => kms.deleteCustomKeyStore({ CustomKeyStoreId: undefined }),
+      'ValidationException',
+      "1 validation error detected: Value null at 'customKeyStoreId' failed to satisfy constraint: Member must not be null",
+    );
+    await rejects(
+      () => kms.deleteCustomKeyStore({ CustomKeyStoreId: 'c'.repeat(65) }),
+      'ValidationException',
+      /length less than or equal to 64$/,
+    );
+    await rejects(
+      () => kms.withPrincipal('arn:aws:iam::111122223333:role/none').deleteCustomKeyStore({ CustomKeyStoreId: 'cks-1' }),
+      'AccessDeniedException',
+    );
+  });
+});

@@ -108,6 +108,7 @@ const FIELDS: Record<string, readonly string[]> = {
   deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
   describeCustomKeyStores: ['CustomKeyStoreId', 'CustomKeyStoreName', 'Limit', 'Marker'],
+  deleteCustomKeyStore: ['CustomKeyStoreId'],
   disconnectCustomKeyStore: ['CustomKeyStoreId'],
   connectCustomKeyStore: ['CustomKeyStoreId'],
 };
@@ -134,7 +135,7 @@ const FAMILIES: Record<string, readonly string[]> = {
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
   multiRegion: ['replicateKey', 'updatePrimaryRegion'],
   imports: ['getParametersForImport', 'importKeyMaterial', 'deleteImportedKeyMaterial'],
-  customKeyStores: ['describeCustomKeyStores', 'disconnectCustomKeyStore', 'connectCustomKeyStore'],
+  customKeyStores: ['describeCustomKeyStores', 'deleteCustomKeyStore', 'disconnectCustomKeyStore', 'connectCustomKeyStore'],
 };
 const FAMILY_BUDGET = 300;
 
