@@ -255,6 +255,11 @@ export type UpdateAliasCommandOutput = OutputOf<'UpdateAlias'>;
 /** Points an alias at another KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html | UpdateAlias} */
 export class UpdateAliasCommand extends KmsCommand<UpdateAliasCommandInput, UpdateAliasCommandOutput> {}
 
+export type UpdateCustomKeyStoreCommandInput = InputOf<'UpdateCustomKeyStore'>;
+export type UpdateCustomKeyStoreCommandOutput = OutputOf<'UpdateCustomKeyStore'>;
+/** Changes the properties of a custom key store: kmsbox has none to change. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html | UpdateCustomKeyStore} */
+export class UpdateCustomKeyStoreCommand extends KmsCommand<UpdateCustomKeyStoreCommandInput, UpdateCustomKeyStoreCommandOutput> {}
+
 export type UpdateKeyDescriptionCommandInput = InputOf<'UpdateKeyDescription'>;
 export type UpdateKeyDescriptionCommandOutput = OutputOf<'UpdateKeyDescription'>;
 /** Replaces the description of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html | UpdateKeyDescription} */

@@ -99,6 +99,8 @@ export interface KmsMethods {
   untagResource(input: InputOf<'UntagResource'>): Promise<OutputOf<'UntagResource'>>;
   /** Points an alias at another KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html | UpdateAlias} */
   updateAlias(input: InputOf<'UpdateAlias'>): Promise<OutputOf<'UpdateAlias'>>;
+  /** Changes the properties of a custom key store: kmsbox has none to change. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html | UpdateCustomKeyStore} */
+  updateCustomKeyStore(input: InputOf<'UpdateCustomKeyStore'>): Promise<OutputOf<'UpdateCustomKeyStore'>>;
   /** Replaces the description of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html | UpdateKeyDescription} */
   updateKeyDescription(input: InputOf<'UpdateKeyDescription'>): Promise<OutputOf<'UpdateKeyDescription'>>;
   /** Makes a replica of a multi-Region key its primary key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html | UpdatePrimaryRegion} */

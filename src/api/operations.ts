@@ -665,6 +665,31 @@ export const OPERATIONS = {
     response: {},
     writes: true,
   }),
+  UpdateCustomKeyStore: op<customKeyStores.UpdateCustomKeyStoreRequest, S.EmptyResponse>({
+    run: customKeyStores.updateCustomKeyStore,
+    summary: 'Changes the properties of a custom key store: kmsbox has none to change.',
+    request: {
+      CustomKeyStoreId: required('string'),
+      NewCustomKeyStoreName: 'string',
+      KeyStorePassword: 'string',
+      CloudHsmClusterId: 'string',
+      XksProxyUriEndpoint: 'string',
+      XksProxyUriPath: 'string',
+      XksProxyVpcEndpointServiceName: 'string',
+      XksProxyVpcEndpointServiceOwner: 'string',
+      XksProxyAuthenticationCredential: structure<customKeyStores.XksProxyAuthenticationCredentialType>(
+        'XksProxyAuthenticationCredentialType',
+        {
+          AccessKeyId: required('string'),
+          RawSecretAccessKey: required('string'),
+        },
+      ),
+      XksProxyConnectivity: 'string',
+    },
+    response: {},
+    writes: true,
+    keyless: true,
+  }),
   UpdateKeyDescription: op<S.UpdateKeyDescriptionRequest, S.EmptyResponse>({
     run: keyLifecycle.updateKeyDescription,
     summary: 'Replaces the description of a KMS key.',
@@ -757,13 +782,7 @@ export const apiReference = (name: string): string => `https://docs.aws.amazon.c
  * The AWS KMS operations kmsbox does not implement yet: the wire protocol answers them
  * UnsupportedOperationException (an operation AWS does not have is UnknownOperationException).
  */
-export const UNIMPLEMENTED_OPERATIONS: readonly string[] = [
-  'CreateCustomKeyStore',
-  'Decapsulate',
-  'Encapsulate',
-  'GetKeyLastUsage',
-  'UpdateCustomKeyStore',
-];
+export const UNIMPLEMENTED_OPERATIONS: readonly string[] = ['CreateCustomKeyStore', 'Decapsulate', 'Encapsulate', 'GetKeyLastUsage'];
 
 /**
  * Blob and timestamp members of those operations (Encapsulate, Decapsulate, GetKeyLastUsage): the

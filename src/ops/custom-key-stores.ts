@@ -115,3 +115,27 @@ export interface DeleteCustomKeyStoreRequest {
 export async function deleteCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
   return storeNotFound(new Checks(input));
 }
+
+export interface XksProxyAuthenticationCredentialType {
+  AccessKeyId: string | undefined;
+  RawSecretAccessKey: string | undefined;
+}
+export interface UpdateCustomKeyStoreRequest {
+  CustomKeyStoreId: string | undefined;
+  NewCustomKeyStoreName?: string | undefined;
+  KeyStorePassword?: string | undefined;
+  CloudHsmClusterId?: string | undefined;
+  XksProxyUriEndpoint?: string | undefined;
+  XksProxyUriPath?: string | undefined;
+  XksProxyVpcEndpointServiceName?: string | undefined;
+  XksProxyVpcEndpointServiceOwner?: string | undefined;
+  XksProxyAuthenticationCredential?: XksProxyAuthenticationCredentialType | undefined;
+  XksProxyConnectivity?: XksProxyConnectivityType | undefined;
+}
+/**
+ * Only the store id is read: with no store to change, the new properties are never used (nor
+ * echoed; the audit trail drops KeyStorePassword and RawSecretAccessKey).
+ */
+export async function updateCustomKeyStore(_env: Env, input: Input): Promise<EmptyResponse> {
+  return storeNotFound(new Checks(input));
+}

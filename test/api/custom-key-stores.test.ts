@@ -185,3 +185,53 @@ describe('DeleteCustomKeyStore', () => {
     );
   });
 });
+
+describe('UpdateCustomKeyStore', () => {
+  it('any custom key store id is CustomKeyStoreNotFoundException; a missing one is ValidationException', async () => {
+    const audit = new MemoryAuditSink();
+    const kms = new Kms({ audit });
+    await rejects(
+      () => kms.updateCustomKeyStore({ CustomKeyStoreId: 'cks-1234567890abcdef0' }),
+      'CustomKeyStoreNotFoundException',
+      'Custom key store cks-1234567890abcdef0 does not exist in this account and Region.',
+    );
+    expect(audit.events.at(-1)).toMatchObject({
+      eventName: 'UpdateCustomKeyStore',
+      readOnly: false,
+      errorCode: 'CustomKeyStoreNotFoundException',
+    });
+    await rejects(
+      () => kms.updateCustomKeyStore({ CustomKeyStoreId: undefined }),
+      'ValidationException',
+      "1 validation error detected: Value null at 'customKeyStoreId' failed to satisfy constraint: Member must not be null",
+    );
+    await rejects(
+      () => kms.updateCustomKeyStore({ CustomKeyStoreId: 'c'.repeat(65) }),
+      'ValidationException',
+      /length less than or equal to 64$/,
+    );
+    await rejects(
+      () => kms.withPrincipal('arn:aws:iam::111122223333:role/none').updateCustomKeyStore({ CustomKeyStoreId: 'cks-1' }),
+      'AccessDeniedException',
+    );
+  });
+});
+
+describe('UpdateCustomKeyStore with new properties', () => {
+  it('is CustomKeyStoreNotFoundException whatever it would change, and never echoes the secrets', async () => {
+    const kms = new Kms();
+    const e = await rejects(
+      () =>
+        kms.updateCustomKeyStore({
+          CustomKeyStoreId: 'cks-1',
+          NewCustomKeyStoreName: 'renamed',
+          KeyStorePassword: 'kmsuser-password-1',
+          XksProxyAuthenticationCredential: { AccessKeyId: 'ABCDEFGHIJKLMNOPQRST', RawSecretAccessKey: 'proxy-secret-key' },
+          XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+        }),
+      'CustomKeyStoreNotFoundException',
+    );
+    expect(e.message).not.toContain('kmsuser-password-1');
+    expect(e.message).not.toContain('proxy-secret-key');
+  });
+});

@@ -268,6 +268,7 @@ const REQUESTS: Record<string, (k: string) => Record<string, unknown>> = {
   deleteImportedKeyMaterial: (k) => ({ KeyId: k }),
   updatePrimaryRegion: (k) => ({ KeyId: k, PrimaryRegion: 'eu-west-1' }),
   describeCustomKeyStores: (k) => ({ CustomKeyStoreId: k }),
+  updateCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
   deleteCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
   disconnectCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
   connectCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
