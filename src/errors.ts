@@ -93,6 +93,11 @@ export class ConflictException extends KMSServiceException {
   declare readonly name: 'ConflictException';
   declare readonly $fault: 'client';
 }
+export class CustomKeyStoreNotFoundException extends KMSServiceException {
+  static override readonly exceptionName = 'CustomKeyStoreNotFoundException';
+  declare readonly name: 'CustomKeyStoreNotFoundException';
+  declare readonly $fault: 'client';
+}
 export class DependencyTimeoutException extends KMSServiceException {
   static override readonly exceptionName = 'DependencyTimeoutException';
   static override readonly fault: Fault = 'server';
@@ -237,6 +242,7 @@ export type AnyKmsError =
   | AccessDeniedException
   | AlreadyExistsException
   | ConflictException
+  | CustomKeyStoreNotFoundException
   | DependencyTimeoutException
   | DisabledException
   | DryRunOperationException
@@ -268,6 +274,7 @@ export const EXCEPTIONS = {
   AccessDeniedException,
   AlreadyExistsException,
   ConflictException,
+  CustomKeyStoreNotFoundException,
   DependencyTimeoutException,
   DisabledException,
   DryRunOperationException,

@@ -6,16 +6,10 @@
  */
 import { paginate } from '../api/pagination.js';
 import { Checks, type Input } from '../api/validate.js';
-import { KMSServiceException } from '../errors.js';
+import { CustomKeyStoreNotFoundException } from '../errors.js';
 import type { EmptyResponse } from '../api/shapes.js';
 import type { Env } from './env.js';
 import { paging } from './fields.js';
-
-/** The AWS exception for a custom key store id or name that names no store of the account and Region. */
-export class CustomKeyStoreNotFoundException extends KMSServiceException {
-  static override readonly exceptionName = 'CustomKeyStoreNotFoundException';
-  declare readonly name: 'CustomKeyStoreNotFoundException';
-}
 
 // The model's enums for a store's description, as the AWS SDK v3 spells them (kmsbox never has a store to describe).
 export type ConnectionStateType = 'CONNECTED' | 'CONNECTING' | 'DISCONNECTED' | 'DISCONNECTING' | 'FAILED';

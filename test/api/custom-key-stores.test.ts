@@ -6,7 +6,14 @@ import {
   KMSClient,
 } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
-import { createRequestHandler, DescribeCustomKeyStoresCommand, Kms, MemoryAuditSink } from 'kmsbox';
+import {
+  CustomKeyStoreNotFoundException,
+  createRequestHandler,
+  DescribeCustomKeyStoresCommand,
+  isKmsError,
+  Kms,
+  MemoryAuditSink,
+} from 'kmsbox';
 import { CROSS_ACCOUNT_OPERATIONS, KEYLESS_OPERATIONS, WRITE_OPERATIONS } from '../../src/api/operations.js';
 import { rejects } from './helpers.js';
 
@@ -35,6 +42,9 @@ describe('DescribeCustomKeyStores', () => {
     );
     const error = await kms.describeCustomKeyStores({ CustomKeyStoreId: 'cks-1' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    // One of kmsbox's exported exceptions, known to isKmsError like every other.
+    expect(Object.getPrototypeOf(error)).toBe(CustomKeyStoreNotFoundException.prototype);
+    expect(isKmsError(error)).toBe(true);
   });
 
   it('checks its members as the model bounds them', async () => {
