@@ -346,10 +346,10 @@ export class Kms {
     const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
     const failed = (error: unknown) => new KMSInternalException({ message, cause: error, $metadata: { requestId: call.requestId } });
     // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
-    for (let i = 0; i < sinks.length; i++) {
+    for (const [i, sink] of sinks.entries()) {
       let pending: void | Promise<void>;
       try {
-        pending = sinks[i]!.write(event);
+        pending = sink.write(event);
       } catch (error) {
         throw failed(error);
       }
@@ -357,7 +357,7 @@ export class Kms {
         return (async () => {
           try {
             await pending;
-            for (const sink of sinks.slice(i + 1)) await sink.write(event);
+            for (const later of sinks.slice(i + 1)) await later.write(event);
           } catch (error) {
             throw failed(error);
           }

@@ -68,8 +68,7 @@ export interface DescribeCustomKeyStoresResponse {
 
 /** The only answer for a store named by id: the account has none. */
 function storeNotFound(c: Checks): never {
-  const id = c.string('CustomKeyStoreId', { required: true, min: 1, max: 64 });
-  c.done();
+  const { id } = c.done({ id: c.required(c.string('CustomKeyStoreId', { required: true, min: 1, max: 64 })) });
   throw new CustomKeyStoreNotFoundException({ message: `Custom key store ${id} does not exist in this account and Region.` });
 }
 
