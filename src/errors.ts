@@ -142,6 +142,7 @@ function exception<const N extends string, const F extends Fault = 'client'>(
 // One class per AWS KMS exception name; add a new one here and in EXCEPTIONS below.
 export class AlreadyExistsException extends exception('AlreadyExistsException') {}
 export class ConflictException extends exception('ConflictException') {}
+export class CustomKeyStoreNotFoundException extends exception('CustomKeyStoreNotFoundException') {}
 export class DependencyTimeoutException extends exception('DependencyTimeoutException', { fault: 'server', httpStatusCode: 503 }) {}
 export class DisabledException extends exception('DisabledException') {}
 export class DryRunOperationException extends exception('DryRunOperationException') {}
@@ -192,6 +193,7 @@ export const EXCEPTIONS = byName(
   AccessDeniedException,
   AlreadyExistsException,
   ConflictException,
+  CustomKeyStoreNotFoundException,
   DependencyTimeoutException,
   DisabledException,
   DryRunOperationException,

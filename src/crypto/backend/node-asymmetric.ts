@@ -197,7 +197,7 @@ export function nodeAsymmetric(c: NodeCrypto): AsymmetricBackend {
         return curveOf(key).sign(message, d, { prehash: false, lowS: false, format: 'der' });
       }
       case 'ed25519ph':
-        // KMS applies the Ed25519ph SHA-512 prehash to the digest it is given (reference §2.4).
+        // KMS applies the Ed25519ph SHA-512 prehash to the digest it is given (docs/aws-behaviour.md#signing).
         return ed25519ph.sign(message, b64u((key.export({ format: 'jwk' }) as { d: string }).d));
       case 'ed25519':
         throw new Error('ED25519_SHA_512 signs RAW messages only');
