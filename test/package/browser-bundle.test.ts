@@ -75,7 +75,9 @@ describe('browser bundle size (esbuild, minified)', () => {
     expect(envelope.gzipped).toBeLessThan(full.gzipped);
     // The target is 50 KB gzipped; today the Kms class's operation table keeps the signing
     // code (noble curves, ML-DSA) in every page (BENCHMARKS.md). This bound catches growth: 82 KB
-    // measured after ipaddr.js (aws:SourceIp), @scure/base and policy variables came in.
-    expect(envelope.gzipped).toBeLessThanOrEqual(86 * 1024);
+    // measured after ipaddr.js (aws:SourceIp), @scure/base and policy variables came in; 86.2 KB after
+    // the operation table (which models every response structure), imported RSA/ECC key checks and the
+    // custom key store operations (2026-12-02).
+    expect(envelope.gzipped).toBeLessThanOrEqual(88 * 1024);
   });
 });
