@@ -289,3 +289,61 @@ describe('the API of the reader', () => {
     expect(reason(after.error)).toBe('data after the end of the envelope');
   });
 });
+
+describe('key hygiene and error detail', () => {
+  const zero = (b: Uint8Array) => b.every((x) => x === 0);
+
+  it('the MAC key is wiped once the header verified; both keys when the reader ends or fails', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(5000), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
+    const h = inspectEnvelope(envelope).headerLength;
+    const reader = new EnvelopeReader({ kms, keyIds });
+    await reader.push(envelope.subarray(0, h + 10), () => {});
+    const keys = reader.session!.keys;
+    expect([zero(keys.macKey), zero(keys.encKey)]).toEqual([true, false]);
+    await reader.push(envelope.subarray(h + 10), () => {});
+    expect(zero(keys.encKey)).toBe(false);
+    await reader.end(() => {});
+    expect(zero(keys.encKey)).toBe(true);
+
+    const failing = new EnvelopeReader({ kms, keyIds });
+    const tampered = envelope.slice();
+    tampered[h + 100]! ^= 1;
+    await expect(failing.push(tampered, () => {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    expect(zero(failing.session!.keys.encKey)).toBe(true);
+  });
+
+  it('without debug, a failure carries no reason', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]! });
+    const { error } = await feed(new EnvelopeReader({ kms, keyIds }), [concat(envelope, Uint8Array.of(0x40))]);
+    expect(error).toMatchObject({ name: 'InvalidCiphertextException' });
+    expect((error as Error).cause).toBeUndefined();
+  });
+});
+
+describe('the signature item', () => {
+  it('read in any chunking, it names the signer; a damaged one is refused', async () => {
+    const { kms, keyIds } = await setup();
+    const signer = await signingKey(kms);
+    const envelope = await encryptEnvelope(bytes(4096), { kms, keyId: keyIds[0]!, signingKeyId: signer, segmentSize: 4096 });
+    for (const size of [1, 13, envelope.length]) {
+      const chunks: Uint8Array[] = [];
+      for (let o = 0; o < envelope.length; o += size) chunks.push(envelope.subarray(o, o + size));
+      const reader = new EnvelopeReader({ kms, keyIds, signerKeyIds: [signer] });
+      const r = await feed(reader, chunks);
+      expect([r.error, r.emitted, reader.signerKeyId], `chunks of ${size}`).toEqual([undefined, 4096, signer]);
+      expect(reader.session!.transcript).toBeDefined();
+    }
+    const items = splitItems(envelope, inspectEnvelope(envelope).headerLength);
+    expect(items.tail[0]).toBe(0x81);
+    const damaged = items.tail.slice();
+    damaged[damaged.length - 1]! ^= 1;
+    const bad = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), [concat(items.prefix, ...items.segments, damaged)]);
+    expect([bad.error === undefined, bad.emitted]).toEqual([false, 4096]);
+    const extra = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), [concat(envelope, Uint8Array.of(0))]);
+    expect(reason(extra.error)).toBe('data after the end of the envelope');
+    const cut = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), [envelope.subarray(0, envelope.length - 1)]);
+    expect(reason(cut.error)).toBe('the envelope ends early');
+  });
+});
