@@ -347,3 +347,52 @@ describe('the signature item', () => {
     expect(reason(cut.error)).toBe('the envelope ends early');
   });
 });
+
+describe('edges the survivors of the first run pointed at', () => {
+  it('a damaged header MAC is refused after KMS, before any plaintext', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]! });
+    const h = inspectEnvelope(envelope).headerLength;
+    const damaged = envelope.slice();
+    damaged[h - 1]! ^= 1; // the last byte of the MAC item
+    const { error, emitted } = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), [damaged]);
+    expect([reason(error), emitted]).toEqual(['header MAC mismatch', 0]);
+  });
+
+  it('a chunk that carries the end of the header and segment data past the header limit reads', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(5000), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
+    const h = inspectEnvelope(envelope).headerLength;
+    const maxHeaderBytes = Math.max(64, h - 34);
+    for (const first of [1, 10, h - 1, h]) {
+      const r = await feed(new EnvelopeReader({ kms, keyIds, maxHeaderBytes }), [envelope.subarray(0, first), envelope.subarray(first)]);
+      expect([r.error, r.emitted], `split at ${first}`).toEqual([undefined, 5000]);
+    }
+    // Three chunks: the accumulator grows past its first size.
+    const big = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, encryptionContext: { pad: 'x'.repeat(3000) } });
+    const hb = inspectEnvelope(big).headerLength;
+    const r = await feed(new EnvelopeReader({ kms, keyIds }), [big.subarray(0, 100), big.subarray(100, hb - 5), big.subarray(hb - 5)]);
+    expect([r.error, r.emitted]).toEqual([undefined, 10]);
+  });
+
+  it('after a full segment of an unsigned envelope, a signature head is an unexpected item', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(4096), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
+    for (const chunks of [[concat(envelope, Uint8Array.of(0x81))], [envelope, Uint8Array.of(0x81)]]) {
+      const { error, emitted } = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), chunks);
+      expect([reason(error), emitted]).toEqual(['unexpected item after a segment', 0]);
+    }
+  });
+
+  it('a byte after the signature, in the chunk that ends it', async () => {
+    const { kms, keyIds } = await setup();
+    const signer = await signingKey(kms);
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, signingKeyId: signer });
+    const n = envelope.length;
+    const { error } = await feed(new EnvelopeReader({ kms, keyIds, debug: true }), [
+      envelope.subarray(0, n - 10),
+      concat(envelope.subarray(n - 10), Uint8Array.of(0)),
+    ]);
+    expect(reason(error)).toBe('data after the end of the envelope');
+  });
+});
