@@ -45,25 +45,25 @@ describe('the request scope', () => {
   it('an anonymous in-process request carries nothing', async () => {
     const { scope, response } = await scopeOf({});
     expect(response.statusCode).toBe(200);
-    expect(scope).toEqual({});
+    expect(scope).toStrictEqual({});
   });
 
   it('the credential scope gives region and access key; the source address implies plain HTTP unless told', async () => {
-    expect((await scopeOf({ headers: base({ authorization: auth('AKIDX/20260102/eu-west-2/kms/aws4_request') }) })).scope).toEqual({
+    expect((await scopeOf({ headers: base({ authorization: auth('AKIDX/20260102/eu-west-2/kms/aws4_request') }) })).scope).toStrictEqual({
       region: 'eu-west-2',
       accessKeyId: 'AKIDX',
     });
-    expect((await scopeOf({ sourceIp: '127.0.0.1' })).scope).toEqual({ sourceIp: '127.0.0.1', secureTransport: false });
-    expect((await scopeOf({ sourceIp: '127.0.0.1', secureTransport: true })).scope).toEqual({
+    expect((await scopeOf({ sourceIp: '127.0.0.1' })).scope).toStrictEqual({ sourceIp: '127.0.0.1', secureTransport: false });
+    expect((await scopeOf({ sourceIp: '127.0.0.1', secureTransport: true })).scope).toStrictEqual({
       sourceIp: '127.0.0.1',
       secureTransport: true,
     });
-    expect((await scopeOf({ secureTransport: true })).scope).toEqual({ secureTransport: true });
+    expect((await scopeOf({ secureTransport: true })).scope).toStrictEqual({ secureTransport: true });
   });
 
   it('the User-Agent is kept to its first 256 characters', async () => {
-    expect((await scopeOf({ headers: base({ 'User-Agent': 'a'.repeat(256) }) })).scope).toEqual({ userAgent: 'a'.repeat(256) });
-    expect((await scopeOf({ headers: base({ 'User-Agent': 'b'.repeat(300) }) })).scope).toEqual({ userAgent: 'b'.repeat(256) });
+    expect((await scopeOf({ headers: base({ 'User-Agent': 'a'.repeat(256) }) })).scope).toStrictEqual({ userAgent: 'a'.repeat(256) });
+    expect((await scopeOf({ headers: base({ 'User-Agent': 'b'.repeat(300) }) })).scope).toStrictEqual({ userAgent: 'b'.repeat(256) });
   });
 
   it("with verification, the credential's principal is the caller", async () => {
@@ -396,5 +396,43 @@ describe('the response to what the Kms returns or throws', () => {
     expect(told).toHaveLength(2);
     // Without onInternalError a server fault is still answered.
     expect((await send(throwing(new KMSInternalException({ message: 'boom' })))).statusCode).toBe(500);
+  });
+});
+
+describe('defaults of the handler', () => {
+  it('verification without a clock uses the time now; a request without a path is for /', async () => {
+    const headers = signedHeaders({ target: 'ListKeys', body: '{}', host: 'kms.local', accessKeyId: 'AKIDAPP', secretAccessKey: 's3cret' });
+    const credentials = (id: string) => (id === 'AKIDAPP' ? { secretAccessKey: 's3cret' } : undefined);
+    const r = await handleWireRequest(new Kms(), { method: 'POST', headers, body: '{}' }, { verify: { credentials } });
+    expect([r.statusCode, json(r)]).toEqual([200, { Keys: [], Truncated: false }]);
+    const elsewhere = await handleWireRequest(new Kms(), { method: 'POST', path: '/x', headers, body: '{}' }, { verify: { credentials } });
+    expect(json(elsewhere).__type).toBe('InvalidSignatureException');
+  });
+
+  it("a request that says nothing of aws:SecureTransport keeps the target's", async () => {
+    const root = 'arn:aws:iam::111122223333:root';
+    const kms = new Kms({ secureTransport: false });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'kms:DescribeKey',
+          Resource: '*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+    const { KeyMetadata } = await kms.createKey({ Policy: policy });
+    const describe = (headers: Record<string, string>) =>
+      handleWireRequest(kms, {
+        method: 'POST',
+        headers: base({ 'x-amz-target': 'TrentService.DescribeKey', ...headers }),
+        body: JSON.stringify({ KeyId: KeyMetadata!.KeyId }),
+      });
+    expect(json(await describe({})).__type).toBe('AccessDeniedException');
+    expect(json(await describe({ 'user-agent': 'ua' })).__type).toBe('AccessDeniedException');
   });
 });
