@@ -316,6 +316,12 @@ describe('key hygiene and error detail', () => {
   it('without debug, a failure carries no reason', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]! });
+    const h = inspectEnvelope(envelope).headerLength;
+    const damaged = envelope.slice();
+    damaged[h - 1]! ^= 1; // the header MAC: refused in openSession
+    const mac = await feed(new EnvelopeReader({ kms, keyIds }), [damaged]);
+    expect(mac.error).toMatchObject({ name: 'InvalidCiphertextException' });
+    expect((mac.error as Error).cause).toBeUndefined();
     const { error } = await feed(new EnvelopeReader({ kms, keyIds }), [concat(envelope, Uint8Array.of(0x40))]);
     expect(error).toMatchObject({ name: 'InvalidCiphertextException' });
     expect((error as Error).cause).toBeUndefined();
