@@ -3,7 +3,7 @@
  * AES keyring, committing unsigned suite, its best frame length) and raw node:crypto AES-256-GCM
  * (the ceiling), same run, same inputs. Run alone: `npx tsx bench/envelope.ts`.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +14,10 @@ import {
   RawAesKeyringNode,
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
-import { segmentCipher } from '../src/envelope/segments.js'; // the backends themselves (internal)
+import { nodeCryptoBackend, webBackend } from '../src/crypto/backend/index.js'; // the backends themselves (internal)
+import { portableBackend } from '../src/crypto/backend/portable.js';
+import { segmentCipher } from '../src/envelope/segments.js';
+import { cryptoFloor } from './floor.js';
 import { kmsbox } from './lib.js';
 import { compare, section, table, target } from './harness.js';
 
@@ -30,50 +33,6 @@ const keyring = new RawAesKeyringNode({
 const kms = new Kms();
 const keyId = (await kms.createKey({ Description: 'envelope bench' })).KeyMetadata!.KeyId!;
 const context = { tenant: 't1', purpose: 'bench' };
-
-/**
- * The node:crypto work of one 4 KiB round trip and nothing else: GenerateDataKey (per-call key
- * HMAC, AES-GCM of the 32-byte DEK), the envelope key schedule (HKDF-SHA-512 = two HMACs), the
- * header MAC and the segment AES-GCM; then Decrypt and the same three HMACs and AES-GCM to open.
- * Random bytes come from one fill per round trip. No parsing, validation, policy or allocation of
- * ours: what 20x would have to fit under.
- */
-function cryptoFloor(payload: Uint8Array): () => void {
-  const material = randomBytes(32);
-  const random = Buffer.alloc(92);
-  const info = Buffer.from('kmsbox-envelope-v1\0\x01\x01');
-  const header = randomBytes(200);
-  return () => {
-    randomFillSync(random);
-    const dek = random.subarray(0, 32);
-    const salt = random.subarray(32, 48);
-    const nonce = random.subarray(48, 60);
-    const messageId = random.subarray(60, 92);
-    const segmentNonce = Buffer.alloc(12);
-    const kmsSeal = createCipheriv('aes-256-gcm', createHmac('sha256', material).update(salt).digest(), nonce);
-    kmsSeal.setAAD(header.subarray(0, 64));
-    const wrapped = Buffer.concat([kmsSeal.update(dek), kmsSeal.final()]);
-    const kmsTag = kmsSeal.getAuthTag();
-    const schedule = (key: Uint8Array) => createHmac('sha512', createHmac('sha512', messageId).update(key).digest()).update(info).digest();
-    let okm = schedule(dek);
-    let mac = createHmac('sha256', okm.subarray(32)).update(header).digest();
-    const seal = createCipheriv('aes-256-gcm', okm.subarray(0, 32), segmentNonce);
-    seal.setAAD(mac);
-    const sealed = Buffer.concat([seal.update(payload), seal.final()]);
-    const tag = seal.getAuthTag();
-    const kmsOpen = createDecipheriv('aes-256-gcm', createHmac('sha256', material).update(salt).digest(), nonce);
-    kmsOpen.setAAD(header.subarray(0, 64));
-    kmsOpen.setAuthTag(kmsTag);
-    const unwrapped = Buffer.concat([kmsOpen.update(wrapped), kmsOpen.final()]);
-    okm = schedule(unwrapped);
-    mac = createHmac('sha256', okm.subarray(32)).update(header).digest();
-    const open = createDecipheriv('aes-256-gcm', okm.subarray(0, 32), segmentNonce);
-    open.setAAD(mac);
-    open.setAuthTag(tag);
-    open.update(sealed);
-    open.final();
-  };
-}
 
 // --- 4 KiB messages, a fresh data key per message.
 {
@@ -214,7 +173,7 @@ function cryptoFloor(payload: Uint8Array): () => void {
   const key = randomBytes(32);
   const aad = randomBytes(32);
   const segment = randomBytes(262144);
-  const run = (backend: 'node' | 'webcrypto' | 'noble') => {
+  const run = (backend: import('../src/crypto/backend/index.js').CryptoBackend) => {
     const c = segmentCipher(key, aad, backend);
     return async () => {
       const sealed = await c.seal(1, false, segment);
@@ -223,9 +182,9 @@ function cryptoFloor(payload: Uint8Array): () => void {
   };
   const results = await compare(
     [
-      { name: 'node:crypto', run: run('node') },
-      { name: 'WebCrypto (crypto.subtle)', run: run('webcrypto') },
-      { name: '@noble/ciphers', run: run('noble') },
+      { name: 'node:crypto', run: run(nodeCryptoBackend!) },
+      { name: 'WebCrypto (crypto.subtle)', run: run(webBackend) },
+      { name: '@noble/ciphers', run: run(portableBackend(undefined)) },
     ],
     { rounds: 3, roundMs: 400 },
   );

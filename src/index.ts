@@ -1,9 +1,11 @@
 /** kmsbox: the AWS KMS API in-process. This entry point is browser-safe (no Node built-ins). */
-export { Kms, type KmsOptions } from './kms.js';
+export { Kms, type KmsOptions, type SdkCommand } from './kms.js';
 export * from './commands.js';
 export * from './errors.js';
 export * from './api/enums.js';
 export type * from './api/shapes.js';
+export type { InputOf, OutputOf, OperationName } from './api/operations.js';
+export type { KmsMethods } from './api/kms-methods.js';
 export { KEY_SPECS, type KeySpecInfo } from './api/key-specs.js';
 export { ManualClock, systemClock, type Clock, type ClockOption } from './clock.js';
 export { MemoryProvider } from './providers/memory.js';

@@ -1,21 +1,34 @@
 /**
  * Kms: one async method per AWS KMS operation, with the AWS SDK v3 names and shapes. It holds
  * no crypto: each call validates its input, resolves the key, checks state and usage, and asks
- * the provider (see ops/). Every failure is a KMSServiceException subclass.
+ * the provider (see ops/). Every failure is a KMSServiceException subclass. The methods are
+ * installed from the operation table (api/operations.ts); their signatures and documentation are
+ * in api/kms-methods.ts, generated from the same table.
  */
-import type * as S from './api/shapes.js';
-import { plainValidation } from './api/validate.js';
+import type { MetadataBearer } from './api/shapes.js';
+import type { KmsCommand } from './api/command.js';
+import type { KmsMethods } from './api/kms-methods.js';
+import {
+  CROSS_ACCOUNT_OPERATIONS,
+  type InputOf,
+  KEYLESS_OPERATIONS,
+  methodName,
+  OPERATION_NAMES,
+  OPERATIONS,
+  type OperationName,
+  operationSpec,
+  type OutputOf,
+  WRITE_OPERATIONS,
+} from './api/operations.js';
+import { plainValidation, readInput } from './api/validate.js';
 import { toNow, type ClockOption } from './clock.js';
-import type { KmsCommand } from './commands.js';
 import { KMSInternalException, KMSServiceException, UnsupportedOperationException } from './errors.js';
-import { KEYLESS_OPERATIONS, OPERATIONS, WRITE_OPERATIONS, type OperationName } from './ops/index.js';
 import { authorizeWithoutKey, type Caller } from './ops/authorize.js';
 import { checkGrantTokens } from './ops/grants.js';
 import { auditEvent, toSink, type AuditOption, type AuditSink } from './audit/event.js';
 import { accountOf, roleOf } from './policy/evaluate.js';
 import { parsePolicy } from './policy/document.js';
 import type { Env } from './ops/env.js';
-import { readInput } from './api/validate.js';
 import { MemoryProvider } from './providers/memory.js';
 import { REGION_NAME } from './keys/arn.js';
 import { randomUuid } from './crypto/random.js';
@@ -52,9 +65,6 @@ interface Shared {
   readonly sinks: readonly AuditSink[];
 }
 
-/** Carries the shared state from a Kms to the views it makes. */
-const SHARED = Symbol('kmsbox.shared');
-
 function checkIdentityPolicies(principal: string, docs: readonly string[]): readonly string[] {
   if (!Array.isArray(docs) || docs.some((d) => typeof d !== 'string'))
     throw plainValidation(`Identity policies for ${principal} must be a list of JSON policy documents.`);
@@ -62,6 +72,15 @@ function checkIdentityPolicies(principal: string, docs: readonly string[]): read
   return [...docs];
 }
 const ACCOUNT = /^\d{12}$/;
+
+/**
+ * A command object of the AWS SDK v3 (`new EncryptCommand(input)` from `@aws-sdk/client-kms`):
+ * its output type travels in `resolveMiddleware`'s handler, which is how `send` types its answer.
+ */
+export interface SdkCommand<Output> {
+  readonly input: unknown;
+  resolveMiddleware(...args: never[]): (args: never) => Promise<{ output: Output }>;
+}
 
 /** The command-name → operation mapping `send` uses: `EncryptCommand` → `Encrypt`. */
 function operationOf(command: unknown): { name: string; input: unknown } {
@@ -73,7 +92,58 @@ function operationOf(command: unknown): { name: string; input: unknown } {
   return { name, input: (command as { input?: unknown }).input };
 }
 
+/**
+ * The AWS KMS API in-process: the AWS SDK v3's method names, shapes and exception names, over
+ * real cryptography and a pluggable provider.
+ *
+ * @example
+ * ```ts
+ * import { Kms } from 'kmsbox';
+ *
+ * const kms = new Kms();
+ * const { KeyMetadata } = await kms.createKey({ Description: 'app data' });
+ * const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata?.KeyId, Plaintext: new TextEncoder().encode('hi') });
+ * const { Plaintext } = await kms.decrypt({ CiphertextBlob });
+ * ```
+ */
+export interface Kms extends KmsMethods {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the AWS SDK's own pattern (interface KMS + class KMS); the static block installs every method the interface declares
 export class Kms {
+  /** The shared state a view (withPrincipal, withRegion, withAccount) takes over; set only while `#view` constructs one. */
+  static #inherited: Shared | undefined;
+
+  /** A view of the same service: a new Kms with these options and the parent's shared state. */
+  static #view(parent: Kms, options: KmsOptions): Kms {
+    Kms.#inherited = parent.#shared;
+    try {
+      return new Kms(options);
+    } finally {
+      Kms.#inherited = undefined;
+    }
+  }
+
+  // One method per operation of the table, each calling #call with its own operation name.
+  static {
+    for (const operation of OPERATION_NAMES) {
+      const name = methodName(operation);
+      // An operation without required members may be called without input (the SDK's `createKey()`).
+      const optional = Object.values(operationSpec(operation).request).every((m) => !m.required);
+      const method = optional
+        ? {
+            [name](this: Kms, input: unknown = {}) {
+              return this.#call(operation, input);
+            },
+          }[name]
+        : {
+            [name](this: Kms, input: unknown) {
+              return this.#call(operation, input);
+            },
+          }[name];
+      Object.defineProperty(Kms.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
+    }
+  }
+
   readonly region: string;
   readonly accountId: string;
   readonly principal: string;
@@ -94,7 +164,8 @@ export class Kms {
     const provider = options.provider ?? new MemoryProvider();
     this.#options = { ...options, provider };
     this.#env = { provider, region, accountId, now: toNow(options.clock) };
-    const inherited = (options as { [SHARED]?: Shared })[SHARED];
+    const inherited = Kms.#inherited;
+    Kms.#inherited = undefined;
     if (inherited) {
       this.#shared = inherited;
     } else {
@@ -104,7 +175,6 @@ export class Kms {
       const audit = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditOption];
       this.#shared = { identityPolicies, sinks: audit.map(toSink) };
     }
-    (this.#options as { [SHARED]?: Shared })[SHARED] = this.#shared;
   }
 
   /** Replaces the IAM identity policies of a principal (an empty list removes them). Shared by every view of this service. */
@@ -126,24 +196,26 @@ export class Kms {
 
   /** The same service (same provider, region, clock, policies, audit) acting as another caller. */
   withPrincipal(principal: string, call: { sourceIp?: string; userAgent?: string; secureTransport?: boolean } = {}): Kms {
-    return new Kms({ ...this.#options, principal, ...call });
+    return Kms.#view(this, { ...this.#options, principal, ...call });
   }
 
   /** The same service (same provider, region, clock) for another account; the caller becomes that account's root. */
   withAccount(accountId: string): Kms {
-    return accountId === this.accountId ? this : new Kms({ ...this.#options, accountId, principal: undefined });
+    return accountId === this.accountId ? this : Kms.#view(this, { ...this.#options, accountId, principal: undefined });
   }
 
   /** The same service (same provider, account, clock, caller) in another region. */
   withRegion(region: string): Kms {
-    return region === this.region ? this : new Kms({ ...this.#options, region });
+    return region === this.region ? this : Kms.#view(this, { ...this.#options, region });
   }
 
   /**
    * Runs an operation by its AWS name (`'Encrypt'`) with an input of its request shape, as
    * `send` and the wire protocol do. An operation kmsbox lacks is UnsupportedOperationException.
    */
-  async invoke(operation: string, input: unknown): Promise<S.MetadataBearer & Record<string, unknown>> {
+  invoke<K extends OperationName>(operation: K, input: InputOf<K>): Promise<OutputOf<K>>;
+  invoke(operation: string, input: unknown): Promise<MetadataBearer & Record<string, unknown>>;
+  async invoke(operation: string, input: unknown): Promise<MetadataBearer> {
     if (!Object.hasOwn(OPERATIONS, operation)) {
       const error = new UnsupportedOperationException({
         message: operation
@@ -162,8 +234,9 @@ export class Kms {
    * Runs a command object: ours (`new EncryptCommand(input)`) or the AWS SDK v3's, so code
    * written against `KMSClient.send` runs unchanged.
    */
+  send<O>(command: SdkCommand<O>): Promise<O>;
   send<I, O>(command: KmsCommand<I, O>): Promise<O>;
-  send(command: { input?: unknown }): Promise<S.MetadataBearer & Record<string, unknown>>;
+  send(command: { input?: unknown }): Promise<MetadataBearer & Record<string, unknown>>;
   async send(command: unknown): Promise<unknown> {
     let operation: { name: string; input: unknown };
     try {
@@ -175,11 +248,10 @@ export class Kms {
     return this.invoke(operation.name, operation.input);
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: typed per operation by issue #12's operation table
-  async #call(operation: OperationName, input: unknown): Promise<any> {
+  async #call<K extends OperationName>(operation: K, input: unknown): Promise<OutputOf<K>> {
     const requestId = randomUuid();
     const resources = new Map<string, string>();
-    let output: Record<string, unknown> | undefined;
+    let output: OutputOf<K> | undefined;
     let failure: KMSServiceException | undefined;
     try {
       const parsed = readInput(input);
@@ -193,13 +265,17 @@ export class Kms {
         ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
         ...(this.#options.userAgent !== undefined ? { userAgent: this.#options.userAgent } : {}),
         ...(this.#options.secureTransport !== undefined ? { secureTransport: this.#options.secureTransport } : {}),
+        crossAccount: CROSS_ACCOUNT_OPERATIONS.has(operation),
       };
       const base = this.#env;
       const env: Env = { provider: base.provider, region: base.region, accountId: base.accountId, now: base.now, caller };
       checkGrantTokens(parsed);
       if (KEYLESS_OPERATIONS.has(operation)) authorizeWithoutKey(env);
-      output = (await OPERATIONS[operation](env, parsed)) as Record<string, unknown>;
-      output.$metadata = { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
+      const response: object = await OPERATIONS[operation].run(env, parsed);
+      // The table pairs each operation with its implementation, so the response is operation K's.
+      output = Object.assign(response, {
+        $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 },
+      }) as OutputOf<K>;
     } catch (error) {
       if (error instanceof KMSServiceException) {
         error.$metadata.requestId = requestId;
@@ -224,7 +300,7 @@ export class Kms {
       });
       if (recorded instanceof Promise) await recorded;
     }
-    if (failure) throw failure;
+    if (failure || output === undefined) throw failure;
     return output;
   }
 
@@ -245,7 +321,7 @@ export class Kms {
     input: unknown;
     requestId: string;
     resources: Map<string, string>;
-    output?: Record<string, unknown>;
+    output?: object;
     error?: KMSServiceException;
   }): void | Promise<void> {
     const sinks = this.#shared.sinks;
@@ -260,7 +336,7 @@ export class Kms {
       requestId: call.requestId,
       readOnly: !WRITE_OPERATIONS.has(call.operation as OperationName),
       input: call.input,
-      output: call.output,
+      output: call.output as Record<string, unknown> | undefined,
       error: call.error,
       resources: call.resources,
       sourceIp: this.#options.sourceIp,
@@ -270,10 +346,10 @@ export class Kms {
     const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
     const failed = (error: unknown) => new KMSInternalException({ message, cause: error, $metadata: { requestId: call.requestId } });
     // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
-    for (let i = 0; i < sinks.length; i++) {
+    for (const [i, sink] of sinks.entries()) {
       let pending: void | Promise<void>;
       try {
-        pending = sinks[i]!.write(event);
+        pending = sink.write(event);
       } catch (error) {
         throw failed(error);
       }
@@ -281,158 +357,12 @@ export class Kms {
         return (async () => {
           try {
             await pending;
-            for (const sink of sinks.slice(i + 1)) await sink.write(event);
+            for (const later of sinks.slice(i + 1)) await later.write(event);
           } catch (error) {
             throw failed(error);
           }
         })();
       }
     }
-  }
-
-  cancelKeyDeletion(input: S.CancelKeyDeletionRequest): Promise<S.CancelKeyDeletionCommandOutput> {
-    return this.#call('CancelKeyDeletion', input);
-  }
-  createAlias(input: S.CreateAliasRequest): Promise<S.CreateAliasCommandOutput> {
-    return this.#call('CreateAlias', input);
-  }
-  createKey(input: S.CreateKeyRequest = {}): Promise<S.CreateKeyCommandOutput> {
-    return this.#call('CreateKey', input);
-  }
-  decrypt(input: S.DecryptRequest): Promise<S.DecryptCommandOutput> {
-    return this.#call('Decrypt', input);
-  }
-  deleteAlias(input: S.DeleteAliasRequest): Promise<S.DeleteAliasCommandOutput> {
-    return this.#call('DeleteAlias', input);
-  }
-  deriveSharedSecret(input: S.DeriveSharedSecretRequest): Promise<S.DeriveSharedSecretCommandOutput> {
-    return this.#call('DeriveSharedSecret', input);
-  }
-  describeKey(input: S.DescribeKeyRequest): Promise<S.DescribeKeyCommandOutput> {
-    return this.#call('DescribeKey', input);
-  }
-  disableKey(input: S.DisableKeyRequest): Promise<S.DisableKeyCommandOutput> {
-    return this.#call('DisableKey', input);
-  }
-  disableKeyRotation(input: S.DisableKeyRotationRequest): Promise<S.DisableKeyRotationCommandOutput> {
-    return this.#call('DisableKeyRotation', input);
-  }
-  enableKey(input: S.EnableKeyRequest): Promise<S.EnableKeyCommandOutput> {
-    return this.#call('EnableKey', input);
-  }
-  enableKeyRotation(input: S.EnableKeyRotationRequest): Promise<S.EnableKeyRotationCommandOutput> {
-    return this.#call('EnableKeyRotation', input);
-  }
-  encrypt(input: S.EncryptRequest): Promise<S.EncryptCommandOutput> {
-    return this.#call('Encrypt', input);
-  }
-  generateDataKey(input: S.GenerateDataKeyRequest): Promise<S.GenerateDataKeyCommandOutput> {
-    return this.#call('GenerateDataKey', input);
-  }
-  generateDataKeyPair(input: S.GenerateDataKeyPairRequest): Promise<S.GenerateDataKeyPairCommandOutput> {
-    return this.#call('GenerateDataKeyPair', input);
-  }
-  generateDataKeyPairWithoutPlaintext(
-    input: S.GenerateDataKeyPairWithoutPlaintextRequest,
-  ): Promise<S.GenerateDataKeyPairWithoutPlaintextCommandOutput> {
-    return this.#call('GenerateDataKeyPairWithoutPlaintext', input);
-  }
-  generateDataKeyWithoutPlaintext(
-    input: S.GenerateDataKeyWithoutPlaintextRequest,
-  ): Promise<S.GenerateDataKeyWithoutPlaintextCommandOutput> {
-    return this.#call('GenerateDataKeyWithoutPlaintext', input);
-  }
-  generateMac(input: S.GenerateMacRequest): Promise<S.GenerateMacCommandOutput> {
-    return this.#call('GenerateMac', input);
-  }
-  generateRandom(input: S.GenerateRandomRequest = {}): Promise<S.GenerateRandomCommandOutput> {
-    return this.#call('GenerateRandom', input);
-  }
-  getPublicKey(input: S.GetPublicKeyRequest): Promise<S.GetPublicKeyCommandOutput> {
-    return this.#call('GetPublicKey', input);
-  }
-  getKeyRotationStatus(input: S.GetKeyRotationStatusRequest): Promise<S.GetKeyRotationStatusCommandOutput> {
-    return this.#call('GetKeyRotationStatus', input);
-  }
-  listAliases(input: S.ListAliasesRequest = {}): Promise<S.ListAliasesCommandOutput> {
-    return this.#call('ListAliases', input);
-  }
-  listKeyRotations(input: S.ListKeyRotationsRequest): Promise<S.ListKeyRotationsCommandOutput> {
-    return this.#call('ListKeyRotations', input);
-  }
-  listKeys(input: S.ListKeysRequest = {}): Promise<S.ListKeysCommandOutput> {
-    return this.#call('ListKeys', input);
-  }
-  listResourceTags(input: S.ListResourceTagsRequest): Promise<S.ListResourceTagsCommandOutput> {
-    return this.#call('ListResourceTags', input);
-  }
-  reEncrypt(input: S.ReEncryptRequest): Promise<S.ReEncryptCommandOutput> {
-    return this.#call('ReEncrypt', input);
-  }
-  replicateKey(input: S.ReplicateKeyRequest): Promise<S.ReplicateKeyCommandOutput> {
-    return this.#call('ReplicateKey', input);
-  }
-  rotateKeyOnDemand(input: S.RotateKeyOnDemandRequest): Promise<S.RotateKeyOnDemandCommandOutput> {
-    return this.#call('RotateKeyOnDemand', input);
-  }
-  scheduleKeyDeletion(input: S.ScheduleKeyDeletionRequest): Promise<S.ScheduleKeyDeletionCommandOutput> {
-    return this.#call('ScheduleKeyDeletion', input);
-  }
-  sign(input: S.SignRequest): Promise<S.SignCommandOutput> {
-    return this.#call('Sign', input);
-  }
-  tagResource(input: S.TagResourceRequest): Promise<S.TagResourceCommandOutput> {
-    return this.#call('TagResource', input);
-  }
-  untagResource(input: S.UntagResourceRequest): Promise<S.UntagResourceCommandOutput> {
-    return this.#call('UntagResource', input);
-  }
-  updateAlias(input: S.UpdateAliasRequest): Promise<S.UpdateAliasCommandOutput> {
-    return this.#call('UpdateAlias', input);
-  }
-  updateKeyDescription(input: S.UpdateKeyDescriptionRequest): Promise<S.UpdateKeyDescriptionCommandOutput> {
-    return this.#call('UpdateKeyDescription', input);
-  }
-  getParametersForImport(input: S.GetParametersForImportRequest): Promise<S.GetParametersForImportCommandOutput> {
-    return this.#call('GetParametersForImport', input);
-  }
-  importKeyMaterial(input: S.ImportKeyMaterialRequest): Promise<S.ImportKeyMaterialCommandOutput> {
-    return this.#call('ImportKeyMaterial', input);
-  }
-  deleteImportedKeyMaterial(input: S.DeleteImportedKeyMaterialRequest): Promise<S.DeleteImportedKeyMaterialCommandOutput> {
-    return this.#call('DeleteImportedKeyMaterial', input);
-  }
-  updatePrimaryRegion(input: S.UpdatePrimaryRegionRequest): Promise<S.UpdatePrimaryRegionCommandOutput> {
-    return this.#call('UpdatePrimaryRegion', input);
-  }
-  verify(input: S.VerifyRequest): Promise<S.VerifyCommandOutput> {
-    return this.#call('Verify', input);
-  }
-  verifyMac(input: S.VerifyMacRequest): Promise<S.VerifyMacCommandOutput> {
-    return this.#call('VerifyMac', input);
-  }
-  getKeyPolicy(input: S.GetKeyPolicyRequest): Promise<S.GetKeyPolicyCommandOutput> {
-    return this.#call('GetKeyPolicy', input);
-  }
-  putKeyPolicy(input: S.PutKeyPolicyRequest): Promise<S.PutKeyPolicyCommandOutput> {
-    return this.#call('PutKeyPolicy', input);
-  }
-  listKeyPolicies(input: S.ListKeyPoliciesRequest): Promise<S.ListKeyPoliciesCommandOutput> {
-    return this.#call('ListKeyPolicies', input);
-  }
-  createGrant(input: S.CreateGrantRequest): Promise<S.CreateGrantCommandOutput> {
-    return this.#call('CreateGrant', input);
-  }
-  listGrants(input: S.ListGrantsRequest): Promise<S.ListGrantsCommandOutput> {
-    return this.#call('ListGrants', input);
-  }
-  listRetirableGrants(input: S.ListRetirableGrantsRequest): Promise<S.ListRetirableGrantsCommandOutput> {
-    return this.#call('ListRetirableGrants', input);
-  }
-  retireGrant(input: S.RetireGrantRequest = {}): Promise<S.RetireGrantCommandOutput> {
-    return this.#call('RetireGrant', input);
-  }
-  revokeGrant(input: S.RevokeGrantRequest): Promise<S.RevokeGrantCommandOutput> {
-    return this.#call('RevokeGrant', input);
   }
 }

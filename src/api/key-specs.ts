@@ -1,6 +1,7 @@
 /**
  * The one table of key specs: which key usages each spec allows and which algorithms it
- * offers under each usage (reference §2.2). Validation, providers and KeyMetadata all read it.
+ * offers under each usage (`KeySpec` and `KeyUsage` in https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html).
+ * Validation, providers and KeyMetadata all read it.
  */
 import type {
   EncapsulationAlgorithmSpec,
@@ -88,7 +89,7 @@ export function allowsUsage(spec: KeySpec, usage: KeyUsageType): boolean {
   return KEY_SPECS[spec].algorithms[usage] !== undefined;
 }
 
-/** RSA encryption: the largest plaintext per key spec and algorithm (reference §0.5, AWS-recorded). */
+/** RSA encryption: the largest plaintext per key spec and algorithm (https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html). */
 export const RSA_OAEP_LIMITS: Partial<Record<KeySpec, { RSAES_OAEP_SHA_1: number; RSAES_OAEP_SHA_256: number }>> = {
   RSA_2048: { RSAES_OAEP_SHA_1: 214, RSAES_OAEP_SHA_256: 190 },
   RSA_3072: { RSAES_OAEP_SHA_1: 342, RSAES_OAEP_SHA_256: 318 },
@@ -107,4 +108,31 @@ export type HmacKeySpec = keyof typeof HMAC_SPECS;
 
 export function isHmacSpec(spec: KeySpec): spec is HmacKeySpec {
   return Object.hasOwn(HMAC_SPECS, spec);
+}
+
+/**
+ * The asymmetric key specs whose material ImportKeyMaterial takes (a PKCS#8 private key), and
+ * what it must be: AWS imports RSA and ECC key pairs (API reference, GetParametersForImport's
+ * WrappingAlgorithm: "Supported for wrapping RSA and ECC key material"). SM2 is for China Regions
+ * only; kmsbox does not import Ed25519 or ML-DSA material (README, "Imported key material").
+ */
+export const IMPORTED_KEY_PAIRS = {
+  RSA_2048: { type: 'rsa', bits: 2048 },
+  RSA_3072: { type: 'rsa', bits: 3072 },
+  RSA_4096: { type: 'rsa', bits: 4096 },
+  ECC_NIST_P256: { type: 'ec', curve: 'P-256' },
+  ECC_NIST_P384: { type: 'ec', curve: 'P-384' },
+  ECC_NIST_P521: { type: 'ec', curve: 'P-521' },
+  ECC_SECG_P256K1: { type: 'ec', curve: 'secp256k1' },
+} as const;
+
+export type ImportedKeyPairSpec = keyof typeof IMPORTED_KEY_PAIRS;
+
+export function isImportedKeyPairSpec(spec: KeySpec): spec is ImportedKeyPairSpec {
+  return Object.hasOwn(IMPORTED_KEY_PAIRS, spec);
+}
+
+/** Whether a key of this spec can be created with Origin EXTERNAL. */
+export function isImportableSpec(spec: KeySpec): boolean {
+  return spec === 'SYMMETRIC_DEFAULT' || isHmacSpec(spec) || isImportedKeyPairSpec(spec);
 }

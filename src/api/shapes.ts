@@ -38,6 +38,9 @@ export interface MetadataBearer {
   $metadata: ResponseMetadata;
 }
 
+/** The response of an operation AWS answers with no fields (its output is only `$metadata`). */
+export type EmptyResponse = Record<never, never>;
+
 export interface AliasListEntry {
   AliasName?: string | undefined;
   AliasArn?: string | undefined;
@@ -499,47 +502,6 @@ export interface DeriveSharedSecretResponse {
   KeyOrigin?: OriginType | undefined;
 }
 
-// Operation outputs: the response plus $metadata. Operations AWS answers with no fields return only $metadata.
-export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & MetadataBearer;
-export type CreateAliasCommandOutput = MetadataBearer;
-export type CreateKeyCommandOutput = CreateKeyResponse & MetadataBearer;
-export type DecryptCommandOutput = DecryptResponse & MetadataBearer;
-export type DeleteAliasCommandOutput = MetadataBearer;
-export type DescribeKeyCommandOutput = DescribeKeyResponse & MetadataBearer;
-export type DisableKeyCommandOutput = MetadataBearer;
-export type DisableKeyRotationCommandOutput = MetadataBearer;
-export type EnableKeyCommandOutput = MetadataBearer;
-export type EnableKeyRotationCommandOutput = MetadataBearer;
-export type EncryptCommandOutput = EncryptResponse & MetadataBearer;
-export type GenerateDataKeyCommandOutput = GenerateDataKeyResponse & MetadataBearer;
-export type GenerateDataKeyWithoutPlaintextCommandOutput = GenerateDataKeyWithoutPlaintextResponse & MetadataBearer;
-export type GenerateRandomCommandOutput = GenerateRandomResponse & MetadataBearer;
-export type GetKeyRotationStatusCommandOutput = GetKeyRotationStatusResponse & MetadataBearer;
-export type ListAliasesCommandOutput = ListAliasesResponse & MetadataBearer;
-export type ListKeyRotationsCommandOutput = ListKeyRotationsResponse & MetadataBearer;
-export type ListKeysCommandOutput = ListKeysResponse & MetadataBearer;
-export type ListResourceTagsCommandOutput = ListResourceTagsResponse & MetadataBearer;
-export type ReEncryptCommandOutput = ReEncryptResponse & MetadataBearer;
-export type RotateKeyOnDemandCommandOutput = RotateKeyOnDemandResponse & MetadataBearer;
-export type ReplicateKeyCommandOutput = ReplicateKeyResponse & MetadataBearer;
-export type UpdatePrimaryRegionCommandOutput = MetadataBearer;
-export type GetParametersForImportCommandOutput = GetParametersForImportResponse & MetadataBearer;
-export type ImportKeyMaterialCommandOutput = ImportKeyMaterialResponse & MetadataBearer;
-export type DeleteImportedKeyMaterialCommandOutput = DeleteImportedKeyMaterialResponse & MetadataBearer;
-export type ScheduleKeyDeletionCommandOutput = ScheduleKeyDeletionResponse & MetadataBearer;
-export type TagResourceCommandOutput = MetadataBearer;
-export type UntagResourceCommandOutput = MetadataBearer;
-export type UpdateAliasCommandOutput = MetadataBearer;
-export type UpdateKeyDescriptionCommandOutput = MetadataBearer;
-export type GenerateMacCommandOutput = GenerateMacResponse & MetadataBearer;
-export type VerifyMacCommandOutput = VerifyMacResponse & MetadataBearer;
-export type SignCommandOutput = SignResponse & MetadataBearer;
-export type VerifyCommandOutput = VerifyResponse & MetadataBearer;
-export type GetPublicKeyCommandOutput = GetPublicKeyResponse & MetadataBearer;
-export type GenerateDataKeyPairCommandOutput = GenerateDataKeyPairResponse & MetadataBearer;
-export type GenerateDataKeyPairWithoutPlaintextCommandOutput = GenerateDataKeyPairWithoutPlaintextResponse & MetadataBearer;
-export type DeriveSharedSecretCommandOutput = DeriveSharedSecretResponse & MetadataBearer;
-
 // Key policies and grants.
 
 export interface GetKeyPolicyRequest {
@@ -623,11 +585,3 @@ export interface RevokeGrantRequest {
   GrantId: string | undefined;
   DryRun?: boolean | undefined;
 }
-export type GetKeyPolicyCommandOutput = GetKeyPolicyResponse & MetadataBearer;
-export type PutKeyPolicyCommandOutput = MetadataBearer;
-export type ListKeyPoliciesCommandOutput = ListKeyPoliciesResponse & MetadataBearer;
-export type CreateGrantCommandOutput = CreateGrantResponse & MetadataBearer;
-export type ListGrantsCommandOutput = ListGrantsResponse & MetadataBearer;
-export type ListRetirableGrantsCommandOutput = ListGrantsResponse & MetadataBearer;
-export type RetireGrantCommandOutput = MetadataBearer;
-export type RevokeGrantCommandOutput = MetadataBearer;

@@ -8,6 +8,15 @@ import { ValidationException } from '../errors.js';
 
 export type Input = Record<string, unknown>;
 
+declare const REQUIRED: unique symbol;
+/**
+ * A member AWS requires, as read (`Checks.required`): opaque until `done(values)` has checked
+ * the request, which returns it as a plain T, so no `value!` is needed after validation.
+ */
+export type Required<T> = { readonly [REQUIRED]: T };
+/** The checked input `done(values)` returns: each Required<T> as T, the optional members as read. */
+export type Checked<V> = { [K in keyof V]: V[K] extends Required<infer T> ? T : V[K] };
+
 /** kmsbox's bound for list members the model leaves unbounded (Tags, TagKeys, DryRunModifiers, Operations). */
 export const MAX_LIST_ITEMS = 1000;
 
@@ -243,8 +252,22 @@ export class Checks {
     this.problems.push(problem);
   }
 
-  /** Throws the collected problems, if any. */
-  done(): void {
+  /**
+   * What a reader returned for a member it read as required (`required: true`): it recorded a
+   * problem if the member was missing or wrong, so once `done(values)` returns, the value is there.
+   */
+  required<T>(value: T | undefined): Required<T> {
+    return value as unknown as Required<T>;
+  }
+
+  /**
+   * Throws the collected problems, if any; otherwise returns `values`, the members as read, as the
+   * checked input (each `required(…)` member as its plain type).
+   */
+  done(): void;
+  done<V extends Record<string, unknown>>(values: V): Checked<V>;
+  done<V extends Record<string, unknown>>(values?: V): Checked<V> | undefined {
     if (this.problems.length > 0) throw validationError(this.problems);
+    return values as Checked<V> | undefined;
   }
 }

@@ -78,6 +78,10 @@ const NEVER_LOGGED = new Set(
     'CiphertextForRecipient',
     'ImportToken',
     'EncryptedKeyMaterial',
+    // Custom key stores (CreateCustomKeyStore, UpdateCustomKeyStore): the kmsuser password and the
+    // external key store proxy's secret access key, sensitive in AWS's model.
+    'KeyStorePassword',
+    'RawSecretAccessKey',
   ].map((name) => name.toLowerCase()),
 );
 

@@ -10,9 +10,11 @@
  * and head are also flushed to disk before the call returns, so an OS crash or power loss does not
  * lose them either. One writer per log: two processes appending to one file break the chain.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { writeAtomic } from '../providers/atomic-write.js';
+import { KMSInternalException } from '../errors.js';
+import { writeAll, writeAtomic } from '../providers/atomic-write.js';
+import { readRegularFile } from '../providers/read-regular-file.js';
 import type { AuditEvent, AuditSink } from './event.js';
 
 const GENESIS = '0'.repeat(64);
@@ -29,6 +31,15 @@ export interface FileAuditSinkOptions {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * How the log is opened for appending: created owner-only (events name principals, keys and
+ * encryption contexts; the key store and the head file are 0600 too), and never through a
+ * symbolic link, which someone who can write the directory could plant to make kmsbox append
+ * to a file of their choosing.
+ */
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const OWNER_ONLY = 0o600;
+
 export class FileAuditSink implements AuditSink {
   readonly path: string;
   readonly #fsync: boolean;
@@ -42,9 +53,17 @@ export class FileAuditSink implements AuditSink {
 
   write(event: AuditEvent): void {
     const line = JSON.stringify({ seq: this.#head.seq + 1, prev: this.#head.hash, event });
-    const fd = openSync(this.path, 'a');
+    const fd = openSync(this.path, APPEND, OWNER_ONLY);
     try {
-      writeSync(fd, `${line}\n`);
+      const end = fstatSync(fd).size;
+      try {
+        // writeSync may write part of the line without throwing (a full disk, a size limit): writeAll goes on or throws.
+        writeAll(fd, Buffer.from(`${line}\n`));
+      } catch (error) {
+        // Cut the part off again: a torn line would break the chain for every event after it.
+        ftruncateSync(fd, end);
+        throw error;
+      }
       if (this.#fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -57,21 +76,59 @@ export class FileAuditSink implements AuditSink {
 function readHead(path: string): Head | undefined {
   if (!existsSync(`${path}.head`)) return undefined;
   try {
-    const h = JSON.parse(readFileSync(`${path}.head`, 'utf8')) as Head;
+    const h = JSON.parse(readRegularFile(`${path}.head`).toString('utf8')) as Head;
     return Number.isInteger(h.seq) && typeof h.hash === 'string' ? h : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** Where a log without a head file goes on: its last line. Never quotes the file (it may not be a log at all). */
 function lastLine(path: string): Head | undefined {
-  if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
+  let text: string;
+  try {
+    text = readRegularFile(path, { followSymlinks: false }).toString('utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new KMSInternalException({
+      message: `Audit log ${path} cannot be used: ${code === 'ELOOP' ? 'it is a symbolic link' : `cannot read it (${code ?? 'error'})`}.`,
+    });
+  }
+  const lines = text.split('\n').filter((l) => l.length > 0);
   const last = lines[lines.length - 1];
   if (last === undefined) return undefined;
-  return { seq: (JSON.parse(last) as { seq: number }).seq, hash: sha256(last) };
+  let seq: unknown;
+  try {
+    seq = (JSON.parse(last) as { seq?: unknown } | null)?.seq;
+  } catch {
+    seq = undefined;
+  }
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1)
+    throw new KMSInternalException({
+      message: `Audit log ${path} cannot be used: its last line is not an audit event (kmsbox audit verify ${path}).`,
+    });
+  return { seq, hash: sha256(last) };
+}
+
+/**
+ * Checks line `n` (parsed, or undefined when it is not JSON) against the sequence number and
+ * hash it should carry, adding what is wrong to `problems`; returns its hash, which the next line
+ * should carry. Never quotes the line: what a hostile file holds stays out of the report.
+ */
+function checkLine(parsed: unknown, line: string, n: number, seq: number, prev: string, problems: string[]): string {
+  if (parsed === undefined) problems.push(`line ${n}: not JSON`);
+  else if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`line ${n}: not a JSON object`);
+  else {
+    const l = parsed as { seq?: unknown; prev?: unknown; event?: unknown };
+    if (l.seq !== seq)
+      problems.push(
+        `line ${n}: sequence number ${typeof l.seq === 'number' ? l.seq : 'missing'}, expected ${seq} (an event was removed, inserted or moved)`,
+      );
+    if (l.prev !== prev) problems.push(`line ${n}: does not follow the line before it (an event was edited, removed or reordered)`);
+    if (typeof l.event !== 'object' || l.event === null) problems.push(`line ${n}: no event`);
+  }
+  return sha256(line);
 }
 
 export interface AuditLogReport {
@@ -93,23 +150,16 @@ export function verifyAuditLog(path: string): AuditLogReport {
   let prev = GENESIS;
   let seq = 0;
   lines.forEach((line, i) => {
-    let parsed: { seq?: unknown; prev?: unknown; event?: unknown };
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(line) as typeof parsed;
+      parsed = JSON.parse(line);
     } catch {
-      problems.push(`line ${i + 1}: not JSON`);
-      prev = sha256(line);
-      seq += 1;
-      return;
+      parsed = undefined;
     }
     seq += 1;
-    if (parsed.seq !== seq)
-      problems.push(`line ${i + 1}: sequence number ${String(parsed.seq)}, expected ${seq} (an event was removed, inserted or moved)`);
-    if (parsed.prev !== prev)
-      problems.push(`line ${i + 1}: does not follow the line before it (an event was edited, removed or reordered)`);
-    if (typeof parsed.event !== 'object' || parsed.event === null) problems.push(`line ${i + 1}: no event`);
-    prev = sha256(line);
+    prev = checkLine(parsed, line, i + 1, seq, prev, problems);
   });
+
   const head = readHead(path);
   if (head === undefined) problems.push('no head file: truncation at the end cannot be ruled out');
   else if (head.seq !== seq || head.hash !== prev)

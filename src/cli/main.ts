@@ -7,13 +7,18 @@ import { KMSServiceException } from '../errors.js';
 import { Kms } from '../kms.js';
 import { parseArguments, render, toInput, UsageError, VERBS, verbHelp } from './verbs.js';
 import { readFileSync } from 'node:fs';
-import { FileProvider } from '../providers/file.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { storeProvider } from './key-source.js';
+import { checkBlobFileSizes } from './blob-limits.js';
+import { errorText, exitCodeOf, fileCommand, inspectCommand } from './file-commands.js';
 import type { SigV4Credential } from '../protocol/sigv4.js';
 import { ACCESS_KEY_ID } from '../protocol/sigv4-authorization.js';
 import { accountOf } from '../policy/evaluate.js';
 import { SERVE_DEFAULTS, startServer } from '../server/http-server.js';
 import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
-import { REGION_NAME } from '../keys/arn.js';
+import { EXIT_CONNECTION, EndpointUnreachable, callEndpoint, cliRegion } from './endpoint.js';
 
 /** `kmsbox audit verify FILE` */
 function audit(args: string[]): number {
@@ -29,60 +34,104 @@ function audit(args: string[]): number {
   return 1;
 }
 
-const USAGE = `usage: kmsbox <verb> [options]      the aws kms verbs: ${[...VERBS.keys()].join(', ')}
-                                  (kmsbox <verb> --help lists a verb's options)
-       kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,…] [--region us-east-1] [--account-id 111122223333]
-                    [--store FILE [--root-key-file FILE]] [--credentials FILE] [--audit-log FILE]
-                    [--max-connections N] [--headers-timeout-ms MS] [--request-timeout-ms MS]
-                    [--keep-alive-timeout-ms MS] [--max-requests-per-connection N] [--idle-timeout-ms MS]
-       kmsbox audit verify FILE          check an audit log's hash chain (exit 1 if it was tampered with)
+/** Words joined by ", ", wrapped to lines of at most `width` columns after `indent`. */
+function wrapList(words: readonly string[], indent: string, width = 80): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, word] of words.entries()) {
+    const piece = i < words.length - 1 ? `${word},` : word;
+    if (line !== '' && indent.length + line.length + 1 + piece.length > width) {
+      lines.push(indent + line);
+      line = piece;
+    } else line = line === '' ? piece : `${line} ${piece}`;
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines.join('\n');
+}
 
-  serve   run a local AWS KMS endpoint (awsJson1_1); point clients at it with
-          --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
-          Keys live in memory, or with --store in an encrypted key-store file whose root key
-          comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
-          --credentials FILE verifies SigV4 signatures against a JSON file of access keys:
-          { "AKID": { "secretAccessKey": "...", "principal": "arn:aws:iam::...:role/app" } }
-          On a loopback address only requests for a loopback Host (127.0.0.1, [::1], localhost,
-          *.localhost) or a name in --allowed-hosts are answered (no DNS rebinding from a web page).
-          --audit-log FILE appends every call as a CloudTrail-shaped event to a hash-chained
-          JSON Lines file (fsync per event).
-          The connection limits (defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers within
-          ${SERVE_DEFAULTS.headersTimeoutMs} ms, a whole request within ${SERVE_DEFAULTS.requestTimeoutMs} ms, keep-alive ${SERVE_DEFAULTS.keepAliveTimeoutMs} ms,
-          ${SERVE_DEFAULTS.maxRequestsPerConnection} requests per connection, idle ${SERVE_DEFAULTS.idleTimeoutMs} ms) take positive integers.`;
+const USAGE = `usage: kmsbox <verb> [options]    (kmsbox <verb> --help lists a verb's options)
 
-function flags(args: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = args[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-      out.set(a.slice(2), v);
-      i++;
+Files, directories and pipes (envelope encryption, data of any size):
+  encrypt-file IN [-o OUT]  encrypt a file, a directory tree (-r) or stdin (-)
+  decrypt-file IN [-o OUT]  decrypt; the output appears once all of it verified
+  inspect FILE              an envelope's header (recipients, context), no key
+A local KMS endpoint, and its audit log:
+  serve                     the AWS KMS JSON API over HTTP, for the AWS CLI/SDKs
+  audit verify FILE         check an audit log's hash chain (exit 1: tampered)
+The aws kms verbs, on --store FILE (or KMSBOX_STORE) or --endpoint-url URL:
+${wrapList([...VERBS.keys()].sort(), '  ')}
+Keys for the file commands: --store FILE | --endpoint-url URL | --aws (AWS KMS).
+kmsbox --version prints the version. Exit codes: 0 done, 1 a file could not be
+read or written, 252 a usage mistake, 254 an error from KMS or a refused
+envelope, 255 the endpoint could not be reached.`;
+
+const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,...]
+         [--region us-east-1] [--account-id 111122223333]
+         [--store FILE [--root-key-file FILE]] [--credentials FILE]
+         [--audit-log FILE] [--max-connections N] [--headers-timeout-ms MS]
+         [--request-timeout-ms MS]
+         [--keep-alive-timeout-ms MS] [--max-requests-per-connection N]
+         [--idle-timeout-ms MS]
+
+  Runs a local AWS KMS endpoint (awsJson1_1); point clients at it with
+  --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
+  Keys live in memory, or with --store in an encrypted key-store file whose root
+  key comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
+  --credentials FILE verifies SigV4 signatures against a JSON file of access
+  keys: { "AKID": { "secretAccessKey": "...",
+                    "principal": "arn:aws:iam::111122223333:role/app" } }
+  On a loopback address only requests for a loopback Host (127.0.0.1, [::1],
+  localhost, *.localhost) or a name in --allowed-hosts are answered (no DNS
+  rebinding from a web page).
+  --audit-log FILE appends every call as a CloudTrail-shaped event to a
+  hash-chained JSON Lines file (fsync per event).
+  Connection limits (positive integers; defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers
+  within ${SERVE_DEFAULTS.headersTimeoutMs} ms, a whole request within ${SERVE_DEFAULTS.requestTimeoutMs} ms, keep-alive ${SERVE_DEFAULTS.keepAliveTimeoutMs} ms,
+  ${SERVE_DEFAULTS.maxRequestsPerConnection} requests per connection, idle ${SERVE_DEFAULTS.idleTimeoutMs} ms).`;
+
+/** `kmsbox --version`: this package's version (package.json beside src/ or dist/) and Node's. */
+function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'kmsbox' && typeof pkg.version === 'string') return `kmsbox/${pkg.version} node/${process.version}`;
+    } catch {
+      // not here: one directory up
     }
   }
-  return out;
+  return `kmsbox/unknown node/${process.version}`;
 }
 
 /**
- * `--store FILE`: keys persist in a FileProvider store, its root key from `--root-key-file` or
- * the KMSBOX_PASSPHRASE environment variable (never a flag: flags show in `ps`).
+ * `kmsbox serve`'s flags, parsed by node:util parseArgs (strict: every flag takes a value, no
+ * positional arguments), its errors worded as before: `unexpected argument 'x'`, `unknown option
+ * --x`, `--x needs a value`.
  */
-function storeProvider(f: Map<string, string>): FileProvider | undefined {
-  const path = f.get('store');
-  if (path === undefined) {
-    if (f.has('root-key-file')) throw new UsageError('--root-key-file goes with --store');
-    return undefined;
+function serveFlags(args: string[]): Map<string, string> {
+  const options = Object.fromEntries(SERVE_FLAGS.map((name) => [name, { type: 'string' as const }]));
+  try {
+    // `--flag -5` is the value -5 (then refused by its own check, with its own message), as before:
+    // parseArgs alone would call it ambiguous. A value starting with -- is still a missing value.
+    const joined: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      const next = args[i + 1];
+      if (SERVE_FLAGS.includes(a.slice(2)) && a.startsWith('--') && next?.startsWith('-') && !next.startsWith('--')) {
+        joined.push(`${a}=${next}`);
+        i++;
+      } else joined.push(a);
+    }
+    const { values } = parseArgs({ args: joined, options, strict: true, allowPositionals: false });
+    return new Map(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument '${quoted}'`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${quoted}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${quoted.split(' ')[0]} needs a value`);
+    throw error;
   }
-  const rootKeyFile = f.get('root-key-file');
-  const passphrase = process.env.KMSBOX_PASSPHRASE;
-  if (rootKeyFile === undefined && !passphrase)
-    throw new UsageError('--store needs --root-key-file FILE or the KMSBOX_PASSPHRASE environment variable');
-  return rootKeyFile !== undefined ? new FileProvider({ path, rootKeyFile }) : new FileProvider({ path, passphrase: passphrase! });
 }
 
 /**
@@ -91,10 +140,17 @@ function storeProvider(f: Map<string, string>): FileProvider | undefined {
  */
 function readCredentials(path: string): Map<string, SigV4Credential> {
   let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`--credentials ${path}: ${(error as Error).message}`);
+  }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the text around the mistake, which here is a secret key.
+    throw new UsageError(`--credentials ${path}: not valid JSON`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UsageError(`--credentials ${path}: expected a JSON object of access keys`);
@@ -148,6 +204,20 @@ const LIMIT_FLAGS = {
   'idle-timeout-ms': 'idleTimeoutMs',
 } as const satisfies Record<string, keyof typeof SERVE_DEFAULTS>;
 
+/** Every flag of `kmsbox serve` (each takes a value). */
+const SERVE_FLAGS = [
+  'port',
+  'host',
+  'allowed-hosts',
+  'region',
+  'account-id',
+  'store',
+  'root-key-file',
+  'credentials',
+  'audit-log',
+  ...Object.keys(LIMIT_FLAGS),
+];
+
 /** The limits given on the command line: each a positive integer, the headers timeout no longer than the request timeout. */
 function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_DEFAULTS, number>> {
   const out: Partial<Record<keyof typeof SERVE_DEFAULTS, number>> = {};
@@ -165,20 +235,11 @@ function serveLimits(f: Map<string, string>): Partial<Record<keyof typeof SERVE_
 }
 
 async function serve(args: string[]): Promise<void> {
-  const f = flags(args);
-  const known = [
-    'port',
-    'host',
-    'allowed-hosts',
-    'region',
-    'account-id',
-    'store',
-    'root-key-file',
-    'credentials',
-    'audit-log',
-    ...Object.keys(LIMIT_FLAGS),
-  ];
-  for (const k of f.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(SERVE_HELP);
+    return;
+  }
+  const f = serveFlags(args);
   const limits = serveLimits(f);
   const provider = storeProvider(f);
   const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;
@@ -219,100 +280,26 @@ async function serve(args: string[]): Promise<void> {
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
 }
 
-/**
- * The region for a verb, as the AWS CLI picks it: `--region`, else AWS_REGION, else
- * AWS_DEFAULT_REGION, else us-east-1. The same for `--store` and `--endpoint-url`.
- */
-function cliRegion(globals: Map<string, string>): string {
-  const region =
-    globals.get('region') ?? (process.env.AWS_REGION || undefined) ?? (process.env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
-  if (!REGION_NAME.test(region)) throw new UsageError(`the region '${region}' is not a region name such as us-east-1`);
-  return region;
-}
-
-/** The AWS CLI's exit code when it cannot reach the endpoint (or make sense of its answer). */
-const EXIT_CONNECTION = 255;
-
-/** Access key id in the credential scope: a fixed placeholder (no real credential is ever sent). */
-const CLI_ACCESS_KEY_ID = 'KMSBOXCLI';
-
-/**
- * Headers shaped as a SigV4-signed request's: the server reads the region (and account) from the
- * credential scope, as LocalStack does. The signature is a placeholder; no secret is involved.
- */
-function scopeHeaders(region: string, now = new Date()): Record<string, string> {
-  const amzDate = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, ''); // 20250101T000000Z
-  const day = amzDate.slice(0, 8);
-  return {
-    'x-amz-date': amzDate,
-    authorization: `AWS4-HMAC-SHA256 Credential=${CLI_ACCESS_KEY_ID}/${day}/${region}/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-  };
-}
-
-/** A request to `--endpoint-url`: the output, or the exit code after printing why there is none. */
-async function callEndpoint(
-  endpoint: string,
-  operation: string,
-  request: Record<string, unknown>,
-  region: string,
-): Promise<{ output: unknown } | { code: number }> {
-  let res: Response;
-  try {
-    res = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}`, ...scopeHeaders(region) },
-      body: JSON.stringify(request),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    console.error(`kmsbox: Could not connect to the endpoint URL: "${endpoint}" (${why})`);
-    return { code: EXIT_CONNECTION };
-  }
-  let body: Record<string, unknown>;
-  try {
-    const text = await res.text();
-    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    body = parsed as Record<string, unknown>;
-  } catch (error) {
-    console.error(
-      `kmsbox: the endpoint "${endpoint}" answered HTTP ${res.status} with a body that is not AWS JSON (${(error as Error).message}); is it a KMS endpoint?`,
-    );
-    return { code: EXIT_CONNECTION };
-  }
-  if (!res.ok) {
-    const name = String(body.__type ?? `HTTP${res.status}`)
-      .split('#')
-      .pop()!;
-    throw Object.assign(new KMSServiceException({ message: String(body.message ?? body.Message ?? '') }), { name });
-  }
-  return { output: toInput(body) };
-}
-
 /** One `aws kms`-style verb, on a key-store file or a server. */
 async function verb(operation: string, args: string[]): Promise<number> {
   if (args.includes('--help')) {
     console.log(verbHelp(operation));
     return 0;
   }
-  // Everything about the command line is checked here, before any request is sent.
+  // Everything about the command line is checked here, before any request is sent; a file too large
+  // for the operation before it is read.
+  checkBlobFileSizes(operation, args);
   const { request, globals } = parseArguments(operation, args);
   const endpoint = globals.get('endpoint-url') ?? (process.env.KMSBOX_ENDPOINT_URL || undefined);
   if (endpoint !== undefined && !globals.has('endpoint-url')) {
     if (!/^https?:\/\/./.test(endpoint) || !URL.canParse(endpoint))
       throw new UsageError(`KMSBOX_ENDPOINT_URL '${endpoint}' is not an http:// or https:// URL`);
   }
-  const region = cliRegion(globals);
+  const region = cliRegion(globals.get('region'));
   let output: unknown;
   try {
     if (endpoint !== undefined) {
-      const answer = await callEndpoint(endpoint, operation, request, region);
-      if ('code' in answer) return answer.code;
-      output = answer.output;
+      output = toInput(await callEndpoint(endpoint, operation, request, region));
     } else {
       const store = globals.get('store') ?? process.env.KMSBOX_STORE;
       if (store === undefined)
@@ -325,6 +312,10 @@ async function verb(operation: string, args: string[]): Promise<number> {
       output = await kms.invoke(operation, toInput(request));
     }
   } catch (error) {
+    if (error instanceof EndpointUnreachable) {
+      console.error(`kmsbox: ${error.message}`);
+      return EXIT_CONNECTION;
+    }
     if (error instanceof KMSServiceException) {
       console.error(`\nAn error occurred (${error.name}) when calling the ${operation} operation: ${error.message}`);
       return 254;
@@ -334,6 +325,17 @@ async function verb(operation: string, args: string[]): Promise<number> {
   const rendered = render(output, globals);
   if (rendered !== '{}') console.log(rendered);
   return 0;
+}
+
+/** A file command's failure outside any one file (the key source, the plan): its message and exit code. */
+async function fileCommandExit(run: () => Promise<number>, command: string): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    console.error(`kmsbox: ${command}: ${errorText(error)}`);
+    return exitCodeOf(error);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -347,6 +349,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'audit':
         return audit(rest);
+      case 'encrypt-file':
+      case 'decrypt-file':
+        return await fileCommandExit(() => fileCommand(command === 'encrypt-file' ? 'encrypt' : 'decrypt', rest), command);
+      case 'inspect':
+        return await fileCommandExit(() => inspectCommand(rest), command);
+      case '--version':
+        console.log(version());
+        return 0;
       case undefined:
       case '--help':
       case 'help':

@@ -10,212 +10,56 @@ import { fromBase64, toBase64 } from '../protocol/base64.js';
 import { setOwn } from '../api/set-own.js';
 import { decodeInput, encodeOutput } from '../protocol/codec.js';
 import { REGION_NAME } from '../keys/arn.js';
+import { type Kind as TableKind, OPERATION_NAMES, operationSpec } from '../api/operations.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'map' | 'strings' | 'tags' | 'constraints' | 'timestamp';
 
-/** What each request member is on the command line (one table; names are shared across operations). */
-const MEMBER_KINDS: Record<string, Kind> = {
-  KeyId: 'string',
-  AliasName: 'string',
-  TargetKeyId: 'string',
-  Description: 'string',
-  Policy: 'string',
-  KeyUsage: 'string',
-  KeySpec: 'string',
-  CustomerMasterKeySpec: 'string',
-  Origin: 'string',
-  CustomKeyStoreId: 'string',
-  XksKeyId: 'string',
-  Marker: 'string',
-  EncryptionAlgorithm: 'string',
-  SourceKeyId: 'string',
-  DestinationKeyId: 'string',
-  SourceEncryptionAlgorithm: 'string',
-  DestinationEncryptionAlgorithm: 'string',
-  IncludeKeyMaterial: 'string',
-  Limit: 'integer',
-  NumberOfBytes: 'integer',
-  PendingWindowInDays: 'integer',
-  RotationPeriodInDays: 'integer',
-  DryRun: 'boolean',
-  MultiRegion: 'boolean',
-  BypassPolicyLockoutSafetyCheck: 'boolean',
-  Plaintext: 'blob',
-  CiphertextBlob: 'blob',
-  Message: 'blob',
-  Mac: 'blob',
-  MacAlgorithm: 'string',
-  Signature: 'blob',
-  SigningAlgorithm: 'string',
-  MessageType: 'string',
-  KeyPairSpec: 'string',
-  KeyAgreementAlgorithm: 'string',
-  PublicKey: 'blob',
-  EncryptionContext: 'map',
-  SourceEncryptionContext: 'map',
-  DestinationEncryptionContext: 'map',
-  GrantTokens: 'strings',
-  TagKeys: 'strings',
-  DryRunModifiers: 'strings',
-  Tags: 'tags',
-  PolicyName: 'string',
-  GranteePrincipal: 'string',
-  RetiringPrincipal: 'string',
-  Name: 'string',
-  GrantId: 'string',
-  GrantToken: 'string',
-  Operations: 'strings',
-  Constraints: 'constraints',
-  ReplicaRegion: 'string',
-  PrimaryRegion: 'string',
-  WrappingAlgorithm: 'string',
-  WrappingKeySpec: 'string',
-  ImportToken: 'blob',
-  EncryptedKeyMaterial: 'blob',
-  ValidTo: 'timestamp',
-  ExpirationModel: 'string',
-  ImportType: 'string',
-  KeyMaterialDescription: 'string',
-  KeyMaterialId: 'string',
-};
+/**
+ * How a member of the operation table (api/operations.ts) is given on the command line; undefined
+ * for what the CLI does not take (Recipient: a Nitro Enclaves attestation document, which kmsbox
+ * refuses anyway).
+ */
+function cliKind(kind: TableKind): Kind | undefined {
+  if (typeof kind === 'string') return kind;
+  if ('list' in kind) {
+    if (kind.list === 'string') return 'strings';
+    return typeof kind.list === 'object' && 'structure' in kind.list && kind.list.structure === 'Tag' ? 'tags' : undefined;
+  }
+  return kind.structure === 'GrantConstraints' ? 'constraints' : undefined;
+}
 
-const OPERATION_MEMBERS: Record<string, string[]> = {
-  CancelKeyDeletion: ['KeyId'],
-  CreateAlias: ['AliasName', 'TargetKeyId'],
-  CreateKey: [
-    'Policy',
-    'Description',
-    'KeyUsage',
-    'CustomerMasterKeySpec',
-    'KeySpec',
-    'Origin',
-    'CustomKeyStoreId',
-    'BypassPolicyLockoutSafetyCheck',
-    'Tags',
-    'MultiRegion',
-    'XksKeyId',
-  ],
-  Decrypt: ['CiphertextBlob', 'EncryptionContext', 'GrantTokens', 'KeyId', 'EncryptionAlgorithm', 'DryRun', 'DryRunModifiers'],
-  DeleteAlias: ['AliasName'],
-  DeleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
-  DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey', 'GrantTokens', 'DryRun'],
-  DescribeKey: ['KeyId', 'GrantTokens'],
-  DisableKey: ['KeyId'],
-  DisableKeyRotation: ['KeyId'],
-  EnableKey: ['KeyId'],
-  EnableKeyRotation: ['KeyId', 'RotationPeriodInDays'],
-  Encrypt: ['KeyId', 'Plaintext', 'EncryptionContext', 'GrantTokens', 'EncryptionAlgorithm', 'DryRun'],
-  GenerateDataKey: ['KeyId', 'EncryptionContext', 'NumberOfBytes', 'KeySpec', 'GrantTokens', 'DryRun'],
-  GenerateDataKeyWithoutPlaintext: ['KeyId', 'EncryptionContext', 'KeySpec', 'NumberOfBytes', 'GrantTokens', 'DryRun'],
-  GenerateDataKeyPair: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'DryRun'],
-  GenerateDataKeyPairWithoutPlaintext: ['EncryptionContext', 'KeyId', 'KeyPairSpec', 'GrantTokens', 'DryRun'],
-  GenerateMac: ['Message', 'KeyId', 'MacAlgorithm', 'GrantTokens', 'DryRun'],
-  GenerateRandom: ['NumberOfBytes', 'CustomKeyStoreId'],
-  GetKeyRotationStatus: ['KeyId'],
-  GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
-  GetPublicKey: ['KeyId', 'GrantTokens'],
-  ImportKeyMaterial: [
-    'KeyId',
-    'ImportToken',
-    'EncryptedKeyMaterial',
-    'ValidTo',
-    'ExpirationModel',
-    'ImportType',
-    'KeyMaterialDescription',
-    'KeyMaterialId',
-  ],
-  ListAliases: ['KeyId', 'Limit', 'Marker'],
-  ListKeyRotations: ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
-  ListKeys: ['Limit', 'Marker'],
-  ListResourceTags: ['KeyId', 'Limit', 'Marker'],
-  ReEncrypt: [
-    'CiphertextBlob',
-    'SourceEncryptionContext',
-    'SourceKeyId',
-    'DestinationKeyId',
-    'DestinationEncryptionContext',
-    'SourceEncryptionAlgorithm',
-    'DestinationEncryptionAlgorithm',
-    'GrantTokens',
-    'DryRun',
-    'DryRunModifiers',
-  ],
-  ReplicateKey: ['KeyId', 'ReplicaRegion', 'Policy', 'BypassPolicyLockoutSafetyCheck', 'Description', 'Tags'],
-  RotateKeyOnDemand: ['KeyId'],
-  ScheduleKeyDeletion: ['KeyId', 'PendingWindowInDays'],
-  Sign: ['KeyId', 'Message', 'MessageType', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
-  TagResource: ['KeyId', 'Tags'],
-  UntagResource: ['KeyId', 'TagKeys'],
-  UpdateAlias: ['AliasName', 'TargetKeyId'],
-  UpdateKeyDescription: ['KeyId', 'Description'],
-  UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
-  Verify: ['KeyId', 'Message', 'MessageType', 'Signature', 'SigningAlgorithm', 'GrantTokens', 'DryRun'],
-  VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac', 'GrantTokens', 'DryRun'],
-  GetKeyPolicy: ['KeyId', 'PolicyName'],
-  PutKeyPolicy: ['KeyId', 'PolicyName', 'Policy', 'BypassPolicyLockoutSafetyCheck'],
-  ListKeyPolicies: ['KeyId', 'Limit', 'Marker'],
-  CreateGrant: ['KeyId', 'GranteePrincipal', 'RetiringPrincipal', 'Operations', 'Constraints', 'GrantTokens', 'Name', 'DryRun'],
-  ListGrants: ['KeyId', 'Limit', 'Marker', 'GrantId', 'GranteePrincipal'],
-  ListRetirableGrants: ['RetiringPrincipal', 'Limit', 'Marker'],
-  RetireGrant: ['GrantToken', 'KeyId', 'GrantId', 'DryRun'],
-  RevokeGrant: ['KeyId', 'GrantId', 'DryRun'],
-};
+interface Option {
+  readonly member: string;
+  readonly kind: Kind;
+  /** AWS requires it: the CLI checks it before sending, as botocore does. */
+  readonly required: boolean;
+}
 
-/** Members AWS requires (the CLI checks them before sending, as botocore does). */
-const REQUIRED: Record<string, string[]> = {
-  CancelKeyDeletion: ['KeyId'],
-  CreateAlias: ['AliasName', 'TargetKeyId'],
-  Decrypt: ['CiphertextBlob'],
-  DeleteAlias: ['AliasName'],
-  DescribeKey: ['KeyId'],
-  DisableKey: ['KeyId'],
-  DisableKeyRotation: ['KeyId'],
-  EnableKey: ['KeyId'],
-  EnableKeyRotation: ['KeyId'],
-  Encrypt: ['KeyId', 'Plaintext'],
-  GenerateDataKey: ['KeyId'],
-  GenerateDataKeyWithoutPlaintext: ['KeyId'],
-  GetKeyRotationStatus: ['KeyId'],
-  ListKeyRotations: ['KeyId'],
-  ListResourceTags: ['KeyId'],
-  ReEncrypt: ['CiphertextBlob', 'DestinationKeyId'],
-  RotateKeyOnDemand: ['KeyId'],
-  ScheduleKeyDeletion: ['KeyId'],
-  TagResource: ['KeyId', 'Tags'],
-  UntagResource: ['KeyId', 'TagKeys'],
-  UpdateAlias: ['AliasName', 'TargetKeyId'],
-  UpdateKeyDescription: ['KeyId', 'Description'],
-  GenerateMac: ['Message', 'KeyId', 'MacAlgorithm'],
-  VerifyMac: ['Message', 'KeyId', 'MacAlgorithm', 'Mac'],
-  GenerateDataKeyPair: ['KeyId', 'KeyPairSpec'],
-  GenerateDataKeyPairWithoutPlaintext: ['KeyId', 'KeyPairSpec'],
-  DeriveSharedSecret: ['KeyId', 'KeyAgreementAlgorithm', 'PublicKey'],
-  GetPublicKey: ['KeyId'],
-  Sign: ['KeyId', 'Message', 'SigningAlgorithm'],
-  Verify: ['KeyId', 'Message', 'Signature', 'SigningAlgorithm'],
-  GetKeyPolicy: ['KeyId'],
-  PutKeyPolicy: ['KeyId', 'Policy'],
-  ListKeyPolicies: ['KeyId'],
-  CreateGrant: ['KeyId', 'GranteePrincipal', 'Operations'],
-  ListGrants: ['KeyId'],
-  ListRetirableGrants: ['RetiringPrincipal'],
-  RevokeGrant: ['KeyId', 'GrantId'],
-  ReplicateKey: ['KeyId', 'ReplicaRegion'],
-  UpdatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
-  GetParametersForImport: ['KeyId', 'WrappingAlgorithm', 'WrappingKeySpec'],
-  ImportKeyMaterial: ['KeyId', 'ImportToken', 'EncryptedKeyMaterial'],
-  DeleteImportedKeyMaterial: ['KeyId'],
-};
+/** Each verb's options, in the order of the operation's request members. */
+const OPTIONS: ReadonlyMap<string, readonly Option[]> = new Map(
+  OPERATION_NAMES.map((op) => [
+    op,
+    Object.entries(operationSpec(op).request).flatMap(([member, m]) => {
+      const kind = cliKind(m.kind);
+      return kind === undefined ? [] : [{ member, kind, required: m.required }];
+    }),
+  ]),
+);
+
+function optionsOf(op: string): readonly Option[] {
+  const options = OPTIONS.get(op);
+  if (options === undefined) throw new UsageError(`unknown verb for operation ${op}`);
+  return options;
+}
 
 export const kebab = (pascal: string): string => pascal.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
-export const VERBS: ReadonlyMap<string, string> = new Map(Object.keys(OPERATION_MEMBERS).map((op) => [kebab(op), op]));
+export const VERBS: ReadonlyMap<string, string> = new Map(OPERATION_NAMES.map((op) => [kebab(op), op]));
 
 /** A command-line mistake: printed with the verb's usage, exit code 252 as the AWS CLI does. */
 export class UsageError extends Error {}
 
 export function verbHelp(op: string): string {
-  const lines = OPERATION_MEMBERS[op]!.map((m) => {
-    const kind = MEMBER_KINDS[m]!;
+  const lines = optionsOf(op).map(({ member: m, kind, required }) => {
     const value = {
       timestamp: '<timestamp: ISO 8601 or epoch seconds>',
       string: '<value>',
@@ -228,7 +72,7 @@ export function verbHelp(op: string): string {
       constraints: '<JSON: {"EncryptionContextSubset"|"EncryptionContextEquals": {...}}>',
     }[kind];
     const flag = kind === 'boolean' ? `[--${kebab(m)} | --no-${kebab(m)}]` : `--${kebab(m)} ${value}`;
-    return `  ${REQUIRED[op]?.includes(m) ? flag : `[${flag}]`}`;
+    return `  ${required ? flag : `[${flag}]`}`;
   });
   return [
     `usage: kmsbox ${kebab(op)}`,
@@ -288,7 +132,10 @@ function tagList(entries: unknown[], flag: string): Array<{ TagKey: string; TagV
 }
 
 /** The members of a grant's Constraints, each an encryption context. */
-const CONSTRAINT_MEMBERS = ['EncryptionContextSubset', 'EncryptionContextEquals'];
+const CONSTRAINT_MEMBERS: readonly string[] = (() => {
+  const kind = operationSpec('CreateGrant').request.Constraints?.kind;
+  return typeof kind === 'object' && 'members' in kind ? Object.keys(kind.members) : [];
+})();
 
 function constraints(value: unknown, flag: string): Record<string, Record<string, string>> {
   if (!isObject(value))
@@ -368,7 +215,8 @@ function checkGlobal(name: string, value: string): void {
  * (`--store`, `--endpoint-url`, `--output`, …) are returned separately.
  */
 export function parseArguments(op: string, args: string[]): { request: Record<string, unknown>; globals: Map<string, string> } {
-  const members = new Map(OPERATION_MEMBERS[op]!.map((m) => [kebab(m), m]));
+  const options = optionsOf(op);
+  const members = new Map(options.map((o) => [kebab(o.member), o]));
   const globals = new Map<string, string>();
   const request: Record<string, unknown> = {};
   for (let i = 0; i < args.length; i++) {
@@ -382,10 +230,10 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
       globals.set(name, v);
       continue;
     }
-    const negated = name.startsWith('no-') && MEMBER_KINDS[members.get(name.slice(3)) ?? ''] === 'boolean';
-    const member = members.get(negated ? name.slice(3) : name);
-    if (member === undefined) throw new UsageError(`unknown option ${arg} for ${kebab(op)}`);
-    const kind = MEMBER_KINDS[member]!;
+    const negated = name.startsWith('no-') && members.get(name.slice(3))?.kind === 'boolean';
+    const option = members.get(negated ? name.slice(3) : name);
+    if (option === undefined) throw new UsageError(`unknown option ${arg} for ${kebab(op)}`);
+    const { member, kind } = option;
     if (kind === 'boolean') {
       request[member] = !negated;
       continue;
@@ -431,7 +279,7 @@ export function parseArguments(op: string, args: string[]): { request: Record<st
         break;
     }
   }
-  const missing = (REQUIRED[op] ?? []).filter((m) => request[m] === undefined);
+  const missing = options.filter((o) => o.required && request[o.member] === undefined).map((o) => o.member);
   if (missing.length > 0) throw new UsageError(`the following arguments are required: ${missing.map((m) => `--${kebab(m)}`).join(', ')}`);
   return { request, globals };
 }

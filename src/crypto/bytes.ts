@@ -1,4 +1,16 @@
-/** Small byte helpers shared by the formats and the crypto layer. */
+/**
+ * Byte helpers shared by the formats and the crypto layer. Where @noble (already a dependency)
+ * does the same job, its helper is used: constant-time `equalBytes` (@noble/ciphers/utils),
+ * `concatBytes` and `bytesToHex` (@noble/hashes/utils; `toHex` here). Kept here, because noble's
+ * differ: `utf8Decode` / `utf8DecodeExact` refuse invalid UTF-8 (noble's `bytesToUtf8` replaces it
+ * with U+FFFD, and a format must not read two byte strings as one string); `utf8Encode` reuses one
+ * TextEncoder (noble's `utf8ToBytes` makes one and a copy per call, on hot paths here); and noble
+ * has nothing like `utf8EncodeInto` (UTF-8 written in place), `joinAndWipe` (one copy of a secret).
+ */
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
+
+export { bytesToHex as toHex, concatBytes, equalBytes };
 
 const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never silently replaced.
@@ -45,38 +57,10 @@ export function utf8DecodeExact(b: Uint8Array): string {
   return s;
 }
 
-/** Constant-time equality: no early exit on the first difference. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Joins plaintext pieces into one buffer and zeroes the pieces (one copy of a secret, not two). */
 export function joinAndWipe(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = concatBytes(...parts);
   for (const p of parts) p.fill(0);
   return out;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
-  return s;
 }

@@ -20,16 +20,14 @@
  * PRK: that would need HMAC(material, x) = HMAC(PRK, ·) or = HMAC(salt, material) — relations a PRF
  * (HMAC keyed through either input, the "dual PRF" assumption HKDF-Extract and TLS 1.3 rest on,
  * RFC 5869 §3.3 and Krawczyk, "Cryptographic Extraction and Key Derivation", 2010) does not have.
- * The per-call cost is v1's (one HMAC); PRK is cached per material (software providers) or held as
+ * The per-call cost is v1's (one HMAC); PRK is cached per material (software providers, providers/software.ts) or held as
  * its own non-extractable HMAC key (WebCryptoProvider).
  *
  * Format v1 (read only): callKey = HKDF-Expand-SHA256(PRK = material, info = CALL_KEY_LABEL || salt, 32)
  *                                = HMAC-SHA256(material, CALL_KEY_LABEL || salt || 0x01)
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8Encode } from './bytes.js';
-import { nodeCrypto, subtle } from './runtime.js';
+import { backend, type CryptoBackend } from './backend/index.js';
+import { utf8Encode } from './bytes.js';
 
 /** v1's info prefix (read only: v1 blobs). */
 export const CALL_KEY_LABEL: Uint8Array = utf8Encode('kmsbox/v1 ciphertext blob key');
@@ -37,80 +35,17 @@ export const CALL_KEY_LABEL: Uint8Array = utf8Encode('kmsbox/v1 ciphertext blob 
 export const BLOB_V2_EXTRACT_SALT: Uint8Array = utf8Encode('kmsbox/v2 ciphertext blob key extract');
 const BLOCK_ONE = new Uint8Array([1]);
 
-export interface CallKeyBackend {
-  readonly name: 'node' | 'webcrypto' | 'noble';
-  /** v1: HMAC-SHA256(material, CALL_KEY_LABEL || salt || 0x01). */
-  deriveCallKey(material: Uint8Array, salt: Uint8Array): Promise<Uint8Array>;
-  /** v2, per call: HKDF-Expand(PRK, info = salt, 32) = HMAC-SHA256(PRK, salt || 0x01). */
-  expandCallKey(prk: Uint8Array, salt: Uint8Array): Promise<Uint8Array>;
-  /** v2, per material: HKDF-Extract(BLOB_V2_EXTRACT_SALT, material). */
-  extractPrk(material: Uint8Array): Promise<Uint8Array>;
+/** v1 blobs' per-call key: HMAC-SHA256(material, CALL_KEY_LABEL || salt || 0x01). */
+export function deriveCallKey(material: Uint8Array, salt: Uint8Array, using: CryptoBackend = backend): Uint8Array {
+  return using.hmac('SHA-256', material, CALL_KEY_LABEL, salt, BLOCK_ONE);
 }
 
-export const nobleCallKey: CallKeyBackend = {
-  name: 'noble',
-  async deriveCallKey(material, salt) {
-    return hmac(sha256, material, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE));
-  },
-  async expandCallKey(prk, salt) {
-    return hmac(sha256, prk, concatBytes(salt, BLOCK_ONE));
-  },
-  async extractPrk(material) {
-    return hmac(sha256, BLOB_V2_EXTRACT_SALT, material);
-  },
-};
-
-export const nodeCallKey: CallKeyBackend | undefined = nodeCrypto && {
-  name: 'node',
-  async deriveCallKey(material, salt) {
-    return nodeCrypto!.createHmac('sha256', material).update(CALL_KEY_LABEL).update(salt).update(BLOCK_ONE).digest();
-  },
-  async expandCallKey(prk, salt) {
-    return nodeCrypto!.createHmac('sha256', prk).update(salt).update(BLOCK_ONE).digest();
-  },
-  async extractPrk(material) {
-    return nodeCrypto!.createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest();
-  },
-};
-
-async function subtleHmac(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle!.importKey('raw', key as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return new Uint8Array(await subtle!.sign('HMAC', k, message as BufferSource));
+/** v2 blobs' per-material PRK: HKDF-Extract(BLOB_V2_EXTRACT_SALT, material), for providers that cache it. */
+export function extractPrk(material: Uint8Array, using: CryptoBackend = backend): Uint8Array {
+  return using.hmac('SHA-256', BLOB_V2_EXTRACT_SALT, material);
 }
 
-export const webCryptoCallKey: CallKeyBackend | undefined = subtle && {
-  name: 'webcrypto',
-  async deriveCallKey(material, salt) {
-    return subtleHmac(material, concatBytes(CALL_KEY_LABEL, salt, BLOCK_ONE));
-  },
-  async expandCallKey(prk, salt) {
-    return subtleHmac(prk, concatBytes(salt, BLOCK_ONE));
-  },
-  async extractPrk(material) {
-    return subtleHmac(BLOB_V2_EXTRACT_SALT, material);
-  },
-};
-
-const fastest: CallKeyBackend = nodeCallKey ?? webCryptoCallKey ?? nobleCallKey;
-
-/** v1 blobs' per-call key. */
-export function deriveCallKey(material: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
-  return fastest.deriveCallKey(material, salt);
-}
-
-/** v2 blobs' per-material PRK, synchronously (OpenSSL's HMAC, else noble's), for providers that cache it. */
-export function extractPrkSync(material: Uint8Array): Uint8Array {
-  return nodeCrypto
-    ? nodeCrypto.createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest()
-    : hmac(sha256, BLOB_V2_EXTRACT_SALT, material);
-}
-
-/** v2 blobs' per-call key from the material's PRK. */
-export function expandCallKey(prk: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
-  return fastest.expandCallKey(prk, salt);
-}
-
-/** The v2 per-call expand message (HKDF-Expand's first block input): salt || 0x01. */
-export function expandMessage(salt: Uint8Array): Uint8Array {
-  return concatBytes(salt, BLOCK_ONE);
+/** v2 blobs' per-call key from the material's PRK: HKDF-Expand(PRK, info = salt, 32) = HMAC-SHA256(PRK, salt || 0x01). */
+export function expandCallKey(prk: Uint8Array, salt: Uint8Array, using: CryptoBackend = backend): Uint8Array {
+  return using.hmac('SHA-256', prk, salt, BLOCK_ONE);
 }

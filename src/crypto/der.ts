@@ -1,7 +1,13 @@
 /**
  * The little DER that key handling needs without node:crypto: reading and writing the TLVs of
- * PKCS#8 and SubjectPublicKeyInfo, unsigned INTEGERs as bigints, and ECDSA signatures in DER
- * (as KMS returns them) from WebCrypto's raw r || s.
+ * PKCS#8 and SubjectPublicKeyInfo (key-der.ts), and unsigned INTEGERs as bigints.
+ *
+ * Kept as our own rather than a library (issue #12 §8): it is about 100 lines for exactly the
+ * subset kmsbox parses (single-byte tags, definite minimal lengths, no indefinite forms), and it
+ * refuses everything else, which is what a parser of hostile key bytes should do. The general
+ * ASN.1 libraries (asn1js and @peculiar/asn1-schema, pkijs, node-forge) parse far more (BER,
+ * every universal type), cost 30-100 KB in a browser bundle and would each need the same strictness
+ * checks added. @noble/curves' `DER` covers ECDSA signatures only (used for those: envelope/signature.ts).
  */
 import { concatBytes } from './bytes.js';
 
@@ -96,12 +102,6 @@ export function bigintToBytes(n: bigint, length: number): Uint8Array {
   for (let i = length - 1; i >= 0; i--, n >>= 8n) out[i] = Number(n & 0xffn);
   if (n !== 0n) throw new DerError('integer too large');
   return out;
-}
-
-/** ECDSA: WebCrypto's IEEE P1363 r || s as the DER `SEQUENCE { r INTEGER, s INTEGER }` that KMS returns. */
-export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
-  const half = raw.length / 2;
-  return tlv(TAG.SEQUENCE, uintTlv(raw.subarray(0, half)), uintTlv(raw.subarray(half)));
 }
 
 /** Content bytes of the OIDs kmsbox reads and writes. */

@@ -59,6 +59,26 @@ export interface CacheUse {
   addBytes(n: number): void;
 }
 
+/**
+ * A cache of data keys for `encryptEnvelope`, `decryptEnvelope` and their streams (`cache` option).
+ *
+ * @example
+ * ```ts
+ * import { DataKeyCache, Kms, MemoryAuditSink, decryptEnvelope, encryptEnvelope } from 'kmsbox';
+ *
+ * const audit = new MemoryAuditSink();
+ * const kms = new Kms({ audit });
+ * const keyArn = (await kms.createKey({})).KeyMetadata!.Arn!;
+ * // One data key for at most 5 minutes or 1000 messages, whichever comes first.
+ * const cache = new DataKeyCache({ maxAgeMs: 5 * 60_000, maxMessages: 1000 });
+ * for (const record of ['a', 'b', 'c']) {
+ *   const envelope = await encryptEnvelope(new TextEncoder().encode(record), { kms, keyId: keyArn, cache });
+ *   await decryptEnvelope(envelope, { kms, keyIds: [keyArn], cache });
+ * }
+ * const calls = audit.events.map((e) => e.eventName).filter((name) => name !== 'CreateKey');
+ * console.log(calls.join(' ')); // GenerateDataKey Decrypt
+ * ```
+ */
 export class DataKeyCache {
   readonly maxAgeMs: number;
   readonly maxMessages: number;

@@ -3,6 +3,10 @@
  * unsigned integers, byte and text strings, arrays, maps, `null` and `true`; definite lengths
  * and shortest forms only. The reader never allocates from a declared length: it checks the
  * length against the bytes present first and hands out `subarray` views.
+ *
+ * Kept rather than a CBOR library: general decoders accept what docs/envelope-format.md §2 makes a
+ * reader refuse (non-shortest forms, indefinite lengths, tags, unsorted or duplicate map keys).
+ * cbor-x stays the test oracle (test/envelope/vectors.test.ts reads the golden vectors with it).
  */
 
 import { concatBytes, utf8DecodeExact } from '../crypto/bytes.js';

@@ -9,7 +9,25 @@ import type { DecryptOptions, EnvelopeResult } from './options.js';
 import { EnvelopeReader, parsePrefix } from './reader.js';
 import { blobKeyId } from './wrap.js';
 
-/** Decrypts a whole envelope. No plaintext is returned unless every segment (and the signature) verified. */
+/**
+ * Decrypts a whole envelope. No plaintext is returned unless every segment (and the signature) verified.
+ * `keyIds` (or an explicit `discovery`) says which KMS keys may unwrap its data key.
+ *
+ * @example
+ * ```ts
+ * import { InvalidCiphertextException, Kms, decryptEnvelope, encryptEnvelope } from 'kmsbox';
+ *
+ * const kms = new Kms();
+ * const keyArn = (await kms.createKey({})).KeyMetadata!.Arn!;
+ * const envelope = await encryptEnvelope(new TextEncoder().encode('hello'), { kms, keyId: keyArn });
+ * const { plaintext, keyId } = await decryptEnvelope(envelope, { kms, keyIds: [keyArn] });
+ * console.log(new TextDecoder().decode(plaintext), keyId === keyArn); // hello true
+ *
+ * envelope[envelope.length - 1]! ^= 1; // one flipped bit
+ * const error = await decryptEnvelope(envelope, { kms, keyIds: [keyArn] }).catch((e: unknown) => e);
+ * console.log(error instanceof InvalidCiphertextException); // true
+ * ```
+ */
 export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions): Promise<EnvelopeResult> {
   const reader = new EnvelopeReader(opts);
   if (!(envelope instanceof Uint8Array)) throw new ValidationException({ message: 'envelope must be a Uint8Array.' });

@@ -71,7 +71,25 @@ async function open(opts: EncryptOptions, plaintextBytes: number, internals: Enc
   return { prefix, cipher, segmentSize: 2 ** segmentSizeLog2, wrapped, signer, wipe: () => wipeKeys(keys) };
 }
 
-/** Encrypts `plaintext` into one envelope. */
+/**
+ * Encrypts `plaintext` into one envelope (docs/envelope-format.md): a fresh data key, wrapped by
+ * each of `keyId`'s KMS keys, encrypts it in authenticated segments.
+ *
+ * @example
+ * ```ts
+ * import { Kms, decryptEnvelope, encryptEnvelope } from 'kmsbox';
+ *
+ * const kms = new Kms();
+ * const keyArn = (await kms.createKey({})).KeyMetadata!.Arn!;
+ * const envelope = await encryptEnvelope(new TextEncoder().encode('hello'), {
+ *   kms,
+ *   keyId: keyArn,
+ *   encryptionContext: { tenant: 't1' },
+ * });
+ * const { plaintext } = await decryptEnvelope(envelope, { kms, keyIds: [keyArn], encryptionContext: { tenant: 't1' } });
+ * console.log(new TextDecoder().decode(plaintext)); // hello
+ * ```
+ */
 export async function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOptions, internals: EncryptInternals = {}): Promise<Uint8Array> {
   try {
     return await sealWhole(plaintext, opts, internals);
@@ -117,6 +135,20 @@ async function sealWhole(plaintext: Uint8Array, opts: EncryptOptions, internals:
  * A TransformStream from plaintext chunks to envelope bytes. It holds back up to one segment of
  * plaintext (only the end of input tells whether it is the final one) as views into the chunks
  * written, so chunks must not be modified after they are written (as with any stream).
+ *
+ * @example
+ * ```ts
+ * import { Kms, createDecryptStream, createEncryptStream } from 'kmsbox';
+ *
+ * const kms = new Kms();
+ * const keyArn = (await kms.createKey({})).KeyMetadata!.Arn!;
+ * const source = new Blob(['a stream ', 'of any length']).stream();
+ * const decrypted = source
+ *   .pipeThrough(createEncryptStream({ kms, keyId: keyArn }))
+ *   .pipeThrough(createDecryptStream({ kms, keyIds: [keyArn] }));
+ * // Act on decrypted data only once the stream has ended without an error.
+ * console.log(await new Response(decrypted).text()); // a stream of any length
+ * ```
  */
 export function createEncryptStream(opts: EncryptOptions, internals: EncryptInternals = {}): TransformStream<Uint8Array, Uint8Array> {
   let o: Opening;

@@ -14,20 +14,23 @@ import { createEncryptStream } from './encrypt.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
 import { ValidationException } from '../errors.js';
 import { typed } from './invalid.js';
+import { toHex } from '../crypto/bytes.js';
+import { publicRandomBytes } from '../crypto/random.js';
 
 /** Owner read/write only; the umask can only take bits away from it. */
 const OWNER_ONLY = 0o600;
 
 async function pipeFile(from: string, to: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
-  const tmp = `${to}.${process.pid}.${Date.now()}.partial`;
+  // Random, not the clock: whoever can write the directory must not guess it and plant a file there first.
+  const tmp = `${to}.${process.pid}.${toHex(publicRandomBytes(8))}.partial`;
   try {
-    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>)
-      .pipeThrough(transform)
-      .pipeTo(Writable.toWeb(createWriteStream(tmp, { flags: 'wx', mode: OWNER_ONLY })));
+    const out = createWriteStream(tmp, { flags: 'wx', mode: OWNER_ONLY });
+    await (Readable.toWeb(createReadStream(from)) as ReadableStream<Uint8Array>).pipeThrough(transform).pipeTo(Writable.toWeb(out));
     renameSync(tmp, to);
   } catch (error) {
-    rmSync(tmp, { force: true });
     const code = (error as { code?: unknown })?.code;
+    // A file that was at `tmp` before (O_EXCL refused it) is not ours to remove.
+    if (!(code === 'EEXIST' && (error as { path?: unknown }).path === tmp)) rmSync(tmp, { force: true });
     // File-system failures are the caller's paths; everything else is typed as the streams type it.
     if (typeof code === 'string' && code.startsWith('E'))
       throw new ValidationException({ message: `Cannot read ${from} or write ${to}: ${code}.` });

@@ -10,7 +10,7 @@
  * WebCrypto's per-call cost to pay off, so browsers use @noble/hashes synchronously.
  */
 import { concatBytes, equalBytes, utf8Encode } from '../crypto/bytes.js';
-import { hmac } from '../crypto/hmac.js';
+import { backend } from '../crypto/backend/index.js';
 import { DEK_BYTES, KDF_LABEL, type SuiteId } from './format.js';
 
 const LABEL = utf8Encode(KDF_LABEL);
@@ -44,8 +44,8 @@ function expandInput(suite: SuiteId): Uint8Array {
 
 export function deriveMessageKeys(dek: Uint8Array, messageId: Uint8Array, suite: SuiteId): MessageKeys {
   if (dek.length !== DEK_BYTES) throw new RangeError('the data key must be 32 bytes');
-  const prk = hmac.hmac('SHA-512', messageId, dek);
-  const okm = hmac.hmac('SHA-512', prk, expandInput(suite));
+  const prk = backend.hmac('SHA-512', messageId, dek);
+  const okm = backend.hmac('SHA-512', prk, expandInput(suite));
   prk.fill(0);
   const keys = { encKey: new Uint8Array(okm.subarray(0, 32)), macKey: new Uint8Array(okm.subarray(32, 64)) };
   okm.fill(0);
@@ -54,7 +54,7 @@ export function deriveMessageKeys(dek: Uint8Array, messageId: Uint8Array, suite:
 
 export function headerMac(keys: MessageKeys, headerBytes: Uint8Array, withheldContext?: Uint8Array): Uint8Array {
   const input = withheldContext === undefined ? headerBytes : concatBytes(headerBytes, withheldContext);
-  return hmac.hmac('SHA-256', keys.macKey, input);
+  return backend.hmac('SHA-256', keys.macKey, input);
 }
 
 /** Constant-time check of a received MAC. */

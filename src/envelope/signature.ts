@@ -9,10 +9,8 @@
  * second valid encoding of a signed envelope exists.
  */
 import { p256, p384 } from '@noble/curves/nist.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8Encode } from '../crypto/bytes.js';
-import { DerError, TAG, bigintToBytes, bytesToBigint, ecdsaRawToDer, readAll, readOnly, readUint } from '../crypto/der.js';
-import { nodeCrypto } from '../crypto/runtime.js';
+import { backend } from '../crypto/backend/index.js';
+import { utf8Encode } from '../crypto/bytes.js';
 import { IncorrectKeyException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { SIGNATURE_ITEM_HEAD, SIGNATURE_LABEL, SIGNERS, type SignerAlgId } from './format.js';
@@ -20,18 +18,12 @@ import type { Signer } from './header.js';
 import { allowed, sameKey, type KmsLike } from './kms-like.js';
 import { invalidEnvelope } from './invalid.js';
 
-interface Hasher {
-  update(data: Uint8Array): Hasher;
-  digest(): Uint8Array;
-}
-const newHash = (): Hasher => (nodeCrypto ? nodeCrypto.createHash('sha256') : (sha256.create() as unknown as Hasher));
-
 /** SHA-256 of the header part, then one SHA-256 per segment item, folded into one running hash. */
 export class Transcript {
-  readonly #outer = newHash();
+  readonly #outer = backend.sha256();
   /** One item's bytes (or the header part), given in pieces. */
   add(...pieces: Uint8Array[]): void {
-    const h = newHash();
+    const h = backend.sha256();
     for (const p of pieces) h.update(p);
     this.#outer.update(h.digest());
   }
@@ -154,22 +146,16 @@ export async function verifySignature(
 
 const notListed = () => new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
 
-// ECDSA: DER (as KMS returns it) <-> fixed-size r‖s with low S, on the project's DER helpers.
+// ECDSA: DER (as KMS returns it) <-> fixed-size r‖s with low S, by @noble/curves' Signature.
 
+const CURVES = { 1: p256, 2: p384 } as const;
 const ORDER: Record<1 | 2, bigint> = { 1: p256.Point.CURVE().n, 2: p384.Point.CURVE().n };
 
 function derToLowSRaw(der: Uint8Array, alg: 1 | 2): Uint8Array {
-  const half = SIGNERS[alg].signatureBytes / 2;
-  const n = ORDER[alg];
-  let r: bigint;
-  let s: bigint;
+  const { Signature } = CURVES[alg];
   try {
-    const [rt, st, extra] = readAll(readOnly(der, TAG.SEQUENCE));
-    if (extra !== undefined) throw new DerError('trailing DER');
-    r = readUint(rt);
-    s = readUint(st);
-    if (s > n / 2n) s = n - s;
-    return concatBytes(bigintToBytes(r, half), bigintToBytes(s, half));
+    const sig = Signature.fromBytes(der, 'der');
+    return (sig.hasHighS() ? new Signature(sig.r, ORDER[alg] - sig.s) : sig).toBytes('compact');
   } catch {
     throw new ValidationException({ message: 'Sign returned a malformed ECDSA signature.' });
   }
@@ -177,12 +163,12 @@ function derToLowSRaw(der: Uint8Array, alg: 1 | 2): Uint8Array {
 
 /** DER for a raw r‖s, or undefined when r or s is out of range or s is high. */
 function rawToDerIfLowS(raw: Uint8Array, alg: 1 | 2): Uint8Array | undefined {
-  const half = raw.length / 2;
-  const n = ORDER[alg];
-  const r = bytesToBigint(raw.subarray(0, half));
-  const s = bytesToBigint(raw.subarray(half));
-  if (r === 0n || r >= n || s === 0n || s > n / 2n) return undefined;
-  return ecdsaRawToDer(raw);
+  try {
+    const sig = CURVES[alg].Signature.fromBytes(raw, 'compact');
+    return sig.hasHighS() ? undefined : sig.toBytes('der');
+  } catch {
+    return undefined;
+  }
 }
 
 export const ecdsaForTests = { derToLowSRaw, rawToDerIfLowS, ORDER };

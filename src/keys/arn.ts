@@ -1,5 +1,6 @@
 /**
- * Key ids, key ARNs, alias names and alias ARNs (reference §2.9): parsing the four forms a
+ * Key ids, key ARNs, alias names and alias ARNs (`KeyId` in
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html): parsing the four forms a
  * `KeyId` may take, building ARNs, and the 16-byte binary form blobs carry.
  */
 import { publicRandomBytes, randomUuid } from '../crypto/random.js';

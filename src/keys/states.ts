@@ -1,6 +1,8 @@
 /**
- * Which key states each operation refuses, and with what (reference §2.6, the developer
- * guide's key-state table). One table: every operation checks its key through `checkState`.
+ * Which key states each operation refuses, and with what (the developer guide's key-state table,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html, with the messages AWS was
+ * recorded sending: docs/aws-behaviour.md#recorded-aws-answers). One table: every operation checks
+ * its key through `checkState`.
  */
 import type { KeyState } from '../api/enums.js';
 import { DisabledException, KMSInvalidStateException, type KMSServiceException } from '../errors.js';
@@ -49,7 +51,7 @@ const ANY: Rule = {};
 const UPDATE_PRIMARY: Rule = { ...USE };
 const REPLICATE: Rule = { ...UPDATE_PRIMARY, Updating: updating };
 
-/** GetParametersForImport, ImportKeyMaterial (reference §2.6 footnote 8), DeleteImportedKeyMaterial. */
+/** GetParametersForImport, ImportKeyMaterial (pending deletion: docs/aws-behaviour.md#imported-key-material), DeleteImportedKeyMaterial. */
 const IMPORT: Rule = {
   PendingDeletion: pendingDeletion,
   PendingReplicaDeletion: pendingDeletion,

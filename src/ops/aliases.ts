@@ -1,6 +1,6 @@
-/** Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (reference §2.8). */
+/** Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html). */
 import { byString, paginate } from '../api/pagination.js';
-import type { AliasListEntry, ListAliasesResponse } from '../api/shapes.js';
+import type { AliasListEntry, EmptyResponse, ListAliasesResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { AlreadyExistsException, InvalidAliasNameException, LimitExceededException } from '../errors.js';
 import { aliasArn, keyArn } from '../keys/arn.js';
@@ -30,14 +30,14 @@ function checkAliasName(name: string): void {
   }
 }
 
-export async function createAlias(env: Env, input: Input): Promise<object> {
+export async function createAlias(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const name = aliasName(c);
   const target = keyIdMember(c, 'TargetKeyId');
   c.done();
   checkAliasName(name!);
   const arn = aliasArn(env.region, env.accountId, name!);
-  // Alias operations need the permission on the alias (IAM) and on the key (reference §5.2).
+  // Alias operations need the permission on the alias (IAM) and on the key (docs/aws-behaviour.md#key-identifiers-and-aliases).
   authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
   const key = await findKeyFor(env, target!, 'CreateAlias', { aliases: false });
   const now = env.now();
@@ -53,7 +53,7 @@ export async function createAlias(env: Env, input: Input): Promise<object> {
   return {};
 }
 
-export async function updateAlias(env: Env, input: Input): Promise<object> {
+export async function updateAlias(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const name = aliasName(c);
   const target = keyIdMember(c, 'TargetKeyId');
@@ -83,7 +83,7 @@ export async function updateAlias(env: Env, input: Input): Promise<object> {
   return {};
 }
 
-export async function deleteAlias(env: Env, input: Input): Promise<object> {
+export async function deleteAlias(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const name = aliasName(c);
   c.done();

@@ -1,4 +1,4 @@
-/** Asymmetric keys: Sign, Verify, GetPublicKey, DeriveSharedSecret (reference §2.4). */
+/** Asymmetric keys: Sign, Verify, GetPublicKey, DeriveSharedSecret (https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html; docs/aws-behaviour.md#signing). */
 import { KeyAgreementAlgorithmSpec, MessageType, SigningAlgorithmSpec, type CustomerMasterKeySpec } from '../api/enums.js';
 import { KEY_SPECS } from '../api/key-specs.js';
 import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
@@ -35,7 +35,7 @@ async function signRequest(env: Env, c: Checks, operation: 'Sign' | 'Verify') {
     throw new InvalidKeyUsageException({ message: `Algorithm ${algorithm!} is incompatible with key spec ${key.keySpec}.` });
   }
   if (mlDsa) {
-    // ML-DSA signs RAW messages, or a caller-computed 64-byte μ (EXTERNAL_MU); no DIGEST (reference §2.4).
+    // ML-DSA signs RAW messages, or a caller-computed 64-byte μ (EXTERNAL_MU); no DIGEST (docs/aws-behaviour.md#signing).
     if (messageType === 'DIGEST')
       throw plainValidation('MessageType DIGEST is not valid for algorithm ML_DSA_SHAKE_256: use RAW or EXTERNAL_MU.');
     if (messageType === 'EXTERNAL_MU' && message!.length !== MU_BYTES)
@@ -43,7 +43,7 @@ async function signRequest(env: Env, c: Checks, operation: 'Sign' | 'Verify') {
   } else {
     if (messageType === 'EXTERNAL_MU')
       throw plainValidation(`MessageType EXTERNAL_MU is only valid for ML-DSA keys, not for algorithm ${algorithm!}.`);
-    // Ed25519 pairs each algorithm with one message type (reference §2.4).
+    // Ed25519 pairs each algorithm with one message type (docs/aws-behaviour.md#signing).
     if (algorithm === 'ED25519_SHA_512' && messageType !== 'RAW') throw plainValidation('ED25519_SHA_512 requires MessageType RAW.');
     if (algorithm === 'ED25519_PH_SHA_512' && messageType !== 'DIGEST')
       throw plainValidation('ED25519_PH_SHA_512 requires MessageType DIGEST.');

@@ -24,6 +24,11 @@ export interface Caller {
   readonly userAgent?: string;
   /** How the call arrived: false over plain HTTP; true in-process (no network) and when a TLS server says so. */
   readonly secureTransport?: boolean;
+  /**
+   * Whether another account's principal may call this operation on a key ("Cross-account use: Yes"
+   * in the API reference; `crossAccount` in api/operations.ts): if not, no key policy can grant it.
+   */
+  readonly crossAccount: boolean;
 }
 
 /** The grant operation a request needs for an action (`kms:ReEncryptFrom` → ReEncryptFrom). */
@@ -47,33 +52,6 @@ const GRANT_OPERATIONS = new Set([
   'DeriveSharedSecret',
 ]);
 export const GRANT_OPERATION_NAMES: readonly string[] = [...GRANT_OPERATIONS];
-
-/**
- * The actions another account's principal can use on a key ("Cross-account use: Yes" in the API
- * reference); for every other operation the key policy cannot grant it.
- */
-const CROSS_ACCOUNT_ACTIONS = new Set([
-  'kms:CreateGrant',
-  'kms:Decrypt',
-  'kms:DeriveSharedSecret',
-  'kms:DescribeKey',
-  'kms:Encrypt',
-  'kms:GenerateDataKey',
-  'kms:GenerateDataKeyPair',
-  'kms:GenerateDataKeyPairWithoutPlaintext',
-  'kms:GenerateDataKeyWithoutPlaintext',
-  'kms:GenerateMac',
-  'kms:GetKeyRotationStatus',
-  'kms:GetPublicKey',
-  'kms:ListGrants',
-  'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-  'kms:RetireGrant',
-  'kms:RevokeGrant',
-  'kms:Sign',
-  'kms:Verify',
-  'kms:VerifyMac',
-]);
 
 /** Operations whose grants carry encryption-context constraints. */
 const CONTEXT_OPERATIONS = new Set([
@@ -104,7 +82,8 @@ function valuesByLowerKey(context: Record<string, string>): Map<string, string[]
 }
 
 /**
- * Grant constraints: context keys compare case-insensitively, values exactly (reference §2.11).
+ * Grant constraints: context keys compare case-insensitively, values exactly (API_GrantConstraints,
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html; docs/aws-behaviour.md#grants).
  * Every request pair whose key matches a constrained key must carry its value, so pairs that
  * differ only in case cannot smuggle a second value past it, whatever their order.
  */
@@ -376,7 +355,7 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   }
   if (!decision.allowed) throw accessDenied(request, decision.reason);
   // What the policies allow another account's caller, only the cross-account operations can use.
-  if (accountOf(caller.principal) !== key.accountId && !CROSS_ACCOUNT_ACTIONS.has(action)) {
+  if (accountOf(caller.principal) !== key.accountId && !caller.crossAccount) {
     throw new AccessDeniedException({
       message: `User: ${caller.principal} is not authorized to perform: ${action} on resource: ${key.arn} because ${action} cannot be used on a key in another account`,
     });
@@ -384,7 +363,7 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   caller.authorized.add(memo);
 }
 
-/** A grant that allows CreateGrant allows only equal or narrower grants (reference §5.3). */
+/** A grant that allows CreateGrant allows only equal or narrower grants (API_CreateGrant `Constraints`; docs/aws-behaviour.md#grants). */
 function grantCovers(parent: GrantRecord, caller: Caller): boolean {
   if (caller.operation !== 'CreateGrant') return true;
   const ops = (caller.input.Operations as string[] | undefined) ?? [];

@@ -56,7 +56,8 @@ export function checkUsage(key: KeyRecord, usage: KeyUsageType, operation: strin
 
 /**
  * The encryption algorithm, which must be one the key spec offers (SYMMETRIC_DEFAULT when none is
- * given); otherwise the MAC-mismatch wording AWS uses (reference §2.5).
+ * given); otherwise the wording AWS was recorded using for a MAC algorithm that does not fit
+ * (docs/aws-behaviour.md#recorded-aws-answers).
  */
 function checkAlgorithm(key: KeyRecord, algorithm: EncryptionAlgorithmSpec | undefined): EncryptionAlgorithmSpec {
   const chosen = algorithm ?? 'SYMMETRIC_DEFAULT';
@@ -69,7 +70,7 @@ function checkAlgorithm(key: KeyRecord, algorithm: EncryptionAlgorithmSpec | und
 type RsaAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';
 const isAsymmetric = (key: KeyRecord): boolean => key.keySpec !== 'SYMMETRIC_DEFAULT';
 
-/** Asymmetric keys take no encryption context: only symmetric ciphertexts can bind one (reference §2.3). */
+/** Asymmetric keys take no encryption context: only symmetric ciphertexts can bind one (docs/aws-behaviour.md#encryption-context). */
 function refuseContext(context: Record<string, string> | undefined): void {
   if (context !== undefined && Object.keys(context).length > 0) {
     throw plainValidation('EncryptionContext is not supported for asymmetric KMS keys.');

@@ -1,4 +1,4 @@
-/** Members that many operations share, read with AWS's constraints (reference §2.1). */
+/** Members that many operations share, read with the constraints of the AWS KMS API Reference (each operation's Request Parameters). */
 import { TagException } from '../errors.js';
 import type { Checks } from '../api/validate.js';
 import type { TagRecord } from '../keys/record.js';

@@ -1,7 +1,10 @@
-/** Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant (reference §2.11, §5.3). */
+/**
+ * Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant ("Grants in AWS KMS",
+ * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html; kmsbox's choices: docs/aws-behaviour.md#grants).
+ */
 import { GrantOperation } from '../api/enums.js';
 import { byString, paginate } from '../api/pagination.js';
-import type { CreateGrantResponse, GrantListEntry, ListGrantsResponse } from '../api/shapes.js';
+import type { CreateGrantResponse, EmptyResponse, GrantListEntry, ListGrantsResponse } from '../api/shapes.js';
 import { Checks, plainValidation, type Input } from '../api/validate.js';
 import { toHex, utf8Decode } from '../crypto/bytes.js';
 import { publicRandomBytes } from '../crypto/random.js';
@@ -238,7 +241,7 @@ function mayRetire(g: GrantRecord, principal: string): boolean {
   return isRoot(principal) && accountOf(principal) === accountOf(g.issuingAccount);
 }
 
-export async function retireGrant(env: Env, input: Input): Promise<object> {
+export async function retireGrant(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const token = c.string('GrantToken', { min: 1, max: 8192 });
   const keyId = keyIdMember(c, 'KeyId', false);
@@ -273,7 +276,7 @@ export async function retireGrant(env: Env, input: Input): Promise<object> {
   return {};
 }
 
-export async function revokeGrant(env: Env, input: Input): Promise<object> {
+export async function revokeGrant(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const grantId = c.string('GrantId', { required: true, min: 1, max: 128 });

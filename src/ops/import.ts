@@ -1,6 +1,7 @@
 /**
  * Imported key material (BYOK): GetParametersForImport, ImportKeyMaterial,
- * DeleteImportedKeyMaterial, for keys created with Origin EXTERNAL (SYMMETRIC_DEFAULT and HMAC).
+ * DeleteImportedKeyMaterial, for keys created with Origin EXTERNAL (SYMMETRIC_DEFAULT, HMAC, and RSA and
+ * ECC key pairs, whose PKCS#8 private key is checked and re-encoded by ops/imported-key-pair.ts).
  *
  * GetParametersForImport makes a fresh RSA wrapping key pair as provider material (its private
  * half never leaves the provider) and an import token: random bytes naming a record in the store
@@ -14,7 +15,7 @@
 import { aeskwp } from '@noble/ciphers/aes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec, type KeySpec } from '../api/enums.js';
-import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
+import { HMAC_SPECS, isHmacSpec, isImportedKeyPairSpec } from '../api/key-specs.js';
 import type { DeleteImportedKeyMaterialResponse, GetParametersForImportResponse, ImportKeyMaterialResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { concatBytes, toHex, utf8Encode } from '../crypto/bytes.js';
@@ -32,6 +33,7 @@ import type { ImportedMaterial, ImportTokenRecord, KeyRecord, StoreState } from 
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 import { keyIdMember } from './fields.js';
+import { checkImportedKeyPair } from './imported-key-pair.js';
 import { findKey, keyNotFound, removeImportedMaterial, removePendingMaterial } from './lookup.js';
 
 /** Import tokens and wrapping keys are valid for 24 hours (API reference). */
@@ -45,6 +47,7 @@ const TOKEN_BYTES = 1 + 32;
 const MODULUS_BYTES = { RSA_2048: 256, RSA_3072: 384, RSA_4096: 512 } as const;
 type RsaWrappingKeySpec = keyof typeof MODULUS_BYTES;
 const MATERIAL_ID_LABEL = utf8Encode('kmsbox imported key material id\0');
+const KEY_PAIR_ID_LABEL = utf8Encode('kmsbox imported key pair id\0');
 const KEY_MATERIAL_ID = /^[a-f0-9]{64}$/;
 const KEY_MATERIAL_DESCRIPTION = /^[a-zA-Z0-9:/_\s.-]+$/;
 
@@ -87,6 +90,7 @@ export async function getParametersForImport(env: Env, input: Input): Promise<Ge
   }
   const spec = wrappingKeySpec as RsaWrappingKeySpec;
   const key = await importableKey(env, keyId!, 'GetParametersForImport');
+  checkWrappingFor(key, algorithm!, spec);
   await sweepTokens(env);
 
   const now = env.now();
@@ -172,12 +176,22 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     });
   }
 
-  const material = await unwrap(env, tokenRecord, encrypted!);
+  const unwrapped = await unwrap(env, tokenRecord, encrypted!);
+  let material = unwrapped;
   try {
-    checkMaterialSize(key, material);
-    // A fingerprint, not a MAC under the material: an HMAC keyed with it would be a valid
-    // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
-    const materialId = materialIdFor(key.arn, material);
+    let materialId: string;
+    if (isImportedKeyPairSpec(key.keySpec)) {
+      // Checked against the spec and re-encoded; identified by its public key, so the same key
+      // pair is the same material whichever encoding of it the importer sent.
+      const pair = await checkImportedKeyPair(key.keySpec, unwrapped);
+      material = pair.pkcs8;
+      materialId = materialIdFor(key.arn, pair.spki, KEY_PAIR_ID_LABEL);
+    } else {
+      checkMaterialSize(key, material);
+      // A fingerprint, not a MAC under the material: an HMAC keyed with it would be a valid
+      // GenerateMac tag of an imported HMAC_256 key, handed out in every response.
+      materialId = materialIdFor(key.arn, material);
+    }
     const imported: ImportedMaterial = { expirationModel, ...(validTo !== undefined ? { validTo } : {}) };
     const place = stage
       ? stageNew(key.arn, materialId, imported, now, description)
@@ -208,6 +222,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     }
     return { KeyId: key.arn, KeyMaterialId: materialId };
   } finally {
+    unwrapped.fill(0);
     material.fill(0);
   }
 }
@@ -327,9 +342,34 @@ async function unwrap(env: Env, token: ImportTokenRecord, encrypted: Uint8Array)
   }
 }
 
-/** The KeyMaterialId of `material` imported into the key `arn`: a fingerprint bound to the key. */
-function materialIdFor(arn: string, material: Uint8Array): string {
-  return toHex(sha256(concatBytes(MATERIAL_ID_LABEL, utf8Encode(arn), sha256(material))));
+/**
+ * The KeyMaterialId of `material` imported into the key `arn`: a fingerprint bound to the key. For
+ * a key pair, `material` is its public key (SPKI) and the label another: never equal to the id of
+ * secret material with the same bytes.
+ */
+function materialIdFor(arn: string, material: Uint8Array, label = MATERIAL_ID_LABEL): string {
+  return toHex(sha256(concatBytes(label, utf8Encode(arn), sha256(material))));
+}
+
+/**
+ * The wrapping algorithms AWS offers per kind of material (API reference, GetParametersForImport,
+ * WrappingAlgorithm): an RSA private key does not fit in one RSA-OAEP block, so only the
+ * RSA_AES_KEY_WRAP_* algorithms wrap it; and ECC_NIST_P521 material does not fit RSAES_OAEP_* under
+ * an RSA_2048 wrapping key. AWS's exact answer is not recorded: kmsbox refuses the pair here, at
+ * GetParametersForImport, with a ValidationException, rather than fail the import later.
+ */
+function checkWrappingFor(key: KeyRecord, algorithm: string, wrappingKeySpec: RsaWrappingKeySpec): void {
+  if (!algorithm.startsWith('RSAES_OAEP')) return;
+  if (key.keySpec.startsWith('RSA_')) {
+    throw plainValidation(
+      `The ${algorithm} wrapping algorithm cannot wrap ${key.keySpec} key material: RSA private keys are wrapped with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.`,
+    );
+  }
+  if (key.keySpec === 'ECC_NIST_P521' && wrappingKeySpec === 'RSA_2048') {
+    throw plainValidation(
+      `The ${algorithm} wrapping algorithm with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key material: use a larger wrapping key spec or an RSA_AES_KEY_WRAP wrapping algorithm.`,
+    );
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 /** Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, Enable/DisableKey, Schedule/CancelKeyDeletion. */
 import { CustomerMasterKeySpec, KeySpec, KeyUsageType, OriginType } from '../api/enums.js';
-import { KEY_SPECS, allowsUsage, isHmacSpec } from '../api/key-specs.js';
+import { KEY_SPECS, allowsUsage, isImportableSpec } from '../api/key-specs.js';
 import { byString, paginate } from '../api/pagination.js';
 import type {
   CancelKeyDeletionResponse,
   CreateKeyResponse,
   DescribeKeyResponse,
+  EmptyResponse,
   KeyMetadata,
   ListKeysResponse,
   ScheduleKeyDeletionResponse,
@@ -20,7 +21,7 @@ import { DAY_MS, type Env } from './env.js';
 import { checkTagRules, grantTokens, keyIdMember, paging, policyMember, tagList } from './fields.js';
 import { familyOf, findKeyFor, isReplica, rotate, sweepDeletions, updateKey } from './lookup.js';
 
-/** The policy AWS attaches when CreateKey has none (reference §0.11). */
+/** The policy AWS attaches when CreateKey has none (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html). */
 export function defaultKeyPolicy(accountId: string): string {
   const policy = {
     Version: '2012-10-17',
@@ -49,7 +50,8 @@ export function checkKeyPolicy(env: Env, key: KeyRecord, policy: string, bypassL
 }
 
 /**
- * KeyMetadata as AWS reports it for this key's spec, usage and state (reference §1.1). `related`
+ * KeyMetadata as AWS reports it for this key's spec, usage and state (the members present are the recorded
+ * ones: docs/aws-behaviour.md#recorded-aws-answers). `related`
  * is the key's set of related multi-Region keys (itself included; see `familyOf`).
  */
 export function keyMetadata(k: KeyRecord, related: readonly KeyRecord[] = [k]): KeyMetadata {
@@ -148,10 +150,10 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
     throw new UnsupportedOperationException({ message: `Origin ${origin} needs a custom key store, which kmsbox does not support.` });
   }
   if (origin === 'EXTERNAL') {
-    // Imported material: symmetric encryption and HMAC keys (see ops/import.ts).
-    if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
+    // Imported material: symmetric encryption, HMAC, RSA and ECC keys (see ops/import.ts).
+    if (!isImportableSpec(spec)) {
       throw new UnsupportedOperationException({
-        message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec} yet; SYMMETRIC_DEFAULT and HMAC keys are.`,
+        message: `Origin EXTERNAL (imported key material) is not supported by kmsbox for KeySpec ${spec}; SYMMETRIC_DEFAULT, HMAC, RSA and ECC keys are.`,
       });
     }
     if (multiRegion) {
@@ -211,10 +213,10 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
 
 export async function describeKey(env: Env, input: Input): Promise<DescribeKeyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
+  const keyId = c.required(keyIdMember(c));
   grantTokens(c);
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'DescribeKey');
+  const checked = c.done({ keyId });
+  const key = await findKeyFor(env, checked.keyId, 'DescribeKey');
   // Related keys whose deletion date has passed are gone (deletion is lazy: sweep them first).
   if (key.multiRegion) await sweepDeletions(env);
   const related = key.multiRegion ? await env.provider.read((s) => familyOf(s, key)) : [key];
@@ -236,23 +238,23 @@ export async function listKeys(env: Env, input: Input): Promise<ListKeysResponse
   return { Keys: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
 }
 
-export async function updateKeyDescription(env: Env, input: Input): Promise<object> {
+export async function updateKeyDescription(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const description = c.string('Description', { required: true, min: 0, max: 8192 });
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'UpdateKeyDescription');
+  const { keyId, description } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    description: c.required(c.string('Description', { required: true, min: 0, max: 8192 })),
+  });
+  const key = await findKeyFor(env, keyId, 'UpdateKeyDescription');
   await updateKey(env, key.arn, 'UpdateKeyDescription', (k) => {
-    k.description = description!;
+    k.description = description;
   });
   return {};
 }
 
-export async function enableKey(env: Env, input: Input): Promise<object> {
+export async function enableKey(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'EnableKey');
+  const { keyId } = c.done({ keyId: c.required(keyIdMember(c)) });
+  const key = await findKeyFor(env, keyId, 'EnableKey');
   await updateKey(env, key.arn, 'EnableKey', (k) => {
     k.state = 'Enabled';
   });
@@ -267,11 +269,10 @@ export async function enableKey(env: Env, input: Input): Promise<object> {
   return {};
 }
 
-export async function disableKey(env: Env, input: Input): Promise<object> {
+export async function disableKey(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'DisableKey');
+  const { keyId } = c.done({ keyId: c.required(keyIdMember(c)) });
+  const key = await findKeyFor(env, keyId, 'DisableKey');
   await updateKey(env, key.arn, 'DisableKey', (k) => {
     k.state = 'Disabled';
   });
@@ -280,11 +281,12 @@ export async function disableKey(env: Env, input: Input): Promise<object> {
 
 export async function scheduleKeyDeletion(env: Env, input: Input): Promise<ScheduleKeyDeletionResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  // The model allows 1–365; AWS enforces 7–30 (reference §0.7).
-  const days = c.int('PendingWindowInDays', { min: 7, max: 30 }) ?? 30;
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'ScheduleKeyDeletion');
+  const { keyId, days } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    // The model allows 1–365; AWS documents 7–30 (API_ScheduleKeyDeletion; docs/aws-behaviour.md#validation).
+    days: c.int('PendingWindowInDays', { min: 7, max: 30 }) ?? 30,
+  });
+  const key = await findKeyFor(env, keyId, 'ScheduleKeyDeletion');
   const deletionDate = env.now() + days * DAY_MS;
   if (key.multiRegion) await sweepDeletions(env);
   const waitsForReplicas = await updateKey(env, key.arn, 'ScheduleKeyDeletion', (k, s) => {
@@ -307,9 +309,8 @@ export async function scheduleKeyDeletion(env: Env, input: Input): Promise<Sched
 
 export async function cancelKeyDeletion(env: Env, input: Input): Promise<CancelKeyDeletionResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'CancelKeyDeletion');
+  const { keyId } = c.done({ keyId: c.required(keyIdMember(c)) });
+  const key = await findKeyFor(env, keyId, 'CancelKeyDeletion');
   await updateKey(env, key.arn, 'CancelKeyDeletion', (k) => {
     // A key whose imported material was deleted (or expired) while pending deletion has none to use.
     k.state = k.origin === 'EXTERNAL' && k.imported === undefined ? 'PendingImport' : 'Disabled';

@@ -1,5 +1,6 @@
 /**
- * Finding the key a request names (any of the four KeyId forms, reference §2.9) and bringing
+ * Finding the key a request names (any of the four KeyId forms: `KeyId` in
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html) and bringing
  * it up to date first: scheduled deletion and automatic rotation happen lazily, when a request
  * touches the key after the clock has passed the date, so a test clock moves them exactly.
  */

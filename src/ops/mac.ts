@@ -1,4 +1,4 @@
-/** HMAC keys: GenerateMac and VerifyMac (reference §2.5). */
+/** HMAC keys: GenerateMac and VerifyMac (https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html). */
 import { MacAlgorithmSpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
 import type { GenerateMacResponse, VerifyMacResponse } from '../api/shapes.js';

@@ -5,7 +5,7 @@
  * have their own description, policy, tags, aliases, grants and key state. A ciphertext names the
  * key id and a material version, so any related key decrypts what another encrypted.
  */
-import type { ReplicateKeyResponse } from '../api/shapes.js';
+import type { EmptyResponse, ReplicateKeyResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import { AlreadyExistsException, UnsupportedOperationException } from '../errors.js';
 import { keyArn, partitionOf, REGION_NAME } from '../keys/arn.js';
@@ -17,7 +17,7 @@ import { checkTagRules, keyIdMember, policyMember, tagList } from './fields.js';
 import { checkKeyPolicy, defaultKeyPolicy, keyMetadata } from './key-lifecycle.js';
 import { familyOf, findKey, isReplica, keyNotFound, reloadKey, sweepDeletions } from './lookup.js';
 
-/** ReplicaRegion and PrimaryRegion (reference §2.1). */
+/** ReplicaRegion and PrimaryRegion, as https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html constrains them. */
 const REGION = { required: true, min: 1, max: 32, pattern: REGION_NAME } as const;
 
 /** AWS-recorded for ReplicateKey of a replica; kmsbox uses it for every key that is not a multi-Region primary. */
@@ -103,7 +103,7 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
   };
 }
 
-export async function updatePrimaryRegion(env: Env, input: Input): Promise<object> {
+export async function updatePrimaryRegion(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const primaryRegion = c.string('PrimaryRegion', REGION);

@@ -1,5 +1,5 @@
 /** Key policies: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies (one policy per key, named `default`). */
-import type { GetKeyPolicyResponse, ListKeyPoliciesResponse } from '../api/shapes.js';
+import type { EmptyResponse, GetKeyPolicyResponse, ListKeyPoliciesResponse } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { NotFoundException } from '../errors.js';
 import type { Env } from './env.js';
@@ -22,36 +22,36 @@ function onlyDefault(name: string): void {
 
 export async function getKeyPolicy(env: Env, input: Input): Promise<GetKeyPolicyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const name = policyName(c);
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'GetKeyPolicy', { aliases: false });
+  const { keyId, name } = c.done({ keyId: c.required(keyIdMember(c)), name: policyName(c) });
+  const key = await findKeyFor(env, keyId, 'GetKeyPolicy', { aliases: false });
   onlyDefault(name);
   return { Policy: key.policy, PolicyName: POLICY_NAME };
 }
 
-export async function putKeyPolicy(env: Env, input: Input): Promise<object> {
+export async function putKeyPolicy(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const name = policyName(c);
-  const policy = policyMember(c, true);
-  const bypass = c.bool('BypassPolicyLockoutSafetyCheck') ?? false;
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'PutKeyPolicy', { aliases: false });
+  const { keyId, name, policy, bypass } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    name: policyName(c),
+    policy: c.required(policyMember(c, true)),
+    bypass: c.bool('BypassPolicyLockoutSafetyCheck') ?? false,
+  });
+  const key = await findKeyFor(env, keyId, 'PutKeyPolicy', { aliases: false });
   onlyDefault(name);
-  checkKeyPolicy(env, key, policy!, bypass);
+  checkKeyPolicy(env, key, policy, bypass);
   await updateKey(env, key.arn, 'PutKeyPolicy', (k) => {
-    k.policy = policy!;
+    k.policy = policy;
   });
   return {};
 }
 
 export async function listKeyPolicies(env: Env, input: Input): Promise<ListKeyPoliciesResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const { limit, marker } = paging(c);
-  c.done();
-  await findKeyFor(env, keyId!, 'ListKeyPolicies', { aliases: false });
+  const {
+    keyId,
+    paged: { limit, marker },
+  } = c.done({ keyId: c.required(keyIdMember(c)), paged: paging(c) });
+  await findKeyFor(env, keyId, 'ListKeyPolicies', { aliases: false });
   const page = paginate('policies', [POLICY_NAME], (n) => n, limit, marker);
   return { PolicyNames: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
 }

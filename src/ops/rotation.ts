@@ -6,6 +6,7 @@ import { IncludeKeyMaterial } from '../api/enums.js';
 import { KEY_SPECS } from '../api/key-specs.js';
 import { paginate } from '../api/pagination.js';
 import type {
+  EmptyResponse,
   GetKeyRotationStatusResponse,
   ListKeyRotationsResponse,
   RotateKeyOnDemandResponse,
@@ -60,7 +61,7 @@ function setRotation(key: KeyRecord, state: StoreState, settings: RotationSettin
   for (const k of familyOf(state, key)) k.rotation = { ...settings };
 }
 
-export async function enableKeyRotation(env: Env, input: Input): Promise<object> {
+export async function enableKeyRotation(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   const period = c.int('RotationPeriodInDays', { min: 90, max: 2560 }) ?? DEFAULT_PERIOD_DAYS;
@@ -76,7 +77,7 @@ export async function enableKeyRotation(env: Env, input: Input): Promise<object>
   return {};
 }
 
-export async function disableKeyRotation(env: Env, input: Input): Promise<object> {
+export async function disableKeyRotation(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
   const keyId = keyIdMember(c);
   c.done();

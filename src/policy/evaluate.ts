@@ -1,8 +1,13 @@
 /**
- * The authorization decision for one request, as AWS documents it for KMS (reference §5.2):
+ * The authorization decision for one request, as AWS documents it for KMS ("KMS key access and
+ * permissions", https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html):
  * an explicit Deny in the key policy or an identity policy wins; otherwise the request is allowed
  * when the key policy allows the caller, or the key policy allows the caller's account (which
  * hands the decision to IAM) and an identity policy allows, or a grant allows.
+ *
+ * Kept rather than a general IAM policy evaluator: grants and the key policy's hand-over to IAM are
+ * KMS's own, and every kmsbox decision is tested against them (test/policy/); the statement matching
+ * follows the IAM JSON policy reference (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies.html).
  */
 import { AccessDeniedException } from '../errors.js';
 import { arnMatches, conditionHolds, glob, likeMatches } from './conditions.js';

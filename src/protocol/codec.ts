@@ -8,7 +8,7 @@ export class WireFormatError extends Error {}
 
 /** Decodes a parsed request body: base64 blobs → Uint8Array, epoch seconds → Date. */
 export function decodeInput(value: unknown, member?: string): unknown {
-  if (value === null) return undefined; // null and absent are the same (reference §3.1)
+  if (value === null) return undefined; // null and absent are the same (docs/aws-behaviour.md#wire-protocol)
   if (member !== undefined && BLOB_MEMBERS.has(member)) {
     if (typeof value !== 'string') throw new WireFormatError(`${member} must be a base64 string`);
     const bytes = fromBase64(value);

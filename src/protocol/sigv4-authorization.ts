@@ -8,6 +8,9 @@
  * collected in dacut/scratchstack-aws-signature and mhart/dynalite). AWS itself tolerates a repeated
  * parameter (the last wins) and ignores unknown ones; kmsbox refuses both, since a second
  * `Credential=` is exactly how a forged scope hides next to a signed one.
+ *
+ * Kept rather than a library for that reason: a lenient parser is the attack surface (see
+ * ./sigv4.ts for why no signer library verifies).
  */
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';

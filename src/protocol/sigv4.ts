@@ -7,6 +7,10 @@
  * the Authorization header's syntax, the request date, the signed headers, the credential scope,
  * the access key, then the signature. Everything the caller learns (access key, region,
  * principal) comes from the one parse in ./sigv4-authorization.ts.
+ *
+ * Kept rather than a library: the SDKs' signers (@smithy/signature-v4) sign and presign but do not
+ * verify, and a server must answer in AWS's order from one strict parse. The algorithm: "Create a
+ * signed AWS API request", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';

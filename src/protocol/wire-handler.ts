@@ -1,5 +1,6 @@
 /**
- * The AWS KMS wire protocol (awsJson1_1, reference §3): one function from an HTTP-shaped
+ * The AWS KMS wire protocol (awsJson1_1, https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html;
+ * docs/aws-behaviour.md#wire-protocol): one function from an HTTP-shaped
  * request to an HTTP-shaped response. It runs in any runtime (no Node built-ins); the in-process
  * SDK request handler and the HTTP server are thin shells around it.
  */

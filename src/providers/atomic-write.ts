@@ -1,5 +1,9 @@
 /// <reference types="node" />
-/** Replacing a file atomically (Node): a temporary file in the same directory, renamed over the target. */
+/**
+ * Replacing a file atomically (Node): a temporary file in the same directory, renamed over the target.
+ * Kept rather than a library: forty lines with no dependency, synchronous, and it fsyncs the directory
+ * as well, which fsync(2) says the file's own fsync does not cover (https://man7.org/linux/man-pages/man2/fsync.2.html).
+ */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

@@ -1,14 +1,15 @@
 /// <reference types="node" />
 /**
  * The FileProvider's inter-process lock (Node): `<file>.lock` created exclusively, holding
- * `<pid> <ms>`. A lock whose owner died, older than 30 s, or carrying our pid but not held by
+ * `<pid> <ms>`. A lock whose owner died, dated more than 30 s from now (either way), or carrying our pid but not held by
  * this process, is stale and taken over atomically (see breakStaleLock). Whoever takes the lock
  * also removes temp files that killed writers left (removeOrphanTempFiles).
  */
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KMSInternalException } from '../errors.js';
 import { tempFilePid, tempPath, tempPrefix, writeAll } from './atomic-write.js';
+import { readRegularFile } from './read-regular-file.js';
 
 const STALE_LOCK_MS = 30_000;
 const EMPTY_LOCK_GRACE_MS = 1000;
@@ -114,7 +115,7 @@ function createLockFile(lockPath: string): string | undefined {
 function releaseLockFile(lockPath: string, mine: string): void {
   HELD_LOCKS.delete(resolve(lockPath));
   try {
-    if (readFileSync(lockPath, 'utf8') === mine) rmSync(lockPath, { force: true });
+    if (readRegularFile(lockPath).toString('utf8') === mine) rmSync(lockPath, { force: true });
   } catch {
     // already gone
   }
@@ -158,7 +159,7 @@ function removeIfUnchanged(path: string, expected: string): void {
   try {
     let now: string | undefined;
     try {
-      now = readFileSync(aside, 'utf8');
+      now = readRegularFile(aside).toString('utf8');
     } catch {
       now = undefined;
     }
@@ -176,14 +177,14 @@ function removeIfUnchanged(path: string, expected: string): void {
 
 /**
  * The content of a lock that is stale, or undefined if it is live (or gone). Stale: its owner is
- * dead; it is older than `maxAgeMs`; it carries this process's pid but this process does not hold
+ * dead; its date is more than `maxAgeMs` before or after now; it carries this process's pid but this process does not hold
  * it; or it is still empty (or garbled) a second after its creation.
  */
 function staleLockContent(lockPath: string, maxAgeMs: number): string | undefined {
   let content: string;
   let mtimeMs: number;
   try {
-    content = readFileSync(lockPath, 'utf8');
+    content = readRegularFile(lockPath).toString('utf8');
     mtimeMs = statSync(lockPath).mtimeMs;
   } catch {
     return undefined; // vanished meanwhile: free now, the next attempt takes it
@@ -191,7 +192,8 @@ function staleLockContent(lockPath: string, maxAgeMs: number): string | undefine
   const m = /^(\d+) (\d+)$/.exec(content);
   if (m === null) return Date.now() - mtimeMs > EMPTY_LOCK_GRACE_MS ? content : undefined;
   const pid = Number(m[1]);
-  if (Date.now() - Number(m[2]) > maxAgeMs) return content;
+  // Either way: a date ahead of now (forged, or another host's clock) would otherwise never get old.
+  if (Math.abs(Date.now() - Number(m[2])) > maxAgeMs) return content;
   if (pid === process.pid) return HELD_LOCKS.has(resolve(lockPath)) ? undefined : content;
   return pid > 0 && pidIsDead(pid) ? content : undefined;
 }

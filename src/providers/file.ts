@@ -22,6 +22,7 @@ import { emptyState, type StoreState } from '../keys/record.js';
 import { newMaterialId } from '../keys/arn.js';
 import { writeAtomic } from './atomic-write.js';
 import { lockStore } from './file-lock.js';
+import { NotRegularFileError, readRegularFile } from './read-regular-file.js';
 import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import {
   checkMatches,
@@ -95,6 +96,25 @@ const stampOf = (path: string): string => {
   return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 };
 
+/**
+ * Keys in one file, encrypted and authenticated as a whole under a root key (from a passphrase, or
+ * a root key file); other processes' changes are seen without restarting.
+ *
+ * @example
+ * ```ts
+ * import { Kms } from 'kmsbox';
+ * import { FileProvider } from 'kmsbox/node';
+ *
+ * const provider = () => new FileProvider({ path: './keys.kmsbox', passphrase: process.env.KMSBOX_PASSPHRASE! });
+ * const kms = new Kms({ provider: provider() });
+ * const { KeyMetadata } = await kms.createKey({});
+ * const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata!.KeyId!, Plaintext: new TextEncoder().encode('hello') });
+ *
+ * // Another Kms (or process) on the same file decrypts it.
+ * const { Plaintext } = await new Kms({ provider: provider() }).decrypt({ CiphertextBlob: CiphertextBlob! });
+ * console.log(new TextDecoder().decode(Plaintext)); // hello
+ * ```
+ */
 export class FileProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
   readonly name = 'file';
   readonly path: string;
@@ -190,7 +210,9 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
    * Accepts the store file as it is now, older or not: after restoring a backup on purpose, or
    * after losing the high-water mark. Under the lock, loads the file without the rollback checks
    * (the root key still authenticates it) and writes it again as a generation above every one
-   * seen, with a new high-water mark, so that running processes accept it too.
+   * seen, with a new high-water mark, so that running processes accept it too. That generation
+   * needs its mark (a copy of it without the mark is refused): if the process dies before the
+   * mark is written, call this again.
    */
   resetHighWaterMark(): Promise<void> {
     return this.#transact(() => undefined, undefined, true);
@@ -244,8 +266,9 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
   #load(stamp: string, acceptAsIs: boolean): void {
     let text: string;
     try {
-      text = readFileSync(this.path, 'utf8');
+      text = readRegularFile(this.path).toString('utf8'); // a FIFO or a device planted here would block or never end
     } catch (error) {
+      if (error instanceof NotRegularFileError) throw this.#corrupt('it is not a regular file');
       throw this.#corrupt(`cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     let file: StoreFile;
@@ -330,9 +353,10 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     const path = this.highWaterMarkPath!;
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readRegularFile(path).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof NotRegularFileError) throw this.#corrupt(`its high-water mark ${path} is not a regular file`);
       throw this.#corrupt(`its high-water mark ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     try {
@@ -377,7 +401,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
         const materials = new Map(this.#material);
         changeMaterial?.(materials);
         const destroyed = [...this.#material.keys()].some((id) => !materials.has(id));
-        this.#write(state, materials, destroyed);
+        this.#write(state, materials, destroyed, acceptAsIs);
         this.#state = state;
         this.#material = materials;
         this.#writeHighWaterMark();
@@ -397,7 +421,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
    * of ours holds the material once the call returns, and a crash in between leaves the store at
    * the generation that still holds it (the destruction was not acknowledged).
    */
-  #write(state: StoreState, materials: Map<string, Material>, destroysMaterial: boolean): void {
+  #write(state: StoreState, materials: Map<string, Material>, destroysMaterial: boolean, resetsMark = false): void {
     const rootKey = this.#ensureRootKey(this.#generation < 0 ? undefined : this.#kdf);
     const storeId = this.#storeId ?? newStoreId(); // a version-1 store gets its id with this write
     const header: StoreHeader = {
@@ -407,7 +431,10 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       check: checkValue(rootKey),
       generation: this.#generation + 1,
       storeId,
-      hwm: this.highWaterMarkPath !== undefined && this.#hwmOnDisk,
+      // The generation resetHighWaterMark writes requires its mark too: recorded as false, its copy
+      // (the next write's .bak) with the mark deleted would be accepted, undoing every later change.
+      // A crash before the mark is written then leaves a store refused until reset again.
+      hwm: this.highWaterMarkPath !== undefined && (this.#hwmOnDisk || resetsMark),
     };
     const plain = Buffer.from(
       JSON.stringify({ state, materials: Object.fromEntries([...materials].map(([id, m]) => [id, { spec: m.spec, key: b64(m.bytes) }])) }),
@@ -420,7 +447,7 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
       writeAtomic(`${this.path}.bak`, bytes);
     } else {
       try {
-        writeAtomic(`${this.path}.bak`, readFileSync(this.path));
+        writeAtomic(`${this.path}.bak`, readRegularFile(this.path));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }

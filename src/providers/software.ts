@@ -3,11 +3,10 @@
  * and the keyed operations on it.
  */
 import type { KeySpec } from '../api/enums.js';
-import { HMAC_SPECS, isHmacSpec } from '../api/key-specs.js';
+import { HMAC_SPECS, isHmacSpec, isImportedKeyPairSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException } from '../errors.js';
-import { aesGcm } from '../crypto/aes-gcm.js';
-import { deriveCallKey, expandCallKey, extractPrkSync } from '../crypto/call-key.js';
-import { hmac } from '../crypto/hmac.js';
+import { backend } from '../crypto/backend/index.js';
+import { deriveCallKey, expandCallKey, extractPrk } from '../crypto/call-key.js';
 import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
 import { randomBytes } from '../crypto/random.js';
 import {
@@ -47,9 +46,9 @@ export async function newMaterial(spec: KeySpec, provider: string): Promise<Mate
   return { spec, bytes: randomBytes(size) };
 }
 
-/** Given material (ImportKeyMaterial): symmetric and HMAC bytes only. */
+/** Given material (ImportKeyMaterial): symmetric and HMAC bytes, or an RSA or ECC key pair's PKCS#8 (checked by ops/imported-key-pair.ts). */
 export function importedMaterial(spec: KeySpec, bytes: Uint8Array, provider: string): Material {
-  if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec)) {
+  if (spec !== 'SYMMETRIC_DEFAULT' && !isHmacSpec(spec) && !isImportedKeyPairSpec(spec)) {
     throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the ${provider} provider.` });
   }
   return { spec, bytes: bytes.slice() };
@@ -110,11 +109,11 @@ export function forgetDerived(m: Material): void {
 }
 
 /** The one-call AES key of a blob of format `blobVersion` (crypto/call-key.ts). */
-function callKey(m: Material, blobVersion: 1 | 2, salt: Uint8Array): Promise<Uint8Array> {
+function callKey(m: Material, blobVersion: 1 | 2, salt: Uint8Array): Uint8Array {
   if (m.spec !== 'SYMMETRIC_DEFAULT') throw new Error(`material of spec ${m.spec} is not a symmetric encryption key`);
   if (blobVersion === 1) return deriveCallKey(m.bytes, salt);
   let prk = prks.get(m);
-  if (prk === undefined) prks.set(m, (prk = extractPrkSync(m.bytes)));
+  if (prk === undefined) prks.set(m, (prk = extractPrk(m.bytes)));
   return expandCallKey(prk, salt);
 }
 
@@ -140,20 +139,20 @@ export abstract class SoftwareMaterialProvider {
   }
 
   async seal(id: string, r: SealRequest): Promise<Uint8Array> {
-    return aesGcm.seal(await callKey(this.material(id), r.blobVersion, r.salt), r.nonce, r.plaintext, r.aad);
+    return backend.aesGcm(callKey(this.material(id), r.blobVersion, r.salt)).seal(r.nonce, r.plaintext, r.aad);
   }
 
   async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
     const m = this.findMaterial(id);
     return m === undefined || m.spec !== 'SYMMETRIC_DEFAULT'
       ? undefined
-      : aesGcm.open(await callKey(m, r.blobVersion, r.salt), r.nonce, r.sealed, r.aad);
+      : backend.aesGcm(callKey(m, r.blobVersion, r.salt)).open(r.nonce, r.sealed, r.aad);
   }
 
   async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
     const m = this.material(id);
     if (!isHmacSpec(m.spec)) throw new Error(`material of spec ${m.spec} is not an HMAC key`);
-    return hmac.hmac(HMAC_SPECS[m.spec].hash, m.bytes, message);
+    return backend.hmac(HMAC_SPECS[m.spec].hash, m.bytes, message);
   }
 
   async publicKey(id: string): Promise<Uint8Array> {

@@ -9,7 +9,8 @@
  * payload }. `payload` is AES-256-GCM over JSON { state, materials } with the header fields as AAD.
  * - version 1 (written until 2026-12): no store id; AAD = [format, version, kdf, check, generation].
  * - version 2: `storeId` (16 random bytes, base64url, made with the store, never changed) and
- *   `hwm` (a high-water mark of this store existed when this generation was written); AAD =
+ *   `hwm` (this generation needs its high-water mark: one existed when it was written, or
+ *   resetHighWaterMark wrote it); AAD =
  *   [format, version, kdf, check, generation, storeId, hwm]. A version-2 payload cannot be
  *   relabelled as version 1: the AAD differs.
  * `check` = HMAC-SHA256(rootKey, "kmsbox-store check") tells a wrong passphrase from a damaged file.
@@ -44,7 +45,7 @@ export interface StoreHeader {
   generation: number;
   /** Version 2 only. */
   storeId?: string;
-  /** Version 2 only: a high-water mark of this store was on disk before this generation was written. */
+  /** Version 2 only: a high-water mark of this store was on disk before this generation was written (or resetHighWaterMark wrote it). */
   hwm?: boolean;
 }
 

@@ -1,4 +1,18 @@
-/** All-or-nothing updates for providers that keep their records as live objects in memory. */
+/**
+ * All-or-nothing updates for providers that keep their records as live objects in memory
+ * (MemoryProvider, WebCryptoProvider; FileProvider works on a structuredClone it then writes).
+ *
+ * Why an undo log and not a copy-on-write draft library (mutative, immer; issue #12 §8): their
+ * recipes must either change the draft or return a new state, and they revoke every draft when the
+ * recipe ends (immerjs.github.io/immer/return and /pitfalls, mutative.js.org "Pitfalls"). kmsbox's
+ * update callbacks do both: they change the state and return the records they changed
+ * (`updateKey` and `{ key, ids }` in src/ops/lookup.ts, `{ stored, related }` in
+ * src/ops/multi-region.ts), which callers read after the update; each would have to copy them out
+ * first. Copy-on-write also gives every changed record a new identity, where readers of `read()`
+ * hold the live objects, and immer assumes no object appears twice in the tree. Undoing in place
+ * keeps the state's objects, costs only what `fn` touches, and is proved against a structuredClone
+ * baseline by test/providers/transact.property.test.ts.
+ */
 
 /**
  * Runs `fn` over `root` through a write-tracking view and undoes, in reverse order, every
@@ -47,6 +61,19 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
     const before = Reflect.getOwnPropertyDescriptor(t, k);
     undo.push(() => (before === undefined ? Reflect.deleteProperty(t, k) : Reflect.defineProperty(t, k, before)));
   };
+  // A deleted key that comes back goes last; the keys that followed it are moved behind it again, so that
+  // listings in insertion order (ListKeys, ListAliases over Object.values) do not change after an undo.
+  const rememberOrder = (t: object, k: string | symbol): void => {
+    if (!live || !Object.hasOwn(t, k)) return;
+    const keys = Reflect.ownKeys(t);
+    const following = keys.slice(keys.indexOf(k) + 1);
+    undo.push(() => {
+      for (const f of following) {
+        const d = Reflect.getOwnPropertyDescriptor(t, f);
+        if (d !== undefined && Reflect.deleteProperty(t, f)) Reflect.defineProperty(t, f, d);
+      }
+    });
+  };
   // Arrays change as a side effect: an index past the end grows `length`, a shorter `length` drops items.
   const beforeWrite = (t: object, k: PropertyKey, value?: unknown): void => {
     if (Array.isArray(t) && k === 'length') {
@@ -78,6 +105,7 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
       return Reflect.defineProperty(t, k, 'value' in d ? { ...d, value: unwrap(d.value) } : d);
     },
     deleteProperty(t, k) {
+      if (!Array.isArray(t)) rememberOrder(t, k); // undone after `k` comes back
       remember(t, k);
       return Reflect.deleteProperty(t, k);
     },

@@ -11,13 +11,14 @@
  *
  * WebCrypto signs only messages it hashes itself, so MessageType DIGEST (and ED25519_PH_SHA_512,
  * which is DIGEST only) cannot be signed here: UnsupportedOperationException. Verification needs
- * only the public key and runs in software (signatures-portable.ts), for every message type.
+ * only the public key and runs in software (crypto/backend/portable-asymmetric.ts), for every message type.
  * secp256k1 and ML-DSA are not WebCrypto algorithms: this provider does not hold them.
  */
 import type { KeySpec, KeyUsageType } from '../api/enums.js';
-import { ecdsaRawToDer } from '../crypto/der.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { CURVE_INFO, parseSpki, type CurveName } from '../crypto/key-der.js';
 import { SIGNING } from '../crypto/signatures.js';
+import { publicKeyOf } from '../crypto/asymmetric.js';
 import { UnsupportedOperationException } from '../errors.js';
 import type { SignRequest } from './types.js';
 
@@ -108,6 +109,36 @@ export async function generateKeyPair(subtle: SubtleCrypto, spec: KeySpec, usage
   }
 }
 
+const NIST = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
+
+function curveOf(pair: HeldKeyPair): keyof typeof NIST {
+  const key = parseSpki(pair.spki);
+  if (key.type !== 'ec' || key.curve === 'secp256k1') throw new Error('this key is not on a NIST curve');
+  return key.curve;
+}
+
+/**
+ * Imported material (ImportKeyMaterial): a PKCS#8 private key, already checked against the spec
+ * (ops/imported-key-pair.ts), imported non-extractable under every algorithm of the spec (the
+ * provider is not told the key's usage); the public key is computed in software from the same bytes.
+ */
+export async function importKeyPair(subtle: SubtleCrypto, spec: KeySpec, pkcs8: Uint8Array): Promise<HeldKeyPair> {
+  const wanted = variants(spec);
+  if (wanted.length === 0 || spec === 'ECC_NIST_EDWARDS25519') {
+    throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the webcrypto provider.` });
+  }
+  const keys: Record<string, CryptoKey> = {};
+  try {
+    for (const v of wanted) keys[v.name] = await subtle.importKey('pkcs8', pkcs8 as BufferSource, v.algorithm, false, v.uses);
+  } catch (e) {
+    // A key WebCrypto will not hold though kmsbox checked it: e.g. Chromium takes RSA public exponents 3 and 65537 only.
+    throw new UnsupportedOperationException({
+      message: `This runtime's WebCrypto refused the ${spec} private key (${(e as { name?: string }).name ?? 'error'}), so the webcrypto provider cannot hold it; use the memory or file provider.`,
+    });
+  }
+  return { keys, spki: publicKeyOf(pkcs8).slice() };
+}
+
 function held(pair: HeldKeyPair, name: string): CryptoKey {
   const key = Object.hasOwn(pair.keys, name) ? pair.keys[name] : undefined;
   if (key === undefined) throw new Error(`this key has no ${name} private key`);
@@ -125,9 +156,11 @@ export async function signWith(subtle: SubtleCrypto, pair: HeldKeyPair, r: SignR
   const message = r.message as BufferSource;
   switch (a.scheme) {
     case 'ecdsa':
-      return ecdsaRawToDer(
+      // WebCrypto signs as IEEE P1363 r ‖ s; KMS returns DER.
+      return NIST[curveOf(pair)].Signature.fromBytes(
         new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: WEB_HASH[a.hash] } as EcdsaParams, held(pair, 'ECDSA'), message)),
-      );
+        'compact',
+      ).toBytes('der');
     case 'ed25519':
       return new Uint8Array(await subtle.sign('Ed25519', held(pair, 'Ed25519'), message));
     case 'pss':

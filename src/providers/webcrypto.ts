@@ -18,16 +18,25 @@
  * their material as bytes would break this provider's promise), nor ML-KEM and SM2.
  */
 import type { KeySpec, KeyUsageType } from '../api/enums.js';
+import { isImportedKeyPairSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
-import { rsaOaepEncrypt } from '../crypto/rsa-portable.js';
-import { verify as verifySignature } from '../crypto/signatures-portable.js';
+import { portableAsymmetric } from '../crypto/backend/portable-asymmetric.js';
+import { rsaOaepEncrypt } from '../crypto/backend/portable-rsa.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
-import { decryptWith, deriveWith, generateKeyPair, isAsymmetricSpec, signWith, type HeldKeyPair } from './webcrypto-asymmetric.js';
+import {
+  decryptWith,
+  deriveWith,
+  generateKeyPair,
+  importKeyPair,
+  isAsymmetricSpec,
+  signWith,
+  type HeldKeyPair,
+} from './webcrypto-asymmetric.js';
 
 export interface WebCryptoProviderOptions {
   /** Persist keys and records in this IndexedDB database (browsers). Default: memory only. */
@@ -116,6 +125,12 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   }
 
   async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
+    if (isImportedKeyPairSpec(spec) && isAsymmetricSpec(spec)) {
+      await this.#load();
+      this.#keys.set(materialId, { spec, ...(await importKeyPair(this.#subtle, spec, bytes)) });
+      await this.#persist();
+      return;
+    }
     if (!Object.hasOwn(SPECS, spec)) {
       throw new UnsupportedOperationException({ message: `Importing ${spec} key material is not supported by the ${this.name} provider.` });
     }
@@ -208,10 +223,10 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     return signWith(this.#subtle, await this.#pair(materialId), request);
   }
 
-  /** Public-key work: software over the SPKI (signatures-portable.ts), for every message type. */
+  /** Public-key work: software over the SPKI (crypto/backend/portable-asymmetric.ts), for every message type. */
   async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
     if (r.messageType === 'EXTERNAL_MU') return false;
-    return verifySignature((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
+    return portableAsymmetric.verify((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
   }
 
   async asymmetricEncrypt(

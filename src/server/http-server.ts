@@ -5,6 +5,9 @@
  * oversized one is answered at once and its connection closed); slow and idle clients are cut
  * by the limits in SERVE_DEFAULTS; shutdown stops accepting, lets in-flight requests finish,
  * then resolves.
+ *
+ * node:http rather than a framework: one POST route, and the timeouts and connection caps are node:http's
+ * own server options (https://nodejs.org/api/http.html#class-httpserver); a framework would add only dependencies.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

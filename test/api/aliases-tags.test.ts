@@ -1,4 +1,4 @@
-// Aliases (reference §2.8) and tags (§2.10).
+// Aliases (docs/aws-behaviour.md#key-identifiers-and-aliases) and tags (API_TagResource).
 import { describe, expect, it } from 'vitest';
 import { Kms, ManualClock } from 'kmsbox';
 import { rejects, utf8 } from './helpers.js';

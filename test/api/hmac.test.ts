@@ -1,4 +1,4 @@
-// HMAC keys: CreateKey, GenerateMac, VerifyMac (reference §2.2, §2.5), on every provider.
+// HMAC keys: CreateKey, GenerateMac, VerifyMac (https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html), on every provider.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Kms, MemoryProvider, WebCryptoProvider, type KeyMaterialProvider } from 'kmsbox';

@@ -100,13 +100,14 @@ describe('CreateKey with Origin EXTERNAL', () => {
     expect((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState).toBe('PendingImport');
   });
 
-  it('HMAC keys can be EXTERNAL; asymmetric and multi-Region EXTERNAL keys are refused as unsupported', async () => {
+  it('HMAC and RSA keys can be EXTERNAL (test/api/import-asymmetric.test.ts); Ed25519 and multi-Region EXTERNAL keys are refused as unsupported', async () => {
     const { kms } = setup();
     expect((await externalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).metadata.KeyState).toBe('PendingImport');
+    expect((await externalKey(kms, { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })).metadata.KeyState).toBe('PendingImport');
     await rejects(
-      () => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+      () => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }),
       'UnsupportedOperationException',
-      /KeySpec RSA_2048/,
+      /KeySpec ECC_NIST_EDWARDS25519/,
     );
     await rejects(() => kms.createKey({ Origin: 'EXTERNAL', MultiRegion: true }), 'UnsupportedOperationException', /Multi-Region/);
     await rejects(() => kms.createKey({ Origin: 'AWS_CLOUDHSM' }), 'UnsupportedOperationException', /custom key store/);

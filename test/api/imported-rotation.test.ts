@@ -1,7 +1,7 @@
 // On-demand rotation of imported symmetric keys (issue 13 §2): ImportKeyMaterial with ImportType
 // NEW_KEY_MATERIAL stages new material (one at a time), RotateKeyOnDemand makes it current,
 // ListKeyRotations lists it, and ciphertexts under earlier material still decrypt. AWS's messages
-// are the recorded ones (../shared/reference/aws-kms-api.md §2.7).
+// are the recorded ones (docs/aws-behaviour.md#recorded-aws-answers).
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import {
   CreateKeyCommand,

@@ -122,7 +122,7 @@ describe('CreateKey', () => {
     );
     await rejects(() => kms.createKey({ Origin: 'EXTERNAL_KEY_STORE' }), 'UnsupportedOperationException');
     await rejects(
-      () => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+      () => kms.createKey({ Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }),
       'UnsupportedOperationException',
     );
     expect((await kms.listKeys()).Keys).toEqual([]); // nothing half-made

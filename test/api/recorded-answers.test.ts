@@ -267,6 +267,11 @@ const REQUESTS: Record<string, (k: string) => Record<string, unknown>> = {
   importKeyMaterial: (k) => ({ KeyId: k, ImportToken: JUNK, EncryptedKeyMaterial: JUNK, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
   deleteImportedKeyMaterial: (k) => ({ KeyId: k }),
   updatePrimaryRegion: (k) => ({ KeyId: k, PrimaryRegion: 'eu-west-1' }),
+  describeCustomKeyStores: (k) => ({ CustomKeyStoreId: k }),
+  updateCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
+  deleteCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
+  disconnectCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
+  connectCustomKeyStore: (k) => ({ CustomKeyStoreId: k }),
 };
 
 /** Keys in the ways a request can fail on its key: state, usage, spec, origin. */

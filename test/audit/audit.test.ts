@@ -124,6 +124,30 @@ describe('audit events', () => {
     expect(log).not.toMatch(/"0":\d+,"1":\d+/); // no typed array serialized as an object
   });
 
+  it('custom key store secrets (the kmsuser password, the XKS proxy secret key) are never logged', async () => {
+    const sink = new MemoryAuditSink();
+    const kms = new Kms({ audit: sink });
+    const secrets = {
+      KeyStorePassword: 'kmsuser-password-1',
+      XksProxyAuthenticationCredential: {
+        AccessKeyId: 'ABCDEFGHIJKLMNOPQRST',
+        RawSecretAccessKey: 'proxy-secret-0123456789abcdef0123456789abcdef',
+      },
+    };
+    await kms.invoke('CreateCustomKeyStore', { CustomKeyStoreName: 'store', ...secrets }).catch(() => undefined);
+    await kms.invoke('UpdateCustomKeyStore', { CustomKeyStoreId: 'cks-1', ...secrets }).catch(() => undefined);
+    expect(sink.events).toHaveLength(2);
+    for (const event of sink.events) {
+      const json = JSON.stringify(event);
+      expect(json).not.toContain('kmsuser-password-1');
+      expect(json).not.toContain('proxy-secret-0123456789abcdef0123456789abcdef');
+    }
+    expect(sink.events[0]?.requestParameters).toEqual({
+      customKeyStoreName: 'store',
+      xksProxyAuthenticationCredential: { accessKeyId: 'ABCDEFGHIJKLMNOPQRST' },
+    });
+  });
+
   it('an encryption context key named "__proto__" is logged like any other', async () => {
     const sink = new MemoryAuditSink();
     const kms = new Kms({ audit: sink });

@@ -10,15 +10,8 @@ import { InvalidCiphertextException, Kms, ManualClock, MemoryProvider, WebCrypto
 import golden from '../vectors/blob/golden.json' with { type: 'json' };
 import { BLOB_VERSION, decodeBlob, encodeBlob, encodeHeader } from '../../src/blob/ciphertext-blob.js';
 import { canonicalContext } from '../../src/blob/encryption-context.js';
-import {
-  BLOB_V2_EXTRACT_SALT,
-  CALL_KEY_LABEL,
-  extractPrkSync,
-  nobleCallKey,
-  nodeCallKey,
-  webCryptoCallKey,
-  type CallKeyBackend,
-} from '../../src/crypto/call-key.js';
+import { nodeCryptoBackend, webBackend, type CryptoBackend } from '../../src/crypto/backend/index.js';
+import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL, deriveCallKey, expandCallKey, extractPrk } from '../../src/crypto/call-key.js';
 import { newStore } from '../providers/file-fixtures.js';
 import { decodeBlob as decodeV1Only } from './v1-reader.js';
 
@@ -26,7 +19,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 const vectors = golden.vectors.map((v) => ({ ...v, blobVersion: v.blobVersion as 1 | 2, context: v.context as Record<string, string> }));
 const [v1, v2] = [vectors.find((v) => v.blobVersion === 1)!, vectors.find((v) => v.blobVersion === 2)!];
-const backends = [nodeCallKey, webCryptoCallKey, nobleCallKey].filter((b): b is CallKeyBackend => b !== undefined);
+const backends = [nodeCryptoBackend, webBackend].filter((b): b is CryptoBackend => b !== undefined);
 
 function expectInvalid(f: () => unknown): void {
   let thrown: unknown;
@@ -66,9 +59,7 @@ describe('golden vectors (test/vectors/blob/golden.json)', () => {
       expect([hex(d.salt), hex(d.nonce)]).toEqual([v.salt, v.nonce]);
       for (const b of backends) {
         const key =
-          v.blobVersion === 1
-            ? await b.deriveCallKey(unhex(v.material), d.salt)
-            : await b.expandCallKey(await b.extractPrk(unhex(v.material)), d.salt);
+          v.blobVersion === 1 ? deriveCallKey(unhex(v.material), d.salt, b) : expandCallKey(extractPrk(unhex(v.material), b), d.salt, b);
         expect(hex(key), b.name).toBe(v.callKey);
       }
       const gcm = createCipheriv('aes-256-gcm', unhex(v.callKey), d.nonce);
@@ -99,8 +90,8 @@ describe('golden vectors (test/vectors/blob/golden.json)', () => {
     for (const m of candidates) expect(createHmac('sha256', material).update(m).digest('hex')).not.toBe(v2.callKey);
     // The PRK is HMAC keyed by the public extract salt, with the material as the message.
     const prk = createHmac('sha256', BLOB_V2_EXTRACT_SALT).update(material).digest('hex');
-    for (const b of backends) expect(hex(await b.extractPrk(material)), b.name).toBe(prk);
-    expect(hex(extractPrkSync(material))).toBe(prk);
+    for (const b of backends) expect(hex(extractPrk(material, b)), b.name).toBe(prk);
+    expect(hex(extractPrk(material))).toBe(prk);
   });
 });
 

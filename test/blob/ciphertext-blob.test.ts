@@ -1,5 +1,5 @@
 /**
- * The KMS ciphertext blob, format v2 (src/blob/ciphertext-blob.ts, DESIGN §7): exact header
+ * The KMS ciphertext blob, format v2 (src/blob/ciphertext-blob.ts; the README's "Formats"): exact header
  * layout, round trips, sizes, and every malformed input → InvalidCiphertextException. v1 blobs
  * and the v2 derivation: blob-v2.test.ts.
  */
@@ -199,7 +199,7 @@ describe('size: 64 bytes + plaintext', () => {
     }
   });
 
-  test('a 32-byte data key gives a 96-byte blob (under 100, DESIGN §7); 16 bytes give 80', async () => {
+  test('a 32-byte data key gives a 96-byte blob (under 100 bytes); 16 bytes give 80', async () => {
     const kms = new Kms();
     const { KeyMetadata } = await kms.createKey({});
     const KeyId = KeyMetadata!.KeyId!;

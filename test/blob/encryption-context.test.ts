@@ -1,6 +1,5 @@
 /**
- * Canonical encryption-context bytes (src/blob/encryption-context.ts, DESIGN §7, reference
- * §2.12): u32 count, then per entry u32 len + key, u32 len + value (UTF-8, big-endian
+ * Canonical encryption-context bytes (src/blob/encryption-context.ts; the README's "Formats"): u32 count, then per entry u32 len + key, u32 len + value (UTF-8, big-endian
  * lengths), entries sorted by the UTF-8 bytes of their keys.
  */
 import fc from 'fast-check';

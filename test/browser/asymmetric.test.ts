@@ -123,7 +123,7 @@ describe.each(PROVIDERS)('%s: Sign, Verify, GetPublicKey', (providerName, makeKm
           continue;
         }
         if (spec.startsWith('RSA_') && MessageType === 'DIGEST') {
-          // The portable path refuses it too: bigint RSA is not constant-time (crypto/signatures-portable.ts).
+          // The portable path refuses it too: bigint RSA is not constant-time (crypto/backend/portable-asymmetric.ts).
           await rejects(
             () => kms.sign({ KeyId, Message, MessageType, SigningAlgorithm: c.algorithm }),
             'UnsupportedOperationException',

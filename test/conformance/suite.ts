@@ -1,5 +1,5 @@
 /**
- * The KeyMaterialProvider conformance suite (DESIGN §5): every provider — memory, file,
+ * The KeyMaterialProvider conformance suite (src/providers/types.ts): every provider — memory, file,
  * webcrypto — must pass it. It drives the provider directly through its interface and
  * through `new Kms({ provider })`.
  *

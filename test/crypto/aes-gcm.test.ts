@@ -1,7 +1,8 @@
-// AES-GCM on every backend: Wycheproof vectors, then the backends against each other.
+// AES-GCM on every backend (crypto/backend/): Wycheproof vectors, then the backends against each other.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aesGcm, nobleAesGcm, nodeAesGcm, webCryptoAesGcm, type AesGcmBackend } from '../../src/crypto/aes-gcm.js';
+import { backend, nodeCryptoBackend, type AesGcmKey } from '../../src/crypto/backend/index.js';
+import { nobleAesGcm, webCryptoAesGcm } from '../../src/crypto/backend/portable.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
 interface GcmTest {
@@ -23,7 +24,16 @@ interface GcmGroup {
 }
 
 const vectors = loadVectors<GcmGroup>('aes_gcm_test');
-const backends = [nodeAesGcm, webCryptoAesGcm, nobleAesGcm].filter((b): b is AesGcmBackend => b !== undefined);
+interface AesGcmBackend {
+  readonly name: 'node' | 'webcrypto' | 'noble';
+  readonly aesGcm: (key: Uint8Array) => AesGcmKey;
+}
+/** node:crypto, and the portable backend's two: WebCrypto, and @noble/ciphers where there is no crypto.subtle. */
+const backends: AesGcmBackend[] = [
+  { name: 'node', aesGcm: nodeCryptoBackend!.aesGcm },
+  { name: 'webcrypto', aesGcm: (key) => webCryptoAesGcm(crypto.subtle, key) },
+  { name: 'noble', aesGcm: nobleAesGcm },
+];
 
 /**
  * IV sizes a backend refuses by design of its API, not by our choice: OpenSSL (behind both
@@ -39,9 +49,9 @@ const IV_BITS_ACCEPTED: Record<AesGcmBackend['name'], (bits: number) => boolean>
 const refusesIv = (backend: AesGcmBackend, bits: number): boolean => !IV_BITS_ACCEPTED[backend.name](bits);
 
 describe('AES-GCM backends', () => {
-  it('this runtime has all three (Node: node:crypto, WebCrypto, noble); the fast path is node:crypto', () => {
-    expect(backends.map((b) => b.name)).toEqual(['node', 'webcrypto', 'noble']);
-    expect(aesGcm.name).toBe('node');
+  it('Node runs the node:crypto backend', () => {
+    expect(backend.name).toBe('node');
+    expect(backend).toBe(nodeCryptoBackend);
   });
 });
 
@@ -55,14 +65,14 @@ for (const backend of backends) {
           const [key, iv, aad, msg] = [hex(t.key), hex(t.iv), hex(t.aad), hex(t.msg)];
           const sealed = hex(t.ct + t.tag);
           if (refusesIv(backend, group.ivSize)) {
-            await expect(backend.seal(key, iv, msg, aad)).rejects.toThrow();
-            expect(await backend.open(key, iv, sealed, aad)).toBeUndefined();
+            await expect(backend.aesGcm(key).seal(iv, msg, aad)).rejects.toThrow();
+            expect(await backend.aesGcm(key).open(iv, sealed, aad)).toBeUndefined();
             refused++;
             continue;
           }
-          const opened = await backend.open(key, iv, sealed, aad);
+          const opened = await backend.aesGcm(key).open(iv, sealed, aad);
           if (t.result === 'valid') {
-            expect(toHex(await backend.seal(key, iv, msg, aad)), `tcId ${t.tcId}`).toBe(t.ct + t.tag);
+            expect(toHex(await backend.aesGcm(key).seal(iv, msg, aad)), `tcId ${t.tcId}`).toBe(t.ct + t.tag);
             expect(opened && toHex(opened), `tcId ${t.tcId}`).toBe(t.msg);
           } else {
             expect(opened, `tcId ${t.tcId} (${t.flags.join(',')}) must not open`).toBeUndefined();
@@ -92,9 +102,9 @@ describe('AES-256-GCM backends agree with each other', () => {
   it('identical output; each opens the others', async () => {
     await fc.assert(
       fc.asyncProperty(inputs, async ({ key, nonce, plaintext, aad }) => {
-        const outputs = await Promise.all(backends.map((b) => b.seal(key, nonce, plaintext, aad)));
+        const outputs = await Promise.all(backends.map((b) => b.aesGcm(key).seal(nonce, plaintext, aad)));
         for (const o of outputs) expect(toHex(o)).toBe(toHex(outputs[0]!));
-        for (const b of backends) expect(toHex((await b.open(key, nonce, outputs[0]!, aad))!)).toBe(toHex(plaintext));
+        for (const b of backends) expect(toHex((await b.aesGcm(key).open(nonce, outputs[0]!, aad))!)).toBe(toHex(plaintext));
       }),
       { numRuns: 60 },
     );
@@ -108,12 +118,12 @@ describe('AES-256-GCM backends agree with each other', () => {
         fc.integer({ min: 0, max: 7 }),
         fc.constantFrom('sealed', 'nonce', 'aad'),
         async (x, at, bit, where) => {
-          const sealed = await aesGcm.seal(x.key, x.nonce, x.plaintext, x.aad);
+          const sealed = await backend.aesGcm(x.key).seal(x.nonce, x.plaintext, x.aad);
           const parts = { sealed: Uint8Array.from(sealed), nonce: Uint8Array.from(x.nonce), aad: Uint8Array.from(x.aad) };
           const target = parts[where as keyof typeof parts];
           if (target.length === 0) return; // nothing to flip (empty aad)
           target[at % target.length]! ^= 1 << bit;
-          for (const b of backends) expect(await b.open(x.key, parts.nonce, parts.sealed, parts.aad)).toBeUndefined();
+          for (const b of backends) expect(await b.aesGcm(x.key).open(parts.nonce, parts.sealed, parts.aad)).toBeUndefined();
         },
       ),
       { numRuns: 100 },
@@ -124,10 +134,42 @@ describe('AES-256-GCM backends agree with each other', () => {
     const key = new Uint8Array(32).fill(7);
     const nonce = new Uint8Array(12).fill(1);
     for (const b of backends) {
-      const sealed = await b.seal(key, nonce, new Uint8Array(0), new Uint8Array(0));
+      const sealed = await b.aesGcm(key).seal(nonce, new Uint8Array(0), new Uint8Array(0));
       expect(sealed.length).toBe(16);
-      expect((await b.open(key, nonce, sealed, new Uint8Array(0)))!.length).toBe(0);
-      expect(await b.open(key, nonce, sealed.subarray(0, 15), new Uint8Array(0))).toBeUndefined();
+      expect((await b.aesGcm(key).open(nonce, sealed, new Uint8Array(0)))!.length).toBe(0);
+      expect(await b.aesGcm(key).open(nonce, sealed.subarray(0, 15), new Uint8Array(0))).toBeUndefined();
     }
+  });
+});
+
+describe('AES-GCM over pieces (streams)', () => {
+  const concat = (parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+  it('sealing pieces gives the one-buffer bytes; opening pieces gives the plaintext back, and nothing for a bad tag', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 }),
+        async (key, nonce, pieces) => {
+          const aad = new Uint8Array([1, 2, 3]);
+          const whole = toHex(await backends[0]!.aesGcm(key).seal(nonce, concat(pieces), aad));
+          for (const b of backends) {
+            const k = b.aesGcm(key);
+            const sealed = concat(await k.sealPieces(nonce, aad, pieces));
+            expect(toHex(sealed), b.name).toBe(whole);
+            const body = sealed.subarray(0, sealed.length - 16);
+            const tag = sealed.subarray(sealed.length - 16);
+            expect(toHex(concat((await k.openPieces(nonce, aad, [body.subarray(0, 7), body.subarray(7)], tag))!)), b.name).toBe(
+              toHex(concat(pieces)),
+            );
+            const badTag = Uint8Array.from(tag);
+            badTag[0]! ^= 1;
+            expect(await k.openPieces(nonce, aad, [body], badTag), b.name).toBeUndefined();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

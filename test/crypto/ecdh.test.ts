@@ -4,8 +4,7 @@
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
 import { ecPkcs8 } from '../../src/crypto/key-der.js';
-import { deriveSharedSecret } from '../../src/crypto/signatures.js';
-import { deriveSharedSecret as portableDerive } from '../../src/crypto/signatures-portable.js';
+import { nodeCryptoBackend, webBackend } from '../../src/crypto/backend/index.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
 interface EcdhTest {
@@ -57,7 +56,7 @@ describe.each(FILES)('Wycheproof %s', (file, curve) => {
         for (const t of group.tests) {
           const key = pkcs8(curve, t.private);
           const peer = hex(t.public);
-          const secret = impl === 'node' ? deriveSharedSecret(key, peer) : await portableDerive(key, peer);
+          const secret = await (impl === 'node' ? nodeCryptoBackend! : webBackend).asymmetric.deriveSharedSecret(key, peer);
           const label = `tcId ${t.tcId} ${t.flags.join(',')}`;
           if (t.result === 'valid') {
             expect(secret && toHex(secret), label).toBe(t.shared);

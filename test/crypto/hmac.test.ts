@@ -1,6 +1,6 @@
-// HMAC-SHA-224/256/384/512 on the node:crypto and @noble/hashes backends, against Wycheproof.
+// HMAC-SHA-224/256/384/512 on both crypto backends (node:crypto; the portable one's @noble/hashes), against Wycheproof.
 import { describe, expect, it } from 'vitest';
-import { nobleHmac, nodeHmac, type HmacBackend, type HmacHash } from '../../src/crypto/hmac.js';
+import { nodeCryptoBackend, webBackend, type CryptoBackend, type HmacHash } from '../../src/crypto/backend/index.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
 interface MacTest {
@@ -16,7 +16,7 @@ interface MacGroup {
   tests: MacTest[];
 }
 
-const backends = [nodeHmac, nobleHmac].filter((b): b is HmacBackend => b !== undefined);
+const backends = [nodeCryptoBackend, webBackend].filter((b): b is CryptoBackend => b !== undefined);
 const FILES: Array<[HmacHash, string]> = [
   ['SHA-224', 'hmac_sha224_test'],
   ['SHA-256', 'hmac_sha256_test'],
@@ -37,5 +37,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('Wycheproof HMAC on %s'
       }
     }
     expect(count).toBe(vectors.numberOfTests);
+  });
+});
+
+describe.each(backends.map((b) => [b.name, b] as const))('HMAC of a message given in parts on %s', (_, backend) => {
+  it('is the HMAC of their concatenation, however the message is cut (no parts at all included)', () => {
+    const key = new Uint8Array(20).fill(0x0b);
+    const message = new TextEncoder().encode('Hi There, and some more bytes');
+    const whole = toHex(backend.hmac('SHA-256', key, message));
+    expect(toHex(backend.hmac('SHA-256', key, message.subarray(0, 3), message.subarray(3, 3), message.subarray(3)))).toBe(whole);
+    expect(toHex(backend.hmac('SHA-256', key))).toBe(toHex(backend.hmac('SHA-256', key, new Uint8Array(0))));
+    expect(toHex(backend.hmac('SHA-256', key, message.subarray(1)))).not.toBe(whole);
   });
 });

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Kms } from 'kmsbox';
 import { publicRandomBytes, randomBytes } from '../../src/crypto/random.js';
-import { generatePrivateKey } from '../../src/crypto/signatures-portable.js';
+import { webBackend } from '../../src/crypto/backend/index.js';
 import { newMaterial } from '../../src/providers/software.js';
 
 /** Copies of every buffer getRandomValues filled, as filled. */
@@ -76,7 +76,7 @@ describe('random bytes: secrets drawn directly, public values may be pooled', ()
       expectDrawnDirectly((await newMaterial(spec, 'memory')).bytes);
     }
     fills = [];
-    const pkcs8 = await generatePrivateKey('ECC_NIST_EDWARDS25519');
+    const pkcs8 = await webBackend.asymmetric.generatePrivateKey('ECC_NIST_EDWARDS25519');
     expectDrawnDirectly(pkcs8.subarray(pkcs8.length - 32)); // the seed ends the PKCS#8 (RFC 8410 §7)
   });
 

@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SigningAlgorithmSpec } from 'kmsbox';
-import { verify } from '../../src/crypto/signatures.js';
-import { verify as portableVerify } from '../../src/crypto/signatures-portable.js';
+import { nodeCryptoBackend, webBackend } from '../../src/crypto/backend/index.js';
 import { hex, loadVectors } from './wycheproof.js';
 
 interface SigTest {
@@ -45,10 +44,7 @@ describe.each(FILES)('Wycheproof %s', (file, algorithm, hash) => {
       for (const t of group.tests) {
         const msg = hex(t.msg);
         const input = path === 'RAW' ? msg : new Uint8Array(createHash(hash).update(msg).digest());
-        const ok =
-          impl === 'node'
-            ? verify(spki, algorithm, input, path, hex(t.sig))
-            : await portableVerify(spki, algorithm, input, path, hex(t.sig));
+        const ok = await (impl === 'node' ? nodeCryptoBackend! : webBackend).asymmetric.verify(spki, algorithm, input, path, hex(t.sig));
         if (t.result === 'valid') {
           expect(ok, `tcId ${t.tcId} ${t.flags.join(',')}`).toBe(true);
           valid++;

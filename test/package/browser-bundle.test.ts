@@ -1,4 +1,4 @@
-// The `kmsbox` main entry bundles for a browser with no Node built-in in it (DESIGN §2): Node-only
+// The `kmsbox` main entry bundles for a browser with no Node built-in in it (package.json "exports"): Node-only
 // code lives behind `kmsbox/node`, and node:crypto is found at run time, never imported.
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';

@@ -132,6 +132,7 @@ describe('the packed package', () => {
       'README.md',
       'LICENSE',
       'docs/envelope-format.md',
+      'docs/aws-behaviour.md',
     ]) {
       expect(files).toContain(f);
     }

@@ -1,5 +1,5 @@
 /**
- * Hostile input to every Kms method (DESIGN §3): arbitrary values, Uint8Arrays, and objects with
+ * Hostile input to every Kms method (the README's "Errors"): arbitrary values, Uint8Arrays, and objects with
  * the operation's real member names holding wrong-typed, out-of-range or (sometimes) valid
  * values. Every rejection must be a KMSServiceException whose name is one of the AWS names in
  * EXCEPTIONS — never a TypeError, RangeError or plain Error, and never KMSInternalException,
@@ -107,6 +107,22 @@ const FIELDS: Record<string, readonly string[]> = {
   ],
   deleteImportedKeyMaterial: ['KeyId', 'KeyMaterialId'],
   updatePrimaryRegion: ['KeyId', 'PrimaryRegion'],
+  describeCustomKeyStores: ['CustomKeyStoreId', 'CustomKeyStoreName', 'Limit', 'Marker'],
+  updateCustomKeyStore: [
+    'CustomKeyStoreId',
+    'NewCustomKeyStoreName',
+    'KeyStorePassword',
+    'CloudHsmClusterId',
+    'XksProxyUriEndpoint',
+    'XksProxyUriPath',
+    'XksProxyVpcEndpointServiceName',
+    'XksProxyVpcEndpointServiceOwner',
+    'XksProxyAuthenticationCredential',
+    'XksProxyConnectivity',
+  ],
+  deleteCustomKeyStore: ['CustomKeyStoreId'],
+  disconnectCustomKeyStore: ['CustomKeyStoreId'],
+  connectCustomKeyStore: ['CustomKeyStoreId'],
 };
 
 /** Method families: each gets its share of the run budget (≤ 300 runs per family). */
@@ -131,6 +147,13 @@ const FAMILIES: Record<string, readonly string[]> = {
   grants: ['createGrant', 'listGrants', 'listRetirableGrants', 'retireGrant', 'revokeGrant'],
   multiRegion: ['replicateKey', 'updatePrimaryRegion'],
   imports: ['getParametersForImport', 'importKeyMaterial', 'deleteImportedKeyMaterial'],
+  customKeyStores: [
+    'describeCustomKeyStores',
+    'updateCustomKeyStore',
+    'deleteCustomKeyStore',
+    'disconnectCustomKeyStore',
+    'connectCustomKeyStore',
+  ],
 };
 const FAMILY_BUDGET = 300;
 

@@ -1,5 +1,5 @@
 /**
- * Decrypt and ReEncrypt under attack (DESIGN §7, §8): for real ciphertexts from `kms.encrypt`,
+ * Decrypt and ReEncrypt under attack (the README's "Formats" and "Threat model"): for real ciphertexts from `kms.encrypt`,
  * every tampering — bit flips, truncation, extension, random bytes, header splicing, a wrong
  * or missing encryption context — is InvalidCiphertextException and nothing else; a KeyId
  * naming another key is IncorrectKeyException; no tampered blob ever decrypts; and untouched

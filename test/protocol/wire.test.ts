@@ -1,4 +1,4 @@
-// The awsJson1_1 protocol at the byte level (reference §3), and the base64 codec.
+// The awsJson1_1 protocol at the byte level (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html), and the base64 codec.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handleWireRequest, Kms, ManualClock, type WireResponse } from 'kmsbox';

@@ -11,14 +11,21 @@ import { FileProvider } from 'kmsbox/node';
 import { newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
 
-/** Called after each readFileSync of `path` by the code under test (once, then cleared). */
+/** Called after each readFileSync of `path` (by name, or by an fd opened on it) by the code under test (once, then cleared). */
 const after: { path?: string; then?: () => void } = {};
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
+  const fdPaths = new Map<number, string>(); // readRegularFile reads through an fd
+  const openSync = ((path: realFs.PathLike, ...rest: unknown[]) => {
+    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+    fdPaths.set(fd, String(path));
+    return fd;
+  }) as typeof fs.openSync;
   const readFileSync = ((path: realFs.PathOrFileDescriptor, ...rest: unknown[]) => {
     const result = (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
-    if (after.path !== undefined && String(path) === after.path) {
+    const name = typeof path === 'number' ? fdPaths.get(path) : String(path);
+    if (after.path !== undefined && name === after.path) {
       const then = after.then!;
       delete after.path;
       delete after.then;
@@ -26,7 +33,7 @@ vi.mock('node:fs', async (importOriginal) => {
     }
     return result;
   }) as typeof fs.readFileSync;
-  const mocked = { ...fs, readFileSync };
+  const mocked = { ...fs, openSync, readFileSync };
   return { ...mocked, default: mocked };
 });
 

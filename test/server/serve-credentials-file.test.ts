@@ -75,6 +75,17 @@ describe('kmsbox serve --credentials FILE', () => {
     });
   });
 
+  it('refuses a file that is not JSON without quoting it: the text around the mistake is a secret key', async () => {
+    const file = write('broken.json', '{"AKID": {"secretAccessKey": wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}}');
+    const r = await serve(file);
+    expect({ code: r.code, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({
+      code: 252,
+      stderr: `kmsbox: --credentials ${file}: not valid JSON`,
+      stdout: '',
+    });
+    expect(r.stderr).not.toContain('wJalr');
+  });
+
   it("starts with well-formed entries (a role, a root, a 12-digit id of the principal's own account, no principal)", async () => {
     const file = write('good.json', {
       AKIDAPP: { secretAccessKey: 'a', principal: 'arn:aws:iam::111122223333:role/app' },

@@ -3,14 +3,14 @@
  * WebCrypto (crypto.subtle), which takes the PKCS#8 / SPKI DER kmsbox keeps. WebCrypto always
  * hashes the message itself, so MessageType DIGEST verification is done here: RSAVP1 in bigint
  * arithmetic (public values only) and the RFC 8017 encodings (emsa.ts). DIGEST signing is refused
- * (signatures-portable.ts): a private-key operation in bigint arithmetic is not constant-time.
+ * (portable-asymmetric.ts): a private-key operation in bigint arithmetic is not constant-time.
  */
 import { pow } from '@noble/curves/abstract/modular.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { equalBytes } from './bytes.js';
-import { bigintToBytes, bytesToBigint } from './der.js';
-import { pkcs1Encode, pssVerify, type Digest, type HashName } from './emsa.js';
-import { parsePkcs8, rsaSpki, type RsaPrivate, type RsaPublic } from './key-der.js';
+import { equalBytes } from '../bytes.js';
+import { bigintToBytes, bytesToBigint } from '../der.js';
+import { pkcs1Encode, pssVerify, type Digest, type HashName } from '../emsa.js';
+import { parsePkcs8, rsaSpki, type RsaPrivate, type RsaPublic } from '../key-der.js';
 
 export type RsaScheme = 'pss' | 'pkcs1';
 export type OaepAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';

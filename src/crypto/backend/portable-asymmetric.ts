@@ -1,15 +1,15 @@
 /**
- * Asymmetric keys without node:crypto (browsers, workers): the same PKCS#8 / SPKI DER material and
- * the same results as signatures.ts, from @noble/curves for EC and Ed25519 and from WebCrypto plus
- * bigint arithmetic for RSA DIGEST verification (rsa-portable.ts). crypto/asymmetric.ts picks this
- * module when the runtime has no node:crypto; tests call it directly to check it against OpenSSL.
+ * The portable backend's asymmetric keys (browsers, workers): the same PKCS#8 / SPKI DER material
+ * and the same results as node-asymmetric.ts, from @noble/curves for EC and Ed25519 and from
+ * WebCrypto plus bigint arithmetic for RSA DIGEST verification (portable-rsa.ts). Tests run it in
+ * Node too, to check it against OpenSSL.
  */
 import { ed25519, ed25519ph } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import type { KeySpec, SigningAlgorithmSpec } from '../api/enums.js';
-import { UnsupportedOperationException } from '../errors.js';
+import type { KeySpec, SigningAlgorithmSpec } from '../../api/enums.js';
+import { UnsupportedOperationException } from '../../errors.js';
 import {
   CURVE_INFO,
   ecPkcs8,
@@ -20,8 +20,8 @@ import {
   parseSpki,
   type CurveName,
   type PrivateKeyInfo,
-} from './key-der.js';
-import { randomBytes } from './random.js';
+} from '../key-der.js';
+import { randomBytes } from '../random.js';
 import {
   generateRsa,
   hasWebCrypto,
@@ -32,8 +32,9 @@ import {
   rsaVerifyDigest,
   rsaVerifyMessage,
   type OaepAlgorithm,
-} from './rsa-portable.js';
-import { SIGNING, type MessageType } from './signatures.js';
+} from './portable-rsa.js';
+import { SIGNING, type MessageType } from '../signatures.js';
+import type { AsymmetricBackend } from './types.js';
 
 const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521, secp256k1 } as const;
 const HASHES = { sha256, sha384, sha512 } as const;
@@ -47,13 +48,13 @@ const EC_SPECS: Partial<Record<KeySpec, CurveName>> = {
 const RSA_BITS: Partial<Record<KeySpec, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 
 /** EC and Ed25519 always; RSA where the runtime has WebCrypto (key generation and OAEP need it). */
-export function canGenerate(spec: KeySpec): boolean {
+function canGenerate(spec: KeySpec): boolean {
   if (Object.hasOwn(EC_SPECS, spec) || spec === 'ECC_NIST_EDWARDS25519') return true;
   return Object.hasOwn(RSA_BITS, spec) && hasWebCrypto();
 }
 
 /** A new private key as PKCS#8 DER, encoded as OpenSSL encodes it. */
-export async function generatePrivateKey(spec: KeySpec): Promise<Uint8Array> {
+async function generatePrivateKey(spec: KeySpec): Promise<Uint8Array> {
   const curve = Object.hasOwn(EC_SPECS, spec) ? EC_SPECS[spec] : undefined;
   if (curve !== undefined) {
     const d = CURVES[curve].utils.randomSecretKey();
@@ -79,7 +80,7 @@ function privateKey(pkcs8: Uint8Array): PrivateKeyInfo {
 }
 
 /** The SPKI DER public key of a PKCS#8 private key (the same buffer each time for one key). */
-export function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
+function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
   let spki = spkiOf.get(pkcs8);
   if (spki === undefined) {
     const key = privateKey(pkcs8);
@@ -114,12 +115,7 @@ function rsaDigestRefused(algorithm: SigningAlgorithmSpec, type: MessageType): U
   });
 }
 
-export async function sign(
-  pkcs8: Uint8Array,
-  algorithm: SigningAlgorithmSpec,
-  message: Uint8Array,
-  type: MessageType,
-): Promise<Uint8Array> {
+async function sign(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Promise<Uint8Array> {
   const a = SIGNING[algorithm]!;
   const key = privateKey(pkcs8);
   switch (a.scheme) {
@@ -139,7 +135,7 @@ export async function sign(
       if (type !== 'RAW') throw new Error('ED25519_SHA_512 signs RAW messages only');
       return ed25519.sign(message, key.seed);
     case 'ed25519ph':
-      // As signatures.ts: KMS applies the Ed25519ph SHA-512 prehash to the digest it is given.
+      // As node-asymmetric.ts: KMS applies the Ed25519ph SHA-512 prehash to the digest it is given.
       if (key.type !== 'ed25519') break;
       return ed25519ph.sign(message, key.seed);
   }
@@ -147,7 +143,7 @@ export async function sign(
 }
 
 /** Whether `signature` is valid; never throws for a malformed signature or key. */
-export async function verify(
+async function verify(
   spki: Uint8Array,
   algorithm: SigningAlgorithmSpec,
   message: Uint8Array,
@@ -184,7 +180,7 @@ export async function verify(
  * ECDH: the raw shared X coordinate, as OpenSSL and AWS KMS give it; `undefined` when the peer
  * key is not a valid SPKI public key on the same curve.
  */
-export async function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Promise<Uint8Array | undefined> {
+async function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array): Promise<Uint8Array | undefined> {
   const key = privateKey(pkcs8);
   if (key.type !== 'ec') return undefined;
   try {
@@ -198,10 +194,21 @@ export async function deriveSharedSecret(pkcs8: Uint8Array, peerSpki: Uint8Array
 }
 
 /** RSAES-OAEP with MGF1 over the same hash, by WebCrypto. */
-export async function rsaEncrypt(pkcs8: Uint8Array, algorithm: OaepAlgorithm, plaintext: Uint8Array): Promise<Uint8Array> {
+async function rsaEncrypt(pkcs8: Uint8Array, algorithm: OaepAlgorithm, plaintext: Uint8Array): Promise<Uint8Array> {
   return rsaOaepEncrypt(publicKeyOf(pkcs8), algorithm, plaintext);
 }
 
-export async function rsaDecrypt(pkcs8: Uint8Array, algorithm: OaepAlgorithm, ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+async function rsaDecrypt(pkcs8: Uint8Array, algorithm: OaepAlgorithm, ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
   return rsaOaepDecrypt(pkcs8, algorithm, ciphertext);
 }
+
+export const portableAsymmetric: AsymmetricBackend = {
+  canGenerate,
+  generatePrivateKey,
+  publicKeyOf,
+  sign,
+  verify,
+  rsaEncrypt,
+  rsaDecrypt,
+  deriveSharedSecret,
+};

@@ -6,17 +6,21 @@ import * as nodeCrypto from 'node:crypto';
 import { ed25519ph } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import type { KeySpec, SigningAlgorithmSpec } from 'kmsbox';
-import { ecdsaRawToDer, readTlv } from '../../src/crypto/der.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { readTlv, TAG, tlv, uintTlv } from '../../src/crypto/der.js';
 import { parsePkcs8, parseSpki } from '../../src/crypto/key-der.js';
-import * as native from '../../src/crypto/signatures.js';
-import * as portable from '../../src/crypto/signatures-portable.js';
+import { nodeCryptoBackend, webBackend } from '../../src/crypto/backend/index.js';
+import { SIGNING } from '../../src/crypto/signatures.js';
+
+const native = nodeCryptoBackend!.asymmetric;
+const portable = webBackend.asymmetric;
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const hash = (name: string, m: Uint8Array): Uint8Array => new Uint8Array(nodeCrypto.createHash(name).update(m).digest());
 
 /** OpenSSL's verification of a signature of `message` (for DIGEST signatures too: they sign the same thing). */
 function opensslVerify(spki: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, signature: Uint8Array): boolean {
-  const a = native.SIGNING[algorithm]!;
+  const a = SIGNING[algorithm]!;
   const key = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   switch (a.scheme) {
     case 'pss':
@@ -74,8 +78,8 @@ describe.each(CASES)('portable %s', (spec, algorithms) => {
   it.each(algorithms)(
     "%s: OpenSSL verifies its RAW and DIGEST signatures (RSA: RAW only, DIGEST signing refused); it verifies OpenSSL-made keys' signatures",
     async (algorithm) => {
-      const a = native.SIGNING[algorithm]!;
-      for (const pkcs8 of [await portable.generatePrivateKey(spec), native.generatePrivateKey(spec)]) {
+      const a = SIGNING[algorithm]!;
+      for (const pkcs8 of [await portable.generatePrivateKey(spec), await native.generatePrivateKey(spec)]) {
         const spki = portable.publicKeyOf(pkcs8);
         expect(spki).toEqual(native.publicKeyOf(pkcs8));
         for (let i = 0; i < (a.scheme === 'ecdsa' ? 8 : 2); i++) {
@@ -90,7 +94,7 @@ describe.each(CASES)('portable %s', (spec, algorithms) => {
                 name: 'UnsupportedOperationException',
                 message: `Without node:crypto, kmsbox signs RSA RAW messages only (WebCrypto cannot sign a precomputed digest, and bigint RSA is not constant-time), so not ${algorithm} with MessageType DIGEST. Use MessageType RAW.`,
               });
-              const signature = native.sign(pkcs8, algorithm, input, type);
+              const signature = await native.sign(pkcs8, algorithm, input, type);
               expect(await portable.verify(spki, algorithm, input, type, signature)).toBe(true);
               expect(await portable.verify(spki, algorithm, message, 'RAW', signature)).toBe(true);
               const bad = signature.slice();
@@ -100,10 +104,10 @@ describe.each(CASES)('portable %s', (spec, algorithms) => {
             }
             const signature = await portable.sign(pkcs8, algorithm, input, type);
             expect(opensslVerify(spki, algorithm, message, signature), `${type} signature ${i}`).toBe(true);
-            expect(native.verify(spki, algorithm, input, type, signature)).toBe(true);
+            expect(await native.verify(spki, algorithm, input, type, signature)).toBe(true);
             expect(await portable.verify(spki, algorithm, input, type, signature)).toBe(true);
             // And the other way: the node path's signature, verified on the portable path.
-            expect(await portable.verify(spki, algorithm, input, type, native.sign(pkcs8, algorithm, input, type))).toBe(true);
+            expect(await portable.verify(spki, algorithm, input, type, await native.sign(pkcs8, algorithm, input, type))).toBe(true);
             const bad = signature.slice();
             bad[bad.length >> 1]! ^= 0x10;
             expect(await portable.verify(spki, algorithm, input, type, bad)).toBe(false);
@@ -156,7 +160,7 @@ describe('portable ECDH', () => {
     '%s: the secret OpenSSL derives; unusable peer keys give undefined',
     async (spec) => {
       const mine = await portable.generatePrivateKey(spec);
-      const peer = native.generatePrivateKey(spec);
+      const peer = await native.generatePrivateKey(spec);
       const peerSpki = native.publicKeyOf(peer);
       const expected = new Uint8Array(
         nodeCrypto.diffieHellman({
@@ -165,11 +169,11 @@ describe('portable ECDH', () => {
         }),
       );
       expect(await portable.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
-      expect(native.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
-      const otherCurve = native.publicKeyOf(native.generatePrivateKey(spec === 'ECC_NIST_P256' ? 'ECC_NIST_P384' : 'ECC_NIST_P256'));
+      expect(await native.deriveSharedSecret(mine, peerSpki)).toEqual(expected);
+      const otherCurve = native.publicKeyOf(await native.generatePrivateKey(spec === 'ECC_NIST_P256' ? 'ECC_NIST_P384' : 'ECC_NIST_P256'));
       expect(await portable.deriveSharedSecret(mine, otherCurve)).toBeUndefined();
       expect(
-        await portable.deriveSharedSecret(mine, native.publicKeyOf(native.generatePrivateKey('ECC_NIST_EDWARDS25519'))),
+        await portable.deriveSharedSecret(mine, native.publicKeyOf(await native.generatePrivateKey('ECC_NIST_EDWARDS25519'))),
       ).toBeUndefined();
       expect(await portable.deriveSharedSecret(mine, peerSpki.subarray(0, peerSpki.length - 1))).toBeUndefined();
       const offCurve = peerSpki.slice();
@@ -180,9 +184,9 @@ describe('portable ECDH', () => {
 });
 
 describe('key DER', () => {
-  it('reads what OpenSSL writes for every key type, and refuses malformed DER', () => {
+  it('reads what OpenSSL writes for every key type, and refuses malformed DER', async () => {
     for (const spec of ['RSA_2048', 'ECC_NIST_P384', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519'] as const) {
-      const pkcs8 = native.generatePrivateKey(spec);
+      const pkcs8 = await native.generatePrivateKey(spec);
       expect(parsePkcs8(pkcs8).type).toBe(spec.startsWith('RSA') ? 'rsa' : spec === 'ECC_NIST_EDWARDS25519' ? 'ed25519' : 'ec');
       expect(parseSpki(native.publicKeyOf(pkcs8)).type).toBe(parsePkcs8(pkcs8).type);
       expect(() => parsePkcs8(new Uint8Array([...pkcs8, 0]))).toThrow(); // trailing bytes
@@ -192,20 +196,39 @@ describe('key DER', () => {
     expect(() => readTlv(new Uint8Array([0x04, 0x05, 1]))).toThrow(/truncated/);
   });
 
-  it('turns WebCrypto ECDSA r || s into the DER OpenSSL accepts', async () => {
-    const { privateKey, publicKey } = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, [
-      'sign',
-      'verify',
-    ])) as CryptoKeyPair;
-    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', publicKey));
-    for (let i = 0; i < 16; i++) {
+  // ecdsaRawToDer was replaced by @noble/curves' Signature (issue #12 §8): the same bytes as
+  // OpenSSL's DER for the same signature, checked here on every NIST curve.
+  it.each([
+    ['P-256', p256, 'prime256v1', 'sha256'],
+    ['P-384', p384, 'secp384r1', 'sha384'],
+    ['P-521', p521, 'secp521r1', 'sha512'],
+  ] as const)("%s: noble's Signature turns IEEE P1363 r || s into exactly OpenSSL's DER, and back", (_, curve, namedCurve, digest) => {
+    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('ec', { namedCurve });
+    let otherLength = 0;
+    for (let i = 0; i < 64; i++) {
       const message = utf8(`m${i}`);
-      const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-512' }, privateKey, message as BufferSource));
-      expect(opensslVerify(spki, 'ECDSA_SHA_512', message, ecdsaRawToDer(raw))).toBe(true);
+      const der = new Uint8Array(nodeCrypto.sign(digest, message, { key: privateKey, dsaEncoding: 'der' }));
+      // OpenSSL's own DER -> r || s, through node:crypto: verify the P1363 form with node too.
+      const raw = curve.Signature.fromBytes(der, 'der').toBytes('compact');
+      expect(nodeCrypto.verify(digest, message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, raw)).toBe(true);
+      expect(curve.Signature.fromBytes(raw, 'compact').toBytes('der')).toEqual(der);
+      // A P1363 signature made by OpenSSL, to DER by noble: OpenSSL verifies it as DER.
+      const p1363 = new Uint8Array(nodeCrypto.sign(digest, message, { key: privateKey, dsaEncoding: 'ieee-p1363' }));
+      const fromRaw = curve.Signature.fromBytes(p1363, 'compact').toBytes('der');
+      expect(nodeCrypto.verify(digest, message, { key: publicKey, dsaEncoding: 'der' }, fromRaw)).toBe(true);
+      if (readTlv(readTlv(fromRaw).value).value.length !== p1363.length / 2) otherLength++;
     }
-    // Leading zeros go; a set top bit gets a zero byte.
-    expect(ecdsaRawToDer(new Uint8Array([0, 0, 0x7f, 0x80, 0, 1]))).toEqual(
-      new Uint8Array([0x30, 0x09, 0x02, 0x01, 0x7f, 0x02, 0x04, 0x00, 0x80, 0x00, 0x01]),
-    );
+    expect(otherLength).toBeGreaterThan(0); // some r lost a leading zero or gained one for its top bit: not only the plain form
+  });
+
+  it('DER INTEGERs: leading zero bytes go, a set top bit gets a zero byte (the encoding der.ts writes)', () => {
+    const raw = new Uint8Array(64);
+    raw[31] = 0x7f; // r = 0x7f
+    raw[32] = 0x80; // s = 0x80 00..00 01
+    raw[63] = 1;
+    const der = p256.Signature.fromBytes(raw, 'compact').toBytes('der');
+    expect(der).toEqual(tlv(TAG.SEQUENCE, uintTlv(raw.subarray(0, 32)), uintTlv(raw.subarray(32))));
+    expect(Array.from(der.subarray(0, 7))).toEqual([0x30, 0x26, 0x02, 0x01, 0x7f, 0x02, 0x21]);
+    expect(der[7]).toBe(0);
   });
 });

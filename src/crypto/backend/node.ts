@@ -1,0 +1,81 @@
+/// <reference types="node" />
+/**
+ * The Node backend: node:crypto (OpenSSL) for AES-GCM, HMAC, SHA-256 and the asymmetric keys
+ * (node-asymmetric.ts). It receives node:crypto from index.ts, which finds it at run time: an
+ * `import 'node:crypto'` here would put a Node built-in into every browser bundle.
+ */
+import { nodeAsymmetric } from './node-asymmetric.js';
+import type { AesGcmKey, CryptoBackend, HmacHash } from './types.js';
+
+export type NodeCrypto = typeof import('node:crypto');
+
+const TAG = 16;
+const HASH_NAMES = { 'SHA-224': 'sha224', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+
+/** Joins pieces into one buffer; a single piece is returned as is. */
+function join(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  let size = 0;
+  for (const p of pieces) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function aesGcm(c: NodeCrypto, key: Uint8Array): AesGcmKey {
+  const algorithm = `aes-${key.length * 8}-gcm` as 'aes-256-gcm';
+  const sealPieces = (nonce: Uint8Array, aad: Uint8Array, pieces: readonly Uint8Array[]): Uint8Array[] => {
+    const cipher = c.createCipheriv(algorithm, key, nonce, { authTagLength: TAG });
+    cipher.setAAD(aad);
+    const out: Uint8Array[] = pieces.map((p) => cipher.update(p));
+    const tail = cipher.final();
+    if (tail.length > 0) out.push(tail);
+    out.push(cipher.getAuthTag());
+    return out;
+  };
+  const openPieces = (nonce: Uint8Array, aad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined => {
+    const out: Uint8Array[] = [];
+    try {
+      const decipher = c.createDecipheriv(algorithm, key, nonce, { authTagLength: TAG });
+      decipher.setAAD(aad);
+      decipher.setAuthTag(tag);
+      for (const p of pieces) out.push(decipher.update(p));
+      const tail = decipher.final();
+      if (tail.length > 0) out.push(tail);
+      return out;
+    } catch {
+      for (const p of out) p.fill(0); // unauthenticated: never released
+      return undefined;
+    }
+  };
+  return {
+    sealPieces,
+    openPieces,
+    async seal(nonce, plaintext, aad) {
+      return join(sealPieces(nonce, aad, [plaintext]));
+    },
+    async open(nonce, sealed, aad) {
+      if (sealed.length < TAG) return undefined;
+      const out = openPieces(nonce, aad, [sealed.subarray(0, sealed.length - TAG)], sealed.subarray(sealed.length - TAG));
+      return out && (out.length === 1 ? new Uint8Array(out[0]!.buffer, out[0]!.byteOffset, out[0]!.length) : join(out));
+    },
+  };
+}
+
+export function nodeBackend(c: NodeCrypto): CryptoBackend {
+  return {
+    name: 'node',
+    aesGcm: (key) => aesGcm(c, key),
+    hmac(hash: HmacHash, key: Uint8Array, ...message: Uint8Array[]): Uint8Array {
+      const h = c.createHmac(HASH_NAMES[hash], key);
+      for (const m of message) h.update(m);
+      return h.digest();
+    },
+    sha256: () => c.createHash('sha256'),
+    asymmetric: nodeAsymmetric(c),
+  };
+}
