@@ -2,12 +2,16 @@
 // writes must be there in exactly its form (sizes, canonical base64, id alphabet, generation
 // range), the KDF cost is bounded at its edges, and everything the root key authenticates is
 // bound (a changed header field or mark field fails).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   checkMatches,
   checkValue,
+  DEFAULT_SCRYPT_N,
   decodeHighWaterMark,
   encodeHighWaterMark,
+  newScryptParams,
+  newStoreId,
   openStoreFile,
   parseStoreFile,
   sameKdf,
@@ -181,5 +185,86 @@ describe('what the root key authenticates', () => {
       );
     expect(() => decodeHighWaterMark(ROOT, '{')).toThrow('it is not a kmsbox high-water mark');
     expect(() => decodeHighWaterMark(ROOT, '[]')).toThrow('it is not a kmsbox high-water mark');
+  });
+});
+
+describe('fixed vectors: what kmsbox wrote opens (the AAD, the check label and the mark MAC are pinned)', () => {
+  // Sealed by this module at commit b09d1e7 under ROOT (0x07 × 32); the v1 store by the FileProvider
+  // of commit 7ee7fc7 under fixtures/v1/v1-root.key (hex 5a × 32).
+  const V2 =
+    '{"format":"kmsbox-store","version":2,"kdf":{"name":"root-key-file"},"check":"SNSgtwLETB5q1beh2/87D7W3eUkyn84yqWw6m/e43oU=","generation":3,"storeId":"AAAAAAAAAAAAAAAAAAAAAA","hwm":true,"nonce":"gWOBupWM3oCsSLts","payload":"tF01qTq6fvF70qeVKvWybwBE9Luyz8Z4VP24zw=="}';
+  const HWM =
+    '{"format":"kmsbox-hwm","version":1,"storeId":"AAAAAAAAAAAAAAAAAAAAAA","generation":9,"nonce":"AwMDAwMDAwMDAwMD","mac":"o41MUt6O4zMShGURnSsicKmGQ0tTPaZYH2Nwr6whKC4="}';
+
+  it('a version-2 file: check value, payload', () => {
+    expect(checkValue(ROOT)).toBe('SNSgtwLETB5q1beh2/87D7W3eUkyn84yqWw6m/e43oU=');
+    const f = parseStoreFile(V2);
+    expect(checkMatches(ROOT, f)).toBe(true);
+    expect(new TextDecoder().decode(openStoreFile(ROOT, f))).toBe('{"state":{}}');
+  });
+
+  it('a version-1 file', () => {
+    const dir = new URL('./fixtures/v1/', import.meta.url);
+    const root = Buffer.from(readFileSync(new URL('v1-root.key', dir), 'utf8').trim(), 'hex');
+    const f = parseStoreFile(readFileSync(new URL('v1-rootkey.kmsbox', dir), 'utf8'));
+    expect([f.version, f.storeId, f.hwm]).toEqual([1, undefined, undefined]);
+    expect(checkMatches(root, f)).toBe(true);
+    expect(JSON.parse(openStoreFile(root, f).toString('utf8'))).toHaveProperty('state');
+  });
+
+  it('a high-water mark: decoded, and encoded to the same text', () => {
+    const m = { storeId: STORE_ID, generation: 9, nonce: Buffer.alloc(12, 3).toString('base64') };
+    expect(decodeHighWaterMark(ROOT, HWM)).toEqual(m);
+    expect(encodeHighWaterMark(ROOT, m)).toBe(HWM);
+  });
+});
+
+describe('what kmsbox writes', () => {
+  it('sealing: a 12-byte nonce, the plaintext and a 16-byte tag; an empty payload still opens', () => {
+    const header = { format: 'kmsbox-store', version: 1, kdf: { name: 'root-key-file' }, check: checkValue(ROOT), generation: 0 } as const;
+    const f = sealStoreFile(ROOT, header, new Uint8Array(5));
+    expect(Buffer.from(f.nonce, 'base64').length).toBe(12);
+    expect(Buffer.from(f.payload, 'base64').length).toBe(5 + 16);
+    expect(parseStoreFile(JSON.stringify(f))).toEqual(f);
+    const empty = sealStoreFile(ROOT, header, new Uint8Array(0));
+    expect(Buffer.from(empty.payload, 'base64').length).toBe(16);
+    expect(openStoreFile(ROOT, empty).length).toBe(0);
+    expect(sealStoreFile(ROOT, header, new Uint8Array(5)).nonce).not.toBe(f.nonce);
+  });
+
+  it('new scrypt parameters: N = 2^17 unless given, r = 8, p = 1, a fresh 16-byte salt; the bounds message names them all', () => {
+    const p = newScryptParams();
+    expect(p).toMatchObject({ name: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+    expect(DEFAULT_SCRYPT_N).toBe(2 ** 17);
+    expect(Buffer.from(p.salt, 'base64').length).toBe(16);
+    expect(newScryptParams(1024)).toMatchObject({ N: 1024 });
+    expect(newScryptParams().salt).not.toBe(p.salt);
+    expect(Object.keys(p).sort()).toEqual(['N', 'name', 'p', 'r', 'salt']);
+    expect(parseStoreFile(JSON.stringify({ ...v2(), kdf: p })).kdf).toEqual(p);
+    const bounds = 'outside scrypt N = 2^10 … 2^18 (a power of two), r = 8, p = 1';
+    expect(scryptParamsProblem(2 ** 19, 8, 1)).toBe(`N is ${bounds}`);
+    expect(scryptParamsProblem(1024, 16, 1)).toBe(`r is ${bounds}`);
+    expect(scryptParamsProblem(1024, 8, 0)).toBe(`p is ${bounds}`);
+  });
+
+  it('a store id: 22 base64url characters (16 random bytes), a new one each time', () => {
+    const a = newStoreId();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(Buffer.from(a, 'base64url').length).toBe(16);
+    expect(newStoreId()).not.toBe(a);
+  });
+});
+
+describe('field names, not only their count', () => {
+  it('a field renamed (same count) or another KDF with the scrypt fields is refused', () => {
+    const { hwm, ...rest } = v2();
+    refused({ ...rest, hwn: hwm }, FIELDS_2);
+    refused(
+      { ...v2(), kdf: { name: 'pbkdf2', N: 1024, r: 8, p: 1, salt: SALT } },
+      'its key-derivation parameters are not ones kmsbox writes',
+    );
+    const o = JSON.parse(encodeHighWaterMark(ROOT, { storeId: STORE_ID, generation: 1, nonce: Buffer.alloc(12).toString('base64') }));
+    const { mac, ...fields } = o as Record<string, unknown>;
+    expect(() => decodeHighWaterMark(ROOT, JSON.stringify({ ...fields, tag: mac }))).toThrow('it is not a kmsbox high-water mark');
   });
 });
