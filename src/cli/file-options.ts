@@ -10,6 +10,7 @@ import { ValidationException } from '../errors.js';
 import { checkContext, checkSegmentSize } from '../envelope/options.js';
 import { checkTrust, type DiscoveryFilter } from '../envelope/trust.js';
 import { setOwn } from '../api/set-own.js';
+import { parseKeyRef } from '../keys/arn.js';
 import type { KeySourceFlags } from './key-source.js';
 import { UsageError } from './verbs.js';
 
@@ -244,5 +245,8 @@ export function parseFileArgs(mode: FileMode, args: string[]): FileOptions | und
     };
   }
   const signers = v['signer-key-ids'] === undefined ? undefined : listOf(v['signer-key-ids'] as string[]);
+  // The library refuses aliases here too (src/envelope/options.ts), but only once a file is opened: a usage mistake, so 252 now.
+  if (signers?.some((s) => parseKeyRef(s)?.kind !== 'key'))
+    throw new UsageError('--signer-key-ids: signerKeyIds must list key ARNs or key ids (not aliases).');
   return { ...common, keyIds: [], signingKeyId: undefined, segmentSize: undefined, trust: decryptTrust(v), signerKeyIds: signers };
 }

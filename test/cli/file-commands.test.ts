@@ -121,6 +121,7 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
       ['noKey', `$K encrypt-file plain.bin -o r.kmsbox ${S}`],
       ['noSource', `. ./keys.env; $K encrypt-file plain.bin -o r.kmsbox --key-id $K1`],
       ['dirNoR', `. ./keys.env; $K encrypt-file tree --key-id $K1 ${S}`],
+      ['signerAlias', `. ./keys.env; $K decrypt-file signed.kmsbox -o sa.bin --key-ids $K1 --signer-key-ids alias/signer ${S}`],
       ['treeEnc', `. ./keys.env; $K encrypt-file -r tree -o enc --key-id $K1 ${S} --cache-max-age 60 --metadata-output tree.jsonl`],
       ['treeDec', `. ./keys.env; $K decrypt-file -r enc -o dec --key-ids $K1 ${S} --cache-max-age 60 --metadata-output tree.jsonl`],
       ['help', '$K encrypt-file --help'],
@@ -251,6 +252,7 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
         'kmsbox: give the keys: --store FILE (or KMSBOX_STORE) for a key-store file, --endpoint-url URL (or KMSBOX_ENDPOINT_URL) for a server such as kmsbox serve, or --aws for AWS KMS\n',
       ],
       ['dirNoR', 'kmsbox: tree is a directory: give -r (--recursive) to encrypt the files under it\n'],
+      ['signerAlias', 'kmsbox: --signer-key-ids: signerKeyIds must list key ARNs or key ids (not aliases).\n'],
     ];
     for (const [name, message] of cases) expect({ name, ...r[name]! }).toEqual({ name, code: 252, stdout: '', stderr: message });
     expect(existsSync(join(dir, 'seg.kmsbox'))).toBe(false);
