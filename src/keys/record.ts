@@ -13,6 +13,7 @@ import type {
   RotationType,
   WrappingKeySpec,
 } from '../api/enums.js';
+import { KMSInternalException } from '../errors.js';
 
 export interface MaterialVersion {
   /** KeyMaterialId: 64 lowercase hex characters. */
@@ -147,4 +148,14 @@ export interface StoreState {
 
 export function emptyState(): StoreState {
   return { keys: {}, aliases: {}, grants: {} };
+}
+
+/**
+ * The version a key encrypts, signs or MACs with now: the last of `materials`. Operations call it
+ * once the key's state allows use, which implies material; an empty list is a broken store.
+ */
+export function currentMaterial(key: KeyRecord): MaterialVersion {
+  const current = key.materials.at(-1);
+  if (current === undefined) throw new KMSInternalException({ message: `Key ${key.arn} has no key material.` });
+  return current;
 }

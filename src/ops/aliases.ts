@@ -32,14 +32,12 @@ function checkAliasName(name: string): void {
 
 export async function createAlias(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const name = aliasName(c);
-  const target = keyIdMember(c, 'TargetKeyId');
-  c.done();
-  checkAliasName(name!);
-  const arn = aliasArn(env.region, env.accountId, name!);
+  const { name, target } = c.done({ name: c.required(aliasName(c)), target: c.required(keyIdMember(c, 'TargetKeyId')) });
+  checkAliasName(name);
+  const arn = aliasArn(env.region, env.accountId, name);
   // Alias operations need the permission on the alias (IAM) and on the key (docs/aws-behaviour.md#key-identifiers-and-aliases).
   authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
-  const key = await findKeyFor(env, target!, 'CreateAlias', { aliases: false });
+  const key = await findKeyFor(env, target, 'CreateAlias', { aliases: false });
   const now = env.now();
   await env.provider.update((s) => {
     if (s.aliases[arn] !== undefined) throw new AlreadyExistsException({ message: `An alias with the name ${arn} already exists` });
@@ -47,7 +45,7 @@ export async function createAlias(env: Env, input: Input): Promise<EmptyResponse
     if (count >= MAX_ALIASES_PER_KEY) {
       throw new LimitExceededException({ message: `The key ${key.arn} already has ${MAX_ALIASES_PER_KEY} aliases.` });
     }
-    const record: AliasRecord = { aliasName: name!, arn, targetKeyId: key.keyId, createdAt: now, updatedAt: now };
+    const record: AliasRecord = { aliasName: name, arn, targetKeyId: key.keyId, createdAt: now, updatedAt: now };
     s.aliases[arn] = record;
   });
   return {};
@@ -55,16 +53,14 @@ export async function createAlias(env: Env, input: Input): Promise<EmptyResponse
 
 export async function updateAlias(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const name = aliasName(c);
-  const target = keyIdMember(c, 'TargetKeyId');
-  c.done();
-  checkAliasName(name!);
-  const arn = aliasArn(env.region, env.accountId, name!);
+  const { name, target } = c.done({ name: c.required(aliasName(c)), target: c.required(keyIdMember(c, 'TargetKeyId')) });
+  checkAliasName(name);
+  const arn = aliasArn(env.region, env.accountId, name);
   authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
   const alias = await env.provider.read((s) => s.aliases[arn]);
   if (alias === undefined) throw aliasNotFound(arn);
   // Only the new target's state matters (footnote 10 of the key-state table).
-  const key = await findKeyFor(env, target!, 'UpdateAlias', { aliases: false });
+  const key = await findKeyFor(env, target, 'UpdateAlias', { aliases: false });
   const old = await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]);
   if (old !== undefined) await authorizeKey(env, old);
   // AWS: the same type (symmetric, asymmetric or HMAC) and the same key usage; the spec may differ (RSA_2048 → ECC_NIST_P256).
@@ -85,10 +81,9 @@ export async function updateAlias(env: Env, input: Input): Promise<EmptyResponse
 
 export async function deleteAlias(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const name = aliasName(c);
-  c.done();
-  checkAliasName(name!);
-  const arn = aliasArn(env.region, env.accountId, name!);
+  const { name } = c.done({ name: c.required(aliasName(c)) });
+  checkAliasName(name);
+  const arn = aliasArn(env.region, env.accountId, name);
   authorizeWithoutKey(env, arn, 'AWS::KMS::Alias');
   const alias = await env.provider.read((s) => s.aliases[arn]);
   const target = alias && (await env.provider.read((s) => s.keys[keyArn(env.region, env.accountId, alias.targetKeyId)]));
@@ -112,17 +107,15 @@ export async function listAliases(env: Env, input: Input): Promise<ListAliasesRe
     Object.values(s.aliases)
       .filter((a) => a.arn.startsWith(prefix) && (only === undefined || a.targetKeyId === only))
       .sort((a, b) => byString(a.aliasName, b.aliasName))
-      .map(
-        (a): AliasListEntry => ({
-          AliasName: a.aliasName,
-          AliasArn: a.arn,
-          TargetKeyId: a.targetKeyId,
-          CreationDate: new Date(a.createdAt),
-          LastUpdatedDate: new Date(a.updatedAt),
-        }),
-      ),
+      .map((a): AliasListEntry & { AliasName: string } => ({
+        AliasName: a.aliasName,
+        AliasArn: a.arn,
+        TargetKeyId: a.targetKeyId,
+        CreationDate: new Date(a.createdAt),
+        LastUpdatedDate: new Date(a.updatedAt),
+      })),
   );
-  const page = paginate('aliases', entries, (a) => a.AliasName!, limit, marker);
+  const page = paginate('aliases', entries, (a) => a.AliasName, limit, marker);
   return { Aliases: page.items, Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
 }
 

@@ -136,11 +136,12 @@ export interface PrincipalFacts {
 export function principalFacts(principal: string): PrincipalFacts {
   const m = /^arn:aws[\w-]*:(iam|sts)::(\d{12}):(root|user|role|assumed-role|federated-user)(?:\/(.*))?$/.exec(principal);
   if (m === null) return /^\d{12}$/.test(principal) ? { type: 'Account', userid: principal } : { type: 'Account' };
-  const [, , account, kind, rest = ''] = m;
+  // The pattern's account group is not optional: `= ''` only tells the type checker so.
+  const [, , account = '', kind, rest = ''] = m;
   const last = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   switch (kind) {
     case 'root':
-      return { type: 'Account', userid: account! };
+      return { type: 'Account', userid: account };
     case 'user':
       return { type: 'User', userid: last(rest), username: last(rest) };
     case 'assumed-role': {

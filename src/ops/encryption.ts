@@ -36,7 +36,7 @@ import {
   NotFoundException,
   UnsupportedOperationException,
 } from '../errors.js';
-import type { KeyRecord } from '../keys/record.js';
+import { currentMaterial, type KeyRecord } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
@@ -101,11 +101,16 @@ async function encryptTo(
   if (limit !== undefined && plaintext.length > limit) {
     throw plainValidation(`Algorithm ${rsa} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
   }
-  return { blob: await env.provider.asymmetricEncrypt(key.materials[key.materials.length - 1]!.id, rsa, plaintext), algorithm: rsa };
+  return { blob: await env.provider.asymmetricEncrypt(currentMaterial(key).id, rsa, plaintext), algorithm: rsa };
 }
 
 function dryRun(flag: boolean | undefined): void {
-  if (flag) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
+  if (flag) dryRunSucceeded();
+}
+
+/** Declared `never`, so what follows a call knows the request was not a dry run. */
+function dryRunSucceeded(): never {
+  throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
 }
 
 /** Nitro Enclaves attestation needs AWS's attestation chain; kmsbox cannot produce CiphertextForRecipient. */
@@ -147,7 +152,7 @@ interface OpenOptions {
   keyId: string | undefined;
   algorithm: EncryptionAlgorithmSpec | undefined;
   /** Checks that must pass before any decryption (the destination key of ReEncrypt). */
-  beforeDecrypt?: (key: KeyRecord) => Promise<void> | void;
+  beforeDecrypt?: (key: KeyRecord) => Promise<unknown>;
   /** The permission needed on the key: default kms:<Operation> (ReEncrypt: kms:ReEncryptFrom). */
   action?: string;
 }
@@ -166,7 +171,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
       const algorithm = checkAlgorithm(requested, o.algorithm) as RsaAlgorithm;
       refuseContext(o.context);
       await o.beforeDecrypt?.(requested);
-      const plaintext = await env.provider.asymmetricDecrypt(requested.materials[requested.materials.length - 1]!.id, algorithm, blob);
+      const plaintext = await env.provider.asymmetricDecrypt(currentMaterial(requested).id, algorithm, blob);
       if (plaintext === undefined) throw new InvalidCiphertextException();
       return { key: requested, plaintext, algorithm };
     }
@@ -222,18 +227,22 @@ async function encryptionKey(
 
 export async function encrypt(env: Env, input: Input): Promise<EncryptResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const plaintext = c.bytes('Plaintext', { required: true, min: 1, max: MAX_PLAINTEXT });
+  const keyId = c.required(keyIdMember(c));
+  const plaintext = c.required(c.bytes('Plaintext', { required: true, min: 1, max: MAX_PLAINTEXT }));
   const context = c.stringMap('EncryptionContext');
   grantTokens(c);
-  const algorithm = c.oneOf('EncryptionAlgorithm', EncryptionAlgorithmSpec);
-  const isDryRun = c.bool('DryRun');
-  c.done();
-  const key = await encryptionKey(env, keyId!, 'Encrypt', algorithm);
+  const checked = c.done({
+    keyId,
+    plaintext,
+    algorithm: c.oneOf('EncryptionAlgorithm', EncryptionAlgorithmSpec),
+    isDryRun: c.bool('DryRun'),
+  });
+  const { algorithm, isDryRun } = checked;
+  const key = await encryptionKey(env, checked.keyId, 'Encrypt', algorithm);
   const chosen = checkAlgorithm(key, algorithm);
   if (isAsymmetric(key)) refuseContext(context);
   dryRun(isDryRun);
-  const out = await encryptTo(env, key, plaintext!, chosen, context);
+  const out = await encryptTo(env, key, checked.plaintext, chosen, context);
   return { CiphertextBlob: out.blob, KeyId: key.arn, EncryptionAlgorithm: out.algorithm };
 }
 
@@ -260,13 +269,13 @@ export async function decrypt(env: Env, input: Input): Promise<DecryptResponse> 
   c.done();
   if (ignoreCiphertext || blob === undefined) {
     if (keyId !== undefined) await encryptionKey(env, keyId, 'Decrypt', algorithm);
-    dryRun(true);
+    dryRunSucceeded();
   }
-  const opened = await open(env, blob!, { operation: 'Decrypt', context, keyId, algorithm });
+  const opened = await open(env, blob, { operation: 'Decrypt', context, keyId, algorithm });
   // DryRun is answered last: AWS validates the ciphertext first (hence IGNORE_CIPHERTEXT).
   if (isDryRun) {
     opened.plaintext.fill(0);
-    dryRun(true);
+    dryRunSucceeded();
   }
   return {
     KeyId: opened.key.arn,
@@ -281,22 +290,21 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
   const { blob, ignoreCiphertext } = ciphertextAndModifiers(c);
   const sourceContext = c.stringMap('SourceEncryptionContext');
   const sourceKeyId = keyIdMember(c, 'SourceKeyId', false);
-  const destinationKeyId = keyIdMember(c, 'DestinationKeyId');
+  const destinationKeyId = c.required(keyIdMember(c, 'DestinationKeyId'));
   const destinationContext = c.stringMap('DestinationEncryptionContext');
   const sourceAlgorithm = c.oneOf('SourceEncryptionAlgorithm', EncryptionAlgorithmSpec);
   const destinationAlgorithm = c.oneOf('DestinationEncryptionAlgorithm', EncryptionAlgorithmSpec);
   grantTokens(c);
-  const isDryRun = c.bool('DryRun');
-  c.done();
+  const checked = c.done({ destinationKeyId, isDryRun: c.bool('DryRun') });
+  const { isDryRun } = checked;
   let destination: KeyRecord | undefined;
-  const findDestination = async (): Promise<void> => {
-    destination = await encryptionKey(env, destinationKeyId!, 'ReEncrypt', destinationAlgorithm, 'kms:ReEncryptTo');
-  };
+  const findDestination = async (): Promise<KeyRecord> =>
+    (destination = await encryptionKey(env, checked.destinationKeyId, 'ReEncrypt', destinationAlgorithm, 'kms:ReEncryptTo'));
   if (ignoreCiphertext || blob === undefined) {
     await findDestination();
-    dryRun(true);
+    dryRunSucceeded();
   }
-  const opened = await open(env, blob!, {
+  const opened = await open(env, blob, {
     operation: 'ReEncrypt',
     action: 'kms:ReEncryptFrom',
     context: sourceContext,
@@ -306,20 +314,16 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
   });
   if (isDryRun) {
     opened.plaintext.fill(0);
-    dryRun(true);
+    dryRunSucceeded();
   }
-  const sealed = await encryptTo(
-    env,
-    destination!,
-    opened.plaintext,
-    checkAlgorithm(destination!, destinationAlgorithm),
-    destinationContext,
-  );
+  // open() ran findDestination before decrypting (beforeDecrypt), so `destination` is set here.
+  const target = destination ?? (await findDestination());
+  const sealed = await encryptTo(env, target, opened.plaintext, checkAlgorithm(target, destinationAlgorithm), destinationContext);
   opened.plaintext.fill(0);
   return {
     CiphertextBlob: sealed.blob,
     SourceKeyId: opened.key.arn,
-    KeyId: destination!.arn,
+    KeyId: target.arn,
     SourceEncryptionAlgorithm: opened.algorithm,
     DestinationEncryptionAlgorithm: sealed.algorithm,
     ...(opened.materialId !== undefined ? { SourceKeyMaterialId: opened.materialId } : {}),
@@ -329,18 +333,18 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
 
 /** Shared by both GenerateDataKey operations: exactly one of KeySpec and NumberOfBytes. */
 async function newDataKey(env: Env, c: Checks, operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext') {
-  const keyId = keyIdMember(c);
+  const keyId = c.required(keyIdMember(c));
   const context = c.stringMap('EncryptionContext');
   const numberOfBytes = c.int('NumberOfBytes', { min: 1, max: 1024 });
   const spec = c.oneOf('KeySpec', DataKeySpec);
   grantTokens(c);
   const isDryRun = c.bool('DryRun');
   if (operation === 'GenerateDataKey') refuseRecipient(c);
-  c.done();
+  const checked = c.done({ keyId });
   if ((numberOfBytes === undefined) === (spec === undefined)) {
     throw plainValidation('Please specify either number of bytes or key spec.');
   }
-  const key = await encryptionKey(env, keyId!, operation);
+  const key = await encryptionKey(env, checked.keyId, operation);
   dryRun(isDryRun);
   const plaintext = randomBytes(numberOfBytes ?? (spec === 'AES_128' ? 16 : 32));
   const sealed = await seal(env, key, plaintext, context);
@@ -361,22 +365,22 @@ export async function generateDataKeyWithoutPlaintext(env: Env, input: Input): P
 /** Both GenerateDataKeyPair operations: a fresh key pair, its PKCS#8 private key sealed under the KMS key. */
 async function newDataKeyPair(env: Env, c: Checks, operation: 'GenerateDataKeyPair' | 'GenerateDataKeyPairWithoutPlaintext') {
   const context = c.stringMap('EncryptionContext');
-  const keyId = keyIdMember(c);
-  const spec = c.oneOf('KeyPairSpec', DataKeyPairSpec, true);
+  const keyId = c.required(keyIdMember(c));
+  const spec = c.required(c.oneOf('KeyPairSpec', DataKeyPairSpec, true));
   grantTokens(c);
   const isDryRun = c.bool('DryRun');
   if (operation === 'GenerateDataKeyPair') refuseRecipient(c);
-  c.done();
-  const key = await encryptionKey(env, keyId!, operation);
-  if (!canGenerate(spec!)) {
+  const checked = c.done({ keyId, spec });
+  const key = await encryptionKey(env, checked.keyId, operation);
+  if (!canGenerate(checked.spec)) {
     throw new UnsupportedOperationException({
-      message: `KeyPairSpec ${spec!} is not supported by kmsbox${spec === 'SM2' ? ' (China Regions only)' : ' yet'}.`,
+      message: `KeyPairSpec ${checked.spec} is not supported by kmsbox${checked.spec === 'SM2' ? ' (China Regions only)' : ' yet'}.`,
     });
   }
   dryRun(isDryRun);
-  const privateKey = await generatePrivateKey(spec!);
+  const privateKey = await generatePrivateKey(checked.spec);
   const sealed = await seal(env, key, privateKey, context);
-  return { key, spec: spec!, privateKey, publicKey: publicKeyOf(privateKey).slice(), sealed };
+  return { key, spec: checked.spec, privateKey, publicKey: publicKeyOf(privateKey).slice(), sealed };
 }
 
 export async function generateDataKeyPair(env: Env, input: Input): Promise<GenerateDataKeyPairResponse> {
@@ -406,12 +410,13 @@ export async function generateDataKeyPairWithoutPlaintext(env: Env, input: Input
 export async function generateRandom(_env: Env, input: Input): Promise<GenerateRandomResponse> {
   const c = new Checks(input);
   if (c.present('NumberOfBytes') === undefined) throw plainValidation('NumberOfBytes is required.');
-  const n = c.int('NumberOfBytes', { min: 1, max: 1024 });
+  // Present (checked above), so once done() passes it is a valid integer.
+  const n = c.required(c.int('NumberOfBytes', { min: 1, max: 1024 }));
   const store = c.string('CustomKeyStoreId', { min: 1, max: 64 });
   refuseRecipient(c);
-  c.done();
+  const checked = c.done({ n });
   if (store !== undefined) {
     throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
   }
-  return { Plaintext: randomBytes(n!) };
+  return { Plaintext: randomBytes(checked.n) };
 }

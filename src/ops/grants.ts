@@ -91,11 +91,11 @@ function constraints(c: Checks): GrantConstraintsRecord | undefined {
     const entries = Object.entries(map);
     if (entries.length > 8)
       s.add(
-        `Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member must have at most 8 entries`,
+        `Value at 'constraints.${kind.charAt(0).toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member must have at most 8 entries`,
       );
     if (entries.some(([, v]) => v.length > 384))
       s.add(
-        `Value at 'constraints.${kind[0]!.toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member values must have length less than or equal to 384`,
+        `Value at 'constraints.${kind.charAt(0).toLowerCase()}${kind.slice(1)}' failed to satisfy constraint: Member values must have length less than or equal to 384`,
       );
     out[kind] = map;
   }
@@ -119,18 +119,20 @@ function dryRun(flag: boolean | undefined): void {
 
 export async function createGrant(env: Env, input: Input): Promise<CreateGrantResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
+  const keyId = c.required(keyIdMember(c));
   const grantee = c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
   const retiring = c.string('RetiringPrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
-  const operations = c.list('Operations', { required: true }, (item, i) => {
-    const s = c.stringItem('Operations', i, item, {});
-    if (s !== undefined && !Object.hasOwn(GrantOperation, s)) {
-      c.add(
-        `Value '${s}' at 'operations.${i + 1}.member' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(GrantOperation).join(', ')}]`,
-      );
-    }
-    return s;
-  });
+  const operations = c.required(
+    c.list('Operations', { required: true }, (item, i) => {
+      const s = c.stringItem('Operations', i, item, {});
+      if (s !== undefined && !Object.hasOwn(GrantOperation, s)) {
+        c.add(
+          `Value '${s}' at 'operations.${i + 1}.member' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(GrantOperation).join(', ')}]`,
+        );
+      }
+      return s;
+    }),
+  );
   const constraint = constraints(c);
   grantTokens(c);
   const name = c.string('Name', { min: 1, max: 256, pattern: /^[a-zA-Z0-9:/_-]+$/ });
@@ -138,12 +140,12 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
   if (input.GranteeServicePrincipal !== undefined || input.RetiringServicePrincipal !== undefined) {
     c.add('Service principals are not supported by kmsbox: use GranteePrincipal and RetiringPrincipal.');
   }
-  c.done();
+  const checked = c.done({ keyId, operations });
   if (grantee === undefined) throw plainValidation('GranteePrincipal is required.');
-  if (operations!.length === 0) throw plainValidation('Operations must name at least one grant operation.');
-  const key = await findKeyFor(env, keyId!, 'CreateGrant', { aliases: false });
+  if (checked.operations.length === 0) throw plainValidation('Operations must name at least one grant operation.');
+  const key = await findKeyFor(env, checked.keyId, 'CreateGrant', { aliases: false });
   const supported = supportedOperations(key);
-  const unsupported = operations!.filter((o) => !supported.has(o));
+  const unsupported = checked.operations.filter((o) => !supported.has(o));
   if (unsupported.length > 0) {
     throw plainValidation(
       `Grant operations ${unsupported.join(', ')} are not valid for a key with KeySpec ${key.keySpec} and KeyUsage ${key.keyUsage}.`,
@@ -159,7 +161,7 @@ export async function createGrant(env: Env, input: Input): Promise<CreateGrantRe
     ...(retiring !== undefined ? { retiringPrincipal: retiring } : {}),
     ...(name !== undefined ? { name } : {}),
     issuingAccount: `arn:aws:iam::${env.accountId}:root`,
-    operations: [...new Set(operations!)],
+    operations: [...new Set(checked.operations)],
     ...(constraint !== undefined ? { constraints: constraint } : {}),
   };
   const now = env.now();
@@ -199,12 +201,13 @@ function page(sorted: GrantRecord[], limit: number, marker: string | undefined):
 
 export async function listGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const { limit, marker } = paging(c, LIST_LIMITS.grants);
-  const grantId = c.string('GrantId', { min: 1, max: 128 });
-  const grantee = c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'ListGrants', { aliases: false });
+  const { keyId, limit, marker, grantId, grantee } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    ...paging(c, LIST_LIMITS.grants),
+    grantId: c.string('GrantId', { min: 1, max: 128 }),
+    grantee: c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL }),
+  });
+  const key = await findKeyFor(env, keyId, 'ListGrants', { aliases: false });
   if (grantId !== undefined && !GRANT_ID.test(grantId)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
   const grants = await env.provider.read((s) =>
     Object.values(s.grants ?? {})
@@ -278,17 +281,18 @@ export async function retireGrant(env: Env, input: Input): Promise<EmptyResponse
 
 export async function revokeGrant(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const grantId = c.string('GrantId', { required: true, min: 1, max: 128 });
-  const isDryRun = c.bool('DryRun');
-  c.done();
-  const key = await findKeyFor(env, keyId!, 'RevokeGrant', { aliases: false });
-  if (!GRANT_ID.test(grantId!)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
-  const grant = await env.provider.read((s) => s.grants?.[grantId!]);
+  const { keyId, grantId, isDryRun } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    grantId: c.required(c.string('GrantId', { required: true, min: 1, max: 128 })),
+    isDryRun: c.bool('DryRun'),
+  });
+  const key = await findKeyFor(env, keyId, 'RevokeGrant', { aliases: false });
+  if (!GRANT_ID.test(grantId)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
+  const grant = await env.provider.read((s) => s.grants?.[grantId]);
   if (grant === undefined || grant.keyArn !== key.arn) throw new NotFoundException({ message: `Grant ${grantId} does not exist` });
   dryRun(isDryRun);
   await env.provider.update((s) => {
-    if (s.grants) delete s.grants[grantId!];
+    if (s.grants) delete s.grants[grantId];
   });
   return {};
 }

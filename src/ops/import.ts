@@ -70,10 +70,11 @@ async function importableKey(env: Env, keyId: string, operation: KeyOperation): 
 
 export async function getParametersForImport(env: Env, input: Input): Promise<GetParametersForImportResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const algorithm = c.oneOf('WrappingAlgorithm', AlgorithmSpec, true);
-  const wrappingKeySpec = c.oneOf('WrappingKeySpec', WrappingKeySpec, true);
-  c.done();
+  const { keyId, algorithm, wrappingKeySpec } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    algorithm: c.required(c.oneOf('WrappingAlgorithm', AlgorithmSpec, true)),
+    wrappingKeySpec: c.required(c.oneOf('WrappingKeySpec', WrappingKeySpec, true)),
+  });
   if (algorithm === 'RSAES_PKCS1_V1_5') {
     // AWS stopped supporting it on 2023-10-10 (API reference); its exact answer is not recorded.
     throw plainValidation(
@@ -86,11 +87,11 @@ export async function getParametersForImport(env: Env, input: Input): Promise<Ge
         message: 'The SM2PKE wrapping algorithm and SM2 wrapping keys are supported in China Regions only.',
       });
     }
-    throw plainValidation(`WrappingAlgorithm ${algorithm!} is not compatible with WrappingKeySpec ${wrappingKeySpec!}.`);
+    throw plainValidation(`WrappingAlgorithm ${algorithm} is not compatible with WrappingKeySpec ${wrappingKeySpec}.`);
   }
   const spec = wrappingKeySpec as RsaWrappingKeySpec;
-  const key = await importableKey(env, keyId!, 'GetParametersForImport');
-  checkWrappingFor(key, algorithm!, spec);
+  const key = await importableKey(env, keyId, 'GetParametersForImport');
+  checkWrappingFor(key, algorithm, spec);
   await sweepTokens(env);
 
   const now = env.now();
@@ -99,7 +100,7 @@ export async function getParametersForImport(env: Env, input: Input): Promise<Ge
   const record: ImportTokenRecord = {
     keyArn: key.arn,
     wrappingMaterialId,
-    wrappingAlgorithm: algorithm!,
+    wrappingAlgorithm: algorithm,
     wrappingKeySpec: spec,
     validTo: now + TOKEN_LIFETIME_MS,
   };
@@ -121,9 +122,9 @@ export async function getParametersForImport(env: Env, input: Input): Promise<Ge
 
 export async function importKeyMaterial(env: Env, input: Input): Promise<ImportKeyMaterialResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const token = c.bytes('ImportToken', { required: true, min: 1, max: 6144 });
-  const encrypted = c.bytes('EncryptedKeyMaterial', { required: true, min: 1, max: 6144 });
+  const keyId = c.required(keyIdMember(c));
+  const token = c.required(c.bytes('ImportToken', { required: true, min: 1, max: 6144 }));
+  const encrypted = c.required(c.bytes('EncryptedKeyMaterial', { required: true, min: 1, max: 6144 }));
   const validToValue = c.present('ValidTo');
   if (validToValue !== undefined && !(validToValue instanceof Date && Number.isFinite(validToValue.getTime()))) {
     c.add(`Value at 'validTo' failed to satisfy constraint: Member must be of type timestamp`);
@@ -132,7 +133,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   const importType = c.oneOf('ImportType', ImportType);
   const description = c.string('KeyMaterialDescription', { min: 0, max: 256, pattern: KEY_MATERIAL_DESCRIPTION });
   const materialIdInput = c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID });
-  c.done();
+  const checked = c.done({ keyId, token, encrypted });
   const validTo = validToValue instanceof Date ? validToValue.getTime() : undefined;
   // Without ExpirationModel: KEY_MATERIAL_EXPIRES, the documented default, so ValidTo is then
   // required (AWS-recorded: the same ValidationException as with the model given).
@@ -148,7 +149,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   if (validTo !== undefined && validTo > now + MAX_VALID_TO_MS)
     throw plainValidation('The validTo date must be no more than 365 days in the future.');
 
-  const key = await importableKey(env, keyId!, 'ImportKeyMaterial');
+  const key = await importableKey(env, checked.keyId, 'ImportKeyMaterial');
   const previous = key.materials[key.materials.length - 1];
   // AWS: ImportType and KeyMaterialId are for symmetric encryption keys only; a KeyMaterialId names
   // material already associated with the key, so never with NEW_KEY_MATERIAL.
@@ -164,8 +165,9 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
   // new key material"). The first material of a key is associated whatever the ImportType.
   const stage = importType === 'NEW_KEY_MATERIAL' && previous !== undefined;
 
+  const tokenBytes = checked.token;
   const tokenRecord = await env.provider.read((s) =>
-    token!.length === TOKEN_BYTES && token![0] === TOKEN_VERSION ? s.importTokens?.[toHex(token!)] : undefined,
+    tokenBytes.length === TOKEN_BYTES && tokenBytes[0] === TOKEN_VERSION ? s.importTokens?.[toHex(tokenBytes)] : undefined,
   );
   if (tokenRecord === undefined || tokenRecord.keyArn !== key.arn) {
     throw new InvalidImportTokenException({ message: 'The import token is invalid or is associated with a different KMS key.' });
@@ -176,7 +178,7 @@ export async function importKeyMaterial(env: Env, input: Input): Promise<ImportK
     });
   }
 
-  const unwrapped = await unwrap(env, tokenRecord, encrypted!);
+  const unwrapped = await unwrap(env, tokenRecord, checked.encrypted);
   let material = unwrapped;
   try {
     let materialId: string;
@@ -291,10 +293,11 @@ function stageNew(arn: string, materialId: string, imported: ImportedMaterial, n
 
 export async function deleteImportedKeyMaterial(env: Env, input: Input): Promise<DeleteImportedKeyMaterialResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const materialIdInput = c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID });
-  c.done();
-  const key = await importableKey(env, keyId!, 'DeleteImportedKeyMaterial');
+  const { keyId, materialIdInput } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    materialIdInput: c.string('KeyMaterialId', { min: 64, max: 64, pattern: KEY_MATERIAL_ID }),
+  });
+  const key = await importableKey(env, keyId, 'DeleteImportedKeyMaterial');
   const current = key.materials[key.materials.length - 1];
   // Material pending rotation is deleted alone: the key's state does not change (API reference:
   // PENDING_ROTATION material is not yet permanently associated with the key).
@@ -454,12 +457,13 @@ async function sweepTokens(env: Env): Promise<void> {
   );
   if (stale.length === 0) return;
   const ids = await env.provider.update((s) => {
+    const tokens = s.importTokens ?? {};
     const out: string[] = [];
     for (const id of stale) {
-      const t = s.importTokens?.[id];
+      const t = tokens[id];
       if (t === undefined) continue;
       out.push(t.wrappingMaterialId);
-      delete s.importTokens![id];
+      delete tokens[id];
     }
     return out;
   });

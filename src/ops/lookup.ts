@@ -35,20 +35,18 @@ export async function findKey(env: Env, value: string, opts: FindOptions = {}): 
   if (ref.partition !== undefined && ref.partition !== partitionOf(env.region)) throw invalidKeyId(value);
   const accountId = ref.accountId ?? env.accountId;
   let record: KeyRecord | undefined;
-  let missing: NotFoundException | undefined;
   if (ref.kind === 'key') {
     const arn = keyArn(env.region, accountId, ref.keyId);
     record = await env.provider.read((s) => s.keys[arn]);
-    if (record === undefined) missing = keyNotFound(arn);
+    if (record === undefined) throw keyNotFound(arn);
   } else {
     const arn = aliasArn(env.region, accountId, ref.aliasName);
     record = await env.provider.read((s) => {
       const alias = s.aliases[arn];
       return alias && s.keys[keyArn(env.region, accountId, alias.targetKeyId)];
     });
-    if (record === undefined) missing = aliasNotFound(arn);
+    if (record === undefined) throw aliasNotFound(arn);
   }
-  if (record === undefined) throw missing!;
   const key = await settle(env, record);
   if (opts.action !== null) await authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
   return key;
@@ -140,7 +138,8 @@ async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
       key.arn,
       due.map((at) => ({ at, type: 'AUTOMATIC' as const })),
       (k) => {
-        k.rotation.nextRotationDate = due[due.length - 1]! + period;
+        // `due` starts with `next` (next <= now), so its last entry is there.
+        k.rotation.nextRotationDate = (due.at(-1) ?? next) + period;
       },
     );
   }
@@ -206,13 +205,18 @@ export async function rotate(
   const key = await env.provider.read((s) => s.keys[arn]);
   if (key === undefined) throw keyNotFound(arn);
   const ids: string[] = [];
+  const created: MaterialVersion[] = [];
   try {
-    for (const _ of versions) ids.push(await env.provider.createMaterial(key.keySpec, key.keyUsage));
+    for (const v of versions) {
+      const id = await env.provider.createMaterial(key.keySpec, key.keyUsage);
+      ids.push(id);
+      created.push({ id, createdAt: v.at, rotationType: v.type });
+    }
     return await env.provider.update((s) => {
       const current = s.keys[arn];
       if (current === undefined) throw keyNotFound(arn);
       guard?.(current);
-      const added = versions.map((v, i): MaterialVersion => ({ id: ids[i]!, createdAt: v.at, rotationType: v.type }));
+      const added = created.map((m): MaterialVersion => ({ ...m }));
       // Related multi-Region keys share their material versions and rotation settings (AWS
       // synchronizes them): every one of them gets the new versions in this same update.
       for (const k of familyOf(s, current)) {
@@ -254,11 +258,13 @@ export async function deleteKeys(env: Env, arns: readonly string[]): Promise<voi
       for (const [aliasKey, alias] of Object.entries(s.aliases)) {
         if (alias.targetKeyId === key.keyId && alias.arn.startsWith(sameAccount)) delete s.aliases[aliasKey];
       }
-      for (const [grantId, grant] of Object.entries(s.grants ?? {})) if (grant.keyArn === arn) delete s.grants![grantId];
-      for (const [tokenId, token] of Object.entries(s.importTokens ?? {})) {
+      const grants = s.grants ?? {};
+      for (const [grantId, grant] of Object.entries(grants)) if (grant.keyArn === arn) delete grants[grantId];
+      const tokens = s.importTokens ?? {};
+      for (const [tokenId, token] of Object.entries(tokens)) {
         if (token.keyArn !== arn) continue;
         ids.push(token.wrappingMaterialId);
-        delete s.importTokens![tokenId];
+        delete tokens[tokenId];
       }
     }
     const inUse = new Set(Object.values(s.keys).flatMap((k) => k.materials.map((m) => m.id)));

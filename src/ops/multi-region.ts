@@ -31,23 +31,24 @@ function checkPrimary(key: KeyRecord): void {
 
 export async function replicateKey(env: Env, input: Input): Promise<ReplicateKeyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const replicaRegion = c.string('ReplicaRegion', REGION);
-  const policy = policyMember(c);
-  const bypass = c.bool('BypassPolicyLockoutSafetyCheck') ?? false;
-  const description = c.string('Description', { min: 0, max: 8192 });
-  const tags = tagList(c) ?? [];
-  c.done();
+  const { keyId, replicaRegion, policy, bypass, description, tags } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    replicaRegion: c.required(c.string('ReplicaRegion', REGION)),
+    policy: policyMember(c),
+    bypass: c.bool('BypassPolicyLockoutSafetyCheck') ?? false,
+    description: c.string('Description', { min: 0, max: 8192 }),
+    tags: tagList(c) ?? [],
+  });
   // kms:ReplicateKey on the primary key. Whether it is a primary is checked before the Region
   // (AWS-recorded: a replica gets "… is not a multi-region primary key." whatever ReplicaRegion).
-  const primary = await findKey(env, keyId!);
+  const primary = await findKey(env, keyId);
   checkPrimary(primary);
   checkState('ReplicateKey', primary);
   // AWS's exact errors for these two are not recorded: kmsbox answers ValidationException.
   if (replicaRegion === env.region) {
     throw plainValidation(`ReplicaRegion ${replicaRegion} is the Region of the primary key: a replica must be in another Region.`);
   }
-  if (partitionOf(replicaRegion!) !== partitionOf(env.region)) {
+  if (partitionOf(replicaRegion) !== partitionOf(env.region)) {
     throw plainValidation(`ReplicaRegion ${replicaRegion} is not in the ${partitionOf(env.region)} partition of the primary key.`);
   }
   checkTagRules(tags);
@@ -56,13 +57,13 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
   // A replica whose deletion date has passed is gone (deletion is lazy): it must not block a new one.
   await sweepDeletions(env);
 
-  const arn = keyArn(replicaRegion!, primary.accountId, primary.keyId);
+  const arn = keyArn(replicaRegion, primary.accountId, primary.keyId);
   env.caller?.resources.set(arn, 'AWS::KMS::Key');
   const replica: KeyRecord = {
     keyId: primary.keyId,
     arn,
     accountId: primary.accountId,
-    region: replicaRegion!,
+    region: replicaRegion,
     createdAt: env.now(),
     keySpec: primary.keySpec,
     keyUsage: primary.keyUsage,
@@ -105,11 +106,12 @@ export async function replicateKey(env: Env, input: Input): Promise<ReplicateKey
 
 export async function updatePrimaryRegion(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const primaryRegion = c.string('PrimaryRegion', REGION);
-  c.done();
+  const { keyId, primaryRegion } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    primaryRegion: c.required(c.string('PrimaryRegion', REGION)),
+  });
   // kms:UpdatePrimaryRegion on the current primary key…
-  const primary = await findKey(env, keyId!);
+  const primary = await findKey(env, keyId);
   checkPrimary(primary);
   checkState('UpdatePrimaryRegion', primary);
   if (primaryRegion === primary.region) {
@@ -117,7 +119,7 @@ export async function updatePrimaryRegion(env: Env, input: Input): Promise<Empty
     throw plainValidation(`${primary.arn} is already the primary key: PrimaryRegion must name the Region of one of its replicas.`);
   }
   // …and on the replica that becomes the primary (NotFound when there is none in that Region).
-  const replica = await reloadKey(env, keyArn(primaryRegion!, primary.accountId, primary.keyId));
+  const replica = await reloadKey(env, keyArn(primaryRegion, primary.accountId, primary.keyId));
   await authorizeKey(env, replica);
   checkState('UpdatePrimaryRegion', replica);
   await env.provider.update((s) => {

@@ -14,7 +14,7 @@ import type {
 } from '../api/shapes.js';
 import { Checks, type Input } from '../api/validate.js';
 import { KMSInvalidStateException, LimitExceededException, UnsupportedOperationException } from '../errors.js';
-import type { ImportedMaterial, KeyRecord, RotationSettings, StoreState } from '../keys/record.js';
+import { currentMaterial, type ImportedMaterial, type KeyRecord, type RotationSettings, type StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { DAY_MS, type Env } from './env.js';
 import { keyIdMember, paging } from './fields.js';
@@ -63,15 +63,16 @@ function setRotation(key: KeyRecord, state: StoreState, settings: RotationSettin
 
 export async function enableKeyRotation(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const period = c.int('RotationPeriodInDays', { min: 90, max: 2560 }) ?? DEFAULT_PERIOD_DAYS;
-  c.done();
-  const key = await rotatableKey(env, keyId!, 'EnableKeyRotation');
+  const { keyId, period } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    period: c.int('RotationPeriodInDays', { min: 90, max: 2560 }) ?? DEFAULT_PERIOD_DAYS,
+  });
+  const key = await rotatableKey(env, keyId, 'EnableKeyRotation');
   const now = env.now();
   await updateKey(env, key.arn, 'EnableKeyRotation', (k, s) => {
     // Newly enabled: one period from now. Already on with a new period: one period from the
     // last rotation (or creation); a date already passed rotates at the next use.
-    const base = k.rotation.enabled ? k.materials[k.materials.length - 1]!.createdAt : now;
+    const base = k.rotation.enabled ? currentMaterial(k).createdAt : now;
     setRotation(k, s, { ...k.rotation, enabled: true, periodInDays: period, nextRotationDate: base + period * DAY_MS });
   });
   return {};
@@ -79,9 +80,8 @@ export async function enableKeyRotation(env: Env, input: Input): Promise<EmptyRe
 
 export async function disableKeyRotation(env: Env, input: Input): Promise<EmptyResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  c.done();
-  const key = await rotatableKey(env, keyId!, 'DisableKeyRotation');
+  const { keyId } = c.done({ keyId: c.required(keyIdMember(c)) });
+  const key = await rotatableKey(env, keyId, 'DisableKeyRotation');
   await updateKey(env, key.arn, 'DisableKeyRotation', (k, s) => {
     setRotation(k, s, { enabled: false, onDemandCount: k.rotation.onDemandCount });
   });
@@ -90,9 +90,8 @@ export async function disableKeyRotation(env: Env, input: Input): Promise<EmptyR
 
 export async function getKeyRotationStatus(env: Env, input: Input): Promise<GetKeyRotationStatusResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  c.done();
-  const key = await rotatableKey(env, keyId!, 'GetKeyRotationStatus');
+  const { keyId } = c.done({ keyId: c.required(keyIdMember(c)) });
+  const key = await rotatableKey(env, keyId, 'GetKeyRotationStatus');
   const r = key.rotation;
   if (!r.enabled) return { KeyId: key.arn, KeyRotationEnabled: false };
   return {
@@ -105,9 +104,8 @@ export async function getKeyRotationStatus(env: Env, input: Input): Promise<GetK
 
 export async function rotateKeyOnDemand(env: Env, input: Input): Promise<RotateKeyOnDemandResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  c.done();
-  const key = await rotatableKey(env, keyId!, 'RotateKeyOnDemand');
+  const { keyId } = c.done({ keyId: c.required(keyIdMember(c)) });
+  const key = await rotatableKey(env, keyId, 'RotateKeyOnDemand');
   const limitReached = (k: KeyRecord): void => {
     if (k.rotation.onDemandCount >= MAX_ON_DEMAND_ROTATIONS) {
       throw new LimitExceededException({
@@ -157,11 +155,12 @@ export async function rotateKeyOnDemand(env: Env, input: Input): Promise<RotateK
 
 export async function listKeyRotations(env: Env, input: Input): Promise<ListKeyRotationsResponse> {
   const c = new Checks(input);
-  const keyId = keyIdMember(c);
-  const include = c.oneOf('IncludeKeyMaterial', IncludeKeyMaterial) ?? 'ROTATIONS_ONLY';
-  const { limit, marker } = paging(c);
-  c.done();
-  const key = await rotatableKey(env, keyId!, 'ListKeyRotations');
+  const { keyId, include, limit, marker } = c.done({
+    keyId: c.required(keyIdMember(c)),
+    include: c.oneOf('IncludeKeyMaterial', IncludeKeyMaterial) ?? 'ROTATIONS_ONLY',
+    ...paging(c),
+  });
+  const key = await rotatableKey(env, keyId, 'ListKeyRotations');
   const last = key.materials.length - 1;
   const external = key.origin === 'EXTERNAL';
   const missing = new Set(key.imported !== undefined ? [] : (key.missingMaterials ?? key.materials.map((m) => m.id)));
