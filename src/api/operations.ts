@@ -549,7 +549,7 @@ export const OPERATIONS = {
   ListRetirableGrants: op<S.ListRetirableGrantsRequest, S.ListGrantsResponse>({
     run: grants.listRetirableGrants,
     summary: 'Lists the grants, on keys of any account, that a principal may retire.',
-    request: { RetiringPrincipal: required('string'), Limit: 'integer', Marker: 'string' },
+    request: { RetiringPrincipal: 'string', RetiringServicePrincipal: 'string', Limit: 'integer', Marker: 'string' },
     response: { Grants: list(GrantListEntry), ...paged },
     keyless: true,
   }),

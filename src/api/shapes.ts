@@ -572,7 +572,8 @@ export interface ListGrantsResponse {
 export interface ListRetirableGrantsRequest {
   Limit?: number | undefined;
   Marker?: string | undefined;
-  RetiringPrincipal: string | undefined;
+  RetiringPrincipal?: string | undefined;
+  RetiringServicePrincipal?: string | undefined;
 }
 export interface RetireGrantRequest {
   GrantToken?: string | undefined;

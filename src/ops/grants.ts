@@ -222,8 +222,16 @@ export async function listGrants(env: Env, input: Input): Promise<ListGrantsResp
 export async function listRetirableGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
   const c = new Checks(input);
   const { limit, marker } = paging(c, LIST_LIMITS.grants);
-  const retiring = c.string('RetiringPrincipal', { required: true, min: 1, max: 256, pattern: PRINCIPAL });
+  const retiring = c.string('RetiringPrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
+  const service = c.string('RetiringServicePrincipal', { min: 1, max: 256 });
   c.done();
+  // "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both", and the
+  // service filter is for callers in a service principal, which kmsbox never has
+  // (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html).
+  if ((retiring === undefined) === (service === undefined)) {
+    throw plainValidation('Specify either RetiringPrincipal or RetiringServicePrincipal, but not both.');
+  }
+  if (retiring === undefined) throw plainValidation('Service principals are not supported by kmsbox: use RetiringPrincipal.');
   await sweepDeletions(env); // a deleted key's grants are gone
   const prefix = `arn:${partitionOf(env.region)}:kms:${env.region}:`;
   const grants = await env.provider.read((s) =>
