@@ -94,23 +94,57 @@ describe('every enum value of @aws-sdk/client-kms', () => {
 });
 
 /**
- * Values kmsbox refuses on purpose, each with the exception it answers and why. Every other value
- * the probes below reach is accepted.
+ * Values kmsbox refuses on purpose, each with the answer and why (docs/aws-behaviour.md, "What kmsbox
+ * does not implement"). Every other value the probes below carry is accepted.
  */
-const REFUSED_ON_PURPOSE: Record<string, { exception: string; reason: string }> = {
-  'KeySpec.SM2': { exception: 'UnsupportedOperationException', reason: 'SM2 keys exist only in AWS China Regions' },
-  'KeySpec.ML_KEM_512': { exception: 'UnsupportedOperationException', reason: 'ML-KEM keys (Encapsulate/Decapsulate) are not implemented' },
-  'KeySpec.ML_KEM_768': { exception: 'UnsupportedOperationException', reason: 'ML-KEM keys (Encapsulate/Decapsulate) are not implemented' },
-  'KeySpec.ML_KEM_1024': {
-    exception: 'UnsupportedOperationException',
-    reason: 'ML-KEM keys (Encapsulate/Decapsulate) are not implemented',
+const SM2 = 'SM2 (ShangMi) exists only in the AWS China Regions, which kmsbox does not model';
+const ML_KEM = 'ML-KEM keys (Encapsulate, Decapsulate) are not implemented';
+const CUSTOM_KEY_STORES = 'kmsbox has no custom key stores';
+const unsupported = (reason: string, message: string) => ({ exception: 'UnsupportedOperationException', message, reason });
+const REFUSED_ON_PURPOSE: Record<string, { exception: string; message: string; reason: string }> = {
+  'KeySpec.SM2': unsupported(SM2, 'KeyUsage SIGN_VERIFY for KeySpec SM2 is not supported by kmsbox yet.'),
+  'CustomerMasterKeySpec.SM2': unsupported(SM2, 'KeyUsage SIGN_VERIFY for KeySpec SM2 is not supported by kmsbox yet.'),
+  'KeySpec.ML_KEM_512': unsupported(ML_KEM, 'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_512 is not supported by kmsbox yet.'),
+  'KeySpec.ML_KEM_768': unsupported(ML_KEM, 'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_768 is not supported by kmsbox yet.'),
+  'KeySpec.ML_KEM_1024': unsupported(ML_KEM, 'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_1024 is not supported by kmsbox yet.'),
+  'KeyUsageType.ENCAPSULATE_DECAPSULATE': unsupported(
+    ML_KEM,
+    'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_768 is not supported by kmsbox yet.',
+  ),
+  'OriginType.AWS_CLOUDHSM': unsupported(CUSTOM_KEY_STORES, 'Origin AWS_CLOUDHSM needs a custom key store, which kmsbox does not support.'),
+  'OriginType.EXTERNAL_KEY_STORE': unsupported(
+    CUSTOM_KEY_STORES,
+    'Origin EXTERNAL_KEY_STORE needs a custom key store, which kmsbox does not support.',
+  ),
+  'DataKeyPairSpec.SM2': unsupported(SM2, 'KeyPairSpec SM2 is not supported by kmsbox (China Regions only).'),
+  'DataKeyPairSpec.ML_KEM_512': unsupported(ML_KEM, 'KeyPairSpec ML_KEM_512 is not supported by kmsbox yet.'),
+  'DataKeyPairSpec.ML_KEM_768': unsupported(ML_KEM, 'KeyPairSpec ML_KEM_768 is not supported by kmsbox yet.'),
+  'DataKeyPairSpec.ML_KEM_1024': unsupported(ML_KEM, 'KeyPairSpec ML_KEM_1024 is not supported by kmsbox yet.'),
+  'WrappingKeySpec.SM2': unsupported(SM2, 'The SM2PKE wrapping algorithm and SM2 wrapping keys are supported in China Regions only.'),
+  'AlgorithmSpec.SM2PKE': unsupported(SM2, 'The SM2PKE wrapping algorithm and SM2 wrapping keys are supported in China Regions only.'),
+  // As AWS: RSAES_PKCS1_V1_5 wrapping was withdrawn (API_GetParametersForImport.html, WrappingAlgorithm).
+  'AlgorithmSpec.RSAES_PKCS1_V1_5': {
+    exception: 'ValidationException',
+    message:
+      'The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 or RSA_AES_KEY_WRAP_SHA_1.',
+    reason: 'AWS KMS no longer supports it',
   },
-  'KeyUsageType.ENCAPSULATE_DECAPSULATE': { exception: 'UnsupportedOperationException', reason: 'ML-KEM keys are not implemented' },
-  'OriginType.AWS_CLOUDHSM': { exception: 'UnsupportedOperationException', reason: 'no custom key stores' },
-  'OriginType.EXTERNAL_KEY_STORE': { exception: 'UnsupportedOperationException', reason: 'no custom key stores' },
+  // The SM2 algorithms need an SM2 key, which CreateKey refuses; on any other key they are AWS's InvalidKeyUsageException.
+  'EncryptionAlgorithmSpec.SM2PKE': {
+    exception: 'InvalidKeyUsageException',
+    message: 'Algorithm SM2PKE is incompatible with key spec RSA_2048.',
+    reason: SM2,
+  },
+  'SigningAlgorithmSpec.SM2DSA': {
+    exception: 'InvalidKeyUsageException',
+    message: 'Algorithm SM2DSA is incompatible with key spec ECC_NIST_P256.',
+    reason: SM2,
+  },
 };
 
-/** One probe per enum: a request through the SDK that carries the value where AWS reads it. */
+type Probe = (kms: Kms, value: string) => Promise<{ command: CommandClass; input: Record<string, unknown> }>;
+const keyId = async (kms: Kms, KeySpec: string, KeyUsage: string, Origin?: string): Promise<string> =>
+  (await kms.createKey({ KeySpec, KeyUsage, ...(Origin ? { Origin } : {}) } as Parameters<Kms['createKey']>[0])).KeyMetadata!.KeyId;
 const KEY_USAGE_OF_SPEC = (spec: string): string =>
   spec.startsWith('HMAC')
     ? 'GENERATE_VERIFY_MAC'
@@ -126,20 +160,105 @@ const SPEC_OF_USAGE: Record<string, string> = {
   KEY_AGREEMENT: 'ECC_NIST_P256',
   ENCAPSULATE_DECAPSULATE: 'ML_KEM_768',
 };
-const PROBES: Record<string, (value: string) => Record<string, unknown> & { command: CommandClass }> = {
-  KeySpec: (v) => ({ command: sdk.CreateKeyCommand, KeySpec: v, KeyUsage: KEY_USAGE_OF_SPEC(v) }),
-  KeyUsageType: (v) => ({ command: sdk.CreateKeyCommand, KeyUsage: v, KeySpec: SPEC_OF_USAGE[v] }),
-  OriginType: (v) => ({ command: sdk.CreateKeyCommand, Origin: v }),
+/** The key spec each signing algorithm needs (SM2DSA: an SM2 key, which kmsbox does not create; P-256 stands in). */
+const SIGNING_KEY: Record<string, string> = {
+  ECDSA_SHA_256: 'ECC_NIST_P256',
+  ECDSA_SHA_384: 'ECC_NIST_P384',
+  ECDSA_SHA_512: 'ECC_NIST_P521',
+  ED25519_SHA_512: 'ECC_NIST_EDWARDS25519',
+  ED25519_PH_SHA_512: 'ECC_NIST_EDWARDS25519',
+  ML_DSA_SHAKE_256: 'ML_DSA_44',
+  SM2DSA: 'ECC_NIST_P256',
+};
+/** One probe per enum: a request through the SDK that carries the value where AWS reads it. */
+const PROBES: Record<string, Probe> = {
+  KeySpec: async (_, v) => ({ command: sdk.CreateKeyCommand, input: { KeySpec: v, KeyUsage: KEY_USAGE_OF_SPEC(v) } }),
+  CustomerMasterKeySpec: async (_, v) => ({
+    command: sdk.CreateKeyCommand,
+    input: { CustomerMasterKeySpec: v, KeyUsage: KEY_USAGE_OF_SPEC(v) },
+  }),
+  KeyUsageType: async (_, v) => ({ command: sdk.CreateKeyCommand, input: { KeyUsage: v, KeySpec: SPEC_OF_USAGE[v] } }),
+  OriginType: async (_, v) => ({ command: sdk.CreateKeyCommand, input: { Origin: v } }),
+  DataKeySpec: async (kms, v) => ({
+    command: sdk.GenerateDataKeyWithoutPlaintextCommand,
+    input: { KeyId: await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'), KeySpec: v },
+  }),
+  DataKeyPairSpec: async (kms, v) => ({
+    command: sdk.GenerateDataKeyPairWithoutPlaintextCommand,
+    input: { KeyId: await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'), KeyPairSpec: v },
+  }),
+  EncryptionAlgorithmSpec: async (kms, v) => ({
+    command: sdk.EncryptCommand,
+    input: {
+      KeyId: await keyId(kms, v === 'SYMMETRIC_DEFAULT' ? 'SYMMETRIC_DEFAULT' : 'RSA_2048', 'ENCRYPT_DECRYPT'),
+      Plaintext: new Uint8Array([1]),
+      EncryptionAlgorithm: v,
+    },
+  }),
+  SigningAlgorithmSpec: async (kms, v) => ({
+    command: sdk.SignCommand,
+    input: {
+      KeyId: await keyId(kms, SIGNING_KEY[v] ?? 'RSA_2048', 'SIGN_VERIFY'),
+      ...(v === 'ED25519_PH_SHA_512' ? { Message: new Uint8Array(64), MessageType: 'DIGEST' } : { Message: new Uint8Array([1]) }),
+      SigningAlgorithm: v,
+    },
+  }),
+  MessageType: async (kms, v) => ({
+    command: sdk.SignCommand,
+    input: {
+      KeyId: await keyId(kms, v === 'EXTERNAL_MU' ? 'ML_DSA_44' : 'ECC_NIST_P256', 'SIGN_VERIFY'),
+      Message: new Uint8Array(v === 'RAW' ? 1 : v === 'DIGEST' ? 32 : 64),
+      MessageType: v,
+      SigningAlgorithm: v === 'EXTERNAL_MU' ? 'ML_DSA_SHAKE_256' : 'ECDSA_SHA_256',
+    },
+  }),
+  MacAlgorithmSpec: async (kms, v) => ({
+    command: sdk.GenerateMacCommand,
+    input: {
+      KeyId: await keyId(kms, `HMAC_${v.slice('HMAC_SHA_'.length)}`, 'GENERATE_VERIFY_MAC'),
+      Message: new Uint8Array([1]),
+      MacAlgorithm: v,
+    },
+  }),
+  KeyAgreementAlgorithmSpec: async (kms, v) => {
+    const other = await keyId(kms, 'ECC_NIST_P256', 'KEY_AGREEMENT');
+    const { PublicKey } = await kms.getPublicKey({ KeyId: other });
+    return {
+      command: sdk.DeriveSharedSecretCommand,
+      input: { KeyId: await keyId(kms, 'ECC_NIST_P256', 'KEY_AGREEMENT'), KeyAgreementAlgorithm: v, PublicKey },
+    };
+  },
+  WrappingKeySpec: async (kms, v) => ({
+    command: sdk.GetParametersForImportCommand,
+    input: {
+      KeyId: await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'EXTERNAL'),
+      WrappingKeySpec: v,
+      WrappingAlgorithm: v === 'SM2' ? 'SM2PKE' : 'RSAES_OAEP_SHA_256',
+    },
+  }),
+  AlgorithmSpec: async (kms, v) => ({
+    command: sdk.GetParametersForImportCommand,
+    input: {
+      KeyId: await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'EXTERNAL'),
+      WrappingKeySpec: v === 'SM2PKE' ? 'SM2' : 'RSA_2048',
+      WrappingAlgorithm: v,
+    },
+  }),
+  IncludeKeyMaterial: async (kms, v) => ({
+    command: sdk.ListKeyRotationsCommand,
+    input: { KeyId: await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'), IncludeKeyMaterial: v },
+  }),
 };
 
 describe.each(Object.keys(PROBES))('%s: each value accepted, or refused on purpose', (enumName) => {
   const values = Object.values(sdkRecord[enumName] as Record<string, string>);
   it.each(values)('%s', { timeout: 60_000 }, async (value) => {
-    const { command, ...input } = PROBES[enumName]!(value);
-    const out = await answer(clientFor(new Kms()), command, input);
+    const kms = new Kms();
+    const { command, input } = await PROBES[enumName]!(kms, value);
+    const out = await answer(clientFor(kms), command, input);
     const refused = REFUSED_ON_PURPOSE[`${enumName}.${value}`];
     if (refused === undefined) expect(out).toEqual({ ok: true });
-    else expect(out).toEqual({ ok: false, name: refused.exception, message: expect.any(String) });
+    else expect(out).toEqual({ ok: false, name: refused.exception, message: refused.message });
   });
 });
 
@@ -225,5 +344,69 @@ describe('ListRetirableGrants through the SDK', () => {
       name: 'ValidationException',
       message: expect.stringContaining("at 'retiringServicePrincipal'"),
     });
+  });
+});
+
+it('every value refused on purpose is one of the SDK and is reached by a probe', () => {
+  for (const entry of Object.keys(REFUSED_ON_PURPOSE)) {
+    const [enumName, value] = entry.split('.') as [string, string];
+    expect(Object.keys(PROBES), entry).toContain(enumName);
+    expect(Object.values(sdkRecord[enumName] as Record<string, string>), entry).toContain(value);
+  }
+});
+
+// Request members of implemented operations that kmsbox refuses on purpose (Nitro Enclaves
+// attestation; custom key stores): UnsupportedOperationException through the SDK.
+describe('members refused on purpose', () => {
+  const recipient = { KeyEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', AttestationDocument: new Uint8Array([1]) };
+  const stores = 'Custom key stores are not supported by kmsbox.';
+  const attestation = 'Recipient (Nitro Enclaves attestation) is not supported by kmsbox.';
+  const cases: [string, string, (kms: Kms) => Promise<{ command: CommandClass; input: Record<string, unknown> }>][] = [
+    [
+      'CreateKey CustomKeyStoreId',
+      stores,
+      async () => ({ command: sdk.CreateKeyCommand, input: { CustomKeyStoreId: 'cks-1234567890abcdef0' } }),
+    ],
+    [
+      'CreateKey XksKeyId',
+      'Origin EXTERNAL_KEY_STORE needs a custom key store, which kmsbox does not support.',
+      async () => ({
+        command: sdk.CreateKeyCommand,
+        input: { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1234567890abcdef0', XksKeyId: 'k1' },
+      }),
+    ],
+    [
+      'GenerateRandom CustomKeyStoreId',
+      stores,
+      async () => ({ command: sdk.GenerateRandomCommand, input: { NumberOfBytes: 16, CustomKeyStoreId: 'cks-1234567890abcdef0' } }),
+    ],
+    [
+      'GenerateRandom Recipient',
+      attestation,
+      async () => ({ command: sdk.GenerateRandomCommand, input: { NumberOfBytes: 16, Recipient: recipient } }),
+    ],
+    [
+      'GenerateDataKey Recipient',
+      attestation,
+      async (kms) => ({
+        command: sdk.GenerateDataKeyCommand,
+        input: { KeyId: await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'), KeySpec: 'AES_256', Recipient: recipient },
+      }),
+    ],
+    [
+      'Decrypt Recipient',
+      attestation,
+      async (kms) => {
+        const KeyId = await keyId(kms, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT');
+        const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: new Uint8Array([1]) });
+        return { command: sdk.DecryptCommand, input: { CiphertextBlob, Recipient: recipient } };
+      },
+    ],
+  ];
+  it.each(cases)('%s', async (_, message, probe) => {
+    const kms = new Kms();
+    const { command, input } = await probe(kms);
+    const out = await answer(clientFor(kms), command, input);
+    expect(out).toEqual({ ok: false, name: 'UnsupportedOperationException', message });
   });
 });
