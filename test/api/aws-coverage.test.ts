@@ -410,3 +410,19 @@ describe('members refused on purpose', () => {
     expect(out).toEqual({ ok: false, name: 'UnsupportedOperationException', message });
   });
 });
+
+describe('ListGrants GranteeServicePrincipal through the SDK', () => {
+  it('matches no grant: kmsbox grants have no service principal grantees', async () => {
+    const kms = new Kms();
+    const { KeyMetadata } = await kms.createKey({});
+    const KeyId = KeyMetadata!.KeyId;
+    await kms.createGrant({ KeyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Decrypt'] });
+    const client = clientFor(kms);
+    expect((await client.send(new sdk.ListGrantsCommand({ KeyId }))).Grants).toHaveLength(1);
+    const out = await client.send(new sdk.ListGrantsCommand({ KeyId, GranteeServicePrincipal: 'example.amazonaws.com' }));
+    expect(out.Grants).toEqual([]);
+    expect(out.Truncated).toBe(false);
+    const bad = await answer(client, sdk.ListGrantsCommand, { KeyId, GranteeServicePrincipal: '' });
+    expect(bad).toMatchObject({ ok: false, name: 'ValidationException', message: expect.stringContaining("at 'granteeServicePrincipal'") });
+  });
+});
