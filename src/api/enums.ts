@@ -183,5 +183,8 @@ export const GrantOperation = values(
   'GenerateMac',
   'VerifyMac',
   'DeriveSharedSecret',
+  // ML-KEM keys' operations (SDK 3.1164): valid in a grant, though no key kmsbox holds supports them.
+  'Encapsulate',
+  'Decapsulate',
 );
 export type GrantOperation = (typeof GrantOperation)[keyof typeof GrantOperation];

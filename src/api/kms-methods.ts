@@ -76,7 +76,7 @@ export interface KmsMethods {
   /** Lists the tags of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_ListResourceTags.html | ListResourceTags} */
   listResourceTags(input: InputOf<'ListResourceTags'>): Promise<OutputOf<'ListResourceTags'>>;
   /** Lists the grants, on keys of any account, that a principal may retire. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html | ListRetirableGrants} */
-  listRetirableGrants(input: InputOf<'ListRetirableGrants'>): Promise<OutputOf<'ListRetirableGrants'>>;
+  listRetirableGrants(input?: InputOf<'ListRetirableGrants'>): Promise<OutputOf<'ListRetirableGrants'>>;
   /** Replaces the key policy of a KMS key. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html | PutKeyPolicy} */
   putKeyPolicy(input: InputOf<'PutKeyPolicy'>): Promise<OutputOf<'PutKeyPolicy'>>;
   /** Decrypts ciphertext and encrypts it again under another (or the same) KMS key, without exposing the plaintext. {@link https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html | ReEncrypt} */

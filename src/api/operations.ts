@@ -164,6 +164,8 @@ export const OPERATIONS = {
       GrantTokens: strings,
       Name: 'string',
       DryRun: 'boolean',
+      GranteeServicePrincipal: 'string',
+      RetiringServicePrincipal: 'string',
     },
     response: { GrantToken: 'string', GrantId: 'string' },
     writes: true,
@@ -502,7 +504,14 @@ export const OPERATIONS = {
   ListGrants: op<S.ListGrantsRequest, S.ListGrantsResponse>({
     run: grants.listGrants,
     summary: 'Lists the grants of a KMS key.',
-    request: { KeyId: required('string'), Limit: 'integer', Marker: 'string', GrantId: 'string', GranteePrincipal: 'string' },
+    request: {
+      KeyId: required('string'),
+      Limit: 'integer',
+      Marker: 'string',
+      GrantId: 'string',
+      GranteePrincipal: 'string',
+      GranteeServicePrincipal: 'string',
+    },
     response: { Grants: list(GrantListEntry), ...paged },
     crossAccount: true,
   }),
@@ -549,7 +558,7 @@ export const OPERATIONS = {
   ListRetirableGrants: op<S.ListRetirableGrantsRequest, S.ListGrantsResponse>({
     run: grants.listRetirableGrants,
     summary: 'Lists the grants, on keys of any account, that a principal may retire.',
-    request: { RetiringPrincipal: required('string'), Limit: 'integer', Marker: 'string' },
+    request: { RetiringPrincipal: 'string', RetiringServicePrincipal: 'string', Limit: 'integer', Marker: 'string' },
     response: { Grants: list(GrantListEntry), ...paged },
     keyless: true,
   }),

@@ -541,6 +541,8 @@ export interface CreateGrantRequest {
   GrantTokens?: string[] | undefined;
   Name?: string | undefined;
   DryRun?: boolean | undefined;
+  GranteeServicePrincipal?: string | undefined;
+  RetiringServicePrincipal?: string | undefined;
 }
 export interface CreateGrantResponse {
   GrantToken?: string | undefined;
@@ -563,6 +565,7 @@ export interface ListGrantsRequest {
   KeyId: string | undefined;
   GrantId?: string | undefined;
   GranteePrincipal?: string | undefined;
+  GranteeServicePrincipal?: string | undefined;
 }
 export interface ListGrantsResponse {
   Grants?: GrantListEntry[] | undefined;
@@ -572,7 +575,8 @@ export interface ListGrantsResponse {
 export interface ListRetirableGrantsRequest {
   Limit?: number | undefined;
   Marker?: string | undefined;
-  RetiringPrincipal: string | undefined;
+  RetiringPrincipal?: string | undefined;
+  RetiringServicePrincipal?: string | undefined;
 }
 export interface RetireGrantRequest {
   GrantToken?: string | undefined;

@@ -201,11 +201,13 @@ function page(sorted: GrantRecord[], limit: number, marker: string | undefined):
 
 export async function listGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
   const c = new Checks(input);
-  const { keyId, limit, marker, grantId, grantee } = c.done({
+  const { keyId, limit, marker, grantId, grantee, serviceGrantee } = c.done({
     keyId: c.required(keyIdMember(c)),
     ...paging(c, LIST_LIMITS.grants),
     grantId: c.string('GrantId', { min: 1, max: 128 }),
     grantee: c.string('GranteePrincipal', { min: 1, max: 256, pattern: PRINCIPAL }),
+    // No grant of kmsbox has a service principal grantee (CreateGrant refuses them): that filter matches none.
+    serviceGrantee: c.string('GranteeServicePrincipal', { min: 1, max: 256 }),
   });
   const key = await findKeyFor(env, keyId, 'ListGrants', { aliases: false });
   if (grantId !== undefined && !GRANT_ID.test(grantId)) throw new InvalidGrantIdException({ message: 'Invalid grant ID' });
@@ -214,6 +216,7 @@ export async function listGrants(env: Env, input: Input): Promise<ListGrantsResp
       .filter(
         (g) =>
           g.keyArn === key.arn &&
+          serviceGrantee === undefined &&
           (grantId === undefined || g.grantId === grantId) &&
           (grantee === undefined || g.granteePrincipal === grantee),
       )
@@ -225,8 +228,16 @@ export async function listGrants(env: Env, input: Input): Promise<ListGrantsResp
 export async function listRetirableGrants(env: Env, input: Input): Promise<ListGrantsResponse> {
   const c = new Checks(input);
   const { limit, marker } = paging(c, LIST_LIMITS.grants);
-  const retiring = c.string('RetiringPrincipal', { required: true, min: 1, max: 256, pattern: PRINCIPAL });
+  const retiring = c.string('RetiringPrincipal', { min: 1, max: 256, pattern: PRINCIPAL });
+  const service = c.string('RetiringServicePrincipal', { min: 1, max: 256 });
   c.done();
+  // "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both", and the
+  // service filter is for callers in a service principal, which kmsbox never has
+  // (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html).
+  if ((retiring === undefined) === (service === undefined)) {
+    throw plainValidation('Specify either RetiringPrincipal or RetiringServicePrincipal, but not both.');
+  }
+  if (retiring === undefined) throw plainValidation('Service principals are not supported by kmsbox: use RetiringPrincipal.');
   await sweepDeletions(env); // a deleted key's grants are gone
   const prefix = `arn:${partitionOf(env.region)}:kms:${env.region}:`;
   const grants = await env.provider.read((s) =>

@@ -6,12 +6,8 @@
 import { EncryptCommand as SdkEncryptCommand, type KMS } from '@aws-sdk/client-kms';
 import { Kms, type InputOf, type KmsMethods, type OperationName, type OutputOf } from 'kmsbox';
 
-/**
- * Every operation of the table (src/api/operations.ts), by its method name, but two where the SDK
- * (3.1164) has moved on and kmsbox has not yet: its GrantOperation also has Decapsulate (ML-KEM
- * keys, which kmsbox does not create), and ListRetirableGrants's RetiringPrincipal became optional.
- */
-type Implemented = Exclude<Uncapitalize<OperationName>, 'createGrant' | 'listRetirableGrants'>;
+/** Every operation of the table (src/api/operations.ts), by its method name. */
+type Implemented = Uncapitalize<OperationName>;
 
 /** The promise-returning form of each SDK method (its first overload): what application code calls. */
 type PromiseForm<F> = F extends {
