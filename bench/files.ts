@@ -1,9 +1,9 @@
 /**
- * `npm run build && tsx bench/files.ts [MiB]`: the file commands (`kmsbox encrypt-file` /
+ * `npm run build && tsx bench/files.ts [MiB] [small files]`: the file commands (`kmsbox encrypt-file` /
  * `decrypt-file`, the built dist/cli.js spawned as a user runs it) beside `encryptFile` /
  * `decryptFile` called in this process, in the same run on the same files; the command's peak RSS
  * (GNU time's %M); what the progress bar costs (the command under script(1), so stderr is a TTY);
- * and a tree of 1,000 small files through `encrypt-file -r` beside a loop of encryptFile calls.
+ * and a tree of small files (default 1,000) through `encrypt-file -r` beside a loop of encryptFile calls.
  * Never part of `npm test`. Results go to BENCHMARKS.md ("File commands").
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { machine, section, target } from './harness.js';
 
 const { Kms, FileProvider, encryptFile, decryptFile, DataKeyCache } = kmsboxNode;
 const MIB = Number(process.argv[2] ?? 256);
+const SMALL = Number(process.argv[3] ?? 1000);
 const ROUNDS = 3;
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'dist/cli.js');
@@ -106,26 +107,26 @@ for (let d = 0; d < 10; d++) {
   mkdirSync(join(tree, `d${d}`), { recursive: true });
   for (let f = 0; f < 100; f++) writeFileSync(join(tree, `d${d}`, `f${f}.txt`), randomBytes(1024));
 }
-const files = Array.from({ length: 1000 }, (_, i) => [join(tree, `d${Math.floor(i / 100)}`, `f${i % 100}.txt`), `${i}`] as const);
+const files = Array.from({ length: SMALL }, (_, i) => [join(tree, `d${Math.floor(i / 100)}`, `f${i % 100}.txt`), `${i}`] as const);
 const small: Array<[string, number]> = [];
 {
   const c = command(['encrypt-file', '-r', tree, '-o', fresh('tree-enc'), '--key-id', keyId, ...S]);
-  small.push(['kmsbox encrypt-file -r (one KMS call per file)', 1000 / c.seconds]);
+  small.push(['kmsbox encrypt-file -r (one KMS call per file)', SMALL / c.seconds]);
   const cached = command(['encrypt-file', '-r', tree, '-o', fresh('tree-enc2'), '--key-id', keyId, '--cache-max-age', '300', ...S]);
-  small.push(['kmsbox encrypt-file -r --cache-max-age 300', 1000 / cached.seconds]);
+  small.push(['kmsbox encrypt-file -r --cache-max-age 300', SMALL / cached.seconds]);
   const out = fresh('loop');
   mkdirSync(out);
   let s = await inProcess(async () => {
     for (const [f, n] of files) await encryptFile(f, join(out, `${n}.kmsbox`), { kms, keyId });
   });
-  small.push(['loop of encryptFile (in process)', 1000 / s]);
+  small.push(['loop of encryptFile (in process)', SMALL / s]);
   const cache = new DataKeyCache({ maxAgeMs: 300_000 });
   const out2 = fresh('loop2');
   mkdirSync(out2);
   s = await inProcess(async () => {
     for (const [f, n] of files) await encryptFile(f, join(out2, `${n}.kmsbox`), { kms, keyId, cache });
   });
-  small.push(['loop of encryptFile with a DataKeyCache (in process)', 1000 / s]);
+  small.push(['loop of encryptFile with a DataKeyCache (in process)', SMALL / s]);
   const d = command([
     'decrypt-file',
     '-r',
@@ -138,7 +139,7 @@ const small: Array<[string, number]> = [];
     '300',
     ...S,
   ]);
-  small.push(['kmsbox decrypt-file -r --cache-max-age 300', 1000 / d.seconds]);
+  small.push(['kmsbox decrypt-file -r --cache-max-age 300', SMALL / d.seconds]);
 }
 console.log('| case | files/s |');
 console.log('|---|---:|');
