@@ -67,9 +67,14 @@ export interface DescribeCustomKeyStoresResponse {
 }
 
 /** The only answer for a store named by id: the account has none. */
+/** The answer of an account without custom key stores to any custom key store id (CreateKey, GenerateRandom, the store operations). */
+export function customKeyStoreNotFound(id: string): CustomKeyStoreNotFoundException {
+  return new CustomKeyStoreNotFoundException({ message: `Custom key store ${id} does not exist in this account and Region.` });
+}
+
 function storeNotFound(c: Checks): never {
   const { id } = c.done({ id: c.required(c.string('CustomKeyStoreId', { required: true, min: 1, max: 64 })) });
-  throw new CustomKeyStoreNotFoundException({ message: `Custom key store ${id} does not exist in this account and Region.` });
+  throw customKeyStoreNotFound(id);
 }
 
 export async function describeCustomKeyStores(_env: Env, input: Input): Promise<DescribeCustomKeyStoresResponse> {
@@ -78,8 +83,7 @@ export async function describeCustomKeyStores(_env: Env, input: Input): Promise<
   const name = c.string('CustomKeyStoreName', { min: 1, max: 256 });
   const { limit, marker } = paging(c);
   c.done();
-  if (id !== undefined)
-    throw new CustomKeyStoreNotFoundException({ message: `Custom key store ${id} does not exist in this account and Region.` });
+  if (id !== undefined) throw customKeyStoreNotFound(id);
   if (name !== undefined) {
     throw new CustomKeyStoreNotFoundException({ message: `No custom key store named ${name} exists in this account and Region.` });
   }

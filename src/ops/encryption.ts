@@ -42,6 +42,7 @@ import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { authorizeKey } from './authorize.js';
 import { arnOfBlobKey, findKey, findKeyFor, reloadKey } from './lookup.js';
+import { customKeyStoreNotFound } from './custom-key-stores.js';
 
 const MAX_PLAINTEXT = 4096;
 const MAX_CIPHERTEXT = 6144;
@@ -415,8 +416,6 @@ export async function generateRandom(_env: Env, input: Input): Promise<GenerateR
   const store = c.string('CustomKeyStoreId', { min: 1, max: 64 });
   refuseRecipient(c);
   const checked = c.done({ n });
-  if (store !== undefined) {
-    throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
-  }
+  if (store !== undefined) throw customKeyStoreNotFound(store);
   return { Plaintext: randomBytes(checked.n) };
 }

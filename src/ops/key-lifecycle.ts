@@ -20,6 +20,7 @@ import type { KeyRecord } from '../keys/record.js';
 import { DAY_MS, type Env } from './env.js';
 import { checkTagRules, grantTokens, keyIdMember, paging, policyMember, tagList } from './fields.js';
 import { familyOf, findKeyFor, isReplica, rotate, sweepDeletions, updateKey } from './lookup.js';
+import { customKeyStoreNotFound } from './custom-key-stores.js';
 
 /** The policy AWS attaches when CreateKey has none (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html). */
 export function defaultKeyPolicy(accountId: string): string {
@@ -146,6 +147,8 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   const keyUsage = usage ?? 'ENCRYPT_DECRYPT';
   if (!allowsUsage(spec, keyUsage)) throw plainValidation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${spec}`);
   checkTagRules(tags);
+  // An account without custom key stores: whatever id is named does not exist.
+  if (customKeyStoreId !== undefined) throw customKeyStoreNotFound(customKeyStoreId);
   if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
     throw new UnsupportedOperationException({ message: `Origin ${origin} needs a custom key store, which kmsbox does not support.` });
   }
@@ -162,8 +165,8 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
       });
     }
   }
-  if (customKeyStoreId !== undefined || xksKeyId !== undefined) {
-    throw new UnsupportedOperationException({ message: 'Custom key stores are not supported by kmsbox.' });
+  if (xksKeyId !== undefined) {
+    throw new UnsupportedOperationException({ message: 'XksKeyId names a key in an external key store, which kmsbox does not support.' });
   }
   // Asymmetric keys sign and verify so far; RSA encryption, ECDH and ML-KEM come later.
   if (keyUsage === 'ENCAPSULATE_DECAPSULATE' || spec === 'SM2') {

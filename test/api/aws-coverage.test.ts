@@ -369,27 +369,8 @@ it('every value refused on purpose is one of the SDK and is reached by a probe',
 // attestation; custom key stores): UnsupportedOperationException through the SDK.
 describe('members refused on purpose', () => {
   const recipient = { KeyEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', AttestationDocument: new Uint8Array([1]) };
-  const stores = 'Custom key stores are not supported by kmsbox.';
   const attestation = 'Recipient (Nitro Enclaves attestation) is not supported by kmsbox.';
   const cases: [string, string, (kms: Kms) => Promise<{ command: CommandClass; input: Record<string, unknown> }>][] = [
-    [
-      'CreateKey CustomKeyStoreId',
-      stores,
-      async () => ({ command: sdk.CreateKeyCommand, input: { CustomKeyStoreId: 'cks-1234567890abcdef0' } }),
-    ],
-    [
-      'CreateKey XksKeyId',
-      'Origin EXTERNAL_KEY_STORE needs a custom key store, which kmsbox does not support.',
-      async () => ({
-        command: sdk.CreateKeyCommand,
-        input: { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1234567890abcdef0', XksKeyId: 'k1' },
-      }),
-    ],
-    [
-      'GenerateRandom CustomKeyStoreId',
-      stores,
-      async () => ({ command: sdk.GenerateRandomCommand, input: { NumberOfBytes: 16, CustomKeyStoreId: 'cks-1234567890abcdef0' } }),
-    ],
     [
       'GenerateRandom Recipient',
       attestation,
@@ -418,6 +399,60 @@ describe('members refused on purpose', () => {
     const { command, input } = await probe(kms);
     const out = await answer(clientFor(kms), command, input);
     expect(out).toEqual({ ok: false, name: 'UnsupportedOperationException', message });
+  });
+});
+
+// A custom key store id anywhere is answered as an account without custom key stores would answer it.
+describe('a custom key store id in CreateKey or GenerateRandom', () => {
+  const notFound = 'Custom key store cks-1234567890abcdef0 does not exist in this account and Region.';
+  it.each([
+    [
+      'CreateKey CustomKeyStoreId',
+      sdk.CreateKeyCommand,
+      { CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      'CustomKeyStoreNotFoundException',
+      notFound,
+    ],
+    [
+      'CreateKey Origin AWS_CLOUDHSM with a store id',
+      sdk.CreateKeyCommand,
+      { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      'CustomKeyStoreNotFoundException',
+      notFound,
+    ],
+    [
+      'CreateKey Origin EXTERNAL_KEY_STORE with a store id and XksKeyId',
+      sdk.CreateKeyCommand,
+      { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1234567890abcdef0', XksKeyId: 'k1' },
+      'CustomKeyStoreNotFoundException',
+      notFound,
+    ],
+    [
+      'CreateKey Origin AWS_CLOUDHSM without a store id',
+      sdk.CreateKeyCommand,
+      { Origin: 'AWS_CLOUDHSM' },
+      'UnsupportedOperationException',
+      'Origin AWS_CLOUDHSM needs a custom key store, which kmsbox does not support.',
+    ],
+    [
+      'CreateKey XksKeyId without a store id',
+      sdk.CreateKeyCommand,
+      { XksKeyId: 'k1' },
+      'UnsupportedOperationException',
+      'XksKeyId names a key in an external key store, which kmsbox does not support.',
+    ],
+    [
+      'GenerateRandom CustomKeyStoreId',
+      sdk.GenerateRandomCommand,
+      { NumberOfBytes: 16, CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      'CustomKeyStoreNotFoundException',
+      notFound,
+    ],
+  ] as const)('%s', async (_, command, input, name, message) => {
+    const kms = new Kms();
+    const out = await answer(clientFor(kms), command as unknown as CommandClass, { ...input });
+    expect(out).toEqual({ ok: false, name, message });
+    expect((await kms.listKeys({})).Keys).toEqual([]);
   });
 });
 
