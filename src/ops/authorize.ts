@@ -3,6 +3,7 @@
  * of this request, the condition keys its input and key give, grants, and the decision. Every
  * key a request touches is authorized once per action, and remembered for the audit event.
  */
+import { GrantOperation } from '../api/enums.js';
 import type { Input } from '../api/validate.js';
 import type { GrantRecord, KeyRecord } from '../keys/record.js';
 import { parsePolicy } from '../policy/document.js';
@@ -31,27 +32,8 @@ export interface Caller {
   readonly crossAccount: boolean;
 }
 
-/** The grant operation a request needs for an action (`kms:ReEncryptFrom` → ReEncryptFrom). */
-const GRANT_OPERATIONS = new Set([
-  'Decrypt',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'ReEncryptFrom',
-  'ReEncryptTo',
-  'Sign',
-  'Verify',
-  'GetPublicKey',
-  'CreateGrant',
-  'RetireGrant',
-  'DescribeKey',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateMac',
-  'VerifyMac',
-  'DeriveSharedSecret',
-]);
-export const GRANT_OPERATION_NAMES: readonly string[] = [...GRANT_OPERATIONS];
+/** The grant operation a request needs for an action (`kms:ReEncryptFrom` → ReEncryptFrom): AWS's GrantOperation list. */
+const GRANT_OPERATIONS: ReadonlySet<string> = new Set(Object.values(GrantOperation));
 
 /** Operations whose grants carry encryption-context constraints. */
 const CONTEXT_OPERATIONS = new Set([

@@ -6,6 +6,7 @@
 // TypeScript blocks import `kmsbox` as users do; it resolves to src/ through tsconfig.json's paths. Shell
 // blocks run in bash with `set -euo pipefail`, `npx kmsbox` being this repository's CLI (src/cli.ts under
 // tsx, as test/cli runs it) and `aws` the real AWS CLI; `127.0.0.1:4000` is replaced by a free port.
+import { typeErrors, writeTsconfig } from './typecheck.js';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -191,34 +192,19 @@ describe('README.md TypeScript blocks', () => {
     rmSync(generated, { recursive: true, force: true });
     mkdirSync(generated, { recursive: true });
     for (const b of ts) writeFileSync(fileOf(b), moduleOf(b));
-    writeFileSync(
-      join(generated, 'tsconfig.json'),
-      JSON.stringify({
-        extends: '../../../tsconfig.json', // its strict options and its paths: `kmsbox` is src/index.ts
-        compilerOptions: { types: ['node'], noUnusedLocals: false, noUnusedParameters: false, noEmit: true },
-        include: ['*.ts'],
-      }),
-    );
+    writeTsconfig(generated, { noUnusedLocals: false, noUnusedParameters: false });
   });
 
   it(
     "type-check under the project's strict options",
     async () => {
-      const tsc = join(root, 'node_modules/typescript/bin/tsc');
-      const out = await run(process.execPath, [tsc, '-p', join(generated, 'tsconfig.json')], { cwd: root, encoding: 'utf8' }).then(
-        (r) => r.stdout,
-        (e: { stdout: string }) => e.stdout,
-      );
       // Name each error by its README line: block-line-N.ts line L is README line N + L - 1 - given count.
-      const errors = out
-        .split('\n')
-        .filter((l) => l.includes('error TS'))
-        .map((l) => {
-          const m = /block-line-(\d+)\.ts\((\d+),\d+\): (.*)/.exec(l);
-          if (!m) return l;
-          const b = ts.find((x) => x.line === Number(m[1]))!;
-          return `README.md:${b.line + Number(m[2]) - 1 - b.given.length}: ${m[3]}`;
-        });
+      const errors = (await typeErrors(generated)).map((l) => {
+        const m = /block-line-(\d+)\.ts\((\d+),\d+\): (.*)/.exec(l);
+        if (!m) return l;
+        const b = ts.find((x) => x.line === Number(m[1]))!;
+        return `README.md:${b.line + Number(m[2]) - 1 - b.given.length}: ${m[3]}`;
+      });
       expect(errors).toEqual([]);
     },
     BLOCK_TIMEOUT,
