@@ -9,7 +9,7 @@ export type { KmsMethods } from './api/kms-methods.js';
 export { KEY_SPECS, type KeySpecInfo } from './api/key-specs.js';
 export { ManualClock, systemClock, type Clock, type ClockOption } from './clock.js';
 export { MemoryProvider } from './providers/memory.js';
-export type { KeyMaterialProvider, SealRequest, OpenRequest } from './providers/types.js';
+export type { KeyMaterialProvider, MaterialStore, RecordStore, SealRequest, OpenRequest } from './providers/types.js';
 export type { KeyRecord, AliasRecord, StoreState, MaterialVersion, TagRecord, RotationSettings } from './keys/record.js';
 export { createRequestHandler, type KmsRequestHandler, type SdkHttpRequest } from './protocol/sdk-request-handler.js';
 export {

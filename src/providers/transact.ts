@@ -21,6 +21,30 @@
  * Values written into the state are stored unwrapped, so the state never holds a view.
  */
 export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
+  return transactWith(root, fn).result;
+}
+
+/** Told of every object `fn` reaches and every write it makes (records.ts maps them to records). */
+export interface TransactObserver {
+  /** `child` was reached as `parent[key]` (each time: an object may sit in two places). */
+  reached?(parent: object, key: PropertyKey, child: object): void;
+  /** `target[key]` is about to be written, defined or deleted. */
+  writing?(target: object, key: PropertyKey): void;
+}
+
+/** What a successful `transactWith` leaves: `fn`'s result, and the way to take its changes back. */
+export interface Transaction<T> {
+  readonly result: T;
+  /** Undoes every change `fn` made, newest first (for a caller whose own follow-up failed). Once. */
+  undo(): void;
+}
+
+/**
+ * `transact` that also tells `observer` what `fn` reaches and writes, and returns an `undo` for
+ * changes that must be taken back after `fn` succeeded: a store whose write to disk or database
+ * fails (replica.ts).
+ */
+export function transactWith<S extends object, T>(root: S, fn: (draft: S) => T, observer: TransactObserver = {}): Transaction<T> {
   const undo: Array<() => void> = [];
   const views = new WeakMap<object, object>();
   const targets = new WeakMap<object, object>();
@@ -32,8 +56,9 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
     const proto: unknown = Object.getPrototypeOf(v);
     return proto === Object.prototype || proto === null;
   };
-  const view = (v: unknown): unknown => {
+  const view = (v: unknown, parent?: object, key?: PropertyKey): unknown => {
     if (!live || !plain(v)) return v;
+    if (parent !== undefined) observer.reached?.(parent, key as PropertyKey, v);
     let p = views.get(v);
     if (p === undefined) {
       p = new Proxy(v, handler);
@@ -76,6 +101,7 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
   };
   // Arrays change as a side effect: an index past the end grows `length`, a shorter `length` drops items.
   const beforeWrite = (t: object, k: PropertyKey, value?: unknown): void => {
+    observer.writing?.(t, k);
     if (Array.isArray(t) && k === 'length') {
       const n = Number(value);
       if (Number.isInteger(n)) for (let i = t.length - 1; i >= Math.max(n, 0); i--) remember(t, String(i));
@@ -89,11 +115,11 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
       const v: unknown = Reflect.get(t, k);
       const d = Reflect.getOwnPropertyDescriptor(t, k);
       // A proxy must report non-configurable, read-only properties as they are.
-      return d !== undefined && !d.configurable && !d.writable ? v : view(v);
+      return d !== undefined && !d.configurable && !d.writable ? v : view(v, t, k);
     },
     getOwnPropertyDescriptor(t, k) {
       const d = Reflect.getOwnPropertyDescriptor(t, k);
-      if (d?.configurable && 'value' in d) d.value = view(d.value);
+      if (d?.configurable && 'value' in d) d.value = view(d.value, t, k);
       return d;
     },
     set(t, k, v) {
@@ -105,6 +131,7 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
       return Reflect.defineProperty(t, k, 'value' in d ? { ...d, value: unwrap(d.value) } : d);
     },
     deleteProperty(t, k) {
+      observer.writing?.(t, k);
       if (!Array.isArray(t)) rememberOrder(t, k); // undone after `k` comes back
       remember(t, k);
       return Reflect.deleteProperty(t, k);
@@ -112,11 +139,18 @@ export function transact<S extends object, T>(root: S, fn: (draft: S) => T): T {
     setPrototypeOf: () => false,
   };
 
+  const rollback = (): void => {
+    for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+    undo.length = 0;
+  };
   try {
     const result = fn(view(root) as S);
-    return (typeof result === 'object' && result !== null ? (targets.get(result) ?? result) : result) as T;
+    return {
+      result: (typeof result === 'object' && result !== null ? (targets.get(result) ?? result) : result) as T,
+      undo: rollback,
+    };
   } catch (error) {
-    for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+    rollback();
     throw error;
   } finally {
     live = false;

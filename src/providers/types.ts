@@ -1,10 +1,14 @@
 /**
- * The contract between the Kms (policy, state machine, formats) and a key material provider
- * (the key's HSM: it creates, keeps and uses material, and persists the records). Material never
- * crosses this interface; the Kms sees only KeyMaterialIds and the results of operations.
+ * The contract between the Kms (policy, state machine, formats) and a provider, in two halves
+ * (issue #17 §1): the records (records.ts: keys, aliases, grants, import tokens, changed in
+ * transactions) and the material (`MaterialStore` below: the key's HSM, which creates, keeps,
+ * uses and destroys material). Material never crosses this interface; the Kms sees only
+ * KeyMaterialIds and the results of operations. test/conformance/suite.ts is the contract's test.
  */
 import type { KeySpec, KeyUsageType, SigningAlgorithmSpec } from '../api/enums.js';
-import type { StoreState } from '../keys/record.js';
+import type { RecordStore } from './records.js';
+
+export type { RecordStore } from './records.js';
 
 export interface SealRequest {
   /**
@@ -36,19 +40,17 @@ export interface SignRequest {
   readonly messageType: 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
 }
 
-export interface KeyMaterialProvider {
-  /** A short name for messages and benchmarks: `memory`, `file`, `webcrypto`. */
+/** A store: its records and its material, under one name. */
+export interface KeyMaterialProvider extends RecordStore, MaterialStore {
+  /** A short name for messages and benchmarks: `memory`, `file`, `webcrypto`, `postgres`. */
   readonly name: string;
+}
 
-  /** Runs `fn` over the current records. The state must be treated as read-only. */
-  read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T>;
-  /**
-   * Runs `fn` as one atomic read-modify-write of the records and returns its value. `fn` is
-   * synchronous; if it throws, the update rejects with that error and keeps no change, even
-   * one `fn` made before throwing.
-   */
-  update<T>(fn: (state: StoreState) => T): Promise<T>;
-
+/**
+ * The material half: created, used, destroyed; never handed out. A KeyMaterialId names material
+ * that never changes, so a store may cache what it prepares from it until `destroyMaterial`.
+ */
+export interface MaterialStore {
   /** Whether this provider can create material for the spec. */
   supportsKeySpec(spec: KeySpec): boolean;
   /**

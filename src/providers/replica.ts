@@ -1,0 +1,127 @@
+/**
+ * A `RecordStore` for records kept somewhere else — a journal file, a database — served from an
+ * in-process replica that is brought up to date before every read and inside every write. A
+ * store implements `RecordBackend` (changes in, changes out) and gets the Kms's synchronous
+ * `read(fn)` / `update(fn)` from here, with writes that cost what they change (records.ts).
+ *
+ * Freshness: a read sees every commit that completed, in any process, before the read began,
+ * because it waits for a pull that started after it (concurrent reads share one). A write runs
+ * its decision under the backend's write lock on records brought up to date under that lock, so
+ * two processes' writes are serialized and neither is lost.
+ */
+import { emptyState, type StoreState } from '../keys/record.js';
+import { applyChanges, completeState, type RecordChange, type RecordStore, trackChanges } from './records.js';
+
+/** What a backend returns for "what changed after version N". */
+export interface Pulled {
+  /** The store's version these changes bring a replica to (it only grows). */
+  readonly version: number;
+  /** true: `changes` are every record of the store (start from empty); false: the changes after `since`. */
+  readonly full: boolean;
+  readonly changes: readonly RecordChange[];
+}
+
+/** Where a store keeps its records: the part a journal file or a database implements. */
+export interface RecordBackend {
+  /**
+   * What changed after version `since`, or every record (`full`) when `since` is undefined or the
+   * backend no longer has that delta. Reflects every commit that completed before the call.
+   */
+  pull(since: number | undefined): Promise<Pulled>;
+  /**
+   * One atomic write. Holding the store's write lock (no commit of any process in between), calls
+   * `apply` with what changed after `since` (as `pull` would) and persists the changes `apply`
+   * returns as the next version; resolves with the store's version once they are durable and
+   * every `pull` sees them (none returned: nothing is written). If `apply` throws or persisting
+   * fails, nothing is written and it rejects with that error. Serialize `apply`'s changes before
+   * the first await: they are live records.
+   */
+  commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number>;
+}
+
+export class ReplicatedRecords implements RecordStore {
+  readonly #backend: RecordBackend;
+  #state: StoreState = completeState(emptyState());
+  #version: number | undefined;
+  /** This process's writes, one at a time (the backend serializes processes). */
+  #writes: Promise<unknown> = Promise.resolve();
+  /** The write whose changes are in the replica but not yet durable: reads wait for it. */
+  #writing: Promise<unknown> | undefined;
+  #pulling: Promise<void> | undefined;
+  #nextPull: Promise<void> | undefined;
+
+  constructor(backend: RecordBackend) {
+    this.#backend = backend;
+  }
+
+  /** The version the replica is at (undefined before the first pull). */
+  get version(): number | undefined {
+    return this.#version;
+  }
+
+  async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
+    await this.#catchUp();
+    // Never show a write that may still fail.
+    while (this.#writing !== undefined) await this.#writing.catch(() => undefined);
+    return fn(this.#state);
+  }
+
+  update<T>(fn: (state: StoreState) => T): Promise<T> {
+    const run = async (): Promise<T> => {
+      let tracked: ReturnType<typeof trackChanges<T>> | undefined;
+      const commit = this.#backend.commit(this.#version, (pulled) => {
+        this.#take(pulled);
+        tracked = trackChanges(this.#state, fn); // a throw undoes fn's changes and rejects the commit
+        return tracked.changes;
+      });
+      this.#writing = commit;
+      try {
+        const version = await commit;
+        if (this.#version === undefined || version > this.#version) this.#version = version;
+        // The replica keeps what was stored, not the objects `fn` built: an object `fn` put into two
+        // records would be one object here but two in the store, and a later write through one
+        // record would change the other unseen by trackChanges.
+        const changes = (tracked as NonNullable<typeof tracked>).changes;
+        applyChanges(this.#state, JSON.parse(JSON.stringify(changes)) as RecordChange[]); // records are JSON (keys/record.ts)
+      } catch (error) {
+        tracked?.undo(); // not written (or not known to be: the next pull brings what was)
+        throw error;
+      } finally {
+        this.#writing = undefined;
+      }
+      return (tracked as NonNullable<typeof tracked>).result;
+    };
+    const next = this.#writes.then(run, run);
+    this.#writes = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Brings the replica up to date. A pull already running may have started before a commit this
+   * caller must see, so callers arriving meanwhile share the one that starts after it.
+   */
+  #catchUp(): Promise<void> {
+    if (this.#pulling === undefined) {
+      const pull = this.#backend.pull(this.#version).then((pulled) => this.#take(pulled));
+      this.#pulling = pull.finally(() => {
+        this.#pulling = undefined;
+      });
+      return this.#pulling;
+    }
+    this.#nextPull ??= this.#pulling
+      .catch(() => undefined)
+      .then(() => {
+        this.#nextPull = undefined;
+        return this.#catchUp();
+      });
+    return this.#nextPull;
+  }
+
+  #take(pulled: Pulled): void {
+    // A pull that raced a newer one (or this process's own commit) has nothing new.
+    if (!pulled.full && this.#version !== undefined && pulled.version <= this.#version) return;
+    if (pulled.full) this.#state = completeState(emptyState());
+    applyChanges(this.#state, pulled.changes);
+    this.#version = pulled.version;
+  }
+}
