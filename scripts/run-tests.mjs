@@ -1,16 +1,20 @@
 // Runs the vitest suite and ends with one plain line CI reads: `tests: N passed, M failed`.
 // Extra arguments go to vitest (e.g. `npm test -- test/blob`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 // Debian packages the suite drives: chromium (test/browser, test/examples, through playwright;
-// no browser is ever downloaded) and awscli (test/server: the seed flow as users run it).
+// no browser is ever downloaded), awscli (test/server: the seed flow as users run it) and
+// postgresql (test/postgres: a real server started in a temporary directory, test/postgres/server.ts).
 // On a fresh machine they are installed here, so `npm test` alone is the whole story.
+const hasPostgres = () =>
+  existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`));
 const needed = [
   ['/usr/bin/chromium', 'chromium'],
   ['/usr/bin/aws', 'awscli'],
+  [hasPostgres, 'postgresql'],
 ]
-  .filter(([bin]) => !existsSync(bin))
+  .filter(([bin]) => !(typeof bin === 'function' ? bin() : existsSync(bin)))
   .map(([, pkg]) => pkg);
 if (needed.length > 0) {
   if (process.getuid?.() !== 0) {
