@@ -44,7 +44,9 @@ function run(s: StoreState, o: Op): void {
       delete keys[o.id];
       return;
     case 'replace-grants':
-      s.grants = Object.fromEntries(Array.from({ length: o.n }, (_, i) => [`g${i}`, { grantId: `g${i}` }])) as NonNullable<StoreState['grants']>;
+      s.grants = Object.fromEntries(Array.from({ length: o.n }, (_, i) => [`g${i}`, { grantId: `g${i}` }])) as NonNullable<
+        StoreState['grants']
+      >;
       return;
     case 'share': {
       // One object in two records: a later write through either must change both.
