@@ -30,3 +30,9 @@ describeSharedStoreConformance('one MemoryProvider (the baseline)', async () => 
   const one = new MemoryProvider();
   return [one, one] as const;
 });
+
+describeSharedStoreConformance('ReplicatedRecords over an optimistic log backend', async () => {
+  const backend = new LogBackend('optimistic');
+  const material = new MemoryProvider();
+  return [replicaProvider(backend, material), replicaProvider(backend, material)] as const;
+});
