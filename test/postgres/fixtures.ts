@@ -13,7 +13,7 @@ export interface Fixture {
   /** A schema no other test uses. */
   schema(): string;
   /** A provider on `schema` (scrypt kept cheap), closed after the test. */
-  open(schema: string, options?: Partial<PostgresProviderOptions>): PostgresProvider;
+  open(schema: string, options?: { [K in keyof PostgresProviderOptions]?: PostgresProviderOptions[K] | undefined }): PostgresProvider;
   /** A plain client on the database, for looking at (or tampering with) the rows. */
   readonly sql: postgres.Sql;
 }
