@@ -66,16 +66,24 @@ export class PostgresRecordBackend implements RecordBackend {
     return { version: Number(first.version), full: true, changes: this.#changes(rows) };
   }
 
+  /**
+   * The rows as changes: only a record's last change counts (and is parsed), so a replica far
+   * behind applies each record once, and a damaged row already superseded by a good one is moot.
+   */
   #changes(rows: readonly ChangeRow[]): RecordChange[] {
-    const out: RecordChange[] = [];
+    const last = new Map<string, ChangeRow>();
     const material: string[] = [];
     for (const row of rows) {
       if (row.collection === null || row.id === null) continue; // the meta row alone: nothing changed
       if (row.collection === MATERIAL_CHANGE) material.push(row.id);
-      else out.push(rowToChange(row.collection, row.id, row.value));
+      else {
+        const key = `${row.collection}\u0000${row.id}`;
+        last.delete(key); // re-inserted: the map keeps the order of last changes
+        last.set(key, row);
+      }
     }
     if (material.length > 0) this.#materialChanged(material);
-    return out;
+    return [...last.values()].map((row) => rowToChange(row.collection as string, row.id as string, row.value));
   }
 
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
