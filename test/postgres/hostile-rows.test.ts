@@ -1,6 +1,7 @@
-// Rows the database hands back are checked before use: a record that is not JSON, not a record,
-// or filed under another id, and material that was changed or moved, give KMSInternalException —
-// never a TypeError, never a plaintext — and service returns once the row is put right.
+// Rows the database hands back are checked before use: a record row edited, forged or moved
+// (its MAC under the root key does not fit), and material that was changed or moved, give
+// KMSInternalException — never a TypeError, never a plaintext — and service returns once the
+// row is put back.
 import { Kms, KMSInternalException } from 'kmsbox';
 import { expect, test } from 'vitest';
 import { usePostgres } from './fixtures.js';
@@ -20,51 +21,70 @@ for (const [what, value] of [
   ['not JSON', '{"keyId": '],
   ['JSON but not an object', '"a string"'],
   ['an object missing what every operation reads', '{"arn": "ARN"}'],
-  ['a key whose materials are not a list', 'KEY_WITH_BAD_MATERIALS'],
+  ['the key disabled by hand', 'DISABLED'],
+  ["the key pointed at another key's material", 'OTHER_MATERIAL'],
 ] as const) {
-  test(`a key row that is ${what}: KMSInternalException for a new process and a running one; fine again once repaired`, async () => {
+  test(`a key row edited outside kmsbox (${what}): KMSInternalException for a new process and a running one; fine again once put back`, async () => {
     const schema = pg.schema();
     const { kms, arn, CiphertextBlob } = await storeWithKey(schema);
-    const [{ value: good }] = (await pg.sql`SELECT value FROM ${table(schema, 'records')} WHERE id = ${arn}`) as unknown as [
-      { value: string },
+    const other = (await kms.createKey({})).KeyMetadata!.Arn!;
+    const [{ value: good, mac }] = (await pg.sql`SELECT value, mac FROM ${table(schema, 'records')} WHERE id = ${arn}`) as unknown as [
+      { value: string; mac: string },
     ];
-    const bad = value === 'KEY_WITH_BAD_MATERIALS' ? JSON.stringify({ ...JSON.parse(good), materials: 'x' }) : value.replace('ARN', arn);
+    const record = JSON.parse(good);
+    const bad =
+      value === 'DISABLED'
+        ? JSON.stringify({ ...record, state: 'Disabled' })
+        : value === 'OTHER_MATERIAL'
+          ? JSON.stringify({ ...record, materials: [{ id: await materialIdOf(schema, other), createdAt: 0 }] })
+          : value.replace('ARN', arn);
     await pg.sql`UPDATE ${table(schema, 'records')} SET value = ${bad} WHERE id = ${arn}`;
     const fresh = new Kms({ provider: pg.open(schema) });
     await expect(fresh.decrypt({ CiphertextBlob })).rejects.toThrow(KMSInternalException);
-    await expect(fresh.listKeys({})).rejects.toThrow(/keys row .* (is not JSON|is not a record kmsbox writes)/);
-    // A running process meets it in the change log.
-    await pg.sql.begin(async (tx) => {
-      const [meta] = await tx`UPDATE ${table(schema, 'meta')} SET version = version + 1 RETURNING version`;
-      await tx`INSERT INTO ${table(schema, 'changes')} (version, ord, collection, id, value) VALUES (${meta!.version}, 0, 'keys', ${arn}, ${bad})`;
-    });
-    await expect(kms.decrypt({ CiphertextBlob })).rejects.toThrow(KMSInternalException);
-    // Put right (a newer change with the good row): both serve again.
-    await pg.sql.begin(async (tx) => {
-      const [meta] = await tx`UPDATE ${table(schema, 'meta')} SET version = version + 1 RETURNING version`;
-      await tx`INSERT INTO ${table(schema, 'changes')} (version, ord, collection, id, value) VALUES (${meta!.version}, 0, 'keys', ${arn}, ${good})`;
-      await tx`UPDATE ${table(schema, 'records')} SET value = ${good} WHERE id = ${arn}`;
-    });
+    await expect(fresh.listKeys({})).rejects.toThrow(/keys row .* is not authentic/);
+    // A running process meets it in the change log (the MAC of the good row does not fit it either).
+    await logChange(schema, arn, bad, mac);
+    await expect(kms.decrypt({ CiphertextBlob })).rejects.toThrow(/keys row .* is not authentic/);
+    // Put back (a newer change with the good row): both serve again.
+    await logChange(schema, arn, good, mac);
+    await pg.sql`UPDATE ${table(schema, 'records')} SET value = ${good} WHERE id = ${arn}`;
     await expect(kms.decrypt({ CiphertextBlob })).resolves.toMatchObject({ KeyId: arn });
     await expect(new Kms({ provider: pg.open(schema) }).decrypt({ CiphertextBlob })).resolves.toMatchObject({ KeyId: arn });
   });
 }
 
-test('a key record filed under another key id is refused', async () => {
+/** Appends a change-log row under a new version, as a process with database access (and no root key) could. */
+async function logChange(schema: string, id: string, value: string, mac: string, collection = 'keys'): Promise<void> {
+  await pg.sql.begin(async (tx) => {
+    const [meta] = await tx`UPDATE ${table(schema, 'meta')} SET version = version + 1 RETURNING version`;
+    await tx`INSERT INTO ${table(schema, 'changes')} (version, ord, collection, id, value, mac)
+             VALUES (${meta!.version}, 0, ${collection}, ${id}, ${value}, ${mac})`;
+  });
+}
+
+test("a key record copied, MAC and all, over another key's row is refused", async () => {
   const schema = pg.schema();
   const { kms, arn } = await storeWithKey(schema);
   const { KeyMetadata } = await kms.createKey({});
-  await pg.sql`UPDATE ${table(schema, 'records')} SET value = (SELECT value FROM ${table(schema, 'records')} WHERE id = ${arn}) WHERE id = ${KeyMetadata!.Arn!}`;
-  await expect(new Kms({ provider: pg.open(schema) }).listKeys({})).rejects.toThrow(/filed under another id/);
+  await pg.sql`
+    UPDATE ${table(schema, 'records')} AS r SET value = o.value, mac = o.mac
+    FROM ${table(schema, 'records')} AS o WHERE r.id = ${KeyMetadata!.Arn!} AND o.id = ${arn}`;
+  await expect(new Kms({ provider: pg.open(schema) }).listKeys({})).rejects.toThrow(/is not authentic/);
 });
 
-test('a change-log row in a collection kmsbox does not know is refused', async () => {
+test("another store's row (same passphrase), MAC and all, is refused", async () => {
+  const mine = pg.schema();
+  const theirs = pg.schema();
+  await storeWithKey(mine);
+  const { arn } = await storeWithKey(theirs);
+  await pg.sql`INSERT INTO ${table(mine, 'records')} SELECT * FROM ${table(theirs, 'records')} WHERE id = ${arn}`;
+  await expect(new Kms({ provider: pg.open(mine) }).listKeys({})).rejects.toThrow(/is not authentic/);
+});
+
+test('a change-log row forged in a collection kmsbox does not know is refused', async () => {
   const schema = pg.schema();
   const { kms } = await storeWithKey(schema);
-  await pg.sql.begin(async (tx) => {
-    const [meta] = await tx`UPDATE ${table(schema, 'meta')} SET version = version + 1 RETURNING version`;
-    await tx`INSERT INTO ${table(schema, 'changes')} (version, ord, collection, id, value) VALUES (${meta!.version}, 0, 'users', 'x', '{}')`;
-  });
+  await logChange(schema, 'x', '{}', 'AAAA', 'users');
   await expect(kms.listKeys({})).rejects.toThrow(KMSInternalException);
 });
 

@@ -12,7 +12,8 @@
 import type postgres from 'postgres';
 import type { RecordChange } from '../records.js';
 import type { Pulled, RecordBackend } from '../replica.js';
-import { changeToRow, MATERIAL_CHANGE, rowToChange } from './record-rows.js';
+import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
+import type { RowAuthenticator } from './root-key.js';
 
 const PRUNE_EVERY = 1000;
 const LOG_KEEP = 10_000;
@@ -26,6 +27,7 @@ interface ChangeRow {
   collection: string | null;
   id: string | null;
   value: string | null;
+  mac: string | null;
 }
 
 export class PostgresRecordBackend implements RecordBackend {
@@ -34,12 +36,24 @@ export class PostgresRecordBackend implements RecordBackend {
   readonly #guard: Guard;
   /** Told of material another process destroyed or replaced (ids), or `all` after a full load. */
   readonly #materialChanged: (ids: readonly string[] | 'all') => void;
+  /** Set once the store is open (its root key checked): every row read or written is MAC'd. */
+  #auth: RowAuthenticator | undefined;
 
   constructor(sql: postgres.Sql, schema: string, guard: Guard, materialChanged: (ids: readonly string[] | 'all') => void) {
     this.#sql = sql;
     this.#table = (name) => sql(`${schema}.${name}`);
     this.#guard = guard;
     this.#materialChanged = materialChanged;
+  }
+
+  /** Called by the provider once the root key is known, before any pull or commit. */
+  authenticate(auth: RowAuthenticator): void {
+    this.#auth = auth;
+  }
+
+  get #rows(): RowAuthenticator {
+    if (this.#auth === undefined) throw new Error('the store is not open');
+    return this.#auth;
   }
 
   pull(since: number | undefined): Promise<Pulled> {
@@ -50,7 +64,7 @@ export class PostgresRecordBackend implements RecordBackend {
     if (since !== undefined) {
       // One statement, one snapshot: the version and the changes up to it agree.
       const rows = await sql<ChangeRow[]>`
-        SELECT m.version, m.log_floor, c.collection, c.id, c.value
+        SELECT m.version, m.log_floor, c.collection, c.id, c.value, c.mac
         FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('changes')} c ON c.version > ${since}
         ORDER BY c.version, c.ord`;
       const first = rows[0];
@@ -58,7 +72,7 @@ export class PostgresRecordBackend implements RecordBackend {
       if (since >= Number(first.log_floor)) return { version: Number(first.version), full: false, changes: this.#changes(rows) };
     }
     const rows = await sql<ChangeRow[]>`
-      SELECT m.version, m.log_floor, r.collection, r.id, r.value
+      SELECT m.version, m.log_floor, r.collection, r.id, r.value, r.mac
       FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('records')} r ON true`;
     const first = rows[0];
     if (first === undefined) throw new Error('the meta row is missing');
@@ -75,15 +89,20 @@ export class PostgresRecordBackend implements RecordBackend {
     const material: string[] = [];
     for (const row of rows) {
       if (row.collection === null || row.id === null) continue; // the meta row alone: nothing changed
-      if (row.collection === MATERIAL_CHANGE) material.push(row.id);
-      else {
+      if (row.collection === MATERIAL_CHANGE) {
+        if (!this.#rows.verify(row.collection, row.id, row.value, row.mac)) throw notAuthentic(row.collection, row.id);
+        material.push(row.id);
+      } else {
         const key = `${row.collection}\u0000${row.id}`;
         last.delete(key); // re-inserted: the map keeps the order of last changes
         last.set(key, row);
       }
     }
     if (material.length > 0) this.#materialChanged(material);
-    return [...last.values()].map((row) => rowToChange(row.collection as string, row.id as string, row.value));
+    return [...last.values()].map(({ collection, id, value, mac }) => {
+      if (!this.#rows.verify(collection as string, id as string, value, mac)) throw notAuthentic(collection as string, id as string);
+      return rowToChange(collection as string, id as string, value);
+    });
   }
 
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
@@ -115,17 +134,18 @@ export class PostgresRecordBackend implements RecordBackend {
   async #write(tx: postgres.TransactionSql, version: number, rows: readonly { collection: string; id: string; value: string | null }[]) {
     const writes: Promise<unknown>[] = [];
     rows.forEach((row, ord) => {
+      const mac = this.#rows.mac(row.collection, row.id, row.value);
       if (row.collection !== MATERIAL_CHANGE)
         writes.push(
           row.value === null
             ? tx`DELETE FROM ${this.#table('records')} WHERE collection = ${row.collection} AND id = ${row.id}`
-            : tx`INSERT INTO ${this.#table('records')} (collection, id, value, version)
-               VALUES (${row.collection}, ${row.id}, ${row.value}, ${version})
-               ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, version = EXCLUDED.version`,
+            : tx`INSERT INTO ${this.#table('records')} (collection, id, value, mac, version)
+               VALUES (${row.collection}, ${row.id}, ${row.value}, ${mac}, ${version})
+               ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, mac = EXCLUDED.mac, version = EXCLUDED.version`,
         );
       writes.push(
-        tx`INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value)
-           VALUES (${version}, ${ord}, ${row.collection}, ${row.id}, ${row.value})`,
+        tx`INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value, mac)
+           VALUES (${version}, ${ord}, ${row.collection}, ${row.id}, ${row.value}, ${mac})`,
       );
     });
     writes.push(tx`UPDATE ${this.#table('meta')} SET version = ${version}`);

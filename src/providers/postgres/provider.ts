@@ -19,13 +19,16 @@
  * parameters only through tagged templates (a value cannot be concatenated into SQL by mistake),
  * and LISTEN with automatic reconnection should a later version want it.
  *
- * Threat model (the README's "Threat model" section, PostgreSQL store): whoever can read the
- * database learns the records (key ids, policies, grants, tags, descriptions) but no key material.
- * Whoever can write it can change the records as an administrator could (a policy, a key state,
- * which material a key names) and delete or roll back rows: the records are not authenticated
- * under the root key. Material they cannot read, forge or move: a sealed row is bound to its store,
- * its KeyMaterialId and its key spec, so it opens nowhere else. Give kmsbox's database role to
- * kmsbox only, and treat write access to the database as administrative access to the keys.
+ * Threat model (the README's "Threat model" table, PostgreSQL row): whoever can read the database
+ * learns the records (key ids, policies, grants, tags, descriptions) but no key material. Whoever
+ * can write it, without the root key, cannot forge, edit or move a record or material: every
+ * record and change-log row carries a MAC under the root key over the store id, collection, id
+ * and value, and sealed material is bound to its store, KeyMaterialId and key spec (root-key.ts).
+ * What they can do: delete rows, and put back an older row of the same record or an older copy of
+ * the whole database (re-enabling a disabled key, restoring a revoked grant or a deleted key whose
+ * material is still there): a database has no high-water mark out of its writers' reach. So give
+ * kmsbox's database role to kmsbox only, and treat write access to the database (and its backups)
+ * as access to the keys' state, though not to their material.
  */
 import postgres from 'postgres';
 import type { KeySpec } from '../../api/enums.js';
@@ -39,7 +42,7 @@ import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from 
 import { PostgresRecordBackend } from './backend.js';
 import { DeadlineExceeded, databaseError } from './db-errors.js';
 import { checkSchemaName, DEFAULT_SCHEMA, migrate, newerSchema, SCHEMA_VERSION, schemaVersion } from './migrations.js';
-import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, sealMaterial } from './root-key.js';
+import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, RowAuthenticator, sealMaterial } from './root-key.js';
 
 export interface PostgresProviderOptions {
   /** postgres://user:password@host:port/database (any libpq-style URL postgres.js takes). */
@@ -224,6 +227,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       });
     }
     this.#materialKey = materialKey(rootKey);
+    this.#backend.authenticate(new RowAuthenticator(rootKey, meta.store_id));
     rootKey.fill(0);
     this.#storeId = meta.store_id;
   }
