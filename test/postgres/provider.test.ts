@@ -114,3 +114,17 @@ describe('a change through one provider is seen by the next request through anot
     expect(second).toEqual(await a.mac(id, new Uint8Array([1])));
   });
 });
+
+test('a provider further behind than the change log reaches loads every record again', async () => {
+  const schema = pg.schema();
+  const [a, b] = three(schema);
+  const { KeyMetadata } = await a!.createKey({});
+  await b!.listKeys({}); // b is at this version
+  await a!.createAlias({ AliasName: 'alias/after', TargetKeyId: KeyMetadata!.KeyId! });
+  await a!.disableKey({ KeyId: KeyMetadata!.KeyId! });
+  // The log pruned past b's version (as every PRUNE_EVERY versions in backend.ts).
+  await pg.sql`DELETE FROM ${pg.sql(`${schema}.changes`)}`;
+  await pg.sql`UPDATE ${pg.sql(`${schema}.meta`)} SET log_floor = version`;
+  expect((await b!.listAliases({})).Aliases!.map((x) => x.AliasName)).toContain('alias/after');
+  expect((await b!.describeKey({ KeyId: KeyMetadata!.KeyId! })).KeyMetadata!.Enabled).toBe(false);
+});
