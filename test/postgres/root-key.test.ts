@@ -90,6 +90,8 @@ test('bad options are ValidationException before any connection', () => {
     { ...ok, maxConnections: 0 },
     { ...ok, maxConnections: 1.5 },
     { ...ok, migrate: 'yes' },
+    { ...ok, timeoutMs: 99 },
+    { ...ok, timeoutMs: 1e9 },
   ]) {
     expect(() => new PostgresProvider(bad as never), JSON.stringify(bad)).toThrow(ValidationException);
   }
