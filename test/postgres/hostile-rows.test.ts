@@ -126,3 +126,24 @@ test("another key's material row copied under this key's material id, or relabel
   const fresh = pg.open(schema);
   await expect(fresh.mac(theirs, new Uint8Array([1]))).rejects.toThrow(/is not authentic/);
 });
+
+test('key-derivation parameters in the database that would cost too much are refused before any scrypt is run', async () => {
+  const schema = pg.schema();
+  await storeWithKey(schema);
+  const [{ kdf }] = (await pg.sql`SELECT kdf FROM ${table(schema, 'meta')}`) as unknown as [{ kdf: string }];
+  for (const hostile of [
+    { ...JSON.parse(kdf), N: 2 ** 30 },
+    { ...JSON.parse(kdf), r: 1024 },
+    { ...JSON.parse(kdf), salt: 'short' },
+    { name: 'pbkdf2' },
+  ]) {
+    await pg.sql`UPDATE ${table(schema, 'meta')} SET kdf = ${JSON.stringify(hostile)}`;
+    await expect(new Kms({ provider: pg.open(schema) }).listKeys({}), JSON.stringify(hostile)).rejects.toThrow(
+      /key-derivation (cost is refused|parameters are not ones kmsbox writes)/,
+    );
+  }
+  await pg.sql`UPDATE ${table(schema, 'meta')} SET kdf = 'not json'`;
+  await expect(new Kms({ provider: pg.open(schema) }).listKeys({})).rejects.toThrow(KMSInternalException);
+  await pg.sql`UPDATE ${table(schema, 'meta')} SET kdf = ${kdf}`;
+  await expect(new Kms({ provider: pg.open(schema) }).listKeys({})).resolves.toBeDefined();
+});

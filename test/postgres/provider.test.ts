@@ -122,7 +122,7 @@ test('a provider further behind than the change log reaches loads every record a
   await b!.listKeys({}); // b is at this version
   await a!.createAlias({ AliasName: 'alias/after', TargetKeyId: KeyMetadata!.KeyId! });
   await a!.disableKey({ KeyId: KeyMetadata!.KeyId! });
-  // The log pruned past b's version (as every PRUNE_EVERY versions in backend.ts).
+  // The log pruned past b's version (as backend.ts does every 1,000 versions).
   await pg.sql`DELETE FROM ${pg.sql(`${schema}.changes`)}`;
   await pg.sql`UPDATE ${pg.sql(`${schema}.meta`)} SET log_floor = version`;
   expect((await b!.listAliases({})).Aliases!.map((x) => x.AliasName)).toContain('alias/after');

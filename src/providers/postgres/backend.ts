@@ -6,8 +6,8 @@
  * before it; it writes the changed records, their change-log rows and the next version in one
  * transaction.
  *
- * The change log is pruned: every PRUNE_EVERY versions, rows older than LOG_KEEP versions go, and
- * a replica further behind than that loads every record again (`full`).
+ * The change log is pruned: every 1,000 versions, rows older than 10,000 versions go, and a
+ * replica further behind than that loads every record again (`full`).
  */
 import type postgres from 'postgres';
 import type { RecordChange } from '../records.js';
@@ -15,8 +15,12 @@ import type { Pulled, RecordBackend } from '../replica.js';
 import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
 import type { RowAuthenticator } from './root-key.js';
 
-const PRUNE_EVERY = 1000;
-const LOG_KEEP = 10_000;
+/** Every `every` versions, change-log rows older than `keep` versions are deleted. */
+export interface LogPruning {
+  readonly every: number;
+  readonly keep: number;
+}
+const DEFAULT_PRUNING: LogPruning = { every: 1000, keep: 10_000 };
 
 /** Runs a database call with the store's deadline and error translation (provider.ts). */
 export type Guard = <T>(what: string, call: () => Promise<T>) => Promise<T>;
@@ -36,10 +40,18 @@ export class PostgresRecordBackend implements RecordBackend {
   readonly #guard: Guard;
   /** Told of material another process destroyed or replaced (ids), or `all` after a full load. */
   readonly #materialChanged: (ids: readonly string[] | 'all') => void;
+  readonly #pruning: LogPruning;
   /** Set once the store is open (its root key checked): every row read or written is MAC'd. */
   #auth: RowAuthenticator | undefined;
 
-  constructor(sql: postgres.Sql, schema: string, guard: Guard, materialChanged: (ids: readonly string[] | 'all') => void) {
+  constructor(
+    sql: postgres.Sql,
+    schema: string,
+    guard: Guard,
+    materialChanged: (ids: readonly string[] | 'all') => void,
+    pruning: LogPruning = DEFAULT_PRUNING,
+  ) {
+    this.#pruning = pruning;
     this.#sql = sql;
     this.#table = (name) => sql(`${schema}.${name}`);
     this.#guard = guard;
@@ -149,8 +161,9 @@ export class PostgresRecordBackend implements RecordBackend {
       );
     });
     writes.push(tx`UPDATE ${this.#table('meta')} SET version = ${version}`);
-    if (version % PRUNE_EVERY === 0 && version > LOG_KEEP) {
-      const floor = version - LOG_KEEP;
+    const { every, keep } = this.#pruning;
+    if (version % every === 0 && version > keep) {
+      const floor = version - keep;
       writes.push(
         tx`DELETE FROM ${this.#table('changes')} WHERE version <= ${floor}`,
         tx`UPDATE ${this.#table('meta')} SET log_floor = ${floor}`,
