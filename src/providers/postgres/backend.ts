@@ -121,9 +121,11 @@ export class PostgresRecordBackend implements RecordBackend {
     let applyError: { error: unknown } | undefined;
     return this.#guard('writing the records', async () => {
       return (await this.#sql.begin(async (tx) => {
-        const [meta] = await tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`;
+        // Pipelined: the catch-up statement runs after the lock is held (in order, on this
+        // connection), so it sees every commit before ours; one round trip for both.
+        const lock = tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`.execute();
+        const [[meta], pulled] = await Promise.all([lock, this.#pull(tx, since)]);
         if (meta === undefined) throw new Error('the meta row is missing');
-        const pulled = await this.#pull(tx, since);
         let rows: ReturnType<typeof changeToRow>[];
         try {
           rows = apply(pulled).map(changeToRow); // serialized now, before the next await
