@@ -235,15 +235,20 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     }
     const kdf = parseKdf(meta.kdf);
     const rootKey = derived !== undefined && sameKdf(derived.kdf, kdf) ? derived.key : deriveRootKey(this.#options, kdf);
-    if (checkValue(rootKey) !== meta.check_value) {
-      throw new AccessDeniedException({
-        message: `Cannot open the PostgreSQL key store (schema "${schema}"): wrong passphrase or root key.`,
-      });
+    try {
+      if (checkValue(rootKey) !== meta.check_value) {
+        throw new AccessDeniedException({
+          message: `Cannot open the PostgreSQL key store (schema "${schema}"): wrong passphrase or root key.`,
+        });
+      }
+      // Only keys derived from it stay in memory: one to seal material, one to MAC rows.
+      this.#materialKey = materialKey(rootKey);
+      this.#backend.authenticate(new RowAuthenticator(rootKey, meta.store_id));
+      this.#storeId = meta.store_id;
+    } finally {
+      rootKey.fill(0);
+      derived?.key.fill(0);
     }
-    this.#materialKey = materialKey(rootKey);
-    this.#backend.authenticate(new RowAuthenticator(rootKey, meta.store_id));
-    rootKey.fill(0);
-    this.#storeId = meta.store_id;
   }
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
