@@ -2,10 +2,7 @@ import { defineConfig, type Options } from 'tsup';
 
 // One build per format, then the types of both in one pass. Both formats split shared code into
 // chunks, so `kmsbox`, `kmsbox/node` and `kmsbox/testing` share one copy of every class within a
-// format (`instanceof Kms` holds across `require('kmsbox')` and `require('kmsbox/node')`), and each
-// module loaded on first use (src/lazy.ts: an `import()`) is a file of its own, which a user's split
-// build keeps out of a page's first download; the CJS build turns those `import()`s into `require()`s,
-// which jest runs without ESM support.
+// format (`instanceof Kms` holds across `require('kmsbox')` and `require('kmsbox/node')`).
 // No sourcemaps: they would point at sources the package does not ship. `npm run build` empties
 // dist/ first (a `clean` here would race between the parallel builds).
 const entry = { index: 'src/index.ts', node: 'src/node.ts', testing: 'src/testing/index.ts' };
@@ -13,6 +10,9 @@ const common: Options = { entry, sourcemap: false, splitting: true, target: 'es2
 // The AWS SDK is an optional peer of kmsbox/testing, loaded at run time from the user's project.
 const external = [/^@aws-sdk\//];
 
+// Each module loaded on first use (src/lazy.ts: an `import()`) is a file of its own, which a user's split
+// build keeps out of a page's first download; the CJS build turns those `import()`s into `require()`s,
+// which jest runs without ESM support.
 export default defineConfig([
   // ESM keeps @noble external, so it dedupes with the user's own copy.
   { ...common, entry: { ...entry, cli: 'src/cli.ts' }, format: ['esm'], external: [/^@noble\//, /^@scure\//, ...external] },
