@@ -164,8 +164,9 @@ describe('browser bundle size (esbuild, minified)', () => {
     expect(envelope.inputs.some((i) => i.endsWith('src/ops/encryption.ts'))).toBe(true);
     // Unsplit, esbuild keeps every lazily loaded module in the one file: a bound that catches growth
     // (86.2 KB before the lazy loading, 91.0 KB after, 2026-12-02: the module wrappers esbuild adds
-    // for lazily evaluated modules, and every export of a dynamically imported module kept).
-    expect(envelopeUnsplit.gzipped).toBeLessThanOrEqual(92 * 1024);
+    // for lazily evaluated modules, and every export of a dynamically imported module kept; 92.0 KB
+    // with the same day's PostgreSQL and performance branches merged).
+    expect(envelopeUnsplit.gzipped).toBeLessThanOrEqual(95 * 1024);
   });
 
   it('the envelope page runs with its initial files alone; a signed envelope needs a lazily loaded chunk', async () => {
