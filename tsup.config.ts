@@ -10,6 +10,9 @@ const common: Options = { entry, sourcemap: false, splitting: true, target: 'es2
 // The AWS SDK is an optional peer of kmsbox/testing, loaded at run time from the user's project.
 const external = [/^@aws-sdk\//];
 
+// Each module loaded on first use (src/lazy.ts: an `import()`) is a file of its own, which a user's split
+// build keeps out of a page's first download; the CJS build turns those `import()`s into `require()`s,
+// which jest runs without ESM support.
 export default defineConfig([
   // ESM keeps @noble external, so it dedupes with the user's own copy.
   { ...common, entry: { ...entry, cli: 'src/cli.ts' }, format: ['esm'], external: [/^@noble\//, /^@scure\//, ...external] },

@@ -24,7 +24,7 @@ import { plainValidation, readInput } from './api/validate.js';
 import { toNow, type ClockOption } from './clock.js';
 import { KMSInternalException, KMSServiceException, UnsupportedOperationException } from './errors.js';
 import { authorizeWithoutKey, type Caller } from './ops/authorize.js';
-import { checkGrantTokens } from './ops/grants.js';
+import { checkGrantTokens } from './ops/grant-tokens.js';
 import { auditEvent, toSink, type AuditOption, type AuditSink } from './audit/event.js';
 import { accountOf, roleOf } from './policy/evaluate.js';
 import { parsePolicy } from './policy/document.js';

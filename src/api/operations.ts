@@ -12,18 +12,10 @@
 import type * as S from './shapes.js';
 import type { Input } from './validate.js';
 import type { Env } from '../ops/env.js';
-import * as aliases from '../ops/aliases.js';
-import * as asymmetric from '../ops/asymmetric.js';
 import * as customKeyStores from '../ops/custom-key-stores.js';
 import * as encryption from '../ops/encryption.js';
-import * as grants from '../ops/grants.js';
-import * as imports from '../ops/import.js';
 import * as keyLifecycle from '../ops/key-lifecycle.js';
-import * as mac from '../ops/mac.js';
-import * as multiRegion from '../ops/multi-region.js';
-import * as policies from '../ops/policies.js';
-import * as rotation from '../ops/rotation.js';
-import * as tags from '../ops/tags.js';
+import { lazily } from '../lazy.js';
 
 /** A member's kind on the wire (awsJson1_1): what the codec converts and what the CLI parses. */
 export type Kind = 'string' | 'integer' | 'boolean' | 'blob' | 'timestamp' | 'map' | ListKind | StructureKind;
@@ -129,6 +121,22 @@ export interface Operation<Request, Response> {
 }
 const op = <Request, Response>(o: Operation<Request, Response>): Operation<Request, Response> => o;
 
+/**
+ * The operations beyond key lifecycle and encryption (aliases, signing, grants, imports, MACs,
+ * multi-Region, policies, rotation, tags): one module, loaded on the first call of any of them
+ * (src/lazy.ts). A page that creates keys and encrypts never downloads them; one chunk rather than
+ * one per family, because a split build makes a shared chunk per set of lazy modules that import a
+ * file, and many small files cost more to load than they save (test/package/browser-bundle.test.ts).
+ */
+const lazyOperations = lazily(() => import('./lazy-operations.js'));
+type LazyOperations = typeof import('./lazy-operations.js');
+
+/** Operation `name` of `family`, with that operation's own signature, loaded on its first call. */
+function later<F extends keyof LazyOperations, K extends keyof LazyOperations[F]>(family: F, name: K): LazyOperations[F][K] {
+  return (async (env: Env, input: Input) =>
+    ((await lazyOperations())[family][name] as (env: Env, input: Input) => Promise<unknown>)(env, input)) as LazyOperations[F][K];
+}
+
 export const OPERATIONS = {
   CancelKeyDeletion: op<S.CancelKeyDeletionRequest, S.CancelKeyDeletionResponse>({
     run: keyLifecycle.cancelKeyDeletion,
@@ -146,14 +154,14 @@ export const OPERATIONS = {
     keyless: true,
   }),
   CreateAlias: op<S.CreateAliasRequest, S.EmptyResponse>({
-    run: aliases.createAlias,
+    run: later('aliases', 'createAlias'),
     summary: 'Creates a friendly name (alias/…) for a KMS key.',
     request: { AliasName: required('string'), TargetKeyId: required('string') },
     response: {},
     writes: true,
   }),
   CreateGrant: op<S.CreateGrantRequest, S.CreateGrantResponse>({
-    run: grants.createGrant,
+    run: later('grants', 'createGrant'),
     summary: 'Adds a grant to a KMS key: permission for a principal to use it in the listed operations.',
     request: {
       KeyId: required('string'),
@@ -214,7 +222,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   DeleteAlias: op<S.DeleteAliasRequest, S.EmptyResponse>({
-    run: aliases.deleteAlias,
+    run: later('aliases', 'deleteAlias'),
     summary: 'Deletes an alias.',
     request: { AliasName: required('string') },
     response: {},
@@ -229,14 +237,14 @@ export const OPERATIONS = {
     keyless: true,
   }),
   DeleteImportedKeyMaterial: op<S.DeleteImportedKeyMaterialRequest, S.DeleteImportedKeyMaterialResponse>({
-    run: imports.deleteImportedKeyMaterial,
+    run: later('imports', 'deleteImportedKeyMaterial'),
     summary: 'Deletes imported key material from a KMS key; the key becomes PendingImport.',
     request: { KeyId: required('string'), KeyMaterialId: 'string' },
     response: { KeyId: 'string', KeyMaterialId: 'string' },
     writes: true,
   }),
   DeriveSharedSecret: op<S.DeriveSharedSecretRequest, S.DeriveSharedSecretResponse>({
-    run: asymmetric.deriveSharedSecret,
+    run: later('asymmetric', 'deriveSharedSecret'),
     summary: "Derives a shared secret (ECDH) from a key agreement key's private key and another party's public key.",
     request: {
       KeyId: required('string'),
@@ -299,7 +307,7 @@ export const OPERATIONS = {
     writes: true,
   }),
   DisableKeyRotation: op<S.DisableKeyRotationRequest, S.EmptyResponse>({
-    run: rotation.disableKeyRotation,
+    run: later('rotation', 'disableKeyRotation'),
     summary: 'Disables automatic rotation of the key material of a KMS key.',
     request: keyIdOnly,
     response: {},
@@ -321,7 +329,7 @@ export const OPERATIONS = {
     writes: true,
   }),
   EnableKeyRotation: op<S.EnableKeyRotationRequest, S.EmptyResponse>({
-    run: rotation.enableKeyRotation,
+    run: later('rotation', 'enableKeyRotation'),
     summary: 'Enables automatic rotation of the key material of a KMS key, with an optional period.',
     request: { KeyId: required('string'), RotationPeriodInDays: 'integer' },
     response: {},
@@ -406,7 +414,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   GenerateMac: op<S.GenerateMacRequest, S.GenerateMacResponse>({
-    run: mac.generateMac,
+    run: later('mac', 'generateMac'),
     summary: 'Computes the HMAC of a message under an HMAC KMS key.',
     request: {
       Message: required('blob'),
@@ -426,13 +434,13 @@ export const OPERATIONS = {
     keyless: true,
   }),
   GetKeyPolicy: op<S.GetKeyPolicyRequest, S.GetKeyPolicyResponse>({
-    run: policies.getKeyPolicy,
+    run: later('policies', 'getKeyPolicy'),
     summary: 'Returns the key policy of a KMS key.',
     request: { KeyId: required('string'), PolicyName: 'string' },
     response: { Policy: 'string', PolicyName: 'string' },
   }),
   GetKeyRotationStatus: op<S.GetKeyRotationStatusRequest, S.GetKeyRotationStatusResponse>({
-    run: rotation.getKeyRotationStatus,
+    run: later('rotation', 'getKeyRotationStatus'),
     summary: "Tells whether automatic rotation is enabled for a KMS key, its period, and the next rotation's date.",
     request: keyIdOnly,
     response: {
@@ -445,13 +453,13 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   GetParametersForImport: op<S.GetParametersForImportRequest, S.GetParametersForImportResponse>({
-    run: imports.getParametersForImport,
+    run: later('imports', 'getParametersForImport'),
     summary: 'Returns a public wrapping key and an import token for importing key material into a KMS key.',
     request: { KeyId: required('string'), WrappingAlgorithm: required('string'), WrappingKeySpec: required('string') },
     response: { KeyId: 'string', ImportToken: 'blob', PublicKey: 'blob', ParametersValidTo: 'timestamp' },
   }),
   GetPublicKey: op<S.GetPublicKeyRequest, S.GetPublicKeyResponse>({
-    run: asymmetric.getPublicKey,
+    run: later('asymmetric', 'getPublicKey'),
     summary: 'Returns the public key of an asymmetric KMS key (DER SubjectPublicKeyInfo).',
     request: { KeyId: required('string'), GrantTokens: strings },
     response: {
@@ -468,7 +476,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   ImportKeyMaterial: op<S.ImportKeyMaterialRequest, S.ImportKeyMaterialResponse>({
-    run: imports.importKeyMaterial,
+    run: later('imports', 'importKeyMaterial'),
     summary: 'Imports key material, wrapped under the public key from GetParametersForImport, into a KMS key.',
     request: {
       KeyId: required('string'),
@@ -484,7 +492,7 @@ export const OPERATIONS = {
     writes: true,
   }),
   ListAliases: op<S.ListAliasesRequest, S.ListAliasesResponse>({
-    run: aliases.listAliases,
+    run: later('aliases', 'listAliases'),
     summary: "Lists the aliases of the caller's account and Region, or of one KMS key.",
     request: { KeyId: 'string', Limit: 'integer', Marker: 'string' },
     response: {
@@ -502,7 +510,7 @@ export const OPERATIONS = {
     keyless: true,
   }),
   ListGrants: op<S.ListGrantsRequest, S.ListGrantsResponse>({
-    run: grants.listGrants,
+    run: later('grants', 'listGrants'),
     summary: 'Lists the grants of a KMS key.',
     request: {
       KeyId: required('string'),
@@ -516,13 +524,13 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   ListKeyPolicies: op<S.ListKeyPoliciesRequest, S.ListKeyPoliciesResponse>({
-    run: policies.listKeyPolicies,
+    run: later('policies', 'listKeyPolicies'),
     summary: 'Lists the names of the key policies of a KMS key (always `default`).',
     request: { KeyId: required('string'), Limit: 'integer', Marker: 'string' },
     response: { PolicyNames: strings, ...paged },
   }),
   ListKeyRotations: op<S.ListKeyRotationsRequest, S.ListKeyRotationsResponse>({
-    run: rotation.listKeyRotations,
+    run: later('rotation', 'listKeyRotations'),
     summary: 'Lists the completed rotations (and imported key materials) of a KMS key.',
     request: { KeyId: required('string'), IncludeKeyMaterial: 'string', Limit: 'integer', Marker: 'string' },
     response: {
@@ -550,20 +558,20 @@ export const OPERATIONS = {
     keyless: true,
   }),
   ListResourceTags: op<S.ListResourceTagsRequest, S.ListResourceTagsResponse>({
-    run: tags.listResourceTags,
+    run: later('tags', 'listResourceTags'),
     summary: 'Lists the tags of a KMS key.',
     request: { KeyId: required('string'), Limit: 'integer', Marker: 'string' },
     response: { Tags, ...paged },
   }),
   ListRetirableGrants: op<S.ListRetirableGrantsRequest, S.ListGrantsResponse>({
-    run: grants.listRetirableGrants,
+    run: later('grants', 'listRetirableGrants'),
     summary: 'Lists the grants, on keys of any account, that a principal may retire.',
     request: { RetiringPrincipal: 'string', RetiringServicePrincipal: 'string', Limit: 'integer', Marker: 'string' },
     response: { Grants: list(GrantListEntry), ...paged },
     keyless: true,
   }),
   PutKeyPolicy: op<S.PutKeyPolicyRequest, S.EmptyResponse>({
-    run: policies.putKeyPolicy,
+    run: later('policies', 'putKeyPolicy'),
     summary: 'Replaces the key policy of a KMS key.',
     request: { KeyId: required('string'), PolicyName: 'string', Policy: required('string'), BypassPolicyLockoutSafetyCheck: 'boolean' },
     response: {},
@@ -596,7 +604,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   ReplicateKey: op<S.ReplicateKeyRequest, S.ReplicateKeyResponse>({
-    run: multiRegion.replicateKey,
+    run: later('multiRegion', 'replicateKey'),
     summary: 'Creates a replica of a multi-Region primary key in another Region.',
     request: {
       KeyId: required('string'),
@@ -610,7 +618,7 @@ export const OPERATIONS = {
     writes: true,
   }),
   RetireGrant: op<S.RetireGrantRequest, S.EmptyResponse>({
-    run: grants.retireGrant,
+    run: later('grants', 'retireGrant'),
     summary: 'Retires a grant (by grant token, or by key and grant id): the grantee or retiring principal cleans up.',
     request: { GrantToken: 'string', KeyId: 'string', GrantId: 'string', DryRun: 'boolean' },
     response: {},
@@ -618,7 +626,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   RevokeGrant: op<S.RevokeGrantRequest, S.EmptyResponse>({
-    run: grants.revokeGrant,
+    run: later('grants', 'revokeGrant'),
     summary: 'Revokes a grant of a KMS key.',
     request: { KeyId: required('string'), GrantId: required('string'), DryRun: 'boolean' },
     response: {},
@@ -626,7 +634,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   RotateKeyOnDemand: op<S.RotateKeyOnDemandRequest, S.RotateKeyOnDemandResponse>({
-    run: rotation.rotateKeyOnDemand,
+    run: later('rotation', 'rotateKeyOnDemand'),
     summary: 'Rotates the key material of a KMS key now.',
     request: keyIdOnly,
     response: { KeyId: 'string' },
@@ -640,7 +648,7 @@ export const OPERATIONS = {
     writes: true,
   }),
   Sign: op<S.SignRequest, S.SignResponse>({
-    run: asymmetric.sign,
+    run: later('asymmetric', 'sign'),
     summary: 'Signs a message or message digest with the private key of an asymmetric KMS key.',
     request: {
       KeyId: required('string'),
@@ -654,21 +662,21 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   TagResource: op<S.TagResourceRequest, S.EmptyResponse>({
-    run: tags.tagResource,
+    run: later('tags', 'tagResource'),
     summary: 'Adds or overwrites tags of a KMS key.',
     request: { KeyId: required('string'), Tags: required(Tags) },
     response: {},
     writes: true,
   }),
   UntagResource: op<S.UntagResourceRequest, S.EmptyResponse>({
-    run: tags.untagResource,
+    run: later('tags', 'untagResource'),
     summary: 'Removes tags from a KMS key.',
     request: { KeyId: required('string'), TagKeys: required(strings) },
     response: {},
     writes: true,
   }),
   UpdateAlias: op<S.UpdateAliasRequest, S.EmptyResponse>({
-    run: aliases.updateAlias,
+    run: later('aliases', 'updateAlias'),
     summary: 'Points an alias at another KMS key.',
     request: { AliasName: required('string'), TargetKeyId: required('string') },
     response: {},
@@ -707,14 +715,14 @@ export const OPERATIONS = {
     writes: true,
   }),
   UpdatePrimaryRegion: op<S.UpdatePrimaryRegionRequest, S.EmptyResponse>({
-    run: multiRegion.updatePrimaryRegion,
+    run: later('multiRegion', 'updatePrimaryRegion'),
     summary: 'Makes a replica of a multi-Region key its primary key.',
     request: { KeyId: required('string'), PrimaryRegion: required('string') },
     response: {},
     writes: true,
   }),
   Verify: op<S.VerifyRequest, S.VerifyResponse>({
-    run: asymmetric.verify,
+    run: later('asymmetric', 'verify'),
     summary: 'Verifies a signature made with the private key of an asymmetric KMS key.',
     request: {
       KeyId: required('string'),
@@ -729,7 +737,7 @@ export const OPERATIONS = {
     crossAccount: true,
   }),
   VerifyMac: op<S.VerifyMacRequest, S.VerifyMacResponse>({
-    run: mac.verifyMac,
+    run: later('mac', 'verifyMac'),
     summary: 'Verifies the HMAC of a message under an HMAC KMS key.',
     request: {
       Message: required('blob'),

@@ -1,16 +1,24 @@
 /**
  * Byte helpers shared by the formats and the crypto layer. Where @noble (already a dependency)
- * does the same job, its helper is used: constant-time `equalBytes` (@noble/ciphers/utils),
- * `concatBytes` and `bytesToHex` (@noble/hashes/utils; `toHex` here). Kept here, because noble's
- * differ: `utf8Decode` / `utf8DecodeExact` refuse invalid UTF-8 (noble's `bytesToUtf8` replaces it
+ * does the same job, its helper is used: `concatBytes` and `bytesToHex` (@noble/hashes/utils;
+ * `toHex` here). Kept here, because noble's differ: `equalBytes` is @noble/ciphers/utils' loop
+ * without that module (a page that imports it statically carries every helper @noble/ciphers' AES
+ * needs, which is loaded on first use: crypto/noble-aes.ts); `utf8Decode` / `utf8DecodeExact` refuse invalid UTF-8 (noble's `bytesToUtf8` replaces it
  * with U+FFFD, and a format must not read two byte strings as one string); `utf8Encode` reuses one
  * TextEncoder (noble's `utf8ToBytes` makes one and a copy per call, on hot paths here); and noble
  * has nothing like `utf8EncodeInto` (UTF-8 written in place), `joinAndWipe` (one copy of a secret).
  */
-import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 
-export { bytesToHex as toHex, concatBytes, equalBytes };
+export { bytesToHex as toHex, concatBytes };
+
+/** Whether `a` and `b` hold the same bytes, in time that depends on their length only (for tags and MACs). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
 
 const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never silently replaced.

@@ -5,20 +5,14 @@
  * context) and EXTERNAL_MU signs a caller-computed 64-byte μ (FIPS 204 §6.2).
  */
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import type { KeySpec } from '../api/enums.js';
 import { concatBytes, equalBytes } from './bytes.js';
+import type { MlDsaSpec } from './ml-dsa-spec.js';
 
-const SCHEMES = { ML_DSA_44: ml_dsa44, ML_DSA_65: ml_dsa65, ML_DSA_87: ml_dsa87 } as const;
+export { isMlDsa, ML_DSA_SEED_BYTES, type MlDsaSpec, MU_BYTES } from './ml-dsa-spec.js';
+
+const SCHEMES: Record<MlDsaSpec, typeof ml_dsa44> = { ML_DSA_44: ml_dsa44, ML_DSA_65: ml_dsa65, ML_DSA_87: ml_dsa87 };
 /** The last byte of each parameter set's OID 2.16.840.1.101.3.4.3.{17,18,19}. */
 const OID_LAST = { ML_DSA_44: 0x11, ML_DSA_65: 0x12, ML_DSA_87: 0x13 } as const;
-export type MlDsaSpec = keyof typeof SCHEMES;
-
-export function isMlDsa(spec: KeySpec): spec is MlDsaSpec {
-  return Object.hasOwn(SCHEMES, spec);
-}
-
-export const ML_DSA_SEED_BYTES = 32;
-export const MU_BYTES = 64;
 
 // Key generation from the seed is the expensive step: once per seed buffer.
 const keys = new WeakMap<Uint8Array, { publicKey: Uint8Array; secretKey: Uint8Array }>();

@@ -8,10 +8,10 @@
  * normalised to low S; Ed25519 as is) in a trailing `[bstr]` item; readers reject high S, so no
  * second valid encoding of a signed envelope exists.
  */
-import { p256, p384 } from '@noble/curves/nist.js';
 import { backend } from '../crypto/backend/index.js';
 import { utf8Encode } from '../crypto/bytes.js';
 import { IncorrectKeyException, ValidationException } from '../errors.js';
+import { lazily } from '../lazy.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { SIGNATURE_ITEM_HEAD, SIGNATURE_LABEL, SIGNERS, type SignerAlgId } from './format.js';
 import type { Signer } from './header.js';
@@ -76,7 +76,7 @@ export async function prepareSigner(kms: KmsLike, signingKeyId: string): Promise
         SigningAlgorithm: spec.algorithm,
       });
       if (!(out.Signature instanceof Uint8Array)) throw new ValidationException({ message: 'Sign did not return a signature.' });
-      const raw = alg === 3 ? out.Signature : derToLowSRaw(out.Signature, alg);
+      const raw = alg === 3 ? out.Signature : await derToLowSRaw(out.Signature, alg);
       if (raw.length !== spec.signatureBytes)
         throw new ValidationException({ message: 'Sign returned a signature of an unexpected size.' });
       return signatureItem(raw);
@@ -118,7 +118,7 @@ export async function verifySignature(
   const spec = SIGNERS[signer.alg];
   let signature = raw;
   if (signer.alg !== 3) {
-    const der = rawToDerIfLowS(raw, signer.alg);
+    const der = await rawToDerIfLowS(raw, signer.alg);
     if (der === undefined) throw invalidEnvelope('signature is not in low-S form', debug);
     signature = der;
   }
@@ -146,29 +146,32 @@ export async function verifySignature(
 
 const notListed = () => new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
 
-// ECDSA: DER (as KMS returns it) <-> fixed-size r‖s with low S, by @noble/curves' Signature.
+// ECDSA: DER (as KMS returns it) <-> fixed-size r‖s with low S, by @noble/curves' Signature, loaded
+// on the first ECDSA-signed envelope (an unsigned envelope never needs the curve code).
 
-const CURVES = { 1: p256, 2: p384 } as const;
-const ORDER: Record<1 | 2, bigint> = { 1: p256.Point.CURVE().n, 2: p384.Point.CURVE().n };
+const curves = lazily(async () => {
+  const { p256, p384 } = await import('../crypto/nist-curves.js');
+  return { 1: p256, 2: p384 } as const;
+});
 
-function derToLowSRaw(der: Uint8Array, alg: 1 | 2): Uint8Array {
-  const { Signature } = CURVES[alg];
+async function derToLowSRaw(der: Uint8Array, alg: 1 | 2): Promise<Uint8Array> {
+  const curve = (await curves())[alg];
+  const { Signature } = curve;
   try {
     const sig = Signature.fromBytes(der, 'der');
-    return (sig.hasHighS() ? new Signature(sig.r, ORDER[alg] - sig.s) : sig).toBytes('compact');
+    return (sig.hasHighS() ? new Signature(sig.r, curve.Point.CURVE().n - sig.s) : sig).toBytes('compact');
   } catch {
     throw new ValidationException({ message: 'Sign returned a malformed ECDSA signature.' });
   }
 }
 
 /** DER for a raw r‖s, or undefined when r or s is out of range or s is high. */
-function rawToDerIfLowS(raw: Uint8Array, alg: 1 | 2): Uint8Array | undefined {
+async function rawToDerIfLowS(raw: Uint8Array, alg: 1 | 2): Promise<Uint8Array | undefined> {
+  const { Signature } = (await curves())[alg];
   try {
-    const sig = CURVES[alg].Signature.fromBytes(raw, 'compact');
+    const sig = Signature.fromBytes(raw, 'compact');
     return sig.hasHighS() ? undefined : sig.toBytes('der');
   } catch {
     return undefined;
   }
 }
-
-export const ecdsaForTests = { derToLowSRaw, rawToDerIfLowS, ORDER };

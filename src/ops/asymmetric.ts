@@ -3,7 +3,7 @@ import { KeyAgreementAlgorithmSpec, MessageType, SigningAlgorithmSpec, type Cust
 import { KEY_SPECS } from '../api/key-specs.js';
 import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
 import { Checks, type Input, plainValidation } from '../api/validate.js';
-import { MU_BYTES } from '../crypto/ml-dsa.js';
+import { MU_BYTES } from '../crypto/ml-dsa-spec.js';
 import { SIGNING } from '../crypto/signatures.js';
 import {
   DryRunOperationException,

@@ -381,7 +381,7 @@ async function newDataKeyPair(env: Env, c: Checks, operation: 'GenerateDataKeyPa
   dryRun(isDryRun);
   const privateKey = await generatePrivateKey(checked.spec);
   const sealed = await seal(env, key, privateKey, context);
-  return { key, spec: checked.spec, privateKey, publicKey: publicKeyOf(privateKey).slice(), sealed };
+  return { key, spec: checked.spec, privateKey, publicKey: (await publicKeyOf(privateKey)).slice(), sealed };
 }
 
 export async function generateDataKeyPair(env: Env, input: Input): Promise<GenerateDataKeyPairResponse> {

@@ -6,27 +6,25 @@ import { GrantOperation } from '../api/enums.js';
 import { byString, paginate } from '../api/pagination.js';
 import type { CreateGrantResponse, EmptyResponse, GrantListEntry, ListGrantsResponse } from '../api/shapes.js';
 import { Checks, plainValidation, type Input } from '../api/validate.js';
-import { toHex, utf8Decode } from '../crypto/bytes.js';
+import { toHex } from '../crypto/bytes.js';
 import { publicRandomBytes } from '../crypto/random.js';
 import {
   AccessDeniedException,
   DryRunOperationException,
   InvalidGrantIdException,
-  InvalidGrantTokenException,
   LimitExceededException,
   NotFoundException,
 } from '../errors.js';
 import type { GrantConstraintsRecord, GrantRecord, KeyRecord } from '../keys/record.js';
 import { accountOf, isRoot, samePrincipal } from '../policy/evaluate.js';
 import type { Env } from './env.js';
+import { GRANT_ID, grantIdOfToken, newToken } from './grant-tokens.js';
 import { grantTokens, keyIdMember, LIST_LIMITS, paging } from './fields.js';
 import { findKeyFor, sweepDeletions } from './lookup.js';
 import { partitionOf } from '../keys/arn.js';
 
 export const MAX_GRANTS_PER_KEY = 50_000;
 const PRINCIPAL = /^[\w+=,.@:/-]+$/;
-const GRANT_ID = /^[0-9a-f]{64}$/;
-const TOKEN_PREFIX = 'kmsbox-grant-token:v1:';
 
 /** Grant operations each kind of key supports. */
 function supportedOperations(key: KeyRecord): Set<string> {
@@ -53,32 +51,6 @@ function supportedOperations(key: KeyRecord): Set<string> {
     default:
       return new Set(always);
   }
-}
-
-/** Grant tokens: opaque, non-secret base64 naming the grant; a new one for every CreateGrant. */
-function newToken(grantId: string): string {
-  return btoa(`${TOKEN_PREFIX + grantId}:${toHex(publicRandomBytes(16))}`);
-}
-
-export function grantIdOfToken(token: string): string {
-  let text: string;
-  try {
-    text = utf8Decode(Uint8Array.from(atob(token), (ch) => ch.charCodeAt(0)));
-  } catch {
-    throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
-  }
-  const id = text.startsWith(TOKEN_PREFIX) ? text.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + 64) : '';
-  if (!GRANT_ID.test(id) || !/^:[0-9a-f]{32}$/.test(text.slice(TOKEN_PREFIX.length + 64)))
-    throw new InvalidGrantTokenException({ message: 'Invalid grant token' });
-  return id;
-}
-
-/** GrantTokens on any request: each must be a token kmsbox issued (grants apply at once, so they add nothing else). */
-export function checkGrantTokens(input: Input): void {
-  const tokens = input.GrantTokens;
-  // A list of the wrong shape is the operation's ValidationException, reported by its own checks.
-  if (!Array.isArray(tokens) || tokens.length > 10 || tokens.some((t) => typeof t !== 'string' || t.length < 1 || t.length > 8192)) return;
-  for (const t of tokens as string[]) grantIdOfToken(t);
 }
 
 function constraints(c: Checks): GrantConstraintsRecord | undefined {

@@ -12,7 +12,6 @@
  * a re-import is recognised as the same material (different material is
  * IncorrectKeyMaterialException), and why ciphertexts made before a delete + re-import decrypt.
  */
-import { aeskwp } from '@noble/ciphers/aes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec, type KeySpec } from '../api/enums.js';
 import { HMAC_SPECS, isHmacSpec, isImportedKeyPairSpec } from '../api/key-specs.js';
@@ -336,6 +335,7 @@ async function unwrap(env: Env, token: ImportTokenRecord, encrypted: Uint8Array)
   if (encrypted.length < modulus + 16) throw invalid();
   const aesKey = await env.provider.asymmetricDecrypt(token.wrappingMaterialId, oaep, encrypted.subarray(0, modulus));
   if (aesKey === undefined || ![16, 24, 32].includes(aesKey.length)) throw invalid();
+  const { aeskwp } = await import('../crypto/noble-aes.js'); // loaded on first use: most pages import no key material
   try {
     return aeskwp(aesKey).decrypt(encrypted.subarray(modulus));
   } catch {

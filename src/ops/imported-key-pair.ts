@@ -15,7 +15,7 @@ import { IMPORTED_KEY_PAIRS, type ImportedKeyPairSpec, KEY_SPECS } from '../api/
 import { sign, verify } from '../crypto/asymmetric.js';
 import { OID, TAG, tlv, uintTlv } from '../crypto/der.js';
 import { CURVE_INFO, type CurveName, ecPkcs8, parsePkcs8, parseSpki, type RsaPrivate } from '../crypto/key-der.js';
-import { portableAsymmetric } from '../crypto/backend/portable-asymmetric.js';
+import { webBackend } from '../crypto/backend/index.js';
 import { IncorrectKeyMaterialException } from '../errors.js';
 
 export interface CheckedKeyPair {
@@ -42,6 +42,7 @@ export async function checkImportedKeyPair(spec: ImportedKeyPairSpec, material: 
     throw refuse('it must be a DER-encoded PKCS #8 (RFC 5208) PrivateKeyInfo of an RSA or EC key on a named curve');
   }
   let pkcs8: Uint8Array;
+  const portable = await webBackend.asymmetric();
   if (want.type === 'rsa') {
     if (info.type !== 'rsa') throw refuse(`it is ${describe(info)}, not an RSA key`);
     const bits = info.key.n.toString(2).length;
@@ -54,7 +55,7 @@ export async function checkImportedKeyPair(spec: ImportedKeyPairSpec, material: 
     const d = info.d;
     const bare = ecPkcs8WithoutPublicKey(want.curve, d);
     try {
-      const parsed = parseSpki(portableAsymmetric.publicKeyOf(bare)); // computed from d; throws for d = 0 or d ≥ the curve order
+      const parsed = parseSpki(portable.publicKeyOf(bare)); // computed from d; throws for d = 0 or d ≥ the curve order
       if (parsed.type !== 'ec') throw new Error('not an EC public key');
       pkcs8 = ecPkcs8(want.curve, d, parsed.point);
     } catch {
@@ -66,7 +67,7 @@ export async function checkImportedKeyPair(spec: ImportedKeyPairSpec, material: 
   }
   let spki: Uint8Array;
   try {
-    spki = portableAsymmetric.publicKeyOf(pkcs8).slice();
+    spki = portable.publicKeyOf(pkcs8).slice();
     await pairwiseTest(spec, pkcs8, spki);
   } catch (error) {
     pkcs8.fill(0);

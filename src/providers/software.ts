@@ -7,7 +7,7 @@ import { HMAC_SPECS, isHmacSpec, isImportedKeyPairSpec } from '../api/key-specs.
 import { UnsupportedOperationException } from '../errors.js';
 import { backend } from '../crypto/backend/index.js';
 import { deriveCallKey, expandCallKey, extractPrk } from '../crypto/call-key.js';
-import { isMlDsa, ML_DSA_SEED_BYTES, mlDsaPublicKey, mlDsaSign, mlDsaVerify } from '../crypto/ml-dsa.js';
+import { isMlDsa, ML_DSA_SEED_BYTES } from '../crypto/ml-dsa-spec.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   canGenerate,
@@ -19,7 +19,11 @@ import {
   sign,
   verify,
 } from '../crypto/asymmetric.js';
+import { lazily } from '../lazy.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
+
+/** ML-DSA (@noble/post-quantum, SHA-3), loaded on the first ML-DSA call. */
+const mlDsa = lazily(() => import('../crypto/ml-dsa.js'));
 
 export interface Material {
   readonly spec: KeySpec;
@@ -55,12 +59,13 @@ export function importedMaterial(spec: KeySpec, bytes: Uint8Array, provider: str
 }
 
 export async function publicKeyWith(m: Material): Promise<Uint8Array> {
-  if (isMlDsa(m.spec)) return mlDsaPublicKey(m.spec, m.bytes);
-  return publicKeyOf(m.bytes).slice(); // a copy: callers own what they get
+  if (isMlDsa(m.spec)) return (await mlDsa()).mlDsaPublicKey(m.spec, m.bytes);
+  return (await publicKeyOf(m.bytes)).slice(); // a copy: callers own what they get
 }
 
 export async function signWith(m: Material, r: SignRequest): Promise<Uint8Array> {
-  if (isMlDsa(m.spec)) return mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
+  if (isMlDsa(m.spec))
+    return (await mlDsa()).mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
   return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
 }
 
@@ -85,7 +90,8 @@ export async function deriveWith(m: Material, peer: Uint8Array): Promise<Uint8Ar
 }
 
 export async function verifyWith(m: Material, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-  if (isMlDsa(m.spec))
+  if (isMlDsa(m.spec)) {
+    const { mlDsaPublicKey, mlDsaVerify } = await mlDsa();
     return mlDsaVerify(
       m.spec,
       mlDsaPublicKey(m.spec, m.bytes),
@@ -93,7 +99,8 @@ export async function verifyWith(m: Material, r: SignRequest & { readonly signat
       r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW',
       r.signature,
     );
-  return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
+  }
+  return verify(await publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
 }
 
 /**
@@ -157,19 +164,21 @@ export abstract class SoftwareMaterialProvider {
 
   async publicKey(id: string): Promise<Uint8Array> {
     const m = this.material(id);
-    if (isMlDsa(m.spec)) return mlDsaPublicKey(m.spec, m.bytes);
-    return publicKeyOf(m.bytes).slice(); // a copy: callers own what they get
+    if (isMlDsa(m.spec)) return (await mlDsa()).mlDsaPublicKey(m.spec, m.bytes);
+    return (await publicKeyOf(m.bytes)).slice(); // a copy: callers own what they get
   }
 
   async sign(id: string, r: SignRequest): Promise<Uint8Array> {
     const m = this.material(id);
-    if (isMlDsa(m.spec)) return mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
+    if (isMlDsa(m.spec))
+      return (await mlDsa()).mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
     return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
   }
 
   async verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
     const m = this.material(id);
-    if (isMlDsa(m.spec))
+    if (isMlDsa(m.spec)) {
+      const { mlDsaPublicKey, mlDsaVerify } = await mlDsa();
       return mlDsaVerify(
         m.spec,
         mlDsaPublicKey(m.spec, m.bytes),
@@ -177,7 +186,8 @@ export abstract class SoftwareMaterialProvider {
         r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW',
         r.signature,
       );
-    return verify(publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
+    }
+    return verify(await publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
   }
 
   async asymmetricEncrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {

@@ -15,59 +15,18 @@
  * secp256k1 and ML-DSA are not WebCrypto algorithms: this provider does not hold them.
  */
 import type { KeySpec, KeyUsageType } from '../api/enums.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { CURVE_INFO, parseSpki, type CurveName } from '../crypto/key-der.js';
+import { CURVE_INFO, parseSpki } from '../crypto/key-der.js';
 import { SIGNING } from '../crypto/signatures.js';
 import { publicKeyOf } from '../crypto/asymmetric.js';
 import { UnsupportedOperationException } from '../errors.js';
+import { lazily } from '../lazy.js';
 import type { SignRequest } from './types.js';
-
-/** One CryptoKey of a key: what it is imported as, and for which private-key operation. */
-interface Variant {
-  readonly name: string;
-  readonly algorithm: Algorithm & Record<string, unknown>;
-  readonly usage: KeyUsageType;
-  readonly uses: KeyUsage[];
-}
+import { RSA, type Variant, variants, WEB_HASH } from './webcrypto-variants.js';
 
 export interface HeldKeyPair {
   /** The private key, per variant name; never extractable. */
   readonly keys: Readonly<Record<string, CryptoKey>>;
   readonly spki: Uint8Array;
-}
-
-const WEB_HASH = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' } as const;
-const EC: Partial<Record<KeySpec, Exclude<CurveName, 'secp256k1'>>> = {
-  ECC_NIST_P256: 'P-256',
-  ECC_NIST_P384: 'P-384',
-  ECC_NIST_P521: 'P-521',
-};
-const RSA: Partial<Record<KeySpec, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
-
-function variants(spec: KeySpec): Variant[] {
-  const curve = Object.hasOwn(EC, spec) ? EC[spec] : undefined;
-  if (curve !== undefined) {
-    return [
-      { name: 'ECDSA', algorithm: { name: 'ECDSA', namedCurve: curve }, usage: 'SIGN_VERIFY', uses: ['sign'] },
-      { name: 'ECDH', algorithm: { name: 'ECDH', namedCurve: curve }, usage: 'KEY_AGREEMENT', uses: ['deriveBits'] },
-    ];
-  }
-  if (spec === 'ECC_NIST_EDWARDS25519') return [{ name: 'Ed25519', algorithm: { name: 'Ed25519' }, usage: 'SIGN_VERIFY', uses: ['sign'] }];
-  if (Object.hasOwn(RSA, spec)) {
-    const out: Variant[] = [];
-    for (const hash of Object.values(WEB_HASH)) {
-      out.push({ name: `RSA-PSS/${hash}`, algorithm: { name: 'RSA-PSS', hash }, usage: 'SIGN_VERIFY', uses: ['sign'] });
-      out.push({ name: `RSASSA-PKCS1-v1_5/${hash}`, algorithm: { name: 'RSASSA-PKCS1-v1_5', hash }, usage: 'SIGN_VERIFY', uses: ['sign'] });
-    }
-    for (const hash of ['SHA-1', 'SHA-256'])
-      out.push({ name: `RSA-OAEP/${hash}`, algorithm: { name: 'RSA-OAEP', hash }, usage: 'ENCRYPT_DECRYPT', uses: ['decrypt'] });
-    return out;
-  }
-  return [];
-}
-
-export function isAsymmetricSpec(spec: KeySpec): boolean {
-  return variants(spec).length > 0;
 }
 
 const PUBLIC_USE: Partial<Record<KeyUsage, KeyUsage>> = { sign: 'verify', decrypt: 'encrypt' };
@@ -109,9 +68,13 @@ export async function generateKeyPair(subtle: SubtleCrypto, spec: KeySpec, usage
   }
 }
 
-const NIST = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
+/** @noble/curves' NIST curves (to re-encode an ECDSA signature), loaded on the first ECDSA signature. */
+const nist = lazily(async () => {
+  const { p256, p384, p521 } = await import('../crypto/nist-curves.js');
+  return { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
+});
 
-function curveOf(pair: HeldKeyPair): keyof typeof NIST {
+function curveOf(pair: HeldKeyPair): 'P-256' | 'P-384' | 'P-521' {
   const key = parseSpki(pair.spki);
   if (key.type !== 'ec' || key.curve === 'secp256k1') throw new Error('this key is not on a NIST curve');
   return key.curve;
@@ -136,7 +99,7 @@ export async function importKeyPair(subtle: SubtleCrypto, spec: KeySpec, pkcs8: 
       message: `This runtime's WebCrypto refused the ${spec} private key (${(e as { name?: string }).name ?? 'error'}), so the webcrypto provider cannot hold it; use the memory or file provider.`,
     });
   }
-  return { keys, spki: publicKeyOf(pkcs8).slice() };
+  return { keys, spki: (await publicKeyOf(pkcs8)).slice() };
 }
 
 function held(pair: HeldKeyPair, name: string): CryptoKey {
@@ -157,7 +120,7 @@ export async function signWith(subtle: SubtleCrypto, pair: HeldKeyPair, r: SignR
   switch (a.scheme) {
     case 'ecdsa':
       // WebCrypto signs as IEEE P1363 r ‖ s; KMS returns DER.
-      return NIST[curveOf(pair)].Signature.fromBytes(
+      return (await nist())[curveOf(pair)].Signature.fromBytes(
         new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: WEB_HASH[a.hash] } as EcdsaParams, held(pair, 'ECDSA'), message)),
         'compact',
       ).toBytes('der');

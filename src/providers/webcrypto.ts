@@ -22,21 +22,14 @@ import { isImportedKeyPairSpec } from '../api/key-specs.js';
 import { UnsupportedOperationException, ValidationException } from '../errors.js';
 import { BLOB_V2_EXTRACT_SALT, CALL_KEY_LABEL } from '../crypto/call-key.js';
 import { concatBytes } from '../crypto/bytes.js';
-import { portableAsymmetric } from '../crypto/backend/portable-asymmetric.js';
-import { rsaOaepEncrypt } from '../crypto/backend/portable-rsa.js';
+import { webBackend } from '../crypto/backend/index.js';
+import { lazily } from '../lazy.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from './types.js';
-import {
-  decryptWith,
-  deriveWith,
-  generateKeyPair,
-  importKeyPair,
-  isAsymmetricSpec,
-  signWith,
-  type HeldKeyPair,
-} from './webcrypto-asymmetric.js';
+import type { HeldKeyPair } from './webcrypto-asymmetric.js';
+import { isAsymmetricSpec } from './webcrypto-variants.js';
 
 export interface WebCryptoProviderOptions {
   /** Persist keys and records in this IndexedDB database (browsers). Default: memory only. */
@@ -57,6 +50,10 @@ const SPECS: Partial<Record<KeySpec, { bytes: number; hash: string }>> = {
   HMAC_512: { bytes: 64, hash: 'SHA-512' },
 };
 const BLOCK_ONE = new Uint8Array([1]);
+/** RSA-OAEP encryption with a public key in software (bigint RSA), loaded on first use. */
+const portableRsa = lazily(() => import('../crypto/backend/portable-rsa.js'));
+/** The asymmetric keys' own code, loaded on the first asymmetric key. */
+const asymmetric = lazily(() => import('./webcrypto-asymmetric.js'));
 const RECORDS = 'records';
 const KEYS = 'keys';
 
@@ -117,7 +114,7 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     await this.#load();
     const held = Object.hasOwn(SPECS, spec)
       ? { spec, key: await this.#secretKey(SPECS[spec]!) }
-      : { spec, ...(await generateKeyPair(this.#subtle, spec, usage)) };
+      : { spec, ...(await (await asymmetric()).generateKeyPair(this.#subtle, spec, usage)) };
     const id = newMaterialId();
     this.#keys.set(id, held);
     await this.#persist();
@@ -127,7 +124,7 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
     if (isImportedKeyPairSpec(spec) && isAsymmetricSpec(spec)) {
       await this.#load();
-      this.#keys.set(materialId, { spec, ...(await importKeyPair(this.#subtle, spec, bytes)) });
+      this.#keys.set(materialId, { spec, ...(await (await asymmetric()).importKeyPair(this.#subtle, spec, bytes)) });
       await this.#persist();
       return;
     }
@@ -220,13 +217,15 @@ export class WebCryptoProvider implements KeyMaterialProvider {
   }
 
   async sign(materialId: string, request: SignRequest): Promise<Uint8Array> {
-    return signWith(this.#subtle, await this.#pair(materialId), request);
+    const pair = await this.#pair(materialId);
+    return (await asymmetric()).signWith(this.#subtle, pair, request);
   }
 
   /** Public-key work: software over the SPKI (crypto/backend/portable-asymmetric.ts), for every message type. */
   async verify(materialId: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
     if (r.messageType === 'EXTERNAL_MU') return false;
-    return portableAsymmetric.verify((await this.#pair(materialId)).spki, r.algorithm, r.message, r.messageType, r.signature);
+    const { spki } = await this.#pair(materialId);
+    return (await webBackend.asymmetric()).verify(spki, r.algorithm, r.message, r.messageType, r.signature);
   }
 
   async asymmetricEncrypt(
@@ -234,7 +233,8 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
     plaintext: Uint8Array,
   ): Promise<Uint8Array> {
-    return rsaOaepEncrypt((await this.#pair(materialId)).spki, algorithm, plaintext);
+    const { spki } = await this.#pair(materialId);
+    return (await portableRsa()).rsaOaepEncrypt(spki, algorithm, plaintext);
   }
 
   async asymmetricDecrypt(
@@ -242,11 +242,13 @@ export class WebCryptoProvider implements KeyMaterialProvider {
     algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
     ciphertext: Uint8Array,
   ): Promise<Uint8Array | undefined> {
-    return decryptWith(this.#subtle, await this.#pair(materialId), algorithm, ciphertext);
+    const pair = await this.#pair(materialId);
+    return (await asymmetric()).decryptWith(this.#subtle, pair, algorithm, ciphertext);
   }
 
   async deriveSharedSecret(materialId: string, peerPublicKey: Uint8Array): Promise<Uint8Array | undefined> {
-    return deriveWith(this.#subtle, await this.#pair(materialId), peerPublicKey);
+    const pair = await this.#pair(materialId);
+    return (await asymmetric()).deriveWith(this.#subtle, pair, peerPublicKey);
   }
 
   async #pair(materialId: string): Promise<HeldKeyPair> {

@@ -12,8 +12,8 @@ import { parsePkcs8, parseSpki } from '../../src/crypto/key-der.js';
 import { nodeCryptoBackend, webBackend } from '../../src/crypto/backend/index.js';
 import { SIGNING } from '../../src/crypto/signatures.js';
 
-const native = nodeCryptoBackend!.asymmetric;
-const portable = webBackend.asymmetric;
+const native = await nodeCryptoBackend!.asymmetric();
+const portable = await webBackend.asymmetric();
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const hash = (name: string, m: Uint8Array): Uint8Array => new Uint8Array(nodeCrypto.createHash(name).update(m).digest());

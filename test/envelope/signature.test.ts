@@ -2,10 +2,10 @@
 // non-malleable (high-S twins rejected), and covering every ciphertext byte: an insider who knows
 // the segment key and forges ciphertext under an unchanged GCM tag is caught.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
 import { createDecryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope, type Kms } from 'kmsbox';
 import { deriveMessageKeys } from '../../src/envelope/key-schedule.js';
-import { ecdsaForTests } from '../../src/envelope/signature.js';
 import { bytes, concat, counting, expectBytes, expectError, pipe, setup, splitItems } from './helpers.js';
 
 async function signingKey(kms: Kms, spec: 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_EDWARDS25519'): Promise<string> {
@@ -82,7 +82,7 @@ describe('signed envelopes', () => {
   it('the high-S twin of a valid ECDSA signature is rejected; writers only emit low S', async () => {
     const { kms, keyIds } = await setup();
     const signer = await signingKey(kms, 'ECC_NIST_P256');
-    const n = ecdsaForTests.ORDER[1];
+    const n = p256.Point.CURVE().n;
     for (let i = 0; i < 8; i++) {
       const envelope = await encryptEnvelope(bytes(100, i), { kms, keyId: keyIds[0]!, signingKeyId: signer });
       const raw = envelope.subarray(envelope.length - 64);

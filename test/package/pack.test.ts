@@ -181,7 +181,7 @@ describe('the packed package', () => {
       encoding: 'utf8',
       timeout: 240_000,
     });
-    expect(run.stderr).toMatch(/Tests:\s+3 passed, 3 total/);
+    expect(run.stderr).toMatch(/Tests:\s+4 passed, 4 total/);
     expect(run.status).toBe(0);
   });
 

@@ -1,10 +1,10 @@
 /// <reference types="node" />
 /**
  * The Node backend: node:crypto (OpenSSL) for AES-GCM, HMAC, SHA-256 and the asymmetric keys
- * (node-asymmetric.ts). It receives node:crypto from index.ts, which finds it at run time: an
+ * (node-asymmetric.ts, loaded on first use). It receives node:crypto from index.ts, which finds it at run time: an
  * `import 'node:crypto'` here would put a Node built-in into every browser bundle.
  */
-import { nodeAsymmetric } from './node-asymmetric.js';
+import { lazily } from '../../lazy.js';
 import type { AesGcmKey, CryptoBackend, HmacHash } from './types.js';
 
 export type NodeCrypto = typeof import('node:crypto');
@@ -76,6 +76,6 @@ export function nodeBackend(c: NodeCrypto): CryptoBackend {
       return h.digest();
     },
     sha256: () => c.createHash('sha256'),
-    asymmetric: nodeAsymmetric(c),
+    asymmetric: lazily(async () => (await import('./node-asymmetric.js')).nodeAsymmetric(c)),
   };
 }

@@ -1,14 +1,14 @@
 /**
  * The portable backend (browsers, workers, any runtime without node:crypto): AES-GCM in WebCrypto
- * (`crypto.subtle`, the key imported once per AesGcmKey), or in @noble/ciphers where there is no
- * `crypto.subtle` (a page served over plain http); HMAC and SHA-256 from @noble/hashes, which
- * answer synchronously as the key schedule needs; the asymmetric keys in portable-asymmetric.ts.
+ * (`crypto.subtle`, the key imported once per AesGcmKey), or in @noble/ciphers (loaded on first
+ * use) where there is no `crypto.subtle` (a page served over plain http); HMAC and SHA-256 from @noble/hashes, which
+ * answer synchronously as the key schedule needs; the asymmetric keys in portable-asymmetric.ts,
+ * loaded on first use.
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
-import { portableAsymmetric } from './portable-asymmetric.js';
+import { lazily } from '../../lazy.js';
 import type { AesGcmKey, CryptoBackend, Hasher } from './types.js';
 
 const TAG = 16;
@@ -52,9 +52,10 @@ export function webCryptoAesGcm(subtle: SubtleCrypto, key: Uint8Array): AesGcmKe
 
 export function nobleAesGcm(key: Uint8Array): AesGcmKey {
   return oneBuffer(
-    async (nonce, plaintext, aad) => gcm(key, nonce, aad).encrypt(plaintext),
+    async (nonce, plaintext, aad) => (await nobleAes()).gcm(key, nonce, aad).encrypt(plaintext),
     async (nonce, sealed, aad) => {
       if (sealed.length < TAG) return undefined;
+      const { gcm } = await nobleAes();
       try {
         return gcm(key, nonce, aad).decrypt(sealed);
       } catch {
@@ -64,6 +65,9 @@ export function nobleAesGcm(key: Uint8Array): AesGcmKey {
   );
 }
 
+const nobleAes = lazily(() => import('../noble-aes.js'));
+const loadPortableAsymmetric = lazily(async () => (await import('./portable-asymmetric.js')).portableAsymmetric);
+
 /** The portable backend over `subtle` (the runtime's `crypto.subtle`, or `undefined` for @noble/ciphers' AES-GCM). */
 export function portableBackend(subtle: SubtleCrypto | undefined): CryptoBackend {
   return {
@@ -71,6 +75,6 @@ export function portableBackend(subtle: SubtleCrypto | undefined): CryptoBackend
     aesGcm: subtle ? (key) => webCryptoAesGcm(subtle, key) : nobleAesGcm,
     hmac: (hash, key, ...message) => hmac(HASHES[hash], key, message.length === 1 ? message[0]! : concatBytes(...message)),
     sha256: () => sha256.create() as unknown as Hasher,
-    asymmetric: portableAsymmetric,
+    asymmetric: loadPortableAsymmetric,
   };
 }

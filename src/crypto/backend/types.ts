@@ -71,5 +71,9 @@ export interface CryptoBackend {
   /** HMAC of the concatenation of `message`, synchronously. */
   hmac(hash: HmacHash, key: Uint8Array, ...message: Uint8Array[]): Uint8Array;
   sha256(): Hasher;
-  readonly asymmetric: AsymmetricBackend;
+  /**
+   * The asymmetric keys, loaded on first use: a dynamic import, so a page that uses only symmetric
+   * keys does not carry the curve, RSA and Ed25519 code (src/lazy.ts).
+   */
+  asymmetric(): Promise<AsymmetricBackend>;
 }

@@ -17,6 +17,24 @@ test('kmsbox runs under jest with no configuration', async () => {
   expect(new node.Kms()).toBeInstanceOf(Kms);
 });
 
+// Code the package loads on first use (src/lazy.ts): in the CJS build a require() of another chunk, which jest's module system runs.
+test('the lazily loaded operations and signing code load under jest', async () => {
+  const kms = new Kms();
+  const { KeyMetadata } = await kms.createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+  await kms.createAlias({ AliasName: 'alias/signer', TargetKeyId: KeyMetadata!.KeyId! });
+  const message = new TextEncoder().encode('signed');
+  const { Signature } = await kms.sign({ KeyId: 'alias/signer', Message: message, SigningAlgorithm: 'ECDSA_SHA_256' });
+  const { SignatureValid } = await kms.verify({
+    KeyId: 'alias/signer',
+    Message: message,
+    Signature: Signature!,
+    SigningAlgorithm: 'ECDSA_SHA_256',
+  });
+  expect(SignatureValid).toBe(true);
+  const ml = await kms.createKey({ KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' });
+  expect((await kms.getPublicKey({ KeyId: ml.KeyMetadata!.KeyId! })).PublicKey!.length).toBeGreaterThan(1300);
+});
+
 test('one line fakes the module-level KMSClient of the code under test', async () => {
   const { KeyMetadata } = await new KMSClient({}).send(new CreateKeyCommand({}));
   const blob = await sealSecret(KeyMetadata!.KeyId!, 'MySecretPassword123', 'acme');
