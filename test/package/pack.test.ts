@@ -127,6 +127,9 @@ describe('the packed package', () => {
       'dist/node.cjs',
       'dist/testing.js',
       'dist/testing.cjs',
+      'dist/postgres.js',
+      'dist/postgres.cjs',
+      'dist/postgres.d.ts',
       'dist/cli.js',
       'package.json',
       'README.md',
@@ -162,8 +165,8 @@ describe('the packed package', () => {
       };
     };
     expect(report.analysis.problems).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './package.json', './testing']);
-    for (const entry of ['.', './node', './testing']) {
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './package.json', './postgres', './testing']);
+    for (const entry of ['.', './node', './postgres', './testing']) {
       for (const mode of ['node10', 'node16-cjs', 'node16-esm', 'bundler']) {
         expect(report.analysis.entrypoints[entry]!.resolutions[mode]!.resolution?.fileName, `${entry} ${mode}`).toMatch(/\.d\.c?ts$/);
       }
