@@ -39,13 +39,13 @@ export type KdfParams = ScryptParams | { name: 'root-key-file' };
 
 export interface StoreHeader {
   format: 'kmsbox-store';
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   kdf: KdfParams;
   check: string;
   generation: number;
-  /** Version 2 only. */
+  /** Versions 2 and 3. */
   storeId?: string;
-  /** Version 2 only: a high-water mark of this store was on disk before this generation was written (or resetHighWaterMark wrote it). */
+  /** Versions 2 and 3: a high-water mark of this store was on disk before this generation was written (or resetHighWaterMark wrote it). */
   hwm?: boolean;
 }
 
@@ -58,6 +58,10 @@ export interface HighWaterMark {
   storeId: string;
   generation: number;
   nonce: string;
+  /** Version 2 of the mark: the journal entries of that generation written so far (version 1: 0). */
+  entries: number;
+  /** Version 2: the chain head after those entries (base64 tag, journal.ts); undefined for a version-1 mark. */
+  head?: string;
 }
 
 /** What a malformed or unauthentic file is: the caller names the file and adds its own advice. */
@@ -145,7 +149,7 @@ export function parseStoreFile(text: string): StoreFile {
     // Never the parser's message: it quotes the file (a root key or an .env given as the store path).
     throw new StoreFileError('it is not a readable key-store file (not JSON)');
   }
-  if (!isObject(file) || file.format !== 'kmsbox-store' || (file.version !== 1 && file.version !== 2)) {
+  if (!isObject(file) || file.format !== 'kmsbox-store' || (file.version !== 1 && file.version !== 2 && file.version !== 3)) {
     throw new StoreFileError('it is not a kmsbox key store (format/version fields missing or unknown)');
   }
   const fields =
@@ -159,7 +163,7 @@ export function parseStoreFile(text: string): StoreFile {
     !isB64(file.nonce, 12) ||
     !isB64(file.payload) ||
     // Stryker disable next-line ConditionalExpression: STORE_ID.test of a non-string tests its String(), never 22 base64url characters for what JSON gives (number, boolean, null, array, object); typeof only narrows the type (the other replacements are killed)
-    (file.version === 2 && (typeof file.storeId !== 'string' || !STORE_ID.test(file.storeId) || typeof file.hwm !== 'boolean'))
+    (file.version !== 1 && (typeof file.storeId !== 'string' || !STORE_ID.test(file.storeId) || typeof file.hwm !== 'boolean'))
   ) {
     throw new StoreFileError(`it is not a kmsbox key store (fields of version ${file.version} missing or malformed)`);
   }
@@ -170,7 +174,7 @@ export function parseStoreFile(text: string): StoreFile {
 /** The AAD of a store file: its header as written (the kdf object in the file's own key order). */
 function aadOf(h: StoreHeader): Buffer {
   const fields: unknown[] = [h.format, h.version, h.kdf, h.check, h.generation];
-  if (h.version === 2) fields.push(h.storeId, h.hwm);
+  if (h.version !== 1) fields.push(h.storeId, h.hwm);
   return Buffer.from(JSON.stringify(fields));
 }
 
@@ -182,6 +186,12 @@ export function sealStoreFile(rootKey: Uint8Array, header: StoreHeader, plaintex
   c.setAAD(aadOf(header));
   const sealed = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
   return { ...header, nonce: b64(nonce), payload: sealed.toString('base64') };
+}
+
+/** The GCM tag of a file's payload: where its journal's MAC chain starts (journal.ts). */
+export function payloadTag(file: StoreFile): Buffer {
+  const sealed = Buffer.from(file.payload, 'base64');
+  return sealed.subarray(Math.max(0, sealed.length - 16));
 }
 
 /** Whether the file's check value is this root key's (false: a wrong passphrase or root key). */
@@ -209,22 +219,34 @@ export function openStoreFile(rootKey: Uint8Array, file: StoreFile): Buffer {
 
 const HWM_LABEL = 'kmsbox-store high-water mark\n';
 
-function hwmMac(rootKey: Uint8Array, m: HighWaterMark): string {
+function hwmMac(rootKey: Uint8Array, m: HighWaterMark, version: 1 | 2): string {
   // A label distinct from the check value's, over the canonical fields.
-  return createHmac('sha256', rootKey)
-    .update(HWM_LABEL)
-    .update(JSON.stringify(['kmsbox-hwm', 1, m.storeId, m.generation, m.nonce]))
-    .digest('base64');
+  const fields: unknown[] = ['kmsbox-hwm', version, m.storeId, m.generation, m.nonce];
+  if (version === 2) fields.push(m.entries, m.head);
+  return createHmac('sha256', rootKey).update(HWM_LABEL).update(JSON.stringify(fields)).digest('base64');
 }
 
+/** Version 1 (a whole-file store's generation) when `head` is undefined, else version 2 (with its journal position). */
 export function encodeHighWaterMark(rootKey: Uint8Array, m: HighWaterMark): string {
+  if (m.head === undefined) {
+    return JSON.stringify({
+      format: 'kmsbox-hwm',
+      version: 1,
+      storeId: m.storeId,
+      generation: m.generation,
+      nonce: m.nonce,
+      mac: hwmMac(rootKey, m, 1),
+    });
+  }
   return JSON.stringify({
     format: 'kmsbox-hwm',
-    version: 1,
+    version: 2,
     storeId: m.storeId,
     generation: m.generation,
     nonce: m.nonce,
-    mac: hwmMac(rootKey, m),
+    entries: m.entries,
+    head: m.head,
+    mac: hwmMac(rootKey, m, 2),
   });
 }
 
@@ -237,11 +259,13 @@ export function decodeHighWaterMark(rootKey: Uint8Array, text: string): HighWate
   } catch {
     o = undefined;
   }
+  const v2 = isObject(o) && o.version === 2;
   if (
     !isObject(o) ||
     o.format !== 'kmsbox-hwm' ||
-    o.version !== 1 ||
-    !hasExactly(o, ['format', 'version', 'storeId', 'generation', 'nonce', 'mac']) ||
+    (o.version !== 1 && o.version !== 2) ||
+    !hasExactly(o, v2 ? ['format', 'version', 'storeId', 'generation', 'nonce', 'entries', 'head', 'mac'] : ['format', 'version', 'storeId', 'generation', 'nonce', 'mac']) ||
+    (v2 && (!isGeneration(o.entries) || !isB64(o.head, 16))) ||
     // Stryker disable next-line ConditionalExpression: as for the store file's storeId, STORE_ID.test refuses whatever else JSON gives; typeof only narrows the type
     typeof o.storeId !== 'string' ||
     !STORE_ID.test(o.storeId) ||
@@ -251,8 +275,10 @@ export function decodeHighWaterMark(rootKey: Uint8Array, text: string): HighWate
   ) {
     throw new StoreFileError('it is not a kmsbox high-water mark');
   }
-  const m: HighWaterMark = { storeId: o.storeId, generation: o.generation, nonce: o.nonce };
-  const expected = Buffer.from(hwmMac(rootKey, m), 'base64');
+  const m: HighWaterMark = v2
+    ? { storeId: o.storeId, generation: o.generation, nonce: o.nonce, entries: o.entries as number, head: o.head as string }
+    : { storeId: o.storeId, generation: o.generation, nonce: o.nonce, entries: 0 };
+  const expected = Buffer.from(hwmMac(rootKey, m, v2 ? 2 : 1), 'base64');
   if (!timingSafeEqual(expected, Buffer.from(o.mac, 'base64')))
     throw new StoreFileError("it fails authentication under this store's root key (edited, or another store's)");
   return m;
