@@ -61,7 +61,8 @@ export interface JournalStoreOptions {
 
 /** The plaintext of a snapshot (as in versions 1 and 2) and of an entry. */
 type SnapshotPayload = { state: StoreState; materials: Record<string, { spec: KeySpec; key: string }> };
-type EntryPayload = { records: RecordChange[]; materials: Array<[string, { spec: KeySpec; key: string } | null]> };
+/** `mark`: the high-water mark existed when the entry was written (as the header's `hwm` for the snapshot). */
+type EntryPayload = { records: RecordChange[]; materials: Array<[string, { spec: KeySpec; key: string } | null]>; mark?: true };
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
@@ -459,11 +460,9 @@ export class JournalStore implements RecordBackend {
     }
     if (file.generation === this.#generation) {
       const seq = this.#head.seq;
-      if (entries.length < seq || !tags[seq]!.equals(Buffer.from(this.#head.tag))) {
-        throw this.#rolledBack(
-          `it was rolled back: generation ${file.generation} with ${entries.length} journal entries, after ${seq} entries of another history`,
-        );
-      }
+      const had = `generation ${file.generation} with ${entries.length} journal entries after generation ${file.generation} with ${seq}`;
+      if (entries.length < seq) throw this.#rolledBack(`it was rolled back: ${had}`);
+      if (!tags[seq]!.equals(Buffer.from(this.#head.tag))) throw this.#rolledBack(`it was rolled back: ${had} (another history)`);
     }
     const hwmPath = this.#o.highWaterMarkPath;
     if (hwmPath === undefined) return;
@@ -471,7 +470,7 @@ export class JournalStore implements RecordBackend {
     const refuse = (what: string): KMSInternalException | typeof STORE_CHANGED =>
       stampIfAny(this.#o.path) === loaded.stamp ? this.#rolledBack(what) : STORE_CHANGED;
     if (hwm === undefined) {
-      if (file.hwm === true) throw refuse(`its high-water mark ${hwmPath} is missing, though the store says it was written`);
+      if (file.hwm === true || entries.some((e) => e.mark === true)) throw refuse(`its high-water mark ${hwmPath} is missing, though the store says it was written`);
       this.#hwmOnDisk = false;
       return;
     }
@@ -481,14 +480,9 @@ export class JournalStore implements RecordBackend {
       throw refuse(`it was rolled back: generation ${file.generation}, but its high-water mark ${hwmPath} records generation ${hwm.generation}`);
     }
     if (file.generation === hwm.generation && hwm.head !== undefined) {
-      if (entries.length < hwm.entries) {
-        throw refuse(
-          `it was rolled back: generation ${file.generation} has ${entries.length} journal entries, but its high-water mark ${hwmPath} records ${hwm.entries}`,
-        );
-      }
-      if (tags[hwm.entries]!.toString('base64') !== hwm.head) {
-        throw refuse(`it was rolled back: its journal is not the one its high-water mark ${hwmPath} records (another history)`);
-      }
+      const had = `generation ${file.generation} with ${entries.length} journal entries, but its high-water mark ${hwmPath} records generation ${hwm.generation} with ${hwm.entries}`;
+      if (entries.length < hwm.entries) throw refuse(`it was rolled back: ${had}`);
+      if (tags[hwm.entries]!.toString('base64') !== hwm.head) throw refuse(`it was rolled back: ${had} (another history)`);
     }
     this.#hwmOnDisk = true;
   }
@@ -521,6 +515,9 @@ export class JournalStore implements RecordBackend {
 
   /** Appends one entry and fsyncs it: acknowledged from here on. A torn entry a crash left is cut off first. */
   #append(entry: EntryPayload): void {
+    // Recorded in the entry as the header records it for the snapshot: without it, deleting the mark
+    // and the entries after the snapshot would go unseen.
+    if (this.#hwmOnDisk && this.#o.highWaterMarkPath !== undefined) entry.mark = true;
     const plain = Buffer.from(JSON.stringify(entry));
     const { line, tag } = sealEntry(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation }, this.#head, plain);
     plain.fill(0);
