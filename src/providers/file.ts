@@ -166,7 +166,15 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
    * mark is written, call this again.
    */
   async resetHighWaterMark(): Promise<void> {
-    await this.#journal.write(undefined, undefined, new Map(), true);
+    await this.#journal.write(undefined, undefined, new Map(), { resetMark: true });
+  }
+
+  /**
+   * Writes the journal into a new snapshot now (the next generation; the previous file becomes
+   * `.bak`), as a write does on its own once the journal outgrows the snapshot. O(store).
+   */
+  async compact(): Promise<void> {
+    await this.#journal.write(undefined, undefined, new Map(), { compact: true });
   }
 
   protected findMaterial(id: string): Material | undefined {

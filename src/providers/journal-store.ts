@@ -173,7 +173,7 @@ export class JournalStore implements RecordBackend {
     since: number | undefined,
     apply: ((pulled: Pulled) => readonly RecordChange[]) | undefined,
     materials: MaterialChanges,
-    resetMark = false,
+    { resetMark = false, compact = false }: { resetMark?: boolean; compact?: boolean } = {},
   ): Promise<number> {
     const run = async (): Promise<number> => {
       const unlock = await lockStore(this.#o.path, this.#o.lockTimeoutMs, this.#o.highWaterMarkPath);
@@ -186,10 +186,11 @@ export class JournalStore implements RecordBackend {
           records: JSON.parse(records) as RecordChange[],
           materials: [...materials].map(([id, m]) => [id, m === null ? null : { spec: m.spec, key: b64(m.bytes) }]),
         };
-        if (entry.records.length === 0 && entry.materials.length === 0 && !resetMark) return this.#version;
+        const empty = entry.records.length === 0 && entry.materials.length === 0;
+        if (empty && !resetMark && !(compact && this.#generation >= 0)) return this.#version;
         mkdirSync(dirname(this.#o.path), { recursive: true, mode: 0o700 });
-        if (this.#format !== 3 || this.#generation < 0 || destroys || resetMark) {
-          this.#compact(entry, destroys, resetMark);
+        if (this.#format !== 3 || this.#generation < 0 || destroys || resetMark || compact) {
+          this.#compact(empty ? undefined : entry, destroys, resetMark);
         } else {
           this.#append(entry);
           this.#writeHighWaterMark();
