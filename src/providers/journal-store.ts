@@ -16,12 +16,12 @@
  *   count and chain head to new processes. Version-1 and -2 files (one sealed JSON object, no
  *   journal) open as they are and become version 3 on their first write.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException } from '../errors.js';
 import type { StoreState } from '../keys/record.js';
-import { writeAtomic } from './atomic-write.js';
+import { writeAll, writeAtomic } from './atomic-write.js';
 import { lockStore } from './file-lock.js';
 import { type ChainHead, JournalError, readEntries, sealEntry } from './journal.js';
 import { NotRegularFileError, readRegularFile } from './read-regular-file.js';
@@ -522,13 +522,14 @@ export class JournalStore implements RecordBackend {
     const plain = Buffer.from(JSON.stringify(entry));
     const { line, tag } = sealEntry(this.#rootKey!, { storeId: this.#storeId!, generation: this.#generation }, this.#head, plain);
     plain.fill(0);
-    const fd = openSync(this.#o.path, constants.O_WRONLY | constants.O_NOFOLLOW);
+    // O_APPEND: every write lands at the end, which the truncation below puts at #offset.
+    const fd = openSync(this.#o.path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
     try {
       const st = fstatSync(fd);
       if (st.ino !== this.#ino) throw this.#corrupt('it was replaced while locked');
       try {
         if (st.size !== this.#offset) ftruncateSync(fd, this.#offset);
-        writeAtPosition(fd, line, this.#offset);
+        writeAll(fd, line);
         fsyncSync(fd);
       } catch (error) {
         try {
@@ -671,17 +672,6 @@ function applyEntry(state: StoreState, materials: SnapshotPayload['materials'], 
   for (const [id, m] of entry.materials) {
     if (m === null) delete materials[id];
     else materials[id] = m;
-  }
-}
-
-function writeAtPosition(fd: number, bytes: Uint8Array, position: number): void {
-  // Positioned, unlike writeAll (atomic-write.ts), which writes at the fd's position.
-  for (let done = 0; done < bytes.length; ) {
-    const n = writeSync(fd, bytes, done, bytes.length - done, position + done);
-    if (!(n > 0)) {
-      throw Object.assign(new Error(`short write: ${done} of ${bytes.length} bytes written (disk full or file too large?)`), { code: 'EIO' });
-    }
-    done += n;
   }
 }
 
