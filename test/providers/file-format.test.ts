@@ -223,7 +223,7 @@ describe('what the root key authenticates in a version-3 header', () => {
     ['relabelled as version 2 (a store without a journal)', (f: Record<string, unknown>) => ({ ...f, version: 2 })],
   ])('%s: fails authentication, with or without the mark', async (_, edit) => {
     const { store, file } = await v3Store();
-    const changed = edit(file);
+    const changed = edit(file) as Record<string, unknown>;
     const edited = changed.version === 3 ? `${JSON.stringify(changed)}\n` : JSON.stringify(changed); // versions 1 and 2 have no line end
     for (const withMark of [true, false]) {
       writeFileSync(store.path, edited);
