@@ -59,10 +59,12 @@ export interface JournalStoreOptions {
   readonly rootKey: (kdf: KdfParams | undefined) => { rootKey: Uint8Array; kdf: KdfParams };
 }
 
+/** Material as a snapshot or an entry holds it: the bytes in base64. */
+type StoredMaterial = { spec: KeySpec; key: string };
 /** The plaintext of a snapshot (as in versions 1 and 2) and of an entry. */
-type SnapshotPayload = { state: StoreState; materials: Record<string, { spec: KeySpec; key: string }> };
+type SnapshotPayload = { state: StoreState; materials: Record<string, StoredMaterial> };
 /** `mark`: the high-water mark existed when the entry was written (as the header's `hwm` for the snapshot). */
-type EntryPayload = { records: RecordChange[]; materials: Array<[string, { spec: KeySpec; key: string } | null]>; mark?: true };
+type EntryPayload = { records: RecordChange[]; materials: Array<[string, StoredMaterial | null]>; mark?: true };
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
@@ -127,7 +129,8 @@ export class JournalStore implements RecordBackend {
   #snapshotBytes = 0;
   #head: ChainHead = { seq: 0, tag: Buffer.alloc(16) };
   #seen = '';
-  #materials = new Map<string, Material>();
+  /** Material as stored (decoded on first use: a large store opens without decoding all of it) or decoded. */
+  #materials = new Map<string, StoredMaterial | Material>();
   /** This process's version counter (replica.ts): one step per entry read or written, one per full load. */
   #version = 0;
   /** The version the record changes below start from, and each entry's changes since (JSON). */
@@ -162,7 +165,10 @@ export class JournalStore implements RecordBackend {
       this.refresh();
       m = this.#materials.get(id);
     }
-    return m;
+    if (m === undefined || 'bytes' in m) return m;
+    const decoded: Material = { spec: m.spec, bytes: unb64(m.key) };
+    this.#materials.set(id, decoded);
+    return decoded;
   }
 
   /**
@@ -325,7 +331,7 @@ export class JournalStore implements RecordBackend {
   #takeEntry(entry: EntryPayload, tag: Buffer): void {
     for (const [id, m] of entry.materials) {
       if (m === null) this.#materials.delete(id);
-      else this.#materials.set(id, { spec: m.spec, bytes: unb64(m.key) });
+      else this.#materials.set(id, m);
     }
     this.#deltas.push(JSON.stringify(entry.records));
     this.#version++;
@@ -405,7 +411,7 @@ export class JournalStore implements RecordBackend {
     if (!acceptAsIs) this.#checkNotRolledBack(loaded);
     // Every record and material the file holds.
     const state = completeState(loaded.payload.state);
-    this.#materials = new Map(Object.entries(loaded.payload.materials).map(([id, m]) => [id, { spec: m.spec, bytes: unb64(m.key) }]));
+    this.#materials = new Map(Object.entries(loaded.payload.materials));
     this.#version++;
     this.#deltaFrom = this.#version;
     this.#deltas = [];
@@ -414,7 +420,7 @@ export class JournalStore implements RecordBackend {
       applyChanges(state, entry.records);
       for (const [id, m] of entry.materials) {
         if (m === null) this.#materials.delete(id);
-        else this.#materials.set(id, { spec: m.spec, bytes: unb64(m.key) });
+        else this.#materials.set(id, m);
       }
     }
     this.#head = { seq: loaded.entries.length, tag: loaded.tags[loaded.entries.length]! };
@@ -611,7 +617,7 @@ export class JournalStore implements RecordBackend {
     // this version loads the file again (#pulled).
     for (const [id, m] of entry?.materials ?? []) {
       if (m === null) this.#materials.delete(id);
-      else this.#materials.set(id, { spec: m.spec, bytes: unb64(m.key) });
+      else this.#materials.set(id, m);
     }
     this.#version++;
     this.#deltaFrom = this.#version;

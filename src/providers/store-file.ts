@@ -121,6 +121,23 @@ const isB64 = (v: unknown, bytes?: number): v is string =>
   typeof v === 'string' &&
   Buffer.from(v, 'base64').toString('base64') === v &&
   (bytes === undefined || Buffer.from(v, 'base64').length === bytes);
+/**
+ * isB64 for a payload, which may be 100 MB: decoded once (kept for openStoreFile) instead of
+ * decoded and encoded again. Node's decoder skips what is not base64 and stops at padding, so a
+ * canonical payload is one whose bytes are as many as its length says, without base64url's two
+ * characters (which Node also reads), and whose last quantum is as Buffer writes it.
+ */
+const decodedPayloads = new WeakMap<object, { text: string; bytes: Buffer }>();
+function isPayloadB64(file: Record<string, unknown>): boolean {
+  const v = file.payload;
+  if (typeof v !== 'string' || v.length % 4 !== 0 || v.includes('-') || v.includes('_')) return false;
+  const bytes = Buffer.from(v, 'base64');
+  const padding = v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0;
+  if (bytes.length !== (v.length / 4) * 3 - padding) return false;
+  if (v.length > 0 && bytes.subarray(-(3 - padding)).toString('base64') !== v.slice(-4)) return false;
+  decodedPayloads.set(file, { text: v, bytes });
+  return true;
+}
 const STORE_ID = /^[A-Za-z0-9_-]{22}$/;
 // Stryker disable next-line ConditionalExpression: Number.isSafeInteger is false for a non-number too; typeof only narrows the type (the other replacements are killed)
 const isGeneration = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -161,7 +178,7 @@ export function parseStoreFile(text: string): StoreFile {
     !isB64(file.check, 32) ||
     !isGeneration(file.generation) ||
     !isB64(file.nonce, 12) ||
-    !isB64(file.payload) ||
+    !isPayloadB64(file) ||
     // Stryker disable next-line ConditionalExpression: STORE_ID.test of a non-string tests its String(), never 22 base64url characters for what JSON gives (number, boolean, null, array, object); typeof only narrows the type (the other replacements are killed)
     (file.version !== 1 && (typeof file.storeId !== 'string' || !STORE_ID.test(file.storeId) || typeof file.hwm !== 'boolean'))
   ) {
@@ -189,8 +206,14 @@ export function sealStoreFile(rootKey: Uint8Array, header: StoreHeader, plaintex
 }
 
 /** The GCM tag of a file's payload: where its journal's MAC chain starts (journal.ts). */
+/** The payload's bytes: as parseStoreFile decoded them, unless the field was changed since. */
+function sealedPayload(file: StoreFile): Buffer {
+  const decoded = decodedPayloads.get(file);
+  return decoded !== undefined && decoded.text === file.payload ? decoded.bytes : Buffer.from(file.payload, 'base64');
+}
+
 export function payloadTag(file: StoreFile): Buffer {
-  const sealed = Buffer.from(file.payload, 'base64');
+  const sealed = sealedPayload(file);
   return sealed.subarray(Math.max(0, sealed.length - 16));
 }
 
@@ -204,7 +227,7 @@ export function checkMatches(rootKey: Uint8Array, file: StoreFile): boolean {
 /** The authenticated payload (JSON text bytes); throws StoreFileError if it fails authentication. */
 export function openStoreFile(rootKey: Uint8Array, file: StoreFile): Buffer {
   try {
-    const sealed = Buffer.from(file.payload, 'base64');
+    const sealed = sealedPayload(file);
     // Stryker disable next-line ConditionalExpression,StringLiteral: without it setAuthTag refuses the short tag and the catch gives the same error; the message is never shown (→ true is killed)
     if (sealed.length < 16) throw new Error('short');
     // Stryker disable next-line ObjectLiteral: the tag given to setAuthTag is always the last 16 bytes
