@@ -37,6 +37,7 @@ import {
   type KdfParams,
   newStoreId,
   openStoreFile,
+  parseSnapshotLines,
   parseStoreFile,
   payloadTag,
   type StoreFile,
@@ -44,6 +45,7 @@ import {
   type StoreHeader,
   sameKdf,
   sealStoreFile,
+  snapshotLines,
 } from './store-file.js';
 
 /** Material changes of one write: set (a Material) or destroyed (null). */
@@ -360,19 +362,24 @@ export class JournalStore implements RecordBackend {
       if (error instanceof NotRegularFileError) throw this.#corrupt('it is not a regular file');
       throw this.#corrupt(`cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+    // Versions 1 and 2: one JSON object, no line end. Version 3: header line, payload line, entries.
     const nl = bytes.indexOf(NEWLINE);
-    const headerEnd = nl < 0 ? bytes.length : nl;
+    const nl2 = nl < 0 ? -1 : bytes.indexOf(NEWLINE, nl + 1);
     let file: StoreFile;
     try {
-      file = parseStoreFile(bytes.subarray(0, headerEnd).toString('utf8')); // checks the KDF cost before anything is derived
-      if ((file.version === 3) !== nl >= 0) throw new StoreFileError(`it is not a kmsbox key store (version ${file.version} with${nl < 0 ? 'out' : ''} a journal)`);
+      // Both check the KDF cost before anything is derived.
+      if (nl < 0) file = parseStoreFile(bytes.toString('utf8'));
+      else file = parseSnapshotLines(bytes.subarray(0, nl).toString('utf8'), nl2 < 0 ? '' : bytes.subarray(nl + 1, nl2).toString('latin1'));
+      if (nl >= 0 && nl2 < 0) throw new StoreFileError('it is not a kmsbox key store (a version-3 snapshot without its payload line)');
+      if (nl < 0 && file.version === 3) throw new StoreFileError('it is not a kmsbox key store (version 3 in one line)');
     } catch (error) {
       throw this.#corrupt(`${(error as Error).message}${this.#bakHint()}`);
     }
-    return { ...this.#openFile(file, bytes, headerEnd), ino, stamp } as LoadedFile;
+    return { ...this.#openFile(file, bytes, nl < 0 ? bytes.length : nl2 + 1), ino, stamp } as LoadedFile;
   }
 
-  #openFile(file: StoreFile, bytes: Buffer, headerEnd: number): Omit<LoadedFile, 'ino' | 'stamp'> & { file: StoreFile } {
+  /** `snapshotBytes`: where the journal starts (the file's length for versions 1 and 2). */
+  #openFile(file: StoreFile, bytes: Buffer, snapshotBytes: number): Omit<LoadedFile, 'ino' | 'stamp'> & { file: StoreFile } {
     // A store's KDF parameters never change: other ones are another store (and no scrypt is run for it).
     if (this.#generation >= 0 && this.#kdf !== undefined && !sameKdf(file.kdf, this.#kdf)) {
       throw this.#rolledBack('it was replaced by a different store (other key-derivation parameters)');
@@ -395,12 +402,11 @@ export class JournalStore implements RecordBackend {
     let entries: EntryPayload[] = [];
     let end = bytes.length;
     if (file.version === 3) {
-      const journal = this.#readJournal(bytes.subarray(headerEnd + 1), { seq: 0, tag: tags[0]! }, file.storeId!, file.generation);
+      const journal = this.#readJournal(bytes.subarray(snapshotBytes), { seq: 0, tag: tags[0]! }, file.storeId!, file.generation);
       entries = journal.entries.map((e) => e.payload);
       for (const e of journal.entries) tags.push(e.tag);
-      end = headerEnd + 1 + journal.end;
+      end = snapshotBytes + journal.end;
     }
-    const snapshotBytes = file.version === 3 ? headerEnd + 1 : bytes.length;
     const tail = Buffer.from(bytes.subarray(Math.max(0, end - TAIL_CHECK), end));
     return { file, rootKey, payload, entries, tags, snapshotBytes, end, tail };
   }
@@ -591,7 +597,7 @@ export class JournalStore implements RecordBackend {
     const plain = Buffer.from(JSON.stringify({ state, materials }));
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
-    const bytes = Buffer.from(`${JSON.stringify(file)}\n`);
+    const bytes = Buffer.from(snapshotLines(file));
     if (destroysMaterial) {
       writeAtomic(`${path}.bak`, bytes);
     } else {

@@ -166,6 +166,10 @@ export function parseStoreFile(text: string): StoreFile {
     // Never the parser's message: it quotes the file (a root key or an .env given as the store path).
     throw new StoreFileError('it is not a readable key-store file (not JSON)');
   }
+  return parseStoreObject(file);
+}
+
+function parseStoreObject(file: unknown): StoreFile {
   if (!isObject(file) || file.format !== 'kmsbox-store' || (file.version !== 1 && file.version !== 2 && file.version !== 3)) {
     throw new StoreFileError('it is not a kmsbox key store (format/version fields missing or unknown)');
   }
@@ -186,6 +190,30 @@ export function parseStoreFile(text: string): StoreFile {
   }
   parseKdf(file.kdf);
   return file as unknown as StoreFile;
+}
+
+/**
+ * A version-3 file's snapshot: its first line (the header, every field but `payload`) and its
+ * second (the payload's base64), read as one StoreFile. The payload has its own line so that
+ * opening a large store parses a small header, not a JSON string of 100 MB.
+ */
+export function parseSnapshotLines(header: string, payload: string): StoreFile {
+  let o: unknown;
+  try {
+    o = JSON.parse(header);
+  } catch {
+    throw new StoreFileError('it is not a readable key-store file (not JSON)');
+  }
+  if (!isObject(o) || o.version !== 3 || Object.hasOwn(o, 'payload'))
+    throw new StoreFileError('it is not a kmsbox key store (a snapshot line that is not a version-3 header)');
+  const file: Record<string, unknown> = { ...o, payload };
+  return parseStoreObject(file);
+}
+
+/** A version-3 snapshot as written: the header line, the payload line (journal entries follow). */
+export function snapshotLines(file: StoreFile): string {
+  const { payload, ...header } = file;
+  return `${JSON.stringify(header)}\n${payload}\n`;
 }
 
 /** The AAD of a store file: its header as written (the kdf object in the file's own key order). */

@@ -224,7 +224,9 @@ describe('what the root key authenticates in a version-3 header', () => {
   ])('%s: fails authentication, with or without the mark', async (_, edit) => {
     const { store, file } = await v3Store();
     const changed = edit(file) as Record<string, unknown>;
-    const edited = changed.version === 3 ? `${JSON.stringify(changed)}\n` : JSON.stringify(changed); // versions 1 and 2 have no line end
+    const payload = readFileSync(store.path, 'utf8').split('\n')[1]!;
+    // version 3: header line and payload line; versions 1 and 2: one JSON object with the payload, no line end
+    const edited = changed.version === 3 ? `${JSON.stringify(changed)}\n${payload}\n` : JSON.stringify({ ...changed, payload });
     for (const withMark of [true, false]) {
       writeFileSync(store.path, edited);
       if (!withMark) rmSync(`${store.path}.hwm`, { force: true });

@@ -41,7 +41,7 @@ describe('FileProvider: a write costs what it changes', () => {
     const all = readEntries(
       store.rootKey,
       { storeId: header.storeId!, generation: header.generation },
-      { seq: 0, tag: Buffer.from(header.payload, 'base64').subarray(-16) },
+      { seq: 0, tag: Buffer.from(readFileSync(store.path, 'utf8').split('\n')[1]!, 'base64').subarray(-16) },
       Buffer.from(`${lines.join('\n')}\n`),
     ).entries;
     const last = all.slice(-2).map((e) => JSON.parse(e.plaintext.toString()) as { records: Array<{ id: string }>; materials: unknown[] });

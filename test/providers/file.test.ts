@@ -117,26 +117,27 @@ describe('FileProvider', () => {
     const store = newStore();
     await new Kms({ provider: store.open() }).createKey();
     const good = readFileSync(store.path);
-    const [header, ...journal] = good.toString().split('\n');
+    const [header, payload, ...journal] = good.toString().split('\n');
     expect(journal.length).toBeGreaterThan(1); // an entry, and the empty piece after its `\n`
     const damage: Record<string, Buffer> = {
       truncated: good.subarray(0, header!.length >> 1),
-      'journal entry cut off (its mark remains)': Buffer.from(`${header}\n${journal[0]!.slice(0, 10)}`),
-      'journal entry dropped (its mark remains)': Buffer.from(`${header}\n`),
+      'payload line cut off': good.subarray(0, header!.length + 1 + (payload!.length >> 1)),
+      'journal entry cut off (its mark remains)': Buffer.from(`${header}\n${payload}\n${journal[0]!.slice(0, 10)}`),
+      'journal entry dropped (its mark remains)': Buffer.from(`${header}\n${payload}\n`),
       empty: Buffer.alloc(0),
       'flipped payload byte': (() => {
-        const f = JSON.parse(header!);
-        const p = Buffer.from(f.payload, 'base64');
+        const p = Buffer.from(payload!, 'base64');
         p[10]! ^= 1;
-        return Buffer.from([JSON.stringify({ ...f, payload: p.toString('base64') }), ...journal].join('\n'));
+        return Buffer.from([header, p.toString('base64'), ...journal].join('\n'));
       })(),
       'flipped journal byte': (() => {
         const e = Buffer.from(journal[0]!, 'base64');
         e[20]! ^= 1;
-        return Buffer.from([header, e.toString('base64'), ...journal.slice(1)].join('\n'));
+        return Buffer.from([header, payload, e.toString('base64'), ...journal.slice(1)].join('\n'));
       })(),
       'edited generation': Buffer.from(good.toString().replace(/"generation":(\d+)/, (_, n) => `"generation":${Number(n) + 5}`)),
-      'version 3 without its journal line end': Buffer.from(header!),
+      'payload in the header line': Buffer.from([JSON.stringify({ ...JSON.parse(header!), payload }), payload, ...journal].join('\n')),
+      'version 3 in one line': Buffer.from(JSON.stringify({ ...JSON.parse(header!), payload })),
       foreign: Buffer.from('{"hello": "world"}'),
     };
     for (const [what, bytes] of Object.entries(damage)) {

@@ -7,7 +7,7 @@ import { Kms } from '../../src/index.js';
 import { newMaterialId } from '../../src/keys/arn.js';
 import type { KeyRecord } from '../../src/keys/record.js';
 import { FileProvider } from '../../src/node.js';
-import { checkValue, sealStoreFile } from '../../src/providers/store-file.js';
+import { checkValue, sealStoreFile, snapshotLines } from '../../src/providers/store-file.js';
 import { decryptStore, headerOf } from './store-reader.js';
 
 /** Writes a store of `keys` symmetric keys at `path` (root key file `rootKeyFile`, whose bytes are `rootKey`), with no high-water mark yet. */
@@ -45,6 +45,6 @@ export async function buildStore(path: string, rootKeyFile: string, rootKey: Uin
     },
     Buffer.from(JSON.stringify({ state, materials })),
   );
-  writeFileSync(path, `${JSON.stringify(file)}\n`, { mode: 0o600 });
+  writeFileSync(path, snapshotLines(file), { mode: 0o600 });
   rmSync(`${path}.hwm`, { force: true });
 }

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { StoreState } from '../../src/keys/record.js';
 import { readEntries } from '../../src/providers/journal.js';
 import { applyChanges, type RecordChange } from '../../src/providers/records.js';
-import { openStoreFile, parseStoreFile, payloadTag } from '../../src/providers/store-file.js';
+import { openStoreFile, parseSnapshotLines, parseStoreFile, payloadTag } from '../../src/providers/store-file.js';
 
-/** The header of a store file: the whole file for versions 1 and 2, its first line for version 3. */
+/** The header of a store file: the whole file for versions 1 and 2 (with its payload), its first line for version 3 (without). */
 export function headerOf(path: string): {
   format: string;
   version: number;
@@ -15,7 +15,7 @@ export function headerOf(path: string): {
   hwm?: boolean;
   kdf: { name: string; N?: number; r?: number; p?: number; salt?: string };
   nonce: string;
-  payload: string;
+  payload?: string;
 } {
   const text = readFileSync(path, 'utf8');
   const nl = text.indexOf('\n');
@@ -24,11 +24,11 @@ export function headerOf(path: string): {
 
 export const generationOf = (path: string): number => headerOf(path).generation;
 
-/** The complete journal lines of a version-3 store file (entries after the snapshot). */
+/** The complete journal lines of a version-3 store file (the entries after header and payload lines). */
 export function journalLines(path: string): string[] {
   const lines = readFileSync(path, 'utf8').split('\n');
   lines.pop(); // after the last `\n`: empty, or a torn entry
-  return lines.slice(1);
+  return lines.slice(2);
 }
 
 /**
@@ -40,8 +40,12 @@ export function decryptStore(
   rootKey: Uint8Array,
 ): { state: StoreState; materials: Record<string, { spec: string; key: string }>; plaintexts: string[] } {
   const bytes = readFileSync(path);
-  const nl = bytes.indexOf(0x0a);
-  const file = parseStoreFile(bytes.subarray(0, nl < 0 ? bytes.length : nl).toString('utf8'));
+  const first = bytes.indexOf(0x0a);
+  const nl = first < 0 ? -1 : bytes.indexOf(0x0a, first + 1);
+  const file =
+    first < 0
+      ? parseStoreFile(bytes.toString('utf8'))
+      : parseSnapshotLines(bytes.subarray(0, first).toString(), bytes.subarray(first + 1, nl).toString());
   const snapshot = openStoreFile(rootKey, file).toString('utf8');
   const { state, materials } = JSON.parse(snapshot) as { state: StoreState; materials: Record<string, { spec: string; key: string }> };
   const plaintexts = [snapshot];
