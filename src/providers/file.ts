@@ -1,17 +1,20 @@
 /// <reference types="node" />
 /**
- * FileProvider (Node): every key record and all material in one key-store file, encrypted and
- * authenticated as a whole under a root key (from a passphrase via scrypt, or a 32-byte root key
- * file). Writes are atomic and durable (temp file, fsync, rename, fsync the directory) and keep
- * the previous generation as `<file>.bak`; read-modify-write runs under an inter-process lock
- * file, and every call reloads the store when another process has changed it. The file format
- * is in store-file.ts.
+ * FileProvider (Node): every key record and all material in one key-store file under a root key
+ * (from a passphrase via scrypt, or a 32-byte root key file): a snapshot followed by an
+ * append-only journal, each entry sealed on its own and chained to the one before
+ * (journal-store.ts does the file, store-file.ts and journal.ts describe the format). A write
+ * appends one entry under an inter-process lock file and fsyncs it: it costs what it changes
+ * (issue #17 §2). Once the journal outgrows the snapshot, a write compacts it into a new snapshot
+ * (temp file, fsync, rename, fsync the directory), keeping the previous file as `<file>.bak`.
+ * Records are served from a replica kept current by reading only what other processes appended
+ * (replica.ts).
  *
  * Rollback (the README's "Threat model: who can write the store"): a process never accepts a
- * generation lower than one it has seen, nor a store with another id; a high-water mark file
- * (`<file>.hwm` by default), MAC'd under the root key, carries the highest generation to fresh
- * processes. A write that destroys material leaves no copy of it: `.bak` then holds the new
- * generation too.
+ * generation lower than one it has seen, fewer journal entries of it, another journal of it, nor a
+ * store with another id; a high-water mark file (`<file>.hwm` by default), MAC'd under the root
+ * key, carries the generation and journal position to fresh processes. A write that destroys
+ * material compacts, leaving no copy of it: `.bak` then holds the new generation too.
  */
 import { scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -60,7 +63,7 @@ const DEFAULT_COMPACT_AFTER_BYTES = 1 << 20;
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
 /**
- * Keys in one file, encrypted and authenticated as a whole under a root key (from a passphrase, or
+ * Keys in one file, encrypted and authenticated under a root key (from a passphrase, or
  * a root key file); other processes' changes are seen without restarting.
  *
  * @example

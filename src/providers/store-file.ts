@@ -5,25 +5,44 @@
  * root key has authenticated it; the only thing used before that is the KDF cost, and that is
  * bounded first (whoever can write the file must not choose how long every opener computes).
  *
- * Store (JSON): { format: "kmsbox-store", version, kdf, check, generation, [storeId, hwm], nonce,
- * payload }. `payload` is AES-256-GCM over JSON { state, materials } with the header fields as AAD.
+ * Store versions 1 and 2 (one JSON object, the whole store, no line end): { format:
+ * "kmsbox-store", version, kdf, check, generation, [storeId, hwm], nonce, payload }. `payload` is
+ * AES-256-GCM (base64, tag last) over JSON { state, materials } with the header fields as AAD.
  * - version 1 (written until 2026-12): no store id; AAD = [format, version, kdf, check, generation].
  * - version 2: `storeId` (16 random bytes, base64url, made with the store, never changed) and
  *   `hwm` (this generation needs its high-water mark: one existed when it was written, or
  *   resetHighWaterMark wrote it); AAD =
  *   [format, version, kdf, check, generation, storeId, hwm]. A version-2 payload cannot be
  *   relabelled as version 1: the AAD differs.
+ * - version 3 (issue 17: writes that cost what they change): a snapshot and a journal in one file.
+ *     line 1: the header, as version 2 without `payload` (JSON, AAD as version 2 with version 3);
+ *     line 2: the payload's base64 (the snapshot: { state, materials } when it was written);
+ *     then one line per journal entry (journal.ts): `base64(nonce ‖ ciphertext ‖ tag)`, entry i
+ *     sealed under the root key with AAD ["kmsbox-journal", 1, storeId, generation, i, previous
+ *     tag] (the snapshot's payload tag for entry 0), over JSON { records: [{ collection, id,
+ *     value? }], materials: [[id, { spec, key } | null]], mark? } (a record written or deleted;
+ *     material kept or destroyed; `mark`: the high-water mark existed when the entry was written).
+ *   A write appends one entry and fsyncs it; a last line without its `\n` is a write torn by a
+ *   crash (never acknowledged): readers ignore it, the next writer cuts it off. Compaction writes
+ *   the next generation as a new snapshot with no entries (atomically: temp file, rename), the old
+ *   file kept as `.bak`; it runs when the journal is larger than the snapshot (and than
+ *   `compactAfterBytes`), and on every write that destroys material (so that no file keeps it).
+ *   Earlier kmsbox refuses version 3 as an unknown version (it would not see the journal).
  * `check` = HMAC-SHA256(rootKey, "kmsbox-store check") tells a wrong passphrase from a damaged file.
  *
- * High-water mark (JSON): { format: "kmsbox-hwm", version: 1, storeId, generation, nonce, mac }:
- * the highest generation of store `storeId` written so far and that generation's nonce, MAC'd
- * (HMAC-SHA256) under the root key, so that nobody without it can forge or raise one.
+ * High-water mark (JSON), MAC'd (HMAC-SHA256) under the root key, so that nobody without it can
+ * forge or raise one: version 1 { format: "kmsbox-hwm", version: 1, storeId, generation, nonce,
+ * mac }: the highest generation of store `storeId` written so far and that generation's nonce;
+ * version 2 (version-3 stores) adds `entries` and `head`: how many journal entries of that
+ * generation were written, and the chain head (tag) after them, so that a journal cut back, or
+ * another journal of the same generation (a fork), is refused too.
  *
  * The rules any store that replaces this whole-file format keeps (issue 17): a generation that
  * only grows and a random store id, both inside what the root key authenticates; an opener
  * remembers the highest generation and the id it saw and refuses less; a mark kept apart from
  * the data carries them to new processes; the KDF cost is bounded before it is paid; destroying
- * material rewrites every copy the store made.
+ * material rewrites every copy the store made. Version 3 keeps them with a journal: the entry
+ * count and chain head are part of what only grows.
  */
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { randomBytes } from '../crypto/random.js';
