@@ -74,11 +74,15 @@ const compactedBytes = statSync(stores.big).size;
 
 console.log('| measure | value |');
 console.log('|---|---:|');
-console.log(`| CreateKey at ${SMALL} keys, median (mean) of ${ROUNDS * PER_ROUND} | ${ms(median(latency.small))} (${ms(mean(latency.small))}) |`);
+console.log(
+  `| CreateKey at ${SMALL} keys, median (mean) of ${ROUNDS * PER_ROUND} | ${ms(median(latency.small))} (${ms(mean(latency.small))}) |`,
+);
 console.log(
   `| CreateKey at ${BIG.toLocaleString('en-US')} keys, median (mean) of ${ROUNDS * PER_ROUND} | ${ms(median(latency.big))} (${ms(mean(latency.big))}) |`,
 );
-console.log(`| open a ${BIG.toLocaleString('en-US')}-key store (first call: read, authenticate, parse), median of 3 | ${ms(median(openMs))} |`);
+console.log(
+  `| open a ${BIG.toLocaleString('en-US')}-key store (first call: read, authenticate, parse), median of 3 | ${ms(median(openMs))} |`,
+);
 console.log(`| a reader catching up on ${PER_ROUND} CreateKeys by another provider, median | ${ms(median(catchUp))} |`);
 console.log(`| store size per key (snapshot) | ${(snapshotBytes / BIG).toFixed(0)} bytes |`);
 console.log(`| bytes appended per CreateKey (journal: material + key record) | ${appendedPerKey.toFixed(0)} bytes |`);

@@ -483,14 +483,17 @@ export class JournalStore implements RecordBackend {
     const refuse = (what: string): KMSInternalException | typeof STORE_CHANGED =>
       stampIfAny(this.#o.path) === loaded.stamp ? this.#rolledBack(what) : STORE_CHANGED;
     if (hwm === undefined) {
-      if (file.hwm === true || entries.some((e) => e.mark === true)) throw refuse(`its high-water mark ${hwmPath} is missing, though the store says it was written`);
+      if (file.hwm === true || entries.some((e) => e.mark === true))
+        throw refuse(`its high-water mark ${hwmPath} is missing, though the store says it was written`);
       this.#hwmOnDisk = false;
       return;
     }
     if (file.storeId === undefined) throw refuse(`it was replaced by an older copy from before it had a store id (see ${hwmPath})`);
     if (file.storeId !== hwm.storeId) throw refuse(`it is not the store its high-water mark ${hwmPath} belongs to`);
     if (file.generation < hwm.generation || (file.generation === hwm.generation && file.nonce !== hwm.nonce)) {
-      throw refuse(`it was rolled back: generation ${file.generation}, but its high-water mark ${hwmPath} records generation ${hwm.generation}`);
+      throw refuse(
+        `it was rolled back: generation ${file.generation}, but its high-water mark ${hwmPath} records generation ${hwm.generation}`,
+      );
     }
     if (file.generation === hwm.generation && hwm.head !== undefined) {
       const had = `generation ${file.generation} with ${entries.length} journal entries, but its high-water mark ${hwmPath} records generation ${hwm.generation} with ${hwm.entries}`;
@@ -698,7 +701,9 @@ function parseEntryPayload(plaintext: Buffer): EntryPayload | undefined {
   if (o === null || typeof o !== 'object') return undefined;
   const { records, materials } = o as Partial<EntryPayload>;
   if (!Array.isArray(records) || !Array.isArray(materials)) return undefined;
-  for (const r of records) if (r === null || typeof r !== 'object' || typeof r.collection !== 'string' || typeof r.id !== 'string') return undefined;
-  for (const m of materials) if (!Array.isArray(m) || typeof m[0] !== 'string' || (m[1] !== null && typeof m[1]?.key !== 'string')) return undefined;
+  for (const r of records)
+    if (r === null || typeof r !== 'object' || typeof r.collection !== 'string' || typeof r.id !== 'string') return undefined;
+  for (const m of materials)
+    if (!Array.isArray(m) || typeof m[0] !== 'string' || (m[1] !== null && typeof m[1]?.key !== 'string')) return undefined;
   return o as EntryPayload;
 }

@@ -79,7 +79,8 @@ export function readEntries(
     const nl = buf.indexOf(NEWLINE, start);
     if (nl < 0) return { entries, end: start, torn: true };
     const plaintext = openEntry(rootKey, ctx, seq, prev, buf.subarray(start, nl));
-    if (plaintext === undefined) throw new JournalError(`journal entry ${seq} fails authentication (damaged, edited, moved or another store's)`);
+    if (plaintext === undefined)
+      throw new JournalError(`journal entry ${seq} fails authentication (damaged, edited, moved or another store's)`);
     prev = plaintext.tag;
     entries.push({ plaintext: plaintext.plaintext, tag: plaintext.tag, end: nl + 1 });
     seq++;

@@ -334,7 +334,12 @@ export function decodeHighWaterMark(rootKey: Uint8Array, text: string): HighWate
     !isObject(o) ||
     o.format !== 'kmsbox-hwm' ||
     (o.version !== 1 && o.version !== 2) ||
-    !hasExactly(o, v2 ? ['format', 'version', 'storeId', 'generation', 'nonce', 'entries', 'head', 'mac'] : ['format', 'version', 'storeId', 'generation', 'nonce', 'mac']) ||
+    !hasExactly(
+      o,
+      v2
+        ? ['format', 'version', 'storeId', 'generation', 'nonce', 'entries', 'head', 'mac']
+        : ['format', 'version', 'storeId', 'generation', 'nonce', 'mac'],
+    ) ||
     (v2 && (!isGeneration(o.entries) || !isB64(o.head, 16))) ||
     // Stryker disable next-line ConditionalExpression: as for the store file's storeId, STORE_ID.test refuses whatever else JSON gives; typeof only narrows the type
     typeof o.storeId !== 'string' ||

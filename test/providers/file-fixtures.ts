@@ -52,4 +52,3 @@ export async function bundleWorker(source: URL): Promise<string> {
   });
   return outfile;
 }
-

@@ -31,7 +31,6 @@ function v1Stores() {
   ];
 }
 
-
 describe('FileProvider: version-1 stores (before store ids)', () => {
   it.each(v1Stores())(
     '$name opens, decrypts what it held, and becomes version 3 (snapshot and journal) with a store id on the next write',
@@ -254,7 +253,11 @@ describe('high-water mark encoding', () => {
         /fails authentication|not a kmsbox high-water mark/,
       );
     }
-    for (const bad of [{ ...o, entries: -1 }, { ...o, head: 'AAAA' }, { ...o, entries: '5' }]) {
+    for (const bad of [
+      { ...o, entries: -1 },
+      { ...o, head: 'AAAA' },
+      { ...o, entries: '5' },
+    ]) {
       expect(() => decodeHighWaterMark(key, JSON.stringify(bad)), JSON.stringify(bad)).toThrow('it is not a kmsbox high-water mark');
     }
   });

@@ -12,7 +12,6 @@ describeProviderConformance('FileProvider', () => newStore().open());
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-
 describe('FileProvider', () => {
   it('persists: a new provider on the same file decrypts old ciphertexts, sees aliases, rotations and state', async () => {
     const store = newStore();

@@ -53,7 +53,7 @@ describe('readEntries', () => {
       const r = readEntries(ROOT, CTX, START, bytes.subarray(0, cut));
       const whole = ends.filter((e) => e <= cut);
       expect(r.entries.length).toBe(whole.length);
-      r.entries.forEach((e, i) => expect(e.plaintext.equals(Buffer.from(ps[i]!))).toBe(true));
+      for (const [i, e] of r.entries.entries()) expect(e.plaintext.equals(Buffer.from(ps[i]!))).toBe(true);
       expect(r.end).toBe(whole.at(-1) ?? 0);
       expect(r.torn).toBe(cut !== r.end);
     }
@@ -72,7 +72,7 @@ describe('readEntries', () => {
       expect(i).toBe(bytes.length - 1);
       expect(r.entries.length).toBe(ps.length - 1);
       expect(r.torn).toBe(true);
-      r.entries.forEach((e, k) => expect(e.plaintext.equals(Buffer.from(ps[k]!))).toBe(true));
+      for (const [k, e] of r.entries.entries()) expect(e.plaintext.equals(Buffer.from(ps[k]!))).toBe(true);
       expect(r.end).toBe(ends.at(-2) ?? 0);
     },
   );
@@ -121,13 +121,21 @@ describe('readEntries', () => {
     }
   });
 
-  fcTest.prop([plaintexts, fc.string({ maxLength: 8 })])('anything but canonical base64 in a line (padding, spaces, CR): refused', (ps, junk) => {
-    const { lines } = journal(ps);
-    const line = lines[0]!.toString('latin1').slice(0, -1);
-    for (const edited of [`${line}${junk.length > 0 ? junk : ' '}`, `${line}\r`, ` ${line}`, line.replace(/=*$/, '') + '==='.slice(0, 1)]) {
-      if (edited === line) continue;
-      const r = read(Buffer.from(`${edited}\n`, 'latin1'));
-      expect(r).toBeUndefined();
-    }
-  });
+  fcTest.prop([plaintexts, fc.string({ maxLength: 8 })])(
+    'anything but canonical base64 in a line (padding, spaces, CR): refused',
+    (ps, junk) => {
+      const { lines } = journal(ps);
+      const line = lines[0]!.toString('latin1').slice(0, -1);
+      for (const edited of [
+        `${line}${junk.length > 0 ? junk : ' '}`,
+        `${line}\r`,
+        ` ${line}`,
+        line.replace(/=*$/, '') + '==='.slice(0, 1),
+      ]) {
+        if (edited === line) continue;
+        const r = read(Buffer.from(`${edited}\n`, 'latin1'));
+        expect(r).toBeUndefined();
+      }
+    },
+  );
 });

@@ -263,7 +263,9 @@ describe('field names, not only their count', () => {
       { ...v2(), kdf: { name: 'pbkdf2', N: 1024, r: 8, p: 1, salt: SALT } },
       'its key-derivation parameters are not ones kmsbox writes',
     );
-    const o = JSON.parse(encodeHighWaterMark(ROOT, { storeId: STORE_ID, generation: 1, nonce: Buffer.alloc(12).toString('base64'), entries: 0 }));
+    const o = JSON.parse(
+      encodeHighWaterMark(ROOT, { storeId: STORE_ID, generation: 1, nonce: Buffer.alloc(12).toString('base64'), entries: 0 }),
+    );
     const { mac, ...fields } = o as Record<string, unknown>;
     expect(() => decodeHighWaterMark(ROOT, JSON.stringify({ ...fields, tag: mac }))).toThrow('it is not a kmsbox high-water mark');
   });

@@ -50,7 +50,12 @@ export function decryptStore(
   const { state, materials } = JSON.parse(snapshot) as { state: StoreState; materials: Record<string, { spec: string; key: string }> };
   const plaintexts = [snapshot];
   if (nl >= 0) {
-    const { entries } = readEntries(rootKey, { storeId: file.storeId!, generation: file.generation }, { seq: 0, tag: payloadTag(file) }, bytes.subarray(nl + 1));
+    const { entries } = readEntries(
+      rootKey,
+      { storeId: file.storeId!, generation: file.generation },
+      { seq: 0, tag: payloadTag(file) },
+      bytes.subarray(nl + 1),
+    );
     for (const e of entries) {
       const text = e.plaintext.toString('utf8');
       plaintexts.push(text);
