@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStore } from '../test/providers/store-builder.js';
 import { machine, section, target } from './harness.js';
@@ -42,9 +42,14 @@ const snapshotBytes = statSync(stores.big).size;
 
 section(`FileProvider: CreateKey at ${SMALL} and ${BIG.toLocaleString('en-US')} keys`);
 // Opening: the first call on a new provider reads, authenticates and parses the whole file.
+// Wall time, and this process's CPU time (all threads: on a shared machine the wall time also counts other processes' turns).
 const openMs: number[] = [];
+const openCpuMs: number[] = [];
 for (let i = 0; i < 3; i++) {
-  openMs.push(await time(() => new Kms({ provider: new FileProvider({ path: stores.big, rootKeyFile }) }).listKeys({ Limit: 1 })));
+  const cpu = process.cpuUsage();
+  openMs.push(await time(() => new FileProvider({ path: stores.big, rootKeyFile }).read(() => undefined)));
+  const used = process.cpuUsage(cpu);
+  openCpuMs.push((used.user + used.system) / 1000);
 }
 const kms = {
   small: new Kms({ provider: new FileProvider({ path: stores.small, rootKeyFile }) }),
@@ -56,7 +61,7 @@ await kms.big.listKeys({ Limit: 1 });
 await kms.small.createKey();
 await kms.big.createKey();
 const reader = new Kms({ provider: new FileProvider({ path: stores.big, rootKeyFile }) });
-await reader.listKeys({ Limit: 1 });
+await reader.provider.read(() => undefined);
 
 const latency = { small: [] as number[], big: [] as number[] };
 const catchUp: number[] = [];
@@ -66,7 +71,7 @@ for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < PER_ROUND; i++) latency[which].push(await time(() => kms[which].createKey()));
   }
   // A reader that has the store open sees the round's writes: it reads only the appended entries.
-  catchUp.push(await time(() => reader.listKeys({ Limit: 1 })));
+  catchUp.push(await time(() => reader.provider.read(() => undefined))); // the store's read alone: ListKeys sorts 100,000 keys
 }
 const appendedPerKey = (statSync(stores.big).size - sizeBefore) / (ROUNDS * PER_ROUND);
 const compactMs = await time(() => (kms.big.provider as InstanceType<typeof FileProvider>).compact());
@@ -81,9 +86,12 @@ console.log(
   `| CreateKey at ${BIG.toLocaleString('en-US')} keys, median (mean) of ${ROUNDS * PER_ROUND} | ${ms(median(latency.big))} (${ms(mean(latency.big))}) |`,
 );
 console.log(
-  `| open a ${BIG.toLocaleString('en-US')}-key store (first call: read, authenticate, parse), median of 3 | ${ms(median(openMs))} |`,
+  `| open a ${BIG.toLocaleString('en-US')}-key store (first read: read, authenticate, parse), median of 3: wall (CPU) | ${ms(median(openMs))} (${ms(median(openCpuMs))}) |`,
 );
-console.log(`| a reader catching up on ${PER_ROUND} CreateKeys by another provider, median | ${ms(median(catchUp))} |`);
+console.log(
+  `| a reader's first read after ${PER_ROUND} CreateKeys by another provider (reads the appended entries), median | ${ms(median(catchUp))} |`,
+);
+console.log(`| store file size (${BIG.toLocaleString('en-US')} keys, snapshot only) | ${(snapshotBytes / 1e6).toFixed(1)} MB |`);
 console.log(`| store size per key (snapshot) | ${(snapshotBytes / BIG).toFixed(0)} bytes |`);
 console.log(`| bytes appended per CreateKey (journal: material + key record) | ${appendedPerKey.toFixed(0)} bytes |`);
 console.log(`| compaction of the ${BIG.toLocaleString('en-US')}-key store (new snapshot, .bak) | ${ms(compactMs)} |`);
@@ -96,5 +104,11 @@ target(
   median(latency.small) / median(latency.big),
   0.5,
 );
-target(`opening a ${BIG.toLocaleString('en-US')}-key store under 1 s`, 1000 / median(openMs), 1);
+target(`opening a ${BIG.toLocaleString('en-US')}-key store under 1 s (wall)`, 1000 / median(openMs), 1);
+target(`opening a ${BIG.toLocaleString('en-US')}-key store under 1 s (CPU)`, 1000 / median(openCpuMs), 1);
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (${cpus().length} cores)`,
+);
 rmSync(dir, { recursive: true, force: true });
