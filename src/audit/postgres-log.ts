@@ -48,7 +48,7 @@ export class PostgresAuditSink implements AuditSink {
   constructor(options: PostgresAuditSinkOptions) {
     this.#table = tableOf(options.schema);
     this.#owned = !('sql' in options);
-    this.sql = 'sql' in options ? options.sql : (postgres(options.url, { max: options.maxConnections ?? 2, onnotice: () => {} }) as Sql);
+    this.sql = 'sql' in options ? options.sql : (postgres(options.url, { max: options.maxConnections ?? 2, connect_timeout: 5, onnotice: () => {} }) as Sql);
   }
 
   /** Resolves once the event is committed to the database as the next line of the chain. */
@@ -119,7 +119,7 @@ export async function verifyPostgresAuditLog(options: {
   readonly expectHead?: { readonly seq: number; readonly hash: string } | undefined;
 }): Promise<PostgresAuditLogReport> {
   const table = tableOf(options.schema);
-  const sql = postgres(options.url, { max: 1, onnotice: () => {} });
+  const sql = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
   const problems: string[] = [];
   let seq = 0;
   let prev = GENESIS;
