@@ -1,11 +1,11 @@
 import { defineConfig, type Options } from 'tsup';
 
 // One build per format, then the types of both in one pass. Both formats split shared code into
-// chunks, so `kmsbox`, `kmsbox/node` and `kmsbox/testing` share one copy of every class within a
+// chunks, so `kmsbox`, `kmsbox/node`, `kmsbox/postgres` and `kmsbox/testing` share one copy of every class within a
 // format (`instanceof Kms` holds across `require('kmsbox')` and `require('kmsbox/node')`).
 // No sourcemaps: they would point at sources the package does not ship. `npm run build` empties
 // dist/ first (a `clean` here would race between the parallel builds).
-const entry = { index: 'src/index.ts', node: 'src/node.ts', testing: 'src/testing/index.ts' };
+const entry = { index: 'src/index.ts', node: 'src/node.ts', postgres: 'src/postgres.ts', testing: 'src/testing/index.ts' };
 const common: Options = { entry, sourcemap: false, splitting: true, target: 'es2022', platform: 'neutral', dts: false };
 // The AWS SDK is an optional peer of kmsbox/testing, loaded at run time from the user's project.
 const external = [/^@aws-sdk\//];

@@ -11,6 +11,7 @@ export default defineConfig({
     alias: [
       { find: /^kmsbox$/, replacement: src('index.ts') },
       { find: /^kmsbox\/node$/, replacement: src('node.ts') },
+      { find: /^kmsbox\/postgres$/, replacement: src('postgres.ts') },
       { find: /^kmsbox\/testing$/, replacement: src('testing/index.ts') },
     ],
   },

@@ -10,7 +10,7 @@
  * two processes' writes are serialized and neither is lost.
  */
 import { emptyState, type StoreState } from '../keys/record.js';
-import { applyChanges, completeState, type RecordChange, type RecordStore, trackChanges } from './records.js';
+import { applyChanges, type RecordChange, type RecordStore, trackChanges } from './records.js';
 
 /** What a backend returns for "what changed after version N". */
 export interface Pulled {
@@ -41,7 +41,8 @@ export interface RecordBackend {
 
 export class ReplicatedRecords implements RecordStore {
   readonly #backend: RecordBackend;
-  #state: StoreState = completeState(emptyState());
+  // As MemoryProvider's: a collection appears when a record of it is first written.
+  #state: StoreState = emptyState();
   #version: number | undefined;
   /** This process's writes, one at a time (the backend serializes processes). */
   #writes: Promise<unknown> = Promise.resolve();
@@ -120,7 +121,7 @@ export class ReplicatedRecords implements RecordStore {
   #take(pulled: Pulled): void {
     // A pull that raced a newer one (or this process's own commit) has nothing new.
     if (!pulled.full && this.#version !== undefined && pulled.version <= this.#version) return;
-    if (pulled.full) this.#state = completeState(emptyState());
+    if (pulled.full) this.#state = emptyState();
     applyChanges(this.#state, pulled.changes);
     this.#version = pulled.version;
   }

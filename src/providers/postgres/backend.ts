@@ -1,0 +1,151 @@
+/**
+ * The records of a PostgreSQL store as a RecordBackend (../replica.ts): a version in the `meta`
+ * row, every record in `records`, and a change log (`changes`) from which a replica catches up
+ * on what changed since its version in one statement. A commit takes the store's write lock (the
+ * `meta` row, `FOR UPDATE`), so commits of every process are serialized and each sees every one
+ * before it; it writes the changed records, their change-log rows and the next version in one
+ * transaction.
+ *
+ * The change log is pruned: every PRUNE_EVERY versions, rows older than LOG_KEEP versions go, and
+ * a replica further behind than that loads every record again (`full`).
+ */
+import type postgres from 'postgres';
+import type { RecordChange } from '../records.js';
+import type { Pulled, RecordBackend } from '../replica.js';
+import { changeToRow, MATERIAL_CHANGE, rowToChange } from './record-rows.js';
+
+const PRUNE_EVERY = 1000;
+const LOG_KEEP = 10_000;
+
+/** Runs a database call with the store's deadline and error translation (provider.ts). */
+export type Guard = <T>(what: string, call: () => Promise<T>) => Promise<T>;
+
+interface ChangeRow {
+  version: string;
+  log_floor: string;
+  collection: string | null;
+  id: string | null;
+  value: string | null;
+}
+
+export class PostgresRecordBackend implements RecordBackend {
+  readonly #sql: postgres.Sql;
+  readonly #table: (name: string) => postgres.Helper<string>;
+  readonly #guard: Guard;
+  /** Told of material another process destroyed or replaced (ids), or `all` after a full load. */
+  readonly #materialChanged: (ids: readonly string[] | 'all') => void;
+
+  constructor(sql: postgres.Sql, schema: string, guard: Guard, materialChanged: (ids: readonly string[] | 'all') => void) {
+    this.#sql = sql;
+    this.#table = (name) => sql(`${schema}.${name}`);
+    this.#guard = guard;
+    this.#materialChanged = materialChanged;
+  }
+
+  pull(since: number | undefined): Promise<Pulled> {
+    return this.#guard('reading the records', () => this.#pull(this.#sql, since));
+  }
+
+  async #pull(sql: postgres.Sql | postgres.TransactionSql, since: number | undefined): Promise<Pulled> {
+    if (since !== undefined) {
+      // One statement, one snapshot: the version and the changes up to it agree.
+      const rows = await sql<ChangeRow[]>`
+        SELECT m.version, m.log_floor, c.collection, c.id, c.value
+        FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('changes')} c ON c.version > ${since}
+        ORDER BY c.version, c.ord`;
+      const first = rows[0];
+      if (first === undefined) throw new Error('the meta row is missing');
+      if (since >= Number(first.log_floor)) return { version: Number(first.version), full: false, changes: this.#changes(rows) };
+    }
+    const rows = await sql<ChangeRow[]>`
+      SELECT m.version, m.log_floor, r.collection, r.id, r.value
+      FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('records')} r ON true`;
+    const first = rows[0];
+    if (first === undefined) throw new Error('the meta row is missing');
+    this.#materialChanged('all');
+    return { version: Number(first.version), full: true, changes: this.#changes(rows) };
+  }
+
+  #changes(rows: readonly ChangeRow[]): RecordChange[] {
+    const out: RecordChange[] = [];
+    const material: string[] = [];
+    for (const row of rows) {
+      if (row.collection === null || row.id === null) continue; // the meta row alone: nothing changed
+      if (row.collection === MATERIAL_CHANGE) material.push(row.id);
+      else out.push(rowToChange(row.collection, row.id, row.value));
+    }
+    if (material.length > 0) this.#materialChanged(material);
+    return out;
+  }
+
+  commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
+    let applyError: { error: unknown } | undefined;
+    return this.#guard('writing the records', async () => {
+      return (await this.#sql.begin(async (tx) => {
+        const [meta] = await tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`;
+        if (meta === undefined) throw new Error('the meta row is missing');
+        const pulled = await this.#pull(tx, since);
+        let rows: ReturnType<typeof changeToRow>[];
+        try {
+          rows = apply(pulled).map(changeToRow); // serialized now, before the next await
+        } catch (error) {
+          applyError = { error };
+          throw error;
+        }
+        if (rows.length === 0) return pulled.version;
+        const version = pulled.version + 1;
+        await this.#write(tx, version, rows);
+        return version;
+      })) as number;
+    }).catch((error: unknown) => {
+      if (applyError !== undefined) throw applyError.error; // the request's own answer, not a database failure
+      throw error;
+    });
+  }
+
+  /** Writes the records, their change-log rows and the new version (the caller holds the lock). */
+  async #write(tx: postgres.TransactionSql, version: number, rows: readonly { collection: string; id: string; value: string | null }[]) {
+    const writes: Promise<unknown>[] = [];
+    rows.forEach((row, ord) => {
+      if (row.collection !== MATERIAL_CHANGE)
+        writes.push(
+          row.value === null
+            ? tx`DELETE FROM ${this.#table('records')} WHERE collection = ${row.collection} AND id = ${row.id}`
+            : tx`INSERT INTO ${this.#table('records')} (collection, id, value, version)
+               VALUES (${row.collection}, ${row.id}, ${row.value}, ${version})
+               ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, version = EXCLUDED.version`,
+        );
+      writes.push(
+        tx`INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value)
+           VALUES (${version}, ${ord}, ${row.collection}, ${row.id}, ${row.value})`,
+      );
+    });
+    writes.push(tx`UPDATE ${this.#table('meta')} SET version = ${version}`);
+    if (version % PRUNE_EVERY === 0 && version > LOG_KEEP) {
+      const floor = version - LOG_KEEP;
+      writes.push(
+        tx`DELETE FROM ${this.#table('changes')} WHERE version <= ${floor}`,
+        tx`UPDATE ${this.#table('meta')} SET log_floor = ${floor}`,
+      );
+    }
+    await Promise.all(writes); // pipelined on the transaction's connection
+  }
+
+  /**
+   * Logs material destroyed or replaced under a new version, so other processes drop it from
+   * their caches on their next pull; `change` runs in the same transaction, under the lock.
+   */
+  async logMaterialChange(ids: readonly string[], change: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<void> {
+    await this.#sql.begin(async (tx) => {
+      const [meta] = await tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`;
+      if (meta === undefined) throw new Error('the meta row is missing');
+      await change(tx);
+      const version = Number(meta.version) + 1;
+      await this.#write(
+        tx,
+        version,
+        ids.map((id) => ({ collection: MATERIAL_CHANGE, id, value: null })),
+      );
+    });
+  }
+}

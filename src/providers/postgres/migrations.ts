@@ -1,0 +1,113 @@
+/**
+ * The PostgreSQL store's schema, as one ordered list of steps: step i brings a schema from
+ * version i to i + 1, and `<schema>.schema_version` records where a database is. `migrate` runs
+ * the pending steps in one transaction under an advisory lock, so two processes starting at once
+ * do not both run a step (the second waits, then finds nothing to do), and a failed step leaves
+ * the database as it was. A database at a newer version than this code is refused: its tables
+ * may mean something this code does not know.
+ *
+ * Tables (version 1):
+ * - `meta`: one row, made by the first process that opens the store with its root key: the store
+ *   id, the root key's derivation (scrypt parameters, or a root key file), a check value that tells
+ *   a wrong passphrase, the records' version (the write lock is this row, `FOR UPDATE`) and the
+ *   oldest version the change log still holds.
+ * - `records`: every record, as JSON text (records hold no secrets: src/keys/record.ts).
+ * - `changes`: the change log, one row per record written (value) or deleted (null) per version;
+ *   collection `material` marks material destroyed or replaced, so other processes drop their cache.
+ * - `material`: key material, AES-256-GCM under a key derived from the root key (root-key.ts).
+ * - `audit`: the audit trail, one JSON line per event, hash-chained as the file audit log is
+ *   (src/audit/file-log.ts): `line` is `{seq, prev, event}`, `hash` its SHA-256 hex.
+ */
+import type postgres from 'postgres';
+import { KMSInternalException, ValidationException } from '../../errors.js';
+
+/** Each step, given the quoted schema name, is the SQL that makes version i + 1 from version i. */
+const STEPS: readonly ((s: string) => string)[] = [
+  (s) => `
+    CREATE TABLE ${s}.meta (
+      singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+      store_id text NOT NULL,
+      kdf text NOT NULL,
+      check_value text NOT NULL,
+      version bigint NOT NULL DEFAULT 0,
+      log_floor bigint NOT NULL DEFAULT 0
+    );
+    CREATE TABLE ${s}.records (
+      collection text NOT NULL,
+      id text NOT NULL,
+      value text NOT NULL,
+      version bigint NOT NULL,
+      PRIMARY KEY (collection, id)
+    );
+    CREATE TABLE ${s}.changes (
+      version bigint NOT NULL,
+      ord integer NOT NULL,
+      collection text NOT NULL,
+      id text NOT NULL,
+      value text,
+      PRIMARY KEY (version, ord)
+    );
+    CREATE TABLE ${s}.material (
+      id text PRIMARY KEY,
+      spec text NOT NULL,
+      nonce bytea NOT NULL,
+      sealed bytea NOT NULL
+    );
+    CREATE TABLE ${s}.audit (
+      seq bigint PRIMARY KEY,
+      line text NOT NULL,
+      hash text NOT NULL
+    );`,
+];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION: number = STEPS.length;
+
+/** Default schema name. */
+export const DEFAULT_SCHEMA = 'kmsbox';
+
+/** A schema name kmsbox accepts: a plain lowercase identifier, so it is never quoted wrongly. */
+export function checkSchemaName(schema: unknown): string {
+  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ValidationException({
+      message: 'The PostgreSQL schema name must be 1 to 63 lowercase letters, digits or underscores, not starting with a digit.',
+    });
+  }
+  return schema;
+}
+
+const quoted = (schema: string): string => `"${schema}"`;
+
+/** The version a database's schema is at: 0 when kmsbox has never created it. */
+export async function schemaVersion(sql: postgres.Sql | postgres.TransactionSql, schema: string): Promise<number> {
+  const [exists] = await sql`SELECT to_regclass(${`${quoted(schema)}.schema_version`}) IS NOT NULL AS present`;
+  if (exists?.present !== true) return 0;
+  const [row] = await sql.unsafe(`SELECT max(version) AS version FROM ${quoted(schema)}.schema_version`);
+  return Number(row?.version ?? 0);
+}
+
+export function newerSchema(schema: string, found: number): KMSInternalException {
+  return new KMSInternalException({
+    message: `The PostgreSQL schema "${schema}" is at version ${found}, newer than this kmsbox (version ${SCHEMA_VERSION}): upgrade kmsbox; it will not use or change a schema it does not know.`,
+  });
+}
+
+/**
+ * Runs the pending steps in one transaction, under a transaction-scoped advisory lock named after
+ * the schema (released at commit or rollback, also when the connection drops).
+ */
+export async function migrate(sql: postgres.Sql, schema: string): Promise<{ from: number; to: number }> {
+  const s = quoted(schema);
+  return (await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtext(${`kmsbox migrate ${schema}`}))`;
+    const from = await schemaVersion(tx, schema);
+    if (from > SCHEMA_VERSION) throw newerSchema(schema, from);
+    if (from === SCHEMA_VERSION) return { from, to: from };
+    await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL)`);
+    for (let v = from; v < SCHEMA_VERSION; v++) await tx.unsafe((STEPS[v] as (s: string) => string)(s));
+    await tx.unsafe(`DELETE FROM ${s}.schema_version`);
+    await tx.unsafe(`INSERT INTO ${s}.schema_version (version) VALUES (${SCHEMA_VERSION})`);
+    return { from, to: SCHEMA_VERSION };
+  })) as { from: number; to: number };
+}

@@ -1,0 +1,409 @@
+/// <reference types="node" />
+/**
+ * PostgresProvider: records and key material in a PostgreSQL database, so that several kmsbox
+ * processes, on one host or many, serve one set of keys.
+ *
+ * - Records (keys, aliases, grants, import tokens) are rows of JSON text (backend.ts), served to
+ *   the Kms from an in-process replica (../replica.ts) that catches up before every read with one
+ *   statement (the version, and the change-log rows since this replica's version) and writes under
+ *   the store's write lock. A change made through one process is seen by the next request to any.
+ * - Material is sealed under a root key that never reaches the database (root-key.ts), and cached
+ *   decrypted per KeyMaterialId (material never changes under an id; destroyed or replaced
+ *   material is marked in the change log, and each process drops it on its next pull).
+ * - A database that cannot be reached, or answers too slowly, gives DependencyTimeoutException;
+ *   other database failures KMSInternalException (db-errors.ts). The client reconnects by itself
+ *   on the next call once the database is back.
+ *
+ * The client is postgres.js (`postgres` on npm), not `pg`: no dependencies of its own, queries
+ * pipelined on a connection (a replica's catch-up and a commit's writes cost one round trip each),
+ * parameters only through tagged templates (a value cannot be concatenated into SQL by mistake),
+ * and LISTEN with automatic reconnection should a later version want it.
+ *
+ * Threat model (the README's "Threat model" section, PostgreSQL store): whoever can read the
+ * database learns the records (key ids, policies, grants, tags, descriptions) but no key material.
+ * Whoever can write it can change the records as an administrator could (a policy, a key state,
+ * which material a key names) and delete or roll back rows: the records are not authenticated
+ * under the root key. Material they cannot read, forge or move: a sealed row is bound to its store,
+ * its KeyMaterialId and its key spec, so it opens nowhere else. Give kmsbox's database role to
+ * kmsbox only, and treat write access to the database as administrative access to the keys.
+ */
+import postgres from 'postgres';
+import type { KeySpec } from '../../api/enums.js';
+import { AccessDeniedException, KMSInternalException, ValidationException } from '../../errors.js';
+import { newMaterialId } from '../../keys/arn.js';
+import type { StoreState } from '../../keys/record.js';
+import { ReplicatedRecords } from '../replica.js';
+import { forgetDerived, importedMaterial, type Material, newMaterial, SoftwareMaterialProvider, supportsSpec } from '../software.js';
+import { newStoreId, scryptParamsProblem, DEFAULT_SCRYPT_N, SCRYPT_LIMITS, sameKdf, type KdfParams } from '../store-file.js';
+import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from '../types.js';
+import { PostgresRecordBackend } from './backend.js';
+import { DeadlineExceeded, databaseError } from './db-errors.js';
+import { checkSchemaName, DEFAULT_SCHEMA, migrate, newerSchema, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, sealMaterial } from './root-key.js';
+
+export interface PostgresProviderOptions {
+  /** postgres://user:password@host:port/database (any libpq-style URL postgres.js takes). */
+  url: string;
+  /** Derive the root key from this passphrase with scrypt (exactly one of passphrase and rootKeyFile). */
+  passphrase?: string;
+  /** Or read the root key from this file: 32 raw bytes, or 64 hex characters. */
+  rootKeyFile?: string;
+  /** scrypt cost for a new store (stored in the database): N a power of two from 2^10 to 2^18, default 2^17. */
+  scrypt?: { N?: number };
+  /** The schema holding kmsbox's tables. Default `kmsbox`. */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  maxConnections?: number;
+  /** Run pending schema migrations when the store opens. Default true; false: refuse a schema not at this version. */
+  migrate?: boolean;
+}
+
+/** Seconds to wait for a connection (postgres.js `connect_timeout`). */
+const CONNECT_TIMEOUT_S = 5;
+/** The server cancels a statement, or a wait for a lock, after this long. */
+const STATEMENT_TIMEOUT_MS = 10_000;
+/** A call the database has not answered after this long is given up (a silent network, a stuck server). */
+const CALL_DEADLINE_MS = 15_000;
+
+/** The client, with the timeouts that keep a call from hanging on an unreachable database. */
+function connect(url: string, max: number): postgres.Sql {
+  return postgres(url, {
+    max,
+    connect_timeout: CONNECT_TIMEOUT_S,
+    idle_timeout: 60,
+    onnotice: () => undefined, // "already exists, skipping" and the like: nothing for kmsbox's caller
+    connection: {
+      application_name: 'kmsbox',
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      lock_timeout: STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: CALL_DEADLINE_MS * 2,
+    },
+  });
+}
+
+/** Runs one database call under the deadline, its failure as a typed error. */
+async function guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded()), CALL_DEADLINE_MS);
+  });
+  const running = call();
+  running.catch(() => undefined); // lost the race: its late failure is nobody's
+  try {
+    return await Promise.race([running, deadline]);
+  } catch (error) {
+    throw databaseError(error, what);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checkOptions(o: PostgresProviderOptions): void {
+  if (o === null || typeof o !== 'object') throw new ValidationException({ message: 'PostgresProvider needs options with a url.' });
+  if (typeof o.url !== 'string' || !/^postgres(ql)?:\/\//.test(o.url)) {
+    throw new ValidationException({ message: 'PostgresProvider url must be a postgres:// or postgresql:// URL.' });
+  }
+  if ((o.passphrase === undefined) === (o.rootKeyFile === undefined)) {
+    throw new ValidationException({ message: 'PostgresProvider needs exactly one of passphrase and rootKeyFile.' });
+  }
+  if (o.passphrase !== undefined && (typeof o.passphrase !== 'string' || o.passphrase.length === 0)) {
+    throw new ValidationException({ message: 'PostgresProvider passphrase must be a non-empty string.' });
+  }
+  if (o.rootKeyFile !== undefined && (typeof o.rootKeyFile !== 'string' || o.rootKeyFile.length === 0)) {
+    throw new ValidationException({ message: 'PostgresProvider rootKeyFile must be a path.' });
+  }
+  if (o.scrypt !== undefined) {
+    const problem = scryptParamsProblem(o.scrypt?.N ?? DEFAULT_SCRYPT_N, SCRYPT_LIMITS.r, SCRYPT_LIMITS.p);
+    if (problem !== undefined) throw new ValidationException({ message: `PostgresProvider scrypt: ${problem}.` });
+  }
+  if (o.schema !== undefined) checkSchemaName(o.schema);
+  const max = o.maxConnections;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 1000)) {
+    throw new ValidationException({ message: 'PostgresProvider maxConnections must be an integer from 1 to 1000.' });
+  }
+  if (o.migrate !== undefined && typeof o.migrate !== 'boolean') {
+    throw new ValidationException({ message: 'PostgresProvider migrate must be true or false.' });
+  }
+}
+
+/**
+ * Keys in a PostgreSQL database, shared by every process that opens it with the same root key.
+ *
+ * @example
+ * ```ts
+ * import { Kms } from 'kmsbox';
+ * import { PostgresProvider } from 'kmsbox/postgres';
+ *
+ * const provider = new PostgresProvider({ url: 'postgres://kmsbox@db.internal/kmsbox', passphrase: process.env.KMSBOX_PASSPHRASE! });
+ * const kms = new Kms({ provider });
+ * const { KeyMetadata } = await kms.createKey({});
+ * // ... every process with a PostgresProvider on this database sees the key.
+ * await provider.close();
+ * ```
+ */
+export class PostgresProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
+  readonly name = 'postgres';
+  /** The postgres.js client: shared with the PostgreSQL audit sink, closed by `close()`. */
+  readonly sql: postgres.Sql;
+  readonly schema: string;
+  readonly #options: PostgresProviderOptions;
+  readonly #backend: PostgresRecordBackend;
+  readonly #records: ReplicatedRecords;
+  #opening: Promise<void> | undefined;
+  #storeId = '';
+  #materialKey: Uint8Array | undefined;
+  // Private fields: invisible to JSON.stringify and util.inspect.
+  readonly #material = new Map<string, Material>();
+  readonly #fetching = new Map<string, Promise<void>>();
+  /** Counts cache invalidations, so a fetch that raced one does not cache what it read. */
+  #invalidations = 0;
+
+  constructor(options: PostgresProviderOptions) {
+    super();
+    checkOptions(options);
+    this.#options = options;
+    this.schema = options.schema ?? DEFAULT_SCHEMA;
+    try {
+      this.sql = connect(options.url, options.maxConnections ?? 10);
+    } catch {
+      throw new ValidationException({ message: 'PostgresProvider url is not a URL postgres.js can connect with.' });
+    }
+    this.#backend = new PostgresRecordBackend(this.sql, this.schema, guarded, (ids) => this.#forget(ids));
+    this.#records = new ReplicatedRecords(this.#backend);
+  }
+
+  /** Connects, migrates (unless `migrate: false`) and checks the root key; every method calls it first. */
+  ready(): Promise<void> {
+    this.#opening ??= this.#open().catch((error: unknown) => {
+      this.#opening = undefined; // the next call tries again (the database may be back)
+      throw error;
+    });
+    return this.#opening;
+  }
+
+  /** Closes the connections (waiting up to 5 s for calls under way). */
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+    for (const id of [...this.#material.keys()]) this.#wipe(id);
+  }
+
+  async #open(): Promise<void> {
+    const schema = this.schema;
+    const s = (name: string) => this.sql(`${schema}.${name}`);
+    await guarded('opening the store', async () => {
+      if (this.#options.migrate !== false) {
+        await migrate(this.sql, schema);
+        return;
+      }
+      const found = await schemaVersion(this.sql, schema);
+      if (found > SCHEMA_VERSION) throw newerSchema(schema, found);
+      if (found < SCHEMA_VERSION) {
+        throw new KMSInternalException({
+          message: `The PostgreSQL schema "${schema}" is at version ${found}, this kmsbox needs ${SCHEMA_VERSION}: run \`kmsbox db migrate\` (or open with migrate: true).`,
+        });
+      }
+    });
+    type Meta = { store_id: string; kdf: string; check_value: string };
+    const readMeta = () => guarded('opening the store', () => this.sql<Meta[]>`SELECT store_id, kdf, check_value FROM ${s('meta')}`);
+    let [meta] = await readMeta();
+    let derived: { kdf: KdfParams; key: Uint8Array } | undefined;
+    if (meta === undefined) {
+      // A new store: the first process to open it with a root key makes its meta row.
+      const kdf = newKdf(this.#options, this.#options.scrypt?.N);
+      derived = { kdf, key: deriveRootKey(this.#options, kdf) };
+      const row = { store_id: newStoreId(), kdf: JSON.stringify(kdf), check_value: checkValue(derived.key) };
+      await guarded('creating the store', () => this.sql`INSERT INTO ${s('meta')} ${this.sql(row)} ON CONFLICT DO NOTHING`);
+      [meta] = await readMeta();
+      if (meta === undefined) throw new KMSInternalException({ message: 'The PostgreSQL store cannot be used: its meta row is missing.' });
+    }
+    const kdf = parseKdf(meta.kdf);
+    const rootKey = derived !== undefined && sameKdf(derived.kdf, kdf) ? derived.key : deriveRootKey(this.#options, kdf);
+    if (checkValue(rootKey) !== meta.check_value) {
+      throw new AccessDeniedException({
+        message: `Cannot open the PostgreSQL key store (schema "${schema}"): wrong passphrase or root key.`,
+      });
+    }
+    this.#materialKey = materialKey(rootKey);
+    rootKey.fill(0);
+    this.#storeId = meta.store_id;
+  }
+
+  async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
+    await this.ready();
+    return this.#records.read(fn);
+  }
+
+  async update<T>(fn: (state: StoreState) => T): Promise<T> {
+    await this.ready();
+    return this.#records.update(fn);
+  }
+
+  async createMaterial(spec: KeySpec): Promise<string> {
+    await this.ready();
+    const material = await newMaterial(spec, this.name);
+    const id = newMaterialId();
+    const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, id, spec, material.bytes);
+    await guarded(
+      'storing key material',
+      () =>
+        this.sql`INSERT INTO ${this.sql(`${this.schema}.material`)} (id, spec, nonce, sealed) VALUES (${id}, ${spec}, ${nonce}, ${sealed})`,
+    );
+    this.#material.set(id, material);
+    return id;
+  }
+
+  async importMaterial(spec: KeySpec, bytes: Uint8Array, materialId: string): Promise<void> {
+    await this.ready();
+    const material = importedMaterial(spec, bytes, this.name);
+    const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, materialId, spec, material.bytes);
+    // Replacing what the id held: logged, so that other processes drop what they cached.
+    await guarded('storing key material', () =>
+      this.#backend.logMaterialChange(
+        [materialId],
+        (
+          tx,
+        ) => tx`INSERT INTO ${tx(`${this.schema}.material`)} (id, spec, nonce, sealed) VALUES (${materialId}, ${spec}, ${nonce}, ${sealed})
+                  ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec, nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed`,
+      ),
+    );
+    this.#forget([materialId]);
+    this.#material.set(materialId, material);
+  }
+
+  async destroyMaterial(materialIds: readonly string[]): Promise<void> {
+    if (materialIds.length === 0) return;
+    await this.ready();
+    const ids = [...materialIds];
+    await guarded('destroying key material', () =>
+      this.#backend.logMaterialChange(ids, (tx) => tx`DELETE FROM ${tx(`${this.schema}.material`)} WHERE id IN ${tx(ids)}`),
+    );
+    this.#forget(ids);
+  }
+
+  protected findMaterial(id: string): Material | undefined {
+    return this.#material.get(id);
+  }
+
+  /** Brings material into the cache when the database has it (else the operation finds none). */
+  async #need(id: string): Promise<void> {
+    await this.ready();
+    if (this.#material.has(id)) return;
+    let fetching = this.#fetching.get(id);
+    if (fetching === undefined) {
+      fetching = this.#fetch(id).finally(() => this.#fetching.delete(id));
+      this.#fetching.set(id, fetching);
+    }
+    await fetching;
+  }
+
+  async #fetch(id: string): Promise<void> {
+    const before = this.#invalidations;
+    type Row = { spec: string; nonce: Uint8Array; sealed: Uint8Array };
+    const [row] = await guarded(
+      'reading key material',
+      () => this.sql<Row[]>`SELECT spec, nonce, sealed FROM ${this.sql(`${this.schema}.material`)} WHERE id = ${id}`,
+    );
+    if (row === undefined) return;
+    const bytes = supportsSpec(row.spec as KeySpec)
+      ? openMaterial(this.#materialKey as Uint8Array, this.#storeId, id, row.spec, row)
+      : undefined;
+    if (bytes === undefined) {
+      throw new KMSInternalException({
+        message: `The PostgreSQL store cannot be used: key material ${id} is not authentic (changed, or not this store's).`,
+      });
+    }
+    if (before === this.#invalidations && !this.#material.has(id)) this.#material.set(id, { spec: row.spec as KeySpec, bytes });
+    else bytes.fill(0);
+  }
+
+  /** Drops cached material that was destroyed or replaced (`all`: after a full reload). */
+  #forget(ids: readonly string[] | 'all'): void {
+    this.#invalidations++;
+    for (const id of ids === 'all' ? [...this.#material.keys()] : ids) this.#wipe(id);
+  }
+
+  #wipe(id: string): void {
+    const m = this.#material.get(id);
+    if (m === undefined) return;
+    m.bytes.fill(0);
+    forgetDerived(m);
+    this.#material.delete(id);
+  }
+
+  override async seal(id: string, r: SealRequest): Promise<Uint8Array> {
+    await this.#need(id);
+    return super.seal(id, r);
+  }
+
+  override async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
+    await this.#need(id);
+    return super.open(id, r);
+  }
+
+  override async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
+    await this.#need(id);
+    return super.mac(id, message);
+  }
+
+  override async publicKey(id: string): Promise<Uint8Array> {
+    await this.#need(id);
+    return super.publicKey(id);
+  }
+
+  override async sign(id: string, r: SignRequest): Promise<Uint8Array> {
+    await this.#need(id);
+    return super.sign(id, r);
+  }
+
+  override async verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    await this.#need(id);
+    return super.verify(id, r);
+  }
+
+  override async asymmetricEncrypt(
+    id: string,
+    algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+    plaintext: Uint8Array,
+  ): Promise<Uint8Array> {
+    await this.#need(id);
+    return super.asymmetricEncrypt(id, algorithm, plaintext);
+  }
+
+  override async asymmetricDecrypt(
+    id: string,
+    algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256',
+    ciphertext: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
+    await this.#need(id);
+    return super.asymmetricDecrypt(id, algorithm, ciphertext);
+  }
+
+  override async deriveSharedSecret(id: string, peer: Uint8Array): Promise<Uint8Array | undefined> {
+    await this.#need(id);
+    return super.deriveSharedSecret(id, peer);
+  }
+}
+
+/**
+ * Creates or upgrades the schema (`kmsbox db migrate`): what the provider does on open unless
+ * `migrate: false`. Needs no root key: it makes tables, never the store's meta row.
+ */
+export async function migrateDatabase(options: { url: string; schema?: string }): Promise<{ from: number; to: number }> {
+  if (options === null || typeof options !== 'object' || typeof options.url !== 'string' || !/^postgres(ql)?:\/\//.test(options.url)) {
+    throw new ValidationException({ message: 'migrateDatabase needs a postgres:// or postgresql:// url.' });
+  }
+  const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
+  let sql: postgres.Sql;
+  try {
+    sql = connect(options.url, 1);
+  } catch {
+    throw new ValidationException({ message: 'migrateDatabase: the url is not a URL postgres.js can connect with.' });
+  }
+  try {
+    return await guarded('migrating the schema', () => migrate(sql, schema));
+  } finally {
+    await sql.end({ timeout: 5 }).catch(() => undefined);
+  }
+}
+
+export { SCHEMA_VERSION };

@@ -1,0 +1,32 @@
+// The conformance suite on PostgresProvider, against a real PostgreSQL server (test/postgres/server.ts):
+// one database for the file, a fresh schema (an empty store) per test.
+import { PostgresProvider } from 'kmsbox/postgres';
+import { afterAll, beforeAll } from 'vitest';
+import { type PostgresServer, startPostgres } from '../postgres/server.js';
+import { describeProviderConformance } from './suite.js';
+
+let server: PostgresServer;
+const opened: PostgresProvider[] = [];
+let n = 0;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  await server.createDatabase('conformance');
+});
+
+afterAll(async () => {
+  await Promise.all(opened.map((p) => p.close()));
+  await server?.destroy();
+});
+
+describeProviderConformance('PostgresProvider', () => {
+  const provider = new PostgresProvider({
+    url: server.url('conformance'),
+    passphrase: 'conformance passphrase',
+    scrypt: { N: 2 ** 10 },
+    schema: `store_${++n}`,
+    maxConnections: 2,
+  });
+  opened.push(provider);
+  return provider;
+});
