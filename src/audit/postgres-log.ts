@@ -4,14 +4,15 @@
  * every `kmsbox serve` process over the database, in `<schema>.audit (seq, line, hash)`.
  *
  * An append takes a transaction-scoped advisory lock (one per schema), reads the head (the highest
- * seq and its hash) and inserts the next lines; `seq` is the primary key, so even a writer that
+ * seq and its hash) and inserts the next lines (#append); `seq` is the primary key, so even a writer that
  * skipped the lock could not fork the chain, only fail. write() resolves once the transaction has
  * committed: a process killed afterwards loses nothing it reported. Events that arrive while an
  * append is in flight go together in the next one (group commit): one lock round per batch, not
  * per event, so many concurrent requests do not queue on the lock one by one.
  */
+import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { type AuditLogReport, GENESIS, chainLine, checkLine, parseLine, sha256 } from './chain.js';
+import { type AuditLogReport, GENESIS, checkLine, parseLine } from './chain.js';
 import type { AuditEvent, AuditSink } from './event.js';
 
 type Sql = postgres.Sql<Record<string, never>>;
@@ -19,7 +20,19 @@ type Sql = postgres.Sql<Record<string, never>>;
 /** A schema name kmsbox accepts: a plain lower-case SQL identifier (never quoted text from outside). */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** The most events one transaction appends. */
-const MAX_BATCH = 500;
+const MAX_BATCH = 200;
+
+/**
+ * Text as a dollar-quoted SQL literal, its tag random so the text cannot end it (checked); settings
+ * such as standard_conforming_strings do not change what it means. Event JSON holds no NUL (JSON
+ * escapes control characters).
+ */
+function quote(text: string): string {
+  let tag: string;
+  do tag = `$k${randomBytes(8).toString('hex')}$`;
+  while (text.includes(tag));
+  return `${tag}${text}${tag}`;
+}
 
 function tableOf(schema: string | undefined): string {
   const name = schema ?? 'kmsbox';
@@ -48,7 +61,10 @@ export class PostgresAuditSink implements AuditSink {
   constructor(options: PostgresAuditSinkOptions) {
     this.#table = tableOf(options.schema);
     this.#owned = !('sql' in options);
-    this.sql = 'sql' in options ? options.sql : (postgres(options.url, { max: options.maxConnections ?? 2, connect_timeout: 5, onnotice: () => {} }) as Sql);
+    this.sql =
+      'sql' in options
+        ? options.sql
+        : (postgres(options.url, { max: options.maxConnections ?? 2, connect_timeout: 5, onnotice: () => {} }) as Sql);
   }
 
   /** Resolves once the event is committed to the database as the next line of the chain. */
@@ -76,22 +92,26 @@ export class PostgresAuditSink implements AuditSink {
     }
   }
 
+  /**
+   * Appends the events as one simple-protocol query: the lock, then one INSERT per event, which
+   * PostgreSQL runs as one implicit transaction (all or nothing; each statement sees the one before).
+   * Not `sql.begin()`: when the connection dies inside a transaction, postgres.js 3.4.9 sends the
+   * ROLLBACK on the dead connection and crashes the process (porsager/postgres#1154, #1208); a
+   * single query has nothing to roll back from the client, the server drops the transaction.
+   * Each line is built by the server from the head it reads and the event's JSON, exactly as
+   * chainLine builds it, and hashed there (sha256, PostgreSQL 11+).
+   */
   async #append(events: readonly AuditEvent[]): Promise<void> {
     const table = this.#table;
-    await this.sql.begin(async (tx) => {
-      // One chain per schema: every process appending to it takes this lock first (released at commit).
-      await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`kmsbox audit ${table}`}, 0))`;
-      const [head] = await tx<{ seq: string; hash: string }[]>`SELECT seq, hash FROM ${tx(table)} ORDER BY seq DESC LIMIT 1`;
-      let seq = head === undefined ? 0 : Number(head.seq);
-      let prev = head?.hash ?? GENESIS;
-      const rows = events.map((event) => {
-        seq += 1;
-        const line = chainLine(seq, prev, event);
-        prev = sha256(line);
-        return { seq, line, hash: prev };
-      });
-      await tx`INSERT INTO ${tx(table)} ${tx(rows, 'seq', 'line', 'hash')}`;
-    });
+    const statements = [`SELECT pg_advisory_xact_lock(hashtextextended(${quote(`kmsbox audit ${table}`)}, 0))`];
+    for (const event of events) {
+      statements.push(`INSERT INTO ${table} (seq, line, hash)
+SELECT seq, line, encode(sha256(convert_to(line, 'UTF8')), 'hex') FROM (
+  SELECT head.seq + 1 AS seq, '{"seq":' || (head.seq + 1) || ',"prev":"' || head.hash || '","event":' || ${quote(JSON.stringify(event))} || '}' AS line
+  FROM (SELECT seq, hash FROM ${table} UNION ALL SELECT 0, '${GENESIS}' ORDER BY seq DESC LIMIT 1) AS head
+) AS next`);
+    }
+    await this.sql.unsafe(statements.join(';\n'));
   }
 
   /** Waits for the events already written, then closes the connections (unless the pool was shared). */

@@ -54,4 +54,3 @@ function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('CONNECT') || code.startsWith('CONNECTION'));
 }
-

@@ -95,7 +95,9 @@ export async function dbCommand(args: readonly string[]): Promise<number> {
     throw new DatabaseUnavailable(`cannot migrate ${shownUrl(url)}: ${messageOf(error)}`, error);
   }
   const where = `schema ${schema ?? 'kmsbox'} in ${shownUrl(url)}`;
-  console.log(result.from === result.to ? `${where}: at version ${result.to}, nothing to do` : `${where}: version ${result.from} → ${result.to}`);
+  console.log(
+    result.from === result.to ? `${where}: at version ${result.to}, nothing to do` : `${where}: version ${result.from} → ${result.to}`,
+  );
   return 0;
 }
 
@@ -122,7 +124,9 @@ export async function verifyPostgresAudit(args: readonly string[]): Promise<numb
   }
   if (report.ok) {
     console.log(`ok: ${report.events} events, the hash chain is intact from the first to the last`);
-    console.log(`head: ${report.head.seq}:${report.head.hash} (keep it; --expect-head ${report.head.seq}:… later tells whether events were removed from the end)`);
+    console.log(
+      `head: ${report.head.seq}:${report.head.hash} (keep it; --expect-head ${report.head.seq}:… later tells whether events were removed from the end)`,
+    );
     return 0;
   }
   console.log(`TAMPERED or incomplete: the audit trail in ${shownUrl(url)} (${report.events} events)`);

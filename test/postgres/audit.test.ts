@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileAuditSink, Kms, MemoryAuditSink } from 'kmsbox/node';
-import { PostgresAuditSink, verifyPostgresAuditLog } from '../../src/audit/postgres-log.js';
+import { PostgresAuditSink, verifyPostgresAuditLog } from 'kmsbox/postgres';
 import { tempDir } from '../providers/file-fixtures.js';
 import { type PostgresServer, startPostgres } from './server.js';
 import { migrated } from './migrated.js';
@@ -28,7 +28,8 @@ async function database(): Promise<string> {
 async function events(count: number) {
   const memory = new MemoryAuditSink();
   const kms = new Kms({ audit: memory });
-  const { KeyMetadata } = await kms.invoke('CreateKey', {});
+  // Quotes, backslashes, dollar signs and characters beyond ASCII: the database builds the line from the event's JSON.
+  const { KeyMetadata } = await kms.invoke('CreateKey', { Description: `it's "quoted" \\ $$ $k$ ünï 🔑 \u0001` });
   for (let i = 1; i < count; i++) await kms.invoke('DescribeKey', { KeyId: KeyMetadata!.KeyId });
   return memory.events;
 }
