@@ -99,7 +99,8 @@ export class PostgresAuditSink implements AuditSink {
    * ROLLBACK on the dead connection and crashes the process (porsager/postgres#1154, #1208); a
    * single query has nothing to roll back from the client, the server drops the transaction.
    * Each line is built by the server from the head it reads and the event's JSON, exactly as
-   * chainLine builds it, and hashed there (sha256, PostgreSQL 11+).
+   * chainLine builds it, and hashed there (sha256, PostgreSQL 11+). The head is read through the
+   * primary key's index (the inner LIMIT 1): an append costs the same at any length of the trail.
    */
   async #append(events: readonly AuditEvent[]): Promise<void> {
     const table = this.#table;
@@ -108,7 +109,7 @@ export class PostgresAuditSink implements AuditSink {
       statements.push(`INSERT INTO ${table} (seq, line, hash)
 SELECT seq, line, encode(sha256(convert_to(line, 'UTF8')), 'hex') FROM (
   SELECT head.seq + 1 AS seq, '{"seq":' || (head.seq + 1) || ',"prev":"' || head.hash || '","event":' || ${quote(JSON.stringify(event))} || '}' AS line
-  FROM (SELECT seq, hash FROM ${table} UNION ALL SELECT 0, '${GENESIS}' ORDER BY seq DESC LIMIT 1) AS head
+  FROM ((SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1) UNION ALL SELECT 0, '${GENESIS}' ORDER BY seq DESC LIMIT 1) AS head
 ) AS next`);
     }
     await this.sql.unsafe(statements.join(';\n'));
