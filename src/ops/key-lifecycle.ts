@@ -168,8 +168,13 @@ export async function createKey(env: Env, input: Input): Promise<CreateKeyRespon
   if (xksKeyId !== undefined) {
     throw new UnsupportedOperationException({ message: 'XksKeyId names a key in an external key store, which kmsbox does not support.' });
   }
-  // Asymmetric keys sign and verify so far; RSA encryption, ECDH and ML-KEM come later.
-  if (keyUsage === 'ENCAPSULATE_DECAPSULATE' || spec === 'SM2') {
+  // SM2 exists in the China Regions only, ML-KEM (Encapsulate/Decapsulate) is not implemented
+  // (docs/aws-behaviour.md, "What kmsbox does not implement"); each says so in the words
+  // GenerateDataKeyPair and GetParametersForImport use for the same spec.
+  if (spec === 'SM2') {
+    throw new UnsupportedOperationException({ message: `KeySpec SM2 is not supported by kmsbox (China Regions only).` });
+  }
+  if (keyUsage === 'ENCAPSULATE_DECAPSULATE') {
     throw new UnsupportedOperationException({ message: `KeyUsage ${keyUsage} for KeySpec ${spec} is not supported by kmsbox yet.` });
   }
   if (!env.provider.supportsKeySpec(spec)) {

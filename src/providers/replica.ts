@@ -29,19 +29,22 @@ export interface RecordBackend {
    */
   pull(since: number | undefined): Promise<Pulled>;
   /**
-   * One atomic write. Holding the store's write lock (no commit of any process in between), calls
-   * `apply` with what changed after `since` (as `pull` would) and persists the changes `apply`
-   * returns as the next version; resolves with the store's version once they are durable and
-   * every `pull` sees them (none returned: nothing is written). If `apply` throws or persisting
-   * fails, nothing is written and it rejects with that error. Serialize `apply`'s changes before
-   * the first await: they are live records.
+   * One atomic write. Calls `apply` with what changed after `since` (as `pull` would) and persists
+   * the changes `apply` returns as the next version, provided no commit of any process came in
+   * between; resolves with the store's version once they are durable and every `pull` sees them
+   * (none returned: nothing is written). Either hold the store's write lock from the pull to the
+   * write (a lock file), or commit optimistically: write only if the store is still at
+   * `pulled.version`, else pull what came after it and call `apply` again (it takes back its
+   * previous changes first) — which is what a database does in one statement, with no
+   * transaction held open across a round trip. If `apply` throws or persisting fails, nothing is
+   * written and it rejects with that error. Serialize `apply`'s changes before the first await:
+   * they are live records.
    */
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number>;
 }
 
 export class ReplicatedRecords implements RecordStore {
   readonly #backend: RecordBackend;
-  // As MemoryProvider's: a collection appears when a record of it is first written.
   #state: StoreState = emptyState();
   #version: number | undefined;
   /** This process's writes, one at a time (the backend serializes processes). */
@@ -71,6 +74,8 @@ export class ReplicatedRecords implements RecordStore {
     const run = async (): Promise<T> => {
       let tracked: ReturnType<typeof trackChanges<T>> | undefined;
       const commit = this.#backend.commit(this.#version, (pulled) => {
+        tracked?.undo(); // an optimistic backend's retry: the attempt before lost the race
+        tracked = undefined;
         this.#take(pulled);
         tracked = trackChanges(this.#state, fn); // a throw undoes fn's changes and rejects the commit
         return tracked.changes;

@@ -104,8 +104,8 @@ const ML_KEM = 'ML-KEM keys (Encapsulate, Decapsulate) are not implemented';
 const CUSTOM_KEY_STORES = 'kmsbox has no custom key stores';
 const unsupported = (reason: string, message: string) => ({ exception: 'UnsupportedOperationException', message, reason });
 const REFUSED_ON_PURPOSE: Record<string, { exception: string; message: string; reason: string }> = {
-  'KeySpec.SM2': unsupported(SM2, 'KeyUsage SIGN_VERIFY for KeySpec SM2 is not supported by kmsbox yet.'),
-  'CustomerMasterKeySpec.SM2': unsupported(SM2, 'KeyUsage SIGN_VERIFY for KeySpec SM2 is not supported by kmsbox yet.'),
+  'KeySpec.SM2': unsupported(SM2, 'KeySpec SM2 is not supported by kmsbox (China Regions only).'),
+  'CustomerMasterKeySpec.SM2': unsupported(SM2, 'KeySpec SM2 is not supported by kmsbox (China Regions only).'),
   'KeySpec.ML_KEM_512': unsupported(ML_KEM, 'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_512 is not supported by kmsbox yet.'),
   'KeySpec.ML_KEM_768': unsupported(ML_KEM, 'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_768 is not supported by kmsbox yet.'),
   'KeySpec.ML_KEM_1024': unsupported(ML_KEM, 'KeyUsage ENCAPSULATE_DECAPSULATE for KeySpec ML_KEM_1024 is not supported by kmsbox yet.'),

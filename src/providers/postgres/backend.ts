@@ -6,16 +6,21 @@
  * before it; it writes the changed records, their change-log rows and the next version in one
  * transaction.
  *
- * The change log is pruned: every PRUNE_EVERY versions, rows older than LOG_KEEP versions go, and
- * a replica further behind than that loads every record again (`full`).
+ * The change log is pruned: every 1,000 versions, rows older than 10,000 versions go, and a
+ * replica further behind than that loads every record again (`full`).
  */
 import type postgres from 'postgres';
 import type { RecordChange } from '../records.js';
 import type { Pulled, RecordBackend } from '../replica.js';
-import { changeToRow, MATERIAL_CHANGE, rowToChange } from './record-rows.js';
+import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
+import type { RowAuthenticator } from './root-key.js';
 
-const PRUNE_EVERY = 1000;
-const LOG_KEEP = 10_000;
+/** Every `every` versions, change-log rows older than `keep` versions are deleted. */
+export interface LogPruning {
+  readonly every: number;
+  readonly keep: number;
+}
+const DEFAULT_PRUNING: LogPruning = { every: 1000, keep: 10_000 };
 
 /** Runs a database call with the store's deadline and error translation (provider.ts). */
 export type Guard = <T>(what: string, call: () => Promise<T>) => Promise<T>;
@@ -26,6 +31,7 @@ interface ChangeRow {
   collection: string | null;
   id: string | null;
   value: string | null;
+  mac: string | null;
 }
 
 export class PostgresRecordBackend implements RecordBackend {
@@ -34,12 +40,32 @@ export class PostgresRecordBackend implements RecordBackend {
   readonly #guard: Guard;
   /** Told of material another process destroyed or replaced (ids), or `all` after a full load. */
   readonly #materialChanged: (ids: readonly string[] | 'all') => void;
+  readonly #pruning: LogPruning;
+  /** Set once the store is open (its root key checked): every row read or written is MAC'd. */
+  #auth: RowAuthenticator | undefined;
 
-  constructor(sql: postgres.Sql, schema: string, guard: Guard, materialChanged: (ids: readonly string[] | 'all') => void) {
+  constructor(
+    sql: postgres.Sql,
+    schema: string,
+    guard: Guard,
+    materialChanged: (ids: readonly string[] | 'all') => void,
+    pruning: LogPruning = DEFAULT_PRUNING,
+  ) {
+    this.#pruning = pruning;
     this.#sql = sql;
     this.#table = (name) => sql(`${schema}.${name}`);
     this.#guard = guard;
     this.#materialChanged = materialChanged;
+  }
+
+  /** Called by the provider once the root key is known, before any pull or commit. */
+  authenticate(auth: RowAuthenticator): void {
+    this.#auth = auth;
+  }
+
+  get #rows(): RowAuthenticator {
+    if (this.#auth === undefined) throw new Error('the store is not open');
+    return this.#auth;
   }
 
   pull(since: number | undefined): Promise<Pulled> {
@@ -50,7 +76,7 @@ export class PostgresRecordBackend implements RecordBackend {
     if (since !== undefined) {
       // One statement, one snapshot: the version and the changes up to it agree.
       const rows = await sql<ChangeRow[]>`
-        SELECT m.version, m.log_floor, c.collection, c.id, c.value
+        SELECT m.version, m.log_floor, c.collection, c.id, c.value, c.mac
         FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('changes')} c ON c.version > ${since}
         ORDER BY c.version, c.ord`;
       const first = rows[0];
@@ -58,7 +84,7 @@ export class PostgresRecordBackend implements RecordBackend {
       if (since >= Number(first.log_floor)) return { version: Number(first.version), full: false, changes: this.#changes(rows) };
     }
     const rows = await sql<ChangeRow[]>`
-      SELECT m.version, m.log_floor, r.collection, r.id, r.value
+      SELECT m.version, m.log_floor, r.collection, r.id, r.value, r.mac
       FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('records')} r ON true`;
     const first = rows[0];
     if (first === undefined) throw new Error('the meta row is missing');
@@ -66,25 +92,40 @@ export class PostgresRecordBackend implements RecordBackend {
     return { version: Number(first.version), full: true, changes: this.#changes(rows) };
   }
 
+  /**
+   * The rows as changes: only a record's last change counts (and is parsed), so a replica far
+   * behind applies each record once, and a damaged row already superseded by a good one is moot.
+   */
   #changes(rows: readonly ChangeRow[]): RecordChange[] {
-    const out: RecordChange[] = [];
+    const last = new Map<string, ChangeRow>();
     const material: string[] = [];
     for (const row of rows) {
       if (row.collection === null || row.id === null) continue; // the meta row alone: nothing changed
-      if (row.collection === MATERIAL_CHANGE) material.push(row.id);
-      else out.push(rowToChange(row.collection, row.id, row.value));
+      if (row.collection === MATERIAL_CHANGE) {
+        if (!this.#rows.verify(row.collection, row.id, row.value, row.mac)) throw notAuthentic(row.collection, row.id);
+        material.push(row.id);
+      } else {
+        const key = `${row.collection}\u0000${row.id}`;
+        last.delete(key); // re-inserted: the map keeps the order of last changes
+        last.set(key, row);
+      }
     }
     if (material.length > 0) this.#materialChanged(material);
-    return out;
+    return [...last.values()].map(({ collection, id, value, mac }) => {
+      if (!this.#rows.verify(collection as string, id as string, value, mac)) throw notAuthentic(collection as string, id as string);
+      return rowToChange(collection as string, id as string, value);
+    });
   }
 
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
     let applyError: { error: unknown } | undefined;
     return this.#guard('writing the records', async () => {
       return (await this.#sql.begin(async (tx) => {
-        const [meta] = await tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`;
+        // Pipelined: the catch-up statement runs after the lock is held (in order, on this
+        // connection), so it sees every commit before ours; one round trip for both.
+        const lock = tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`.execute();
+        const [[meta], pulled] = await Promise.all([lock, this.#pull(tx, since)]);
         if (meta === undefined) throw new Error('the meta row is missing');
-        const pulled = await this.#pull(tx, since);
         let rows: ReturnType<typeof changeToRow>[];
         try {
           rows = apply(pulled).map(changeToRow); // serialized now, before the next await
@@ -107,22 +148,24 @@ export class PostgresRecordBackend implements RecordBackend {
   async #write(tx: postgres.TransactionSql, version: number, rows: readonly { collection: string; id: string; value: string | null }[]) {
     const writes: Promise<unknown>[] = [];
     rows.forEach((row, ord) => {
+      const mac = this.#rows.mac(row.collection, row.id, row.value);
       if (row.collection !== MATERIAL_CHANGE)
         writes.push(
           row.value === null
             ? tx`DELETE FROM ${this.#table('records')} WHERE collection = ${row.collection} AND id = ${row.id}`
-            : tx`INSERT INTO ${this.#table('records')} (collection, id, value, version)
-               VALUES (${row.collection}, ${row.id}, ${row.value}, ${version})
-               ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, version = EXCLUDED.version`,
+            : tx`INSERT INTO ${this.#table('records')} (collection, id, value, mac, version)
+               VALUES (${row.collection}, ${row.id}, ${row.value}, ${mac}, ${version})
+               ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, mac = EXCLUDED.mac, version = EXCLUDED.version`,
         );
       writes.push(
-        tx`INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value)
-           VALUES (${version}, ${ord}, ${row.collection}, ${row.id}, ${row.value})`,
+        tx`INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value, mac)
+           VALUES (${version}, ${ord}, ${row.collection}, ${row.id}, ${row.value}, ${mac})`,
       );
     });
     writes.push(tx`UPDATE ${this.#table('meta')} SET version = ${version}`);
-    if (version % PRUNE_EVERY === 0 && version > LOG_KEEP) {
-      const floor = version - LOG_KEEP;
+    const { every, keep } = this.#pruning;
+    if (version % every === 0 && version > keep) {
+      const floor = version - keep;
       writes.push(
         tx`DELETE FROM ${this.#table('changes')} WHERE version <= ${floor}`,
         tx`UPDATE ${this.#table('meta')} SET log_floor = ${floor}`,

@@ -11,9 +11,11 @@
  *   id, the root key's derivation (scrypt parameters, or a root key file), a check value that tells
  *   a wrong passphrase, the records' version (the write lock is this row, `FOR UPDATE`) and the
  *   oldest version the change log still holds.
- * - `records`: every record, as JSON text (records hold no secrets: src/keys/record.ts).
- * - `changes`: the change log, one row per record written (value) or deleted (null) per version;
- *   collection `material` marks material destroyed or replaced, so other processes drop their cache.
+ * - `records`: every record, as JSON text (records hold no secrets: src/keys/record.ts), with a
+ *   MAC under the root key (root-key.ts).
+ * - `changes`: the change log, one row per record written (value) or deleted (null) per version,
+ *   MAC'd as records are; collection `material` marks material destroyed or replaced, so other
+ *   processes drop their cache.
  * - `material`: key material, AES-256-GCM under a key derived from the root key (root-key.ts).
  * - `audit`: the audit trail, one JSON line per event, hash-chained as the file audit log is
  *   (src/audit/file-log.ts): `line` is `{seq, prev, event}`, `hash` its SHA-256 hex.
@@ -36,6 +38,7 @@ const STEPS: readonly ((s: string) => string)[] = [
       collection text NOT NULL,
       id text NOT NULL,
       value text NOT NULL,
+      mac text NOT NULL,
       version bigint NOT NULL,
       PRIMARY KEY (collection, id)
     );
@@ -45,6 +48,7 @@ const STEPS: readonly ((s: string) => string)[] = [
       collection text NOT NULL,
       id text NOT NULL,
       value text,
+      mac text NOT NULL,
       PRIMARY KEY (version, ord)
     );
     CREATE TABLE ${s}.material (

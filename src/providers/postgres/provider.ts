@@ -19,13 +19,16 @@
  * parameters only through tagged templates (a value cannot be concatenated into SQL by mistake),
  * and LISTEN with automatic reconnection should a later version want it.
  *
- * Threat model (the README's "Threat model" section, PostgreSQL store): whoever can read the
- * database learns the records (key ids, policies, grants, tags, descriptions) but no key material.
- * Whoever can write it can change the records as an administrator could (a policy, a key state,
- * which material a key names) and delete or roll back rows: the records are not authenticated
- * under the root key. Material they cannot read, forge or move: a sealed row is bound to its store,
- * its KeyMaterialId and its key spec, so it opens nowhere else. Give kmsbox's database role to
- * kmsbox only, and treat write access to the database as administrative access to the keys.
+ * Threat model (the README's "Threat model" table, PostgreSQL row): whoever can read the database
+ * learns the records (key ids, policies, grants, tags, descriptions) but no key material. Whoever
+ * can write it, without the root key, cannot forge, edit or move a record or material: every
+ * record and change-log row carries a MAC under the root key over the store id, collection, id
+ * and value, and sealed material is bound to its store, KeyMaterialId and key spec (root-key.ts).
+ * What they can do: delete rows, and put back an older row of the same record or an older copy of
+ * the whole database (re-enabling a disabled key, restoring a revoked grant or a deleted key whose
+ * material is still there): a database has no high-water mark out of its writers' reach. So give
+ * kmsbox's database role to kmsbox only, and treat write access to the database (and its backups)
+ * as access to the keys' state, though not to their material.
  */
 import postgres from 'postgres';
 import type { KeySpec } from '../../api/enums.js';
@@ -36,10 +39,10 @@ import { ReplicatedRecords } from '../replica.js';
 import { forgetDerived, importedMaterial, type Material, newMaterial, SoftwareMaterialProvider, supportsSpec } from '../software.js';
 import { newStoreId, scryptParamsProblem, DEFAULT_SCRYPT_N, SCRYPT_LIMITS, sameKdf, type KdfParams } from '../store-file.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from '../types.js';
-import { PostgresRecordBackend } from './backend.js';
+import { type Guard, PostgresRecordBackend } from './backend.js';
 import { DeadlineExceeded, databaseError } from './db-errors.js';
 import { checkSchemaName, DEFAULT_SCHEMA, migrate, newerSchema, SCHEMA_VERSION, schemaVersion } from './migrations.js';
-import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, sealMaterial } from './root-key.js';
+import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, RowAuthenticator, sealMaterial } from './root-key.js';
 
 export interface PostgresProviderOptions {
   /** postgres://user:password@host:port/database (any libpq-style URL postgres.js takes). */
@@ -56,46 +59,53 @@ export interface PostgresProviderOptions {
   maxConnections?: number;
   /** Run pending schema migrations when the store opens. Default true; false: refuse a schema not at this version. */
   migrate?: boolean;
+  /**
+   * How long a call may wait for the database (to connect, for a lock, for an answer) before it
+   * fails with DependencyTimeoutException. Default 10,000 ms; from 100 to 600,000.
+   */
+  timeoutMs?: number;
 }
 
-/** Seconds to wait for a connection (postgres.js `connect_timeout`). */
-const CONNECT_TIMEOUT_S = 5;
-/** The server cancels a statement, or a wait for a lock, after this long. */
-const STATEMENT_TIMEOUT_MS = 10_000;
-/** A call the database has not answered after this long is given up (a silent network, a stuck server). */
-const CALL_DEADLINE_MS = 15_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** The client's own deadline is a little later than the server's, whose errors say more (a lock, a statement). */
+const DEADLINE_SLACK_MS = 1000;
 
 /** The client, with the timeouts that keep a call from hanging on an unreachable database. */
-function connect(url: string, max: number): postgres.Sql {
+function connect(url: string, max: number, timeoutMs: number): postgres.Sql {
   return postgres(url, {
     max,
-    connect_timeout: CONNECT_TIMEOUT_S,
+    connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
     idle_timeout: 60,
     onnotice: () => undefined, // "already exists, skipping" and the like: nothing for kmsbox's caller
     connection: {
       application_name: 'kmsbox',
-      statement_timeout: STATEMENT_TIMEOUT_MS,
-      lock_timeout: STATEMENT_TIMEOUT_MS,
-      idle_in_transaction_session_timeout: CALL_DEADLINE_MS * 2,
+      statement_timeout: timeoutMs,
+      lock_timeout: timeoutMs,
+      idle_in_transaction_session_timeout: 3 * timeoutMs,
     },
   });
 }
 
-/** Runs one database call under the deadline, its failure as a typed error. */
-async function guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded()), CALL_DEADLINE_MS);
-  });
-  const running = call();
-  running.catch(() => undefined); // lost the race: its late failure is nobody's
-  try {
-    return await Promise.race([running, deadline]);
-  } catch (error) {
-    throw databaseError(error, what);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Runs database calls under a deadline, their failures as typed errors. The deadline catches what
+ * the server cannot time out itself: a network that went silent, a server that stopped answering.
+ */
+function guardWithin(timeoutMs: number): Guard {
+  return async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineExceeded()), timeoutMs + DEADLINE_SLACK_MS);
+    });
+    const running = call();
+    running.catch(() => undefined); // lost the race: its late failure is nobody's
+    try {
+      return await Promise.race([running, deadline]);
+    } catch (error) {
+      throw databaseError(error, what);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 function checkOptions(o: PostgresProviderOptions): void {
@@ -120,6 +130,10 @@ function checkOptions(o: PostgresProviderOptions): void {
   const max = o.maxConnections;
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 1000)) {
     throw new ValidationException({ message: 'PostgresProvider maxConnections must be an integer from 1 to 1000.' });
+  }
+  const t = o.timeoutMs;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 100 || t > 600_000)) {
+    throw new ValidationException({ message: 'PostgresProvider timeoutMs must be an integer from 100 to 600000.' });
   }
   if (o.migrate !== undefined && typeof o.migrate !== 'boolean') {
     throw new ValidationException({ message: 'PostgresProvider migrate must be true or false.' });
@@ -149,6 +163,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   readonly #options: PostgresProviderOptions;
   readonly #backend: PostgresRecordBackend;
   readonly #records: ReplicatedRecords;
+  readonly #guard: Guard;
   #opening: Promise<void> | undefined;
   #storeId = '';
   #materialKey: Uint8Array | undefined;
@@ -163,12 +178,14 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     checkOptions(options);
     this.#options = options;
     this.schema = options.schema ?? DEFAULT_SCHEMA;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
-      this.sql = connect(options.url, options.maxConnections ?? 10);
+      this.sql = connect(options.url, options.maxConnections ?? 10, timeoutMs);
     } catch {
       throw new ValidationException({ message: 'PostgresProvider url is not a URL postgres.js can connect with.' });
     }
-    this.#backend = new PostgresRecordBackend(this.sql, this.schema, guarded, (ids) => this.#forget(ids));
+    this.#guard = guardWithin(timeoutMs);
+    this.#backend = new PostgresRecordBackend(this.sql, this.schema, this.#guard, (ids) => this.#forget(ids));
     this.#records = new ReplicatedRecords(this.#backend);
   }
 
@@ -190,7 +207,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   async #open(): Promise<void> {
     const schema = this.schema;
     const s = (name: string) => this.sql(`${schema}.${name}`);
-    await guarded('opening the store', async () => {
+    await this.#guard('opening the store', async () => {
       if (this.#options.migrate !== false) {
         await migrate(this.sql, schema);
         return;
@@ -204,7 +221,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       }
     });
     type Meta = { store_id: string; kdf: string; check_value: string };
-    const readMeta = () => guarded('opening the store', () => this.sql<Meta[]>`SELECT store_id, kdf, check_value FROM ${s('meta')}`);
+    const readMeta = () => this.#guard('opening the store', () => this.sql<Meta[]>`SELECT store_id, kdf, check_value FROM ${s('meta')}`);
     let [meta] = await readMeta();
     let derived: { kdf: KdfParams; key: Uint8Array } | undefined;
     if (meta === undefined) {
@@ -212,20 +229,26 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       const kdf = newKdf(this.#options, this.#options.scrypt?.N);
       derived = { kdf, key: deriveRootKey(this.#options, kdf) };
       const row = { store_id: newStoreId(), kdf: JSON.stringify(kdf), check_value: checkValue(derived.key) };
-      await guarded('creating the store', () => this.sql`INSERT INTO ${s('meta')} ${this.sql(row)} ON CONFLICT DO NOTHING`);
+      await this.#guard('creating the store', () => this.sql`INSERT INTO ${s('meta')} ${this.sql(row)} ON CONFLICT DO NOTHING`);
       [meta] = await readMeta();
       if (meta === undefined) throw new KMSInternalException({ message: 'The PostgreSQL store cannot be used: its meta row is missing.' });
     }
     const kdf = parseKdf(meta.kdf);
     const rootKey = derived !== undefined && sameKdf(derived.kdf, kdf) ? derived.key : deriveRootKey(this.#options, kdf);
-    if (checkValue(rootKey) !== meta.check_value) {
-      throw new AccessDeniedException({
-        message: `Cannot open the PostgreSQL key store (schema "${schema}"): wrong passphrase or root key.`,
-      });
+    try {
+      if (checkValue(rootKey) !== meta.check_value) {
+        throw new AccessDeniedException({
+          message: `Cannot open the PostgreSQL key store (schema "${schema}"): wrong passphrase or root key.`,
+        });
+      }
+      // Only keys derived from it stay in memory: one to seal material, one to MAC rows.
+      this.#materialKey = materialKey(rootKey);
+      this.#backend.authenticate(new RowAuthenticator(rootKey, meta.store_id));
+      this.#storeId = meta.store_id;
+    } finally {
+      rootKey.fill(0);
+      derived?.key.fill(0);
     }
-    this.#materialKey = materialKey(rootKey);
-    rootKey.fill(0);
-    this.#storeId = meta.store_id;
   }
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
@@ -243,7 +266,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     const material = await newMaterial(spec, this.name);
     const id = newMaterialId();
     const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, id, spec, material.bytes);
-    await guarded(
+    await this.#guard(
       'storing key material',
       () =>
         this.sql`INSERT INTO ${this.sql(`${this.schema}.material`)} (id, spec, nonce, sealed) VALUES (${id}, ${spec}, ${nonce}, ${sealed})`,
@@ -257,7 +280,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     const material = importedMaterial(spec, bytes, this.name);
     const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, materialId, spec, material.bytes);
     // Replacing what the id held: logged, so that other processes drop what they cached.
-    await guarded('storing key material', () =>
+    await this.#guard('storing key material', () =>
       this.#backend.logMaterialChange(
         [materialId],
         (
@@ -274,7 +297,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     if (materialIds.length === 0) return;
     await this.ready();
     const ids = [...materialIds];
-    await guarded('destroying key material', () =>
+    await this.#guard('destroying key material', () =>
       this.#backend.logMaterialChange(ids, (tx) => tx`DELETE FROM ${tx(`${this.schema}.material`)} WHERE id IN ${tx(ids)}`),
     );
     this.#forget(ids);
@@ -299,7 +322,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   async #fetch(id: string): Promise<void> {
     const before = this.#invalidations;
     type Row = { spec: string; nonce: Uint8Array; sealed: Uint8Array };
-    const [row] = await guarded(
+    const [row] = await this.#guard(
       'reading key material',
       () => this.sql<Row[]>`SELECT spec, nonce, sealed FROM ${this.sql(`${this.schema}.material`)} WHERE id = ${id}`,
     );
@@ -395,12 +418,12 @@ export async function migrateDatabase(options: { url: string; schema?: string })
   const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
   let sql: postgres.Sql;
   try {
-    sql = connect(options.url, 1);
+    sql = connect(options.url, 1, DEFAULT_TIMEOUT_MS);
   } catch {
     throw new ValidationException({ message: 'migrateDatabase: the url is not a URL postgres.js can connect with.' });
   }
   try {
-    return await guarded('migrating the schema', () => migrate(sql, schema));
+    return await guardWithin(DEFAULT_TIMEOUT_MS)('migrating the schema', () => migrate(sql, schema));
   } finally {
     await sql.end({ timeout: 5 }).catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 /**
  * Records as rows: each record is stored as JSON text, and whatever comes back from the database
- * is checked before the Kms sees it. The database is not trusted to hold well-formed rows (a hand
+ * is checked before the Kms sees it (after its MAC: root-key.ts), in depth. The database is not trusted to hold well-formed rows (a hand
  * edit, a bad restore, another program's write): a row that is not JSON, not a record of its
  * collection, or filed under another id than its own is refused with a KMSInternalException
  * naming the row, never handed on to fail somewhere as a TypeError.
@@ -68,6 +68,11 @@ const bad = (collection: string, id: string, why: string): KMSInternalException 
   new KMSInternalException({
     message: `The PostgreSQL store cannot be used: its ${collection} row ${JSON.stringify(id.slice(0, 200))} ${why}.`,
   });
+
+/** A row whose MAC does not match: edited or written outside kmsbox, or another store's. */
+export function notAuthentic(collection: string, id: string): KMSInternalException {
+  return bad(collection, id, "is not authentic (changed outside kmsbox, or not this store's)");
+}
 
 /** A row read back as a change: `value` null is a deletion (change log only). */
 export function rowToChange(collection: string, id: string, value: string | null): RecordChange {

@@ -6,9 +6,11 @@
  * database keeps a check value (HMAC under the root key) that tells a wrong passphrase before
  * anything is read or written, and key material sealed with AES-256-GCM under a key derived from
  * the root key, the AAD binding the store id, the material id and its spec: a sealed row copied
- * to another id, another spec or another store does not open.
+ * to another id, another spec or another store does not open. Every record row and change-log row
+ * carries a MAC under another key derived from the root key, over the store id, the collection,
+ * the id and the value: a row edited, forged, or moved to another id or store is refused.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AccessDeniedException, KMSInternalException } from '../../errors.js';
 import { checkValue, type KdfParams, newScryptParams, scryptMaxmem, scryptParamsProblem } from '../store-file.js';
@@ -114,5 +116,29 @@ export function openMaterial(key: Uint8Array, storeId: string, id: string, spec:
     return new Uint8Array(body);
   } catch {
     return undefined;
+  }
+}
+
+/** Authenticates record and change-log rows (root-key.ts header): one per store and root key. */
+export class RowAuthenticator {
+  readonly #key: Uint8Array;
+  readonly #storeId: string;
+
+  constructor(rootKey: Uint8Array, storeId: string) {
+    this.#key = new Uint8Array(createHmac('sha256', rootKey).update('kmsbox-postgres record key').digest());
+    this.#storeId = storeId;
+  }
+
+  mac(collection: string, id: string, value: string | null): string {
+    return createHmac('sha256', this.#key)
+      .update(JSON.stringify(['kmsbox-postgres record', this.#storeId, collection, id, value]))
+      .digest('base64');
+  }
+
+  verify(collection: string, id: string, value: string | null, mac: unknown): boolean {
+    if (typeof mac !== 'string') return false;
+    const expected = Buffer.from(this.mac(collection, id, value), 'base64');
+    const given = Buffer.from(mac, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 }
