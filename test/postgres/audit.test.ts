@@ -8,6 +8,7 @@ import { FileAuditSink, Kms, MemoryAuditSink } from 'kmsbox/node';
 import { PostgresAuditSink, verifyPostgresAuditLog } from 'kmsbox/postgres';
 import { tempDir } from '../providers/file-fixtures.js';
 import { type PostgresServer, startPostgres } from './server.js';
+import { kmsbox } from './serve-processes.js';
 import { migrated } from './migrated.js';
 
 let server: PostgresServer;
@@ -146,6 +147,33 @@ describe('verifyPostgresAuditLog', () => {
     expect(await verifyPostgresAuditLog({ url: server.url('bare') })).toMatchObject({
       ok: false,
       problems: ['there is no table kmsbox.audit: run kmsbox db migrate'],
+    });
+  });
+});
+
+describe('kmsbox db migrate and kmsbox audit verify --postgres', () => {
+  it('migrate a fresh database, then report a chain that verifies, its head, and one that was cut short', async () => {
+    await server.createDatabase('cli');
+    const url = server.url('cli');
+    const migrated = await kmsbox(['db', 'migrate', '--postgres', url]);
+    expect(migrated).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^schema kmsbox in postgres:\/\/kmsbox@127\.0\.0\.1:\d+\/cli: version 0 → \d+\n$/),
+    });
+    const sink = new PostgresAuditSink({ url });
+    for (const event of await events(4)) await sink.write(event);
+    await sink.close();
+    const ok = await kmsbox(['audit', 'verify'], { KMSBOX_POSTGRES_URL: url });
+    expect(ok.code).toBe(0);
+    const head = /^head: (4:[0-9a-f]{64}) /m.exec(ok.stdout)?.[1];
+    expect(ok.stdout).toMatch(/^ok: 4 events/);
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    await sql`DELETE FROM kmsbox.audit WHERE seq = 4`;
+    await sql.end();
+    const cut = await kmsbox(['audit', 'verify', '--postgres', url, '--expect-head', head!]);
+    expect(cut).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('before the expected head 4 (events were removed from the end)'),
     });
   });
 });

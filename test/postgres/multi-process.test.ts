@@ -179,7 +179,12 @@ describe('three kmsbox serve --postgres processes over one database', () => {
   });
 
   it('lose nothing acknowledged when a process is killed with SIGKILL mid-write', async () => {
-    const d = await serve(args);
+    // This one finds the database through KMSBOX_POSTGRES_URL, as a deployment that keeps the URL out of `ps` does.
+    const d = await serve(
+      args.filter((a) => a !== '--postgres' && a !== url),
+      { KMSBOX_POSTGRES_URL: url },
+    );
+    expect(d.output()).toContain(`keys in PostgreSQL ${url}; audit events to the database`);
     const cd = client(d.url);
     const { KeyMetadata } = await clients[0]!.send(new CreateKeyCommand({}));
     const aliases: string[] = [];
