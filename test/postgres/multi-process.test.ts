@@ -87,9 +87,17 @@ async function granteesOf(c: KMSClient, KeyId: string): Promise<string[]> {
   return grantees.sort();
 }
 
-/** Waits until `done()` holds, checking every few milliseconds (no fixed delay decides anything). */
+/**
+ * Waits until `done()` holds, checking every few milliseconds (no fixed delay decides anything).
+ * After two minutes it gives up with the processes' last output: a hang-catcher, not a timing check.
+ */
 async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 5));
+  const giveUp = Date.now() + 120_000;
+  while (!done()) {
+    if (Date.now() > giveUp)
+      throw new Error(`still waiting; the processes said:\n${procs.map((p) => p.output().slice(-1500)).join('\n---\n')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe('three kmsbox serve --postgres processes over one database', () => {
