@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
@@ -31,6 +32,11 @@ export default defineConfig({
     // Timeouts only catch hangs: CI shares its 2 cores, and a CPU-heavy vector test took over 30 s under load.
     testTimeout: 300_000,
     hookTimeout: 120_000,
+    // Two files at a time on CI's 2 cores (vitest's default is one fewer worker than cores: one there,
+    // which left a core idle while a file waited on its child processes). No test file shares state
+    // with another: each works in its own temp directory, servers listen on port 0, and only
+    // test/package reads dist/.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] } },
       {
