@@ -32,10 +32,10 @@ export default defineConfig({
     // Timeouts only catch hangs: CI shares its 2 cores, and a CPU-heavy vector test took over 30 s under load.
     testTimeout: 300_000,
     hookTimeout: 120_000,
-    // Two files at a time on CI's 2 cores (vitest's default is one fewer worker than cores: one there,
-    // which left a core idle while a file waited on its child processes). No test file shares state
-    // with another: each works in its own temp directory, servers listen on port 0, and only
-    // test/package reads dist/.
+    // Two files at a time on CI's 2 cores: vitest's default (one worker fewer than cores) is one there,
+    // and the suite then ran one file at a time on less than one core. Files share nothing: each works
+    // in its own temp directories, servers take free ports, and only test/package reads dist/ (the
+    // CLI tests run a bundle of their own, test/cli/cli-bundle.ts).
     maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] } },
