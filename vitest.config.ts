@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
@@ -32,6 +33,11 @@ export default defineConfig({
     // Timeouts only catch hangs: CI shares its 2 cores, and a CPU-heavy vector test took over 30 s under load.
     testTimeout: 300_000,
     hookTimeout: 120_000,
+    // Two files at a time on CI's 2 cores: vitest's default (one worker fewer than cores) is one there,
+    // and the suite then ran one file at a time on less than one core. Files share nothing: each works
+    // in its own temp directories, servers take free ports, and only test/package reads dist/ (the
+    // CLI tests run a bundle of their own, test/cli/cli-bundle.ts).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] } },
       {

@@ -4,15 +4,15 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../providers/file-fixtures.js';
+import { cliBundle } from './cli-bundle.js';
 
 const CLI_TEST_TIMEOUT = 600_000;
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
-const KMSBOX = `node --import ${pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href} ${join(root, 'src/cli.ts')}`;
+const KMSBOX = `node ${cliBundle}`;
 
 interface Outcome {
   code: number;

@@ -6,19 +6,19 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { type RunningServer, startServer } from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
+import { cliBundle } from './cli-bundle.js';
+import { lowCostPassphraseStore } from './passphrase-store.js';
 
 // Each CLI spawn takes seconds on a loaded machine: a bound for a hang, never a measure of speed.
 const CLI_TEST_TIMEOUT = 600_000;
 
 const run = promisify(execFile);
-const root = new URL('../..', import.meta.url).pathname;
-const KMSBOX = `node --import ${pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href} ${join(root, 'src/cli.ts')}`;
+const KMSBOX = `node ${cliBundle}`;
 
 let dir: string;
 let server: RunningServer;
@@ -60,7 +60,10 @@ describe('kmsbox import verbs for an asymmetric key', () => {
   it(
     'create-key --origin EXTERNAL, get-parameters-for-import, import-key-material of an OpenSSL key wrapped by OpenSSL, get-public-key, sign',
     async () => {
-      for (const env of [{ KMSBOX_STORE: join(dir, 'asym.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+      for (const env of [
+        { KMSBOX_STORE: await lowCostPassphraseStore(join(dir, 'asym.kmsbox'), 'pp'), KMSBOX_PASSPHRASE: 'pp' },
+        { KMSBOX_ENDPOINT_URL: server.url },
+      ]) {
         const r = await sh(IMPORT_AND_SIGN, env);
         expect(r.stderr).toBe('');
         expect(r.stdout.trim().split('\n')).toEqual(['Enabled', 'same-public-key', 'Verified OK']);

@@ -6,20 +6,19 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { startServer, type RunningServer } from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
+import { cliBundle } from './cli-bundle.js';
 
 // Each CLI spawn takes seconds on a loaded machine (and a passphrase store runs scrypt on each): a
 // bound for a hang, never a measure of speed.
 const CLI_TEST_TIMEOUT = 600_000;
 
 const run = promisify(execFile);
-const root = new URL('../..', import.meta.url).pathname;
-const KMSBOX = `node --import ${pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href} ${join(root, 'src/cli.ts')}`;
+const KMSBOX = `node ${cliBundle}`;
 
 let dir: string;
 let kms: Kms;

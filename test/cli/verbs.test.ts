@@ -4,21 +4,21 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { startServer, type RunningServer } from 'kmsbox/node';
 import { tempDir } from '../providers/file-fixtures.js';
+import { cliBundle } from './cli-bundle.js';
+import { lowCostPassphraseStore } from './passphrase-store.js';
 
 // Each CLI spawn takes seconds on a loaded machine (and a passphrase store runs scrypt on each): a
 // bound for a hang, never a measure of speed.
 const CLI_TEST_TIMEOUT = 600_000;
 
 const run = promisify(execFile);
-const root = new URL('../..', import.meta.url).pathname;
-// tsx by absolute path: the commands run in a temp directory, outside this package.
-const KMSBOX = `node --import ${pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href} ${join(root, 'src/cli.ts')}`;
+// By absolute path: the commands run in a temp directory, outside this package.
+const KMSBOX = `node ${cliBundle}`;
 
 let dir: string;
 let server: RunningServer;
@@ -86,7 +86,10 @@ describe('kmsbox <verb>', () => {
       $KMSBOX describe-key --region eu-west-1 --key-id "$id" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text
       $KMSBOX describe-key --key-id "$id" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text
     `;
-      for (const env of [{ KMSBOX_STORE: join(dir, 'mrk.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+      for (const env of [
+        { KMSBOX_STORE: await lowCostPassphraseStore(join(dir, 'mrk.kmsbox'), 'pp'), KMSBOX_PASSPHRASE: 'pp' },
+        { KMSBOX_ENDPOINT_URL: server.url },
+      ]) {
         const r = await sh(script, env);
         expect(r.stderr).toBe('');
         const [replica, description, plaintext, newPrimary, oldPrimary] = r.stdout.trim().split('\n');
@@ -119,7 +122,10 @@ describe('kmsbox <verb>', () => {
       $KMSBOX decrypt --ciphertext-blob fileb://byok.encrypted --output text --query Plaintext | base64 --decode; echo
     `;
       const validTo = new Date(Math.floor(Date.now() / 1000 + 30 * 86_400) * 1000);
-      for (const env of [{ KMSBOX_STORE: join(dir, 'byok.kmsbox'), KMSBOX_PASSPHRASE: 'pp' }, { KMSBOX_ENDPOINT_URL: server.url }]) {
+      for (const env of [
+        { KMSBOX_STORE: await lowCostPassphraseStore(join(dir, 'byok.kmsbox'), 'pp'), KMSBOX_PASSPHRASE: 'pp' },
+        { KMSBOX_ENDPOINT_URL: server.url },
+      ]) {
         const r = await sh(script, { ...env, VALID_TO: validTo.toISOString() });
         expect(r.stderr).toBe('');
         expect(r.stdout.trim().split('\n')).toEqual([
@@ -140,7 +146,7 @@ describe('kmsbox <verb>', () => {
   it(
     'prints AWS errors as the AWS CLI does, with its exit codes',
     async () => {
-      const env = { KMSBOX_STORE: join(dir, 'errors.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+      const env = { KMSBOX_STORE: await lowCostPassphraseStore(join(dir, 'errors.kmsbox'), 'pp'), KMSBOX_PASSPHRASE: 'pp' };
       const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
       await sh(`$KMSBOX disable-key --key-id ${id}`, env);
       const disabled = await sh(`$KMSBOX encrypt --key-id ${id} --plaintext aGVsbG8=`, env);
@@ -165,7 +171,7 @@ describe('kmsbox <verb>', () => {
   it(
     'grants and key policies on a key-store file: they persist between commands',
     async () => {
-      const env = { KMSBOX_STORE: join(dir, 'grants.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+      const env = { KMSBOX_STORE: await lowCostPassphraseStore(join(dir, 'grants.kmsbox'), 'pp'), KMSBOX_PASSPHRASE: 'pp' };
       const id = (await sh('$KMSBOX create-key --query KeyMetadata.KeyId --output text', env)).stdout.trim();
       const grant = await sh(
         `$KMSBOX create-grant --key-id ${id} --grantee-principal arn:aws:iam::111122223333:role/app --operations Encrypt Decrypt --constraints '{"EncryptionContextEquals":{"tenant":"t1"}}' --name app`,
@@ -195,7 +201,7 @@ describe('kmsbox <verb>', () => {
   it(
     'takes the AWS CLI shorthand for tags, lists them as text, and explains each verb',
     async () => {
-      const env = { KMSBOX_STORE: join(dir, 'tags.kmsbox'), KMSBOX_PASSPHRASE: 'pp' };
+      const env = { KMSBOX_STORE: await lowCostPassphraseStore(join(dir, 'tags.kmsbox'), 'pp'), KMSBOX_PASSPHRASE: 'pp' };
       const id = (
         await sh('$KMSBOX create-key --tags TagKey=team,TagValue=core --query KeyMetadata.KeyId --output text', env)
       ).stdout.trim();

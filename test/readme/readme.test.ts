@@ -4,8 +4,8 @@
 //   <!-- readme-test: skip (why) -->             neither (a reason is required)
 //   <!-- readme-test: given kms, Message -->     names the block uses without defining them (GIVENS below)
 // TypeScript blocks import `kmsbox` as users do; it resolves to src/ through tsconfig.json's paths. Shell
-// blocks run in bash with `set -euo pipefail`, `npx kmsbox` being this repository's CLI (src/cli.ts under
-// tsx, as test/cli runs it) and `aws` the real AWS CLI; `127.0.0.1:4000` is replaced by a free port.
+// blocks run in bash with `set -euo pipefail`, `npx kmsbox` being this repository's CLI (src/cli.ts
+// bundled, as test/cli runs it) and `aws` the real AWS CLI; `127.0.0.1:4000` is replaced by a free port.
 import { typeErrors, writeTsconfig } from './typecheck.js';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { startServer, type RunningServer } from 'kmsbox/node';
+import { cliBundle } from '../cli/cli-bundle.js';
 
 // Generous bounds that only catch a hang (2 shared cores; a passphrase store runs scrypt per command).
 const BLOCK_TIMEOUT = 300_000;
@@ -245,7 +246,7 @@ describe('README.md shell blocks', () => {
     const realNpx = (await run('bash', ['-c', 'command -v npx'], { encoding: 'utf8' })).stdout.trim();
     writeFileSync(
       join(bin, 'npx'),
-      `#!/bin/sh\nif [ "$1" = kmsbox ]; then shift; exec "${process.execPath}" --import ${tsxLoader} "${join(root, 'src/cli.ts')}" "$@"; fi\nexec "${realNpx}" "$@"\n`,
+      `#!/bin/sh\nif [ "$1" = kmsbox ]; then shift; exec "${process.execPath}" "${cliBundle}" "$@"; fi\nexec "${realNpx}" "$@"\n`,
     );
     chmodSync(join(bin, 'npx'), 0o755);
     // For blocks that talk to a running `kmsbox serve` without starting one.

@@ -7,13 +7,14 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliBundle } from '../cli/cli-bundle.js';
 import { tempDir } from '../providers/file-fixtures.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
 function serve(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--credentials', file], { cwd: root });
+    const child = spawn(process.execPath, [cliBundle, 'serve', '--port', '0', '--credentials', file], { cwd: root });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);

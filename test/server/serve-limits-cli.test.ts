@@ -2,11 +2,12 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { cliBundle } from '../cli/cli-bundle.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
 function serve(args: string[]): { exit: Promise<{ code: number | null; stderr: string }>; url: Promise<string>; kill: () => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', ...args], { cwd: root });
+  const child = spawn(process.execPath, [cliBundle, 'serve', '--port', '0', ...args], { cwd: root });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));

@@ -5,13 +5,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { cliBundle } from '../cli/cli-bundle.js';
 import { tempDir } from '../providers/file-fixtures.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [cliBundle, 'serve', '--port', '0', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
   });
