@@ -7,7 +7,9 @@
  * kmsbox does all a real call costs: the Authorization parse (and with --credentials the signature
  * check), the JSON, the operation, the answer.
  *
- * Run alone: `npx tsx bench/server.ts` (after `npm run build`). KMSBOX_BENCH_PROF=DIR also writes a
+ * Run alone: `npx tsx bench/server.ts` (after `npm run build`). KMSBOX_BENCH_BEFORE=DIR adds a
+ * `kmsbox serve` from another build (a copy of an earlier dist/) to the same alternating rounds,
+ * for before/after in one run. KMSBOX_BENCH_PROF=DIR also writes a
  * V8 CPU profile of each kmsbox serve process into DIR (`--cpu-prof`), for chrome://inspect or
  * `npx tsx bench/top-functions.ts DIR/*.cpuprofile`.
  */
@@ -62,10 +64,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 const profile = (name: string): string[] =>
   profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
-const serveArgs = (name: string, extra: string[]): string[] => [...profile(name), join(dist, 'cli.js'), 'serve', '--port', '0', ...extra];
+const serveArgs = (name: string, extra: string[], from = dist): string[] => [
+  ...profile(name),
+  join(from, 'cli.js'),
+  'serve',
+  '--port',
+  '0',
+  ...extra,
+];
 const kmsboxPort = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const plain = await startChild(serveArgs('serve', []), kmsboxPort);
 const verifying = await startChild(serveArgs('serve-credentials', ['--credentials', credentialsFile]), kmsboxPort);
+const beforeDist = process.env.KMSBOX_BENCH_BEFORE;
+const before = beforeDist === undefined ? undefined : await startChild(serveArgs('serve-before', [], beforeDist), kmsboxPort);
 
 /** What the AWS SDK sends for one command to `url`: captured by a request handler that does not send it. */
 async function sdkRequest(
@@ -108,6 +119,7 @@ async function encryptRequest(url: string): Promise<{ headers: Record<string, st
 
 const plainRequest = await encryptRequest(plain.url);
 const verifyingRequest = await encryptRequest(verifying.url);
+const beforeRequest = before === undefined ? undefined : await encryptRequest(before.url);
 const ceiling = (mode: 'bare' | 'floor') =>
   startChild(
     [...profile(mode), new URL('bare-http-server.mjs', import.meta.url).pathname, mode, plainRequest.answer],
@@ -128,6 +140,7 @@ const targets: Target[] = [
   { name: 'kmsbox serve', ...plain, request: plainRequest },
   { name: 'kmsbox serve --credentials (SigV4 verified)', ...verifying, request: verifyingRequest },
 ];
+if (before !== undefined) targets.push({ name: `kmsbox serve, before (${beforeDist})`, ...before, request: beforeRequest! });
 
 /**
  * The CPU time a process has used, user and system, in microseconds (Linux: /proc/PID/stat, in
@@ -192,7 +205,7 @@ for (let r = 0; r < ROUNDS; r++) {
     samples[k]!.push(await round(targets[k]!, ROUND_SECONDS));
   }
 }
-await Promise.all([plain, verifying, bare, floor].map(({ child }) => stopChild(child)));
+await Promise.all([...targets.map(({ child }) => child)].map(stopChild));
 rmSync(work, { recursive: true, force: true });
 
 const bareRps = median(samples[0]!.map((s) => s.rps));

@@ -113,6 +113,38 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
  */
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
+  let views = VIEWS.get(target);
+  if (views === undefined) VIEWS.set(target, (views = new Map()));
+  const key = scopeKey(scope);
+  let kms = views.get(key);
+  if (kms === undefined) {
+    kms = viewFor(target, scope);
+    if (views.size >= MAX_VIEWS) views.clear();
+    views.set(key, kms);
+  }
+  return kms;
+}
+
+/**
+ * The views of a Kms made for request scopes, by scope. A view (withRegion, withAccount,
+ * withPrincipal) holds nothing but its options and the service's shared state (keys, policies,
+ * audit sinks are read at each call), so the view made for an earlier request with the same scope
+ * is the view this one would get: one less Kms built per request (a twentieth of kmsbox serve's own
+ * work, bench/server.ts). Nothing about keys or permissions is kept. MAX_VIEWS scopes per service;
+ * past that it starts over.
+ */
+const VIEWS = new WeakMap<Kms, Map<string, Kms>>();
+const MAX_VIEWS = 256;
+
+/** Every field of a scope, each length-prefixed (an absent one as `-`): two scopes share a key only when equal. */
+function scopeKey(scope: RequestScope): string {
+  const f = (v: string | undefined): string => (v === undefined ? '-' : `${v.length}:${v}`);
+  const secure = scope.secureTransport === undefined ? '-' : scope.secureTransport ? 't' : 'f';
+  return `${f(scope.region)}${f(scope.accessKeyId)}${f(scope.principal)}${f(scope.sourceIp)}${f(scope.userAgent)}${secure}`;
+}
+
+/** A new view of `target` for a scope (resolve keeps them). */
+function viewFor(target: Kms, scope: RequestScope): Kms {
   // Stryker disable next-line LogicalOperator,ConditionalExpression: authenticate (sigv4.ts scopeProblems) already refused any region REGION_NAME does not match, and 'undefined' does not match it (→ false is killed)
   let kms = scope.region !== undefined && REGION_NAME.test(scope.region) ? target.withRegion(scope.region) : target;
   // Stryker disable next-line ConditionalExpression: accountOf(undefined) is undefined as well (→ true is killed)
