@@ -12,8 +12,7 @@
  * verify, and a server must answer in AWS's order from one strict parse. The algorithm: "Create a
  * signed AWS API request", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { backend } from '../crypto/backend/index.js';
 import { equalBytes, toHex, utf8Encode } from '../crypto/bytes.js';
 import { REGION_NAME } from '../keys/arn.js';
 import { parseAuthorization, SIGV4_ALGORITHM, type SigV4Authorization } from './sigv4-authorization.js';
@@ -47,8 +46,14 @@ export type RequestIdentity = { ok: true; accessKeyId?: string; region?: string;
 
 const MAX_SKEW_MS = 15 * 60_000;
 
-const hex = (b: Uint8Array | string): string => toHex(sha256(typeof b === 'string' ? utf8Encode(b) : b));
-const mac = (key: Uint8Array, data: string): Uint8Array => hmac(sha256, key, utf8Encode(data));
+const hex = (b: Uint8Array | string): string =>
+  toHex(
+    backend
+      .sha256()
+      .update(typeof b === 'string' ? utf8Encode(b) : b)
+      .digest(),
+  );
+const mac = (key: Uint8Array, data: string): Uint8Array => backend.hmac('SHA-256', key, utf8Encode(data));
 
 /**
  * Header names lowercased, once. Names differing only in case are joined with `,` (SigV4's form for a
@@ -77,7 +82,8 @@ function uriEncode(s: string): string {
  * applied to the test suite's `.req` paths, which are not encoded, it gives the suite's `.creq`.
  */
 function canonicalPath(path: string, service: string): string {
-  if (service === 's3') return path;
+  // Every AWS SDK and the CLI post KMS requests to `/`: already canonical.
+  if (service === 's3' || path === '/') return path;
   const segments: string[] = [];
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -125,21 +131,41 @@ function canonicalQuery(query: string): string {
     .join('&');
 }
 
+/** What canonicalValue changes: a line break or tab, two spaces in a row, a space at either end. */
+const NOT_CANONICAL = /[\r\n\t]| {2}|^ | $/;
+
 /** A header value as SigV4 signs it: runs of spaces and tabs become one space, none at either end. */
 const canonicalValue = (v: string): string =>
-  v
-    .replace(/[\r\n]/g, ' ')
-    .replace(/[ \t]+/g, ' ')
-    .replace(/^ | $/g, '');
+  // Values as SDKs send them have nothing to change: one test instead of three replacements.
+  !NOT_CANONICAL.test(v)
+    ? v
+    : v
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '');
 
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
+/** A request whose header names were lowercased once (lowerCaseHeaders), as every check here reads it. */
+export interface LowerCasedRequest {
+  method: string;
+  path: string;
+  headers: ReadonlyMap<string, string>;
+  body: Uint8Array | string;
+}
+
+const lowerCased = (req: SigV4Request): LowerCasedRequest => ({ ...req, headers: lowerCaseHeaders(req.headers) });
+
 /** The canonical request (SigV4 task 1), exported for the AWS test-suite vectors. */
 export function canonicalRequest(req: SigV4Request, signedHeaders: readonly string[], service: string): string {
-  const headers = lowerCaseHeaders(req.headers);
+  return canonicalOf(lowerCased(req), signedHeaders, service);
+}
+
+function canonicalOf(req: LowerCasedRequest, signedHeaders: readonly string[], service: string): string {
+  const headers = req.headers;
   const [path, query] = splitOnce(req.path === '' ? '/' : req.path, '?');
   const canonicalHeaders = signedHeaders.map((h) => `${h}:${canonicalValue(headers.get(h) ?? '')}\n`).join('');
   const payloadHash = headers.get('x-amz-content-sha256') ?? hex(req.body);
@@ -158,16 +184,49 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
   return [SIGV4_ALGORITHM, amzDate, scope, hex(canonical)].join('\n');
 }
 
+/** The signing key of a secret for one day, region and service (SigV4 task 3). */
+function deriveSigningKey(secretAccessKey: string, date: string, region: string, service: string): Uint8Array {
+  let key = mac(utf8Encode(`AWS4${secretAccessKey}`), date);
+  for (const part of [region, service, 'aws4_request']) key = mac(key, part);
+  return key;
+}
+
+/**
+ * The last signing key derived for each credential, with the secret and scope it was derived from:
+ * four HMACs saved on every request but the first of a day. Checked against the credential's secret
+ * as the lookup returns it now (a rotated secret derives anew), and nothing is decided from it but
+ * the expected signature, which the same inputs always give (the AWS SDK signers keep such a cache).
+ */
+const signingKeys = new WeakMap<SigV4Credential, { secret: string; scope: string; key: Uint8Array }>();
+
+function signingKeyOf(credential: SigV4Credential, date: string, region: string, service: string): Uint8Array {
+  const scope = `${date}/${region}/${service}`;
+  const cached = signingKeys.get(credential);
+  if (cached !== undefined && cached.secret === credential.secretAccessKey && cached.scope === scope) return cached.key;
+  const key = deriveSigningKey(credential.secretAccessKey, date, region, service);
+  signingKeys.set(credential, { secret: credential.secretAccessKey, scope, key });
+  return key;
+}
+
+function signatureWith(
+  req: LowerCasedRequest,
+  signingKey: Uint8Array,
+  o: { amzDate: string; region: string; service: string; signedHeaders: readonly string[] },
+): string {
+  const sts = stringToSign(
+    o.amzDate,
+    `${o.amzDate.slice(0, 8)}/${o.region}/${o.service}/aws4_request`,
+    canonicalOf(req, o.signedHeaders, o.service),
+  );
+  return toHex(mac(signingKey, sts));
+}
+
 /** The signature SigV4 gives this request under this secret (exported for known-answer tests). */
 export function signatureFor(
   req: SigV4Request,
   o: { secretAccessKey: string; amzDate: string; region: string; service: string; signedHeaders: readonly string[] },
 ): string {
-  const date = o.amzDate.slice(0, 8);
-  const sts = stringToSign(o.amzDate, `${date}/${o.region}/${o.service}/aws4_request`, canonicalRequest(req, o.signedHeaders, o.service));
-  let key = mac(utf8Encode(`AWS4${o.secretAccessKey}`), date);
-  for (const part of [o.region, o.service, 'aws4_request']) key = mac(key, part);
-  return toHex(mac(key, sts));
+  return signatureWith(lowerCased(req), deriveSigningKey(o.secretAccessKey, o.amzDate.slice(0, 8), o.region, o.service), o);
 }
 
 const amzDate = (ms: number): string =>
@@ -201,9 +260,9 @@ const SIGNATURE_MISMATCH =
  * Signature Version 4"); `X-Amz-Date` is ISO 8601 basic, `Date` may also be an HTTP date.
  */
 function requestTime(
-  headers: Map<string, string>,
+  headers: ReadonlyMap<string, string>,
   authorization: string,
-): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string } | SigV4Failure {
+): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string; stamp: string } | SigV4Failure {
   const header = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
   if (header === undefined) {
     return failure(
@@ -218,7 +277,8 @@ function requestTime(
       'IncompleteSignatureException',
       `Date must be in ISO-8601 'basic format'. Got '${value}'. See http://en.wikipedia.org/wiki/ISO_8601`,
     );
-  return { ok: true, at, header, value };
+  // The time as the string to sign writes it: an X-Amz-Date is that already (parseIsoBasic checked it).
+  return { ok: true, at, header, value, stamp: header === 'x-amz-date' ? value : amzDate(at) };
 }
 
 /** How AWS names a header it requires to be signed. */
@@ -239,22 +299,22 @@ function requiredSignedHeaders(service: string, dateHeader: string): string[] {
 }
 
 /** What is wrong with a credential scope, in AWS's words (empty when nothing is). */
-function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { at: number; value: string }): string[] {
+function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { stamp: string; value: string }): string[] {
   const problems: string[] = [];
   if (!REGION_NAME.test(a.region)) problems.push(`Credential should be scoped to a valid region, not '${a.region}'.`);
   if (a.service !== service) problems.push(`Credential should be scoped to correct service: '${service}'.`);
   if (a.terminator !== 'aws4_request')
     problems.push(`Credential should be scoped with a valid terminator: 'aws4_request', not '${a.terminator}'.`);
-  if (requestDate !== undefined && a.date !== amzDate(requestDate.at).slice(0, 8)) {
+  if (requestDate !== undefined && a.date !== requestDate.stamp.slice(0, 8)) {
     problems.push(
-      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${a.date}' != '${amzDate(requestDate.at).slice(0, 8)}', from '${requestDate.value}'.`,
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${a.date}' != '${requestDate.stamp.slice(0, 8)}', from '${requestDate.value}'.`,
     );
   }
   return problems;
 }
 
 function parsedAuthorization(
-  headers: Map<string, string>,
+  headers: ReadonlyMap<string, string>,
 ): { ok: true; header: string; authorization: SigV4Authorization } | SigV4Failure | undefined {
   const header = headers.get('authorization');
   if (header === undefined || header === '') return undefined;
@@ -268,7 +328,16 @@ export function verifySigV4(
   now: number,
   service = 'kms',
 ): SigV4Result {
-  const headers = lowerCaseHeaders(req.headers);
+  return verifyLowerCased(lowerCased(req), lookup, now, service);
+}
+
+function verifyLowerCased(
+  req: LowerCasedRequest,
+  lookup: (accessKeyId: string) => SigV4Credential | undefined,
+  now: number,
+  service: string,
+): SigV4Result {
+  const headers = req.headers;
   const parsed = parsedAuthorization(headers);
   if (parsed === undefined) return failure('MissingAuthenticationTokenException', 'Request is missing Authentication Token');
   if (!parsed.ok) return parsed;
@@ -300,9 +369,8 @@ export function verifySigV4(
   }
   // A claimed x-amz-content-sha256 stands in for the body in the canonical request: it must be the body's hash.
   const claimedHash = headers.get('x-amz-content-sha256');
-  const expected = signatureFor(req, {
-    secretAccessKey: cred.secretAccessKey,
-    amzDate: amzDate(when.at),
+  const expected = signatureWith(req, signingKeyOf(cred, when.stamp.slice(0, 8), auth.region, service), {
+    amzDate: when.stamp,
     region: auth.region,
     service,
     signedHeaders: auth.signedHeaders,
@@ -326,8 +394,17 @@ export function authenticate(
   verify: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now: number } | undefined,
   service = 'kms',
 ): RequestIdentity {
-  if (verify !== undefined) return verifySigV4(req, verify.credentials, verify.now, service);
-  const parsed = parsedAuthorization(lowerCaseHeaders(req.headers));
+  return authenticateLowerCased(lowerCased(req), verify, service);
+}
+
+/** authenticate, for a request whose headers the caller has lowercased already (the wire handler, once). */
+export function authenticateLowerCased(
+  req: LowerCasedRequest,
+  verify: { credentials: (accessKeyId: string) => SigV4Credential | undefined; now: number } | undefined,
+  service = 'kms',
+): RequestIdentity {
+  if (verify !== undefined) return verifyLowerCased(req, verify.credentials, verify.now, service);
+  const parsed = parsedAuthorization(req.headers);
   if (parsed === undefined) return { ok: true };
   if (!parsed.ok) return parsed;
   const problems = scopeProblems(parsed.authorization, service);

@@ -8,7 +8,7 @@ import { KMSServiceException } from '../errors.js';
 import type { Kms } from '../kms.js';
 import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
 import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
-import { authenticate, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
+import { authenticateLowerCased, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
 import { accountOf } from '../policy/evaluate.js';
@@ -113,6 +113,38 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
  */
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
+  let views = VIEWS.get(target);
+  if (views === undefined) VIEWS.set(target, (views = new Map()));
+  const key = scopeKey(scope);
+  let kms = views.get(key);
+  if (kms === undefined) {
+    kms = viewFor(target, scope);
+    if (views.size >= MAX_VIEWS) views.clear();
+    views.set(key, kms);
+  }
+  return kms;
+}
+
+/**
+ * The views of a Kms made for request scopes, by scope. A view (withRegion, withAccount,
+ * withPrincipal) holds nothing but its options and the service's shared state (keys, policies,
+ * audit sinks are read at each call), so the view made for an earlier request with the same scope
+ * is the view this one would get: one less Kms built per request (a twentieth of kmsbox serve's own
+ * work, bench/server.ts). Nothing about keys or permissions is kept. MAX_VIEWS scopes per service;
+ * past that it starts over.
+ */
+const VIEWS = new WeakMap<Kms, Map<string, Kms>>();
+const MAX_VIEWS = 256;
+
+/** Every field of a scope, each length-prefixed (an absent one as `-`): two scopes share a key only when equal. */
+function scopeKey(scope: RequestScope): string {
+  const f = (v: string | undefined): string => (v === undefined ? '-' : `${v.length}:${v}`);
+  const secure = scope.secureTransport === undefined ? '-' : scope.secureTransport ? 't' : 'f';
+  return `${f(scope.region)}${f(scope.accessKeyId)}${f(scope.principal)}${f(scope.sourceIp)}${f(scope.userAgent)}${secure}`;
+}
+
+/** A new view of `target` for a scope (resolve keeps them). */
+function viewFor(target: Kms, scope: RequestScope): Kms {
   // Stryker disable next-line LogicalOperator,ConditionalExpression: authenticate (sigv4.ts scopeProblems) already refused any region REGION_NAME does not match, and 'undefined' does not match it (→ false is killed)
   let kms = scope.region !== undefined && REGION_NAME.test(scope.region) ? target.withRegion(scope.region) : target;
   // Stryker disable next-line ConditionalExpression: accountOf(undefined) is undefined as well (→ true is killed)
@@ -135,13 +167,28 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
   return kms;
 }
 
+/** Whether a body is empty or whitespace (an operation without input); JSON text starts with `{` at once. */
+const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt(0) !== 0x7b && text.trim() === '');
+
 /**
  * The order matters: the body is bounded first (a server must bound what it reads), then the request
  * is authenticated (with `verify`, nothing but an authentication error is answered before the
  * signature verified), and only then are the method, the operation and the body looked at.
  */
-export async function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
-  const headers = lowerCaseHeaders(request.headers);
+export function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
+  return handleLowerCased(target, request, lowerCaseHeaders(request.headers), options);
+}
+
+/**
+ * handleWireRequest for a caller that has the header names lowercased already, each once (the HTTP
+ * server: node:http lowercases them), so that no request's headers are copied twice.
+ */
+export async function handleLowerCased(
+  target: KmsTarget,
+  request: Omit<WireRequest, 'headers'>,
+  headers: ReadonlyMap<string, string>,
+  options: WireOptions,
+): Promise<WireResponse> {
   const raw = request.body ?? '';
   const size = typeof raw === 'string' ? raw.length * 3 : raw.length; // a string's UTF-8 is at most 3 bytes a unit
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -152,7 +199,7 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   const verify =
     options.verify === undefined ? undefined : { credentials: options.verify.credentials, now: options.verify.now?.() ?? Date.now() };
   // Stryker disable next-line StringLiteral: sigv4.ts canonicalizes an empty path as '/' (canonicalRequest)
-  const identity = authenticate({ method, path: request.path ?? '/', headers: Object.fromEntries(headers), body }, verify);
+  const identity = authenticateLowerCased({ method, path: request.path ?? '/', headers, body }, verify);
   if (!identity.ok) return wireError(400, identity.type, identity.message);
   if (method.toUpperCase() !== 'POST') return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
   const targetHeader = headers.get('x-amz-target');
@@ -165,7 +212,7 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
   try {
     // The bytes the signature covered, decoded once: a string body's lone surrogate (signed as U+FFFD) runs as U+FFFD.
     const text = utf8Decode(body);
-    const json: unknown = text.trim() === '' ? {} : JSON.parse(text);
+    const json: unknown = isBlank(text) ? {} : JSON.parse(text);
     if (typeof json !== 'object' || json === null || Array.isArray(json))
       throw new WireFormatError('The request body must be a JSON object.');
     input = decodeInput(json);

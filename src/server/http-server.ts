@@ -16,7 +16,7 @@ import { ValidationException } from '../errors.js';
 import {
   bodyTooLarge,
   DEFAULT_MAX_BODY,
-  handleWireRequest,
+  handleLowerCased,
   internalError,
   wireError,
   type KmsTarget,
@@ -176,6 +176,29 @@ function hostAllowed(host: string | undefined, listenHost: string, allowed: Read
   return hostname !== undefined && (isLoopbackName(hostname) || allowed.has(hostname));
 }
 
+/** Host headers remembered by hostCheck, at most: a client sends one, a hostile one any number. */
+const HOST_MEMO_SIZE = 64;
+
+/**
+ * hostAllowed for one server, remembering its answers: it is a function of the Host header alone
+ * (the listen address and allowedHosts are fixed when the server starts), and parsing the header as
+ * a URL was a tenth of kmsbox's own work per request (bench/server.ts). Past HOST_MEMO_SIZE names
+ * it starts over, so a client sending endless names costs memory for 64 of them.
+ */
+function hostCheck(listenHost: string, allowed: ReadonlySet<string>): (host: string | undefined) => boolean {
+  const memo = new Map<string, boolean>();
+  return (host) => {
+    if (host === undefined) return hostAllowed(host, listenHost, allowed);
+    let answer = memo.get(host);
+    if (answer === undefined) {
+      answer = hostAllowed(host, listenHost, allowed);
+      if (memo.size >= HOST_MEMO_SIZE) memo.clear();
+      memo.set(host, answer);
+    }
+    return answer;
+  };
+}
+
 /** The host name of a Host header or listen address, lowercased and normalized (`[::1]` for IPv6); undefined if it is not one. */
 function hostnameOf(host: string): string | undefined {
   const authority = host.includes(':') && !host.startsWith('[') && host.indexOf(':') !== host.lastIndexOf(':') ? `[${host}]` : host;
@@ -240,6 +263,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const limits = limitsOf(options);
   const wire: WireOptions = {
+    maxBodyBytes,
     ...(options.verify === undefined ? {} : { verify: options.verify }),
     // The detail of a server fault the caller is not shown: for the operator, by request id.
     onInternalError: options.onInternalError ?? logInternalError,
@@ -247,6 +271,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   const servedOn = new WeakMap<Socket, number>();
   const listenHost = options.host ?? '127.0.0.1';
   const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => hostnameOf(h) ?? h.toLowerCase()));
+  const forThisServer = hostCheck(listenHost, allowedHosts);
   const server: Server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -259,7 +284,7 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
     (req, res) => {
       void (async () => {
         try {
-          if (!hostAllowed(req.headers.host, listenHost, allowedHosts)) {
+          if (!forThisServer(req.headers.host)) {
             refuse(req, res, otherHost(req.headers.host));
             return;
           }
@@ -277,10 +302,11 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
           const served = (servedOn.get(req.socket) ?? 0) + 1;
           servedOn.set(req.socket, served);
           if (served >= limits.maxRequestsPerConnection) res.shouldKeepAlive = false;
-          const response = await handleWireRequest(
+          const response = await handleLowerCased(
             target,
-            { method: req.method, path: req.url, headers: flatten(req.headers), body: read.body, sourceIp: req.socket.remoteAddress },
-            { ...wire, maxBodyBytes },
+            { method: req.method, path: req.url, body: read.body, sourceIp: req.socket.remoteAddress },
+            headerMap(req.headers),
+            wire,
           );
           res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
           res.end(response.body);
@@ -325,8 +351,9 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   };
 }
 
-function flatten(headers: IncomingMessage['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+/** node:http's headers (names lowercased, each once; a repeated Set-Cookie as a list) as the wire handler reads them. */
+function headerMap(headers: IncomingMessage['headers']): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, v] of Object.entries(headers)) if (v !== undefined) out.set(name, Array.isArray(v) ? v.join(', ') : v);
   return out;
 }

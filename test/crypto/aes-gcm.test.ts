@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backend, nodeCryptoBackend, type AesGcmKey } from '../../src/crypto/backend/index.js';
-import { nobleAesGcm, webCryptoAesGcm } from '../../src/crypto/backend/portable.js';
+import { joined, nobleAesGcm, webCryptoAesGcm } from '../../src/crypto/backend/portable.js';
 import { hex, loadVectors, toHex } from './wycheproof.js';
 
 interface GcmTest {
@@ -173,3 +173,44 @@ describe('AES-GCM over pieces (streams)', () => {
     );
   });
 });
+
+describe('joined (portable backend): the pieces of a segment as one buffer', () => {
+  it('a view, not a copy, when the pieces lie one after another in one buffer; else a copy; the same bytes either way', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.array(fc.nat(), { maxLength: 4 }), (bytes, cuts) => {
+        const at = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1)), bytes.length])].sort((a, b) => a - b);
+        const pieces = at.slice(1).map((end, i) => bytes.subarray(at[i], end));
+        const one = joined(pieces);
+        expect(toHex(one)).toBe(toHex(bytes));
+        expect(one.buffer).toBe(bytes.buffer); // contiguous: a view
+        const apart = pieces.map((p) => p.slice()); // each in its own buffer
+        const copied = joined(apart);
+        expect(toHex(copied)).toBe(toHex(bytes));
+        if (apart.length > 1) expect(apart.some((p) => p.buffer === copied.buffer)).toBe(false);
+      }),
+    );
+    expect(joined([])).toEqual(new Uint8Array(0));
+    // Adjacent offsets in two different buffers are not contiguous.
+    const a = new Uint8Array([1, 2]);
+    const b = new Uint8Array([0, 0, 3]).subarray(2);
+    expect([...joined([a, b.subarray(0, 1)])]).toEqual([1, 2, 3]);
+  });
+
+  it('a segment opened from one chunk (ciphertext and tag views of it) is the plaintext; a changed tag byte is refused', async () => {
+    const key = webCryptoAesGcm(crypto.subtle, new Uint8Array(32).fill(7));
+    const nonce = new Uint8Array(12);
+    const aad = new Uint8Array([1, 2, 3]);
+    const plaintext = new Uint8Array(1000).map((_, i) => i);
+    const [sealed] = await key.sealPieces(nonce, aad, [plaintext.subarray(0, 300), plaintext.subarray(300)]);
+    const ct = sealed!.subarray(0, 1000);
+    const tag = sealed!.subarray(1000);
+    expect(toHex(joinAll((await key.openPieces(nonce, aad, [ct.subarray(0, 10), ct.subarray(10)], tag))!))).toBe(toHex(plaintext));
+    const bad = sealed!.slice();
+    bad[1000]! ^= 1;
+    expect(await key.openPieces(nonce, aad, [bad.subarray(0, 1000)], bad.subarray(1000))).toBeUndefined();
+  });
+});
+
+function joinAll(pieces: Uint8Array[]): Uint8Array {
+  return joined(pieces.map((p) => p.slice()));
+}

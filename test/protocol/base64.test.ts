@@ -3,13 +3,22 @@
 // every byte string has one text, and every accepted text is the encoding of what it decodes to.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromBase64, toBase64 } from '../../src/protocol/base64.js';
+import { Buffer } from 'node:buffer';
+import * as wire from '../../src/protocol/base64.js';
+import { type Base64Codec, nativeBase64, portableBase64 } from '../../src/protocol/base64.js';
 import { REFUSED_BASE64 } from './base64-cases.js';
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-describe('base64 (wire blobs)', () => {
+// Both implementations (node:buffer's made strict, @scure/base's), and the one this runtime uses.
+const codecs: Array<[string, Base64Codec]> = [
+  ['node:buffer, strict by re-encoding', nativeBase64(Buffer)!],
+  ['@scure/base', portableBase64],
+  ['the one chosen for this runtime', { toBase64: wire.toBase64, fromBase64: wire.fromBase64 }],
+];
+
+describe.each(codecs)('base64 (wire blobs): %s', (_name, { fromBase64, toBase64 }) => {
   it('encodes RFC 4648 §10 test vectors and decodes them back', () => {
     const vectors: Array<[string, string]> = [
       ['', ''],
@@ -74,5 +83,30 @@ describe('base64 (wire blobs)', () => {
       { numRuns: 3000 },
     );
     expect(accepted).toBeGreaterThan(100); // the property was exercised, not vacuous
+  });
+});
+
+describe('base64 implementations', () => {
+  it('Node gets the native codec, which answers exactly as @scure/base on any text', () => {
+    expect(wire.toBase64(new Uint8Array([1, 2, 3]))).toBe('AQID');
+    const native = nativeBase64(Buffer)!;
+    const anyText = fc.string({ unit: fc.constantFrom(...ALPHABET, '=', ' ', '-', '_', 'é'), maxLength: 12 });
+    fc.assert(
+      fc.property(anyText, (text) => {
+        expect(native.fromBase64(text)).toEqual(portableBase64.fromBase64(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a decoded blob is an array of its own, not a view into a shared pool', () => {
+    const decoded = wire.fromBase64('AQID')!;
+    expect(decoded.constructor).toBe(Uint8Array);
+    expect(decoded.byteOffset).toBe(0);
+    expect(decoded.buffer.byteLength).toBe(3);
+  });
+
+  it('outside Node (no node:buffer) there is no native codec', () => {
+    expect(nativeBase64(undefined)).toBeUndefined();
   });
 });

@@ -438,3 +438,38 @@ describe('defaults of the handler', () => {
     expect(json(await describe({ 'user-agent': 'ua' })).__type).toBe('AccessDeniedException');
   });
 });
+
+describe('views kept per request scope (src/protocol/wire-handler.ts resolve)', () => {
+  it('each request acts with its own scope, in any order, however many scopes came before', async () => {
+    const { MemoryAuditSink } = await import('kmsbox');
+    const sink = new MemoryAuditSink();
+    const kms = new Kms({ audit: sink });
+    const call = (userAgent: string | undefined, sourceIp: string | undefined, akid = 'AKIDEXAMPLE') =>
+      handleWireRequest(kms, {
+        method: 'POST',
+        headers: {
+          ...base(userAgent === undefined ? {} : { 'user-agent': userAgent }),
+          authorization: auth(`${akid}/20260102/eu-west-1/kms/aws4_request`),
+        },
+        body: '{}',
+        ...(sourceIp === undefined ? {} : { sourceIp }),
+      });
+    const scopes: Array<[string | undefined, string | undefined, string]> = [
+      ['ua-1', '10.0.0.1', 'AKIDEXAMPLE'],
+      ['ua-2', '10.0.0.1', 'AKIDEXAMPLE'],
+      [undefined, '10.0.0.1', 'AKIDEXAMPLE'],
+      ['-', '10.0.0.1', 'AKIDEXAMPLE'], // the absent field's marker, as a value
+      ['ua-1', undefined, 'AKIDEXAMPLE'],
+      ['ua-1', '10.0.0.1', '444455556666'], // a 12-digit access key: that account
+    ];
+    // Past the cache's size too, then every scope again in reverse.
+    for (let i = 0; i < 300; i++) await call(`filler-${i}`, '10.0.0.9');
+    for (const order of [scopes, [...scopes].reverse()]) {
+      sink.events.length = 0;
+      for (const [ua, ip, akid] of order) expect((await call(ua, ip, akid)).statusCode).toBe(200);
+      expect(sink.events.map((e) => [e.userAgent, e.sourceIPAddress, e.recipientAccountId, e.awsRegion])).toEqual(
+        order.map(([ua, ip, akid]) => [ua ?? 'kmsbox', ip ?? 'kmsbox', akid === '444455556666' ? akid : '111122223333', 'eu-west-1']),
+      );
+    }
+  });
+});

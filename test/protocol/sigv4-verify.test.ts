@@ -284,6 +284,38 @@ describe('verifySigV4', () => {
   });
 });
 
+describe('signing keys kept per credential (src/protocol/sigv4.ts signingKeyOf)', () => {
+  it('a secret changed in the same credential object takes effect on the next request', () => {
+    const credential: SigV4Credential = { secretAccessKey: 'first' };
+    const lookupOne = (id: string) => (id === 'AKIDAPP' ? credential : undefined);
+    expect(verifySigV4(request({ secret: 'first' }), lookupOne, AT).ok).toBe(true);
+    credential.secretAccessKey = 'second';
+    expect(verifySigV4(request({ secret: 'first' }), lookupOne, AT)).toMatchObject({ ok: false, type: 'InvalidSignatureException' });
+    expect(verifySigV4(request({ secret: 'second' }), lookupOne, AT).ok).toBe(true);
+  });
+
+  it('another day or region derives its own key: each signature verifies only under its own scope', () => {
+    const credential: SigV4Credential = { secretAccessKey: 'app-secret' };
+    const lookupOne = (id: string) => (id === 'AKIDAPP' ? credential : undefined);
+    const DAY = 24 * 60 * MIN;
+    expect(verifySigV4(request(), lookupOne, AT).ok).toBe(true);
+    expect(verifySigV4(request({ at: AT + DAY }), lookupOne, AT + DAY).ok).toBe(true);
+    expect(verifySigV4(request(), lookupOne, AT).ok).toBe(true);
+    const inOtherRegion = resign(request(), {
+      signed: ['host', 'x-amz-date', 'x-amz-target'],
+      stamp: '20260102T030405Z',
+      region: 'eu-west-1',
+    });
+    expect(verifySigV4(inOtherRegion, lookupOne, AT)).toMatchObject({ ok: true, region: 'eu-west-1' });
+    // The same signature under a scope naming the other region does not verify.
+    const forged = {
+      ...inOtherRegion,
+      headers: { ...inOtherRegion.headers, authorization: inOtherRegion.headers.authorization!.replace('eu-west-1', 'us-east-1') },
+    };
+    expect(verifySigV4(forged, lookupOne, AT)).toMatchObject({ ok: false, type: 'InvalidSignatureException' });
+  });
+});
+
 describe('the wire handler without verification: the same parse, any signature', () => {
   const json = (r: WireResponse) =>
     JSON.parse(new TextDecoder().decode(r.body)) as { __type?: string; message?: string; KeyMetadata?: { Arn: string } };

@@ -71,6 +71,40 @@ describe('kmsbox serve refuses requests for a host that is not loopback', () => 
   });
 });
 
+describe('the server remembers its answer per Host header (src/server/http-server.ts hostCheck)', () => {
+  it('answers the same past the memo size, each name asked again after 100 others', async () => {
+    const kms = new Kms();
+    const server = await startServer(kms);
+    try {
+      const hosts = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `evil${i}.example` : `127.0.0.${i}`));
+      const statuses = async () => {
+        const out: number[] = [];
+        for (const host of hosts) {
+          const r = await rawRequest(
+            server.port,
+            'POST',
+            '/',
+            [
+              ['host', host],
+              ['x-amz-target', 'TrentService.ListKeys'],
+            ],
+            '{}',
+          );
+          out.push(r.status);
+        }
+        return out;
+      };
+      const expected = hosts.map((_, i) => (i % 2 === 0 ? 400 : 200));
+      expect(await statuses()).toEqual(expected);
+      hosts.reverse();
+      expected.reverse();
+      expect(await statuses()).toEqual(expected);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('kmsbox serve --allowed-hosts', () => {
   it('answers the names it is given, and still refuses others', async () => {
     const { spawn } = await import('node:child_process');

@@ -14,15 +14,33 @@ import type { AesGcmKey, CryptoBackend, Hasher } from './types.js';
 const TAG = 16;
 const HASHES = { 'SHA-224': sha224, 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
 
+/**
+ * The pieces as one buffer: a view when they lie one after another in the same memory (a segment
+ * that arrived in one chunk, its ciphertext and tag split only by the reader), else a copy.
+ * WebCrypto takes one buffer and copies it in anyway; a copy of ours before that, and the fresh
+ * allocation it needs, was the one thing the browser's decrypt stream did per segment beyond the
+ * raw `crypto.subtle` loop (bench/browser.ts).
+ */
+export function joined(pieces: readonly Uint8Array[]): Uint8Array {
+  const first = pieces[0];
+  if (first === undefined) return new Uint8Array(0);
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (p.buffer !== first.buffer || p.byteOffset !== end) return concatBytes(...pieces);
+    end += p.length;
+  }
+  return pieces.length === 1 ? first : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 /** Piece-wise calls for runtimes that take one buffer: join, then seal or open. */
 function oneBuffer(seal: AesGcmKey['seal'], open: AesGcmKey['open']): AesGcmKey {
-  const join = (pieces: readonly Uint8Array[]) => (pieces.length === 1 ? pieces[0]! : concatBytes(...pieces));
   return {
     seal,
     open,
-    sealPieces: async (nonce, aad, pieces) => [await seal(nonce, join(pieces), aad)],
+    sealPieces: async (nonce, aad, pieces) => [await seal(nonce, joined(pieces), aad)],
     openPieces: async (nonce, aad, pieces, tag) => {
-      const p = await open(nonce, concatBytes(...pieces, tag), aad);
+      const p = await open(nonce, joined([...pieces, tag]), aad);
       return p && [p];
     },
   };

@@ -1,0 +1,157 @@
+/**
+ * The page bench/browser.ts loads in Chromium (bundled by esbuild from src/): an envelope stream
+ * (createEncryptStream piped into createDecryptStream, in-process Kms) beside raw `crypto.subtle`
+ * AES-GCM over the same 256 KiB segments, each timed in the page.
+ */
+import { createDecryptStream, createEncryptStream, Kms } from '../../src/index.js';
+
+const SEGMENT = 256 * 1024;
+
+declare global {
+  interface Window {
+    bench: {
+      setup(mib: number): Promise<void>;
+      raw(): Promise<number>;
+      stream(): Promise<number>;
+      check(): Promise<boolean>;
+      parts(): Promise<Record<string, number>>;
+    };
+  }
+}
+
+let data = new Uint8Array(0);
+let kms: Kms;
+let keyId = '';
+let rawKey: CryptoKey;
+
+/** The plaintext as the stream's chunks: the same 256 KiB segments the raw loop encrypts (views, no copies). */
+const chunks = (): ReadableStream<Uint8Array> => {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= data.length) return controller.close();
+      controller.enqueue(data.subarray(at, at + SEGMENT));
+      at += SEGMENT;
+    },
+  });
+};
+
+const piped = (): ReadableStream<Uint8Array> =>
+  chunks()
+    .pipeThrough(createEncryptStream({ kms, keyId }))
+    .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }));
+
+window.bench = {
+  async setup(mib) {
+    data = new Uint8Array(mib * 1024 * 1024);
+    for (let at = 0; at < data.length; at += 65536) crypto.getRandomValues(data.subarray(at, at + 65536));
+    kms = new Kms();
+    keyId = (await kms.createKey({})).KeyMetadata!.Arn!;
+    rawKey = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  },
+
+  /** Raw WebCrypto: each segment encrypted, then decrypted, one after the other (nonce per segment, a 32-byte AAD as kmsbox's). */
+  async raw() {
+    const aad = new Uint8Array(32);
+    const t = performance.now();
+    let total = 0;
+    for (let at = 0, i = 0; at < data.length; at += SEGMENT, i++) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(7, i);
+      const params = { name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 };
+      const sealed = await crypto.subtle.encrypt(params, rawKey, data.subarray(at, at + SEGMENT));
+      total += (await crypto.subtle.decrypt(params, rawKey, sealed)).byteLength;
+    }
+    if (total !== data.length) throw new Error('raw: lost bytes');
+    return performance.now() - t;
+  },
+
+  /** The envelope stream, read to the end (every byte counted). */
+  async stream() {
+    const t = performance.now();
+    let total = 0;
+    await piped().pipeTo(new WritableStream({ write: (chunk) => void (total += chunk.length) }));
+    if (total !== data.length) throw new Error('stream: lost bytes');
+    return performance.now() - t;
+  },
+
+  /** Each half alone, and the raw loop's halves: where the time goes. */
+  async parts() {
+    const out: Record<string, number> = {};
+    let t = performance.now();
+    const envelope: Uint8Array[] = [];
+    await chunks()
+      .pipeThrough(createEncryptStream({ kms, keyId }))
+      .pipeTo(new WritableStream({ write: (c) => void envelope.push(c) }));
+    out.encryptStream = performance.now() - t;
+    t = performance.now();
+    let i = 0;
+    await new ReadableStream<Uint8Array>({ pull: (c) => (i < envelope.length ? c.enqueue(envelope[i++]!) : c.close()) })
+      .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }))
+      .pipeTo(new WritableStream({ write: () => undefined }));
+    out.decryptStream = performance.now() - t;
+    const aad = new Uint8Array(32);
+    const sealed: ArrayBuffer[] = [];
+    t = performance.now();
+    for (let at = 0; at < data.length; at += SEGMENT) {
+      const iv = new Uint8Array(12);
+      sealed.push(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, rawKey, data.subarray(at, at + SEGMENT)));
+    }
+    out.rawEncrypt = performance.now() - t;
+    t = performance.now();
+    for (const s of sealed) await crypto.subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad }, rawKey, s);
+    out.rawDecrypt = performance.now() - t;
+    out.chunks = envelope.length;
+    // The stream machinery alone: the same chunks through two transforms that only pass them on.
+    t = performance.now();
+    await chunks()
+      .pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform: async (c, ctl) => {
+            ctl.enqueue(c.subarray(0, 3));
+            ctl.enqueue(c);
+          },
+        }),
+      )
+      .pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform: async (c, ctl) => {
+            if (c.length > 3) ctl.enqueue(c);
+          },
+        }),
+      )
+      .pipeTo(new WritableStream({ write: () => undefined }));
+    out.identityPipe = performance.now() - t;
+    // Raw again with the encryption of segment i+1 in flight while segment i is decrypted.
+    t = performance.now();
+    let next = crypto.subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad }, rawKey, data.subarray(0, SEGMENT));
+    for (let at = 0; at < data.length; at += SEGMENT) {
+      const sealedNow = await next;
+      if (at + SEGMENT < data.length)
+        next = crypto.subtle.encrypt(
+          { name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad },
+          rawKey,
+          data.subarray(at + SEGMENT, at + 2 * SEGMENT),
+        );
+      await crypto.subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad }, rawKey, sealedNow);
+    }
+    out.rawOverlapped = performance.now() - t;
+    t = performance.now();
+    for (let at = 0; at < data.length; at += SEGMENT) {
+      const sealedNow = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad },
+        rawKey,
+        data.subarray(at, at + SEGMENT),
+      );
+      await crypto.subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad }, rawKey, sealedNow);
+    }
+    out.rawSequential = performance.now() - t;
+    return out;
+  },
+
+  /** Whether the stream gives back exactly the plaintext (outside the timed runs). */
+  async check() {
+    const out = new Uint8Array(await new Response(piped()).arrayBuffer());
+    return out.length === data.length && out.every((b, i) => b === data[i]);
+  },
+};
