@@ -13,7 +13,38 @@ export interface Case {
 
 export interface Result {
   name: string;
+  /** The median round. */
   opsPerSecond: number;
+  /** Every round's ops/s, in the order they ran (round r of every case ran back to back). */
+  rounds: number[];
+}
+
+/** The median of a list (the middle one; the lower middle for an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * A ratio measured round by round: ours ÷ ceiling within each round (the two ran back to back, so
+ * a load swing hits both), then the median and the spread (min–max) across rounds.
+ */
+export interface Ratio {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number[];
+}
+
+export function ratioOf(ours: Result, ceiling: Result): Ratio {
+  const rounds = ours.rounds.map((x, i) => x / ceiling.rounds[i]!);
+  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+}
+
+/** "71% (64–78)": the median ratio and its spread across rounds. */
+export function formatRatio(r: Ratio): string {
+  const pct = (x: number) => (x * 100).toFixed(0);
+  return `${pct(r.median)}% (${pct(r.min)}–${pct(r.max)})`;
 }
 
 export function machine(): string {
@@ -41,10 +72,7 @@ export async function compare(cases: Case[], opts: { rounds?: number; roundMs?: 
   for (let r = 0; r < rounds; r++) {
     for (const [i, c] of cases.entries()) samples[i]!.push(await timed(c.run, roundMs));
   }
-  return cases.map((c, i) => {
-    const sorted = samples[i]!.sort((a, b) => a - b);
-    return { name: c.name, opsPerSecond: sorted[Math.floor(sorted.length / 2)]! };
-  });
+  return cases.map((c, i) => ({ name: c.name, opsPerSecond: median(samples[i]!), rounds: samples[i]! }));
 }
 
 export function section(title: string): void {

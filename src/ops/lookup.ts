@@ -104,16 +104,20 @@ export async function reloadKey(env: Env, arn: string): Promise<KeyRecord> {
 }
 
 /**
- * The ARN of the key a ciphertext blob names by id: in this account, else in any account of this
- * region (key ids are unique; another account's caller decrypts with the owner's key).
+ * The key a ciphertext blob names by id, as it is now: in this account, else in any account of
+ * this region (key ids are unique; another account's caller decrypts with the owner's key); else
+ * NotFound for this account's ARN. One read of the store (the ARN and the record together).
  */
-export async function arnOfBlobKey(env: Env, keyId: string): Promise<string> {
+export async function findBlobKey(env: Env, keyId: string): Promise<KeyRecord> {
   const own = keyArn(env.region, env.accountId, keyId);
-  return env.provider.read((s) => {
-    if (s.keys[own] !== undefined) return own;
-    for (const k of Object.values(s.keys)) if (k.keyId === keyId && k.region === env.region) return k.arn;
-    return own;
+  const record = await env.provider.read((s) => {
+    const mine = s.keys[own];
+    if (mine !== undefined) return mine;
+    for (const k of Object.values(s.keys)) if (k.keyId === keyId && k.region === env.region) return k;
+    return undefined;
   });
+  if (record === undefined) throw keyNotFound(own);
+  return settle(env, record);
 }
 
 /** Applies what the clock says is due. Cheap when nothing is: two comparisons. */
