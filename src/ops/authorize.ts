@@ -9,7 +9,16 @@ import type { GrantRecord, KeyRecord } from '../keys/record.js';
 import { parsePolicy } from '../policy/document.js';
 import { AccessDeniedException } from '../errors.js';
 import { aliasArn } from '../keys/arn.js';
-import { accessDenied, accountOf, type ConditionValues, type Decision, decide, roleOf, samePrincipal } from '../policy/evaluate.js';
+import {
+  accessDenied,
+  accountOf,
+  type ConditionValues,
+  type Decision,
+  decide,
+  pureDecision,
+  roleOf,
+  samePrincipal,
+} from '../policy/evaluate.js';
 import type { Env } from './env.js';
 
 /** Who is calling and what they asked: set on the Env of each public call. */
@@ -278,10 +287,11 @@ function conditionValues(
   };
 }
 
-function requestAliasOf(keyIdInput: string | undefined): string | undefined {
-  if (keyIdInput === undefined) return undefined;
+/** kms:RequestAlias: the alias the request named the key by, if it did. */
+function requestAliasOf(keyIdInput: string | undefined): { requestAlias?: string } {
+  if (keyIdInput === undefined) return {};
   const m = /^(?:arn:[^:]+:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyIdInput);
-  return m?.[1];
+  return m?.[1] ? { requestAlias: m[1] } : {};
 }
 
 export interface KeyAuthOptions {
@@ -327,17 +337,15 @@ function decideOnKey(
   aliases: readonly string[] | undefined,
   keyIdInput: string | undefined,
 ): void | Promise<void> {
-  const requestAlias = requestAliasOf(keyIdInput);
-  const values = conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...(requestAlias ? { requestAlias } : {}) });
-  const request = {
-    principal: caller.principal,
-    action,
-    resource: key.arn,
-    keyPolicy: key.policy,
-    identityPolicies: caller.identityPolicies,
-    values,
-  };
-  const decision = decide(request);
+  const request = { principal: caller.principal, action, resource: key.arn };
+  const decision =
+    pureDecision(caller.principal, action, key.arn, key.policy, caller.identityPolicies) ??
+    decide({
+      ...request,
+      keyPolicy: key.policy,
+      identityPolicies: caller.identityPolicies,
+      values: conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...requestAliasOf(keyIdInput) }),
+    });
   if (!decision.allowed && !decision.reason.startsWith('explicit')) {
     const grantOperation = action.slice(4);
     if (GRANT_OPERATIONS.has(grantOperation)) {
