@@ -6,7 +6,7 @@
  * core, stream, audit, sign; default all). KMSBOX_BENCH_DIST=<dir> measures another build.
  */
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import { cryptoFloor } from './floor.js';
+import { blobFloor, cryptoFloor } from './floor.js';
 import { compare, formatRatio, machine, median, type Ratio, type Result, ratioOf, section, timedOnce } from './harness.js';
 import { kmsbox } from './lib.js';
 
@@ -92,7 +92,7 @@ if (want('core')) {
   const payload = randomBytes(4096);
   const aad = Buffer.from(JSON.stringify(context));
   const rawKey = randomBytes(32);
-  const [raw, ours] = await compare(
+  const [raw, ours, floor] = await compare(
     [
       {
         name: 'raw',
@@ -114,10 +114,19 @@ if (want('core')) {
           await kms.decrypt({ CiphertextBlob, EncryptionContext: context });
         },
       },
+      { name: 'blob floor', run: blobFloor(payload, aad) },
     ],
     { rounds: ROUNDS, roundMs: ROUND_MS },
   );
   row('`kms.encrypt` + `kms.decrypt` 4 KiB', 'raw node:crypto AES-256-GCM encrypt + decrypt', 'ops/s', raw!, ours!, 0.65);
+  row(
+    '(the blob floor: per-call key HMAC + AES-GCM + header, alone)',
+    'raw node:crypto AES-256-GCM encrypt + decrypt',
+    'ops/s',
+    raw!,
+    floor!,
+    0.65,
+  );
 }
 
 if (want('stream')) {

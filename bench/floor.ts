@@ -78,3 +78,29 @@ export function cryptoFloor(payload: Uint8Array, hmac: 'createHmac' | 'oneShot' 
     open.final();
   };
 }
+
+/**
+ * The node:crypto work of one `kms.encrypt` + `kms.decrypt` of `payload` and nothing else: each way
+ * the per-call key (HMAC-SHA256 of the salt under the material's PRK, two `crypto.hash` calls) and
+ * the AES-256-GCM, with the 64-byte blob header in the AAD and one copy to join header and
+ * ciphertext. What the blob format costs beyond raw AES-GCM (bench/ceilings.ts, core row).
+ */
+export function blobFloor(payload: Uint8Array, context: Uint8Array): () => void {
+  const prk = randomBytes(32);
+  const one = Buffer.from([1]);
+  const header = randomBytes(64);
+  const aad = Buffer.concat([header, context]);
+  return () => {
+    const random = randomBytes(28);
+    const salt = random.subarray(0, 16);
+    const nonce = random.subarray(16);
+    const c = createCipheriv('aes-256-gcm', viaHash('sha256', prk, salt, one), nonce);
+    c.setAAD(aad);
+    const blob = Buffer.concat([header, c.update(payload), c.final(), c.getAuthTag()]);
+    const d = createDecipheriv('aes-256-gcm', viaHash('sha256', prk, salt, one), nonce);
+    d.setAAD(aad);
+    d.setAuthTag(blob.subarray(blob.length - 16));
+    d.update(blob.subarray(64, blob.length - 16));
+    d.final();
+  };
+}
