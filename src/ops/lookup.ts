@@ -47,8 +47,12 @@ export async function findKey(env: Env, value: string, opts: FindOptions = {}): 
     });
     if (record === undefined) throw aliasNotFound(arn);
   }
-  const key = await settle(env, record);
-  if (opts.action !== null) await authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
+  const settled = settle(env, record);
+  const key = settled instanceof Promise ? await settled : settled;
+  if (opts.action !== null) {
+    const authorizing = authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
+    if (authorizing) await authorizing; // a promise only when the store had to be read (authorize.ts)
+  }
   return key;
 }
 
@@ -120,9 +124,25 @@ export async function findBlobKey(env: Env, keyId: string): Promise<KeyRecord> {
   return settle(env, record);
 }
 
-/** Applies what the clock says is due. Cheap when nothing is: two comparisons. */
-async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
+/**
+ * Applies what the clock says is due. Cheap when nothing is: a few comparisons, and the key comes
+ * back as is, without a promise (settleDue does the store work only when something is due).
+ */
+function settle(env: Env, key: KeyRecord): KeyRecord | Promise<KeyRecord> {
   const now = env.now();
+  const due =
+    (key.deletionDate !== undefined && key.deletionDate <= now && key.state === 'PendingDeletion') ||
+    (key.imported?.validTo !== undefined && key.imported.validTo <= now) ||
+    (key.pendingMaterial?.validTo !== undefined && key.pendingMaterial.validTo <= now) ||
+    (key.rotation.enabled &&
+      key.rotation.nextRotationDate !== undefined &&
+      key.rotation.nextRotationDate <= now &&
+      key.state === 'Enabled');
+  return due ? settleDue(env, key, now) : key;
+}
+
+/** `settle` when something is due: the same checks, in order, each doing its store work. */
+async function settleDue(env: Env, key: KeyRecord, now: number): Promise<KeyRecord> {
   if (key.deletionDate !== undefined && key.deletionDate <= now && key.state === 'PendingDeletion') {
     await deleteKeys(env, [key.arn]);
     throw keyNotFound(key.arn);
