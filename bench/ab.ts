@@ -4,7 +4,10 @@
  * after/before per case. `npx tsx bench/ab.ts <before dist dir> [<after dist dir, default dist/>]`.
  */
 import { randomBytes } from 'node:crypto';
-import { compare } from './harness.js';
+import { compare, median, type Result } from './harness.js';
+
+/** after/before per CPU second, the median of the round ratios (bench/harness.ts). */
+const cpu = (r: Result[]) => `(CPU ${median(r[1]!.cpuRounds.map((x, i) => x / r[0]!.cpuRounds[i]!)).toFixed(2)})`;
 
 type Lib = any;
 const before: Lib = await import(`${process.argv[2]}/index.js`);
@@ -50,6 +53,7 @@ console.log(
   'encrypt+decrypt',
   r.map((x) => `${x.name} ${Math.round(x.opsPerSecond)}`).join(' '),
   (r[1]!.opsPerSecond / r[0]!.opsPerSecond).toFixed(2),
+  cpu(r),
 );
 const s = await compare(
   [
@@ -62,6 +66,7 @@ console.log(
   'stream 8MiB',
   s.map((x) => `${x.name} ${(x.opsPerSecond * 8).toFixed(0)} MiB/s`).join(' '),
   (s[1]!.opsPerSecond / s[0]!.opsPerSecond).toFixed(2),
+  cpu(s),
 );
 
 const signer = async (lib: any, KeySpec: string, SigningAlgorithm: string) => {
@@ -88,6 +93,7 @@ for (const [spec, alg] of [
     spec,
     x.map((v) => `${v.name} ${Math.round(v.opsPerSecond)}`).join(' '),
     (x[1]!.opsPerSecond / x[0]!.opsPerSecond).toFixed(2),
+    cpu(x),
   );
 }
 const env = async (lib: Lib) => {
@@ -109,4 +115,27 @@ console.log(
   'envelope 4KiB',
   e.map((v) => `${v.name} ${Math.round(v.opsPerSecond)}`).join(' '),
   (e[1]!.opsPerSecond / e[0]!.opsPerSecond).toFixed(2),
+  cpu(e),
+);
+const audited = async (lib: Lib) => {
+  const sink = new lib.MemoryAuditSink();
+  const kms = new lib.Kms({ audit: sink });
+  const KeyId = (await kms.createKey()).KeyMetadata.KeyId;
+  return async () => {
+    await kms.encrypt({ KeyId, Plaintext: payload, EncryptionContext: context });
+    if (sink.events.length >= 1_000) sink.clear();
+  };
+};
+const a = await compare(
+  [
+    { name: 'before', run: await audited(before) },
+    { name: 'after', run: await audited(after) },
+  ],
+  { rounds: 7, roundMs: 300 },
+);
+console.log(
+  'encrypt with MemoryAuditSink',
+  a.map((v) => `${v.name} ${Math.round(v.opsPerSecond)}`).join(' '),
+  (a[1]!.opsPerSecond / a[0]!.opsPerSecond).toFixed(2),
+  cpu(a),
 );

@@ -13,7 +13,45 @@ export interface Case {
 
 export interface Result {
   name: string;
+  /** The median round. */
   opsPerSecond: number;
+  /** Every round's ops/s, in the order they ran (round r of every case ran back to back). */
+  rounds: number[];
+  /**
+   * Every round's ops per second of this process's CPU time (user + system, all its threads: the
+   * garbage collector's included). On a shared machine wall time also counts the time other
+   * processes held the core; CPU time counts only the work done, so its ratios move far less.
+   */
+  cpuRounds: number[];
+}
+
+/** The median of a list (the middle one; the lower middle for an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * A ratio measured round by round: ours ÷ ceiling within each round (the two ran back to back, so
+ * a load swing hits both), then the median and the spread (min–max) across rounds.
+ */
+export interface Ratio {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number[];
+}
+
+export function ratioOf(ours: Result, ceiling: Result, clock: 'wall' | 'cpu' = 'wall'): Ratio {
+  const [a, b] = clock === 'wall' ? [ours.rounds, ceiling.rounds] : [ours.cpuRounds, ceiling.cpuRounds];
+  const rounds = a.map((x, i) => x / b[i]!);
+  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+}
+
+/** "71% (64–78)": the median ratio and its spread across rounds. */
+export function formatRatio(r: Ratio): string {
+  const pct = (x: number) => (x * 100).toFixed(0);
+  return `${pct(r.median)}% (${pct(r.min)}–${pct(r.max)})`;
 }
 
 export function machine(): string {
@@ -21,16 +59,31 @@ export function machine(): string {
   return `${cpu} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
-async function timed(run: () => unknown, ms: number): Promise<number> {
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Runs `run` for about `ms` of wall time: ops per wall second and per CPU second. */
+async function timed(run: () => unknown, ms: number): Promise<{ wall: number; cpu: number }> {
   let n = 0;
   const start = performance.now();
+  const cpuStart = cpuMs();
   let now = start;
   while (now - start < ms) {
     for (let i = 0; i < 50; i++) await run();
     n += 50;
     now = performance.now();
   }
-  return (n * 1000) / (now - start);
+  return { wall: (n * 1000) / (now - start), cpu: (n * 1000) / Math.max(cpuMs() - cpuStart, 0.001) };
+}
+
+/** Times one call of `fn` (a whole stream, say): its rate per wall second and per CPU second, given the units it did. */
+export async function timedOnce(fn: () => Promise<unknown>, units: number): Promise<{ wall: number; cpu: number }> {
+  const start = performance.now();
+  const cpuStart = cpuMs();
+  await fn();
+  return { wall: (units * 1000) / (performance.now() - start), cpu: (units * 1000) / Math.max(cpuMs() - cpuStart, 0.001) };
 }
 
 export async function compare(cases: Case[], opts: { rounds?: number; roundMs?: number } = {}): Promise<Result[]> {
@@ -38,13 +91,15 @@ export async function compare(cases: Case[], opts: { rounds?: number; roundMs?: 
   const roundMs = opts.roundMs ?? 400;
   for (const c of cases) await timed(c.run, 300); // warm-up: JIT, pools, caches
   const samples: number[][] = cases.map(() => []);
+  const cpuSamples: number[][] = cases.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    for (const [i, c] of cases.entries()) samples[i]!.push(await timed(c.run, roundMs));
+    for (const [i, c] of cases.entries()) {
+      const t = await timed(c.run, roundMs);
+      samples[i]!.push(t.wall);
+      cpuSamples[i]!.push(t.cpu);
+    }
   }
-  return cases.map((c, i) => {
-    const sorted = samples[i]!.sort((a, b) => a - b);
-    return { name: c.name, opsPerSecond: sorted[Math.floor(sorted.length / 2)]! };
-  });
+  return cases.map((c, i) => ({ name: c.name, opsPerSecond: median(samples[i]!), rounds: samples[i]!, cpuRounds: cpuSamples[i]! }));
 }
 
 export function section(title: string): void {

@@ -228,7 +228,13 @@ console.log(`# kmsbox benchmarks\n\n${machine()}`);
 }
 // These sections run in their own processes: each compares peers inside one process, and a fresh
 // heap keeps the earlier sections' garbage (10,000-key stores, SDK clients) out of their numbers.
+// ceilings.ts: every in-process target of issue #16 against its ceiling (round ratios, median and
+// spread). server.ts ("Server": kmsbox serve vs bare node:http) and browser.ts ("Browser": Chromium
+// streams vs crypto.subtle) run when present.
 const { execFileSync } = await import('node:child_process');
-for (const section of ['audit.ts', 'envelope.ts']) {
-  execFileSync(process.execPath, ['--import', 'tsx', new URL(section, import.meta.url).pathname], { stdio: 'inherit' });
+const { existsSync } = await import('node:fs');
+for (const section of ['audit.ts', 'envelope.ts', 'ceilings.ts', 'server.ts', 'browser.ts']) {
+  const path = new URL(section, import.meta.url).pathname;
+  if (!existsSync(path)) continue;
+  execFileSync(process.execPath, ['--import', 'tsx', path], { stdio: 'inherit' });
 }

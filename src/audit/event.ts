@@ -98,8 +98,13 @@ export const MAX_AUDIT_ERROR_MESSAGE = 4096;
 
 const OMITTED: Readonly<Record<string, unknown>> = Object.freeze({ omitted: true });
 
-/** A field as logged: itself when its JSON fits MAX_AUDIT_FIELD_BYTES, else `{ omitted: true }`. */
-function bounded(field: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A field as logged: itself when its JSON fits MAX_AUDIT_FIELD_BYTES, else `{ omitted: true }`.
+ * `bound` is an upper bound on the JSON's UTF-8 size (from `redact`): only a field that might not
+ * fit is serialized to measure it, so the common small request costs no JSON.stringify.
+ */
+function bounded(field: Record<string, unknown>, bound: number): Record<string, unknown> {
+  if (bound <= MAX_AUDIT_FIELD_BYTES) return field;
   const json = JSON.stringify(field);
   // A UTF-16 unit is at most 3 bytes of UTF-8: measure exactly only when it might not fit.
   if (json.length * 3 <= MAX_AUDIT_FIELD_BYTES) return field;
@@ -120,22 +125,79 @@ const MAPS = new Set([
   'EncryptionContextEquals',
 ]);
 
+/** How a member name is logged: `undefined` when never, else its camelCase name and whether its keys are data. */
+interface MemberRule {
+  readonly name: string;
+  readonly map: boolean;
+}
+const NOT_LOGGED = null;
+/**
+ * Member rules by name, computed once per name (the same few names come in every request). Names
+ * are the caller's, so the cache is bounded: cleared when it grows past 1,000 names.
+ */
+const memberRules = new Map<string, MemberRule | typeof NOT_LOGGED>();
+function memberRule(k: string): MemberRule | typeof NOT_LOGGED {
+  let rule = memberRules.get(k);
+  if (rule === undefined) {
+    rule = NEVER_LOGGED.has(k.toLowerCase()) || k === '$metadata' ? NOT_LOGGED : { name: camel(k), map: MAPS.has(k) };
+    if (memberRules.size >= 1000) memberRules.clear();
+    memberRules.set(k, rule);
+  }
+  return rule;
+}
+
+/**
+ * An upper bound on the JSON size in UTF-8 bytes of what `redact` returns, summed as it goes: a
+ * string's JSON is at most 6 bytes per UTF-16 unit (`\uXXXX`) plus its quotes; a number at most 24
+ * characters; every member or item adds at most a comma and a colon.
+ */
+interface Size {
+  bytes: number;
+}
+const stringBound = (s: string) => 6 * s.length + 2;
+
 /** A JSON-safe copy without byte fields or never-logged members, member names in CloudTrail's camelCase. */
-function redact(value: unknown, depth = 0, verbatim = false): unknown {
+function redact(value: unknown, size: Size, depth = 0, verbatim = false): unknown {
+  if (typeof value === 'string') {
+    size.bytes += stringBound(value);
+    return value;
+  }
   if (value instanceof Uint8Array || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint' || depth > 6)
     return undefined;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1)).filter((v) => v !== undefined);
+  if (value instanceof Date) {
+    size.bytes += 32;
+    return value.toISOString();
+  }
+  size.bytes += 26; // a number, a boolean, null, or the brackets of an array or object
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) {
+      const r = redact(v, size, depth + 1);
+      if (r !== undefined) {
+        out.push(r);
+        size.bytes += 1;
+      }
+    }
+    return out;
+  }
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
       if (verbatim) {
-        if (typeof v === 'string') setOwn(out, k, v);
+        if (typeof v === 'string') {
+          setOwn(out, k, v);
+          size.bytes += stringBound(k) + stringBound(v) + 2;
+        }
         continue;
       }
-      if (NEVER_LOGGED.has(k.toLowerCase()) || k === '$metadata') continue;
-      const r = redact(v, depth + 1, MAPS.has(k));
-      if (r !== undefined) setOwn(out, camel(k), r);
+      const rule = memberRule(k);
+      if (rule === NOT_LOGGED) continue;
+      const r = redact(v, size, depth + 1, rule.map);
+      if (r !== undefined) {
+        setOwn(out, rule.name, r);
+        size.bytes += stringBound(rule.name) + 2;
+      }
     }
     return out;
   }
@@ -210,14 +272,32 @@ function eventTime(ms: number): string {
   return lastTime;
 }
 
+function hasMembers(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** The fifth `:`-separated field of an ARN (its account), without splitting the whole string. */
+function accountOfArn(arn: string): string | undefined {
+  let at = -1;
+  for (let i = 0; i < 4; i++) {
+    at = arn.indexOf(':', at + 1);
+    if (at < 0) return undefined;
+  }
+  const end = arn.indexOf(':', at + 1);
+  return end < 0 ? arn.slice(at + 1) : arn.slice(at + 1, end);
+}
+
 export function auditEvent(c: CallRecord): AuditEvent {
-  const params = typeof c.input === 'object' && c.input !== null ? (redact(c.input) as Record<string, unknown>) : null;
-  const members = RESPONSE_MEMBERS[c.operation];
+  const paramsSize: Size = { bytes: 0 };
+  const params = typeof c.input === 'object' && c.input !== null ? (redact(c.input, paramsSize) as Record<string, unknown>) : null;
+  const members = Object.hasOwn(RESPONSE_MEMBERS, c.operation) ? RESPONSE_MEMBERS[c.operation] : undefined;
   let responseElements: Record<string, unknown> | null = null;
   if (members && c.output) {
     const picked: Record<string, unknown> = {};
     for (const m of members) if (c.output[m] !== undefined) picked[m] = c.output[m];
-    responseElements = bounded(redact(picked) as Record<string, unknown>);
+    const size: Size = { bytes: 0 };
+    responseElements = bounded(redact(picked, size) as Record<string, unknown>, size.bytes);
   }
   const event: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {
     eventVersion: '1.08',
@@ -228,7 +308,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
     awsRegion: c.region,
     sourceIPAddress: c.sourceIp ?? 'kmsbox',
     userAgent: c.userAgent ?? 'kmsbox',
-    requestParameters: params && Object.keys(params).length ? bounded(params) : null,
+    requestParameters: params && hasMembers(params) ? bounded(params, paramsSize.bytes) : null,
     responseElements,
     requestID: c.requestId,
     eventID: globalThis.crypto.randomUUID(),
@@ -245,7 +325,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
   if (c.resources.size > 0) {
     const resources: Array<{ accountId: string; type: string; ARN: string }> = [];
     // arn:aws:kms:<region>:<account>:key/<id>: the account is the fifth field.
-    for (const [ARN, type] of c.resources) resources.push({ accountId: ARN.split(':')[4] ?? c.accountId, type, ARN });
+    for (const [ARN, type] of c.resources) resources.push({ accountId: accountOfArn(ARN) ?? c.accountId, type, ARN });
     event.resources = resources;
   }
   return event;

@@ -5,7 +5,7 @@
  * All big-endian. Encoded in one pass into one buffer: this runs twice per Encrypt/Decrypt.
  */
 
-import { utf8EncodeInto } from '../crypto/bytes.js';
+import { publicBytes, utf8EncodeInto } from '../crypto/bytes.js';
 
 /**
  * Orders strings as their UTF-8 bytes order (= code point order) without encoding them. UTF-16
@@ -30,24 +30,46 @@ function lift(unit: number): number {
 
 /**
  * The canonical context bytes, written after `prefix` (the blob header, so the AAD is built
- * without a second copy). A fresh buffer every call: callers may wipe what they get.
+ * without a second copy). Fresh bytes every call (a region of the public slab when short): callers may wipe what they get.
  */
 export function canonicalContext(context: Readonly<Record<string, string>> | undefined, prefix?: Uint8Array): Uint8Array {
   const keys = context === undefined ? [] : Object.keys(context);
   // Stryker disable next-line ConditionalExpression,EqualityOperator: sorting 0 or 1 keys is a no-op; the guard only skips the call
   if (keys.length > 1) keys.sort(compareUtf8);
   const start = prefix?.length ?? 0;
-  let max = start + 4;
-  for (const k of keys) max += 8 + 3 * (k.length + context![k]!.length); // UTF-8 is at most 3 bytes per UTF-16 unit
-  const out = new Uint8Array(max);
+  // The exact size, so the buffer is allocated once and never trimmed (a copy of the whole AAD);
+  // from the public slab (crypto/bytes.ts): the AAD is the public header and context.
+  let size = start + 4;
+  for (const k of keys) size += 8 + utf8Length(k) + utf8Length(context![k]!);
+  const out = publicBytes(size);
   if (prefix !== undefined) out.set(prefix, 0);
   let at = writeU32(out, start, keys.length);
   for (const k of keys) {
     at = writeString(out, at, k);
     at = writeString(out, at, context![k]!);
   }
-  // Stryker disable next-line ConditionalExpression: slicing the whole buffer gives the same bytes; the branch only saves a copy
-  return at === max ? out : out.slice(0, at);
+  return out;
+}
+
+/**
+ * The length of TextEncoder's UTF-8 of `s`: a lone surrogate becomes U+FFFD (3 bytes), a pair 4
+ * bytes, which is what `utf8EncodeInto` writes.
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const unit = s.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) n += 1;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n += 2; // a pair: two units, four bytes
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
 }
 
 /** u32 length ‖ UTF-8 of `s` at `at`; returns the end. */

@@ -72,3 +72,27 @@ export function joinAndWipe(parts: Uint8Array[]): Uint8Array {
   for (const p of parts) p.fill(0);
   return out;
 }
+
+const SLAB_BYTES = 8192;
+const SLAB_MAX = 512;
+let slab = new Uint8Array(0);
+let slabAt = 0;
+
+/**
+ * `n` zeroed bytes for a short public value (an AAD: blob header and encryption context), carved
+ * from a shared 8 KiB slab, as Node's Buffer pool does. V8 gives every typed array over 64 bytes
+ * its own off-heap backing store, whose allocation and collection cost more than the AES-GCM of a
+ * small message (bench/ceilings.ts); a view into the slab costs a small object. Each region is
+ * handed out once and never rewritten by kmsbox, so a holder's bytes stay as written. Never for
+ * secrets: the slab's buffer is shared. Larger sizes get a buffer of their own.
+ */
+export function publicBytes(n: number): Uint8Array {
+  if (n > SLAB_MAX) return new Uint8Array(n);
+  if (slabAt + n > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  slabAt += n;
+  return out;
+}

@@ -155,11 +155,15 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
   let held: Uint8Array[] = [];
   let heldBytes = 0;
   let index = 0;
-  const emit = async (controller: TransformStreamDefaultController<Uint8Array>, final: boolean): Promise<void> => {
+  const emit = (controller: TransformStreamDefaultController<Uint8Array>, final: boolean): void | Promise<void> => {
     if (index >= LIMITS.maxSegments - 1 && !final)
       throw new LimitExceededException({ message: `An envelope holds at most ${LIMITS.maxSegments} segments; use a larger segmentSize.` });
     const sealing = o.cipher.sealPieces(index, final, held);
-    const pieces = sealing instanceof Promise ? await sealing : sealing;
+    // node:crypto seals synchronously: then no promise at all (a stream pays per chunk for each).
+    if (sealing instanceof Promise) return sealing.then((pieces) => enqueueSegment(controller, pieces));
+    enqueueSegment(controller, sealing);
+  };
+  const enqueueSegment = (controller: TransformStreamDefaultController<Uint8Array>, pieces: Uint8Array[]): void => {
     index += 1;
     o.wrapped.addBytes(heldBytes);
     const head = new Uint8Array(headSize(heldBytes + TAG_BYTES));
@@ -171,25 +175,37 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
     held = [];
     heldBytes = 0;
   };
+  /** Holds `chunk` from `off` on, sealing each full segment before more input is held. */
+  const feed = (chunk: Uint8Array, off: number, controller: TransformStreamDefaultController<Uint8Array>): void | Promise<void> => {
+    const S = o.segmentSize;
+    while (off < chunk.length) {
+      if (heldBytes === S) {
+        const sealing = emit(controller, false); // more input follows: not the final segment
+        const at = off;
+        if (sealing) return sealing.then(() => feed(chunk, at, controller));
+      }
+      const take = Math.min(S - heldBytes, chunk.length - off);
+      held.push(chunk.subarray(off, off + take));
+      heldBytes += take;
+      off += take;
+    }
+  };
   return new TransformStream<Uint8Array, Uint8Array>({
     start: (controller) =>
       typedStep(async () => {
         o = await open(opts, 0, internals);
         controller.enqueue(o.prefix);
       }),
-    transform: (chunk, controller) =>
-      typedStep(async () => {
+    // Synchronous unless a step awaits (an async cipher): no promise per chunk on node:crypto.
+    transform: (chunk, controller) => {
+      try {
         checkPlaintext(chunk);
-        const S = o.segmentSize;
-        let off = 0;
-        while (off < chunk.length) {
-          if (heldBytes === S) await emit(controller, false); // more input follows: not the final segment
-          const take = Math.min(S - heldBytes, chunk.length - off);
-          held.push(chunk.subarray(off, off + take));
-          heldBytes += take;
-          off += take;
-        }
-      }),
+        const pending = feed(chunk, 0, controller);
+        return pending?.catch((error: unknown) => Promise.reject(typed(error, false)));
+      } catch (error) {
+        throw typed(error, false);
+      }
+    },
     flush: (controller) =>
       typedStep(async () => {
         await emit(controller, true);

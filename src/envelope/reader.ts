@@ -170,7 +170,21 @@ export class EnvelopeReader {
     return this.#signerKeyId;
   }
 
-  async push(chunk: Uint8Array, emit: Emit): Promise<void> {
+  /**
+   * Reads a chunk. Past the header, with a synchronous cipher (node:crypto), the whole chunk is read
+   * without a promise: a stream pays no promise hops per chunk beyond its own (bench/ceilings.ts).
+   */
+  push(chunk: Uint8Array, emit: Emit): void | Promise<void> {
+    if (this.#state === 'header' || this.#failed || !(chunk instanceof Uint8Array)) return this.#pushAsync(chunk, emit);
+    try {
+      const pending = this.#data(chunk, emit);
+      if (pending) return pending.catch((error: unknown) => this.#fail(error));
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #pushAsync(chunk: Uint8Array, emit: Emit): Promise<void> {
     await this.#guard(async () => {
       if (!(chunk instanceof Uint8Array)) throw new CborError('input chunks must be Uint8Array');
       if (this.#state !== 'header') return this.#data(chunk, emit);
@@ -197,10 +211,14 @@ export class EnvelopeReader {
     try {
       await step();
     } catch (error) {
-      this.#failed = true;
-      this.#wipe();
-      throw typed(error, this.#debug);
+      this.#fail(error);
     }
+  }
+
+  #fail(error: unknown): never {
+    this.#failed = true;
+    this.#wipe();
+    throw typed(error, this.#debug);
   }
 
   #wipe(): void {
@@ -256,21 +274,22 @@ export class EnvelopeReader {
     this.#accLen += part.length;
   }
 
-  async #data(buf: Uint8Array, emit: Emit): Promise<void> {
+  /** Reads segment (and signature) bytes from `off`; a promise only where a step awaits (a signature check, an async cipher). */
+  #data(buf: Uint8Array, emit: Emit, off = 0): void | Promise<void> {
     const s = this.#session!;
     const full = s.segmentSize + TAG_BYTES;
-    let off = 0;
     while (off < buf.length) {
       if (this.#state === 'done') throw new CborError('data after the end of the envelope');
       if (this.#state === 'signature') {
-        off = await this.#signatureBytes(buf, off);
-        continue;
+        return this.#signatureBytes(buf, off).then((next) => this.#data(buf, emit, next));
       }
       if (this.#pending) {
         const b = buf[off]!;
         const final = b === SIGNATURE_ITEM_HEAD && s.header.signer !== undefined;
         if (!final && !isBstrHead(b)) throw new CborError('unexpected item after a segment');
-        await this.#finishPending(final, emit);
+        const opening = this.#finishPending(final, emit);
+        const at = off;
+        if (opening) return opening.then(() => this.#data(buf, emit, at));
         continue;
       }
       if (this.#bodyLen < 0) {
@@ -289,8 +308,11 @@ export class EnvelopeReader {
       this.#headLen = 0;
       this.#bodyLen = -1;
       this.#bodyFill = 0;
-      if (length < full) await this.#openSegment(head, pieces, tag, true, emit);
-      else this.#pending = { head, pieces, tag }; // full length: the next byte (or the end) tells whether it is final
+      if (length < full) {
+        const opening = this.#openSegment(head, pieces, tag, true, emit);
+        const at = off;
+        if (opening) return opening.then(() => this.#data(buf, emit, at));
+      } else this.#pending = { head, pieces, tag }; // full length: the next byte (or the end) tells whether it is final
     }
   }
 
@@ -312,17 +334,22 @@ export class EnvelopeReader {
     return off + take;
   }
 
-  async #finishPending(final: boolean, emit: Emit): Promise<void> {
+  #finishPending(final: boolean, emit: Emit): void | Promise<void> {
     const p = this.#pending!;
     this.#pending = undefined;
-    await this.#openSegment(p.head, p.pieces, p.tag, final, emit);
+    return this.#openSegment(p.head, p.pieces, p.tag, final, emit);
   }
 
-  async #openSegment(head: Uint8Array, pieces: Uint8Array[], tag: Uint8Array, final: boolean, emit: Emit): Promise<void> {
+  #openSegment(head: Uint8Array, pieces: Uint8Array[], tag: Uint8Array, final: boolean, emit: Emit): void | Promise<void> {
     const s = this.#session!;
     if (this.#index >= this.#maxSegments) throw new CborError('too many segments');
     const opening = s.cipher.openPieces(this.#index, final, pieces, tag);
-    const plaintext = opening instanceof Promise ? await opening : opening;
+    if (opening instanceof Promise) return opening.then((plaintext) => this.#opened(plaintext, head, pieces, tag, final, emit));
+    this.#opened(opening, head, pieces, tag, final, emit);
+  }
+
+  #opened(plaintext: Uint8Array[] | undefined, head: Uint8Array, pieces: Uint8Array[], tag: Uint8Array, final: boolean, emit: Emit): void {
+    const s = this.#session!;
     if (plaintext === undefined) throw invalidEnvelope(`segment ${this.#index}: authentication failed`, this.#debug);
     s.transcript?.add(head, ...pieces, tag);
     this.#index += 1;

@@ -9,7 +9,16 @@ import type { GrantRecord, KeyRecord } from '../keys/record.js';
 import { parsePolicy } from '../policy/document.js';
 import { AccessDeniedException } from '../errors.js';
 import { aliasArn } from '../keys/arn.js';
-import { accessDenied, accountOf, decide, roleOf, samePrincipal, type ConditionValues } from '../policy/evaluate.js';
+import {
+  accessDenied,
+  accountOf,
+  type ConditionValues,
+  type Decision,
+  decide,
+  pureDecision,
+  roleOf,
+  samePrincipal,
+} from '../policy/evaluate.js';
 import type { Env } from './env.js';
 
 /** Who is calling and what they asked: set on the Env of each public call. */
@@ -278,10 +287,11 @@ function conditionValues(
   };
 }
 
-function requestAliasOf(keyIdInput: string | undefined): string | undefined {
-  if (keyIdInput === undefined) return undefined;
+/** kms:RequestAlias: the alias the request named the key by, if it did. */
+function requestAliasOf(keyIdInput: string | undefined): { requestAlias?: string } {
+  if (keyIdInput === undefined) return {};
   const m = /^(?:arn:[^:]+:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyIdInput);
-  return m?.[1];
+  return m?.[1] ? { requestAlias: m[1] } : {};
 }
 
 export interface KeyAuthOptions {
@@ -291,8 +301,12 @@ export interface KeyAuthOptions {
   readonly keyIdInput?: string;
 }
 
-/** Authorizes the caller for `action` on `key` (key policy, identity policies, grants). */
-export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): Promise<void> {
+/**
+ * Authorizes the caller for `action` on `key` (key policy, identity policies, grants). Synchronous
+ * (no promise) when the decision needs nothing from the store: no policy reads kms:ResourceAliases
+ * and the policies decide; the store is read for the key's aliases or its grants only when needed.
+ */
+export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): void | Promise<void> {
   const caller = env.caller;
   if (caller === undefined) return;
   const action = opts.action ?? `kms:${caller.operation}`;
@@ -302,40 +316,64 @@ export async function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOption
   const needsAliases =
     parsePolicy(key.policy, 'key').usesResourceAliases ||
     caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
-  const aliases = needsAliases
-    ? await env.provider.read((s) => {
-        // This key's own aliases: a multi-Region replica shares the key id, not the aliases.
-        const own = aliasArn(key.region, key.accountId, 'alias/');
-        return Object.values(s.aliases)
-          .filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own))
-          .map((a) => a.aliasName);
-      })
-    : undefined;
-  const requestAlias = requestAliasOf(opts.keyIdInput);
-  const values = conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...(requestAlias ? { requestAlias } : {}) });
-  const request = {
-    principal: caller.principal,
-    action,
-    resource: key.arn,
-    keyPolicy: key.policy,
-    identityPolicies: caller.identityPolicies,
-    values,
-  };
-  let decision = decide(request);
+  if (!needsAliases) return decideOnKey(env, caller, key, action, memo, undefined, opts.keyIdInput);
+  return env.provider
+    .read((s) => {
+      // This key's own aliases: a multi-Region replica shares the key id, not the aliases.
+      const own = aliasArn(key.region, key.accountId, 'alias/');
+      return Object.values(s.aliases)
+        .filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own))
+        .map((a) => a.aliasName);
+    })
+    .then((aliases) => decideOnKey(env, caller, key, action, memo, aliases, opts.keyIdInput));
+}
+
+function decideOnKey(
+  env: Env,
+  caller: Caller,
+  key: KeyRecord,
+  action: string,
+  memo: string,
+  aliases: readonly string[] | undefined,
+  keyIdInput: string | undefined,
+): void | Promise<void> {
+  const request = { principal: caller.principal, action, resource: key.arn };
+  const decision =
+    pureDecision(caller.principal, action, key.arn, key.policy, caller.identityPolicies) ??
+    decide({
+      ...request,
+      keyPolicy: key.policy,
+      identityPolicies: caller.identityPolicies,
+      values: conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...requestAliasOf(keyIdInput) }),
+    });
   if (!decision.allowed && !decision.reason.startsWith('explicit')) {
     const grantOperation = action.slice(4);
     if (GRANT_OPERATIONS.has(grantOperation)) {
-      const grants = await env.provider.read((s) =>
-        Object.values(s.grants ?? {}).filter((g) => g.keyArn === key.arn && samePrincipal(g.granteePrincipal, caller.principal)),
-      );
-      const context = contextFor(action, caller.input);
-      const allows = (g: GrantRecord) =>
-        g.operations.includes(grantOperation) &&
-        (!CONTEXT_OPERATIONS.has(grantOperation) || constraintsHold(g, context)) &&
-        grantCovers(g, caller);
-      if (grants.some(allows)) decision = { allowed: true, reason: 'grant' };
+      return env.provider
+        .read((s) =>
+          Object.values(s.grants ?? {}).filter((g) => g.keyArn === key.arn && samePrincipal(g.granteePrincipal, caller.principal)),
+        )
+        .then((grants) => {
+          const context = contextFor(action, caller.input);
+          const allows = (g: GrantRecord) =>
+            g.operations.includes(grantOperation) &&
+            (!CONTEXT_OPERATIONS.has(grantOperation) || constraintsHold(g, context)) &&
+            grantCovers(g, caller);
+          finishKeyDecision(caller, key, action, memo, grants.some(allows) ? { allowed: true, reason: 'grant' } : decision, request);
+        });
     }
   }
+  finishKeyDecision(caller, key, action, memo, decision, request);
+}
+
+function finishKeyDecision(
+  caller: Caller,
+  key: KeyRecord,
+  action: string,
+  memo: string,
+  decision: Decision,
+  request: Parameters<typeof accessDenied>[0],
+): void {
   if (!decision.allowed) throw accessDenied(request, decision.reason);
   // What the policies allow another account's caller, only the cross-account operations can use.
   if (accountOf(caller.principal) !== key.accountId && !caller.crossAccount) {

@@ -41,7 +41,7 @@ import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { authorizeKey } from './authorize.js';
-import { arnOfBlobKey, findKey, findKeyFor, reloadKey } from './lookup.js';
+import { findBlobKey, findKey, findKeyFor } from './lookup.js';
 import { customKeyStoreNotFound } from './custom-key-stores.js';
 
 const MAX_PLAINTEXT = 4096;
@@ -188,7 +188,7 @@ async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened>
   }
   let key: KeyRecord;
   try {
-    key = await reloadKey(env, await arnOfBlobKey(env, decoded.keyId));
+    key = await findBlobKey(env, decoded.keyId);
   } catch (error) {
     if (error instanceof NotFoundException) throw new InvalidCiphertextException();
     throw error;

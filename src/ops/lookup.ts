@@ -47,8 +47,12 @@ export async function findKey(env: Env, value: string, opts: FindOptions = {}): 
     });
     if (record === undefined) throw aliasNotFound(arn);
   }
-  const key = await settle(env, record);
-  if (opts.action !== null) await authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
+  const settled = settle(env, record);
+  const key = settled instanceof Promise ? await settled : settled;
+  if (opts.action !== null) {
+    const authorizing = authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
+    if (authorizing) await authorizing; // a promise only when the store had to be read (authorize.ts)
+  }
   return key;
 }
 
@@ -104,21 +108,41 @@ export async function reloadKey(env: Env, arn: string): Promise<KeyRecord> {
 }
 
 /**
- * The ARN of the key a ciphertext blob names by id: in this account, else in any account of this
- * region (key ids are unique; another account's caller decrypts with the owner's key).
+ * The key a ciphertext blob names by id, as it is now: in this account, else in any account of
+ * this region (key ids are unique; another account's caller decrypts with the owner's key); else
+ * NotFound for this account's ARN. One read of the store (the ARN and the record together).
  */
-export async function arnOfBlobKey(env: Env, keyId: string): Promise<string> {
+export async function findBlobKey(env: Env, keyId: string): Promise<KeyRecord> {
   const own = keyArn(env.region, env.accountId, keyId);
-  return env.provider.read((s) => {
-    if (s.keys[own] !== undefined) return own;
-    for (const k of Object.values(s.keys)) if (k.keyId === keyId && k.region === env.region) return k.arn;
-    return own;
+  const record = await env.provider.read((s) => {
+    const mine = s.keys[own];
+    if (mine !== undefined) return mine;
+    for (const k of Object.values(s.keys)) if (k.keyId === keyId && k.region === env.region) return k;
+    return undefined;
   });
+  if (record === undefined) throw keyNotFound(own);
+  return settle(env, record);
 }
 
-/** Applies what the clock says is due. Cheap when nothing is: two comparisons. */
-async function settle(env: Env, key: KeyRecord): Promise<KeyRecord> {
+/**
+ * Applies what the clock says is due. Cheap when nothing is: a few comparisons, and the key comes
+ * back as is, without a promise (settleDue does the store work only when something is due).
+ */
+function settle(env: Env, key: KeyRecord): KeyRecord | Promise<KeyRecord> {
   const now = env.now();
+  const due =
+    (key.deletionDate !== undefined && key.deletionDate <= now && key.state === 'PendingDeletion') ||
+    (key.imported?.validTo !== undefined && key.imported.validTo <= now) ||
+    (key.pendingMaterial?.validTo !== undefined && key.pendingMaterial.validTo <= now) ||
+    (key.rotation.enabled &&
+      key.rotation.nextRotationDate !== undefined &&
+      key.rotation.nextRotationDate <= now &&
+      key.state === 'Enabled');
+  return due ? settleDue(env, key, now) : key;
+}
+
+/** `settle` when something is due: the same checks, in order, each doing its store work. */
+async function settleDue(env: Env, key: KeyRecord, now: number): Promise<KeyRecord> {
   if (key.deletionDate !== undefined && key.deletionDate <= now && key.state === 'PendingDeletion') {
     await deleteKeys(env, [key.arn]);
     throw keyNotFound(key.arn);

@@ -11,7 +11,7 @@
  */
 import { AccessDeniedException } from '../errors.js';
 import { arnMatches, conditionHolds, glob, likeMatches } from './conditions.js';
-import { parsePolicy, type Condition, type PrincipalSpec, type Statement } from './document.js';
+import { parsePolicy, type Condition, type PolicyDocument, type PrincipalSpec, type Statement } from './document.js';
 import { parseTemplate, resolveTemplate, textOf, type Resolved } from './variables.js';
 
 const PRINCIPAL = /^arn:aws[\w-]*:(iam|sts)::(\d{12}):(.*)$/;
@@ -31,8 +31,16 @@ export function resourceAccountOf(resource: string): string | undefined {
   return /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(resource)?.[1];
 }
 
+const roots = new Map<string, boolean>();
+/** Whether a principal is an account's root user (memoized, as accountOf: the same few principals recur). */
 export function isRoot(principal: string): boolean {
-  return /^arn:aws[\w-]*:iam::\d{12}:root$/.test(principal);
+  let root = roots.get(principal);
+  if (root === undefined) {
+    root = /^arn:aws[\w-]*:iam::\d{12}:root$/.test(principal);
+    if (roots.size > 4096) roots.clear();
+    roots.set(principal, root);
+  }
+  return root;
 }
 
 /** `arn:aws:sts::A:assumed-role/R/session` → `arn:aws:iam::A:role/R` (policies name the role). */
@@ -195,6 +203,46 @@ export function decide(r: AuthRequest): Decision {
   if (direct && accountOf(r.principal) === resourceAccountOf(r.resource)) return { allowed: true, reason: 'key-policy' };
   if ((delegated || direct) && identityAllows) return { allowed: true, reason: 'identity-policy' };
   return { allowed: false, reason: delegated || direct ? 'no-identity-based-policy-allows' : 'no-resource-based-policy-allows' };
+}
+
+const NO_VALUES: ConditionValues = () => undefined;
+/** Decisions of condition-free key policies, per parsed document; `false`: the document has conditions or variables. */
+const pureDecisions = new WeakMap<PolicyDocument, Map<string, Decision> | false>();
+const PURE_DECISIONS_MAX = 1024;
+
+/**
+ * The decision for a caller without identity policies on a key whose policy has no conditions and
+ * no policy variables: then `decide` reads nothing but the principal, action, resource and policy
+ * text, so its answer is kept per parsed document (a document is its text: a changed policy is
+ * another document, with no decisions yet). `undefined` when the decision could read anything else
+ * (identity policies, condition values); the caller then decides in full. Grants are not part of
+ * it: they are asked after a denial, on every call.
+ */
+export function pureDecision(
+  principal: string,
+  action: string,
+  resource: string,
+  keyPolicy: string,
+  identityPolicies: readonly string[],
+): Decision | undefined {
+  if (identityPolicies.length > 0) return undefined;
+  const doc = parsePolicy(keyPolicy, 'key');
+  let memo = pureDecisions.get(doc);
+  if (memo === undefined) {
+    const pure = doc.statements.every((s) => s.conditions.length === 0 && !s.resourceVariables);
+    memo = pure ? new Map() : false;
+    pureDecisions.set(doc, memo);
+  }
+  if (memo === false) return undefined;
+  // Neither the action (kms:Name) nor the resource (a key ARN) holds a newline: the key is unambiguous.
+  const key = `${principal}\n${action}\n${resource}`;
+  let decision = memo.get(key);
+  if (decision === undefined) {
+    decision = decide({ principal, action, resource, keyPolicy, identityPolicies, values: NO_VALUES });
+    if (memo.size >= PURE_DECISIONS_MAX) memo.clear();
+    memo.set(key, decision);
+  }
+  return decision;
 }
 
 /** AWS's AccessDeniedException for a denied request. */

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { InvalidCiphertextException, Kms, ValidationException } from 'kmsbox';
-import { canonicalContext } from '../../src/blob/encryption-context.js';
+import { canonicalContext, utf8Length } from '../../src/blob/encryption-context.js';
 
 type Context = Record<string, string>;
 
@@ -260,5 +260,22 @@ describe('through Kms', () => {
     const ctx = { '\uD83D\uDE00': '\uD83D\uDE01' };
     const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: utf8('x'), EncryptionContext: ctx });
     await expect(kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: { '\u{1F600}': '\u{1F601}' } })).resolves.toBeDefined();
+  });
+});
+
+describe('utf8Length (the exact size canonicalContext allocates)', () => {
+  test('is the length of TextEncoder’s UTF-8 for any string, lone surrogates included', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((n) => String.fromCharCode(n)) }),
+        (a, b) => {
+          expect(utf8Length(a)).toBe(utf8(a).length);
+          expect(utf8Length(b)).toBe(utf8(b).length);
+          expect(utf8Length(a + b)).toBe(utf8(a + b).length);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

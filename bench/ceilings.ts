@@ -1,0 +1,260 @@
+/**
+ * kmsbox's in-process paths against their ceilings (issue #16), each measured beside its ceiling in
+ * the same process, rounds alternating: the ratio is taken round by round (ours ÷ ceiling, run back
+ * to back) and reported as the median with its spread (min–max) across rounds, so noise can be told
+ * from change. On `dist/`: `npm run build`, then `npx tsx bench/ceilings.ts [rows…]` (rows: envelope,
+ * core, stream, audit, sign; default all). KMSBOX_BENCH_DIST=<dir> measures another build.
+ */
+import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { blobFloor, cryptoFloor } from './floor.js';
+import { compare, formatRatio, machine, median, type Ratio, type Result, ratioOf, section, timedOnce } from './harness.js';
+import { kmsbox } from './lib.js';
+
+const { Kms, MemoryAuditSink, createDecryptStream, createEncryptStream, decryptEnvelope, encryptEnvelope } = kmsbox;
+const wanted = new Set(process.argv.slice(2));
+const want = (row: string) => wanted.size === 0 || wanted.has(row);
+const context = { tenant: 't-0042', purpose: 'bench' };
+const ROUNDS = Number(process.env.KMSBOX_BENCH_ROUNDS ?? 11);
+// Short rounds, many of them: on a shared machine a load swing then hits both sides of a round alike.
+const ROUND_MS = Number(process.env.KMSBOX_BENCH_ROUND_MS ?? 250);
+
+interface Row {
+  name: string;
+  ceiling: string;
+  unit: string;
+  ceilingRate: number;
+  oursRate: number;
+  ratio: Ratio;
+  cpuRatio: Ratio;
+  target: number;
+}
+const rows: Row[] = [];
+const row = (name: string, ceiling: string, unit: string, c: Result, o: Result, targetRatio: number) => {
+  const r: Row = {
+    name,
+    ceiling,
+    unit,
+    ceilingRate: c.opsPerSecond,
+    oursRate: o.opsPerSecond,
+    ratio: ratioOf(o, c),
+    cpuRatio: ratioOf(o, c, 'cpu'),
+    target: targetRatio,
+  };
+  rows.push(r);
+  const list = (x: Ratio) => x.rounds.map((v) => (v * 100).toFixed(0)).join(' ');
+  console.log(
+    `${name}: ${formatRatio(r.ratio)} of ${ceiling} (CPU time: ${formatRatio(r.cpuRatio)}); rounds ${list(r.ratio)}; CPU ${list(r.cpuRatio)}`,
+  );
+};
+
+console.log(`# kmsbox against its ceilings\n\n${machine()}, ${ROUNDS} alternating rounds per row`);
+
+if (want('envelope')) {
+  const kms = new Kms();
+  const keyId = (await kms.createKey()).KeyMetadata!.KeyId!;
+  const payload = randomBytes(4096);
+  const [floor, floorOneShot, ours] = await compare(
+    [
+      { name: 'floor', run: cryptoFloor(payload, 'createHmac') },
+      { name: 'floor, one-shot HMAC', run: cryptoFloor(payload, 'oneShot') },
+      {
+        name: 'envelope',
+        run: async () => {
+          const envelope = await encryptEnvelope(payload, { kms, keyId, encryptionContext: context });
+          await decryptEnvelope(envelope, { kms, keyIds: [keyId] });
+        },
+      },
+    ],
+    { rounds: ROUNDS, roundMs: ROUND_MS },
+  );
+  row(
+    'envelope 4 KiB encrypt + decrypt, fresh data key',
+    'the floor as first measured (the node:crypto calls alone, HMAC by createHmac)',
+    'round trips/s',
+    floor!,
+    ours!,
+    0.75,
+  );
+  row(
+    'envelope 4 KiB encrypt + decrypt, fresh data key',
+    'the floor with the calls kmsbox makes now (HMAC by two crypto.hash calls)',
+    'round trips/s',
+    floorOneShot!,
+    ours!,
+    0.75,
+  );
+  row('(the floor itself)', 'one-shot HMAC floor ÷ createHmac floor', 'round trips/s', floor!, floorOneShot!, 1);
+}
+
+if (want('core')) {
+  const kms = new Kms();
+  const KeyId = (await kms.createKey()).KeyMetadata!.KeyId!;
+  const payload = randomBytes(4096);
+  const aad = Buffer.from(JSON.stringify(context));
+  const rawKey = randomBytes(32);
+  const [raw, ours, floor] = await compare(
+    [
+      {
+        name: 'raw',
+        run: () => {
+          const iv = randomBytes(12);
+          const c = createCipheriv('aes-256-gcm', rawKey, iv);
+          c.setAAD(aad);
+          const ct = Buffer.concat([c.update(payload), c.final()]);
+          const d = createDecipheriv('aes-256-gcm', rawKey, iv);
+          d.setAAD(aad);
+          d.setAuthTag(c.getAuthTag());
+          Buffer.concat([d.update(ct), d.final()]);
+        },
+      },
+      {
+        name: 'kms',
+        run: async () => {
+          const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: payload, EncryptionContext: context });
+          await kms.decrypt({ CiphertextBlob, EncryptionContext: context });
+        },
+      },
+      { name: 'blob floor', run: blobFloor(payload, aad) },
+    ],
+    { rounds: ROUNDS, roundMs: ROUND_MS },
+  );
+  row('`kms.encrypt` + `kms.decrypt` 4 KiB', 'raw node:crypto AES-256-GCM encrypt + decrypt', 'ops/s', raw!, ours!, 0.65);
+  row(
+    '(the blob floor: per-call key HMAC + AES-GCM + header, alone)',
+    'raw node:crypto AES-256-GCM encrypt + decrypt',
+    'ops/s',
+    raw!,
+    floor!,
+    0.65,
+  );
+}
+
+if (want('stream')) {
+  const kms = new Kms();
+  const keyId = (await kms.createKey()).KeyMetadata!.KeyId!;
+  const TOTAL = Number(process.env.KMSBOX_BENCH_STREAM_MIB ?? 256) * 2 ** 20;
+  const CHUNK = 64 * 1024;
+  const source = randomBytes(2 * 2 ** 20);
+  const chunkAt = (o: number) => source.subarray(o % 2 ** 20, (o % 2 ** 20) + CHUNK);
+  const raw = async () => {
+    const key = randomBytes(32);
+    const iv = randomBytes(12);
+    const e = createCipheriv('aes-256-gcm', key, iv);
+    const d = createDecipheriv('aes-256-gcm', key, iv);
+    let n = 0;
+    for (let o = 0; o < TOTAL; o += CHUNK) n += d.update(e.update(chunkAt(o))).length;
+    e.final();
+    d.setAuthTag(e.getAuthTag());
+    d.final();
+    if (n !== TOTAL) throw new Error('raw: lost bytes');
+  };
+  const ours = async () => {
+    let produced = 0;
+    let n = 0;
+    await new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (produced >= TOTAL) return c.close();
+        c.enqueue(chunkAt(produced));
+        produced += CHUNK;
+      },
+    })
+      .pipeThrough(createEncryptStream({ kms, keyId, encryptionContext: context }))
+      .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }))
+      .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
+    if (n !== TOTAL) throw new Error('kmsbox: lost bytes');
+  };
+  // One pass of 256 MiB is one sample; MiB/s per round.
+  const mib = TOTAL / 2 ** 20;
+  await timedOnce(raw, mib);
+  await timedOnce(ours, mib);
+  const walls: [number[], number[]] = [[], []];
+  const cpus: [number[], number[]] = [[], []];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, fn] of [raw, ours].entries()) {
+      const t = await timedOnce(fn, mib);
+      walls[i as 0 | 1].push(t.wall);
+      cpus[i as 0 | 1].push(t.cpu);
+    }
+  }
+  const res = (name: string, i: 0 | 1): Result => ({ name, rounds: walls[i], cpuRounds: cpus[i], opsPerSecond: median(walls[i]) });
+  row(
+    `envelope stream ${TOTAL / 2 ** 20} MiB, encrypt piped into decrypt`,
+    'raw node:crypto AES-256-GCM, one cipher each way',
+    'MiB/s',
+    res('raw', 0),
+    res('ours', 1),
+    0.85,
+  );
+}
+
+if (want('audit')) {
+  const plain = new Kms();
+  const sink = new MemoryAuditSink();
+  const audited = new Kms({ audit: sink });
+  const k1 = (await plain.createKey()).KeyMetadata!.KeyId!;
+  const k2 = (await audited.createKey()).KeyMetadata!.KeyId!;
+  const payload = randomBytes(4096);
+  const [without, withSink] = await compare(
+    [
+      { name: 'no sink', run: () => plain.encrypt({ KeyId: k1, Plaintext: payload, EncryptionContext: context }) },
+      {
+        name: 'sink',
+        run: async () => {
+          await audited.encrypt({ KeyId: k2, Plaintext: payload, EncryptionContext: context });
+          if (sink.events.length >= 1_000) sink.clear(); // a consumer drains the sink
+        },
+      },
+    ],
+    { rounds: ROUNDS, roundMs: ROUND_MS },
+  );
+  row('`kms.encrypt` 4 KiB with a `MemoryAuditSink`', 'the same without a sink', 'ops/s', without!, withSink!, 0.9);
+}
+
+if (want('sign')) {
+  const message = randomBytes(100);
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const ed = generateKeyPairSync('ed25519');
+  const cases: Array<[string, string, string, () => unknown]> = [
+    [
+      'ECDSA P-256',
+      'ECC_NIST_P256',
+      'ECDSA_SHA_256',
+      () => nodeVerify('sha256', message, ec.publicKey, nodeSign('sha256', message, ec.privateKey)),
+    ],
+    [
+      'Ed25519',
+      'ECC_NIST_EDWARDS25519',
+      'ED25519_SHA_512',
+      () => nodeVerify(null, message, ed.publicKey, nodeSign(null, message, ed.privateKey)),
+    ],
+  ];
+  for (const [name, KeySpec, SigningAlgorithm, raw] of cases) {
+    const kms = new Kms();
+    const KeyId = (await kms.createKey({ KeySpec: KeySpec as never, KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.KeyId!;
+    const [r, k] = await compare(
+      [
+        { name: 'raw', run: raw },
+        {
+          name: 'kms',
+          run: async () => {
+            const { Signature } = await kms.sign({ KeyId, Message: message, SigningAlgorithm: SigningAlgorithm as never });
+            await kms.verify({ KeyId, Message: message, Signature, SigningAlgorithm: SigningAlgorithm as never });
+          },
+        },
+      ],
+      { rounds: ROUNDS, roundMs: ROUND_MS },
+    );
+    row(`Sign + Verify ${name}`, 'node:crypto doing the same', 'ops/s', r!, k!, 0.9);
+  }
+}
+
+section('Summary');
+console.log('| case | ceiling | ceiling rate | kmsbox rate | ratio, median (min–max) | per CPU second | target (CPU) |');
+console.log('|---|---|---:|---:|---:|---:|---|');
+for (const r of rows) {
+  const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} ${r.unit}`;
+  const verdict = r.cpuRatio.median >= r.target ? 'pass' : 'FAIL';
+  console.log(
+    `| ${r.name} | ${r.ceiling} | ${rate(r.ceilingRate)} | ${rate(r.oursRate)} | ${formatRatio(r.ratio)} | **${formatRatio(r.cpuRatio)}** | ≥ ${(r.target * 100).toFixed(0)}%: ${verdict} |`,
+  );
+}
