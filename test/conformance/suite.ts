@@ -89,8 +89,11 @@ function blobOpenRequest(blob: Uint8Array, context?: Record<string, string>): Op
   return { blobVersion: d.blobVersion, salt: d.salt, nonce: d.nonce, sealed: d.sealed, aad };
 }
 
+/** The state as JSON; a collection a store keeps empty or leaves out (importTokens, added later) is the same state. */
 function snapshot(state: Readonly<StoreState>): unknown {
-  return JSON.parse(JSON.stringify(state));
+  const copy = JSON.parse(JSON.stringify(state)) as Record<string, unknown>;
+  if (copy.importTokens !== undefined && Object.keys(copy.importTokens as object).length === 0) delete copy.importTokens;
+  return copy;
 }
 
 /** A usage the key-spec table allows for `spec`, so CreateKey reaches the provider. */

@@ -3,13 +3,13 @@
 // store, its high-water mark or its lock belongs. Each must end in a typed error or a takeover,
 // never in a process that waits forever.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
 import { tempPrefix } from '../../src/providers/atomic-write.js';
-import { newStore } from './file-fixtures.js';
+import { headerOf, newStore } from './file-fixtures.js';
 
 /** Above the largest pid_max Linux allows (2^22): never a live process. */
 const DEAD_PID = 2 ** 22 + 1;
@@ -131,6 +131,7 @@ describe('FileProvider file modes: owner-only whatever the umask leaves', () => 
     const provider = store.open();
     const kms = new Kms({ provider });
     await kms.createKey();
+    await provider.resetHighWaterMark(); // a compaction: the previous file becomes .bak
     let lockMode = 0;
     await provider.update(() => {
       lockMode = mode(`${store.path}.lock`);
@@ -163,12 +164,12 @@ describe('FileProvider: the generation resetHighWaterMark writes, put back later
     const { KeyMetadata } = await kms.createKey();
     await kms.createKey();
     await store.open().resetHighWaterMark(); // e.g. after restoring a backup on purpose
-    const resetGeneration = JSON.parse(readFileSync(store.path, 'utf8'));
-    expect(resetGeneration.hwm).toBe(true);
+    const resetGeneration = readFileSync(store.path);
+    expect(headerOf(store.path).hwm).toBe(true);
     await kms.disableKey({ KeyId: KeyMetadata!.KeyId! });
-    // The attacker: write access to the directory, no root key. .bak holds the reset generation.
-    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(resetGeneration.generation);
-    copyFileSync(`${store.path}.bak`, store.path);
+    // The attacker: write access to the directory, no root key. A copy of the reset generation (its
+    // snapshot without the entries after it: what the next compaction's .bak begins with).
+    writeFileSync(store.path, resetGeneration);
     rmSync(`${store.path}.hwm`);
     await expect(new Kms({ provider: store.open() }).describeKey({ KeyId: KeyMetadata!.KeyId! })).rejects.toMatchObject({
       name: 'KMSInternalException',
@@ -176,11 +177,29 @@ describe('FileProvider: the generation resetHighWaterMark writes, put back later
     });
   });
 
+  it('a journal entry written after the mark records it: cut back to it with the mark deleted, refused', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    await kms.createKey(); // generation 0: the new key's material (before the mark); entry 0: its record (after)
+    expect(headerOf(store.path)).toMatchObject({ generation: 0, hwm: false });
+    const withRecord = readFileSync(store.path);
+    await kms.createKey();
+    writeFileSync(store.path, withRecord);
+    rmSync(`${store.path}.hwm`);
+    await expect(new Kms({ provider: store.open() }).listKeys()).rejects.toMatchObject({
+      name: 'KMSInternalException',
+      message: expect.stringContaining(`its high-water mark ${store.path}.hwm is missing, though the store says it was written`),
+    });
+  });
+
   it('what a new store cannot prove: its first generation (written before its mark) put back with the mark deleted is accepted', async () => {
     const first = newStore();
-    await new Kms({ provider: first.open() }).createKey(); // generation 0: the new key's material; generation 1: its record
-    expect(JSON.parse(readFileSync(`${first.path}.bak`, 'utf8'))).toMatchObject({ generation: 0, hwm: false });
-    copyFileSync(`${first.path}.bak`, first.path);
+    const provider = first.open();
+    await provider.createMaterial('SYMMETRIC_DEFAULT'); // generation 0, before any mark
+    const firstGeneration = readFileSync(first.path);
+    await new Kms({ provider }).createKey();
+    expect(headerOf(first.path)).toMatchObject({ generation: 0, hwm: false });
+    writeFileSync(first.path, firstGeneration);
     rmSync(`${first.path}.hwm`);
     // As good as deleting store and mark together (which starts afresh): no key record in it.
     expect((await new Kms({ provider: first.open() }).listKeys()).Keys).toEqual([]);

@@ -8,6 +8,8 @@ import { build } from 'esbuild';
 import { afterAll } from 'vitest';
 import { FileProvider } from 'kmsbox/node';
 
+export { decryptStore, generationOf, headerOf, journalLines } from './store-reader.js';
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import {
   scryptParamsProblem,
   StoreFileError,
 } from '../../src/providers/store-file.js';
-import { newStore, tempDir } from './file-fixtures.js';
+import { headerOf, journalLines, newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
 
 const FIXTURES = new URL('./fixtures/v1/', import.meta.url).pathname;
@@ -31,12 +31,9 @@ function v1Stores() {
   ];
 }
 
-const headerOf = (path: string) =>
-  JSON.parse(readFileSync(path, 'utf8')) as { version: number; generation: number; storeId?: string; hwm?: boolean };
-
 describe('FileProvider: version-1 stores (before store ids)', () => {
   it.each(v1Stores())(
-    '$name opens, decrypts what it held, and becomes version 2 with a store id on the next write',
+    '$name opens, decrypts what it held, and becomes version 3 (snapshot and journal) with a store id on the next write',
     async ({ name, path, options }) => {
       const original = readFileSync(path);
       expect(headerOf(path)).toMatchObject({ version: 1 });
@@ -53,12 +50,16 @@ describe('FileProvider: version-1 stores (before store ids)', () => {
       const g = headerOf(path).generation;
       await provider.createMaterial('SYMMETRIC_DEFAULT'); // one write
       const migrated = headerOf(path);
-      expect(migrated).toMatchObject({ version: 2, generation: g + 1, hwm: false }); // no mark existed before this write
+      expect(migrated).toMatchObject({ version: 3, generation: g + 1, hwm: false }); // no mark existed before this write
       expect(migrated.storeId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(journalLines(path)).toEqual([]); // the whole store, migrated, as one snapshot
       expect(readFileSync(`${path}.bak`).equals(original)).toBe(true);
-      expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ storeId: migrated.storeId, generation: g + 1 });
+      expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ storeId: migrated.storeId, generation: g + 1, entries: 0 });
       await kms.createKey({ Description: 'after migration' });
-      expect(headerOf(path)).toMatchObject({ version: 2, generation: g + 3, storeId: migrated.storeId, hwm: true }); // the id never changes
+      // two entries appended (material, key); the snapshot and the id never change
+      expect(headerOf(path)).toMatchObject({ version: 3, generation: g + 1, storeId: migrated.storeId, hwm: false });
+      expect(journalLines(path).length).toBe(2);
+      expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ generation: g + 1, entries: 2 });
 
       const fresh = new Kms({ provider: open() });
       expect((await fresh.listKeys()).Keys!.length).toBe(2);
@@ -157,15 +158,17 @@ describe('parseStoreFile', () => {
   const base = JSON.parse(readFileSync(join(FIXTURES, 'v1-rootkey.kmsbox'), 'utf8')) as Record<string, unknown>;
   const v2 = { ...base, version: 2, storeId: 'AAAAAAAAAAAAAAAAAAAAAA', hwm: false };
 
-  it('accepts the fields of versions 1 and 2, nothing missing and nothing extra', () => {
+  it('accepts the fields of versions 1, 2 and 3, nothing missing and nothing extra', () => {
     expect(parseStoreFile(JSON.stringify(base)).version).toBe(1);
     expect(parseStoreFile(JSON.stringify(v2)).storeId).toBe('AAAAAAAAAAAAAAAAAAAAAA');
+    expect(parseStoreFile(JSON.stringify({ ...v2, version: 3 })).version).toBe(3);
     for (const [what, file] of Object.entries({
       'v1 with a store id': { ...base, storeId: 'AAAAAAAAAAAAAAAAAAAAAA' },
       'v2 without one': { ...base, version: 2, hwm: false },
       'v2 with a short id': { ...v2, storeId: 'AAAA' },
       'v2 hwm not boolean': { ...v2, hwm: 'yes' },
-      'version 3': { ...v2, version: 3 },
+      'version 4': { ...v2, version: 4 },
+      'v3 without an id': { ...base, version: 3, hwm: false },
       'negative generation': { ...base, generation: -1 },
       'fractional generation': { ...base, generation: 1.5 },
       'short nonce': { ...base, nonce: 'AAAA' },
@@ -194,14 +197,15 @@ describe('parseStoreFile', () => {
   });
 });
 
-describe('what the root key authenticates in a version-2 header', () => {
-  async function v2Store() {
+describe('what the root key authenticates in a version-3 header', () => {
+  async function v3Store() {
     const store = newStore();
     const kms = new Kms({ provider: store.open() });
     await kms.createKey();
     await kms.createKey();
-    const file = JSON.parse(readFileSync(store.path, 'utf8')) as Record<string, unknown>;
-    expect(file).toMatchObject({ version: 2, hwm: true });
+    await store.open().resetHighWaterMark(); // a snapshot written with its mark on disk (and a .bak)
+    const file = headerOf(store.path) as unknown as Record<string, unknown>;
+    expect(file).toMatchObject({ version: 3, hwm: true });
     return { store, file };
   }
 
@@ -215,9 +219,13 @@ describe('what the root key authenticates in a version-2 header', () => {
         return { ...rest, version: 1 };
       },
     ],
+    ['relabelled as version 2 (a store without a journal)', (f: Record<string, unknown>) => ({ ...f, version: 2 })],
   ])('%s: fails authentication, with or without the mark', async (_, edit) => {
-    const { store, file } = await v2Store();
-    const edited = JSON.stringify(edit(file));
+    const { store, file } = await v3Store();
+    const changed = edit(file) as Record<string, unknown>;
+    const payload = readFileSync(store.path, 'utf8').split('\n')[1]!;
+    // version 3: header line and payload line; versions 1 and 2: one JSON object with the payload, no line end
+    const edited = changed.version === 3 ? `${JSON.stringify(changed)}\n${payload}\n` : JSON.stringify({ ...changed, payload });
     for (const withMark of [true, false]) {
       writeFileSync(store.path, edited);
       if (!withMark) rmSync(`${store.path}.hwm`, { force: true });
@@ -232,7 +240,27 @@ describe('what the root key authenticates in a version-2 header', () => {
 
 describe('high-water mark encoding', () => {
   const key = Buffer.alloc(32, 1);
-  const mark = { storeId: 'AAAAAAAAAAAAAAAAAAAAAA', generation: 7, nonce: Buffer.alloc(12, 2).toString('base64') };
+  const mark = { storeId: 'AAAAAAAAAAAAAAAAAAAAAA', generation: 7, nonce: Buffer.alloc(12, 2).toString('base64'), entries: 0 };
+  const markV2 = { ...mark, entries: 5, head: Buffer.alloc(16, 4).toString('base64') };
+
+  it('version 2 (with the journal position) round-trips; an edited entry count or chain head fails authentication', () => {
+    const text = encodeHighWaterMark(key, markV2);
+    expect(JSON.parse(text)).toMatchObject({ version: 2, entries: 5 });
+    expect(decodeHighWaterMark(key, text)).toEqual(markV2);
+    const o = JSON.parse(text) as Record<string, unknown>;
+    for (const edited of [{ entries: 4 }, { entries: 6 }, { head: Buffer.alloc(16, 5).toString('base64') }, { version: 1 }]) {
+      expect(() => decodeHighWaterMark(key, JSON.stringify({ ...o, ...edited })), JSON.stringify(edited)).toThrow(
+        /fails authentication|not a kmsbox high-water mark/,
+      );
+    }
+    for (const bad of [
+      { ...o, entries: -1 },
+      { ...o, head: 'AAAA' },
+      { ...o, entries: '5' },
+    ]) {
+      expect(() => decodeHighWaterMark(key, JSON.stringify(bad)), JSON.stringify(bad)).toThrow('it is not a kmsbox high-water mark');
+    }
+  });
 
   it('round-trips under the root key; another key, or any edited field, fails authentication', () => {
     const text = encodeHighWaterMark(key, mark);

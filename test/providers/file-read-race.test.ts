@@ -80,7 +80,9 @@ describe('FileProvider: a read that meets a write half-way', () => {
     const { store, write } = await storeAndItsNextGeneration();
     const reader = new Kms({ provider: store.open() });
     expect((await reader.listKeys()).Keys!.length).toBe(2);
-    realFs.utimesSync(store.path, new Date(), new Date(Date.now() + 5000)); // the reader must load again
+    // The same bytes in a new file (a new inode): the reader must load it whole again, store and mark.
+    realFs.copyFileSync(store.path, `${store.path}.same`);
+    realFs.renameSync(`${store.path}.same`, store.path);
     after.path = store.path;
     after.then = () => {
       write('store')();
@@ -97,7 +99,7 @@ describe('FileProvider: a read that meets a write half-way', () => {
     await rejects(
       () => new Kms({ provider: store.open() }).listKeys(),
       'KMSInternalException',
-      /rolled back: generation (\d+), but its high-water mark .* records generation/,
+      /rolled back: generation (\d+) with \d+ journal entries, but its high-water mark .* records generation \1 with \d+/,
     );
   });
 });

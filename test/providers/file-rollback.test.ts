@@ -8,16 +8,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Kms, ManualClock } from 'kmsbox';
 import { FileProvider, type FileProviderOptions } from 'kmsbox/node';
-import { newStore, tempDir, type Store } from './file-fixtures.js';
+import { generationOf, headerOf, newStore, tempDir, type Store } from './file-fixtures.js';
 import { rejects, utf8 } from '../api/helpers.js';
 
 const DAY = 86_400_000;
 const ROLLED_BACK =
-  /refused: it was rolled back: generation \d+ after generation \d+\. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark\(\)/;
+  /refused: it was rolled back: generation \d+ (with \d+ journal entries )?after generation \d+( with \d+)?\. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark\(\)/;
 
 const open = (store: Store, extra: Partial<FileProviderOptions> = {}) =>
   new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, ...extra });
-const generationOf = (path: string): number => JSON.parse(readFileSync(path, 'utf8')).generation;
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
 /** Refused as a KMSInternalException naming the store and no secret; the store file and its mark are left exactly as they were. */
@@ -37,18 +36,18 @@ describe('FileProvider rollback in a running process', () => {
     ['with the high-water mark switched off (memory alone)', { highWaterMark: false as const }],
     ['with the default high-water mark', {}],
   ])(
-    '.bak copied over the store after DisableKey: the next call refuses, never decrypts under the disabled key (%s)',
+    'a copy from before DisableKey put over the store: the next call refuses, never decrypts under the disabled key (%s)',
     async (_, options) => {
       const store = newStore();
       const kms = new Kms({ provider: open(store, options) });
       const { KeyMetadata } = await kms.createKey();
       const KeyId = KeyMetadata!.KeyId!;
       const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: utf8('secret') });
+      const older = readFileSync(store.path);
       await kms.disableKey({ KeyId });
       await rejects(() => kms.decrypt({ CiphertextBlob }), 'DisabledException');
-      expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(generationOf(store.path) - 1);
 
-      copyFileSync(`${store.path}.bak`, store.path); // the attacker: write access to the directory, no root key
+      writeFileSync(store.path, older); // the attacker: write access to the directory, no root key (the journal cut back)
       await refused(store, () => kms.decrypt({ CiphertextBlob }), ROLLED_BACK);
       await refused(store, () => kms.describeKey({ KeyId }), ROLLED_BACK);
       await refused(store, () => kms.enableKey({ KeyId }), ROLLED_BACK); // a write: nothing written over the copy
@@ -91,16 +90,21 @@ describe('FileProvider rollback in a running process', () => {
     await kms.createKey();
     expect(generationOf(forkPath)).toBe(generationOf(store.path));
     copyFileSync(forkPath, store.path);
-    await refused(store, () => kms.listKeys(), /refused: it was rolled back: generation (\d+) after generation \1\./);
+    await refused(
+      store,
+      () => kms.listKeys(),
+      /refused: it was rolled back: generation (\d+) with (\d+) journal entries after generation \1 with \2 \(another history\)\./,
+    );
   });
 
   it('the original file put back is accepted again: the refusal is about the file, not a sticky state', async () => {
     const store = newStore();
     const kms = new Kms({ provider: open(store) });
     await kms.createKey();
+    const older = readFileSync(store.path);
     await kms.createKey();
     const current = readFileSync(store.path);
-    copyFileSync(`${store.path}.bak`, store.path);
+    writeFileSync(store.path, older);
     await refused(store, () => kms.listKeys(), /rolled back/);
     writeFileSync(store.path, current);
     expect((await kms.listKeys()).Keys!.length).toBe(2);
@@ -115,7 +119,7 @@ describe('FileProvider store id: another store in its place', () => {
     await kmsA.createKey({ Description: 'in A' });
     const kmsB = new Kms({ provider: open(b) });
     for (let i = 0; i < 3; i++) await kmsB.createKey({ Description: 'in B' }); // B's generation is higher than A's
-    const idOf = (p: string) => JSON.parse(readFileSync(p, 'utf8')).storeId as string;
+    const idOf = (p: string) => headerOf(p).storeId!;
     const idA = idOf(a.path);
 
     copyFileSync(b.path, a.path);
@@ -172,16 +176,17 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
   it('an older copy of the store is refused by a process that never saw the newer one', async () => {
     const { store, CiphertextBlob, older } = await storeWithHistory();
     const newest = generationOf(store.path);
-    const storeId = JSON.parse(readFileSync(store.path, 'utf8')).storeId;
+    const storeId = headerOf(store.path).storeId;
     writeFileSync(store.path, older);
     await refused(store, () => new Kms({ provider: open(store) }).decrypt({ CiphertextBlob }), /rolled back/);
     const hwm = JSON.parse(readFileSync(`${store.path}.hwm`, 'utf8'));
-    expect(hwm).toMatchObject({ format: 'kmsbox-hwm', version: 1, generation: newest, storeId });
+    expect(hwm).toMatchObject({ format: 'kmsbox-hwm', version: 2, generation: newest, storeId, entries: 2 });
     const g = generationOf(store.path);
+    expect(g).toBe(newest); // the same snapshot, one journal entry fewer
     await refused(
       store,
       () => new Kms({ provider: open(store) }).decrypt({ CiphertextBlob }),
-      `Key store ${store.path} refused: it was rolled back: generation ${g}, but its high-water mark ${store.path}.hwm records generation ${hwm.generation}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
+      `Key store ${store.path} refused: it was rolled back: generation ${g} with 1 journal entries, but its high-water mark ${store.path}.hwm records generation ${hwm.generation} with 2. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
     );
   });
 
@@ -194,7 +199,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     await refused(
       store,
       () => new Kms({ provider: open(store, { highWaterMark: hwmPath }) }).decrypt({ CiphertextBlob }),
-      /rolled back: generation \d+, but its high-water mark .*keys\.hwm records/,
+      /rolled back: generation \d+ with \d+ journal entries, but its high-water mark .*keys\.hwm records/,
     );
     // Switched off, a new process accepts any authentic copy: that is what the mark is for.
     const blind = new Kms({ provider: open(store, { highWaterMark: false }) });
@@ -213,8 +218,9 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     writeFileSync(store.path, older);
     await refused(store, () => new Kms({ provider: open(store) }).listKeys(), /high-water mark .* is missing/);
 
-    // lowered generation without the root key: the MAC fails
-    const lowered = JSON.stringify({ ...JSON.parse(mark), generation: 0 });
+    // lowered position without the root key: the MAC fails
+    const lowered = JSON.stringify({ ...JSON.parse(mark), generation: 0, entries: 0 });
+    expect(lowered).not.toBe(mark);
     writeFileSync(`${store.path}.hwm`, lowered);
     await refused(
       store,
@@ -232,7 +238,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
   it('a deleted store whose mark remains is refused, not silently replaced by an empty one', async () => {
     const { store } = await storeWithHistory();
     rmSync(store.path);
-    rmSync(`${store.path}.bak`);
+    rmSync(`${store.path}.bak`, { force: true });
     const e = await rejects(
       () => new Kms({ provider: open(store) }).createKey(),
       'KMSInternalException',
@@ -245,7 +251,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
     const oldId = JSON.parse(readFileSync(`${store.path}.hwm`, 'utf8')).storeId;
     await open(store).resetHighWaterMark();
     expect((await new Kms({ provider: open(store) }).listKeys()).Keys).toEqual([]);
-    const newId = JSON.parse(readFileSync(store.path, 'utf8')).storeId;
+    const newId = headerOf(store.path).storeId;
     expect(newId).not.toBe(oldId);
     expect(JSON.parse(readFileSync(`${store.path}.hwm`, 'utf8')).storeId).toBe(newId);
   });
@@ -278,7 +284,7 @@ describe('FileProvider rollback seen by a new process: the high-water mark', () 
 
     // a lost mark (once a write has recorded that it exists): refused until reset, then marked again
     await kms.tagResource({ KeyId, Tags: [{ TagKey: 'k', TagValue: 'v' }] });
-    expect(JSON.parse(readFileSync(store.path, 'utf8')).hwm).toBe(true);
+    expect(headerOf(store.path).hwm).toBe(true);
     rmSync(`${store.path}.hwm`);
     await refused(store, () => new Kms({ provider: open(store) }).listKeys(), /is missing/);
     await open(store).resetHighWaterMark();

@@ -10,8 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Kms, ManualClock } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
 import { tempPath } from '../../src/providers/atomic-write.js';
-import { openStoreFile, parseStoreFile } from '../../src/providers/store-file.js';
-import { bundleWorker, newStore, tempDir, type Store } from './file-fixtures.js';
+import { bundleWorker, decryptStore, headerOf, newStore, tempDir, type Store } from './file-fixtures.js';
 
 const DAY = 86_400_000;
 /** Above the largest pid_max Linux allows (2^22): never a live process. */
@@ -22,23 +21,27 @@ type Payload = { materials: Record<string, { spec: string; key: string }> };
 /** The root key of a store file: the root key file's, or scrypt of the passphrase with the file's own parameters. */
 function rootKeyOf(path: string, secret: { rootKey: Buffer } | { passphrase: string }): Buffer {
   if ('rootKey' in secret) return secret.rootKey;
-  const { kdf } = parseStoreFile(readFileSync(path, 'utf8')) as { kdf: { N: number; r: number; p: number; salt: string } };
+  const { kdf } = headerOf(path) as { kdf: { N: number; r: number; p: number; salt: string } };
   return scryptSync(secret.passphrase, Buffer.from(kdf.salt, 'base64'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 2 ** 28 });
 }
 
-/** Every file in the store's directory: its decrypted payload when it is a store file (store, .bak, temp copies), else its raw text. */
-function everyCopy(storePath: string, rootKey: Buffer): Map<string, string> {
+/**
+ * Every file in the store's directory: when it is a store file (store, .bak, temp copies), the
+ * material it holds (snapshot and journal applied) and every decrypted plaintext (snapshot and
+ * each journal entry), else its raw text.
+ */
+function everyCopy(storePath: string, rootKey: Buffer): Map<string, { materials: Payload['materials']; content: string }> {
   const dir = dirname(storePath);
-  const out = new Map<string, string>();
+  const out = new Map<string, { materials: Payload['materials']; content: string }>();
   for (const name of readdirSync(dir)) {
-    const raw = readFileSync(join(dir, name), 'utf8');
-    let content = raw;
+    const path = join(dir, name);
     try {
-      content = openStoreFile(rootKey, parseStoreFile(raw)).toString('utf8');
+      const { materials, plaintexts } = decryptStore(path, rootKey);
+      out.set(name, { materials, content: plaintexts.join('\n') });
     } catch {
       // not a store file (the high-water mark): checked as it is
+      out.set(name, { materials: {}, content: readFileSync(path, 'utf8') });
     }
-    out.set(name, content);
   }
   return out;
 }
@@ -46,13 +49,8 @@ function everyCopy(storePath: string, rootKey: Buffer): Map<string, string> {
 /** The files that still hold this material, in any form: by id in a payload, or its bytes as base64 or hex anywhere. */
 function holders(storePath: string, rootKey: Buffer, id: string, bytes: Buffer): string[] {
   const found: string[] = [];
-  for (const [name, content] of everyCopy(storePath, rootKey)) {
-    let byId = false;
-    try {
-      byId = Object.hasOwn((JSON.parse(content) as Payload).materials ?? {}, id);
-    } catch {
-      byId = false;
-    }
+  for (const [name, { materials, content }] of everyCopy(storePath, rootKey)) {
+    const byId = Object.hasOwn(materials, id);
     if (byId || content.includes(bytes.toString('base64')) || content.includes(bytes.toString('hex'))) found.push(name);
   }
   return found.sort();
@@ -60,16 +58,13 @@ function holders(storePath: string, rootKey: Buffer, id: string, bytes: Buffer):
 
 /** The material the store holds under `id` (read as only the root key's holder can). */
 function materialIn(storePath: string, rootKey: Buffer, id: string): Buffer {
-  const payload = JSON.parse(openStoreFile(rootKey, parseStoreFile(readFileSync(storePath, 'utf8'))).toString('utf8')) as Payload;
-  return Buffer.from(payload.materials[id]!.key, 'base64');
+  return Buffer.from(decryptStore(storePath, rootKey).materials[id]!.key, 'base64');
 }
 
 /** The ids of the material versions of a key, from the store's records. */
 function materialIdsOf(storePath: string, rootKey: Buffer, keyId: string): string[] {
-  const payload = JSON.parse(openStoreFile(rootKey, parseStoreFile(readFileSync(storePath, 'utf8'))).toString('utf8')) as {
-    state: { keys: Record<string, { keyId: string; materials: Array<{ id: string }> }> };
-  };
-  return Object.values(payload.state.keys)
+  const { state } = decryptStore(storePath, rootKey);
+  return Object.values(state.keys)
     .find((k) => k.keyId === keyId)!
     .materials.map((m) => m.id);
 }
@@ -79,7 +74,8 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     const store = newStore();
     const provider = store.open();
     const id = await provider.createMaterial('SYMMETRIC_DEFAULT');
-    await provider.createMaterial('SYMMETRIC_DEFAULT'); // now both the store and .bak hold `id`
+    await provider.compact(); // now both the store and .bak hold `id`
+    await provider.createMaterial('SYMMETRIC_DEFAULT');
     const bytes = materialIn(store.path, store.rootKey, id);
     // a writer killed mid-write left a temp copy of the store
     copyFileSync(store.path, tempPath(store.path).replace(`.${process.pid}.`, `.${DEAD_PID}.`));
@@ -98,11 +94,11 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
       aad: new Uint8Array(0),
     };
     await expect(store.open().seal(id, request)).rejects.toThrow(`key material ${id} is missing from the file provider`);
-    // a write that destroys nothing keeps the previous generation in .bak again
+    // a write that destroys nothing appends to the journal; .bak stays as it was
+    const bak = readFileSync(`${store.path}.bak`);
     await provider.createMaterial('SYMMETRIC_DEFAULT');
-    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(
-      JSON.parse(readFileSync(store.path, 'utf8')).generation - 1,
-    );
+    expect(readFileSync(`${store.path}.bak`).equals(bak)).toBe(true);
+    expect(readFileSync(store.path).subarray(0, bak.length).equals(bak)).toBe(true);
   });
 
   it('a key deleted past its date (passphrase store): its material is in no file', async () => {
@@ -118,6 +114,7 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     expect(ids).toHaveLength(2);
     const material = ids.map((id) => materialIn(path, rootKey, id));
     await kms.scheduleKeyDeletion({ KeyId, PendingWindowInDays: 7 });
+    await new FileProvider({ path, passphrase }).compact(); // .bak holds them too
     for (const [i, id] of ids.entries()) expect(holders(path, rootKey, id, material[i]!)).toEqual(['keys.kmsbox', 'keys.kmsbox.bak']);
 
     clock.advance(7 * DAY);
@@ -143,7 +140,7 @@ describe('FileProvider: destroyed material leaves no copy behind', () => {
     await kms.encrypt({ KeyId, Plaintext: new Uint8Array([1]) }); // usable
     const [id] = materialIdsOf(store.path, store.rootKey, KeyId);
     expect(materialIn(store.path, store.rootKey, id!).equals(material)).toBe(true);
-    await kms.tagResource({ KeyId, Tags: [{ TagKey: 'k', TagValue: 'v' }] }); // .bak holds it too
+    await store.open().compact(); // .bak holds it too
     expect(holders(store.path, store.rootKey, id!, material)).toEqual(['keys.kmsbox', 'keys.kmsbox.bak']);
 
     await kms.deleteImportedKeyMaterial({ KeyId });

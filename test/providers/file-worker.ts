@@ -1,12 +1,20 @@
 // A separate process on a FileProvider store, for the crash and concurrency tests.
 // Bundled by the test with esbuild and run with plain node (fast start, no tsx per cycle).
-//   crash <store> <rootKeyFile>: create keys, encrypt, rotate, forever; report each finished step.
-//   burst <store> <rootKeyFile> <count> <tag>: create <count> keys, each with alias/<tag>-<i>.
+//   crash <store> <rootKeyFile> [compactAfterBytes]: create keys, encrypt, rotate, forever; report each finished step.
+//   burst <store> <rootKeyFile> <count> <tag> [compactAfterBytes]: create <count> keys, each with alias/<tag>-<i>.
 import { Kms } from '../../src/index.js';
 import { FileProvider } from '../../src/node.js';
 
-const [mode, path, rootKeyFile, countText, tag] = process.argv.slice(2);
-const kms = new Kms({ provider: new FileProvider({ path: path!, rootKeyFile: rootKeyFile!, lockTimeoutMs: 60_000 }) });
+const [mode, path, rootKeyFile, countText, tag, burstCompact] = process.argv.slice(2);
+const compact = mode === 'crash' ? countText : burstCompact;
+const kms = new Kms({
+  provider: new FileProvider({
+    path: path!,
+    rootKeyFile: rootKeyFile!,
+    lockTimeoutMs: 60_000,
+    ...(compact === undefined ? {} : { compactAfterBytes: Number(compact) }),
+  }),
+});
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 if (mode === 'crash') {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Kms } from 'kmsbox';
 import { writeAtomic } from '../../src/providers/atomic-write.js';
-import { newStore, tempDir } from './file-fixtures.js';
+import { generationOf, journalLines, newStore, tempDir } from './file-fixtures.js';
 
 /** The fault: for fds opened on a path `match` accepts, what writeSync does instead. */
 const fault: { match?: (path: string) => boolean; write?: (wanted: number, soFar: number) => number } = {};
@@ -102,42 +102,70 @@ describe('writeAtomic with short writes', () => {
 });
 
 describe('FileProvider on a full disk', () => {
-  it('a failed write of the new generation leaves store, .bak and memory at the previous generation', async () => {
+  it('a failed journal append leaves the store and memory as they were, and no trace in the file', async () => {
     const store = newStore();
     const kms = new Kms({ provider: store.open() });
     await kms.createKey({ Description: 'one' });
-    const g1 = JSON.parse(readFileSync(store.path, 'utf8')).generation;
     await kms.createKey({ Description: 'two' });
     const before = readFileSync(store.path);
-    const bakBefore = readFileSync(`${store.path}.bak`);
+    const entries = journalLines(store.path).length;
 
-    // the store's temp file gets 200 bytes, then the disk is full (the .bak copy still fits)
-    fault.match = (p) => p.endsWith('.tmp') && !p.includes('.bak');
+    // the entry gets 200 bytes, then the disk is full: cut back to the last whole entry
+    fault.match = (p) => p === store.path;
     fault.write = (_wanted, soFar) => Math.max(0, 200 - soFar);
     await expect(kms.createKey({ Description: 'three' })).rejects.toThrow();
     expect(readFileSync(store.path)).toEqual(before);
     expect(tmpFiles(join(store.dir, 'store'))).toEqual([]);
     expect(existsSync(`${store.path}.lock`)).toBe(false);
 
-    // the disk is full for the .bak copy too: the store is untouched, and so is its .bak
-    fault.match = (p) => p.endsWith('.tmp');
+    // nothing fits at all
     fault.write = () => 0;
     await expect(kms.createKey({ Description: 'four' })).rejects.toThrow();
     expect(readFileSync(store.path)).toEqual(before);
-    expect(readFileSync(`${store.path}.bak`).length).toBeGreaterThanOrEqual(bakBefore.length);
-    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).format).toBe('kmsbox-store');
 
     // space again: the same provider (memory not advanced) and a fresh one see two keys, then three
     delete fault.match;
     expect((await kms.listKeys()).Keys!.length).toBe(2);
-    const g2 = JSON.parse(before.toString()).generation;
     await kms.createKey({ Description: 'five' });
-    expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(g2 + (g2 - g1)); // the failed writes left no trace
+    expect(journalLines(store.path).length).toBe(entries + 2); // the failed writes left no trace: material and key of 'five'
     const fresh = new Kms({ provider: store.open() });
     const descriptions = await Promise.all(
       (await fresh.listKeys()).Keys!.map(async (k) => (await fresh.describeKey({ KeyId: k.KeyId })).KeyMetadata!.Description),
     );
     expect(descriptions.sort()).toEqual(['five', 'one', 'two']);
+  });
+
+  it('a torn entry a killed writer left at the end is ignored by readers and cut off by the next writer', async () => {
+    const store = newStore();
+    const kms = new Kms({ provider: store.open() });
+    await kms.createKey({ Description: 'one' });
+    const entries = journalLines(store.path).length;
+    const whole = readFileSync(store.path);
+    realFs.appendFileSync(store.path, 'AAAAtorn-and-no-line-end');
+    expect((await new Kms({ provider: store.open() }).listKeys()).Keys!.length).toBe(1);
+    await new Kms({ provider: store.open() }).createKey({ Description: 'two' });
+    expect(readFileSync(store.path).subarray(0, whole.length)).toEqual(whole);
+    expect(journalLines(store.path).length).toBe(entries + 2);
+    expect(readFileSync(store.path).toString()).not.toContain('torn');
+    expect((await new Kms({ provider: store.open() }).listKeys()).Keys!.length).toBe(2);
+  });
+
+  it('a failed compaction leaves the store as it was, with every acknowledged entry', async () => {
+    const store = newStore();
+    const provider = store.open();
+    const kms = new Kms({ provider });
+    await kms.createKey({ Description: 'one' });
+    const before = readFileSync(store.path);
+    fault.match = (p) => p.endsWith('.tmp') && !p.includes('.bak'); // the new snapshot's temp file
+    fault.write = () => 0;
+    await expect(provider.compact()).rejects.toThrow(/short write/);
+    expect(readFileSync(store.path)).toEqual(before);
+    expect(tmpFiles(join(store.dir, 'store'))).toEqual([]);
+    delete fault.match;
+    expect((await new Kms({ provider: store.open() }).listKeys()).Keys!.length).toBe(1);
+    await provider.compact();
+    expect(journalLines(store.path)).toEqual([]);
+    expect((await new Kms({ provider: store.open() }).listKeys()).Keys!.length).toBe(1);
   });
 
   it('a write that destroys material and fails after .bak got the new generation: the call fails, the store and memory keep the material; retried, it is gone', async () => {
@@ -146,7 +174,7 @@ describe('FileProvider on a full disk', () => {
     const id = await provider.createMaterial('SYMMETRIC_DEFAULT');
     await provider.createMaterial('SYMMETRIC_DEFAULT');
     const before = readFileSync(store.path);
-    const generation = JSON.parse(before.toString()).generation;
+    const generation = generationOf(store.path);
     const request = {
       blobVersion: 2 as const,
       salt: new Uint8Array(16),
@@ -159,14 +187,13 @@ describe('FileProvider on a full disk', () => {
     fault.write = () => 0;
     await expect(provider.destroyMaterial([id])).rejects.toThrow(/short write/);
     expect(readFileSync(store.path)).toEqual(before); // not acknowledged: the material stays where it was ...
-    const bak = JSON.parse(readFileSync(`${store.path}.bak`, 'utf8'));
-    expect(bak.generation).toBe(generation + 1); // ... and .bak already holds the generation without it
+    expect(generationOf(`${store.path}.bak`)).toBe(generation + 1); // ... and .bak already holds the generation without it
     expect(tmpFiles(join(store.dir, 'store'))).toEqual([]);
     await provider.seal(id, request); // memory was not advanced either
 
     delete fault.match;
     await provider.destroyMaterial([id]);
-    expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(generation + 1);
+    expect(generationOf(store.path)).toBe(generation + 1);
     expect(readFileSync(`${store.path}.bak`)).toEqual(readFileSync(store.path));
     await expect(provider.seal(id, request)).rejects.toThrow(/missing/);
     await expect(store.open().seal(id, request)).rejects.toThrow(/missing/);

@@ -5,18 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { Kms } from 'kmsbox';
 import { FileProvider } from 'kmsbox/node';
 import { describeProviderConformance } from '../conformance/suite.js';
-import { newStore, tempDir } from './file-fixtures.js';
+import { decryptStore, generationOf, headerOf, journalLines, newStore, tempDir } from './file-fixtures.js';
 import { rejects } from '../api/helpers.js';
-import { openStoreFile, parseStoreFile } from '../../src/providers/store-file.js';
 
 describeProviderConformance('FileProvider', () => newStore().open());
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-
-/** Opens the store file with its root key, as only the key's holder can: the decrypted payload. */
-function decryptStore(path: string, rootKey: Buffer): string {
-  return openStoreFile(rootKey, parseStoreFile(readFileSync(path, 'utf8'))).toString('utf8');
-}
 
 describe('FileProvider', () => {
   it('persists: a new provider on the same file decrypts old ciphertexts, sees aliases, rotations and state', async () => {
@@ -44,17 +38,31 @@ describe('FileProvider', () => {
     expect((await kms.describeKey({ KeyId: md.KeyId })).KeyMetadata!.KeyState).toBe('Enabled');
   });
 
-  it('creates the file 0600 in a 0700 directory, keeps a .bak of the previous generation', async () => {
+  it('creates the file 0600 in a 0700 directory; writes append to the journal; a compaction keeps the previous file as .bak', async () => {
     const store = newStore();
-    const kms = new Kms({ provider: store.open() });
+    let kms = new Kms({ provider: store.open() }); // the default threshold: a journal this small is not compacted
     await kms.createKey();
     expect(statSync(store.path).mode & 0o777).toBe(0o600);
     expect(statSync(join(store.dir, 'store')).mode & 0o777).toBe(0o700);
-    const generation = JSON.parse(readFileSync(store.path, 'utf8')).generation;
-    await kms.createKey();
-    expect(JSON.parse(readFileSync(`${store.path}.bak`, 'utf8')).generation).toBe(generation + 1);
-    expect(JSON.parse(readFileSync(store.path, 'utf8')).generation).toBe(generation + 2);
+    const generation = generationOf(store.path);
+    const entries = journalLines(store.path).length;
+    expect(entries).toBeGreaterThan(0);
+    await kms.tagResource({ KeyId: (await kms.listKeys()).Keys![0]!.KeyId!, Tags: [{ TagKey: 'a', TagValue: 'b' }] });
+    expect(generationOf(store.path)).toBe(generation); // one more entry, the same snapshot
+    expect(journalLines(store.path).length).toBe(entries + 1);
+    // Creating keys until the journal outgrows the snapshot: the next generation, with an empty journal.
+    kms = new Kms({ provider: new FileProvider({ path: store.path, rootKeyFile: store.rootKeyFile, compactAfterBytes: 0 }) });
+    let before = readFileSync(store.path);
+    while (generationOf(store.path) === generation) {
+      before = readFileSync(store.path);
+      await kms.createKey();
+    }
+    expect(generationOf(store.path)).toBe(generation + 1);
+    expect(journalLines(store.path).length).toBeLessThanOrEqual(1); // CreateKey writes twice: material, then the key
+    expect(generationOf(`${store.path}.bak`)).toBe(generation);
+    expect(readFileSync(`${store.path}.bak`).subarray(0, before.length).equals(before)).toBe(true); // the old file, with the entry that made it compact
     expect(existsSync(`${store.path}.lock`)).toBe(false);
+    expect((await new Kms({ provider: store.open() }).listKeys()).Keys!.length).toBe((await kms.listKeys()).Keys!.length);
   });
 
   it('holds no key material, data key or plaintext in the clear', async () => {
@@ -65,7 +73,7 @@ describe('FileProvider', () => {
     const raw = readFileSync(store.path);
     const text = raw.toString('latin1');
     // The material is in the encrypted payload (the root key's holder can see it) ...
-    const payload = JSON.parse(decryptStore(store.path, store.rootKey)) as { materials: Record<string, { spec: string; key: string }> };
+    const payload = decryptStore(store.path, store.rootKey);
     const materials = Object.values(payload.materials).map((m) => Buffer.from(m.key, 'base64'));
     expect(materials.length).toBe(1);
     expect(materials[0]!.length).toBe(32);
@@ -83,7 +91,7 @@ describe('FileProvider', () => {
     const path = join(dir, 'p.kmsbox');
     const kms = new Kms({ provider: new FileProvider({ path, passphrase: 'correct horse', scrypt: { N: 2 ** 12 } }) });
     const { KeyMetadata } = await kms.createKey();
-    const kdf = JSON.parse(readFileSync(path, 'utf8')).kdf;
+    const kdf = headerOf(path).kdf;
     expect(kdf).toMatchObject({ name: 'scrypt', N: 4096, r: 8, p: 1 });
     const bytes = readFileSync(path);
     const wrong = new Kms({ provider: new FileProvider({ path, passphrase: 'wrong horse' }) });
@@ -101,23 +109,34 @@ describe('FileProvider', () => {
     await new Kms({ provider: new FileProvider({ path: fresh, passphrase: 'x' }) }).listKeys();
     expect(existsSync(fresh)).toBe(false); // reads create nothing
     await new Kms({ provider: new FileProvider({ path: fresh, passphrase: 'x' }) }).createKey();
-    expect(JSON.parse(readFileSync(fresh, 'utf8')).kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
+    expect(headerOf(fresh).kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
   });
 
   it('a damaged, truncated or foreign file is a typed error naming the file, never an empty store', async () => {
     const store = newStore();
     await new Kms({ provider: store.open() }).createKey();
     const good = readFileSync(store.path);
+    const [header, payload, ...journal] = good.toString().split('\n');
+    expect(journal.length).toBeGreaterThan(1); // an entry, and the empty piece after its `\n`
     const damage: Record<string, Buffer> = {
-      truncated: good.subarray(0, good.length >> 1),
+      truncated: good.subarray(0, header!.length >> 1),
+      'payload line cut off': good.subarray(0, header!.length + 1 + (payload!.length >> 1)),
+      'journal entry cut off (its mark remains)': Buffer.from(`${header}\n${payload}\n${journal[0]!.slice(0, 10)}`),
+      'journal entry dropped (its mark remains)': Buffer.from(`${header}\n${payload}\n`),
       empty: Buffer.alloc(0),
       'flipped payload byte': (() => {
-        const f = JSON.parse(good.toString());
-        const p = Buffer.from(f.payload, 'base64');
+        const p = Buffer.from(payload!, 'base64');
         p[10]! ^= 1;
-        return Buffer.from(JSON.stringify({ ...f, payload: p.toString('base64') }));
+        return Buffer.from([header, p.toString('base64'), ...journal].join('\n'));
+      })(),
+      'flipped journal byte': (() => {
+        const e = Buffer.from(journal[0]!, 'base64');
+        e[20]! ^= 1;
+        return Buffer.from([header, payload, e.toString('base64'), ...journal.slice(1)].join('\n'));
       })(),
       'edited generation': Buffer.from(good.toString().replace(/"generation":(\d+)/, (_, n) => `"generation":${Number(n) + 5}`)),
+      'payload in the header line': Buffer.from([JSON.stringify({ ...JSON.parse(header!), payload }), payload, ...journal].join('\n')),
+      'version 3 in one line': Buffer.from(JSON.stringify({ ...JSON.parse(header!), payload })),
       foreign: Buffer.from('{"hello": "world"}'),
     };
     for (const [what, bytes] of Object.entries(damage)) {
@@ -149,9 +168,9 @@ describe('FileProvider root key derivation', () => {
     const dir = tempDir();
     const path = join(dir, 's.kmsbox');
     await new Kms({ provider: new FileProvider({ path, passphrase: 'pass phrase', scrypt: { N: 2 ** 12 } }) }).createKey();
-    const kdf = JSON.parse(readFileSync(path, 'utf8')).kdf as { N: number; r: number; p: number; salt: string };
+    const kdf = headerOf(path).kdf as { N: number; r: number; p: number; salt: string };
     const rootKey = Buffer.from(scrypt('pass phrase', Buffer.from(kdf.salt, 'base64'), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32 }));
     // Decrypting the store with noble's key proves node's scrypt derived the same one.
-    expect(JSON.parse(decryptStore(path, rootKey)).state).toBeDefined();
+    expect(decryptStore(path, rootKey).state.keys).toBeDefined();
   });
 });

@@ -55,7 +55,7 @@ describe('parseStoreFile', () => {
   it('not JSON, not an object, another format or version', () => {
     refused('{', 'it is not a readable key-store file (not JSON)');
     const unknown = 'it is not a kmsbox key store (format/version fields missing or unknown)';
-    for (const o of [null, [], '"x"', 'null', { ...v2(), format: 'kmsbox-hwm' }, { ...v2(), version: 3 }, { ...v2(), version: '2' }])
+    for (const o of [null, [], '"x"', 'null', { ...v2(), format: 'kmsbox-hwm' }, { ...v2(), version: 4 }, { ...v2(), version: '2' }])
       refused(o, unknown);
   });
 
@@ -160,7 +160,7 @@ describe('what the root key authenticates', () => {
   });
 
   it('a high-water mark decodes under its root key only; any field edited or malformed is refused', () => {
-    const m = { storeId: STORE_ID, generation: 9, nonce: Buffer.alloc(12, 3).toString('base64') };
+    const m = { storeId: STORE_ID, generation: 9, nonce: Buffer.alloc(12, 3).toString('base64'), entries: 0 };
     const encoded = encodeHighWaterMark(ROOT, m);
     expect(decodeHighWaterMark(ROOT, encoded)).toEqual(m);
     expect(() => decodeHighWaterMark(OTHER, encoded)).toThrow(
@@ -213,7 +213,7 @@ describe('fixed vectors: what kmsbox wrote opens (the AAD, the check label and t
   });
 
   it('a high-water mark: decoded, and encoded to the same text', () => {
-    const m = { storeId: STORE_ID, generation: 9, nonce: Buffer.alloc(12, 3).toString('base64') };
+    const m = { storeId: STORE_ID, generation: 9, nonce: Buffer.alloc(12, 3).toString('base64'), entries: 0 };
     expect(decodeHighWaterMark(ROOT, HWM)).toEqual(m);
     expect(encodeHighWaterMark(ROOT, m)).toBe(HWM);
   });
@@ -263,7 +263,9 @@ describe('field names, not only their count', () => {
       { ...v2(), kdf: { name: 'pbkdf2', N: 1024, r: 8, p: 1, salt: SALT } },
       'its key-derivation parameters are not ones kmsbox writes',
     );
-    const o = JSON.parse(encodeHighWaterMark(ROOT, { storeId: STORE_ID, generation: 1, nonce: Buffer.alloc(12).toString('base64') }));
+    const o = JSON.parse(
+      encodeHighWaterMark(ROOT, { storeId: STORE_ID, generation: 1, nonce: Buffer.alloc(12).toString('base64'), entries: 0 }),
+    );
     const { mac, ...fields } = o as Record<string, unknown>;
     expect(() => decodeHighWaterMark(ROOT, JSON.stringify({ ...fields, tag: mac }))).toThrow('it is not a kmsbox high-water mark');
   });
