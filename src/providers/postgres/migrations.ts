@@ -22,6 +22,7 @@
  */
 import type postgres from 'postgres';
 import { KMSInternalException, ValidationException } from '../../errors.js';
+import { transaction } from './transaction.js';
 
 /** Each step, given the quoted schema name, is the SQL that makes version i + 1 from version i. */
 const STEPS: readonly ((s: string) => string)[] = [
@@ -112,7 +113,7 @@ export async function migrate(sql: postgres.Sql, schema: string): Promise<{ from
   const current = await schemaVersion(sql, schema);
   if (current > SCHEMA_VERSION) throw newerSchema(schema, current);
   if (current === SCHEMA_VERSION) return { from: current, to: current };
-  return (await sql.begin(async (tx) => {
+  return (await transaction(sql, async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext(${`kmsbox migrate ${schema}`}))`;
     const from = await schemaVersion(tx, schema);
     if (from > SCHEMA_VERSION) throw newerSchema(schema, from);
