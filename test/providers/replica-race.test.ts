@@ -56,3 +56,47 @@ test("a write's own changes do not overwrite a newer version a concurrent read a
   expect(await a.read(stateOf)).toBe('Disabled'); // the store's value: B's write came last
   expect(await b.read(stateOf)).toBe('Disabled');
 });
+
+/** A LogBackend whose next commit fails after `meanwhile` ran (its lock released: others may commit). */
+class FailingBackend extends LogBackend {
+  meanwhile: (() => Promise<void>) | undefined;
+
+  override async commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
+    const hook = this.meanwhile;
+    if (hook === undefined) return super.commit(since, apply);
+    this.meanwhile = undefined;
+    this.failNextCommit = true;
+    try {
+      return await super.commit(since, apply);
+    } catch (error) {
+      await hook(); // the failed transaction is rolled back and its lock gone; the error is on its way
+      throw error;
+    }
+  }
+}
+
+test('a failed write, taken back, does not take back a newer record a concurrent read pulled meanwhile', async () => {
+  const backend = new FailingBackend();
+  const a = new ReplicatedRecords(backend);
+  const b = new ReplicatedRecords(backend);
+  await a.update((s) => {
+    s.keys.k = key('Enabled');
+  });
+  expect(await b.read(stateOf)).toBe('Enabled');
+
+  let reading: Promise<string | undefined> | undefined;
+  backend.meanwhile = async () => {
+    await b.update((s) => {
+      s.keys.k!.state = 'Disabled';
+    });
+    reading = a.read(stateOf);
+    await ticks(5);
+  };
+  await expect(
+    a.update((s) => {
+      s.keys.k = key('PendingDeletion'); // a record replaced whole (as CreateAlias adds one): taking it back puts the old object back
+    }),
+  ).rejects.toThrow('commit failed on purpose');
+  expect(await reading).toBe('Disabled');
+  expect(await a.read(stateOf)).toBe('Disabled');
+});
