@@ -542,6 +542,12 @@ export class JournalStore implements RecordBackend {
     try {
       const st = fstatSync(fd);
       if (st.ino !== this.#ino) throw this.#corrupt('it was replaced while locked');
+      // Only a torn entry (no `\n`: never acknowledged) may be cut off. Anything else past #offset
+      // was appended by another process that took the lock over (file-lock.ts judges a lock stale by
+      // its date, even while its owner lives): cutting it would drop entries it acknowledged.
+      if (st.size < this.#offset || this.#completeEntryAfter(this.#offset, st.size)) {
+        throw this.#corrupt('another process wrote to it while this one held the lock (the lock was taken over); nothing was written');
+      }
       try {
         if (st.size !== this.#offset) ftruncateSync(fd, this.#offset);
         writeAll(fd, line);
@@ -561,6 +567,24 @@ export class JournalStore implements RecordBackend {
       closeSync(fd);
     }
     this.#takeEntry(entry, tag);
+  }
+
+  /** Whether the store's bytes from `from` to `to` hold a `\n`: the end of a complete entry. */
+  #completeEntryAfter(from: number, to: number): boolean {
+    if (to <= from) return false;
+    const fd = openSync(this.#o.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    try {
+      const chunk = Buffer.alloc(Math.min(to - from, 1 << 16));
+      for (let at = from; at < to; ) {
+        const n = readSync(fd, chunk, 0, Math.min(chunk.length, to - at), at);
+        if (n === 0) return false;
+        if (chunk.subarray(0, n).includes(NEWLINE)) return true;
+        at += n;
+      }
+      return false;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**

@@ -10,7 +10,7 @@
  * two processes' writes are serialized and neither is lost.
  */
 import { emptyState, type StoreState } from '../keys/record.js';
-import { applyChanges, type RecordChange, type RecordStore, trackChanges } from './records.js';
+import { applyChanges, type RecordChange, type RecordStore, type TrackedUpdate, trackChanges } from './records.js';
 
 /** What a backend returns for "what changed after version N". */
 export interface Pulled {
@@ -51,6 +51,8 @@ export class ReplicatedRecords implements RecordStore {
   #writes: Promise<unknown> = Promise.resolve();
   /** The write whose changes are in the replica but not yet durable: reads wait for it. */
   #writing: Promise<unknown> | undefined;
+  /** That write's changes, while they are in the replica and not known to be stored. */
+  #unconfirmed: TrackedUpdate<unknown> | undefined;
   #pulling: Promise<void> | undefined;
   #nextPull: Promise<void> | undefined;
 
@@ -72,27 +74,35 @@ export class ReplicatedRecords implements RecordStore {
 
   update<T>(fn: (state: StoreState) => T): Promise<T> {
     const run = async (): Promise<T> => {
-      let tracked: ReturnType<typeof trackChanges<T>> | undefined;
+      let tracked: TrackedUpdate<T> | undefined;
+      let stored = '';
       const commit = this.#backend.commit(this.#version, (pulled) => {
-        tracked?.undo(); // an optimistic backend's retry: the attempt before lost the race
-        tracked = undefined;
+        this.#takeBack(); // an optimistic backend's retry: the attempt before lost the race
         this.#take(pulled);
         tracked = trackChanges(this.#state, fn); // a throw undoes fn's changes and rejects the commit
+        this.#unconfirmed = tracked;
+        // What the backend stores: the replica keeps that, not the objects `fn` built (an object `fn`
+        // put into two records would be one object here but two in the store, and a later write
+        // through one record would change the other unseen by trackChanges).
+        stored = JSON.stringify(tracked.changes);
         return tracked.changes;
       });
       this.#writing = commit;
       try {
         const version = await commit;
-        if (this.#version === undefined || version > this.#version) this.#version = version;
-        // The replica keeps what was stored, not the objects `fn` built: an object `fn` put into two
-        // records would be one object here but two in the store, and a later write through one
-        // record would change the other unseen by trackChanges.
-        const changes = (tracked as NonNullable<typeof tracked>).changes;
-        applyChanges(this.#state, JSON.parse(JSON.stringify(changes)) as RecordChange[]); // records are JSON (keys/record.ts)
+        // A pull that reached this version while the commit's answer was on its way brought these
+        // changes already, and maybe newer ones of other processes: applying them again would put
+        // back what those replaced (test/providers/replica-race.test.ts).
+        if (this.#version === undefined || version > this.#version) {
+          if (this.#unconfirmed === tracked) this.#unconfirmed = undefined;
+          applyChanges(this.#state, JSON.parse(stored) as RecordChange[]); // records are JSON (keys/record.ts)
+          this.#version = version;
+        }
       } catch (error) {
-        tracked?.undo(); // not written (or not known to be: the next pull brings what was)
+        if (this.#unconfirmed === tracked) this.#takeBack(); // not written (or not known to be: the next pull brings what was)
         throw error;
       } finally {
+        if (this.#unconfirmed === tracked) this.#unconfirmed = undefined;
         this.#writing = undefined;
       }
       return (tracked as NonNullable<typeof tracked>).result;
@@ -123,9 +133,18 @@ export class ReplicatedRecords implements RecordStore {
     return this.#nextPull;
   }
 
+  /** Takes the changes of the write under way out of the replica. */
+  #takeBack(): void {
+    this.#unconfirmed?.undo();
+    this.#unconfirmed = undefined;
+  }
+
   #take(pulled: Pulled): void {
     // A pull that raced a newer one (or this process's own commit) has nothing new.
     if (!pulled.full && this.#version !== undefined && pulled.version <= this.#version) return;
+    // Newer records go over the store's, not over a write's that may still fail: taken back later,
+    // that write would put back records as they were before it, over these.
+    this.#takeBack();
     if (pulled.full) this.#state = emptyState();
     applyChanges(this.#state, pulled.changes);
     this.#version = pulled.version;

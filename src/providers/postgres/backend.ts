@@ -14,6 +14,7 @@ import type { RecordChange } from '../records.js';
 import type { Pulled, RecordBackend } from '../replica.js';
 import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
 import type { RowAuthenticator } from './root-key.js';
+import { transaction } from './transaction.js';
 
 /** Every `every` versions, change-log rows older than `keep` versions are deleted. */
 export interface LogPruning {
@@ -120,7 +121,7 @@ export class PostgresRecordBackend implements RecordBackend {
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
     let applyError: { error: unknown } | undefined;
     return this.#guard('writing the records', async () => {
-      return (await this.#sql.begin(async (tx) => {
+      return (await transaction(this.#sql, async (tx) => {
         // Pipelined: the catch-up statement runs after the lock is held (in order, on this
         // connection), so it sees every commit before ours; one round trip for both.
         const lock = tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`.execute();
@@ -179,7 +180,7 @@ export class PostgresRecordBackend implements RecordBackend {
    * their caches on their next pull; `change` runs in the same transaction, under the lock.
    */
   async logMaterialChange(ids: readonly string[], change: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<void> {
-    await this.#sql.begin(async (tx) => {
+    await transaction(this.#sql, async (tx) => {
       const [meta] = await tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`;
       if (meta === undefined) throw new Error('the meta row is missing');
       await change(tx);

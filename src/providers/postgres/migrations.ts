@@ -22,6 +22,7 @@
  */
 import type postgres from 'postgres';
 import { KMSInternalException, ValidationException } from '../../errors.js';
+import { transaction } from './transaction.js';
 
 /** Each step, given the quoted schema name, is the SQL that makes version i + 1 from version i. */
 const STEPS: readonly ((s: string) => string)[] = [
@@ -84,7 +85,12 @@ const quoted = (schema: string): string => `"${schema}"`;
 
 /** The version a database's schema is at: 0 when kmsbox has never created it. */
 export async function schemaVersion(sql: postgres.Sql | postgres.TransactionSql, schema: string): Promise<number> {
-  const [exists] = await sql`SELECT to_regclass(${`${quoted(schema)}.schema_version`}) IS NOT NULL AS present`;
+  // pg_class read as a table (this statement's snapshot), not to_regclass: a name looked up and not
+  // found stays cached as missing on that connection until it next takes a relation lock, so the
+  // check under the migration lock would not see a schema another process created meanwhile.
+  const [exists] = await sql`
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = ${schema} AND c.relname = 'schema_version') AS present`;
   if (exists?.present !== true) return 0;
   const [row] = await sql.unsafe(`SELECT max(version) AS version FROM ${quoted(schema)}.schema_version`);
   return Number(row?.version ?? 0);
@@ -102,7 +108,12 @@ export function newerSchema(schema: string, found: number): KMSInternalException
  */
 export async function migrate(sql: postgres.Sql, schema: string): Promise<{ from: number; to: number }> {
   const s = quoted(schema);
-  return (await sql.begin(async (tx) => {
+  // Nothing to do: no lock. Any role that can connect may hold this advisory lock (it needs no
+  // privilege), and opening a current store must not wait for it (test/postgres/migration-lock.test.ts).
+  const current = await schemaVersion(sql, schema);
+  if (current > SCHEMA_VERSION) throw newerSchema(schema, current);
+  if (current === SCHEMA_VERSION) return { from: current, to: current };
+  return (await transaction(sql, async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext(${`kmsbox migrate ${schema}`}))`;
     const from = await schemaVersion(tx, schema);
     if (from > SCHEMA_VERSION) throw newerSchema(schema, from);
