@@ -108,7 +108,13 @@ export class ReplicatedRecords implements RecordStore {
    */
   #catchUp(): Promise<void> {
     if (this.#pulling === undefined) {
-      const pull = this.#backend.pull(this.#version).then((pulled) => this.#take(pulled));
+      const pull = this.#backend.pull(this.#version).then(async (pulled) => {
+        // A write's attempt is in the replica until it is known to be stored or not: an optimistic
+        // backend's attempt may lose its race and be taken back, which would take back what this
+        // pull brought too. Take the pull after it (if it is still news then).
+        while (this.#writing !== undefined) await this.#writing.catch(() => undefined);
+        this.#take(pulled);
+      });
       this.#pulling = pull.finally(() => {
         this.#pulling = undefined;
       });
@@ -124,8 +130,8 @@ export class ReplicatedRecords implements RecordStore {
   }
 
   #take(pulled: Pulled): void {
-    // A pull that raced a newer one (or this process's own commit) has nothing new.
-    if (!pulled.full && this.#version !== undefined && pulled.version <= this.#version) return;
+    // A pull that raced a newer one (or this process's own commit) has nothing new, also a full one.
+    if (this.#version !== undefined && pulled.version <= this.#version) return;
     if (pulled.full) this.#state = emptyState();
     applyChanges(this.#state, pulled.changes);
     this.#version = pulled.version;

@@ -189,6 +189,11 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     this.#records = new ReplicatedRecords(this.#backend);
   }
 
+  /** Writes of this provider that found another process's commit first and were decided again (a measure of contention). */
+  get commitConflicts(): number {
+    return this.#backend.conflicts;
+  }
+
   /** Connects, migrates (unless `migrate: false`) and checks the root key; every method calls it first. */
   ready(): Promise<void> {
     this.#opening ??= this.#open().catch((error: unknown) => {
@@ -281,13 +286,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, materialId, spec, material.bytes);
     // Replacing what the id held: logged, so that other processes drop what they cached.
     await this.#guard('storing key material', () =>
-      this.#backend.logMaterialChange(
-        [materialId],
-        (
-          tx,
-        ) => tx`INSERT INTO ${tx(`${this.schema}.material`)} (id, spec, nonce, sealed) VALUES (${materialId}, ${spec}, ${nonce}, ${sealed})
-                  ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec, nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed`,
-      ),
+      this.#backend.logMaterialChange([materialId], { kind: 'replace', id: materialId, spec, nonce, sealed }),
     );
     this.#forget([materialId]);
     this.#material.set(materialId, material);
@@ -297,9 +296,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     if (materialIds.length === 0) return;
     await this.ready();
     const ids = [...materialIds];
-    await this.#guard('destroying key material', () =>
-      this.#backend.logMaterialChange(ids, (tx) => tx`DELETE FROM ${tx(`${this.schema}.material`)} WHERE id IN ${tx(ids)}`),
-    );
+    await this.#guard('destroying key material', () => this.#backend.logMaterialChange(ids, { kind: 'destroy' }));
     this.#forget(ids);
   }
 
