@@ -3,3 +3,10 @@
  * `postgres` client is loaded by this entry alone, never by `kmsbox` or the browser build).
  */
 export { migrateDatabase, PostgresProvider, type PostgresProviderOptions, SCHEMA_VERSION } from './providers/postgres/provider.js';
+
+export {
+  PostgresAuditSink,
+  type PostgresAuditSinkOptions,
+  verifyPostgresAuditLog,
+  type PostgresAuditLogReport,
+} from './audit/postgres-log.js';

@@ -11,13 +11,13 @@
  * lose them either. One writer per log: two processes appending to one file break the chain.
  */
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { KMSInternalException } from '../errors.js';
 import { writeAll, writeAtomic } from '../providers/atomic-write.js';
 import { readRegularFile } from '../providers/read-regular-file.js';
 import type { AuditEvent, AuditSink } from './event.js';
+import { type AuditLogReport, GENESIS, chainLine, checkLine, parseLine, sha256 } from './chain.js';
 
-const GENESIS = '0'.repeat(64);
+export type { AuditLogReport } from './chain.js';
 
 interface Head {
   seq: number;
@@ -28,8 +28,6 @@ export interface FileAuditSinkOptions {
   /** `always` (default): fsync log and head after every event. `never`: leave flushing to the OS. */
   readonly fsync?: 'always' | 'never';
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * How the log is opened for appending: created owner-only (events name principals, keys and
@@ -52,7 +50,7 @@ export class FileAuditSink implements AuditSink {
   }
 
   write(event: AuditEvent): void {
-    const line = JSON.stringify({ seq: this.#head.seq + 1, prev: this.#head.hash, event });
+    const line = chainLine(this.#head.seq + 1, this.#head.hash, event);
     const fd = openSync(this.path, APPEND, OWNER_ONLY);
     try {
       const end = fstatSync(fd).size;
@@ -111,34 +109,6 @@ function lastLine(path: string): Head | undefined {
   return { seq, hash: sha256(last) };
 }
 
-/**
- * Checks line `n` (parsed, or undefined when it is not JSON) against the sequence number and
- * hash it should carry, adding what is wrong to `problems`; returns its hash, which the next line
- * should carry. Never quotes the line: what a hostile file holds stays out of the report.
- */
-function checkLine(parsed: unknown, line: string, n: number, seq: number, prev: string, problems: string[]): string {
-  if (parsed === undefined) problems.push(`line ${n}: not JSON`);
-  else if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`line ${n}: not a JSON object`);
-  else {
-    const l = parsed as { seq?: unknown; prev?: unknown; event?: unknown };
-    if (l.seq !== seq)
-      problems.push(
-        `line ${n}: sequence number ${typeof l.seq === 'number' ? l.seq : 'missing'}, expected ${seq} (an event was removed, inserted or moved)`,
-      );
-    if (l.prev !== prev) problems.push(`line ${n}: does not follow the line before it (an event was edited, removed or reordered)`);
-    if (typeof l.event !== 'object' || l.event === null) problems.push(`line ${n}: no event`);
-  }
-  return sha256(line);
-}
-
-export interface AuditLogReport {
-  /** True when the chain is intact from the first event to the head. */
-  readonly ok: boolean;
-  readonly events: number;
-  /** What is wrong, by line number (1-based). */
-  readonly problems: string[];
-}
-
 /** Checks an audit log: every line parses, sequence numbers run 1, 2, 3…, each line names the hash of the one before, and the last matches the head file. */
 export function verifyAuditLog(path: string): AuditLogReport {
   const problems: string[] = [];
@@ -150,14 +120,8 @@ export function verifyAuditLog(path: string): AuditLogReport {
   let prev = GENESIS;
   let seq = 0;
   lines.forEach((line, i) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      parsed = undefined;
-    }
     seq += 1;
-    prev = checkLine(parsed, line, i + 1, seq, prev, problems);
+    prev = checkLine(parseLine(line), line, i + 1, seq, prev, problems);
   });
 
   const head = readHead(path);

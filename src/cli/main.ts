@@ -1,7 +1,8 @@
 /// <reference types="node" />
 /**
- * The `kmsbox` command. `kmsbox serve [--port N] [--host H] [--store FILE]`: a local KMS endpoint
- * for the AWS CLI and SDKs, its keys in memory or in a FileProvider store.
+ * The `kmsbox` command. `kmsbox serve [--port N] [--host H] [--store FILE | --postgres URL]`: a
+ * local KMS endpoint for the AWS CLI and SDKs, its keys in memory, in a FileProvider store or in
+ * PostgreSQL (src/cli/postgres.ts).
  */
 import { KMSServiceException } from '../errors.js';
 import { Kms } from '../kms.js';
@@ -19,11 +20,21 @@ import { accountOf } from '../policy/evaluate.js';
 import { SERVE_DEFAULTS, startServer } from '../server/http-server.js';
 import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
 import { EXIT_CONNECTION, EndpointUnreachable, callEndpoint, cliRegion } from './endpoint.js';
+import type { AuditSink } from '../audit/event.js';
+import { DatabaseUnavailable, postgresUrl, shownUrl } from './postgres-url.js';
 
-/** `kmsbox audit verify FILE` */
-function audit(args: string[]): number {
+/** src/cli/postgres.ts, loaded only by the commands that use a database (it brings the client). */
+const postgresCli = () => import('./postgres.js');
+
+const AUDIT_USAGE = 'usage: kmsbox audit verify FILE | --postgres URL [--postgres-schema NAME] [--expect-head SEQ:HASH]';
+
+/** `kmsbox audit verify FILE`, or `kmsbox audit verify --postgres URL` for the trail in a database. */
+async function audit(args: string[]): Promise<number> {
   const [sub, file, ...extra] = args;
-  if (sub !== 'verify' || file === undefined || extra.length > 0) throw new UsageError('usage: kmsbox audit verify FILE');
+  if (sub === 'verify' && (file === '--postgres' || file === '--postgres-schema' || file === '--expect-head'))
+    return (await postgresCli()).verifyPostgresAudit(args.slice(1));
+  if (sub === 'verify' && file === undefined && process.env.KMSBOX_POSTGRES_URL) return (await postgresCli()).verifyPostgresAudit([]);
+  if (sub !== 'verify' || file === undefined || extra.length > 0) throw new UsageError(AUDIT_USAGE);
   const report = verifyAuditLog(file);
   if (report.ok) {
     console.log(`ok: ${report.events} events, the hash chain is intact from the first to the head`);
@@ -57,7 +68,9 @@ Files, directories and pipes (envelope encryption, data of any size):
   inspect FILE              an envelope's header (recipients, context), no key
 A local KMS endpoint, and its audit log:
   serve                     the AWS KMS JSON API over HTTP, for the AWS CLI/SDKs
-  audit verify FILE         check an audit log's hash chain (exit 1: tampered)
+  audit verify FILE         check an audit log's hash chain (exit 1: tampered);
+                            --postgres URL instead of FILE: the database's
+  db migrate --postgres URL create or upgrade kmsbox's tables in PostgreSQL
 The aws kms verbs, on --store FILE (or KMSBOX_STORE) or --endpoint-url URL:
 ${wrapList([...VERBS.keys()].sort(), '  ')}
 Keys for the file commands: --store FILE | --endpoint-url URL | --aws (AWS KMS).
@@ -67,8 +80,10 @@ envelope, 255 the endpoint could not be reached.`;
 
 const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,...]
          [--region us-east-1] [--account-id 111122223333]
-         [--store FILE [--root-key-file FILE]] [--credentials FILE]
-         [--audit-log FILE] [--max-connections N] [--headers-timeout-ms MS]
+         [--store FILE | --postgres URL [--postgres-schema NAME]]
+         [--root-key-file FILE] [--credentials FILE]
+         [--audit-log FILE|postgres|none] [--max-connections N]
+         [--headers-timeout-ms MS]
          [--request-timeout-ms MS]
          [--keep-alive-timeout-ms MS] [--max-requests-per-connection N]
          [--idle-timeout-ms MS]
@@ -77,6 +92,10 @@ const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed
   --endpoint-url http://127.0.0.1:PORT (any credentials, any signature).
   Keys live in memory, or with --store in an encrypted key-store file whose root
   key comes from --root-key-file or the KMSBOX_PASSPHRASE environment variable.
+  --postgres URL (or KMSBOX_POSTGRES_URL) keeps them in a PostgreSQL database
+  that any number of kmsbox serve processes share; key material is encrypted
+  under the root key (same two sources), which never reaches the database. The
+  schema is created or upgraded on start (or by kmsbox db migrate).
   --credentials FILE verifies SigV4 signatures against a JSON file of access
   keys: { "AKID": { "secretAccessKey": "...",
                     "principal": "arn:aws:iam::111122223333:role/app" } }
@@ -84,7 +103,9 @@ const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed
   localhost, *.localhost) or a name in --allowed-hosts are answered (no DNS
   rebinding from a web page).
   --audit-log FILE appends every call as a CloudTrail-shaped event to a
-  hash-chained JSON Lines file (fsync per event).
+  hash-chained JSON Lines file (fsync per event). With --postgres, events go to
+  the database by default (--audit-log postgres): one hash chain for every
+  process, committed before the answer; --audit-log none records nothing.
   Connection limits (positive integers; defaults: ${SERVE_DEFAULTS.maxConnections} connections, headers
   within ${SERVE_DEFAULTS.headersTimeoutMs} ms, a whole request within ${SERVE_DEFAULTS.requestTimeoutMs} ms, keep-alive ${SERVE_DEFAULTS.keepAliveTimeoutMs} ms,
   ${SERVE_DEFAULTS.maxRequestsPerConnection} requests per connection, idle ${SERVE_DEFAULTS.idleTimeoutMs} ms).`;
@@ -212,6 +233,8 @@ const SERVE_FLAGS = [
   'region',
   'account-id',
   'store',
+  'postgres',
+  'postgres-schema',
   'root-key-file',
   'credentials',
   'audit-log',
@@ -241,16 +264,25 @@ async function serve(args: string[]): Promise<void> {
   }
   const f = serveFlags(args);
   const limits = serveLimits(f);
-  const provider = storeProvider(f);
+  // KMSBOX_POSTGRES_URL applies when no --store is given (an explicit flag wins over the environment).
+  const database = postgresUrl(f, !f.has('store'));
+  if (database !== undefined && f.has('store')) throw new UsageError('give one of --store and --postgres');
+  if (database === undefined && f.has('postgres-schema')) throw new UsageError('--postgres-schema goes with --postgres');
+  const auditLog = f.get('audit-log');
+  if (database === undefined && auditLog === 'postgres') throw new UsageError('--audit-log postgres goes with --postgres');
   const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;
   const port = Number(f.get('port') ?? 0);
   if (!/^\d{1,5}$/.test(f.get('port') ?? '0') || port > 65535) throw new UsageError(`--port must be 0..65535`);
-  const auditLog = f.get('audit-log');
+  const cli = database === undefined ? undefined : await postgresCli();
+  const pg = cli === undefined ? undefined : await cli.openPostgresProvider(database!, f);
+  const provider = pg ?? storeProvider(f);
+  let sink: AuditSink | undefined = pg === undefined ? undefined : cli!.postgresAuditSink(pg, f);
+  if (sink === undefined && auditLog !== undefined && auditLog !== 'none' && auditLog !== 'postgres') sink = new FileAuditSink(auditLog);
   const kms = new Kms({
     region: f.get('region'),
     accountId: f.get('account-id'),
     provider,
-    ...(auditLog ? { audit: new FileAuditSink(auditLog) } : {}),
+    ...(sink ? { audit: sink } : {}),
   });
   const server = await startServer(kms, {
     port,
@@ -271,10 +303,17 @@ async function serve(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`kmsbox: ${signal}, finishing in-flight requests`);
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => pg?.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (database !== undefined)
+    console.log(
+      `kmsbox: keys in PostgreSQL ${shownUrl(database)}; audit events ${sink === undefined ? 'not recorded' : sink instanceof FileAuditSink ? `to ${auditLog}` : 'to the database'}`,
+    );
   // Announce only once the handlers are in place: a supervisor that signals as soon as it reads this line
   // must get a clean shutdown, not the default kill.
   console.log(`kmsbox listening on ${server.url} (region ${kms.region}, account ${kms.accountId})`);
@@ -348,7 +387,9 @@ export async function main(argv: string[]): Promise<number> {
         await serve(rest);
         return 0;
       case 'audit':
-        return audit(rest);
+        return await audit(rest);
+      case 'db':
+        return await (await postgresCli()).dbCommand(rest);
       case 'encrypt-file':
       case 'decrypt-file':
         return await fileCommandExit(() => fileCommand(command === 'encrypt-file' ? 'encrypt' : 'decrypt', rest), command);
@@ -372,6 +413,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     const e = error as Error;
+    if (e instanceof DatabaseUnavailable) {
+      console.error(`kmsbox: ${e.message}`);
+      return e.exitCode;
+    }
     console.error(`kmsbox: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
     if (e instanceof UsageError) {
       const op = command === undefined ? undefined : VERBS.get(command);
