@@ -43,6 +43,11 @@ export interface RecordBackend {
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number>;
 }
 
+/** One API request's catch-up, shared by its reads. */
+export interface RequestScope {
+  caughtUp?: Promise<void>;
+}
+
 export class ReplicatedRecords implements RecordStore {
   readonly #backend: RecordBackend;
   #state: StoreState = emptyState();
@@ -63,8 +68,17 @@ export class ReplicatedRecords implements RecordStore {
     return this.#version;
   }
 
-  async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
-    await this.#catchUp();
+  /**
+   * `request`: the scope of one API request (provider.ts keeps it in an AsyncLocalStorage): its
+   * first read catches up, later reads of the same request share that catch-up. Without one,
+   * every read catches up.
+   */
+  async read<T>(fn: (state: Readonly<StoreState>) => T, request?: RequestScope): Promise<T> {
+    if (request === undefined) await this.#catchUp();
+    else {
+      request.caughtUp ??= this.#catchUp();
+      await request.caughtUp;
+    }
     // Never show a write that may still fail.
     while (this.#writing !== undefined) await this.#writing.catch(() => undefined);
     return fn(this.#state);

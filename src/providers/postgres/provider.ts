@@ -30,12 +30,13 @@
  * kmsbox's database role to kmsbox only, and treat write access to the database (and its backups)
  * as access to the keys' state, though not to their material.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';
 import type { KeySpec } from '../../api/enums.js';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../../errors.js';
 import { newMaterialId } from '../../keys/arn.js';
 import type { StoreState } from '../../keys/record.js';
-import { ReplicatedRecords } from '../replica.js';
+import { ReplicatedRecords, type RequestScope } from '../replica.js';
 import { forgetDerived, importedMaterial, type Material, newMaterial, SoftwareMaterialProvider, supportsSpec } from '../software.js';
 import { newStoreId, scryptParamsProblem, DEFAULT_SCRYPT_N, SCRYPT_LIMITS, sameKdf, type KdfParams } from '../store-file.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from '../types.js';
@@ -164,6 +165,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   readonly #backend: PostgresRecordBackend;
   readonly #records: ReplicatedRecords;
   readonly #guard: Guard;
+  readonly #requests = new AsyncLocalStorage<RequestScope>();
   #opening: Promise<void> | undefined;
   #storeId = '';
   #materialKey: Uint8Array | undefined;
@@ -256,9 +258,19 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     }
   }
 
+  /**
+   * One catch-up per API request, not per read (a Decrypt reads twice): the request's scope
+   * follows its async calls. The first read of a request still starts a catch-up after the
+   * request began, so it sees every commit that completed before (a key disabled through
+   * another process is refused).
+   */
+  inRequest<T>(run: () => Promise<T>): Promise<T> {
+    return this.#requests.run({}, run);
+  }
+
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
     await this.ready();
-    return this.#records.read(fn);
+    return this.#records.read(fn, this.#requests.getStore());
   }
 
   async update<T>(fn: (state: StoreState) => T): Promise<T> {
