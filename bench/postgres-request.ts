@@ -37,17 +37,31 @@ const provider = new PostgresProvider({
   scrypt: { N: 2 ** 10 },
   ...JSON.parse(process.env.KMSBOX_BENCH_PG_OPTIONS ?? '{}'),
 });
-const kmss = { postgres: new Kms({ provider }), memory: new Kms({ provider: new MemoryProvider() }) };
-const keys = { postgres: '', memory: '' };
-for (const name of ['postgres', 'memory'] as const) keys[name] = (await kmss[name].createKey({})).KeyMetadata!.KeyId!;
+// The same store without the per-request hook: a catch-up per read, as before it existed.
+const perRead = new PostgresProvider({ url: pg.url('bench'), passphrase: 'bench' });
+Object.defineProperty(perRead, 'inRequest', { value: undefined });
+const kmss = {
+  'postgres, catch-up per request': new Kms({ provider }),
+  'postgres, catch-up per read': new Kms({ provider: perRead }),
+  memory: new Kms({ provider: new MemoryProvider() }),
+};
+type Name = keyof typeof kmss;
+const names = Object.keys(kmss) as Name[];
+const keys = {} as Record<Name, string>;
+keys.memory = (await kmss.memory.createKey({})).KeyMetadata!.KeyId!;
+keys['postgres, catch-up per request'] = (await kmss['postgres, catch-up per request'].createKey({})).KeyMetadata!.KeyId!;
+keys['postgres, catch-up per read'] = keys['postgres, catch-up per request'];
 for (const callers of [1, 16]) {
-  const runs: Record<string, number[]> = { postgres: [], memory: [] };
-  for (let r = 0; r < ROUNDS; r++)
-    for (const name of ['postgres', 'memory'] as const) runs[name]!.push(await rate(kmss[name], keys[name], callers, 2000));
-  const [p, m] = [median(runs.postgres!), median(runs.memory!)];
-  console.log(
-    `${callers} caller(s): postgres ${p.toFixed(0)}/s (${Math.min(...runs.postgres!).toFixed(0)}–${Math.max(...runs.postgres!).toFixed(0)}), memory ${m.toFixed(0)}/s, postgres ${((100 * p) / m).toFixed(1)}% of memory (Encrypt+Decrypt pairs per second)`,
-  );
+  const runs = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
+  for (let r = 0; r < ROUNDS; r++) for (const name of names) runs[name].push(await rate(kmss[name], keys[name], callers, 2000));
+  const memory = median(runs.memory);
+  for (const name of names) {
+    const m = median(runs[name]);
+    console.log(
+      `${callers} caller(s), ${name}: ${m.toFixed(0)} Encrypt+Decrypt pairs/s (${Math.min(...runs[name]).toFixed(0)}–${Math.max(...runs[name]).toFixed(0)}), ${((100 * m) / memory).toFixed(1)}% of memory`,
+    );
+  }
 }
 await provider.close();
+await perRead.close();
 await pg.destroy();

@@ -1,13 +1,15 @@
 /**
  * A `RecordStore` for records kept somewhere else — a journal file, a database — served from an
- * in-process replica that is brought up to date before every read and inside every write. A
+ * in-process replica that is brought up to date before every read (or once per API request, given
+ * the request's scope) and inside every write. A
  * store implements `RecordBackend` (changes in, changes out) and gets the Kms's synchronous
  * `read(fn)` / `update(fn)` from here, with writes that cost what they change (records.ts).
  *
- * Freshness: a read sees every commit that completed, in any process, before the read began,
- * because it waits for a pull that started after it (concurrent reads share one). A write runs
- * its decision under the backend's write lock on records brought up to date under that lock, so
- * two processes' writes are serialized and neither is lost.
+ * Freshness: a read sees every commit that completed, in any process, before the read (or its
+ * request) began, because it waits for a pull that started after that (concurrent reads share
+ * one). A write makes its decision on records brought up to date inside the commit, which the
+ * backend stores only if no other commit came in between (else it decides again), so two
+ * processes' writes are serialized and neither is lost.
  */
 import { emptyState, type StoreState } from '../keys/record.js';
 import { applyChanges, type RecordChange, type RecordStore, trackChanges } from './records.js';

@@ -4,9 +4,10 @@
  * processes, on one host or many, serve one set of keys.
  *
  * - Records (keys, aliases, grants, import tokens) are rows of JSON text (backend.ts), served to
- *   the Kms from an in-process replica (../replica.ts) that catches up before every read with one
- *   statement (the version, and the change-log rows since this replica's version) and writes under
- *   the store's write lock. A change made through one process is seen by the next request to any.
+ *   the Kms from an in-process replica (../replica.ts) that catches up once per API request with
+ *   one statement (the version, and the change-log rows since this replica's version) and commits
+ *   optimistically in one statement. A change made through one process is seen by the next request
+ *   to any. No client-side transaction is ever open (backend.ts, migrations.ts).
  * - Material is sealed under a root key that never reaches the database (root-key.ts), and cached
  *   decrypted per KeyMaterialId (material never changes under an id; destroyed or replaced
  *   material is marked in the change log, and each process drops it on its next pull).
