@@ -271,7 +271,8 @@ export class Kms {
       const env: Env = { provider: base.provider, region: base.region, accountId: base.accountId, now: base.now, caller };
       checkGrantTokens(parsed);
       if (KEYLESS_OPERATIONS.has(operation)) authorizeWithoutKey(env);
-      const response: object = await OPERATIONS[operation].run(env, parsed);
+      const run = () => OPERATIONS[operation].run(env, parsed);
+      const response: object = await (base.provider.inRequest ? base.provider.inRequest(run) : run());
       // The table pairs each operation with its implementation, so the response is operation K's.
       output = Object.assign(response, {
         $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 },

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type AuditLogReport, GENESIS, checkLine, parseLine } from './chain.js';
 import type { AuditEvent, AuditSink } from './event.js';
+import { transaction } from '../providers/postgres/transaction.js';
 
 type Sql = postgres.Sql<Record<string, never>>;
 
@@ -150,7 +151,7 @@ export async function verifyPostgresAuditLog(options: {
     if (exists?.found == null)
       return { ok: false, events: 0, problems: [`there is no table ${table}: run kmsbox db migrate`], head: { seq, hash: prev } };
     // REPEATABLE READ: one snapshot, while other processes go on appending.
-    await sql.begin('isolation level repeatable read read only', async (tx) => {
+    await transaction(sql, 'isolation level repeatable read read only', async (tx) => {
       for await (const rows of tx<
         { seq: string; line: string; hash: string }[]
       >`SELECT seq, line, hash FROM ${tx(table)} ORDER BY seq`.cursor(1000)) {

@@ -1,13 +1,17 @@
 /**
  * A `RecordStore` for records kept somewhere else — a journal file, a database — served from an
- * in-process replica that is brought up to date before every read and inside every write. A
+ * in-process replica that is brought up to date before every read (or once per API request, given
+ * the request's scope) and inside every write. A
  * store implements `RecordBackend` (changes in, changes out) and gets the Kms's synchronous
  * `read(fn)` / `update(fn)` from here, with writes that cost what they change (records.ts).
  *
- * Freshness: a read sees every commit that completed, in any process, before the read began,
- * because it waits for a pull that started after it (concurrent reads share one). A write runs
- * its decision under the backend's write lock on records brought up to date under that lock, so
- * two processes' writes are serialized and neither is lost.
+ * Freshness: a read sees every commit that completed, in any process, before the read (or its
+ * request) began, because it waits for a pull that started after that (concurrent reads share
+ * one). A write makes its decision on records brought up to date inside the commit, which the
+ * backend stores only if no other commit came in between (else it decides again), so two
+ * processes' writes are serialized and neither is lost. A write's changes are in the replica
+ * before they are known to be stored: reads and pulls that arrive meanwhile queue behind it in
+ * this process's write queue (first come, first served, so a stream of writes cannot starve them).
  */
 import { emptyState, type StoreState } from '../keys/record.js';
 import { applyChanges, type RecordChange, type RecordStore, type TrackedUpdate, trackChanges } from './records.js';
@@ -43,6 +47,11 @@ export interface RecordBackend {
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number>;
 }
 
+/** One API request's catch-up, shared by its reads. */
+export interface RequestScope {
+  caughtUp?: Promise<void>;
+}
+
 export class ReplicatedRecords implements RecordStore {
   readonly #backend: RecordBackend;
   #state: StoreState = emptyState();
@@ -65,11 +74,30 @@ export class ReplicatedRecords implements RecordStore {
     return this.#version;
   }
 
-  async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
-    await this.#catchUp();
+  /**
+   * `request`: the scope of one API request (provider.ts keeps it in an AsyncLocalStorage): its
+   * first read catches up, later reads of the same request share that catch-up. Without one,
+   * every read catches up.
+   */
+  async read<T>(fn: (state: Readonly<StoreState>) => T, request?: RequestScope): Promise<T> {
+    if (request === undefined) await this.#catchUp();
+    else {
+      request.caughtUp ??= this.#catchUp();
+      await request.caughtUp;
+    }
     // Never show a write that may still fail.
-    while (this.#writing !== undefined) await this.#writing.catch(() => undefined);
-    return fn(this.#state);
+    return this.#betweenWrites(() => fn(this.#state));
+  }
+
+  /**
+   * Runs `f` now if no write's changes are in the replica, else right after that write is known
+   * to be stored or not and before the next write starts (it takes its place in the write queue).
+   */
+  #betweenWrites<T>(f: () => T): T | Promise<T> {
+    if (this.#writing === undefined) return f();
+    const turn = this.#writes.then(f);
+    this.#writes = turn.catch(() => undefined);
+    return turn;
   }
 
   update<T>(fn: (state: StoreState) => T): Promise<T> {
@@ -118,7 +146,10 @@ export class ReplicatedRecords implements RecordStore {
    */
   #catchUp(): Promise<void> {
     if (this.#pulling === undefined) {
-      const pull = this.#backend.pull(this.#version).then((pulled) => this.#take(pulled));
+      // A write's attempt is in the replica until it is known to be stored or not: an optimistic
+      // backend's attempt may lose its race and be taken back, which would take back what this
+      // pull brought too. Take the pull after it (it is skipped if that write brought it already).
+      const pull = this.#backend.pull(this.#version).then((pulled) => this.#betweenWrites(() => this.#take(pulled)));
       this.#pulling = pull.finally(() => {
         this.#pulling = undefined;
       });
@@ -140,8 +171,8 @@ export class ReplicatedRecords implements RecordStore {
   }
 
   #take(pulled: Pulled): void {
-    // A pull that raced a newer one (or this process's own commit) has nothing new.
-    if (!pulled.full && this.#version !== undefined && pulled.version <= this.#version) return;
+    // A pull that raced a newer one (or this process's own commit) has nothing new, also a full one.
+    if (this.#version !== undefined && pulled.version <= this.#version) return;
     // Newer records go over the store's, not over a write's that may still fail: taken back later,
     // that write would put back records as they were before it, over these.
     this.#takeBack();

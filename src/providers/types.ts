@@ -44,6 +44,12 @@ export interface SignRequest {
 export interface KeyMaterialProvider extends RecordStore, MaterialStore {
   /** A short name for messages and benchmarks: `memory`, `file`, `webcrypto`, `postgres`. */
   readonly name: string;
+  /**
+   * Optional: the Kms runs each API request inside it. A store whose reads each bring a replica up
+   * to date (PostgresProvider) does so once per request instead: a request still sees every commit
+   * that completed before it began.
+   */
+  inRequest?<T>(run: () => Promise<T>): Promise<T>;
 }
 
 /**

@@ -241,14 +241,12 @@ describe('three kmsbox serve --postgres processes over one database', () => {
     }
   });
 
-  // Skipped until the store survives a restart: when PostgreSQL goes away inside a transaction,
-  // sql.begin() sends its ROLLBACK on the closed connection, and postgres.js 3.4.9 then throws from a
-  // setImmediate ("Cannot read properties of null (reading 'write')" in connection.js nextWrite,
-  // porsager/postgres#1154, #1208): the process dies. (Swallowing that error is worse: the process
-  // lives on but its writes hang.) Unskipped, this fails at the check that every process lived.
-  // The audit sink already avoids sql.begin() (src/audit/postgres-log.ts).
-  it.skip('give typed errors while the database restarts, then full service with nothing lost', async () => {
-    const { KeyMetadata } = await clients[0]!.send(new CreateKeyCommand({}));
+  // The store holds no client-side transaction (src/providers/postgres/backend.ts), so a restart
+  // cannot hit postgres.js 3.4.9's ROLLBACK on a dead connection (porsager/postgres#1154).
+  it('give typed errors while the database restarts, then full service with nothing lost', async () => {
+    // Aliases spread over 20 keys: a key takes at most 50 (LimitExceededException past that).
+    const targets: string[] = [];
+    for (let k = 0; k < 20; k++) targets.push((await clients[0]!.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!);
     const acked: string[] = [];
     const errors: string[] = [];
     const okAfter = new Set<number>();
@@ -258,7 +256,7 @@ describe('three kmsbox serve --postgres processes over one database', () => {
       for (let i = 0; running; i++) {
         const AliasName = `alias/restart-${p}-${i}`;
         try {
-          await c.send(new CreateAliasCommand({ AliasName, TargetKeyId: KeyMetadata!.KeyId }));
+          await c.send(new CreateAliasCommand({ AliasName, TargetKeyId: targets[(p * 7 + i) % targets.length] }));
           acked.push(AliasName);
           if (phase === 'after') okAfter.add(p);
         } catch (error) {
@@ -287,7 +285,9 @@ describe('three kmsbox serve --postgres processes over one database', () => {
     await Promise.all(writers);
 
     expect(new Set(errors)).toEqual(new Set(errors.filter((n) => n === 'DependencyTimeoutException' || n === 'KMSInternalException')));
-    expect(errors).toContain('DependencyTimeoutException');
+    // Mostly KMSInternalException: the audit trail is in the same database, and a call whose audit
+    // event cannot be recorded fails so (src/kms.ts, #audit), whatever the store said.
+    expect(errors.length).toBeGreaterThan(0);
     expect(['DependencyTimeoutException', 'KMSInternalException']).toContain(failed.name);
     expect(failed.$metadata.attempts).toBe(3);
     for (const c of clients) {

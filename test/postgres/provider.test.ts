@@ -59,6 +59,48 @@ describe('racing writes through several providers lose no update', () => {
   });
 });
 
+test('two writes decided on the same version: one commits, the other finds it, decides again on top of it, and both are kept', async () => {
+  const schema = pg.schema();
+  const [a, b] = [pg.open(schema), pg.open(schema)];
+  const [ka, kb] = [new Kms({ provider: a }), new Kms({ provider: b })];
+  const KeyId = (await ka.createKey({})).KeyMetadata!.KeyId!;
+  await kb.listResourceTags({ KeyId }); // both replicas at the same version
+  // Another session holds the meta row's lock, so both writes pull, decide, and wait at the row.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked: () => void = () => undefined;
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const holder = pg.sql.begin(async (tx) => {
+    await tx.unsafe(`SELECT version FROM ${schema}.meta FOR UPDATE`);
+    locked();
+    await held;
+  });
+  await isLocked;
+  const writes = [
+    ka.tagResource({ KeyId, Tags: [{ TagKey: 'from', TagValue: 'a' }] }),
+    kb.tagResource({ KeyId, Tags: [{ TagKey: 'also', TagValue: 'b' }] }),
+  ];
+  // Both are waiting on the row lock (seen by the server, not guessed from a delay).
+  for (;;) {
+    const [row] =
+      await pg.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kmsbox' AND wait_event_type = 'Lock'`;
+    if (row!.n === 2) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  release();
+  await holder;
+  await Promise.all(writes);
+  expect(a.commitConflicts + b.commitConflicts).toBe(1);
+  for (const kms of [ka, kb]) {
+    const { Tags } = await kms.listResourceTags({ KeyId });
+    expect(Tags!.map((t) => `${t.TagKey}=${t.TagValue}`).sort()).toEqual(['also=b', 'from=a']);
+  }
+});
+
 describe('a change through one provider is seen by the next request through another', () => {
   test('DisableKey through A: Encrypt through B right after is refused; EnableKey through B: A encrypts again', async () => {
     const [a, b] = three(pg.schema());

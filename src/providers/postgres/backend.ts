@@ -1,10 +1,11 @@
 /**
  * The records of a PostgreSQL store as a RecordBackend (../replica.ts): a version in the `meta`
  * row, every record in `records`, and a change log (`changes`) from which a replica catches up
- * on what changed since its version in one statement. A commit takes the store's write lock (the
- * `meta` row, `FOR UPDATE`), so commits of every process are serialized and each sees every one
- * before it; it writes the changed records, their change-log rows and the next version in one
- * transaction.
+ * on what changed since its version in one statement. A commit is optimistic and one statement:
+ * the next version if the store is still at the version its decision was made on, and, gated on
+ * that, the changed records and their change-log rows; a commit that lost the race pulls what came
+ * before it and decides again (../replica.ts). No client-side transaction, so nothing for the client
+ * to roll back when a connection dies mid-commit.
  *
  * The change log is pruned: every 1,000 versions, rows older than 10,000 versions go, and a
  * replica further behind than that loads every record again (`full`).
@@ -14,7 +15,6 @@ import type { RecordChange } from '../records.js';
 import type { Pulled, RecordBackend } from '../replica.js';
 import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
 import type { RowAuthenticator } from './root-key.js';
-import { transaction } from './transaction.js';
 
 /** Every `every` versions, change-log rows older than `keep` versions are deleted. */
 export interface LogPruning {
@@ -22,6 +22,11 @@ export interface LogPruning {
   readonly keep: number;
 }
 const DEFAULT_PRUNING: LogPruning = { every: 1000, keep: 10_000 };
+
+/** Material destroyed, or replaced under its id (sealed as root-key.ts seals it). */
+export type MaterialChange =
+  | { readonly kind: 'destroy' }
+  | { readonly kind: 'replace'; readonly id: string; readonly spec: string; readonly nonce: Uint8Array; readonly sealed: Uint8Array };
 
 /** Runs a database call with the store's deadline and error translation (provider.ts). */
 export type Guard = <T>(what: string, call: () => Promise<T>) => Promise<T>;
@@ -42,6 +47,7 @@ export class PostgresRecordBackend implements RecordBackend {
   /** Told of material another process destroyed or replaced (ids), or `all` after a full load. */
   readonly #materialChanged: (ids: readonly string[] | 'all') => void;
   readonly #pruning: LogPruning;
+  #conflicts = 0;
   /** Set once the store is open (its root key checked): every row read or written is MAC'd. */
   #auth: RowAuthenticator | undefined;
 
@@ -73,7 +79,7 @@ export class PostgresRecordBackend implements RecordBackend {
     return this.#guard('reading the records', () => this.#pull(this.#sql, since));
   }
 
-  async #pull(sql: postgres.Sql | postgres.TransactionSql, since: number | undefined): Promise<Pulled> {
+  async #pull(sql: postgres.Sql, since: number | undefined): Promise<Pulled> {
     if (since !== undefined) {
       // One statement, one snapshot: the version and the changes up to it agree.
       const rows = await sql<ChangeRow[]>`
@@ -118,15 +124,18 @@ export class PostgresRecordBackend implements RecordBackend {
     });
   }
 
+  /**
+   * Optimistic: pull, apply, and write in one statement that succeeds only if the store is still
+   * at the pulled version; if another commit (of any process) came in between, pull what came
+   * after it and apply again. No transaction is held open across a round trip, so a connection
+   * that dies mid-commit leaves nothing for the client to roll back (postgres.js sends ROLLBACK
+   * on a dead connection and crashes the process: porsager/postgres#1154).
+   */
   commit(since: number | undefined, apply: (pulled: Pulled) => readonly RecordChange[]): Promise<number> {
     let applyError: { error: unknown } | undefined;
     return this.#guard('writing the records', async () => {
-      return (await transaction(this.#sql, async (tx) => {
-        // Pipelined: the catch-up statement runs after the lock is held (in order, on this
-        // connection), so it sees every commit before ours; one round trip for both.
-        const lock = tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`.execute();
-        const [[meta], pulled] = await Promise.all([lock, this.#pull(tx, since)]);
-        if (meta === undefined) throw new Error('the meta row is missing');
+      let pulled = await this.#pull(this.#sql, since);
+      for (;;) {
         let rows: ReturnType<typeof changeToRow>[];
         try {
           rows = apply(pulled).map(changeToRow); // serialized now, before the next await
@@ -135,61 +144,101 @@ export class PostgresRecordBackend implements RecordBackend {
           throw error;
         }
         if (rows.length === 0) return pulled.version;
-        const version = pulled.version + 1;
-        await this.#write(tx, version, rows);
-        return version;
-      })) as number;
+        if (await this.#write(pulled.version, rows)) return pulled.version + 1;
+        this.#conflicts++;
+        pulled = await this.#pull(this.#sql, pulled.version);
+      }
     }).catch((error: unknown) => {
       if (applyError !== undefined) throw applyError.error; // the request's own answer, not a database failure
       throw error;
     });
   }
 
-  /** Writes the records, their change-log rows and the new version (the caller holds the lock). */
-  async #write(tx: postgres.TransactionSql, version: number, rows: readonly { collection: string; id: string; value: string | null }[]) {
-    const writes: Promise<unknown>[] = [];
-    rows.forEach((row, ord) => {
-      const mac = this.#rows.mac(row.collection, row.id, row.value);
-      if (row.collection !== MATERIAL_CHANGE)
-        writes.push(
-          row.value === null
-            ? tx`DELETE FROM ${this.#table('records')} WHERE collection = ${row.collection} AND id = ${row.id}`
-            : tx`INSERT INTO ${this.#table('records')} (collection, id, value, mac, version)
-               VALUES (${row.collection}, ${row.id}, ${row.value}, ${mac}, ${version})
-               ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, mac = EXCLUDED.mac, version = EXCLUDED.version`,
-        );
-      writes.push(
-        tx`INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value, mac)
-           VALUES (${version}, ${ord}, ${row.collection}, ${row.id}, ${row.value}, ${mac})`,
-      );
-    });
-    writes.push(tx`UPDATE ${this.#table('meta')} SET version = ${version}`);
+  /** Commits that found the store moved on and applied again (a measure of contention; tests read it). */
+  get conflicts(): number {
+    return this.#conflicts;
+  }
+
+  /**
+   * One statement: the next version, if the store is still at `expected` (under READ COMMITTED a
+   * second writer with the same `expected` waits for the first's row lock, then finds the version
+   * moved and updates nothing), and, gated on it, the records, their change-log rows and the
+   * pruning of the log. false: another commit came first, nothing was written.
+   */
+  async #write(expected: number, rows: readonly { collection: string; id: string; value: string | null }[]): Promise<boolean> {
+    const log = this.#logRows(rows);
+    const records = rows.filter((row) => row.collection !== MATERIAL_CHANGE);
+    const written = await this.#sql<{ version: string }[]>`
+      WITH ${this.#bump(this.#sql`version = ${expected}`)},
+      log AS (${this.#insertLog(log)}),
+      kept AS (
+        SELECT r.collection, r.id, r.value, r.mac FROM unnest(
+          ${this.#sql.array(records.map((r) => r.collection))}::text[], ${this.#sql.array(records.map((r) => r.id))}::text[],
+          ${this.#sql.array(records.map((r) => r.value))}::text[], ${this.#sql.array(records.map((r) => this.#rows.mac(r.collection, r.id, r.value)))}::text[]
+        ) AS r(collection, id, value, mac)
+      ),
+      deleted AS (
+        DELETE FROM ${this.#table('records')} t USING kept, bump
+        WHERE kept.value IS NULL AND t.collection = kept.collection AND t.id = kept.id
+      ),
+      upserted AS (
+        INSERT INTO ${this.#table('records')} (collection, id, value, mac, version)
+        SELECT kept.collection, kept.id, kept.value, kept.mac, bump.version FROM kept, bump WHERE kept.value IS NOT NULL
+        ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, mac = EXCLUDED.mac, version = EXCLUDED.version
+      ),
+      ${this.#prune()}
+      SELECT version FROM bump`;
+    return written.length === 1;
+  }
+
+  /** CTE `bump`: the next version where `condition` holds (the meta row's lock), and the log floor moved when it is time to prune. */
+  #bump(condition: postgres.PendingQuery<postgres.Row[]>) {
     const { every, keep } = this.#pruning;
-    if (version % every === 0 && version > keep) {
-      const floor = version - keep;
-      writes.push(
-        tx`DELETE FROM ${this.#table('changes')} WHERE version <= ${floor}`,
-        tx`UPDATE ${this.#table('meta')} SET log_floor = ${floor}`,
-      );
-    }
-    await Promise.all(writes); // pipelined on the transaction's connection
+    return this.#sql`bump AS (
+        UPDATE ${this.#table('meta')} SET version = version + 1,
+          log_floor = CASE WHEN (version + 1) % ${every} = 0 AND version + 1 > ${keep} THEN version + 1 - ${keep} ELSE log_floor END
+        WHERE ${condition} RETURNING version, log_floor
+      )`;
+  }
+
+  /** CTE `pruned`: change-log rows at or below the floor (none but right after the floor moved; the primary key finds them). */
+  #prune() {
+    return this.#sql`pruned AS (DELETE FROM ${this.#table('changes')} c USING bump WHERE c.version <= bump.log_floor)`;
+  }
+
+  /** The change-log rows, MAC'd, as the INSERT of one statement under `bump`. */
+  #insertLog(log: { collection: string; id: string; value: string | null; mac: string }[]) {
+    const sql = this.#sql;
+    return sql`
+      INSERT INTO ${this.#table('changes')} (version, ord, collection, id, value, mac)
+      SELECT bump.version, r.ord - 1, r.collection, r.id, r.value, r.mac FROM bump, unnest(
+        ${sql.array(log.map((r) => r.collection))}::text[], ${sql.array(log.map((r) => r.id))}::text[],
+        ${sql.array(log.map((r) => r.value))}::text[], ${sql.array(log.map((r) => r.mac))}::text[]
+      ) WITH ORDINALITY AS r(collection, id, value, mac, ord)`;
+  }
+
+  #logRows(rows: readonly { collection: string; id: string; value: string | null }[]) {
+    return rows.map((row) => ({ ...row, mac: this.#rows.mac(row.collection, row.id, row.value) }));
   }
 
   /**
    * Logs material destroyed or replaced under a new version, so other processes drop it from
-   * their caches on their next pull; `change` runs in the same transaction, under the lock.
+   * their caches on their next pull: one statement with the material's own change.
    */
-  async logMaterialChange(ids: readonly string[], change: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<void> {
-    await transaction(this.#sql, async (tx) => {
-      const [meta] = await tx<{ version: string }[]>`SELECT version FROM ${this.#table('meta')} FOR UPDATE`;
-      if (meta === undefined) throw new Error('the meta row is missing');
-      await change(tx);
-      const version = Number(meta.version) + 1;
-      await this.#write(
-        tx,
-        version,
-        ids.map((id) => ({ collection: MATERIAL_CHANGE, id, value: null })),
-      );
-    });
+  async logMaterialChange(ids: readonly string[], change: MaterialChange): Promise<void> {
+    const sql = this.#sql;
+    const material = this.#table('material');
+    const log = this.#logRows(ids.map((id) => ({ collection: MATERIAL_CHANGE, id, value: null })));
+    const changed =
+      change.kind === 'destroy'
+        ? sql`DELETE FROM ${material} WHERE id = ANY(${sql.array([...ids])}::text[])`
+        : sql`INSERT INTO ${material} (id, spec, nonce, sealed) SELECT ${change.id}::text, ${change.spec}::text, ${change.nonce}::bytea, ${change.sealed}::bytea FROM bump
+              ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec, nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed`;
+    await sql`
+      WITH ${this.#bump(sql`true`)},
+      log AS (${this.#insertLog(log)}),
+      changed AS (${changed}),
+      ${this.#prune()}
+      SELECT version FROM bump`;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL store's schema, as one ordered list of steps: step i brings a schema from
  * version i to i + 1, and `<schema>.schema_version` records where a database is. `migrate` runs
- * the pending steps in one transaction under an advisory lock, so two processes starting at once
+ * the pending steps in one implicit transaction (one query string) under an advisory lock, so two processes starting at once
  * do not both run a step (the second waits, then finds nothing to do), and a failed step leaves
  * the database as it was. A database at a newer version than this code is refused: its tables
  * may mean something this code does not know.
@@ -9,7 +9,7 @@
  * Tables (version 1):
  * - `meta`: one row, made by the first process that opens the store with its root key: the store
  *   id, the root key's derivation (scrypt parameters, or a root key file), a check value that tells
- *   a wrong passphrase, the records' version (the write lock is this row, `FOR UPDATE`) and the
+ *   a wrong passphrase, the records' version (every commit moves it, only if it is still the one its decision was made on) and the
  *   oldest version the change log still holds.
  * - `records`: every record, as JSON text (records hold no secrets: src/keys/record.ts), with a
  *   MAC under the root key (root-key.ts).
@@ -22,7 +22,6 @@
  */
 import type postgres from 'postgres';
 import { KMSInternalException, ValidationException } from '../../errors.js';
-import { transaction } from './transaction.js';
 
 /** Each step, given the quoted schema name, is the SQL that makes version i + 1 from version i. */
 const STEPS: readonly ((s: string) => string)[] = [
@@ -103,26 +102,35 @@ export function newerSchema(schema: string, found: number): KMSInternalException
 }
 
 /**
- * Runs the pending steps in one transaction, under a transaction-scoped advisory lock named after
- * the schema (released at commit or rollback, also when the connection drops).
+ * Runs the pending steps as ONE simple-protocol query string (static SQL: the schema name is a
+ * checked identifier, and there are no parameters). PostgreSQL runs the statements of one such
+ * string as one implicit transaction and rolls it back itself if any fails, so the client never
+ * holds a transaction open across round trips and never sends a ROLLBACK (postgres.js does that
+ * on a dead connection and crashes the process: porsager/postgres#1154). The transaction-scoped
+ * advisory lock named after the schema keeps two processes from running a step twice (the second
+ * waits, then finds nothing to do); it is released with the transaction, or when the connection drops.
  */
 export async function migrate(sql: postgres.Sql, schema: string): Promise<{ from: number; to: number }> {
   const s = quoted(schema);
-  // Nothing to do: no lock. Any role that can connect may hold this advisory lock (it needs no
-  // privilege), and opening a current store must not wait for it (test/postgres/migration-lock.test.ts).
-  const current = await schemaVersion(sql, schema);
-  if (current > SCHEMA_VERSION) throw newerSchema(schema, current);
-  if (current === SCHEMA_VERSION) return { from: current, to: current };
-  return (await transaction(sql, async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(hashtext(${`kmsbox migrate ${schema}`}))`;
-    const from = await schemaVersion(tx, schema);
-    if (from > SCHEMA_VERSION) throw newerSchema(schema, from);
-    if (from === SCHEMA_VERSION) return { from, to: from };
-    await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL)`);
-    for (let v = from; v < SCHEMA_VERSION; v++) await tx.unsafe((STEPS[v] as (s: string) => string)(s));
-    await tx.unsafe(`DELETE FROM ${s}.schema_version`);
-    await tx.unsafe(`INSERT INTO ${s}.schema_version (version) VALUES (${SCHEMA_VERSION})`);
-    return { from, to: SCHEMA_VERSION };
-  })) as { from: number; to: number };
+  const found = await schemaVersion(sql, schema);
+  if (found > SCHEMA_VERSION) throw newerSchema(schema, found);
+  if (found === SCHEMA_VERSION) return { from: found, to: found };
+  const steps = STEPS.map((step, v) => `IF v < ${v + 1} THEN ${step(s)} END IF;`).join('\n');
+  const lock = `kmsbox migrate ${schema}`.replaceAll("'", "''");
+  const results = (await sql.unsafe(
+    `SELECT pg_advisory_xact_lock(hashtext('${lock}'));
+    CREATE SCHEMA IF NOT EXISTS ${s};
+    CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL);
+    SELECT coalesce(max(version), 0) AS version FROM ${s}.schema_version;
+    DO $migrate$ DECLARE v integer; BEGIN
+      SELECT coalesce(max(version), 0) INTO v FROM ${s}.schema_version;
+      IF v > ${SCHEMA_VERSION} THEN RAISE EXCEPTION 'the schema is at version %, newer than this kmsbox (${SCHEMA_VERSION})', v; END IF;
+      ${steps}
+      DELETE FROM ${s}.schema_version;
+      INSERT INTO ${s}.schema_version (version) VALUES (${SCHEMA_VERSION});
+    END $migrate$;`,
+  )) as unknown as { version?: number }[][]; // no parameters: the simple protocol, several statements in one message
+  // One result per statement that returns rows: the lock's, then the version's.
+  const from = Number(results.flat().find((row) => row.version !== undefined)?.version ?? 0);
+  return { from, to: SCHEMA_VERSION };
 }

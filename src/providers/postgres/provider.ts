@@ -4,9 +4,10 @@
  * processes, on one host or many, serve one set of keys.
  *
  * - Records (keys, aliases, grants, import tokens) are rows of JSON text (backend.ts), served to
- *   the Kms from an in-process replica (../replica.ts) that catches up before every read with one
- *   statement (the version, and the change-log rows since this replica's version) and writes under
- *   the store's write lock. A change made through one process is seen by the next request to any.
+ *   the Kms from an in-process replica (../replica.ts) that catches up once per API request with
+ *   one statement (the version, and the change-log rows since this replica's version) and commits
+ *   optimistically in one statement. A change made through one process is seen by the next request
+ *   to any. No client-side transaction is ever open (backend.ts, migrations.ts).
  * - Material is sealed under a root key that never reaches the database (root-key.ts), and cached
  *   decrypted per KeyMaterialId (material never changes under an id; destroyed or replaced
  *   material is marked in the change log, and each process drops it on its next pull).
@@ -30,12 +31,13 @@
  * kmsbox's database role to kmsbox only, and treat write access to the database (and its backups)
  * as access to the keys' state, though not to their material.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';
 import type { KeySpec } from '../../api/enums.js';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../../errors.js';
 import { newMaterialId } from '../../keys/arn.js';
 import type { StoreState } from '../../keys/record.js';
-import { ReplicatedRecords } from '../replica.js';
+import { ReplicatedRecords, type RequestScope } from '../replica.js';
 import { forgetDerived, importedMaterial, type Material, newMaterial, SoftwareMaterialProvider, supportsSpec } from '../software.js';
 import { newStoreId, scryptParamsProblem, DEFAULT_SCRYPT_N, SCRYPT_LIMITS, sameKdf, type KdfParams } from '../store-file.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from '../types.js';
@@ -164,6 +166,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   readonly #backend: PostgresRecordBackend;
   readonly #records: ReplicatedRecords;
   readonly #guard: Guard;
+  readonly #requests = new AsyncLocalStorage<RequestScope>();
   #opening: Promise<void> | undefined;
   #storeId = '';
   #materialKey: Uint8Array | undefined;
@@ -187,6 +190,11 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     this.#guard = guardWithin(timeoutMs);
     this.#backend = new PostgresRecordBackend(this.sql, this.schema, this.#guard, (ids) => this.#forget(ids));
     this.#records = new ReplicatedRecords(this.#backend);
+  }
+
+  /** Writes of this provider that found another process's commit first and were decided again (a measure of contention). */
+  get commitConflicts(): number {
+    return this.#backend.conflicts;
   }
 
   /** Connects, migrates (unless `migrate: false`) and checks the root key; every method calls it first. */
@@ -251,9 +259,19 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     }
   }
 
+  /**
+   * One catch-up per API request, not per read (a Decrypt reads twice): the request's scope
+   * follows its async calls. The first read of a request still starts a catch-up after the
+   * request began, so it sees every commit that completed before (a key disabled through
+   * another process is refused).
+   */
+  inRequest<T>(run: () => Promise<T>): Promise<T> {
+    return this.#requests.run({}, run);
+  }
+
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
     await this.ready();
-    return this.#records.read(fn);
+    return this.#records.read(fn, this.#requests.getStore());
   }
 
   async update<T>(fn: (state: StoreState) => T): Promise<T> {
@@ -281,13 +299,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, materialId, spec, material.bytes);
     // Replacing what the id held: logged, so that other processes drop what they cached.
     await this.#guard('storing key material', () =>
-      this.#backend.logMaterialChange(
-        [materialId],
-        (
-          tx,
-        ) => tx`INSERT INTO ${tx(`${this.schema}.material`)} (id, spec, nonce, sealed) VALUES (${materialId}, ${spec}, ${nonce}, ${sealed})
-                  ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec, nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed`,
-      ),
+      this.#backend.logMaterialChange([materialId], { kind: 'replace', id: materialId, spec, nonce, sealed }),
     );
     this.#forget([materialId]);
     this.#material.set(materialId, material);
@@ -297,9 +309,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     if (materialIds.length === 0) return;
     await this.ready();
     const ids = [...materialIds];
-    await this.#guard('destroying key material', () =>
-      this.#backend.logMaterialChange(ids, (tx) => tx`DELETE FROM ${tx(`${this.schema}.material`)} WHERE id IN ${tx(ids)}`),
-    );
+    await this.#guard('destroying key material', () => this.#backend.logMaterialChange(ids, { kind: 'destroy' }));
     this.#forget(ids);
   }
 

@@ -22,9 +22,13 @@ export function connectionLost(error: unknown): boolean {
   return GONE.has(code) || code.startsWith('08') || code.startsWith('57P0');
 }
 
-/** Runs `fn` in a transaction (`sql.begin`), sending no ROLLBACK on a connection that is gone. */
-export function transaction<T>(sql: postgres.Sql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
-  return sql.begin(async (tx) => {
+/**
+ * Runs `fn` in a transaction (`sql.begin`, with `options` such as an isolation level), sending no
+ * ROLLBACK on a connection that is gone. The store itself needs none (one statement per change:
+ * backend.ts, migrations.ts); `kmsbox audit verify` reads a whole trail in one snapshot with it.
+ */
+export function transaction<T>(sql: postgres.Sql, options: string, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  return sql.begin(options, async (tx) => {
     try {
       return await fn(tx);
     } catch (error) {
