@@ -415,7 +415,7 @@ export class JournalStore implements RecordBackend {
     if (!acceptAsIs) this.#checkNotRolledBack(loaded);
     // Every record and material the file holds.
     const state = completeState(loaded.payload.state);
-    this.#materials = new Map(Object.entries(loaded.payload.materials));
+    this.#materials = loaded.payload.materials; // a Map of its own (decodeSnapshot)
     this.#version++;
     this.#deltaFrom = this.#version;
     this.#deltas = [];
@@ -571,13 +571,13 @@ export class JournalStore implements RecordBackend {
   #compact(entry: EntryPayload | undefined, destroysMaterial: boolean, resetsMark: boolean): void {
     const path = this.#o.path;
     let state: StoreState = completeState({});
-    const materials: SnapshotPayload['materials'] = {};
+    let materials: SnapshotPayload['materials'] = new Map();
     if (this.#generation >= 0) {
       // Under the lock, the file is the one just read; read it whole again (it is rewritten whole).
       const loaded = this.#readFile();
       if (loaded.ino !== this.#ino || loaded.end !== this.#offset) throw this.#corrupt('it changed while locked');
       state = completeState(loaded.payload.state);
-      Object.assign(materials, loaded.payload.materials);
+      materials = loaded.payload.materials;
       for (const e of loaded.entries) applyEntry(state, materials, e);
     }
     if (entry !== undefined) applyEntry(state, materials, entry);
@@ -683,8 +683,8 @@ export class JournalStore implements RecordBackend {
 function applyEntry(state: StoreState, materials: SnapshotPayload['materials'], entry: EntryPayload): void {
   applyChanges(state, entry.records);
   for (const [id, m] of entry.materials) {
-    if (m === null) delete materials[id];
-    else materials[id] = m;
+    if (m === null) materials.delete(id);
+    else materials.set(id, m);
   }
 }
 

@@ -20,7 +20,10 @@ const payloads = fc
     arns.forEach((arn, i) => {
       keys[arn] = record(arn, policies[i % policies.length]!);
     });
-    return { state: { keys, aliases: {}, grants: {}, importTokens: {} }, materials: { m: { spec: 'SYMMETRIC_DEFAULT', key: 'AAAA' } } };
+    return {
+      state: { keys, aliases: {}, grants: {}, importTokens: {} },
+      materials: new Map([['m', { spec: 'SYMMETRIC_DEFAULT', key: 'AAAA' }]]),
+    };
   });
 
 describe('version-3 snapshot payload', () => {
@@ -34,26 +37,31 @@ describe('version-3 snapshot payload', () => {
   it('stores each distinct policy once', () => {
     const policy = 'x'.repeat(1000);
     const keys = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, record(`k${i}`, policy)]));
-    const encoded = encodeSnapshot({ state: { keys, aliases: {} }, materials: {} }).toString();
+    const encoded = encodeSnapshot({ state: { keys, aliases: {} }, materials: new Map() }).toString();
     expect(encoded.split(policy)).toHaveLength(2);
     expect(JSON.parse(encoded).policies).toEqual([policy]);
   });
 
   it.each([
-    ['an index past the table', { policies: ['p'], state: { keys: { k: { policy: 1 } } }, materials: {} }],
-    ['a negative index', { policies: ['p'], state: { keys: { k: { policy: -1 } } }, materials: {} }],
-    ['a fractional index', { policies: ['p', 'q'], state: { keys: { k: { policy: 0.5 } } }, materials: {} }],
-    ['a policy text instead of an index', { policies: ['p'], state: { keys: { k: { policy: 'p' } } }, materials: {} }],
-    ['no policy table', { state: { keys: { k: { policy: 0 } } }, materials: {} }],
-    ['a table of non-strings', { policies: [1], state: { keys: { k: { policy: 0 } } }, materials: {} }],
-    ['no keys', { policies: [], state: {}, materials: {} }],
+    ['an index past the table', { policies: ['p'], state: { keys: { k: { policy: 1 } } }, materials: [] }],
+    ['a negative index', { policies: ['p'], state: { keys: { k: { policy: -1 } } }, materials: [] }],
+    ['a fractional index', { policies: ['p', 'q'], state: { keys: { k: { policy: 0.5 } } }, materials: [] }],
+    ['a policy text instead of an index', { policies: ['p'], state: { keys: { k: { policy: 'p' } } }, materials: [] }],
+    ['no policy table', { state: { keys: { k: { policy: 0 } } }, materials: [] }],
+    ['a table of non-strings', { policies: [1], state: { keys: { k: { policy: 0 } } }, materials: [] }],
+    ['no keys', { policies: [], state: {}, materials: [] }],
+    ['materials as an object', { policies: [], state: { keys: {} }, materials: {} }],
+    ['a material that is not [id, spec, key]', { policies: [], state: { keys: {} }, materials: [['m', 'SYMMETRIC_DEFAULT']] }],
   ])('%s: refused', (_, payload) => {
     expect(() => decodeSnapshot(Buffer.from(JSON.stringify(payload)), 3)).toThrow(SnapshotPayloadError);
   });
 
   it('versions 1 and 2 keep their policies inline', () => {
-    const payload = { state: { keys: { k: { policy: 'inline' } } }, materials: {} };
-    expect(decodeSnapshot(Buffer.from(JSON.stringify(payload)), 2)).toEqual(payload);
+    const payload = { state: { keys: { k: { policy: 'inline' } } }, materials: { m: { spec: 'SYMMETRIC_DEFAULT', key: 'AAAA' } } };
+    expect(decodeSnapshot(Buffer.from(JSON.stringify(payload)), 2)).toEqual({
+      state: payload.state,
+      materials: new Map(Object.entries(payload.materials)),
+    });
   });
 
   it('a store whose authenticated snapshot refers to a policy not in its table: KMSInternalException, nothing used', async () => {
@@ -62,7 +70,11 @@ describe('version-3 snapshot payload', () => {
     const header = headerOf(s.path);
     const { state, materials } = decryptStore(s.path, s.rootKey);
     const arn = Object.keys(state.keys)[0]!;
-    const plain = JSON.stringify({ policies: [], state: { ...state, keys: { [arn]: { ...state.keys[arn], policy: 0 } } }, materials });
+    const plain = JSON.stringify({
+      policies: [],
+      state: { ...state, keys: { [arn]: { ...state.keys[arn], policy: 0 } } },
+      materials: Object.entries(materials).map(([id, m]) => [id, m.spec, m.key]),
+    });
     const file = sealStoreFile(
       s.rootKey,
       {

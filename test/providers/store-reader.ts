@@ -49,10 +49,9 @@ export function decryptStore(
       : parseSnapshotLines(bytes.subarray(0, first).toString(), bytes.subarray(first + 1, nl).toString());
   const plain = openStoreFile(rootKey, file);
   const snapshot = plain.toString('utf8');
-  const { state, materials } = decodeSnapshot(plain, file.version) as {
-    state: StoreState;
-    materials: Record<string, { spec: string; key: string }>;
-  };
+  const decoded = decodeSnapshot(plain, file.version);
+  const state = decoded.state;
+  const materials: Record<string, { spec: string; key: string }> = Object.fromEntries(decoded.materials);
   const plaintexts = [snapshot];
   if (nl >= 0) {
     const { entries } = readEntries(
