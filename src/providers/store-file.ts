@@ -17,8 +17,9 @@
  * - version 3 (issue 17: writes that cost what they change): a snapshot and a journal in one file.
  *     line 1: the header, as version 2 without `payload` (JSON, AAD as version 2 with version 3);
  *     line 2: the payload's base64 (the snapshot when it was written: JSON { policies, state,
- *     materials }, each key's `policy` an index into `policies`, the distinct policy texts; the
- *     whole of it sealed as one, as in versions 1 and 2: snapshot-payload.ts);
+ *     materials }, each key's `policy` an index into `policies`, the distinct policy texts, and
+ *     `materials` a list of [id, spec, key]; sealed as one, as in versions 1 and 2:
+ *     snapshot-payload.ts);
  *     then one line per journal entry (journal.ts): `base64(nonce ‖ ciphertext ‖ tag)`, entry i
  *     sealed under the root key with AAD ["kmsbox-journal", 1, storeId, generation, i, previous
  *     tag] (the snapshot's payload tag for entry 0), over JSON { records: [{ collection, id,
