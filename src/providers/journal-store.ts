@@ -18,7 +18,6 @@
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, KMSInternalException } from '../errors.js';
 import type { StoreState } from '../keys/record.js';
 import { writeAll, writeAtomic } from './atomic-write.js';
@@ -27,6 +26,7 @@ import { type ChainHead, JournalError, readEntries, sealEntry } from './journal.
 import { NotRegularFileError, readRegularFile } from './read-regular-file.js';
 import { allRecords, applyChanges, completeState, type RecordChange } from './records.js';
 import type { Pulled, RecordBackend } from './replica.js';
+import { decodeSnapshot, encodeSnapshot, type SnapshotPayload, SnapshotPayloadError, type StoredMaterial } from './snapshot-payload.js';
 import type { Material } from './software.js';
 import {
   checkMatches,
@@ -61,10 +61,6 @@ export interface JournalStoreOptions {
   readonly rootKey: (kdf: KdfParams | undefined) => { rootKey: Uint8Array; kdf: KdfParams };
 }
 
-/** Material as a snapshot or an entry holds it: the bytes in base64. */
-type StoredMaterial = { spec: KeySpec; key: string };
-/** The plaintext of a snapshot (as in versions 1 and 2) and of an entry. */
-type SnapshotPayload = { state: StoreState; materials: Record<string, StoredMaterial> };
 /** `mark`: the high-water mark existed when the entry was written (as the header's `hwm` for the snapshot). */
 type EntryPayload = { records: RecordChange[]; materials: Array<[string, StoredMaterial | null]>; mark?: true };
 
@@ -391,12 +387,14 @@ export class JournalStore implements RecordBackend {
     let payload: SnapshotPayload;
     try {
       const plain = openStoreFile(rootKey, file);
-      payload = JSON.parse(plain.toString('utf8')) as SnapshotPayload;
-      plain.fill(0);
-      if (payload === null || typeof payload !== 'object' || typeof payload.state !== 'object' || typeof payload.materials !== 'object')
-        throw new StoreFileError('its contents are not a key store');
+      try {
+        payload = decodeSnapshot(plain, file.version);
+      } finally {
+        plain.fill(0);
+      }
     } catch (error) {
-      throw this.#corrupt(`${error instanceof StoreFileError ? error.message : 'its contents are not a key store'}${this.#bakHint()}`);
+      const known = error instanceof StoreFileError || error instanceof SnapshotPayloadError;
+      throw this.#corrupt(`${known ? error.message : 'its contents are not a key store'}${this.#bakHint()}`);
     }
     const tags = [payloadTag(file)];
     let entries: EntryPayload[] = [];
@@ -417,7 +415,7 @@ export class JournalStore implements RecordBackend {
     if (!acceptAsIs) this.#checkNotRolledBack(loaded);
     // Every record and material the file holds.
     const state = completeState(loaded.payload.state);
-    this.#materials = new Map(Object.entries(loaded.payload.materials));
+    this.#materials = loaded.payload.materials; // a Map of its own (decodeSnapshot)
     this.#version++;
     this.#deltaFrom = this.#version;
     this.#deltas = [];
@@ -597,13 +595,13 @@ export class JournalStore implements RecordBackend {
   #compact(entry: EntryPayload | undefined, destroysMaterial: boolean, resetsMark: boolean): void {
     const path = this.#o.path;
     let state: StoreState = completeState({});
-    const materials: SnapshotPayload['materials'] = {};
+    let materials: SnapshotPayload['materials'] = new Map();
     if (this.#generation >= 0) {
       // Under the lock, the file is the one just read; read it whole again (it is rewritten whole).
       const loaded = this.#readFile();
       if (loaded.ino !== this.#ino || loaded.end !== this.#offset) throw this.#corrupt('it changed while locked');
       state = completeState(loaded.payload.state);
-      Object.assign(materials, loaded.payload.materials);
+      materials = loaded.payload.materials;
       for (const e of loaded.entries) applyEntry(state, materials, e);
     }
     if (entry !== undefined) applyEntry(state, materials, entry);
@@ -621,7 +619,7 @@ export class JournalStore implements RecordBackend {
       // change. A crash before the mark is written then leaves a store refused until reset again.
       hwm: this.#o.highWaterMarkPath !== undefined && (this.#hwmOnDisk || resetsMark),
     };
-    const plain = Buffer.from(JSON.stringify({ state, materials }));
+    const plain = encodeSnapshot({ state, materials });
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(snapshotLines(file));
@@ -709,8 +707,8 @@ export class JournalStore implements RecordBackend {
 function applyEntry(state: StoreState, materials: SnapshotPayload['materials'], entry: EntryPayload): void {
   applyChanges(state, entry.records);
   for (const [id, m] of entry.materials) {
-    if (m === null) delete materials[id];
-    else materials[id] = m;
+    if (m === null) materials.delete(id);
+    else materials.set(id, m);
   }
 }
 

@@ -16,7 +16,10 @@
  *   relabelled as version 1: the AAD differs.
  * - version 3 (issue 17: writes that cost what they change): a snapshot and a journal in one file.
  *     line 1: the header, as version 2 without `payload` (JSON, AAD as version 2 with version 3);
- *     line 2: the payload's base64 (the snapshot: { state, materials } when it was written);
+ *     line 2: the payload's base64 (the snapshot when it was written: JSON { policies, state,
+ *     materials }, each key's `policy` an index into `policies`, the distinct policy texts, and
+ *     `materials` a list of [id, spec, key]; sealed as one, as in versions 1 and 2:
+ *     snapshot-payload.ts);
  *     then one line per journal entry (journal.ts): `base64(nonce ‖ ciphertext ‖ tag)`, entry i
  *     sealed under the root key with AAD ["kmsbox-journal", 1, storeId, generation, i, previous
  *     tag] (the snapshot's payload tag for entry 0), over JSON { records: [{ collection, id,
@@ -281,7 +284,10 @@ export function openStoreFile(rootKey: Uint8Array, file: StoreFile): Buffer {
     const d = createDecipheriv('aes-256-gcm', rootKey, Buffer.from(file.nonce, 'base64'), { authTagLength: 16 });
     d.setAAD(aadOf(file));
     d.setAuthTag(sealed.subarray(sealed.length - 16));
-    return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]);
+    const plain = d.update(sealed.subarray(0, sealed.length - 16));
+    // GCM gives everything from update and nothing from final: no copy of a 100 MB plaintext.
+    const rest = d.final();
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
   } catch {
     throw new StoreFileError('its contents fail authentication (damaged or edited)');
   }

@@ -7,6 +7,7 @@ import { Kms } from '../../src/index.js';
 import { newMaterialId } from '../../src/keys/arn.js';
 import type { KeyRecord } from '../../src/keys/record.js';
 import { FileProvider } from '../../src/node.js';
+import { encodeSnapshot, type SnapshotPayload } from '../../src/providers/snapshot-payload.js';
 import { checkValue, sealStoreFile, snapshotLines } from '../../src/providers/store-file.js';
 import { decryptStore, headerOf } from './store-reader.js';
 
@@ -43,7 +44,7 @@ export async function buildStore(path: string, rootKeyFile: string, rootKey: Uin
       storeId: header.storeId!,
       hwm: false,
     },
-    Buffer.from(JSON.stringify({ state, materials })),
+    encodeSnapshot({ state, materials: new Map(Object.entries(materials)) } as SnapshotPayload),
   );
   writeFileSync(path, snapshotLines(file), { mode: 0o600 });
   rmSync(`${path}.hwm`, { force: true });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { StoreState } from '../../src/keys/record.js';
 import { readEntries } from '../../src/providers/journal.js';
 import { applyChanges, type RecordChange } from '../../src/providers/records.js';
+import { decodeSnapshot } from '../../src/providers/snapshot-payload.js';
 import { openStoreFile, parseSnapshotLines, parseStoreFile, payloadTag } from '../../src/providers/store-file.js';
 
 /** The header of a store file: the whole file for versions 1 and 2 (with its payload), its first line for version 3 (without). */
@@ -46,8 +47,11 @@ export function decryptStore(
     first < 0
       ? parseStoreFile(bytes.toString('utf8'))
       : parseSnapshotLines(bytes.subarray(0, first).toString(), bytes.subarray(first + 1, nl).toString());
-  const snapshot = openStoreFile(rootKey, file).toString('utf8');
-  const { state, materials } = JSON.parse(snapshot) as { state: StoreState; materials: Record<string, { spec: string; key: string }> };
+  const plain = openStoreFile(rootKey, file);
+  const snapshot = plain.toString('utf8');
+  const decoded = decodeSnapshot(plain, file.version);
+  const state = decoded.state;
+  const materials: Record<string, { spec: string; key: string }> = Object.fromEntries(decoded.materials);
   const plaintexts = [snapshot];
   if (nl >= 0) {
     const { entries } = readEntries(
