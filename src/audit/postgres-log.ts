@@ -52,6 +52,9 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** How long one append may take before its events fail (the calls answer KMSInternalException). */
+const APPEND_DEADLINE_MS = 10_000;
+
 export class PostgresAuditSink implements AuditSink {
   readonly sql: Sql;
   readonly #table: string;
@@ -113,7 +116,19 @@ SELECT seq, line, encode(sha256(convert_to(line, 'UTF8')), 'hex') FROM (
   FROM ((SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1) UNION ALL SELECT 0, '${GENESIS}' ORDER BY seq DESC LIMIT 1) AS head
 ) AS next`);
     }
-    await this.sql.unsafe(statements.join(';\n'));
+    // A deadline of its own: a query on a connection lost mid-write may never settle, and every
+    // later event (so every later answer) would wait behind it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the database did not answer within ${APPEND_DEADLINE_MS} ms`)), APPEND_DEADLINE_MS);
+    });
+    const append = this.sql.unsafe(statements.join(';\n'));
+    append.catch(() => undefined); // lost the race: its late failure is nobody's
+    try {
+      await Promise.race([append, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Waits for the events already written, then closes the connections (unless the pool was shared). */
