@@ -243,21 +243,30 @@ describe('three kmsbox serve --postgres processes over one database', () => {
 
   // The store holds no client-side transaction (src/providers/postgres/backend.ts), so a restart
   // cannot hit postgres.js 3.4.9's ROLLBACK on a dead connection (porsager/postgres#1154).
-  // Skipped (open bug, issue #17): with every branch of 2026-12-02 merged, one of the three serve
-  // processes sometimes stops answering after the database comes back (no error, no answer; it
-  // passed alone on the pg-cas branch, and with the audit append's deadline in 2 of 3 runs here).
   // test/postgres/restart.test.ts covers restarts for providers in one process (5 restarts, 32 callers).
-  it.skip('give typed errors while the database restarts, then full service with nothing lost', async () => {
+  it('give typed errors while the database restarts, then full service with nothing lost', async () => {
     // Aliases spread over 20 keys: a key takes at most 50 (LimitExceededException past that).
     const targets: string[] = [];
     for (let k = 0; k < 20; k++) targets.push((await clients[0]!.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!);
     const acked: string[] = [];
     const errors: string[] = [];
     const okAfter = new Set<number>();
+    /** Each process's latest failure after the restart, for the message should one never answer. */
+    const lastFailure = new Map<number, string>();
     let phase: 'before' | 'outage' | 'after' = 'before';
     let running = true;
     const writers = clients.map(async (c, p) => {
       for (let i = 0; running; i++) {
+        // Only the aliases the test needs: the 20 keys take 1,000 in all, and once they are taken
+        // every CreateAlias is LimitExceededException. Unpaced, the two processes that came back
+        // first took them all within seconds while the third still waited on a call sent as the
+        // database came back (bounded by the store's and the audit's deadlines, src/providers/postgres/
+        // provider.ts and src/audit/postgres-log.ts); it never succeeded again and the test gave up
+        // (issue #17, which looked like a process that had stopped answering).
+        if ((phase === 'before' && acked.length >= 15) || (phase === 'after' && okAfter.has(p))) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
         const AliasName = `alias/restart-${p}-${i}`;
         try {
           await c.send(new CreateAliasCommand({ AliasName, TargetKeyId: targets[(p * 7 + i) % targets.length] }));
@@ -265,6 +274,7 @@ describe('three kmsbox serve --postgres processes over one database', () => {
           if (phase === 'after') okAfter.add(p);
         } catch (error) {
           if (phase === 'outage') errors.push((error as Error).name);
+          if (phase === 'after') lastFailure.set(p, `${(error as Error).name}: ${(error as Error).message}`);
           await new Promise((r) => setTimeout(r, 20));
         }
       }
@@ -283,7 +293,11 @@ describe('three kmsbox serve --postgres processes over one database', () => {
     await pg.start();
     phase = 'after';
     // Every process must have lived through the outage (a crashed one would never answer again).
-    await until(() => okAfter.size === 3 || procs.some((p) => p.child.exitCode !== null));
+    await until(() => okAfter.size === 3 || procs.some((p) => p.child.exitCode !== null)).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nprocesses with no success since the restart, their latest failure: ${JSON.stringify([...lastFailure].filter(([p]) => !okAfter.has(p)))}`,
+      );
+    });
     expect(procs.filter((p) => p.child.exitCode !== null).map((p) => p.output())).toEqual([]);
     running = false;
     await Promise.all(writers);
