@@ -20,6 +20,8 @@ const TESTS = {
   // The parser and format functions directly, under a root key (no scrypt): file-format.test.ts opens
   // passphrase stores through FileProvider, which took ~12 s a mutant.
   'src/providers/store-file.ts': ['test/providers/store-file.mutation.test.ts'],
+  // The journal entry parser (issue #17 §2), under a root key directly.
+  'src/providers/journal.ts': ['test/providers/journal.property.test.ts', 'test/providers/journal.mutation.test.ts'],
 };
 const at = process.argv.indexOf('--mutate');
 const targets = at < 0 ? [] : process.argv[at + 1].split(',');
@@ -41,6 +43,7 @@ export default {
     'src/envelope/reader.ts',
     'src/protocol/wire-handler.ts',
     'src/providers/store-file.ts',
+    'src/providers/journal.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 1,
