@@ -8,9 +8,9 @@
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { blobFloor, cryptoFloor } from './floor.js';
 import { compare, formatRatio, machine, median, type Ratio, type Result, ratioOf, section, timedOnce } from './harness.js';
-import { kmsbox } from './lib.js';
+import { kmsbox, rawGcmRoundTrip, streamRoundTrip } from './lib.js';
 
-const { Kms, MemoryAuditSink, createDecryptStream, createEncryptStream, decryptEnvelope, encryptEnvelope } = kmsbox;
+const { Kms, MemoryAuditSink, decryptEnvelope, encryptEnvelope } = kmsbox;
 const wanted = new Set(process.argv.slice(2));
 const want = (row: string) => wanted.size === 0 || wanted.has(row);
 const context = { tenant: 't-0042', purpose: 'bench' };
@@ -96,16 +96,7 @@ if (want('core')) {
     [
       {
         name: 'raw',
-        run: () => {
-          const iv = randomBytes(12);
-          const c = createCipheriv('aes-256-gcm', rawKey, iv);
-          c.setAAD(aad);
-          const ct = Buffer.concat([c.update(payload), c.final()]);
-          const d = createDecipheriv('aes-256-gcm', rawKey, iv);
-          d.setAAD(aad);
-          d.setAuthTag(c.getAuthTag());
-          Buffer.concat([d.update(ct), d.final()]);
-        },
+        run: () => rawGcmRoundTrip(rawKey, aad, payload),
       },
       {
         name: 'kms',
@@ -148,21 +139,7 @@ if (want('stream')) {
     d.final();
     if (n !== TOTAL) throw new Error('raw: lost bytes');
   };
-  const ours = async () => {
-    let produced = 0;
-    let n = 0;
-    await new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (produced >= TOTAL) return c.close();
-        c.enqueue(chunkAt(produced));
-        produced += CHUNK;
-      },
-    })
-      .pipeThrough(createEncryptStream({ kms, keyId, encryptionContext: context }))
-      .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }))
-      .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
-    if (n !== TOTAL) throw new Error('kmsbox: lost bytes');
-  };
+  const ours = () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt });
   // One pass of 256 MiB is one sample; MiB/s per round.
   const mib = TOTAL / 2 ** 20;
   await timedOnce(raw, mib);

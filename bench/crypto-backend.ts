@@ -8,9 +8,9 @@
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { cryptoFloor } from './floor.js';
 import { compare, machine } from './harness.js';
-import { kmsbox } from './lib.js';
+import { kmsbox, rawGcmRoundTrip, streamRoundTrip } from './lib.js';
 
-const { Kms, createDecryptStream, createEncryptStream, decryptEnvelope, encryptEnvelope } = kmsbox;
+const { Kms, decryptEnvelope, encryptEnvelope } = kmsbox;
 const rows: Array<{ name: string; ceiling: number; ours: number; unit: string }> = [];
 const kms = new Kms();
 const context = { tenant: 't-0042', purpose: 'bench' };
@@ -24,16 +24,7 @@ const context = { tenant: 't-0042', purpose: 'bench' };
     [
       {
         name: 'raw',
-        run: () => {
-          const iv = randomBytes(12);
-          const c = createCipheriv('aes-256-gcm', rawKey, iv);
-          c.setAAD(aad);
-          const ct = Buffer.concat([c.update(payload), c.final()]);
-          const d = createDecipheriv('aes-256-gcm', rawKey, iv);
-          d.setAAD(aad);
-          d.setAuthTag(c.getAuthTag());
-          Buffer.concat([d.update(ct), d.final()]);
-        },
+        run: () => rawGcmRoundTrip(rawKey, aad, payload),
       },
       {
         name: 'kms',
@@ -141,21 +132,7 @@ const keyId = (await kms.createKey()).KeyMetadata!.KeyId!;
     dec.setAuthTag(enc.getAuthTag());
     dec.final();
   };
-  const ours = async () => {
-    let produced = 0;
-    let n = 0;
-    await new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (produced >= TOTAL) return c.close();
-        c.enqueue(chunkAt(produced));
-        produced += CHUNK;
-      },
-    })
-      .pipeThrough(createEncryptStream({ kms, keyId, encryptionContext: context }))
-      .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }))
-      .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
-    if (n !== TOTAL) throw new Error('lost bytes');
-  };
+  const ours = () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt });
   const mibs = async (fn: () => Promise<void>) => {
     const t = performance.now();
     await fn();

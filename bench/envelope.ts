@@ -18,10 +18,10 @@ import { nodeCryptoBackend, webBackend } from '../src/crypto/backend/index.js'; 
 import { portableBackend } from '../src/crypto/backend/portable.js';
 import { segmentCipher } from '../src/envelope/segments.js';
 import { cryptoFloor } from './floor.js';
-import { kmsbox } from './lib.js';
+import { kmsbox, streamRoundTrip } from './lib.js';
 import { compare, section, table, target } from './harness.js';
 
-const { Kms, createDecryptStream, createEncryptStream, decryptEnvelope, encryptEnvelope } = kmsbox;
+const { Kms, decryptEnvelope, encryptEnvelope } = kmsbox;
 const esdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const suiteId = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 const keyring = new RawAesKeyringNode({
@@ -122,21 +122,7 @@ const context = { tenant: 't1', purpose: 'bench' };
     );
     if (count() !== TOTAL) throw new Error('esdk: lost bytes');
   };
-  const ours = async () => {
-    let produced = 0;
-    let n = 0;
-    await new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (produced >= TOTAL) return c.close();
-        c.enqueue(chunkAt(produced));
-        produced += CHUNK;
-      },
-    })
-      .pipeThrough(createEncryptStream({ kms, keyId, encryptionContext: context }))
-      .pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }))
-      .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
-    if (n !== TOTAL) throw new Error('kmsbox: lost bytes');
-  };
+  const ours = () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt });
   const time = async (fn: () => Promise<void>) => {
     const t = performance.now();
     await fn();
