@@ -14,7 +14,16 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type AuditLogReport, GENESIS, checkLine, parseLine } from './chain.js';
 import type { AuditEvent, AuditSink } from './event.js';
+import { ValidationException } from '../errors.js';
+import { databaseError } from '../providers/postgres/db-errors.js';
 import { transaction } from '../providers/postgres/transaction.js';
+
+/** A postgres:// URL, or a ValidationException naming `who` (the URL itself is never quoted: it may hold a password). */
+function checkUrl(url: unknown, who: string): string {
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url))
+    throw new ValidationException({ message: `${who} needs a postgres:// or postgresql:// url.` });
+  return url;
+}
 
 type Sql = postgres.Sql<Record<string, never>>;
 
@@ -37,7 +46,8 @@ function quote(text: string): string {
 
 function tableOf(schema: string | undefined): string {
   const name = schema ?? 'kmsbox';
-  if (!SCHEMA_NAME.test(name)) throw new TypeError(`'${name}' is not a schema name kmsbox uses (lower-case letters, digits and _)`);
+  if (typeof name !== 'string' || !SCHEMA_NAME.test(name))
+    throw new ValidationException({ message: `The audit schema must be a name kmsbox uses (lower-case letters, digits and _).` });
   return `${name}.audit`;
 }
 
@@ -63,6 +73,16 @@ export class PostgresAuditSink implements AuditSink {
   #draining = false;
 
   constructor(options: PostgresAuditSinkOptions) {
+    if (options === null || typeof options !== 'object')
+      throw new ValidationException({ message: 'PostgresAuditSink needs options with a url or an sql pool.' });
+    if (!('sql' in options)) {
+      checkUrl(options.url, 'PostgresAuditSink');
+      const max = options.maxConnections;
+      if (max !== undefined && (!Number.isInteger(max) || max < 1))
+        throw new ValidationException({ message: 'PostgresAuditSink maxConnections must be a positive integer.' });
+    } else if (typeof options.sql !== 'function') {
+      throw new ValidationException({ message: 'PostgresAuditSink sql must be a postgres.js pool (e.g. PostgresProvider.sql).' });
+    }
     this.#table = tableOf(options.schema);
     this.#owned = !('sql' in options);
     this.sql =
@@ -155,8 +175,10 @@ export async function verifyPostgresAuditLog(options: {
   /** A head from an earlier check: the chain must still hold that event, with that hash. */
   readonly expectHead?: { readonly seq: number; readonly hash: string } | undefined;
 }): Promise<PostgresAuditLogReport> {
+  if (options === null || typeof options !== 'object')
+    throw new ValidationException({ message: 'verifyPostgresAuditLog needs options with a url.' });
   const table = tableOf(options.schema);
-  const sql = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  const sql = postgres(checkUrl(options.url, 'verifyPostgresAuditLog'), { max: 1, connect_timeout: 5, onnotice: () => {} });
   const problems: string[] = [];
   let seq = 0;
   let prev = GENESIS;
@@ -180,6 +202,8 @@ export async function verifyPostgresAuditLog(options: {
         }
       }
     });
+  } catch (error) {
+    throw databaseError(error, 'reading the audit trail'); // typed, and never the driver's parameters
   } finally {
     await sql.end({ timeout: 5 });
   }
