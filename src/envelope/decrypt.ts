@@ -34,8 +34,11 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
   const parts: Uint8Array[] = [];
   const collect = (p: Uint8Array) => parts.push(p);
   try {
-    await reader.push(envelope, collect);
-    await reader.end(collect);
+    // Each step is awaited only when it returned a promise: no idle microtask hops.
+    const pushing = reader.push(envelope, collect);
+    if (pushing) await pushing;
+    const ending = reader.end(collect);
+    if (ending) await ending;
   } catch (error) {
     for (const p of parts) p.fill(0);
     throw error;

@@ -3,7 +3,7 @@ import { publicRandomBytes } from '../crypto/random.js';
 import { typed } from './invalid.js';
 import { LimitExceededException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
-import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
+import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MAC_ITEM_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
 import { deriveMessageKeys, headerMac, wipeKeys } from './key-schedule.js';
 import {
@@ -22,8 +22,10 @@ import { wrapDataKey, type WrappedKey } from './wrap.js';
 
 /** What every message starts with. */
 interface Opening {
-  /** The header item followed by the MAC item. */
+  /** The header item followed by the MAC item: a view of the start of `out`. */
   readonly prefix: Uint8Array;
+  /** The prefix followed by the `trailing` bytes `open` was asked to reserve (zeros). */
+  readonly out: Uint8Array;
   readonly cipher: SegmentCipher;
   readonly segmentSize: number;
   readonly wrapped: WrappedKey;
@@ -37,7 +39,17 @@ export interface EncryptInternals {
   readonly messageId?: Uint8Array;
 }
 
-async function open(opts: EncryptOptions, plaintextBytes: number, internals: EncryptInternals): Promise<Opening> {
+/**
+ * Checks the options, gets the data key wrapped and writes header and MAC. `trailing(S)`: bytes to
+ * reserve after them for a message of segment size S (the whole buffer API allocates its output
+ * once; a stream reserves nothing).
+ */
+async function open(
+  opts: EncryptOptions,
+  plaintextBytes: number,
+  internals: EncryptInternals,
+  trailing: (segmentSize: number) => number = () => 0,
+): Promise<Opening> {
   if (typeof opts !== 'object' || opts === null) throw new ValidationException({ message: 'Encrypt options are required.' });
   const kms = checkKms(opts.kms);
   const keyIds = checkKeyIds(opts.keyId);
@@ -49,26 +61,31 @@ async function open(opts: EncryptOptions, plaintextBytes: number, internals: Enc
   const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
   const messageId = internals.messageId ?? publicRandomBytes(MESSAGE_ID_BYTES);
   const hasContext = Object.keys(context).length > 0;
-  const headerBytes = encodeHeader({
-    suite: DEFAULT_SUITE,
-    messageId,
-    segmentSizeLog2,
-    recipients: wrapped.recipients,
-    context: storeContext ? context : undefined,
-    contextNotStored: !storeContext && hasContext,
-    signer: signer?.header,
-  });
+  const segmentSize = 2 ** segmentSizeLog2;
+  const reserve = MAC_ITEM_BYTES + trailing(segmentSize);
+  const out = encodeHeader(
+    {
+      suite: DEFAULT_SUITE,
+      messageId,
+      segmentSizeLog2,
+      recipients: wrapped.recipients,
+      context: storeContext ? context : undefined,
+      contextNotStored: !storeContext && hasContext,
+      signer: signer?.header,
+    },
+    reserve,
+  );
+  const headerLength = out.length - reserve;
   const keys = deriveMessageKeys(wrapped.dek, messageId, DEFAULT_SUITE);
   wrapped.done();
-  const mac = headerMac(keys, headerBytes, !storeContext && hasContext ? encodeContext(context) : undefined);
+  const mac = headerMac(keys, out.subarray(0, headerLength), !storeContext && hasContext ? encodeContext(context) : undefined);
   keys.macKey.fill(0);
-  const prefix = new Uint8Array(headerBytes.length + 2 + MAC_BYTES);
-  prefix.set(headerBytes, 0);
-  prefix.set(mac, writeHead(prefix, headerBytes.length, MAJOR.bytes, MAC_BYTES));
+  out.set(mac, writeHead(out, headerLength, MAJOR.bytes, MAC_BYTES));
+  const prefix = reserve === MAC_ITEM_BYTES ? out : out.subarray(0, headerLength + MAC_ITEM_BYTES);
   // The cipher keeps its own reference to the key; it is wiped when the message ends.
   const cipher = segmentCipher(keys.encKey, mac);
   signer?.transcript.add(prefix);
-  return { prefix, cipher, segmentSize: 2 ** segmentSizeLog2, wrapped, signer, wipe: () => wipeKeys(keys) };
+  return { prefix, out, cipher, segmentSize, wrapped, signer, wipe: () => wipeKeys(keys) };
 }
 
 /**
@@ -100,23 +117,27 @@ export async function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOption
 
 async function sealWhole(plaintext: Uint8Array, opts: EncryptOptions, internals: EncryptInternals): Promise<Uint8Array> {
   checkPlaintext(plaintext);
-  const o = await open(opts, plaintext.length, internals);
+  // One output buffer sized up front (header, MAC and every segment item); the cipher's pieces
+  // are copied straight into it.
+  const o = await open(opts, plaintext.length, internals, (S) => {
+    let size = 0;
+    for (let i = 0, n = segmentCount(plaintext.length, S); i < n; i++) {
+      const sealedLength = Math.min(S, plaintext.length - i * S) + TAG_BYTES;
+      size += headSize(sealedLength) + sealedLength;
+    }
+    return size;
+  });
   const S = o.segmentSize;
   const n = segmentCount(plaintext.length, S);
-  let size = o.prefix.length;
-  for (let i = 0; i < n; i++) {
-    const sealedLength = Math.min(S, plaintext.length - i * S) + TAG_BYTES;
-    size += headSize(sealedLength) + sealedLength;
-  }
-  // One output buffer sized up front; the cipher's pieces are copied straight into it.
-  const out = new Uint8Array(size);
-  out.set(o.prefix, 0);
+  const out = o.out;
   let at = o.prefix.length;
   for (let i = 0; i < n; i++) {
     const part = plaintext.subarray(i * S, Math.min(plaintext.length, (i + 1) * S));
     const start = at;
     at = writeHead(out, at, MAJOR.bytes, part.length + TAG_BYTES);
-    for (const piece of await o.cipher.sealParts(i, i === n - 1, part)) {
+    // node:crypto seals synchronously: no promise per segment then.
+    const sealing = o.cipher.sealPieces(i, i === n - 1, [part]);
+    for (const piece of sealing instanceof Promise ? await sealing : sealing) {
       out.set(piece, at);
       at += piece.length;
     }

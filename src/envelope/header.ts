@@ -55,7 +55,26 @@ export function utf8Length(s: string): number {
 
 /** Context keys in deterministic CBOR order: by encoded bytes, i.e. shorter UTF-8 first, then bytewise. */
 function sortedKeys(context: Readonly<Record<string, string>>): string[] {
-  return Object.keys(context).sort((a, b) => utf8Length(a) - utf8Length(b) || compareUtf8(a, b));
+  const keys = Object.keys(context);
+  // Insertion sort: at most 64 keys, usually a handful, and no work array per call as
+  // Array.prototype.sort allocates (this runs on every envelope written and every withheld context).
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    const kl = utf8Length(k);
+    let j = i - 1;
+    while (j >= 0 && before(k, kl, keys[j]!)) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/** Whether key `a` (of UTF-8 length `al`) sorts before `b` in deterministic CBOR order. */
+function before(a: string, al: number, b: string): boolean {
+  const bl = utf8Length(b);
+  return al !== bl ? al < bl : compareUtf8(a, b) < 0;
 }
 
 /** Bytes of the context map as deterministic CBOR. */
@@ -115,7 +134,12 @@ const textSize = (s: string) => {
   return headSize(n) + n;
 };
 
-export function encodeHeader(h: Header): Uint8Array {
+/**
+ * The header item. `reserve` bytes more are allocated after it (the header at offset 0, the
+ * buffer's length minus `reserve` its length): a writer that knows the whole message size puts
+ * the MAC and the segments there, with no second buffer and no copy of the header.
+ */
+export function encodeHeader(h: Header, reserve = 0): Uint8Array {
   const withContext = h.context !== undefined && Object.keys(h.context).length > 0;
   // map head, version, suite, message id, segment size, recipients key and array head
   let size = 1 + 2 + 1 + headSize(h.suite) + 1 + 2 + 32 + 1 + headSize(h.segmentSizeLog2) + 1 + headSize(h.recipients.length);
@@ -124,7 +148,7 @@ export function encodeHeader(h: Header): Uint8Array {
   if (withContext) size += 1 + encodedContextLength(h.context!);
   if (h.contextNotStored) size += 2;
   if (h.signer) size += 1 + 1 + 1 + textSize(h.signer.keyRef);
-  const w = new Writer(size);
+  const w = new Writer(size + reserve);
   w.head(MAJOR.map, 5 + (withContext ? 1 : 0) + (h.contextNotStored ? 1 : 0) + (h.signer ? 1 : 0));
   w.head(MAJOR.uint, HEADER_KEY.version);
   w.head(MAJOR.uint, ENVELOPE_VERSION);

@@ -184,20 +184,37 @@ export class EnvelopeReader {
     }
   }
 
+  /** The header phase (it awaits KMS), and any chunk after a failure or that is not bytes (typed errors, as a rejection). */
   async #pushAsync(chunk: Uint8Array, emit: Emit): Promise<void> {
-    await this.#guard(async () => {
+    if (this.#failed) throw invalidEnvelope('the reader already failed', this.#debug);
+    try {
       if (!(chunk instanceof Uint8Array)) throw new CborError('input chunks must be Uint8Array');
-      if (this.#state !== 'header') return this.#data(chunk, emit);
-      const rest = this.#headerBytes(chunk);
-      if (rest === undefined) return;
-      const { bytes, offset, headerEnd, header, mac } = rest;
-      this.#session = await openSession(this.#opts, this.#policy, bytes, header, headerEnd, mac);
-      this.#state = 'segments';
-      await this.#data(bytes.subarray(offset), emit);
-    });
+      let data = chunk;
+      if (this.#state === 'header') {
+        const rest = this.#headerBytes(chunk);
+        if (rest === undefined) return;
+        const { bytes, offset, headerEnd, header, mac } = rest;
+        this.#session = await openSession(this.#opts, this.#policy, bytes, header, headerEnd, mac);
+        this.#state = 'segments';
+        data = bytes.subarray(offset);
+      }
+      const pending = this.#data(data, emit);
+      if (pending) await pending;
+    } catch (error) {
+      this.#fail(error);
+    }
   }
 
-  async end(emit: Emit): Promise<void> {
+  /**
+   * Ends the input: throws (as a rejection) unless the final segment, and the signature if any,
+   * verified. Synchronous when there is nothing left to open (a whole envelope read at once).
+   */
+  end(emit: Emit): void | Promise<void> {
+    if (this.#failed || this.#pending || this.#state !== 'done') return this.#endAsync(emit);
+    this.#wipe();
+  }
+
+  async #endAsync(emit: Emit): Promise<void> {
     await this.#guard(async () => {
       if (this.#pending) await this.#finishPending(true, emit);
       if (this.#state !== 'done') throw new NeedMore(0);

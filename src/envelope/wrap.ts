@@ -2,12 +2,13 @@
  * The KMS side of an envelope: getting a data key wrapped for every recipient (encrypt) and
  * getting it back from one of them (decrypt), through the DataKeyCache when there is one.
  */
-import { decodeBlob } from '../blob/ciphertext-blob.js';
+import { HEADER_BYTES as BLOB_HEADER_BYTES, TAG_BYTES as BLOB_TAG_BYTES } from '../blob/ciphertext-blob.js';
 import { toHex } from '../crypto/bytes.js';
 import { IncorrectKeyException, UnsupportedOperationException, ValidationException } from '../errors.js';
 import type { CacheUse, DataKeyCache } from './cache.js';
 import { DEK_BYTES, RECIPIENT_TYPE } from './format.js';
 import { encodeContext, type Recipient } from './header.js';
+import { decodeKeyId } from '../keys/arn.js';
 import { keyIdPart, sameKey, type KmsLike } from './kms-like.js';
 import { admit, callerAccount, trusts, type KeyTrust } from './trust.js';
 import { invalidEnvelope } from './invalid.js';
@@ -24,11 +25,11 @@ export interface WrappedKey {
 
 /** The kmsbox blob's own key id, if `blob` is a kmsbox ciphertext blob; undefined for anything else (e.g. AWS's opaque blobs). */
 export function blobKeyId(blob: Uint8Array): string | undefined {
-  try {
-    return decodeBlob(blob).keyId;
-  } catch {
-    return undefined;
-  }
+  // What decodeBlob accepts (version 1 or 2, header and tag present), reading only the key id: no
+  // decoded-blob object and no views on every envelope read and write (test/envelope/wrap.test.ts).
+  const version = blob[0];
+  if (blob.length < BLOB_HEADER_BYTES + BLOB_TAG_BYTES || (version !== 1 && version !== 2)) return undefined;
+  return decodeKeyId(blob, 1);
 }
 
 const contextKey = (context: Record<string, string>) => (Object.keys(context).length === 0 ? '' : toHex(encodeContext(context)));
@@ -121,7 +122,8 @@ export async function unwrapDataKey(
       throw new IncorrectKeyException({ message: 'None of the keys that wrapped this envelope is in the discovery filter.' });
     throw invalidEnvelope('no recipient names its key', debug);
   }
-  const ctxKey = contextKey(context);
+  // Only a cache needs the context as a key (hex of its canonical CBOR): no encoding without one.
+  const ctxKey = cache === undefined ? '' : contextKey(context);
   const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
   let firstError: unknown;
   for (const { r, ref, keyId: pinned } of candidates) {
