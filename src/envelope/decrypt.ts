@@ -62,8 +62,10 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
  */
 export function createDecryptStream(opts: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
   const reader = new EnvelopeReader(opts);
+  // One emit function per stream (the controller is the same on every call), not one per chunk.
+  let emit: ((p: Uint8Array) => void) | undefined;
   return new TransformStream<Uint8Array, Uint8Array>({
-    transform: (chunk, controller) => reader.push(chunk, (p) => controller.enqueue(p)),
+    transform: (chunk, controller) => reader.push(chunk, (emit ??= (p) => controller.enqueue(p))),
     flush: (controller) => reader.end((p) => controller.enqueue(p)),
   });
 }

@@ -206,7 +206,8 @@ export function createEncryptStream(opts: EncryptOptions, internals: EncryptInte
         if (sealing) return sealing.then(() => feed(chunk, at, controller));
       }
       const take = Math.min(S - heldBytes, chunk.length - off);
-      held.push(chunk.subarray(off, off + take));
+      // A whole chunk is held as is: a Buffer's subarray is a costly object, made per chunk otherwise.
+      held.push(off === 0 && take === chunk.length ? chunk : chunk.subarray(off, off + take));
       heldBytes += take;
       off += take;
     }

@@ -314,7 +314,8 @@ export class EnvelopeReader {
         continue;
       }
       const take = Math.min(buf.length - off, this.#bodyLen - this.#bodyFill);
-      this.#pieces.push(buf.subarray(off, off + take));
+      // A whole chunk is kept as is (the usual case behind kmsbox's encrypt stream): no view to make.
+      this.#pieces.push(off === 0 && take === buf.length ? buf : buf.subarray(off, off + take));
       this.#bodyFill += take;
       off += take;
       if (this.#bodyFill < this.#bodyLen) continue;
