@@ -46,3 +46,95 @@ export async function streamRoundTrip(o: {
     .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
   if (n !== o.total) throw new Error('kmsbox: lost bytes');
 }
+
+/** Plaintext chunks `chunk` bytes at a time from `chunkAt`, `total` bytes in all, as a WHATWG stream. */
+function chunkStream(total: number, chunk: number, chunkAt: (offset: number) => Uint8Array): ReadableStream<Uint8Array> {
+  let produced = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (produced >= total) return c.close();
+      c.enqueue(chunkAt(produced));
+      produced += chunk;
+    },
+  });
+}
+
+/**
+ * Floors of the envelope stream (issue #16), the same chunks through two TransformStreams into a
+ * counting sink, as `streamRoundTrip` pipes them, with no kmsbox code:
+ * - 'one cipher': one AES-256-GCM cipher each way for the whole stream (raw AES-GCM plus the
+ *   WHATWG stream machinery: what the streams alone cost);
+ * - 'per segment': what the envelope format needs on node:crypto, a fresh cipher each way per
+ *   `segment` bytes (nonce per segment, the 32-byte MAC as AAD, the tag checked), with each
+ *   segment's 3-byte head and 16-byte tag passed on as chunks of their own, as kmsbox's encrypt
+ *   stream does (no copy to join them).
+ * `segment` must be a multiple of `chunk`.
+ */
+export async function streamFloor(
+  kind: 'one cipher' | 'per segment',
+  o: { total: number; chunk: number; segment: number; chunkAt: (offset: number) => Uint8Array },
+): Promise<void> {
+  const key = randomBytes(32);
+  const aad = randomBytes(32);
+  const perSegment = kind === 'per segment' ? o.segment / o.chunk : Number.POSITIVE_INFINITY;
+  const nonce = (i: number) => {
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(i, 7);
+    return iv;
+  };
+  let e = createCipheriv('aes-256-gcm', key, nonce(0));
+  let d = createDecipheriv('aes-256-gcm', key, nonce(0));
+  const tags: Buffer[] = [];
+  let sealed = 0;
+  let opened = 0;
+  let n = 0;
+  await chunkStream(o.total, o.chunk, o.chunkAt)
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(c, k) {
+          if (sealed % perSegment === 0) {
+            if (sealed > 0) e = createCipheriv('aes-256-gcm', key, nonce(sealed / perSegment));
+            e.setAAD(aad);
+            k.enqueue(new Uint8Array(3));
+          }
+          const out = e.update(c);
+          sealed += 1;
+          const tag = sealed % perSegment === 0 ? (e.final(), e.getAuthTag()) : undefined;
+          if (tag) tags.push(tag);
+          k.enqueue(out);
+          if (tag) k.enqueue(tag);
+        },
+        flush() {
+          if (sealed % perSegment !== 0) {
+            e.final();
+            tags.push(e.getAuthTag());
+          }
+        },
+      }),
+    )
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(c, k) {
+          if (c.length <= 16) return; // a head or a tag: the tag was kept by the encrypting side
+          if (opened % perSegment === 0) {
+            if (opened > 0) d = createDecipheriv('aes-256-gcm', key, nonce(opened / perSegment));
+            d.setAAD(aad);
+          }
+          k.enqueue(d.update(c));
+          opened += 1;
+          if (opened % perSegment === 0) {
+            d.setAuthTag(tags[opened / perSegment - 1]!);
+            d.final();
+          }
+        },
+        flush() {
+          if (opened % perSegment !== 0) {
+            d.setAuthTag(tags[tags.length - 1]!);
+            d.final();
+          }
+        },
+      }),
+    )
+    .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
+  if (n !== o.total) throw new Error('stream floor: lost bytes');
+}
