@@ -99,8 +99,12 @@ export async function streamFloor(
           }
           const out = e.update(c);
           sealed += 1;
-          const tag = sealed % perSegment === 0 ? (e.final(), e.getAuthTag()) : undefined;
-          if (tag) tags.push(tag);
+          let tag: Buffer | undefined;
+          if (sealed % perSegment === 0) {
+            e.final();
+            tag = e.getAuthTag();
+            tags.push(tag);
+          }
           k.enqueue(out);
           if (tag) k.enqueue(tag);
         },
