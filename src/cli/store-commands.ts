@@ -22,7 +22,8 @@ const STORE_HELP = `${STORE_USAGE}
   request (AccessDeniedException: its root key was changed): restart them with
   the new one. Interrupted, the store opens with the old key (run this again) or
   with the new one (done); a wrong current key changes nothing.
-  Exit codes: 0 done, 1 refused (wrong key, unreadable store), 252 a usage mistake.`;
+  Exit codes: 0 done, 1 refused (a wrong key, an unreadable store), 252 a
+  usage mistake.`;
 
 /** The root key of one side: a root key file flag, or a passphrase variable. */
 export function rootKeyOf(
