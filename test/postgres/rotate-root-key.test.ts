@@ -5,7 +5,10 @@
 // re-sealed) or fail typed.
 import { AccessDeniedException, Kms, KMSInternalException, ValidationException } from 'kmsbox';
 import { changeDatabaseRootKey, type PostgresProvider } from 'kmsbox/postgres';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cliBundle } from '../cli/cli-bundle.js';
 import { deriveRootKey, materialKey, openMaterial, parseKdf, RowAuthenticator } from '../../src/providers/postgres/root-key.js';
 import { PASSPHRASE, usePostgres } from './fixtures.js';
 
@@ -209,5 +212,28 @@ describe('changeDatabaseRootKey', () => {
       await kms.encrypt({ KeyId: a.alias, Plaintext: text.encode('x') });
     }
     expect(acked.length).toBeGreaterThanOrEqual(6);
+  }, 120_000);
+
+  it('kmsbox db rotate-root-key: the old key from KMSBOX_PASSPHRASE, the new from KMSBOX_NEW_PASSPHRASE', async () => {
+    const schema = pg.schema();
+    const { made } = await seed(pg.open(schema));
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      KMSBOX_PASSPHRASE: PASSPHRASE,
+      KMSBOX_NEW_PASSPHRASE: NEW,
+    };
+    delete env.KMSBOX_POSTGRES_URL;
+    const args = [cliBundle, 'db', 'rotate-root-key', '--postgres', pg.url, '--postgres-schema', schema];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { env, timeout: 120_000 });
+    expect(stdout).toMatch(
+      new RegExp(`^schema ${schema} in .*: re-sealed under the new root key \\(\\d+ records, \\d+ change-log rows, 6 key materials\\)`),
+    );
+    await expectServed(pg.open(schema, { passphrase: NEW }), made);
+    // Again with the old key: refused (exit 1), nothing changed.
+    const before = await dump(schema);
+    const again = promisify(execFile)(process.execPath, args, { env, timeout: 120_000 });
+    await expect(again).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/wrong passphrase or root key/) });
+    expect(await dump(schema)).toBe(before);
   }, 120_000);
 });
