@@ -192,7 +192,7 @@ describe('changeDatabaseRootKey', () => {
       throw new Error(`writer ${w} was never stopped (rotation done: ${rotationDone})`);
     });
     // Rotation starts once the writers are under way (acknowledged writes, not a delay).
-    while (progress < 6) await new Promise((r) => setTimeout(r, 5));
+    while (progress < 6 && failures.length === 0) await new Promise((r) => setTimeout(r, 5));
     await changeDatabaseRootKey({ url: pg.url, schema, passphrase: PASSPHRASE, newPassphrase: NEW, scrypt: { N: 2 ** 10 } });
     rotationDone = true;
     await Promise.all(loops);
