@@ -4,6 +4,6 @@
  */
 export * from './index.js';
 export { startServer, type ServeOptions, type RunningServer } from './server/http-server.js';
-export { FileProvider, type FileProviderOptions } from './providers/file.js';
+export { type ChangeRootKeyOptions, FileProvider, type FileProviderOptions } from './providers/file.js';
 export { FileAuditSink, verifyAuditLog, type FileAuditSinkOptions, type AuditLogReport } from './audit/file-log.js';
 export { encryptFile, decryptFile } from './envelope/files.js';

@@ -22,6 +22,7 @@ import { FileAuditSink, verifyAuditLog } from '../audit/file-log.js';
 import { EXIT_CONNECTION, EndpointUnreachable, callEndpoint, cliRegion } from './endpoint.js';
 import type { AuditSink } from '../audit/event.js';
 import { DatabaseUnavailable, postgresUrl, shownUrl } from './postgres-url.js';
+import { storeCommand } from './store-commands.js';
 
 /** src/cli/postgres.ts, loaded only by the commands that use a database (it brings the client). */
 const postgresCli = () => import('./postgres.js');
@@ -71,6 +72,8 @@ A local KMS endpoint, and its audit log:
   audit verify FILE         check an audit log's hash chain (exit 1: tampered);
                             --postgres URL instead of FILE: the database's
   db migrate --postgres URL create or upgrade kmsbox's tables in PostgreSQL
+  db rotate-root-key --postgres URL    re-seal the database under a new root key
+  store rotate-root-key --store FILE   re-seal a key-store file under a new one
 The aws kms verbs, on --store FILE (or KMSBOX_STORE) or --endpoint-url URL:
 ${wrapList([...VERBS.keys()].sort(), '  ')}
 Keys for the file commands: --store FILE | --endpoint-url URL | --aws (AWS KMS).
@@ -390,6 +393,8 @@ export async function main(argv: string[]): Promise<number> {
         return await audit(rest);
       case 'db':
         return await (await postgresCli()).dbCommand(rest);
+      case 'store':
+        return await storeCommand(rest);
       case 'encrypt-file':
       case 'decrypt-file':
         return await fileCommandExit(() => fileCommand(command === 'encrypt-file' ? 'encrypt' : 'decrypt', rest), command);

@@ -1,14 +1,15 @@
 /// <reference types="node" />
 /**
- * The PostgreSQL side of the command line: `kmsbox serve --postgres URL`, `kmsbox db migrate` and
+ * The PostgreSQL side of the command line: `kmsbox serve --postgres URL`, `kmsbox db migrate`, `kmsbox db rotate-root-key` and
  * `kmsbox audit verify --postgres URL`. src/cli/main.ts loads this module only for them: the
  * database client stays out of every other command's start-up.
  */
 import { KMSServiceException } from '../errors.js';
-import { PostgresProvider, migrateDatabase } from '../postgres.js';
+import { PostgresProvider, changeDatabaseRootKey, migrateDatabase } from '../postgres.js';
 import { PostgresAuditSink, verifyPostgresAuditLog } from '../audit/postgres-log.js';
 import { DatabaseUnavailable, postgresUrl, schemaOf, shownUrl } from './postgres-url.js';
 import { UsageError } from './verbs.js';
+import { rootKeyOf, rotationFlags } from './store-commands.js';
 
 /**
  * The PostgreSQL store, its root key from `--root-key-file` or KMSBOX_PASSPHRASE as `--store`
@@ -68,6 +69,8 @@ function flagPairs(args: readonly string[], allowed: readonly string[], usage: s
 }
 
 export const DB_USAGE = 'usage: kmsbox db migrate [--postgres URL] [--postgres-schema NAME]';
+const ROTATE_USAGE = `usage: kmsbox db rotate-root-key [--postgres URL] [--postgres-schema NAME]
+         [--root-key-file FILE] [--new-root-key-file FILE]`;
 
 /** `kmsbox db migrate`: brings the schema to this version of kmsbox; prints `from → to`. */
 export async function dbCommand(args: readonly string[]): Promise<number> {
@@ -77,12 +80,23 @@ export async function dbCommand(args: readonly string[]): Promise<number> {
 
   Creates kmsbox's tables in a PostgreSQL database, or upgrades them to this
   version of kmsbox (kmsbox serve --postgres does the same when it starts).
+
+${ROTATE_USAGE}
+
+  Re-seals every key material row and re-MACs every record under a new root
+  key, in one statement: the current key from --root-key-file or
+  KMSBOX_PASSPHRASE, the new one from --new-root-key-file or
+  KMSBOX_NEW_PASSPHRASE. Processes still running with the old key stop
+  (AccessDeniedException: its root key was changed) and write nothing more:
+  restart them with the new key.
+
   The URL comes from --postgres or KMSBOX_POSTGRES_URL; the password is better
   kept in the environment (PGPASSWORD or the variable) than in a flag.
   Exit codes: 0 done, 1 the database refused, 252 a usage mistake, 255 the
   database could not be reached.`);
     return 0;
   }
+  if (sub === 'rotate-root-key') return rotateRootKey(rest);
   if (sub !== 'migrate') throw new UsageError(DB_USAGE);
   const f = flagPairs(rest, ['postgres', 'postgres-schema'], DB_USAGE);
   const url = postgresUrl(f);
@@ -132,4 +146,29 @@ export async function verifyPostgresAudit(args: readonly string[]): Promise<numb
   console.log(`TAMPERED or incomplete: the audit trail in ${shownUrl(url)} (${report.events} events)`);
   for (const p of report.problems) console.log(`  ${p}`);
   return 1;
+}
+
+/** `kmsbox db rotate-root-key`: changeDatabaseRootKey; prints what it re-sealed. */
+async function rotateRootKey(args: readonly string[]): Promise<number> {
+  const f = rotationFlags(args, ['postgres', 'postgres-schema', 'root-key-file', 'new-root-key-file'], ROTATE_USAGE);
+  const url = postgresUrl(f);
+  if (url === undefined) throw new UsageError(`give --postgres URL or KMSBOX_POSTGRES_URL (${ROTATE_USAGE})`);
+  const schema = schemaOf(f);
+  const current = rootKeyOf(f, 'root-key-file', 'KMSBOX_PASSPHRASE');
+  const next = rootKeyOf(f, 'new-root-key-file', 'KMSBOX_NEW_PASSPHRASE');
+  let counts: Awaited<ReturnType<typeof changeDatabaseRootKey>>;
+  try {
+    counts = await changeDatabaseRootKey({
+      url,
+      ...(schema !== undefined ? { schema } : {}),
+      ...current,
+      ...('rootKeyFile' in next ? { newRootKeyFile: next.rootKeyFile } : { newPassphrase: next.passphrase }),
+    });
+  } catch (error) {
+    throw new DatabaseUnavailable(`cannot change the root key in ${shownUrl(url)}: ${messageOf(error)}`, error);
+  }
+  console.log(
+    `schema ${schema ?? 'kmsbox'} in ${shownUrl(url)}: re-sealed under the new root key (${counts.records} records, ${counts.changes} change-log rows, ${counts.material} key materials); restart kmsbox with the new key`,
+  );
+  return 0;
 }

@@ -15,6 +15,10 @@
  * store with another id; a high-water mark file (`<file>.hwm` by default), MAC'd under the root
  * key, carries the generation and journal position to fresh processes. A write that destroys
  * material compacts, leaving no copy of it: `.bak` then holds the new generation too.
+ *
+ * Root key rotation (FileProvider.changeRootKey, `kmsbox store rotate-root-key`): the store and its
+ * `.bak` re-sealed under the new key, the mark re-MAC'd, in an order that a crash at any point
+ * leaves a store that opens with one of the two keys (JournalStore.rotateRootKey).
  */
 import { scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -23,7 +27,7 @@ import type { KeySpec } from '../api/enums.js';
 import { AccessDeniedException, ValidationException } from '../errors.js';
 import type { StoreState } from '../keys/record.js';
 import { newMaterialId } from '../keys/arn.js';
-import { JournalStore } from './journal-store.js';
+import { JournalStore, type RotationStep } from './journal-store.js';
 import { ReplicatedRecords } from './replica.js';
 import { importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import { DEFAULT_SCRYPT_N, type KdfParams, newScryptParams, SCRYPT_LIMITS, scryptMaxmem, scryptParamsProblem } from './store-file.js';
@@ -56,6 +60,27 @@ export interface FileProviderOptions {
    */
   compactAfterBytes?: number;
 }
+
+/** FileProvider.changeRootKey: the store, its current root key, and the new one. */
+export interface ChangeRootKeyOptions {
+  /** The key-store file. */
+  path: string;
+  /** The current root key: its passphrase, or its root key file (exactly one). */
+  passphrase?: string;
+  rootKeyFile?: string;
+  /** The new root key: a passphrase (scrypt with a fresh salt), or a root key file (exactly one). */
+  newPassphrase?: string;
+  newRootKeyFile?: string;
+  /** scrypt cost for a new passphrase. Default: the store's current N (2^17 if it had a root key file). */
+  scrypt?: { N?: number };
+  /** The store's high-water mark, as its FileProviders are configured. Default `<path>.hwm`. */
+  highWaterMark?: string | false;
+  /** How long to wait for other processes' writes. Default 10 s. */
+  lockTimeoutMs?: number;
+}
+
+/** A provider's journal, for changeStoreRootKey (set in FileProvider's static block: not part of its API). */
+let journalOf: (provider: FileProvider) => JournalStore;
 
 /** Journals smaller than this are never compacted (a small store would otherwise compact every few writes). */
 const DEFAULT_COMPACT_AFTER_BYTES = 1 << 20;
@@ -184,6 +209,23 @@ export class FileProvider extends SoftwareMaterialProvider implements KeyMateria
     return this.#journal.material(id);
   }
 
+  /**
+   * Re-seals the store at `path` under a new root key (a fresh scrypt salt for a passphrase), with
+   * its high-water mark; the previous generation's copy (`.bak`) is replaced too, so no file of the
+   * store opens with the old key afterwards. Under the store's lock: other processes' writes wait.
+   * Processes that have the store open with the old key fail from their next access with an
+   * AccessDeniedException ("its root key was changed"): restart them with the new key. A crash
+   * part-way leaves a store that opens with the old key (run this again) or with the new one
+   * (done). A wrong current key changes nothing (AccessDeniedException). O(store).
+   */
+  static async changeRootKey(options: ChangeRootKeyOptions): Promise<void> {
+    await changeStoreRootKey(options);
+  }
+
+  static {
+    journalOf = (provider) => provider.#journal;
+  }
+
   /** The root key for a file's KDF parameters (undefined: a new store's): derived once per process (scrypt is deliberately slow). */
   #deriveRootKey(kdf: KdfParams | undefined): { rootKey: Uint8Array; kdf: KdfParams } {
     const o = this.#options;
@@ -216,4 +258,43 @@ function readRootKeyFile(path: string): Uint8Array {
   const text = raw.toString('utf8').trim();
   if (/^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
   throw new AccessDeniedException({ message: `Root key file ${path} must hold 32 bytes, raw or as 64 hex characters.` });
+}
+
+/**
+ * FileProvider.changeRootKey, with a hook called after each step (tests crash the process there):
+ * the steps and what a crash after each leaves are in JournalStore.rotateRootKey.
+ */
+export async function changeStoreRootKey(options: ChangeRootKeyOptions, onStep?: (step: RotationStep) => void): Promise<void> {
+  if (options === null || typeof options !== 'object') throw new ValidationException({ message: 'changeRootKey needs options.' });
+  const { newPassphrase, newRootKeyFile } = options;
+  if ((newPassphrase === undefined) === (newRootKeyFile === undefined)) {
+    throw new ValidationException({ message: 'changeRootKey needs exactly one of newPassphrase and newRootKeyFile.' });
+  }
+  if (newPassphrase !== undefined && (typeof newPassphrase !== 'string' || newPassphrase.length === 0)) {
+    throw new ValidationException({ message: 'changeRootKey newPassphrase must be a non-empty string.' });
+  }
+  if (newRootKeyFile !== undefined && (typeof newRootKeyFile !== 'string' || newRootKeyFile.length === 0)) {
+    throw new ValidationException({ message: 'changeRootKey newRootKeyFile must be a path.' });
+  }
+  const N = options.scrypt?.N;
+  if (N !== undefined) {
+    const problem = scryptParamsProblem(N, SCRYPT_LIMITS.r, SCRYPT_LIMITS.p);
+    if (problem !== undefined) throw new ValidationException({ message: `changeRootKey scrypt: ${problem}.` });
+  }
+  const provider = new FileProvider({
+    path: options.path,
+    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+    ...(options.rootKeyFile !== undefined ? { rootKeyFile: options.rootKeyFile } : {}),
+    ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
+    ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+  });
+  const next = (current: KdfParams): { rootKey: Uint8Array; kdf: KdfParams } => {
+    if (newRootKeyFile !== undefined) return { rootKey: readRootKeyFile(newRootKeyFile), kdf: { name: 'root-key-file' } };
+    const params = newScryptParams(N ?? (current.name === 'scrypt' ? current.N : DEFAULT_SCRYPT_N));
+    const rootKey = new Uint8Array(
+      scryptSync(newPassphrase!, unb64(params.salt), 32, { N: params.N, r: params.r, p: params.p, maxmem: scryptMaxmem(params) }),
+    );
+    return { rootKey, kdf: params };
+  };
+  await journalOf(provider).rotateRootKey(next, onStep);
 }

@@ -15,10 +15,24 @@
  *   different chain (a fork), or another store id; the high-water mark carries generation, entry
  *   count and chain head to new processes. Version-1 and -2 files (one sealed JSON object, no
  *   journal) open as they are and become version 3 on their first write.
+ * - Root key rotation (rotateRootKey): new generations under the new key, the mark taken out of the
+ *   way and written again, step by step, so that a crash leaves a store that opens with one key.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { AccessDeniedException, KMSInternalException } from '../errors.js';
+import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
 import type { StoreState } from '../keys/record.js';
 import { writeAll, writeAtomic } from './atomic-write.js';
 import { lockStore } from './file-lock.js';
@@ -60,6 +74,18 @@ export interface JournalStoreOptions {
   /** The root key for the KDF parameters of a file (undefined: a new store's). */
   readonly rootKey: (kdf: KdfParams | undefined) => { rootKey: Uint8Array; kdf: KdfParams };
 }
+
+/** A root key with the KDF parameters a store file records for it. */
+export type DerivedRootKey = { rootKey: Uint8Array; kdf: KdfParams };
+
+/** The points of a root key change (rotateRootKey), in order: a crash after each leaves a store that opens (tests stop there). */
+export type RotationStep =
+  | 'sealed-without-mark'
+  | 'mark-removed'
+  | 'sealed-under-new-key'
+  | 'new-mark-written'
+  | 'sealed-with-mark'
+  | 'done';
 
 /** `mark`: the high-water mark existed when the entry was written (as the header's `hwm` for the snapshot). */
 type EntryPayload = { records: RecordChange[]; materials: Array<[string, StoredMaterial | null]>; mark?: true };
@@ -220,6 +246,62 @@ export class JournalStore implements RecordBackend {
     return next;
   }
 
+  /**
+   * Seals the store under `next` (FileProvider.changeRootKey), under the lock, in steps each of
+   * which leaves a store that opens with exactly one root key, nothing acknowledged lost (the file
+   * and its mark cannot change together, so the mark is taken out of the way first):
+   * 1. `sealed-without-mark`: the next generation under the old key, its header saying no mark is
+   *    required (the old mark, one generation behind, still verifies). Opens with the old key.
+   * 2. `mark-removed`: the old key's mark deleted (and the directory synced). Opens with the old key.
+   * 3. `sealed-under-new-key`: the next generation under the new key (fresh KDF salt), written to
+   *    `.bak` first, then over the store: no file holds the old key's copy any more. Opens with the
+   *    new key only; processes with the old key get "its root key was changed".
+   * 4. `new-mark-written`: the mark under the new key. 5. `sealed-with-mark`: one more generation
+   *    whose header requires the mark (a copy without it is refused again), then its mark.
+   * Without a high-water mark, only step 3. A wrong old key fails in the lock's first read,
+   * before anything is written. Interrupted: if the old key still opens the store, run it again.
+   */
+  rotateRootKey(next: (current: KdfParams) => DerivedRootKey, onStep: (step: RotationStep) => void = () => undefined): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (!isFile(this.#o.path))
+        throw new ValidationException({ message: `There is no key store at ${this.#o.path} to change the root key of.` });
+      const unlock = await lockStore(this.#o.path, this.#o.lockTimeoutMs, this.#o.highWaterMarkPath);
+      try {
+        this.refresh(); // authenticates under the old key (AccessDeniedException if wrong) and checks for rollback
+        if (this.#generation < 0)
+          throw new ValidationException({ message: `There is no key store at ${this.#o.path} to change the root key of.` });
+        const derived = next(this.#kdf!);
+        if (Buffer.from(derived.rootKey).equals(Buffer.from(this.#rootKey!))) {
+          throw new ValidationException({ message: `Key store ${this.#o.path}: the new root key is the current one.` });
+        }
+        const hwmPath = this.#o.highWaterMarkPath;
+        if (hwmPath !== undefined) {
+          this.#compact(undefined, false, false, { mark: false });
+          onStep('sealed-without-mark');
+          rmSync(hwmPath, { force: true });
+          syncDirectory(dirname(hwmPath));
+          this.#hwmOnDisk = false;
+          onStep('mark-removed');
+        }
+        this.#compact(undefined, false, false, { next: derived, mark: false });
+        onStep('sealed-under-new-key');
+        if (hwmPath !== undefined) {
+          this.#writeHighWaterMark();
+          onStep('new-mark-written');
+          this.#compact(undefined, false, false);
+          onStep('sealed-with-mark');
+          this.#writeHighWaterMark();
+        }
+        onStep('done');
+      } finally {
+        unlock();
+      }
+    };
+    const queued = this.#queue.then(run, run);
+    this.#queue = queued.catch(() => undefined);
+    return queued;
+  }
+
   #pulled(since: number | undefined): Pulled {
     if (since !== undefined && since >= this.#deltaFrom && since <= this.#version) {
       return { version: this.#version, full: false, changes: this.#deltas.slice(since - this.#deltaFrom).flatMap((d) => JSON.parse(d)) };
@@ -376,7 +458,20 @@ export class JournalStore implements RecordBackend {
 
   /** `snapshotBytes`: where the journal starts (the file's length for versions 1 and 2). */
   #openFile(file: StoreFile, bytes: Buffer, snapshotBytes: number): Omit<LoadedFile, 'ino' | 'stamp'> & { file: StoreFile } {
-    // A store's KDF parameters never change: other ones are another store (and no scrypt is run for it).
+    // The store this process has open, under another root key: changed by rotateRootKey. (Its store
+    // id is not authenticated yet: this only picks the message; nothing from the file is used.)
+    if (
+      this.#generation >= 0 &&
+      this.#kdf !== undefined &&
+      file.storeId !== undefined &&
+      file.storeId === this.#storeId &&
+      (!sameKdf(file.kdf, this.#kdf) || !checkMatches(this.#rootKey!, file))
+    ) {
+      throw new AccessDeniedException({
+        message: `Key store ${this.#o.path}: its root key was changed since this process opened it (or it was replaced by a copy under another root key); nothing was read from it or written to it. Restart with the new root key.`,
+      });
+    }
+    // A store's KDF parameters never change but with its root key: other ones are another store (and no scrypt is run for it).
     if (this.#generation >= 0 && this.#kdf !== undefined && !sameKdf(file.kdf, this.#kdf)) {
       throw this.#rolledBack('it was replaced by a different store (other key-derivation parameters)');
     }
@@ -592,7 +687,12 @@ export class JournalStore implements RecordBackend {
    * holds the material once the call returns, and a crash in between leaves the store with it
    * (the destruction was not acknowledged).
    */
-  #compact(entry: EntryPayload | undefined, destroysMaterial: boolean, resetsMark: boolean): void {
+  #compact(
+    entry: EntryPayload | undefined,
+    destroysMaterial: boolean,
+    resetsMark: boolean,
+    rotation: { next?: DerivedRootKey; mark: boolean } | undefined = undefined,
+  ): void {
     const path = this.#o.path;
     let state: StoreState = completeState({});
     let materials: SnapshotPayload['materials'] = new Map();
@@ -605,6 +705,11 @@ export class JournalStore implements RecordBackend {
       for (const e of loaded.entries) applyEntry(state, materials, e);
     }
     if (entry !== undefined) applyEntry(state, materials, entry);
+    if (rotation?.next !== undefined) {
+      // Read under the old root key above; sealed under the new one from here on.
+      this.#rootKey = rotation.next.rootKey;
+      this.#kdf = rotation.next.kdf;
+    }
     const rootKey = this.#ensureRootKey(this.#generation < 0 ? undefined : this.#kdf);
     const storeId = this.#storeId ?? newStoreId(); // a version-1 store gets its id with this write
     const header: StoreHeader = {
@@ -617,13 +722,14 @@ export class JournalStore implements RecordBackend {
       // The generation resetHighWaterMark writes requires its mark too: recorded as false, its copy
       // (the next compaction's .bak) with the mark deleted would be accepted, undoing every later
       // change. A crash before the mark is written then leaves a store refused until reset again.
-      hwm: this.#o.highWaterMarkPath !== undefined && (this.#hwmOnDisk || resetsMark),
+      hwm: this.#o.highWaterMarkPath !== undefined && (rotation?.mark ?? (this.#hwmOnDisk || resetsMark)),
     };
     const plain = encodeSnapshot({ state, materials });
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(snapshotLines(file));
-    if (destroysMaterial) {
+    // Destroyed material, or a root key replaced: `.bak` must not keep the old file either.
+    if (destroysMaterial || rotation?.next !== undefined) {
       writeAtomic(`${path}.bak`, bytes);
     } else {
       try {
@@ -701,6 +807,15 @@ export class JournalStore implements RecordBackend {
     return new KMSInternalException({
       message: `Key store ${this.#o.path} refused: ${what}. Nothing from it was used and nothing was written over it. If you restored an older copy on purpose, call resetHighWaterMark() on a FileProvider for it.`,
     });
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -32,7 +32,7 @@ test('pruned every 5 versions keeping 10: a replica within the log catches up fr
   };
   const reloads: string[] = [];
   const backend = new PostgresRecordBackend(pg.sql, schema, guard, (ids) => ids === 'all' && reloads.push('all'), { every: 5, keep: 10 });
-  backend.authenticate(new RowAuthenticator(randomBytes(32), 's'));
+  backend.authenticate(new RowAuthenticator(randomBytes(32), 's'), 'c');
   const writer = new ReplicatedRecords(backend);
   const near = new ReplicatedRecords(backend);
   const far = new ReplicatedRecords(backend);

@@ -14,7 +14,7 @@ import type postgres from 'postgres';
 import type { RecordChange } from '../records.js';
 import type { Pulled, RecordBackend } from '../replica.js';
 import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
-import type { RowAuthenticator } from './root-key.js';
+import { type RowAuthenticator, rootKeyChanged } from './root-key.js';
 
 /** Every `every` versions, change-log rows older than `keep` versions are deleted. */
 export interface LogPruning {
@@ -33,6 +33,7 @@ export type Guard = <T>(what: string, call: () => Promise<T>) => Promise<T>;
 
 interface ChangeRow {
   version: string;
+  check_value: string;
   log_floor: string;
   collection: string | null;
   id: string | null;
@@ -50,6 +51,9 @@ export class PostgresRecordBackend implements RecordBackend {
   #conflicts = 0;
   /** Set once the store is open (its root key checked): every row read or written is MAC'd. */
   #auth: RowAuthenticator | undefined;
+  /** The root key's check value the store was opened with: another one in `meta` means the key was changed. */
+  #checkValue = '';
+  readonly #schema: string;
 
   constructor(
     sql: postgres.Sql,
@@ -59,6 +63,7 @@ export class PostgresRecordBackend implements RecordBackend {
     pruning: LogPruning = DEFAULT_PRUNING,
   ) {
     this.#pruning = pruning;
+    this.#schema = schema;
     this.#sql = sql;
     this.#table = (name) => sql(`${schema}.${name}`);
     this.#guard = guard;
@@ -66,8 +71,14 @@ export class PostgresRecordBackend implements RecordBackend {
   }
 
   /** Called by the provider once the root key is known, before any pull or commit. */
-  authenticate(auth: RowAuthenticator): void {
+  authenticate(auth: RowAuthenticator, checkValue: string): void {
     this.#auth = auth;
+    this.#checkValue = checkValue;
+  }
+
+  /** Stops at the first sign that the root key was changed (rotate-root-key.ts): before any row is verified under the old one. */
+  #sameRootKey(checkValue: string): void {
+    if (checkValue !== this.#checkValue) throw rootKeyChanged(this.#schema);
   }
 
   get #rows(): RowAuthenticator {
@@ -83,18 +94,20 @@ export class PostgresRecordBackend implements RecordBackend {
     if (since !== undefined) {
       // One statement, one snapshot: the version and the changes up to it agree.
       const rows = await sql<ChangeRow[]>`
-        SELECT m.version, m.log_floor, c.collection, c.id, c.value, c.mac
+        SELECT m.version, m.log_floor, m.check_value, c.collection, c.id, c.value, c.mac
         FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('changes')} c ON c.version > ${since}
         ORDER BY c.version, c.ord`;
       const first = rows[0];
       if (first === undefined) throw new Error('the meta row is missing');
+      this.#sameRootKey(first.check_value);
       if (since >= Number(first.log_floor)) return { version: Number(first.version), full: false, changes: this.#changes(rows) };
     }
     const rows = await sql<ChangeRow[]>`
-      SELECT m.version, m.log_floor, r.collection, r.id, r.value, r.mac
+      SELECT m.version, m.log_floor, m.check_value, r.collection, r.id, r.value, r.mac
       FROM ${this.#table('meta')} m LEFT JOIN ${this.#table('records')} r ON true`;
     const first = rows[0];
     if (first === undefined) throw new Error('the meta row is missing');
+    this.#sameRootKey(first.check_value);
     this.#materialChanged('all');
     return { version: Number(first.version), full: true, changes: this.#changes(rows) };
   }
@@ -191,13 +204,13 @@ export class PostgresRecordBackend implements RecordBackend {
     return written.length === 1;
   }
 
-  /** CTE `bump`: the next version where `condition` holds (the meta row's lock), and the log floor moved when it is time to prune. */
+  /** CTE `bump`: the next version where `condition` holds and the root key is still this process's (the meta row's lock), and the log floor moved when it is time to prune. */
   #bump(condition: postgres.PendingQuery<postgres.Row[]>) {
     const { every, keep } = this.#pruning;
     return this.#sql`bump AS (
         UPDATE ${this.#table('meta')} SET version = version + 1,
           log_floor = CASE WHEN (version + 1) % ${every} = 0 AND version + 1 > ${keep} THEN version + 1 - ${keep} ELSE log_floor END
-        WHERE ${condition} RETURNING version, log_floor
+        WHERE ${condition} AND check_value = ${this.#checkValue} RETURNING version, log_floor
       )`;
   }
 
@@ -234,11 +247,12 @@ export class PostgresRecordBackend implements RecordBackend {
         ? sql`DELETE FROM ${material} WHERE id = ANY(${sql.array([...ids])}::text[])`
         : sql`INSERT INTO ${material} (id, spec, nonce, sealed) SELECT ${change.id}::text, ${change.spec}::text, ${change.nonce}::bytea, ${change.sealed}::bytea FROM bump
               ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec, nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed`;
-    await sql`
+    const bumped = await sql`
       WITH ${this.#bump(sql`true`)},
       log AS (${this.#insertLog(log)}),
       changed AS (${changed}),
       ${this.#prune()}
       SELECT version FROM bump`;
+    if (bumped.length === 0) throw rootKeyChanged(this.#schema); // only the check value can stop it
   }
 }

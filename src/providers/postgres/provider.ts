@@ -44,7 +44,17 @@ import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from 
 import { type Guard, PostgresRecordBackend } from './backend.js';
 import { DeadlineExceeded, databaseError } from './db-errors.js';
 import { checkSchemaName, DEFAULT_SCHEMA, migrate, newerSchema, SCHEMA_VERSION, schemaVersion } from './migrations.js';
-import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, RowAuthenticator, sealMaterial } from './root-key.js';
+import {
+  checkValue,
+  deriveRootKey,
+  materialKey,
+  newKdf,
+  openMaterial,
+  parseKdf,
+  RowAuthenticator,
+  rootKeyChanged,
+  sealMaterial,
+} from './root-key.js';
 
 export interface PostgresProviderOptions {
   /** postgres://user:password@host:port/database (any libpq-style URL postgres.js takes). */
@@ -73,7 +83,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEADLINE_SLACK_MS = 1000;
 
 /** The client, with the timeouts that keep a call from hanging on an unreachable database. */
-function connect(url: string, max: number, timeoutMs: number): postgres.Sql {
+export function connect(url: string, max: number, timeoutMs: number): postgres.Sql {
   return postgres(url, {
     max,
     connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
@@ -92,7 +102,7 @@ function connect(url: string, max: number, timeoutMs: number): postgres.Sql {
  * Runs database calls under a deadline, their failures as typed errors. The deadline catches what
  * the server cannot time out itself: a network that went silent, a server that stopped answering.
  */
-function guardWithin(timeoutMs: number): Guard {
+export function guardWithin(timeoutMs: number): Guard {
   return async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -170,6 +180,8 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   #opening: Promise<void> | undefined;
   #storeId = '';
   #materialKey: Uint8Array | undefined;
+  /** The check value of the root key this process opened the store with (rotate-root-key.ts changes it). */
+  #checkValue = '';
   // Private fields: invisible to JSON.stringify and util.inspect.
   readonly #material = new Map<string, Material>();
   readonly #fetching = new Map<string, Promise<void>>();
@@ -244,6 +256,11 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     const kdf = parseKdf(meta.kdf);
     const rootKey = derived !== undefined && sameKdf(derived.kdf, kdf) ? derived.key : deriveRootKey(this.#options, kdf);
     try {
+      if (meta.check_value.startsWith('rotating:')) {
+        throw new KMSInternalException({
+          message: `The PostgreSQL key store (schema "${schema}") is frozen by a root key change under way, or interrupted: run kmsbox db rotate-root-key again (with the current root key), then restart with the new one.`,
+        });
+      }
       if (checkValue(rootKey) !== meta.check_value) {
         throw new AccessDeniedException({
           message: `Cannot open the PostgreSQL key store (schema "${schema}"): wrong passphrase or root key.`,
@@ -251,7 +268,8 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       }
       // Only keys derived from it stay in memory: one to seal material, one to MAC rows.
       this.#materialKey = materialKey(rootKey);
-      this.#backend.authenticate(new RowAuthenticator(rootKey, meta.store_id));
+      this.#backend.authenticate(new RowAuthenticator(rootKey, meta.store_id), meta.check_value);
+      this.#checkValue = meta.check_value;
       this.#storeId = meta.store_id;
     } finally {
       rootKey.fill(0);
@@ -284,11 +302,15 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     const material = await newMaterial(spec, this.name);
     const id = newMaterialId();
     const { nonce, sealed } = sealMaterial(this.#materialKey as Uint8Array, this.#storeId, id, spec, material.bytes);
-    await this.#guard(
+    // Only while the root key is still this process's: the meta row shared-locked, so a root key
+    // change either waits for this row (and re-seals it) or has committed (and nothing is written).
+    const inserted = await this.#guard(
       'storing key material',
       () =>
-        this.sql`INSERT INTO ${this.sql(`${this.schema}.material`)} (id, spec, nonce, sealed) VALUES (${id}, ${spec}, ${nonce}, ${sealed})`,
+        this.sql`WITH m AS (SELECT 1 FROM ${this.sql(`${this.schema}.meta`)} WHERE check_value = ${this.#checkValue} FOR SHARE)
+          INSERT INTO ${this.sql(`${this.schema}.material`)} (id, spec, nonce, sealed) SELECT ${id}, ${spec}, ${nonce}, ${sealed} FROM m RETURNING id`,
     );
+    if (inserted.length === 0) throw rootKeyChanged(this.schema);
     this.#material.set(id, material);
     return id;
   }
@@ -341,12 +363,22 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       ? openMaterial(this.#materialKey as Uint8Array, this.#storeId, id, row.spec, row)
       : undefined;
     if (bytes === undefined) {
+      await this.#stopIfRootKeyChanged();
       throw new KMSInternalException({
         message: `The PostgreSQL store cannot be used: key material ${id} is not authentic (changed, or not this store's).`,
       });
     }
     if (before === this.#invalidations && !this.#material.has(id)) this.#material.set(id, { spec: row.spec as KeySpec, bytes });
     else bytes.fill(0);
+  }
+
+  /** Material that does not open may have been re-sealed under a new root key since: that is what to say then. */
+  async #stopIfRootKeyChanged(): Promise<void> {
+    const [meta] = await this.#guard(
+      'reading key material',
+      () => this.sql<{ check_value: string }[]>`SELECT check_value FROM ${this.sql(`${this.schema}.meta`)}`,
+    );
+    if (meta !== undefined && meta.check_value !== this.#checkValue) throw rootKeyChanged(this.schema);
   }
 
   /** Drops cached material that was destroyed or replaced (`all`: after a full reload). */

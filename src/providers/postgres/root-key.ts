@@ -9,6 +9,8 @@
  * to another id, another spec or another store does not open. Every record row and change-log row
  * carries a MAC under another key derived from the root key, over the store id, the collection,
  * the id and the value: a row edited, forged, or moved to another id or store is refused.
+ * The root key can be changed (rotate-root-key.ts): a process still holding the old one finds
+ * another check value in `meta` and stops (rootKeyChanged) rather than reading rows as forged.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,13 @@ import { AccessDeniedException, KMSInternalException } from '../../errors.js';
 import { checkValue, type KdfParams, newScryptParams, scryptMaxmem, scryptParamsProblem } from '../store-file.js';
 
 export { checkValue };
+
+/** What a process that opened the store with a root key since changed gets from then on. */
+export function rootKeyChanged(schema: string): AccessDeniedException {
+  return new AccessDeniedException({
+    message: `The PostgreSQL key store (schema "${schema}"): its root key was changed since this process opened it; nothing was read or written with the old one. Restart with the new root key.`,
+  });
+}
 
 /** The `kdf` a database holds, checked (cost bounded) before anything is derived from it. */
 export function parseKdf(text: string): KdfParams {
