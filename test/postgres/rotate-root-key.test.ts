@@ -155,6 +155,28 @@ describe('changeDatabaseRootKey', () => {
     expect(await dump(schema)).toBe(forged);
   });
 
+  it('a material row no record names that does not open (the orphan of an earlier rotation) is left as it is; one a key names is refused', async () => {
+    const schema = pg.schema();
+    const { made } = await seed(pg.open(schema));
+    const material = pg.sql(`${schema}.material`);
+    // What a rotation that died before its sweep leaves: a row sealed under a key the store no longer has.
+    const orphan = { id: 'ef'.repeat(32), spec: 'SYMMETRIC_DEFAULT', nonce: Buffer.alloc(12, 1), sealed: Buffer.alloc(48, 2) };
+    await pg.sql`INSERT INTO ${material} ${pg.sql(orphan)}`;
+    await changeDatabaseRootKey({ url: pg.url, schema, passphrase: PASSPHRASE, newPassphrase: NEW, scrypt: { N: 2 ** 10 } });
+    const [kept] = await pg.sql<{ sealed: Uint8Array }[]>`SELECT sealed FROM ${material} WHERE id = ${orphan.id}`;
+    expect(Buffer.from(kept!.sealed).equals(orphan.sealed)).toBe(true);
+    await expectServed(pg.open(schema, { passphrase: NEW }), made);
+
+    // A key's material damaged: the rotation refuses it and changes nothing.
+    const [named] = await pg.sql<{ id: string }[]>`
+      SELECT m.id FROM ${material} m WHERE EXISTS (SELECT 1 FROM ${pg.sql(`${schema}.records`)} r WHERE strpos(r.value, m.id) > 0) LIMIT 1`;
+    await pg.sql`UPDATE ${material} SET sealed = set_byte(sealed, 0, get_byte(sealed, 0) # 1) WHERE id = ${named!.id}`;
+    const before = await dump(schema);
+    const refused = changeDatabaseRootKey({ url: pg.url, schema, passphrase: NEW, newPassphrase: PASSPHRASE, scrypt: { N: 2 ** 10 } });
+    await expect(refused).rejects.toThrow(new RegExp(`key material ${named!.id} is not authentic`));
+    expect(await dump(schema)).toBe(before);
+  });
+
   it('an interrupted rotation that froze the store: every process is told to run it again, and running it again completes', async () => {
     const schema = pg.schema();
     const { made } = await seed(pg.open(schema));
