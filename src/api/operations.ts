@@ -105,7 +105,8 @@ const keyIdOnly = { KeyId: required('string') };
 
 /** One operation: its implementation and its model. */
 export interface Operation<Request, Response> {
-  readonly run: (env: Env, input: Input) => Promise<Response>;
+  /** A promise, or the response itself when nothing waited (Encrypt, Decrypt: ops/maybe.ts). */
+  readonly run: (env: Env, input: Input) => Response | Promise<Response>;
   /** One line for the `Kms` method's TSDoc (the generator adds the link to the AWS API reference). */
   readonly summary: string;
   readonly request: Members<Request>;

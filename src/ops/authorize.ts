@@ -30,10 +30,10 @@ export interface Caller {
   /** Resources this request touched (ARN → CloudTrail resource type), for the audit event. */
   readonly resources: Map<string, string>;
   readonly authorized: Set<string>;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
+  readonly sourceIp?: string | undefined;
+  readonly userAgent?: string | undefined;
   /** How the call arrived: false over plain HTTP; true in-process (no network) and when a TLS server says so. */
-  readonly secureTransport?: boolean;
+  readonly secureTransport?: boolean | undefined;
   /**
    * Whether another account's principal may call this operation on a key ("Cross-account use: Yes"
    * in the API reference; `crossAccount` in api/operations.ts): if not, no key policy can grant it.

@@ -124,6 +124,40 @@ function callKey(m: Material, blobVersion: 1 | 2, salt: Uint8Array): Uint8Array 
   return expandCallKey(prk, salt);
 }
 
+const NO_PREFIX = new Uint8Array(0);
+const TAG_BYTES = 16;
+
+/** `prefix ‖ pieces…` in one new buffer; one piece and no prefix is returned as it is (a view of it). */
+function joinAfter(prefix: Uint8Array, pieces: readonly Uint8Array[]): Uint8Array {
+  if (prefix.length === 0 && pieces.length === 1) {
+    const only = pieces[0]!;
+    return new Uint8Array(only.buffer, only.byteOffset, only.length);
+  }
+  let size = prefix.length;
+  for (const p of pieces) size += p.length;
+  const out = new Uint8Array(size);
+  out.set(prefix, 0);
+  let at = prefix.length;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The provider's own `sealBlob` and `openNow` when `provider` is a software provider whose `seal`
+ * and `open` are the ones they shortcut: not overridden (PostgresProvider loads material first),
+ * not wrapped (a Proxy hands out bound copies). Otherwise undefined, and the Kms calls `seal`/`open`.
+ */
+export function directSymmetric(provider: object): SoftwareMaterialProvider | undefined {
+  return provider instanceof SoftwareMaterialProvider &&
+    provider.seal === SoftwareMaterialProvider.prototype.seal &&
+    provider.open === SoftwareMaterialProvider.prototype.open
+    ? provider
+    : undefined;
+}
+
 /**
  * The keyed operations of a provider that holds material as bytes (MemoryProvider, FileProvider):
  * one implementation, so both compute exactly the same thing. A subclass says where material lives.
@@ -146,14 +180,45 @@ export abstract class SoftwareMaterialProvider {
   }
 
   async seal(id: string, r: SealRequest): Promise<Uint8Array> {
-    return backend.aesGcm(callKey(this.material(id), r.blobVersion, r.salt)).seal(r.nonce, r.plaintext, r.aad);
+    return this.sealBlob(id, r, NO_PREFIX);
   }
 
   async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
+    return this.openNow(id, r);
+  }
+
+  /**
+   * `seal`, written after `prefix` into one new buffer (`prefix ‖ ciphertext ‖ tag`), and without a
+   * promise when the backend is synchronous (node:crypto). The Kms passes the blob header as the
+   * prefix (ops/encryption.ts): the blob is then the only copy of the data, where joining the
+   * ciphertext and tag and then the header to them copied it twice. The per-call key is wiped once used.
+   */
+  sealBlob(id: string, r: SealRequest, prefix: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    const key = callKey(this.material(id), r.blobVersion, r.salt);
+    let pieces: Uint8Array[] | Promise<Uint8Array[]>;
+    try {
+      pieces = backend.aesGcm(key).sealPieces(r.nonce, r.aad, [r.plaintext]);
+    } finally {
+      if (!(pieces! instanceof Promise)) key.fill(0);
+    }
+    if (!(pieces instanceof Promise)) return joinAfter(prefix, pieces);
+    return pieces.then((p) => joinAfter(prefix, p)).finally(() => key.fill(0));
+  }
+
+  /** `open`, without a promise when the backend is synchronous (node:crypto). */
+  openNow(id: string, r: OpenRequest): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const m = this.findMaterial(id);
-    return m === undefined || m.spec !== 'SYMMETRIC_DEFAULT'
-      ? undefined
-      : backend.aesGcm(callKey(m, r.blobVersion, r.salt)).open(r.nonce, r.sealed, r.aad);
+    if (m === undefined || m.spec !== 'SYMMETRIC_DEFAULT' || r.sealed.length < TAG_BYTES) return undefined;
+    const key = callKey(m, r.blobVersion, r.salt);
+    const at = r.sealed.length - TAG_BYTES;
+    let pieces: Uint8Array[] | undefined | Promise<Uint8Array[] | undefined>;
+    try {
+      pieces = backend.aesGcm(key).openPieces(r.nonce, r.aad, [r.sealed.subarray(0, at)], r.sealed.subarray(at));
+    } finally {
+      if (!(pieces! instanceof Promise)) key.fill(0);
+    }
+    if (!(pieces instanceof Promise)) return pieces && joinAfter(NO_PREFIX, pieces);
+    return pieces.then((p) => p && joinAfter(NO_PREFIX, p)).finally(() => key.fill(0));
   }
 
   async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
