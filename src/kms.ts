@@ -352,10 +352,10 @@ export class Kms {
       return new KMSInternalException({ message, cause, $metadata: { requestId } });
     };
     // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
-    for (let i = 0; i < sinks.length; i++) {
+    for (const [i, sink] of sinks.entries()) {
       let pending: void | Promise<void>;
       try {
-        pending = sinks[i]!.write(event);
+        pending = sink.write(event);
       } catch (cause) {
         throw failed(cause);
       }
