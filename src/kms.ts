@@ -75,6 +75,15 @@ const ACCOUNT = /^\d{12}$/;
 const NONE: readonly string[] = [];
 
 /**
+ * A sink failed: the call fails. A write has already been applied by then (as behind any
+ * InternalException from AWS), so the message says it stays.
+ */
+function auditFailure(cause: unknown, requestId: string, applied: boolean): KMSInternalException {
+  const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
+  return new KMSInternalException({ message, cause, $metadata: { requestId } });
+}
+
+/**
  * A command object of the AWS SDK v3 (`new EncryptCommand(input)` from `@aws-sdk/client-kms`):
  * its output type travels in `resolveMiddleware`'s handler, which is how `send` types its answer.
  */
@@ -346,26 +355,24 @@ export class Kms {
       sourceIp: this.#options.sourceIp,
       userAgent: this.#options.userAgent,
     });
-    const failed = (cause: unknown) => {
-      const applied = output !== undefined && writes;
-      const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
-      return new KMSInternalException({ message, cause, $metadata: { requestId } });
-    };
     // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
-    for (const [i, sink] of sinks.entries()) {
+    let i = 0;
+    for (const sink of sinks) {
       let pending: void | Promise<void>;
       try {
         pending = sink.write(event);
       } catch (cause) {
-        throw failed(cause);
+        throw auditFailure(cause, requestId, output !== undefined && writes);
       }
+      i++;
       if (pending instanceof Promise) {
+        const rest = sinks.slice(i);
         return (async () => {
           try {
             await pending;
-            for (const later of sinks.slice(i + 1)) await later.write(event);
+            for (const later of rest) await later.write(event);
           } catch (cause) {
-            throw failed(cause);
+            throw auditFailure(cause, requestId, output !== undefined && writes);
           }
         })();
       }

@@ -294,6 +294,14 @@ function requestAliasOf(keyIdInput: string | undefined): { requestAlias?: string
   return m?.[1] ? { requestAlias: m[1] } : {};
 }
 
+/** `kms:<Operation>`, built once per operation name (the operations are the table's: a bounded set). */
+const defaultActions = new Map<string, string>();
+function defaultAction(operation: string): string {
+  let action = defaultActions.get(operation);
+  if (action === undefined) defaultActions.set(operation, (action = `kms:${operation}`));
+  return action;
+}
+
 export interface KeyAuthOptions {
   /** Default `kms:<Operation>`. */
   readonly action?: string;
@@ -309,7 +317,7 @@ export interface KeyAuthOptions {
 export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): void | Promise<void> {
   const caller = env.caller;
   if (caller === undefined) return;
-  const action = opts.action ?? `kms:${caller.operation}`;
+  const action = opts.action ?? defaultAction(caller.operation);
   caller.resources.set(key.arn, 'AWS::KMS::Key');
   const memo = `${action} ${key.arn}`;
   if (caller.authorized.has(memo)) return;

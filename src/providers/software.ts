@@ -18,6 +18,7 @@ import {
   rsaEncrypt,
   sign,
   verify,
+  withAsymmetric,
 } from '../crypto/asymmetric.js';
 import { lazily } from '../lazy.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
@@ -233,26 +234,37 @@ export abstract class SoftwareMaterialProvider {
     return (await publicKeyOf(m.bytes)).slice(); // a copy: callers own what they get
   }
 
-  async sign(id: string, r: SignRequest): Promise<Uint8Array> {
-    const m = this.material(id);
-    if (isMlDsa(m.spec))
-      return (await mlDsa()).mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
+  // Sign and Verify: no `async` around the backend's promise (an async function returning a promise
+  // costs two more turns of the microtask queue before the caller resumes).
+  sign(id: string, r: SignRequest): Promise<Uint8Array> {
+    let m: Material;
+    try {
+      m = this.material(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const spec = m.spec;
+    if (isMlDsa(spec))
+      return mlDsa().then((d) => d.mlDsaSign(spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW'));
     return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
   }
 
-  async verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-    const m = this.material(id);
-    if (isMlDsa(m.spec)) {
-      const { mlDsaPublicKey, mlDsaVerify } = await mlDsa();
-      return mlDsaVerify(
-        m.spec,
-        mlDsaPublicKey(m.spec, m.bytes),
-        r.message,
-        r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW',
-        r.signature,
+  verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    let m: Material;
+    try {
+      m = this.material(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const spec = m.spec;
+    if (isMlDsa(spec)) {
+      return mlDsa().then(({ mlDsaPublicKey, mlDsaVerify }) =>
+        mlDsaVerify(spec, mlDsaPublicKey(spec, m.bytes), r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW', r.signature),
       );
     }
-    return verify(await publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
+    return withAsymmetric((a) =>
+      a.verify(a.publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature),
+    );
   }
 
   async asymmetricEncrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {
