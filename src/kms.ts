@@ -72,6 +72,16 @@ function checkIdentityPolicies(principal: string, docs: readonly string[]): read
   return [...docs];
 }
 const ACCOUNT = /^\d{12}$/;
+const NONE: readonly string[] = [];
+
+/**
+ * A sink failed: the call fails. A write has already been applied by then (as behind any
+ * InternalException from AWS), so the message says it stays.
+ */
+function auditFailure(cause: unknown, requestId: string, applied: boolean): KMSInternalException {
+  const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
+  return new KMSInternalException({ message, cause, $metadata: { requestId } });
+}
 
 /**
  * A command object of the AWS SDK v3 (`new EncryptCommand(input)` from `@aws-sdk/client-kms`):
@@ -151,6 +161,8 @@ export class Kms {
   readonly #options: KmsOptions;
   readonly #shared: Shared;
   readonly #principalAccount: string;
+  /** The role whose identity policies also apply to this caller (a role session's), computed once. */
+  readonly #role: string | undefined;
 
   constructor(options: KmsOptions = {}) {
     const region = options.region ?? 'us-east-1';
@@ -161,6 +173,7 @@ export class Kms {
     this.accountId = accountId;
     this.principal = options.principal ?? `arn:aws:iam::${accountId}:root`;
     this.#principalAccount = accountOf(this.principal) ?? accountId;
+    this.#role = roleOf(this.principal);
     const provider = options.provider ?? new MemoryProvider();
     this.#options = { ...options, provider };
     this.#env = { provider, region, accountId, now: toNow(options.clock) };
@@ -224,7 +237,7 @@ export class Kms {
       });
       // Every error carries a request id, as AWS's do.
       error.$metadata.requestId = randomUuid();
-      await this.#audit({ operation: operation || 'Unknown', input, error, requestId: error.$metadata.requestId, resources: new Map() });
+      await this.#audit(operation || 'Unknown', input, error.$metadata.requestId, new Map(), undefined, error);
       throw error;
     }
     return this.#call(operation as OperationName, input);
@@ -255,28 +268,31 @@ export class Kms {
     let failure: KMSServiceException | undefined;
     try {
       const parsed = readInput(input);
+      const options = this.#options;
+      // One literal of one shape (no spreads): this runs on every request.
       const caller: Caller = {
         principal: this.principal,
         operation,
         input: parsed,
-        identityPolicies: this.#identityPoliciesOf(this.principal),
+        identityPolicies: this.#identityPolicies(),
         resources,
         authorized: new Set(),
-        ...(this.#options.sourceIp !== undefined ? { sourceIp: this.#options.sourceIp } : {}),
-        ...(this.#options.userAgent !== undefined ? { userAgent: this.#options.userAgent } : {}),
-        ...(this.#options.secureTransport !== undefined ? { secureTransport: this.#options.secureTransport } : {}),
+        sourceIp: options.sourceIp,
+        userAgent: options.userAgent,
+        secureTransport: options.secureTransport,
         crossAccount: CROSS_ACCOUNT_OPERATIONS.has(operation),
       };
       const base = this.#env;
       const env: Env = { provider: base.provider, region: base.region, accountId: base.accountId, now: base.now, caller };
       checkGrantTokens(parsed);
       if (KEYLESS_OPERATIONS.has(operation)) authorizeWithoutKey(env);
-      const run = () => OPERATIONS[operation].run(env, parsed);
-      const response: object = await (base.provider.inRequest ? base.provider.inRequest(run) : run());
+      const run = OPERATIONS[operation].run;
+      // Encrypt and Decrypt answer without a promise when nothing waited: no hop for them here.
+      const result = base.provider.inRequest ? base.provider.inRequest(async () => run(env, parsed)) : run(env, parsed);
+      const response = (result instanceof Promise ? await result : result) as MetadataBearer;
       // The table pairs each operation with its implementation, so the response is operation K's.
-      output = Object.assign(response, {
-        $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 },
-      }) as OutputOf<K>;
+      response.$metadata = { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
+      output = response as OutputOf<K>;
     } catch (error) {
       if (error instanceof KMSServiceException) {
         error.$metadata.requestId = requestId;
@@ -291,24 +307,19 @@ export class Kms {
       }
     }
     if (this.#shared.sinks.length > 0) {
-      const recorded = this.#audit({
-        operation,
-        input,
-        requestId,
-        resources,
-        ...(output ? { output } : {}),
-        ...(failure ? { error: failure } : {}),
-      });
-      if (recorded instanceof Promise) await recorded;
+      const recorded = this.#audit(operation, input, requestId, resources, output, failure);
+      if (recorded !== undefined) await recorded;
     }
     if (failure || output === undefined) throw failure;
     return output;
   }
 
-  #identityPoliciesOf(principal: string): readonly string[] {
-    const own = this.#shared.identityPolicies.get(principal) ?? [];
-    const role = roleOf(principal);
-    const ofRole = role === undefined ? [] : (this.#shared.identityPolicies.get(role) ?? []);
+  /** This caller's identity policies, and its role's for a role session (read on every call: they may change). */
+  #identityPolicies(): readonly string[] {
+    const policies = this.#shared.identityPolicies;
+    if (policies.size === 0) return NONE;
+    const own = policies.get(this.principal) ?? NONE;
+    const ofRole = this.#role === undefined ? NONE : (policies.get(this.#role) ?? NONE);
     return ofRole.length === 0 ? own : [...own, ...ofRole];
   }
 
@@ -317,50 +328,51 @@ export class Kms {
    * results. A write has already been applied by then (as behind any InternalException from AWS,
    * the outcome of a write is then not what the error suggests), so the message says it stays.
    */
-  #audit(call: {
-    operation: string;
-    input: unknown;
-    requestId: string;
-    resources: Map<string, string>;
-    output?: object;
-    error?: KMSServiceException;
-  }): void | Promise<void> {
+  #audit(
+    operation: string,
+    input: unknown,
+    requestId: string,
+    resources: Map<string, string>,
+    output?: object,
+    error?: KMSServiceException,
+  ): void | Promise<void> {
     const sinks = this.#shared.sinks;
     if (sinks.length === 0) return;
+    const writes = WRITE_OPERATIONS.has(operation as OperationName);
     const event = auditEvent({
-      operation: call.operation,
+      operation,
       principal: this.principal,
       principalAccount: this.#principalAccount,
       region: this.region,
       accountId: this.accountId,
       time: this.#env.now(),
-      requestId: call.requestId,
-      readOnly: !WRITE_OPERATIONS.has(call.operation as OperationName),
-      input: call.input,
-      output: call.output as Record<string, unknown> | undefined,
-      error: call.error,
-      resources: call.resources,
+      requestId,
+      readOnly: !writes,
+      input,
+      output: output as Record<string, unknown> | undefined,
+      error,
+      resources,
       sourceIp: this.#options.sourceIp,
       userAgent: this.#options.userAgent,
     });
-    const applied = call.output !== undefined && WRITE_OPERATIONS.has(call.operation as OperationName);
-    const message = `kmsbox could not record the audit event for this request.${applied ? ' The change the request made has been applied and stays in effect.' : ''}`;
-    const failed = (error: unknown) => new KMSInternalException({ message, cause: error, $metadata: { requestId: call.requestId } });
     // Synchronous sinks (memory, file, plain callbacks) cost no promise hop.
-    for (const [i, sink] of sinks.entries()) {
+    let i = 0;
+    for (const sink of sinks) {
       let pending: void | Promise<void>;
       try {
         pending = sink.write(event);
-      } catch (error) {
-        throw failed(error);
+      } catch (cause) {
+        throw auditFailure(cause, requestId, output !== undefined && writes);
       }
+      i++;
       if (pending instanceof Promise) {
+        const rest = sinks.slice(i);
         return (async () => {
           try {
             await pending;
-            for (const later of sinks.slice(i + 1)) await later.write(event);
-          } catch (error) {
-            throw failed(error);
+            for (const later of rest) await later.write(event);
+          } catch (cause) {
+            throw auditFailure(cause, requestId, output !== undefined && writes);
           }
         })();
       }

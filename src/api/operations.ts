@@ -105,7 +105,8 @@ const keyIdOnly = { KeyId: required('string') };
 
 /** One operation: its implementation and its model. */
 export interface Operation<Request, Response> {
-  readonly run: (env: Env, input: Input) => Promise<Response>;
+  /** A promise, or the response itself when nothing waited (Encrypt, Decrypt: ops/maybe.ts). */
+  readonly run: (env: Env, input: Input) => Response | Promise<Response>;
   /** One line for the `Kms` method's TSDoc (the generator adds the link to the AWS API reference). */
   readonly summary: string;
   readonly request: Members<Request>;
@@ -133,8 +134,13 @@ type LazyOperations = typeof import('./lazy-operations.js');
 
 /** Operation `name` of `family`, with that operation's own signature, loaded on its first call. */
 function later<F extends keyof LazyOperations, K extends keyof LazyOperations[F]>(family: F, name: K): LazyOperations[F][K] {
-  return (async (env: Env, input: Input) =>
-    ((await lazyOperations())[family][name] as (env: Env, input: Input) => Promise<unknown>)(env, input)) as LazyOperations[F][K];
+  type Run = (env: Env, input: Input) => unknown;
+  // Once loaded, called directly: no promise of our own around every Sign, Verify… (issue #16).
+  let loaded: Run | undefined;
+  return ((env: Env, input: Input) => {
+    if (loaded !== undefined) return loaded(env, input);
+    return lazyOperations().then((m) => (loaded = m[family][name] as Run)(env, input));
+  }) as LazyOperations[F][K];
 }
 
 export const OPERATIONS = {

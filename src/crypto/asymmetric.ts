@@ -33,11 +33,29 @@ export function canGenerate(spec: KeySpec): boolean {
 
 type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 
-/** A method of the loaded backend, called once it is loaded. */
+/** The backend once loaded: later calls go straight to it, without waiting on the load again (issue #16). */
+let loaded: AsymmetricBackend | undefined;
+
+/** `f` of the backend, once it is loaded; always a promise (a throw rejects it). */
+export function withAsymmetric<T>(f: (asymmetric: AsymmetricBackend) => T | Promise<T>): Promise<T> {
+  if (loaded === undefined) return backend.asymmetric().then((asymmetric) => f((loaded = asymmetric)));
+  try {
+    return Promise.resolve(f(loaded));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** A method of the loaded backend, called once it is loaded; always answers with a promise (a throw rejects it). */
 function call<K extends Exclude<keyof AsymmetricBackend, 'canGenerate'>>(name: K): Async<AsymmetricBackend[K]> {
-  return (async (...args: unknown[]) => {
-    const asymmetric = await backend.asymmetric();
-    return (asymmetric[name] as (...a: unknown[]) => unknown)(...args);
+  return ((...args: unknown[]) => {
+    if (loaded === undefined)
+      return backend.asymmetric().then((asymmetric) => ((loaded = asymmetric)[name] as (...a: unknown[]) => unknown)(...args));
+    try {
+      return Promise.resolve((loaded[name] as (...a: unknown[]) => unknown)(...args));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }) as Async<AsymmetricBackend[K]>;
 }
 

@@ -11,11 +11,12 @@ import {
   KMSInvalidSignatureException,
   UnsupportedOperationException,
 } from '../errors.js';
-import { currentMaterial } from '../keys/record.js';
+import { currentMaterial, type KeyRecord } from '../keys/record.js';
 import { checkUsage } from './encryption.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
-import { findKeyFor } from './lookup.js';
+import { findKeyFor, findKeyForNow } from './lookup.js';
+import { andThen } from './maybe.js';
 
 const MAX_MESSAGE = 4096;
 
@@ -30,10 +31,28 @@ function readSignRequest<S>(c: Checks, readSignature: (c: Checks) => S) {
   return c.done({ keyId, message, messageType, signature, algorithm, isDryRun: c.bool('DryRun') });
 }
 
-/** Reads the request, finds the key, checks state, usage, the algorithm, the message type and DryRun. */
-async function signRequest<S>(env: Env, c: Checks, operation: 'Sign' | 'Verify', readSignature: (c: Checks) => S) {
+/**
+ * Reads the request, finds the key, checks state, usage, the algorithm, the message type and DryRun;
+ * without a promise when the lookup needs none (ops/maybe.ts).
+ */
+function signRequest<S>(env: Env, c: Checks, operation: 'Sign' | 'Verify', readSignature: (c: Checks) => S) {
   const { keyId, message, messageType, signature, algorithm, isDryRun } = readSignRequest(c, readSignature);
-  const key = await findKeyFor(env, keyId, operation);
+  return andThen(findKeyForNow(env, keyId, operation), (key) =>
+    checkedSignRequest(key, operation, { message, messageType, signature, algorithm, isDryRun }),
+  );
+}
+
+function checkedSignRequest<S>(
+  key: KeyRecord,
+  operation: 'Sign' | 'Verify',
+  {
+    message,
+    messageType,
+    signature,
+    algorithm,
+    isDryRun,
+  }: { message: Uint8Array; messageType: MessageType; signature: S; algorithm: SigningAlgorithmSpec; isDryRun: boolean | undefined },
+) {
   checkUsage(key, 'SIGN_VERIFY', operation);
   const mlDsa = algorithm === 'ML_DSA_SHAKE_256';
   const info = SIGNING[algorithm];
@@ -62,19 +81,26 @@ async function signRequest<S>(env: Env, c: Checks, operation: 'Sign' | 'Verify',
   return { key, materialId, request: { algorithm, message, messageType }, signature };
 }
 
-export async function sign(env: Env, input: Input): Promise<SignResponse> {
-  const { key, materialId, request } = await signRequest(env, new Checks(input), 'Sign', () => undefined);
-  const signature = await env.provider.sign(materialId, request);
-  return { KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm };
+export function sign(env: Env, input: Input): Promise<SignResponse> {
+  const checked = signRequest(env, new Checks(input), 'Sign', () => undefined);
+  const signWith = ({ key, materialId, request }: Awaited<typeof checked>) =>
+    env.provider
+      .sign(materialId, request)
+      .then((signature): SignResponse => ({ KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm }));
+  return checked instanceof Promise ? checked.then(signWith) : signWith(checked);
 }
 
 /** A bad signature is KMSInvalidSignatureException with an empty message: Verify never answers false. */
-export async function verify(env: Env, input: Input): Promise<VerifyResponse> {
-  const { key, materialId, request, signature } = await signRequest(env, new Checks(input), 'Verify', (c) =>
+export function verify(env: Env, input: Input): Promise<VerifyResponse> {
+  const checked = signRequest(env, new Checks(input), 'Verify', (c) =>
     c.required(c.bytes('Signature', { required: true, min: 1, max: 6144 })),
   );
-  if (!(await env.provider.verify(materialId, { ...request, signature }))) throw new KMSInvalidSignatureException();
-  return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
+  const verifyWith = ({ key, materialId, request, signature }: Awaited<typeof checked>) =>
+    env.provider.verify(materialId, { ...request, signature }).then((valid): VerifyResponse => {
+      if (!valid) throw new KMSInvalidSignatureException();
+      return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
+    });
+  return checked instanceof Promise ? checked.then(verifyWith) : verifyWith(checked);
 }
 
 export async function deriveSharedSecret(env: Env, input: Input): Promise<DeriveSharedSecretResponse> {

@@ -30,10 +30,10 @@ export interface Caller {
   /** Resources this request touched (ARN → CloudTrail resource type), for the audit event. */
   readonly resources: Map<string, string>;
   readonly authorized: Set<string>;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
+  readonly sourceIp?: string | undefined;
+  readonly userAgent?: string | undefined;
   /** How the call arrived: false over plain HTTP; true in-process (no network) and when a TLS server says so. */
-  readonly secureTransport?: boolean;
+  readonly secureTransport?: boolean | undefined;
   /**
    * Whether another account's principal may call this operation on a key ("Cross-account use: Yes"
    * in the API reference; `crossAccount` in api/operations.ts): if not, no key policy can grant it.
@@ -294,6 +294,14 @@ function requestAliasOf(keyIdInput: string | undefined): { requestAlias?: string
   return m?.[1] ? { requestAlias: m[1] } : {};
 }
 
+/** `kms:<Operation>`, built once per operation name (the operations are the table's: a bounded set). */
+const defaultActions = new Map<string, string>();
+function defaultAction(operation: string): string {
+  let action = defaultActions.get(operation);
+  if (action === undefined) defaultActions.set(operation, (action = `kms:${operation}`));
+  return action;
+}
+
 export interface KeyAuthOptions {
   /** Default `kms:<Operation>`. */
   readonly action?: string;
@@ -309,7 +317,7 @@ export interface KeyAuthOptions {
 export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): void | Promise<void> {
   const caller = env.caller;
   if (caller === undefined) return;
-  const action = opts.action ?? `kms:${caller.operation}`;
+  const action = opts.action ?? defaultAction(caller.operation);
   caller.resources.set(key.arn, 'AWS::KMS::Key');
   const memo = `${action} ${key.arn}`;
   if (caller.authorized.has(memo)) return;

@@ -19,6 +19,7 @@ import type {
 import { Checks, type Input, plainValidation } from '../api/validate.js';
 import {
   BLOB_VERSION,
+  type DecodedBlob,
   decodeBlob,
   encodeBlob,
   encodeHeader,
@@ -41,7 +42,10 @@ import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { authorizeKey } from './authorize.js';
-import { findBlobKey, findKey, findKeyFor } from './lookup.js';
+import { findBlobKey, findKey, findKeyForNow } from './lookup.js';
+import { type Maybe, andThen } from './maybe.js';
+import { directSymmetric } from '../providers/software.js';
+import type { OpenRequest } from '../providers/types.js';
 import { customKeyStoreNotFound } from './custom-key-stores.js';
 
 const MAX_PLAINTEXT = 4096;
@@ -85,16 +89,19 @@ interface Encrypted {
 }
 
 /** Encrypts under any ENCRYPT_DECRYPT key: a kmsbox blob for symmetric keys, raw RSAES-OAEP for RSA keys. */
-async function encryptTo(
+function encryptTo(
   env: Env,
   key: KeyRecord,
   plaintext: Uint8Array,
   algorithm: EncryptionAlgorithmSpec,
   context: Record<string, string> | undefined,
-): Promise<Encrypted> {
+): Maybe<Encrypted> {
   if (!isAsymmetric(key)) {
-    const sealed = await seal(env, key, plaintext, context);
-    return { blob: sealed.blob, algorithm: 'SYMMETRIC_DEFAULT', materialId: sealed.materialId };
+    return andThen(seal(env, key, plaintext, context), (sealed) => ({
+      blob: sealed.blob,
+      algorithm: 'SYMMETRIC_DEFAULT',
+      materialId: sealed.materialId,
+    }));
   }
   refuseContext(context);
   const rsa = algorithm as RsaAlgorithm;
@@ -102,7 +109,7 @@ async function encryptTo(
   if (limit !== undefined && plaintext.length > limit) {
     throw plainValidation(`Algorithm ${rsa} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
   }
-  return { blob: await env.provider.asymmetricEncrypt(currentMaterial(key).id, rsa, plaintext), algorithm: rsa };
+  return env.provider.asymmetricEncrypt(currentMaterial(key).id, rsa, plaintext).then((blob) => ({ blob, algorithm: rsa }));
 }
 
 function dryRun(flag: boolean | undefined): void {
@@ -126,8 +133,12 @@ interface Sealed {
   materialId: string;
 }
 
-/** Encrypts under the key's current material version. */
-async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Record<string, string> | undefined): Promise<Sealed> {
+/**
+ * Encrypts under the key's current material version. A software provider writes the blob itself,
+ * after the header, with no promise on node:crypto (`directSymmetric`); any other provider seals
+ * and the header is joined to what it returns.
+ */
+function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Record<string, string> | undefined): Maybe<Sealed> {
   const version = key.materials.length - 1;
   const material = key.materials[version];
   if (material === undefined || !materialVersionFits(version)) throw new Error(`key ${key.arn} has no usable material version`);
@@ -136,8 +147,16 @@ async function seal(env: Env, key: KeyRecord, plaintext: Uint8Array, context: Re
   const nonce = random.subarray(SALT_BYTES);
   const header = encodeHeader({ keyId: key.keyId, version, salt, nonce });
   const aad = canonicalContext(context, header);
-  const sealed = await env.provider.seal(material.id, { blobVersion: BLOB_VERSION, salt, nonce, plaintext, aad });
-  return { blob: encodeBlob(header, sealed), materialId: material.id };
+  const request = { blobVersion: BLOB_VERSION, salt, nonce, plaintext, aad } as const;
+  const direct = directSymmetric(env.provider);
+  if (direct !== undefined) return andThen(direct.sealBlob(material.id, request, header), (blob) => ({ blob, materialId: material.id }));
+  return env.provider.seal(material.id, request).then((sealed) => ({ blob: encodeBlob(header, sealed), materialId: material.id }));
+}
+
+/** The provider's `open`, without a promise where `seal` needs none. */
+function openSealed(env: Env, materialId: string, request: OpenRequest): Maybe<Uint8Array | undefined> {
+  const direct = directSymmetric(env.provider);
+  return direct !== undefined ? direct.openNow(materialId, request) : env.provider.open(materialId, request);
 }
 
 interface Opened {
@@ -161,72 +180,89 @@ interface OpenOptions {
 /**
  * Opens a blob: parse, find its key (an unknown key means the blob is not ours:
  * InvalidCiphertextException), check the requested KeyId, state and usage, then authenticate.
+ * Without a promise when nothing waits and the request names no key.
  */
-async function open(env: Env, blob: Uint8Array, o: OpenOptions): Promise<Opened> {
+function open(env: Env, blob: Uint8Array, o: OpenOptions): Maybe<Opened> {
+  return o.keyId === undefined ? openBlob(env, decodeBlob(blob), o) : openNamed(env, blob, o.keyId, o);
+}
+
+/** `open` when the request names a key: an RSA key decrypts here; a blob must name that key. */
+async function openNamed(env: Env, blob: Uint8Array, keyId: string, o: OpenOptions): Promise<Opened> {
   // An RSA ciphertext carries no key id: the request names its key (AWS requires KeyId and the algorithm then).
   const find = o.action ? { action: o.action } : {};
-  if (o.keyId !== undefined) {
-    const requested = await findKey(env, o.keyId, find);
-    if (isAsymmetric(requested) && requested.keyUsage === 'ENCRYPT_DECRYPT') {
-      checkState(o.operation, requested);
-      const algorithm = checkAlgorithm(requested, o.algorithm) as RsaAlgorithm;
-      refuseContext(o.context);
-      await o.beforeDecrypt?.(requested);
-      const plaintext = await env.provider.asymmetricDecrypt(currentMaterial(requested).id, algorithm, blob);
-      if (plaintext === undefined) throw new InvalidCiphertextException();
-      return { key: requested, plaintext, algorithm };
-    }
+  const requested = await findKey(env, keyId, find);
+  if (isAsymmetric(requested) && requested.keyUsage === 'ENCRYPT_DECRYPT') {
+    checkState(o.operation, requested);
+    const algorithm = checkAlgorithm(requested, o.algorithm) as RsaAlgorithm;
+    refuseContext(o.context);
+    await o.beforeDecrypt?.(requested);
+    const plaintext = await env.provider.asymmetricDecrypt(currentMaterial(requested).id, algorithm, blob);
+    if (plaintext === undefined) throw new InvalidCiphertextException();
+    return { key: requested, plaintext, algorithm };
   }
   const decoded = decodeBlob(blob);
-  if (o.keyId !== undefined) {
-    const requested = await findKey(env, o.keyId, find);
-    if (requested.keyId !== decoded.keyId) {
-      throw new IncorrectKeyException({
-        message: 'The key ID in the request does not identify a CMK that can perform this operation.',
-      });
-    }
+  const named = await findKey(env, keyId, find);
+  if (named.keyId !== decoded.keyId) {
+    throw new IncorrectKeyException({
+      message: 'The key ID in the request does not identify a CMK that can perform this operation.',
+    });
   }
-  let key: KeyRecord;
+  return openBlob(env, decoded, o);
+}
+
+/** A key that is not there means the blob is not ours. */
+function notOurs(error: unknown): unknown {
+  return error instanceof NotFoundException ? new InvalidCiphertextException() : error;
+}
+
+/** The blob's own key, authorized and checked, then authentication and decryption. */
+function openBlob(env: Env, decoded: DecodedBlob, o: OpenOptions): Maybe<Opened> {
+  const find = o.action ? { action: o.action } : {};
+  let found: Maybe<KeyRecord>;
   try {
-    key = await findBlobKey(env, decoded.keyId);
+    found = findBlobKey(env, decoded.keyId);
   } catch (error) {
-    if (error instanceof NotFoundException) throw new InvalidCiphertextException();
-    throw error;
+    throw notOurs(error);
   }
-  await authorizeKey(env, key, find);
-  checkState(o.operation, key);
-  checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
-  checkAlgorithm(key, o.algorithm);
-  await o.beforeDecrypt?.(key);
-  const version = key.materials[decoded.version];
-  if (version === undefined) throw new InvalidCiphertextException();
-  const aad = canonicalContext(o.context, decoded.header);
-  const plaintext = await env.provider.open(version.id, {
-    blobVersion: decoded.blobVersion,
-    salt: decoded.salt,
-    nonce: decoded.nonce,
-    sealed: decoded.sealed,
-    aad,
-  });
-  if (plaintext === undefined) throw new InvalidCiphertextException();
-  return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
+  if (found instanceof Promise)
+    found = found.catch((error: unknown) => {
+      throw notOurs(error);
+    });
+  return andThen(found, (key) =>
+    andThen(authorizeKey(env, key, find), () => {
+      checkState(o.operation, key);
+      checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
+      checkAlgorithm(key, o.algorithm);
+      return andThen(o.beforeDecrypt?.(key), () => {
+        const version = key.materials[decoded.version];
+        if (version === undefined) throw new InvalidCiphertextException();
+        const aad = canonicalContext(o.context, decoded.header);
+        const request = { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad };
+        return andThen(openSealed(env, version.id, request), (plaintext): Opened => {
+          if (plaintext === undefined) throw new InvalidCiphertextException();
+          return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
+        });
+      });
+    }),
+  );
 }
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
-async function encryptionKey(
+function encryptionKey(
   env: Env,
   keyId: string,
   operation: KeyOperation,
   algorithm?: EncryptionAlgorithmSpec,
   action?: string,
-): Promise<KeyRecord> {
-  const key = await findKeyFor(env, keyId, operation, action ? { action } : {});
-  checkUsage(key, 'ENCRYPT_DECRYPT', operation);
-  checkAlgorithm(key, algorithm);
-  return key;
+): Maybe<KeyRecord> {
+  return andThen(findKeyForNow(env, keyId, operation, action ? { action } : {}), (key) => {
+    checkUsage(key, 'ENCRYPT_DECRYPT', operation);
+    checkAlgorithm(key, algorithm);
+    return key;
+  });
 }
 
-export async function encrypt(env: Env, input: Input): Promise<EncryptResponse> {
+export function encrypt(env: Env, input: Input): Maybe<EncryptResponse> {
   const c = new Checks(input);
   const keyId = c.required(keyIdMember(c));
   const plaintext = c.required(c.bytes('Plaintext', { required: true, min: 1, max: MAX_PLAINTEXT }));
@@ -239,12 +275,16 @@ export async function encrypt(env: Env, input: Input): Promise<EncryptResponse> 
     isDryRun: c.bool('DryRun'),
   });
   const { algorithm, isDryRun } = checked;
-  const key = await encryptionKey(env, checked.keyId, 'Encrypt', algorithm);
-  const chosen = checkAlgorithm(key, algorithm);
-  if (isAsymmetric(key)) refuseContext(context);
-  dryRun(isDryRun);
-  const out = await encryptTo(env, key, checked.plaintext, chosen, context);
-  return { CiphertextBlob: out.blob, KeyId: key.arn, EncryptionAlgorithm: out.algorithm };
+  return andThen(encryptionKey(env, checked.keyId, 'Encrypt', algorithm), (key) => {
+    const chosen = checkAlgorithm(key, algorithm);
+    if (isAsymmetric(key)) refuseContext(context);
+    dryRun(isDryRun);
+    return andThen(encryptTo(env, key, checked.plaintext, chosen, context), (out) => ({
+      CiphertextBlob: out.blob,
+      KeyId: key.arn,
+      EncryptionAlgorithm: out.algorithm,
+    }));
+  });
 }
 
 /** CiphertextBlob is optional in the model only for DryRun with IGNORE_CIPHERTEXT. */
@@ -258,7 +298,7 @@ function ciphertextAndModifiers(c: Checks): { blob: Uint8Array | undefined; igno
   return { blob, ignoreCiphertext };
 }
 
-export async function decrypt(env: Env, input: Input): Promise<DecryptResponse> {
+export function decrypt(env: Env, input: Input): Maybe<DecryptResponse> {
   const c = new Checks(input);
   const { blob, ignoreCiphertext } = ciphertextAndModifiers(c);
   const context = c.stringMap('EncryptionContext');
@@ -269,21 +309,18 @@ export async function decrypt(env: Env, input: Input): Promise<DecryptResponse> 
   refuseRecipient(c);
   c.done();
   if (ignoreCiphertext || blob === undefined) {
-    if (keyId !== undefined) await encryptionKey(env, keyId, 'Decrypt', algorithm);
-    dryRunSucceeded();
+    return andThen(keyId === undefined ? undefined : encryptionKey(env, keyId, 'Decrypt', algorithm), dryRunSucceeded);
   }
-  const opened = await open(env, blob, { operation: 'Decrypt', context, keyId, algorithm });
-  // DryRun is answered last: AWS validates the ciphertext first (hence IGNORE_CIPHERTEXT).
-  if (isDryRun) {
-    opened.plaintext.fill(0);
-    dryRunSucceeded();
-  }
-  return {
-    KeyId: opened.key.arn,
-    Plaintext: opened.plaintext,
-    EncryptionAlgorithm: opened.algorithm,
-    ...(opened.materialId !== undefined ? { KeyMaterialId: opened.materialId } : {}),
-  };
+  return andThen(open(env, blob, { operation: 'Decrypt', context, keyId, algorithm }), (opened) => {
+    // DryRun is answered last: AWS validates the ciphertext first (hence IGNORE_CIPHERTEXT).
+    if (isDryRun) {
+      opened.plaintext.fill(0);
+      dryRunSucceeded();
+    }
+    const out: DecryptResponse = { KeyId: opened.key.arn, Plaintext: opened.plaintext, EncryptionAlgorithm: opened.algorithm };
+    if (opened.materialId !== undefined) out.KeyMaterialId = opened.materialId;
+    return out;
+  });
 }
 
 export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptResponse> {

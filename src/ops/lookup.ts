@@ -10,6 +10,8 @@ import type { KeyRecord, MaterialVersion, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
 import { authorizeKey } from './authorize.js';
 import { DAY_MS, type Env } from './env.js';
+import { type Maybe, andThen } from './maybe.js';
+import { MemoryProvider } from '../providers/memory.js';
 
 export function invalidKeyId(value: string): NotFoundException {
   return new NotFoundException({ message: `Invalid keyId '${value}'` });
@@ -28,32 +30,45 @@ export function aliasNotFound(arn: string): NotFoundException {
  * ARN" only (CreateAlias/UpdateAlias TargetKeyId, ListAliases KeyId).
  */
 export async function findKey(env: Env, value: string, opts: FindOptions = {}): Promise<KeyRecord> {
+  return findKeyNow(env, value, opts);
+}
+
+/** `findKey`, without a promise when nothing waits (records in memory, nothing due, a decision that needs no store read). */
+export function findKeyNow(env: Env, value: string, opts: FindOptions = {}): Maybe<KeyRecord> {
   const ref = parseKeyRef(value);
   if (ref === undefined || (ref.kind === 'alias' && opts.aliases === false)) throw invalidKeyId(value);
   if (ref.region !== undefined && ref.region !== env.region) throw new NotFoundException({ message: `Invalid arn ${ref.region}` });
   // An ARN names its partition too: arn:aws-cn:… is not a key of the aws partition.
   if (ref.partition !== undefined && ref.partition !== partitionOf(env.region)) throw invalidKeyId(value);
   const accountId = ref.accountId ?? env.accountId;
-  let record: KeyRecord | undefined;
+  let found: Maybe<KeyRecord | undefined>;
+  let missing: () => NotFoundException;
   if (ref.kind === 'key') {
     const arn = keyArn(env.region, accountId, ref.keyId);
-    record = await env.provider.read((s) => s.keys[arn]);
-    if (record === undefined) throw keyNotFound(arn);
+    found = readRecords(env, (s) => s.keys[arn]);
+    missing = () => keyNotFound(arn);
   } else {
     const arn = aliasArn(env.region, accountId, ref.aliasName);
-    record = await env.provider.read((s) => {
+    found = readRecords(env, (s) => {
       const alias = s.aliases[arn];
       return alias && s.keys[keyArn(env.region, accountId, alias.targetKeyId)];
     });
-    if (record === undefined) throw aliasNotFound(arn);
+    missing = () => aliasNotFound(arn);
   }
-  const settled = settle(env, record);
-  const key = settled instanceof Promise ? await settled : settled;
-  if (opts.action !== null) {
-    const authorizing = authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value });
-    if (authorizing) await authorizing; // a promise only when the store had to be read (authorize.ts)
-  }
-  return key;
+  return andThen(found, (record) => {
+    if (record === undefined) throw missing();
+    return andThen(settle(env, record), (key) => {
+      if (opts.action === null) return key;
+      // A promise only when the store had to be read (authorize.ts).
+      return andThen(authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value }), () => key);
+    });
+  });
+}
+
+/** `env.provider.read(fn)`, without a promise when the provider keeps its records in this process's memory. */
+export function readRecords<T>(env: Env, fn: (state: Readonly<StoreState>) => T): Maybe<T> {
+  const records = MemoryProvider.recordsOf(env.provider);
+  return records === undefined ? env.provider.read(fn) : fn(records);
 }
 
 export interface FindOptions {
@@ -65,9 +80,15 @@ export interface FindOptions {
 
 /** `findKey`, then the operation's key-state rule. */
 export async function findKeyFor(env: Env, value: string, operation: KeyOperation, opts: FindOptions = {}): Promise<KeyRecord> {
-  const key = await findKey(env, value, opts);
-  checkState(operation, key);
-  return key;
+  return findKeyForNow(env, value, operation, opts);
+}
+
+/** `findKeyFor`, without a promise when nothing waits (`findKeyNow`). */
+export function findKeyForNow(env: Env, value: string, operation: KeyOperation, opts: FindOptions = {}): Maybe<KeyRecord> {
+  return andThen(findKeyNow(env, value, opts), (key) => {
+    checkState(operation, key);
+    return key;
+  });
 }
 
 /**
@@ -110,18 +131,21 @@ export async function reloadKey(env: Env, arn: string): Promise<KeyRecord> {
 /**
  * The key a ciphertext blob names by id, as it is now: in this account, else in any account of
  * this region (key ids are unique; another account's caller decrypts with the owner's key); else
- * NotFound for this account's ARN. One read of the store (the ARN and the record together).
+ * NotFound for this account's ARN. One read of the store (the ARN and the record together); no
+ * promise when nothing waits (`findKeyNow`).
  */
-export async function findBlobKey(env: Env, keyId: string): Promise<KeyRecord> {
+export function findBlobKey(env: Env, keyId: string): Maybe<KeyRecord> {
   const own = keyArn(env.region, env.accountId, keyId);
-  const record = await env.provider.read((s) => {
+  const found = readRecords(env, (s) => {
     const mine = s.keys[own];
     if (mine !== undefined) return mine;
     for (const k of Object.values(s.keys)) if (k.keyId === keyId && k.region === env.region) return k;
     return undefined;
   });
-  if (record === undefined) throw keyNotFound(own);
-  return settle(env, record);
+  return andThen(found, (record) => {
+    if (record === undefined) throw keyNotFound(own);
+    return settle(env, record);
+  });
 }
 
 /**

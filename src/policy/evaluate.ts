@@ -207,7 +207,16 @@ export function decide(r: AuthRequest): Decision {
 
 const NO_VALUES: ConditionValues = () => undefined;
 /** Decisions of condition-free key policies, per parsed document; `false`: the document has conditions or variables. */
-const pureDecisions = new WeakMap<PolicyDocument, Map<string, Decision> | false>();
+/**
+ * Decisions by principal, then resource, then action: nested maps of strings the request already
+ * holds (the caller's ARN, the key's ARN), so a lookup builds no key string (issue #16). `size`
+ * counts the decisions, for the bound.
+ */
+interface Decisions {
+  size: number;
+  readonly byPrincipal: Map<string, Map<string, Map<string, Decision>>>;
+}
+const pureDecisions = new WeakMap<PolicyDocument, Decisions | false>();
 const PURE_DECISIONS_MAX = 1024;
 
 /**
@@ -230,17 +239,23 @@ export function pureDecision(
   let memo = pureDecisions.get(doc);
   if (memo === undefined) {
     const pure = doc.statements.every((s) => s.conditions.length === 0 && !s.resourceVariables);
-    memo = pure ? new Map() : false;
+    memo = pure ? { size: 0, byPrincipal: new Map() } : false;
     pureDecisions.set(doc, memo);
   }
   if (memo === false) return undefined;
-  // Neither the action (kms:Name) nor the resource (a key ARN) holds a newline: the key is unambiguous.
-  const key = `${principal}\n${action}\n${resource}`;
-  let decision = memo.get(key);
+  let decision = memo.byPrincipal.get(principal)?.get(resource)?.get(action);
   if (decision === undefined) {
     decision = decide({ principal, action, resource, keyPolicy, identityPolicies, values: NO_VALUES });
-    if (memo.size >= PURE_DECISIONS_MAX) memo.clear();
-    memo.set(key, decision);
+    if (memo.size >= PURE_DECISIONS_MAX) {
+      memo.byPrincipal.clear();
+      memo.size = 0;
+    }
+    let byResource = memo.byPrincipal.get(principal);
+    if (byResource === undefined) memo.byPrincipal.set(principal, (byResource = new Map()));
+    let byAction = byResource.get(resource);
+    if (byAction === undefined) byResource.set(resource, (byAction = new Map()));
+    byAction.set(action, decision);
+    memo.size++;
   }
   return decision;
 }

@@ -10,14 +10,31 @@ import { forgetDerived, importedMaterial, newMaterial, SoftwareMaterialProvider,
 import { transact } from './transact.js';
 import type { KeyMaterialProvider } from './types.js';
 
+/** Each MemoryProvider's records, by the provider itself (never by a Proxy of it): `recordsOf`. */
+const ownStates = new WeakMap<object, StoreState>();
+
 export class MemoryProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
   readonly name = 'memory';
   // Private fields: invisible to JSON.stringify and util.inspect.
   readonly #state: StoreState = emptyState();
+
+  constructor() {
+    super();
+    ownStates.set(this, this.#state);
+  }
   readonly #material = new Map<string, Material>();
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
     return fn(this.#state);
+  }
+
+  /**
+   * The records `read` would pass its function, for a reader that needs no promise (ops/lookup.ts):
+   * only when `provider.read` is this class's own (not overridden by a subclass, not wrapped by a
+   * Proxy that serves records from elsewhere); otherwise undefined, and the caller uses `read`.
+   */
+  static recordsOf(provider: { read: unknown }): Readonly<StoreState> | undefined {
+    return provider.read === MemoryProvider.prototype.read ? ownStates.get(provider) : undefined;
   }
 
   // Single-threaded and `fn` is synchronous, so each call is atomic; a throwing `fn` has

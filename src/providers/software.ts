@@ -18,6 +18,7 @@ import {
   rsaEncrypt,
   sign,
   verify,
+  withAsymmetric,
 } from '../crypto/asymmetric.js';
 import { lazily } from '../lazy.js';
 import type { OpenRequest, SealRequest, SignRequest } from './types.js';
@@ -124,6 +125,40 @@ function callKey(m: Material, blobVersion: 1 | 2, salt: Uint8Array): Uint8Array 
   return expandCallKey(prk, salt);
 }
 
+const NO_PREFIX = new Uint8Array(0);
+const TAG_BYTES = 16;
+
+/** `prefix ‖ pieces…` in one new buffer; one piece and no prefix is returned as it is (a view of it). */
+function joinAfter(prefix: Uint8Array, pieces: readonly Uint8Array[]): Uint8Array {
+  if (prefix.length === 0 && pieces.length === 1) {
+    const only = pieces[0]!;
+    return new Uint8Array(only.buffer, only.byteOffset, only.length);
+  }
+  let size = prefix.length;
+  for (const p of pieces) size += p.length;
+  const out = new Uint8Array(size);
+  out.set(prefix, 0);
+  let at = prefix.length;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The provider's own `sealBlob` and `openNow` when `provider` is a software provider whose `seal`
+ * and `open` are the ones they shortcut: not overridden (PostgresProvider loads material first),
+ * not wrapped (a Proxy hands out bound copies). Otherwise undefined, and the Kms calls `seal`/`open`.
+ */
+export function directSymmetric(provider: object): SoftwareMaterialProvider | undefined {
+  return provider instanceof SoftwareMaterialProvider &&
+    provider.seal === SoftwareMaterialProvider.prototype.seal &&
+    provider.open === SoftwareMaterialProvider.prototype.open
+    ? provider
+    : undefined;
+}
+
 /**
  * The keyed operations of a provider that holds material as bytes (MemoryProvider, FileProvider):
  * one implementation, so both compute exactly the same thing. A subclass says where material lives.
@@ -146,14 +181,45 @@ export abstract class SoftwareMaterialProvider {
   }
 
   async seal(id: string, r: SealRequest): Promise<Uint8Array> {
-    return backend.aesGcm(callKey(this.material(id), r.blobVersion, r.salt)).seal(r.nonce, r.plaintext, r.aad);
+    return this.sealBlob(id, r, NO_PREFIX);
   }
 
   async open(id: string, r: OpenRequest): Promise<Uint8Array | undefined> {
+    return this.openNow(id, r);
+  }
+
+  /**
+   * `seal`, written after `prefix` into one new buffer (`prefix ‖ ciphertext ‖ tag`), and without a
+   * promise when the backend is synchronous (node:crypto). The Kms passes the blob header as the
+   * prefix (ops/encryption.ts): the blob is then the only copy of the data, where joining the
+   * ciphertext and tag and then the header to them copied it twice. The per-call key is wiped once used.
+   */
+  sealBlob(id: string, r: SealRequest, prefix: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    const key = callKey(this.material(id), r.blobVersion, r.salt);
+    let pieces: Uint8Array[] | Promise<Uint8Array[]>;
+    try {
+      pieces = backend.aesGcm(key).sealPieces(r.nonce, r.aad, [r.plaintext]);
+    } finally {
+      if (!(pieces! instanceof Promise)) key.fill(0);
+    }
+    if (!(pieces instanceof Promise)) return joinAfter(prefix, pieces);
+    return pieces.then((p) => joinAfter(prefix, p)).finally(() => key.fill(0));
+  }
+
+  /** `open`, without a promise when the backend is synchronous (node:crypto). */
+  openNow(id: string, r: OpenRequest): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const m = this.findMaterial(id);
-    return m === undefined || m.spec !== 'SYMMETRIC_DEFAULT'
-      ? undefined
-      : backend.aesGcm(callKey(m, r.blobVersion, r.salt)).open(r.nonce, r.sealed, r.aad);
+    if (m === undefined || m.spec !== 'SYMMETRIC_DEFAULT' || r.sealed.length < TAG_BYTES) return undefined;
+    const key = callKey(m, r.blobVersion, r.salt);
+    const at = r.sealed.length - TAG_BYTES;
+    let pieces: Uint8Array[] | undefined | Promise<Uint8Array[] | undefined>;
+    try {
+      pieces = backend.aesGcm(key).openPieces(r.nonce, r.aad, [r.sealed.subarray(0, at)], r.sealed.subarray(at));
+    } finally {
+      if (!(pieces! instanceof Promise)) key.fill(0);
+    }
+    if (!(pieces instanceof Promise)) return pieces && joinAfter(NO_PREFIX, pieces);
+    return pieces.then((p) => p && joinAfter(NO_PREFIX, p)).finally(() => key.fill(0));
   }
 
   async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
@@ -168,26 +234,37 @@ export abstract class SoftwareMaterialProvider {
     return (await publicKeyOf(m.bytes)).slice(); // a copy: callers own what they get
   }
 
-  async sign(id: string, r: SignRequest): Promise<Uint8Array> {
-    const m = this.material(id);
-    if (isMlDsa(m.spec))
-      return (await mlDsa()).mlDsaSign(m.spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW');
+  // Sign and Verify: no `async` around the backend's promise (an async function returning a promise
+  // costs two more turns of the microtask queue before the caller resumes).
+  sign(id: string, r: SignRequest): Promise<Uint8Array> {
+    let m: Material;
+    try {
+      m = this.material(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const spec = m.spec;
+    if (isMlDsa(spec))
+      return mlDsa().then((d) => d.mlDsaSign(spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW'));
     return sign(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
   }
 
-  async verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-    const m = this.material(id);
-    if (isMlDsa(m.spec)) {
-      const { mlDsaPublicKey, mlDsaVerify } = await mlDsa();
-      return mlDsaVerify(
-        m.spec,
-        mlDsaPublicKey(m.spec, m.bytes),
-        r.message,
-        r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW',
-        r.signature,
+  verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
+    let m: Material;
+    try {
+      m = this.material(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const spec = m.spec;
+    if (isMlDsa(spec)) {
+      return mlDsa().then(({ mlDsaPublicKey, mlDsaVerify }) =>
+        mlDsaVerify(spec, mlDsaPublicKey(spec, m.bytes), r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW', r.signature),
       );
     }
-    return verify(await publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
+    return withAsymmetric((a) =>
+      a.verify(a.publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature),
+    );
   }
 
   async asymmetricEncrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {

@@ -26,21 +26,39 @@ function join(pieces: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function aesGcm(c: NodeCrypto, key: Uint8Array): AesGcmKey {
-  const algorithm = `aes-${key.length * 8}-gcm` as 'aes-256-gcm';
-  const sealPieces = (nonce: Uint8Array, aad: Uint8Array, pieces: readonly Uint8Array[]): Uint8Array[] => {
-    const cipher = c.createCipheriv(algorithm, key, nonce, { authTagLength: TAG });
+const AES_GCM = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' } as const;
+
+/**
+ * AES-GCM under one key. A class, so that a call (one per blob: a fresh key each time) allocates
+ * one small object, where a literal of four closures and the cipher name built from the key's
+ * length allocated six (issue #16).
+ */
+class NodeAesGcm implements AesGcmKey {
+  readonly #c: NodeCrypto;
+  readonly #key: Uint8Array;
+  readonly #algorithm: 'aes-256-gcm';
+
+  constructor(c: NodeCrypto, key: Uint8Array) {
+    this.#c = c;
+    this.#key = key;
+    this.#algorithm = (AES_GCM[key.length as keyof typeof AES_GCM] ?? `aes-${key.length * 8}-gcm`) as 'aes-256-gcm';
+  }
+
+  sealPieces(nonce: Uint8Array, aad: Uint8Array, pieces: readonly Uint8Array[]): Uint8Array[] {
+    const cipher = this.#c.createCipheriv(this.#algorithm, this.#key, nonce, { authTagLength: TAG });
     cipher.setAAD(aad);
-    const out: Uint8Array[] = pieces.map((p) => cipher.update(p));
+    const out: Uint8Array[] = [];
+    for (const p of pieces) out.push(cipher.update(p));
     const tail = cipher.final();
     if (tail.length > 0) out.push(tail);
     out.push(cipher.getAuthTag());
     return out;
-  };
-  const openPieces = (nonce: Uint8Array, aad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined => {
+  }
+
+  openPieces(nonce: Uint8Array, aad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined {
     const out: Uint8Array[] = [];
     try {
-      const decipher = c.createDecipheriv(algorithm, key, nonce, { authTagLength: TAG });
+      const decipher = this.#c.createDecipheriv(this.#algorithm, this.#key, nonce, { authTagLength: TAG });
       decipher.setAAD(aad);
       decipher.setAuthTag(tag);
       for (const p of pieces) out.push(decipher.update(p));
@@ -51,19 +69,17 @@ function aesGcm(c: NodeCrypto, key: Uint8Array): AesGcmKey {
       for (const p of out) p.fill(0); // unauthenticated: never released
       return undefined;
     }
-  };
-  return {
-    sealPieces,
-    openPieces,
-    async seal(nonce, plaintext, aad) {
-      return join(sealPieces(nonce, aad, [plaintext]));
-    },
-    async open(nonce, sealed, aad) {
-      if (sealed.length < TAG) return undefined;
-      const out = openPieces(nonce, aad, [sealed.subarray(0, sealed.length - TAG)], sealed.subarray(sealed.length - TAG));
-      return out && (out.length === 1 ? new Uint8Array(out[0]!.buffer, out[0]!.byteOffset, out[0]!.length) : join(out));
-    },
-  };
+  }
+
+  async seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+    return join(this.sealPieces(nonce, aad, [plaintext]));
+  }
+
+  async open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array | undefined> {
+    if (sealed.length < TAG) return undefined;
+    const out = this.openPieces(nonce, aad, [sealed.subarray(0, sealed.length - TAG)], sealed.subarray(sealed.length - TAG));
+    return out && (out.length === 1 ? new Uint8Array(out[0]!.buffer, out[0]!.byteOffset, out[0]!.length) : join(out));
+  }
 }
 
 /** Block and digest sizes in bytes (FIPS 180-4), for HMAC's pads. */
@@ -120,7 +136,7 @@ export function nodeBackend(c: NodeCrypto): CryptoBackend {
   const fast = oneShotHmac(c);
   return {
     name: 'node',
-    aesGcm: (key) => aesGcm(c, key),
+    aesGcm: (key) => new NodeAesGcm(c, key),
     hmac(hash: HmacHash, key: Uint8Array, ...message: Uint8Array[]): Uint8Array {
       let size = 0;
       for (const m of message) size += m.length;
