@@ -16,11 +16,12 @@ import { startPostgres } from '../test/postgres/server.js';
 const ROUNDS = Number(process.env.KMSBOX_BENCH_ROUNDS ?? 5);
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function rate(kms: Kms, KeyId: string, callers: number, ms: number): Promise<{ perSecond: number; pairs: number }> {
+async function rate(kms: Kms, KeyId: string, callers: number, ms: number): Promise<{ perSecond: number; pairs: number; cpuUs: number }> {
   const Plaintext = randomBytes(4096);
   let n = 0;
   const end = performance.now() + ms;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: callers }, async () => {
       while (performance.now() < end) {
@@ -30,7 +31,8 @@ async function rate(kms: Kms, KeyId: string, callers: number, ms: number): Promi
       }
     }),
   );
-  return { perSecond: (n * 1000) / (performance.now() - start), pairs: n };
+  const used = process.cpuUsage(cpu);
+  return { perSecond: (n * 1000) / (performance.now() - start), pairs: n, cpuUs: used.user + used.system };
 }
 
 const pg = await startPostgres();
@@ -73,22 +75,28 @@ for (const callers of [1, 16]) {
   const runs = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
   const pulls = Object.fromEntries(names.map((n) => [n, 0])) as Record<Name, number>;
   const pairs = Object.fromEntries(names.map((n) => [n, 0])) as Record<Name, number>;
+  /** This process's CPU time per pair, per round (PostgreSQL's own CPU is not in it). */
+  const cpuPerPair = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
   for (let r = 0; r < ROUNDS; r++) {
     for (const name of names) {
       const provider = (providers as Record<string, PostgresProvider | undefined>)[name];
       const before = provider?.replicaStats.pulls ?? 0;
-      const { perSecond, pairs: done } = await rate(kmss[name], keys[name], callers, 2000);
+      const { perSecond, pairs: done, cpuUs } = await rate(kmss[name], keys[name], callers, 2000);
       runs[name].push(perSecond);
+      cpuPerPair[name].push(cpuUs / done);
       pulls[name] += (provider?.replicaStats.pulls ?? 0) - before;
       pairs[name] += done;
     }
   }
   const memory = median(runs.memory);
+  const memoryCpu = median(cpuPerPair.memory);
   for (const name of names) {
     const m = median(runs[name]);
-    const perPair = name === 'memory' ? '' : `, ${(pulls[name] / pairs[name]).toFixed(3)} catch-ups per pair`;
+    const c = median(cpuPerPair[name]);
+    const cpuText = `${c.toFixed(0)} µs CPU per pair (${Math.min(...cpuPerPair[name]).toFixed(0)}–${Math.max(...cpuPerPair[name]).toFixed(0)}), memory's ${((100 * memoryCpu) / c).toFixed(1)}% of it`;
+    const perPair = name === 'memory' ? '' : `, ${(pulls[name] / pairs[name]).toFixed(4)} catch-ups per pair`;
     console.log(
-      `${callers} caller(s), ${name}: ${m.toFixed(0)} Encrypt+Decrypt pairs/s (${Math.min(...runs[name]).toFixed(0)}–${Math.max(...runs[name]).toFixed(0)}), ${((100 * m) / memory).toFixed(1)}% of memory${perPair}`,
+      `${callers} caller(s), ${name}: ${m.toFixed(0)} Encrypt+Decrypt pairs/s (${Math.min(...runs[name]).toFixed(0)}–${Math.max(...runs[name]).toFixed(0)}), ${((100 * m) / memory).toFixed(1)}% of memory${perPair}; ${cpuText}`,
     );
   }
 }

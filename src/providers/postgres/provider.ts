@@ -203,6 +203,8 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   /** The listener's counter and the clock when the last successful catch-up started. */
   #lastCatchUp: { notifications: number; at: number } | undefined;
   #opening: Promise<void> | undefined;
+  /** Set once open: the hot path (a read, material in the cache) then skips awaiting `ready()`. */
+  #opened = false;
   #storeId = '';
   #materialKey: Uint8Array | undefined;
   // Private fields: invisible to JSON.stringify and util.inspect.
@@ -328,6 +330,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     }
     // Until it is LISTENing, every request catches up as in 'strict'.
     this.#listener?.start();
+    this.#opened = true;
   }
 
   /**
@@ -341,7 +344,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   }
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
-    await this.ready();
+    if (!this.#opened) await this.ready();
     const request = this.#requests.getStore();
     if (this.#listener === undefined) return this.#records.read(fn, request);
     const scope = request ?? {};
@@ -418,7 +421,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
 
   /** Brings material into the cache when the database has it (else the operation finds none). */
   async #need(id: string): Promise<void> {
-    await this.ready();
+    if (!this.#opened) await this.ready();
     if (this.#material.has(id)) return;
     let fetching = this.#fetching.get(id);
     if (fetching === undefined) {
