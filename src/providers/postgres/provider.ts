@@ -334,10 +334,10 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   }
 
   /**
-   * One catch-up per API request, not per read (a Decrypt reads twice): the request's scope
-   * follows its async calls. The first read of a request still starts a catch-up after the
-   * request began, so it sees every commit that completed before (a key disabled through
-   * another process is refused).
+   * At most one catch-up per API request, not per read (a Decrypt reads twice): the request's
+   * scope follows its async calls. In 'strict', the first read of a request starts a catch-up after
+   * the request began, so it sees every commit that completed before (a key disabled through
+   * another process is refused). In 'notify', it does so only when the replica is not known fresh.
    */
   inRequest<T>(run: () => Promise<T>): Promise<T> {
     return this.#requests.run({}, run);
