@@ -3,12 +3,17 @@
 // seen once its notification arrives, a lost listener falls back to a catch-up per request, and
 // maxStaleness bounds what lost notifications can hide. Every wait is for a condition (a
 // notification received, a request refused), with a generous safety timeout; nothing is timed.
+import { CreateKeyCommand, DisableKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DisabledException, Kms } from 'kmsbox';
 import type { PostgresProvider } from 'kmsbox/postgres';
 import postgres from 'postgres';
 import { describe, expect, test } from 'vitest';
+import { tempDir } from '../providers/file-fixtures.js';
 import { usePostgres } from './fixtures.js';
-import { kmsbox } from './serve-processes.js';
+import { client, kmsbox, serve, stop } from './serve-processes.js';
 
 const pg = usePostgres('notify');
 const HOUR = 3_600_000;
@@ -255,6 +260,38 @@ test('material destroyed through A is dropped from what B cached, through the ca
 });
 
 describe('kmsbox serve --postgres-freshness', () => {
+  test('two processes with the default (notify): a key disabled through one is refused through the other a moment later', async () => {
+    const rootKeyFile = join(tempDir(), 'root.key');
+    writeFileSync(rootKeyFile, randomBytes(32), { mode: 0o600 });
+    const args = ['--postgres', pg.url, '--postgres-schema', 'served', '--root-key-file', rootKeyFile, '--audit-log', 'none'];
+    const a = await serve(args);
+    const b = await serve(args);
+    const [ca, cb] = [client(a.url), client(b.url)];
+    try {
+      const KeyId = (await ca.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+      await waitFor('B to see the new key', () =>
+        cb.send(new EncryptCommand({ KeyId, Plaintext: plaintext })).then(
+          () => true,
+          () => false,
+        ),
+      );
+      await ca.send(new DisableKeyCommand({ KeyId }));
+      await waitFor('B to refuse the disabled key', () =>
+        cb.send(new EncryptCommand({ KeyId, Plaintext: plaintext })).then(
+          () => false,
+          (error: { name?: string }) => {
+            if (error.name === 'DisabledException') return true;
+            throw error;
+          },
+        ),
+      );
+    } finally {
+      ca.destroy();
+      cb.destroy();
+      await Promise.all([stop(a), stop(b)]);
+    }
+  });
+
   test.each([
     [['--postgres-freshness', 'eventual'], /--postgres-freshness must be notify or strict/],
     [['--postgres-max-staleness-ms', '-1'], /--postgres-max-staleness-ms must be an integer/],
