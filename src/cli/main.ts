@@ -83,7 +83,9 @@ envelope, 255 the endpoint could not be reached.`;
 
 const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed-hosts NAME,...]
          [--region us-east-1] [--account-id 111122223333]
-         [--store FILE | --postgres URL [--postgres-schema NAME]]
+         [--store FILE | --postgres URL [--postgres-schema NAME]
+                         [--postgres-freshness notify|strict]
+                         [--postgres-max-staleness-ms MS]]
          [--root-key-file FILE] [--credentials FILE]
          [--audit-log FILE|postgres|none] [--max-connections N]
          [--headers-timeout-ms MS]
@@ -99,6 +101,13 @@ const SERVE_HELP = `usage: kmsbox serve [--port N] [--host 127.0.0.1] [--allowed
   that any number of kmsbox serve processes share; key material is encrypted
   under the root key (same two sources), which never reaches the database. The
   schema is created or upgraded on start (or by kmsbox db migrate).
+  --postgres-freshness notify (the default, or KMSBOX_POSTGRES_FRESHNESS):
+  requests are served from this process's copy of the records, kept fresh by
+  LISTEN/NOTIFY, so a change through another process is seen once its
+  notification arrives (milliseconds), and at the latest after
+  --postgres-max-staleness-ms (default 1000) should notifications be lost;
+  strict: every request first asks the database (a round trip), so a change
+  is seen by the very next request to any process.
   --credentials FILE verifies SigV4 signatures against a JSON file of access
   keys: { "AKID": { "secretAccessKey": "...",
                     "principal": "arn:aws:iam::111122223333:role/app" } }
@@ -238,6 +247,8 @@ const SERVE_FLAGS = [
   'store',
   'postgres',
   'postgres-schema',
+  'postgres-freshness',
+  'postgres-max-staleness-ms',
   'root-key-file',
   'credentials',
   'audit-log',
@@ -270,7 +281,9 @@ async function serve(args: string[]): Promise<void> {
   // KMSBOX_POSTGRES_URL applies when no --store is given (an explicit flag wins over the environment).
   const database = postgresUrl(f, !f.has('store'));
   if (database !== undefined && f.has('store')) throw new UsageError('give one of --store and --postgres');
-  if (database === undefined && f.has('postgres-schema')) throw new UsageError('--postgres-schema goes with --postgres');
+  for (const flag of ['postgres-schema', 'postgres-freshness', 'postgres-max-staleness-ms']) {
+    if (database === undefined && f.has(flag)) throw new UsageError(`--${flag} goes with --postgres`);
+  }
   const auditLog = f.get('audit-log');
   if (database === undefined && auditLog === 'postgres') throw new UsageError('--audit-log postgres goes with --postgres');
   const credentials = f.has('credentials') ? readCredentials(f.get('credentials')!) : undefined;

@@ -5,7 +5,7 @@
  * database client stays out of every other command's start-up.
  */
 import { KMSServiceException } from '../errors.js';
-import { PostgresProvider, changeDatabaseRootKey, migrateDatabase } from '../postgres.js';
+import { PostgresProvider, type PostgresProviderOptions, changeDatabaseRootKey, migrateDatabase } from '../postgres.js';
 import { PostgresAuditSink, verifyPostgresAuditLog } from '../audit/postgres-log.js';
 import { DatabaseUnavailable, postgresUrl, schemaOf, shownUrl } from './postgres-url.js';
 import { UsageError } from './verbs.js';
@@ -25,6 +25,7 @@ export async function openPostgresProvider(url: string, f: ReadonlyMap<string, s
     url,
     ...(rootKeyFile !== undefined ? { rootKeyFile } : { passphrase: passphrase! }),
     ...(schema !== undefined ? { schema } : {}),
+    ...freshnessOf(f),
   });
   try {
     await provider.ready();
@@ -33,6 +34,24 @@ export async function openPostgresProvider(url: string, f: ReadonlyMap<string, s
     throw new DatabaseUnavailable(`cannot open the key store in ${shownUrl(url)}: ${messageOf(error)}`, error);
   }
   return provider;
+}
+
+/** `--postgres-freshness` (or KMSBOX_POSTGRES_FRESHNESS) and `--postgres-max-staleness-ms`: PostgresProviderOptions.freshness and maxStaleness. */
+export function freshnessOf(f: ReadonlyMap<string, string>): Pick<PostgresProviderOptions, 'freshness' | 'maxStaleness'> {
+  const given = f.get('postgres-freshness');
+  const freshness = given ?? (process.env.KMSBOX_POSTGRES_FRESHNESS || undefined);
+  if (freshness !== undefined && freshness !== 'strict' && freshness !== 'notify') {
+    throw new UsageError(
+      `${given === undefined ? 'KMSBOX_POSTGRES_FRESHNESS' : '--postgres-freshness'} must be notify or strict, not '${freshness}'`,
+    );
+  }
+  const staleness = f.get('postgres-max-staleness-ms');
+  if (staleness !== undefined && (!/^\d{1,8}$/.test(staleness) || Number(staleness) > 86_400_000)) {
+    throw new UsageError(`--postgres-max-staleness-ms must be an integer from 0 to 86400000, not '${staleness}'`);
+  }
+  if (staleness !== undefined && freshness === 'strict')
+    throw new UsageError('--postgres-max-staleness-ms goes with --postgres-freshness notify');
+  return { ...(freshness !== undefined ? { freshness } : {}), ...(staleness !== undefined ? { maxStaleness: Number(staleness) } : {}) };
 }
 
 /**

@@ -1,5 +1,8 @@
 // Shared by the PostgresProvider tests: one real server per test file (server.ts), a fresh schema
 // (an empty store) per test, and several providers on it, as several processes would open it.
+// Providers open with freshness 'strict' unless a test says otherwise: these tests assert that a
+// change is seen by the very next request (or read) after it; freshness 'notify' has its own
+// tests (notify.test.ts), which wait for a change's notification instead.
 import { PostgresProvider, type PostgresProviderOptions } from 'kmsbox/postgres';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -12,7 +15,7 @@ export interface Fixture {
   readonly url: string;
   /** A schema no other test uses. */
   schema(): string;
-  /** A provider on `schema` (scrypt kept cheap), closed after the test. */
+  /** A provider on `schema` (scrypt kept cheap, freshness 'strict' unless given), closed after the test. */
   open(schema: string, options?: { [K in keyof PostgresProviderOptions]?: PostgresProviderOptions[K] | undefined }): PostgresProvider;
   /** A plain client on the database, for looking at (or tampering with) the rows. */
   readonly sql: postgres.Sql;
@@ -53,6 +56,7 @@ export function usePostgres(database: string): Fixture {
         scrypt: { N: 2 ** 10 },
         schema,
         maxConnections: 3,
+        freshness: 'strict',
         ...options,
       } as PostgresProviderOptions);
       open.push(p);

@@ -40,7 +40,9 @@ beforeAll(async () => {
   url = pg.url('team');
   const rootKeyFile = join(tempDir(), 'root.key');
   writeFileSync(rootKeyFile, randomBytes(32), { mode: 0o600 });
-  args = ['--postgres', url, '--root-key-file', rootKeyFile];
+  // Strict freshness: these processes are asserted to see a change on the very next request
+  // (freshness notify, the default, sees it once the notification arrives: notify.test.ts).
+  args = ['--postgres', url, '--root-key-file', rootKeyFile, '--postgres-freshness', 'strict'];
   // All three at once: they race to create the schema, as a fleet started together does.
   procs = await Promise.all([0, 1, 2].map(() => serve(args)));
   clients = procs.map((p) => client(p.url));

@@ -128,6 +128,36 @@ describe('changeDatabaseRootKey', () => {
     await expect(new Kms({ provider: pg.open(schema) }).listKeys({})).rejects.toThrow(/wrong passphrase or root key/);
   });
 
+  it('a provider in freshness notify that had the store open with the old key is told by the notification (no staleness bound needed)', async () => {
+    const schema = pg.schema();
+    const { made } = await seed(pg.open(schema));
+    const listening = pg.open(schema, { freshness: 'notify', maxStaleness: 3_600_000 });
+    const kms = new Kms({ provider: listening });
+    await kms.describeKey({ KeyId: made[0]!.keyId }); // open, caught up, listening
+    for (let i = 0; !listening.replicaStats.listening; i++) {
+      if (i > 400) throw new Error('the listener never listened');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await kms.describeKey({ KeyId: made[0]!.keyId }); // the catch-up a (re)listen asks for
+    const pulls = listening.replicaStats.pulls;
+    await kms.describeKey({ KeyId: made[0]!.keyId });
+    expect(listening.replicaStats.pulls).toBe(pulls); // served from its replica: only a notification makes it look
+    await changeDatabaseRootKey({ url: pg.url, schema, passphrase: PASSPHRASE, newPassphrase: NEW, scrypt: { N: 2 ** 10 } });
+    for (let i = 0; ; i++) {
+      const outcome = await kms.describeKey({ KeyId: made[0]!.keyId }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (outcome !== undefined) {
+        expect(outcome).toBeInstanceOf(AccessDeniedException);
+        expect(String((outcome as Error).message)).toMatch(/root key was changed/);
+        break;
+      }
+      if (i > 400) throw new Error('the rotation was never noticed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   it('a wrong current key, the same key, no store or bad options change nothing', async () => {
     const schema = pg.schema();
     await seed(pg.open(schema));

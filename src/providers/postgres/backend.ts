@@ -7,6 +7,10 @@
  * before it and decides again (../replica.ts). No client-side transaction, so nothing for the client
  * to roll back when a connection dies mid-commit.
  *
+ * Every statement that moves the version also sends `pg_notify(<the store's channel>, <version>)`
+ * (listener.ts), only when it moved (the SELECT over `bump` has a row only then); PostgreSQL
+ * delivers it when the statement commits, so a listener never hears of a change it cannot pull.
+ *
  * The change log is pruned: every 1,000 versions, rows older than 10,000 versions go, and a
  * replica further behind than that loads every record again (`full`).
  */
@@ -14,6 +18,7 @@ import type postgres from 'postgres';
 import type { RecordChange } from '../records.js';
 import type { Pulled, RecordBackend } from '../replica.js';
 import { changeToRow, MATERIAL_CHANGE, notAuthentic, rowToChange } from './record-rows.js';
+import { changeChannel } from './listener.js';
 import { type RowAuthenticator, rootKeyChanged } from './root-key.js';
 
 /** Every `every` versions, change-log rows older than `keep` versions are deleted. */
@@ -48,7 +53,10 @@ export class PostgresRecordBackend implements RecordBackend {
   /** Told of material another process destroyed or replaced (ids), or `all` after a full load. */
   readonly #materialChanged: (ids: readonly string[] | 'all') => void;
   readonly #pruning: LogPruning;
+  /** The store's notification channel (listener.ts). */
+  readonly #channel: string;
   #conflicts = 0;
+  #pulls = 0;
   /** Set once the store is open (its root key checked): every row read or written is MAC'd. */
   #auth: RowAuthenticator | undefined;
   /** The root key's check value the store was opened with: another one in `meta` means the key was changed. */
@@ -64,6 +72,7 @@ export class PostgresRecordBackend implements RecordBackend {
   ) {
     this.#pruning = pruning;
     this.#schema = schema;
+    this.#channel = changeChannel(schema);
     this.#sql = sql;
     this.#table = (name) => sql(`${schema}.${name}`);
     this.#guard = guard;
@@ -87,6 +96,7 @@ export class PostgresRecordBackend implements RecordBackend {
   }
 
   pull(since: number | undefined): Promise<Pulled> {
+    this.#pulls++;
     return this.#guard('reading the records', () => this.#pull(this.#sql, since));
   }
 
@@ -172,6 +182,16 @@ export class PostgresRecordBackend implements RecordBackend {
     return this.#conflicts;
   }
 
+  /** Catch-ups asked of the database (a commit's own pulls aside): what freshness 'notify' saves; tests read it. */
+  get pulls(): number {
+    return this.#pulls;
+  }
+
+  /** The final SELECT of a statement with a `bump` CTE: its version, notified to listeners (listener.ts). */
+  #notified() {
+    return this.#sql`SELECT version, pg_notify(${this.#channel}, version::text) FROM bump`;
+  }
+
   /**
    * One statement: the next version, if the store is still at `expected` (under READ COMMITTED a
    * second writer with the same `expected` waits for the first's row lock, then finds the version
@@ -200,7 +220,7 @@ export class PostgresRecordBackend implements RecordBackend {
         ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, mac = EXCLUDED.mac, version = EXCLUDED.version
       ),
       ${this.#prune()}
-      SELECT version FROM bump`;
+      ${this.#notified()}`;
     return written.length === 1;
   }
 
@@ -252,7 +272,7 @@ export class PostgresRecordBackend implements RecordBackend {
       log AS (${this.#insertLog(log)}),
       changed AS (${changed}),
       ${this.#prune()}
-      SELECT version FROM bump`;
+      ${this.#notified()}`;
     if (bumped.length === 0) throw rootKeyChanged(this.#schema); // only the check value can stop it
   }
 }

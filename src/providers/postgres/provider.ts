@@ -4,10 +4,17 @@
  * processes, on one host or many, serve one set of keys.
  *
  * - Records (keys, aliases, grants, import tokens) are rows of JSON text (backend.ts), served to
- *   the Kms from an in-process replica (../replica.ts) that catches up once per API request with
- *   one statement (the version, and the change-log rows since this replica's version) and commits
- *   optimistically in one statement. A change made through one process is seen by the next request
- *   to any. No client-side transaction is ever open (backend.ts, migrations.ts).
+ *   the Kms from an in-process replica (../replica.ts) that catches up with one statement (the
+ *   version, and the change-log rows since this replica's version) and commits optimistically in
+ *   one statement. No client-side transaction is ever open (backend.ts, migrations.ts).
+ * - Freshness (option `freshness`): 'strict' catches up once per API request, so a change made
+ *   through one process is seen by the next request to any, for a round trip per request.
+ *   'notify' (the default) skips that round trip while the replica is known fresh: its listener
+ *   (listener.ts) is LISTENing, no commit has been notified since its last catch-up started, and
+ *   that catch-up started less than `maxStaleness` ms ago. A change is then seen once its
+ *   notification arrives (PostgreSQL sends it on commit), and within `maxStaleness` should
+ *   notifications be lost. AWS KMS itself is eventually consistent. Writes always decide on records
+ *   brought up to date inside the commit, in both modes.
  * - Material is sealed under a root key that never reaches the database (root-key.ts), and cached
  *   decrypted per KeyMaterialId (material never changes under an id; destroyed or replaced
  *   material is marked in the change log, and each process drops it on its next pull).
@@ -42,6 +49,7 @@ import { forgetDerived, importedMaterial, type Material, newMaterial, SoftwareMa
 import { newStoreId, scryptParamsProblem, DEFAULT_SCRYPT_N, SCRYPT_LIMITS, sameKdf, type KdfParams } from '../store-file.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from '../types.js';
 import { type Guard, PostgresRecordBackend } from './backend.js';
+import { ChangeListener, changeChannel } from './listener.js';
 import { DeadlineExceeded, databaseError } from './db-errors.js';
 import { checkSchemaName, DEFAULT_SCHEMA, migrate, newerSchema, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import {
@@ -76,7 +84,20 @@ export interface PostgresProviderOptions {
    * fails with DependencyTimeoutException. Default 10,000 ms; from 100 to 600,000.
    */
   timeoutMs?: number;
+  /**
+   * 'notify' (default): reads are served from the replica without a round trip while it is known
+   * fresh (LISTEN/NOTIFY), so a change through another process is seen once its notification
+   * arrives, or at the latest `maxStaleness` ms later. 'strict': every API request catches up first
+   * (a round trip), so a change through any process is seen by the next request to any.
+   */
+  freshness?: 'strict' | 'notify';
+  /** With freshness 'notify': the longest a request serves records without a catch-up. Default 1000 ms; from 0 to 86,400,000. */
+  maxStaleness?: number;
 }
+
+/** Freshness modes (PostgresProviderOptions.freshness). */
+export const FRESHNESS_MODES = ['strict', 'notify'] as const;
+const DEFAULT_MAX_STALENESS_MS = 1000;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The client's own deadline is a little later than the server's, whose errors say more (a lock, a statement). */
@@ -147,6 +168,15 @@ function checkOptions(o: PostgresProviderOptions): void {
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 100 || t > 600_000)) {
     throw new ValidationException({ message: 'PostgresProvider timeoutMs must be an integer from 100 to 600000.' });
   }
+  if (o.freshness !== undefined && !(FRESHNESS_MODES as readonly unknown[]).includes(o.freshness)) {
+    throw new ValidationException({ message: "PostgresProvider freshness must be 'strict' or 'notify'." });
+  }
+  const m = o.maxStaleness;
+  if (m !== undefined && (typeof m !== 'number' || !Number.isInteger(m) || m < 0 || m > 86_400_000)) {
+    throw new ValidationException({
+      message: 'PostgresProvider maxStaleness must be an integer number of milliseconds from 0 to 86400000.',
+    });
+  }
   if (o.migrate !== undefined && typeof o.migrate !== 'boolean') {
     throw new ValidationException({ message: 'PostgresProvider migrate must be true or false.' });
   }
@@ -177,7 +207,14 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   readonly #records: ReplicatedRecords;
   readonly #guard: Guard;
   readonly #requests = new AsyncLocalStorage<RequestScope>();
+  /** With freshness 'notify': the store's change notifications, and how long a replica counts as fresh. */
+  readonly #listener: ChangeListener | undefined;
+  readonly #maxStaleness: number;
+  /** The listener's counter and the clock when the last successful catch-up started. */
+  #lastCatchUp: { notifications: number; at: number } | undefined;
   #opening: Promise<void> | undefined;
+  /** Set once open: the hot path (a read, material in the cache) then skips awaiting `ready()`. */
+  #opened = false;
   #storeId = '';
   #materialKey: Uint8Array | undefined;
   /** The check value of the root key this process opened the store with (rotate-root-key.ts changes it). */
@@ -202,6 +239,40 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     this.#guard = guardWithin(timeoutMs);
     this.#backend = new PostgresRecordBackend(this.sql, this.schema, this.#guard, (ids) => this.#forget(ids));
     this.#records = new ReplicatedRecords(this.#backend);
+    this.#maxStaleness = options.maxStaleness ?? DEFAULT_MAX_STALENESS_MS;
+    if ((options.freshness ?? 'notify') === 'notify') {
+      this.#listener = new ChangeListener(options.url, changeChannel(this.schema), Math.max(1, Math.ceil(timeoutMs / 1000)));
+    }
+  }
+
+  /** 'notify' or 'strict' (PostgresProviderOptions.freshness). */
+  get freshness(): 'strict' | 'notify' {
+    return this.#listener === undefined ? 'strict' : 'notify';
+  }
+
+  /**
+   * Diagnostics (tests and benchmarks read them): catch-ups asked of the database by reads, and
+   * with freshness 'notify' whether the listener is LISTENing, how often it (re)listened and lost
+   * its connection, the notifications it received, and the highest version one named (a payload
+   * is never trusted to decide anything: only counted).
+   */
+  get replicaStats(): {
+    pulls: number;
+    listening: boolean;
+    listens: number;
+    listenerLosses: number;
+    notifications: number;
+    notifiedVersion: number;
+  } {
+    const l = this.#listener;
+    return {
+      pulls: this.#backend.pulls,
+      listening: l?.listening ?? false,
+      listens: l?.listens ?? 0,
+      listenerLosses: l?.losses ?? 0,
+      notifications: l?.notifications ?? 0,
+      notifiedVersion: l?.notifiedVersion ?? 0,
+    };
   }
 
   /** Writes of this provider that found another process's commit first and were decided again (a measure of contention). */
@@ -220,7 +291,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
 
   /** Closes the connections (waiting up to 5 s for calls under way). */
   async close(): Promise<void> {
-    await this.sql.end({ timeout: 5 });
+    await Promise.all([this.sql.end({ timeout: 5 }), this.#listener?.close()]);
     for (const id of [...this.#material.keys()]) this.#wipe(id);
   }
 
@@ -275,21 +346,52 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       rootKey.fill(0);
       derived?.key.fill(0);
     }
+    // Until it is LISTENing, every request catches up as in 'strict'.
+    this.#listener?.start();
+    this.#opened = true;
   }
 
   /**
-   * One catch-up per API request, not per read (a Decrypt reads twice): the request's scope
-   * follows its async calls. The first read of a request still starts a catch-up after the
-   * request began, so it sees every commit that completed before (a key disabled through
-   * another process is refused).
+   * At most one catch-up per API request, not per read (a Decrypt reads twice): the request's
+   * scope follows its async calls. In 'strict', the first read of a request starts a catch-up after
+   * the request began, so it sees every commit that completed before (a key disabled through
+   * another process is refused). In 'notify', it does so only when the replica is not known fresh.
    */
   inRequest<T>(run: () => Promise<T>): Promise<T> {
     return this.#requests.run({}, run);
   }
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
-    await this.ready();
-    return this.#records.read(fn, this.#requests.getStore());
+    if (!this.#opened) await this.ready();
+    const request = this.#requests.getStore();
+    if (this.#listener === undefined) return this.#records.read(fn, request);
+    const scope = request ?? {};
+    scope.caughtUp ??= this.#fresh() ? Promise.resolve() : this.#catchUp(this.#listener);
+    return this.#records.read(fn, scope);
+  }
+
+  /**
+   * Whether the replica has every change notified so far: the listener has been LISTENing since
+   * before the last catch-up started (a (re)listen moves the counter), nothing was notified since,
+   * and that catch-up started less than maxStaleness ago (a bound should notifications be lost, or
+   * the listener's connection die silently).
+   */
+  #fresh(): boolean {
+    const last = this.#lastCatchUp;
+    const listener = this.#listener;
+    return (
+      listener?.listening === true &&
+      last !== undefined &&
+      last.notifications === listener.notifications &&
+      performance.now() - last.at < this.#maxStaleness
+    );
+  }
+
+  /** A catch-up (shared as ../replica.ts shares them), remembered with the counter and clock from before it started. */
+  async #catchUp(listener: ChangeListener): Promise<void> {
+    const started = { notifications: listener.notifications, at: performance.now() };
+    await this.#records.read(() => undefined);
+    if (this.#lastCatchUp === undefined || started.at > this.#lastCatchUp.at) this.#lastCatchUp = started;
   }
 
   async update<T>(fn: (state: StoreState) => T): Promise<T> {
@@ -341,7 +443,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
 
   /** Brings material into the cache when the database has it (else the operation finds none). */
   async #need(id: string): Promise<void> {
-    await this.ready();
+    if (!this.#opened) await this.ready();
     if (this.#material.has(id)) return;
     let fetching = this.#fetching.get(id);
     if (fetching === undefined) {

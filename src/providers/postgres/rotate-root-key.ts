@@ -11,7 +11,7 @@
  * holding the old key loses its race, and every write is gated on the check value (backend.ts
  * `bump`, provider.ts createMaterial): such a process finds the new check value on its next pull
  * and stops with AccessDeniedException ("its root key was changed"), never writing under the old
- * key. The one write not gated on the version, a new material row (written before the record that
+ * key (the statement notifies, so processes in freshness 'notify' pull at once). The one write not gated on the version, a new material row (written before the record that
  * uses it), holds the meta row shared while it inserts: it either committed before the rotation's
  * statement took the row (and is re-sealed by the sweep that follows the statement) or finds the
  * new check value and writes nothing.
@@ -28,6 +28,7 @@ import type postgres from 'postgres';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../../errors.js';
 import { DEFAULT_SCRYPT_N, type KdfParams, SCRYPT_LIMITS, sameKdf, scryptParamsProblem } from '../store-file.js';
 import { checkSchemaName, DEFAULT_SCHEMA, newerSchema, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { changeChannel } from './listener.js';
 import { connect, guardWithin } from './provider.js';
 import { checkValue, deriveRootKey, materialKey, newKdf, openMaterial, parseKdf, RowAuthenticator, sealMaterial } from './root-key.js';
 
@@ -173,7 +174,9 @@ export async function changeDatabaseRootKey(options: ChangeDatabaseRootKeyOption
         const frozenCheck = FROZEN_PREFIX + old.check;
         await guard(
           'freezing the store',
-          () => sql`UPDATE ${table('meta')} SET version = version + 1, check_value = ${frozenCheck} WHERE check_value = ${currentCheck}`,
+          () => sql`WITH frozen AS (
+            UPDATE ${table('meta')} SET version = version + 1, check_value = ${frozenCheck} WHERE check_value = ${currentCheck} RETURNING version
+          ) SELECT pg_notify(${changeChannel(schema)}, version::text) FROM frozen`,
         );
         continue;
       }
@@ -242,7 +245,8 @@ export async function changeDatabaseRootKey(options: ChangeDatabaseRootKeyOption
           WHERE t.id = n.id AND t.sealed = decode(n.was, 'hex') RETURNING 1
         )
         SELECT bump.version::text AS version, (SELECT count(*) FROM rec)::text AS records,
-          (SELECT count(*) FROM chg)::text AS changes, (SELECT count(*) FROM mat)::text AS material FROM bump`,
+          (SELECT count(*) FROM chg)::text AS changes, (SELECT count(*) FROM mat)::text AS material,
+          pg_notify(${changeChannel(schema)}, bump.version::text) FROM bump`,
       );
       if (done === undefined) continue; // a commit came first: read again (frozen after a few)
       const swept = await sweepMaterial(sql, guard, table, meta.store_id, old, fresh);
