@@ -37,7 +37,7 @@ export async function buildStore(path: string, rootKeyFile: string, rootKey: Uin
     rootKey,
     {
       format: 'kmsbox-store',
-      version: 3,
+      version: 4,
       kdf: { name: 'root-key-file' },
       check: checkValue(rootKey),
       generation: header.generation + 1,
