@@ -153,7 +153,8 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
     },
   );
 
-  fcTest.prop([v4Payloads])('cut at every offset: a SnapshotPayloadError (every part has a length or count)', (p) => {
+  // Each case decodes every prefix (hundreds): fewer cases than the default 100.
+  fcTest.prop([v4Payloads], { numRuns: 30 })('cut at every offset: a SnapshotPayloadError (every part has a length or count)', (p) => {
     const bytes = encodeSnapshot(p);
     for (let cut = 0; cut < bytes.length; cut++) expect(() => decodeSnapshot(bytes.subarray(0, cut), 4)).toThrow(SnapshotPayloadError);
   });
@@ -206,6 +207,28 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
     ['a record part that is not JSON', plaintext(u32(0), Buffer.from('{'))],
   ])('%s: refused', (_, bytes) => {
     expect(() => decodeSnapshot(bytes, 4)).toThrow(SnapshotPayloadError);
+  });
+
+  it('the edges of every length field: an empty id, spec and key (the smallest entry), an id of 65,535 bytes, a spec of 255', () => {
+    const empty = Buffer.concat([u32(1), Buffer.from([0, 0, 0]), u32(0)]);
+    expect([...decodeSnapshot(plaintext(empty), 4).materials]).toEqual([['', { spec: '', key: '' }]]);
+    const materials = new Map([
+      ['i'.repeat(0xffff), { spec: 'S'.repeat(0xff), key: 'AQID' } as StoredMaterial],
+      ['', { spec: 'SYMMETRIC_DEFAULT', key: '' } as StoredMaterial],
+    ]);
+    const decoded = decodeSnapshot(encodeSnapshot({ state: { keys: {}, aliases: {} }, materials }), 4).materials;
+    expect(new Map(decoded)).toEqual(materials);
+    const spec = new Map([['m', { spec: 'S'.repeat(0x100), key: 'AAAA' } as StoredMaterial]]);
+    expect(() => encodeSnapshot({ state: { keys: {}, aliases: {} }, materials: spec })).toThrow(SnapshotPayloadError);
+  });
+
+  it('a lookup between, before and after the ids finds nothing', () => {
+    const { materials } = decodeSnapshot(plaintext(Buffer.concat([u32(3), entry('b'), entry('d'), entry('f')])), 4);
+    for (const id of ['a', 'c', 'e', 'g', 'bb', '']) expect(materials.get(id), id).toBeUndefined();
+    for (const id of ['b', 'd', 'f']) expect(materials.get(id), id).toEqual({ spec: 'RSA', key: 'AQEBAQ==' });
+    expect(materials.delete('c')).toBe(false);
+    expect(materials.delete('d')).toBe(true);
+    expect([...materials].map(([id]) => id)).toEqual(['b', 'f']);
   });
 
   it('an id too long for its length field is refused when writing, not cut', () => {
