@@ -636,7 +636,7 @@ export class JournalStore implements RecordBackend {
       // change. A crash before the mark is written then leaves a store refused until reset again.
       hwm: this.#o.highWaterMarkPath !== undefined && (this.#hwmOnDisk || resetsMark),
     };
-    const plain = encodeSnapshot({ state, materials });
+    const plain = encodeSnapshot({ state, materials }, 4); // as the header says
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(snapshotLines(file));

@@ -38,8 +38,8 @@ export type SnapshotVersion = 1 | 2 | 3 | 4;
 /** Thrown when an authenticated plaintext is not a snapshot kmsbox writes (a bug, or a foreign writer with the root key). */
 export class SnapshotPayloadError extends Error {}
 
-/** The plaintext of `payload` (version 4 unless told): its records are not changed (each key is copied with its policy's index). */
-export function encodeSnapshot(payload: SnapshotPayload, version: 3 | 4 = 4): Buffer {
+/** The plaintext of `payload` for a store header of `version` (no default: the two must agree); its records are not changed. */
+export function encodeSnapshot(payload: SnapshotPayload, version: 3 | 4): Buffer {
   const policies: string[] = [];
   const index = new Map<string, number>();
   const keys: Record<string, unknown> = {};

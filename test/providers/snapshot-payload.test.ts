@@ -129,7 +129,7 @@ function decodeOrTypedError(bytes: Buffer): void {
 describe('version-4 snapshot payload (binary, a material table)', () => {
   fcTest.prop([v4Payloads])('decodes to what was encoded: records, and every material by id and in id order', (p) => {
     const before = structuredClone(p);
-    const decoded = decodeSnapshot(encodeSnapshot(p), 4);
+    const decoded = decodeSnapshot(encodeSnapshot(p, 4), 4);
     expect(p).toEqual(before);
     expect(decoded.state).toEqual(before.state);
     expect([...decoded.materials]).toEqual(sorted(before.materials));
@@ -140,7 +140,7 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
   fcTest.prop([v4Payloads, fc.string({ unit: 'binary', maxLength: 12 })])(
     'changes over the table: set and delete win over it, and iteration shows them',
     (p, id) => {
-      const { materials } = decodeSnapshot(encodeSnapshot(p), 4);
+      const { materials } = decodeSnapshot(encodeSnapshot(p, 4), 4);
       const expected = new Map(p.materials);
       const m = { spec: 'HMAC_512', key: 'AQID' } as StoredMaterial;
       expect(materials.delete(id)).toBe(expected.delete(id));
@@ -155,14 +155,14 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
 
   // Each case decodes every prefix (hundreds): fewer cases than the default 100.
   fcTest.prop([v4Payloads], { numRuns: 30 })('cut at every offset: a SnapshotPayloadError (every part has a length or count)', (p) => {
-    const bytes = encodeSnapshot(p);
+    const bytes = encodeSnapshot(p, 4);
     for (let cut = 0; cut < bytes.length; cut++) expect(() => decodeSnapshot(bytes.subarray(0, cut), 4)).toThrow(SnapshotPayloadError);
   });
 
   fcTest.prop([v4Payloads, fc.nat(), fc.integer({ min: 0, max: 7 })])(
     'a flipped bit: decoded, or a SnapshotPayloadError; never another exception',
     (p, at, bit) => {
-      const bytes = Buffer.from(encodeSnapshot(p));
+      const bytes = Buffer.from(encodeSnapshot(p, 4));
       bytes[at % bytes.length]! ^= 1 << bit;
       decodeOrTypedError(bytes);
     },
@@ -216,10 +216,10 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
       ['i'.repeat(0xffff), { spec: 'S'.repeat(0xff), key: 'AQID' } as StoredMaterial],
       ['', { spec: 'SYMMETRIC_DEFAULT', key: '' } as StoredMaterial],
     ]);
-    const decoded = decodeSnapshot(encodeSnapshot({ state: { keys: {}, aliases: {} }, materials }), 4).materials;
+    const decoded = decodeSnapshot(encodeSnapshot({ state: { keys: {}, aliases: {} }, materials }, 4), 4).materials;
     expect(new Map(decoded)).toEqual(materials);
     const spec = new Map([['m', { spec: 'S'.repeat(0x100), key: 'AAAA' } as StoredMaterial]]);
-    expect(() => encodeSnapshot({ state: { keys: {}, aliases: {} }, materials: spec })).toThrow(SnapshotPayloadError);
+    expect(() => encodeSnapshot({ state: { keys: {}, aliases: {} }, materials: spec }, 4)).toThrow(SnapshotPayloadError);
   });
 
   it('a lookup between, before and after the ids finds nothing', () => {
@@ -233,7 +233,7 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
 
   it('an id too long for its length field is refused when writing, not cut', () => {
     const materials = new Map([['x'.repeat(0x10000), { spec: 'SYMMETRIC_DEFAULT', key: 'AAAA' } as StoredMaterial]]);
-    expect(() => encodeSnapshot({ state: { keys: {}, aliases: {} }, materials })).toThrow(SnapshotPayloadError);
+    expect(() => encodeSnapshot({ state: { keys: {}, aliases: {} }, materials }, 4)).toThrow(SnapshotPayloadError);
   });
 
   it('the table is a copy: wiping the plaintext after decoding keeps every material', () => {

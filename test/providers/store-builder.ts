@@ -44,7 +44,7 @@ export async function buildStore(path: string, rootKeyFile: string, rootKey: Uin
       storeId: header.storeId!,
       hwm: false,
     },
-    encodeSnapshot({ state, materials: new Map(Object.entries(materials)) } as SnapshotPayload),
+    encodeSnapshot({ state, materials: new Map(Object.entries(materials)) } as SnapshotPayload, 4),
   );
   writeFileSync(path, snapshotLines(file), { mode: 0o600 });
   rmSync(`${path}.hwm`, { force: true });
