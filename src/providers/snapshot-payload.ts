@@ -116,14 +116,16 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
     if (b.length < 4) bad();
     const count = b.readUInt32BE(0);
     // Each entry takes at least 7 bytes: a count the bytes cannot hold allocates nothing.
+    // Stryker disable next-line ArithmeticOperator,EqualityOperator: a looser bound only allocates more before the entry loop below refuses the same table
     if (count > (b.length - 4) / 7) bad();
     const starts = new Uint32Array(count);
     let at = 4;
-    let previous = -1;
     for (let i = 0; i < count; i++) {
       starts[i] = at;
+      // Stryker disable next-line EqualityOperator: at the end exactly, the spec-length check below refuses it the same
       if (at + 2 > b.length) bad();
       const idEnd = at + 2 + b.readUInt16BE(at);
+      // Stryker disable next-line EqualityOperator: at the end exactly, the key-length check below refuses it the same
       if (idEnd + 1 > b.length) bad();
       const specEnd = idEnd + 1 + b[idEnd]!;
       if (specEnd + 4 > b.length) bad();
@@ -132,8 +134,8 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
       // Ids as UTF-8 that reads back as the same bytes (a lookup encodes the id it is given) ...
       if (!isUtf8(b.subarray(at + 2, idEnd))) bad();
       // ... and strictly ascending: sorted for the search, and no id twice.
-      if (previous >= 0 && b.compare(b, at + 2, idEnd, previous + 2, previous + 2 + b.readUInt16BE(previous)) >= 0) bad();
-      previous = at;
+      const previous = starts[i - 1]!;
+      if (i > 0 && b.compare(b, at + 2, idEnd, previous + 2, previous + 2 + b.readUInt16BE(previous)) >= 0) bad();
       at = keyEnd;
     }
     if (at !== b.length) bad();
@@ -178,6 +180,7 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
       const at = this.#starts[mid]!;
       const order = b.compare(key, 0, key.length, at + 2, at + 2 + b.readUInt16BE(at));
       if (order === 0) return at;
+      // Stryker disable next-line EqualityOperator: order is not 0 here
       if (order < 0) lo = mid + 1;
       else hi = mid - 1;
     }

@@ -209,6 +209,16 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
     expect(() => decodeSnapshot(bytes, 4)).toThrow(SnapshotPayloadError);
   });
 
+  it.each([
+    ['an id that is not UTF-8', Buffer.concat([u32(1), Buffer.from([0, 1, 0xff, 0]), u32(0)])],
+    ['a cut length field', Buffer.concat([u32(1), Buffer.from([0])])],
+    ['a spec past the end', Buffer.concat([u32(1), Buffer.from([0, 0, 9])])],
+  ])('%s: a malformed material table', (_, table) => {
+    expect(() => decodeSnapshot(plaintext(table), 4)).toThrow(
+      new SnapshotPayloadError('its contents are not a version-4 key store (a malformed material table)'),
+    );
+  });
+
   it('the edges of every length field: an empty id, spec and key (the smallest entry), an id of 65,535 bytes, a spec of 255', () => {
     const empty = Buffer.concat([u32(1), Buffer.from([0, 0, 0]), u32(0)]);
     expect([...decodeSnapshot(plaintext(empty), 4).materials]).toEqual([['', { spec: '', key: '' }]]);
