@@ -204,6 +204,7 @@ export function decodeSnapshot(plaintext: Buffer, version: SnapshotVersion): Sna
   let json = plaintext;
   let table: MaterialTable | undefined;
   if (version === 4) {
+    // Stryker disable next-line UnaryOperator: below 4 bytes, any n is above length - 4
     const n = plaintext.length < 4 ? -1 : plaintext.readUInt32BE(0);
     if (n < 0 || n > plaintext.length - 4) throw new SnapshotPayloadError('its contents are not a version-4 key store (no record part)');
     json = plaintext.subarray(4, 4 + n);

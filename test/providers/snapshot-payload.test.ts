@@ -213,10 +213,28 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
     ['an id that is not UTF-8', Buffer.concat([u32(1), Buffer.from([0, 1, 0xff, 0]), u32(0)])],
     ['a cut length field', Buffer.concat([u32(1), Buffer.from([0])])],
     ['a spec past the end', Buffer.concat([u32(1), Buffer.from([0, 0, 9])])],
+    ['no spec length after the id', Buffer.concat([u32(1), Buffer.from([0, 1]), Buffer.from('a')])],
+    ['no key length after the spec', Buffer.concat([u32(1), Buffer.from([0, 1]), Buffer.from('a'), Buffer.from([3]), Buffer.from('RSA')])],
+    ['a key past the end', Buffer.concat([u32(1), Buffer.from([0, 1]), Buffer.from('a'), Buffer.from([0]), u32(5), Buffer.from([1])])],
+    ['a count of 2^32 - 1 (nothing allocated for it)', u32(0xffffffff)],
+    ['no table at all', Buffer.alloc(0)],
   ])('%s: a malformed material table', (_, table) => {
     expect(() => decodeSnapshot(plaintext(table), 4)).toThrow(
       new SnapshotPayloadError('its contents are not a version-4 key store (a malformed material table)'),
     );
+  });
+
+  it('the record part: its length within the plaintext, the table after it', () => {
+    const noRecordPart = new SnapshotPayloadError('its contents are not a version-4 key store (no record part)');
+    for (const bytes of [Buffer.alloc(0), Buffer.from([0, 0, 0]), Buffer.concat([u32(json.length + 1), json])])
+      expect(() => decodeSnapshot(bytes, 4), bytes.toString('hex')).toThrow(noRecordPart);
+    // exactly the plaintext: no table after it
+    expect(() => decodeSnapshot(Buffer.concat([u32(json.length), json]), 4)).toThrow(
+      new SnapshotPayloadError('its contents are not a version-4 key store (a malformed material table)'),
+    );
+    // an empty record part and an empty table: the table is well formed, the records are not
+    expect(() => decodeSnapshot(Buffer.concat([u32(0), u32(0)]), 4)).toThrow(new SnapshotPayloadError('its contents are not a key store'));
+    expect([...decodeSnapshot(plaintext(u32(0)), 4).materials]).toEqual([]); // a table of 4 bytes: no materials
   });
 
   it('the edges of every length field: an empty id, spec and key (the smallest entry), an id of 65,535 bytes, a spec of 255', () => {
