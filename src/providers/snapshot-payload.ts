@@ -116,7 +116,7 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
     if (b.length < 4) bad();
     const count = b.readUInt32BE(0);
     // Each entry takes at least 7 bytes: a count the bytes cannot hold allocates nothing.
-    // Stryker disable next-line ArithmeticOperator,EqualityOperator: a looser bound only allocates more before the entry loop below refuses the same table
+    // Stryker disable next-line ArithmeticOperator,EqualityOperator,ConditionalExpression: a looser bound (or none) only allocates more before the entry loop below refuses the same table
     if (count > (b.length - 4) / 7) bad();
     const starts = new Uint32Array(count);
     let at = 4;
@@ -130,6 +130,7 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
       const specEnd = idEnd + 1 + b[idEnd]!;
       if (specEnd + 4 > b.length) bad();
       const keyEnd = specEnd + 4 + b.readUInt32BE(specEnd);
+      // Stryker disable next-line ConditionalExpression: a key past the end also fails the next entry's first check, or the end check after the loop
       if (keyEnd > b.length) bad();
       // Ids as UTF-8 that reads back as the same bytes (a lookup encodes the id it is given) ...
       if (!isUtf8(b.subarray(at + 2, idEnd))) bad();
@@ -171,6 +172,7 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
 
   /** The start of the entry of `id`, by binary search over the ids' bytes. */
   #find(id: string): number | undefined {
+    // Stryker disable next-line StringLiteral: Buffer.from's default encoding is UTF-8
     const key = Buffer.from(id, 'utf8');
     const b = this.#bytes;
     let lo = 0;

@@ -214,6 +214,7 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
     ['a cut length field', Buffer.concat([u32(1), Buffer.from([0])])],
     ['a spec past the end', Buffer.concat([u32(1), Buffer.from([0, 0, 9])])],
     ['no spec length after the id', Buffer.concat([u32(1), Buffer.from([0, 1]), Buffer.from('a')])],
+    ['a second id past the end', Buffer.concat([u32(2), entry('a'), Buffer.from([0, 9]), Buffer.from('b')])],
     ['no key length after the spec', Buffer.concat([u32(1), Buffer.from([0, 1]), Buffer.from('a'), Buffer.from([3]), Buffer.from('RSA')])],
     ['a key past the end', Buffer.concat([u32(1), Buffer.from([0, 1]), Buffer.from('a'), Buffer.from([0]), u32(5), Buffer.from([1])])],
     ['a count of 2^32 - 1 (nothing allocated for it)', u32(0xffffffff)],
@@ -235,6 +236,10 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
     // an empty record part and an empty table: the table is well formed, the records are not
     expect(() => decodeSnapshot(Buffer.concat([u32(0), u32(0)]), 4)).toThrow(new SnapshotPayloadError('its contents are not a key store'));
     expect([...decodeSnapshot(plaintext(u32(0)), 4).materials]).toEqual([]); // a table of 4 bytes: no materials
+    // 4 bytes: a record part of length 0 and no table
+    expect(() => decodeSnapshot(u32(0), 4)).toThrow(
+      new SnapshotPayloadError('its contents are not a version-4 key store (a malformed material table)'),
+    );
   });
 
   it('the edges of every length field: an empty id, spec and key (the smallest entry), an id of 65,535 bytes, a spec of 255', () => {
