@@ -125,7 +125,7 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
       // Stryker disable next-line EqualityOperator: at the end exactly, the spec-length check below refuses it the same
       if (at + 2 > b.length) bad();
       const idEnd = at + 2 + b.readUInt16BE(at);
-      // Stryker disable next-line EqualityOperator: at the end exactly, the key-length check below refuses it the same
+      // Stryker disable next-line EqualityOperator,ArithmeticOperator: at (or just past) the end, the checks after it refuse it the same
       if (idEnd + 1 > b.length) bad();
       const specEnd = idEnd + 1 + b[idEnd]!;
       if (specEnd + 4 > b.length) bad();
