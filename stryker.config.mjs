@@ -22,6 +22,8 @@ const TESTS = {
   'src/providers/store-file.ts': ['test/providers/store-file.mutation.test.ts'],
   // The journal entry parser (issue #17 §2), under a root key directly.
   'src/providers/journal.ts': ['test/providers/journal.property.test.ts', 'test/providers/journal.mutation.test.ts'],
+  // The snapshot plaintext (versions 1-4) and version 4's material table, decoded directly.
+  'src/providers/snapshot-payload.ts': ['test/providers/snapshot-payload.test.ts'],
 };
 const at = process.argv.indexOf('--mutate');
 const targets = at < 0 ? [] : process.argv[at + 1].split(',');
@@ -44,6 +46,7 @@ export default {
     'src/protocol/wire-handler.ts',
     'src/providers/store-file.ts',
     'src/providers/journal.ts',
+    'src/providers/snapshot-payload.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 1,

@@ -1,17 +1,22 @@
 /// <reference types="node" />
 /**
  * The FileProvider's inter-process lock (Node): `<file>.lock` created exclusively, holding
- * `<pid> <ms>`. A lock whose owner died, dated more than 30 s from now (either way), or carrying our pid but not held by
- * this process, is stale and taken over atomically (see breakStaleLock). Whoever takes the lock
- * also removes temp files that killed writers left (removeOrphanTempFiles).
+ * `<pid> <ms>`. Its holder refreshes it while it holds it (the file's mtime, every third of the
+ * stale age: an unref'd timer, and the holder's own calls between the long steps of a compaction,
+ * which run without yielding to the timer). A lock whose owner died, not refreshed for more than
+ * 30 s (its date and mtime both that old), dated more than 30 s ahead, or carrying our pid but not
+ * held by this process, is stale and taken over atomically (see breakStaleLock). So a live holder
+ * on another host (whose pid says nothing here) keeps its lock however long it holds it, and one
+ * that stopped (killed, frozen) loses it 30 s after its last refresh. Whoever takes the lock also
+ * removes temp files that killed writers left (removeOrphanTempFiles).
  */
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KMSInternalException } from '../errors.js';
 import { tempFilePid, tempPath, tempPrefix, writeAll } from './atomic-write.js';
 import { readRegularFile } from './read-regular-file.js';
 
-const STALE_LOCK_MS = 30_000;
+export const STALE_LOCK_MS = 30_000;
 const EMPTY_LOCK_GRACE_MS = 1000;
 /** A break lock is held for a few system calls only: one this old was left by a dead process. */
 const STALE_BREAK_LOCK_MS = 5000;
@@ -25,12 +30,16 @@ export const HELD_LOCKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('k
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Releases the lock (call it once); `refresh()` marks it alive now, and throws if it is no longer ours. */
+export type StoreLock = (() => void) & { readonly refresh: () => void };
+
 /**
  * Takes the lock of the store at `path`, waiting up to `timeoutMs` for another process; returns
  * the function that releases it. `alsoClean`: another file of the store (its high-water mark)
- * whose orphan temp files are removed with the store's.
+ * whose orphan temp files are removed with the store's. `staleMs`: how long a lock not refreshed
+ * stays live (tests shorten it; every process sharing a store must use the same).
  */
-export async function lockStore(path: string, timeoutMs: number, alsoClean?: string): Promise<() => void> {
+export async function lockStore(path: string, timeoutMs: number, alsoClean?: string, staleMs = STALE_LOCK_MS): Promise<StoreLock> {
   const lockPath = `${path}.lock`;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + timeoutMs;
@@ -44,9 +53,9 @@ export async function lockStore(path: string, timeoutMs: number, alsoClean?: str
       } catch {
         // housekeeping only
       }
-      return () => releaseLockFile(lockPath, mine);
+      return holdLock(path, lockPath, mine, staleMs);
     }
-    if (breakStaleLock(lockPath)) continue;
+    if (breakStaleLock(lockPath, staleMs)) continue;
     if (Date.now() > deadline) {
       throw new KMSInternalException({ message: `Key store ${path} is locked by another process (${lockPath}).` });
     }
@@ -111,6 +120,44 @@ function createLockFile(lockPath: string): string | undefined {
   return content;
 }
 
+/** The lock just created, refreshed every third of `staleMs` while the event loop is free, until released. */
+function holdLock(path: string, lockPath: string, mine: string, staleMs: number): StoreLock {
+  const refresh = (): void => {
+    let content: string | undefined;
+    try {
+      content = readRegularFile(lockPath).toString('utf8');
+    } catch {
+      content = undefined;
+    }
+    if (content !== mine) {
+      throw new KMSInternalException({
+        message: `Key store ${path}: its lock ${lockPath} was taken over by another process (this one held it, but did not refresh it for ${staleMs} ms); nothing was written.`,
+      });
+    }
+    const now = new Date();
+    utimesSync(lockPath, now, now);
+  };
+  const timer = setInterval(
+    () => {
+      try {
+        refresh();
+      } catch {
+        // taken over, or gone: the holder finds out at its next refresh or write
+      }
+    },
+    Math.max(1, Math.floor(staleMs / 3)),
+  );
+  timer.unref();
+  let released = false;
+  const unlock = (): void => {
+    if (released) return;
+    released = true;
+    clearInterval(timer);
+    releaseLockFile(lockPath, mine);
+  };
+  return Object.assign(unlock, { refresh });
+}
+
 /** Removes our lock, unless it was taken over (we were too slow) and is now someone else's. */
 function releaseLockFile(lockPath: string, mine: string): void {
   HELD_LOCKS.delete(resolve(lockPath));
@@ -128,8 +175,8 @@ function releaseLockFile(lockPath: string, mine: string): void {
  * one and leaves it alone. The stale lock is renamed aside and removed only if it is still what
  * was judged stale; anything else (a fresh lock created meanwhile) is put back.
  */
-function breakStaleLock(lockPath: string): boolean {
-  if (staleLockContent(lockPath, STALE_LOCK_MS) === undefined) return false;
+function breakStaleLock(lockPath: string, staleMs: number): boolean {
+  if (staleLockContent(lockPath, staleMs) === undefined) return false;
   const breakPath = join(dirname(lockPath), `${tempPrefix(lockPath)}break`);
   const mine = createLockFile(breakPath);
   if (mine === undefined) {
@@ -139,7 +186,7 @@ function breakStaleLock(lockPath: string): boolean {
     return false;
   }
   try {
-    const stale = staleLockContent(lockPath, STALE_LOCK_MS);
+    const stale = staleLockContent(lockPath, staleMs);
     if (stale !== undefined) removeIfUnchanged(lockPath, stale);
     return true;
   } finally {
@@ -177,8 +224,9 @@ function removeIfUnchanged(path: string, expected: string): void {
 
 /**
  * The content of a lock that is stale, or undefined if it is live (or gone). Stale: its owner is
- * dead; its date is more than `maxAgeMs` before or after now; it carries this process's pid but this process does not hold
- * it; or it is still empty (or garbled) a second after its creation.
+ * dead; neither its date nor its mtime (refreshed by its holder) is within `maxAgeMs` before now;
+ * either is more than `maxAgeMs` after now; it carries this process's pid but this process does
+ * not hold it; or it is still empty (or garbled) a second after its creation.
  */
 function staleLockContent(lockPath: string, maxAgeMs: number): string | undefined {
   let content: string;
@@ -192,8 +240,11 @@ function staleLockContent(lockPath: string, maxAgeMs: number): string | undefine
   const m = /^(\d+) (\d+)$/.exec(content);
   if (m === null) return Date.now() - mtimeMs > EMPTY_LOCK_GRACE_MS ? content : undefined;
   const pid = Number(m[1]);
-  // Either way: a date ahead of now (forged, or another host's clock) would otherwise never get old.
-  if (Math.abs(Date.now() - Number(m[2])) > maxAgeMs) return content;
+  const now = Date.now();
+  const date = Number(m[2]);
+  // A date ahead of now (forged, or another host's clock) would otherwise never get old.
+  if (date - now > maxAgeMs || mtimeMs - now > maxAgeMs) return content;
+  if (now - Math.max(date, mtimeMs) > maxAgeMs) return content;
   if (pid === process.pid) return HELD_LOCKS.has(resolve(lockPath)) ? undefined : content;
   return pid > 0 && pidIsDead(pid) ? content : undefined;
 }

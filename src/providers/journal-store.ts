@@ -14,7 +14,8 @@
  * - Rollback: a process never accepts a lower generation, fewer entries of its generation, a
  *   different chain (a fork), or another store id; the high-water mark carries generation, entry
  *   count and chain head to new processes. Version-1 and -2 files (one sealed JSON object, no
- *   journal) open as they are and become version 3 on their first write.
+ *   journal) open as they are and become version 4 on their first write; a version-3 file is
+ *   appended to as it is, and becomes version 4 at its next compaction.
  * - Root key rotation (rotateRootKey): new generations under the new key, the mark taken out of the
  *   way and written again, step by step, so that a crash leaves a store that opens with one key.
  */
@@ -35,12 +36,19 @@ import { dirname } from 'node:path';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
 import type { StoreState } from '../keys/record.js';
 import { writeAll, writeAtomic } from './atomic-write.js';
-import { lockStore } from './file-lock.js';
+import { lockStore, type StoreLock } from './file-lock.js';
 import { type ChainHead, JournalError, readEntries, sealEntry } from './journal.js';
 import { NotRegularFileError, readRegularFile } from './read-regular-file.js';
-import { allRecords, applyChanges, completeState, type RecordChange } from './records.js';
+import { applyChanges, COLLECTIONS, completeState, type RecordChange } from './records.js';
 import type { Pulled, RecordBackend } from './replica.js';
-import { decodeSnapshot, encodeSnapshot, type SnapshotPayload, SnapshotPayloadError, type StoredMaterial } from './snapshot-payload.js';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type MaterialMap,
+  type SnapshotPayload,
+  SnapshotPayloadError,
+  type StoredMaterial,
+} from './snapshot-payload.js';
 import type { Material } from './software.js';
 import {
   checkMatches,
@@ -57,6 +65,8 @@ import {
   type StoreFile,
   StoreFileError,
   type StoreHeader,
+  type StoreVersion,
+  isJournaled,
   sameKdf,
   sealStoreFile,
   snapshotLines,
@@ -142,8 +152,8 @@ export class JournalStore implements RecordBackend {
   #nonce = '';
   /** The id of the store this process has seen (undefined: none yet, or only a version-1 file). */
   #storeId: string | undefined;
-  /** The format version of the file last read (3 once written by us). */
-  #format: 1 | 2 | 3 = 3;
+  /** The format version of the file last read (4 once written by us). */
+  #format: StoreVersion = 4;
   /** Whether the high-water mark for #storeId is known to be on disk (read and verified, or written by us). */
   #hwmOnDisk = false;
   /** Where reading stopped: the file's inode, the offset after the last complete entry, the bytes before it. */
@@ -154,7 +164,7 @@ export class JournalStore implements RecordBackend {
   #head: ChainHead = { seq: 0, tag: Buffer.alloc(16) };
   #seen = '';
   /** Material as stored (decoded on first use: a large store opens without decoding all of it) or decoded. */
-  #materials = new Map<string, StoredMaterial | Material>();
+  #materials: MaterialMap<StoredMaterial | Material> = new Map();
   /** This process's version counter (replica.ts): one step per entry read or written, one per full load. */
   #version = 0;
   /** The version the record changes below start from, and each entry's changes since (JSON). */
@@ -162,6 +172,8 @@ export class JournalStore implements RecordBackend {
   #deltas: string[] = [];
   /** Every record at #deltaFrom, from the last full load, until a replica takes it. */
   #full: RecordChange[] | undefined;
+  /** The lock while a write holds it: refreshed between the long steps of a compaction, which never yield to its timer. */
+  #lock: StoreLock | undefined;
   /** Serializes this process's writes (the lock file serializes processes). */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -207,6 +219,7 @@ export class JournalStore implements RecordBackend {
   ): Promise<number> {
     const run = async (): Promise<number> => {
       const unlock = await lockStore(this.#o.path, this.#o.lockTimeoutMs, this.#o.highWaterMarkPath);
+      this.#lock = unlock;
       try {
         this.refresh(resetMark);
         // Serialized before anything else runs: the changes are live records (replica.ts).
@@ -219,7 +232,7 @@ export class JournalStore implements RecordBackend {
         const empty = entry.records.length === 0 && entry.materials.length === 0;
         if (empty && !resetMark && !(compact && this.#generation >= 0)) return this.#version;
         mkdirSync(dirname(this.#o.path), { recursive: true, mode: 0o700 });
-        if (this.#format !== 3 || this.#generation < 0 || destroys || resetMark || compact) {
+        if (!isJournaled(this.#format) || this.#generation < 0 || destroys || resetMark || compact) {
           this.#compact(empty ? undefined : entry, destroys, resetMark);
         } else {
           this.#append(entry);
@@ -238,6 +251,7 @@ export class JournalStore implements RecordBackend {
         this.#writeHighWaterMark();
         return this.#version;
       } finally {
+        this.#lock = undefined;
         unlock();
       }
     };
@@ -356,7 +370,7 @@ export class JournalStore implements RecordBackend {
 
   /** Reads the entries appended since the last read; false when the file is not the one read then. */
   #readAppended(): boolean {
-    if (this.#format !== 3 || this.#ino < 0) return false;
+    if (!isJournaled(this.#format) || this.#ino < 0) return false;
     let fd: number;
     try {
       fd = openSync(this.#o.path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -448,8 +462,10 @@ export class JournalStore implements RecordBackend {
       // Both check the KDF cost before anything is derived.
       if (nl < 0) file = parseStoreFile(bytes.toString('utf8'));
       else file = parseSnapshotLines(bytes.subarray(0, nl).toString('utf8'), nl2 < 0 ? '' : bytes.subarray(nl + 1, nl2).toString('latin1'));
-      if (nl >= 0 && nl2 < 0) throw new StoreFileError('it is not a kmsbox key store (a version-3 snapshot without its payload line)');
-      if (nl < 0 && file.version === 3) throw new StoreFileError('it is not a kmsbox key store (version 3 in one line)');
+      if (nl >= 0 && nl2 < 0)
+        throw new StoreFileError(`it is not a kmsbox key store (a version-${file.version} snapshot without its payload line)`);
+      if (nl < 0 && isJournaled(file.version))
+        throw new StoreFileError(`it is not a kmsbox key store (version ${file.version} in one line)`);
     } catch (error) {
       throw this.#corrupt(`${(error as Error).message}${this.#bakHint()}`);
     }
@@ -494,7 +510,7 @@ export class JournalStore implements RecordBackend {
     const tags = [payloadTag(file)];
     let entries: EntryPayload[] = [];
     let end = bytes.length;
-    if (file.version === 3) {
+    if (isJournaled(file.version)) {
       const journal = this.#readJournal(bytes.subarray(snapshotBytes), { seq: 0, tag: tags[0]! }, file.storeId!, file.generation);
       entries = journal.entries.map((e) => e.payload);
       for (const e of journal.entries) tags.push(e.tag);
@@ -508,22 +524,22 @@ export class JournalStore implements RecordBackend {
     const loaded = this.#readFile();
     const { file } = loaded;
     if (!acceptAsIs) this.#checkNotRolledBack(loaded);
-    // Every record and material the file holds.
-    const state = completeState(loaded.payload.state);
+    // Every record the file holds, as the changes that build it from empty: the snapshot's, then
+    // each entry's in order (the replica applies them; no state is built here to be copied there).
+    const full = snapshotRecords(loaded.payload.state);
     this.#materials = loaded.payload.materials; // a Map of its own (decodeSnapshot)
     this.#version++;
     this.#deltaFrom = this.#version;
     this.#deltas = [];
-    this.#head = { seq: 0, tag: loaded.tags[0]! };
     for (const entry of loaded.entries) {
-      applyChanges(state, entry.records);
+      for (const change of entry.records) full.push(change);
       for (const [id, m] of entry.materials) {
         if (m === null) this.#materials.delete(id);
         else this.#materials.set(id, m);
       }
     }
     this.#head = { seq: loaded.entries.length, tag: loaded.tags[loaded.entries.length]! };
-    this.#full = allRecords(state);
+    this.#full = full;
     if (acceptAsIs) {
       // Above every generation seen here or in the high-water mark, so that every process accepts the next write.
       let hwm: HighWaterMark | undefined;
@@ -636,8 +652,8 @@ export class JournalStore implements RecordBackend {
       const st = fstatSync(fd);
       if (st.ino !== this.#ino) throw this.#corrupt('it was replaced while locked');
       // Only a torn entry (no `\n`: never acknowledged) may be cut off. Anything else past #offset
-      // was appended by another process that took the lock over (file-lock.ts judges a lock stale by
-      // its date, even while its owner lives): cutting it would drop entries it acknowledged.
+      // was appended by another process that took the lock over (file-lock.ts judges a lock stale
+      // when its holder stopped refreshing it, e.g. frozen): cutting it would drop entries it acknowledged.
       if (st.size < this.#offset || this.#completeEntryAfter(this.#offset, st.size)) {
         throw this.#corrupt('another process wrote to it while this one held the lock (the lock was taken over); nothing was written');
       }
@@ -703,6 +719,7 @@ export class JournalStore implements RecordBackend {
       state = completeState(loaded.payload.state);
       materials = loaded.payload.materials;
       for (const e of loaded.entries) applyEntry(state, materials, e);
+      this.#lock?.refresh();
     }
     if (entry !== undefined) applyEntry(state, materials, entry);
     if (rotation?.next !== undefined) {
@@ -714,7 +731,7 @@ export class JournalStore implements RecordBackend {
     const storeId = this.#storeId ?? newStoreId(); // a version-1 store gets its id with this write
     const header: StoreHeader = {
       format: 'kmsbox-store',
-      version: 3,
+      version: 4,
       kdf: this.#kdf!,
       check: checkValue(rootKey),
       generation: this.#generation + 1,
@@ -724,10 +741,12 @@ export class JournalStore implements RecordBackend {
       // change. A crash before the mark is written then leaves a store refused until reset again.
       hwm: this.#o.highWaterMarkPath !== undefined && (rotation?.mark ?? (this.#hwmOnDisk || resetsMark)),
     };
-    const plain = encodeSnapshot({ state, materials });
+    const plain = encodeSnapshot({ state, materials }, 4); // as the header says
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(snapshotLines(file));
+    // Still ours after reading and sealing the whole store (seconds for a large one), and alive for the writes.
+    this.#lock?.refresh();
     // Destroyed material, or a root key replaced: `.bak` must not keep the old file either.
     if (destroysMaterial || rotation?.next !== undefined) {
       writeAtomic(`${path}.bak`, bytes);
@@ -738,6 +757,7 @@ export class JournalStore implements RecordBackend {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
     }
+    this.#lock?.refresh();
     writeAtomic(path, bytes);
     const st = statSync(path);
     this.#seen = stampOf(st);
@@ -746,7 +766,7 @@ export class JournalStore implements RecordBackend {
     this.#snapshotBytes = bytes.length;
     this.#tail = Buffer.from(bytes.subarray(bytes.length - TAIL_CHECK));
     this.#head = { seq: 0, tag: payloadTag(file) };
-    this.#format = 3;
+    this.#format = 4;
     this.#generation = header.generation;
     this.#nonce = file.nonce;
     this.#storeId = storeId;
@@ -817,6 +837,16 @@ function syncDirectory(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** allRecords (records.ts) for a snapshot just decoded: for…in over 100,000 keys makes no [id, value] pair per record. */
+function snapshotRecords(state: Partial<StoreState>): RecordChange[] {
+  const out: RecordChange[] = [];
+  for (const collection of COLLECTIONS) {
+    const records = state[collection] as Record<string, RecordChange['value']> | undefined;
+    for (const id in records) out.push({ collection, id, value: records[id] } as RecordChange);
+  }
+  return out;
 }
 
 function applyEntry(state: StoreState, materials: SnapshotPayload['materials'], entry: EntryPayload): void {

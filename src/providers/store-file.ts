@@ -31,6 +31,11 @@
  *   file kept as `.bak`; it runs when the journal is larger than the snapshot (and than
  *   `compactAfterBytes`), and on every write that destroys material (so that no file keeps it).
  *   Earlier kmsbox refuses version 3 as an unknown version (it would not see the journal).
+ * - version 4 (issue 17: open a 100,000-key store in well under a second): as version 3, but the
+ *   snapshot's plaintext is binary, its materials a table looked up when used
+ *   (snapshot-payload.ts). Version-3 files are read as they are and keep their journal;
+ *   their next compaction writes version 4. Earlier kmsbox refuses version 4 as unknown, and this
+ *   one refuses any later version the same way (KMSInternalException, nothing written).
  * `check` = HMAC-SHA256(rootKey, "kmsbox-store check") tells a wrong passphrase from a damaged file.
  *
  * High-water mark (JSON), MAC'd (HMAC-SHA256) under the root key, so that nobody without it can
@@ -59,9 +64,15 @@ export interface ScryptParams {
 }
 export type KdfParams = ScryptParams | { name: 'root-key-file' };
 
+/** The store format versions this kmsbox reads; it writes the last. */
+export const STORE_VERSIONS = [1, 2, 3, 4] as const;
+export type StoreVersion = (typeof STORE_VERSIONS)[number];
+/** Versions with a snapshot line and a journal (versions 1 and 2: one object). */
+export const isJournaled = (version: StoreVersion): version is 3 | 4 => version >= 3;
+
 export interface StoreHeader {
   format: 'kmsbox-store';
-  version: 1 | 2 | 3;
+  version: StoreVersion;
   kdf: KdfParams;
   check: string;
   generation: number;
@@ -192,7 +203,15 @@ export function parseStoreFile(text: string): StoreFile {
 }
 
 function parseStoreObject(file: unknown): StoreFile {
-  if (!isObject(file) || file.format !== 'kmsbox-store' || (file.version !== 1 && file.version !== 2 && file.version !== 3)) {
+  if (!isObject(file) || file.format !== 'kmsbox-store') {
+    throw new StoreFileError('it is not a kmsbox key store (format/version fields missing or unknown)');
+  }
+  if (typeof file.version === 'number' && Number.isSafeInteger(file.version) && file.version > STORE_VERSIONS.length) {
+    throw new StoreFileError(
+      `it is a version-${file.version} key store, written by a later kmsbox (this one reads versions 1 to ${STORE_VERSIONS.length})`,
+    );
+  }
+  if (!(STORE_VERSIONS as readonly unknown[]).includes(file.version)) {
     throw new StoreFileError('it is not a kmsbox key store (format/version fields missing or unknown)');
   }
   const fields =
@@ -226,8 +245,8 @@ export function parseSnapshotLines(header: string, payload: string): StoreFile {
   } catch {
     throw new StoreFileError('it is not a readable key-store file (not JSON)');
   }
-  if (!isObject(o) || o.version !== 3 || Object.hasOwn(o, 'payload'))
-    throw new StoreFileError('it is not a kmsbox key store (a snapshot line that is not a version-3 header)');
+  if (!isObject(o) || typeof o.version !== 'number' || o.version < 3 || Object.hasOwn(o, 'payload'))
+    throw new StoreFileError('it is not a kmsbox key store (a snapshot line that is not a version-3 or later header)');
   const file: Record<string, unknown> = { ...o, payload };
   return parseStoreObject(file);
 }

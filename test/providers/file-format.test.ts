@@ -33,7 +33,7 @@ function v1Stores() {
 
 describe('FileProvider: version-1 stores (before store ids)', () => {
   it.each(v1Stores())(
-    '$name opens, decrypts what it held, and becomes version 3 (snapshot and journal) with a store id on the next write',
+    '$name opens, decrypts what it held, and becomes version 4 (snapshot and journal) with a store id on the next write',
     async ({ name, path, options }) => {
       const original = readFileSync(path);
       expect(headerOf(path)).toMatchObject({ version: 1 });
@@ -50,14 +50,14 @@ describe('FileProvider: version-1 stores (before store ids)', () => {
       const g = headerOf(path).generation;
       await provider.createMaterial('SYMMETRIC_DEFAULT'); // one write
       const migrated = headerOf(path);
-      expect(migrated).toMatchObject({ version: 3, generation: g + 1, hwm: false }); // no mark existed before this write
+      expect(migrated).toMatchObject({ version: 4, generation: g + 1, hwm: false }); // no mark existed before this write
       expect(migrated.storeId).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(journalLines(path)).toEqual([]); // the whole store, migrated, as one snapshot
       expect(readFileSync(`${path}.bak`).equals(original)).toBe(true);
       expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ storeId: migrated.storeId, generation: g + 1, entries: 0 });
       await kms.createKey({ Description: 'after migration' });
       // two entries appended (material, key); the snapshot and the id never change
-      expect(headerOf(path)).toMatchObject({ version: 3, generation: g + 1, storeId: migrated.storeId, hwm: false });
+      expect(headerOf(path)).toMatchObject({ version: 4, generation: g + 1, storeId: migrated.storeId, hwm: false });
       expect(journalLines(path).length).toBe(2);
       expect(JSON.parse(readFileSync(`${path}.hwm`, 'utf8'))).toMatchObject({ generation: g + 1, entries: 2 });
 
@@ -154,20 +154,90 @@ describe('FileProvider: the KDF cost a file asks for is bounded', () => {
   );
 });
 
+const V3_FIXTURES = new URL('./fixtures/v3/', import.meta.url).pathname;
+const v3Fixture = JSON.parse(readFileSync(join(V3_FIXTURES, 'stores.json'), 'utf8')) as { keyIds: string[]; ciphertext: string };
+
+describe('FileProvider: version-2 and version-3 stores (fixtures/v3, written by the format-3 kmsbox)', () => {
+  function copy(name: string) {
+    const dir = tempDir();
+    cpSync(V3_FIXTURES, dir, { recursive: true });
+    const path = join(dir, name);
+    return { path, open: () => new FileProvider({ path, rootKeyFile: join(dir, 'root.key') }) };
+  }
+  async function holdsTheFixture(kms: Kms): Promise<void> {
+    expect((await kms.listKeys()).Keys!.map((k) => k.KeyId)).toEqual(expect.arrayContaining(v3Fixture.keyIds));
+    expect((await kms.describeKey({ KeyId: 'alias/fixture' })).KeyMetadata!.KeyId).toBe(v3Fixture.keyIds[0]);
+    expect((await kms.listResourceTags({ KeyId: v3Fixture.keyIds[1]! })).Tags).toEqual([{ TagKey: 'fixture', TagValue: 'v3' }]);
+    const { Plaintext } = await kms.decrypt({ CiphertextBlob: Buffer.from(v3Fixture.ciphertext, 'base64') });
+    expect(new TextDecoder().decode(Plaintext)).toBe('written by an earlier format');
+  }
+
+  it('version 3 (snapshot and a journal of 4 entries, its mark) opens as it is; a write appends to it; its compaction writes version 4', async () => {
+    const { path, open } = copy('v3-rootkey.kmsbox');
+    const original = readFileSync(path);
+    const kms = new Kms({ provider: open() });
+    await holdsTheFixture(kms);
+    expect((await kms.listKeys()).Keys).toHaveLength(2);
+    expect(readFileSync(path).equals(original)).toBe(true); // reading changes nothing
+    expect(journalLines(path)).toHaveLength(4);
+
+    await kms.createAlias({ AliasName: 'alias/after', TargetKeyId: v3Fixture.keyIds[1]! });
+    expect(headerOf(path)).toMatchObject({ version: 3, generation: 0 }); // appended: the same snapshot
+    expect(journalLines(path)).toHaveLength(5);
+    await holdsTheFixture(new Kms({ provider: open() }));
+
+    await open().compact();
+    expect(headerOf(path)).toMatchObject({ version: 4, generation: 1 });
+    expect(journalLines(path)).toEqual([]);
+    const fresh = new Kms({ provider: open() });
+    await holdsTheFixture(fresh);
+    expect((await fresh.describeKey({ KeyId: 'alias/after' })).KeyMetadata!.KeyId).toBe(v3Fixture.keyIds[1]);
+    await holdsTheFixture(kms); // the first provider follows the compaction
+  });
+
+  it('version 2 (one sealed object, no journal) opens as it is and becomes version 4 on its first write', async () => {
+    const { path, open } = copy('v2-rootkey.kmsbox');
+    const kms = new Kms({ provider: open() });
+    await holdsTheFixture(kms);
+    expect((await kms.listKeys()).Keys).toHaveLength(2);
+    expect(headerOf(path)).toMatchObject({ version: 2, generation: 7 });
+    await kms.createKey({ Description: 'after migration' });
+    expect(headerOf(path)).toMatchObject({ version: 4, generation: 8 });
+    const fresh = new Kms({ provider: open() });
+    await holdsTheFixture(fresh);
+    expect((await fresh.listKeys()).Keys).toHaveLength(3);
+  });
+
+  it('a store of a later version (5) is refused as such, and nothing is written over it', async () => {
+    const { path, open } = copy('v3-rootkey.kmsbox');
+    const lines = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, [JSON.stringify({ ...JSON.parse(lines[0]!), version: 5 }), ...lines.slice(1)].join('\n'));
+    const before = readFileSync(path);
+    for (const call of [(k: Kms) => k.listKeys(), (k: Kms) => k.createKey()])
+      await rejects(
+        () => call(new Kms({ provider: open() })),
+        'KMSInternalException',
+        `Key store ${path} cannot be used: it is a version-5 key store, written by a later kmsbox (this one reads versions 1 to 4).`,
+      );
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+});
+
 describe('parseStoreFile', () => {
   const base = JSON.parse(readFileSync(join(FIXTURES, 'v1-rootkey.kmsbox'), 'utf8')) as Record<string, unknown>;
   const v2 = { ...base, version: 2, storeId: 'AAAAAAAAAAAAAAAAAAAAAA', hwm: false };
 
-  it('accepts the fields of versions 1, 2 and 3, nothing missing and nothing extra', () => {
+  it('accepts the fields of versions 1 to 4, nothing missing and nothing extra', () => {
     expect(parseStoreFile(JSON.stringify(base)).version).toBe(1);
     expect(parseStoreFile(JSON.stringify(v2)).storeId).toBe('AAAAAAAAAAAAAAAAAAAAAA');
     expect(parseStoreFile(JSON.stringify({ ...v2, version: 3 })).version).toBe(3);
+    expect(parseStoreFile(JSON.stringify({ ...v2, version: 4 })).version).toBe(4);
     for (const [what, file] of Object.entries({
       'v1 with a store id': { ...base, storeId: 'AAAAAAAAAAAAAAAAAAAAAA' },
       'v2 without one': { ...base, version: 2, hwm: false },
       'v2 with a short id': { ...v2, storeId: 'AAAA' },
       'v2 hwm not boolean': { ...v2, hwm: 'yes' },
-      'version 4': { ...v2, version: 4 },
+      'version 5': { ...v2, version: 5 },
       'v3 without an id': { ...base, version: 3, hwm: false },
       'negative generation': { ...base, generation: -1 },
       'fractional generation': { ...base, generation: 1.5 },
@@ -197,7 +267,7 @@ describe('parseStoreFile', () => {
   });
 });
 
-describe('what the root key authenticates in a version-3 header', () => {
+describe('what the root key authenticates in a version-4 header', () => {
   async function v3Store() {
     const store = newStore();
     const kms = new Kms({ provider: store.open() });
@@ -205,7 +275,7 @@ describe('what the root key authenticates in a version-3 header', () => {
     await kms.createKey();
     await store.open().resetHighWaterMark(); // a snapshot written with its mark on disk (and a .bak)
     const file = headerOf(store.path) as unknown as Record<string, unknown>;
-    expect(file).toMatchObject({ version: 3, hwm: true });
+    expect(file).toMatchObject({ version: 4, hwm: true });
     return { store, file };
   }
 
@@ -220,12 +290,13 @@ describe('what the root key authenticates in a version-3 header', () => {
       },
     ],
     ['relabelled as version 2 (a store without a journal)', (f: Record<string, unknown>) => ({ ...f, version: 2 })],
+    ['relabelled as version 3 (a snapshot in JSON)', (f: Record<string, unknown>) => ({ ...f, version: 3 })],
   ])('%s: fails authentication, with or without the mark', async (_, edit) => {
     const { store, file } = await v3Store();
     const changed = edit(file) as Record<string, unknown>;
     const payload = readFileSync(store.path, 'utf8').split('\n')[1]!;
-    // version 3: header line and payload line; versions 1 and 2: one JSON object with the payload, no line end
-    const edited = changed.version === 3 ? `${JSON.stringify(changed)}\n${payload}\n` : JSON.stringify({ ...changed, payload });
+    // versions 3 and 4: header line and payload line; versions 1 and 2: one JSON object with the payload, no line end
+    const edited = (changed.version as number) >= 3 ? `${JSON.stringify(changed)}\n${payload}\n` : JSON.stringify({ ...changed, payload });
     for (const withMark of [true, false]) {
       writeFileSync(store.path, edited);
       if (!withMark) rmSync(`${store.path}.hwm`, { force: true });

@@ -37,14 +37,14 @@ export async function buildStore(path: string, rootKeyFile: string, rootKey: Uin
     rootKey,
     {
       format: 'kmsbox-store',
-      version: 3,
+      version: 4,
       kdf: { name: 'root-key-file' },
       check: checkValue(rootKey),
       generation: header.generation + 1,
       storeId: header.storeId!,
       hwm: false,
     },
-    encodeSnapshot({ state, materials: new Map(Object.entries(materials)) } as SnapshotPayload),
+    encodeSnapshot({ state, materials: new Map(Object.entries(materials)) } as SnapshotPayload, 4),
   );
   writeFileSync(path, snapshotLines(file), { mode: 0o600 });
   rmSync(`${path}.hwm`, { force: true });

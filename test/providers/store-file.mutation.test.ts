@@ -55,8 +55,20 @@ describe('parseStoreFile', () => {
   it('not JSON, not an object, another format or version', () => {
     refused('{', 'it is not a readable key-store file (not JSON)');
     const unknown = 'it is not a kmsbox key store (format/version fields missing or unknown)';
-    for (const o of [null, [], '"x"', 'null', { ...v2(), format: 'kmsbox-hwm' }, { ...v2(), version: 4 }, { ...v2(), version: '2' }])
+    for (const o of [
+      null,
+      [],
+      '"x"',
+      'null',
+      { ...v2(), format: 'kmsbox-hwm' },
+      { ...v2(), version: 0 },
+      { ...v2(), version: 4.5 },
+      { ...v2(), version: '2' },
+    ])
       refused(o, unknown);
+    // A later format: said so, not taken for a damaged file.
+    refused({ ...v2(), version: 5 }, 'it is a version-5 key store, written by a later kmsbox (this one reads versions 1 to 4)');
+    refused({ ...v2(), version: 2 ** 53 }, unknown);
   });
 
   it('the generation is a safe integer from 0', () => {

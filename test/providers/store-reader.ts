@@ -7,7 +7,7 @@ import { applyChanges, type RecordChange } from '../../src/providers/records.js'
 import { decodeSnapshot } from '../../src/providers/snapshot-payload.js';
 import { openStoreFile, parseSnapshotLines, parseStoreFile, payloadTag } from '../../src/providers/store-file.js';
 
-/** The header of a store file: the whole file for versions 1 and 2 (with its payload), its first line for version 3 (without). */
+/** The header of a store file: the whole file for versions 1 and 2 (with its payload), its first line for versions 3 and 4 (without). */
 export function headerOf(path: string): {
   format: string;
   version: number;
@@ -48,10 +48,12 @@ export function decryptStore(
       ? parseStoreFile(bytes.toString('utf8'))
       : parseSnapshotLines(bytes.subarray(0, first).toString(), bytes.subarray(first + 1, nl).toString());
   const plain = openStoreFile(rootKey, file);
-  const snapshot = plain.toString('utf8');
   const decoded = decodeSnapshot(plain, file.version);
   const state = decoded.state;
   const materials: Record<string, { spec: string; key: string }> = Object.fromEntries(decoded.materials);
+  // Version 4 holds material as raw bytes: its plaintext also as hex, and its materials in base64.
+  const snapshot =
+    file.version === 4 ? `${plain.toString('latin1')}\n${plain.toString('hex')}\n${JSON.stringify(materials)}` : plain.toString('utf8');
   const plaintexts = [snapshot];
   if (nl >= 0) {
     const { entries } = readEntries(
