@@ -97,9 +97,10 @@ function encodeMaterialTable(materials: Iterable<[string, StoredMaterial]>): Buf
 }
 
 /**
- * A version-4 snapshot's materials: the table's bytes (a copy: the plaintext is wiped), searched
- * by id, under the changes made since (set, or deleted: null). Checked whole when made, so that a
- * lookup never reads outside an entry.
+ * A version-4 snapshot's materials: the table's bytes (kept as given: pass a copy, the plaintext is
+ * wiped), searched by id, under the changes made since (set, or deleted: null). Checked whole when
+ * made, so that a lookup never reads outside an entry. A material deleted or replaced is zeroed in
+ * the bytes at once: destroyed key material must not stay in the process until the next full load.
  */
 export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMaterial | T> {
   readonly #bytes: Buffer;
@@ -109,7 +110,7 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
 
   /** Throws SnapshotPayloadError unless `bytes` is exactly one well-formed table. */
   constructor(bytes: Uint8Array) {
-    const b = Buffer.from(bytes); // a copy
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view: the table owns `bytes`
     const bad = (): never => {
       throw new SnapshotPayloadError('its contents are not a version-4 key store (a malformed material table)');
     };
@@ -152,14 +153,26 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
   }
 
   set(id: string, material: StoredMaterial | T): this {
+    this.#wipe(id);
     this.#changed.set(id, material);
     return this;
   }
 
   delete(id: string): boolean {
     const had = this.get(id) !== undefined;
+    this.#wipe(id);
     this.#changed.set(id, null);
     return had;
+  }
+
+  /** Zeroes the key bytes of `id`'s entry in the table, if it has one (its id and spec stay: the search needs them). */
+  #wipe(id: string): void {
+    const at = this.#find(id);
+    if (at === undefined) return;
+    const b = this.#bytes;
+    const idEnd = at + 2 + b.readUInt16BE(at);
+    const specEnd = idEnd + 1 + b[idEnd]!;
+    b.fill(0, specEnd + 4, specEnd + 4 + b.readUInt32BE(specEnd));
   }
 
   *[Symbol.iterator](): IterableIterator<[string, StoredMaterial | T]> {
@@ -210,7 +223,7 @@ export function decodeSnapshot(plaintext: Buffer, version: SnapshotVersion): Sna
     const n = plaintext.length < 4 ? -1 : plaintext.readUInt32BE(0);
     if (n < 0 || n > plaintext.length - 4) throw new SnapshotPayloadError('its contents are not a version-4 key store (no record part)');
     json = plaintext.subarray(4, 4 + n);
-    table = new MaterialTable(plaintext.subarray(4 + n));
+    table = new MaterialTable(Uint8Array.prototype.slice.call(plaintext, 4 + n)); // a copy: the plaintext is wiped
   }
   let o: unknown;
   try {

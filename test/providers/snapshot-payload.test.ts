@@ -271,8 +271,23 @@ describe('version-4 snapshot payload (binary, a material table)', () => {
 
   it('the table is a copy: wiping the plaintext after decoding keeps every material', () => {
     const bytes = plaintext(Buffer.concat([u32(1), entry('a')]));
-    const table = new MaterialTable(bytes.subarray(4 + json.length));
+    const { materials } = decodeSnapshot(bytes, 4);
     bytes.fill(0);
-    expect(table.get('a')).toEqual({ spec: 'RSA', key: 'AQEBAQ==' });
+    expect(materials.get('a')).toEqual({ spec: 'RSA', key: 'AQEBAQ==' });
+  });
+
+  it('a material deleted or replaced is zeroed in the table at once (destroyed material does not stay in the process)', () => {
+    const keyA = Buffer.alloc(4, 0xa1);
+    const keyB = Buffer.alloc(4, 0xb2);
+    const table = Buffer.concat([u32(2), entry('a', keyA), entry('b', keyB)]);
+    const materials = new MaterialTable(table); // the table keeps these bytes
+    expect(materials.delete('a')).toBe(true);
+    expect(table.includes(keyA)).toBe(false);
+    expect(table.includes(keyB)).toBe(true);
+    materials.set('b', { spec: 'SYMMETRIC_DEFAULT', key: 'AAAA' });
+    expect(table.includes(keyB)).toBe(false);
+    expect(materials.get('b')).toEqual({ spec: 'SYMMETRIC_DEFAULT', key: 'AAAA' });
+    expect(materials.get('a')).toBeUndefined();
+    expect([...materials].map(([id]) => id)).toEqual(['b']);
   });
 });
