@@ -11,7 +11,7 @@ import { checkState, type KeyOperation } from '../keys/states.js';
 import { authorizeKey } from './authorize.js';
 import { DAY_MS, type Env } from './env.js';
 import { type Maybe, andThen } from './maybe.js';
-import { MemoryProvider } from '../providers/memory.js';
+import { recordsNow } from '../providers/records-now.js';
 
 export function invalidKeyId(value: string): NotFoundException {
   return new NotFoundException({ message: `Invalid keyId '${value}'` });
@@ -67,7 +67,7 @@ export function findKeyNow(env: Env, value: string, opts: FindOptions = {}): May
 
 /** `env.provider.read(fn)`, without a promise when the provider keeps its records in this process's memory. */
 export function readRecords<T>(env: Env, fn: (state: Readonly<StoreState>) => T): Maybe<T> {
-  const records = MemoryProvider.recordsOf(env.provider);
+  const records = recordsNow(env.provider);
   return records === undefined ? env.provider.read(fn) : fn(records);
 }
 

@@ -6,12 +6,10 @@
 import type { KeySpec } from '../api/enums.js';
 import { newMaterialId } from '../keys/arn.js';
 import { emptyState, type StoreState } from '../keys/record.js';
+import { serveRecordsNow } from './records-now.js';
 import { forgetDerived, importedMaterial, newMaterial, SoftwareMaterialProvider, type Material } from './software.js';
 import { transact } from './transact.js';
 import type { KeyMaterialProvider } from './types.js';
-
-/** Each MemoryProvider's records, by the provider itself (never by a Proxy of it): `recordsOf`. */
-const ownStates = new WeakMap<object, StoreState>();
 
 export class MemoryProvider extends SoftwareMaterialProvider implements KeyMaterialProvider {
   readonly name = 'memory';
@@ -20,21 +18,13 @@ export class MemoryProvider extends SoftwareMaterialProvider implements KeyMater
 
   constructor() {
     super();
-    ownStates.set(this, this.#state);
+    const state = this.#state;
+    serveRecordsNow(this, MemoryProvider.prototype.read, () => state);
   }
   readonly #material = new Map<string, Material>();
 
   async read<T>(fn: (state: Readonly<StoreState>) => T): Promise<T> {
     return fn(this.#state);
-  }
-
-  /**
-   * The records `read` would pass its function, for a reader that needs no promise (ops/lookup.ts):
-   * only when `provider.read` is this class's own (not overridden by a subclass, not wrapped by a
-   * Proxy that serves records from elsewhere); otherwise undefined, and the caller uses `read`.
-   */
-  static recordsOf(provider: { read: unknown }): Readonly<StoreState> | undefined {
-    return provider.read === MemoryProvider.prototype.read ? ownStates.get(provider) : undefined;
   }
 
   // Single-threaded and `fn` is synchronous, so each call is atomic; a throwing `fn` has

@@ -69,6 +69,15 @@ export class ReplicatedRecords implements RecordStore {
     this.#backend = backend;
   }
 
+  /**
+   * The records as they are now, for a reader that has already judged them fresh enough (a
+   * provider in freshness 'notify'), or undefined while a write's changes are in the replica and
+   * not yet known to be stored (`read` then waits for that write, so must the caller).
+   */
+  stateNow(): Readonly<StoreState> | undefined {
+    return this.#writing === undefined && this.#version !== undefined ? this.#state : undefined;
+  }
+
   /** The version the replica is at (undefined before the first pull). */
   get version(): number | undefined {
     return this.#version;

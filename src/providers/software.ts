@@ -147,14 +147,24 @@ function joinAfter(prefix: Uint8Array, pieces: readonly Uint8Array[]): Uint8Arra
 }
 
 /**
+ * `seal` and `open` that do exactly what the same provider's `sealBlob` and `openNow` do (with no
+ * prefix): this class's own, and a subclass's that registers its pair (PostgresProvider's load
+ * material first, and so do its `sealBlob` and `openNow`).
+ */
+const directPairs = new Map<unknown, unknown>();
+
+/** For a subclass whose `seal`/`open` and `sealBlob`/`openNow` are overridden alike (see directPairs). */
+export function registerDirectSymmetric(seal: unknown, open: unknown): void {
+  directPairs.set(seal, open);
+}
+
+/**
  * The provider's own `sealBlob` and `openNow` when `provider` is a software provider whose `seal`
- * and `open` are the ones they shortcut: not overridden (PostgresProvider loads material first),
- * not wrapped (a Proxy hands out bound copies). Otherwise undefined, and the Kms calls `seal`/`open`.
+ * and `open` are ones they shortcut: not overridden by a subclass that did not register them, not
+ * wrapped (a Proxy hands out bound copies). Otherwise undefined, and the Kms calls `seal`/`open`.
  */
 export function directSymmetric(provider: object): SoftwareMaterialProvider | undefined {
-  return provider instanceof SoftwareMaterialProvider &&
-    provider.seal === SoftwareMaterialProvider.prototype.seal &&
-    provider.open === SoftwareMaterialProvider.prototype.open
+  return provider instanceof SoftwareMaterialProvider && directPairs.has(provider.seal) && directPairs.get(provider.seal) === provider.open
     ? provider
     : undefined;
 }
@@ -283,3 +293,5 @@ export abstract class SoftwareMaterialProvider {
     return deriveSharedSecret(this.material(id).bytes, peer);
   }
 }
+
+registerDirectSymmetric(SoftwareMaterialProvider.prototype.seal, SoftwareMaterialProvider.prototype.open);

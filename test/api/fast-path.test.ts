@@ -1,5 +1,5 @@
 // Encrypt and Decrypt on a MemoryProvider run without a promise per step and write the blob in one
-// buffer (issue #16: providers/memory.ts `recordsOf`, providers/software.ts `directSymmetric`). These
+// buffer (issue #16: providers/records-now.ts `recordsNow`, providers/software.ts `directSymmetric`). These
 // shortcuts must never bypass a provider that changes `read`, `seal` or `open`, must write the same
 // blobs as the general path, and must see every change to a key on the very next call.
 import { describe, expect, it } from 'vitest';

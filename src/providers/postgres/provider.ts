@@ -45,7 +45,16 @@ import { AccessDeniedException, KMSInternalException, ValidationException } from
 import { newMaterialId } from '../../keys/arn.js';
 import type { StoreState } from '../../keys/record.js';
 import { ReplicatedRecords, type RequestScope } from '../replica.js';
-import { forgetDerived, importedMaterial, type Material, newMaterial, SoftwareMaterialProvider, supportsSpec } from '../software.js';
+import { serveRecordsNow } from '../records-now.js';
+import {
+  forgetDerived,
+  importedMaterial,
+  type Material,
+  newMaterial,
+  registerDirectSymmetric,
+  SoftwareMaterialProvider,
+  supportsSpec,
+} from '../software.js';
 import { newStoreId, scryptParamsProblem, DEFAULT_SCRYPT_N, SCRYPT_LIMITS, sameKdf, type KdfParams } from '../store-file.js';
 import type { KeyMaterialProvider, OpenRequest, SealRequest, SignRequest } from '../types.js';
 import { type Guard, PostgresRecordBackend } from './backend.js';
@@ -242,6 +251,8 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     this.#maxStaleness = options.maxStaleness ?? DEFAULT_MAX_STALENESS_MS;
     if ((options.freshness ?? 'notify') === 'notify') {
       this.#listener = new ChangeListener(options.url, changeChannel(this.schema), Math.max(1, Math.ceil(timeoutMs / 1000)));
+      // Known fresh, the replica's records are handed over without a promise (../records-now.ts).
+      serveRecordsNow(this, PostgresProvider.prototype.read, () => (this.#opened && this.#fresh() ? this.#records.stateNow() : undefined));
     }
   }
 
@@ -358,6 +369,8 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
    * another process is refused). In 'notify', it does so only when the replica is not known fresh.
    */
   inRequest<T>(run: () => Promise<T>): Promise<T> {
+    // Known fresh in 'notify': the request's reads need no shared catch-up (each read looks again).
+    if (this.#listener !== undefined && this.#opened && this.#fresh()) return run();
     return this.#requests.run({}, run);
   }
 
@@ -507,6 +520,18 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     return super.open(id, r);
   }
 
+  // What seal and open do (registered below, so the Kms calls these directly): without a promise
+  // once the material is in this process's cache.
+  override sealBlob(id: string, r: SealRequest, prefix: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    if (this.#opened && this.#material.has(id)) return super.sealBlob(id, r, prefix);
+    return this.#need(id).then(() => super.sealBlob(id, r, prefix));
+  }
+
+  override openNow(id: string, r: OpenRequest): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (this.#opened && this.#material.has(id)) return super.openNow(id, r);
+    return this.#need(id).then(() => super.openNow(id, r));
+  }
+
   override async mac(id: string, message: Uint8Array): Promise<Uint8Array> {
     await this.#need(id);
     return super.mac(id, message);
@@ -574,3 +599,5 @@ export async function migrateDatabase(options: { url: string; schema?: string })
 }
 
 export { SCHEMA_VERSION };
+
+registerDirectSymmetric(PostgresProvider.prototype.seal, PostgresProvider.prototype.open);
