@@ -280,6 +280,7 @@ export class JournalStore implements RecordBackend {
       if (!isFile(this.#o.path))
         throw new ValidationException({ message: `There is no key store at ${this.#o.path} to change the root key of.` });
       const unlock = await lockStore(this.#o.path, this.#o.lockTimeoutMs, this.#o.highWaterMarkPath);
+      this.#lock = unlock; // refreshed (and checked still ours) between the steps: #compact
       try {
         this.refresh(); // authenticates under the old key (AccessDeniedException if wrong) and checks for rollback
         if (this.#generation < 0)
@@ -302,12 +303,15 @@ export class JournalStore implements RecordBackend {
         if (hwmPath !== undefined) {
           this.#writeHighWaterMark();
           onStep('new-mark-written');
-          this.#compact(undefined, false, false);
+          // `.bak` too (as for destroyed material): kept, step 3's generation (no mark required) would
+          // open once the mark is deleted, undoing every later change.
+          this.#compact(undefined, true, false);
           onStep('sealed-with-mark');
           this.#writeHighWaterMark();
         }
         onStep('done');
       } finally {
+        this.#lock = undefined;
         unlock();
       }
     };
