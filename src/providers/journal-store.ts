@@ -45,6 +45,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   type MaterialMap,
+  MaterialTable,
   type SnapshotPayload,
   SnapshotPayloadError,
   type StoredMaterial,
@@ -531,6 +532,8 @@ export class JournalStore implements RecordBackend {
     // Every record the file holds, as the changes that build it from empty: the snapshot's, then
     // each entry's in order (the replica applies them; no state is built here to be copied there).
     const full = snapshotRecords(loaded.payload.state);
+    // The table dropped is zeroed: material another process destroyed must not stay in its bytes.
+    if (this.#materials instanceof MaterialTable) this.#materials.wipe();
     this.#materials = loaded.payload.materials; // a Map of its own (decodeSnapshot)
     this.#version++;
     this.#deltaFrom = this.#version;
@@ -746,6 +749,7 @@ export class JournalStore implements RecordBackend {
       hwm: this.#o.highWaterMarkPath !== undefined && (rotation?.mark ?? (this.#hwmOnDisk || resetsMark)),
     };
     const plain = encodeSnapshot({ state, materials }, 4); // as the header says
+    if (materials instanceof MaterialTable) materials.wipe(); // this read's copy of every key, used
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(snapshotLines(file));
