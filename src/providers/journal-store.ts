@@ -45,6 +45,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   type MaterialMap,
+  MaterialTable,
   type SnapshotPayload,
   SnapshotPayloadError,
   type StoredMaterial,
@@ -280,6 +281,7 @@ export class JournalStore implements RecordBackend {
       if (!isFile(this.#o.path))
         throw new ValidationException({ message: `There is no key store at ${this.#o.path} to change the root key of.` });
       const unlock = await lockStore(this.#o.path, this.#o.lockTimeoutMs, this.#o.highWaterMarkPath);
+      this.#lock = unlock; // refreshed (and checked still ours) between the steps: #compact
       try {
         this.refresh(); // authenticates under the old key (AccessDeniedException if wrong) and checks for rollback
         if (this.#generation < 0)
@@ -302,12 +304,15 @@ export class JournalStore implements RecordBackend {
         if (hwmPath !== undefined) {
           this.#writeHighWaterMark();
           onStep('new-mark-written');
-          this.#compact(undefined, false, false);
+          // `.bak` too (as for destroyed material): kept, step 3's generation (no mark required) would
+          // open once the mark is deleted, undoing every later change.
+          this.#compact(undefined, true, false);
           onStep('sealed-with-mark');
           this.#writeHighWaterMark();
         }
         onStep('done');
       } finally {
+        this.#lock = undefined;
         unlock();
       }
     };
@@ -527,6 +532,8 @@ export class JournalStore implements RecordBackend {
     // Every record the file holds, as the changes that build it from empty: the snapshot's, then
     // each entry's in order (the replica applies them; no state is built here to be copied there).
     const full = snapshotRecords(loaded.payload.state);
+    // The table dropped is zeroed: material another process destroyed must not stay in its bytes.
+    if (this.#materials instanceof MaterialTable) this.#materials.wipe();
     this.#materials = loaded.payload.materials; // a Map of its own (decodeSnapshot)
     this.#version++;
     this.#deltaFrom = this.#version;
@@ -742,6 +749,7 @@ export class JournalStore implements RecordBackend {
       hwm: this.#o.highWaterMarkPath !== undefined && (rotation?.mark ?? (this.#hwmOnDisk || resetsMark)),
     };
     const plain = encodeSnapshot({ state, materials }, 4); // as the header says
+    if (materials instanceof MaterialTable) materials.wipe(); // this read's copy of every key, used
     const file = sealStoreFile(rootKey, header, plain);
     plain.fill(0);
     const bytes = Buffer.from(snapshotLines(file));

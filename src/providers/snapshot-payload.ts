@@ -165,6 +165,16 @@ export class MaterialTable<T = StoredMaterial> implements MaterialMap<StoredMate
     return had;
   }
 
+  /** Zeroes every key in the table (a store loaded again drops it: material destroyed meanwhile must not stay in its bytes). */
+  wipe(): void {
+    const b = this.#bytes;
+    for (const at of this.#starts) {
+      const idEnd = at + 2 + b.readUInt16BE(at);
+      const specEnd = idEnd + 1 + b[idEnd]!;
+      b.fill(0, specEnd + 4, specEnd + 4 + b.readUInt32BE(specEnd));
+    }
+  }
+
   /** Zeroes the key bytes of `id`'s entry in the table, if it has one (its id and spec stay: the search needs them). */
   #wipe(id: string): void {
     const at = this.#find(id);
