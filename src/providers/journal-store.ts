@@ -32,6 +32,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
 import { dirname } from 'node:path';
 import { AccessDeniedException, KMSInternalException, ValidationException } from '../errors.js';
 import type { StoreState } from '../keys/record.js';
@@ -287,7 +288,7 @@ export class JournalStore implements RecordBackend {
         if (this.#generation < 0)
           throw new ValidationException({ message: `There is no key store at ${this.#o.path} to change the root key of.` });
         const derived = next(this.#kdf!);
-        if (Buffer.from(derived.rootKey).equals(Buffer.from(this.#rootKey!))) {
+        if (derived.rootKey.length === this.#rootKey!.length && timingSafeEqual(derived.rootKey, this.#rootKey!)) {
           throw new ValidationException({ message: `Key store ${this.#o.path}: the new root key is the current one.` });
         }
         const hwmPath = this.#o.highWaterMarkPath;
