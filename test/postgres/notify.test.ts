@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DisabledException, Kms } from 'kmsbox';
 import type { PostgresProvider } from 'kmsbox/postgres';
 import postgres from 'postgres';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { tempDir } from '../providers/file-fixtures.js';
 import { usePostgres } from './fixtures.js';
 import { client, kmsbox, serve, stop } from './serve-processes.js';
@@ -183,6 +183,23 @@ test('with notifications impossible (a change put back by hand), the change is s
   // The short bound: a catch-up once maxStaleness has passed brings it.
   await waitFor('the quick provider to see the key enabled', async () => !(await refused(encrypt())));
   expect(quick.replicaStats.pulls).toBeGreaterThan(1);
+});
+
+test('a wall clock that jumped (a machine resumed from suspend, where performance.now() stood still) or went back: the next request catches up', async () => {
+  const { schema, provider: b, encrypt } = await store({ maxStaleness: HOUR });
+  await settle(schema, b, encrypt);
+  expect(await pullsOf(b, encrypt)).toBe(0);
+  const now = Date.now();
+  for (const shift of [2 * HOUR, -60_000]) {
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + shift);
+    try {
+      expect(await pullsOf(b, encrypt)).toBe(1); // the wall clock says the last catch-up is not recent
+      expect(await pullsOf(b, encrypt)).toBe(0); // and that catch-up, dated by the same clock, is
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await pullsOf(b, encrypt)).toBeLessThanOrEqual(1);
+  }
 });
 
 test('a killed listener: a catch-up per request until it listens again (a change meanwhile is seen), then the fast path again', async () => {

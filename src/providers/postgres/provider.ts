@@ -220,7 +220,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   readonly #listener: ChangeListener | undefined;
   readonly #maxStaleness: number;
   /** The listener's counter and the clock when the last successful catch-up started. */
-  #lastCatchUp: { notifications: number; at: number } | undefined;
+  #lastCatchUp: { notifications: number; at: number; wall: number } | undefined;
   #opening: Promise<void> | undefined;
   /** Set once open: the hot path (a read, material in the cache) then skips awaiting `ready()`. */
   #opened = false;
@@ -396,13 +396,16 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
       listener?.listening === true &&
       last !== undefined &&
       last.notifications === listener.notifications &&
-      performance.now() - last.at < this.#maxStaleness
+      performance.now() - last.at < this.#maxStaleness &&
+      // performance.now() stands still while the machine is suspended; the wall clock does not
+      // (and one that went back is not trusted either).
+      fresh(Date.now() - last.wall, this.#maxStaleness)
     );
   }
 
   /** A catch-up (shared as ../replica.ts shares them), remembered with the counter and clock from before it started. */
   async #catchUp(listener: ChangeListener): Promise<void> {
-    const started = { notifications: listener.notifications, at: performance.now() };
+    const started = { notifications: listener.notifications, at: performance.now(), wall: Date.now() };
     await this.#records.read(() => undefined);
     if (this.#lastCatchUp === undefined || started.at > this.#lastCatchUp.at) this.#lastCatchUp = started;
   }
@@ -601,3 +604,6 @@ export async function migrateDatabase(options: { url: string; schema?: string })
 export { SCHEMA_VERSION };
 
 registerDirectSymmetric(PostgresProvider.prototype.seal, PostgresProvider.prototype.open);
+
+/** A wall-clock age within the staleness bound: not negative (a clock set back) and under it. */
+const fresh = (age: number, bound: number): boolean => age >= 0 && age < bound;
