@@ -9,7 +9,7 @@ import { PostgresProvider, type PostgresProviderOptions, changeDatabaseRootKey, 
 import { PostgresAuditSink, verifyPostgresAuditLog } from '../audit/postgres-log.js';
 import { DatabaseUnavailable, postgresUrl, schemaOf, shownUrl } from './postgres-url.js';
 import { UsageError } from './verbs.js';
-import { rootKeyOf, rotationFlags } from './store-commands.js';
+import { flagPairs, rootKeyOf } from './store-commands.js';
 
 /**
  * The PostgreSQL store, its root key from `--root-key-file` or KMSBOX_PASSPHRASE as `--store`
@@ -72,19 +72,6 @@ function messageOf(error: unknown): string {
       ? `${error.message}${(error as { code?: unknown }).code ? ` (${String((error as { code?: unknown }).code)})` : ''}`
       : String(error);
   return text.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@');
-}
-
-/** Flags of `kmsbox db migrate` and `kmsbox audit verify --postgres`: `--flag value` pairs only. */
-function flagPairs(args: readonly string[], allowed: readonly string[], usage: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i += 2) {
-    const flag = args[i]!;
-    const value = args[i + 1];
-    if (!flag.startsWith('--') || !allowed.includes(flag.slice(2))) throw new UsageError(`unexpected argument '${flag}' (${usage})`);
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    out.set(flag.slice(2), value);
-  }
-  return out;
 }
 
 export const DB_USAGE = 'usage: kmsbox db migrate [--postgres URL] [--postgres-schema NAME]';
@@ -169,7 +156,7 @@ export async function verifyPostgresAudit(args: readonly string[]): Promise<numb
 
 /** `kmsbox db rotate-root-key`: changeDatabaseRootKey; prints what it re-sealed. */
 async function rotateRootKey(args: readonly string[]): Promise<number> {
-  const f = rotationFlags(args, ['postgres', 'postgres-schema', 'root-key-file', 'new-root-key-file'], ROTATE_USAGE);
+  const f = flagPairs(args, ['postgres', 'postgres-schema', 'root-key-file', 'new-root-key-file'], ROTATE_USAGE);
   const url = postgresUrl(f);
   if (url === undefined) throw new UsageError(`give --postgres URL or KMSBOX_POSTGRES_URL (${ROTATE_USAGE})`);
   const schema = schemaOf(f);

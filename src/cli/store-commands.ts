@@ -38,8 +38,8 @@ export function rootKeyOf(
   return { passphrase };
 }
 
-/** `--flag value` pairs of the allowed flags only. */
-export function rotationFlags(args: readonly string[], allowed: readonly string[], usage: string): Map<string, string> {
+/** `--flag value` pairs of the allowed flags only, each at most once (the store and db commands). */
+export function flagPairs(args: readonly string[], allowed: readonly string[], usage: string): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < args.length; i += 2) {
     const flag = args[i]!;
@@ -59,7 +59,7 @@ export async function storeCommand(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (sub !== 'rotate-root-key') throw new UsageError(STORE_USAGE);
-  const f = rotationFlags(rest, ['store', 'root-key-file', 'new-root-key-file'], STORE_USAGE);
+  const f = flagPairs(rest, ['store', 'root-key-file', 'new-root-key-file'], STORE_USAGE);
   const path = f.get('store') ?? (process.env.KMSBOX_STORE || undefined);
   if (path === undefined) throw new UsageError(`give --store FILE (or KMSBOX_STORE) (${STORE_USAGE})`);
   const current = rootKeyOf(f, 'root-key-file', 'KMSBOX_PASSPHRASE');

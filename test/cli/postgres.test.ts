@@ -30,6 +30,7 @@ describe('kmsbox --postgres on the command line', () => {
     `audit verify --postgres ${DOWN} --expect-head 12`,
     `serve --postgres ${DOWN} --root-key-file root.key --postgres-schema Bad-Name`,
     '--help',
+    `db migrate --postgres ${DOWN} --postgres ${DOWN}`,
   ];
   let outcomes: { code: number; stdout: string; stderr: string }[];
 
@@ -64,6 +65,7 @@ describe('kmsbox --postgres on the command line', () => {
     expect(refused(7)[0]).toBe(252);
     expect(refused(8)).toEqual([252, expect.stringMatching(/give --postgres URL or KMSBOX_POSTGRES_URL/)]);
     expect(refused(11)).toEqual([252, "kmsbox: --expect-head takes SEQ:HASH as verify printed it, not '12'"]);
+    expect(refused(14)).toEqual([252, 'kmsbox: --postgres given twice']); // not the last one silently
     expect(refused(12)[0]).toBe(252);
   });
 
