@@ -12,14 +12,22 @@ import { bundleWorker, tempDir } from './file-fixtures.js';
 
 // Long enough that a loaded machine still runs the holder's refresh (every STALE_MS / 3) in time.
 const STALE_MS = 2000;
+/**
+ * The live-holder test's stale age: its holder refreshes every third of it, so the test would fail
+ * only if a loaded machine kept the holder's timer from running for two thirds of it (4 s).
+ */
+const LIVE_STALE_MS = 6000;
 let worker: string;
 beforeAll(async () => {
   worker = await bundleWorker(new URL('./file-lock-worker.ts', import.meta.url));
 });
 
 /** A child holding the lock of `path`; resolves once it reported holding it. */
-async function holder(path: string): Promise<{ child: ChildProcessWithoutNullStreams; content: string; next: () => Promise<string> }> {
-  const child = spawn(process.execPath, [worker, 'hold', path, String(STALE_MS)]);
+async function holder(
+  path: string,
+  staleMs = STALE_MS,
+): Promise<{ child: ChildProcessWithoutNullStreams; content: string; next: () => Promise<string> }> {
+  const child = spawn(process.execPath, [worker, 'hold', path, String(staleMs)]);
   let out = '';
   const waiters: Array<() => void> = [];
   child.stdout.on('data', (d) => {
@@ -54,17 +62,17 @@ test('a live holder keeps its lock far past the stale age: another process waits
   timeout: 60_000,
 }, async () => {
   const path = join(tempDir(), 'store.kmsbox');
-  const h = await holder(path);
+  const h = await holder(path, LIVE_STALE_MS);
   const lockPath = `${path}.lock`;
   const created = Number(h.content.split(' ')[1]);
 
   let acquired = false;
-  const waiting = lockStore(path, 60_000, undefined, STALE_MS).then((unlock) => {
+  const waiting = lockStore(path, 60_000, undefined, LIVE_STALE_MS).then((unlock) => {
     acquired = true;
     return unlock;
   });
   // The lock's date is many stale ages old, and its holder has refreshed it since (its mtime moved).
-  await until(() => acquired || (Date.now() - created > 3 * STALE_MS && statSync(lockPath).mtimeMs > created + 2 * STALE_MS));
+  await until(() => acquired || (Date.now() - created > 2 * LIVE_STALE_MS && statSync(lockPath).mtimeMs > created + LIVE_STALE_MS));
   // One more refresh seen after that, so the waiter has had its chances to judge it stale.
   const seen = statSync(lockPath).mtimeMs;
   await until(() => acquired || statSync(lockPath).mtimeMs > seen);
