@@ -244,15 +244,20 @@ export abstract class SoftwareMaterialProvider {
     return (await publicKeyOf(m.bytes)).slice(); // a copy: callers own what they get
   }
 
-  // Sign and Verify: no `async` around the backend's promise (an async function returning a promise
-  // costs two more turns of the microtask queue before the caller resumes).
-  sign(id: string, r: SignRequest): Promise<Uint8Array> {
-    let m: Material;
+  /** `material(id)`, or its error as a rejected promise (for the promise-returning methods below). */
+  private materialOrRejection(id: string): Material | Promise<never> {
     try {
-      m = this.material(id);
+      return this.material(id);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  // Sign and Verify: no `async` around the backend's promise (an async function returning a promise
+  // costs two more turns of the microtask queue before the caller resumes).
+  sign(id: string, r: SignRequest): Promise<Uint8Array> {
+    const m = this.materialOrRejection(id);
+    if (m instanceof Promise) return m;
     const spec = m.spec;
     if (isMlDsa(spec))
       return mlDsa().then((d) => d.mlDsaSign(spec, m.bytes, r.message, r.messageType === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW'));
@@ -260,12 +265,8 @@ export abstract class SoftwareMaterialProvider {
   }
 
   verify(id: string, r: SignRequest & { readonly signature: Uint8Array }): Promise<boolean> {
-    let m: Material;
-    try {
-      m = this.material(id);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const m = this.materialOrRejection(id);
+    if (m instanceof Promise) return m;
     const spec = m.spec;
     if (isMlDsa(spec)) {
       return mlDsa().then(({ mlDsaPublicKey, mlDsaVerify }) =>

@@ -64,3 +64,40 @@ export function usePostgres(database: string): Fixture {
     },
   };
 }
+
+/** Every row of every table in `schema`, as text (to show that a refused call changed nothing). */
+export async function dumpSchema(sql: postgres.Sql, schema: string): Promise<string> {
+  const tables = await sql<{ table_name: string }[]>`
+    SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`;
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const rows = await sql`SELECT * FROM ${sql(`${schema}.${table_name}`)} AS t ORDER BY t::text`;
+    parts.push(
+      table_name,
+      JSON.stringify(rows, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)),
+    );
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Another session holding the store's meta row (FOR UPDATE) until `release()`: writes that pull,
+ * decide and then wait at the row can be made to race. Resolves once the row is held.
+ */
+export async function holdMetaRow(sql: postgres.Sql, schema: string): Promise<{ release: () => void; holder: Promise<unknown> }> {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked: () => void = () => undefined;
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const holder = sql.begin(async (tx) => {
+    await tx.unsafe(`SELECT version FROM ${schema}.meta FOR UPDATE`);
+    locked();
+    await held;
+  });
+  await isLocked;
+  return { release, holder };
+}

@@ -12,7 +12,7 @@ import type { PostgresProvider } from 'kmsbox/postgres';
 import postgres from 'postgres';
 import { describe, expect, test, vi } from 'vitest';
 import { tempDir } from '../providers/file-fixtures.js';
-import { usePostgres } from './fixtures.js';
+import { usePostgres, holdMetaRow } from './fixtures.js';
 import { client, kmsbox, serve, stop } from './serve-processes.js';
 
 const pg = usePostgres('notify');
@@ -116,20 +116,7 @@ test('notify is the default; each version is notified once, by the statement tha
   try {
     const from = await dbVersion(schema);
     // Two writes decided on the same version (another session holds the meta row meanwhile): one loses and decides again.
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = pg.sql.begin(async (tx) => {
-      await tx.unsafe(`SELECT version FROM ${schema}.meta FOR UPDATE`);
-      locked();
-      await held;
-    });
-    await isLocked;
+    const { release, holder } = await holdMetaRow(pg.sql, schema);
     const writes = [
       ka.tagResource({ KeyId, Tags: [{ TagKey: 'a', TagValue: '1' }] }),
       kb.tagResource({ KeyId, Tags: [{ TagKey: 'b', TagValue: '2' }] }),

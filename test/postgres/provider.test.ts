@@ -2,7 +2,7 @@
 // lose nothing, and a change through one is seen by the next request through another.
 import { AlreadyExistsException, DisabledException, Kms } from 'kmsbox';
 import { describe, expect, test } from 'vitest';
-import { usePostgres } from './fixtures.js';
+import { usePostgres, holdMetaRow } from './fixtures.js';
 
 const pg = usePostgres('providers');
 
@@ -66,20 +66,7 @@ test('two writes decided on the same version: one commits, the other finds it, d
   const KeyId = (await ka.createKey({})).KeyMetadata!.KeyId!;
   await kb.listResourceTags({ KeyId }); // both replicas at the same version
   // Another session holds the meta row's lock, so both writes pull, decide, and wait at the row.
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked: () => void = () => undefined;
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
-  const holder = pg.sql.begin(async (tx) => {
-    await tx.unsafe(`SELECT version FROM ${schema}.meta FOR UPDATE`);
-    locked();
-    await held;
-  });
-  await isLocked;
+  const { release, holder } = await holdMetaRow(pg.sql, schema);
   const writes = [
     ka.tagResource({ KeyId, Tags: [{ TagKey: 'from', TagValue: 'a' }] }),
     kb.tagResource({ KeyId, Tags: [{ TagKey: 'also', TagValue: 'b' }] }),

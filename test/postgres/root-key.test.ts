@@ -6,24 +6,11 @@ import { join } from 'node:path';
 import { AccessDeniedException, Kms, ValidationException } from 'kmsbox';
 import { PostgresProvider } from 'kmsbox/postgres';
 import { expect, test } from 'vitest';
-import { PASSPHRASE, usePostgres } from './fixtures.js';
+import { dumpSchema, PASSPHRASE, usePostgres } from './fixtures.js';
 
 const pg = usePostgres('rootkey');
 
-/** Every row of every table in the schema, as text. */
-async function dump(schema: string): Promise<string> {
-  const tables = await pg.sql<{ table_name: string }[]>`
-    SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`;
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const rows = await pg.sql`SELECT * FROM ${pg.sql(`${schema}.${table_name}`)} AS t ORDER BY t::text`;
-    parts.push(
-      table_name,
-      JSON.stringify(rows, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)),
-    );
-  }
-  return parts.join('\n');
-}
+const dump = (schema: string) => dumpSchema(pg.sql, schema);
 
 test('imported material appears nowhere in the database, in any encoding', async () => {
   const schema = pg.schema();
@@ -92,6 +79,12 @@ test('bad options are ValidationException before any connection', () => {
     { ...ok, migrate: 'yes' },
     { ...ok, timeoutMs: 99 },
     { ...ok, timeoutMs: 1e9 },
+    { ...ok, freshness: 'sometimes' },
+    { ...ok, freshness: 1 },
+    { ...ok, maxStaleness: -1 },
+    { ...ok, maxStaleness: 1.5 },
+    { ...ok, maxStaleness: '1000' },
+    { ...ok, maxStaleness: 86_400_001 },
   ]) {
     expect(() => new PostgresProvider(bad as never), JSON.stringify(bad)).toThrow(ValidationException);
   }

@@ -10,26 +10,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cliBundle } from '../cli/cli-bundle.js';
 import { deriveRootKey, materialKey, openMaterial, parseKdf, RowAuthenticator } from '../../src/providers/postgres/root-key.js';
-import { PASSPHRASE, usePostgres } from './fixtures.js';
+import { dumpSchema, PASSPHRASE, usePostgres } from './fixtures.js';
 
 const pg = usePostgres('rotation');
 const NEW = 'a new passphrase for the team';
 const text = new TextEncoder();
 
-/** Every row of every table in the schema, as text. */
-async function dump(schema: string): Promise<string> {
-  const tables = await pg.sql<{ table_name: string }[]>`
-    SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`;
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const rows = await pg.sql`SELECT * FROM ${pg.sql(`${schema}.${table_name}`)} AS t ORDER BY t::text`;
-    parts.push(
-      table_name,
-      JSON.stringify(rows, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)),
-    );
-  }
-  return parts.join('\n');
-}
+const dump = (schema: string) => dumpSchema(pg.sql, schema);
 
 /** The keys derived from `passphrase` under the store's current derivation (as the provider derives them). */
 async function keysFor(schema: string, passphrase: string): Promise<{ material: Uint8Array; rows: RowAuthenticator }> {
