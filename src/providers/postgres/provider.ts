@@ -230,7 +230,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   #checkValue = '';
   // Private fields: invisible to JSON.stringify and util.inspect.
   readonly #material = new Map<string, Material>();
-  readonly #fetching = new Map<string, Promise<void>>();
+  readonly #fetching = new Map<string, Promise<boolean>>();
   /** Counts cache invalidations, so a fetch that raced one does not cache what it read. */
   #invalidations = 0;
 
@@ -460,23 +460,28 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   /** Brings material into the cache when the database has it (else the operation finds none). */
   async #need(id: string): Promise<void> {
     if (!this.#opened) await this.ready();
-    if (this.#material.has(id)) return;
-    let fetching = this.#fetching.get(id);
-    if (fetching === undefined) {
-      fetching = this.#fetch(id).finally(() => this.#fetching.delete(id));
-      this.#fetching.set(id, fetching);
+    // A fetch that a pull's invalidation overtook (a reload after a reconnect) caches nothing: the
+    // call would then find no material and answer InvalidCiphertextException for a good blob
+    // (test/postgres/restart.test.ts). Fetch again, a few times, before giving up.
+    for (let attempt = 0; attempt < 5 && !this.#material.has(id); attempt++) {
+      let fetching = this.#fetching.get(id);
+      if (fetching === undefined) {
+        fetching = this.#fetch(id).finally(() => this.#fetching.delete(id));
+        this.#fetching.set(id, fetching);
+      }
+      if (!(await fetching)) return; // the database has no such material: the operation finds none
     }
-    await fetching;
   }
 
-  async #fetch(id: string): Promise<void> {
+  /** Fetches `id` into the cache; false when the database has no such material. */
+  async #fetch(id: string): Promise<boolean> {
     const before = this.#invalidations;
     type Row = { spec: string; nonce: Uint8Array; sealed: Uint8Array };
     const [row] = await this.#guard(
       'reading key material',
       () => this.sql<Row[]>`SELECT spec, nonce, sealed FROM ${this.sql(`${this.schema}.material`)} WHERE id = ${id}`,
     );
-    if (row === undefined) return;
+    if (row === undefined) return false;
     const bytes = supportsSpec(row.spec as KeySpec)
       ? openMaterial(this.#materialKey as Uint8Array, this.#storeId, id, row.spec, row)
       : undefined;
@@ -488,6 +493,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     }
     if (before === this.#invalidations && !this.#material.has(id)) this.#material.set(id, { spec: row.spec as KeySpec, bytes });
     else bytes.fill(0);
+    return true;
   }
 
   /** Material that does not open may have been re-sealed under a new root key since: that is what to say then. */
