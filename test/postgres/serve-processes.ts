@@ -42,9 +42,20 @@ export async function stop(p: ServeProcess): Promise<number | string | null> {
   return p.exited;
 }
 
-/** An SDK client for one process; `maxAttempts: 1` unless said otherwise (the tests see every error). */
+/**
+ * An SDK client for one process; `maxAttempts: 1` unless said otherwise (the tests see every error).
+ *
+ * Its idle keep-alive sockets are closed after 1 s, well before the server's 5 s keep-alive timeout
+ * (SERVE_DEFAULTS in src/server/http-server.ts). With the SDK's default agent an idle socket is
+ * kept until the server closes it, and a request written just as the server closes it fails as
+ * `TimeoutError: socket hang up` (the SDK retries it; these clients make one attempt). Node's agent
+ * heeds the server's `Keep-Alive: timeout=5` hint only when a timeout of its own is set
+ * (Agent.prototype.keepSocketAlive in Node's lib/_http_agent.js). That race is the client's, not
+ * the server's: a test that idled for about 5 s between calls failed on it (multi-process.test.ts,
+ * once in seven CI runs). A server that drops a connection mid-request still fails these tests.
+ */
 export function client(url: string, maxAttempts = 1): KMSClient {
-  return new KMSClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts });
+  return new KMSClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts, requestHandler: { httpAgent: { timeout: 1000 } } });
 }
 
 /** Runs the kmsbox command (`node --import tsx src/cli.ts ...args`): exit code, stdout, stderr. */
