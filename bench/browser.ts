@@ -1,7 +1,7 @@
 /**
  * The envelope stream in Chromium, the browser path (WebCrypto segments, @noble key schedule,
- * WHATWG streams), beside raw `crypto.subtle` AES-GCM over the same 256 KiB segments in the same
- * page. Debian's Chromium (/usr/bin/chromium) driven by playwright, never a downloaded browser; the
+ * WHATWG streams), beside raw `crypto.subtle` AES-GCM over the same segments (kmsbox's default
+ * size) in the same page. Debian's Chromium (/usr/bin/chromium) driven by playwright, never a downloaded browser; the
  * page (bench/browser/page.ts) is bundled from src/ by esbuild and served on 127.0.0.1 (a secure
  * context, as crypto.subtle needs). Run alone: `npx tsx bench/browser.ts`. KMSBOX_BENCH_BEFORE=DIR
  * (a tree with src/ and bench/browser/page.ts of an earlier commit, e.g. from `git archive`) adds
@@ -61,12 +61,13 @@ try {
     page.on('pageerror', (error) => console.error('page error:', error));
     await page.goto(`http://127.0.0.1:${port}/${name}`);
     await page.waitForFunction(() => window.bench !== undefined);
-    await page.evaluate((mib) => window.bench.setup(mib), MIB);
+    // A "before" page of an earlier tree answers nothing here: it measured 256 KiB segments.
+    const segment = (await page.evaluate((mib) => window.bench.setup(mib), MIB)) ?? 256 * 1024;
     // Warm-up (JIT, WebCrypto's threads), and the stream's output checked byte for byte once.
     await page.evaluate(() => window.bench.raw());
     await page.evaluate(() => window.bench.stream());
     if (!(await page.evaluate(() => window.bench.check()))) throw new Error(`${name}: the stream did not give back the plaintext`);
-    pages.push({ name, page, raw: [] as number[], stream: [] as number[] });
+    pages.push({ name, page, segment, raw: [] as number[], stream: [] as number[] });
   }
   for (let r = 0; r < ROUNDS; r++) {
     // Alternating, each round starting with the other case.
@@ -77,7 +78,7 @@ try {
   }
   section(`Envelope stream in Chromium, ${MIB} MiB, encrypt piped into decrypt, beside raw crypto.subtle AES-GCM`);
   console.log(
-    `Chromium ${version} (headless, /usr/bin/chromium); 256 KiB segments, in-process Kms; ${ROUNDS} alternating rounds. Ratio per round: that round's stream against that round's raw loop.\n`,
+    `Chromium ${version} (headless, /usr/bin/chromium); ${pages.map((p) => `${p.name}: ${p.segment / 1024} KiB segments`).join(', ')} (each page's default, raw and stream alike), 256 KiB chunks, in-process Kms; ${ROUNDS} alternating rounds. Ratio per round: that round's stream against that round's raw loop.\n`,
   );
   console.log('| page | case | MiB/s (median) | min – max | stream vs raw, per round: median (min – max) |');
   console.log('|---|---|---:|---:|---:|');

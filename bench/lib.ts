@@ -31,6 +31,8 @@ export async function streamRoundTrip(o: {
   total: number;
   chunk: number;
   chunkAt: (offset: number) => Uint8Array;
+  /** The encrypt stream's segmentSize option (absent: kmsbox's default). */
+  segmentSize?: number;
 }): Promise<void> {
   let produced = 0;
   let n = 0;
@@ -41,7 +43,14 @@ export async function streamRoundTrip(o: {
       produced += o.chunk;
     },
   })
-    .pipeThrough(kmsbox.createEncryptStream({ kms: o.kms, keyId: o.keyId, encryptionContext: o.context }))
+    .pipeThrough(
+      kmsbox.createEncryptStream({
+        kms: o.kms,
+        keyId: o.keyId,
+        encryptionContext: o.context,
+        ...(o.segmentSize === undefined ? {} : { segmentSize: o.segmentSize }),
+      }),
+    )
     .pipeThrough(kmsbox.createDecryptStream({ kms: o.kms, keyIds: [o.keyId] }))
     .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
   if (n !== o.total) throw new Error('kmsbox: lost bytes');

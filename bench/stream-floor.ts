@@ -2,9 +2,11 @@
  * The envelope stream against its ceilings, one process, rounds alternating, CPU time (issue #16):
  * raw AES-GCM (one cipher each way, no streams: the ceiling bench/ceilings.ts uses), the same
  * through two TransformStreams, the format's per-segment ciphers through them (bench/lib.ts
- * `streamFloor`), and kmsbox's createEncryptStream piped into createDecryptStream. Tells what the
- * streams cost, what the format's 256 KiB segments cost, and what is kmsbox's own.
- * `npx tsx bench/stream-floor.ts` (KMSBOX_BENCH_STREAM_MIB, default 256; KMSBOX_BENCH_ROUNDS, default 7).
+ * `streamFloor`), and kmsbox's createEncryptStream piped into createDecryptStream, the last two at
+ * each segment size asked for. Tells what the streams cost, what the format's segments cost at each
+ * size, and what is kmsbox's own.
+ * `npx tsx bench/stream-floor.ts` (KMSBOX_BENCH_STREAM_MIB, default 256; KMSBOX_BENCH_ROUNDS,
+ * default 7; KMSBOX_BENCH_SEGMENTS, segment sizes in KiB, default "256,1024").
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { machine, median, timedOnce } from './harness.js';
@@ -12,8 +14,8 @@ import { kmsbox, streamFloor, streamRoundTrip } from './lib.js';
 
 const TOTAL = Number(process.env.KMSBOX_BENCH_STREAM_MIB ?? 256) * 2 ** 20;
 const ROUNDS = Number(process.env.KMSBOX_BENCH_ROUNDS ?? 7);
+const SEGMENTS_KIB = (process.env.KMSBOX_BENCH_SEGMENTS ?? '256,1024').split(',').map(Number);
 const CHUNK = 64 * 1024;
-const SEGMENT = 256 * 1024;
 const source = randomBytes(2 * 2 ** 20);
 const chunkAt = (o: number) => source.subarray(o % 2 ** 20, (o % 2 ** 20) + CHUNK);
 const kms = new kmsbox.Kms();
@@ -34,13 +36,25 @@ const raw = async () => {
 };
 const cases: Array<[string, () => Promise<void>]> = [
   ['raw AES-256-GCM, one cipher each way (the ceiling)', raw],
-  ['the same through two TransformStreams', () => streamFloor('one cipher', { total: TOTAL, chunk: CHUNK, segment: SEGMENT, chunkAt })],
-  [
-    'the format: a cipher per 256 KiB segment each way, heads and tags as chunks, same streams',
-    () => streamFloor('per segment', { total: TOTAL, chunk: CHUNK, segment: SEGMENT, chunkAt }),
-  ],
-  ['kmsbox createEncryptStream → createDecryptStream', () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt })],
+  ['the same through two TransformStreams', () => streamFloor('one cipher', { total: TOTAL, chunk: CHUNK, segment: CHUNK, chunkAt })],
 ];
+for (const kib of SEGMENTS_KIB) {
+  const segment = kib * 1024;
+  cases.push(
+    [
+      `the format: a cipher per ${kib} KiB segment each way, heads and tags as chunks, same streams`,
+      () => streamFloor('per segment', { total: TOTAL, chunk: CHUNK, segment, chunkAt }),
+    ],
+    [
+      `kmsbox createEncryptStream → createDecryptStream, ${kib} KiB segments`,
+      () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt, segmentSize: segment }),
+    ],
+  );
+}
+cases.push([
+  'kmsbox createEncryptStream → createDecryptStream, default segment size',
+  () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt }),
+]);
 const mib = TOTAL / 2 ** 20;
 for (const [, run] of cases) await timedOnce(run, mib); // warm-up
 const cpu: number[][] = cases.map(() => []);

@@ -1,16 +1,21 @@
 /**
  * The page bench/browser.ts loads in Chromium (bundled by esbuild from src/): an envelope stream
  * (createEncryptStream piped into createDecryptStream, in-process Kms) beside raw `crypto.subtle`
- * AES-GCM over the same 256 KiB segments, each timed in the page.
+ * AES-GCM over the same segments (kmsbox's default size in a browser), each timed in the page. The
+ * plaintext goes in as 256 KiB chunks.
  */
 import { createDecryptStream, createEncryptStream, Kms } from '../../src/index.js';
+import { defaultSegmentSizeLog2 } from '../../src/envelope/options.js';
 
-const SEGMENT = 256 * 1024;
+/** The segments the stream writes (the default here) and the raw loop encrypts. */
+const SEGMENT = 2 ** defaultSegmentSizeLog2();
+const CHUNK = 256 * 1024;
 
 declare global {
   interface Window {
     bench: {
-      setup(mib: number): Promise<void>;
+      /** Returns the segment size measured. */
+      setup(mib: number): Promise<number>;
       raw(): Promise<number>;
       stream(): Promise<number>;
       check(): Promise<boolean>;
@@ -24,14 +29,14 @@ let kms: Kms;
 let keyId = '';
 let rawKey: CryptoKey;
 
-/** The plaintext as the stream's chunks: the same 256 KiB segments the raw loop encrypts (views, no copies). */
+/** The plaintext as the stream's chunks, 256 KiB each (views, no copies). */
 const chunks = (): ReadableStream<Uint8Array> => {
   let at = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (at >= data.length) return controller.close();
-      controller.enqueue(data.subarray(at, at + SEGMENT));
-      at += SEGMENT;
+      controller.enqueue(data.subarray(at, at + CHUNK));
+      at += CHUNK;
     },
   });
 };
@@ -48,6 +53,7 @@ window.bench = {
     kms = new Kms();
     keyId = (await kms.createKey({})).KeyMetadata!.Arn!;
     rawKey = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    return SEGMENT;
   },
 
   /** Raw WebCrypto: each segment encrypted, then decrypted, one after the other (nonce per segment, a 32-byte AAD as kmsbox's). */

@@ -68,7 +68,7 @@ export const FILE_HELP: Record<FileMode, string> = {
         of them decrypts
   -c, --encryption-context k=v   a pair bound to the envelope (repeat it)
   --signing-key-id K     sign with this ECC SIGN_VERIFY key
-  --segment-size BYTES   a power of two, 4096..16777216 (default 262144)
+  --segment-size BYTES   a power of two, 4096..16777216 (default 1048576)
   -o OUT                 default: IN + suffix; stdout for stdin; a directory
                          for -r (default: IN itself)
   --cache-max-age SECONDS  reuse a data key across files for this long

@@ -47,7 +47,14 @@ export const SIGNATURE_ITEM_HEAD = 0x81;
 
 /** Every bound the reader and writer enforce. */
 export const LIMITS = {
-  segmentSizeLog2: { min: 12, max: 24, default: 18 },
+  /**
+   * What writers default to (readers read any size in range, so neither needs a new version):
+   * 1 MiB on node:crypto (was 256 KiB: a stream pays a cipher each way and two extra chunks per
+   * segment, which at 256 KiB cost the Node stream 5–8 points against one raw cipher), 256 KiB on
+   * the portable backend (Chromium's WebCrypto runs at half speed on buffers of 1 MiB and more).
+   * BENCHMARKS.md, "Session 8: envelope stream".
+   */
+  segmentSizeLog2: { min: 12, max: 24, default: 20, portableDefault: 18 },
   /** Recipients a header may hold at all (more is malformed). */
   recipientsHardCap: 255,
   /** Recipients a reader accepts by default (more is LimitExceededException); configurable up to the hard cap. */

@@ -1,4 +1,5 @@
 /** The public option shapes and their validation (ValidationException in AWS's style). */
+import { backend, type CryptoBackend } from '../crypto/backend/index.js';
 import { ValidationException } from '../errors.js';
 import type { DataKeyCache } from './cache.js';
 import { encodedContextLength } from './header.js';
@@ -13,7 +14,13 @@ export interface EncryptOptions {
   /** The KMS key (id, ARN, alias) that makes the data key; further keys each wrap it too (any one decrypts). */
   readonly keyId: string | readonly string[];
   readonly encryptionContext?: Readonly<Record<string, string>>;
-  /** Plaintext bytes per segment: a power of two from 4 KiB to 16 MiB (default 256 KiB). */
+  /**
+   * Plaintext bytes per segment: a power of two from 4 KiB to 16 MiB. Default 1 MiB under Node
+   * (node:crypto), 256 KiB in browsers (WebCrypto). A stream holds about one segment each way and a
+   * range read reads at most two, so smaller segments mean less memory per stream and cheaper range
+   * reads; larger ones fewer ciphers and stream chunks per byte. Every reader reads every size, the
+   * 256 KiB envelopes written under Node before the default changed included.
+   */
   readonly segmentSize?: number;
   readonly cache?: DataKeyCache;
   /** false: keep the context off the wire (decrypt must then supply all of it). Default true. */
@@ -93,8 +100,13 @@ export function checkKeyIds(keyId: unknown): string[] {
   return ids as string[];
 }
 
+/** log2 of the segment size a writer uses unless told: what the runtime's cipher runs best at (format.ts LIMITS). */
+export function defaultSegmentSizeLog2(using: CryptoBackend = backend): number {
+  return using.name === 'node' ? LIMITS.segmentSizeLog2.default : LIMITS.segmentSizeLog2.portableDefault;
+}
+
 export function checkSegmentSize(size: unknown): number {
-  if (size === undefined) return LIMITS.segmentSizeLog2.default;
+  if (size === undefined) return defaultSegmentSizeLog2();
   // An exact power of two: Math.log2 alone rounds 4096.000000000001 to 12.
   const log2 =
     Number.isSafeInteger(size) && (size as number) > 0 && ((size as number) & ((size as number) - 1)) === 0

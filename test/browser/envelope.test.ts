@@ -11,6 +11,7 @@ import {
   decryptEnvelope,
   decryptRange,
   encryptEnvelope,
+  inspectEnvelope,
   type KmsLike,
 } from 'kmsbox';
 import golden from '../vectors/envelope/golden.json' with { type: 'json' };
@@ -19,6 +20,19 @@ const unhex = (h: string) => new Uint8Array(h.match(/../g)?.map((x) => parseInt(
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 describe('envelopes in the browser', () => {
+  it('writes 256 KiB segments by default here (WebCrypto), and reads the 1 MiB ones Node writes by default', async () => {
+    const kms = new Kms();
+    const keyId = (await kms.createKey({})).KeyMetadata!.Arn!;
+    const small = await encryptEnvelope(new Uint8Array(10), { kms, keyId });
+    expect(inspectEnvelope(small).segmentSize).toBe(256 * 1024);
+    const plaintext = new Uint8Array(2 ** 20 + 5);
+    for (let at = 0; at < plaintext.length; at += 65536) crypto.getRandomValues(plaintext.subarray(at, at + 65536));
+    const envelope = await encryptEnvelope(plaintext, { kms, keyId, segmentSize: 2 ** 20 });
+    expect(inspectEnvelope(envelope).segmentSize).toBe(2 ** 20);
+    const decrypted = new Blob([envelope as BlobPart]).stream().pipeThrough(createDecryptStream({ kms, keyIds: [keyId] }));
+    expect(same(new Uint8Array(await new Response(decrypted).arrayBuffer()), plaintext)).toBe(true);
+  });
+
   it('round trips through buffers, streams and range reads with a WebCrypto provider key', async () => {
     const kms = new Kms({ provider: new WebCryptoProvider() });
     const { KeyMetadata } = await kms.createKey({});

@@ -15,7 +15,13 @@ describe('encryptFile / decryptFile', () => {
     const dir = tempDir();
     const original = randomBytes(3 * 262144 + 999);
     writeFileSync(join(dir, 'in.bin'), original);
-    await encryptFile(join(dir, 'in.bin'), join(dir, 'in.bin.kmsbox'), { kms, keyId, encryptionContext: { file: 'in.bin' } });
+    // 256 KiB segments (four here): the cut below removes the last segment and part of the one before.
+    await encryptFile(join(dir, 'in.bin'), join(dir, 'in.bin.kmsbox'), {
+      kms,
+      keyId,
+      encryptionContext: { file: 'in.bin' },
+      segmentSize: 262144,
+    });
     const envelope = readFileSync(join(dir, 'in.bin.kmsbox'));
     expect(inspectEnvelope(envelope).encryptionContext).toEqual({ file: 'in.bin' });
     await decryptFile(join(dir, 'in.bin.kmsbox'), join(dir, 'out.bin'), { kms, discovery: true, encryptionContext: { file: 'in.bin' } });
@@ -84,7 +90,7 @@ describe('file modes: the temporary and the final file are 0600 whatever the uma
     const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
     const dir = tempDir();
     writeFileSync(join(dir, 'in.bin'), randomBytes(2 * 262144 + 5));
-    await encryptFile(join(dir, 'in.bin'), join(dir, 'in.kmsbox'), { kms, keyId });
+    await encryptFile(join(dir, 'in.bin'), join(dir, 'in.kmsbox'), { kms, keyId, segmentSize: 262144 });
     const gated = gatedKms(kms);
     const done = decryptFile(join(dir, 'in.kmsbox'), join(dir, 'out.bin'), { kms: gated.kms, keyIds: [keyId] });
     await gated.entered;

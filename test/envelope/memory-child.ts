@@ -7,7 +7,7 @@ const CHUNK = 64 * 1024;
 const PERIOD = 1024 * 1024;
 const pattern = new Uint8Array(2 * PERIOD);
 for (let i = 0; i < pattern.length; i++) pattern[i] = ((i % PERIOD) * 2654435761) >>> 24;
-// Output chunks are at most one segment (256 KiB), so any of them fits in the doubled pattern.
+// Output chunks are at most one segment (1 MiB by default), so any of them fits in the doubled pattern.
 const at = (offset: number, n: number) => pattern.subarray(offset % PERIOD, (offset % PERIOD) + n);
 
 const kms = new Kms();

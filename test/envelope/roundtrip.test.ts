@@ -148,7 +148,9 @@ describe('envelope round trips', () => {
   it('large streams: many segments through Blob streams', async () => {
     const { kms, keyIds } = await setup();
     const plaintext = bytes(3 * 262144 + 77, 5);
-    const encrypted = new Blob([plaintext as BlobPart]).stream().pipeThrough(createEncryptStream({ kms, keyId: keyIds[0]! }));
+    const encrypted = new Blob([plaintext as BlobPart])
+      .stream()
+      .pipeThrough(createEncryptStream({ kms, keyId: keyIds[0]!, segmentSize: 262144 }));
     const envelope = new Uint8Array(await new Response(encrypted).arrayBuffer());
     expectBytes((await decryptEnvelope(envelope, { kms, discovery: true })).plaintext, plaintext);
     const decrypted = new Blob([envelope as BlobPart]).stream().pipeThrough(createDecryptStream({ kms, discovery: true }));
