@@ -142,8 +142,12 @@ if (want('stream')) {
   const ours = () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt });
   // One pass of 256 MiB is one sample; MiB/s per round.
   const mib = TOTAL / 2 ** 20;
-  await timedOnce(raw, mib);
-  await timedOnce(ours, mib);
+  // Three warm-up passes each: after one, the first measured round was still the lowest of its run,
+  // in all six runs of one set in session 8 (BENCHMARKS.md), for the stream (JIT, the allocator's arenas).
+  for (let w = 0; w < 3; w++) {
+    await timedOnce(raw, mib);
+    await timedOnce(ours, mib);
+  }
   const walls: [number[], number[]] = [[], []];
   const cpus: [number[], number[]] = [[], []];
   for (let r = 0; r < ROUNDS; r++) {
