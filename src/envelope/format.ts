@@ -50,7 +50,7 @@ export const LIMITS = {
   /**
    * What writers default to (readers read any size in range, so neither needs a new version):
    * 1 MiB on node:crypto (was 256 KiB: a stream pays a cipher each way and two extra chunks per
-   * segment, which at 256 KiB cost the Node stream 5–8 points against one raw cipher), 256 KiB on
+   * segment, and a quarter as many gained the Node stream 4–11 points against one raw cipher), 256 KiB on
    * the portable backend (Chromium's WebCrypto runs at half speed on buffers of 1 MiB and more).
    * BENCHMARKS.md, "Session 8: envelope stream".
    */
