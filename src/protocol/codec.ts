@@ -23,8 +23,9 @@ export function decodeInput(value: unknown, member?: string): unknown {
   if (typeof value === 'object') {
     if (member !== undefined && MAP_MEMBERS.has(member)) return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const decoded = decodeInput(v, k);
+    // Own keys without an entries array per object (JSON.parse makes only own, enumerable members).
+    for (const k of Object.keys(value)) {
+      const decoded = decodeInput((value as Record<string, unknown>)[k], k);
       if (decoded !== undefined) setOwn(out, k, decoded);
     }
     return out;
@@ -39,7 +40,8 @@ export function encodeOutput(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(encodeOutput);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
       if (k === '$metadata' || v === undefined) continue;
       setOwn(out, k, encodeOutput(v));
     }

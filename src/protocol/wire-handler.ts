@@ -71,11 +71,24 @@ const TARGET_PREFIX = 'TrentService.';
 /** The largest request body read by default (1 MiB), in process and over HTTP. */
 export const DEFAULT_MAX_BODY = 1 << 20;
 
-function respond(statusCode: number, requestId: string, body: unknown, errorType?: string): WireResponse {
+/**
+ * A response whose body is still its JSON text. The HTTP server writes the text as it is (node:http
+ * encodes it on its way to the socket, in one write with the head), so a request's answer is not
+ * encoded to bytes twice; the in-process handler encodes it (toBytes).
+ */
+export interface WireTextResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+function respondText(statusCode: number, requestId: string, body: unknown, errorType?: string): WireTextResponse {
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
-  return { statusCode, headers, body: utf8Encode(JSON.stringify(body)) };
+  return { statusCode, headers, text: JSON.stringify(body) };
 }
+
+const toBytes = (r: WireTextResponse): WireResponse => ({ statusCode: r.statusCode, headers: r.headers, body: utf8Encode(r.text) });
 
 const INTERNAL_ERROR = 'kmsbox could not complete the request because of an internal error.';
 
@@ -92,7 +105,11 @@ function wireMessage(error: KMSServiceException): string | undefined {
 
 /** An error AWS's front end sends before any operation runs (not a KMS exception class). */
 export function wireError(statusCode: number, type: string, message: string): WireResponse {
-  return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
+  return toBytes(wireErrorText(statusCode, type, message));
+}
+
+function wireErrorText(statusCode: number, type: string, message: string): WireTextResponse {
+  return respondText(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
 }
 
 /** The answer to a failure that is no KMS exception (a bug, a callback that threw): nothing of it is shown. */
@@ -102,8 +119,11 @@ export function internalError(): WireResponse {
 
 /** The answer to a body over the limit (also sent by the HTTP server, which stops reading early). */
 export function bodyTooLarge(maxBodyBytes: number): WireResponse {
-  return wireError(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
+  return toBytes(bodyTooLargeText(maxBodyBytes));
 }
+
+const bodyTooLargeText = (maxBodyBytes: number): WireTextResponse =>
+  wireErrorText(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
 
 /**
  * The Kms for a request: the credential scope's region; the verified principal, acting in its own
@@ -114,16 +134,29 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
   let views = VIEWS.get(target);
-  if (views === undefined) VIEWS.set(target, (views = new Map()));
+  if (views === undefined) VIEWS.set(target, (views = { byKey: new Map(), last: undefined }));
+  // A client sends the same scope request after request: compared field by field, no key built.
+  const last = views.last;
+  if (last !== undefined && sameScope(last.scope, scope)) return last.kms;
   const key = scopeKey(scope);
-  let kms = views.get(key);
+  let kms = views.byKey.get(key);
   if (kms === undefined) {
     kms = viewFor(target, scope);
-    if (views.size >= MAX_VIEWS) views.clear();
-    views.set(key, kms);
+    if (views.byKey.size >= MAX_VIEWS) views.byKey.clear();
+    views.byKey.set(key, kms);
   }
+  views.last = { scope, kms };
   return kms;
 }
+
+/** Whether two scopes are equal in every field (the fields scopeKey encodes). */
+const sameScope = (a: RequestScope, b: RequestScope): boolean =>
+  a.region === b.region &&
+  a.accessKeyId === b.accessKeyId &&
+  a.principal === b.principal &&
+  a.sourceIp === b.sourceIp &&
+  a.userAgent === b.userAgent &&
+  a.secureTransport === b.secureTransport;
 
 /**
  * The views of a Kms made for request scopes, by scope. A view (withRegion, withAccount,
@@ -133,7 +166,7 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
  * work, bench/server.ts). Nothing about keys or permissions is kept. MAX_VIEWS scopes per service;
  * past that it starts over.
  */
-const VIEWS = new WeakMap<Kms, Map<string, Kms>>();
+const VIEWS = new WeakMap<Kms, { byKey: Map<string, Kms>; last: { scope: RequestScope; kms: Kms } | undefined }>();
 const MAX_VIEWS = 256;
 
 /** Every field of a scope, each length-prefixed (an absent one as `-`): two scopes share a key only when equal. */
@@ -175,38 +208,39 @@ const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt
  * is authenticated (with `verify`, nothing but an authentication error is answered before the
  * signature verified), and only then are the method, the operation and the body looked at.
  */
-export function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
-  return handleLowerCased(target, request, lowerCaseHeaders(request.headers), options);
+export async function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
+  return toBytes(await handleLowerCased(target, request, lowerCaseHeaders(request.headers), options));
 }
 
 /**
  * handleWireRequest for a caller that has the header names lowercased already, each once (the HTTP
- * server: node:http lowercases them), so that no request's headers are copied twice.
+ * server: node:http lowercases them), so that no request's headers are copied twice; the answer's
+ * body as its JSON text.
  */
 export async function handleLowerCased(
   target: KmsTarget,
   request: Omit<WireRequest, 'headers'>,
   headers: ReadonlyMap<string, string>,
   options: WireOptions,
-): Promise<WireResponse> {
+): Promise<WireTextResponse> {
   const raw = request.body ?? '';
   const size = typeof raw === 'string' ? raw.length * 3 : raw.length; // a string's UTF-8 is at most 3 bytes a unit
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   // Stryker disable next-line ConditionalExpression: bytes over the limit are over it as a string too (String(bytes) is longer than bytes.length); the test only saves the encoding (the other replacements on the line are killed)
-  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLarge(maxBody);
+  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLargeText(maxBody);
   const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
   const method = request.method ?? 'POST';
   const verify =
     options.verify === undefined ? undefined : { credentials: options.verify.credentials, now: options.verify.now?.() ?? Date.now() };
   // Stryker disable next-line StringLiteral: sigv4.ts canonicalizes an empty path as '/' (canonicalRequest)
   const identity = authenticateLowerCased({ method, path: request.path ?? '/', headers, body }, verify);
-  if (!identity.ok) return wireError(400, identity.type, identity.message);
-  if (method.toUpperCase() !== 'POST') return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
+  if (!identity.ok) return wireErrorText(400, identity.type, identity.message);
+  if (method.toUpperCase() !== 'POST') return wireErrorText(405, 'UnknownOperationException', 'Only POST requests are accepted.');
   const targetHeader = headers.get('x-amz-target');
   const operation = targetHeader?.startsWith(TARGET_PREFIX) ? targetHeader.slice(TARGET_PREFIX.length) : undefined;
   // Stryker disable next-line ConditionalExpression: KMS_OPERATIONS has no undefined; the first test only narrows the type (the other replacements are killed)
   if (operation === undefined || !KMS_OPERATIONS.has(operation)) {
-    return wireError(400, 'UnknownOperationException', `Unknown operation ${targetHeader ?? '(no X-Amz-Target)'}.`);
+    return wireErrorText(400, 'UnknownOperationException', `Unknown operation ${targetHeader ?? '(no X-Amz-Target)'}.`);
   }
   let input: unknown;
   try {
@@ -218,7 +252,7 @@ export async function handleLowerCased(
     input = decodeInput(json);
   } catch (error) {
     const message = error instanceof WireFormatError ? error.message : 'The request body is not valid JSON.';
-    return wireError(400, 'SerializationException', message);
+    return wireErrorText(400, 'SerializationException', message);
   }
   const scope: RequestScope = {};
   if (identity.region !== undefined) scope.region = identity.region;
@@ -231,14 +265,14 @@ export async function handleLowerCased(
   if (userAgent !== undefined) scope.userAgent = userAgent.slice(0, 256);
   try {
     const output = await resolve(target, scope).invoke(operation, input);
-    return respond(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));
+    return respondText(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));
   } catch (error) {
     if (error instanceof KMSServiceException) {
       const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
       const requestId = error.$metadata.requestId ?? globalThis.crypto.randomUUID();
       if (error.$fault === 'server') options.onInternalError?.(requestId, error);
-      return respond(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
+      return respondText(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
     }
-    return internalError();
+    return wireErrorText(500, 'KMSInternalException', INTERNAL_ERROR);
   }
 }

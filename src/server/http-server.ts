@@ -131,7 +131,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
       req.pause();
       settle({ tooLarge: true });
     };
-    const onEnd = (): void => settle({ body: Buffer.concat(chunks, size) });
+    // One chunk (a small request's body) is used as it is: node:http hands each chunk over as its own.
+    const onEnd = (): void => settle({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
     const onGone = (): void => settle({ aborted: true });
     req.on('data', onData);
     req.on('end', onEnd);
@@ -308,8 +309,11 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
             headerMap(req.headers),
             wire,
           );
-          res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
-          res.end(response.body);
+          // The JSON text as it is: node:http writes head and text in one write, encoding on the way.
+          const headers = response.headers;
+          headers['content-length'] = String(Buffer.byteLength(response.text));
+          res.writeHead(response.statusCode, headers);
+          res.end(response.text);
         } catch {
           // A half-sent answer cannot be mended: the connection goes.
           if (res.headersSent) {
