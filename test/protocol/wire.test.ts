@@ -91,6 +91,31 @@ describe('wire protocol', () => {
     expect(md.Arn.startsWith('arn:aws:kms:ap-southeast-2:111122223333:key/')).toBe(true);
   });
 
+  it('each request runs in its own scope (region, caller, User-Agent), however requests of several scopes interleave', async () => {
+    const { MemoryAuditSink } = await import('kmsbox');
+    const sink = new MemoryAuditSink();
+    const kms = new Kms({ audit: sink });
+    const scoped = (region: string, account: string, agent: string) => ({
+      Authorization: `AWS4-HMAC-SHA256 Credential=${account}/20260501/${region}/kms/aws4_request, SignedHeaders=host, Signature=00`,
+      'User-Agent': agent,
+    });
+    const a = scoped('eu-west-1', '111111111111', 'agent-a');
+    const b = scoped('ap-southeast-2', '222222222222', 'agent-b');
+    const c = scoped('eu-west-1', '111111111111', 'agent-c'); // a's scope but for the User-Agent
+    for (const [extra, region, account, agent] of [
+      [a, 'eu-west-1', '111111111111', 'agent-a'],
+      [b, 'ap-southeast-2', '222222222222', 'agent-b'],
+      [a, 'eu-west-1', '111111111111', 'agent-a'],
+      [c, 'eu-west-1', '111111111111', 'agent-c'],
+      [a, 'eu-west-1', '111111111111', 'agent-a'],
+      [b, 'ap-southeast-2', '222222222222', 'agent-b'],
+    ] as const) {
+      const md = json(await call(kms, 'CreateKey', {}, extra)).KeyMetadata as { Arn: string };
+      expect(md.Arn.startsWith(`arn:aws:kms:${region}:${account}:key/`)).toBe(true);
+      expect(sink.events.at(-1)).toMatchObject({ awsRegion: region, recipientAccountId: account, userAgent: agent });
+    }
+  });
+
   it('survives arbitrary bodies: always a JSON error or success, never a throw', async () => {
     const kms = new Kms();
     await fc.assert(
