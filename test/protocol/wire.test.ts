@@ -116,6 +116,28 @@ describe('wire protocol', () => {
     }
   });
 
+  it("runs each operation as Kms.invoke does: a subclass's invoke is called, a subclass's method is not", async () => {
+    const seen: string[] = [];
+    class Counting extends Kms {
+      override invoke(operation: string, input: unknown): Promise<never> {
+        seen.push(operation);
+        return super.invoke(operation, input) as Promise<never>;
+      }
+    }
+    class Overriding extends Kms {
+      override listKeys(): never {
+        throw new Error('not through the wire');
+      }
+    }
+    const counting = new Counting();
+    expect((await call(counting, 'ListKeys', {})).statusCode).toBe(200);
+    expect((await call(counting, 'NoSuchOperationYet', {})).statusCode).toBe(400);
+    expect(seen).toEqual(['ListKeys']);
+    const listed = await call(new Overriding(), 'ListKeys', {});
+    expect(listed.statusCode).toBe(200);
+    expect(json(listed)).toHaveProperty('Keys');
+  });
+
   it('survives arbitrary bodies: always a JSON error or success, never a throw', async () => {
     const kms = new Kms();
     await fc.assert(
