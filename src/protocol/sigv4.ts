@@ -168,11 +168,20 @@ function splitOnce(s: string, sep: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
+/**
+ * Headers by lowercase name, as every check here reads them: a Map from lowerCaseHeaders, or the
+ * HTTP server's view of node:http's own (lowercased already, read in place).
+ */
+export interface HeaderLookup {
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+}
+
 /** A request whose header names were lowercased once (lowerCaseHeaders), as every check here reads it. */
 export interface LowerCasedRequest {
   method: string;
   path: string;
-  headers: ReadonlyMap<string, string>;
+  headers: HeaderLookup;
   body: Uint8Array | string;
 }
 
@@ -285,7 +294,7 @@ const SIGNATURE_MISMATCH =
  * Signature Version 4"); `X-Amz-Date` is ISO 8601 basic, `Date` may also be an HTTP date.
  */
 function requestTime(
-  headers: ReadonlyMap<string, string>,
+  headers: HeaderLookup,
   authorization: string,
 ): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string; stamp: string } | SigV4Failure {
   const header = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
@@ -339,7 +348,7 @@ function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { s
 }
 
 function parsedAuthorization(
-  headers: ReadonlyMap<string, string>,
+  headers: HeaderLookup,
 ): { ok: true; header: string; authorization: SigV4Authorization } | SigV4Failure | undefined {
   const header = headers.get('authorization');
   if (header === undefined || header === '') return undefined;

@@ -10,7 +10,7 @@ import { methodName, OPERATION_NAMES } from '../api/operations.js';
 import type { MetadataBearer } from '../api/shapes.js';
 import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
 import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
-import { authenticateLowerCased, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
+import { authenticateLowerCased, type HeaderLookup, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
 import { accountOf } from '../policy/evaluate.js';
@@ -244,7 +244,7 @@ export async function handleWireRequest(target: KmsTarget, request: WireRequest,
 export async function handleLowerCased(
   target: KmsTarget,
   request: Omit<WireRequest, 'headers'>,
-  headers: ReadonlyMap<string, string>,
+  headers: HeaderLookup,
   options: WireOptions,
 ): Promise<WireTextResponse> {
   const raw = request.body ?? '';
