@@ -9,7 +9,7 @@ import { Kms } from '../kms.js';
 import { methodName, OPERATION_NAMES } from '../api/operations.js';
 import type { MetadataBearer } from '../api/shapes.js';
 import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
-import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
+import { decodeInput, outputJson, WireFormatError } from './codec.js';
 import { authenticateLowerCased, type HeaderLookup, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
@@ -85,9 +85,13 @@ export interface WireTextResponse {
 }
 
 function respondText(statusCode: number, requestId: string, body: unknown, errorType?: string): WireTextResponse {
+  return respondJson(statusCode, requestId, JSON.stringify(body), errorType);
+}
+
+function respondJson(statusCode: number, requestId: string, text: string, errorType?: string): WireTextResponse {
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
-  return { statusCode, headers, text: JSON.stringify(body) };
+  return { statusCode, headers, text };
 }
 
 const toBytes = (r: WireTextResponse): WireResponse => ({ statusCode: r.statusCode, headers: r.headers, body: utf8Encode(r.text) });
@@ -289,7 +293,7 @@ export async function handleLowerCased(
   if (userAgent !== undefined) scope.userAgent = userAgent.slice(0, 256);
   try {
     const output = await run(resolve(target, scope), operation, input);
-    return respondText(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));
+    return respondJson(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), outputJson(output));
   } catch (error) {
     if (error instanceof KMSServiceException) {
       const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
