@@ -288,6 +288,37 @@ function accountOfArn(arn: string): string | undefined {
   return end < 0 ? arn.slice(at + 1) : arn.slice(at + 1, end);
 }
 
+type Resource = { readonly accountId: string; readonly type: string; readonly ARN: string };
+
+/**
+ * The `resources` of an event naming one key (nearly every data-plane call), as one frozen list per
+ * ARN and type shared by its events: the list is a function of those strings alone, and events are
+ * read-only records (as userIdentity is). A MemoryAuditSink keeps its events, so each object an event
+ * holds is one the garbage collector copies and promotes: these two were a quarter of them. Bounded
+ * like the other caches here.
+ */
+const singleResources = new Map<string, { type: string; fallbackAccount: string; list: readonly Resource[] }>();
+function oneResource(ARN: string, type: string, fallbackAccount: string): readonly Resource[] {
+  let entry = singleResources.get(ARN);
+  if (entry === undefined || entry.type !== type || entry.fallbackAccount !== fallbackAccount) {
+    const resource = Object.freeze({ accountId: accountOfArn(ARN) ?? fallbackAccount, type, ARN });
+    entry = { type, fallbackAccount, list: Object.freeze([resource]) };
+    if (singleResources.size >= 1000) singleResources.clear();
+    singleResources.set(ARN, entry);
+  }
+  return entry.list;
+}
+
+/** The event's resources: each key the call touched, with its account (the fifth field of its ARN). */
+function resourcesOf(c: CallRecord): readonly Resource[] | undefined {
+  if (c.resources.size === 0) return undefined;
+  if (c.resources.size === 1) for (const [ARN, type] of c.resources) return oneResource(ARN, type, c.accountId);
+  const resources: Resource[] = [];
+  // arn:aws:kms:<region>:<account>:key/<id>: the account is the fifth field.
+  for (const [ARN, type] of c.resources) resources.push({ accountId: accountOfArn(ARN) ?? c.accountId, type, ARN });
+  return resources;
+}
+
 export function auditEvent(c: CallRecord): AuditEvent {
   const paramsSize: Size = { bytes: 0 };
   const params = typeof c.input === 'object' && c.input !== null ? (redact(c.input, paramsSize) as Record<string, unknown>) : null;
@@ -299,6 +330,33 @@ export function auditEvent(c: CallRecord): AuditEvent {
     const size: Size = { bytes: 0 };
     responseElements = bounded(redact(picked, size) as Record<string, unknown>, size.bytes);
   }
+  const requestParameters = params && hasMembers(params) ? bounded(params, paramsSize.bytes) : null;
+  const resources = resourcesOf(c);
+  if (c.error === undefined && resources !== undefined) {
+    // The common case (a call that succeeded on a key) as one literal with every member in it: a
+    // member added after the literal goes to a separate backing store, one more object per event.
+    // The same members in the same order as below.
+    return {
+      eventVersion: '1.08',
+      userIdentity: userIdentity(c.principal, c.principalAccount),
+      eventTime: eventTime(c.time),
+      eventSource: 'kms.amazonaws.com',
+      eventName: c.operation,
+      awsRegion: c.region,
+      sourceIPAddress: c.sourceIp ?? 'kmsbox',
+      userAgent: c.userAgent ?? 'kmsbox',
+      requestParameters,
+      responseElements,
+      requestID: c.requestId,
+      eventID: globalThis.crypto.randomUUID(),
+      readOnly: c.readOnly,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: c.accountId,
+      eventCategory: 'Management',
+      resources,
+    };
+  }
   const event: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {
     eventVersion: '1.08',
     userIdentity: userIdentity(c.principal, c.principalAccount),
@@ -308,7 +366,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
     awsRegion: c.region,
     sourceIPAddress: c.sourceIp ?? 'kmsbox',
     userAgent: c.userAgent ?? 'kmsbox',
-    requestParameters: params && hasMembers(params) ? bounded(params, paramsSize.bytes) : null,
+    requestParameters,
     responseElements,
     requestID: c.requestId,
     eventID: globalThis.crypto.randomUUID(),
@@ -322,11 +380,6 @@ export function auditEvent(c: CallRecord): AuditEvent {
     event.errorCode = c.error.name;
     event.errorMessage = boundedMessage(c.error.message);
   }
-  if (c.resources.size > 0) {
-    const resources: Array<{ accountId: string; type: string; ARN: string }> = [];
-    // arn:aws:kms:<region>:<account>:key/<id>: the account is the fifth field.
-    for (const [ARN, type] of c.resources) resources.push({ accountId: accountOfArn(ARN) ?? c.accountId, type, ARN });
-    event.resources = resources;
-  }
+  if (resources !== undefined) event.resources = resources;
   return event;
 }

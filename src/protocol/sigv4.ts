@@ -13,9 +13,9 @@
  * signed AWS API request", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
 import { backend } from '../crypto/backend/index.js';
-import { equalBytes, toHex, utf8Encode } from '../crypto/bytes.js';
+import { toHex, utf8Encode } from '../crypto/bytes.js';
 import { REGION_NAME } from '../keys/arn.js';
-import { parseAuthorization, SIGV4_ALGORITHM, type SigV4Authorization } from './sigv4-authorization.js';
+import { parseAuthorizationOf, SIGV4_ALGORITHM, type SigV4Authorization } from './sigv4-authorization.js';
 
 export interface SigV4Request {
   method: string;
@@ -46,14 +46,33 @@ export type RequestIdentity = { ok: true; accessKeyId?: string; region?: string;
 
 const MAX_SKEW_MS = 15 * 60_000;
 
+const processLike = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+type OneShotHash = (algorithm: 'sha256', data: string | Uint8Array, encoding: 'hex') => string;
+/**
+ * node:crypto's one-shot `hash` (Node ≥ 20.12) where the runtime has it: a string is hashed as its
+ * UTF-8 (lone surrogates as U+FFFD, as TextEncoder writes them) and the hex comes from C++, where
+ * the incremental hasher, the encoding and the hex in JavaScript were a third of a verification.
+ */
+const oneShotHash = (processLike?.getBuiltinModule?.('node:crypto') as { hash?: OneShotHash } | undefined)?.hash;
+
 const hex = (b: Uint8Array | string): string =>
-  toHex(
-    backend
-      .sha256()
-      .update(typeof b === 'string' ? utf8Encode(b) : b)
-      .digest(),
-  );
+  oneShotHash !== undefined
+    ? oneShotHash('sha256', b, 'hex')
+    : toHex(
+        backend
+          .sha256()
+          .update(typeof b === 'string' ? utf8Encode(b) : b)
+          .digest(),
+      );
 const mac = (key: Uint8Array, data: string): Uint8Array => backend.hmac('SHA-256', key, utf8Encode(data));
+
+/** Whether two strings are the same, in time that depends on their lengths only (for signatures). */
+function equalText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
 
 /**
  * Header names lowercased, once. Names differing only in case are joined with `,` (SigV4's form for a
@@ -149,11 +168,20 @@ function splitOnce(s: string, sep: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
+/**
+ * Headers by lowercase name, as every check here reads them: a Map from lowerCaseHeaders, or the
+ * HTTP server's view of node:http's own (lowercased already, read in place).
+ */
+export interface HeaderLookup {
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+}
+
 /** A request whose header names were lowercased once (lowerCaseHeaders), as every check here reads it. */
 export interface LowerCasedRequest {
   method: string;
   path: string;
-  headers: ReadonlyMap<string, string>;
+  headers: HeaderLookup;
   body: Uint8Array | string;
 }
 
@@ -235,13 +263,19 @@ const amzDate = (ms: number): string =>
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 
+let lastIso: { text: string; ms: number | undefined } = { text: '', ms: undefined };
+
 /** `YYYYMMDDTHHMMSSZ` → epoch ms; undefined unless it names a real instant in exactly that form. */
 function parseIsoBasic(s: string): number | undefined {
+  // Requests of one second carry the same X-Amz-Date: the last answer is reused (a function of the text alone).
+  if (s === lastIso.text) return lastIso.ms;
   // Stryker disable next-line Regex: the anchors are re-checked by the round trip below (amzDate(ms) === s refuses anything around the match)
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return undefined;
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return amzDate(ms) === s ? ms : undefined; // refuses month 13, 30 February, 24:00, years before 100
+  const parsed = amzDate(ms) === s ? ms : undefined; // refuses month 13, 30 February, 24:00, years before 100
+  lastIso = { text: s, ms: parsed };
+  return parsed;
 }
 
 /** An HTTP date in IMF-fixdate form (RFC 9110 §5.6.7: `Sun, 06 Nov 1994 08:49:37 GMT`), exactly. */
@@ -260,7 +294,7 @@ const SIGNATURE_MISMATCH =
  * Signature Version 4"); `X-Amz-Date` is ISO 8601 basic, `Date` may also be an HTTP date.
  */
 function requestTime(
-  headers: ReadonlyMap<string, string>,
+  headers: HeaderLookup,
   authorization: string,
 ): { ok: true; at: number; header: 'x-amz-date' | 'date'; value: string; stamp: string } | SigV4Failure {
   const header = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
@@ -314,11 +348,11 @@ function scopeProblems(a: SigV4Authorization, service: string, requestDate?: { s
 }
 
 function parsedAuthorization(
-  headers: ReadonlyMap<string, string>,
+  headers: HeaderLookup,
 ): { ok: true; header: string; authorization: SigV4Authorization } | SigV4Failure | undefined {
   const header = headers.get('authorization');
   if (header === undefined || header === '') return undefined;
-  const parsed = parseAuthorization(header);
+  const parsed = parseAuthorizationOf(header);
   return parsed.ok ? { ok: true, header, authorization: parsed.authorization } : parsed;
 }
 
@@ -375,7 +409,7 @@ function verifyLowerCased(
     service,
     signedHeaders: auth.signedHeaders,
   });
-  if ((claimedHash !== undefined && claimedHash !== hex(req.body)) || !equalBytes(utf8Encode(expected), utf8Encode(auth.signature))) {
+  if ((claimedHash !== undefined && claimedHash !== hex(req.body)) || !equalText(expected, auth.signature)) {
     return failure('InvalidSignatureException', SIGNATURE_MISMATCH);
   }
   return cred.principal === undefined

@@ -5,10 +5,12 @@
  * SDK request handler and the HTTP server are thin shells around it.
  */
 import { KMSServiceException } from '../errors.js';
-import type { Kms } from '../kms.js';
+import { Kms } from '../kms.js';
+import { methodName, OPERATION_NAMES } from '../api/operations.js';
+import type { MetadataBearer } from '../api/shapes.js';
 import { utf8Decode, utf8Encode } from '../crypto/bytes.js';
-import { decodeInput, encodeOutput, WireFormatError } from './codec.js';
-import { authenticateLowerCased, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
+import { decodeInput, outputJson, WireFormatError } from './codec.js';
+import { authenticateLowerCased, type HeaderLookup, lowerCaseHeaders, type SigV4Credential } from './sigv4.js';
 import { KMS_OPERATIONS } from './wire-shapes.js';
 import { REGION_NAME } from '../keys/arn.js';
 import { accountOf } from '../policy/evaluate.js';
@@ -71,11 +73,28 @@ const TARGET_PREFIX = 'TrentService.';
 /** The largest request body read by default (1 MiB), in process and over HTTP. */
 export const DEFAULT_MAX_BODY = 1 << 20;
 
-function respond(statusCode: number, requestId: string, body: unknown, errorType?: string): WireResponse {
+/**
+ * A response whose body is still its JSON text. The HTTP server writes the text as it is (node:http
+ * encodes it on its way to the socket, in one write with the head), so a request's answer is not
+ * encoded to bytes twice; the in-process handler encodes it (toBytes).
+ */
+export interface WireTextResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+function respondText(statusCode: number, requestId: string, body: unknown, errorType?: string): WireTextResponse {
+  return respondJson(statusCode, requestId, JSON.stringify(body), errorType);
+}
+
+function respondJson(statusCode: number, requestId: string, text: string, errorType?: string): WireTextResponse {
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
-  return { statusCode, headers, body: utf8Encode(JSON.stringify(body)) };
+  return { statusCode, headers, text };
 }
+
+const toBytes = (r: WireTextResponse): WireResponse => ({ statusCode: r.statusCode, headers: r.headers, body: utf8Encode(r.text) });
 
 const INTERNAL_ERROR = 'kmsbox could not complete the request because of an internal error.';
 
@@ -92,7 +111,11 @@ function wireMessage(error: KMSServiceException): string | undefined {
 
 /** An error AWS's front end sends before any operation runs (not a KMS exception class). */
 export function wireError(statusCode: number, type: string, message: string): WireResponse {
-  return respond(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
+  return toBytes(wireErrorText(statusCode, type, message));
+}
+
+function wireErrorText(statusCode: number, type: string, message: string): WireTextResponse {
+  return respondText(statusCode, globalThis.crypto.randomUUID(), { __type: type, message }, type);
 }
 
 /** The answer to a failure that is no KMS exception (a bug, a callback that threw): nothing of it is shown. */
@@ -102,8 +125,11 @@ export function internalError(): WireResponse {
 
 /** The answer to a body over the limit (also sent by the HTTP server, which stops reading early). */
 export function bodyTooLarge(maxBodyBytes: number): WireResponse {
-  return wireError(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
+  return toBytes(bodyTooLargeText(maxBodyBytes));
 }
+
+const bodyTooLargeText = (maxBodyBytes: number): WireTextResponse =>
+  wireErrorText(413, 'SerializationException', `The request body is larger than ${maxBodyBytes} bytes.`);
 
 /**
  * The Kms for a request: the credential scope's region; the verified principal, acting in its own
@@ -114,16 +140,29 @@ export function bodyTooLarge(maxBodyBytes: number): WireResponse {
 function resolve(target: KmsTarget, scope: RequestScope): Kms {
   if (typeof target === 'function') return target(scope);
   let views = VIEWS.get(target);
-  if (views === undefined) VIEWS.set(target, (views = new Map()));
+  if (views === undefined) VIEWS.set(target, (views = { byKey: new Map(), last: undefined }));
+  // A client sends the same scope request after request: compared field by field, no key built.
+  const last = views.last;
+  if (last !== undefined && sameScope(last.scope, scope)) return last.kms;
   const key = scopeKey(scope);
-  let kms = views.get(key);
+  let kms = views.byKey.get(key);
   if (kms === undefined) {
     kms = viewFor(target, scope);
-    if (views.size >= MAX_VIEWS) views.clear();
-    views.set(key, kms);
+    if (views.byKey.size >= MAX_VIEWS) views.byKey.clear();
+    views.byKey.set(key, kms);
   }
+  views.last = { scope, kms };
   return kms;
 }
+
+/** Whether two scopes are equal in every field (the fields scopeKey encodes). */
+const sameScope = (a: RequestScope, b: RequestScope): boolean =>
+  a.region === b.region &&
+  a.accessKeyId === b.accessKeyId &&
+  a.principal === b.principal &&
+  a.sourceIp === b.sourceIp &&
+  a.userAgent === b.userAgent &&
+  a.secureTransport === b.secureTransport;
 
 /**
  * The views of a Kms made for request scopes, by scope. A view (withRegion, withAccount,
@@ -133,7 +172,7 @@ function resolve(target: KmsTarget, scope: RequestScope): Kms {
  * work, bench/server.ts). Nothing about keys or permissions is kept. MAX_VIEWS scopes per service;
  * past that it starts over.
  */
-const VIEWS = new WeakMap<Kms, Map<string, Kms>>();
+const VIEWS = new WeakMap<Kms, { byKey: Map<string, Kms>; last: { scope: RequestScope; kms: Kms } | undefined }>();
 const MAX_VIEWS = 256;
 
 /** Every field of a scope, each length-prefixed (an absent one as `-`): two scopes share a key only when equal. */
@@ -167,6 +206,28 @@ function viewFor(target: Kms, scope: RequestScope): Kms {
   return kms;
 }
 
+type Method = (this: Kms, input: unknown) => Promise<MetadataBearer>;
+/** Each implemented operation's Kms method and its name, by operation name. */
+const METHODS = new Map<string, { name: string; method: Method }>(
+  OPERATION_NAMES.map((operation) => {
+    const name = methodName(operation);
+    return [operation, { name, method: Kms.prototype[name] as Method }];
+  }),
+);
+
+/**
+ * `kms.invoke(operation, input)`, by the operation's own method when that is what invoke would run:
+ * a Kms whose invoke and whose method for this operation are Kms's own (not a subclass's or a
+ * stand-in's). Both end in the same call; invoke is an `async` function around it, one promise and
+ * two more turns of the microtask queue per request.
+ */
+function run(kms: Kms, operation: string, input: unknown): Promise<MetadataBearer> {
+  const own = METHODS.get(operation);
+  if (own !== undefined && kms.invoke === Kms.prototype.invoke && (kms as unknown as Record<string, unknown>)[own.name] === own.method)
+    return own.method.call(kms, input);
+  return kms.invoke(operation, input);
+}
+
 /** Whether a body is empty or whitespace (an operation without input); JSON text starts with `{` at once. */
 const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt(0) !== 0x7b && text.trim() === '');
 
@@ -175,38 +236,39 @@ const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt
  * is authenticated (with `verify`, nothing but an authentication error is answered before the
  * signature verified), and only then are the method, the operation and the body looked at.
  */
-export function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
-  return handleLowerCased(target, request, lowerCaseHeaders(request.headers), options);
+export async function handleWireRequest(target: KmsTarget, request: WireRequest, options: WireOptions = {}): Promise<WireResponse> {
+  return toBytes(await handleLowerCased(target, request, lowerCaseHeaders(request.headers), options));
 }
 
 /**
  * handleWireRequest for a caller that has the header names lowercased already, each once (the HTTP
- * server: node:http lowercases them), so that no request's headers are copied twice.
+ * server: node:http lowercases them), so that no request's headers are copied twice; the answer's
+ * body as its JSON text.
  */
 export async function handleLowerCased(
   target: KmsTarget,
   request: Omit<WireRequest, 'headers'>,
-  headers: ReadonlyMap<string, string>,
+  headers: HeaderLookup,
   options: WireOptions,
-): Promise<WireResponse> {
+): Promise<WireTextResponse> {
   const raw = request.body ?? '';
   const size = typeof raw === 'string' ? raw.length * 3 : raw.length; // a string's UTF-8 is at most 3 bytes a unit
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   // Stryker disable next-line ConditionalExpression: bytes over the limit are over it as a string too (String(bytes) is longer than bytes.length); the test only saves the encoding (the other replacements on the line are killed)
-  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLarge(maxBody);
+  if (size > maxBody && (typeof raw !== 'string' || utf8Encode(raw).length > maxBody)) return bodyTooLargeText(maxBody);
   const body = typeof raw === 'string' ? utf8Encode(raw) : raw;
   const method = request.method ?? 'POST';
   const verify =
     options.verify === undefined ? undefined : { credentials: options.verify.credentials, now: options.verify.now?.() ?? Date.now() };
   // Stryker disable next-line StringLiteral: sigv4.ts canonicalizes an empty path as '/' (canonicalRequest)
   const identity = authenticateLowerCased({ method, path: request.path ?? '/', headers, body }, verify);
-  if (!identity.ok) return wireError(400, identity.type, identity.message);
-  if (method.toUpperCase() !== 'POST') return wireError(405, 'UnknownOperationException', 'Only POST requests are accepted.');
+  if (!identity.ok) return wireErrorText(400, identity.type, identity.message);
+  if (method.toUpperCase() !== 'POST') return wireErrorText(405, 'UnknownOperationException', 'Only POST requests are accepted.');
   const targetHeader = headers.get('x-amz-target');
   const operation = targetHeader?.startsWith(TARGET_PREFIX) ? targetHeader.slice(TARGET_PREFIX.length) : undefined;
   // Stryker disable next-line ConditionalExpression: KMS_OPERATIONS has no undefined; the first test only narrows the type (the other replacements are killed)
   if (operation === undefined || !KMS_OPERATIONS.has(operation)) {
-    return wireError(400, 'UnknownOperationException', `Unknown operation ${targetHeader ?? '(no X-Amz-Target)'}.`);
+    return wireErrorText(400, 'UnknownOperationException', `Unknown operation ${targetHeader ?? '(no X-Amz-Target)'}.`);
   }
   let input: unknown;
   try {
@@ -218,7 +280,7 @@ export async function handleLowerCased(
     input = decodeInput(json);
   } catch (error) {
     const message = error instanceof WireFormatError ? error.message : 'The request body is not valid JSON.';
-    return wireError(400, 'SerializationException', message);
+    return wireErrorText(400, 'SerializationException', message);
   }
   const scope: RequestScope = {};
   if (identity.region !== undefined) scope.region = identity.region;
@@ -230,15 +292,15 @@ export async function handleLowerCased(
   const userAgent = headers.get('user-agent');
   if (userAgent !== undefined) scope.userAgent = userAgent.slice(0, 256);
   try {
-    const output = await resolve(target, scope).invoke(operation, input);
-    return respond(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), encodeOutput(output));
+    const output = await run(resolve(target, scope), operation, input);
+    return respondJson(200, output.$metadata.requestId ?? globalThis.crypto.randomUUID(), outputJson(output));
   } catch (error) {
     if (error instanceof KMSServiceException) {
       const status = error.$metadata.httpStatusCode ?? (error.$fault === 'server' ? 500 : 400);
       const requestId = error.$metadata.requestId ?? globalThis.crypto.randomUUID();
       if (error.$fault === 'server') options.onInternalError?.(requestId, error);
-      return respond(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
+      return respondText(status, requestId, { __type: error.name, message: wireMessage(error) ?? INTERNAL_ERROR }, error.name);
     }
-    return internalError();
+    return wireErrorText(500, 'KMSInternalException', INTERNAL_ERROR);
   }
 }

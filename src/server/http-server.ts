@@ -23,6 +23,7 @@ import {
   type WireOptions,
   type WireResponse,
 } from '../protocol/wire-handler.js';
+import type { HeaderLookup } from '../protocol/sigv4.js';
 
 export interface ServeOptions extends Pick<WireOptions, 'verify' | 'onInternalError'> {
   /** 0 (the default) picks a free port. */
@@ -131,7 +132,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
       req.pause();
       settle({ tooLarge: true });
     };
-    const onEnd = (): void => settle({ body: Buffer.concat(chunks, size) });
+    // One chunk (a small request's body) is used as it is: node:http hands each chunk over as its own.
+    const onEnd = (): void => settle({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
     const onGone = (): void => settle({ aborted: true });
     req.on('data', onData);
     req.on('end', onEnd);
@@ -305,11 +307,14 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
           const response = await handleLowerCased(
             target,
             { method: req.method, path: req.url, body: read.body, sourceIp: req.socket.remoteAddress },
-            headerMap(req.headers),
+            new NodeHeaders(req.headers),
             wire,
           );
-          res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.length) });
-          res.end(response.body);
+          // The JSON text as it is: node:http writes head and text in one write, encoding on the way.
+          const headers = response.headers;
+          headers['content-length'] = String(Buffer.byteLength(response.text));
+          res.writeHead(response.statusCode, headers);
+          res.end(response.text);
         } catch {
           // A half-sent answer cannot be mended: the connection goes.
           if (res.headersSent) {
@@ -351,9 +356,22 @@ export async function startServer(target: KmsTarget, options: ServeOptions = {})
   };
 }
 
-/** node:http's headers (names lowercased, each once; a repeated Set-Cookie as a list) as the wire handler reads them. */
-function headerMap(headers: IncomingMessage['headers']): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [name, v] of Object.entries(headers)) if (v !== undefined) out.set(name, Array.isArray(v) ? v.join(', ') : v);
-  return out;
+/**
+ * node:http's headers (names lowercased, each once; a repeated Set-Cookie as a list) as the wire
+ * handler reads them, in place rather than copied into a Map per request. Own members only: a
+ * name the caller chooses (SignedHeaders=constructor) must not find Object.prototype's.
+ */
+class NodeHeaders implements HeaderLookup {
+  readonly #headers: IncomingMessage['headers'];
+  constructor(headers: IncomingMessage['headers']) {
+    this.#headers = headers;
+  }
+  get(name: string): string | undefined {
+    if (!Object.hasOwn(this.#headers, name)) return undefined;
+    const v = this.#headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
 }

@@ -85,6 +85,36 @@ describe('audit events', () => {
     expect(new Set(sink.events.map((e) => e.eventID)).size).toBe(sink.events.length);
   });
 
+  it("an event's members come in one order, whether it succeeded or failed, and each names the key it touched in that key's account", async () => {
+    const sink = new MemoryAuditSink();
+    const kms = new Kms({ audit: sink });
+    const other = kms.withAccount('444455556666');
+    const k1 = (await kms.createKey()).KeyMetadata!;
+    const k2 = (await kms.createKey()).KeyMetadata!;
+    const k3 = (await other.createKey()).KeyMetadata!;
+    sink.clear();
+    await kms.encrypt({ KeyId: k1.KeyId, Plaintext: utf8('a') });
+    await kms.encrypt({ KeyId: k2.KeyId, Plaintext: utf8('b') });
+    await kms.encrypt({ KeyId: k1.KeyId, Plaintext: utf8('c') });
+    await other.encrypt({ KeyId: k3.KeyId, Plaintext: utf8('d') });
+    await kms.disableKey({ KeyId: k2.KeyId });
+    await kms.encrypt({ KeyId: k2.KeyId, Plaintext: utf8('e') }).catch(() => undefined);
+    const [a, b, c, d, , failed] = sink.events as AuditEvent[];
+    expect(a!.resources).toEqual([{ accountId: A, type: 'AWS::KMS::Key', ARN: k1.Arn }]);
+    expect(b!.resources).toEqual([{ accountId: A, type: 'AWS::KMS::Key', ARN: k2.Arn }]);
+    expect(c!.resources).toEqual(a!.resources);
+    expect(d!.resources).toEqual([{ accountId: '444455556666', type: 'AWS::KMS::Key', ARN: k3.Arn }]);
+    expect(failed).toMatchObject({ errorCode: 'DisabledException', resources: [{ ARN: k2.Arn }] });
+    // A written log carries the members in this order (JSON keeps it): the same for every event.
+    const order = Object.keys(failed!).filter((k) => k !== 'errorCode' && k !== 'errorMessage');
+    expect(Object.keys(a!)).toEqual(order);
+    expect(order.at(-1)).toBe('resources');
+    expect(Object.keys(failed!).slice(-3)).toEqual(['errorCode', 'errorMessage', 'resources']);
+    // Events are read-only records: a consumer cannot change what another event says.
+    expect(() => (a!.resources as unknown as Array<{ ARN: string }>).push({ ARN: 'x' })).toThrow(TypeError);
+    expect(c!.resources).toHaveLength(1);
+  });
+
   it('no event contains any byte of a plaintext, data key, ciphertext, signature, MAC or shared secret', async () => {
     const sink = new MemoryAuditSink();
     const kms = new Kms({ audit: sink });

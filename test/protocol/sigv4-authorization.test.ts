@@ -2,7 +2,12 @@
 // unknown or malformed is IncompleteSignatureException (in AWS's words where AWS has them), never a throw.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatAuthorization, parseAuthorization, type SigV4Authorization } from '../../src/protocol/sigv4-authorization.js';
+import {
+  formatAuthorization,
+  parseAuthorization,
+  parseAuthorizationOf,
+  type SigV4Authorization,
+} from '../../src/protocol/sigv4-authorization.js';
 
 const VALID =
   'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31';
@@ -220,5 +225,50 @@ describe('parseAuthorization: each refusal, worded', () => {
     }
     expect(parseAuthorization(with_('f'.repeat(64))).ok).toBe(true);
     expect(parseAuthorization(with_('0')).ok).toBe(true);
+  });
+});
+
+describe('parseAuthorizationOf: the parse reused by the text before the signature', () => {
+  it('answers every header exactly as parseAuthorization does, however often its prefix was seen before', () => {
+    const prefix = VALID.slice(0, VALID.lastIndexOf(', Signature='));
+    const headers = [
+      VALID,
+      `${prefix}, Signature=${'a'.repeat(64)}`,
+      `${prefix}, Signature=0`,
+      `${prefix}, Signature=${'a'.repeat(65)}`, // too long
+      `${prefix}, Signature=ABCD`, // not lowercase hex
+      `${prefix}, Signature=`,
+      `${prefix}, Signature=abc `, // trailing space
+      `${prefix}, Signature=abc, Signature=abd`, // repeated
+      `${prefix},Signature=abc`, // no space: the full parse
+      `${prefix}, Signature=abc, Foo=bar`,
+      `${prefix.replace('SignedHeaders', 'Signature=abc, SignedHeaders')}, Signature=abd`, // a second Signature before
+      `${prefix.replace('Credential=AKIDEXAMPLE', 'Credential=AKID EXAMPLE')}, Signature=abc`, // a bad prefix
+      `${prefix.replace('host;', 'Host;')}, Signature=abc`,
+      `AWS4-HMAC-SHA1${prefix.slice('AWS4-HMAC-SHA256'.length)}, Signature=abc`,
+      ', Signature=abc',
+      'Signature=abc',
+    ];
+    for (let pass = 0; pass < 3; pass++)
+      for (const header of headers) expect(parseAuthorizationOf(header), `${pass}: ${header}`).toEqual(parseAuthorization(header));
+  });
+
+  it('agrees with parseAuthorization on generated headers, valid or not, with prefixes repeated', () => {
+    const junk = fc.constantFrom('', ' ', ',', ', Signature=abc', 'Signature=', '=', ', X=1', '/');
+    fc.assert(
+      fc.property(authorization, junk, fc.nat(3), fc.stringMatching(/^[0-9a-fA-F ,=]{0,70}$/), (a, extra, at, signature) => {
+        const header = formatAuthorization(a);
+        const cut = header.lastIndexOf(', Signature=');
+        const prefix = header.slice(0, cut);
+        const variants = [
+          header,
+          `${prefix}, Signature=${signature}`,
+          `${prefix.slice(0, at * 7)}${extra}${prefix.slice(at * 7)}, Signature=${a.signature}`,
+          `${prefix}${extra}, Signature=${a.signature}`,
+        ];
+        for (const v of [...variants, ...variants]) expect(parseAuthorizationOf(v)).toEqual(parseAuthorization(v));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

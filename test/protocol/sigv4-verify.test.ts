@@ -111,6 +111,23 @@ describe('verifySigV4', () => {
     ]);
   });
 
+  it('reads each X-Amz-Date on its own, whatever came before: valid and invalid dates interleaved, each twice', () => {
+    const h = request().headers;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const bad of ['20260230T030405Z', '20260102T030405', '00990102T030405Z']) {
+        expect(verifySigV4(request(), lookup, AT)).toMatchObject({ ok: true, accessKeyId: 'AKIDAPP' });
+        expect(failed({ ...request(), headers: { ...h, 'x-amz-date': bad } })).toEqual([
+          'IncompleteSignatureException',
+          `Date must be in ISO-8601 'basic format'. Got '${bad}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+        ]);
+        expect(failed({ ...request(), headers: { ...h, 'x-amz-date': bad } })[0]).toBe('IncompleteSignatureException');
+      }
+      // A second later: another date, in the window, signed anew.
+      expect(verifySigV4(request({ at: AT + 1000 }), lookup, AT)).toMatchObject({ ok: true });
+      expect(verifySigV4(request({ at: AT + 20 * MIN }), lookup, AT)).toMatchObject({ ok: false, type: 'InvalidSignatureException' });
+    }
+  });
+
   it('refuses an X-Amz-Date that is not ISO 8601 basic format or not a real instant', () => {
     const h = request().headers;
     for (const bad of [

@@ -91,6 +91,53 @@ describe('wire protocol', () => {
     expect(md.Arn.startsWith('arn:aws:kms:ap-southeast-2:111122223333:key/')).toBe(true);
   });
 
+  it('each request runs in its own scope (region, caller, User-Agent), however requests of several scopes interleave', async () => {
+    const { MemoryAuditSink } = await import('kmsbox');
+    const sink = new MemoryAuditSink();
+    const kms = new Kms({ audit: sink });
+    const scoped = (region: string, account: string, agent: string) => ({
+      Authorization: `AWS4-HMAC-SHA256 Credential=${account}/20260501/${region}/kms/aws4_request, SignedHeaders=host, Signature=00`,
+      'User-Agent': agent,
+    });
+    const a = scoped('eu-west-1', '111111111111', 'agent-a');
+    const b = scoped('ap-southeast-2', '222222222222', 'agent-b');
+    const c = scoped('eu-west-1', '111111111111', 'agent-c'); // a's scope but for the User-Agent
+    for (const [extra, region, account, agent] of [
+      [a, 'eu-west-1', '111111111111', 'agent-a'],
+      [b, 'ap-southeast-2', '222222222222', 'agent-b'],
+      [a, 'eu-west-1', '111111111111', 'agent-a'],
+      [c, 'eu-west-1', '111111111111', 'agent-c'],
+      [a, 'eu-west-1', '111111111111', 'agent-a'],
+      [b, 'ap-southeast-2', '222222222222', 'agent-b'],
+    ] as const) {
+      const md = json(await call(kms, 'CreateKey', {}, extra)).KeyMetadata as { Arn: string };
+      expect(md.Arn.startsWith(`arn:aws:kms:${region}:${account}:key/`)).toBe(true);
+      expect(sink.events.at(-1)).toMatchObject({ awsRegion: region, recipientAccountId: account, userAgent: agent });
+    }
+  });
+
+  it("runs each operation as Kms.invoke does: a subclass's invoke is called, a subclass's method is not", async () => {
+    const seen: string[] = [];
+    class Counting extends Kms {
+      override invoke(operation: string, input: unknown): Promise<never> {
+        seen.push(operation);
+        return super.invoke(operation, input) as Promise<never>;
+      }
+    }
+    class Overriding extends Kms {
+      override listKeys(): never {
+        throw new Error('not through the wire');
+      }
+    }
+    const counting = new Counting();
+    expect((await call(counting, 'ListKeys', {})).statusCode).toBe(200);
+    expect((await call(counting, 'NoSuchOperationYet', {})).statusCode).toBe(400);
+    expect(seen).toEqual(['ListKeys']);
+    const listed = await call(new Overriding(), 'ListKeys', {});
+    expect(listed.statusCode).toBe(200);
+    expect(json(listed)).toHaveProperty('Keys');
+  });
+
   it('survives arbitrary bodies: always a JSON error or success, never a throw', async () => {
     const kms = new Kms();
     await fc.assert(

@@ -44,6 +44,38 @@ describe('kmsbox serve', () => {
     expect((e as DisabledException).$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("sends each answer's Content-Length in bytes of UTF-8, also for text beyond ASCII, on one keep-alive connection", async () => {
+    const { request } = await import('node:http');
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string, target: string) =>
+      new Promise<{ length: string | undefined; bytes: Buffer }>((resolve, reject) => {
+        const req = request(
+          server.url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ length: res.headers['content-length'], bytes: Buffer.concat(chunks) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      // The message quotes the alias: two- and four-byte UTF-8 in a JSON answer.
+      const missing = await send(JSON.stringify({ KeyId: 'alias/schlüssel-🔑', Plaintext: 'AA==' }), 'Encrypt');
+      expect(missing.bytes.toString('utf8')).toContain('alias/schlüssel-🔑');
+      expect(Number(missing.length)).toBe(missing.bytes.length);
+      expect(missing.bytes.length).toBeGreaterThan(missing.bytes.toString('utf8').length);
+      // The next answer on the same connection is read whole: the length above did not run over or short.
+      const listed = await send('{}', 'ListKeys');
+      expect(Number(listed.length)).toBe(listed.bytes.length);
+      expect(JSON.parse(listed.bytes.toString('utf8'))).toHaveProperty('Keys');
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('answers malformed requests with AWS-style errors and keeps serving', async () => {
     const post = (body: string, headers: Record<string, string>, method = 'POST') =>
       fetch(server.url, { method, headers, ...(method === 'POST' ? { body } : {}) }).then(

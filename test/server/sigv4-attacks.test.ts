@@ -63,6 +63,16 @@ describe('kmsbox serve --credentials under attack (raw HTTP)', () => {
     expect(denied.body).not.toContain(Buffer.from(SECRET_TEXT).toString('base64'));
   });
 
+  it("signed header names that are Object.prototype's members are headers like any other (absent: signed as empty)", async () => {
+    const signed = ['__proto__', 'constructor', 'content-type', 'host', 'hasownproperty', 'x-amz-date', 'x-amz-target'].sort();
+    const r = await send(call('DescribeKey', { KeyId: attackerKeyId }, { signedHeaders: signed }), { KeyId: attackerKeyId });
+    expect(r.status).toBe(200);
+    // Signed over a value the request does not carry: refused as a bad signature, not a server fault.
+    const forged = call('DescribeKey', { KeyId: attackerKeyId }, { signedHeaders: signed });
+    const r2 = await send({ ...forged, constructor: 'x' } as Record<string, string>, { KeyId: attackerKeyId });
+    expect(errorOf(r2).slice(0, 2)).toEqual([400, 'InvalidSignatureException']);
+  });
+
   it("an unsigned Credential= of another account does not decrypt that account's ciphertext", async () => {
     const body = { CiphertextBlob: victimCiphertext };
     const headers = call('Decrypt', body);
