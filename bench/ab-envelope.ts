@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compare, median, type Result } from './harness.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: two builds of the package, loaded by path
 type Lib = any;
 const load = (dir: string): Promise<Lib> => import(pathToFileURL(resolve(dir, 'index.js')).href);
 const before: Lib = await load(process.argv[2] ?? 'dist');
