@@ -200,6 +200,9 @@ function openNamed(env: Env, blob: Uint8Array, keyId: string, o: OpenOptions): M
         message: 'The key ID in the request does not identify a CMK that can perform this operation.',
       });
     }
+    // The blob's key is the named one when it is in this account and region (findBlobKey looks
+    // there first), already found and authorized for this action in this request: no second lookup.
+    if (named.region === env.region && named.accountId === env.accountId) return openWithKey(env, named, decoded, o);
     return openBlob(env, decoded, o);
   });
 }
@@ -233,23 +236,24 @@ function openBlob(env: Env, decoded: DecodedBlob, o: OpenOptions): Maybe<Opened>
     found = found.catch((error: unknown) => {
       throw notOurs(error);
     });
-  return andThen(found, (key) =>
-    andThen(authorizeKey(env, key, find), () => {
-      checkState(o.operation, key);
-      checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
-      checkAlgorithm(key, o.algorithm);
-      return andThen(o.beforeDecrypt?.(key), () => {
-        const version = key.materials[decoded.version];
-        if (version === undefined) throw new InvalidCiphertextException();
-        const aad = canonicalContext(o.context, decoded.header);
-        const request = { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad };
-        return andThen(openSealed(env, version.id, request), (plaintext): Opened => {
-          if (plaintext === undefined) throw new InvalidCiphertextException();
-          return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
-        });
-      });
-    }),
-  );
+  return andThen(found, (key) => andThen(authorizeKey(env, key, find), () => openWithKey(env, key, decoded, o)));
+}
+
+/** The blob under its key (found and authorized): state, usage and algorithm, then authentication and decryption. */
+function openWithKey(env: Env, key: KeyRecord, decoded: DecodedBlob, o: OpenOptions): Maybe<Opened> {
+  checkState(o.operation, key);
+  checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
+  checkAlgorithm(key, o.algorithm);
+  return andThen(o.beforeDecrypt?.(key), () => {
+    const version = key.materials[decoded.version];
+    if (version === undefined) throw new InvalidCiphertextException();
+    const aad = canonicalContext(o.context, decoded.header);
+    const request = { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad };
+    return andThen(openSealed(env, version.id, request), (plaintext): Opened => {
+      if (plaintext === undefined) throw new InvalidCiphertextException();
+      return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
+    });
+  });
 }
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
