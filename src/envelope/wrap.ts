@@ -32,13 +32,7 @@ export function blobKeyId(blob: Uint8Array): string | undefined {
   return decodeKeyId(blob, 1);
 }
 
-/** Whether the context has an own pair (without the array of its keys `Object.keys(context).length` makes). */
-function hasPairs(context: Record<string, string>): boolean {
-  for (const k in context) if (Object.hasOwn(context, k)) return true;
-  return false;
-}
-
-const contextKey = (context: Record<string, string>) => (hasPairs(context) ? toHex(encodeContext(context)) : '');
+const contextKey = (context: Record<string, string>) => (Object.keys(context).length === 0 ? '' : toHex(encodeContext(context)));
 
 export async function wrapDataKey(
   kms: KmsLike,
@@ -51,11 +45,8 @@ export async function wrapDataKey(
   const hit = cache?.takeForEncrypt(cacheKey!, plaintextBytes);
   if (hit) return fromCache(hit);
 
-  const withContext = hasPairs(context);
-  // One literal of one shape per call (no spread): EncryptionContext only when there is one.
-  const first = await kms.generateDataKey(
-    withContext ? { KeyId: keyIds[0]!, KeySpec: 'AES_256', EncryptionContext: context } : { KeyId: keyIds[0]!, KeySpec: 'AES_256' },
-  );
+  const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
+  const first = await kms.generateDataKey({ KeyId: keyIds[0]!, KeySpec: 'AES_256', ...ctx });
   const dek = first.Plaintext;
   if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES || !(first.CiphertextBlob instanceof Uint8Array)) {
     throw new ValidationException({ message: 'GenerateDataKey did not return a 32-byte data key and its ciphertext.' });
@@ -63,9 +54,7 @@ export async function wrapDataKey(
   try {
     const recipients: Recipient[] = [recipient(first.CiphertextBlob, first.KeyId ?? keyIds[0]!)];
     for (const keyId of keyIds.slice(1)) {
-      const out = await kms.encrypt(
-        withContext ? { KeyId: keyId, Plaintext: dek, EncryptionContext: context } : { KeyId: keyId, Plaintext: dek },
-      );
+      const out = await kms.encrypt({ KeyId: keyId, Plaintext: dek, ...ctx });
       if (!(out.CiphertextBlob instanceof Uint8Array)) throw new ValidationException({ message: 'Encrypt did not return a ciphertext.' });
       recipients.push(recipient(out.CiphertextBlob, out.KeyId ?? keyId));
     }
@@ -102,18 +91,6 @@ export interface Unwrapped {
 
 const errorName = (e: unknown) => (e as { name?: unknown })?.name;
 
-/** Decrypt's input: KeyId and EncryptionContext only when given (members in this order, no spreads). */
-function decryptInput(
-  CiphertextBlob: Uint8Array,
-  KeyId: string | undefined,
-  EncryptionContext: Record<string, string> | undefined,
-): Parameters<KmsLike['decrypt']>[0] {
-  const input: Parameters<KmsLike['decrypt']>[0] = { CiphertextBlob };
-  if (KeyId !== undefined) input.KeyId = KeyId;
-  if (EncryptionContext !== undefined) input.EncryptionContext = EncryptionContext;
-  return input;
-}
-
 /**
  * Tries the recipients in order: only those `trust` admits (src/envelope/trust.ts), at most one
  * KMS call each, with the KeyId the trust gives, stopping at the first that yields a 32-byte key.
@@ -147,7 +124,7 @@ export async function unwrapDataKey(
   }
   // Only a cache needs the context as a key (hex of its canonical CBOR): no encoding without one.
   const ctxKey = cache === undefined ? '' : contextKey(context);
-  const withContext = hasPairs(context);
+  const ctx = Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
   let firstError: unknown;
   for (const { r, ref, keyId: pinned } of candidates) {
     // A bare key id as KeyId means the caller's own account, whatever account a cached ARN names:
@@ -160,7 +137,9 @@ export async function unwrapDataKey(
     let out: Awaited<ReturnType<KmsLike['decrypt']>>;
     try {
       // KeyId pins the key KMS may use: it refuses a blob of any other key (IncorrectKeyException).
-      out = await kms.decrypt(decryptInput(r.wrapped, pinned, withContext ? context : undefined));
+      out = await kms.decrypt(
+        pinned === undefined ? { CiphertextBlob: r.wrapped, ...ctx } : { CiphertextBlob: r.wrapped, KeyId: pinned, ...ctx },
+      );
     } catch (error) {
       if (errorName(error) !== 'InvalidCiphertextException' && firstError === undefined) firstError = error;
       continue;

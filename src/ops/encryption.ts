@@ -403,23 +403,7 @@ function newDataKey(env: Env, c: Checks, operation: 'GenerateDataKey' | 'Generat
   return andThen(encryptionKey(env, checked.keyId, operation), (key) => {
     dryRun(isDryRun);
     const plaintext = randomBytes(numberOfBytes ?? (spec === 'AES_128' ? 16 : 32));
-    let sealing: Maybe<Sealed>;
-    try {
-      sealing = seal(env, key, plaintext, context);
-    } catch (error) {
-      plaintext.fill(0); // never issued
-      throw error;
-    }
-    if (sealing instanceof Promise) {
-      return sealing.then(
-        (sealed) => ({ key, plaintext, sealed }),
-        (error: unknown) => {
-          plaintext.fill(0);
-          throw error;
-        },
-      );
-    }
-    return { key, plaintext, sealed: sealing };
+    return andThen(seal(env, key, plaintext, context), (sealed) => ({ key, plaintext, sealed }));
   });
 }
 
