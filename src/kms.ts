@@ -75,6 +75,17 @@ const ACCOUNT = /^\d{12}$/;
 const NONE: readonly string[] = [];
 
 /**
+ * A request's resources when no audit sink will read them (they are kept only for the audit event):
+ * remembers nothing, so such a request allocates no Map. Shared: it never holds anything.
+ */
+class Unrecorded extends Map<string, string> {
+  override set(): this {
+    return this;
+  }
+}
+const UNRECORDED: Map<string, string> = new Unrecorded();
+
+/**
  * A sink failed: the call fails. A write has already been applied by then (as behind any
  * InternalException from AWS), so the message says it stays.
  */
@@ -263,7 +274,8 @@ export class Kms {
 
   async #call<K extends OperationName>(operation: K, input: unknown): Promise<OutputOf<K>> {
     const requestId = randomUuid();
-    const resources = new Map<string, string>();
+    const recording = this.#shared.sinks.length > 0;
+    const resources = recording ? new Map<string, string>() : UNRECORDED;
     let output: OutputOf<K> | undefined;
     let failure: KMSServiceException | undefined;
     try {
@@ -306,7 +318,7 @@ export class Kms {
         });
       }
     }
-    if (this.#shared.sinks.length > 0) {
+    if (recording) {
       const recorded = this.#audit(operation, input, requestId, resources, output, failure);
       if (recorded !== undefined) await recorded;
     }

@@ -44,14 +44,12 @@ export async function decryptEnvelope(envelope: Uint8Array, opts: DecryptOptions
     throw error;
   }
   const session = reader.session!;
-  return {
-    plaintext: parts.length === 0 ? new Uint8Array(0) : joinAndWipe(parts),
-    encryptionContext: session.encryptionContext,
-    keyId: session.keyId,
-    ...(reader.signerKeyId === undefined
-      ? { signature: 'none' as const }
-      : { signerKeyId: reader.signerKeyId, signature: 'verified' as const }),
-  };
+  const plaintext = parts.length === 0 ? new Uint8Array(0) : joinAndWipe(parts);
+  // Literals, not spreads: this runs once per envelope.
+  const signerKeyId = reader.signerKeyId;
+  return signerKeyId === undefined
+    ? { plaintext, encryptionContext: session.encryptionContext, keyId: session.keyId, signature: 'none' }
+    : { plaintext, encryptionContext: session.encryptionContext, keyId: session.keyId, signerKeyId, signature: 'verified' };
 }
 
 /**

@@ -42,7 +42,7 @@ import { checkState, type KeyOperation } from '../keys/states.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { authorizeKey } from './authorize.js';
-import { findBlobKey, findKey, findKeyForNow } from './lookup.js';
+import { findBlobKey, findKeyForNow, findKeyNow } from './lookup.js';
 import { type Maybe, andThen } from './maybe.js';
 import { directSymmetric } from '../providers/software.js';
 import type { OpenRequest } from '../providers/types.js';
@@ -186,28 +186,36 @@ function open(env: Env, blob: Uint8Array, o: OpenOptions): Maybe<Opened> {
   return o.keyId === undefined ? openBlob(env, decodeBlob(blob), o) : openNamed(env, blob, o.keyId, o);
 }
 
-/** `open` when the request names a key: an RSA key decrypts here; a blob must name that key. */
-async function openNamed(env: Env, blob: Uint8Array, keyId: string, o: OpenOptions): Promise<Opened> {
+/**
+ * `open` when the request names a key: an RSA key decrypts here; a blob must name that key. The
+ * named key is found (and authorized) once, without a promise when nothing waits.
+ */
+function openNamed(env: Env, blob: Uint8Array, keyId: string, o: OpenOptions): Maybe<Opened> {
   // An RSA ciphertext carries no key id: the request names its key (AWS requires KeyId and the algorithm then).
-  const find = o.action ? { action: o.action } : {};
-  const requested = await findKey(env, keyId, find);
-  if (isAsymmetric(requested) && requested.keyUsage === 'ENCRYPT_DECRYPT') {
-    checkState(o.operation, requested);
-    const algorithm = checkAlgorithm(requested, o.algorithm) as RsaAlgorithm;
-    refuseContext(o.context);
-    await o.beforeDecrypt?.(requested);
-    const plaintext = await env.provider.asymmetricDecrypt(currentMaterial(requested).id, algorithm, blob);
-    if (plaintext === undefined) throw new InvalidCiphertextException();
-    return { key: requested, plaintext, algorithm };
-  }
-  const decoded = decodeBlob(blob);
-  const named = await findKey(env, keyId, find);
-  if (named.keyId !== decoded.keyId) {
-    throw new IncorrectKeyException({
-      message: 'The key ID in the request does not identify a CMK that can perform this operation.',
-    });
-  }
-  return openBlob(env, decoded, o);
+  return andThen(findKeyNow(env, keyId, o.action ? { action: o.action } : {}), (named) => {
+    if (isAsymmetric(named) && named.keyUsage === 'ENCRYPT_DECRYPT') return openAsymmetric(env, named, blob, o);
+    const decoded = decodeBlob(blob);
+    if (named.keyId !== decoded.keyId) {
+      throw new IncorrectKeyException({
+        message: 'The key ID in the request does not identify a CMK that can perform this operation.',
+      });
+    }
+    // The blob's key is the named one when it is in this account and region (findBlobKey looks
+    // there first), already found and authorized for this action in this request: no second lookup.
+    if (named.region === env.region && named.accountId === env.accountId) return openWithKey(env, named, decoded, o);
+    return openBlob(env, decoded, o);
+  });
+}
+
+/** RSAES-OAEP under the key the request names. */
+async function openAsymmetric(env: Env, key: KeyRecord, blob: Uint8Array, o: OpenOptions): Promise<Opened> {
+  checkState(o.operation, key);
+  const algorithm = checkAlgorithm(key, o.algorithm) as RsaAlgorithm;
+  refuseContext(o.context);
+  await o.beforeDecrypt?.(key);
+  const plaintext = await env.provider.asymmetricDecrypt(currentMaterial(key).id, algorithm, blob);
+  if (plaintext === undefined) throw new InvalidCiphertextException();
+  return { key, plaintext, algorithm };
 }
 
 /** A key that is not there means the blob is not ours. */
@@ -228,23 +236,24 @@ function openBlob(env: Env, decoded: DecodedBlob, o: OpenOptions): Maybe<Opened>
     found = found.catch((error: unknown) => {
       throw notOurs(error);
     });
-  return andThen(found, (key) =>
-    andThen(authorizeKey(env, key, find), () => {
-      checkState(o.operation, key);
-      checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
-      checkAlgorithm(key, o.algorithm);
-      return andThen(o.beforeDecrypt?.(key), () => {
-        const version = key.materials[decoded.version];
-        if (version === undefined) throw new InvalidCiphertextException();
-        const aad = canonicalContext(o.context, decoded.header);
-        const request = { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad };
-        return andThen(openSealed(env, version.id, request), (plaintext): Opened => {
-          if (plaintext === undefined) throw new InvalidCiphertextException();
-          return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
-        });
-      });
-    }),
-  );
+  return andThen(found, (key) => andThen(authorizeKey(env, key, find), () => openWithKey(env, key, decoded, o)));
+}
+
+/** The blob under its key (found and authorized): state, usage and algorithm, then authentication and decryption. */
+function openWithKey(env: Env, key: KeyRecord, decoded: DecodedBlob, o: OpenOptions): Maybe<Opened> {
+  checkState(o.operation, key);
+  checkUsage(key, 'ENCRYPT_DECRYPT', o.operation);
+  checkAlgorithm(key, o.algorithm);
+  return andThen(o.beforeDecrypt?.(key), () => {
+    const version = key.materials[decoded.version];
+    if (version === undefined) throw new InvalidCiphertextException();
+    const aad = canonicalContext(o.context, decoded.header);
+    const request = { blobVersion: decoded.blobVersion, salt: decoded.salt, nonce: decoded.nonce, sealed: decoded.sealed, aad };
+    return andThen(openSealed(env, version.id, request), (plaintext): Opened => {
+      if (plaintext === undefined) throw new InvalidCiphertextException();
+      return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: version.id };
+    });
+  });
 }
 
 /** The key for a new ciphertext: found, usable, symmetric encryption. */
@@ -369,8 +378,17 @@ export async function reEncrypt(env: Env, input: Input): Promise<ReEncryptRespon
   };
 }
 
-/** Shared by both GenerateDataKey operations: exactly one of KeySpec and NumberOfBytes. */
-async function newDataKey(env: Env, c: Checks, operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext') {
+interface NewDataKey {
+  key: KeyRecord;
+  plaintext: Uint8Array;
+  sealed: Sealed;
+}
+
+/**
+ * Shared by both GenerateDataKey operations: exactly one of KeySpec and NumberOfBytes. Without a
+ * promise when nothing waits (as Encrypt: a MemoryProvider on node:crypto answers in one turn).
+ */
+function newDataKey(env: Env, c: Checks, operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext'): Maybe<NewDataKey> {
   const keyId = c.required(keyIdMember(c));
   const context = c.stringMap('EncryptionContext');
   const numberOfBytes = c.int('NumberOfBytes', { min: 1, max: 1024 });
@@ -382,22 +400,27 @@ async function newDataKey(env: Env, c: Checks, operation: 'GenerateDataKey' | 'G
   if ((numberOfBytes === undefined) === (spec === undefined)) {
     throw plainValidation('Please specify either number of bytes or key spec.');
   }
-  const key = await encryptionKey(env, checked.keyId, operation);
-  dryRun(isDryRun);
-  const plaintext = randomBytes(numberOfBytes ?? (spec === 'AES_128' ? 16 : 32));
-  const sealed = await seal(env, key, plaintext, context);
-  return { key, plaintext, sealed };
+  return andThen(encryptionKey(env, checked.keyId, operation), (key) => {
+    dryRun(isDryRun);
+    const plaintext = randomBytes(numberOfBytes ?? (spec === 'AES_128' ? 16 : 32));
+    return andThen(seal(env, key, plaintext, context), (sealed) => ({ key, plaintext, sealed }));
+  });
 }
 
-export async function generateDataKey(env: Env, input: Input): Promise<GenerateDataKeyResponse> {
-  const { key, plaintext, sealed } = await newDataKey(env, new Checks(input), 'GenerateDataKey');
-  return { CiphertextBlob: sealed.blob, Plaintext: plaintext, KeyId: key.arn, KeyMaterialId: sealed.materialId };
+export function generateDataKey(env: Env, input: Input): Maybe<GenerateDataKeyResponse> {
+  return andThen(newDataKey(env, new Checks(input), 'GenerateDataKey'), ({ key, plaintext, sealed }) => ({
+    CiphertextBlob: sealed.blob,
+    Plaintext: plaintext,
+    KeyId: key.arn,
+    KeyMaterialId: sealed.materialId,
+  }));
 }
 
-export async function generateDataKeyWithoutPlaintext(env: Env, input: Input): Promise<GenerateDataKeyWithoutPlaintextResponse> {
-  const { key, plaintext, sealed } = await newDataKey(env, new Checks(input), 'GenerateDataKeyWithoutPlaintext');
-  plaintext.fill(0);
-  return { CiphertextBlob: sealed.blob, KeyId: key.arn, KeyMaterialId: sealed.materialId };
+export function generateDataKeyWithoutPlaintext(env: Env, input: Input): Maybe<GenerateDataKeyWithoutPlaintextResponse> {
+  return andThen(newDataKey(env, new Checks(input), 'GenerateDataKeyWithoutPlaintext'), ({ key, plaintext, sealed }) => {
+    plaintext.fill(0);
+    return { CiphertextBlob: sealed.blob, KeyId: key.arn, KeyMaterialId: sealed.materialId };
+  });
 }
 
 /** Both GenerateDataKeyPair operations: a fresh key pair, its PKCS#8 private key sealed under the KMS key. */

@@ -108,6 +108,10 @@ function oneShotHmac(c: NodeCrypto): OneShotHmac | undefined {
   const hashOnce = (c as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8Array }).hash;
   if (typeof hashOnce !== 'function') return undefined;
   const scratch = new Uint8Array(128 + ONE_SHOT_MAX);
+  // The views `crypto.hash` reads, by length: the same few lengths recur (a view is a costly object
+  // on Node, two per HMAC and eight HMACs per envelope round trip). At most one per length.
+  const views: Uint8Array[] = [];
+  const view = (length: number): Uint8Array => (views[length] ??= scratch.subarray(0, length));
   // `size` is the message's length, at most ONE_SHOT_MAX (the caller streams longer ones).
   return (hash, key, message, size) => {
     const name = HASH_NAMES[hash];
@@ -120,11 +124,11 @@ function oneShotHmac(c: NodeCrypto): OneShotHmac | undefined {
         scratch.set(m, at);
         at += m.length;
       }
-      const inner = hashOnce(name, scratch.subarray(0, at), 'buffer');
+      const inner = hashOnce(name, view(at), 'buffer');
       pad(scratch, k, block, 0x5c);
       scratch.set(inner, block);
       inner.fill(0);
-      return hashOnce(name, scratch.subarray(0, block + DIGEST[hash]), 'buffer');
+      return hashOnce(name, view(block + DIGEST[hash]), 'buffer');
     } finally {
       scratch.fill(0, 0, block + Math.max(size, DIGEST[hash]));
       if (k !== key) k.fill(0);
