@@ -25,7 +25,9 @@ import { toNow, type ClockOption } from './clock.js';
 import { KMSInternalException, KMSServiceException, UnsupportedOperationException } from './errors.js';
 import { authorizeWithoutKey, type Caller } from './ops/authorize.js';
 import { checkGrantTokens } from './ops/grant-tokens.js';
-import { auditEvent, toSink, type AuditOption, type AuditSink } from './audit/event.js';
+import { toSink, type AuditOption, type AuditSink } from './audit/event.js';
+import type { auditEvent } from './audit/record-event.js';
+import { lazily } from './lazy.js';
 import { accountOf, roleOf } from './policy/evaluate.js';
 import { parsePolicy } from './policy/document.js';
 import type { Env } from './ops/env.js';
@@ -63,7 +65,12 @@ export interface KmsOptions {
 interface Shared {
   readonly identityPolicies: Map<string, readonly string[]>;
   readonly sinks: readonly AuditSink[];
+  /** auditEvent, once loaded (only a service with sinks loads it). */
+  buildEvent: typeof auditEvent | undefined;
 }
+
+/** The audit event builder, loaded by a service with audit sinks: a page without one does not download it. */
+const loadEventBuilder = lazily(() => import('./audit/record-event.js'));
 
 function checkIdentityPolicies(principal: string, docs: readonly string[]): readonly string[] {
   if (!Array.isArray(docs) || docs.some((d) => typeof d !== 'string'))
@@ -197,7 +204,14 @@ export class Kms {
       for (const [principal, docs] of Object.entries(options.identityPolicies ?? {}))
         identityPolicies.set(principal, checkIdentityPolicies(principal, docs));
       const audit = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditOption];
-      this.#shared = { identityPolicies, sinks: audit.map(toSink) };
+      const shared: Shared = { identityPolicies, sinks: audit.map(toSink), buildEvent: undefined };
+      // Loaded now, so that the first call finds it (#audit waits for it otherwise).
+      if (shared.sinks.length > 0)
+        loadEventBuilder().then(
+          (m) => (shared.buildEvent = m.auditEvent),
+          () => undefined, // the first call loads it again, and fails as any unrecorded call does
+        );
+      this.#shared = shared;
     }
   }
 
@@ -351,7 +365,19 @@ export class Kms {
     const sinks = this.#shared.sinks;
     if (sinks.length === 0) return;
     const writes = WRITE_OPERATIONS.has(operation as OperationName);
-    const event = auditEvent({
+    const buildEvent = this.#shared.buildEvent;
+    if (buildEvent === undefined) {
+      return loadEventBuilder().then(
+        (m) => {
+          this.#shared.buildEvent = m.auditEvent;
+          return this.#audit(operation, input, requestId, resources, output, error);
+        },
+        (cause: unknown) => {
+          throw auditFailure(cause, requestId, output !== undefined && writes);
+        },
+      );
+    }
+    const event = buildEvent({
       operation,
       principal: this.principal,
       principalAccount: this.#principalAccount,

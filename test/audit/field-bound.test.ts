@@ -4,7 +4,7 @@
 // lone surrogates), the decision must be the one the exact JSON size gives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditEvent, MAX_AUDIT_FIELD_BYTES } from '../../src/audit/event.js';
+import { auditEvent, MAX_AUDIT_FIELD_BYTES } from '../../src/audit/record-event.js';
 
 const utf8Size = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 const event = (input: unknown) =>

@@ -156,7 +156,7 @@ describe('browser bundle size (esbuild, minified)', () => {
     // What it no longer carries: the signing, post-quantum and fallback-AES code, and the operation
     // families it does not call.
     const heavy = envelope.inputs.filter((i) =>
-      /@noble\/(curves|post-quantum)|@noble\/ciphers\/aes|@noble\/hashes\/sha3|portable-asymmetric|node-asymmetric|portable-rsa|webcrypto-asymmetric|crypto\/ml-dsa\.ts|ops\/(grants|import|aliases|rotation|asymmetric|multi-region|tags|mac|policies)\.ts/.test(
+      /@noble\/(curves|post-quantum)|@noble\/ciphers\/aes|@noble\/hashes\/sha3|portable-asymmetric|node-asymmetric|portable-rsa|webcrypto-asymmetric|crypto\/ml-dsa\.ts|audit\/record-event\.ts|ops\/(grants|import|aliases|rotation|asymmetric|multi-region|tags|mac|policies)\.ts/.test(
         i,
       ),
     );

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kms, MemoryAuditSink } from 'kmsbox';
 import { startServer, type RunningServer } from 'kmsbox/node';
-import { MAX_AUDIT_ERROR_MESSAGE, MAX_AUDIT_FIELD_BYTES } from '../../src/audit/event.js';
+import { MAX_AUDIT_ERROR_MESSAGE, MAX_AUDIT_FIELD_BYTES } from '../../src/audit/record-event.js';
 import { rawRequest } from './sigv4-raw.js';
 
 describe('audit events of kmsbox serve are bounded', () => {
