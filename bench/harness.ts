@@ -3,6 +3,7 @@
  * all cases alike), after a warm-up, and reports the median round. Cases of one section are
  * compared by ratio. No framework: performance.now() and a loop.
  */
+import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 export interface Case {
@@ -118,4 +119,37 @@ export function target(label: string, ratio: number, min: number): void {
   console.log(
     `\ntarget: ${label} ≥ ${(min * 100).toFixed(0)}% — measured ${(ratio * 100).toFixed(0)}% — ${ratio >= min ? 'PASS' : 'FAIL'}`,
   );
+}
+
+/**
+ * A ratio set by an earlier issue and restated against a ceiling by issue #16 (its row in
+ * ceilings.ts, server.ts or browser.ts is the one that counts): printed for comparison, with no
+ * verdict, so that a run's PASS and FAIL lines are #16's alone.
+ */
+export function earlierTarget(label: string, ratio: number, min: number, restatedAs: string): void {
+  console.log(
+    `\nearlier target (restated by issue #16 as ${restatedAs}): ${label} ≥ ${(min * 100).toFixed(0)}% — measured ${(ratio * 100).toFixed(0)}%`,
+  );
+}
+
+/** One row of issue #16 as a section measured it: run.ts lists every row of the run at the end. */
+export interface IssueRow {
+  /** What is measured, and against which ceiling. */
+  readonly name: string;
+  readonly ceiling: string;
+  /** The ratio the target is read on (median of per-round ratios). */
+  readonly measured: number;
+  /** min–max across rounds, as text. */
+  readonly spread: string;
+  readonly target: number;
+  /** How the ratio is taken: "CPU time", "requests/s", "MiB/s". */
+  readonly basis: string;
+  /** Anything the verdict needs beside it (a ceiling below the target, measured in the same run). */
+  readonly note?: string;
+}
+
+/** Appends a row to the file KMSBOX_BENCH_TARGETS names (JSON lines; run.ts sets it), if any. */
+export function recordIssueRow(row: IssueRow): void {
+  const file = process.env.KMSBOX_BENCH_TARGETS;
+  if (file !== undefined && file !== '') appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
