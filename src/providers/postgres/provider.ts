@@ -231,8 +231,12 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
   // Private fields: invisible to JSON.stringify and util.inspect.
   readonly #material = new Map<string, Material>();
   readonly #fetching = new Map<string, Promise<boolean>>();
-  /** Counts cache invalidations, so a fetch that raced one does not cache what it read. */
-  #invalidations = 0;
+  /**
+   * Ids whose material was invalidated while a fetch of it was in flight: that fetch does not cache
+   * what it read (the row may predate the change). Per id, so that changes to other keys' material
+   * (another tenant importing material in a loop) never hold back this one's.
+   */
+  readonly #overtaken = new Set<string>();
 
   constructor(options: PostgresProviderOptions) {
     super();
@@ -463,19 +467,28 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
     // A fetch that a pull's invalidation overtook (a reload after a reconnect) caches nothing: the
     // call would then find no material and answer InvalidCiphertextException for a good blob
     // (test/postgres/restart.test.ts). Fetch again, a few times, before giving up.
-    for (let attempt = 0; attempt < 5 && !this.#material.has(id); attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (this.#material.has(id)) return;
       let fetching = this.#fetching.get(id);
       if (fetching === undefined) {
-        fetching = this.#fetch(id).finally(() => this.#fetching.delete(id));
+        fetching = this.#fetch(id).finally(() => {
+          this.#fetching.delete(id);
+          this.#overtaken.delete(id);
+        });
         this.#fetching.set(id, fetching);
       }
       if (!(await fetching)) return; // the database has no such material: the operation finds none
     }
+    if (this.#material.has(id)) return;
+    // This key's material changed during every read: retryable (HTTP 500), never a verdict on the
+    // caller's ciphertext (InvalidCiphertextException would tell a client its data is bad).
+    throw new KMSInternalException({
+      message: 'The key material changed in the PostgreSQL store while it was being read; try again.',
+    });
   }
 
   /** Fetches `id` into the cache; false when the database has no such material. */
   async #fetch(id: string): Promise<boolean> {
-    const before = this.#invalidations;
     type Row = { spec: string; nonce: Uint8Array; sealed: Uint8Array };
     const [row] = await this.#guard(
       'reading key material',
@@ -491,7 +504,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
         message: `The PostgreSQL store cannot be used: key material ${id} is not authentic (changed, or not this store's).`,
       });
     }
-    if (before === this.#invalidations && !this.#material.has(id)) this.#material.set(id, { spec: row.spec as KeySpec, bytes });
+    if (!this.#overtaken.has(id) && !this.#material.has(id)) this.#material.set(id, { spec: row.spec as KeySpec, bytes });
     else bytes.fill(0);
     return true;
   }
@@ -507,7 +520,7 @@ export class PostgresProvider extends SoftwareMaterialProvider implements KeyMat
 
   /** Drops cached material that was destroyed or replaced (`all`: after a full reload). */
   #forget(ids: readonly string[] | 'all'): void {
-    this.#invalidations++;
+    for (const fetching of this.#fetching.keys()) if (ids === 'all' || ids.includes(fetching)) this.#overtaken.add(fetching);
     for (const id of ids === 'all' ? [...this.#material.keys()] : ids) this.#wipe(id);
   }
 
