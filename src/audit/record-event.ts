@@ -283,36 +283,13 @@ export function auditEvent(c: CallRecord): AuditEvent {
   }
   const requestParameters = params && hasMembers(params) ? bounded(params, paramsSize.bytes) : null;
   const resources = resourcesOf(c);
-  if (c.error === undefined && resources !== undefined) {
-    // The common case (a call that succeeded on a key) as one literal with every member in it: a
-    // member added after the literal goes to a separate backing store, one more object per event.
-    // The same members in the same order as below.
-    return {
-      eventVersion: '1.08',
-      userIdentity: userIdentity(c.principal, c.principalAccount),
-      eventTime: eventTime(c.time),
-      eventSource: 'kms.amazonaws.com',
-      eventName: c.operation,
-      awsRegion: c.region,
-      sourceIPAddress: c.sourceIp ?? 'kmsbox',
-      userAgent: c.userAgent ?? 'kmsbox',
-      requestParameters,
-      responseElements,
-      requestID: c.requestId,
-      eventID: globalThis.crypto.randomUUID(),
-      readOnly: c.readOnly,
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: c.accountId,
-      eventCategory: 'Management',
-      resources,
-    };
-  }
-  const event: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {
-    eventVersion: '1.08',
+  // One literal with every member (a member added after a literal goes to a separate backing store,
+  // one more object per event a sink keeps): the event of a call that succeeded on a key, as it is.
+  const event = {
+    eventVersion: '1.08' as const,
     userIdentity: userIdentity(c.principal, c.principalAccount),
     eventTime: eventTime(c.time),
-    eventSource: 'kms.amazonaws.com',
+    eventSource: 'kms.amazonaws.com' as const,
     eventName: c.operation,
     awsRegion: c.region,
     sourceIPAddress: c.sourceIp ?? 'kmsbox',
@@ -322,15 +299,21 @@ export function auditEvent(c: CallRecord): AuditEvent {
     requestID: c.requestId,
     eventID: globalThis.crypto.randomUUID(),
     readOnly: c.readOnly,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
+    eventType: 'AwsApiCall' as const,
+    managementEvent: true as const,
     recipientAccountId: c.accountId,
-    eventCategory: 'Management',
+    eventCategory: 'Management' as const,
+    resources,
   };
+  if (c.error === undefined && resources !== undefined) return event as AuditEvent; // resources is defined here
+  // A failure or a keyless call: the error members come before the resources, and an absent member
+  // is not there at all.
+  const { resources: _, ...rest } = event;
+  const other: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = rest;
   if (c.error) {
-    event.errorCode = c.error.name;
-    event.errorMessage = boundedMessage(c.error.message);
+    other.errorCode = c.error.name;
+    other.errorMessage = boundedMessage(c.error.message);
   }
-  if (resources !== undefined) event.resources = resources;
-  return event;
+  if (resources !== undefined) other.resources = resources;
+  return other;
 }
