@@ -204,14 +204,7 @@ export class Kms {
       for (const [principal, docs] of Object.entries(options.identityPolicies ?? {}))
         identityPolicies.set(principal, checkIdentityPolicies(principal, docs));
       const audit = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditOption];
-      const shared: Shared = { identityPolicies, sinks: audit.map(toSink), buildEvent: undefined };
-      // Loaded now, so that the first call finds it (#audit waits for it otherwise).
-      if (shared.sinks.length > 0)
-        loadEventBuilder().then(
-          (m) => (shared.buildEvent = m.auditEvent),
-          () => undefined, // the first call loads it again, and fails as any unrecorded call does
-        );
-      this.#shared = shared;
+      this.#shared = { identityPolicies, sinks: audit.map(toSink), buildEvent: undefined };
     }
   }
 
