@@ -3,9 +3,9 @@ import { publicRandomBytes } from '../crypto/random.js';
 import { typed } from './invalid.js';
 import { LimitExceededException, ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
-import { DEFAULT_SUITE, LIMITS, MAC_BYTES, MAC_ITEM_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
+import { LIMITS, MAC_BYTES, MAC_ITEM_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
-import { deriveMessageKeys, headerMac, wipeKeys } from './key-schedule.js';
+import { messageKeys } from './key-schedule.js';
 import {
   checkCache,
   checkContext,
@@ -14,6 +14,7 @@ import {
   checkPlaintext,
   checkSegmentSize,
   checkStoreContext,
+  checkSuite,
   type EncryptOptions,
 } from './options.js';
 import { segmentCipher, segmentCount, type SegmentCipher } from './segments.js';
@@ -56,6 +57,7 @@ async function open(
   const context = checkContext(opts.encryptionContext, true);
   const segmentSizeLog2 = checkSegmentSize(opts.segmentSize);
   const storeContext = checkStoreContext(opts.storeContext);
+  const suite = checkSuite(opts.suite);
   const cache = checkCache(opts.cache);
   const signer = opts.signingKeyId === undefined ? undefined : await prepareSigner(kms, opts.signingKeyId);
   const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
@@ -65,7 +67,7 @@ async function open(
   const reserve = MAC_ITEM_BYTES + trailing(segmentSize);
   const out = encodeHeader(
     {
-      suite: DEFAULT_SUITE,
+      suite,
       messageId,
       segmentSizeLog2,
       recipients: wrapped.recipients,
@@ -76,16 +78,15 @@ async function open(
     reserve,
   );
   const headerLength = out.length - reserve;
-  const keys = deriveMessageKeys(wrapped.dek, messageId, DEFAULT_SUITE);
+  const withheld = !storeContext && hasContext ? encodeContext(context) : undefined;
+  const { encKey, mac } = messageKeys(suite, wrapped.dek, messageId, out.subarray(0, headerLength), withheld);
   wrapped.done();
-  const mac = headerMac(keys, out.subarray(0, headerLength), !storeContext && hasContext ? encodeContext(context) : undefined);
-  keys.macKey.fill(0);
   out.set(mac, writeHead(out, headerLength, MAJOR.bytes, MAC_BYTES));
   const prefix = reserve === MAC_ITEM_BYTES ? out : out.subarray(0, headerLength + MAC_ITEM_BYTES);
   // The cipher keeps its own reference to the key; it is wiped when the message ends.
-  const cipher = segmentCipher(keys.encKey, mac);
+  const cipher = segmentCipher(encKey, mac);
   signer?.transcript.add(prefix);
-  return { prefix, out, cipher, segmentSize, wrapped, signer, wipe: () => wipeKeys(keys) };
+  return { prefix, out, cipher, segmentSize, wrapped, signer, wipe: () => encKey.fill(0) };
 }
 
 /**

@@ -8,9 +8,16 @@ export const ENVELOPE_VERSION = 1;
 /** Algorithm suites (a registry: a later suite is a new row, never a changed one). */
 export const SUITES = {
   1: { name: 'AES_256_GCM_HKDF_SHA512_HMAC_SHA256', aead: 'AES-256-GCM', kdf: 'HKDF-SHA-512', mac: 'HMAC-SHA-256' },
+  2: {
+    name: 'AES_256_GCM_SP800_108_HMAC_SHA512',
+    aead: 'AES-256-GCM',
+    kdf: 'SP 800-108 counter mode, HMAC-SHA-512, over the header',
+    mac: 'the KDF output',
+  },
 } as const;
 export type SuiteId = keyof typeof SUITES;
-export const DEFAULT_SUITE: SuiteId = 1;
+/** Suite 2 since issue #16: one HMAC per message where suite 1 takes three (key-schedule.ts). */
+export const DEFAULT_SUITE: SuiteId = 2;
 
 /** Header map keys. */
 export const HEADER_KEY = {

@@ -1,28 +1,45 @@
 /**
- * The per-message key schedule and the header MAC.
+ * The per-message key schedule and the header MAC (docs/envelope-format.md §4), per suite:
  *
- *   OKM   = HKDF-SHA-512(ikm = DEK, salt = messageId, info = "kmsbox-envelope-v1" ‖ 0x00 ‖ suite, L = 64)
+ * Suite 1:
+ *   OKM   = HKDF-SHA-512(ikm = DEK, salt = messageId, info = "kmsbox-envelope-v1" ‖ 0x00 ‖ 0x01, L = 64)
  *   K_enc = OKM[0..32)   K_mac = OKM[32..64)
  *   MAC   = HMAC-SHA-256(K_mac, header bytes [‖ canonical context when withheld])
  *
- * With L = 64 and SHA-512, HKDF is exactly two HMAC calls, written out here: node:crypto's
- * hkdfSync costs ~4x two createHmac calls for inputs this small, and the inputs are too small for
- * WebCrypto's per-call cost to pay off, so browsers use @noble/hashes synchronously.
+ * Suite 2 (the default since issue #16): one HMAC instead of three, for the same properties. The
+ * KDF in counter mode of NIST SP 800-108r1 §4.1 with HMAC-SHA-512 as the PRF, L = 512 bits (one
+ * block), Label = "kmsbox-envelope-v1", Context = uint8(suite) ‖ header bytes [‖ canonical context
+ * when withheld]:
+ *   T     = HMAC-SHA-512(DEK, uint32be(1) ‖ Label ‖ 0x00 ‖ Context ‖ uint32be(512))
+ *   K_enc = T[0..32)     MAC = T[32..64)
+ *
+ * Why suite 2 is as strong (docs/envelope-format.md §4 says it at length): the DEK is a uniformly
+ * random 32-byte key for the PRF; the header holds the random message id, so every message gets
+ * its own K_enc even when a cache reuses the DEK; the MAC is a 256-bit PRF output over the whole
+ * header under the DEK (header authentication) that verifies under one DEK only (key commitment);
+ * K_enc and the MAC are independent halves of one PRF output. (Not HKDF-Expand with the DEK as
+ * PRK: RFC 5869 wants a PRK of at least HashLen, 64 bytes for SHA-512.)
+ *
+ * The HMACs are written out rather than node:crypto's hkdfSync, which costs ~4x two createHmac
+ * calls for inputs this small; browsers use @noble/hashes synchronously (WebCrypto's per-call cost
+ * does not pay off on inputs this small).
  */
-import { concatBytes, equalBytes, utf8Encode } from '../crypto/bytes.js';
+import { utf8Encode } from '../crypto/bytes.js';
 import { backend } from '../crypto/backend/index.js';
 import { DEK_BYTES, KDF_LABEL, type SuiteId } from './format.js';
 
 const LABEL = utf8Encode(KDF_LABEL);
+/** SP 800-108's [L]₂: 512 bits as a 32-bit big-endian integer, after the context. */
+const SUITE_2_LENGTH = new Uint8Array([0, 0, 2, 0]);
 
 export interface MessageKeys {
+  /** K_enc, the segments' AES-256-GCM key: secret, wiped by the caller when the message ends. */
   readonly encKey: Uint8Array;
-  readonly macKey: Uint8Array;
+  /** The header MAC: public (written into the envelope, the segments' AAD). */
+  readonly mac: Uint8Array;
 }
 
-/** HKDF info ‖ 0x01: the whole input of the single expand block, per suite. */
-const EXPAND_INPUT = new Map<SuiteId, Uint8Array>();
-
+/** "kmsbox-envelope-v1" ‖ 0x00 ‖ suite: HKDF's info (suite 1); Label ‖ 0x00 ‖ the start of the context (suite 2). */
 export function kdfInfo(suite: SuiteId): Uint8Array {
   const info = new Uint8Array(LABEL.length + 2);
   info.set(LABEL, 0);
@@ -30,47 +47,52 @@ export function kdfInfo(suite: SuiteId): Uint8Array {
   return info;
 }
 
-function expandInput(suite: SuiteId): Uint8Array {
-  let t1 = EXPAND_INPUT.get(suite);
-  if (t1 === undefined) {
-    const info = kdfInfo(suite);
-    t1 = new Uint8Array(info.length + 1);
-    t1.set(info, 0);
-    t1[info.length] = 1;
-    EXPAND_INPUT.set(suite, t1);
-  }
+/** Made once: suite 1's info ‖ 0x01 (the whole input of its single expand block); suite 2's [i]₂ ‖ Label ‖ 0x00 ‖ suite. */
+const SUITE_1_EXPAND_INPUT = (() => {
+  const info = kdfInfo(1);
+  const t1 = new Uint8Array(info.length + 1);
+  t1.set(info, 0);
+  t1[info.length] = 1;
   return t1;
-}
+})();
+const SUITE_2_PREFIX = new Uint8Array([0, 0, 0, 1, ...kdfInfo(2)]);
 
-export function deriveMessageKeys(dek: Uint8Array, messageId: Uint8Array, suite: SuiteId): MessageKeys {
-  if (dek.length !== DEK_BYTES) throw new RangeError('the data key must be 32 bytes');
+/** Suite 1's HKDF-SHA-512 (two HMACs: Extract, then one Expand block): K_enc ‖ K_mac. */
+export function suite1Keys(dek: Uint8Array, messageId: Uint8Array): Uint8Array {
   const prk = backend.hmac('SHA-512', messageId, dek);
-  const okm = backend.hmac('SHA-512', prk, expandInput(suite));
+  const okm = backend.hmac('SHA-512', prk, SUITE_1_EXPAND_INPUT);
   prk.fill(0);
-  // One copy of OKM into a plain 64-byte array (on V8's heap at this size), the two keys views of
-  // it: no Buffer views (each one is a costly object on Node) and one allocation instead of two.
-  const both = new Uint8Array(64);
-  both.set(okm);
-  okm.fill(0);
-  return { encKey: both.subarray(0, 32), macKey: both.subarray(32, 64) };
+  return okm;
 }
 
-export function headerMac(keys: MessageKeys, headerBytes: Uint8Array, withheldContext?: Uint8Array): Uint8Array {
-  const input = withheldContext === undefined ? headerBytes : concatBytes(headerBytes, withheldContext);
-  return backend.hmac('SHA-256', keys.macKey, input);
-}
-
-/** Constant-time check of a received MAC. */
-export function macMatches(
-  keys: MessageKeys,
+/**
+ * K_enc and the header MAC of a message. `headerBytes`: the header item; `withheldContext`: the
+ * context's canonical CBOR when the header does not store it.
+ */
+export function messageKeys(
+  suite: SuiteId,
+  dek: Uint8Array,
+  messageId: Uint8Array,
   headerBytes: Uint8Array,
   withheldContext: Uint8Array | undefined,
-  received: Uint8Array,
-): boolean {
-  return equalBytes(headerMac(keys, headerBytes, withheldContext), received);
-}
-
-export function wipeKeys(keys: MessageKeys): void {
-  keys.encKey.fill(0);
-  keys.macKey.fill(0);
+): MessageKeys {
+  if (dek.length !== DEK_BYTES) throw new RangeError('the data key must be 32 bytes');
+  // Plain views of the HMAC output, not copies: V8 keeps a new array this small on its heap and
+  // must move it off the heap the first time node:crypto reads it (issue #16); and not Buffer
+  // views, each a costly object on Node.
+  if (suite === 2) {
+    const t =
+      withheldContext === undefined
+        ? backend.hmac('SHA-512', dek, SUITE_2_PREFIX, headerBytes, SUITE_2_LENGTH)
+        : backend.hmac('SHA-512', dek, SUITE_2_PREFIX, headerBytes, withheldContext, SUITE_2_LENGTH);
+    return { encKey: new Uint8Array(t.buffer, t.byteOffset, 32), mac: new Uint8Array(t.buffer, t.byteOffset + 32, 32) };
+  }
+  const okm = suite1Keys(dek, messageId);
+  const macKey = okm.subarray(32, 64);
+  const mac =
+    withheldContext === undefined
+      ? backend.hmac('SHA-256', macKey, headerBytes)
+      : backend.hmac('SHA-256', macKey, headerBytes, withheldContext);
+  macKey.fill(0);
+  return { encKey: new Uint8Array(okm.buffer, okm.byteOffset, 32), mac };
 }

@@ -4,7 +4,7 @@ import { ValidationException } from '../errors.js';
 import type { DataKeyCache } from './cache.js';
 import { encodedContextLength } from './header.js';
 import { asKmsLike, type KmsClientLike, type KmsLike } from './kms-like.js';
-import { LIMITS, RESERVED_CONTEXT_PREFIX } from './format.js';
+import { DEFAULT_SUITE, LIMITS, RESERVED_CONTEXT_PREFIX, SUITES, type SuiteId } from './format.js';
 import { setOwn } from '../api/set-own.js';
 import { parseKeyRef } from '../keys/arn.js';
 import { checkTrust, type DiscoveryFilter, type KeyTrust } from './trust.js';
@@ -27,6 +27,12 @@ export interface EncryptOptions {
   readonly storeContext?: boolean;
   /** A KMS SIGN_VERIFY key (ECC_NIST_P256, ECC_NIST_P384 or ECC_NIST_EDWARDS25519) that signs the message. */
   readonly signingKeyId?: string;
+  /**
+   * The algorithm suite (docs/envelope-format.md §5). Default 2. Suite 1 is for envelopes that
+   * readers older than suite 2 must read (they refuse suite 2 with UnsupportedOperationException);
+   * every reader since reads both.
+   */
+  readonly suite?: 1 | 2;
 }
 
 export interface DecryptOptions {
@@ -198,4 +204,13 @@ export function checkDecryptOptions(opts: DecryptOptions): ReadPolicy {
     signerKeyIds: list(opts.signerKeyIds, 'signerKeyIds'),
     required: checkContext(opts.encryptionContext, false),
   };
+}
+
+/** The suite to write (format.ts SUITES): the default, or 1 for readers older than suite 2. */
+export function checkSuite(suite: unknown): SuiteId {
+  if (suite === undefined) return DEFAULT_SUITE;
+  if (typeof suite !== 'number' || !Object.hasOwn(SUITES, suite)) {
+    throw invalid(`suite must be one of ${Object.keys(SUITES).join(', ')}.`);
+  }
+  return suite as SuiteId;
 }

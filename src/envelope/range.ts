@@ -15,7 +15,6 @@ import { checkDecryptOptions, type RangeOptions, type RangeResult } from './opti
 import { openSession, parsePrefix, type Session } from './reader.js';
 import { fullItemBytes } from './segments.js';
 import { signatureItemBytes } from './signature.js';
-import { wipeKeys } from './key-schedule.js';
 
 export type RangeRead = (offset: number, length: number) => Promise<Uint8Array>;
 
@@ -181,7 +180,7 @@ export async function decryptRange(read: RangeRead, opts: RangeOptions, range: B
     for (const p of parts) p.fill(0);
     throw error instanceof NeedMore ? invalidEnvelope('the envelope ends early', debug) : typed(error, debug);
   } finally {
-    if (session) wipeKeys(session.keys);
+    session?.encKey.fill(0);
   }
 }
 

@@ -8,7 +8,8 @@ import { IncorrectKeyException, LimitExceededException } from '../errors.js';
 import { CborError, MAJOR, NeedMore, Reader } from './cbor.js';
 import { LIMITS, MAC_BYTES, MAC_ITEM_BYTES, SIGNATURE_ITEM_HEAD, SIGNERS, TAG_BYTES } from './format.js';
 import { encodeContext, parseHeader, type Header } from './header.js';
-import { deriveMessageKeys, macMatches, wipeKeys, type MessageKeys } from './key-schedule.js';
+import { equalBytes } from '../crypto/bytes.js';
+import { messageKeys } from './key-schedule.js';
 import { allowed } from './kms-like.js';
 import { invalidEnvelope, typed } from './invalid.js';
 import { checkDecryptOptions, checkKms, type DecryptOptions, type ReadPolicy } from './options.js';
@@ -27,7 +28,8 @@ export interface Session {
   readonly cipher: SegmentCipher;
   readonly segmentSize: number;
   readonly transcript: Transcript | undefined;
-  readonly keys: MessageKeys;
+  /** K_enc, wiped when the message ends or fails. */
+  readonly encKey: Uint8Array;
 }
 
 /** Parses the header item and the MAC item at the start of `bytes`; NeedMore when they are not all there. */
@@ -81,14 +83,14 @@ export async function openSession(
       throw new IncorrectKeyException({ message: 'The envelope is signed by a key that is not in signerKeyIds.' });
   }
   const unwrapped = await unwrapDataKey(checkKms(opts.kms), header.recipients, context, policy.trust, opts.cache, debug);
-  const keys = deriveMessageKeys(unwrapped.dek, header.messageId, header.suite);
-  unwrapped.done();
   const headerBytes = prefix.subarray(0, headerEnd);
-  if (!macMatches(keys, headerBytes, header.contextNotStored ? encodeContext(context) : undefined, mac)) {
-    wipeKeys(keys);
+  const withheld = header.contextNotStored ? encodeContext(context) : undefined;
+  const keys = messageKeys(header.suite, unwrapped.dek, header.messageId, headerBytes, withheld);
+  unwrapped.done();
+  if (!equalBytes(keys.mac, mac)) {
+    keys.encKey.fill(0);
     throw invalidEnvelope('header MAC mismatch', debug);
   }
-  keys.macKey.fill(0);
   let transcript: Transcript | undefined;
   if (header.signer) {
     transcript = new Transcript();
@@ -99,10 +101,11 @@ export async function openSession(
     headerLength: headerEnd + MAC_ITEM_BYTES,
     encryptionContext: context,
     keyId: unwrapped.keyId,
-    cipher: segmentCipher(keys.encKey, new Uint8Array(mac)),
+    // The MAC just computed (equal to the one received, which is a view into the caller's bytes).
+    cipher: segmentCipher(keys.encKey, keys.mac),
     segmentSize: 2 ** header.segmentSizeLog2,
     transcript,
-    keys,
+    encKey: keys.encKey,
   };
 }
 
@@ -239,7 +242,7 @@ export class EnvelopeReader {
   }
 
   #wipe(): void {
-    if (this.#session) wipeKeys(this.#session.keys);
+    this.#session?.encKey.fill(0);
   }
 
   /** Collects header bytes; returns the complete prefix once header and MAC are there. */

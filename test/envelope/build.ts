@@ -2,7 +2,7 @@
 // library's own header writer, key schedule and segment cipher.
 import { CborMap, encode, type CborValue } from '../../src/envelope/cbor.js';
 import { encodeContext, encodeHeader, type Header, type Recipient } from '../../src/envelope/header.js';
-import { deriveMessageKeys, headerMac } from '../../src/envelope/key-schedule.js';
+import { messageKeys } from '../../src/envelope/key-schedule.js';
 import { segmentCipher, segmentItem } from '../../src/envelope/segments.js';
 import { concat } from './helpers.js';
 
@@ -18,11 +18,13 @@ export interface BuildInput {
   finalFlags?: boolean[];
   /** Raw header bytes to use instead of the encoded header. */
   rawHeader?: Uint8Array;
+  /** Default 2, what writers write. */
+  suite?: 1 | 2;
 }
 
 export async function build(input: BuildInput): Promise<Uint8Array> {
   const header: Header = {
-    suite: 1,
+    suite: input.suite ?? 2,
     messageId: input.messageId,
     segmentSizeLog2: input.segmentSizeLog2 ?? 12,
     recipients: input.recipients,
@@ -30,9 +32,14 @@ export async function build(input: BuildInput): Promise<Uint8Array> {
     contextNotStored: input.withheld !== undefined,
   };
   const headerBytes = input.rawHeader ?? encodeHeader(header);
-  const keys = deriveMessageKeys(input.dek, input.messageId, 1);
-  const mac = headerMac(keys, headerBytes, input.withheld && encodeContext(input.withheld));
-  const cipher = segmentCipher(keys.encKey, mac);
+  const { encKey, mac } = messageKeys(
+    input.suite ?? 2,
+    input.dek,
+    input.messageId,
+    headerBytes,
+    input.withheld && encodeContext(input.withheld),
+  );
+  const cipher = segmentCipher(encKey, mac);
   const items: Uint8Array[] = [headerBytes, encode(mac)];
   for (let i = 0; i < input.segments.length; i++) {
     const final = input.finalFlags?.[i] ?? i === input.segments.length - 1;

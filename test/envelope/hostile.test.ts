@@ -138,7 +138,7 @@ describe('hostile CBOR', () => {
       [...base, [8, [9, 'arn']]],
     ];
     for (const entries of variants) {
-      const envelope = await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: rawHeader(entries) });
+      const envelope = await build({ dek, messageId: id, suite: 1, recipients: [], segments: [bytes(3)], rawHeader: rawHeader(entries) });
       await fails(envelope, kms);
     }
     // Hand-made byte-level cases the writer refuses to produce.
@@ -204,11 +204,11 @@ describe('hostile CBOR', () => {
         ],
       ],
     ]);
-    const ok = await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withTrue });
+    const ok = await build({ dek, messageId: id, suite: 1, recipients: [], segments: [bytes(3)], rawHeader: withTrue });
     expectBytes((await decryptEnvelope(ok, { kms, discovery: true })).plaintext, bytes(3));
     const withFalse = withTrue.slice();
     withFalse[withFalse.indexOf(0xf5)] = 0xf4;
-    await fails(await build({ dek, messageId: id, recipients: [], segments: [bytes(3)], rawHeader: withFalse }), kms);
+    await fails(await build({ dek, messageId: id, suite: 1, recipients: [], segments: [bytes(3)], rawHeader: withFalse }), kms);
 
     // Another version is UnsupportedOperation whatever its key count (a map of 4 or 9 keys).
     for (const head of [0xa4, 0xa9]) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decryptRange } from 'kmsbox';
 import { encode } from '../../src/envelope/cbor.js';
 import { encodeHeader } from '../../src/envelope/header.js';
-import { deriveMessageKeys, headerMac } from '../../src/envelope/key-schedule.js';
+import { messageKeys } from '../../src/envelope/key-schedule.js';
 import { fullItemBytes, segmentCipher, segmentItem } from '../../src/envelope/segments.js';
 import { bytes, concat, expectError, setup } from './helpers.js';
 
@@ -27,9 +27,8 @@ describe('decryptRange and the 2^32 segment limit', () => {
       recipients: [{ type: 1, keyRef: null, wrapped: CiphertextBlob! }],
       contextNotStored: false,
     });
-    const keys = deriveMessageKeys(dek, messageId, 1);
-    const mac = headerMac(keys, header);
-    const cipher = segmentCipher(keys.encKey, mac);
+    const { encKey, mac } = messageKeys(1, dek, messageId, header, undefined);
+    const cipher = segmentCipher(encKey, mac);
     const prefix = concat(header, encode(mac));
     const H = prefix.length;
     const F = fullItemBytes(S);

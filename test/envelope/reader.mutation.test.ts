@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { encryptEnvelope, inspectEnvelope, type Kms } from 'kmsbox';
 import { EnvelopeReader } from '../../src/envelope/reader.js';
+import { messageKeys } from '../../src/envelope/key-schedule.js';
 import { bytes, concat, counting, expectBytes, setup, splitItems } from './helpers.js';
 
 async function signingKey(kms: Kms): Promise<string> {
@@ -293,24 +294,31 @@ describe('the API of the reader', () => {
 describe('key hygiene and error detail', () => {
   const zero = (b: Uint8Array) => b.every((x) => x === 0);
 
-  it('the MAC key is wiped once the header verified; both keys when the reader ends or fails', async () => {
+  it('K_enc is kept while segments remain and wiped when the reader ends or fails', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(5000), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
     const h = inspectEnvelope(envelope).headerLength;
     const reader = new EnvelopeReader({ kms, keyIds });
     await reader.push(envelope.subarray(0, h + 10), () => {});
-    const keys = reader.session!.keys;
-    expect([zero(keys.macKey), zero(keys.encKey)]).toEqual([true, false]);
+    const encKey = reader.session!.encKey;
+    expect(zero(encKey)).toBe(false);
     await reader.push(envelope.subarray(h + 10), () => {});
-    expect(zero(keys.encKey)).toBe(false);
+    expect(zero(encKey)).toBe(false);
     await reader.end(() => {});
-    expect(zero(keys.encKey)).toBe(true);
+    expect(zero(encKey)).toBe(true);
 
     const failing = new EnvelopeReader({ kms, keyIds });
     const tampered = envelope.slice();
     tampered[h + 100]! ^= 1;
     await expect(failing.push(tampered, () => {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
-    expect(zero(failing.session!.keys.encKey)).toBe(true);
+    expect(zero(failing.session!.encKey)).toBe(true);
+  });
+
+  it('suite 1: the MAC key is wiped as soon as the MAC is made (K_mac is the second half of its OKM)', () => {
+    const keys = messageKeys(1, bytes(32, 1), bytes(32, 2), bytes(100, 3), undefined);
+    const okm = new Uint8Array(keys.encKey.buffer, keys.encKey.byteOffset, 64);
+    expect([zero(okm.subarray(0, 32)), zero(okm.subarray(32))]).toEqual([false, true]);
+    expect(zero(keys.mac)).toBe(false);
   });
 
   it('without debug, a failure carries no reason', async () => {

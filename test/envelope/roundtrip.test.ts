@@ -180,3 +180,33 @@ describe('envelope round trips', () => {
     });
   });
 });
+
+describe('suites', () => {
+  it('writes suite 2 by default and suite 1 on request; both read whole, streamed and by range, and inspect names them', async () => {
+    const { kms, keyIds } = await setup();
+    const plaintext = bytes(10_000);
+    for (const [suite, name] of [
+      [undefined, 'AES_256_GCM_SP800_108_HMAC_SHA512'],
+      [2, 'AES_256_GCM_SP800_108_HMAC_SHA512'],
+      [1, 'AES_256_GCM_HKDF_SHA512_HMAC_SHA256'],
+    ] as const) {
+      const envelope = await encryptEnvelope(plaintext, {
+        kms,
+        keyId: keyIds[0]!,
+        segmentSize: 4096,
+        encryptionContext: { tenant: 't1' },
+        storeContext: false,
+        ...(suite === undefined ? {} : { suite }),
+      });
+      const info = inspectEnvelope(envelope);
+      expect(info.suite).toEqual({ id: suite ?? 2, name });
+      const opts = { kms, keyIds, encryptionContext: { tenant: 't1' } };
+      expectBytes((await decryptEnvelope(envelope, opts)).plaintext, plaintext);
+      expectBytes(await pipe(createDecryptStream(opts), envelope, [100, 5000]), plaintext);
+      const read = async (offset: number, length: number) => envelope.subarray(offset, offset + length);
+      expectBytes((await decryptRange(read, opts, { start: 4000, end: 8200 })).plaintext, plaintext.subarray(4000, 8200));
+      // The withheld context is part of both suites' MAC input.
+      await expectError(() => decryptEnvelope(envelope, { ...opts, encryptionContext: { tenant: 't2' } }), 'InvalidCiphertextException');
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
 import { createDecryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope, type Kms } from 'kmsbox';
-import { deriveMessageKeys } from '../../src/envelope/key-schedule.js';
+import { messageKeys } from '../../src/envelope/key-schedule.js';
 import { bytes, concat, counting, expectBytes, expectError, pipe, setup, splitItems } from './helpers.js';
 
 async function signingKey(kms: Kms, spec: 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_EDWARDS25519'): Promise<string> {
@@ -122,7 +122,7 @@ describe('signed envelopes', () => {
     const headLen = item.length - 216; // 2-byte head for 216 = 200 + 16
     expect(headLen).toBe(2);
     const sealed = item.subarray(headLen);
-    const keys = deriveMessageKeys(dek!, info.messageId, 1);
+    const keys = messageKeys(2, dek!, info.messageId, prefix.subarray(0, prefix.length - 34), undefined);
     const mac = prefix.subarray(prefix.length - 32);
     // H = AES_K(0); GHASH blocks: 2 AAD blocks, 13 ciphertext blocks (200 B), 1 length block: m = 16.
     const ecb = createCipheriv('aes-256-ecb', keys.encKey, null).setAutoPadding(false);

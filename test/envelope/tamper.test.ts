@@ -148,8 +148,8 @@ describe('tampering', () => {
   it('changed segment size, message id, suite and version', async () => {
     const { kms, keyIds } = await setup();
     const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]!, segmentSize: S });
-    // Header starts a5 01 01 02 01 03 58 20 <32 bytes> 04 0c …
-    expect(Array.from(envelope.subarray(0, 8))).toEqual([0xa5, 0x01, 0x01, 0x02, 0x01, 0x03, 0x58, 0x20]);
+    // Header starts a5 01 01 02 02 03 58 20 <32 bytes> 04 0c … (suite 2, the default)
+    expect(Array.from(envelope.subarray(0, 8))).toEqual([0xa5, 0x01, 0x01, 0x02, 0x02, 0x03, 0x58, 0x20]);
     const at = 8 + 32 + 1;
     expect(envelope[at]).toBe(12);
     for (const log2 of [13, 18, 24]) {
@@ -160,9 +160,16 @@ describe('tampering', () => {
     const id = envelope.slice();
     id[10]! ^= 0x80;
     await bothFail(id, { kms, discovery: true });
-    const suite = envelope.slice();
-    suite[4] = 2;
-    await bothFail(suite, { kms, discovery: true }, ['UnsupportedOperationException']);
+    // Another known suite: its key schedule gives another MAC (no downgrade to suite 1 by relabelling).
+    const downgraded = envelope.slice();
+    downgraded[4] = 1;
+    await bothFail(downgraded, { kms, discovery: true });
+    // A suite this reader does not know (what a reader older than suite 2 does with suite 2 envelopes).
+    for (const id of [0, 3, 23]) {
+      const suite = envelope.slice();
+      suite[4] = id;
+      await bothFail(suite, { kms, discovery: true }, ['UnsupportedOperationException']);
+    }
     const version = envelope.slice();
     version[2] = 2;
     await bothFail(version, { kms, discovery: true }, ['UnsupportedOperationException']);

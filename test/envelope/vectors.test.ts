@@ -1,6 +1,7 @@
-// Golden vectors (test/vectors/envelope/golden.json, frozen): the writer reproduces them byte for
-// byte, the reader decrypts them, cbor-x reads their structure as docs/envelope-format.md says, and
-// an independent ~60-line reader written from the spec (cbor-x + @noble only) decrypts them too.
+// Golden vectors (test/vectors/envelope/golden.json for suite 1, golden-suite2.json for suite 2,
+// frozen): the writer reproduces them byte for byte, the reader decrypts them, cbor-x reads their
+// structure as docs/envelope-format.md says, and an independent ~60-line reader written from the
+// spec (cbor-x + @noble only) decrypts them too.
 import { readFileSync } from 'node:fs';
 import { Decoder } from 'cbor-x';
 import { gcm } from '@noble/ciphers/aes.js';
@@ -11,11 +12,16 @@ import { createPublicKey, createPrivateKey, verify as nodeVerify } from 'node:cr
 import { describe, expect, it } from 'vitest';
 import { decryptEnvelope, inspectEnvelope } from 'kmsbox';
 import { encryptEnvelope } from '../../src/envelope/encrypt.js';
-import { deriveMessageKeys } from '../../src/envelope/key-schedule.js';
+import { suite1Keys } from '../../src/envelope/key-schedule.js';
 import { expectBytes } from './helpers.js';
 import { stubKms } from './stub-kms.js';
 
-const golden = JSON.parse(readFileSync(new URL('../vectors/envelope/golden.json', import.meta.url), 'utf8'));
+const load = (file: string) => JSON.parse(readFileSync(new URL(`../vectors/envelope/${file}`, import.meta.url), 'utf8'));
+const golden = load('golden.json');
+const suites = [
+  [1, golden],
+  [2, load('golden-suite2.json')],
+] as const;
 const unhex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const dek = unhex(golden.dek);
 const messageId = unhex(golden.messageId);
@@ -32,7 +38,6 @@ interface Vector {
   envelope: string;
   writtenBy?: string;
 }
-const vectors: Vector[] = golden.vectors;
 const kmsFor = (v: Vector) =>
   stubKms(
     dek,
@@ -50,8 +55,8 @@ function referenceDecrypt(envelope: Uint8Array, dataKey: Uint8Array, withheld?: 
   const bstrSize = (n: number) => (n < 24 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5) + n;
   const headerLength =
     envelope.length - 34 - segments.reduce((s, x) => s + bstrSize(x.length), 0) - (sigItem ? 1 + bstrSize(sigItem[0]!.length) : 0);
-  const info = new Uint8Array([...new TextEncoder().encode('kmsbox-envelope-v1'), 0, header.get(2) as number]);
-  const okm = hkdf(sha512, dataKey, header.get(3) as Uint8Array, info, 64);
+  const suite = header.get(2) as number;
+  const info = new Uint8Array([...new TextEncoder().encode('kmsbox-envelope-v1'), 0, suite]);
   let macInput = envelope.subarray(0, headerLength);
   if (header.get(7) === true) {
     // Deterministic CBOR map of the withheld context (short ASCII keys here: head a1.., 6x ...).
@@ -59,23 +64,35 @@ function referenceDecrypt(envelope: Uint8Array, dataKey: Uint8Array, withheld?: 
     const enc = (s: string) => [0x60 + s.length, ...new TextEncoder().encode(s)];
     macInput = new Uint8Array([...macInput, 0xa0 + entries.length, ...entries.flatMap(([k, v]) => [...enc(k), ...enc(v)])]);
   }
-  const mac = hmac(sha256, okm.subarray(32), macInput);
+  let encKey: Uint8Array;
+  let mac: Uint8Array;
+  if (suite === 1) {
+    const okm = hkdf(sha512, dataKey, header.get(3) as Uint8Array, info, 64);
+    encKey = okm.subarray(0, 32);
+    mac = hmac(sha256, okm.subarray(32), macInput);
+  } else if (suite === 2) {
+    // NIST SP 800-108r1 counter mode, HMAC-SHA-512, one block: [1]₂ ‖ Label ‖ 0x00 ‖ Context ‖ [512]₂,
+    // Context = suite ‖ the MAC input of suite 1.
+    const t = hmac(sha512, dataKey, new Uint8Array([0, 0, 0, 1, ...info, ...macInput, 0, 0, 2, 0]));
+    encKey = t.subarray(0, 32);
+    mac = t.subarray(32);
+  } else throw new Error('suite');
   if (Buffer.compare(Buffer.from(mac), Buffer.from(items[1] as Uint8Array)) !== 0) throw new Error('MAC');
   const out: number[] = [];
   segments.forEach((seg, i) => {
     const nonce = new Uint8Array(12);
     new DataView(nonce.buffer).setUint32(7, i);
     nonce[11] = i === segments.length - 1 ? 1 : 0;
-    out.push(...gcm(okm.subarray(0, 32), nonce, mac).decrypt(seg));
+    out.push(...gcm(encKey, nonce, mac).decrypt(seg));
   });
   return new Uint8Array(out);
 }
 
-describe('golden vectors', () => {
+describe('golden vectors, suite 1', () => {
   it('the key schedule matches node:crypto HKDF-SHA-512 on every backend', async () => {
-    const keys = deriveMessageKeys(dek, messageId, 1);
-    expect(Buffer.from(keys.encKey).toString('hex')).toBe(golden.keySchedule.encKey);
-    expect(Buffer.from(keys.macKey).toString('hex')).toBe(golden.keySchedule.macKey);
+    const okm = suite1Keys(dek, messageId);
+    expect(Buffer.from(okm.subarray(0, 32)).toString('hex')).toBe(golden.keySchedule.encKey);
+    expect(Buffer.from(okm.subarray(32)).toString('hex')).toBe(golden.keySchedule.macKey);
     const noble = hkdf(sha512, dek, messageId, unhex(golden.keySchedule.info), 64);
     expect(Buffer.from(noble).toString('hex')).toBe(golden.keySchedule.encKey + golden.keySchedule.macKey);
     const k = await crypto.subtle.importKey('raw', dek, 'HKDF', false, ['deriveBits']);
@@ -83,6 +100,15 @@ describe('golden vectors', () => {
       await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt: messageId, info: unhex(golden.keySchedule.info) }, k, 512),
     );
     expect(Buffer.from(web).toString('hex')).toBe(golden.keySchedule.encKey + golden.keySchedule.macKey);
+  });
+});
+
+describe.each(suites)('golden vectors, suite %i', (suite, file) => {
+  const vectors: Vector[] = file.vectors;
+
+  it('the file says its suite, and every header carries it', () => {
+    expect(file.suite ?? 1).toBe(suite);
+    for (const v of vectors) expect(unhex(v.envelope)[4]).toBe(suite);
   });
 
   it.each(vectors.map((v) => [v.name, v] as const))('%s: the writer reproduces it byte for byte', async (_, v) => {
@@ -96,6 +122,7 @@ describe('golden vectors', () => {
         encryptionContext: v.encryptionContext,
         storeContext: v.storeContext,
         ...(v.signer ? { signingKeyId: v.signer.arn } : {}),
+        suite,
       },
       { messageId },
     );
@@ -121,7 +148,7 @@ describe('golden vectors', () => {
     const header = items[0] as Map<number, unknown>;
     expect([...header.keys()]).toEqual([...header.keys()].sort((a, b) => a - b));
     expect(header.get(1)).toBe(1);
-    expect(header.get(2)).toBe(1);
+    expect(header.get(2)).toBe(suite);
     expect(header.get(3)).toEqual(messageId);
     expect(2 ** (header.get(4) as number)).toBe(v.segmentSize);
     const recipients = header.get(5) as unknown[][];

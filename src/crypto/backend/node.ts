@@ -82,69 +82,14 @@ class NodeAesGcm implements AesGcmKey {
   }
 }
 
-/** Block and digest sizes in bytes (FIPS 180-4), for HMAC's pads. */
-const BLOCK = { 'SHA-224': 64, 'SHA-256': 64, 'SHA-384': 128, 'SHA-512': 128 } as const;
-const DIGEST = { 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 } as const;
-/** Messages up to this size go through the one-shot path; longer ones stream through createHmac. */
-const ONE_SHOT_MAX = 1024;
-
-/**
- * HMAC (RFC 2104) as two one-shot `crypto.hash` calls: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)). The same
- * bytes as createHmac (test/crypto/hmac.test.ts checks both against Wycheproof and each other), for
- * about 70% of its time on the short messages of the hot paths (per-call blob keys, the envelope key
- * schedule and header MAC; bench/ceilings.ts): createHmac builds an object and crosses into C++
- * four times, `crypto.hash` (Node ≥ 20.12) once per call. The pads live in one scratch buffer,
- * wiped before returning: nothing here awaits, so no two calls share it.
- */
-/** K ⊕ pad over one block (K zero-extended), into `out`; no read past K's end (a slow path in V8). */
-function pad(out: Uint8Array, k: Uint8Array, block: number, byte: number): void {
-  for (let i = 0; i < k.length; i++) out[i] = k[i]! ^ byte;
-  out.fill(byte, k.length, block);
-}
-
-type OneShotHmac = (hash: HmacHash, key: Uint8Array, message: readonly Uint8Array[], size: number) => Uint8Array;
-
-function oneShotHmac(c: NodeCrypto): OneShotHmac | undefined {
-  const hashOnce = (c as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8Array }).hash;
-  if (typeof hashOnce !== 'function') return undefined;
-  const scratch = new Uint8Array(128 + ONE_SHOT_MAX);
-  // The views `crypto.hash` reads, by length: the same few lengths recur (a view is a costly object
-  // on Node, two per HMAC and eight HMACs per envelope round trip). At most one per length.
-  const views: Uint8Array[] = [];
-  const view = (length: number): Uint8Array => (views[length] ??= scratch.subarray(0, length));
-  // `size` is the message's length, at most ONE_SHOT_MAX (the caller streams longer ones).
-  return (hash, key, message, size) => {
-    const name = HASH_NAMES[hash];
-    const block = BLOCK[hash];
-    const k = key.length > block ? hashOnce(name, key, 'buffer') : key;
-    try {
-      pad(scratch, k, block, 0x36);
-      let at = block;
-      for (const m of message) {
-        scratch.set(m, at);
-        at += m.length;
-      }
-      const inner = hashOnce(name, view(at), 'buffer');
-      pad(scratch, k, block, 0x5c);
-      scratch.set(inner, block);
-      inner.fill(0);
-      return hashOnce(name, view(block + DIGEST[hash]), 'buffer');
-    } finally {
-      scratch.fill(0, 0, block + Math.max(size, DIGEST[hash]));
-      if (k !== key) k.fill(0);
-    }
-  };
-}
-
 export function nodeBackend(c: NodeCrypto): CryptoBackend {
-  const fast = oneShotHmac(c);
   return {
     name: 'node',
     aesGcm: (key) => new NodeAesGcm(c, key),
+    // createHmac, not HMAC as two one-shot `crypto.hash` calls (issue #16 tried that): on Node
+    // 20.20 the two hashes cost ~2.9 µs against createHmac's ~2.1 µs for the short messages of the
+    // hot paths (BENCHMARKS.md, "HMAC: createHmac again").
     hmac(hash: HmacHash, key: Uint8Array, ...message: Uint8Array[]): Uint8Array {
-      let size = 0;
-      for (const m of message) size += m.length;
-      if (fast !== undefined && size <= ONE_SHOT_MAX) return fast(hash, key, message, size);
       const h = c.createHmac(HASH_NAMES[hash], key);
       for (const m of message) h.update(m);
       return h.digest();

@@ -1,5 +1,7 @@
-// Regenerates golden.json (run: npx tsx test/vectors/envelope/generate.ts). The vectors are frozen:
-// regenerate only for a new format version, never to make a failing test pass.
+// Writes the golden vectors of one suite: `npx tsx test/vectors/envelope/generate.ts [suite]` writes
+// golden.json for suite 1 (the default here), golden-suite2.json for suite 2. The vectors are
+// frozen: write a file only for a new suite or format version, never to make a failing test pass
+// (the KMS key ids are random, so a rewrite changes every vector).
 import { writeFileSync } from 'node:fs';
 import { generateKeyPairSync, hkdfSync } from 'node:crypto';
 import { Kms } from '../../../src/index.js';
@@ -7,6 +9,8 @@ import { encryptEnvelope } from '../../../src/envelope/encrypt.js';
 import { build } from '../../envelope/build.js';
 import { stubKms } from '../../envelope/stub-kms.js';
 
+const suite = Number(process.argv[2] ?? 1) as 1 | 2;
+const file = suite === 1 ? './golden.json' : `./golden-suite${suite}.json`;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const seq = (start: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
 const dek = seq(0x00, 32);
@@ -52,6 +56,7 @@ for (const c of cases) {
       ...(c.context ? { encryptionContext: c.context } : {}),
       ...(c.storeContext === false ? { storeContext: false } : {}),
       ...(c.signed ? { signingKeyId: signerArn } : {}),
+      suite,
     },
     { messageId },
   );
@@ -76,20 +81,22 @@ const three = await build({
     { type: 1, keyRef: r2.arn, wrapped: opaqueBlob },
   ],
   segments: [plaintextOf(20)],
+  suite,
 });
 vectors.push({ name: 'three recipients, the first of unknown type 9', plaintextLength: 20, segmentSize: 4096, encryptionContext: {}, storeContext: true, recipients: [r1, r2].map((r) => ({ arn: r.arn, blob: hex(r.blob) })), envelope: hex(three), writtenBy: 'test builder' });
 
 const out = {
-  about: 'kmsbox envelope v1 golden vectors (docs/envelope-format.md). DEK = 00..1f, messageId = 20..3f, plaintext[i] = (31*i + 7) mod 256. Frozen: a reader must decrypt these forever; the writer must reproduce them byte for byte.',
+  about: `kmsbox envelope v1 golden vectors, suite ${suite} (docs/envelope-format.md). DEK = 00..1f, messageId = 20..3f, plaintext[i] = (31*i + 7) mod 256. Frozen: a reader must decrypt these forever; the writer must reproduce them byte for byte.`,
+  suite,
   dek: hex(dek),
   messageId: hex(messageId),
-  // Computed by node:crypto's own HKDF, not by kmsbox.
-  keySchedule: (() => {
+  // Suite 1's key schedule depends on DEK and message id alone: computed by node:crypto's own HKDF, not by kmsbox.
+  keySchedule: suite !== 1 ? undefined : (() => {
     const info = new TextEncoder().encode('kmsbox-envelope-v1\0\x01');
     const okm = new Uint8Array(hkdfSync('sha512', dek, messageId, info, 64));
     return { info: hex(info), encKey: hex(okm.subarray(0, 32)), macKey: hex(okm.subarray(32)) };
   })(),
   vectors,
 };
-writeFileSync(new URL('./golden.json', import.meta.url), JSON.stringify(out, null, 1) + '\n');
+writeFileSync(new URL(file, import.meta.url), JSON.stringify(out, null, 1) + '\n');
 console.log(`wrote ${vectors.length} vectors`);
