@@ -186,6 +186,7 @@ async function runJob(
       keyId: o.keyIds,
       encryptionContext: o.encryptionContext,
       ...(o.segmentSize === undefined ? {} : { segmentSize: o.segmentSize }),
+      ...(o.suite === undefined ? {} : { suite: o.suite }),
       ...(o.signingKeyId === undefined ? {} : { signingKeyId: o.signingKeyId }),
       ...(cache === undefined ? {} : { cache }),
     });

@@ -7,7 +7,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ValidationException } from '../errors.js';
-import { checkContext, checkSegmentSize } from '../envelope/options.js';
+import { checkContext, checkSegmentSize, checkSuite } from '../envelope/options.js';
 import { checkTrust, type DiscoveryFilter } from '../envelope/trust.js';
 import { setOwn } from '../api/set-own.js';
 import { parseKeyRef } from '../keys/arn.js';
@@ -42,6 +42,7 @@ const ENCRYPT = {
   'wrapping-keys': { type: 'string', short: 'w', multiple: true },
   'signing-key-id': { type: 'string' },
   'segment-size': { type: 'string' },
+  suite: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const DECRYPT = {
@@ -58,7 +59,8 @@ const DECRYPT = {
 export const FILE_HELP: Record<FileMode, string> = {
   encrypt: `usage: kmsbox encrypt-file [--input] IN|- [--output OUT|-]
          --key-id K [--key-id K ...] [-c k=v ...] [--signing-key-id K]
-         [--segment-size BYTES] [-r] [--suffix .kmsbox] [--overwrite] [--quiet]
+         [--segment-size BYTES] [--suite 1|2] [-r] [--suffix .kmsbox]
+         [--overwrite] [--quiet]
          [--metadata-output FILE|-] [--cache-max-age SECONDS]
          (--store FILE [--root-key-file F] | --endpoint-url URL | --aws)
          [--region R]
@@ -69,6 +71,8 @@ export const FILE_HELP: Record<FileMode, string> = {
   -c, --encryption-context k=v   a pair bound to the envelope (repeat it)
   --signing-key-id K     sign with this ECC SIGN_VERIFY key
   --segment-size BYTES   a power of two, 4096..16777216 (default 1048576)
+  --suite 1|2            the envelope suite (default 2; 1 for kmsbox readers
+                         older than suite 2)
   -o OUT                 default: IN + suffix; stdout for stdin; a directory
                          for -r (default: IN itself)
   --cache-max-age SECONDS  reuse a data key across files for this long
@@ -108,6 +112,7 @@ export interface FileOptions {
   readonly keyIds: readonly string[];
   readonly signingKeyId: string | undefined;
   readonly segmentSize: number | undefined;
+  readonly suite: 1 | 2 | undefined;
   // decrypt
   readonly trust: { keyIds: string[] } | { discovery: true | DiscoveryFilter } | undefined;
   readonly signerKeyIds: readonly string[] | undefined;
@@ -235,11 +240,14 @@ export function parseFileArgs(mode: FileMode, args: string[]): FileOptions | und
       segmentSize = /^\d{1,9}$/.test(sizeText) ? Number(sizeText) : Number.NaN;
       library(() => checkSegmentSize(segmentSize), '--segment-size');
     }
+    const suiteText = v.suite as string | undefined;
+    const suite = suiteText === undefined ? undefined : library(() => checkSuite(/^\d{1,3}$/.test(suiteText) ? Number(suiteText) : suiteText), '--suite');
     return {
       ...common,
       keyIds,
       signingKeyId: v['signing-key-id'] as string | undefined,
       segmentSize,
+      suite,
       trust: undefined,
       signerKeyIds: undefined,
     };
@@ -248,5 +256,5 @@ export function parseFileArgs(mode: FileMode, args: string[]): FileOptions | und
   // The library refuses aliases here too (src/envelope/options.ts), but only once a file is opened: a usage mistake, so 252 now.
   if (signers?.some((s) => parseKeyRef(s)?.kind !== 'key'))
     throw new UsageError('--signer-key-ids: signerKeyIds must list key ARNs or key ids (not aliases).');
-  return { ...common, keyIds: [], signingKeyId: undefined, segmentSize: undefined, trust: decryptTrust(v), signerKeyIds: signers };
+  return { ...common, keyIds: [], signingKeyId: undefined, segmentSize: undefined, suite: undefined, trust: decryptTrust(v), signerKeyIds: signers };
 }

@@ -110,6 +110,10 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
       ['fullDisk', `. ./keys.env; $K encrypt-file plain.bin -o - --key-id $K1 ${S} > /dev/full`],
       ['signed', `. ./keys.env; $K encrypt-file plain.bin -o signed.kmsbox --key-id $K1 --signing-key-id $SIG --segment-size 4096 ${S}`],
       ['inspect', '$K inspect signed.kmsbox'],
+      ['suite1', `. ./keys.env; $K encrypt-file plain.bin -o suite1.kmsbox --key-id $K1 --suite 1 ${S}`],
+      ['inspectSuite1', '$K inspect suite1.kmsbox'],
+      ['decryptSuite1', `. ./keys.env; $K decrypt-file suite1.kmsbox -o suite1.bin --key-ids $K1 ${S}`],
+      ['badSuite', `. ./keys.env; $K encrypt-file plain.bin -o suite9.kmsbox --key-id $K1 --suite 9 ${S}`],
       [
         'signedDecrypt',
         `. ./keys.env; $K decrypt-file signed.kmsbox -o signed.bin --key-ids $K1 --signer-key-ids $SIG ${S} --metadata-output signed.jsonl`,
@@ -219,7 +223,7 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
     const info = JSON.parse(r.inspect!.stdout);
     const sig = readFileSync(join(dir, 'keys.env'), 'utf8').match(/SIG=(.*)/)![1]!;
     expect(info).toMatchObject({
-      suite: 'AES_256_GCM_HKDF_SHA512_HMAC_SHA256',
+      suite: 'AES_256_GCM_SP800_108_HMAC_SHA512',
       segmentSize: 4096,
       encryptionContext: {},
       contextStored: true,
@@ -242,9 +246,17 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
     expect(r.inspectNotEnvelope!.code).toBe(254);
   });
 
+  it('--suite 1 writes suite 1 (for older readers), read back as any envelope', () => {
+    expect(r.suite1!.code).toBe(0);
+    expect(JSON.parse(r.inspectSuite1!.stdout).suite).toBe('AES_256_GCM_HKDF_SHA512_HMAC_SHA256');
+    expect(r.decryptSuite1!.code).toBe(0);
+    expect(readFileSync(join(dir, 'suite1.bin')).equals(plain)).toBe(true);
+  });
+
   it('usage mistakes exit 252 before any file is written', () => {
     const cases: Array<[string, string]> = [
       ['badSegment', 'kmsbox: --segment-size: segmentSize must be a power of two from 4096 to 16777216.\n'],
+      ['badSuite', 'kmsbox: --suite: suite must be one of 1, 2.\n'],
       ['reservedContext', 'kmsbox: --encryption-context: encryptionContext keys starting with "kmsbox:" are reserved.\n'],
       ['strayPair', "kmsbox: unexpected argument 'b=2' (repeat -c for each pair: -c a=1 -c b=2)\n"],
       ['noKey', 'kmsbox: encrypt-file needs --key-id K (or --wrapping-keys key=K): the KMS key that wraps the data key\n'],
@@ -257,6 +269,7 @@ describe('kmsbox encrypt-file / decrypt-file on a key-store file', () => {
     ];
     for (const [name, message] of cases) expect({ name, ...r[name]! }).toEqual({ name, code: 252, stdout: '', stderr: message });
     expect(existsSync(join(dir, 'seg.kmsbox'))).toBe(false);
+    expect(existsSync(join(dir, 'suite9.kmsbox'))).toBe(false);
     expect(existsSync(join(dir, 'r.kmsbox'))).toBe(false);
     expect(r.help!.code).toBe(0);
     expect(r.help!.stdout).toMatch(/^usage: kmsbox encrypt-file /);
