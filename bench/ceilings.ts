@@ -70,8 +70,8 @@ if (want('envelope')) {
   const keyId = (await kms.createKey()).KeyMetadata!.KeyId!;
   const payload = randomBytes(4096);
   const cases = [
-    { name: 'floor', run: cryptoFloor(payload, 'createHmac') },
-    { name: 'floor, one-shot HMAC', run: cryptoFloor(payload, 'oneShot') },
+    { name: 'floor', run: cryptoFloor(payload, 1) },
+    { name: 'floor, suite 2', run: cryptoFloor(payload, 2) },
     {
       name: 'envelope',
       run: async () => {
@@ -81,24 +81,27 @@ if (want('envelope')) {
     },
   ];
   await warmUp(cases);
-  const [floor, floorOneShot, ours] = await compare(cases, { rounds: ROUNDS, roundMs: ROUND_MS });
+  const [floor, floorSuite2, ours] = await compare(cases, { rounds: ROUNDS, roundMs: ROUND_MS });
   row(
     'envelope 4 KiB encrypt + decrypt, fresh data key',
-    'the floor as first measured (the node:crypto calls alone, HMAC by createHmac)',
+    'the floor as first measured (the node:crypto calls alone, suite 1: HKDF and a header HMAC)',
     'round trips/s',
     floor!,
     ours!,
     0.75,
   );
+  // Issue #16 invites lowering the floor itself by a new suite with fewer native calls (suite 2:
+  // one HMAC where suite 1 takes three). This row is kmsbox's own code against the floor of the
+  // calls it makes now: for reading, not a target of its own.
   row(
-    'envelope 4 KiB encrypt + decrypt, fresh data key',
-    'the floor with the calls kmsbox makes now (HMAC by two crypto.hash calls)',
+    '(envelope 4 KiB against the floor of the calls it makes now)',
+    'the floor of suite 2 (one HMAC-SHA-512 for key schedule and header MAC)',
     'round trips/s',
-    floorOneShot!,
+    floorSuite2!,
     ours!,
     0.75,
   );
-  row('(the floor itself)', 'one-shot HMAC floor ÷ createHmac floor', 'round trips/s', floor!, floorOneShot!, 1);
+  row('(the floor itself)', 'suite 2 floor ÷ suite 1 floor', 'round trips/s', floor!, floorSuite2!, 1);
 }
 
 if (want('core')) {
