@@ -80,7 +80,12 @@ function nibble(c: number): number {
 export function decodeKeyId(bytes: Uint8Array, offset: number): string | undefined {
   const form = bytes[offset];
   if (form !== 0 && form !== 1) return undefined;
-  const hex = toHex(bytes.subarray(offset + 1, offset + 17));
-  if (form === 1) return `mrk-${hex}`;
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Pair by pair from a table, no view and no slicing: this runs on every Decrypt and envelope
+  // (~0.1 µs against ~0.3 µs for toHex and five slices; issue #16).
+  const h = (i: number) => HEX_PAIRS[bytes[offset + 1 + i]!]!;
+  if (form === 1) return `mrk-${h(0)}${h(1)}${h(2)}${h(3)}${h(4)}${h(5)}${h(6)}${h(7)}${h(8)}${h(9)}${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
+
+/** The lowercase hex of every byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
