@@ -79,7 +79,7 @@ function nibble(c: number): number {
 /** The key id written at `offset`, or `undefined` for an unknown form byte. */
 export function decodeKeyId(bytes: Uint8Array, offset: number): string | undefined {
   const form = bytes[offset];
-  if (form !== 0 && form !== 1) return undefined;
+  if ((form !== 0 && form !== 1) || bytes.length < offset + 17) return undefined;
   // Pair by pair from a table, no view and no slicing: this runs on every Decrypt and envelope
   // (~0.1 µs against ~0.3 µs for toHex and five slices; issue #16).
   const h = (i: number) => HEX_PAIRS[bytes[offset + 1 + i]!]!;

@@ -26,7 +26,12 @@ describe('key id bytes', () => {
     );
   });
 
-  it('an unknown form byte is no key id', () => {
+  it('an unknown form byte, or fewer than 17 bytes from the offset, is no key id', () => {
     for (const form of [2, 0x7f, 0xff]) expect(decodeKeyId(Uint8Array.of(form, ...new Uint8Array(16)), 0)).toBeUndefined();
+    for (const form of [0, 1]) {
+      expect(decodeKeyId(Uint8Array.of(form, ...new Uint8Array(15)), 0)).toBeUndefined();
+      expect(decodeKeyId(Uint8Array.of(9, form, ...new Uint8Array(15)), 1)).toBeUndefined();
+      expect(decodeKeyId(Uint8Array.of(9, form, ...new Uint8Array(16)), 1)).toBeDefined();
+    }
   });
 });
