@@ -6,11 +6,36 @@
  * needs, which is loaded on first use: crypto/noble-aes.ts); `utf8Decode` / `utf8DecodeExact` refuse invalid UTF-8 (noble's `bytesToUtf8` replaces it
  * with U+FFFD, and a format must not read two byte strings as one string); `utf8Encode` reuses one
  * TextEncoder (noble's `utf8ToBytes` makes one and a copy per call, on hot paths here); and noble
- * has nothing like `utf8EncodeInto` (UTF-8 written in place), `joinAndWipe` (one copy of a secret).
+ * has nothing like `utf8EncodeInto` (UTF-8 written in place), `joinAndWipe` (one copy of a secret),
+ * `hex16` (an id's text as one flat string).
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 
 export { bytesToHex as toHex, concatBytes };
+
+/** The two lowercase hex digits of every byte value, as character codes: 2·v and 2·v + 1. */
+const HEX_CODES = Uint8Array.from({ length: 512 }, (_, i) => (i >> 1).toString(16).padStart(2, '0').charCodeAt(i & 1));
+const DASHED: number[] = new Array(36).fill(0);
+const PLAIN: number[] = new Array(32).fill(0);
+
+/**
+ * The 16 bytes at `offset` as 32 lowercase hex digits, in the 8-4-4-4-12 groups of a UUID when
+ * `dashed`. One flat string from one `String.fromCharCode` (~56 bytes of heap), where joining
+ * hex pairs makes ~20 intermediate strings (~560 bytes): key ids and request ids are made or read
+ * on every call (issue #16: the collector's share of an envelope round trip). The scratch arrays
+ * are filled and read synchronously.
+ */
+export function hex16(bytes: Uint8Array, offset: number, dashed: boolean): string {
+  const out = dashed ? DASHED : PLAIN;
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    if (dashed && (i === 4 || i === 6 || i === 8 || i === 10)) out[j++] = 0x2d;
+    const v = bytes[offset + i]! << 1;
+    out[j++] = HEX_CODES[v]!;
+    out[j++] = HEX_CODES[v + 1]!;
+  }
+  return String.fromCharCode.apply(null, out);
+}
 
 /** Whether `a` and `b` hold the same bytes, in time that depends on their length only (for tags and MACs). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -92,3 +92,33 @@ describe('random bytes: secrets drawn directly, public values may be pooled', ()
     expectDrawnDirectly(ImportToken!.subarray(1)); // after the version byte
   });
 });
+
+describe('ids from the pool', () => {
+  it('randomUuid: version 4, RFC 9562 variant, lowercase, all distinct', async () => {
+    const { randomUuid } = await import('../../src/crypto/random.js');
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const id = randomUuid();
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(2000);
+    // Every hex digit appears in every free position (the digits come from the random bytes, not a constant).
+    const ids = [...seen];
+    for (const at of [0, 7, 9, 15, 20, 35]) expect(new Set(ids.map((id) => id[at])).size).toBeGreaterThan(8);
+  });
+
+  it('hex16 gives the bytes as lowercase hex, dashed as a UUID or not, for any bytes and offset', async () => {
+    const { hex16 } = await import('../../src/crypto/bytes.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 40 }), fc.nat(24), (bytes, start) => {
+        const offset = Math.min(start, bytes.length - 16);
+        const h = Buffer.from(bytes.subarray(offset, offset + 16)).toString('hex');
+        expect(hex16(bytes, offset, false)).toBe(h);
+        expect(hex16(bytes, offset, true)).toBe(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
