@@ -241,7 +241,10 @@ export function parseFileArgs(mode: FileMode, args: string[]): FileOptions | und
       library(() => checkSegmentSize(segmentSize), '--segment-size');
     }
     const suiteText = v.suite as string | undefined;
-    const suite = suiteText === undefined ? undefined : library(() => checkSuite(/^\d{1,3}$/.test(suiteText) ? Number(suiteText) : suiteText), '--suite');
+    const suite =
+      suiteText === undefined
+        ? undefined
+        : library(() => checkSuite(/^\d{1,3}$/.test(suiteText) ? Number(suiteText) : suiteText), '--suite');
     return {
       ...common,
       keyIds,
@@ -256,5 +259,13 @@ export function parseFileArgs(mode: FileMode, args: string[]): FileOptions | und
   // The library refuses aliases here too (src/envelope/options.ts), but only once a file is opened: a usage mistake, so 252 now.
   if (signers?.some((s) => parseKeyRef(s)?.kind !== 'key'))
     throw new UsageError('--signer-key-ids: signerKeyIds must list key ARNs or key ids (not aliases).');
-  return { ...common, keyIds: [], signingKeyId: undefined, segmentSize: undefined, suite: undefined, trust: decryptTrust(v), signerKeyIds: signers };
+  return {
+    ...common,
+    keyIds: [],
+    signingKeyId: undefined,
+    segmentSize: undefined,
+    suite: undefined,
+    trust: decryptTrust(v),
+    signerKeyIds: signers,
+  };
 }

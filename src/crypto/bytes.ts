@@ -14,7 +14,12 @@ import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 export { bytesToHex as toHex, concatBytes };
 
 /** The two lowercase hex digits of every byte value, as character codes: 2·v and 2·v + 1. */
-const HEX_CODES = Uint8Array.from({ length: 512 }, (_, i) => (i >> 1).toString(16).padStart(2, '0').charCodeAt(i & 1));
+const HEX_CODES = Uint8Array.from({ length: 512 }, (_, i) =>
+  (i >> 1)
+    .toString(16)
+    .padStart(2, '0')
+    .charCodeAt(i & 1),
+);
 const DASHED: number[] = new Array(36).fill(0);
 const PLAIN: number[] = new Array(32).fill(0);
 

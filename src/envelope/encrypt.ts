@@ -60,27 +60,35 @@ async function open(
   const suite = checkSuite(opts.suite);
   const cache = checkCache(opts.cache);
   const signer = opts.signingKeyId === undefined ? undefined : await prepareSigner(kms, opts.signingKeyId);
-  const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
   const messageId = internals.messageId ?? publicRandomBytes(MESSAGE_ID_BYTES);
+  if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_BYTES) throw new RangeError('the message id must be 32 bytes');
   const hasContext = Object.keys(context).length > 0;
   const segmentSize = 2 ** segmentSizeLog2;
   const reserve = MAC_ITEM_BYTES + trailing(segmentSize);
-  const out = encodeHeader(
-    {
-      suite,
-      messageId,
-      segmentSizeLog2,
-      recipients: wrapped.recipients,
-      context: storeContext ? context : undefined,
-      contextNotStored: !storeContext && hasContext,
-      signer: signer?.header,
-    },
-    reserve,
-  );
-  const headerLength = out.length - reserve;
-  const withheld = !storeContext && hasContext ? encodeContext(context) : undefined;
-  const { encKey, mac } = messageKeys(suite, wrapped.dek, messageId, out.subarray(0, headerLength), withheld);
-  wrapped.done();
+  const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
+  let out: Uint8Array;
+  let headerLength: number;
+  let keys: ReturnType<typeof messageKeys>;
+  try {
+    out = encodeHeader(
+      {
+        suite,
+        messageId,
+        segmentSizeLog2,
+        recipients: wrapped.recipients,
+        context: storeContext ? context : undefined,
+        contextNotStored: !storeContext && hasContext,
+        signer: signer?.header,
+      },
+      reserve,
+    );
+    headerLength = out.length - reserve;
+    const withheld = !storeContext && hasContext ? encodeContext(context) : undefined;
+    keys = messageKeys(suite, wrapped.dek, messageId, out.subarray(0, headerLength), withheld);
+  } finally {
+    wrapped.done(); // the DEK is wiped whether or not the header and keys were made
+  }
+  const { encKey, mac } = keys;
   out.set(mac, writeHead(out, headerLength, MAJOR.bytes, MAC_BYTES));
   const prefix = reserve === MAC_ITEM_BYTES ? out : out.subarray(0, headerLength + MAC_ITEM_BYTES);
   // The cipher keeps its own reference to the key; it is wiped when the message ends.
@@ -132,19 +140,22 @@ async function sealWhole(plaintext: Uint8Array, opts: EncryptOptions, internals:
   const n = segmentCount(plaintext.length, S);
   const out = o.out;
   let at = o.prefix.length;
-  for (let i = 0; i < n; i++) {
-    const part = plaintext.subarray(i * S, Math.min(plaintext.length, (i + 1) * S));
-    const start = at;
-    at = writeHead(out, at, MAJOR.bytes, part.length + TAG_BYTES);
-    // node:crypto seals synchronously: no promise per segment then.
-    const sealing = o.cipher.sealPieces(i, i === n - 1, [part]);
-    for (const piece of sealing instanceof Promise ? await sealing : sealing) {
-      out.set(piece, at);
-      at += piece.length;
+  try {
+    for (let i = 0; i < n; i++) {
+      const part = plaintext.subarray(i * S, Math.min(plaintext.length, (i + 1) * S));
+      const start = at;
+      at = writeHead(out, at, MAJOR.bytes, part.length + TAG_BYTES);
+      // node:crypto seals synchronously: no promise per segment then.
+      const sealing = o.cipher.sealPieces(i, i === n - 1, [part]);
+      for (const piece of sealing instanceof Promise ? await sealing : sealing) {
+        out.set(piece, at);
+        at += piece.length;
+      }
+      o.signer?.transcript.add(out.subarray(start, at));
     }
-    o.signer?.transcript.add(out.subarray(start, at));
+  } finally {
+    o.wipe(); // K_enc, also when a seal failed
   }
-  o.wipe();
   if (!o.signer) return out;
   const signature = await o.signer.finish();
   const signed = new Uint8Array(out.length + signature.length);

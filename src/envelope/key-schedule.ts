@@ -65,9 +65,36 @@ export function suite1Keys(dek: Uint8Array, messageId: Uint8Array): Uint8Array {
   return okm;
 }
 
+type Schedule = (dek: Uint8Array, messageId: Uint8Array, headerBytes: Uint8Array, withheld: Uint8Array | undefined) => MessageKeys;
+
+// Plain views of the HMAC output, not copies: V8 keeps a new array this small on its heap and must
+// move it off the heap the first time node:crypto reads it (issue #16); and not Buffer views, each
+// a costly object on Node.
+const view = (b: Uint8Array, at: number) => new Uint8Array(b.buffer, b.byteOffset + at, 32);
+
+/** One key schedule per suite: `satisfies` makes a new row of SUITES (format.ts) fail to compile until it has one. */
+const SCHEDULES = {
+  1: (dek, messageId, headerBytes, withheld) => {
+    const okm = suite1Keys(dek, messageId);
+    const macKey = okm.subarray(32, 64);
+    const mac =
+      withheld === undefined ? backend.hmac('SHA-256', macKey, headerBytes) : backend.hmac('SHA-256', macKey, headerBytes, withheld);
+    macKey.fill(0);
+    return { encKey: view(okm, 0), mac };
+  },
+  2: (dek, _messageId, headerBytes, withheld) => {
+    const t =
+      withheld === undefined
+        ? backend.hmac('SHA-512', dek, SUITE_2_PREFIX, headerBytes, SUITE_2_LENGTH)
+        : backend.hmac('SHA-512', dek, SUITE_2_PREFIX, headerBytes, withheld, SUITE_2_LENGTH);
+    return { encKey: view(t, 0), mac: view(t, 32) };
+  },
+} as const satisfies Record<SuiteId, Schedule>;
+
 /**
  * K_enc and the header MAC of a message. `headerBytes`: the header item; `withheldContext`: the
- * context's canonical CBOR when the header does not store it.
+ * context's canonical CBOR when the header does not store it. A suite without a schedule (none
+ * today: the header parser admits only SUITES' ids) is an error, never another suite's schedule.
  */
 export function messageKeys(
   suite: SuiteId,
@@ -77,22 +104,7 @@ export function messageKeys(
   withheldContext: Uint8Array | undefined,
 ): MessageKeys {
   if (dek.length !== DEK_BYTES) throw new RangeError('the data key must be 32 bytes');
-  // Plain views of the HMAC output, not copies: V8 keeps a new array this small on its heap and
-  // must move it off the heap the first time node:crypto reads it (issue #16); and not Buffer
-  // views, each a costly object on Node.
-  if (suite === 2) {
-    const t =
-      withheldContext === undefined
-        ? backend.hmac('SHA-512', dek, SUITE_2_PREFIX, headerBytes, SUITE_2_LENGTH)
-        : backend.hmac('SHA-512', dek, SUITE_2_PREFIX, headerBytes, withheldContext, SUITE_2_LENGTH);
-    return { encKey: new Uint8Array(t.buffer, t.byteOffset, 32), mac: new Uint8Array(t.buffer, t.byteOffset + 32, 32) };
-  }
-  const okm = suite1Keys(dek, messageId);
-  const macKey = okm.subarray(32, 64);
-  const mac =
-    withheldContext === undefined
-      ? backend.hmac('SHA-256', macKey, headerBytes)
-      : backend.hmac('SHA-256', macKey, headerBytes, withheldContext);
-  macKey.fill(0);
-  return { encKey: new Uint8Array(okm.buffer, okm.byteOffset, 32), mac };
+  const schedule: Schedule | undefined = Object.hasOwn(SCHEDULES, suite) ? SCHEDULES[suite] : undefined;
+  if (schedule === undefined) throw new RangeError(`no key schedule for envelope suite ${suite}`);
+  return schedule(dek, messageId, headerBytes, withheldContext);
 }

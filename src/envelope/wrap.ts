@@ -6,8 +6,8 @@ import { HEADER_BYTES as BLOB_HEADER_BYTES, TAG_BYTES as BLOB_TAG_BYTES } from '
 import { toHex } from '../crypto/bytes.js';
 import { IncorrectKeyException, UnsupportedOperationException, ValidationException } from '../errors.js';
 import type { CacheUse, DataKeyCache } from './cache.js';
-import { DEK_BYTES, RECIPIENT_TYPE } from './format.js';
-import { encodeContext, type Recipient } from './header.js';
+import { DEK_BYTES, LIMITS, RECIPIENT_TYPE } from './format.js';
+import { encodeContext, type Recipient, utf8Length } from './header.js';
 import { decodeKeyId } from '../keys/arn.js';
 import { keyIdPart, sameKey, type KmsLike } from './kms-like.js';
 import { admit, callerAccount, trusts, type KeyTrust } from './trust.js';
@@ -75,8 +75,17 @@ function fromCache(use: CacheUse): WrappedKey {
   return { dek: use.dek, recipients: use.recipients, addBytes: (n) => use.addBytes(n), done: () => use.dek.fill(0) };
 }
 
-/** keyRef is null when the blob names its own key (a kmsbox blob): the ARN would add ~77 bytes. */
-function recipient(blob: Uint8Array, arn: string): Recipient {
+/**
+ * keyRef is null when the blob names its own key (a kmsbox blob): the ARN would add ~77 bytes.
+ * The KeyId KMS reported is checked before it is written: one that no reader accepts (longer than
+ * the format's bound, not well-formed text) would make an envelope that nobody can decrypt.
+ */
+function recipient(blob: Uint8Array, arn: unknown): Recipient {
+  if (typeof arn !== 'string' || arn.length === 0 || !arn.isWellFormed() || utf8Length(arn) > LIMITS.keyRefBytes) {
+    throw new ValidationException({
+      message: `KMS reported a KeyId that an envelope cannot name (at most ${LIMITS.keyRefBytes} bytes of text).`,
+    });
+  }
   const own = blobKeyId(blob);
   return { type: RECIPIENT_TYPE.kms, keyRef: own !== undefined && own === keyIdPart(arn) ? null : arn, wrapped: blob };
 }

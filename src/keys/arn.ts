@@ -83,4 +83,3 @@ export function decodeKeyId(bytes: Uint8Array, offset: number): string | undefin
   // One flat string (hex16): this runs on every Decrypt and envelope (issue #16).
   return form === 1 ? `mrk-${hex16(bytes, offset + 1, false)}` : hex16(bytes, offset + 1, true);
 }
-

@@ -1,0 +1,70 @@
+// The key schedule per suite (src/envelope/key-schedule.ts) and the writer's checks around it: a
+// suite without a schedule is an error (never another suite's), and what KMS reports is checked
+// before it is written. From the attacker review of suite 2 (session 9); each fails without its fix.
+import { describe, expect, it } from 'vitest';
+import { encryptEnvelope, type KmsLike } from 'kmsbox';
+import type { SuiteId } from '../../src/envelope/format.js';
+import { messageKeys } from '../../src/envelope/key-schedule.js';
+import { bytes, setup, typedError } from './helpers.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('messageKeys', () => {
+  it('refuses a suite it has no schedule for, instead of running another suite’s', () => {
+    for (const suite of [0, 3, 255, Number.NaN]) {
+      expect(() => messageKeys(suite as SuiteId, bytes(32, 1), bytes(32, 2), bytes(64, 3), undefined)).toThrow(RangeError);
+    }
+  });
+
+  it('suites 1 and 2 give different K_enc and MAC for the same inputs; each depends on every header byte and the withheld context', () => {
+    const dek = bytes(32, 1);
+    const id = bytes(32, 2);
+    const header = bytes(64, 3);
+    const one = messageKeys(1, dek, id, header, undefined);
+    const two = messageKeys(2, dek, id, header, undefined);
+    expect(hex(one.encKey)).not.toBe(hex(two.encKey));
+    expect(hex(one.mac)).not.toBe(hex(two.mac));
+    for (const suite of [1, 2] as const) {
+      const base = messageKeys(suite, dek, id, header, undefined);
+      const changed = header.slice();
+      changed[63]! ^= 1;
+      expect(hex(messageKeys(suite, dek, id, changed, undefined).mac)).not.toBe(hex(base.mac));
+      expect(hex(messageKeys(suite, dek, id, header, bytes(5, 4)).mac)).not.toBe(hex(base.mac));
+      expect(hex(messageKeys(suite, bytes(32, 9), id, header, undefined).mac)).not.toBe(hex(base.mac));
+    }
+  });
+});
+
+/** A KmsLike passing everything to `kms` but GenerateDataKey, which `gdk` answers. */
+function withGenerateDataKey(kms: KmsLike, gdk: KmsLike['generateDataKey']): KmsLike {
+  return {
+    encrypt: (i) => kms.encrypt(i),
+    decrypt: (i) => kms.decrypt(i),
+    generateDataKey: gdk,
+  } as KmsLike;
+}
+
+describe('the KeyId KMS reports', () => {
+  it('one no reader accepts (over 2,048 bytes, not well-formed text, not a string) is a ValidationException, nothing is written and the DEK is wiped', async () => {
+    const { kms, keyIds } = await setup();
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/';
+    for (const reported of [`${arn}${'a'.repeat(3000)}`, `${arn}\ud800x`, 42]) {
+      let dek: Uint8Array | undefined;
+      const lying = withGenerateDataKey(kms, async (i) => {
+        const out = await kms.generateDataKey(i);
+        dek = out.Plaintext;
+        return { ...out, KeyId: reported as string, CiphertextBlob: new Uint8Array(100).fill(9) };
+      });
+      let written: Uint8Array | undefined;
+      const e = await typedError(async () => {
+        written = await encryptEnvelope(bytes(10), { kms: lying, keyId: keyIds[0]! });
+      });
+      expect({ name: e.name, written, dekWiped: dek!.every((b) => b === 0) }).toEqual({
+        name: 'ValidationException',
+        written: undefined,
+        dekWiped: true,
+      });
+      expect(e.message).toContain('KeyId');
+    }
+  });
+});
