@@ -4,6 +4,8 @@
  * KMSBOX_BENCH_DIST=<dir> measures another build instead (a copy of an earlier dist/, for before/after).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type * as Index from '../src/index.js';
 import type * as NodeEntry from '../src/node.js';
 
@@ -71,6 +73,38 @@ export async function streamRoundTrip(o: {
     .pipeThrough(kmsbox.createDecryptStream({ kms: o.kms, keyIds: [o.keyId] }))
     .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
   if (n !== o.total) throw new Error('kmsbox: lost bytes');
+}
+
+/**
+ * The same through kmsbox/node's node:stream Transforms (createEncryptNodeStream piped into
+ * createDecryptNodeStream by `stream.pipeline`), from a Readable that makes each chunk when asked.
+ */
+export async function nodeStreamRoundTrip(o: Parameters<typeof streamRoundTrip>[0]): Promise<void> {
+  let produced = 0;
+  let n = 0;
+  await pipeline(
+    new Readable({
+      read() {
+        if (produced >= o.total) return void this.push(null);
+        this.push(o.chunkAt(produced));
+        produced += o.chunk;
+      },
+    }),
+    kmsboxNode.createEncryptNodeStream({
+      kms: o.kms,
+      keyId: o.keyId,
+      encryptionContext: o.context,
+      ...(o.segmentSize === undefined ? {} : { segmentSize: o.segmentSize }),
+    }),
+    kmsboxNode.createDecryptNodeStream({ kms: o.kms, keyIds: [o.keyId] }),
+    new Writable({
+      write(c: Uint8Array, _e, done) {
+        n += c.length;
+        done();
+      },
+    }),
+  );
+  if (n !== o.total) throw new Error('kmsbox node stream: lost bytes');
 }
 
 /** Plaintext chunks `chunk` bytes at a time from `chunkAt`, `total` bytes in all, as a WHATWG stream. */
