@@ -4,8 +4,11 @@
  * sockets, as the AWS Encryption SDK for Node offers them. The same bytes and checks as the WHATWG
  * streams (encrypt.ts, decrypt.ts): the write side is the same SegmentWriter, the read side the same
  * EnvelopeReader; only the stream machinery differs. The WHATWG streams cost a promise and a
- * queue entry per chunk each way, which caps them at about 82% of raw AES-GCM on node:crypto
- * (bench/stream-floor.ts); a Transform calls back synchronously.
+ * queue entry per chunk each way, which caps them at about 82–86% of raw AES-GCM on node:crypto
+ * (bench/stream-floor.ts); a Transform calls back synchronously (bench/ceilings.ts, stream row).
+ * Each chunk is not enciphered as it arrives: a segment's nonce says whether it is the final one,
+ * known only when more input or the end comes, so a segment is held (as views) and sealed whole;
+ * that costs nothing measurable (BENCHMARKS.md, "Node streams").
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { ValidationException } from '../errors.js';
@@ -20,7 +23,9 @@ import { SegmentWriter } from './segment-writer.js';
  * Object mode on the writable side: a chunk that is not bytes reaches `_transform` and fails there
  * as a ValidationException, where a byte-mode stream's write() throws Node's own TypeError. One
  * chunk queued before write() asks the producer to wait: what a byte-mode stream's 16 KiB does
- * for chunks of 16 KiB and more (fs streams read 64 KiB).
+ * for chunks of 16 KiB and more (fs streams read 64 KiB), so memory does not grow with the chunk
+ * size. 16 chunks, or a readable high-water mark of a segment, read the same in
+ * bench/ceilings.ts's stream row.
  */
 const WRITABLE = { writableObjectMode: true, writableHighWaterMark: 1 } as const;
 
