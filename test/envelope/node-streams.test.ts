@@ -325,4 +325,34 @@ describe('node:stream envelope streams: flow control', () => {
     expect(seen).toEqual([]);
     expect(encrypt.destroyed).toBe(true);
   });
+
+  it('a decrypt stream destroyed while the KMS call is pending: no output, no error later', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(3 * S, 4), { kms, keyId: keyIds[0]!, segmentSize: S });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const slow = {
+      generateDataKey: (i: never) => kms.generateDataKey(i),
+      encrypt: (i: never) => kms.encrypt(i),
+      decrypt: async (input: never) => {
+        calls += 1;
+        await gate;
+        return kms.decrypt(input);
+      },
+    } as unknown as KmsLike;
+    const decrypt = createDecryptNodeStream({ kms: slow, keyIds });
+    const seen: unknown[] = [];
+    decrypt.on('data', (d) => seen.push(d));
+    decrypt.on('error', (e) => seen.push(e));
+    decrypt.write(envelope);
+    while (calls === 0) await new Promise((r) => setImmediate(r));
+    const closed = new Promise((r) => decrypt.once('close', r));
+    decrypt.destroy();
+    await closed;
+    release();
+    // The late KMS answer lands after the stream is gone: let it run to the end.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+  });
 });
