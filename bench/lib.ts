@@ -4,6 +4,8 @@
  * KMSBOX_BENCH_DIST=<dir> measures another build instead (a copy of an earlier dist/, for before/after).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type * as Index from '../src/index.js';
 import type * as NodeEntry from '../src/node.js';
 
@@ -71,6 +73,31 @@ export async function streamRoundTrip(o: {
     .pipeThrough(kmsbox.createDecryptStream({ kms: o.kms, keyIds: [o.keyId] }))
     .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
   if (n !== o.total) throw new Error('kmsbox: lost bytes');
+}
+
+/**
+ * The same through kmsbox/node's node:stream Transforms (createEncryptNodeStream piped into
+ * createDecryptNodeStream by `stream.pipeline`), from a Readable that makes each chunk when asked.
+ */
+export async function nodeStreamRoundTrip(o: Parameters<typeof streamRoundTrip>[0]): Promise<void> {
+  let n = 0;
+  await pipeline(
+    chunkReadable(o.total, o.chunk, o.chunkAt),
+    kmsboxNode.createEncryptNodeStream({
+      kms: o.kms,
+      keyId: o.keyId,
+      encryptionContext: o.context,
+      ...(o.segmentSize === undefined ? {} : { segmentSize: o.segmentSize }),
+    }),
+    kmsboxNode.createDecryptNodeStream({ kms: o.kms, keyIds: [o.keyId] }),
+    new Writable({
+      write(c: Uint8Array, _e, done) {
+        n += c.length;
+        done();
+      },
+    }),
+  );
+  if (n !== o.total) throw new Error('kmsbox node stream: lost bytes');
 }
 
 /** Plaintext chunks `chunk` bytes at a time from `chunkAt`, `total` bytes in all, as a WHATWG stream. */
@@ -167,4 +194,83 @@ export async function streamFloor(
     )
     .pipeTo(new WritableStream({ write: (c) => void (n += c.length) }));
   if (n !== o.total) throw new Error('stream floor: lost bytes');
+}
+
+/** Plaintext chunks `chunk` bytes at a time from `chunkAt`, `total` bytes in all, as a node:stream Readable. */
+function chunkReadable(total: number, chunk: number, chunkAt: (offset: number) => Uint8Array): Readable {
+  let produced = 0;
+  return new Readable({
+    read() {
+      if (produced >= total) return void this.push(null);
+      this.push(chunkAt(produced));
+      produced += chunk;
+    },
+  });
+}
+
+/**
+ * `streamFloor` through two node:stream Transforms (as kmsbox/node's, one chunk queued on the
+ * writable side) instead of WHATWG TransformStreams: what the Node streams cost ('one cipher'), and
+ * what the format's ciphers per segment add to them ('per segment', each chunk enciphered as it
+ * arrives). Heads and tags are not passed on here.
+ */
+export async function nodeStreamFloor(
+  kind: 'one cipher' | 'per segment',
+  o: { total: number; chunk: number; segment: number; chunkAt: (offset: number) => Uint8Array },
+): Promise<void> {
+  const key = randomBytes(32);
+  const aad = randomBytes(32);
+  const perSegment = kind === 'per segment' ? o.segment / o.chunk : Number.POSITIVE_INFINITY;
+  const nonce = (i: number) => {
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(i, 7);
+    return iv;
+  };
+  let e = createCipheriv('aes-256-gcm', key, nonce(0));
+  e.setAAD(aad);
+  let d = createDecipheriv('aes-256-gcm', key, nonce(0));
+  d.setAAD(aad);
+  const tags: Buffer[] = [];
+  let sealed = 0;
+  let opened = 0;
+  let n = 0;
+  const options = { writableObjectMode: true, writableHighWaterMark: 1 } as const;
+  await pipeline(
+    chunkReadable(o.total, o.chunk, o.chunkAt),
+    new Transform({
+      ...options,
+      transform(c: Uint8Array, _e, done) {
+        const out = e.update(c);
+        sealed += 1;
+        if (sealed % perSegment === 0) {
+          e.final();
+          tags.push(e.getAuthTag());
+          e = createCipheriv('aes-256-gcm', key, nonce(sealed / perSegment));
+          e.setAAD(aad);
+        }
+        done(null, out);
+      },
+    }),
+    new Transform({
+      ...options,
+      transform(c: Uint8Array, _e, done) {
+        const out = d.update(c);
+        opened += 1;
+        if (opened % perSegment === 0) {
+          d.setAuthTag(tags[opened / perSegment - 1]!);
+          d.final();
+          d = createDecipheriv('aes-256-gcm', key, nonce(opened / perSegment));
+          d.setAAD(aad);
+        }
+        done(null, out);
+      },
+    }),
+    new Writable({
+      write(c: Uint8Array, _e, done) {
+        n += c.length;
+        done();
+      },
+    }),
+  );
+  if (n !== o.total) throw new Error('node stream floor: lost bytes');
 }

@@ -3,14 +3,15 @@
  * raw AES-GCM (one cipher each way, no streams: the ceiling bench/ceilings.ts uses), the same
  * through two TransformStreams, the format's per-segment ciphers through them (bench/lib.ts
  * `streamFloor`), and kmsbox's createEncryptStream piped into createDecryptStream, the last two at
- * each segment size asked for. Tells what the streams cost, what the format's segments cost at each
- * size, and what is kmsbox's own.
+ * each segment size asked for; then the same floors through node:stream Transforms and kmsbox/node's
+ * createEncryptNodeStream piped into createDecryptNodeStream. Tells what the streams cost, what the
+ * format's segments cost at each size, and what is kmsbox's own.
  * `npx tsx bench/stream-floor.ts` (KMSBOX_BENCH_STREAM_MIB, default 256; KMSBOX_BENCH_ROUNDS,
  * default 7; KMSBOX_BENCH_SEGMENTS, segment sizes in KiB, default "256,1024").
  */
 import { randomBytes } from 'node:crypto';
 import { machine, median, timedOnce } from './harness.js';
-import { kmsbox, rawStreamRoundTrip, streamFloor, streamRoundTrip } from './lib.js';
+import { kmsbox, nodeStreamFloor, nodeStreamRoundTrip, rawStreamRoundTrip, streamFloor, streamRoundTrip } from './lib.js';
 
 const TOTAL = Number(process.env.KMSBOX_BENCH_STREAM_MIB ?? 256) * 2 ** 20;
 const ROUNDS = Number(process.env.KMSBOX_BENCH_ROUNDS ?? 7);
@@ -40,10 +41,25 @@ for (const kib of SEGMENTS_KIB) {
     ],
   );
 }
-cases.push([
-  'kmsbox createEncryptStream → createDecryptStream, default segment size',
-  () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt }),
-]);
+cases.push(
+  [
+    'kmsbox createEncryptStream → createDecryptStream, default segment size',
+    () => streamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt }),
+  ],
+  // kmsbox/node's node:stream Transforms against the same floors through node:stream Transforms.
+  [
+    'the same through two node:stream Transforms',
+    () => nodeStreamFloor('one cipher', { total: TOTAL, chunk: CHUNK, segment: CHUNK, chunkAt }),
+  ],
+  [
+    'the format: a cipher per 1024 KiB segment each way, two node:stream Transforms',
+    () => nodeStreamFloor('per segment', { total: TOTAL, chunk: CHUNK, segment: 2 ** 20, chunkAt }),
+  ],
+  [
+    'kmsbox createEncryptNodeStream → createDecryptNodeStream, default segment size',
+    () => nodeStreamRoundTrip({ kms, keyId, context, total: TOTAL, chunk: CHUNK, chunkAt }),
+  ],
+);
 const mib = TOTAL / 2 ** 20;
 for (const [, run] of cases) await timedOnce(run, mib); // warm-up
 const cpu: number[][] = cases.map(() => []);

@@ -7,3 +7,4 @@ export { startServer, type ServeOptions, type RunningServer } from './server/htt
 export { type ChangeRootKeyOptions, FileProvider, type FileProviderOptions } from './providers/file.js';
 export { FileAuditSink, verifyAuditLog, type FileAuditSinkOptions, type AuditLogReport } from './audit/file-log.js';
 export { encryptFile, decryptFile } from './envelope/files.js';
+export { createEncryptNodeStream, createDecryptNodeStream } from './envelope/node-streams.js';

@@ -8,6 +8,7 @@ import { invalidEnvelope, typed } from './invalid.js';
 import type { DecryptOptions, EnvelopeResult } from './options.js';
 import { EnvelopeReader, parsePrefix } from './reader.js';
 import { blobKeyId } from './wrap.js';
+import type { WithCancel } from './encrypt.js';
 
 /**
  * Decrypts a whole envelope. No plaintext is returned unless every segment (and the signature) verified.
@@ -62,10 +63,13 @@ export function createDecryptStream(opts: DecryptOptions): TransformStream<Uint8
   const reader = new EnvelopeReader(opts);
   // One emit function per stream (the controller is the same on every call), not one per chunk.
   let emit: ((p: Uint8Array) => void) | undefined;
-  return new TransformStream<Uint8Array, Uint8Array>({
+  const transformer: Transformer<Uint8Array, Uint8Array> & WithCancel = {
     transform: (chunk, controller) => reader.push(chunk, (emit ??= (p) => controller.enqueue(p))),
     flush: (controller) => reader.end((p) => controller.enqueue(p)),
-  });
+    // Cancelled or aborted: the message is abandoned and K_enc wiped (a failure wipes it already).
+    cancel: () => reader.abandon(),
+  };
+  return new TransformStream<Uint8Array, Uint8Array>(transformer);
 }
 
 export interface EnvelopeInfo {

@@ -1,9 +1,9 @@
 /** Writing envelopes: one buffer (`encryptEnvelope`) or a WHATWG stream (`createEncryptStream`), same bytes. */
 import { publicRandomBytes } from '../crypto/random.js';
 import { typed } from './invalid.js';
-import { LimitExceededException, ValidationException } from '../errors.js';
+import { ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
-import { LIMITS, MAC_BYTES, MAC_ITEM_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
+import { MAC_BYTES, MAC_ITEM_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
 import { encodeContext, encodeHeader } from './header.js';
 import { messageKeys } from './key-schedule.js';
 import {
@@ -17,12 +17,13 @@ import {
   checkSuite,
   type EncryptOptions,
 } from './options.js';
+import { SegmentWriter } from './segment-writer.js';
 import { segmentCipher, segmentCount, type SegmentCipher } from './segments.js';
 import { prepareSigner, type MessageSigner } from './signature.js';
 import { wrapDataKey, type WrappedKey } from './wrap.js';
 
 /** What every message starts with. */
-interface Opening {
+export interface Opening {
   /** The header item followed by the MAC item: a view of the start of `out`. */
   readonly prefix: Uint8Array;
   /** The prefix followed by the `trailing` bytes `open` was asked to reserve (zeros). */
@@ -35,7 +36,11 @@ interface Opening {
   readonly wipe: () => void;
 }
 
-/** Test seam: fixes the message id (golden vectors). Not part of the public API. */
+/**
+ * Test seam: fixes the message id (golden vectors). Not part of the public API: only the `…With`
+ * functions take it, and the package exports none of them (a fixed id with a cached data key
+ * would give two messages one K_enc and one nonce sequence).
+ */
 export interface EncryptInternals {
   readonly messageId?: Uint8Array;
 }
@@ -45,7 +50,7 @@ export interface EncryptInternals {
  * reserve after them for a message of segment size S (the whole buffer API allocates its output
  * once; a stream reserves nothing).
  */
-async function open(
+export async function open(
   opts: EncryptOptions,
   plaintextBytes: number,
   internals: EncryptInternals,
@@ -116,7 +121,12 @@ async function open(
  * console.log(new TextDecoder().decode(plaintext)); // hello
  * ```
  */
-export async function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOptions, internals: EncryptInternals = {}): Promise<Uint8Array> {
+export function encryptEnvelope(plaintext: Uint8Array, opts: EncryptOptions): Promise<Uint8Array> {
+  return encryptEnvelopeWith(plaintext, opts, {});
+}
+
+/** encryptEnvelope with the test seam (EncryptInternals); not exported from the package. */
+export async function encryptEnvelopeWith(plaintext: Uint8Array, opts: EncryptOptions, internals: EncryptInternals): Promise<Uint8Array> {
   try {
     return await sealWhole(plaintext, opts, internals);
   } catch (error) {
@@ -183,70 +193,48 @@ async function sealWhole(plaintext: Uint8Array, opts: EncryptOptions, internals:
  * console.log(await new Response(decrypted).text()); // a stream of any length
  * ```
  */
-export function createEncryptStream(opts: EncryptOptions, internals: EncryptInternals = {}): TransformStream<Uint8Array, Uint8Array> {
-  let o: Opening;
-  let held: Uint8Array[] = [];
-  let heldBytes = 0;
-  let index = 0;
-  const emit = (controller: TransformStreamDefaultController<Uint8Array>, final: boolean): void | Promise<void> => {
-    if (index >= LIMITS.maxSegments - 1 && !final)
-      throw new LimitExceededException({ message: `An envelope holds at most ${LIMITS.maxSegments} segments; use a larger segmentSize.` });
-    const sealing = o.cipher.sealPieces(index, final, held);
-    // node:crypto seals synchronously: then no promise at all (a stream pays per chunk for each).
-    if (sealing instanceof Promise) return sealing.then((pieces) => enqueueSegment(controller, pieces));
-    enqueueSegment(controller, sealing);
+export function createEncryptStream(opts: EncryptOptions): TransformStream<Uint8Array, Uint8Array> {
+  return createEncryptStreamWith(opts, {});
+}
+
+/** createEncryptStream with the test seam (EncryptInternals); not exported from the package. */
+export function createEncryptStreamWith(opts: EncryptOptions, internals: EncryptInternals): TransformStream<Uint8Array, Uint8Array> {
+  let writer: SegmentWriter | undefined;
+  // A stream that fails, or is cancelled or aborted, abandons its message: K_enc is wiped then,
+  // not only after the final segment (from the attacker review of session 9).
+  const failed = (error: unknown) => {
+    writer?.abandon();
+    return typed(error, false);
   };
-  const enqueueSegment = (controller: TransformStreamDefaultController<Uint8Array>, pieces: Uint8Array[]): void => {
-    index += 1;
-    o.wrapped.addBytes(heldBytes);
-    const head = new Uint8Array(headSize(heldBytes + TAG_BYTES));
-    writeHead(head, 0, MAJOR.bytes, heldBytes + TAG_BYTES);
-    o.signer?.transcript.add(head, ...pieces);
-    // The item goes out as its pieces: no copy of the segment to join them.
-    controller.enqueue(head);
-    for (const p of pieces) controller.enqueue(p);
-    held = [];
-    heldBytes = 0;
-  };
-  /** Holds `chunk` from `off` on, sealing each full segment before more input is held. */
-  const feed = (chunk: Uint8Array, off: number, controller: TransformStreamDefaultController<Uint8Array>): void | Promise<void> => {
-    const S = o.segmentSize;
-    while (off < chunk.length) {
-      if (heldBytes === S) {
-        const sealing = emit(controller, false); // more input follows: not the final segment
-        const at = off;
-        if (sealing) return sealing.then(() => feed(chunk, at, controller));
-      }
-      const take = Math.min(S - heldBytes, chunk.length - off);
-      // A whole chunk is held as is: a Buffer's subarray is a costly object, made per chunk otherwise.
-      held.push(off === 0 && take === chunk.length ? chunk : chunk.subarray(off, off + take));
-      heldBytes += take;
-      off += take;
-    }
-  };
-  return new TransformStream<Uint8Array, Uint8Array>({
+  const transformer: Transformer<Uint8Array, Uint8Array> & WithCancel = {
     start: (controller) =>
       typedStep(async () => {
-        o = await open(opts, 0, internals);
+        const o = await open(opts, 0, internals);
+        writer = new SegmentWriter(o, (bytes) => controller.enqueue(bytes));
         controller.enqueue(o.prefix);
       }),
     // Synchronous unless a step awaits (an async cipher): no promise per chunk on node:crypto.
-    transform: (chunk, controller) => {
+    transform: (chunk) => {
       try {
         checkPlaintext(chunk);
-        const pending = feed(chunk, 0, controller);
-        return pending?.catch((error: unknown) => Promise.reject(typed(error, false)));
+        const pending = writer!.write(chunk);
+        return pending?.catch((error: unknown) => Promise.reject(failed(error)));
       } catch (error) {
-        throw typed(error, false);
+        throw failed(error);
       }
     },
-    flush: (controller) =>
-      typedStep(async () => {
-        await emit(controller, true);
-        o.wipe();
-        if (o.signer) controller.enqueue(await o.signer.finish());
-      }),
-  });
+    flush: () => writer!.end().catch((error: unknown) => Promise.reject(failed(error))),
+    cancel: () => writer?.abandon(),
+  };
+  return new TransformStream<Uint8Array, Uint8Array>(transformer);
+}
+
+/**
+ * A transformer's `cancel`, which TypeScript's DOM types lack: the stream calls it when its
+ * readable side is cancelled or its writable side aborted (WHATWG Streams; Node ≥ 20, Chromium).
+ */
+export interface WithCancel {
+  cancel?: (reason: unknown) => void | Promise<void>;
 }
 
 /** Runs one stream step; whatever fails comes out typed (the stream errors with it). */

@@ -198,6 +198,8 @@ export class EnvelopeReader {
         if (rest === undefined) return;
         const { bytes, offset, headerEnd, header, mac } = rest;
         this.#session = await openSession(this.#opts, this.#policy, bytes, header, headerEnd, mac);
+        // Abandoned while KMS answered: the keys just made go now (#fail wipes them).
+        if (this.#failed) throw invalidEnvelope('the reader was abandoned', this.#debug);
         this.#state = 'segments';
         data = bytes.subarray(offset);
       }
@@ -243,6 +245,15 @@ export class EnvelopeReader {
 
   #wipe(): void {
     this.#session?.encKey.fill(0);
+  }
+
+  /**
+   * Ends the message early (its stream was cancelled, aborted or destroyed): K_enc is wiped now,
+   * or as soon as a header that is waiting for KMS has it, and every later call fails.
+   */
+  abandon(): void {
+    this.#failed = true;
+    this.#wipe();
   }
 
   /** Collects header bytes; returns the complete prefix once header and MAC are there. */

@@ -68,3 +68,34 @@ describe('the KeyId KMS reports', () => {
     }
   });
 });
+
+describe('the message id test seam is not public', () => {
+  it('encryptEnvelope, createEncryptStream and createEncryptNodeStream ignore a third argument: every message gets a fresh random id, even with a data key cache', async () => {
+    const { createEncryptStream, DataKeyCache, inspectEnvelope } = await import('kmsbox');
+    const { createEncryptNodeStream } = await import('kmsbox/node');
+    const { pipe } = await import('./helpers.js');
+    const { kms, keyIds } = await setup();
+    const fixed = new Uint8Array(32).fill(7);
+    const cache = new DataKeyCache({ maxAgeMs: 60_000 });
+    const opts = { kms, keyId: keyIds[0]!, cache };
+    const seam = { messageId: fixed } as never;
+    const nodeStream = async () => {
+      const t = (createEncryptNodeStream as (...a: unknown[]) => import('node:stream').Transform)(opts, seam);
+      const parts: Buffer[] = [];
+      t.on('data', (c: Buffer) => parts.push(c));
+      const done = new Promise((resolve, reject) => t.on('end', resolve).on('error', reject));
+      t.end(bytes(10));
+      await done;
+      return new Uint8Array(Buffer.concat(parts));
+    };
+    const envelopes = [
+      await (encryptEnvelope as (...a: unknown[]) => Promise<Uint8Array>)(bytes(10), opts, seam),
+      await (encryptEnvelope as (...a: unknown[]) => Promise<Uint8Array>)(bytes(10), opts, seam),
+      await pipe((createEncryptStream as (...a: unknown[]) => TransformStream<Uint8Array, Uint8Array>)(opts, seam), bytes(10), [10]),
+      await nodeStream(),
+    ];
+    const ids = envelopes.map((e) => hex(inspectEnvelope(e).messageId));
+    expect(new Set(ids).size).toBe(4);
+    expect(ids).not.toContain(hex(fixed));
+  });
+});

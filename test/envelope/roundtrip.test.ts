@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDecryptStream, createEncryptStream, decryptEnvelope, decryptRange, encryptEnvelope, inspectEnvelope } from 'kmsbox';
-import { createEncryptStream as encryptStreamWith, encryptEnvelope as encryptWith } from '../../src/envelope/encrypt.js';
+import { createEncryptStreamWith as encryptStreamWith, encryptEnvelopeWith as encryptWith } from '../../src/envelope/encrypt.js';
 import { bytes, expectBytes, expectError, pipe, setup } from './helpers.js';
 
 const S = 4096;

@@ -11,7 +11,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { createPublicKey, createPrivateKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decryptEnvelope, inspectEnvelope } from 'kmsbox';
-import { encryptEnvelope } from '../../src/envelope/encrypt.js';
+import { encryptEnvelopeWith } from '../../src/envelope/encrypt.js';
 import { suite1Keys } from '../../src/envelope/key-schedule.js';
 import { expectBytes } from './helpers.js';
 import { stubKms } from './stub-kms.js';
@@ -113,7 +113,7 @@ describe.each(suites)('golden vectors, suite %i', (suite, file) => {
 
   it.each(vectors.map((v) => [v.name, v] as const))('%s: the writer reproduces it byte for byte', async (_, v) => {
     if (v.writtenBy) return; // not producible through the public writer (unknown recipient type)
-    const envelope = await encryptEnvelope(
+    const envelope = await encryptEnvelopeWith(
       plaintextOf(v.plaintextLength),
       {
         kms: kmsFor(v),

@@ -20,6 +20,7 @@ const run = promisify(execFile);
 const DOCUMENTED: Record<string, string> = {
   encryptEnvelope: 'src/envelope/encrypt.ts',
   createEncryptStream: 'src/envelope/encrypt.ts',
+  createEncryptNodeStream: 'src/envelope/node-streams.ts',
   decryptEnvelope: 'src/envelope/decrypt.ts',
   DataKeyCache: 'src/envelope/cache.ts',
   FileProvider: 'src/providers/file.ts',

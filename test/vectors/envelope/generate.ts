@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { generateKeyPairSync, hkdfSync } from 'node:crypto';
 import { Kms } from '../../../src/index.js';
-import { encryptEnvelope } from '../../../src/envelope/encrypt.js';
+import { encryptEnvelopeWith as encryptEnvelope } from '../../../src/envelope/encrypt.js';
 import { build } from '../../envelope/build.js';
 import { stubKms } from '../../envelope/stub-kms.js';
 
