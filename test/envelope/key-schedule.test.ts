@@ -12,8 +12,16 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 describe('messageKeys', () => {
   it('refuses a suite it has no schedule for, instead of running another suite’s', () => {
     for (const suite of [0, 3, 255, Number.NaN]) {
-      expect(() => messageKeys(suite as SuiteId, bytes(32, 1), bytes(32, 2), bytes(64, 3), undefined)).toThrow(RangeError);
+      expect(() => messageKeys(suite as SuiteId, bytes(32, 1), bytes(32, 2), bytes(64, 3), undefined)).toThrow(
+        /^no key schedule for envelope suite/,
+      );
     }
+  });
+
+  it('refuses a data key of any length but 32 bytes, in both suites', () => {
+    for (const suite of [1, 2] as const)
+      for (const n of [0, 16, 31, 33, 64])
+        expect(() => messageKeys(suite, bytes(n, 1), bytes(32, 2), bytes(64, 3), undefined)).toThrow('the data key must be 32 bytes');
   });
 
   it('suites 1 and 2 give different K_enc and MAC for the same inputs; each depends on every header byte and the withheld context', () => {

@@ -291,6 +291,60 @@ describe('the API of the reader', () => {
   });
 });
 
+describe('abandon (a cancelled, aborted or destroyed stream)', () => {
+  const zero = (b: Uint8Array) => b.every((x) => x === 0);
+
+  it('abandoned while KMS answers for the header: nothing is emitted, the push fails, the new K_enc is wiped', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(5000), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
+    const reader = new EnvelopeReader({ kms, keyIds, debug: true });
+    let emitted = 0;
+    const pushing = reader.push(envelope, (p) => {
+      emitted += p.length;
+    });
+    reader.abandon(); // the header is parsed; openSession is waiting for Decrypt
+    const error = await Promise.resolve(pushing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect({ name: (error as Error | undefined)?.name, reason: reason(error), emitted }).toEqual({
+      name: 'InvalidCiphertextException',
+      reason: 'the reader was abandoned',
+      emitted: 0,
+    });
+    expect(zero(reader.session!.encKey)).toBe(true);
+  });
+
+  it('abandoned between segments: K_enc is wiped at once and every later push or end fails', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(3 * 4096), { kms, keyId: keyIds[0]!, segmentSize: 4096 });
+    const reader = new EnvelopeReader({ kms, keyIds });
+    await reader.push(envelope.subarray(0, 5000), () => {});
+    const encKey = reader.session!.encKey;
+    expect(zero(encKey)).toBe(false);
+    reader.abandon();
+    expect(zero(encKey)).toBe(true);
+    const later = await feed(reader, [envelope.subarray(5000)]);
+    expect((later.error as Error).name).toBe('InvalidCiphertextException');
+    expect(later.emitted).toBe(0);
+  });
+
+  it('a reader that failed after its last segment (bytes after the end) does not end successfully', async () => {
+    const { kms, keyIds } = await setup();
+    const envelope = await encryptEnvelope(bytes(10), { kms, keyId: keyIds[0]! });
+    const reader = new EnvelopeReader({ kms, keyIds });
+    const pushed = await feed(reader, [concat(envelope, Uint8Array.of(0x40))], false);
+    expect((pushed.error as Error).name).toBe('InvalidCiphertextException');
+    const ending = await Promise.resolve()
+      .then(() => reader.end(() => {}))
+      .then(
+        () => 'ended',
+        (e: unknown) => (e as Error).name,
+      );
+    expect(ending).toBe('InvalidCiphertextException');
+  });
+});
+
 describe('key hygiene and error detail', () => {
   const zero = (b: Uint8Array) => b.every((x) => x === 0);
 
