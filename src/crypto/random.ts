@@ -9,7 +9,6 @@
  *   on Node 20 for 16-32 bytes: ~3.5 µs per direct getRandomValues call, ~0.2 µs from the pool;
  *   every Encrypt draws its salt and nonce here.
  */
-import { toHex } from './bytes.js';
 
 const CHUNK = 65_536; // getRandomValues refuses more than 64 KiB per call
 const POOL_SIZE = 4096;
@@ -32,14 +31,36 @@ export function setTestRandomSource(source: RandomSource | undefined): void {
   offset = 0;
 }
 
-/** A version 4 UUID (key ids, request ids): crypto.randomUUID, or from the test source when one is set. */
+/** '0'…'9', 'a'…'f' as character codes. */
+const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Where each of the 16 bytes puts its two hex digits in xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx. */
+const UUID_DIGITS_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+/** The UUID's 36 character codes, reused: only the digits change, the dashes stay. */
+const uuidCodes: number[] = Array.from('xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx', (c) => c.charCodeAt(0));
+
+/**
+ * A version 4 UUID (key ids, request ids, audit event ids) from 16 bytes of the public pool (the
+ * test source's, when one is set). One flat string: crypto.randomUUID joins 36 characters by `+`,
+ * which V8 keeps as a tree of ~20 cons strings (about 480 bytes, against 64 flat) for as long as
+ * the id lives, and an audit sink keeps two ids per event (BENCHMARKS.md, "The audit and sign rows").
+ */
 export function randomUuid(): string {
-  if (testSource === undefined) return globalThis.crypto.randomUUID();
-  const b = publicRandomBytes(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = toHex(b);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  if (offset + 16 > pool.length) {
+    pool = fill(new Uint8Array(POOL_SIZE));
+    offset = 0;
+  }
+  for (let i = 0; i < 16; i++) {
+    let b = pool[offset + i]!;
+    if (i === 6)
+      b = (b & 0x0f) | 0x40; // version 4
+    else if (i === 8) b = (b & 0x3f) | 0x80; // the RFC 9562 variant
+    const at = UUID_DIGITS_AT[i]!;
+    uuidCodes[at] = HEX_DIGITS[b >> 4]!;
+    uuidCodes[at + 1] = HEX_DIGITS[b & 15]!;
+  }
+  pool.fill(0, offset, offset + 16);
+  offset += 16;
+  return String.fromCharCode.apply(null, uuidCodes);
 }
 
 function fill(out: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
