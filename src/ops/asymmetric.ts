@@ -23,11 +23,14 @@ import type { SignRequest } from '../providers/types.js';
 type VerifyRequest = SignRequest & { readonly signature: Uint8Array };
 
 const MAX_MESSAGE = 4096;
+// The byte members' rules, made once (not an object per request).
+const MESSAGE_RULE = { required: true, min: 1, max: MAX_MESSAGE } as const;
+const SIGNATURE_RULE = { required: true, min: 1, max: 6144 } as const;
 
 /** Sign's and Verify's shared members (`readSignature` reads Verify's Signature in its place among them). */
 function readSignRequest<S>(c: Checks, readSignature: (c: Checks) => S) {
   const keyId = c.required(keyIdMember(c));
-  const message = c.required(c.bytes('Message', { required: true, min: 1, max: MAX_MESSAGE }));
+  const message = c.required(c.bytes('Message', MESSAGE_RULE));
   const messageType = c.oneOf('MessageType', MessageType) ?? 'RAW';
   const signature = readSignature(c);
   const algorithm = c.required(c.oneOf('SigningAlgorithm', SigningAlgorithmSpec, true));
@@ -116,7 +119,7 @@ const verifyProviderRequest = (
   signature: Uint8Array,
 ): VerifyRequest => ({ algorithm, message, messageType, signature });
 const noSignature = () => undefined;
-const readVerifySignature = (c: Checks) => c.required(c.bytes('Signature', { required: true, min: 1, max: 6144 }));
+const readVerifySignature = (c: Checks) => c.required(c.bytes('Signature', SIGNATURE_RULE));
 
 function signWith(env: Env, { key, materialId, request }: CheckedSign<SignRequest>): Promise<SignResponse> {
   return env.provider

@@ -334,16 +334,23 @@ export interface KeyAuthOptions {
  * and the policies decide; the store is read for the key's aliases or its grants only when needed.
  */
 export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): void | Promise<void> {
+  return authorizeKeyAs(env, key, opts.action, opts.keyIdInput);
+}
+
+/** `authorizeKey` with its options as arguments (the request path: no options object per call). */
+export function authorizeKeyAs(
+  env: Env,
+  key: KeyRecord,
+  requestedAction: string | undefined,
+  keyIdInput: string | undefined,
+): void | Promise<void> {
   const caller = env.caller;
   if (caller === undefined) return;
-  const action = opts.action ?? defaultAction(caller.operation);
+  const action = requestedAction ?? defaultAction(caller.operation);
   caller.resources.set(key.arn, 'AWS::KMS::Key');
   const memo = authorizationMemo(action, key.arn);
   if (caller.authorized.has(memo)) return;
-  const needsAliases =
-    parsePolicy(key.policy, 'key').usesResourceAliases ||
-    caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
-  if (!needsAliases) return decideOnKey(env, caller, key, action, memo, undefined, opts.keyIdInput);
+  if (!needsAliases(key, caller.identityPolicies)) return decideOnKey(env, caller, key, action, memo, undefined, keyIdInput);
   return env.provider
     .read((s) => {
       // This key's own aliases: a multi-Region replica shares the key id, not the aliases.
@@ -352,7 +359,14 @@ export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}
         .filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own))
         .map((a) => a.aliasName);
     })
-    .then((aliases) => decideOnKey(env, caller, key, action, memo, aliases, opts.keyIdInput));
+    .then((aliases) => decideOnKey(env, caller, key, action, memo, aliases, keyIdInput));
+}
+
+/** Whether a policy that decides this request reads kms:ResourceAliases (then the key's aliases are read from the store). */
+function needsAliases(key: KeyRecord, identityPolicies: readonly string[]): boolean {
+  if (parsePolicy(key.policy, 'key').usesResourceAliases) return true;
+  for (const text of identityPolicies) if (parsePolicy(text, 'identity').usesResourceAliases) return true;
+  return false;
 }
 
 function decideOnKey(
