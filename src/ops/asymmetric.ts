@@ -17,6 +17,7 @@ import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { findKeyFor, findKeyForNow } from './lookup.js';
 import type { Maybe } from './maybe.js';
+import { directSigner } from '../providers/software.js';
 import type { SignRequest } from '../providers/types.js';
 
 /** What Verify asks the provider: Sign's request and the signature. */
@@ -121,26 +122,33 @@ const verifyProviderRequest = (
 const noSignature = () => undefined;
 const readVerifySignature = (c: Checks) => c.required(c.bytes('Signature', SIGNATURE_RULE));
 
-function signWith(env: Env, { key, materialId, request }: CheckedSign<SignRequest>): Promise<SignResponse> {
+function signWith(env: Env, { key, materialId, request }: CheckedSign<SignRequest>): Maybe<SignResponse> {
+  // node:crypto signs synchronously: no promise, and the Kms answers a microtask turn sooner (providers/software.ts).
+  const signature = directSigner(env.provider)?.signNow(materialId, request);
+  if (signature !== undefined) return { KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm };
   return env.provider
     .sign(materialId, request)
     .then((signature): SignResponse => ({ KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm }));
 }
 
-export function sign(env: Env, input: Input): Promise<SignResponse> {
+export function sign(env: Env, input: Input): Maybe<SignResponse> {
   const checked = signRequest(env, new Checks(input), 'Sign', noSignature, signProviderRequest);
   return checked instanceof Promise ? checked.then((c) => signWith(env, c)) : signWith(env, checked);
 }
 
-function verifyWith(env: Env, { key, materialId, request }: CheckedSign<VerifyRequest>): Promise<VerifyResponse> {
-  return env.provider.verify(materialId, request).then((valid): VerifyResponse => {
-    if (!valid) throw new KMSInvalidSignatureException();
-    return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
-  });
+function verifyWith(env: Env, { key, materialId, request }: CheckedSign<VerifyRequest>): Maybe<VerifyResponse> {
+  const valid = directSigner(env.provider)?.verifyNow(materialId, request);
+  if (valid !== undefined) return verified(valid, key, request);
+  return env.provider.verify(materialId, request).then((v) => verified(v, key, request));
+}
+
+function verified(valid: boolean, key: KeyRecord, request: VerifyRequest): VerifyResponse {
+  if (!valid) throw new KMSInvalidSignatureException();
+  return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
 }
 
 /** A bad signature is KMSInvalidSignatureException with an empty message: Verify never answers false. */
-export function verify(env: Env, input: Input): Promise<VerifyResponse> {
+export function verify(env: Env, input: Input): Maybe<VerifyResponse> {
   const checked = signRequest(env, new Checks(input), 'Verify', readVerifySignature, verifyProviderRequest);
   return checked instanceof Promise ? checked.then((c) => verifyWith(env, c)) : verifyWith(env, checked);
 }
