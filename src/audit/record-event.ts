@@ -5,6 +5,7 @@
  */
 
 import { setOwn } from '../api/set-own.js';
+import { randomUuid } from '../crypto/random.js';
 import type { AuditEvent } from './event.js';
 
 /**
@@ -297,7 +298,7 @@ export function auditEvent(c: CallRecord): AuditEvent {
     requestParameters,
     responseElements,
     requestID: c.requestId,
-    eventID: globalThis.crypto.randomUUID(),
+    eventID: randomUuid(), // a flat string (crypto/random.ts): a sink may keep it long
     readOnly: c.readOnly,
     eventType: 'AwsApiCall' as const,
     managementEvent: true as const,

@@ -36,6 +36,11 @@ type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promis
 /** The backend once loaded: later calls go straight to it, without waiting on the load again (issue #16). */
 let loaded: AsymmetricBackend | undefined;
 
+/** The backend if it is loaded already, else `undefined` (then `withAsymmetric` loads it). */
+export function asymmetricNow(): AsymmetricBackend | undefined {
+  return loaded;
+}
+
 /** `f` of the backend, once it is loaded; always a promise (a throw rejects it). */
 export function withAsymmetric<T>(f: (asymmetric: AsymmetricBackend) => T | Promise<T>): Promise<T> {
   if (loaded === undefined) return backend.asymmetric().then((asymmetric) => f((loaded = asymmetric)));

@@ -33,7 +33,7 @@ export function setTestRandomSource(source: RandomSource | undefined): void {
 }
 
 /**
- * A version 4 UUID (key ids, request ids) from the pool (the test source's, when one is set): one
+ * A version 4 UUID (key ids, request ids, audit event ids) from the pool (the test source's, when one is set): one
  * flat string read straight from the pool's bytes (crypto/bytes.ts `hex16`), where
  * crypto.randomUUID joins ~20 pieces (~590 bytes of heap against ~56; two per Kms call; issue #16).
  */

@@ -2,7 +2,7 @@
 import { KeyAgreementAlgorithmSpec, MessageType, SigningAlgorithmSpec, type CustomerMasterKeySpec } from '../api/enums.js';
 import { KEY_SPECS } from '../api/key-specs.js';
 import type { DeriveSharedSecretResponse, GetPublicKeyResponse, SignResponse, VerifyResponse } from '../api/shapes.js';
-import { Checks, type Input, plainValidation } from '../api/validate.js';
+import { Checks, type Input, plainValidation, type Required } from '../api/validate.js';
 import { MU_BYTES } from '../crypto/ml-dsa-spec.js';
 import { SIGNING } from '../crypto/signatures.js';
 import {
@@ -16,14 +16,22 @@ import { checkUsage } from './encryption.js';
 import type { Env } from './env.js';
 import { grantTokens, keyIdMember } from './fields.js';
 import { findKeyFor, findKeyForNow } from './lookup.js';
-import { andThen } from './maybe.js';
+import type { Maybe } from './maybe.js';
+import { directSigner } from '../providers/software.js';
+import type { SignRequest } from '../providers/types.js';
+
+/** What Verify asks the provider: Sign's request and the signature. */
+type VerifyRequest = SignRequest & { readonly signature: Uint8Array };
 
 const MAX_MESSAGE = 4096;
+// The byte members' rules, made once (not an object per request).
+const MESSAGE_RULE = { required: true, min: 1, max: MAX_MESSAGE } as const;
+const SIGNATURE_RULE = { required: true, min: 1, max: 6144 } as const;
 
 /** Sign's and Verify's shared members (`readSignature` reads Verify's Signature in its place among them). */
 function readSignRequest<S>(c: Checks, readSignature: (c: Checks) => S) {
   const keyId = c.required(keyIdMember(c));
-  const message = c.required(c.bytes('Message', { required: true, min: 1, max: MAX_MESSAGE }));
+  const message = c.required(c.bytes('Message', MESSAGE_RULE));
   const messageType = c.oneOf('MessageType', MessageType) ?? 'RAW';
   const signature = readSignature(c);
   const algorithm = c.required(c.oneOf('SigningAlgorithm', SigningAlgorithmSpec, true));
@@ -31,18 +39,36 @@ function readSignRequest<S>(c: Checks, readSignature: (c: Checks) => S) {
   return c.done({ keyId, message, messageType, signature, algorithm, isDryRun: c.bool('DryRun') });
 }
 
-/**
- * Reads the request, finds the key, checks state, usage, the algorithm, the message type and DryRun;
- * without a promise when the lookup needs none (ops/maybe.ts).
- */
-function signRequest<S>(env: Env, c: Checks, operation: 'Sign' | 'Verify', readSignature: (c: Checks) => S) {
-  const { keyId, message, messageType, signature, algorithm, isDryRun } = readSignRequest(c, readSignature);
-  return andThen(findKeyForNow(env, keyId, operation), (key) =>
-    checkedSignRequest(key, operation, { message, messageType, signature, algorithm, isDryRun }),
-  );
+/** A member as `Checks.done` returns it (validate.ts `Checked`). */
+type Plain<S> = S extends Required<infer T> ? T : S;
+
+/** A checked Sign or Verify: the key, its current material, and what the provider is asked. */
+interface CheckedSign<R> {
+  readonly key: KeyRecord;
+  readonly materialId: string;
+  readonly request: R;
 }
 
-function checkedSignRequest<S>(
+/**
+ * Reads the request, finds the key, checks state, usage, the algorithm, the message type and DryRun;
+ * without a promise when the lookup needs none (ops/maybe.ts). `request` builds what the provider is
+ * asked from the checked members (Verify's carries the signature): one object, made once.
+ */
+function signRequest<S, R>(
+  env: Env,
+  c: Checks,
+  operation: 'Sign' | 'Verify',
+  readSignature: (c: Checks) => S,
+  request: (algorithm: SigningAlgorithmSpec, message: Uint8Array, messageType: MessageType, signature: Plain<S>) => R,
+): Maybe<CheckedSign<R>> {
+  const checked = readSignRequest(c, readSignature);
+  const key = findKeyForNow(env, checked.keyId, operation);
+  return key instanceof Promise
+    ? key.then((k) => checkedSignRequest(k, operation, checked, request))
+    : checkedSignRequest(key, operation, checked, request);
+}
+
+function checkedSignRequest<S, R>(
   key: KeyRecord,
   operation: 'Sign' | 'Verify',
   {
@@ -51,8 +77,9 @@ function checkedSignRequest<S>(
     signature,
     algorithm,
     isDryRun,
-  }: { message: Uint8Array; messageType: MessageType; signature: S; algorithm: SigningAlgorithmSpec; isDryRun: boolean | undefined },
-) {
+  }: { message: Uint8Array; messageType: MessageType; signature: Plain<S>; algorithm: SigningAlgorithmSpec; isDryRun: boolean | undefined },
+  request: (algorithm: SigningAlgorithmSpec, message: Uint8Array, messageType: MessageType, signature: Plain<S>) => R,
+): CheckedSign<R> {
   checkUsage(key, 'SIGN_VERIFY', operation);
   const mlDsa = algorithm === 'ML_DSA_SHAKE_256';
   const info = SIGNING[algorithm];
@@ -77,30 +104,53 @@ function checkedSignRequest<S>(
       throw plainValidation(`Digest is invalid length for algorithm ${algorithm}.`);
   }
   if (isDryRun) throw new DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.' });
-  const materialId = currentMaterial(key).id;
-  return { key, materialId, request: { algorithm, message, messageType }, signature };
+  return { key, materialId: currentMaterial(key).id, request: request(algorithm, message, messageType, signature) };
 }
 
-export function sign(env: Env, input: Input): Promise<SignResponse> {
-  const checked = signRequest(env, new Checks(input), 'Sign', () => undefined);
-  const signWith = ({ key, materialId, request }: Awaited<typeof checked>) =>
-    env.provider
-      .sign(materialId, request)
-      .then((signature): SignResponse => ({ KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm }));
-  return checked instanceof Promise ? checked.then(signWith) : signWith(checked);
+// The providers' requests, made in one literal each (no spread, no closure per call).
+const signProviderRequest = (algorithm: SigningAlgorithmSpec, message: Uint8Array, messageType: MessageType): SignRequest => ({
+  algorithm,
+  message,
+  messageType,
+});
+const verifyProviderRequest = (
+  algorithm: SigningAlgorithmSpec,
+  message: Uint8Array,
+  messageType: MessageType,
+  signature: Uint8Array,
+): VerifyRequest => ({ algorithm, message, messageType, signature });
+const noSignature = () => undefined;
+const readVerifySignature = (c: Checks) => c.required(c.bytes('Signature', SIGNATURE_RULE));
+
+function signWith(env: Env, { key, materialId, request }: CheckedSign<SignRequest>): Maybe<SignResponse> {
+  // node:crypto signs synchronously: no promise, and the Kms answers a microtask turn sooner (providers/software.ts).
+  const signature = directSigner(env.provider)?.signNow(materialId, request);
+  if (signature !== undefined) return { KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm };
+  return env.provider
+    .sign(materialId, request)
+    .then((signature): SignResponse => ({ KeyId: key.arn, Signature: signature, SigningAlgorithm: request.algorithm }));
+}
+
+export function sign(env: Env, input: Input): Maybe<SignResponse> {
+  const checked = signRequest(env, new Checks(input), 'Sign', noSignature, signProviderRequest);
+  return checked instanceof Promise ? checked.then((c) => signWith(env, c)) : signWith(env, checked);
+}
+
+function verifyWith(env: Env, { key, materialId, request }: CheckedSign<VerifyRequest>): Maybe<VerifyResponse> {
+  const valid = directSigner(env.provider)?.verifyNow(materialId, request);
+  if (valid !== undefined) return verified(valid, key, request);
+  return env.provider.verify(materialId, request).then((v) => verified(v, key, request));
+}
+
+function verified(valid: boolean, key: KeyRecord, request: VerifyRequest): VerifyResponse {
+  if (!valid) throw new KMSInvalidSignatureException();
+  return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
 }
 
 /** A bad signature is KMSInvalidSignatureException with an empty message: Verify never answers false. */
-export function verify(env: Env, input: Input): Promise<VerifyResponse> {
-  const checked = signRequest(env, new Checks(input), 'Verify', (c) =>
-    c.required(c.bytes('Signature', { required: true, min: 1, max: 6144 })),
-  );
-  const verifyWith = ({ key, materialId, request, signature }: Awaited<typeof checked>) =>
-    env.provider.verify(materialId, { ...request, signature }).then((valid): VerifyResponse => {
-      if (!valid) throw new KMSInvalidSignatureException();
-      return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: request.algorithm };
-    });
-  return checked instanceof Promise ? checked.then(verifyWith) : verifyWith(checked);
+export function verify(env: Env, input: Input): Maybe<VerifyResponse> {
+  const checked = signRequest(env, new Checks(input), 'Verify', readVerifySignature, verifyProviderRequest);
+  return checked instanceof Promise ? checked.then((c) => verifyWith(env, c)) : verifyWith(env, checked);
 }
 
 export async function deriveSharedSecret(env: Env, input: Input): Promise<DeriveSharedSecretResponse> {

@@ -302,6 +302,25 @@ function defaultAction(operation: string): string {
   return action;
 }
 
+/**
+ * `<action> <key ARN>`, the name under which a request remembers an authorization it has made: the
+ * same string for the same pair (a function of the two strings alone; it says nothing about the
+ * decision, which every request makes afresh), so the request's Set hashes a string V8 has hashed
+ * before instead of a new one. Bounded, cleared when full.
+ */
+const memos = new Map<string, Map<string, string>>();
+const MEMOS_MAX = 1000;
+function authorizationMemo(action: string, arn: string): string {
+  let byAction = memos.get(arn);
+  if (byAction === undefined) {
+    if (memos.size >= MEMOS_MAX) memos.clear();
+    memos.set(arn, (byAction = new Map()));
+  }
+  let memo = byAction.get(action);
+  if (memo === undefined) byAction.set(action, (memo = `${action} ${arn}`));
+  return memo;
+}
+
 export interface KeyAuthOptions {
   /** Default `kms:<Operation>`. */
   readonly action?: string;
@@ -315,16 +334,23 @@ export interface KeyAuthOptions {
  * and the policies decide; the store is read for the key's aliases or its grants only when needed.
  */
 export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}): void | Promise<void> {
+  return authorizeKeyAs(env, key, opts.action, opts.keyIdInput);
+}
+
+/** `authorizeKey` with its options as arguments (the request path: no options object per call). */
+export function authorizeKeyAs(
+  env: Env,
+  key: KeyRecord,
+  requestedAction: string | undefined,
+  keyIdInput: string | undefined,
+): void | Promise<void> {
   const caller = env.caller;
   if (caller === undefined) return;
-  const action = opts.action ?? defaultAction(caller.operation);
+  const action = requestedAction ?? defaultAction(caller.operation);
   caller.resources.set(key.arn, 'AWS::KMS::Key');
-  const memo = `${action} ${key.arn}`;
+  const memo = authorizationMemo(action, key.arn);
   if (caller.authorized.has(memo)) return;
-  const needsAliases =
-    parsePolicy(key.policy, 'key').usesResourceAliases ||
-    caller.identityPolicies.some((t) => parsePolicy(t, 'identity').usesResourceAliases);
-  if (!needsAliases) return decideOnKey(env, caller, key, action, memo, undefined, opts.keyIdInput);
+  if (!needsAliases(key, caller.identityPolicies)) return decideOnKey(env, caller, key, action, memo, undefined, keyIdInput);
   return env.provider
     .read((s) => {
       // This key's own aliases: a multi-Region replica shares the key id, not the aliases.
@@ -333,7 +359,14 @@ export function authorizeKey(env: Env, key: KeyRecord, opts: KeyAuthOptions = {}
         .filter((a) => a.targetKeyId === key.keyId && a.arn.startsWith(own))
         .map((a) => a.aliasName);
     })
-    .then((aliases) => decideOnKey(env, caller, key, action, memo, aliases, opts.keyIdInput));
+    .then((aliases) => decideOnKey(env, caller, key, action, memo, aliases, keyIdInput));
+}
+
+/** Whether a policy that decides this request reads kms:ResourceAliases (then the key's aliases are read from the store). */
+function needsAliases(key: KeyRecord, identityPolicies: readonly string[]): boolean {
+  if (parsePolicy(key.policy, 'key').usesResourceAliases) return true;
+  for (const text of identityPolicies) if (parsePolicy(text, 'identity').usesResourceAliases) return true;
+  return false;
 }
 
 function decideOnKey(
@@ -345,11 +378,12 @@ function decideOnKey(
   aliases: readonly string[] | undefined,
   keyIdInput: string | undefined,
 ): void | Promise<void> {
-  const request = { principal: caller.principal, action, resource: key.arn };
   const decision =
     pureDecision(caller.principal, action, key.arn, key.policy, caller.identityPolicies) ??
     decide({
-      ...request,
+      principal: caller.principal,
+      action,
+      resource: key.arn,
       keyPolicy: key.policy,
       identityPolicies: caller.identityPolicies,
       values: conditionValues(env, caller, action, key, { ...(aliases ? { aliases } : {}), ...requestAliasOf(keyIdInput) }),
@@ -367,22 +401,15 @@ function decideOnKey(
             g.operations.includes(grantOperation) &&
             (!CONTEXT_OPERATIONS.has(grantOperation) || constraintsHold(g, context)) &&
             grantCovers(g, caller);
-          finishKeyDecision(caller, key, action, memo, grants.some(allows) ? { allowed: true, reason: 'grant' } : decision, request);
+          finishKeyDecision(caller, key, action, memo, grants.some(allows) ? { allowed: true, reason: 'grant' } : decision);
         });
     }
   }
-  finishKeyDecision(caller, key, action, memo, decision, request);
+  finishKeyDecision(caller, key, action, memo, decision);
 }
 
-function finishKeyDecision(
-  caller: Caller,
-  key: KeyRecord,
-  action: string,
-  memo: string,
-  decision: Decision,
-  request: Parameters<typeof accessDenied>[0],
-): void {
-  if (!decision.allowed) throw accessDenied(request, decision.reason);
+function finishKeyDecision(caller: Caller, key: KeyRecord, action: string, memo: string, decision: Decision): void {
+  if (!decision.allowed) throw accessDenied({ principal: caller.principal, action, resource: key.arn }, decision.reason);
   // What the policies allow another account's caller, only the cross-account operations can use.
   if (accountOf(caller.principal) !== key.accountId && !caller.crossAccount) {
     throw new AccessDeniedException({

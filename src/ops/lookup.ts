@@ -8,7 +8,7 @@ import { NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyRef, partitionOf } from '../keys/arn.js';
 import type { KeyRecord, MaterialVersion, StoreState } from '../keys/record.js';
 import { checkState, type KeyOperation } from '../keys/states.js';
-import { authorizeKey } from './authorize.js';
+import { authorizeKeyAs } from './authorize.js';
 import { DAY_MS, type Env } from './env.js';
 import { type Maybe, andThen } from './maybe.js';
 import { recordsNow } from '../providers/records-now.js';
@@ -35,6 +35,24 @@ export async function findKey(env: Env, value: string, opts: FindOptions = {}): 
 
 /** `findKey`, without a promise when nothing waits (records in memory, nothing due, a decision that needs no store read). */
 export function findKeyNow(env: Env, value: string, opts: FindOptions = {}): Maybe<KeyRecord> {
+  const known = knownKeyArns.get(value);
+  if (known !== undefined && known.region === env.region && known.accountId === env.accountId) {
+    const records = recordsNow(env.provider);
+    // Records in this process's memory: the key as it is now, without a closure or promise.
+    if (records !== undefined) {
+      const record = records.keys[known.arn];
+      if (record === undefined) throw keyNotFound(known.arn);
+      const key = settle(env, record);
+      return key instanceof Promise ? key.then((k) => authorizedKey(env, k, value, opts)) : authorizedKey(env, key, value, opts);
+    }
+    return foundKey(
+      env,
+      readRecords(env, (s) => s.keys[known.arn]),
+      () => keyNotFound(known.arn),
+      value,
+      opts,
+    );
+  }
   const ref = parseKeyRef(value);
   if (ref === undefined || (ref.kind === 'alias' && opts.aliases === false)) throw invalidKeyId(value);
   if (ref.region !== undefined && ref.region !== env.region) throw new NotFoundException({ message: `Invalid arn ${ref.region}` });
@@ -45,6 +63,8 @@ export function findKeyNow(env: Env, value: string, opts: FindOptions = {}): May
   let missing: () => NotFoundException;
   if (ref.kind === 'key') {
     const arn = keyArn(env.region, accountId, ref.keyId);
+    if (knownKeyArns.size >= KNOWN_KEY_ARNS_MAX) knownKeyArns.clear();
+    knownKeyArns.set(value, { region: env.region, accountId: env.accountId, arn });
     found = readRecords(env, (s) => s.keys[arn]);
     missing = () => keyNotFound(arn);
   } else {
@@ -55,14 +75,39 @@ export function findKeyNow(env: Env, value: string, opts: FindOptions = {}): May
     });
     missing = () => aliasNotFound(arn);
   }
+  return foundKey(env, found, missing, value, opts);
+}
+
+/**
+ * The key ARN a KeyId that names a key (a key id or key ARN; not an alias, whose target may change)
+ * resolves to in a region and account: a function of those three strings alone, so it holds
+ * nothing that a change to a key, alias, policy or grant could make stale. Kept so a request with
+ * a KeyId seen before costs one lookup, not a parse, a regular expression and a new ARN string
+ * (which V8 must then hash again to find the record). Callers' strings: bounded, cleared when full.
+ */
+const knownKeyArns = new Map<string, { readonly region: string; readonly accountId: string; readonly arn: string }>();
+const KNOWN_KEY_ARNS_MAX = 1000;
+
+/** The record found (or not), brought up to date and authorized. */
+function foundKey(
+  env: Env,
+  found: Maybe<KeyRecord | undefined>,
+  missing: () => NotFoundException,
+  value: string,
+  opts: FindOptions,
+): Maybe<KeyRecord> {
   return andThen(found, (record) => {
     if (record === undefined) throw missing();
-    return andThen(settle(env, record), (key) => {
-      if (opts.action === null) return key;
-      // A promise only when the store had to be read (authorize.ts).
-      return andThen(authorizeKey(env, key, { ...(opts.action ? { action: opts.action } : {}), keyIdInput: value }), () => key);
-    });
+    return andThen(settle(env, record), (key) => authorizedKey(env, key, value, opts));
   });
+}
+
+/** The key, once the caller is authorized for the request's action on it (unless `action` is null). */
+function authorizedKey(env: Env, key: KeyRecord, value: string, opts: FindOptions): Maybe<KeyRecord> {
+  if (opts.action === null) return key;
+  // A promise only when the store had to be read (authorize.ts).
+  const authorized = authorizeKeyAs(env, key, opts.action, value);
+  return authorized instanceof Promise ? authorized.then(() => key) : key;
 }
 
 /** `env.provider.read(fn)`, without a promise when the provider keeps its records in this process's memory. */

@@ -10,6 +10,7 @@ import { deriveCallKey, expandCallKey, extractPrk } from '../crypto/call-key.js'
 import { isMlDsa, ML_DSA_SEED_BYTES } from '../crypto/ml-dsa-spec.js';
 import { randomBytes } from '../crypto/random.js';
 import {
+  asymmetricNow,
   canGenerate,
   deriveSharedSecret,
   generatePrivateKey,
@@ -170,6 +171,19 @@ export function directSymmetric(provider: object): SoftwareMaterialProvider | un
 }
 
 /**
+ * The provider itself when its `sign` and `verify` are this class's own (not overridden, as
+ * PostgresProvider's load material first; not wrapped): then `signNow`/`verifyNow` compute what
+ * they would. Otherwise undefined, and the Kms calls `sign`/`verify`.
+ */
+export function directSigner(provider: object): SoftwareMaterialProvider | undefined {
+  return provider instanceof SoftwareMaterialProvider &&
+    provider.sign === SoftwareMaterialProvider.prototype.sign &&
+    provider.verify === SoftwareMaterialProvider.prototype.verify
+    ? provider
+    : undefined;
+}
+
+/**
  * The keyed operations of a provider that holds material as bytes (MemoryProvider, FileProvider):
  * one implementation, so both compute exactly the same thing. A subclass says where material lives.
  */
@@ -276,6 +290,28 @@ export abstract class SoftwareMaterialProvider {
     return withAsymmetric((a) =>
       a.verify(a.publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature),
     );
+  }
+
+  /**
+   * `sign`, answered at once when it can be: the backend signs synchronously (node:crypto) and is
+   * loaded, and the key is not ML-DSA. Otherwise `undefined`, and the caller calls `sign`. The same
+   * computation as `sign` (a throw here is the rejection there).
+   */
+  signNow(id: string, r: SignRequest): Uint8Array | undefined {
+    const a = asymmetricNow();
+    if (a?.signNow === undefined) return undefined;
+    const m = this.material(id);
+    if (isMlDsa(m.spec)) return undefined;
+    return a.signNow(m.bytes, r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW');
+  }
+
+  /** `verify`, answered at once when it can be (as `signNow`); otherwise `undefined`. */
+  verifyNow(id: string, r: SignRequest & { readonly signature: Uint8Array }): boolean | undefined {
+    const a = asymmetricNow();
+    if (a?.verifyNow === undefined) return undefined;
+    const m = this.material(id);
+    if (isMlDsa(m.spec)) return undefined;
+    return a.verifyNow(a.publicKeyOf(m.bytes), r.algorithm, r.message, r.messageType === 'DIGEST' ? 'DIGEST' : 'RAW', r.signature);
   }
 
   async asymmetricEncrypt(id: string, algorithm: 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256', plaintext: Uint8Array): Promise<Uint8Array> {

@@ -270,6 +270,8 @@ export function nodeAsymmetric(c: NodeCrypto): AsymmetricBackend {
     publicKeyOf,
     sign: async (pkcs8, algorithm, message, type) => sign(pkcs8, algorithm, message, type),
     verify: async (spki, algorithm, message, type, signature) => verify(spki, algorithm, message, type, signature),
+    signNow: sign,
+    verifyNow: verify,
     rsaEncrypt: async (pkcs8, algorithm, plaintext) => rsaEncrypt(pkcs8, algorithm, plaintext),
     rsaDecrypt: async (pkcs8, algorithm, ciphertext) => rsaDecrypt(pkcs8, algorithm, ciphertext),
     deriveSharedSecret: async (pkcs8, peer) => deriveSharedSecret(pkcs8, peer),

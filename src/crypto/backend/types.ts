@@ -56,6 +56,13 @@ export interface AsymmetricBackend {
     type: MessageType,
     signature: Uint8Array,
   ): Promise<boolean>;
+  /**
+   * `sign` and `verify` answered at once, by a backend that signs synchronously (node:crypto): the
+   * same computation, without a promise. A backend without them (WebCrypto) is called through `sign`
+   * and `verify`.
+   */
+  signNow?(pkcs8: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType): Uint8Array;
+  verifyNow?(spki: Uint8Array, algorithm: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean;
   /** RSAES-OAEP with MGF1 over the same hash. */
   rsaEncrypt(pkcs8: Uint8Array, algorithm: OaepAlgorithm, plaintext: Uint8Array): Promise<Uint8Array>;
   /** The plaintext, or `undefined` when the ciphertext does not decrypt under this key and algorithm. */
