@@ -5,15 +5,10 @@
  * `npx tsx bench/ab-envelope.ts <before dist dir> [<after dist dir, default dist/>] [rounds]`.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compare, median, type Result } from './harness.js';
+import { compare, loadBuilds, median, type Result } from './harness.js';
 
 type Lib = any;
-const load = (dir: string): Promise<Lib> => import(pathToFileURL(resolve(dir, 'index.js')).href);
-const before: Lib = await load(process.argv[2] ?? 'dist');
-const after: Lib = await load(process.argv[3] ?? new URL('../dist', import.meta.url).pathname);
-const rounds = Number(process.argv[4] ?? 11);
+const { before, after, rounds } = await loadBuilds();
 const context = { tenant: 't-0042', purpose: 'bench' };
 const payload = randomBytes(4096);
 

@@ -153,3 +153,19 @@ export function recordIssueRow(row: IssueRow): void {
   const file = process.env.KMSBOX_BENCH_TARGETS;
   if (file !== undefined && file !== '') appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
+
+/**
+ * The two builds an A/B bench compares, from its arguments: `<before dist dir> [<after dist dir,
+ * default dist/>] [rounds, default 11]` (bench/ab-envelope.ts, bench/ab-sign-audit.ts). A build's
+ * directory must sit inside the project, so that its imports find node_modules.
+ */
+export async function loadBuilds(): Promise<{ before: any; after: any; rounds: number }> {
+  const { resolve } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const load = (dir: string) => import(pathToFileURL(resolve(dir, 'index.js')).href);
+  return {
+    before: await load(process.argv[2] ?? 'dist'),
+    after: await load(process.argv[3] ?? new URL('../dist', import.meta.url).pathname),
+    rounds: Number(process.argv[4] ?? 11),
+  };
+}

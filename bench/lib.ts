@@ -112,6 +112,21 @@ function chunkStream(total: number, chunk: number, chunkAt: (offset: number) => 
   });
 }
 
+/** What both stream floors start from: a key, a 32-byte AAD, chunks per segment, segment i's nonce. */
+function floorCipherSetup(kind: 'one cipher' | 'per segment', o: { chunk: number; segment: number }) {
+  const nonce = (i: number) => {
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(i, 7);
+    return iv;
+  };
+  return {
+    key: randomBytes(32),
+    aad: randomBytes(32),
+    perSegment: kind === 'per segment' ? o.segment / o.chunk : Number.POSITIVE_INFINITY,
+    nonce,
+  };
+}
+
 /**
  * Floors of the envelope stream (issue #16), the same chunks through two TransformStreams into a
  * counting sink, as `streamRoundTrip` pipes them, with no kmsbox code:
@@ -127,14 +142,7 @@ export async function streamFloor(
   kind: 'one cipher' | 'per segment',
   o: { total: number; chunk: number; segment: number; chunkAt: (offset: number) => Uint8Array },
 ): Promise<void> {
-  const key = randomBytes(32);
-  const aad = randomBytes(32);
-  const perSegment = kind === 'per segment' ? o.segment / o.chunk : Number.POSITIVE_INFINITY;
-  const nonce = (i: number) => {
-    const iv = Buffer.alloc(12);
-    iv.writeUInt32BE(i, 7);
-    return iv;
-  };
+  const { key, aad, perSegment, nonce } = floorCipherSetup(kind, o);
   let e = createCipheriv('aes-256-gcm', key, nonce(0));
   let d = createDecipheriv('aes-256-gcm', key, nonce(0));
   const tags: Buffer[] = [];
@@ -218,14 +226,7 @@ export async function nodeStreamFloor(
   kind: 'one cipher' | 'per segment',
   o: { total: number; chunk: number; segment: number; chunkAt: (offset: number) => Uint8Array },
 ): Promise<void> {
-  const key = randomBytes(32);
-  const aad = randomBytes(32);
-  const perSegment = kind === 'per segment' ? o.segment / o.chunk : Number.POSITIVE_INFINITY;
-  const nonce = (i: number) => {
-    const iv = Buffer.alloc(12);
-    iv.writeUInt32BE(i, 7);
-    return iv;
-  };
+  const { key, aad, perSegment, nonce } = floorCipherSetup(kind, o);
   let e = createCipheriv('aes-256-gcm', key, nonce(0));
   e.setAAD(aad);
   let d = createDecipheriv('aes-256-gcm', key, nonce(0));
