@@ -4,8 +4,8 @@ import { typed } from './invalid.js';
 import { ValidationException } from '../errors.js';
 import { MAJOR, headSize, writeHead } from './cbor.js';
 import { MAC_BYTES, MAC_ITEM_BYTES, MESSAGE_ID_BYTES, TAG_BYTES } from './format.js';
-import { encodeContext, encodeHeader } from './header.js';
-import { messageKeys } from './key-schedule.js';
+import { encodeContext, encodeHeader, type Header } from './header.js';
+import { messageKeys, type MessageKeys } from './key-schedule.js';
 import {
   checkCache,
   checkContext,
@@ -71,28 +71,25 @@ export async function open(
   const segmentSize = 2 ** segmentSizeLog2;
   const reserve = MAC_ITEM_BYTES + trailing(segmentSize);
   const wrapped = await wrapDataKey(kms, keyIds, context, cache, plaintextBytes);
+  const header: Header = {
+    suite,
+    messageId,
+    segmentSizeLog2,
+    recipients: wrapped.recipients,
+    context: storeContext ? context : undefined,
+    contextNotStored: !storeContext && hasContext,
+    signer: signer?.header,
+  };
   let out: Uint8Array;
-  let headerLength: number;
-  let keys: ReturnType<typeof messageKeys>;
+  let keys: MessageKeys;
   try {
-    out = encodeHeader(
-      {
-        suite,
-        messageId,
-        segmentSizeLog2,
-        recipients: wrapped.recipients,
-        context: storeContext ? context : undefined,
-        contextNotStored: !storeContext && hasContext,
-        signer: signer?.header,
-      },
-      reserve,
-    );
-    headerLength = out.length - reserve;
-    const withheld = !storeContext && hasContext ? encodeContext(context) : undefined;
-    keys = messageKeys(suite, wrapped.dek, messageId, out.subarray(0, headerLength), withheld);
+    out = encodeHeader(header, reserve);
+    const withheld = header.contextNotStored ? encodeContext(context) : undefined;
+    keys = messageKeys(suite, wrapped.dek, messageId, out.subarray(0, out.length - reserve), withheld);
   } finally {
     wrapped.done(); // the DEK is wiped whether or not the header and keys were made
   }
+  const headerLength = out.length - reserve;
   const { encKey, mac } = keys;
   out.set(mac, writeHead(out, headerLength, MAJOR.bytes, MAC_BYTES));
   const prefix = reserve === MAC_ITEM_BYTES ? out : out.subarray(0, headerLength + MAC_ITEM_BYTES);

@@ -32,9 +32,9 @@ const notBytes = () => new ValidationException({ message: 'plaintext chunks must
 
 /**
  * Runs one stream step and calls back when it is done: at once when it ran synchronously (no
- * promise per chunk on node:crypto), typed on failure. `afterAwait` runs before a late callback.
+ * promise per chunk on node:crypto), typed on failure.
  */
-function settle(step: () => void | Promise<void>, callback: TransformCallback, afterAwait?: () => void): void {
+function settle(step: () => void | Promise<void>, callback: TransformCallback): void {
   let pending: void | Promise<void>;
   try {
     pending = step();
@@ -45,10 +45,7 @@ function settle(step: () => void | Promise<void>, callback: TransformCallback, a
   if (!pending) callback();
   else
     pending.then(
-      () => {
-        afterAwait?.();
-        callback();
-      },
+      () => callback(),
       (error: unknown) => callback(typed(error, false)),
     );
 }
@@ -106,24 +103,17 @@ class DecryptNodeStream extends Transform {
 
   override _transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
     // The reader types whatever is not bytes (InvalidCiphertextException), as the WHATWG stream's does.
-    settle(() => this.#reader.push(chunk as Uint8Array, this.#emit), callback, this.#afterAwait);
+    settle(() => this.#reader.push(chunk as Uint8Array, this.#emit), callback);
   }
 
   override _flush(callback: TransformCallback): void {
     settle(() => this.#reader.end(this.#emit), callback);
   }
 
-  /** A chunk that awaited (the header's KMS call) may finish after the stream was destroyed: its keys go then. */
-  readonly #afterAwait = (): void => {
-    if (this.destroyed) this.#abandon();
-  };
-
-  #abandon(): void {
-    this.#reader.abandon();
-  }
-
+  // A stream destroyed while the header's KMS call is pending: the reader, abandoned, fails that
+  // chunk and wipes the keys it gets (reader.ts #pushAsync), so nothing is pushed then or later.
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#abandon();
+    this.#reader.abandon();
     callback(error);
   }
 }

@@ -148,9 +148,10 @@ function joinAfter(prefix: Uint8Array, pieces: readonly Uint8Array[]): Uint8Arra
 }
 
 /**
- * `seal` and `open` that do exactly what the same provider's `sealBlob` and `openNow` do (with no
- * prefix): this class's own, and a subclass's that registers its pair (PostgresProvider's load
- * material first, and so do its `sealBlob` and `openNow`).
+ * Method pairs that do exactly what the same provider's direct calls do: `seal`/`open` what
+ * `sealBlob`/`openNow` do (with no prefix), `sign`/`verify` what `signNow`/`verifyNow` do. This
+ * class's own, and a subclass's that registers its pair (PostgresProvider's `seal`/`open` load
+ * material first, and so do its `sealBlob`/`openNow`; its `sign`/`verify` are not registered).
  */
 const directPairs = new Map<unknown, unknown>();
 
@@ -160,27 +161,21 @@ export function registerDirectSymmetric(seal: unknown, open: unknown): void {
 }
 
 /**
- * The provider's own `sealBlob` and `openNow` when `provider` is a software provider whose `seal`
- * and `open` are ones they shortcut: not overridden by a subclass that did not register them, not
- * wrapped (a Proxy hands out bound copies). Otherwise undefined, and the Kms calls `seal`/`open`.
+ * Whether `provider` is a software provider whose methods `a` and `b` are a registered pair: not
+ * overridden by a subclass that did not register them, not wrapped (a Proxy hands out bound copies).
  */
-export function directSymmetric(provider: object): SoftwareMaterialProvider | undefined {
-  return provider instanceof SoftwareMaterialProvider && directPairs.has(provider.seal) && directPairs.get(provider.seal) === provider.open
-    ? provider
-    : undefined;
+function hasDirectPair(provider: object, a: 'seal' | 'sign', b: 'open' | 'verify'): provider is SoftwareMaterialProvider {
+  return provider instanceof SoftwareMaterialProvider && directPairs.has(provider[a]) && directPairs.get(provider[a]) === provider[b];
 }
 
-/**
- * The provider itself when its `sign` and `verify` are this class's own (not overridden, as
- * PostgresProvider's load material first; not wrapped): then `signNow`/`verifyNow` compute what
- * they would. Otherwise undefined, and the Kms calls `sign`/`verify`.
- */
+/** The provider, when its `sealBlob`/`openNow` may stand for its `seal`/`open`; otherwise undefined, and the Kms calls `seal`/`open`. */
+export function directSymmetric(provider: object): SoftwareMaterialProvider | undefined {
+  return hasDirectPair(provider, 'seal', 'open') ? provider : undefined;
+}
+
+/** The provider, when its `signNow`/`verifyNow` may stand for its `sign`/`verify`; otherwise undefined, and the Kms calls `sign`/`verify`. */
 export function directSigner(provider: object): SoftwareMaterialProvider | undefined {
-  return provider instanceof SoftwareMaterialProvider &&
-    provider.sign === SoftwareMaterialProvider.prototype.sign &&
-    provider.verify === SoftwareMaterialProvider.prototype.verify
-    ? provider
-    : undefined;
+  return hasDirectPair(provider, 'sign', 'verify') ? provider : undefined;
 }
 
 /**
@@ -332,3 +327,4 @@ export abstract class SoftwareMaterialProvider {
 }
 
 registerDirectSymmetric(SoftwareMaterialProvider.prototype.seal, SoftwareMaterialProvider.prototype.open);
+directPairs.set(SoftwareMaterialProvider.prototype.sign, SoftwareMaterialProvider.prototype.verify);
