@@ -9,7 +9,7 @@
 import { generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { blobFloor, cryptoFloor } from './floor.js';
 import { compare, formatRatio, machine, median, type Ratio, type Result, ratioOf, recordIssueRow, section, timedOnce } from './harness.js';
-import { kmsbox, nodeStreamRoundTrip, rawGcmRoundTrip, rawStreamRoundTrip, streamFloor, streamRoundTrip } from './lib.js';
+import { kmsbox, nodeStreamRoundTrip, coreCases, rawStreamRoundTrip, streamFloor, streamRoundTrip } from './lib.js';
 
 const { Kms, MemoryAuditSink, decryptEnvelope, encryptEnvelope } = kmsbox;
 const wanted = new Set(process.argv.slice(2));
@@ -111,22 +111,8 @@ if (want('core')) {
   const kms = new Kms();
   const KeyId = (await kms.createKey()).KeyMetadata!.KeyId!;
   const payload = randomBytes(4096);
-  const aad = Buffer.from(JSON.stringify(context));
-  const rawKey = randomBytes(32);
-  const cases = [
-    {
-      name: 'raw',
-      run: () => rawGcmRoundTrip(rawKey, aad, payload),
-    },
-    {
-      name: 'kms',
-      run: async () => {
-        const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: payload, EncryptionContext: context });
-        await kms.decrypt({ CiphertextBlob, EncryptionContext: context });
-      },
-    },
-    { name: 'blob floor', run: blobFloor(payload, aad) },
-  ];
+  const core = coreCases(kms, KeyId, payload, context);
+  const cases = [core.raw, core.kms, { name: 'blob floor', run: blobFloor(payload, core.aad) }];
   await warmUp(cases);
   const [raw, ours, floor] = await compare(cases, { rounds: ROUNDS, roundMs: ROUND_MS });
   row('`kms.encrypt` + `kms.decrypt` 4 KiB', 'raw node:crypto AES-256-GCM encrypt + decrypt', 'ops/s', raw!, ours!, 0.65);

@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { cryptoFloor } from './floor.js';
 import { compare, machine } from './harness.js';
-import { kmsbox, rawGcmRoundTrip, streamRoundTrip } from './lib.js';
+import { kmsbox, coreCases, streamRoundTrip } from './lib.js';
 
 const { Kms, decryptEnvelope, encryptEnvelope } = kmsbox;
 const rows: Array<{ name: string; ceiling: number; ours: number; unit: string }> = [];
@@ -17,25 +17,8 @@ const context = { tenant: 't-0042', purpose: 'bench' };
 
 {
   const KeyId = (await kms.createKey()).KeyMetadata!.KeyId!;
-  const payload = randomBytes(4096);
-  const aad = Buffer.from(JSON.stringify(context));
-  const rawKey = randomBytes(32);
-  const [raw, ours] = await compare(
-    [
-      {
-        name: 'raw',
-        run: () => rawGcmRoundTrip(rawKey, aad, payload),
-      },
-      {
-        name: 'kms',
-        run: async () => {
-          const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: payload, EncryptionContext: context });
-          await kms.decrypt({ CiphertextBlob, EncryptionContext: context });
-        },
-      },
-    ],
-    { rounds: 5, roundMs: 400 },
-  );
+  const core = coreCases(kms, KeyId, randomBytes(4096), context);
+  const [raw, ours] = await compare([core.raw, core.kms], { rounds: 5, roundMs: 400 });
   rows.push({
     name: 'kms.encrypt + kms.decrypt 4 KiB (vs raw AES-256-GCM)',
     ceiling: raw!.opsPerSecond,

@@ -13,6 +13,26 @@ const dist = process.env.KMSBOX_BENCH_DIST ?? new URL('../dist', import.meta.url
 export const kmsbox = (await import(`${dist}/index.js`)) as typeof Index;
 export const kmsboxNode = (await import(`${dist}/node.js`)) as typeof NodeEntry;
 
+/**
+ * The core row's two sides on `payload` (bench/ceilings.ts `core`, bench/crypto-backend.ts): raw
+ * AES-256-GCM with the context's JSON as AAD, and `kms.encrypt` + `kms.decrypt` under `KeyId`.
+ */
+export function coreCases(kms: InstanceType<typeof kmsbox.Kms>, KeyId: string, payload: Uint8Array, context: Record<string, string>) {
+  const aad = Buffer.from(JSON.stringify(context));
+  const rawKey = randomBytes(32);
+  return {
+    aad,
+    raw: { name: 'raw', run: () => rawGcmRoundTrip(rawKey, aad, payload) },
+    kms: {
+      name: 'kms',
+      run: async () => {
+        const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: payload, EncryptionContext: context });
+        await kms.decrypt({ CiphertextBlob, EncryptionContext: context });
+      },
+    },
+  };
+}
+
 /** The raw ceiling of a 4 KiB Encrypt + Decrypt: one node:crypto AES-256-GCM encryption and decryption, fresh IV. */
 export function rawGcmRoundTrip(key: Uint8Array, aad: Uint8Array, payload: Uint8Array): void {
   const iv = randomBytes(12);

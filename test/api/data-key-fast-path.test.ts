@@ -3,25 +3,11 @@
 // be kept between calls: every change to a key must show on the very next call, every bad input
 // must still be a typed error (as a rejection), and a provider that changes `read` or `seal` is asked.
 import { describe, expect, it } from 'vitest';
-import { Kms, type KeyMaterialProvider, MemoryProvider } from 'kmsbox';
-import { rejects } from './helpers.js';
+import { Kms, MemoryProvider } from 'kmsbox';
+import { recordingProxy, rejects } from './helpers.js';
 
 const context = { tenant: 't-1', purpose: 'data keys' };
 const APP = 'arn:aws:iam::111122223333:role/app';
-
-/** A MemoryProvider behind a Proxy that records the methods called: not the class's own `read`/`seal`. */
-function counted(target: MemoryProvider, calls: string[]): KeyMaterialProvider {
-  return new Proxy(target, {
-    get(t, key) {
-      const value: unknown = Reflect.get(t, key);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (typeof key === 'string') calls.push(key);
-        return (value as (...a: unknown[]) => unknown).apply(t, args);
-      };
-    },
-  });
-}
 
 /** Turns of the microtask queue until `pending` settles: how many promise hops the call made. */
 async function turns(pending: Promise<unknown>): Promise<number> {
@@ -147,7 +133,7 @@ describe('GenerateDataKey and Decrypt with a KeyId, without a promise per step',
 
   it('a provider that is not the class’s own is asked to read and seal; Decrypt reads the named key once', async () => {
     const calls: string[] = [];
-    const kms = new Kms({ provider: counted(new MemoryProvider(), calls) });
+    const kms = new Kms({ provider: recordingProxy(new MemoryProvider(), calls) });
     const KeyId = (await kms.createKey()).KeyMetadata!.KeyId!;
     calls.length = 0;
     const { CiphertextBlob, Plaintext } = await kms.generateDataKey({ KeyId, KeySpec: 'AES_256', EncryptionContext: context });

@@ -3,24 +3,10 @@
 // shortcuts must never bypass a provider that changes `read`, `seal` or `open`, must write the same
 // blobs as the general path, and must see every change to a key on the very next call.
 import { describe, expect, it } from 'vitest';
-import { Kms, type KeyMaterialProvider, MemoryProvider, type StoreState } from 'kmsbox';
-import { rejects, utf8 } from './helpers.js';
+import { Kms, MemoryProvider, type StoreState } from 'kmsbox';
+import { recordingProxy, rejects, utf8 } from './helpers.js';
 
 const context = { tenant: 't-1', purpose: 'fast path' };
-
-/** A MemoryProvider behind a Proxy: every member a bound copy, so `provider.seal` is not the class's own. */
-function wrapped(target: MemoryProvider, calls: string[]): KeyMaterialProvider {
-  return new Proxy(target, {
-    get(t, key) {
-      const value: unknown = Reflect.get(t, key);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (typeof key === 'string') calls.push(key);
-        return (value as (...a: unknown[]) => unknown).apply(t, args);
-      };
-    },
-  });
-}
 
 describe('the Encrypt and Decrypt fast path', () => {
   it('a subclass that overrides seal, open and read is asked: nothing goes around it', async () => {
@@ -54,7 +40,7 @@ describe('the Encrypt and Decrypt fast path', () => {
 
   it('a Proxy of a MemoryProvider is asked for every read, seal and open', async () => {
     const calls: string[] = [];
-    const kms = new Kms({ provider: wrapped(new MemoryProvider(), calls) });
+    const kms = new Kms({ provider: recordingProxy(new MemoryProvider(), calls) });
     const KeyId = (await kms.createKey()).KeyMetadata!.KeyId!;
     calls.length = 0;
     const { CiphertextBlob } = await kms.encrypt({ KeyId, Plaintext: utf8('secret'), EncryptionContext: context });
@@ -67,7 +53,7 @@ describe('the Encrypt and Decrypt fast path', () => {
   it('blobs written by the fast path open on the general path and the other way round, with the same bytes of overhead', async () => {
     const memory = new MemoryProvider();
     const fast = new Kms({ provider: memory });
-    const general = new Kms({ provider: wrapped(memory, []) });
+    const general = new Kms({ provider: recordingProxy(memory, []) });
     const KeyId = (await fast.createKey()).KeyMetadata!.KeyId!;
     for (const size of [1, 15, 16, 17, 4096]) {
       const Plaintext = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
