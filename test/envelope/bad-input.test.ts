@@ -6,7 +6,9 @@ import {
   DataKeyCache,
   KMSServiceException,
   Kms,
+  createDecryptNodeStream,
   createDecryptStream,
+  createEncryptNodeStream,
   createEncryptStream,
   decryptEnvelope,
   decryptFile,
@@ -246,5 +248,34 @@ describe('bad input to the envelope API', () => {
       'ValidationException',
     );
     await expectError(() => encryptFile(join(dir, 'missing'), join(dir, 'out'), { kms, keyId: [] }), 'ValidationException');
+  });
+
+  it('the Node streams and files: bad options, an unknown suite, an envelope of a suite this reader does not know', async () => {
+    const { writeFileSync, existsSync } = await import('node:fs');
+    const { pipeline } = await import('node:stream/promises');
+    const { Readable, Writable } = await import('node:stream');
+    const kms = new Kms();
+    const keyId = (await kms.createKey({})).KeyMetadata!.KeyId!;
+    const drain = () => new Writable({ write: (_c, _e, done) => done() });
+    const through = (t: import('node:stream').Transform, chunks: unknown[]) =>
+      pipeline(Readable.from(chunks, { objectMode: true }), t, drain());
+    expect(await typedName(() => createDecryptNodeStream(undefined as never))).toBe('ValidationException');
+    expect(await typedName(() => through(createEncryptNodeStream(undefined as never), [SECRET]))).toBe('ValidationException');
+    expect(await typedName(() => through(createEncryptNodeStream({ kms, keyId, suite: 9 as never }), [SECRET]))).toBe(
+      'ValidationException',
+    );
+    expect(await typedName(() => through(createEncryptNodeStream({ kms, keyId, segmentSize: 3 }), [SECRET]))).toBe('ValidationException');
+    // A suite no reader knows (what a reader older than suite 2 meets): refused, and no file appears.
+    const envelope = await encryptEnvelope(SECRET, { kms, keyId });
+    envelope[4] = 3;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'future.kmsbox'), envelope);
+    expect(await typedName(() => through(createDecryptNodeStream({ kms, discovery: true }), [envelope]))).toBe(
+      'UnsupportedOperationException',
+    );
+    expect(await typedName(() => decryptFile(join(dir, 'future.kmsbox'), join(dir, 'out'), { kms, discovery: true }))).toBe(
+      'UnsupportedOperationException',
+    );
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
